@@ -1,0 +1,119 @@
+"""The one catalogue of metrics: IEEE 11073 reference ids, codes, LOINC, UCUM units, display.
+
+Every label, unit, precision, plausible range and freshness window the program shows,
+stores or exports is read from here; nothing else hard-codes a metric.
+
+Codes marked as confirmed are the ones verified on hl7.org or in public IHE PCD-01
+samples (CLINICAL.md section 5). A metric whose numeric code has not been confirmed
+carries ``code=None`` and is exported by its reference id only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class MetricKind(Enum):
+    """Whether a metric arrives as single values or as a sampled waveform."""
+
+    NUMERIC = "numeric"
+    WAVE = "wave"
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """Everything the console knows about one measured quantity."""
+
+    refid: str
+    label: str
+    short: str
+    unit: str
+    precision: int
+    plausible: tuple[float, float]
+    code: int | None = None
+    loinc: tuple[str, ...] = ()
+    kind: MetricKind = MetricKind.NUMERIC
+    fresh_for_s: float | None = 10.0
+    """Seconds a value stays live; ``None`` for episodic readings such as NIBP."""
+
+    def is_plausible(self, value: float) -> bool:
+        low, high = self.plausible
+        return low <= value <= high
+
+    def format(self, value: float | None) -> str:
+        """The value as the clinic reads it, in this metric's precision; dashes for no value."""
+        if value is None:
+            return "-" * max(2, 2 + self.precision)
+        return f"{value:.{self.precision}f}"
+
+
+_NUMERICS: tuple[Metric, ...] = (
+    Metric("MDC_PULS_OXIM_SAT_O2", "Oxygen saturation", "SpO\u2082", "%", 0, (0, 100),
+           code=150456, loinc=("59408-5", "2708-6")),
+    Metric("MDC_PULS_OXIM_PULS_RATE", "Pulse rate", "PR", "/min", 0, (0, 350),
+           code=149530, loinc=("8867-4",)),
+    Metric("MDC_ECG_HEART_RATE", "Heart rate", "HR", "/min", 0, (0, 350),
+           code=147842, loinc=("8867-4",)),
+    Metric("MDC_PRESS_BLD_NONINV_SYS", "Blood pressure, systolic", "NIBP sys", "mm[Hg]", 0,
+           (0, 350), code=150021, loinc=("8480-6",), fresh_for_s=None),
+    Metric("MDC_PRESS_BLD_NONINV_DIA", "Blood pressure, diastolic", "NIBP dia", "mm[Hg]", 0,
+           (0, 300), code=150022, loinc=("8462-4",), fresh_for_s=None),
+    Metric("MDC_PRESS_BLD_NONINV_MEAN", "Blood pressure, mean", "NIBP mean", "mm[Hg]", 0,
+           (0, 300), code=150023, loinc=("8478-0",), fresh_for_s=None),
+    Metric("MDC_RESP_RATE", "Respiration rate", "RR", "/min", 0, (0, 150),
+           code=151562, loinc=("9279-1",)),
+    # EtCO2: no MDC code or LOINC confirmed yet (CLINICAL.md section 5); refid only.
+    Metric("MDC_AWAY_CO2_ET", "End-tidal CO\u2082", "EtCO\u2082", "mm[Hg]", 0, (0, 150)),
+    Metric("MDC_TEMP_BODY", "Body temperature", "Temp", "Cel", 1, (25, 45),
+           loinc=("8310-5",), fresh_for_s=60.0),
+    Metric("MDC_PULS_OXIM_PERF_REL", "Perfusion index", "PI", "%", 2, (0, 20)),
+    Metric("MDC_FLOW_FLUID_PUMP", "Infusion rate", "Rate", "mL/h", 1, (0, 1200),
+           fresh_for_s=15.0),
+    Metric("MDC_VOL_FLUID_DELIV_TOTAL", "Volume infused", "Infused", "mL", 2, (0, 10000),
+           fresh_for_s=15.0),
+    Metric("MDC_VOL_FLUID_TBI", "Volume to be infused", "VTBI", "mL", 1, (0, 10000),
+           fresh_for_s=15.0),
+    Metric("MDC_VOL_FLUID_TBI_REMAIN", "Volume remaining", "Remaining", "mL", 1, (0, 10000),
+           fresh_for_s=15.0),
+)
+
+_WAVES: tuple[Metric, ...] = (
+    Metric("MDC_PULS_OXIM_PLETH", "Plethysmogram", "Pleth", "1", 3, (-1e6, 1e6),
+           kind=MetricKind.WAVE, fresh_for_s=2.0),
+)
+
+CATALOGUE: dict[str, Metric] = {m.refid: m for m in (*_NUMERICS, *_WAVES)}
+
+SPO2 = CATALOGUE["MDC_PULS_OXIM_SAT_O2"]
+PULSE_RATE = CATALOGUE["MDC_PULS_OXIM_PULS_RATE"]
+HEART_RATE = CATALOGUE["MDC_ECG_HEART_RATE"]
+NIBP_SYS = CATALOGUE["MDC_PRESS_BLD_NONINV_SYS"]
+NIBP_DIA = CATALOGUE["MDC_PRESS_BLD_NONINV_DIA"]
+NIBP_MEAN = CATALOGUE["MDC_PRESS_BLD_NONINV_MEAN"]
+RESP_RATE = CATALOGUE["MDC_RESP_RATE"]
+ETCO2 = CATALOGUE["MDC_AWAY_CO2_ET"]
+TEMPERATURE = CATALOGUE["MDC_TEMP_BODY"]
+PERFUSION_INDEX = CATALOGUE["MDC_PULS_OXIM_PERF_REL"]
+PLETH = CATALOGUE["MDC_PULS_OXIM_PLETH"]
+PUMP_RATE = CATALOGUE["MDC_FLOW_FLUID_PUMP"]
+VOLUME_INFUSED = CATALOGUE["MDC_VOL_FLUID_DELIV_TOTAL"]
+VTBI = CATALOGUE["MDC_VOL_FLUID_TBI"]
+VOLUME_REMAINING = CATALOGUE["MDC_VOL_FLUID_TBI_REMAIN"]
+
+# Not device metrics, but codes the record needs (CLINICAL.md section 5).
+LOINC_BODY_WEIGHT = "29463-7"
+LOINC_VITAL_SIGNS_PANEL = "85353-1"
+LOINC_BLOOD_PRESSURE_PANEL = "85354-9"
+
+
+class UnknownMetricError(KeyError):
+    """A reference id that is not in the catalogue."""
+
+
+def metric(refid: str) -> Metric:
+    """Look a metric up by its IEEE 11073 reference id."""
+    try:
+        return CATALOGUE[refid]
+    except KeyError:
+        raise UnknownMetricError(f"{refid} is not in the metric catalogue") from None

@@ -1,0 +1,89 @@
+"""``ketaconsole probe DRIVER PORT``: bring a device up and print what it sends, as JSON lines."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from collections import Counter
+
+import serial
+
+from ketaconsole.cli.common import CliError, load_driver, print_json_line, resolve_settings
+from ketaconsole.observations import Observation, ProtocolError
+from ketaconsole.transport import DeviceLink, LinkTimings, describe_port_error, open_port
+
+_VALID = ("numeric", "wave", "pump", "identity", "alarm")
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "probe", help="connect to a device and print what it decodes",
+        description="Open a port (any pyserial URL), run the driver's handshake and polls, "
+                    "and print the decoded observations as JSON lines.")
+    parser.add_argument("driver", help="driver slug (see 'ketaconsole drivers')")
+    parser.add_argument("port", help="port or URL: /dev/ttyUSB0, COM3, socket://host:4001")
+    parser.add_argument("--seconds", type=float, default=5.0, help="how long to listen")
+    parser.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="a driver setting (repeatable)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    driver = load_driver(args.driver)
+    settings = resolve_settings(driver, args.set)
+    if args.seconds <= 0:
+        raise CliError("--seconds must be more than 0", 2)
+    try:
+        open_port(args.port, driver.info.line, 0.05).close()
+    except serial.SerialException as exc:
+        raise CliError(describe_port_error(args.port, exc)) from None
+
+    seen: Counter[str] = Counter()
+    errors: Counter[str] = Counter()
+    received = 0
+    lock = threading.Lock()
+
+    def show(observations: list[Observation]) -> None:
+        with lock:
+            for observation in observations:
+                record = observation.as_record()
+                seen[record["kind"]] += 1
+                if isinstance(observation, ProtocolError):
+                    errors[observation.error] += 1
+                print_json_line(record)
+
+    def count(_device: str, direction: object, _at: float, data: bytes) -> None:
+        nonlocal received
+        if getattr(direction, "value", "") == "rx":
+            received += len(data)
+
+    link = DeviceLink(driver, args.driver, args.port, settings, show, journal=count,
+                      timings=LinkTimings(no_data_after_s=max(args.seconds, 5.0)))
+    link.start()
+    try:
+        time.sleep(args.seconds)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        link.stop()
+    valid = sum(seen[k] for k in _VALID)
+    if valid:
+        return 0
+    raise CliError(_why_nothing(received, errors, args.port, driver.info.line.baudrate))
+
+
+def _why_nothing(received: int, errors: Counter[str], port: str, baud: int) -> str:
+    if received == 0:
+        return (f"no data arrived on {port}; check that the device is on, its serial "
+                "output is enabled and the cable is right")
+    if errors.get("checksum"):
+        return (f"{errors['checksum']} frames failed their checksum and nothing decoded; "
+                f"check the line settings (this driver expects {baud} baud)")
+    if errors:
+        detail = ", ".join(f"{n} {kind}" for kind, n in errors.items())
+        return (f"{received} bytes arrived but none decoded ({detail} errors); wrong baud "
+                f"rate suspected: this driver expects {baud} baud")
+    return (f"{received} bytes arrived but none decoded; check that this is the right "
+            "driver for the device")
+

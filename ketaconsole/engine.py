@@ -1,0 +1,199 @@
+"""The engine: takes observations from every device and keeps the live state of the room.
+
+``Engine.ingest`` is called from the devices' reader threads; it never blocks on I/O.
+It keeps the latest value of each metric, a ring buffer per waveform, each device's
+link state and identity, and a ledger per pump. Listeners (the recorder, the alarm
+system, the Qt bridge) are told of every observation on the ingesting thread and must
+hand work off rather than do it there. Readers (the UI frame timer) pull snapshots.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.observations import (
+    Identity,
+    LinkState,
+    LinkStatus,
+    Numeric,
+    Observation,
+    ProtocolError,
+    PumpStatus,
+    WaveChunk,
+)
+from ketaconsole.pump_ledger import PumpLedger
+from ketaconsole.ring_buffer import RingBuffer
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Observation], None]
+
+
+@dataclass(frozen=True, slots=True)
+class LatestValue:
+    """The newest value of a metric and where and when it came from."""
+
+    value: float | None
+    received_at: float
+    device_id: str
+    device_time: datetime | None = None
+
+    def age(self, now: float) -> float:
+        return max(0.0, now - self.received_at)
+
+
+@dataclass(slots=True)
+class WaveStream:
+    """A waveform's recent samples and how fast they come."""
+
+    device_id: str
+    sample_rate_hz: float
+    buffer: RingBuffer
+    last_received_at: float
+
+
+class Engine:
+    """Live state of the room, fed by drivers, read by the UI, the recorder and the alarms."""
+
+    def __init__(self, *, wave_seconds: float = 30.0,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._wave_seconds = wave_seconds
+        self._lock = threading.Lock()
+        self._latest: dict[str, LatestValue] = {}
+        self._waves: dict[str, WaveStream] = {}
+        self._links: dict[str, LinkState] = {}
+        self._identities: dict[str, Identity] = {}
+        self._pumps: dict[str, PumpLedger] = {}
+        self._pump_status: dict[str, PumpStatus] = {}
+        self._errors: dict[str, int] = {}
+        self._listeners: list[Listener] = []
+
+    # -- writing -----------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener`` with every observation, on the ingesting thread."""
+        with self._lock:
+            self._listeners = [*self._listeners, listener]
+
+    def unsubscribe(self, listener: Listener) -> None:
+        with self._lock:
+            self._listeners = [x for x in self._listeners if x is not listener]
+
+    def ingest(self, observations: Iterable[Observation]) -> None:
+        """Take observations from a device (thread-safe)."""
+        for observation in observations:
+            with self._lock:
+                self._apply(observation)
+                listeners = self._listeners
+            for listener in listeners:
+                try:
+                    listener(observation)
+                except Exception:  # a listener's fault must not stop the devices
+                    log.exception("observation listener failed")
+
+    def _apply(self, obs: Observation) -> None:
+        if isinstance(obs, Numeric):
+            value = obs.value
+            known = CATALOGUE.get(obs.metric)
+            if value is not None and known is not None and not known.is_plausible(value):
+                self._errors[obs.device_id] = self._errors.get(obs.device_id, 0) + 1
+                value = None
+            self._latest[obs.metric] = LatestValue(value, obs.received_at, obs.device_id,
+                                                   obs.device_time)
+        elif isinstance(obs, WaveChunk):
+            self._apply_wave(obs)
+        elif isinstance(obs, PumpStatus):
+            self._apply_pump(obs)
+        elif isinstance(obs, LinkState):
+            self._links[obs.device_id] = obs
+        elif isinstance(obs, Identity):
+            self._identities[obs.device_id] = obs
+        elif isinstance(obs, ProtocolError):
+            self._errors[obs.device_id] = self._errors.get(obs.device_id, 0) + 1
+
+    def _apply_wave(self, chunk: WaveChunk) -> None:
+        stream = self._waves.get(chunk.metric)
+        if stream is None or stream.sample_rate_hz != chunk.sample_rate_hz:
+            capacity = max(1, int(chunk.sample_rate_hz * self._wave_seconds))
+            stream = WaveStream(chunk.device_id, chunk.sample_rate_hz, RingBuffer(capacity),
+                                chunk.received_at)
+            self._waves[chunk.metric] = stream
+        stream.buffer.extend([float("nan") if s is None else s for s in chunk.samples])
+        stream.device_id = chunk.device_id
+        stream.last_received_at = chunk.received_at
+
+    def _apply_pump(self, status: PumpStatus) -> None:
+        ledger = self._pumps.setdefault(status.device_id, PumpLedger(status.device_id))
+        if status.state is not None:
+            ledger.state = status.state
+        if status.rate_ml_h is not None:
+            ledger.record_rate(status.received_at, status.rate_ml_h)
+        if status.volume_infused_ml is not None:
+            ledger.record_counter(status.volume_infused_ml)
+        self._pump_status[status.device_id] = status
+        for refid, value in (("MDC_FLOW_FLUID_PUMP", status.rate_ml_h),
+                             ("MDC_VOL_FLUID_DELIV_TOTAL", status.volume_infused_ml),
+                             ("MDC_VOL_FLUID_TBI", status.vtbi_ml),
+                             ("MDC_VOL_FLUID_TBI_REMAIN", status.volume_remaining_ml)):
+            self._latest[refid] = LatestValue(value, status.received_at, status.device_id,
+                                              status.device_time)
+
+    # -- reading -----------------------------------------------------------------
+
+    def latest(self, refid: str) -> LatestValue | None:
+        with self._lock:
+            return self._latest.get(refid)
+
+    def live_value(self, refid: str, now: float | None = None) -> float | None:
+        """The newest value if it is still fresh by the catalogue's window, else ``None``."""
+        latest = self.latest(refid)
+        if latest is None or latest.value is None:
+            return None
+        window = CATALOGUE[refid].fresh_for_s if refid in CATALOGUE else None
+        now = self.clock() if now is None else now
+        if window is not None and latest.age(now) > window:
+            return None
+        return latest.value
+
+    def wave(self, refid: str) -> WaveStream | None:
+        with self._lock:
+            return self._waves.get(refid)
+
+    def link(self, device_id: str) -> LinkState | None:
+        with self._lock:
+            return self._links.get(device_id)
+
+    def links(self) -> dict[str, LinkState]:
+        with self._lock:
+            return dict(self._links)
+
+    def link_status(self, device_id: str) -> LinkStatus | None:
+        state = self.link(device_id)
+        return state.status if state else None
+
+    def identity(self, device_id: str) -> Identity | None:
+        with self._lock:
+            return self._identities.get(device_id)
+
+    def pump(self, device_id: str) -> PumpLedger | None:
+        with self._lock:
+            return self._pumps.get(device_id)
+
+    def pump_status(self, device_id: str) -> PumpStatus | None:
+        with self._lock:
+            return self._pump_status.get(device_id)
+
+    def pump_ids(self) -> list[str]:
+        with self._lock:
+            return list(self._pumps)
+
+    def error_count(self, device_id: str) -> int:
+        with self._lock:
+            return self._errors.get(device_id, 0)

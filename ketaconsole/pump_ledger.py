@@ -1,0 +1,57 @@
+"""Per-pump history: rate changes and a cumulative delivered volume that never goes backwards.
+
+Pumps report the volume infused since *their* counter was last cleared (new syringe,
+counter reset, pump restart). The ledger turns those readings into one running total
+for the session: a reading lower than the previous one means the counter restarted,
+so what had been counted so far is kept and the new count adds on top. A repeated
+reading adds nothing, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ketaconsole.observations import PumpState
+
+# A reading this much below the previous one is a counter restart, not jitter.
+COUNTER_RESTART_TOLERANCE_ML = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class RateChange:
+    at: float
+    rate_ml_h: float
+
+
+@dataclass(slots=True)
+class PumpLedger:
+    """What one pump has done this session, as the console reconciles it."""
+
+    device_id: str
+    rate_history: list[RateChange] = field(default_factory=list)
+    state: PumpState | None = None
+    counter_restarts: int = 0
+    _carried_ml: float = 0.0
+    _last_counter_ml: float | None = None
+
+    @property
+    def delivered_ml(self) -> float:
+        """Total volume delivered this session, across counter restarts."""
+        return self._carried_ml + (self._last_counter_ml or 0.0)
+
+    @property
+    def rate_ml_h(self) -> float | None:
+        return self.rate_history[-1].rate_ml_h if self.rate_history else None
+
+    def record_rate(self, at: float, rate_ml_h: float) -> None:
+        if not self.rate_history or self.rate_history[-1].rate_ml_h != rate_ml_h:
+            self.rate_history.append(RateChange(at, rate_ml_h))
+
+    def record_counter(self, counter_ml: float) -> None:
+        last = self._last_counter_ml
+        if last is not None and counter_ml < last - COUNTER_RESTART_TOLERANCE_ML:
+            self._carried_ml += last
+            self.counter_restarts += 1
+        elif last is not None and counter_ml < last:
+            return  # jitter below the tolerance: keep the higher reading
+        self._last_counter_ml = counter_ml

@@ -1,0 +1,94 @@
+"""Finds drivers through the ``ketaconsole.drivers`` entry-point group.
+
+A driver that fails to import, or that is not a :class:`~ketaconsole.sdk.Driver`, is
+logged and listed as broken with its error; it never stops the console.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+
+from ketaconsole.sdk import Driver
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "ketaconsole.drivers"
+
+
+@dataclass(frozen=True, slots=True)
+class BrokenDriver:
+    """An installed driver that could not be loaded, and why."""
+
+    name: str
+    distribution: str | None
+    error: str
+
+
+class UnknownDriverError(LookupError):
+    """A driver slug that no installed driver has."""
+
+
+@dataclass(frozen=True, slots=True)
+class InstalledDriver:
+    """A loaded driver and the distribution that installed it."""
+
+    driver: Driver
+    distribution: str | None
+    version: str | None
+
+
+class DriverRegistry:
+    """The drivers installed in this environment."""
+
+    def __init__(self, installed: dict[str, InstalledDriver],
+                 broken: list[BrokenDriver]) -> None:
+        self._installed = installed
+        self.broken = broken
+
+    @classmethod
+    def discover(cls) -> DriverRegistry:
+        installed: dict[str, InstalledDriver] = {}
+        broken: list[BrokenDriver] = []
+        for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
+            dist_name, dist_version = _distribution(point)
+            try:
+                loaded = point.load()
+            except Exception as exc:  # any failure in a plugin's import is the plugin's
+                log.warning("driver %s could not be loaded: %s", point.name, exc)
+                broken.append(BrokenDriver(point.name, dist_name, f"{type(exc).__name__}: {exc}"))
+                continue
+            if not isinstance(loaded, Driver):
+                broken.append(BrokenDriver(point.name, dist_name,
+                                           "entry point is not a ketaconsole.sdk.Driver"))
+                continue
+            if loaded.info.slug in installed:
+                broken.append(BrokenDriver(point.name, dist_name,
+                                           f"slug {loaded.info.slug} is already taken"))
+                continue
+            installed[loaded.info.slug] = InstalledDriver(loaded, dist_name, dist_version)
+        return cls(installed, broken)
+
+    @property
+    def slugs(self) -> list[str]:
+        return sorted(self._installed)
+
+    def installed(self) -> list[InstalledDriver]:
+        return [self._installed[s] for s in self.slugs]
+
+    def get(self, slug: str) -> Driver:
+        try:
+            return self._installed[slug].driver
+        except KeyError:
+            known = ", ".join(self.slugs) or "none installed"
+            raise UnknownDriverError(
+                f"no driver {slug!r}; installed drivers: {known} "
+                "(see 'ketaconsole drivers')") from None
+
+
+def _distribution(point: EntryPoint) -> tuple[str | None, str | None]:
+    dist = point.dist
+    if dist is None:
+        return None, None
+    return dist.metadata["Name"], dist.version

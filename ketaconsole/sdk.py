@@ -1,0 +1,266 @@
+"""The public driver SDK: what a device driver provides and how the console drives it.
+
+A driver is a :class:`Driver` object registered under the ``ketaconsole.drivers``
+entry-point group. Its protocol is sans-I/O (it never touches a port): the transport
+calls ``connect``, ``feed`` and ``tick`` with bytes and the time, and sends what they
+return. Its simulator is the device side of the same protocol, driven by the shared
+:class:`~ketaconsole.virtual_patient.VirtualPatient`. Third-party drivers import only
+this module.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from ketaconsole.catalogue import CATALOGUE, Metric, metric
+from ketaconsole.observations import (
+    AlarmSource,
+    DeviceAlarm,
+    Identity,
+    LinkState,
+    LinkStatus,
+    Numeric,
+    Observation,
+    ProtocolError,
+    PumpState,
+    PumpStatus,
+    WaveChunk,
+)
+from ketaconsole.virtual_patient import VirtualPatient
+
+__all__ = [
+    "CATALOGUE",
+    "AlarmSource",
+    "DeviceAlarm",
+    "DeviceKind",
+    "DeviceProtocol",
+    "DeviceSimulator",
+    "Driver",
+    "DriverInfo",
+    "Identity",
+    "LineSettings",
+    "LinkState",
+    "LinkStatus",
+    "Metric",
+    "Numeric",
+    "Observation",
+    "ProtocolError",
+    "ProtocolOutput",
+    "PumpState",
+    "PumpStatus",
+    "SettingError",
+    "SettingField",
+    "VirtualPatient",
+    "WaveChunk",
+    "metric",
+]
+
+
+class DeviceKind(Enum):
+    """What a device is, as the device-setup screen groups them."""
+
+    OXIMETER = "oximeter"
+    MONITOR = "monitor"
+    PUMP = "pump"
+    CAPNOGRAPH = "capnograph"
+
+
+@dataclass(frozen=True, slots=True)
+class LineSettings:
+    """Serial line settings a device expects (pyserial's names and values)."""
+
+    baudrate: int = 9600
+    bytesize: int = 8
+    parity: str = "N"
+    stopbits: float = 1
+    xonxoff: bool = False
+    rtscts: bool = False
+
+    def as_serial_kwargs(self) -> dict[str, Any]:
+        return {"baudrate": self.baudrate, "bytesize": self.bytesize, "parity": self.parity,
+                "stopbits": self.stopbits, "xonxoff": self.xonxoff, "rtscts": self.rtscts}
+
+    def as_record(self) -> dict[str, Any]:
+        return self.as_serial_kwargs()
+
+    def describe(self) -> str:
+        flow = "RTS/CTS" if self.rtscts else "XON/XOFF" if self.xonxoff else "no handshake"
+        stop = int(self.stopbits) if float(self.stopbits).is_integer() else self.stopbits
+        return f"{self.baudrate} {self.bytesize}{self.parity}{stop}, {flow}"
+
+
+class SettingError(ValueError):
+    """A driver setting that is unknown or has a value of the wrong form."""
+
+
+_SETTING_TYPES = ("int", "float", "str", "bool", "choice")
+
+
+@dataclass(frozen=True, slots=True)
+class SettingField:
+    """One entry in a driver's settings schema, rendered as a form field by the UI."""
+
+    key: str
+    label: str
+    type: str
+    default: Any
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.type not in _SETTING_TYPES:
+            raise ValueError(f"setting {self.key}: type must be one of {_SETTING_TYPES}")
+        if self.type == "choice" and self.default not in self.choices:
+            raise ValueError(f"setting {self.key}: default must be one of its choices")
+
+    def parse(self, text: str) -> Any:
+        """Turn a typed value into this field's type, or say in one sentence what is wrong."""
+        text = text.strip()
+        try:
+            if self.type == "int":
+                value: Any = int(text)
+            elif self.type == "float":
+                value = float(text)
+            elif self.type == "bool":
+                lowered = text.lower()
+                if lowered not in ("true", "false", "yes", "no", "1", "0", "on", "off"):
+                    raise ValueError(text)
+                value = lowered in ("true", "yes", "1", "on")
+            else:
+                value = text
+        except ValueError:
+            raise SettingError(
+                f"setting {self.key} needs a {self.type} value, not {text!r}") from None
+        if self.type == "choice" and value not in self.choices:
+            raise SettingError(
+                f"setting {self.key} must be one of {', '.join(self.choices)}, not {text!r}")
+        if self.minimum is not None and value < self.minimum:
+            raise SettingError(f"setting {self.key} must be at least {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise SettingError(f"setting {self.key} must be at most {self.maximum}")
+        return value
+
+    def as_record(self) -> dict[str, Any]:
+        return {"key": self.key, "label": self.label, "type": self.type,
+                "default": self.default, "help": self.help, "choices": list(self.choices),
+                "minimum": self.minimum, "maximum": self.maximum}
+
+
+@dataclass(frozen=True, slots=True)
+class DriverInfo:
+    """A driver's metadata: what it talks to and how."""
+
+    slug: str
+    title: str
+    vendor: str
+    models: tuple[str, ...]
+    kind: DeviceKind
+    line: LineSettings
+    published: bool
+    """True when the protocol is documented by its maker, False when reverse-engineered."""
+    sources: tuple[str, ...] = ()
+    settings: tuple[SettingField, ...] = ()
+    default_port: str | None = None
+    """A port URL the device usually sits behind, e.g. ``socket://station:4001``."""
+
+    def resolve_settings(self, given: Mapping[str, str]) -> dict[str, Any]:
+        """Defaults overlaid with typed-in ``KEY=VALUE`` settings, each checked."""
+        known = {f.key: f for f in self.settings}
+        resolved = {f.key: f.default for f in self.settings}
+        for key, text in given.items():
+            if key not in known:
+                names = ", ".join(known) or "none"
+                raise SettingError(
+                    f"driver {self.slug} has no setting {key!r} (its settings: {names})")
+            resolved[key] = known[key].parse(text)
+        return resolved
+
+    def as_record(self) -> dict[str, Any]:
+        return {"slug": self.slug, "title": self.title, "vendor": self.vendor,
+                "models": list(self.models), "kind": self.kind.value,
+                "line": self.line.as_record(),
+                "protocol": "published" if self.published else "reverse-engineered",
+                "sources": list(self.sources),
+                "settings": [f.as_record() for f in self.settings],
+                "default_port": self.default_port}
+
+
+@dataclass(slots=True)
+class ProtocolOutput:
+    """What a protocol step produced: observations for the engine and bytes for the device."""
+
+    observations: list[Observation] = field(default_factory=list)
+    send: bytes = b""
+
+    def extend(self, other: ProtocolOutput) -> None:
+        self.observations.extend(other.observations)
+        self.send += other.send
+
+
+class DeviceProtocol(ABC):
+    """The console side of a device protocol, with no I/O of its own.
+
+    Any chunking of the input is valid: one byte at a time, whole frames, or junk in
+    front. Checksum and framing errors become :class:`ProtocolError` observations and
+    never exceptions. A value the device marks invalid is reported as ``None``.
+    """
+
+    def __init__(self, device_id: str, settings: Mapping[str, Any]) -> None:
+        self.device_id = device_id
+        self.settings = dict(settings)
+
+    def connect(self, now: float) -> bytes:
+        """Bytes to send right after the port opens (association, format select, ...)."""
+        return b""
+
+    @abstractmethod
+    def feed(self, data: bytes, now: float) -> ProtocolOutput:
+        """Take bytes received from the device at ``now``."""
+
+    def tick(self, now: float) -> ProtocolOutput:
+        """Called about ten times a second: polls, keep-alives, request time-outs."""
+        return ProtocolOutput()
+
+    def disconnect(self, now: float) -> bytes:
+        """Bytes to send before the port closes (release, end of remote control)."""
+        return b""
+
+    def error(self, kind: str, detail: str, now: float) -> ProtocolError:
+        return ProtocolError(self.device_id, kind, detail, now)
+
+
+class DeviceSimulator(ABC):
+    """The device side of a protocol, following the shared virtual patient."""
+
+    tick_interval_s: float = 0.02
+
+    def __init__(self, patient: VirtualPatient, settings: Mapping[str, Any]) -> None:
+        self.patient = patient
+        self.settings = dict(settings)
+
+    def feed(self, data: bytes, now: float) -> bytes:
+        """Bytes the console sent; returns the device's reply."""
+        return b""
+
+    @abstractmethod
+    def tick(self, now: float) -> bytes:
+        """Bytes the device sends on its own by ``now`` (streaming output)."""
+
+
+ProtocolFactory = Callable[[str, Mapping[str, Any]], DeviceProtocol]
+SimulatorFactory = Callable[[VirtualPatient, Mapping[str, Any]], DeviceSimulator]
+
+
+@dataclass(frozen=True, slots=True)
+class Driver:
+    """What a driver package registers under the ``ketaconsole.drivers`` entry points."""
+
+    info: DriverInfo
+    create_protocol: ProtocolFactory
+    create_simulator: SimulatorFactory | None = None

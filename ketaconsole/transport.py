@@ -1,0 +1,223 @@
+"""One reader thread per device: opens the port, runs the driver, reconnects with back-off.
+
+Ports are anything ``serial.serial_for_url`` opens: device paths, COM ports,
+``rfc2217://``, ``socket://``, ``loop://``. The link reports its state as
+observations (connecting, connected, no data, disconnected), hands every chunk it
+receives and sends, with its time and direction, to the raw-byte journal, and never
+lets a driver's or port's failure escape the thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import serial
+
+from ketaconsole.observations import (
+    Identity,
+    LinkState,
+    LinkStatus,
+    Numeric,
+    Observation,
+    PumpStatus,
+    WaveChunk,
+)
+from ketaconsole.sdk import DeviceProtocol, Driver, LineSettings, ProtocolOutput
+
+log = logging.getLogger(__name__)
+
+ObservationSink = Callable[[list[Observation]], None]
+
+
+class Direction(Enum):
+    RECEIVED = "rx"
+    SENT = "tx"
+
+
+JournalHook = Callable[[str, Direction, float, bytes], None]
+"""Called with (device id, direction, time, bytes) for every chunk on the line."""
+
+_VALID_KINDS = (Numeric, WaveChunk, PumpStatus, Identity)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTimings:
+    """How patient a link is: when it calls a line quiet, when it reopens, how it backs off."""
+
+    read_timeout_s: float = 0.05
+    tick_every_s: float = 0.1
+    no_data_after_s: float = 5.0
+    reopen_after_s: float = 15.0
+    first_backoff_s: float = 0.5
+    max_backoff_s: float = 5.0
+
+
+def open_port(url: str, line: LineSettings, timeout: float) -> serial.SerialBase:
+    """Open a pyserial URL with a driver's line settings, or raise ``serial.SerialException``."""
+    try:
+        return serial.serial_for_url(url, timeout=timeout, write_timeout=1.0,
+                                     **line.as_serial_kwargs())
+    except (OSError, ValueError) as exc:
+        raise serial.SerialException(str(exc)) from exc
+
+
+def describe_port_error(url: str, exc: Exception) -> str:
+    """One sentence for a port that will not open, saying what to check."""
+    text = str(exc)
+    if "No such file" in text or "FileNotFoundError" in text:
+        return f"port {url} does not exist; check the cable and the port name"
+    if "Permission denied" in text:
+        return f"port {url} is not accessible; add this user to the dialout group"
+    if "Connection refused" in text:
+        return f"nothing answers at {url}; check the device server's address and port"
+    if "timed out" in text:
+        return f"{url} did not answer in time; check the network and the device server"
+    return f"port {url} could not be opened ({text}); check the port name and settings"
+
+
+class DeviceLink:
+    """Reads one device through its driver on a thread of its own."""
+
+    def __init__(self, driver: Driver, device_id: str, url: str,
+                 settings: Mapping[str, Any], sink: ObservationSink, *,
+                 line: LineSettings | None = None, journal: JournalHook | None = None,
+                 timings: LinkTimings | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.driver = driver
+        self.device_id = device_id
+        self.url = url
+        self.settings = dict(settings)
+        self.line = line or driver.info.line
+        self._sink = sink
+        self._journal = journal
+        self._timings = timings or LinkTimings()
+        self._clock = clock
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._status: LinkStatus | None = None
+        self._outbox: list[bytes] = []
+        self._outbox_lock = threading.Lock()
+
+    @property
+    def status(self) -> LinkStatus | None:
+        return self._status
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"link-{self.device_id}",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def send(self, data: bytes) -> None:
+        """Queue bytes for the device (commands from the console's control path)."""
+        with self._outbox_lock:
+            self._outbox.append(data)
+
+    # -- the thread ----------------------------------------------------------------
+
+    def _set_status(self, status: LinkStatus, detail: str = "") -> None:
+        if status is self._status:
+            return
+        self._status = status
+        self._deliver([LinkState(self.device_id, status, self._clock(), detail)])
+
+    def _deliver(self, observations: list[Observation]) -> None:
+        if observations:
+            try:
+                self._sink(observations)
+            except Exception:
+                log.exception("observation sink failed for %s", self.device_id)
+
+    def _run(self) -> None:
+        backoff = self._timings.first_backoff_s
+        while not self._stop.is_set():
+            self._set_status(LinkStatus.CONNECTING, self.url)
+            try:
+                port = open_port(self.url, self.line, self._timings.read_timeout_s)
+            except serial.SerialException as exc:
+                self._set_status(LinkStatus.DISCONNECTED, describe_port_error(self.url, exc))
+            else:
+                if self._session(port):
+                    backoff = self._timings.first_backoff_s
+            if self._stop.wait(backoff):
+                break
+            backoff = min(backoff * 2, self._timings.max_backoff_s)
+        self._set_status(LinkStatus.DISCONNECTED, "stopped")
+
+    def _session(self, port: serial.SerialBase) -> bool:
+        """Run the driver on an open port until it fails or we stop; True if data came."""
+        t = self._timings
+        protocol = self.driver.create_protocol(self.device_id, self.settings)
+        got_valid = False
+        try:
+            port.reset_input_buffer()  # bytes queued while nobody listened are stale
+            now = self._clock()
+            self._write(port, protocol.connect(now), now)
+            last_rx = last_valid = last_tick = now
+            while not self._stop.is_set():
+                data = port.read(max(1, port.in_waiting))
+                now = self._clock()
+                if data:
+                    last_rx = now
+                    self._journal_chunk(Direction.RECEIVED, now, data)
+                    if self._handle(port, protocol.feed(data, now), now):
+                        last_valid = now
+                        got_valid = True
+                        self._set_status(LinkStatus.CONNECTED)
+                if now - last_tick >= t.tick_every_s:
+                    last_tick = now
+                    if self._handle(port, protocol.tick(now), now):
+                        last_valid = now
+                    self._flush_outbox(port, now)
+                if now - last_valid > t.no_data_after_s:
+                    self._set_status(LinkStatus.NO_DATA,
+                                     f"no valid data for {now - last_valid:.0f} s")
+                if now - last_rx > t.reopen_after_s:
+                    self._set_status(LinkStatus.DISCONNECTED,
+                                     f"line silent for {now - last_rx:.0f} s; reopening")
+                    return got_valid
+            self._write(port, protocol.disconnect(self._clock()), self._clock())
+        except (serial.SerialException, OSError) as exc:
+            self._set_status(LinkStatus.DISCONNECTED, f"the port closed ({exc})")
+        except Exception as exc:  # a driver bug must not kill the reader thread
+            log.exception("driver %s failed", self.driver.info.slug)
+            self._set_status(LinkStatus.DISCONNECTED, f"driver failure: {exc}")
+        finally:
+            try:
+                port.close()
+            except Exception:
+                log.debug("closing %s failed", self.url, exc_info=True)
+        return got_valid
+
+    def _handle(self, port: serial.SerialBase, out: ProtocolOutput, now: float) -> bool:
+        self._deliver(out.observations)
+        self._write(port, out.send, now)
+        return any(isinstance(o, _VALID_KINDS) for o in out.observations)
+
+    def _flush_outbox(self, port: serial.SerialBase, now: float) -> None:
+        with self._outbox_lock:
+            pending, self._outbox = self._outbox, []
+        for data in pending:
+            self._write(port, data, now)
+
+    def _write(self, port: serial.SerialBase, data: bytes, now: float) -> None:
+        if data:
+            port.write(data)
+            self._journal_chunk(Direction.SENT, now, data)
+
+    def _journal_chunk(self, direction: Direction, now: float, data: bytes) -> None:
+        if self._journal is not None:
+            try:
+                self._journal(self.device_id, direction, now, data)
+            except Exception:
+                log.exception("raw-byte journal failed for %s", self.device_id)

@@ -1,0 +1,258 @@
+"""The shared virtual patient that every simulator follows, so pump and monitor agree.
+
+Time runs in *scenario seconds*: ``(now - start) * speed``. The default scenario is a
+70 kg adult given 0.5 mg/kg ketamine over 40 minutes at 1 mg/mL (35 mg, 52.5 mL/h),
+starting one minute into the session. Blood pressure rises during the infusion, peaks
+about 35 minutes after its start and is back to baseline by about 90 minutes
+(CLINICAL.md section 1). Scenarios add excursions (hypertension, desaturation, sensor
+off) on top. Everything is deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+
+MINUTE = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Excursion:
+    """A departure of one vital sign from its course: ramps in, holds, ramps out."""
+
+    vital: str
+    start_s: float
+    delta: float
+    ramp_s: float = 60.0
+    hold_s: float = 600.0
+
+    def offset(self, t: float) -> float:
+        into = t - self.start_s
+        if into <= 0:
+            return 0.0
+        if into < self.ramp_s:
+            return self.delta * into / self.ramp_s
+        into -= self.ramp_s
+        if into < self.hold_s:
+            return self.delta
+        into -= self.hold_s
+        if into < self.ramp_s:
+            return self.delta * (1 - into / self.ramp_s)
+        return 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A session's story: baseline vitals, the infusion plan and any excursions."""
+
+    name: str
+    description: str
+    weight_kg: float = 70.0
+    dose_mg_per_kg: float = 0.5
+    infusion_minutes: float = 40.0
+    concentration_mg_ml: float = 1.0
+    infusion_start_s: float = 1 * MINUTE
+    baseline: dict[str, float] = field(default_factory=lambda: {
+        "hr": 74.0, "spo2": 98.0, "sbp": 122.0, "dbp": 78.0, "rr": 14.0,
+        "etco2": 36.0, "temp": 36.8, "pi": 3.6})
+    bp_rise_mmhg: float = 18.0
+    excursions: tuple[Excursion, ...] = ()
+    sensor_off: tuple[tuple[float, float], ...] = ()
+    """Scenario-second intervals during which the oximeter sensor is off the finger."""
+
+    @property
+    def dose_mg(self) -> float:
+        return self.dose_mg_per_kg * self.weight_kg
+
+    @property
+    def infusion_volume_ml(self) -> float:
+        return self.dose_mg / self.concentration_mg_ml
+
+    @property
+    def rate_ml_h(self) -> float:
+        return self.infusion_volume_ml / (self.infusion_minutes / 60.0)
+
+
+_INFUSION_START = 1 * MINUTE
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario("normal", "An uneventful session: a moderate blood-pressure rise and recovery."),
+        Scenario(
+            "hypertension",
+            "Systolic pressure climbs past 180 mmHg 35 minutes into the infusion.",
+            excursions=(
+                Excursion("sbp", _INFUSION_START + 33 * MINUTE, 52.0, ramp_s=120, hold_s=900),
+                Excursion("dbp", _INFUSION_START + 33 * MINUTE, 32.0, ramp_s=120, hold_s=900),
+            )),
+        Scenario(
+            "desaturation",
+            "SpO2 falls to 85% ten minutes into the infusion for two minutes.",
+            excursions=(Excursion("spo2", _INFUSION_START + 10 * MINUTE, -13.0,
+                                  ramp_s=30, hold_s=120),)),
+        Scenario(
+            "sensor-off",
+            "The oximeter probe comes off the finger five minutes into the infusion.",
+            sensor_off=((_INFUSION_START + 5 * MINUTE, _INFUSION_START + 7 * MINUTE),)),
+    )
+}
+
+
+class UnknownScenarioError(KeyError):
+    """A scenario name that does not exist."""
+
+
+def scenario(name: str) -> Scenario:
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise UnknownScenarioError(
+            f"no scenario {name!r}; choose one of {', '.join(SCENARIOS)}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Vitals:
+    """The patient's true state at one moment."""
+
+    hr: float
+    spo2: float
+    sbp: float
+    dbp: float
+    rr: float
+    etco2: float
+    temp: float
+    pi: float
+    sensor_off: bool
+
+    @property
+    def mean(self) -> float:
+        return (self.sbp + 2 * self.dbp) / 3
+
+
+@dataclass(frozen=True, slots=True)
+class InfusionState:
+    """Where the scenario's infusion stands."""
+
+    running: bool
+    finished: bool
+    rate_ml_h: float
+    volume_infused_ml: float
+    vtbi_ml: float
+    concentration_mg_ml: float
+
+    @property
+    def volume_remaining_ml(self) -> float:
+        return max(0.0, self.vtbi_ml - self.volume_infused_ml)
+
+
+def _bump(t: float, peak_at: float, gone_at: float) -> float:
+    """0 before 0, rising smoothly to 1 at ``peak_at``, back to 0 at ``gone_at``."""
+    if t <= 0 or t >= gone_at:
+        return 0.0
+    if t < peak_at:
+        return (1 - math.cos(math.pi * t / peak_at)) / 2
+    return (1 + math.cos(math.pi * (t - peak_at) / (gone_at - peak_at))) / 2
+
+
+class VirtualPatient:
+    """A deterministic patient whose vitals follow a scenario on a (possibly fast) clock."""
+
+    def __init__(self, story: Scenario | None = None, *, start: float = 0.0,
+                 speed: float = 1.0, seed: int = 7) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.scenario = story or SCENARIOS["normal"]
+        self.start = start
+        self.speed = speed
+        self.seed = seed
+
+    def with_clock(self, start: float, speed: float | None = None) -> VirtualPatient:
+        return VirtualPatient(self.scenario, start=start, speed=speed or self.speed,
+                              seed=self.seed)
+
+    def scenario_time(self, now: float) -> float:
+        return max(0.0, (now - self.start) * self.speed)
+
+    def _noise(self, channel: int, t: float, amplitude: float) -> float:
+        second = math.floor(t)
+        frac = t - second
+
+        def at(s: int) -> float:
+            return random.Random(self.seed * 1_000_003 + channel * 7919 + s).uniform(-1, 1)
+
+        return amplitude * (at(second) * (1 - frac) + at(second + 1) * frac)
+
+    def vitals(self, now: float) -> Vitals:
+        t = self.scenario_time(now)
+        s = self.scenario
+        base = s.baseline
+        since_start = t - s.infusion_start_s
+        rise = _bump(since_start, 35 * MINUTE, 90 * MINUTE)
+        values = {
+            "hr": base["hr"] + 8 * rise + self._noise(1, t, 1.5),
+            "spo2": base["spo2"] + self._noise(2, t / 5, 0.8),
+            "sbp": base["sbp"] + s.bp_rise_mmhg * rise + self._noise(3, t / 30, 3),
+            "dbp": base["dbp"] + 0.6 * s.bp_rise_mmhg * rise + self._noise(4, t / 30, 2),
+            "rr": base["rr"] + self._noise(5, t / 10, 1.2),
+            "etco2": base["etco2"] + self._noise(6, t / 10, 1.0),
+            "temp": base["temp"] + self._noise(7, t / 60, 0.1),
+            "pi": base["pi"] + self._noise(8, t / 3, 0.4),
+        }
+        for excursion in s.excursions:
+            values[excursion.vital] += excursion.offset(t)
+        values["spo2"] = min(100.0, values["spo2"])
+        off = any(a <= t < b for a, b in s.sensor_off)
+        return Vitals(sensor_off=off, **values)
+
+    def infusion(self, now: float) -> InfusionState:
+        t = self.scenario_time(now)
+        s = self.scenario
+        duration = s.infusion_minutes * MINUTE
+        running_for = min(max(0.0, t - s.infusion_start_s), duration)
+        running = 0 < t - s.infusion_start_s < duration
+        volume = s.rate_ml_h * running_for / 3600.0
+        return InfusionState(
+            running=running,
+            finished=t - s.infusion_start_s >= duration,
+            rate_ml_h=s.rate_ml_h if running else 0.0,
+            volume_infused_ml=volume,
+            vtbi_ml=s.infusion_volume_ml,
+            concentration_mg_ml=s.concentration_mg_ml,
+        )
+
+
+class PlethGenerator:
+    """A plethysmogram at the device's real sample rate, beating at the patient's pulse rate.
+
+    The waveform is sampled in real time (a 125 Hz device sends 125 samples a second
+    whatever the scenario speed); its pulse rate follows the patient at that moment.
+    """
+
+    def __init__(self, patient: VirtualPatient, sample_rate_hz: float) -> None:
+        self.patient = patient
+        self.sample_rate_hz = sample_rate_hz
+        self._phase = 0.0
+        self._next_time: float | None = None
+
+    @staticmethod
+    def shape(phase: float) -> float:
+        """One beat, 0..1: a fast systolic upstroke, a dicrotic notch, a slow run-off."""
+        p = phase % 1.0
+        systolic = math.exp(-((p - 0.18) / 0.08) ** 2)
+        dicrotic = 0.35 * math.exp(-((p - 0.45) / 0.09) ** 2)
+        return systolic + dicrotic
+
+    def samples_until(self, now: float) -> list[float]:
+        """All samples due up to ``now`` since the previous call (0..1, unitless)."""
+        step = 1.0 / self.sample_rate_hz
+        if self._next_time is None:
+            self._next_time = now
+        out: list[float] = []
+        hr = self.patient.vitals(now).hr
+        while self._next_time <= now:
+            self._phase += hr / 60.0 * step
+            out.append(self.shape(self._phase))
+            self._next_time += step
+        return out
+
