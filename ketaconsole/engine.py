@@ -73,6 +73,7 @@ class Engine:
         self._pumps: dict[str, PumpLedger] = {}
         self._pump_status: dict[str, PumpStatus] = {}
         self._errors: dict[str, int] = {}
+        self._last_data: dict[str, float] = {}
         self._listeners: list[Listener] = []
 
     # -- writing -----------------------------------------------------------------
@@ -99,6 +100,8 @@ class Engine:
                     log.exception("observation listener failed")
 
     def _apply(self, obs: Observation) -> None:
+        if isinstance(obs, Numeric | WaveChunk | PumpStatus | Identity):
+            self._last_data[obs.device_id] = obs.received_at
         if isinstance(obs, Numeric):
             value = obs.value
             known = CATALOGUE.get(obs.metric)
@@ -193,6 +196,11 @@ class Engine:
     def pump_ids(self) -> list[str]:
         with self._lock:
             return list(self._pumps)
+
+    def last_data_at(self, device_id: str) -> float | None:
+        """When the device last sent something valid (a value, wave, status or identity)."""
+        with self._lock:
+            return self._last_data.get(device_id)
 
     def error_count(self, device_id: str) -> int:
         with self._lock:
