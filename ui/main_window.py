@@ -1,0 +1,30 @@
+"""The main window: hosts the monitor screen and drives it from the frame clock."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtWidgets import QMainWindow
+
+from ketaconsole import __version__
+from ketaconsole.engine import Engine
+from ui.frame_clock import FrameClock
+from ui.monitor_screen import MonitorScreen, RoomLayout
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, engine: Engine, room: RoomLayout) -> None:
+        super().__init__()
+        self.setWindowTitle(f"KetaConsole {__version__}")
+        self.monitor = MonitorScreen(engine, room)
+        self.setCentralWidget(self.monitor)
+        self.frames = FrameClock(self.monitor.refresh, clock=engine.clock, parent=self)
+        self.resize(1366, 820)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self.frames.start()
+        self.frames.tick()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self.frames.stop()
+        event.accept()

@@ -1,0 +1,103 @@
+"""The monitor screen: header, pleth wave, large numeric tiles, pump panel, device strip."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
+
+from ketaconsole.catalogue import (
+    ETCO2,
+    HEART_RATE,
+    PERFUSION_INDEX,
+    PULSE_RATE,
+    RESP_RATE,
+    SPO2,
+)
+from ketaconsole.dose import DosePlan
+from ketaconsole.engine import Engine
+from ketaconsole.patient import Patient
+from ketaconsole.phase import PhaseNow, phase_from_pump
+from ui.numeric_tile import BloodPressureTile, NumericTile
+from ui.patient_header import PatientHeader
+from ui.pleth_view import PlethView
+from ui.pump_panel import PumpPanel
+from ui.status_strip import DeviceStatusStrip
+
+
+class Refreshable(Protocol):
+    def refresh(self, now: float) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RoomLayout:
+    """What the monitor screen shows: the patient, the plan, the devices in the room."""
+
+    patient: Patient | None
+    plan: DosePlan | None
+    devices: list[tuple[str, str]] = field(default_factory=list)
+    """(device id, label) for the status strip."""
+    pumps: list[tuple[str, str]] = field(default_factory=list)
+    """(device id, label) of each infusion pump."""
+    simulated: bool = False
+
+
+class MonitorScreen(QWidget):
+    """Everything a nurse watches during the session, redrawn by the frame clock."""
+
+    def __init__(self, engine: Engine, room: RoomLayout) -> None:
+        super().__init__()
+        self.engine = engine
+        self.room = room
+        first_pump = room.pumps[0][0] if room.pumps else None
+
+        def phase() -> PhaseNow:
+            return phase_from_pump(engine.pump(first_pump) if first_pump else None)
+
+        self.header = PatientHeader(room.patient, phase, simulated=room.simulated)
+        self.pleth = PlethView(engine)
+        self.tiles = {
+            m.refid: NumericTile(engine, m)
+            for m in (HEART_RATE, PULSE_RATE, SPO2, RESP_RATE, ETCO2, PERFUSION_INDEX)
+        }
+        self.blood_pressure = BloodPressureTile(engine)
+        plan_now: Callable[[], DosePlan | None] = lambda: room.plan  # noqa: E731
+        self.pumps = [PumpPanel(engine, device_id, label, plan_now)
+                      for device_id, label in room.pumps]
+        self.status = DeviceStatusStrip(engine, room.devices)
+
+        tiles = QGridLayout()
+        tiles.setSpacing(8)
+        tiles.addWidget(self.tiles[HEART_RATE.refid], 0, 0)
+        tiles.addWidget(self.tiles[PULSE_RATE.refid], 0, 1)
+        tiles.addWidget(self.tiles[SPO2.refid], 1, 0)
+        tiles.addWidget(self.tiles[PERFUSION_INDEX.refid], 1, 1)
+        tiles.addWidget(self.blood_pressure, 2, 0, 1, 2)
+        tiles.addWidget(self.tiles[RESP_RATE.refid], 3, 0)
+        tiles.addWidget(self.tiles[ETCO2.refid], 3, 1)
+
+        middle = QGridLayout()
+        middle.setSpacing(8)
+        middle.addWidget(self.pleth, 0, 0)
+        middle.addLayout(tiles, 0, 1)
+        middle.setColumnStretch(0, 3)
+        middle.setColumnStretch(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(8)
+        layout.addWidget(self.header)
+        layout.addLayout(middle, 1)
+        for panel in self.pumps:
+            layout.addWidget(panel)
+        layout.addWidget(self.status)
+
+    def parts(self) -> list[Refreshable]:
+        return [self.header, self.pleth, *self.tiles.values(), self.blood_pressure,
+                *self.pumps, self.status]
+
+    def refresh(self, now: float) -> None:
+        for part in self.parts():
+            part.refresh(now)

@@ -1,0 +1,118 @@
+"""Large numeric tiles: one vital sign each, in the catalogue's precision and unit.
+
+A tile shows a number only while it is live; a stale or invalid value blanks to
+dashes with the reason and its age underneath, so it can never pass for a live one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy
+
+from ketaconsole.catalogue import NIBP_DIA, NIBP_MEAN, NIBP_SYS, Metric
+from ketaconsole.engine import Engine
+from ketaconsole.freshness import Freshness, assess, describe_age
+from ui import theme
+
+
+class NumericTile(QFrame):
+    """One metric's live value."""
+
+    def __init__(self, engine: Engine, metric: Metric, *, value_px: int = 64) -> None:
+        super().__init__()
+        self.setObjectName("panel")
+        self.engine = engine
+        self.vital = metric
+        self._colour = theme.metric_colour(metric.refid)
+        self.title = QLabel(metric.short)
+        self.title.setFont(theme.font(18, bold=True))
+        self.unit = QLabel(metric.unit.replace("mm[Hg]", "mmHg"))
+        self.unit.setObjectName("muted")
+        self.unit.setFont(theme.font(14))
+        self.value = QLabel(metric.format(None))
+        self.value.setFont(theme.font(value_px, bold=True))
+        self.value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.note = QLabel("no data")
+        self.note.setObjectName("muted")
+        self.note.setFont(theme.font(13))
+        self.note.setAlignment(Qt.AlignmentFlag.AlignRight)
+        layout = QGridLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.addWidget(self.title, 0, 0)
+        layout.addWidget(self.unit, 1, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.value, 0, 1, 2, 1)
+        layout.addWidget(self.note, 2, 0, 1, 2)
+        layout.setColumnStretch(1, 1)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName(metric.label)
+        self.title.setStyleSheet(f"color: {self._colour};")
+
+    def refresh(self, now: float) -> None:
+        shown = assess(self.vital, self.engine.latest(self.vital.refid), now)
+        live = shown.freshness is Freshness.LIVE
+        self._set(self.value, shown.text)
+        self._set(self.note, shown.note)
+        self.value.setStyleSheet(f"color: {self._colour if live else theme.STALE};")
+
+    @staticmethod
+    def _set(label: QLabel, text: str) -> None:
+        if label.text() != text:
+            label.setText(text)
+
+
+class BloodPressureTile(QFrame):
+    """The latest NIBP reading (systolic/diastolic and mean) with the time it was taken."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self.setObjectName("panel")
+        self.engine = engine
+        colour = theme.metric_colour(NIBP_SYS.refid)
+        self.title = QLabel("NIBP")
+        self.title.setFont(theme.font(18, bold=True))
+        self.title.setStyleSheet(f"color: {colour};")
+        unit = QLabel("mmHg")
+        unit.setObjectName("muted")
+        unit.setFont(theme.font(14))
+        self.value = QLabel("---/---")
+        self.value.setFont(theme.font(60, bold=True))
+        self.value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.mean = QLabel("(---)")
+        self.mean.setFont(theme.font(28))
+        self.mean.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.note = QLabel("no reading yet")
+        self.note.setObjectName("muted")
+        self.note.setFont(theme.font(13))
+        self.note.setAlignment(Qt.AlignmentFlag.AlignRight)
+        layout = QGridLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.addWidget(self.title, 0, 0)
+        layout.addWidget(unit, 1, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.value, 0, 1, 2, 1)
+        layout.addWidget(self.mean, 0, 2, 2, 1)
+        layout.addWidget(self.note, 2, 0, 1, 3)
+        layout.setColumnStretch(1, 1)
+        self._colour = colour
+        self.setAccessibleName("Non-invasive blood pressure")
+
+    def refresh(self, now: float) -> None:
+        sys_, dia = self.engine.latest(NIBP_SYS.refid), self.engine.latest(NIBP_DIA.refid)
+        mean = self.engine.latest(NIBP_MEAN.refid)
+        if sys_ is None or dia is None:
+            text, mean_text, note, live = "---/---", "(---)", "no reading yet", False
+        else:
+            text = f"{NIBP_SYS.format(sys_.value).rjust(3, '-')}/" \
+                   f"{NIBP_DIA.format(dia.value).rjust(3, '-')}"
+            mean_text = f"({NIBP_MEAN.format(mean.value if mean else None)})"
+            taken = datetime.fromtimestamp(sys_.received_at).strftime("%H:%M")
+            live = sys_.value is not None and dia.value is not None
+            note = (f"taken {taken}, {describe_age(sys_.age(now))} ago" if live
+                    else f"last attempt {taken} gave no valid reading")
+        for label, new in ((self.value, text), (self.mean, mean_text), (self.note, note)):
+            if label.text() != new:
+                label.setText(new)
+        colour = self._colour if live else theme.STALE
+        self.value.setStyleSheet(f"color: {colour};")
+        self.mean.setStyleSheet(f"color: {colour};")

@@ -1,0 +1,60 @@
+"""The patient header: who, the session phase, time since the infusion started, the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel
+
+from ketaconsole.patient import Patient
+from ketaconsole.phase import PhaseNow
+from ui import theme
+
+
+def _elapsed(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+class PatientHeader(QFrame):
+    """One line across the top of the monitor screen."""
+
+    def __init__(self, patient: Patient | None, phase: Callable[[], PhaseNow],
+                 *, simulated: bool = False) -> None:
+        super().__init__()
+        self.setObjectName("panel")
+        self._phase = phase
+        name = patient.summary() if patient else "No patient checked in"
+        self.patient = QLabel(name)
+        self.patient.setFont(theme.font(22, bold=True))
+        self.simulated = QLabel("SIMULATED DEVICES" if simulated else "")
+        self.simulated.setFont(theme.font(13, bold=True))
+        self.simulated.setStyleSheet("color: #fb923c;")
+        self.phase = QLabel("")
+        self.phase.setFont(theme.font(20))
+        self.elapsed = QLabel("")
+        self.elapsed.setFont(theme.font(20, mono=True))
+        self.clock = QLabel("")
+        self.clock.setFont(theme.font(20, mono=True))
+        self.clock.setObjectName("muted")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(14, 6, 14, 6)
+        layout.addWidget(self.patient)
+        layout.addWidget(self.simulated)
+        layout.addStretch(1)
+        layout.addWidget(self.phase)
+        layout.addSpacing(18)
+        layout.addWidget(self.elapsed)
+        layout.addSpacing(18)
+        layout.addWidget(self.clock)
+
+    def refresh(self, now: float) -> None:
+        current = self._phase()
+        phase = current.phase.value
+        elapsed = ("" if current.infusion_started_at is None
+                   else f"since infusion start {_elapsed(now - current.infusion_started_at)}")
+        clock = datetime.fromtimestamp(now).strftime("%H:%M:%S")
+        for label, text in ((self.phase, phase), (self.elapsed, elapsed), (self.clock, clock)):
+            if label.text() != text:
+                label.setText(text)

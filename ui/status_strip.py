@@ -1,0 +1,55 @@
+"""The device status strip: each device's link state in words and colour, never colour alone."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel
+
+from ketaconsole.engine import Engine
+from ketaconsole.freshness import describe_age
+from ketaconsole.observations import LinkStatus
+from ui import theme
+
+_WORDS = {
+    LinkStatus.CONNECTING: "connecting",
+    LinkStatus.CONNECTED: "connected",
+    LinkStatus.NO_DATA: "no data",
+    LinkStatus.DISCONNECTED: "disconnected",
+}
+
+
+class DeviceStatusStrip(QFrame):
+    """One entry per device: '● Pulse oximeter: connected'."""
+
+    def __init__(self, engine: Engine, devices: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.setObjectName("panel")
+        self.engine = engine
+        self._labels: dict[str, tuple[str, QLabel]] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 10, 4)
+        if not devices:
+            none = QLabel("No devices configured: open Devices to add one.")
+            none.setObjectName("muted")
+            layout.addWidget(none)
+        for device_id, label in devices:
+            widget = QLabel(f"\u25cf {label}: starting")
+            widget.setFont(theme.font(14))
+            self._labels[device_id] = (label, widget)
+            layout.addWidget(widget)
+        layout.addStretch(1)
+
+    def refresh(self, now: float) -> None:
+        for device_id, (label, widget) in self._labels.items():
+            state = self.engine.link(device_id)
+            status = state.status if state else LinkStatus.CONNECTING
+            words = _WORDS[status]
+            last_data = self.engine.last_data_at(device_id)
+            if status is LinkStatus.NO_DATA and last_data is not None:
+                words = f"no data for {describe_age(now - last_data)}"
+            elif status is LinkStatus.DISCONNECTED and state is not None:
+                words = f"disconnected {describe_age(now - state.received_at)} ago"
+            text = f"\u25cf {label}: {words}"
+            if widget.text() != text:
+                widget.setText(text)
+                colour = theme.LINK_COLOURS[status.value]
+                widget.setStyleSheet(f"color: {colour};")

@@ -1,0 +1,76 @@
+"""The console's look: a dark theme readable at 2 m in a dimmed room, and alarm colours.
+
+Value colours follow bedside-monitor habit (pulse green, SpO2 cyan, pressure red-white);
+alarm colours and flash rates follow IEC 60601-1-8 as CLINICAL.md section 4 applies it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+BACKGROUND = "#0b0e12"
+PANEL = "#141a21"
+PANEL_EDGE = "#243040"
+TEXT = "#e6edf3"
+MUTED = "#8b98a5"
+STALE = "#5c6670"
+
+METRIC_COLOURS: dict[str, str] = {
+    "MDC_ECG_HEART_RATE": "#4ade80",
+    "MDC_PULS_OXIM_PULS_RATE": "#4ade80",
+    "MDC_PULS_OXIM_SAT_O2": "#38bdf8",
+    "MDC_PULS_OXIM_PLETH": "#38bdf8",
+    "MDC_PRESS_BLD_NONINV_SYS": "#f87171",
+    "MDC_RESP_RATE": "#facc15",
+    "MDC_AWAY_CO2_ET": "#facc15",
+    "MDC_TEMP_BODY": "#e6edf3",
+    "MDC_PULS_OXIM_PERF_REL": "#38bdf8",
+    "MDC_FLOW_FLUID_PUMP": "#c4b5fd",
+}
+
+LINK_COLOURS = {"connected": "#4ade80", "connecting": "#facc15", "no_data": "#fb923c",
+                "disconnected": "#f87171"}
+
+ALARM_HIGH = "#dc2626"
+ALARM_MEDIUM = "#eab308"
+ALARM_LOW = "#06b6d4"
+
+STYLE_SHEET = f"""
+QWidget {{ background: {BACKGROUND}; color: {TEXT}; }}
+QFrame#panel {{ background: {PANEL}; border: 1px solid {PANEL_EDGE}; border-radius: 6px; }}
+QLabel {{ background: transparent; }}
+QLabel#muted {{ color: {MUTED}; }}
+QProgressBar {{ background: {BACKGROUND}; border: 1px solid {PANEL_EDGE}; border-radius: 4px;
+               height: 14px; text-align: center; color: {TEXT}; }}
+QProgressBar::chunk {{ background: #7c6cf0; border-radius: 3px; }}
+QPushButton {{ background: #1f2937; border: 1px solid {PANEL_EDGE}; border-radius: 6px;
+              padding: 8px 14px; }}
+QPushButton:focus {{ border: 2px solid #38bdf8; }}
+"""
+
+
+def metric_colour(refid: str) -> str:
+    return METRIC_COLOURS.get(refid, TEXT)
+
+
+def apply_theme(app: QApplication) -> None:
+    """Dark palette and style sheet for the whole application."""
+    app.setStyle("Fusion")
+    palette = QPalette()
+    palette.setColor(QPalette.ColorRole.Window, QColor(BACKGROUND))
+    palette.setColor(QPalette.ColorRole.WindowText, QColor(TEXT))
+    palette.setColor(QPalette.ColorRole.Base, QColor(PANEL))
+    palette.setColor(QPalette.ColorRole.Text, QColor(TEXT))
+    palette.setColor(QPalette.ColorRole.Button, QColor("#1f2937"))
+    palette.setColor(QPalette.ColorRole.ButtonText, QColor(TEXT))
+    app.setPalette(palette)
+    app.setFont(font(15))
+    app.setStyleSheet(STYLE_SHEET)
+
+
+def font(pixel_size: int, *, bold: bool = False, mono: bool = False) -> QFont:
+    f = QFont("DejaVu Sans Mono" if mono else "DejaVu Sans")
+    f.setPixelSize(pixel_size)
+    f.setBold(bold)
+    return f
