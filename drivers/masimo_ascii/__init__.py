@@ -7,10 +7,9 @@ the ALARM bits it worked out by experiment); OpenICE's masimo-radical-7 spec
 reverse-engineered and flagged as such in the alarm text.
 """
 
-from ketaconsole.sdk import DeviceKind, Driver, DriverInfo, LineSettings, SettingField
-
 from drivers.masimo_ascii.protocol import MasimoAsciiProtocol
 from drivers.masimo_ascii.simulator import MasimoAsciiSimulator
+from ketaconsole.sdk import DeviceKind, Driver, DriverInfo, LineSettings, SettingField
 
 INFO = DriverInfo(
     slug="masimo-ascii",

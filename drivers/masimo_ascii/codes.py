@@ -26,6 +26,9 @@ EXCEPTIONS: dict[int, tuple[str, str]] = {
 }
 MODE_BITS = 0x800 | 0x100 | 0x200  # SET mode and the two reserved bits
 
+# Exceptions under which the oximeter has no usable sensor, so no reading is real.
+NO_READING_BITS = 0x001 | 0x002 | 0x020 | 0x080
+
 # ALARM mask: reverse-engineered (remkolems/masimo-datacapture), not in the manual.
 ALARMS: dict[int, tuple[str, str, AlarmSource]] = {
     0x01: ("spo2-high", "SpO2 above the oximeter's limit", AlarmSource.PHYSIOLOGICAL),

@@ -6,9 +6,23 @@ A line looks like (Rad-8)::
     ALARM=0000 EXC=000000
 
 (one line, ending CR LF). Rad-7 prints ``PI=00.55`` without the per cent sign. Dashes
-(``---``, ``--.-``) mean the oximeter has no valid value: that is "no value", never 0.
-There is no checksum, so a line that does not parse is a framing error and yields no
-values at all.
+(``---``, ``--.-``, ``--.--``) mean the oximeter has no valid value: that is "no value",
+never 0. There is no checksum, so the decoder is strict about form instead: every line
+starts with a date and time, SpO2 and pulse rate are three digits, PI is ``dd.dd``, the
+masks are hexadecimal, the serial number is letters and digits. A line that breaks any
+of these is a framing error and yields no values at all (a dropped byte turns
+``BPM=064`` into ``BPM=04``, which must not be shown as a pulse of 4). Bytes in front of
+a line's date (noise when the cable is plugged in) are reported once as a sync error and
+the line after them is decoded.
+
+While EXC says there is no usable sensor (no sensor, defective, unrecognized, off the
+patient) the line's SpO2, pulse rate and PI are reported as no value even if digits were
+printed: the Rad-8 manual's trend sample prints ``SpO2=000 PR=000`` in that state.
+
+SpCO, SpMet, SpHb, PVI, DESAT and PIDELTA are printed by some models but are not
+decoded: no IEEE 11073 reference id for SpCO, SpMet, SpHb or PVI could be confirmed
+(OpenICE itself uses vendor names such as ``Masimo_SPHB`` and ``Masimo_PVI``), and the
+catalogue carries only confirmed vocabulary.
 """
 
 from __future__ import annotations
@@ -18,6 +32,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from drivers.masimo_ascii.codes import (
+    ALARM_SOUNDING,
+    ALARMS,
+    EXCEPTIONS,
+    NO_READING_BITS,
+    NUMERIC_FIELDS,
+)
 from ketaconsole.sdk import (
     AlarmSource,
     DeviceAlarm,
@@ -29,18 +50,30 @@ from ketaconsole.sdk import (
     metric,
 )
 
-from drivers.masimo_ascii.codes import (
-    ALARM_SOUNDING,
-    ALARMS,
-    EXCEPTIONS,
-    NUMERIC_FIELDS,
-)
-
 MAX_LINE = 512
+"""A line longer than this (real ones are about 100-230 bytes) is a framing error."""
+
 _LINE = re.compile(
-    rb"^(?P<date>\d\d/\d\d/\d\d) (?P<time>\d\d:\d\d:\d\d)(?P<fields>(?: +[A-Z0-9]+=\S*)+) *$")
-_FIELD = re.compile(r"([A-Z0-9]+)=(\S*)")
-_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+    rb"(\d\d)/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)((?: +[A-Z0-9]+=[\x21-\x7e]*)+) *$")
+_DASHES = re.compile(r"-+(?:\.-+)?%?")
+_FORMS: dict[str, re.Pattern[str]] = {
+    "SN": re.compile(r"[0-9A-Za-z]{1,20}"),
+    "SPO2": re.compile(r"\d{3}%?"),
+    "BPM": re.compile(r"\d{3}%?"),
+    "PI": re.compile(r"\d\d\.\d\d%?"),
+}
+_HEX = re.compile(r"[0-9A-Fa-f]{1,8}")
+_EXCEPTION_TABLE = tuple((bit, code, text, AlarmSource.TECHNICAL)
+                         for bit, (code, text) in EXCEPTIONS.items())
+_ALARM_TABLE = tuple(
+    (bit, code, f"{text} (oximeter alarm; bit meaning reverse-engineered)", source)
+    for bit, (code, text, source) in ALARMS.items())
+_KNOWN_ALARM_BITS = sum(ALARMS)
+_METRICS = {name: metric(refid) for name, refid in NUMERIC_FIELDS.items()}
+
+
+class _CorruptLine(ValueError):
+    """A line whose form is wrong: nothing on it can be trusted."""
 
 
 class MasimoAsciiProtocol(DeviceProtocol):
@@ -48,105 +81,134 @@ class MasimoAsciiProtocol(DeviceProtocol):
 
     def __init__(self, device_id: str, settings: Mapping[str, Any]) -> None:
         super().__init__(device_id, settings)
-        self._buffer = bytearray()
+        self._pending = b""
         self._discarding = False
         self._serial: str | None = None
         self._exceptions = 0
         self._alarms = 0
+        self._sounding_unexplained = False
+        self._stamp: bytes = b""
+        self._stamp_time: datetime | None = None
         self.lines = 0
 
     def feed(self, data: bytes, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
-        self._buffer += data
-        while True:
-            end = self._buffer.find(b"\n")
-            if end < 0:
-                if len(self._buffer) > MAX_LINE:
-                    if not self._discarding:
-                        out.observations.append(self.error(
-                            "framing", f"no line end within {MAX_LINE} bytes", now))
-                    self._discarding = True
-                    del self._buffer[:]
-                break
-            line = bytes(self._buffer[:end]).rstrip(b"\r")
-            del self._buffer[: end + 1]
-            if self._discarding:  # the tail of an over-long line
+        found = out.observations
+        parts = (self._pending + data).split(b"\n")
+        tail = parts.pop()
+        for part in parts:
+            if self._discarding:  # the rest of an over-long line
                 self._discarding = False
                 continue
-            if line.strip():
-                out.observations.extend(self._parse(line.strip(b"\r\x00 "), now))
+            line = part.strip(b"\r\x00 ")
+            if line:
+                found.extend(self._line(line, now))
+        if len(tail) > MAX_LINE:
+            if not self._discarding:
+                found.append(self.error("framing", f"no line end within {MAX_LINE} bytes", now))
+            self._discarding = True
+            tail = b""
+        self._pending = tail
         return out
 
-    def _parse(self, line: bytes, now: float) -> list[Observation]:
-        match = _LINE.match(line)
+    def _line(self, line: bytes, now: float) -> list[Observation]:
+        if len(line) > MAX_LINE:
+            return [self.error("framing", f"line longer than {MAX_LINE} bytes", now)]
+        match = _LINE.search(line)
         if match is None:
-            shown = line[:60].decode("ascii", "replace")
-            return [self.error("framing", f"not an ASCII 1 line: {shown!r}", now)]
-        fields = dict(_FIELD.findall(match["fields"].decode("ascii")))
+            return [self.error("framing", f"not an ASCII 1 line: {_shown(line)}", now)]
+        found: list[Observation] = []
+        if match.start():
+            found.append(self.error(
+                "sync", f"{match.start()} bytes of junk before the line's date", now))
         try:
-            device_time: datetime | None = datetime.strptime(
-                (match["date"] + b" " + match["time"]).decode(), "%m/%d/%y %H:%M:%S")
-        except ValueError:
-            device_time = None
+            found.extend(self._parse(match, now))
+        except _CorruptLine as exc:
+            found.append(self.error("framing", f"{exc}: {_shown(line)}", now))
+        return found
+
+    def _parse(self, match: re.Match[bytes], now: float) -> list[Observation]:
+        fields: dict[str, str] = {}
+        for token in match[7].decode("ascii").split():
+            name, _, text = token.partition("=")
+            if "=" in text:  # a lost space ran two fields together
+                raise _CorruptLine(f"{name} runs into the next field")
+            fields[name] = text
+        for name, form in _FORMS.items():
+            text = fields.get(name)
+            if text is not None and not form.fullmatch(text) and not _DASHES.fullmatch(text):
+                raise _CorruptLine(f"{name} has the malformed value {text!r}")
+        exc = _hex_mask("EXC", fields.get("EXC"))
+        alarm = _hex_mask("ALARM", fields.get("ALARM"))
+        device_time = self._device_time(match)
         self.lines += 1
         found: list[Observation] = []
-        found.extend(self._identity(fields.get("SN"), now))
-        for name, refid in NUMERIC_FIELDS.items():
-            if name in fields:
-                found.extend(self._numeric(refid, fields[name], now, device_time))
-        found.extend(self._mask("EXC", fields.get("EXC"), now, device_time))
-        found.extend(self._mask("ALARM", fields.get("ALARM"), now, device_time))
+        serial = fields.get("SN")
+        if serial and serial.strip("-") and serial != self._serial:
+            self._serial = serial
+            found.append(Identity(self.device_id, now, model="Masimo (ASCII 1)", serial=serial))
+        no_reading = exc is not None and bool(exc & NO_READING_BITS)
+        for name, known in _METRICS.items():
+            text = fields.get(name)
+            if text is None:
+                continue
+            value: float | None = None
+            if not no_reading and text[0] != "-":
+                value = float(text.rstrip("%"))
+                if not known.is_plausible(value):
+                    found.append(self.error(
+                        "value", f"{known.refid} {value:g} is outside {known.plausible}", now))
+                    value = None
+            found.append(Numeric(self.device_id, known.refid, value, known.unit, now,
+                                 device_time))
+        if exc is not None:
+            found.extend(self._exceptions_changed(exc, now, device_time))
+        if alarm is not None:
+            found.extend(self._alarms_changed(alarm, now, device_time))
         return found
 
-    def _identity(self, serial: str | None, now: float) -> list[Observation]:
-        if serial is None or set(serial) <= {"-"} or serial == self._serial:
-            return []
-        self._serial = serial
-        return [Identity(self.device_id, now, model="Masimo (ASCII 1)", serial=serial)]
+    def _device_time(self, match: re.Match[bytes]) -> datetime | None:
+        stamp = match.group(0)[:17]
+        if stamp != self._stamp:
+            month, day, year, hour, minute, second = (int(g) for g in match.groups()[:6])
+            try:
+                self._stamp_time = datetime(year + (2000 if year < 69 else 1900), month, day,
+                                            hour, minute, second)
+            except ValueError:
+                self._stamp_time = None
+            self._stamp = stamp
+        return self._stamp_time
 
-    def _numeric(self, refid: str, text: str, now: float,
-                 device_time: datetime | None) -> list[Observation]:
-        known = metric(refid)
-        raw = text.rstrip("%")
-        value: float | None = None
-        errors: list[Observation] = []
-        if _NUMBER.match(raw):
-            value = float(raw)
-            if not known.is_plausible(value):
-                errors.append(self.error(
-                    "value", f"{refid} {raw} is outside {known.plausible}", now))
-                value = None
-        elif raw and set(raw) <= {"-", ".", "+"}:
-            value = None  # dashes: the oximeter has no valid value
-        else:
-            errors.append(self.error("value", f"{refid} has unreadable value {text!r}", now))
-        return [*errors, Numeric(self.device_id, refid, value, known.unit, now, device_time)]
+    def _exceptions_changed(self, mask: int, now: float,
+                            device_time: datetime | None) -> list[Observation]:
+        changed = self._exceptions ^ mask
+        self._exceptions = mask
+        return [DeviceAlarm(self.device_id, code, text, source, bool(mask & bit), now,
+                            device_time)
+                for bit, code, text, source in _EXCEPTION_TABLE if changed & bit]
 
-    def _mask(self, name: str, text: str | None, now: float,
-              device_time: datetime | None) -> list[Observation]:
-        if text is None:
-            return []
-        try:
-            mask = int(text, 16)
-        except ValueError:
-            return [self.error("value", f"{name} mask {text!r} is not hexadecimal", now)]
-        previous = self._exceptions if name == "EXC" else self._alarms
-        changed = previous ^ mask
-        if name == "EXC":
-            self._exceptions = mask
-            table = {bit: (code, text_, AlarmSource.TECHNICAL)
-                     for bit, (code, text_) in EXCEPTIONS.items()}
-        else:
-            self._alarms = mask
-            table = {bit: (code, f"{text_} (oximeter alarm; bit meaning reverse-engineered)",
-                           source) for bit, (code, text_, source) in ALARMS.items()}
-        found: list[Observation] = []
-        for bit, (code, label, source) in table.items():
-            if changed & bit:
-                found.append(DeviceAlarm(self.device_id, code, label, source,
-                                         bool(mask & bit), now, device_time))
-        if name == "ALARM" and changed & ALARM_SOUNDING and not mask & 0x0F:
+    def _alarms_changed(self, mask: int, now: float,
+                        device_time: datetime | None) -> list[Observation]:
+        changed = self._alarms ^ mask
+        self._alarms = mask
+        found: list[Observation] = [
+            DeviceAlarm(self.device_id, code, text, source, bool(mask & bit), now, device_time)
+            for bit, code, text, source in _ALARM_TABLE if changed & bit]
+        unexplained = bool(mask & ALARM_SOUNDING) and not mask & _KNOWN_ALARM_BITS
+        if unexplained != self._sounding_unexplained:
+            self._sounding_unexplained = unexplained
             found.append(DeviceAlarm(self.device_id, "device-alarm", "Oximeter alarm sounding",
-                                     AlarmSource.PHYSIOLOGICAL, bool(mask & ALARM_SOUNDING),
-                                     now, device_time))
+                                     AlarmSource.PHYSIOLOGICAL, unexplained, now, device_time))
         return found
+
+
+def _hex_mask(name: str, text: str | None) -> int | None:
+    if text is None:
+        return None
+    if not _HEX.fullmatch(text):
+        raise _CorruptLine(f"{name} mask {text!r} is not hexadecimal")
+    return int(text, 16)
+
+
+def _shown(line: bytes) -> str:
+    return repr(line[:60].decode("ascii", "replace"))
