@@ -1,0 +1,24 @@
+"""UI test fixtures: an engine fed by the demo room's simulated devices over real ptys."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from ketaconsole.demo import DemoRoom  # noqa: E402
+from ketaconsole.engine import Engine  # noqa: E402
+from ketaconsole.virtual_patient import SCENARIOS  # noqa: E402
+
+
+@pytest.fixture
+def demo_room() -> Iterator[DemoRoom]:
+    """The demo's devices (simulators on ptys, real drivers) feeding a fresh engine."""
+    room = DemoRoom(Engine(), SCENARIOS["normal"], speed=60.0).start()
+    try:
+        yield room
+    finally:
+        room.stop()

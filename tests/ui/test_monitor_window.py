@@ -1,0 +1,60 @@
+"""The monitor window shows what the demo's devices really send, and blanks what they stop."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from pytestqt.qtbot import QtBot
+
+from ketaconsole.catalogue import PULSE_RATE, SPO2
+from ketaconsole.demo import DemoRoom
+from ketaconsole.engine import Engine
+from ketaconsole.observations import Numeric
+from ui.app import demo_layout
+from ui.main_window import MainWindow
+from ui.monitor_screen import RoomLayout
+
+NUMBER = re.compile(r"^\d+(\.\d+)?$")
+
+
+def test_demo_window_shows_live_values_from_the_simulated_devices(
+        qtbot: QtBot, demo_room: DemoRoom) -> None:
+    window = MainWindow(demo_room.engine, demo_layout(demo_room))
+    qtbot.addWidget(window)
+    window.show()
+    spo2 = window.monitor.tiles[SPO2.refid]
+    pulse = window.monitor.tiles[PULSE_RATE.refid]
+    qtbot.waitUntil(lambda: bool(NUMBER.match(spo2.value.text())), timeout=8000)
+    qtbot.waitUntil(lambda: bool(NUMBER.match(pulse.value.text())), timeout=8000)
+    true_spo2 = demo_room.patient.vitals(time.time()).spo2
+    assert abs(float(spo2.value.text()) - true_spo2) <= 3
+    assert demo_room.engine.latest(SPO2.refid) is not None
+
+
+def test_a_stale_value_blanks_and_says_how_old_it_is(qtbot: QtBot) -> None:
+    engine = Engine()
+    window = MainWindow(engine, RoomLayout(patient=None, plan=None))
+    qtbot.addWidget(window)
+    now = time.time()
+    engine.ingest([Numeric("ox", SPO2.refid, 97.0, "%", now - 30)])
+    tile = window.monitor.tiles[SPO2.refid]
+    tile.refresh(now)
+    assert tile.value.text() == "--"
+    assert tile.note.text() == "no data for 30 s"
+    engine.ingest([Numeric("ox", SPO2.refid, 97.0, "%", now)])
+    tile.refresh(now)
+    assert tile.value.text() == "97"
+
+
+def test_a_value_the_device_marks_invalid_is_never_shown_as_a_number(qtbot: QtBot) -> None:
+    engine = Engine()
+    window = MainWindow(engine, RoomLayout(patient=None, plan=None))
+    qtbot.addWidget(window)
+    now = time.time()
+    engine.ingest([Numeric("ox", SPO2.refid, 97.0, "%", now - 1),
+                   Numeric("ox", SPO2.refid, None, "%", now)])
+    tile = window.monitor.tiles[SPO2.refid]
+    tile.refresh(now)
+    assert tile.value.text() == "--"
+    assert "no valid value" in tile.note.text()
