@@ -56,7 +56,7 @@ class DriverRegistry:
             try:
                 loaded = point.load()
             except Exception as exc:  # any failure in a plugin's import is the plugin's
-                log.warning("driver %s could not be loaded: %s", point.name, exc)
+                log.info("driver %s could not be loaded: %s", point.name, exc)
                 broken.append(BrokenDriver(point.name, dist_name, f"{type(exc).__name__}: {exc}"))
                 continue
             if not isinstance(loaded, Driver):

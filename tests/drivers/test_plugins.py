@@ -1,0 +1,102 @@
+"""Third-party drivers: a separate distribution is found through its entry point and works
+end to end; one that fails on import is listed as broken and stops nothing.
+
+The plugin distributions live in tests/fixtures/ and are installed into the test
+environment by tests/fixtures/install_plugins.sh (the fixture below runs it when they
+are missing).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+PLUGINS = ("ketaconsole-plugin-demo", "ketaconsole-plugin-broken")
+
+
+def _installed(name: str) -> bool:
+    try:
+        distribution(name)
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module", autouse=True)
+def plugins_installed() -> Iterator[None]:
+    if not all(_installed(name) for name in PLUGINS):
+        subprocess.run(["sh", str(FIXTURES / "install_plugins.sh"), sys.executable],
+                       check=True, capture_output=True, timeout=300)
+    yield
+
+
+def ketaconsole(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ketaconsole", *args], capture_output=True,
+                          text=True, timeout=60)
+
+
+def listed() -> dict[str, dict[str, Any]]:
+    result = ketaconsole("drivers", "--json")
+    assert result.returncode == 0, result.stderr
+    return {row["slug"]: row for row in json.loads(result.stdout)}
+
+
+def test_the_plugin_driver_is_listed_with_its_metadata_and_distribution() -> None:
+    row = listed()["demo-thermometer"]
+    assert row["status"] == "installed"
+    assert row["distribution"] == "ketaconsole-plugin-demo"
+    assert row["version"] == "0.1.0"
+    assert row["vendor"] == "Demo Instruments"
+    assert row["kind"] == "monitor"
+    assert row["line"]["baudrate"] == 9600
+
+
+def test_the_broken_plugin_is_listed_as_broken_with_its_error() -> None:
+    drivers = listed()
+    broken = drivers["broken-demo"]
+    assert broken["status"] == "broken"
+    assert broken["distribution"] == "ketaconsole-plugin-broken"
+    assert "RuntimeError" in broken["error"]
+    assert "fails on import on purpose" in broken["error"]
+    assert drivers["masimo-ascii"]["status"] == "installed"
+    assert drivers["demo-thermometer"]["status"] == "installed"
+
+
+def test_the_broken_plugin_does_not_stop_the_plain_listing() -> None:
+    result = ketaconsole("drivers")
+    assert result.returncode == 0
+    assert result.stderr == "", "the broken plugin is listed once, on stdout, not warned about"
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("broken-demo") and "BROKEN: RuntimeError" in line
+               for line in lines)
+    assert any(line.startswith("masimo-ascii") for line in lines)
+    assert any(line.startswith("demo-thermometer") for line in lines)
+
+
+def test_a_capture_decodes_through_the_plugin(tmp_path: Path) -> None:
+    capture = tmp_path / "thermometer.bin"
+    capture.write_bytes(b"TEMP=36.8\r\nTEMP=--.-\r\nTEMP=3x.8\r\nTEMP=37.1\r\n")
+    result = ketaconsole("decode", "demo-thermometer", str(capture))
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["kind"], r.get("value"), r.get("error")) for r in rows] == [
+        ("numeric", 36.8, None), ("numeric", None, None), ("error", None, "framing"),
+        ("numeric", 37.1, None)]
+    assert {r["metric"] for r in rows if r["kind"] == "numeric"} == {"MDC_TEMP_BODY"}
+    assert {r["unit"] for r in rows if r["kind"] == "numeric"} == {"Cel"}
+    assert {r["device"] for r in rows} == {"thermometer.bin"}
+
+
+def test_decoding_with_the_broken_plugin_is_one_clear_line() -> None:
+    result = ketaconsole("decode", "broken-demo", str(FIXTURES / "install_plugins.sh"))
+    assert result.returncode != 0
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert "no driver 'broken-demo'" in result.stderr
