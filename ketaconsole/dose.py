@@ -4,11 +4,55 @@ Dose mg = mg/kg x weight; rate mg/min = dose / duration; mL/h = mg/h / concentra
 (CLINICAL.md section 1: 70 kg at 0.5 mg/kg over 40 min -> 35 mg, 0.875 mg/min,
 52.5 mg/h). Delivered mg = the pump's delivered volume x the plan's concentration.
 The monitor screen, the alarms and the exported record all use these functions.
+
+A plan is checked when it is made: a weight of 0, a concentration of 1000 mg/mL or a
+negative duration is refused with one sentence per bad field. An
+:class:`InfusionClock` records start, pauses and stop, so :func:`reconcile` can say
+what the plan expects to be in by now and whether the pump disagrees with it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+# Bounds for an IV ketamine order (ours): a value outside them is far more often a
+# typing slip than a real order, so the console asks for the order to be checked.
+WEIGHT_KG = (10.0, 350.0)
+MG_PER_KG = (0.01, 2.0)
+DURATION_MIN = (1.0, 480.0)
+CONCENTRATION_MG_ML = (0.01, 100.0)  # 100 mg/mL is the strongest ketamine vial sold
+
+DEFAULT_TOLERANCE = 0.10
+"""Pump rate and delivered dose may differ from the plan by this fraction."""
+MIN_DELIVERED_GAP_MG = 0.5
+"""A delivered-dose gap smaller than this is counting noise, not disagreement (ours)."""
+
+
+class DosePlanError(ValueError):
+    """A dose plan with bad fields; ``problems`` holds one sentence per bad field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+def _field_problem(label: str, value: object, bounds: tuple[float, float],
+                   unit: str) -> str | None:
+    """One sentence on what is wrong with one field of the order, or ``None``."""
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"{label} must be a number in {unit}; enter it again."
+    number = float(value)
+    if not math.isfinite(number):
+        return f"{label} must be a finite number in {unit}; enter it again."
+    if number <= 0:
+        return f"{label} must be more than 0 {unit}; enter it from the order."
+    if not low <= number <= high:
+        return (f"{label} of {number:g} {unit} is outside {low:g}-{high:g} {unit}; "
+                "check the order and enter it again.")
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +63,17 @@ class DosePlan:
     mg_per_kg: float
     duration_min: float
     concentration_mg_ml: float
+
+    def __post_init__(self) -> None:
+        problems = [p for p in (
+            _field_problem("Weight", self.weight_kg, WEIGHT_KG, "kg"),
+            _field_problem("Dose", self.mg_per_kg, MG_PER_KG, "mg/kg"),
+            _field_problem("Duration", self.duration_min, DURATION_MIN, "min"),
+            _field_problem("Concentration", self.concentration_mg_ml, CONCENTRATION_MG_ML,
+                           "mg/mL"),
+        ) if p is not None]
+        if problems:
+            raise DosePlanError(problems)
 
     @property
     def dose_mg(self) -> float:
@@ -40,6 +95,78 @@ class DosePlan:
     def volume_ml(self) -> float:
         return self.dose_mg / self.concentration_mg_ml
 
+    def as_record(self) -> dict[str, float]:
+        return {"weight_kg": self.weight_kg, "mg_per_kg": self.mg_per_kg,
+                "duration_min": self.duration_min,
+                "concentration_mg_ml": self.concentration_mg_ml}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> DosePlan:
+        return cls(record["weight_kg"], record["mg_per_kg"], record["duration_min"],
+                   record["concentration_mg_ml"])
+
+
+class InfusionClockError(ValueError):
+    """A start, pause, resume or stop that does not fit what the infusion is doing."""
+
+
+@dataclass(slots=True)
+class InfusionClock:
+    """When the infusion ran: its start, its pauses and its stop, in console seconds."""
+
+    started_at: float | None = None
+    stopped_at: float | None = None
+    pauses: list[tuple[float, float | None]] = field(default_factory=list)
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.pauses) and self.pauses[-1][1] is None
+
+    @property
+    def running(self) -> bool:
+        return self.started_at is not None and self.stopped_at is None and not self.paused
+
+    def start(self, at: float) -> None:
+        if self.started_at is not None:
+            raise InfusionClockError(
+                "The infusion has already started; resume it instead of starting it again.")
+        self.started_at = at
+
+    def pause(self, at: float) -> None:
+        if not self.running:
+            raise InfusionClockError("The infusion is not running, so it cannot be paused.")
+        self.pauses.append((at, None))
+
+    def resume(self, at: float) -> None:
+        if not self.paused:
+            raise InfusionClockError("The infusion is not paused, so it cannot be resumed.")
+        began, _ = self.pauses[-1]
+        self.pauses[-1] = (began, max(at, began))
+
+    def stop(self, at: float) -> None:
+        if self.started_at is None or self.stopped_at is not None:
+            raise InfusionClockError(
+                "The infusion is not under way, so it cannot be stopped.")
+        if self.paused:
+            self.resume(at)
+        self.stopped_at = at
+
+    def running_seconds(self, now: float) -> float:
+        """Seconds the infusion has run by ``now``, pauses left out."""
+        if self.started_at is None or now <= self.started_at:
+            return 0.0
+        end = now if self.stopped_at is None else min(now, self.stopped_at)
+        total = end - self.started_at
+        for began, ended in self.pauses:
+            until = end if ended is None else min(ended, end)
+            if until > began:
+                total -= until - began
+        return max(0.0, total)
+
+    def expected_mg(self, plan: DosePlan, now: float) -> float:
+        """What the plan says should be in by ``now``: the planned rate over running time."""
+        return min(plan.dose_mg, plan.rate_mg_min * self.running_seconds(now) / 60.0)
+
 
 @dataclass(frozen=True, slots=True)
 class DoseDelivered:
@@ -50,15 +177,75 @@ class DoseDelivered:
     delivered_mg_per_kg: float
     fraction_of_plan: float
     rate_mg_h: float | None
+    expected_mg: float | None = None
+    """What the plan expects by now; ``None`` without an infusion clock."""
+    rate_off_fraction: float | None = None
+    """(pump rate - planned rate) / planned rate, while the pump infuses."""
+    delivered_off_mg: float | None = None
+    """Delivered mg - expected mg, once the infusion has started."""
+    rate_mismatch: bool = False
+    delivered_mismatch: bool = False
+
+    @property
+    def mismatch(self) -> bool:
+        return self.rate_mismatch or self.delivered_mismatch
+
+    def describe(self, plan: DosePlan, rate_ml_h: float | None = None) -> str:
+        """One sentence on how the pump stands against the plan."""
+        parts: list[str] = []
+        if self.rate_mismatch and rate_ml_h is not None:
+            parts.append(f"pump rate {rate_ml_h:.1f} mL/h against a planned "
+                         f"{plan.rate_ml_h:.1f} mL/h")
+        if self.delivered_mismatch and self.expected_mg is not None:
+            parts.append(f"{self.delivered_mg:.1f} mg delivered where the plan expects "
+                         f"{self.expected_mg:.1f} mg by now")
+        if not parts:
+            return "The pump agrees with the dose plan."
+        return "The pump disagrees with the dose plan: " + "; ".join(parts) + "."
+
+    def as_record(self) -> dict[str, Any]:
+        return {"delivered_ml": self.delivered_ml, "delivered_mg": self.delivered_mg,
+                "delivered_mg_per_kg": self.delivered_mg_per_kg,
+                "fraction_of_plan": self.fraction_of_plan, "rate_mg_h": self.rate_mg_h,
+                "expected_mg": self.expected_mg, "rate_off_fraction": self.rate_off_fraction,
+                "delivered_off_mg": self.delivered_off_mg,
+                "rate_mismatch": self.rate_mismatch,
+                "delivered_mismatch": self.delivered_mismatch}
 
 
-def reconcile(plan: DosePlan, delivered_ml: float, rate_ml_h: float | None) -> DoseDelivered:
-    """Delivered mg and mg/kg from the pump's volume; mg/h from its live rate (if any)."""
+def reconcile(plan: DosePlan, delivered_ml: float, rate_ml_h: float | None, *,
+              infusion: InfusionClock | None = None, now: float | None = None,
+              pump_infusing: bool | None = None,
+              tolerance: float = DEFAULT_TOLERANCE,
+              min_gap_mg: float = MIN_DELIVERED_GAP_MG) -> DoseDelivered:
+    """Delivered mg and mg/kg from the pump's volume; mg/h from its live rate (if any).
+
+    Given the infusion clock and ``now``, also what the plan expects by now and whether
+    the pump disagrees: its rate more than ``tolerance`` off the planned rate while it
+    infuses (``pump_infusing``), or the delivered dose more than ``tolerance`` (and
+    more than ``min_gap_mg``) off the expected dose once the infusion has started.
+    """
     delivered_mg = delivered_ml * plan.concentration_mg_ml
+    rate_off: float | None = None
+    if rate_ml_h is not None and pump_infusing:
+        rate_off = (rate_ml_h - plan.rate_ml_h) / plan.rate_ml_h
+    expected: float | None = None
+    delivered_off: float | None = None
+    if infusion is not None and now is not None:
+        expected = infusion.expected_mg(plan, now)
+        if infusion.started_at is not None and now >= infusion.started_at:
+            delivered_off = delivered_mg - expected
     return DoseDelivered(
         delivered_ml=delivered_ml,
         delivered_mg=delivered_mg,
         delivered_mg_per_kg=delivered_mg / plan.weight_kg,
         fraction_of_plan=delivered_mg / plan.dose_mg if plan.dose_mg > 0 else 0.0,
         rate_mg_h=None if rate_ml_h is None else rate_ml_h * plan.concentration_mg_ml,
+        expected_mg=expected,
+        rate_off_fraction=rate_off,
+        delivered_off_mg=delivered_off,
+        rate_mismatch=rate_off is not None and abs(rate_off) > tolerance,
+        delivered_mismatch=(delivered_off is not None and expected is not None
+                            and abs(delivered_off) > tolerance * expected
+                            and abs(delivered_off) > min_gap_mg),
     )
