@@ -8,6 +8,7 @@ All simulators follow one :class:`VirtualPatient`, so pump and monitors agree.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,6 @@ from typing import Any, Protocol
 from ketaconsole.engine import Engine
 from ketaconsole.registry import DriverRegistry
 from ketaconsole.sdk import DeviceKind, Driver
-from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.transport import DeviceLink, JournalHook
 from ketaconsole.virtual_patient import Scenario, VirtualPatient
 
@@ -54,7 +54,7 @@ DEMO_ROLES: tuple[tuple[DemoDevice, ...], ...] = (
 
 
 class _PtyHost:
-    def __init__(self, host: PtyDeviceHost) -> None:
+    def __init__(self, host: Any) -> None:
         self._host = host
 
     @property
@@ -71,6 +71,8 @@ HostFactory = Callable[[Driver, VirtualPatient, dict[str, Any]], SimulatorHost]
 def serve_on_pty(driver: Driver, patient: VirtualPatient,
                  settings: dict[str, Any]) -> SimulatorHost:
     """Serve a driver's simulator on a new pty (the default way to host a demo device)."""
+    from ketaconsole.sim_host import PtyDeviceHost  # POSIX only: needs pseudo-terminals
+
     assert driver.create_simulator is not None
     return _PtyHost(PtyDeviceHost(driver.create_simulator(patient, settings)).start())
 
@@ -98,6 +100,7 @@ class DemoRoom:
         self._journal = journal
         self._host_factory = host_factory
         self.devices: list[RunningDevice] = []
+        self.problem: str | None = None
 
     def chosen(self) -> list[tuple[DemoDevice, Driver]]:
         """The first installed driver with a simulator for each role."""
@@ -113,6 +116,10 @@ class DemoRoom:
         return picks
 
     def start(self) -> DemoRoom:
+        if os.name != "posix" and self._host_factory is serve_on_pty:
+            self.problem = "simulated devices need pseudo-terminals, which this system lacks"
+            log.warning("demo: %s", self.problem)
+            return self
         for spec, driver in self.chosen():
             settings = driver.info.resolve_settings(spec.settings)
             host = self._host_factory(driver, self.patient, settings)
