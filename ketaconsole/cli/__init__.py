@@ -14,11 +14,21 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from ketaconsole import __version__
-from ketaconsole.cli import decode_cmd, drivers_cmd, probe_cmd, simulate_cmd
+from ketaconsole.cli import (
+    decode_cmd,
+    drivers_cmd,
+    probe_cmd,
+    record_cmd,
+    replay_cmd,
+    sessions_cmd,
+    simulate_cmd,
+    verify_cmd,
+)
 from ketaconsole.cli.common import CliError
 from ketaconsole.virtual_patient import SCENARIOS
 
-COMMANDS = (drivers_cmd, decode_cmd, probe_cmd, simulate_cmd)
+COMMANDS = (drivers_cmd, decode_cmd, probe_cmd, simulate_cmd,
+            record_cmd, sessions_cmd, verify_cmd, replay_cmd)
 
 
 class _Parser(argparse.ArgumentParser):

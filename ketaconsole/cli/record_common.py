@@ -1,0 +1,35 @@
+"""What the record commands share: the ``--db`` option, opening the record, session numbers."""
+
+from __future__ import annotations
+
+import argparse
+
+from ketaconsole.cli.common import CliError
+from ketaconsole.settings import database_url
+from ketaconsole.store import Database, DatabaseUnavailable, open_database
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", dest="command_db", metavar="URL",
+                        help="SQLAlchemy database URL (default: KETACONSOLE_DB, else the "
+                             "SQLite file in KETACONSOLE_HOME)")
+
+
+def open_record(args: argparse.Namespace) -> Database:
+    """The record database named by ``--db`` / ``KETACONSOLE_DB`` / the home folder."""
+    url = database_url(getattr(args, "command_db", None) or getattr(args, "db", None))
+    try:
+        return open_database(url)
+    except DatabaseUnavailable as exc:
+        raise CliError(str(exc)) from None
+
+
+def session_number(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise CliError(f"SESSION must be a session number such as 12, not {text!r} "
+                       "('ketaconsole sessions' lists them)", 2)
+    return number

@@ -1,0 +1,195 @@
+"""The session record's tables, in SQLAlchemy's typed ORM.
+
+Times are seconds since the epoch (UTC) as double-precision floats, the same number
+the drivers stamp observations with, so a value reads back exactly as it was given.
+JSON columns hold what a clinic configures (dose plan, alarm limits, device settings)
+and event payloads. Constraint names follow one convention so that migrations can
+name them on every database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite gives a row id only to a column declared exactly INTEGER PRIMARY KEY.
+RowId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    date_of_birth: Mapped[str | None] = mapped_column(String(10))
+    weight_kg: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class ClinicSession(Base):
+    """One patient's visit: from check-in to discharge, on one console."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    station: Mapped[str] = mapped_column(String(200))
+    phase: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[float] = mapped_column(Float)
+    ended_at: Mapped[float | None] = mapped_column(Float)
+    weight_kg: Mapped[float | None] = mapped_column(Float)
+    dose_plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    alarm_limits: Mapped[dict[str, Any]] = mapped_column(JSON)
+    devices: Mapped[list[Any]] = mapped_column(JSON)
+    """Each device used: ``{"device_id", "slug", "port", "settings", "line"}``."""
+
+    __table_args__ = (Index("ix_sessions_station_ended_at", "station", "ended_at"),)
+
+
+class DeviceProfile(Base):
+    """A saved device set-up for a room: driver, port and settings."""
+
+    __tablename__ = "device_profiles"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    room: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(100))
+    slug: Mapped[str] = mapped_column(String(100))
+    port: Mapped[str] = mapped_column(String(300))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    line: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (UniqueConstraint("room", "name", name="uq_device_profiles_room_name"),)
+
+
+class TimelineEvent(Base):
+    """One entry of a session's append-only, hash-chained timeline."""
+
+    __tablename__ = "timeline_events"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(60))
+    author: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    corrects: Mapped[int | None] = mapped_column(Integer)
+    """Sequence number of the event this one corrects or retracts."""
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        UniqueConstraint("session_id", "seq", name="uq_timeline_events_session_id_seq"),
+    )
+
+
+class NumericValue(Base):
+    """One value of one metric as a device sent it; ``value`` is NULL when invalid."""
+
+    __tablename__ = "numerics"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))
+    device_id: Mapped[str] = mapped_column(String(100))
+    metric: Mapped[str] = mapped_column(String(60))
+    value: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[float] = mapped_column(Float)
+    device_time: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (
+        Index("ix_numerics_session_metric_time", "session_id", "metric", "received_at"),
+    )
+
+
+class WaveChunkRecord(Base):
+    """Consecutive samples of one waveform, compressed (see ``wave_codec``)."""
+
+    __tablename__ = "wave_chunks"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))
+    device_id: Mapped[str] = mapped_column(String(100))
+    metric: Mapped[str] = mapped_column(String(60))
+    unit: Mapped[str] = mapped_column(String(20))
+    sample_rate_hz: Mapped[float] = mapped_column(Float)
+    received_at: Mapped[float] = mapped_column(Float)
+    """Receive time of the last device chunk merged into this one."""
+    first_received_at: Mapped[float] = mapped_column(Float)
+    sample_count: Mapped[int] = mapped_column(Integer)
+    encoding: Mapped[str] = mapped_column(String(20))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (
+        Index("ix_wave_chunks_session_metric_time", "session_id", "metric", "received_at"),
+    )
+
+
+class JournalChunk(Base):
+    """Raw bytes one device sent or received, with each piece's time (see ``journal_codec``)."""
+
+    __tablename__ = "journal_chunks"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))
+    device_id: Mapped[str] = mapped_column(String(100))
+    direction: Mapped[str] = mapped_column(String(2))
+    first_at: Mapped[float] = mapped_column(Float)
+    last_at: Mapped[float] = mapped_column(Float)
+    byte_count: Mapped[int] = mapped_column(Integer)
+    pieces: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (Index("ix_journal_chunks_session_time", "session_id", "first_at"),)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    at: Mapped[float] = mapped_column(Float, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,435 @@
+"""The writer thread: the one place that writes a session's record to the database.
+
+Observations from the engine and raw bytes from the links are queued without blocking
+the devices; the writer commits them in batches at least every ``flush_interval_s``
+(bulk inserts). Timeline events are chained (sequence number, previous hash) by the
+writer and committed at once; :meth:`Recorder.record_event` blocks until its event is
+committed and returns it as stored. When the database cannot be written the recorder
+keeps everything in a bounded queue, reports the fault in one sentence, retries with
+back-off and writes the backlog when it can; what overflows the queue is counted and
+recorded as a ``record_loss`` event with its extent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from ketaconsole.engine import Engine
+from ketaconsole.observations import (
+    DeviceAlarm,
+    Identity,
+    LinkState,
+    Numeric,
+    Observation,
+    PumpStatus,
+    WaveChunk,
+)
+from ketaconsole.store.database import Database
+from ketaconsole.store.faults import holding_message, write_failure_reason
+from ketaconsole.store.models import ClinicSession, JournalChunk, NumericValue, TimelineEvent
+from ketaconsole.store.models import WaveChunkRecord as WaveRow
+from ketaconsole.store.rows import journal_rows, numeric_row, pump_rows, wave_rows
+from ketaconsole.store.timeline import GENESIS_HASH, StoredEvent, chain_event, format_time
+from ketaconsole.transport import Direction
+
+log = logging.getLogger(__name__)
+
+SYSTEM_AUTHOR = "console"
+FaultCallback = Callable[[str], None]
+
+
+class RecordNotWritten(RuntimeError):
+    """An event could not be committed in time; it is held and will be written later."""
+
+
+@dataclass(slots=True)
+class RecorderStatus:
+    """What the recorder is doing, for the status strip and the technical alarm."""
+
+    writing: bool = True
+    message: str | None = None
+    held: int = 0
+    lost: int = 0
+    last_commit_at: float | None = None
+    committed_events: int = 0
+
+
+@dataclass(slots=True)
+class _EventRequest:
+    kind: str
+    payload: dict[str, Any]
+    author: str
+    at: float
+    corrects: int | None
+    done: threading.Event = field(default_factory=threading.Event)
+    stored: StoredEvent | None = None
+
+
+@dataclass(slots=True)
+class _Loss:
+    counts: Counter[str] = field(default_factory=Counter)
+    first_at: float | None = None
+    last_at: float | None = None
+
+    def add(self, what: str, at: float) -> None:
+        self.counts[what] += 1
+        self.first_at = at if self.first_at is None else min(self.first_at, at)
+        self.last_at = at if self.last_at is None else max(self.last_at, at)
+
+    def merge(self, other: _Loss) -> None:
+        self.counts.update(other.counts)
+        for at in (other.first_at, other.last_at):
+            if at is not None:
+                self.add_span(at)
+
+    def add_span(self, at: float) -> None:
+        self.first_at = at if self.first_at is None else min(self.first_at, at)
+        self.last_at = at if self.last_at is None else max(self.last_at, at)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+_Held = tuple[str, Any, float]
+"""(what, item, time) for a numeric, pump status, wave chunk or journal piece."""
+
+
+class Recorder:
+    """Writes one session's observations, raw bytes and timeline events on its own thread."""
+
+    def __init__(self, database: Database, session_id: int, *,
+                 clock: Callable[[], float] = time.time, flush_interval_s: float = 0.25,
+                 max_held: int = 200_000, first_retry_s: float = 0.25,
+                 max_retry_s: float = 5.0, on_fault: FaultCallback | None = None,
+                 on_recovered: FaultCallback | None = None) -> None:
+        self.database = database
+        self.session_id = session_id
+        self.clock = clock
+        self.flush_interval_s = flush_interval_s
+        self.max_held = max_held
+        self.first_retry_s = first_retry_s
+        self.max_retry_s = max_retry_s
+        self.on_fault = on_fault
+        self.on_recovered = on_recovered
+        self._cond = threading.Condition()
+        self._held: deque[_Held] = deque()
+        self._events: list[_EventRequest] = []
+        self._session_updates: dict[str, Any] = {}
+        self._loss = _Loss()
+        self._issued = 0
+        self._committed = 0
+        self._urgent = False
+        self._stopping = False
+        self._abandoned = False
+        self._thread: threading.Thread | None = None
+        self._last_seq = 0
+        self._last_hash = GENESIS_HASH
+        self._identities: dict[str, dict[str, Any]] = {}
+        self._pump_states: dict[str, str | None] = {}
+        self._engine: Engine | None = None
+        self.status = RecorderStatus()
+
+    # -- life cycle ------------------------------------------------------------------
+
+    def start(self) -> Recorder:
+        """Read where the session's chain ends and start the writer thread."""
+        with self.database.sessions() as session:
+            last = session.execute(
+                select(TimelineEvent.seq, TimelineEvent.hash)
+                .where(TimelineEvent.session_id == self.session_id)
+                .order_by(TimelineEvent.seq.desc()).limit(1)).first()
+        if last is not None:
+            self._last_seq, self._last_hash = int(last[0]), str(last[1])
+        self.status.committed_events = self._last_seq
+        self._thread = threading.Thread(target=self._run, name=f"recorder-{self.session_id}",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def attach(self, engine: Engine) -> None:
+        """Record every observation the engine takes in."""
+        self._engine = engine
+        engine.subscribe(self.observe)
+
+    def close(self, timeout: float = 10.0) -> bool:
+        """Write what is queued and stop; False if something could not be written in time."""
+        if self._engine is not None:
+            self._engine.unsubscribe(self.observe)
+        with self._cond:
+            self._stopping = True
+            self._urgent = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        with self._cond:
+            self._abandoned = True
+            self._cond.notify_all()
+            unwritten = len(self._held) + len(self._events)
+        if unwritten:
+            log.error("%d items of session %d were not written", unwritten, self.session_id)
+        return unwritten == 0 and not (self._thread and self._thread.is_alive())
+
+    # -- what comes in -----------------------------------------------------------------
+
+    def observe(self, obs: Observation) -> None:
+        """Engine listener: queue an observation (never blocks on the database)."""
+        if isinstance(obs, Numeric):
+            self._hold("numeric", obs, obs.received_at)
+        elif isinstance(obs, WaveChunk):
+            self._hold("wave", obs, obs.received_at)
+        elif isinstance(obs, PumpStatus):
+            self._hold("pump", obs, obs.received_at)
+            state = obs.state.value if obs.state else None
+            if state is not None and self._pump_states.get(obs.device_id) != state:
+                self._pump_states[obs.device_id] = state
+                self.post_event("pump_state", {"device": obs.device_id, "state": state},
+                                at=obs.received_at)
+        elif isinstance(obs, LinkState):
+            self.post_event("link", {"device": obs.device_id, "status": obs.status.value,
+                                     "detail": obs.detail}, at=obs.received_at)
+        elif isinstance(obs, DeviceAlarm):
+            record = obs.as_record()
+            record.pop("received_at")
+            self.post_event("device_alarm", record, at=obs.received_at)
+        elif isinstance(obs, Identity):
+            record = obs.as_record()
+            record.pop("received_at")
+            if self._identities.get(obs.device_id) != record:
+                self._identities[obs.device_id] = record
+                self.post_event("device_identity", record, at=obs.received_at)
+
+    def journal(self, device_id: str, direction: Direction, at: float, data: bytes) -> None:
+        """The transport's journal hook: queue raw bytes as they crossed the line."""
+        self._hold("journal", (device_id, direction.value, at, bytes(data)), at)
+
+    def post_event(self, kind: str, payload: dict[str, Any], *, author: str = SYSTEM_AUTHOR,
+                   at: float | None = None, corrects: int | None = None) -> None:
+        """Queue a timeline event without waiting for it (link changes, device alarms)."""
+        self._enqueue_event(kind, payload, author, at, corrects)
+
+    def record_event(self, kind: str, payload: dict[str, Any], *, author: str,
+                     at: float | None = None, corrects: int | None = None,
+                     timeout: float = 10.0) -> StoredEvent:
+        """Commit a clinical event and return it as stored (sequence number and hash).
+
+        Raises :class:`RecordNotWritten` if it is not committed within ``timeout``
+        seconds; it then stays queued and is written when the database recovers.
+        """
+        if corrects is not None and not 1 <= corrects <= self._last_seq + len(self._events):
+            raise ValueError(f"there is no event {corrects} in this session to correct")
+        request = self._enqueue_event(kind, payload, author, at, corrects, urgent=True)
+        if not request.done.wait(timeout):
+            message = self.status.message or "the database did not answer in time"
+            raise RecordNotWritten(f"{kind} is not yet in the record: {message}")
+        assert request.stored is not None
+        return request.stored
+
+    def update_session(self, **fields: Any) -> None:
+        """Queue a change to the session row (phase, end time, devices used)."""
+        with self._cond:
+            self._session_updates.update(fields)
+            self._issued += 1
+            self._urgent = True
+            self._cond.notify_all()
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until everything queued before this call is committed."""
+        with self._cond:
+            target = self._issued
+            self._urgent = True
+            self._cond.notify_all()
+            if not self._cond.wait_for(lambda: self._committed >= target, timeout):
+                raise RecordNotWritten(self.status.message
+                                       or "the record was not written in time")
+
+    # -- queueing ------------------------------------------------------------------------
+
+    def _hold(self, what: str, item: Any, at: float) -> None:
+        with self._cond:
+            if self._stopping and self._thread is not None and not self._thread.is_alive():
+                return
+            self._held.append((what, item, at))
+            self._issued += 1
+            while len(self._held) > self.max_held:
+                lost_what, _, lost_at = self._held.popleft()
+                self._loss.add(lost_what, lost_at)
+                self.status.lost += 1
+
+    def _enqueue_event(self, kind: str, payload: dict[str, Any], author: str,
+                       at: float | None, corrects: int | None,
+                       urgent: bool = False) -> _EventRequest:
+        request = _EventRequest(kind, dict(payload), author,
+                                self.clock() if at is None else at, corrects)
+        with self._cond:
+            self._events.append(request)
+            self._issued += 1
+            if urgent:
+                self._urgent = True
+                self._cond.notify_all()
+        return request
+
+    # -- the writer thread -------------------------------------------------------------------
+
+    def _run(self) -> None:
+        backoff = self.first_retry_s
+        failing = False
+        while True:
+            with self._cond:
+                if not failing:
+                    self._cond.wait_for(lambda: self._urgent or self._stopping,
+                                        self.flush_interval_s)
+                self._urgent = False
+                stopping = self._stopping
+                held, self._held = self._held, deque()
+                events, self._events = self._events, []
+                updates, self._session_updates = self._session_updates, {}
+                loss, self._loss = self._loss, _Loss()
+                target = self._issued
+            if not (held or events or updates or loss.total):
+                with self._cond:
+                    self._committed = max(self._committed, target)
+                    self._cond.notify_all()
+                if stopping:
+                    return
+                continue
+            try:
+                stored = self._write(held, events, updates, loss)
+            except Exception as exc:
+                self._put_back(held, events, updates, loss)
+                self._report_fault(exc)
+                failing = True
+                if self._wait_retry(backoff):
+                    return
+                backoff = min(backoff * 2, self.max_retry_s)
+                continue
+            for request, event in zip(events, stored, strict=False):
+                request.stored = event
+                request.done.set()
+            was_failing, failing, backoff = failing, False, self.first_retry_s
+            with self._cond:
+                self._committed = max(self._committed, target)
+                self.status.last_commit_at = self.clock()
+                self.status.held = len(self._held)
+                self._cond.notify_all()
+            if was_failing:
+                self._report_recovery(len(held))
+
+    def _wait_retry(self, backoff: float) -> bool:
+        """Sleep before the next attempt; True when close() has given up waiting."""
+        deadline = time.monotonic() + backoff
+        with self._cond:
+            while not self._abandoned:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            return self._abandoned
+
+    def _put_back(self, held: deque[_Held], events: list[_EventRequest],
+                  updates: dict[str, Any], loss: _Loss) -> None:
+        with self._cond:
+            held.extend(self._held)
+            self._held = held
+            while len(self._held) > self.max_held:
+                lost_what, _, lost_at = self._held.popleft()
+                loss.add(lost_what, lost_at)
+                self.status.lost += 1
+            self._events = events + self._events
+            updates.update(self._session_updates)
+            self._session_updates = updates
+            loss.merge(self._loss)
+            self._loss = loss
+
+    def _write(self, held: deque[_Held], events: list[_EventRequest],
+               updates: dict[str, Any], loss: _Loss) -> list[StoredEvent]:
+        sid = self.session_id
+        numerics: list[dict[str, Any]] = []
+        waves: list[WaveChunk] = []
+        pieces: list[tuple[str, str, float, bytes]] = []
+        for what, item, _ in held:
+            if what == "numeric":
+                numerics.append(numeric_row(sid, item))
+            elif what == "pump":
+                numerics.extend(pump_rows(sid, item))
+            elif what == "wave":
+                waves.append(item)
+            else:
+                pieces.append(item)
+        requests = list(events)
+        if loss.total:
+            requests.append(_loss_event(loss, self.clock()))
+        chained: list[StoredEvent] = []
+        seq, prev = self._last_seq, self._last_hash
+        for request in requests:
+            seq += 1
+            event = chain_event(sid, seq, request.at, request.kind, request.author,
+                                request.payload, request.corrects, prev)
+            chained.append(event)
+            prev = event.hash
+        with self.database.sessions() as session, session.begin():
+            self._insert(session, NumericValue, numerics)
+            self._insert(session, WaveRow, wave_rows(sid, waves))
+            self._insert(session, JournalChunk, journal_rows(sid, pieces))
+            self._insert(session, TimelineEvent, [
+                {"session_id": e.session_id, "seq": e.seq, "at": e.at, "kind": e.kind,
+                 "author": e.author, "payload": e.payload, "corrects": e.corrects,
+                 "prev_hash": e.prev_hash, "hash": e.hash} for e in chained])
+            if updates:
+                session.execute(update(ClinicSession).where(ClinicSession.id == sid)
+                                .values(**updates))
+        self._last_seq, self._last_hash = seq, prev
+        self.status.committed_events = seq
+        return chained
+
+    @staticmethod
+    def _insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+        if rows:
+            session.execute(insert(model.__table__), rows)
+
+    # -- reporting -----------------------------------------------------------------------
+
+    def _report_fault(self, exc: Exception) -> None:
+        reason = write_failure_reason(exc)
+        with self._cond:
+            held = sum(1 for what, _, _ in self._held if what != "journal")
+            held += len(self._events)
+            message = holding_message(reason, held)
+            self.status.writing = False
+            self.status.message = message
+            self.status.held = held
+        log.warning("%s (%s)", message, exc)
+        if self.on_fault is not None:
+            try:
+                self.on_fault(message)
+            except Exception:
+                log.exception("fault listener failed")
+
+    def _report_recovery(self, written: int) -> None:
+        message = f"The record is being written again; {written:,} held items were written."
+        self.status.writing = True
+        self.status.message = None
+        log.warning(message)
+        if self.on_recovered is not None:
+            try:
+                self.on_recovered(message)
+            except Exception:
+                log.exception("recovery listener failed")
+
+
+def _loss_event(loss: _Loss, now: float) -> _EventRequest:
+    payload = {"count": loss.total, "by_kind": dict(sorted(loss.counts.items())),
+               "from": loss.first_at, "to": loss.last_at,
+               "from_time": format_time(loss.first_at) if loss.first_at else None,
+               "to_time": format_time(loss.last_at) if loss.last_at else None,
+               "reason": "the record could not be written and the holding queue was full"}
+    return _EventRequest("record_loss", payload, SYSTEM_AUTHOR, now, None)

@@ -1,0 +1,165 @@
+"""The session service: starting, resuming and closing a session, and recording its events.
+
+It is what the UI and the headless ``record`` command use. A new session gets a
+patient row, its plan, the alarm limits in force and the devices used; a session this
+console left open (a crash, a power cut) is reopened with a ``gap`` event that spans
+the outage. Clinical events are committed before :meth:`SessionService.record_event`
+returns.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from ketaconsole.store.database import Database
+from ketaconsole.store.models import ClinicSession, Patient
+from ketaconsole.store.recorder import Recorder
+from ketaconsole.store.recovery import last_committed_write, unfinished_session
+from ketaconsole.store.timeline import StoredEvent, format_time
+
+STATION_ENV = "KETACONSOLE_STATION"
+
+
+def station_name() -> str:
+    """Which console this is: ``KETACONSOLE_STATION``, else the computer's name."""
+    return os.environ.get(STATION_ENV) or socket.gethostname()
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceUse:
+    """A device used in a session: its id on the timeline, driver, port and settings."""
+
+    device_id: str
+    slug: str
+    port: str
+    settings: dict[str, Any]
+    line: dict[str, Any]
+
+    def as_record(self) -> dict[str, Any]:
+        return {"device_id": self.device_id, "slug": self.slug, "port": self.port,
+                "settings": self.settings, "line": self.line}
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPlan:
+    """What a new session starts with."""
+
+    patient_name: str
+    weight_kg: float | None = None
+    phase: str = "Pre-infusion"
+    dose_plan: dict[str, Any] | None = None
+    alarm_limits: dict[str, Any] | None = None
+
+
+class UnknownSessionError(LookupError):
+    """A session number that is not in the record."""
+
+
+class SessionService:
+    """One session's record, open for writing."""
+
+    def __init__(self, database: Database, recorder: Recorder, *, resumed: bool,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.database = database
+        self.recorder = recorder
+        self.resumed = resumed
+        self.clock = clock
+
+    @property
+    def session_id(self) -> int:
+        return self.recorder.session_id
+
+    @classmethod
+    def begin(cls, database: Database, plan: SessionPlan, devices: list[DeviceUse], *,
+              station: str | None = None, clock: Callable[[], float] = time.time,
+              **recorder_options: Any) -> SessionService:
+        """Reopen this station's unfinished session if there is one, else start a new one."""
+        station = station or station_name()
+        session_id = unfinished_session(database, station)
+        if session_id is not None:
+            return cls._resume(database, session_id, devices, clock, recorder_options)
+        now = clock()
+        with database.sessions() as session, session.begin():
+            patient = Patient(name=plan.patient_name, weight_kg=plan.weight_kg, created_at=now)
+            session.add(patient)
+            session.flush()
+            row = ClinicSession(patient_id=patient.id, station=station, phase=plan.phase,
+                                started_at=now, weight_kg=plan.weight_kg,
+                                dose_plan=plan.dose_plan, alarm_limits=plan.alarm_limits or {},
+                                devices=[d.as_record() for d in devices])
+            session.add(row)
+            session.flush()
+            session_id = row.id
+        recorder = Recorder(database, session_id, clock=clock, **recorder_options).start()
+        recorder.post_event("session_start", {
+            "patient": plan.patient_name, "weight_kg": plan.weight_kg, "phase": plan.phase,
+            "station": station, "devices": [d.as_record() for d in devices]}, at=now)
+        return cls(database, recorder, resumed=False, clock=clock)
+
+    @classmethod
+    def _resume(cls, database: Database, session_id: int, devices: list[DeviceUse],
+                clock: Callable[[], float], options: dict[str, Any]) -> SessionService:
+        outage_start = last_committed_write(database, session_id)
+        with database.sessions() as session:
+            row = session.get(ClinicSession, session_id)
+            assert row is not None
+            known = {d["device_id"]: d for d in row.devices}
+        recorder = Recorder(database, session_id, clock=clock, **options).start()
+        now = clock()
+        recorder.post_event("gap", {
+            "from": outage_start, "to": now,
+            "from_time": format_time(outage_start) if outage_start else None,
+            "to_time": format_time(now),
+            "seconds": round(now - outage_start, 3) if outage_start else None,
+            "reason": "the console stopped without closing the session"}, at=now)
+        changed = [d.as_record() for d in devices if known.get(d.device_id) != d.as_record()]
+        if changed:
+            merged = dict(known)
+            merged.update({d["device_id"]: d for d in changed})
+            recorder.update_session(devices=list(merged.values()))
+            recorder.post_event("devices", {"devices": changed}, at=now)
+        return cls(database, recorder, resumed=True, clock=clock)
+
+    def record_event(self, kind: str, payload: dict[str, Any], *, author: str,
+                     at: float | None = None, corrects: int | None = None,
+                     timeout: float = 10.0) -> StoredEvent:
+        """Commit a clinical event (annotation, dose change, score, alarm, signature...)."""
+        if not kind.strip() or not author.strip():
+            raise ValueError("an event needs a kind and an author")
+        return self.recorder.record_event(kind, payload, author=author, at=at,
+                                          corrects=corrects, timeout=timeout)
+
+    def correct(self, seq: int, payload: dict[str, Any], *, author: str,
+                reason: str) -> StoredEvent:
+        """A correction of event ``seq``: a new event that points at it."""
+        return self.record_event("correction", {"reason": reason, "corrected": payload},
+                                 author=author, corrects=seq)
+
+    def retract(self, seq: int, *, author: str, reason: str) -> StoredEvent:
+        """Withdraw event ``seq`` (entered in error): a new event that points at it."""
+        return self.record_event("retraction", {"reason": reason}, author=author,
+                                 corrects=seq)
+
+    def set_phase(self, phase: str, *, author: str) -> StoredEvent:
+        self.recorder.update_session(phase=phase)
+        return self.record_event("phase", {"phase": phase}, author=author)
+
+    def close(self, *, author: str = "console", timeout: float = 10.0) -> bool:
+        """End the session: a ``session_end`` event, the end time, everything written."""
+        now = self.clock()
+        self.recorder.post_event("session_end", {}, author=author, at=now)
+        self.recorder.update_session(ended_at=now)
+        return self.recorder.close(timeout)
+
+
+def session_exists(database: Database, session_id: int) -> bool:
+    with database.sessions() as session:
+        return session.execute(select(ClinicSession.id)
+                               .where(ClinicSession.id == session_id)).first() is not None
