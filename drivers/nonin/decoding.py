@@ -1,0 +1,85 @@
+"""What the Nonin format decoders share: bytes in, observations and command replies out."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from drivers.nonin.framing import (
+    FoundFrame,
+    FoundReply,
+    FrameHunter,
+    FramingEvent,
+    FramingFault,
+)
+from ketaconsole.sdk import Observation, ProtocolError
+
+
+@dataclass(slots=True)
+class Decoded:
+    """Observations decoded from a stretch of input, and any ACK/NAK bytes found in it."""
+
+    observations: list[Observation] = field(default_factory=list)
+    replies: list[int] = field(default_factory=list)
+
+
+class FormatDecoder(ABC):
+    """Decodes one Nonin output format."""
+
+    def __init__(self, device_id: str) -> None:
+        self.device_id = device_id
+        self.awaiting_reply = False
+        self.frames = 0
+        """Good frames (or lines) decoded so far."""
+
+    @abstractmethod
+    def feed(self, data: bytes, now: float) -> Decoded:
+        """Take bytes received at ``now``."""
+
+    def settle(self, now: float) -> Decoded:
+        """Called from the protocol's tick: decide anything that waited on more input."""
+        return Decoded()
+
+    def error(self, kind: str, detail: str, now: float) -> ProtocolError:
+        return ProtocolError(self.device_id, kind, detail, now)
+
+
+class FramedDecoder(FormatDecoder):
+    """A binary format: a :class:`FrameHunter` finds the frames, a subclass reads them."""
+
+    def __init__(self, device_id: str, hunter: FrameHunter) -> None:
+        super().__init__(device_id)
+        self.hunter = hunter
+
+    def feed(self, data: bytes, now: float) -> Decoded:
+        self.hunter.awaiting_reply = self.awaiting_reply
+        return self._handle(self.hunter.feed(data, now), now)
+
+    def settle(self, now: float) -> Decoded:
+        self.hunter.awaiting_reply = self.awaiting_reply
+        return self._handle(self.hunter.settle(now), now)
+
+    def _handle(self, events: list[FramingEvent], now: float) -> Decoded:
+        out = Decoded()
+        for event in events:
+            if isinstance(event, FoundFrame):
+                self.frames += 1
+                self.take_frame(event.data, event.lost, now, out.observations)
+            elif isinstance(event, FoundReply):
+                out.replies.append(event.byte)
+            elif isinstance(event, FramingFault):
+                self.lost_sync(now, out.observations)
+                out.observations.append(self.error(event.kind, event.detail, now))
+        self.end_of_input(now, out.observations)
+        return out
+
+    @abstractmethod
+    def take_frame(self, frame: bytes, lost: int | None, now: float,
+                   out: list[Observation]) -> None:
+        """Read one good frame; ``lost`` frames went missing before it (None: unknown)."""
+
+    def lost_sync(self, now: float, out: list[Observation]) -> None:
+        """A frame failed its check (or junk was found): forget what depends on order."""
+
+    def end_of_input(self, now: float, out: list[Observation]) -> None:
+        """The input of one call is used up: hand over what is held back."""

@@ -1,0 +1,69 @@
+"""Decodes Nonin data format #8: 4 bytes once a second, display-formatted SpO2 and pulse rate.
+
+After the Nonin 9560 OEM specification (the OEM III and 3150 send the same layout):
+
+    byte 1  1 SNSD OOT LPRF MPRF ARTF HR8 HR7   status; bit 7 always set
+    byte 2  0 HR6 ... HR0                       pulse rate (HR-D), low 7 bits
+    byte 3  0 SP6 ... SP0                       SpO2 (SpO2-D)
+    byte 4  0 R SPA R SNSA R R LOWBAT           status 2; bit 7 always clear
+
+Format #8 has no checksum: a packet is recognised by its one high bit (byte 1) and
+three clear high bits, and the stream is trusted only after two packets in a row
+(or one on the grid of a lock just lost). Bit 6 of byte 1 is "sensor disconnected"
+on the OEM III and reserved on the 9560 (which has no separate sensor).
+"""
+
+from __future__ import annotations
+
+from drivers.nonin.codes import (
+    F8_ARTIFACT,
+    F8_LOW_BATTERY,
+    F8_LOW_PERFUSION,
+    F8_MARGINAL_PERFUSION,
+    F8_OUT_OF_TRACK,
+    F8_SENSOR_ALARM,
+    F8_SENSOR_DISCONNECTED,
+    FORMAT8_LENGTH,
+    STATUS_ALWAYS,
+)
+from drivers.nonin.decoding import FramedDecoder
+from drivers.nonin.framing import FrameHunter
+from drivers.nonin.status import ConditionTracker
+from drivers.nonin.values import PULSE_RATE, SPO2, pulse_rate, reading, saturation
+from ketaconsole.sdk import Observation
+
+
+def check_format8(packet: bytes) -> str | None:
+    if not packet[0] & STATUS_ALWAYS or (packet[1] | packet[2] | packet[3]) & STATUS_ALWAYS:
+        return "framing"
+    return None
+
+
+def describe(packet: bytes, kind: str) -> str:
+    return (f"packet {packet.hex(' ').upper()} is not a format #8 packet (bit 7 set on "
+            "byte 1 only); its values are dropped")
+
+
+class Format8Decoder(FramedDecoder):
+    """Data format #8: SpO2-D, HR-D and the status flags once a second."""
+
+    def __init__(self, device_id: str) -> None:
+        super().__init__(device_id, FrameHunter(FORMAT8_LENGTH, check_format8, describe,
+                                                "data format #8 packet"))
+        self._conditions = ConditionTracker(device_id)
+
+    def take_frame(self, frame: bytes, lost: int | None, now: float,
+                   out: list[Observation]) -> None:
+        status, hr_low, spo2, status2 = frame
+        out.extend(reading(self.device_id, SPO2, saturation(spo2), now, self.error))
+        out.extend(reading(self.device_id, PULSE_RATE, pulse_rate(status, hr_low), now,
+                           self.error))
+        out.extend(self._conditions.update({
+            "sensor-disconnected": bool(status & F8_SENSOR_DISCONNECTED),
+            "sensor-alarm": bool(status2 & F8_SENSOR_ALARM),
+            "out-of-track": bool(status & F8_OUT_OF_TRACK),
+            "artifact": bool(status & F8_ARTIFACT),
+            "low-perfusion": bool(status & F8_LOW_PERFUSION),
+            "marginal-perfusion": bool(status & F8_MARGINAL_PERFUSION),
+            "low-battery": bool(status2 & F8_LOW_BATTERY),
+        }, now))

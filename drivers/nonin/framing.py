@@ -1,0 +1,177 @@
+"""Finds fixed-length Nonin frames in a byte stream: lock, loss of lock, resynchronisation.
+
+While locked, the next frame must start exactly where the last one ended; a frame
+that fails its check is reported once and the hunter looks for the next good frame
+byte by byte. A frame found on the old frame grid (a whole number of frames after the
+failed one) is taken at once and says how many frames were lost; anywhere else, two
+good frames in a row are needed before the stream is trusted again. A partial frame at
+the start of a stream is normal; more junk than one frame is reported.
+
+While the console waits for the answer to its format-select command, an ACK or NAK
+byte is recognised where a frame could start (neither can begin a frame of any format);
+when not locked, only if a good frame follows it, or if nothing follows it for a moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from drivers.nonin.codes import REPLY_BYTES
+
+FrameCheck = Callable[[bytes], "str | None"]
+"""Returns ``None`` for a good frame, else the kind of error (checksum, framing)."""
+FrameDescription = Callable[[bytes, str], str]
+"""One sentence on what is wrong with a frame that failed its check."""
+
+
+@dataclass(frozen=True, slots=True)
+class FoundFrame:
+    """A frame that passed its check; ``lost`` frames went missing just before it
+    (``None``: an unknown number, or this is the first frame of the stream)."""
+
+    data: bytes
+    lost: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FoundReply:
+    """The oximeter's answer to a command: ACK or NAK."""
+
+    byte: int
+
+
+@dataclass(frozen=True, slots=True)
+class FramingFault:
+    """Bytes that were not a good frame."""
+
+    kind: str
+    detail: str
+
+
+FramingEvent = FoundFrame | FoundReply | FramingFault
+
+REPLY_SETTLE_S = 0.3
+NO_FRAME_WARNING_BYTES = 1024
+MAX_GRID_GAP_FRAMES = 25
+
+
+class FrameHunter:
+    """Splits a byte stream into checked frames of one fixed length."""
+
+    def __init__(self, length: int, check: FrameCheck, describe: FrameDescription,
+                 name: str) -> None:
+        self.length = length
+        self.name = name
+        self._check = check
+        self._describe = describe
+        self._buffer = bytearray()
+        self._offset = 0
+        self._locked = False
+        self._lost_at: int | None = None
+        self._skipped = 0
+        self._unlocked_run = 0
+        self._pending_since: float | None = None
+        self.awaiting_reply = False
+        self.frames = 0
+
+    def feed(self, data: bytes, now: float) -> list[FramingEvent]:
+        self._buffer += data
+        buf = self._buffer
+        size = self.length
+        events: list[FramingEvent] = []
+        i = 0
+        waiting_for_reply = False
+        while i < len(buf):
+            available = len(buf) - i
+            if self.awaiting_reply and buf[i] in REPLY_BYTES:
+                verdict = self._is_reply(i)
+                if verdict is None:
+                    waiting_for_reply = True
+                    break
+                if verdict:
+                    events.append(FoundReply(buf[i]))
+                    i += 1
+                    continue
+            if available < size:
+                break
+            frame = bytes(buf[i:i + size])
+            fault = self._check(frame)
+            if self._locked:
+                if fault is None:
+                    events.append(FoundFrame(frame, 0))
+                    self.frames += 1
+                    i += size
+                    continue
+                events.append(FramingFault(fault, self._describe(frame, fault)))
+                self._locked = False
+                self._lost_at = self._offset + i
+                self._skipped = -size  # the failed frame is reported already
+            elif fault is None:
+                lost = self._grid_gap(i)
+                if lost is None:
+                    if available < 2 * size:
+                        break  # wait for the frame that confirms this one
+                    confirmed = self._check(bytes(buf[i + size:i + 2 * size])) is None
+                else:
+                    confirmed = True
+                if confirmed:
+                    self._lock(events, frame, lost)
+                    i += size
+                    continue
+            i += 1
+            self._skipped += 1
+            self._unlocked_run += 1
+            if self._unlocked_run >= NO_FRAME_WARNING_BYTES:
+                events.append(FramingFault(
+                    "sync", f"no {self.name} found in {NO_FRAME_WARNING_BYTES} bytes; check "
+                            "that the oximeter sends the data format set for it"))
+                self._unlocked_run = 0
+                self._skipped = 0
+        del buf[:i]
+        self._offset += i
+        if waiting_for_reply:
+            if self._pending_since is None:
+                self._pending_since = now
+        else:
+            self._pending_since = None
+        return events
+
+    def settle(self, now: float) -> list[FramingEvent]:
+        """A reply byte that nothing has followed for a moment is taken as the reply."""
+        if (self._pending_since is None or now - self._pending_since < REPLY_SETTLE_S
+                or not self._buffer or self._buffer[0] not in REPLY_BYTES):
+            return []
+        reply = self._buffer.pop(0)
+        self._offset += 1
+        self._pending_since = None
+        return [FoundReply(reply), *self.feed(b"", now)]
+
+    def _is_reply(self, i: int) -> bool | None:
+        """True: a reply; False: junk; None: too early to tell."""
+        if self._locked:
+            return True
+        start = i + 1
+        if len(self._buffer) - start < self.length:
+            return None
+        return self._check(bytes(self._buffer[start:start + self.length])) is None
+
+    def _grid_gap(self, i: int) -> int | None:
+        """Frames lost if position ``i`` lies on the grid of the lock lost last, else None."""
+        if self._lost_at is None:
+            return None
+        distance = self._offset + i - self._lost_at
+        if distance <= 0 or distance % self.length:
+            return None
+        frames = distance // self.length
+        return frames if frames <= MAX_GRID_GAP_FRAMES else None
+
+    def _lock(self, events: list[FramingEvent], frame: bytes, lost: int | None) -> None:
+        if self._skipped >= self.length:
+            events.append(FramingFault(
+                "sync", f"skipped {self._skipped} bytes that were not a {self.name}"))
+        events.append(FoundFrame(frame, lost))
+        self.frames += 1
+        self._locked = True
+        self._skipped = 0
+        self._unlocked_run = 0

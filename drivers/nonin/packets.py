@@ -1,0 +1,184 @@
+"""Decodes Nonin data formats #2 and #7: 25-frame packets of status, pleth and value bytes.
+
+Frame (5 bytes), after the Nonin 9560 OEM specification:
+
+    #2:  01      STATUS     PLETH      FLOAT  CHK     (8-bit pleth)
+    #7:  STATUS  PLETH MSB  PLETH LSB  FLOAT  CHK     (16-bit pleth)
+
+CHK is the sum of bytes 1-4 modulo 256. STATUS always has bit 7 set and has the SYNC
+bit (bit 0) on frame 1 of each 25-frame packet only. Each frame carries one pleth
+sample (75 a second). The FLOAT byte of frame n carries one value of the packet:
+frames 1-3 HR MSB, HR LSB, SpO2 (4-beat averages); 4 firmware revision; 8 STAT2 (bit 0
+low battery); 9 SpO2-D; 14-16 E-HR MSB, E-HR LSB, E-SpO2 (8-beat); 20-21 HR-D MSB/LSB
+(display). A packet's values are read only from frames whose place in the packet is
+known: after a lost frame whose place cannot be worked out, values wait for the next
+SYNC frame; pleth samples keep flowing, with a gap (``None``) where frames were lost.
+"""
+
+from __future__ import annotations
+
+from drivers.nonin.codes import (
+    FORMAT2_START,
+    FRAME_LENGTH,
+    FRAMES_PER_PACKET,
+    PLETH_RATE_HZ,
+    SLOT_FIRMWARE,
+    SLOT_STATUS2,
+    STATUS2_LOW_BATTERY,
+    STATUS_ALWAYS,
+    STATUS_OUT_OF_TRACK,
+    STATUS_SENSOR_ALARM,
+    STATUS_SENSOR_DISCONNECTED,
+    STATUS_SYNC,
+    Averaging,
+)
+from drivers.nonin.decoding import FramedDecoder
+from drivers.nonin.framing import FrameHunter
+from drivers.nonin.status import PULSE_CONDITIONS, ConditionTracker, PulseQuality
+from drivers.nonin.values import PULSE_RATE, SPO2, pulse_rate, reading, saturation
+from ketaconsole.sdk import Identity, Observation, WaveChunk
+
+PLETH = "MDC_PULS_OXIM_PLETH"
+
+
+def _checksum(frame: bytes) -> int:
+    return (frame[0] + frame[1] + frame[2] + frame[3]) & 0xFF
+
+
+def check_format2(frame: bytes) -> str | None:
+    if frame[0] != FORMAT2_START or not frame[1] & STATUS_ALWAYS:
+        return "framing"
+    return None if _checksum(frame) == frame[4] else "checksum"
+
+
+def check_format7(frame: bytes) -> str | None:
+    if not frame[0] & STATUS_ALWAYS:
+        return "framing"
+    return None if _checksum(frame) == frame[4] else "checksum"
+
+
+def describe(frame: bytes, kind: str) -> str:
+    shown = frame.hex(" ").upper()
+    if kind == "checksum":
+        return (f"frame {shown} has checksum {frame[4]:02X}, expected "
+                f"{_checksum(frame):02X}; its values are dropped")
+    return f"frame {shown} does not start like a frame of this data format"
+
+
+class WaveformFormatDecoder(FramedDecoder):
+    """Data format #2 or #7: SpO2 and pulse rate every 1/3 s, pleth at 75 Hz, status flags."""
+
+    def __init__(self, device_id: str, data_format: str, averaging: Averaging) -> None:
+        check = check_format2 if data_format == "2" else check_format7
+        super().__init__(device_id, FrameHunter(FRAME_LENGTH, check, describe,
+                                                f"data format #{data_format} frame"))
+        self.data_format = data_format
+        self.averaging = averaging
+        self._next_index: int | None = None
+        self._slots: dict[int, int] = {}
+        self._pleth: list[float | None] = []
+        self._seen_frame = False
+        self._conditions = ConditionTracker(device_id)
+        self._pulse = PulseQuality()
+        self._firmware: int | None = None
+
+    def take_frame(self, frame: bytes, lost: int | None, now: float,
+                   out: list[Observation]) -> None:
+        if self.data_format == "2":
+            status, pleth = frame[1], frame[2]
+        else:
+            status, pleth = frame[0], (frame[1] << 8) | frame[2]
+        index = self._place(status, lost, now, out)
+        self._pleth.append(float(pleth))
+        self._seen_frame = True
+        self._status(status, now, out)
+        if index is None:
+            self._next_index = None
+            return
+        self._slots[index] = frame[3]
+        if index == FRAMES_PER_PACKET - 1:
+            self._close_packet(now, out)
+            self._next_index = 0
+        else:
+            self._next_index = index + 1
+
+    def end_of_input(self, now: float, out: list[Observation]) -> None:
+        self._flush_pleth(now, out)
+
+    # -- where a frame sits in its packet ------------------------------------------------
+
+    def _place(self, status: int, lost: int | None, now: float,
+               out: list[Observation]) -> int | None:
+        index = self._next_index
+        if lost is None:
+            if self._seen_frame:
+                self._pleth.append(None)
+            self._close_packet(now, out)
+            index = None
+        elif lost:
+            self._pleth.extend([None] * lost)
+            if index is not None:
+                index += lost
+                if index >= FRAMES_PER_PACKET:
+                    self._close_packet(now, out)
+                    index %= FRAMES_PER_PACKET
+        if status & STATUS_SYNC:
+            if index not in (None, 0):
+                out.append(self.error(
+                    "sync", f"frame sync bit on frame {index + 1} of a packet instead of "
+                            "frame 1; that packet's values are dropped", now))
+                self._slots.clear()
+            return 0
+        if index == 0:
+            out.append(self.error(
+                "sync", "frame 1 of a packet lacks its sync bit; values wait for the "
+                        "next packet", now))
+            self._slots.clear()
+            return None
+        return index
+
+    # -- what a packet and a status byte say ---------------------------------------------
+
+    def _close_packet(self, now: float, out: list[Observation]) -> None:
+        self._flush_pleth(now, out)
+        slots, self._slots = self._slots, {}
+        if not slots:
+            return
+        hr_msb, hr_lsb = self.averaging.hr_slots
+        if self.averaging.spo2_slot in slots:
+            out.extend(reading(self.device_id, SPO2,
+                               saturation(slots[self.averaging.spo2_slot]), now, self.error))
+        if hr_msb in slots and hr_lsb in slots:
+            out.extend(reading(self.device_id, PULSE_RATE,
+                               pulse_rate(slots[hr_msb], slots[hr_lsb]), now, self.error))
+        firmware = slots.get(SLOT_FIRMWARE)
+        if firmware is not None and firmware != self._firmware:
+            self._firmware = firmware
+            out.append(Identity(self.device_id, now, model="Nonin pulse oximeter",
+                                firmware=str(firmware),
+                                details={"data_format": f"#{self.data_format}"}))
+        status2 = slots.get(SLOT_STATUS2)
+        if status2 is not None:
+            out.extend(self._conditions.update(
+                {"low-battery": bool(status2 & STATUS2_LOW_BATTERY)}, now))
+
+    def _status(self, status: int, now: float, out: list[Observation]) -> None:
+        no_signal = bool(status & (STATUS_SENSOR_ALARM | STATUS_SENSOR_DISCONNECTED))
+        out.extend(self._conditions.update({
+            "sensor-disconnected": bool(status & STATUS_SENSOR_DISCONNECTED),
+            "sensor-alarm": bool(status & STATUS_SENSOR_ALARM),
+            "out-of-track": bool(status & STATUS_OUT_OF_TRACK),
+        }, now))
+        if no_signal:  # no pulses, so no pulse quality to report
+            self._pulse.reset()
+            out.extend(self._conditions.update(dict.fromkeys(PULSE_CONDITIONS, False), now))
+            return
+        verdict = self._pulse.frame(status)
+        if verdict is not None:
+            out.extend(self._conditions.update(verdict, now))
+
+    def _flush_pleth(self, now: float, out: list[Observation]) -> None:
+        if self._pleth:
+            out.append(WaveChunk(self.device_id, PLETH, tuple(self._pleth), PLETH_RATE_HZ,
+                                 "1", now))
+            self._pleth = []

@@ -1,0 +1,56 @@
+"""Nonin value bytes both ways: pulse rate in two 7-bit halves, SpO2, and the missing-data codes.
+
+A pulse rate is 9 bits: bits 8-7 in the low two bits of the MSB byte, bits 6-0 in the
+LSB byte (bit 7 of each byte is clear). SpO2 is the low 7 bits of its byte. 511 and
+127 mean "the oximeter cannot compute a value": that is ``None``, never a number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from drivers.nonin.codes import MISSING_HR, MISSING_SPO2
+from ketaconsole.sdk import Numeric, Observation, ProtocolError, metric
+
+SPO2 = "MDC_PULS_OXIM_SAT_O2"
+PULSE_RATE = "MDC_PULS_OXIM_PULS_RATE"
+
+
+def pulse_rate(msb: int, lsb: int) -> int | None:
+    """The pulse rate the two bytes carry, or ``None`` for the missing-data code."""
+    raw = ((msb & 0x03) << 7) | (lsb & 0x7F)
+    return None if raw == MISSING_HR else raw
+
+
+def saturation(byte: int) -> int | None:
+    """The SpO2 the byte carries, or ``None`` for the missing-data code."""
+    raw = byte & 0x7F
+    return None if raw == MISSING_SPO2 else raw
+
+
+def pulse_rate_bytes(rate: int | None) -> tuple[int, int]:
+    """(MSB, LSB) for a pulse rate; ``None`` sends the missing-data code."""
+    raw = MISSING_HR if rate is None else max(0, min(int(rate), MISSING_HR - 1))
+    return (raw >> 7) & 0x03, raw & 0x7F
+
+
+def saturation_byte(spo2: int | None) -> int:
+    """The byte for an SpO2; ``None`` sends the missing-data code."""
+    return MISSING_SPO2 if spo2 is None else max(0, min(int(spo2), 100))
+
+
+ErrorFactory = Callable[[str, str, float], ProtocolError]
+
+
+def reading(device_id: str, refid: str, value: int | None, now: float,
+            error: ErrorFactory) -> list[Observation]:
+    """A numeric for a decoded value; a value outside the metric's range becomes ``None``
+    with a value error beside it."""
+    known = metric(refid)
+    found: list[Observation] = []
+    shown: float | None = None if value is None else float(value)
+    if shown is not None and not known.is_plausible(shown):
+        found.append(error("value", f"{refid} {value} is outside {known.plausible}", now))
+        shown = None
+    found.append(Numeric(device_id, refid, shown, known.unit, now))
+    return found
