@@ -29,6 +29,7 @@ from ketaconsole.observations import (
 )
 from ketaconsole.pump_ledger import PumpLedger
 from ketaconsole.ring_buffer import RingBuffer
+from ketaconsole.trend_history import TrendHistory
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class Engine:
         self._pump_status: dict[str, PumpStatus] = {}
         self._errors: dict[str, int] = {}
         self._last_data: dict[str, float] = {}
+        self.trends = TrendHistory()
         self._listeners: list[Listener] = []
 
     # -- writing -----------------------------------------------------------------
@@ -110,6 +112,7 @@ class Engine:
                 value = None
             self._latest[obs.metric] = LatestValue(value, obs.received_at, obs.device_id,
                                                    obs.device_time)
+            self.trends.append(obs.metric, obs.received_at, value)
         elif isinstance(obs, WaveChunk):
             self._apply_wave(obs)
         elif isinstance(obs, PumpStatus):
@@ -147,6 +150,8 @@ class Engine:
                              ("MDC_VOL_FLUID_TBI_REMAIN", status.volume_remaining_ml)):
             self._latest[refid] = LatestValue(value, status.received_at, status.device_id,
                                               status.device_time)
+            if refid == "MDC_FLOW_FLUID_PUMP":
+                self.trends.append(refid, status.received_at, value)
 
     # -- reading -----------------------------------------------------------------
 

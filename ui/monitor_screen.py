@@ -25,6 +25,7 @@ from ui.patient_header import PatientHeader
 from ui.pleth_view import PlethView
 from ui.pump_panel import PumpPanel
 from ui.status_strip import DeviceStatusStrip
+from ui.trend_view import TrendView
 
 
 class Refreshable(Protocol):
@@ -56,8 +57,11 @@ class MonitorScreen(QWidget):
         def phase() -> PhaseNow:
             return phase_from_pump(engine.pump(first_pump) if first_pump else None)
 
+        self._phase = phase
+        self._marked_start: float | None = None
         self.header = PatientHeader(room.patient, phase, simulated=room.simulated)
         self.pleth = PlethView(engine)
+        self.trend = TrendView(engine)
         self.tiles = {
             m.refid: NumericTile(engine, m)
             for m in (HEART_RATE, PULSE_RATE, SPO2, RESP_RATE, ETCO2, PERFUSION_INDEX)
@@ -78,9 +82,13 @@ class MonitorScreen(QWidget):
         tiles.addWidget(self.tiles[RESP_RATE.refid], 3, 0)
         tiles.addWidget(self.tiles[ETCO2.refid], 3, 1)
 
+        waves = QVBoxLayout()
+        waves.setSpacing(8)
+        waves.addWidget(self.pleth, 2)
+        waves.addWidget(self.trend, 5)
         middle = QGridLayout()
         middle.setSpacing(8)
-        middle.addWidget(self.pleth, 0, 0)
+        middle.addLayout(waves, 0, 0)
         middle.addLayout(tiles, 0, 1)
         middle.setColumnStretch(0, 3)
         middle.setColumnStretch(1, 2)
@@ -95,9 +103,13 @@ class MonitorScreen(QWidget):
         layout.addWidget(self.status)
 
     def parts(self) -> list[Refreshable]:
-        return [self.header, self.pleth, *self.tiles.values(), self.blood_pressure,
-                *self.pumps, self.status]
+        return [self.header, self.pleth, self.trend, *self.tiles.values(),
+                self.blood_pressure, *self.pumps, self.status]
 
     def refresh(self, now: float) -> None:
+        started = self._phase().infusion_started_at
+        if started != self._marked_start:
+            self._marked_start = started
+            self.trend.set_marks([] if started is None else [(started, "infusion start")])
         for part in self.parts():
             part.refresh(now)

@@ -1,0 +1,123 @@
+"""The whole-session trend: SpO2, pulse/heart rate and NIBP bars on one time axis, with marks.
+
+Trends change once a second at most, so they redraw only when the history changed and
+no more than once a second; long sessions are drawn with clip-to-view and peak
+downsampling, and gaps (invalid values) stay gaps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
+
+from ketaconsole.catalogue import (
+    HEART_RATE,
+    NIBP_DIA,
+    NIBP_SYS,
+    PULSE_RATE,
+    PUMP_RATE,
+    SPO2,
+)
+from ketaconsole.engine import Engine
+from ui import theme
+
+REDRAW_EVERY_S = 1.0
+
+
+class TrendView(QFrame):
+    """Session trends pulled from the engine's history."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self.setObjectName("panel")
+        self.engine = engine
+        self._drawn_version = -1
+        self._drawn_at = 0.0
+        self._marks: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        title = QLabel("Session trend")
+        title.setFont(theme.font(16, bold=True))
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.setBackground(theme.PANEL)
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        rows = (("spo2", "SpO\u2082 %", (80, 101)), ("rate", "HR / PR /min", (30, 180)),
+                ("bp", "NIBP mmHg", (40, 220)), ("pump", "Pump mL/h", (0, 120)))
+        first: pg.PlotItem | None = None
+        for row, (key, label, (low, high)) in enumerate(rows):
+            axis = pg.DateAxisItem(orientation="bottom")
+            plot = self.canvas.addPlot(row=row, col=0, axisItems={"bottom": axis})
+            plot.setLabel("left", label, color=theme.MUTED)
+            plot.setYRange(low, high, padding=0)
+            plot.setMouseEnabled(x=False, y=False)
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.showGrid(x=True, y=True, alpha=0.15)
+            plot.getAxis("left").setWidth(70)
+            if row < len(rows) - 1:
+                plot.getAxis("bottom").setStyle(showValues=False)
+            if first is None:
+                first = plot
+            else:
+                plot.setXLink(first)
+            self.plots[key] = plot
+        for key, refid, plot_key in (("spo2", SPO2.refid, "spo2"),
+                                     ("pulse", PULSE_RATE.refid, "rate"),
+                                     ("hr", HEART_RATE.refid, "rate"),
+                                     ("pump", PUMP_RATE.refid, "pump")):
+            curve = self.plots[plot_key].plot(
+                pen=pg.mkPen(theme.metric_colour(refid), width=1), connect="finite")
+            curve.setClipToView(True)
+            curve.setDownsampling(auto=True, method="peak")
+            self.curves[key] = curve
+        self.bp_bars = pg.ErrorBarItem(x=np.empty(0), y=np.empty(0), top=np.empty(0),
+                                       bottom=np.empty(0), beam=0,
+                                       pen=pg.mkPen(theme.metric_colour(NIBP_SYS.refid),
+                                                    width=3))
+        self.plots["bp"].addItem(self.bp_bars)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.addWidget(title)
+        layout.addWidget(self.canvas, 1)
+        self.setAccessibleName("Session trend")
+
+    def refresh(self, now: float) -> None:
+        version = self.engine.trends.version
+        if version == self._drawn_version or now - self._drawn_at < REDRAW_EVERY_S:
+            return
+        self._drawn_version = version
+        self._drawn_at = now
+        trends = self.engine.trends
+        start: float | None = None
+        for key, refid in (("spo2", SPO2.refid), ("pulse", PULSE_RATE.refid),
+                           ("hr", HEART_RATE.refid), ("pump", PUMP_RATE.refid)):
+            times, values = trends.series(refid)
+            self.curves[key].setData(times, values)
+            if times.size:
+                start = times[0] if start is None else min(start, times[0])
+        sys_t, sys_v = trends.series(NIBP_SYS.refid)
+        dia_t, dia_v = trends.series(NIBP_DIA.refid)
+        count = min(sys_t.size, dia_t.size)
+        if count:
+            low, high = dia_v[:count], sys_v[:count]
+            valid = ~(np.isnan(low) | np.isnan(high))
+            middle = (low + high) / 2
+            self.bp_bars.setData(x=sys_t[:count][valid], y=middle[valid],
+                                 top=(high - middle)[valid], bottom=(middle - low)[valid])
+        if start is not None:
+            self.plots["spo2"].setXRange(start, max(now, start + 60), padding=0.01)
+
+    def set_marks(self, marks: list[tuple[float, str]]) -> None:
+        """Vertical event marks (time, short label) across every trend row."""
+        for plot, line in self._marks:
+            plot.removeItem(line)
+        self._marks = []
+        for at, label in marks:
+            for key, plot in self.plots.items():
+                line = pg.InfiniteLine(pos=at, angle=90,
+                                       pen=pg.mkPen(theme.MUTED, width=1,
+                                                    style=pg.QtCore.Qt.PenStyle.DashLine),
+                                       label=label if key == "spo2" else None,
+                                       labelOpts={"color": theme.TEXT, "position": 0.9})
+                plot.addItem(line)
+                self._marks.append((plot, line))
