@@ -87,7 +87,8 @@ class Engine:
 
     def unsubscribe(self, listener: Listener) -> None:
         with self._lock:
-            self._listeners = [x for x in self._listeners if x is not listener]
+            # Equality, not identity: each `obj.method` access makes a new bound method.
+            self._listeners = [x for x in self._listeners if x != listener]
 
     def ingest(self, observations: Iterable[Observation]) -> None:
         """Take observations from a device (thread-safe)."""
