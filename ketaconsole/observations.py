@@ -174,6 +174,21 @@ class ProtocolError:
                 "detail": self.detail, "received_at": self.received_at}
 
 
+@dataclass(frozen=True, slots=True)
+class DeviceCommand:
+    """A command the console sent to a device (pump control), for the session timeline."""
+
+    device_id: str
+    command: str
+    received_at: float
+    """When the command went out on the line."""
+
+    def as_record(self) -> dict[str, Any]:
+        return {"kind": "command", "device": self.device_id, "command": self.command,
+                "received_at": self.received_at}
+
+
 Observation = (
     Numeric | WaveChunk | PumpStatus | DeviceAlarm | Identity | LinkState | ProtocolError
+    | DeviceCommand
 )

@@ -20,6 +20,7 @@ from ketaconsole.catalogue import CATALOGUE, Metric, metric
 from ketaconsole.observations import (
     AlarmSource,
     DeviceAlarm,
+    DeviceCommand,
     Identity,
     LinkState,
     LinkStatus,
@@ -36,6 +37,7 @@ __all__ = [
     "CATALOGUE",
     "AlarmSource",
     "DeviceAlarm",
+    "DeviceCommand",
     "DeviceKind",
     "DeviceProtocol",
     "DeviceSimulator",
@@ -231,6 +233,15 @@ class DeviceProtocol(ABC):
         """Bytes to send before the port closes (release, end of remote control)."""
         return b""
 
+    def outgoing(self, data: bytes, now: float) -> ProtocolOutput:
+        """Bytes queued with ``DeviceLink.send``, just before they go out.
+
+        Returns what to send and what to report: a driver can check the bytes, refuse
+        them (send nothing, report why), expect their reply and report the command.
+        By default they go out unchanged.
+        """
+        return ProtocolOutput(send=data)
+
     def error(self, kind: str, detail: str, now: float) -> ProtocolError:
         return ProtocolError(self.device_id, kind, detail, now)
 
@@ -239,6 +250,8 @@ class DeviceSimulator(ABC):
     """The device side of a protocol, following the shared virtual patient."""
 
     tick_interval_s: float = 0.02
+    serves_over: str = "pty"
+    """How ``ketaconsole simulate`` serves it: "pty" (a serial line) or "tcp" (a device server)."""
 
     def __init__(self, patient: VirtualPatient, settings: Mapping[str, Any]) -> None:
         self.patient = patient

@@ -178,7 +178,7 @@ class DeviceLink:
                     last_tick = now
                     if self._handle(port, protocol.tick(now), now):
                         last_valid = now
-                    self._flush_outbox(port, now)
+                    self._flush_outbox(port, protocol, now)
                 if now - last_valid > t.no_data_after_s:
                     self._set_status(LinkStatus.NO_DATA,
                                      f"no valid data for {now - last_valid:.0f} s")
@@ -204,11 +204,12 @@ class DeviceLink:
         self._write(port, out.send, now)
         return any(isinstance(o, _VALID_KINDS) for o in out.observations)
 
-    def _flush_outbox(self, port: serial.SerialBase, now: float) -> None:
+    def _flush_outbox(self, port: serial.SerialBase, protocol: DeviceProtocol,
+                      now: float) -> None:
         with self._outbox_lock:
             pending, self._outbox = self._outbox, []
         for data in pending:
-            self._write(port, data, now)
+            self._handle(port, protocol.outgoing(data, now), now)
 
     def _write(self, port: serial.SerialBase, data: bytes, now: float) -> None:
         if data:

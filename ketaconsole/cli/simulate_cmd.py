@@ -10,15 +10,16 @@ import time
 from types import FrameType
 
 from ketaconsole.cli.common import CliError, load_driver, resolve_settings
-from ketaconsole.sim_host import PtyDeviceHost
+from ketaconsole.sim_host import host_for
 from ketaconsole.virtual_patient import SCENARIOS, UnknownScenarioError, VirtualPatient, scenario
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
-        "simulate", help="serve a simulated device on a new pty",
-        description="Serve a driver's simulated device on a new pseudo-terminal; prints its "
-                    "path on the first line and runs until interrupted.")
+        "simulate", help="serve a simulated device on a new pty (or local TCP port)",
+        description="Serve a driver's simulated device on a new pseudo-terminal, or on a "
+                    "local TCP port for a device reached over the network; prints its path "
+                    "or socket:// URL on the first line and runs until interrupted.")
     parser.add_argument("driver", help="driver slug (see 'ketaconsole drivers')")
     parser.add_argument("--scenario", default="normal",
                         help=f"the patient's story: {', '.join(SCENARIOS)}")
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     except UnknownScenarioError as exc:
         raise CliError(str(exc.args[0]), 2) from None
     patient = VirtualPatient(story, start=time.time(), speed=args.speed)
-    host = PtyDeviceHost(driver.create_simulator(patient, settings))
+    host = host_for(driver.create_simulator(patient, settings))
     stop = threading.Event()
 
     def finish(_signum: int, _frame: FrameType | None) -> None:
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, finish)
     signal.signal(signal.SIGINT, finish)
     with host:
-        print(host.path, flush=True)
+        print(host.address, flush=True)
         print(f"serving {driver.info.title} ({story.name}, x{args.speed:g}); "
               "Ctrl+C to stop", file=sys.stderr, flush=True)
         stop.wait()

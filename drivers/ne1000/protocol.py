@@ -1,0 +1,378 @@
+"""Console side of the NE-1000: polls the pump, reads its replies, sends control commands.
+
+The pump only speaks when spoken to (safe mode adds unsolicited alarm packets), so the
+console asks one question at a time: ``VER`` once per connection, then every poll
+cycle ``RAT``, ``DIS``, ``VOL``, ``DIA`` and ``DIR``. A reply is used only as the
+answer to the question it follows and only when its form is that question's form; a
+cycle ends in one :class:`PumpStatus` holding what the pump said in that cycle, with
+``None`` for anything it did not say. Unanswered questions time out and the next
+cycle waits longer (back-off up to 8 s).
+
+Rate is the flow into the line: the programmed rate while the pump says it is
+infusing, 0 while it says it is stopped, paused or in alarm, and no value while it
+withdraws or purges. Volume infused is the pump's infused counter (``DIS``), in mL.
+
+Control (diameter, rate, volume to be infused, run, stop, clear the counter) is off
+unless the device's ``control_enabled`` setting is true. The ``command_*`` methods
+build the bytes (and refuse with :class:`ControlDisabledError` while control is off);
+bytes queued with ``DeviceLink.send`` pass through :meth:`Ne1000Protocol.outgoing`,
+which refuses them while control is off and reports every command that goes out as
+a :class:`DeviceCommand` for the session timeline.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from drivers.ne1000 import commands
+from drivers.ne1000.codes import (
+    ALARMS,
+    COMMAND_ERRORS,
+    NOT_PUMPING,
+    POLLED,
+    PUMP_STATES,
+    WITHDRAW_ALARM,
+)
+from drivers.ne1000.commands import Command, ControlDisabledError, parse_command
+from drivers.ne1000.framing import CommandReader, Fault, ReplyReader
+from drivers.ne1000.replies import ReplyFormError, parse_reply
+from drivers.ne1000.values import PARSERS, Dispensed, Version, parse_diameter, recognise
+from ketaconsole.sdk import (
+    AlarmSource,
+    DeviceAlarm,
+    DeviceCommand,
+    DeviceProtocol,
+    Identity,
+    Observation,
+    ProtocolOutput,
+    PumpState,
+    PumpStatus,
+    metric,
+)
+
+REPLY_TIMEOUT_S = 0.6
+MAX_BACKOFF_S = 8.0
+QUERY_ATTEMPTS = 3
+
+CONTROL_OFF = ("pump control is off for this device; a technician can turn it on with "
+               "the device's control_enabled setting")
+
+_RATE = metric("MDC_FLOW_FLUID_PUMP")
+_VOLUME = metric("MDC_VOL_FLUID_DELIV_TOTAL")
+_VTBI = metric("MDC_VOL_FLUID_TBI")
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    command: Command
+    control: bool = False
+    attempts: int = 1
+
+
+@dataclass(slots=True)
+class _Cycle:
+    """What the pump said during one poll cycle."""
+
+    rate_ml_h: float | None = None
+    dispensed: Dispensed | None = None
+    vtbi_ml: float | None = None
+    diameter_mm: float | None = None
+    any_value: bool = False
+
+
+class Ne1000Protocol(DeviceProtocol):
+    """Polls an NE-1000 in basic or safe mode and turns its replies into pump status."""
+
+    def __init__(self, device_id: str, settings: Mapping[str, Any]) -> None:
+        super().__init__(device_id, settings)
+        self.address = int(self.settings.get("address", 0))
+        self.safe = str(self.settings.get("mode", "basic")) == "safe"
+        self.control_enabled = bool(self.settings.get("control_enabled", False))
+        self.poll_interval_s = float(self.settings.get("poll_interval_s", 1.0))
+        self._reader = ReplyReader(safe=self.safe)
+        self._awaiting: deque[_Request] = deque()
+        self._asked_at = 0.0
+        self._queue: deque[_Request] = deque()
+        self._cycle: _Cycle | None = None
+        self._next_cycle_at: float | None = None
+        self._backoff_s = 0.0
+        self._status: str | None = None
+        self._alarm: str | None = None
+        self._withdraw: bool | None = None
+        self._version: Version | None = None
+
+    # -- the transport's calls ---------------------------------------------------------
+
+    def connect(self, now: float) -> bytes:
+        self._next_cycle_at = now
+        return self._ask_next(now)
+
+    def tick(self, now: float) -> ProtocolOutput:
+        out = ProtocolOutput()
+        if self._next_cycle_at is None:
+            self._next_cycle_at = now
+        if self._awaiting and now - self._asked_at > REPLY_TIMEOUT_S:
+            names = " ".join(r.command.text(self.address) for r in self._awaiting)
+            out.observations.append(self.error(
+                "timeout", f"no reply to {names} within {REPLY_TIMEOUT_S:g} s", now))
+            self._awaiting.clear()
+            self._queue.clear()
+            self._cycle = None
+            self._reader.clear()
+            self._backoff_s = min(max(2 * self._backoff_s, self.poll_interval_s),
+                                  MAX_BACKOFF_S)
+            self._next_cycle_at = now + self._backoff_s
+        out.send += self._ask_next(now)
+        return out
+
+    def feed(self, data: bytes, now: float) -> ProtocolOutput:
+        out = ProtocolOutput()
+        for event in self._reader.feed(data):
+            if isinstance(event, Fault):
+                out.observations.append(self.error(event.kind, event.detail, now))
+                if event.kind == "checksum" and self._awaiting:
+                    self._answered()  # its reply was this packet: lost for this cycle
+            else:
+                out.observations.extend(self._on_reply(event.text, now))
+        if self._cycle is not None and not self._queue and not self._awaiting:
+            out.observations.extend(self._end_cycle(now))
+        if self._next_cycle_at is not None:
+            out.send += self._ask_next(now)
+        return out
+
+    def outgoing(self, data: bytes, now: float) -> ProtocolOutput:
+        """Bytes queued with ``DeviceLink.send``: refused while control is off, else sent."""
+        wanted = self._read_outgoing(data)
+        if isinstance(wanted, str):
+            return ProtocolOutput([self.error("command-refused", wanted, now)])
+        if not self.control_enabled and any(not c.is_query for c in wanted):
+            return ProtocolOutput([self.error("control-disabled", CONTROL_OFF, now)])
+        if not self._awaiting:
+            self._asked_at = now
+        found: list[Observation] = []
+        for command in wanted:
+            self._awaiting.append(_Request(command, control=True))
+            found.append(DeviceCommand(self.device_id, command.text(self.address), now))
+        return ProtocolOutput(found, data)
+
+    # -- control -------------------------------------------------------------------------
+
+    def command_set_diameter(self, mm: float) -> bytes:
+        """Syringe inside diameter in mm (the pump takes it only while stopped)."""
+        return self._control(commands.set_diameter, mm)
+
+    def command_set_rate(self, ml_h: float) -> bytes:
+        return self._control(commands.set_rate, ml_h)
+
+    def command_set_vtbi(self, ml: float) -> bytes:
+        """Volume to be infused, in mL (volume units first, then the volume)."""
+        return self._control(commands.set_vtbi, ml)
+
+    def command_run(self) -> bytes:
+        return self._control(commands.run)
+
+    def command_stop(self) -> bytes:
+        return self._control(commands.stop)
+
+    def command_clear_infused(self) -> bytes:
+        return self._control(commands.clear_infused)
+
+    def _control(self, build: Any, *args: float) -> bytes:
+        if not self.control_enabled:
+            raise ControlDisabledError(CONTROL_OFF)
+        built: list[Command] = build(*args)
+        return b"".join(c.frame(self.address, safe=self.safe) for c in built)
+
+    def _read_outgoing(self, data: bytes) -> list[Command] | str:
+        reader = CommandReader()
+        events = reader.feed(data)
+        if reader.pending or not events:
+            return ("the bytes queued for the pump are not whole NE-1000 commands; "
+                    "nothing was sent")
+        wanted: list[Command] = []
+        for event in events:
+            if isinstance(event, Fault):
+                return (f"a command queued for the pump is damaged ({event.detail}); "
+                        "nothing was sent")
+            if event.safe != self.safe:
+                mode = "safe" if self.safe else "basic"
+                return (f"a command queued for the pump is not framed for {mode} mode; "
+                        "nothing was sent")
+            parsed = parse_command(event.text)
+            if parsed is None or parsed[0] not in (None, self.address):
+                return (f"{event.text!r} is not a command for the pump at address "
+                        f"{self.address}; nothing was sent")
+            wanted.append(parsed[1])
+        return wanted
+
+    # -- asking ---------------------------------------------------------------------------
+
+    def _ask_next(self, now: float) -> bytes:
+        if self._awaiting:
+            return b""
+        if (not self._queue and self._next_cycle_at is not None
+                and now >= self._next_cycle_at):
+            names = ("VER", *POLLED) if self._version is None else POLLED
+            self._queue.extend(_Request(Command(name)) for name in names)
+            self._cycle = _Cycle()
+            self._next_cycle_at = now + max(self.poll_interval_s, self._backoff_s)
+        if not self._queue:
+            return b""
+        request = self._queue.popleft()
+        self._awaiting.append(request)
+        self._asked_at = now
+        return request.command.frame(self.address, safe=self.safe)
+
+    def _answered(self) -> _Request:
+        request = self._awaiting.popleft()
+        return request
+
+    # -- replies --------------------------------------------------------------------------
+
+    def _on_reply(self, text: str, now: float) -> list[Observation]:
+        try:
+            reply = parse_reply(text)
+        except ReplyFormError as exc:
+            if self._awaiting:
+                self._answered()
+            return [self.error("framing", str(exc), now)]
+        if reply.address != self.address:
+            return [self.error("address", f"a reply from address {reply.address} reached "
+                                          f"the console of pump {self.address}", now)]
+        request = self._answered() if self._awaiting else None
+        self._asked_at = now
+        self._backoff_s = 0.0
+        found: list[Observation] = []
+        if reply.alarm is not None:
+            found.extend(self._alarm_raised(reply.alarm, now))
+            self._status = "A"
+            if request is None:
+                return found  # safe mode's automatic alarm packet
+            if request.control:
+                found.append(self.error(
+                    "command-refused", f"the pump answered {request.command.text(self.address)} "
+                    f"with an alarm ({text}); the command was not carried out", now))
+            elif request.attempts < QUERY_ATTEMPTS:
+                self._queue.appendleft(replace(request, attempts=request.attempts + 1))
+            return found
+        found.extend(self._alarm_cleared(now))
+        self._status = reply.status
+        if request is None:
+            if self._next_cycle_at is not None:
+                found.append(self.error("unexpected", f"reply {text!r} came with no question "
+                                                      "outstanding; its data is not used", now))
+                return found
+            return [*found, *self._decode_alone(reply.data, now)]
+        shown = request.command.text(self.address)
+        if reply.error is not None:
+            kind = "command-refused" if request.control else "refused"
+            return [*found, self.error(kind, f"the pump refused {shown}: "
+                                             f"{COMMAND_ERRORS[reply.error]}", now)]
+        if request.command.is_query and request.command.name in PARSERS:
+            found.extend(self._take(request.command.name, reply.data, now))
+        return found
+
+    def _decode_alone(self, data: str, now: float) -> list[Observation]:
+        """A reply read with no question known (decoding a capture): used by its form."""
+        name = recognise(data)
+        if name is None and data and parse_diameter(data) is None:
+            return [self.error("value", f"reply data {data!r} answers no known question", now)]
+        self._cycle = _Cycle()
+        found = self._take(name, data, now) if name is not None else []
+        return [*found, *self._end_cycle(now, always=name is None and data == "")]
+
+    def _take(self, name: str, data: str, now: float) -> list[Observation]:
+        value = PARSERS[name](data)
+        if value is None:
+            return [self.error("value", f"reply {data!r} is not an answer to {name}", now)]
+        cycle = self._cycle
+        if isinstance(value, Version):
+            return self._identify(value, data, now)
+        if name == "DIR":
+            return self._direction(value == "WDR", now)
+        if cycle is None:
+            return []
+        if name == "RAT" and isinstance(value, float):
+            cycle.rate_ml_h = value
+        elif name == "DIS" and isinstance(value, Dispensed):
+            cycle.dispensed = value
+        elif name == "VOL" and isinstance(value, float):
+            cycle.vtbi_ml = value
+        elif name == "DIA" and isinstance(value, float):
+            cycle.diameter_mm = value
+        cycle.any_value = True
+        return []
+
+    def _end_cycle(self, now: float, *, always: bool = False) -> list[Observation]:
+        cycle, self._cycle = self._cycle, None
+        if cycle is None or not (cycle.any_value or always):
+            return []
+        found: list[Observation] = []
+        status = self._status
+
+        def plausible(value: float | None, what: Any) -> float | None:
+            if value is None or what.is_plausible(value):
+                return value
+            found.append(self.error("value", f"{what.label} {value:g} {what.unit} is outside "
+                                             f"{what.plausible}", now))
+            return None
+
+        rate: float | None = None
+        if status == "A" or status in NOT_PUMPING:
+            rate = 0.0
+        elif status == "I":
+            rate = plausible(cycle.rate_ml_h, _RATE)
+        volume = plausible(cycle.dispensed.infused_ml if cycle.dispensed else None, _VOLUME)
+        vtbi = plausible(cycle.vtbi_ml or None, _VTBI)
+        state = PumpState.ALARM if status == "A" else PUMP_STATES.get(status or "")
+        syringe = f"{cycle.diameter_mm:g} mm syringe" if cycle.diameter_mm else None
+        found.append(PumpStatus(self.device_id, now, state=state, rate_ml_h=rate,
+                                volume_infused_ml=volume, vtbi_ml=vtbi, syringe=syringe,
+                                alarms=self._active_alarms()))
+        return found
+
+    # -- identity and alarms ------------------------------------------------------------------
+
+    def _identify(self, version: Version, data: str, now: float) -> list[Observation]:
+        if version == self._version:
+            return []
+        self._version = version
+        details = {"version_reply": data}
+        if version.upgrade is not None:
+            details["upgrade"] = version.upgrade or "yes"
+        return [Identity(self.device_id, now, model=f"NE-{version.model}",
+                         firmware=version.firmware, details=details)]
+
+    def _active_alarms(self) -> tuple[str, ...]:
+        active = [ALARMS[self._alarm][0]] if self._alarm else []
+        if self._withdraw:
+            active.append(WITHDRAW_ALARM[0])
+        return tuple(active)
+
+    def _alarm_raised(self, letter: str, now: float) -> list[Observation]:
+        found: list[Observation] = []
+        if self._alarm == letter:
+            return found
+        if self._alarm is not None:
+            found.extend(self._alarm_cleared(now))
+        self._alarm = letter
+        code, text = ALARMS[letter]
+        found.append(DeviceAlarm(self.device_id, code, text, AlarmSource.TECHNICAL, True, now))
+        return found
+
+    def _alarm_cleared(self, now: float) -> list[Observation]:
+        if self._alarm is None:
+            return []
+        code, text = ALARMS[self._alarm]
+        self._alarm = None
+        return [DeviceAlarm(self.device_id, code, text, AlarmSource.TECHNICAL, False, now)]
+
+    def _direction(self, withdraw: bool, now: float) -> list[Observation]:
+        before, self._withdraw = self._withdraw, withdraw
+        if before == withdraw or (before is None and not withdraw):
+            return []
+        code, text = WITHDRAW_ALARM
+        return [DeviceAlarm(self.device_id, code, text, AlarmSource.TECHNICAL, withdraw, now)]
