@@ -250,7 +250,7 @@ class DeviceSimulator(ABC):
     """The device side of a protocol, following the shared virtual patient."""
 
     tick_interval_s: float = 0.02
-    serves_over: str = "pty"
+    served_over: str = "pty"
     """How ``ketaconsole simulate`` serves it: "pty" (a serial line) or "tcp" (a device server)."""
 
     def __init__(self, patient: VirtualPatient, settings: Mapping[str, Any]) -> None:

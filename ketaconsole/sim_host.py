@@ -199,6 +199,6 @@ class TcpDeviceHost:
 
 def host_for(simulator: DeviceSimulator) -> PtyDeviceHost | TcpDeviceHost:
     """The host a simulator asks for: a pty for a serial device, TCP for a device server."""
-    if simulator.serves_over == "tcp":
+    if simulator.served_over == "tcp":
         return TcpDeviceHost(simulator)
     return PtyDeviceHost(simulator)

@@ -39,7 +39,7 @@ class BBraunBccSimulator(DeviceSimulator):
     """A simulated SpaceStation answering the console's polls."""
 
     tick_interval_s = 0.02
-    serves_over = "tcp"
+    served_over = "tcp"
 
     def __init__(self, patient: VirtualPatient, settings: Mapping[str, Any]) -> None:
         super().__init__(patient, settings)
