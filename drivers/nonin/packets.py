@@ -126,8 +126,9 @@ class WaveformFormatDecoder(FramedDecoder):
             if index not in (None, 0):
                 out.append(self.error(
                     "sync", f"frame sync bit on frame {index + 1} of a packet instead of "
-                            "frame 1; that packet's values are dropped", now))
+                            "frame 1; values wait for the next sync", now))
                 self._slots.clear()
+                return None  # the count and the bit disagree: trust neither
             return 0
         if index == 0:
             out.append(self.error(
