@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -67,6 +67,12 @@ def open_port(url: str, line: LineSettings, timeout: float) -> serial.SerialBase
         raise serial.SerialException(str(exc)) from exc
 
 
+def line_for(line: LineSettings, settings: Mapping[str, Any]) -> LineSettings:
+    """A driver's line settings with its ``baudrate`` setting applied, where it has one."""
+    baud = settings.get("baudrate")
+    return replace(line, baudrate=int(baud)) if baud not in (None, "") else line
+
+
 def describe_port_error(url: str, exc: Exception) -> str:
     """One sentence for a port that will not open, saying what to check."""
     text = str(exc)
@@ -93,7 +99,7 @@ class DeviceLink:
         self.device_id = device_id
         self.url = url
         self.settings = dict(settings)
-        self.line = line or driver.info.line
+        self.line = line or line_for(driver.info.line, self.settings)
         self._sink = sink
         self._journal = journal
         self._timings = timings or LinkTimings()

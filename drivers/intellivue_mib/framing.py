@@ -1,0 +1,142 @@
+"""MIB/RS232 framing: BOF, header, user data, FCS, EOF, with byte transparency and resync.
+
+A frame on the line is ``0xC0`` + escaped(header + user data + FCS) + ``0xC1``. The
+header is protocol id ``0x11``, message type ``0x01`` and the user-data length (16 bits,
+high byte first). The FCS is CRC-16/X-25 (the PPP FCS-16: reflected polynomial 0x8408,
+start 0xFFFF, final complement; check value 0x906E for ``b"123456789"``) over header and
+user data before escaping, sent low byte first. Inside the frame 0xC0, 0xC1 and 0x7D are
+sent as 0x7D followed by the byte XOR 0x20; 0x7D followed by a bare 0xC1 aborts the frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drivers.intellivue_mib.codes import BOF, EOF, ESC, ESC_XOR, MSG_TYPE, PROTOCOL_ID
+
+MAX_USER_DATA = 8192
+"""Far above the RS232 MTU (1000 bytes): anything longer is line noise, not a frame."""
+
+
+def _fcs_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
+        table.append(crc)
+    return tuple(table)
+
+
+_FCS_TABLE = _fcs_table()
+
+
+def fcs16(data: bytes) -> int:
+    """CRC-16/X-25 of ``data`` (the value sent, already complemented)."""
+    crc = 0xFFFF
+    for byte in data:
+        crc = (crc >> 8) ^ _FCS_TABLE[(crc ^ byte) & 0xFF]
+    return crc ^ 0xFFFF
+
+
+_SPECIAL = frozenset({BOF, EOF, ESC})
+
+
+def escape(body: bytes) -> bytes:
+    """Byte transparency: each 0xC0, 0xC1, 0x7D becomes 0x7D, byte ^ 0x20."""
+    out = bytearray()
+    for byte in body:
+        if byte in _SPECIAL:
+            out += bytes((ESC, byte ^ ESC_XOR))
+        else:
+            out.append(byte)
+    return bytes(out)
+
+
+def encode_frame(user_data: bytes) -> bytes:
+    """One complete frame on the line carrying ``user_data``."""
+    if len(user_data) > 0xFFFF:
+        raise ValueError("user data longer than a frame can carry")
+    body = bytes((PROTOCOL_ID, MSG_TYPE)) + len(user_data).to_bytes(2, "big") + user_data
+    return bytes((BOF,)) + escape(body + fcs16(body).to_bytes(2, "little")) + bytes((EOF,))
+
+
+@dataclass(frozen=True, slots=True)
+class FrameError:
+    """Input that did not make a frame: ``kind`` is checksum, framing or sync."""
+
+    kind: str
+    detail: str
+
+
+class FrameReader:
+    """Turns any chunking of line bytes into frames' user data and frame errors."""
+
+    def __init__(self) -> None:
+        self._body = bytearray()
+        self._in_frame = False
+        self._escaped = False
+        self._junk = 0
+        self.frames = 0
+        self.errors = 0
+
+    def feed(self, data: bytes) -> list[bytes | FrameError]:
+        """User data of each good frame completed by ``data``, and each error, in order."""
+        found: list[bytes | FrameError] = []
+        for byte in data:
+            if not self._in_frame:
+                if byte == BOF:
+                    if self._junk:
+                        found.append(self._error(
+                            "sync", f"skipped {self._junk} bytes before a frame start"))
+                        self._junk = 0
+                    self._start()
+                else:
+                    self._junk += 1
+                continue
+            if byte == BOF:
+                found.append(self._error("framing", "a frame start arrived inside a frame"))
+                self._start()
+            elif byte == EOF:
+                self._in_frame = False
+                if self._escaped:
+                    found.append(self._error("framing", "the sender aborted the frame"))
+                else:
+                    found.append(self._finish())
+            elif self._escaped:
+                self._escaped = False
+                self._body.append(byte ^ ESC_XOR)
+            elif byte == ESC:
+                self._escaped = True
+            else:
+                self._body.append(byte)
+            if self._in_frame and len(self._body) > MAX_USER_DATA + 6:
+                self._in_frame = False
+                found.append(self._error("framing", f"no frame end within {MAX_USER_DATA} bytes"))
+        return found
+
+    def _start(self) -> None:
+        self._in_frame = True
+        self._escaped = False
+        self._body.clear()
+
+    def _error(self, kind: str, detail: str) -> FrameError:
+        self.errors += 1
+        return FrameError(kind, detail)
+
+    def _finish(self) -> bytes | FrameError:
+        body = bytes(self._body)
+        if len(body) < 6:
+            return self._error("framing", f"a frame of {len(body)} bytes is too short")
+        content, sent = body[:-2], int.from_bytes(body[-2:], "little")
+        computed = fcs16(content)
+        if computed != sent:
+            return self._error("checksum", f"FCS {sent:04X} where the frame gives {computed:04X}")
+        if content[0] != PROTOCOL_ID or content[1] != MSG_TYPE:
+            return self._error("framing", f"unknown frame header {content[:2].hex()}")
+        length = int.from_bytes(content[2:4], "big")
+        if length != len(content) - 4:
+            return self._error(
+                "framing", f"header says {length} bytes of user data, frame has {len(content) - 4}")
+        self.frames += 1
+        return content[4:]

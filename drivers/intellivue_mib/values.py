@@ -1,0 +1,205 @@
+"""Turns polled IntelliVue objects into the console's observations, in the catalogue's units.
+
+A numeric (NuObsValue) is physiological id, measurement state, unit code and FLOAT-Type;
+NIBP comes as a compound of systolic, diastolic and mean. A wave (SaObsValue) is
+physiological id, state and a sample array, read with the object's sample-array
+specification (bits per sample), sample period and scale range. A value is "no value"
+when its FLOAT is special (NaN, NRes, infinities) or its state says invalid,
+questionable, unavailable, calibrating, test or demo data. Units are converted here,
+once. NIBP readings are reported once per measurement (by their own time stamp), not on
+every poll.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from drivers.intellivue_mib import codes
+from drivers.intellivue_mib.messages import ObservedObject, PollResult
+from drivers.intellivue_mib.wire import (
+    Attribute,
+    MessageError,
+    Reader,
+    decode_absolute_time,
+    decode_float,
+    read_variable_label,
+)
+from ketaconsole.sdk import (
+    Identity,
+    Numeric,
+    Observation,
+    ProtocolError,
+    WaveChunk,
+    metric,
+)
+
+
+@dataclass(slots=True)
+class WaveSpec:
+    """How one wave object's samples are packed and scaled (kept across polls)."""
+
+    sample_bits: int = 16
+    significant_bits: int = 16
+    period: int = codes.PLETH_SAMPLE_PERIOD
+    scale: tuple[float, float, int, int] | None = None
+
+
+def no_value_reason(state: int) -> str | None:
+    """Why a measurement state makes a reading no value, or ``None`` if it is a value."""
+    for bit, reason in codes.NO_VALUE_STATES.items():
+        if state & bit:
+            return reason
+    return None
+
+
+class PollDecoder:
+    """Decodes poll results and the MDS create event for one device."""
+
+    def __init__(self, device_id: str) -> None:
+        self.device_id = device_id
+        self._waves: dict[int, WaveSpec] = {}
+        self._nibp_stamps: dict[int, datetime] = {}
+        self._clock: tuple[int, datetime] | None = None
+
+    # -- the MDS create event ------------------------------------------------------------
+
+    def identity(self, attributes: list[Attribute], now: float) -> list[Observation]:
+        """The monitor's identity from its MDS attributes; also sets the time baseline."""
+        manufacturer = model = serial = ""
+        abs_time: datetime | None = None
+        rel_time: int | None = None
+        try:
+            for attribute in attributes:
+                reader = Reader(attribute.value)
+                if attribute.attribute_id == codes.NOM_ATTR_ID_MODEL:
+                    manufacturer = read_variable_label(reader)
+                    model = read_variable_label(reader)
+                elif attribute.attribute_id == codes.NOM_ATTR_SYS_ID:
+                    serial = reader.take(reader.u16()).hex(":")
+                elif attribute.attribute_id == codes.NOM_ATTR_TIME_ABS:
+                    abs_time = decode_absolute_time(reader.take(8))
+                elif attribute.attribute_id == codes.NOM_ATTR_TIME_REL:
+                    rel_time = reader.u32()
+        except MessageError as exc:
+            return [ProtocolError(self.device_id, "format", f"MDS attributes: {exc}", now)]
+        if abs_time is not None and rel_time is not None:
+            self._clock = (rel_time, abs_time)
+        name = " ".join(part for part in (manufacturer, model) if part) or "IntelliVue"
+        return [Identity(self.device_id, now, model=name, serial=serial or None,
+                         details={"interface": "MIB/RS232 data export"})]
+
+    def device_time(self, rel_time: int, abs_time: datetime | None) -> datetime | None:
+        """The reply's absolute time, or one worked out from its relative time."""
+        if abs_time is not None:
+            return abs_time
+        if self._clock is None:
+            return None
+        base_rel, base_abs = self._clock
+        ticks = (rel_time - base_rel) & 0xFFFFFFFF
+        return base_abs + timedelta(seconds=ticks / codes.RELATIVE_TIME_PER_S)
+
+    # -- poll results --------------------------------------------------------------------
+
+    def decode(self, result: PollResult, now: float) -> list[Observation]:
+        when = self.device_time(result.rel_time, result.abs_time)
+        found: list[Observation] = []
+        for obj in result.objects:
+            try:
+                found.extend(self._object(obj, when, now))
+            except MessageError as exc:
+                found.append(ProtocolError(
+                    self.device_id, "format", f"object {obj.handle}: {exc}", now))
+        return found
+
+    def _object(self, obj: ObservedObject, when: datetime | None,
+                now: float) -> list[Observation]:
+        stamped: datetime | None = None
+        spec = self._waves.get(obj.handle)
+        for attribute in obj.attributes:
+            reader = Reader(attribute.value)
+            if attribute.attribute_id == codes.NOM_ATTR_TIME_STAMP_ABS:
+                stamped = decode_absolute_time(reader.take(8))
+            elif attribute.attribute_id == codes.NOM_ATTR_SA_SPECN:
+                spec = spec or self._waves.setdefault(obj.handle, WaveSpec())
+                reader.u16()  # array size
+                spec.sample_bits, spec.significant_bits = reader.u8(), reader.u8()
+            elif attribute.attribute_id == codes.NOM_ATTR_TIME_PD_SAMP:
+                spec = spec or self._waves.setdefault(obj.handle, WaveSpec())
+                spec.period = reader.u32() or codes.PLETH_SAMPLE_PERIOD
+            elif attribute.attribute_id == codes.NOM_ATTR_SCALE_SPECN_I16:
+                spec = spec or self._waves.setdefault(obj.handle, WaveSpec())
+                low, high = decode_float(reader.u32()), decode_float(reader.u32())
+                low_scaled, high_scaled = reader.u16(), reader.u16()
+                spec.scale = (None if low is None or high is None or low_scaled == high_scaled
+                              else (low, high, low_scaled, high_scaled))
+        moment = stamped or when
+        found: list[Observation] = []
+        for attribute in obj.attributes:
+            reader = Reader(attribute.value)
+            if attribute.attribute_id == codes.NOM_ATTR_NU_VAL_OBS:
+                found.extend(self._numeric(reader, moment, stamped, now))
+            elif attribute.attribute_id == codes.NOM_ATTR_NU_CMPD_VAL_OBS:
+                count = reader.u16()
+                body = reader.sub(reader.u16())
+                for _ in range(count):
+                    found.extend(self._numeric(body, moment, stamped, now))
+            elif attribute.attribute_id == codes.NOM_ATTR_SA_VAL_OBS:
+                found.extend(self._wave(reader, spec or WaveSpec(), moment, now))
+        return found
+
+    def _numeric(self, reader: Reader, when: datetime | None, stamped: datetime | None,
+                 now: float) -> list[Observation]:
+        physio, state, unit, raw = reader.u16(), reader.u16(), reader.u16(), reader.u32()
+        refid = codes.NUMERIC_METRICS.get(physio)
+        if refid is None:
+            return []
+        if physio in codes.NIBP_IDS and stamped is not None:
+            if self._nibp_stamps.get(physio) == stamped:
+                return []  # the same NIBP reading as before: not a new measurement
+            self._nibp_stamps[physio] = stamped
+        known = metric(refid)
+        value = decode_float(raw)
+        errors: list[Observation] = []
+        if no_value_reason(state) is not None:
+            value = None
+        elif value is not None:
+            converted = codes.convert(value, unit, known.unit)
+            if converted is None:
+                errors.append(ProtocolError(
+                    self.device_id, "unit",
+                    f"{refid} came in unit code {unit:04X}, which does not convert to "
+                    f"{known.unit}", now))
+            elif not known.is_plausible(converted):
+                errors.append(ProtocolError(
+                    self.device_id, "value",
+                    f"{refid} {converted:g} is outside {known.plausible}", now))
+                converted = None
+            value = converted
+        return [*errors, Numeric(self.device_id, refid, value, known.unit, now, when)]
+
+    def _wave(self, reader: Reader, spec: WaveSpec, when: datetime | None,
+              now: float) -> list[Observation]:
+        physio, state = reader.u16(), reader.u16()
+        data = reader.take(reader.u16())
+        refid = codes.WAVE_METRICS.get(physio)
+        if refid is None:
+            return []
+        width = 1 if spec.sample_bits <= 8 else 2
+        if len(data) % width:
+            raise MessageError(f"{len(data)} sample bytes do not split into {width}-byte samples")
+        count = len(data) // width
+        rate = codes.RELATIVE_TIME_PER_S / spec.period
+        known = metric(refid)
+        if no_value_reason(state) is not None:
+            return [WaveChunk(self.device_id, refid, (None,) * count, rate, known.unit, now, when)]
+        mask = (1 << min(spec.significant_bits or 16, 8 * width)) - 1
+        samples: list[float | None] = []
+        for index in range(count):
+            raw = int.from_bytes(data[index * width:(index + 1) * width], "big") & mask
+            if spec.scale is None:
+                samples.append(float(raw))
+            else:
+                low, high, low_scaled, high_scaled = spec.scale
+                samples.append(low + (raw - low_scaled) * (high - low) / (high_scaled - low_scaled))
+        return [WaveChunk(self.device_id, refid, tuple(samples), rate, known.unit, now, when)]
