@@ -97,7 +97,7 @@ class DemoRoom:
         self.patient = VirtualPatient(scenario, start=time.time(), speed=speed)
         self._registry = registry or DriverRegistry.discover()
         self._roles = roles
-        self._journal = journal
+        self.journal = journal
         self._host_factory = host_factory
         self.devices: list[RunningDevice] = []
         self.problem: str | None = None
@@ -124,7 +124,7 @@ class DemoRoom:
             settings = driver.info.resolve_settings(spec.settings)
             host = self._host_factory(driver, self.patient, settings)
             link = DeviceLink(driver, spec.device_id, host.url, settings, self.engine.ingest,
-                              journal=self._journal)
+                              journal=self.journal)
             link.start()
             self.devices.append(RunningDevice(spec, driver, host, link))
             log.info("demo %s: %s on %s", spec.device_id, driver.info.slug, host.url)

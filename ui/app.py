@@ -9,10 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from ketaconsole.demo import DemoRoom
-from ketaconsole.dose import DosePlan
-from ketaconsole.engine import Engine
-from ketaconsole.patient import Patient
+from ketaconsole.bedside import BedsideSession
+from ketaconsole.settings import database_url
 from ketaconsole.virtual_patient import scenario
 from ui.display_check import display_problem
 from ui.main_window import MainWindow
@@ -20,8 +18,6 @@ from ui.monitor_screen import RoomLayout
 from ui.theme import apply_theme
 
 DEFAULT_SCREENSHOT_DELAY_S = 3.0
-DEMO_PATIENT_NAME = "Demo Patient"
-DEMO_PATIENT_AGE = 42
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -29,17 +25,17 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
-def demo_layout(room: DemoRoom) -> RoomLayout:
-    story = room.patient.scenario
+def room_layout(bedside: BedsideSession) -> RoomLayout:
+    """What the monitor screen shows for this bedside's patient, plan and devices."""
+    room = bedside.room
+    if room is None:
+        return RoomLayout(patient=bedside.patient, plan=bedside.plan)
     devices = [(d.spec.device_id, f"{d.spec.label} ({d.driver.info.slug})")
                for d in room.devices]
     pumps = [(d.spec.device_id, f"{d.spec.label} \u00b7 {d.driver.info.models[0]}")
              for d in room.devices if d.spec.device_id in room.pump_ids()]
-    return RoomLayout(
-        patient=Patient(DEMO_PATIENT_NAME, DEMO_PATIENT_AGE, story.weight_kg),
-        plan=DosePlan(story.weight_kg, story.dose_mg_per_kg, story.infusion_minutes,
-                      story.concentration_mg_ml),
-        devices=devices, pumps=pumps, simulated=True)
+    return RoomLayout(patient=bedside.patient, plan=bedside.plan, devices=devices,
+                      pumps=pumps, simulated=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,21 +56,19 @@ def run(args: argparse.Namespace) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("KetaConsole")
     apply_theme(app)
-    engine = Engine()
-    room: DemoRoom | None = None
     if args.demo:
-        room = DemoRoom(engine, scenario(args.scenario), speed=args.speed).start()
-        layout = demo_layout(room)
+        bedside = BedsideSession.demo(scenario(args.scenario), speed=args.speed,
+                                      database_url=database_url(args.db))
     else:
-        layout = RoomLayout(patient=None, plan=None)
-    window = MainWindow(engine, layout)
+        bedside = BedsideSession.empty()
+    window = MainWindow(bedside, room_layout(bedside))
     window.show()
 
     outcome = {"code": 0}
 
     def finish() -> None:
         if screenshot is not None:
-            window.monitor.refresh(engine.clock())
+            window.monitor.refresh(bedside.engine.clock())
             if not window.grab().save(str(screenshot), "PNG"):
                 print(f"ketaconsole: could not write the screenshot to {screenshot}; check "
                       "that the folder is writable and has space", file=sys.stderr)
@@ -88,6 +82,5 @@ def run(args: argparse.Namespace) -> int:
     try:
         app.exec()
     finally:
-        if room is not None:
-            room.stop()
+        bedside.stop()
     return outcome["code"]

@@ -6,18 +6,20 @@ from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QMainWindow
 
 from ketaconsole import __version__
-from ketaconsole.engine import Engine
+from ketaconsole.bedside import BedsideSession
 from ui.frame_clock import FrameClock
 from ui.monitor_screen import MonitorScreen, RoomLayout
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, engine: Engine, room: RoomLayout) -> None:
+    def __init__(self, bedside: BedsideSession, room: RoomLayout) -> None:
         super().__init__()
+        self.bedside = bedside
         self.setWindowTitle(f"KetaConsole {__version__}")
-        self.monitor = MonitorScreen(engine, room)
+        self.monitor = MonitorScreen(bedside.engine, room, record=bedside.record)
         self.setCentralWidget(self.monitor)
-        self.frames = FrameClock(self.monitor.refresh, clock=engine.clock, parent=self)
+        self.frames = FrameClock(self.monitor.refresh, clock=bedside.engine.clock,
+                                 parent=self)
         self.resize(1366, 820)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)

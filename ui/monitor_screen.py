@@ -8,6 +8,7 @@ from typing import Protocol
 
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
+from ketaconsole.bedside import RecordState
 from ketaconsole.catalogue import (
     ETCO2,
     HEART_RATE,
@@ -24,6 +25,7 @@ from ui.numeric_tile import BloodPressureTile, NumericTile
 from ui.patient_header import PatientHeader
 from ui.pleth_view import PlethView
 from ui.pump_panel import PumpPanel
+from ui.record_banner import RecordBanner
 from ui.status_strip import DeviceStatusStrip
 from ui.trend_view import TrendView
 
@@ -48,7 +50,8 @@ class RoomLayout:
 class MonitorScreen(QWidget):
     """Everything a nurse watches during the session, redrawn by the frame clock."""
 
-    def __init__(self, engine: Engine, room: RoomLayout) -> None:
+    def __init__(self, engine: Engine, room: RoomLayout,
+                 record: RecordState | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.room = room
@@ -60,6 +63,7 @@ class MonitorScreen(QWidget):
         self._phase = phase
         self._marked_start: float | None = None
         self.header = PatientHeader(room.patient, phase, simulated=room.simulated)
+        self.record_banner = RecordBanner(record)
         self.pleth = PlethView(engine)
         self.trend = TrendView(engine)
         self.tiles = {
@@ -97,13 +101,14 @@ class MonitorScreen(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(8)
         layout.addWidget(self.header)
+        layout.addWidget(self.record_banner)
         layout.addLayout(middle, 1)
         for panel in self.pumps:
             layout.addWidget(panel)
         layout.addWidget(self.status)
 
     def parts(self) -> list[Refreshable]:
-        return [self.header, self.pleth, self.trend, *self.tiles.values(),
+        return [self.header, self.record_banner, self.pleth, self.trend, *self.tiles.values(),
                 self.blood_pressure, *self.pumps, self.status]
 
     def refresh(self, now: float) -> None:

@@ -41,13 +41,13 @@ class TrendView(QFrame):
         self.canvas.setBackground(theme.PANEL)
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
-        rows = (("spo2", "SpO\u2082 %", (80, 101)), ("rate", "HR / PR /min", (30, 180)),
-                ("bp", "NIBP mmHg", (40, 220)), ("pump", "Pump mL/h", (0, 120)))
+        rows = (("spo2", "SpO\u2082 %", (80, 101)), ("rate", "PR /min", (30, 180)),
+                ("bp", "BP mmHg", (40, 220)), ("pump", "mL/h", (0, 120)))
         first: pg.PlotItem | None = None
         for row, (key, label, (low, high)) in enumerate(rows):
             axis = pg.DateAxisItem(orientation="bottom")
             plot = self.canvas.addPlot(row=row, col=0, axisItems={"bottom": axis})
-            plot.setLabel("left", label, color=theme.MUTED)
+            plot.setLabel("left", label, color=theme.MUTED, size="9pt")
             plot.setYRange(low, high, padding=0)
             plot.setMouseEnabled(x=False, y=False)
             plot.setMenuEnabled(False)
@@ -66,7 +66,8 @@ class TrendView(QFrame):
                                      ("hr", HEART_RATE.refid, "rate"),
                                      ("pump", PUMP_RATE.refid, "pump")):
             curve = self.plots[plot_key].plot(
-                pen=pg.mkPen(theme.metric_colour(refid), width=1), connect="finite")
+                pen=pg.mkPen(theme.metric_colour(refid), width=1), connect="finite",
+                stepMode="left" if key == "pump" else None)
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
             self.curves[key] = curve

@@ -11,16 +11,23 @@ from ketaconsole.catalogue import PULSE_RATE, SPO2
 from ketaconsole.demo import DemoRoom
 from ketaconsole.engine import Engine
 from ketaconsole.observations import Numeric
-from ui.app import demo_layout
+from ketaconsole.bedside import BedsideSession, RecordState
+from ui.app import room_layout
 from ui.main_window import MainWindow
 from ui.monitor_screen import RoomLayout
 
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
 
+def _bedside(engine: Engine) -> BedsideSession:
+    return BedsideSession(engine, None, None, None, None, None, RecordState())
+
+
 def test_demo_window_shows_live_values_from_the_simulated_devices(
         qtbot: QtBot, demo_room: DemoRoom) -> None:
-    window = MainWindow(demo_room.engine, demo_layout(demo_room))
+    bedside = BedsideSession(demo_room.engine, None, None, demo_room, None, None,
+                             RecordState())
+    window = MainWindow(bedside, room_layout(bedside))
     qtbot.addWidget(window)
     window.show()
     spo2 = window.monitor.tiles[SPO2.refid]
@@ -34,7 +41,7 @@ def test_demo_window_shows_live_values_from_the_simulated_devices(
 
 def test_a_stale_value_blanks_and_says_how_old_it_is(qtbot: QtBot) -> None:
     engine = Engine()
-    window = MainWindow(engine, RoomLayout(patient=None, plan=None))
+    window = MainWindow(_bedside(engine), RoomLayout(patient=None, plan=None))
     qtbot.addWidget(window)
     now = time.time()
     engine.ingest([Numeric("ox", SPO2.refid, 97.0, "%", now - 30)])
@@ -49,7 +56,7 @@ def test_a_stale_value_blanks_and_says_how_old_it_is(qtbot: QtBot) -> None:
 
 def test_a_value_the_device_marks_invalid_is_never_shown_as_a_number(qtbot: QtBot) -> None:
     engine = Engine()
-    window = MainWindow(engine, RoomLayout(patient=None, plan=None))
+    window = MainWindow(_bedside(engine), RoomLayout(patient=None, plan=None))
     qtbot.addWidget(window)
     now = time.time()
     engine.ingest([Numeric("ox", SPO2.refid, 97.0, "%", now - 1),
