@@ -27,7 +27,7 @@ def write_failure_reason(exc: BaseException) -> str:
     if "unable to open database" in text or "permission denied" in text:
         return "database file cannot be opened"
     if "disk i/o error" in text:
-        return "disk error"
+        return "disk full or failing"
     if any(word in text for word in ("connection refused", "could not connect",
                                      "server closed the connection", "connection is closed",
                                      "terminating connection", "connection timeout",

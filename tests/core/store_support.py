@@ -104,6 +104,10 @@ class TcpCable:
         """Refuse new connections and cut every open one, as a dead server would."""
         with self._lock:
             if self._listener is not None:
+                try:  # wakes the thread blocked in accept(); close() alone does not
+                    self._listener.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
                 self._listener.close()
                 self._listener = None
             for sock in self._open:
