@@ -1,0 +1,275 @@
+"""Technical alarm conditions: the equipment, not the patient, needs attention.
+
+Judged per device from what its link and driver report: disconnected (link state),
+no valid data for N seconds while connected, too many checksum / framing errors a
+minute, the device's own alarms (sensor off, no sensor, ... and its own patient
+alarms), the device clock far from the console's, and a pump that disagrees with the
+dose plan. The store reports an unwritable database through
+:meth:`TechnicalMonitor.report_store_fault`. Technical alarms never latch.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from ketaconsole.alarms.conditions import Condition, Judgement
+from ketaconsole.alarms.limits import TechnicalSettings
+from ketaconsole.alarms.priority import Category
+from ketaconsole.dose import DosePlan, InfusionClock, reconcile
+from ketaconsole.observations import (
+    AlarmSource,
+    DeviceAlarm,
+    Identity,
+    LinkState,
+    LinkStatus,
+    Numeric,
+    Observation,
+    ProtocolError,
+    PumpState,
+    PumpStatus,
+    WaveChunk,
+)
+from ketaconsole.pump_ledger import PumpLedger
+
+STORE_FAULT = "store-fault"
+ERROR_WINDOW_S = 60.0
+PUMP_STATUS_FRESH_S = 15.0
+
+Judged = tuple[Judgement, Condition | None]
+
+
+@dataclass(slots=True)
+class _Device:
+    link: LinkStatus | None = None
+    lost: bool = False
+    lost_detail: str = ""
+    quiet_reported: bool = False
+    last_data_at: float | None = None
+    errors: deque[float] = field(default_factory=deque)
+    alarms: dict[str, DeviceAlarm] = field(default_factory=dict)
+    skew_s: float | None = None
+    ledger: PumpLedger | None = None
+    pump_seen_at: float | None = None
+    volume_seen: bool = False
+    mismatch_since: float | None = None
+
+
+@dataclass(slots=True)
+class DoseWatch:
+    """The plan the pump is checked against, and which pump (``None``: every pump)."""
+
+    plan: DosePlan
+    infusion: InfusionClock
+    pump_id: str | None = None
+
+
+def _device_of(alarm_id: str) -> str | None:
+    kind, _, rest = alarm_id.partition(":")
+    if not rest:
+        return None
+    return rest.split(":", 1)[0] if kind == "device" else rest
+
+
+class TechnicalMonitor:
+    """Judges technical alarm conditions from the observations of every device."""
+
+    def __init__(self, settings: TechnicalSettings) -> None:
+        self.settings = settings
+        self._devices: dict[str, _Device] = {}
+        self._store_fault: tuple[str, float] | None = None
+        self.dose: DoseWatch | None = None
+
+    def _device(self, device_id: str) -> _Device:
+        return self._devices.setdefault(device_id, _Device())
+
+    def forget_device(self, device_id: str) -> None:
+        """A device taken out of the room on purpose: its technical alarms end."""
+        self._devices.pop(device_id, None)
+
+    def report_store_fault(self, message: str, now: float) -> None:
+        if self._store_fault is None:
+            self._store_fault = (message, now)
+
+    def clear_store_fault(self) -> None:
+        self._store_fault = None
+
+    # -- observations -----------------------------------------------------------------
+
+    def observe(self, obs: Observation) -> None:
+        device = self._device(obs.device_id)
+        if isinstance(obs, LinkState):
+            self._observe_link(device, obs)
+            return
+        if isinstance(obs, ProtocolError):
+            device.errors.append(obs.received_at)
+            return
+        if isinstance(obs, DeviceAlarm):
+            if obs.active:
+                device.alarms[obs.code] = obs
+            else:
+                device.alarms.pop(obs.code, None)
+        if isinstance(obs, Numeric | WaveChunk | PumpStatus | Identity):
+            device.last_data_at = max(device.last_data_at or obs.received_at, obs.received_at)
+            device.quiet_reported = False
+        if isinstance(obs, PumpStatus):
+            self._observe_pump(device, obs)
+        moment = getattr(obs, "device_time", None)
+        if moment is not None:
+            device.skew_s = moment.timestamp() - obs.received_at
+
+    def _observe_link(self, device: _Device, state: LinkState) -> None:
+        device.link = state.status
+        if state.status is LinkStatus.DISCONNECTED:
+            device.lost = True
+            device.lost_detail = state.detail
+            device.alarms.clear()  # a new connection reports the device's alarms afresh
+        elif state.status is LinkStatus.CONNECTED:
+            device.lost = False
+            device.quiet_reported = False
+        elif state.status is LinkStatus.NO_DATA:
+            device.quiet_reported = True
+
+    def _observe_pump(self, device: _Device, status: PumpStatus) -> None:
+        ledger = device.ledger or PumpLedger(status.device_id)
+        device.ledger = ledger
+        device.pump_seen_at = status.received_at
+        if status.state is not None:
+            ledger.state = status.state
+        if status.rate_ml_h is not None:
+            ledger.record_rate(status.received_at, status.rate_ml_h)
+        if status.volume_infused_ml is not None:
+            ledger.record_counter(status.volume_infused_ml)
+            device.volume_seen = True
+
+    # -- judging ----------------------------------------------------------------------
+
+    def _condition(self, alarm_id: str, kind: str, label: str, message: str,
+                   values: dict[str, Any], category: Category = Category.TECHNICAL
+                   ) -> Judged:
+        return Judgement.PRESENT, Condition(alarm_id, label, category,
+                                            self.settings.priority(kind), message, values)
+
+    def evaluate(self, now: float) -> dict[str, Judged]:
+        """Every technical condition this monitor can judge at ``now``."""
+        judged: dict[str, Judged] = {}
+        clear: Judged = (Judgement.CLEAR, None)
+        for device_id, device in self._devices.items():
+            judged[f"disconnected:{device_id}"] = self._judge_lost(device_id, device)
+            judged[f"no-data:{device_id}"] = self._judge_quiet(device_id, device, now)
+            judged[f"error-rate:{device_id}"] = self._judge_errors(device_id, device, now)
+            judged[f"clock-skew:{device_id}"] = self._judge_skew(device_id, device)
+            judged[f"pump-mismatch:{device_id}"] = self._judge_pump(device_id, device, now)
+            for code, alarm in device.alarms.items():
+                judged[f"device:{device_id}:{code}"] = self._judge_device_alarm(
+                    device_id, alarm)
+        if self._store_fault is not None:
+            message, since = self._store_fault
+            judged[STORE_FAULT] = self._condition(
+                STORE_FAULT, "store-fault", "Record not being saved",
+                f"The session record cannot be written: {message}",
+                {"message": message, "since": since})
+        else:
+            judged[STORE_FAULT] = clear
+        return judged
+
+    def judge_missing(self, alarm_id: str) -> Judgement:
+        """For an alarm :meth:`evaluate` did not list: clear if its device is known."""
+        device_id = _device_of(alarm_id)
+        if alarm_id == STORE_FAULT:
+            return Judgement.CLEAR
+        if device_id is None or device_id not in self._devices:
+            return Judgement.UNKNOWN
+        device = self._devices[device_id]
+        known = device.link is not None or device.last_data_at is not None
+        return Judgement.CLEAR if known else Judgement.UNKNOWN
+
+    def _judge_lost(self, device_id: str, device: _Device) -> Judged:
+        if device.link is None:
+            return (Judgement.UNKNOWN if device.last_data_at is None else Judgement.CLEAR), None
+        if not device.lost:
+            return Judgement.CLEAR, None
+        return self._condition(
+            f"disconnected:{device_id}", "disconnected", f"{device_id} disconnected",
+            f"{device_id} is disconnected ({device.lost_detail}); check the cable and "
+            "the device.", {"device_id": device_id, "detail": device.lost_detail})
+
+    def _judge_quiet(self, device_id: str, device: _Device, now: float) -> Judged:
+        if device.lost:
+            return Judgement.CLEAR, None  # the disconnection alarm says it already
+        limit = self.settings.no_data_s
+        overdue = (device.last_data_at is not None and device.link in (
+            None, LinkStatus.CONNECTED, LinkStatus.NO_DATA)
+            and now - device.last_data_at > limit)
+        if not (device.quiet_reported or overdue):
+            return Judgement.CLEAR, None
+        age = None if device.last_data_at is None else now - device.last_data_at
+        shown = "ever" if age is None else f"{age:.0f} s"
+        return self._condition(
+            f"no-data:{device_id}", "no-data", f"No data from {device_id}",
+            f"{device_id} has sent no valid data for {shown}; its values are not live.",
+            {"device_id": device_id, "last_data_at": device.last_data_at,
+             "no_data_s": limit})
+
+    def _judge_errors(self, device_id: str, device: _Device, now: float) -> Judged:
+        while device.errors and device.errors[0] < now - ERROR_WINDOW_S:
+            device.errors.popleft()
+        count = len(device.errors)
+        if count <= self.settings.max_errors_per_min:
+            return Judgement.CLEAR, None
+        return self._condition(
+            f"error-rate:{device_id}", "error-rate", f"Line errors from {device_id}",
+            f"{device_id}: {count} checksum or framing errors in the last minute; check "
+            "the cable and the line settings.",
+            {"device_id": device_id, "errors_per_min": count,
+             "max_errors_per_min": self.settings.max_errors_per_min})
+
+    def _judge_skew(self, device_id: str, device: _Device) -> Judged:
+        if device.skew_s is None or abs(device.skew_s) <= self.settings.clock_skew_s:
+            return Judgement.CLEAR, None
+        return self._condition(
+            f"clock-skew:{device_id}", "clock-skew", f"{device_id} clock wrong",
+            f"{device_id}'s clock is {abs(device.skew_s):.0f} s "
+            f"{'ahead of' if device.skew_s > 0 else 'behind'} the console's; set the "
+            "device's clock.", {"device_id": device_id, "skew_s": device.skew_s,
+                                "clock_skew_s": self.settings.clock_skew_s})
+
+    def _judge_device_alarm(self, device_id: str, alarm: DeviceAlarm) -> Judged:
+        physiological = alarm.source is AlarmSource.PHYSIOLOGICAL
+        return self._condition(
+            f"device:{device_id}:{alarm.code}",
+            "device-alarm" if physiological else "sensor",
+            f"{device_id}: {alarm.text}", f"{device_id} reports: {alarm.text}",
+            {"device_id": device_id, "code": alarm.code, "source": alarm.source.value,
+             "received_at": alarm.received_at},
+            Category.PHYSIOLOGICAL if physiological else Category.TECHNICAL)
+
+    def _judge_pump(self, device_id: str, device: _Device, now: float) -> Judged:
+        watch = self.dose
+        ledger = device.ledger
+        if (watch is None or ledger is None or device.pump_seen_at is None
+                or (watch.pump_id is not None and watch.pump_id != device_id)):
+            return Judgement.CLEAR, None
+        if now - device.pump_seen_at > PUMP_STATUS_FRESH_S:
+            device.mismatch_since = None
+            return Judgement.UNKNOWN, None  # no live telemetry: the no-data alarm speaks
+        rate = ledger.rate_ml_h
+        infusing = (ledger.state is PumpState.INFUSING if ledger.state is not None
+                    else rate is not None and rate > 0)
+        dose = reconcile(watch.plan, ledger.delivered_ml, rate, infusion=watch.infusion,
+                         now=now, pump_infusing=infusing,
+                         tolerance=self.settings.pump_tolerance)
+        mismatch = dose.rate_mismatch or (device.volume_seen and dose.delivered_mismatch)
+        if not mismatch:
+            device.mismatch_since = None
+            return Judgement.CLEAR, None
+        if device.mismatch_since is None:
+            device.mismatch_since = now
+        if now - device.mismatch_since < self.settings.pump_mismatch_sustain_s:
+            return Judgement.CLEAR, None
+        return self._condition(
+            f"pump-mismatch:{device_id}", "pump-mismatch", "Pump disagrees with dose plan",
+            f"{device_id}: {dose.describe(watch.plan, rate)} Check the pump against "
+            "the order.", {"device_id": device_id, "pump_rate_ml_h": rate,
+                           "planned_rate_ml_h": watch.plan.rate_ml_h, **dose.as_record()})
