@@ -9,6 +9,7 @@ reading adds nothing, so nothing is counted twice.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from ketaconsole.observations import PumpState
@@ -48,6 +49,8 @@ class PumpLedger:
             self.rate_history.append(RateChange(at, rate_ml_h))
 
     def record_counter(self, counter_ml: float) -> None:
+        if not math.isfinite(counter_ml) or counter_ml < 0:
+            return  # no pump counts backwards from zero or to infinity: not a reading
         last = self._last_counter_ml
         if last is not None and counter_ml < last - COUNTER_RESTART_TOLERANCE_ML:
             self._carried_ml += last
