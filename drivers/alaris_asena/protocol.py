@@ -239,7 +239,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
 
     def _on_remote_control(self, frame: Frame, now: float) -> list[Observation]:
         enabled = frame.field(1) == codes.ENABLED
-        self._remote_active = enabled
+        self._remote_active = enabled and self.remote_control
         if not enabled and self.remote_control and self._serial and not self._remote_refused:
             self._remote_refused = True
             return [self.error("refused", "the pump refused remote control for security code "
