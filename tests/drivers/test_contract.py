@@ -170,21 +170,11 @@ def test_the_driver_decodes_its_simulator_in_memory_without_errors(driver: Drive
             assert o.unit == CATALOGUE[o.metric].unit, "units are converted in the driver"
 
 
-def _served_over_tcp(simulator: DeviceSimulator) -> bool:
-    return getattr(simulator, "served_over", "pty") == "tcp"
-
-
 @contextmanager
 def serving(simulator: DeviceSimulator) -> Iterator[str]:
-    """The simulator on a real pty (or on a TCP port when it says it is served so)."""
-    if _served_over_tcp(simulator):
-        tcp_host = getattr(sim_host, "TcpDeviceHost", None)
-        assert tcp_host is not None, "simulator is served over TCP but no TcpDeviceHost exists"
-        with tcp_host(simulator) as host:
-            yield str(host.url)
-        return
-    with sim_host.PtyDeviceHost(simulator) as host:
-        yield host.path
+    """The simulator on a real pty, or on a TCP port when it says it is served so."""
+    with sim_host.host_for(simulator) as host:
+        yield host.address
 
 
 @every_driver
