@@ -9,6 +9,7 @@ where it fails.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -104,17 +105,14 @@ class TcpCable:
         """Refuse new connections and cut every open one, as a dead server would."""
         with self._lock:
             if self._listener is not None:
-                try:  # wakes the thread blocked in accept(); close() alone does not
+                # shutdown wakes the thread blocked in accept(); close() alone does not
+                with contextlib.suppress(OSError):
                     self._listener.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 self._listener.close()
                 self._listener = None
             for sock in self._open:
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 sock.close()
             self._open.clear()
 
@@ -143,7 +141,5 @@ class TcpCable:
             pass
         finally:
             for sock in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass

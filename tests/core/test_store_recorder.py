@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 
@@ -24,28 +25,28 @@ from ketaconsole.store import Database, SessionPlan, SessionService, open_databa
 from ketaconsole.store.models import NumericValue, TimelineEvent, WaveChunkRecord
 from ketaconsole.store.review import timeline, trends, waves
 from ketaconsole.store.wave_codec import decode_samples, encode_samples
-from tests.core.store_support import database, record_url, wait_until  # noqa: F401
+from tests.core.store_support import wait_until
 
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
 PLETH = "MDC_PULS_OXIM_PLETH"
 
 
 @pytest.fixture
-def service(database: Database) -> Iterator[SessionService]:  # noqa: F811
+def service(database: Database) -> Iterator[SessionService]:
     svc = SessionService.begin(database, SessionPlan("Ann Example", 70.0), [],
                                station="room-1")
     yield svc
     svc.recorder.close()
 
 
-def _count(database: Database, model: type, session_id: int) -> int:  # noqa: F811
+def _count(database: Database, model: type, session_id: int) -> int:
     with database.sessions() as session:
         return int(session.execute(select(func.count()).select_from(model)
                                    .where(model.session_id == session_id)).scalar_one())
 
 
 def test_observations_are_batched_into_few_commits(service: SessionService,
-                                                   database: Database) -> None:  # noqa: F811
+                                                   database: Database) -> None:
     commits: list[int] = []
     event.listen(database.engine, "commit", lambda _conn: commits.append(1))
     engine = Engine()
@@ -58,7 +59,7 @@ def test_observations_are_batched_into_few_commits(service: SessionService,
 
 
 def test_observations_reach_the_database_without_anyone_asking(
-        service: SessionService, database: Database) -> None:  # noqa: F811
+        service: SessionService, database: Database) -> None:
     engine = Engine()
     service.recorder.attach(engine)
     engine.ingest([Numeric("ox", SPO2, 97.0, "%", 1000.0)])
@@ -67,7 +68,7 @@ def test_observations_reach_the_database_without_anyone_asking(
 
 
 def test_a_clinical_event_is_committed_before_record_event_returns(
-        service: SessionService, record_url: str) -> None:  # noqa: F811
+        service: SessionService, record_url: str) -> None:
     engine = Engine()
     service.recorder.attach(engine)
     engine.ingest([Numeric("ox", SPO2, 96.0, "%", 1000.0)])
@@ -88,7 +89,7 @@ def test_a_clinical_event_is_committed_before_record_event_returns(
 
 
 def test_events_from_many_threads_form_one_unbroken_chain(
-        service: SessionService, database: Database) -> None:  # noqa: F811
+        service: SessionService, database: Database) -> None:
     def nurse(name: str) -> None:
         for n in range(10):
             service.record_event("annotation", {"n": n, "by": name}, author=name)
@@ -100,11 +101,11 @@ def test_events_from_many_threads_form_one_unbroken_chain(
         t.join()
     stored = timeline(database, service.session_id)
     assert [e.seq for e in stored] == list(range(1, 42))
-    assert all(b.prev_hash == a.hash for a, b in zip(stored, stored[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(stored))
 
 
 def test_device_events_go_on_the_timeline(service: SessionService,
-                                          database: Database) -> None:  # noqa: F811
+                                          database: Database) -> None:
     engine = Engine()
     service.recorder.attach(engine)
     engine.ingest([
@@ -127,7 +128,7 @@ def test_device_events_go_on_the_timeline(service: SessionService,
 
 
 def test_invalid_and_implausible_values_are_stored_as_no_value(
-        service: SessionService, database: Database) -> None:  # noqa: F811
+        service: SessionService, database: Database) -> None:
     engine = Engine()
     service.recorder.attach(engine)
     engine.ingest([Numeric("ox", SPO2, None, "%", 1000.0),
@@ -141,7 +142,7 @@ def test_invalid_and_implausible_values_are_stored_as_no_value(
 
 
 def test_wave_samples_round_trip_with_their_gaps(service: SessionService,
-                                                 database: Database) -> None:  # noqa: F811
+                                                 database: Database) -> None:
     engine = Engine()
     service.recorder.attach(engine)
     first = tuple(float(i) * 0.25 for i in range(125))

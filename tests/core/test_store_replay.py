@@ -19,7 +19,7 @@ from ketaconsole.store.replay import replay
 from ketaconsole.store.review import journal
 from ketaconsole.transport import DeviceLink
 from ketaconsole.virtual_patient import VirtualPatient, scenario
-from tests.core.store_support import database, record_url, wait_until  # noqa: F401
+from tests.core.store_support import wait_until
 
 
 def test_journal_rows_keep_every_piece_and_its_time() -> None:
@@ -30,7 +30,7 @@ def test_journal_rows_keep_every_piece_and_its_time() -> None:
 
 
 def test_replay_reproduces_what_the_driver_decoded_live(
-        database: Database, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+        database: Database, capsys: pytest.CaptureFixture[str]) -> None:
     driver = DriverRegistry.discover().get("masimo-ascii")
     settings = driver.info.resolve_settings({})
     assert driver.create_simulator is not None

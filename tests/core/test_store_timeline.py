@@ -14,11 +14,10 @@ from ketaconsole.store import Database, SessionPlan, SessionService
 from ketaconsole.store.models import TimelineEvent
 from ketaconsole.store.review import timeline
 from ketaconsole.store.timeline import GENESIS_HASH, chain_event, first_break
-from tests.core.store_support import database, record_url  # noqa: F401
 
 
 @pytest.fixture
-def service(database: Database) -> Iterator[SessionService]:  # noqa: F811
+def service(database: Database) -> Iterator[SessionService]:
     svc = SessionService.begin(database, SessionPlan("Ann Example", 70.0), [],
                                station="room-1")
     yield svc
@@ -56,7 +55,7 @@ def test_a_removed_or_reordered_event_breaks_the_chain() -> None:
 
 
 def test_recorded_events_are_numbered_and_chained(service: SessionService,
-                                                  database: Database) -> None:  # noqa: F811
+                                                  database: Database) -> None:
     first = service.record_event("annotation", {"text": "patient calm"}, author="nurse.kim")
     second = service.record_event("scale", {"scale": "MOAA/S", "score": 5}, author="nurse.kim")
     stored = timeline(database, service.session_id)
@@ -70,7 +69,7 @@ def test_recorded_events_are_numbered_and_chained(service: SessionService,
 
 
 def test_a_correction_is_a_new_event_pointing_at_the_original(
-        service: SessionService, database: Database) -> None:  # noqa: F811
+        service: SessionService, database: Database) -> None:
     dose = service.record_event("dose_change", {"rate_ml_h": 52.5}, author="nurse.kim")
     fix = service.correct(dose.seq, {"rate_ml_h": 50.0}, author="nurse.kim",
                           reason="typed the planned rate, not the set rate")
@@ -84,7 +83,7 @@ def test_a_correction_is_a_new_event_pointing_at_the_original(
 
 
 def test_no_statement_ever_updates_or_deletes_a_timeline_event(
-        database: Database) -> None:  # noqa: F811
+        database: Database) -> None:
     statements: list[str] = []
 
     def capture(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
@@ -101,16 +100,17 @@ def test_no_statement_ever_updates_or_deletes_a_timeline_event(
     assert not [s for s in writes if s.startswith(("update", "delete"))]
 
 
-def test_verify_says_an_intact_chain_is_intact(service: SessionService, database: Database,  # noqa: F811
+def test_verify_says_an_intact_chain_is_intact(service: SessionService, database: Database,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     for n in range(5):
         service.record_event("annotation", {"n": n}, author="nurse")
     assert main(["verify", str(service.session_id), "--db", database.url]) == 0
-    assert capsys.readouterr().out.strip() == f"session {service.session_id}: 6 events, chain intact"
+    expected = f"session {service.session_id}: 6 events, chain intact"
+    assert capsys.readouterr().out.strip() == expected
 
 
 def test_verify_names_the_event_whose_payload_was_edited(
-        service: SessionService, database: Database,  # noqa: F811
+        service: SessionService, database: Database,
         capsys: pytest.CaptureFixture[str]) -> None:
     for n in range(5):
         service.record_event("annotation", {"n": n}, author="nurse")
@@ -128,7 +128,7 @@ def test_verify_names_the_event_whose_payload_was_edited(
     assert "content does not match its hash" in err
 
 
-def test_verify_names_a_deleted_event(service: SessionService, database: Database,  # noqa: F811
+def test_verify_names_a_deleted_event(service: SessionService, database: Database,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     for n in range(4):
         service.record_event("annotation", {"n": n}, author="nurse")
@@ -139,7 +139,7 @@ def test_verify_names_a_deleted_event(service: SessionService, database: Databas
     assert "event 4 (annotation" in capsys.readouterr().err
 
 
-def test_verify_an_unknown_session_is_one_clear_line(database: Database,  # noqa: F811
+def test_verify_an_unknown_session_is_one_clear_line(database: Database,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", "4242", "--db", database.url]) == 1
     err = capsys.readouterr().err.strip().splitlines()
@@ -148,7 +148,7 @@ def test_verify_an_unknown_session_is_one_clear_line(database: Database,  # noqa
 
 
 def test_sessions_lists_each_session_with_its_event_count(
-        service: SessionService, database: Database,  # noqa: F811
+        service: SessionService, database: Database,
         capsys: pytest.CaptureFixture[str]) -> None:
     service.record_event("annotation", {"text": "hello"}, author="nurse")
     assert main(["sessions", "--json", "--db", database.url]) == 0
