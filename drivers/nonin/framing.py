@@ -83,7 +83,11 @@ class FrameHunter:
         i = 0
         waiting_for_reply = False
         while i < len(buf):
+            if self._locked and not self.awaiting_reply:
+                i = self._run_of_frames(i, events)
             available = len(buf) - i
+            if available <= 0:
+                break
             if self.awaiting_reply and buf[i] in REPLY_BYTES:
                 verdict = self._is_reply(i)
                 if verdict is None:
@@ -136,6 +140,19 @@ class FrameHunter:
         else:
             self._pending_since = None
         return events
+
+    def _run_of_frames(self, i: int, events: list[FramingEvent]) -> int:
+        """The common case, kept tight: good frames back to back while locked."""
+        buf, size, check = self._buffer, self.length, self._check
+        end = len(buf) - size
+        while i <= end:
+            frame = bytes(buf[i:i + size])
+            if check(frame) is not None:
+                break
+            events.append(FoundFrame(frame, 0))
+            self.frames += 1
+            i += size
+        return i
 
     def settle(self, now: float) -> list[FramingEvent]:
         """A reply byte that nothing has followed for a moment is taken as the reply."""

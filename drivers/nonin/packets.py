@@ -81,6 +81,7 @@ class WaveformFormatDecoder(FramedDecoder):
         self._conditions = ConditionTracker(device_id)
         self._pulse = PulseQuality()
         self._firmware: int | None = None
+        self._status_bits: int | None = None
 
     def take_frame(self, frame: bytes, lost: int | None, now: float,
                    out: list[Observation]) -> None:
@@ -164,6 +165,10 @@ class WaveformFormatDecoder(FramedDecoder):
                 {"low-battery": bool(status2 & STATUS2_LOW_BATTERY)}, now))
 
     def _status(self, status: int, now: float, out: list[Observation]) -> None:
+        bits = status & ~(STATUS_ALWAYS | STATUS_SYNC)
+        if bits == self._status_bits:
+            return  # the same bits as the frame before: no condition and no pulse changes
+        self._status_bits = bits
         no_signal = bool(status & (STATUS_SENSOR_ALARM | STATUS_SENSOR_DISCONNECTED))
         out.extend(self._conditions.update({
             "sensor-disconnected": bool(status & STATUS_SENSOR_DISCONNECTED),
