@@ -1,0 +1,39 @@
+"""Collects what an engine is told of, so a test can wait for one observation in particular."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from ketaconsole.engine import Engine
+from ketaconsole.observations import Observation
+
+
+class Recorder:
+    """Every observation the engine passes on, in order, and a way to wait for one."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.seen: list[Observation] = []
+        self._changed = threading.Condition()
+        engine.subscribe(self._take)
+
+    def _take(self, observation: Observation) -> None:
+        with self._changed:
+            self.seen.append(observation)
+            self._changed.notify_all()
+
+    def wait_for(self, match: Callable[[Observation], bool], *, after: int = 0,
+                 timeout: float = 10.0) -> Observation:
+        """The first observation from index ``after`` on that matches, waiting if need be."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for observation in self.seen[after:]:
+                    if match(observation):
+                        return observation
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    recent = [o.as_record() for o in self.seen[after:]][-8:]
+                    raise AssertionError(f"not seen within {timeout} s; last seen: {recent}")
+                self._changed.wait(left)
