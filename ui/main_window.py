@@ -9,6 +9,7 @@ from ketaconsole import __version__
 from ketaconsole.bedside import BedsideSession
 from ui.frame_clock import FrameClock
 from ui.monitor_screen import MonitorScreen, RoomLayout
+from ui.record_worker import RecordWorker
 
 
 class MainWindow(QMainWindow):
@@ -16,7 +17,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.bedside = bedside
         self.setWindowTitle(f"KetaConsole {__version__}")
-        self.monitor = MonitorScreen(bedside.engine, room, record=bedside.record)
+        self.worker = RecordWorker(bedside.service, self)
+        self.monitor = MonitorScreen(bedside.engine, room, record=bedside.record,
+                                     worker=self.worker)
         self.setCentralWidget(self.monitor)
         self.frames = FrameClock(self.monitor.refresh, clock=bedside.engine.clock,
                                  parent=self)

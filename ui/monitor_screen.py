@@ -26,7 +26,9 @@ from ui.patient_header import PatientHeader
 from ui.pleth_view import PlethView
 from ui.pump_panel import PumpPanel
 from ui.record_banner import RecordBanner
+from ui.record_worker import RecordWorker
 from ui.status_strip import DeviceStatusStrip
+from ui.timeline_panel import TimelinePanel
 from ui.trend_view import TrendView
 
 
@@ -51,7 +53,8 @@ class MonitorScreen(QWidget):
     """Everything a nurse watches during the session, redrawn by the frame clock."""
 
     def __init__(self, engine: Engine, room: RoomLayout,
-                 record: RecordState | None = None) -> None:
+                 record: RecordState | None = None,
+                 worker: RecordWorker | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.room = room
@@ -66,6 +69,8 @@ class MonitorScreen(QWidget):
         self.record_banner = RecordBanner(record)
         self.pleth = PlethView(engine)
         self.trend = TrendView(engine)
+        self.worker = worker or RecordWorker(None, self)
+        self.timeline = TimelinePanel(engine, self.worker, phase)
         self.tiles = {
             m.refid: NumericTile(engine, m)
             for m in (HEART_RATE, PULSE_RATE, SPO2, RESP_RATE, ETCO2, PERFUSION_INDEX)
@@ -94,8 +99,10 @@ class MonitorScreen(QWidget):
         middle.setSpacing(8)
         middle.addLayout(waves, 0, 0)
         middle.addLayout(tiles, 0, 1)
-        middle.setColumnStretch(0, 3)
-        middle.setColumnStretch(1, 2)
+        middle.addWidget(self.timeline, 0, 2)
+        middle.setColumnStretch(0, 5)
+        middle.setColumnStretch(1, 4)
+        self.timeline.setFixedWidth(330)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -108,7 +115,8 @@ class MonitorScreen(QWidget):
         layout.addWidget(self.status)
 
     def parts(self) -> list[Refreshable]:
-        return [self.header, self.record_banner, self.pleth, self.trend, *self.tiles.values(),
+        return [self.header, self.record_banner, self.pleth, self.trend, self.timeline,
+                *self.tiles.values(),
                 self.blood_pressure, *self.pumps, self.status]
 
     def refresh(self, now: float) -> None:

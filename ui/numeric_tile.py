@@ -103,8 +103,7 @@ class BloodPressureTile(QFrame):
         if sys_ is None or dia is None:
             text, mean_text, note, live = "---/---", "(---)", "no reading yet", False
         else:
-            text = f"{NIBP_SYS.format(sys_.value).rjust(3, '-')}/" \
-                   f"{NIBP_DIA.format(dia.value).rjust(3, '-')}"
+            text = f"{NIBP_SYS.format(sys_.value)}/{NIBP_DIA.format(dia.value)}"
             mean_text = f"({NIBP_MEAN.format(mean.value if mean else None)})"
             taken = datetime.fromtimestamp(sys_.received_at).strftime("%H:%M")
             live = sys_.value is not None and dia.value is not None

@@ -1,0 +1,42 @@
+"""Checks that fall due: when the next blood pressure is due, by phase.
+
+BP every 10 minutes during the infusion and every 15 in recovery (CLINICAL.md section
+1, Emory and Yale protocols); both intervals are settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ketaconsole.freshness import describe_age
+from ketaconsole.phase import Phase
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIntervals:
+    bp_during_infusion_s: float = 10 * 60
+    bp_in_recovery_s: float = 15 * 60
+    bp_before_infusion_s: float = 15 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class CheckDue:
+    text: str
+    overdue: bool
+
+
+def bp_check(phase: Phase, last_reading_at: float | None, now: float,
+             intervals: CheckIntervals = CheckIntervals()) -> CheckDue:
+    """'BP due in 2 min', 'BP overdue by 1 min' or 'BP due now (no reading yet)'."""
+    every = {Phase.INFUSION: intervals.bp_during_infusion_s,
+             Phase.PAUSED: intervals.bp_during_infusion_s,
+             Phase.RECOVERY: intervals.bp_in_recovery_s}.get(phase,
+                                                             intervals.bp_before_infusion_s)
+    if last_reading_at is None:
+        return CheckDue("BP due now (no reading yet)", True)
+    left = last_reading_at + every - now
+    if left >= 60:
+        return CheckDue(f"BP due in {describe_age(left)}", False)
+    if left >= 0:
+        return CheckDue("BP due now", True)
+    return CheckDue(f"BP overdue by {describe_age(-left)}", True)

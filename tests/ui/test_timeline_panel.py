@@ -1,0 +1,89 @@
+"""Nurse entries are recorded by the store before they show as recorded; mistakes keep the form."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from ketaconsole.engine import Engine
+from ketaconsole.phase import Phase, PhaseNow
+from ketaconsole.store import SessionPlan, SessionService, open_database
+from ketaconsole.store.review import timeline
+from ui.record_worker import RecordWorker
+from ui.timeline_panel import TimelinePanel
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[SessionService]:
+    database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
+    session = SessionService.begin(database, SessionPlan("Test Patient", 70.0), [],
+                                   station="test-bed")
+    try:
+        yield session
+    finally:
+        session.close()
+        database.dispose()
+
+
+def _panel(qtbot: QtBot, service: SessionService | None) -> TimelinePanel:
+    worker = RecordWorker(service)
+    panel = TimelinePanel(Engine(), worker, lambda: PhaseNow(Phase.INFUSION, time.time()))
+    qtbot.addWidget(panel)
+    return panel
+
+
+def test_one_tap_annotation_shows_recorded_only_after_commit(
+        qtbot: QtBot, service: SessionService) -> None:
+    panel = _panel(qtbot, service)
+    qtbot.mouseClick(panel.quick["Nausea"], Qt.MouseButton.LeftButton)
+    assert "recording" in panel.entries.item(0).text()
+    with qtbot.waitSignal(panel.worker.recorded, timeout=10000):
+        pass
+    qtbot.waitUntil(lambda: "recorded #" in panel.entries.item(0).text(), timeout=5000)
+    stored = [e for e in timeline(service.database, service.session_id)
+              if e.kind == "annotation"]
+    assert [e.payload["text"] for e in stored] == ["Nausea"]
+    assert f"#{stored[0].seq}" in panel.entries.item(0).text()
+
+
+def test_rescue_medication_with_a_bad_dose_keeps_the_form_and_says_why(
+        qtbot: QtBot, service: SessionService) -> None:
+    panel = _panel(qtbot, service)
+    qtbot.mouseClick(panel.rescue_button, Qt.MouseButton.LeftButton)
+    panel.rescue.drug.setCurrentText("Ondansetron")
+    qtbot.keyClicks(panel.rescue.dose, "four")
+    panel.rescue.record()
+    assert "number" in panel.rescue.error.text()
+    assert panel.rescue.dose.text() == "four"
+    assert panel.entries.count() == 0
+    panel.rescue.dose.setText("4")
+    panel.rescue.record()
+    qtbot.waitUntil(lambda: panel.entries.count() == 1 and
+                    "recorded #" in panel.entries.item(0).text(), timeout=10000)
+    stored = [e for e in timeline(service.database, service.session_id)
+              if e.kind == "rescue_medication"]
+    assert stored[0].payload == {"drug": "Ondansetron", "dose": 4.0, "unit": "mg",
+                                 "route": "IV"}
+
+
+def test_a_scale_is_recorded_with_its_score(qtbot: QtBot, service: SessionService) -> None:
+    panel = _panel(qtbot, service)
+    qtbot.mouseClick(panel.scale_button, Qt.MouseButton.LeftButton)
+    panel.scale.which.setCurrentText("RASS")
+    panel.scale.level.setCurrentIndex(panel.scale.level.findData(-2))
+    panel.scale.record()
+    qtbot.waitUntil(lambda: panel.entries.count() == 1 and
+                    "recorded #" in panel.entries.item(0).text(), timeout=10000)
+    stored = [e for e in timeline(service.database, service.session_id) if e.kind == "scale"]
+    assert stored[0].payload["scale"] == "RASS" and stored[0].payload["score"] == -2
+
+
+def test_without_a_session_an_entry_says_it_is_not_recorded(qtbot: QtBot) -> None:
+    panel = _panel(qtbot, None)
+    qtbot.mouseClick(panel.quick["Headache"], Qt.MouseButton.LeftButton)
+    assert "NOT YET RECORDED" in panel.entries.item(0).text()

@@ -1,0 +1,58 @@
+"""Records a nurse's entry off the GUI thread and says when the store has committed it.
+
+An entry is shown as recorded only after ``SessionService.record_event`` returned the
+stored event (committed, with its sequence number); until then it shows as pending, and
+a failure keeps the entry and says why.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from ketaconsole.store import RecordNotWritten, SessionService
+
+NO_LOGIN_AUTHOR = "nurse (no log-in)"
+
+
+class RecordWorker(QObject):
+    """Sends entries to the store on worker threads; signals back on the GUI thread."""
+
+    recorded = Signal(object, object)
+    """(StoredEvent, tag) once the event is committed."""
+    failed = Signal(str, object)
+    """(one-sentence reason, tag) when it could not be committed."""
+
+    def __init__(self, service: SessionService | None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self._threads: list[threading.Thread] = []
+
+    def submit(self, kind: str, payload: dict[str, Any], *, tag: object = None,
+               author: str = NO_LOGIN_AUTHOR) -> None:
+        service = self.service
+        if service is None:
+            self.failed.emit("nothing is being recorded: no session is open", tag)
+            return
+
+        def work() -> None:
+            try:
+                stored = service.record_event(kind, payload, author=author)
+            except RecordNotWritten as exc:
+                self.failed.emit(f"{exc}; it stays queued and is written when the "
+                                 "database recovers", tag)
+            except Exception as exc:  # the entry must not vanish silently
+                self.failed.emit(f"not recorded: {exc}", tag)
+            else:
+                self.recorded.emit(stored, tag)
+
+        thread = threading.Thread(target=work, name=f"record-{kind}", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        for thread in self._threads:
+            thread.join(timeout)
