@@ -10,7 +10,10 @@ After the Nonin 9560 OEM specification (the OEM III and 3150 send the same layou
 Format #8 has no checksum: a packet is recognised by its one high bit (byte 1) and
 three clear high bits, and the stream is trusted only after two packets in a row
 (or one on the grid of a lock just lost). Bit 6 of byte 1 is "sensor disconnected"
-on the OEM III and reserved on the 9560 (which has no separate sensor).
+on the OEM III and reserved on the 9560 (which has no separate sensor). After the finger
+comes out the oximeter repeats its last reading for 10 s with the sensor-alarm bit set
+("unusable data"); a packet with that bit or the sensor-disconnect bit set therefore
+gives SpO2 and pulse rate as no value.
 """
 
 from __future__ import annotations
@@ -55,9 +58,11 @@ class Format8Decoder(FramedDecoder):
     def take_frame(self, frame: bytes, lost: int | None, now: float,
                    out: list[Observation]) -> None:
         status, hr_low, spo2, status2 = frame
-        out.extend(reading(self.device_id, SPO2, saturation(spo2), now, self.error))
-        out.extend(reading(self.device_id, PULSE_RATE, pulse_rate(status, hr_low), now,
+        unusable = bool(status & F8_SENSOR_DISCONNECTED or status2 & F8_SENSOR_ALARM)
+        out.extend(reading(self.device_id, SPO2, None if unusable else saturation(spo2), now,
                            self.error))
+        out.extend(reading(self.device_id, PULSE_RATE,
+                           None if unusable else pulse_rate(status, hr_low), now, self.error))
         out.extend(self._conditions.update({
             "sensor-disconnected": bool(status & F8_SENSOR_DISCONNECTED),
             "sensor-alarm": bool(status2 & F8_SENSOR_ALARM),

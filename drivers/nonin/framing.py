@@ -73,7 +73,6 @@ class FrameHunter:
         self._unlocked_run = 0
         self._pending_since: float | None = None
         self.awaiting_reply = False
-        self.frames = 0
 
     def feed(self, data: bytes, now: float) -> list[FramingEvent]:
         self._buffer += data
@@ -104,7 +103,6 @@ class FrameHunter:
             if self._locked:
                 if fault is None:
                     events.append(FoundFrame(frame, 0))
-                    self.frames += 1
                     i += size
                     continue
                 events.append(FramingFault(fault, self._describe(frame, fault)))
@@ -150,7 +148,6 @@ class FrameHunter:
             if check(frame) is not None:
                 break
             events.append(FoundFrame(frame, 0))
-            self.frames += 1
             i += size
         return i
 
@@ -188,7 +185,6 @@ class FrameHunter:
             events.append(FramingFault(
                 "sync", f"skipped {self._skipped} bytes that were not a {self.name}"))
         events.append(FoundFrame(frame, lost))
-        self.frames += 1
         self._locked = True
         self._skipped = 0
         self._unlocked_run = 0

@@ -13,6 +13,9 @@ low battery); 9 SpO2-D; 14-16 E-HR MSB, E-HR LSB, E-SpO2 (8-beat); 20-21 HR-D MS
 (display). A packet's values are read only from frames whose place in the packet is
 known: after a lost frame whose place cannot be worked out, values wait for the next
 SYNC frame; pleth samples keep flowing, with a gap (``None``) where frames were lost.
+While the sensor-alarm bit (SNSA: "unusable data", set when the finger is out) or the
+sensor-disconnect bit is set, the display values still repeat the last reading for up
+to 10 s; a packet with either bit set therefore gives SpO2 and pulse rate as no value.
 """
 
 from __future__ import annotations
@@ -82,6 +85,7 @@ class WaveformFormatDecoder(FramedDecoder):
         self._pulse = PulseQuality()
         self._firmware: int | None = None
         self._status_bits: int | None = None
+        self._unusable = False
 
     def take_frame(self, frame: bytes, lost: int | None, now: float,
                    out: list[Observation]) -> None:
@@ -90,6 +94,8 @@ class WaveformFormatDecoder(FramedDecoder):
         else:
             status, pleth = frame[0], (frame[1] << 8) | frame[2]
         index = self._place(status, lost, now, out)
+        if status & (STATUS_SENSOR_ALARM | STATUS_SENSOR_DISCONNECTED):
+            self._unusable = True
         self._pleth.append(float(pleth))
         self._seen_frame = True
         self._status(status, now, out)
@@ -144,15 +150,16 @@ class WaveformFormatDecoder(FramedDecoder):
     def _close_packet(self, now: float, out: list[Observation]) -> None:
         self._flush_pleth(now, out)
         slots, self._slots = self._slots, {}
+        unusable, self._unusable = self._unusable, False
         if not slots:
             return
         hr_msb, hr_lsb = self.averaging.hr_slots
         if self.averaging.spo2_slot in slots:
-            out.extend(reading(self.device_id, SPO2,
-                               saturation(slots[self.averaging.spo2_slot]), now, self.error))
+            spo2 = None if unusable else saturation(slots[self.averaging.spo2_slot])
+            out.extend(reading(self.device_id, SPO2, spo2, now, self.error))
         if hr_msb in slots and hr_lsb in slots:
-            out.extend(reading(self.device_id, PULSE_RATE,
-                               pulse_rate(slots[hr_msb], slots[hr_lsb]), now, self.error))
+            rate = None if unusable else pulse_rate(slots[hr_msb], slots[hr_lsb])
+            out.extend(reading(self.device_id, PULSE_RATE, rate, now, self.error))
         firmware = slots.get(SLOT_FIRMWARE)
         if firmware is not None and firmware != self._firmware:
             self._firmware = firmware

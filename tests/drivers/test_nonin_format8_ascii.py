@@ -165,3 +165,12 @@ def test_an_endless_ascii_line_is_one_framing_error_then_lines_decode_again() ->
                  b"\r\nSPO2=095 HR=070\r\n")
     assert errors(found) == ["framing"]
     assert numerics(found)[-2:] == [(SPO2_METRIC, 95.0), (PULSE_METRIC, 70.0)]
+
+
+@pytest.mark.parametrize(("status", "status2"), [(0, 0x08), (0x40, 0)])
+def test_format8_reading_repeated_with_the_sensor_alarm_is_no_value(status: int,
+                                                                    status2: int) -> None:
+    held = format8(72, 97, status=status, status2=status2)
+    found = feed("8", format8(72, 97) * 2 + held + format8(74, 96))
+    assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)] * 2 + [
+        (SPO2_METRIC, None), (PULSE_METRIC, None), (SPO2_METRIC, 96.0), (PULSE_METRIC, 74.0)]

@@ -293,3 +293,14 @@ def test_low_battery_in_stat2_is_raised_and_cleared() -> None:
 def test_the_firmware_revision_is_reported_once_and_again_when_it_changes() -> None:
     found = feed(packet("7") * 3 + packet("7", packet_values(revision=0x2B)))
     assert [o.firmware for o in found if isinstance(o, Identity)] == ["42", "43"]
+
+
+@pytest.mark.parametrize("bit", [SENSOR_ALARM, SENSOR_DISCONNECTED])
+def test_the_last_reading_repeated_after_the_finger_comes_out_is_no_value(bit: int) -> None:
+    # For 10 s after the finger comes out the display values repeat the last reading
+    # with SNSA set ("unusable data"): that is not a measurement.
+    held = packet("7", packet_values(hr=72, spo2=97), status={12: bit})
+    found = feed(packet("7") + held + packet("7", packet_values(hr=75, spo2=96)))
+    assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0),
+                               (SPO2_METRIC, None), (PULSE_METRIC, None),
+                               (SPO2_METRIC, 96.0), (PULSE_METRIC, 75.0)]
