@@ -21,7 +21,8 @@ from ketaconsole.alarms import (
 from ketaconsole.catalogue import SPO2
 from ketaconsole.observations import Numeric
 
-WINDOW = SPO2.fresh_for_s
+assert SPO2.fresh_for_s is not None
+WINDOW: float = SPO2.fresh_for_s
 THRESHOLD = 90.0
 
 
