@@ -1,0 +1,137 @@
+"""The B. Braun BCC driver against its simulated SpaceStation over real TCP on localhost.
+
+Real parts only: TcpDeviceHost listening on 127.0.0.1, pyserial's socket:// transport
+in the DeviceLink reader thread, the engine and its per-slot pump ledgers;
+``ketaconsole simulate`` and ``probe`` as separate processes.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from drivers.bbraun_bcc import DRIVER
+from drivers.bbraun_bcc.simulator import BBraunBccSimulator
+from ketaconsole.engine import Engine
+from ketaconsole.observations import LinkState, LinkStatus, ProtocolError, PumpState, PumpStatus
+from ketaconsole.sim_host import TcpDeviceHost, host_for
+from ketaconsole.transport import DeviceLink, LinkTimings
+from ketaconsole.virtual_patient import VirtualPatient
+from tests.drivers.recorder import Recorder
+from tests.drivers.simulate_process import probe, simulated_device
+
+SLOTS = {"station/1-1", "station/1-2", "station/1-3"}
+FAST_RECONNECT = LinkTimings(first_backoff_s=0.1, max_backoff_s=0.3, no_data_after_s=8.0)
+
+
+def infusing_patient(speed: float = 1.0) -> VirtualPatient:
+    """A patient whose infusion started two scenario minutes ago."""
+    return VirtualPatient(start=time.time() - 180.0 / speed, speed=speed)
+
+
+def test_the_simulator_asks_for_tcp_and_gets_a_local_socket_url() -> None:
+    host = host_for(BBraunBccSimulator(infusing_patient(), {}))
+    try:
+        assert isinstance(host, TcpDeviceHost)
+        assert host.address == f"socket://127.0.0.1:{host.port}" and host.port > 0
+    finally:
+        host.stop()
+
+
+def test_driver_reads_one_pump_stream_per_slot_over_tcp() -> None:
+    patient = infusing_patient()
+    settings = DRIVER.info.resolve_settings({"poll_s": "1"})
+    engine = Engine()
+    recorder = Recorder(engine)
+    with TcpDeviceHost(BBraunBccSimulator(patient, settings)) as host:
+        link = DeviceLink(DRIVER, "station", host.url, settings, engine.ingest)
+        link.start()
+        try:
+            recorder.wait_for(lambda o: isinstance(o, PumpStatus) and o.device_id == "station/1-3")
+            time.sleep(2.5)
+        finally:
+            link.stop()
+    streams: dict[str, list[PumpStatus]] = {}
+    for o in recorder.seen:
+        if isinstance(o, PumpStatus):
+            streams.setdefault(o.device_id, []).append(o)
+    assert set(streams) == SLOTS
+    assert all(len(s) >= 2 for s in streams.values())
+    running = streams["station/1-1"][-1]
+    assert running.state is PumpState.INFUSING and running.rate_ml_h == 52.5
+    assert running.drug == "Ketamine" and running.concentration_mg_ml == 1.0
+    assert running.volume_infused_ml is not None
+    assert abs(running.volume_infused_ml - patient.infusion(running.received_at)
+               .volume_infused_ml) < 0.02
+    assert streams["station/1-3"][-1].state is PumpState.STANDBY
+    assert set(engine.pump_ids()) == SLOTS
+    assert [o for o in recorder.seen if isinstance(o, ProtocolError)] == []
+
+
+def test_the_tcp_host_keeps_serving_after_a_client_leaves() -> None:
+    settings = DRIVER.info.resolve_settings({"poll_s": "1"})
+    engine = Engine()
+    recorder = Recorder(engine)
+    with TcpDeviceHost(BBraunBccSimulator(infusing_patient(), settings)) as host:
+        with socket.create_connection(("127.0.0.1", host.port), timeout=2):
+            pass  # someone connects and leaves at once
+        link = DeviceLink(DRIVER, "station", host.url, settings, engine.ingest)
+        link.start()
+        try:
+            recorder.wait_for(lambda o: isinstance(o, PumpStatus))
+        finally:
+            link.stop()
+        assert host.connections == 2
+
+
+def test_station_unplugged_mid_infusion_and_back_on_the_same_port_loses_no_volume() -> None:
+    patient = infusing_patient(speed=20.0)
+    settings = DRIVER.info.resolve_settings({"poll_s": "1"})
+    station = BBraunBccSimulator(patient, settings)
+    engine = Engine()
+    recorder = Recorder(engine)
+    host = TcpDeviceHost(station).start()
+    second: TcpDeviceHost | None = None
+    link = DeviceLink(DRIVER, "station", host.url, settings, engine.ingest,
+                      timings=FAST_RECONNECT)
+    link.start()
+    try:
+        recorder.wait_for(lambda o: isinstance(o, PumpStatus) and o.device_id == "station/1-1")
+        ledger = engine.pump("station/1-1")
+        assert ledger is not None
+        before = ledger.delivered_ml
+        mark = len(recorder.seen)
+        host.stop()  # the station's network cable is pulled
+        recorder.wait_for(lambda o: isinstance(o, LinkState)
+                          and o.status is LinkStatus.DISCONNECTED, after=mark)
+        time.sleep(1.0)  # the pumps keep infusing meanwhile
+        second = TcpDeviceHost(station, port=host.port).start()
+        mark = len(recorder.seen)
+        recorder.wait_for(lambda o: isinstance(o, LinkState)
+                          and o.status is LinkStatus.CONNECTED, after=mark, timeout=15.0)
+        recorder.wait_for(lambda o: isinstance(o, PumpStatus) and o.device_id == "station/1-1",
+                          after=mark)
+    finally:
+        link.stop()
+        host.stop()
+        if second is not None:
+            second.stop()
+    last = engine.pump_status("station/1-1")
+    assert last is not None and last.volume_infused_ml is not None
+    assert ledger.counter_restarts == 0
+    assert ledger.delivered_ml == last.volume_infused_ml > before
+    expected = station.volume_infused(station.pump("1-1"), last.received_at)
+    assert abs(ledger.delivered_ml - expected) < 0.02
+
+
+def test_probe_prints_one_pump_line_per_slot_from_simulate() -> None:
+    with simulated_device("bbraun-bcc", "--speed", "60") as url:
+        assert url.startswith("socket://127.0.0.1:")
+        code, records, stderr = probe("bbraun-bcc", url, "--seconds", "3")
+    assert code == 0, stderr
+    pumps = [r for r in records if r["kind"] == "pump"]
+    assert sorted(r["device"] for r in pumps) == ["bbraun-bcc/1-1", "bbraun-bcc/1-2",
+                                                    "bbraun-bcc/1-3"]
+    running = next(r for r in pumps if r["device"] == "bbraun-bcc/1-1")
+    assert running["drug"] == "Ketamine" and running["volume_infused"] is not None
+    assert not [r for r in records if r["kind"] == "error"]
