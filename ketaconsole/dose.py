@@ -180,9 +180,9 @@ class DoseDelivered:
     expected_mg: float | None = None
     """What the plan expects by now; ``None`` without an infusion clock."""
     rate_off_fraction: float | None = None
-    """(pump rate - planned rate) / planned rate, while the pump infuses."""
+    """(pump rate - planned rate now) / the plan's rate, while the pump infuses."""
     delivered_off_mg: float | None = None
-    """Delivered mg - expected mg, once the infusion has started."""
+    """Delivered mg - expected mg (given the infusion clock)."""
     rate_mismatch: bool = False
     delivered_mismatch: bool = False
 
@@ -222,19 +222,22 @@ def reconcile(plan: DosePlan, delivered_ml: float, rate_ml_h: float | None, *,
 
     Given the infusion clock and ``now``, also what the plan expects by now and whether
     the pump disagrees: its rate more than ``tolerance`` off the planned rate while it
-    infuses (``pump_infusing``), or the delivered dose more than ``tolerance`` (and
-    more than ``min_gap_mg``) off the expected dose once the infusion has started.
+    infuses (``pump_infusing``; the planned rate is 0 while the plan's infusion is not
+    running), or the delivered dose more than ``tolerance`` (and more than
+    ``min_gap_mg``) off the expected dose.
     """
     delivered_mg = delivered_ml * plan.concentration_mg_ml
     rate_off: float | None = None
     if rate_ml_h is not None and pump_infusing:
-        rate_off = (rate_ml_h - plan.rate_ml_h) / plan.rate_ml_h
+        # while the plan's infusion is not running (not started, paused, stopped) the
+        # planned rate is 0, so a pump infusing behind the plan's back disagrees with it
+        planned = plan.rate_ml_h if infusion is None or infusion.running else 0.0
+        rate_off = (rate_ml_h - planned) / plan.rate_ml_h
     expected: float | None = None
     delivered_off: float | None = None
     if infusion is not None and now is not None:
         expected = infusion.expected_mg(plan, now)
-        if infusion.started_at is not None and now >= infusion.started_at:
-            delivered_off = delivered_mg - expected
+        delivered_off = delivered_mg - expected
     return DoseDelivered(
         delivered_ml=delivered_ml,
         delivered_mg=delivered_mg,

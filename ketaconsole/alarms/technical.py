@@ -44,6 +44,7 @@ Judged = tuple[Judgement, Condition | None]
 class _Device:
     link: LinkStatus | None = None
     lost: bool = False
+    ever_connected: bool = False
     lost_detail: str = ""
     quiet_reported: bool = False
     last_data_at: float | None = None
@@ -79,6 +80,7 @@ class TechnicalMonitor:
         self.settings = settings
         self._devices: dict[str, _Device] = {}
         self._store_fault: tuple[str, float] | None = None
+        self._forgotten: set[str] = set()
         self.dose: DoseWatch | None = None
 
     def _device(self, device_id: str) -> _Device:
@@ -87,6 +89,7 @@ class TechnicalMonitor:
     def forget_device(self, device_id: str) -> None:
         """A device taken out of the room on purpose: its technical alarms end."""
         self._devices.pop(device_id, None)
+        self._forgotten.add(device_id)
 
     def report_store_fault(self, message: str, now: float) -> None:
         if self._store_fault is None:
@@ -98,6 +101,7 @@ class TechnicalMonitor:
     # -- observations -----------------------------------------------------------------
 
     def observe(self, obs: Observation) -> None:
+        self._forgotten.discard(obs.device_id)
         device = self._device(obs.device_id)
         if isinstance(obs, LinkState):
             self._observe_link(device, obs)
@@ -127,6 +131,7 @@ class TechnicalMonitor:
             device.alarms.clear()  # a new connection reports the device's alarms afresh
         elif state.status is LinkStatus.CONNECTED:
             device.lost = False
+            device.ever_connected = True
             device.quiet_reported = False
         elif state.status is LinkStatus.NO_DATA:
             device.quiet_reported = True
@@ -175,21 +180,24 @@ class TechnicalMonitor:
         return judged
 
     def judge_missing(self, alarm_id: str) -> Judgement:
-        """For an alarm :meth:`evaluate` did not list: clear if its device is known."""
+        """For an alarm :meth:`evaluate` did not list: clear once its device has reported.
+
+        (A device alarm the device has cleared, or one dropped on disconnection, is not
+        listed; neither is anything of a device taken out of the room.)
+        """
         device_id = _device_of(alarm_id)
-        if alarm_id == STORE_FAULT:
+        if alarm_id == STORE_FAULT or device_id in self._forgotten:
             return Judgement.CLEAR
         if device_id is None or device_id not in self._devices:
             return Judgement.UNKNOWN
-        device = self._devices[device_id]
-        known = device.link is not None or device.last_data_at is not None
-        return Judgement.CLEAR if known else Judgement.UNKNOWN
+        return Judgement.CLEAR
 
     def _judge_lost(self, device_id: str, device: _Device) -> Judged:
         if device.link is None:
             return (Judgement.UNKNOWN if device.last_data_at is None else Judgement.CLEAR), None
         if not device.lost:
-            return Judgement.CLEAR, None
+            never = device.link is LinkStatus.CONNECTING and not device.ever_connected
+            return (Judgement.UNKNOWN if never else Judgement.CLEAR), None
         return self._condition(
             f"disconnected:{device_id}", "disconnected", f"{device_id} disconnected",
             f"{device_id} is disconnected ({device.lost_detail}); check the cable and "

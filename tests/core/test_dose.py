@@ -146,3 +146,13 @@ def test_rate_mismatch_exactly_when_more_than_ten_percent_off(rate_factor: float
     rate = plan.rate_ml_h * rate_factor
     dose = reconcile(plan, 0.0, rate, infusion=clock, now=minutes * 60, pump_infusing=True)
     assert dose.rate_mismatch == (abs(rate - plan.rate_ml_h) > 0.1 * plan.rate_ml_h)
+
+
+def test_pump_infusing_while_the_plan_is_paused_is_a_rate_mismatch() -> None:
+    plan = DosePlan(70, 0.5, 40, 1.0)
+    clock = InfusionClock()
+    clock.start(0.0)
+    clock.pause(600.0)
+    dose = reconcile(plan, 8.75, 52.5, infusion=clock, now=660.0, pump_infusing=True)
+    assert dose.rate_off_fraction == pytest.approx(1.0)
+    assert dose.rate_mismatch

@@ -1,0 +1,187 @@
+"""Technical alarms: line errors, clock skew, device alarms, silence, link loss, pump vs plan."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from ketaconsole.alarms import (
+    AlarmEvent,
+    AlarmEventKind,
+    AlarmSystem,
+    Category,
+    Priority,
+    default_profile,
+)
+from ketaconsole.dose import DosePlan, InfusionClock
+from ketaconsole.observations import (
+    AlarmSource,
+    DeviceAlarm,
+    LinkState,
+    LinkStatus,
+    Numeric,
+    ProtocolError,
+    PumpState,
+    PumpStatus,
+)
+
+SPO2 = "MDC_PULS_OXIM_SAT_O2"
+
+
+@pytest.fixture
+def recorded() -> list[AlarmEvent]:
+    return []
+
+
+@pytest.fixture
+def system(recorded: list[AlarmEvent]) -> AlarmSystem:
+    return AlarmSystem(default_profile(), on_event=recorded.append)
+
+
+def active(system: AlarmSystem, now: float) -> dict[str, Priority]:
+    return {a.alarm_id: a.priority for a in system.active_alarms(now)}
+
+
+def test_more_than_five_line_errors_a_minute_alarm_and_clear_when_they_stop(
+        system: AlarmSystem) -> None:
+    for t in range(5):
+        system.observe(ProtocolError("ox", "checksum", "bad", float(t)))
+    system.evaluate(5)
+    assert "error-rate:ox" not in active(system, 5)
+    system.observe(ProtocolError("ox", "framing", "bad", 6.0))
+    system.evaluate(6)
+    assert active(system, 6)["error-rate:ox"] is Priority.LOW
+    system.evaluate(59.5)
+    assert "error-rate:ox" in active(system, 59.5)  # all six within the last minute
+    system.evaluate(61)
+    assert "error-rate:ox" not in active(system, 61)  # the first has left the minute
+
+
+def test_device_clock_more_than_two_minutes_off_alarms(system: AlarmSystem) -> None:
+    now = datetime(2026, 1, 5, 10, 0, 0).timestamp()
+    system.observe(Numeric("ox", SPO2, 97, "%", now,
+                           datetime.fromtimestamp(now + 90)))
+    system.evaluate(now)
+    assert "clock-skew:ox" not in active(system, now)
+    system.observe(Numeric("ox", SPO2, 97, "%", now + 1,
+                           datetime.fromtimestamp(now + 1 - 180)))
+    system.evaluate(now + 1)
+    (alarm,) = [a for a in system.active_alarms(now + 1) if a.alarm_id == "clock-skew:ox"]
+    assert "180 s behind" in alarm.message and alarm.category is Category.TECHNICAL
+
+
+def test_sensor_off_is_technical_and_ends_when_the_device_clears_it(
+        system: AlarmSystem, recorded: list[AlarmEvent]) -> None:
+    system.observe(DeviceAlarm("ox", "sensor-off", "Sensor off patient",
+                               AlarmSource.TECHNICAL, True, 1.0))
+    system.evaluate(1)
+    (alarm,) = system.active_alarms(1)
+    assert (alarm.alarm_id, alarm.category, alarm.priority) == (
+        "device:ox:sensor-off", Category.TECHNICAL, Priority.MEDIUM)
+    system.observe(DeviceAlarm("ox", "sensor-off", "Sensor off patient",
+                               AlarmSource.TECHNICAL, False, 2.0))
+    system.evaluate(2)
+    assert [e.kind for e in recorded] == [AlarmEventKind.STARTED, AlarmEventKind.ENDED]
+
+
+def test_devices_own_patient_alarm_is_shown_low_and_does_not_latch(
+        system: AlarmSystem) -> None:
+    system.observe(DeviceAlarm("ox", "spo2-low", "SpO2 below the oximeter's limit",
+                               AlarmSource.PHYSIOLOGICAL, True, 1.0))
+    system.evaluate(1)
+    (alarm,) = system.active_alarms(1)
+    assert alarm.category is Category.PHYSIOLOGICAL and alarm.priority is Priority.LOW
+    system.observe(DeviceAlarm("ox", "spo2-low", "", AlarmSource.PHYSIOLOGICAL, False, 2.0))
+    system.evaluate(2)
+    assert system.active_alarms(2) == []
+
+
+def test_disconnection_replaces_the_devices_alarms_and_ends_on_reconnection(
+        system: AlarmSystem, recorded: list[AlarmEvent]) -> None:
+    system.observe(LinkState("ox", LinkStatus.CONNECTED, 0.0))
+    system.observe(DeviceAlarm("ox", "sensor-off", "Sensor off patient",
+                               AlarmSource.TECHNICAL, True, 1.0))
+    system.evaluate(1)
+    system.observe(LinkState("ox", LinkStatus.DISCONNECTED, 2.0, "the port closed"))
+    system.evaluate(2)
+    assert active(system, 2) == {"disconnected:ox": Priority.MEDIUM}
+    system.observe(LinkState("ox", LinkStatus.CONNECTING, 3.0))
+    system.evaluate(3)
+    assert "disconnected:ox" in active(system, 3)  # still gone while it retries
+    system.observe(LinkState("ox", LinkStatus.CONNECTED, 4.0))
+    system.evaluate(4)
+    assert active(system, 4) == {}
+    assert all(e.category is Category.TECHNICAL for e in recorded)
+
+
+def test_silent_device_is_no_data_whether_the_link_or_the_clock_says_so(
+        system: AlarmSystem) -> None:
+    system.observe(LinkState("ox", LinkStatus.CONNECTED, 0.0))
+    system.observe(Numeric("ox", SPO2, 97, "%", 1.0))
+    system.evaluate(10)
+    assert "no-data:ox" not in active(system, 10)
+    system.evaluate(11.5)
+    assert "no-data:ox" in active(system, 11.5)
+    system.observe(Numeric("ox", SPO2, 97, "%", 12.0))
+    system.evaluate(12)
+    assert "no-data:ox" not in active(system, 12)
+    system.observe(LinkState("ox", LinkStatus.NO_DATA, 13.0))
+    system.evaluate(13)
+    assert "no-data:ox" in active(system, 13)
+
+
+def test_forgotten_device_takes_its_technical_alarms_with_it(system: AlarmSystem) -> None:
+    system.observe(LinkState("ox", LinkStatus.DISCONNECTED, 1.0, "stopped"))
+    system.evaluate(1)
+    system.forget_device("ox")
+    system.evaluate(2)
+    assert system.active_alarms(2) == []
+
+
+def _pump(t: float, rate: float, volume: float,
+          state: PumpState = PumpState.INFUSING) -> PumpStatus:
+    return PumpStatus("pump", t, state=state, rate_ml_h=rate, volume_infused_ml=volume)
+
+
+def test_pump_running_to_plan_never_alarms_and_a_doubled_rate_does(
+        system: AlarmSystem, recorded: list[AlarmEvent]) -> None:
+    plan = DosePlan(70, 0.5, 40, 1.0)
+    clock = InfusionClock()
+    clock.start(0.0)
+    system.set_dose_plan(plan, clock, "pump")
+    for t in range(0, 600, 2):
+        system.observe(_pump(t, 52.5, 52.5 * t / 3600))
+        system.evaluate(t)
+    assert recorded == []
+    volume = 52.5 * 600 / 3600
+    for t in range(600, 640, 2):
+        volume += 105.0 * 2 / 3600
+        system.observe(_pump(t, 105.0, volume))
+        system.evaluate(t)
+    (alarm,) = system.active_alarms(640)
+    assert alarm.alarm_id == "pump-mismatch:pump" and alarm.category is Category.TECHNICAL
+    assert alarm.values["pump_rate_ml_h"] == 105.0
+    assert alarm.values["planned_rate_ml_h"] == pytest.approx(52.5)
+    assert recorded[0].at == 610  # after the 10 s the mismatch must last
+
+
+def test_paused_pump_is_not_compared_by_rate_but_by_dose(system: AlarmSystem) -> None:
+    plan = DosePlan(70, 0.5, 40, 1.0)
+    clock = InfusionClock()
+    clock.start(0.0)
+    clock.pause(600.0)
+    system.set_dose_plan(plan, clock)
+    volume = 52.5 * 600 / 3600
+    for t in range(600, 900, 5):
+        system.observe(_pump(t, 52.5, volume, PumpState.PAUSED))
+        system.evaluate(t)
+    assert system.active_alarms(900) == []
+
+
+def test_pump_infusing_before_the_plan_started_alarms(system: AlarmSystem) -> None:
+    system.set_dose_plan(DosePlan(70, 0.5, 40, 1.0), InfusionClock())
+    for t in range(0, 60, 2):
+        system.observe(_pump(t, 52.5, 52.5 * t / 3600))
+        system.evaluate(t)
+    assert "pump-mismatch:pump" in active(system, 60)
