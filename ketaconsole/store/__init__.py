@@ -13,6 +13,7 @@ from ketaconsole.store.service import (
     SessionPlan,
     SessionService,
     UnknownSessionError,
+    append_event,
     station_name,
 )
 from ketaconsole.store.timeline import StoredEvent
@@ -28,6 +29,7 @@ __all__ = [
     "SessionService",
     "StoredEvent",
     "UnknownSessionError",
+    "append_event",
     "open_database",
     "station_name",
 ]

@@ -307,6 +307,7 @@ class Recorder:
             except Exception as exc:
                 self._put_back(held, events, updates, loss)
                 self._report_fault(exc)
+                self._reload_tail()
                 failing = True
                 if self._wait_retry(backoff):
                     return
@@ -323,6 +324,19 @@ class Recorder:
                 self._cond.notify_all()
             if was_failing:
                 self._report_recovery(len(held))
+
+    def _reload_tail(self) -> None:
+        """Re-read where the chain ends, in case another writer (an export) appended to it."""
+        try:
+            with self.database.sessions() as session:
+                last = session.execute(
+                    select(TimelineEvent.seq, TimelineEvent.hash)
+                    .where(TimelineEvent.session_id == self.session_id)
+                    .order_by(TimelineEvent.seq.desc()).limit(1)).first()
+        except Exception:
+            return
+        if last is not None and int(last[0]) > self._last_seq:
+            self._last_seq, self._last_hash = int(last[0]), str(last[1])
 
     def _wait_retry(self, backoff: float) -> bool:
         """Sleep before the next attempt; True when close() has given up waiting."""

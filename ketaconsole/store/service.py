@@ -163,3 +163,24 @@ def session_exists(database: Database, session_id: int) -> bool:
     with database.sessions() as session:
         return session.execute(select(ClinicSession.id)
                                .where(ClinicSession.id == session_id)).first() is not None
+
+
+def append_event(database: Database, session_id: int, kind: str, payload: dict[str, Any], *,
+                 author: str, timeout: float = 10.0) -> StoredEvent:
+    """Commit one event to any session's timeline, open or closed (an export, a review).
+
+    The event is chained after the session's last event and committed before this
+    returns. A console still recording the session re-reads the chain's end when its
+    next write meets this event, so both keep one unbroken chain.
+    """
+    if not kind.strip() or not author.strip():
+        raise ValueError("an event needs a kind and an author")
+    if not session_exists(database, session_id):
+        raise UnknownSessionError(
+            f"there is no session {session_id} in this record; "
+            "'ketaconsole sessions' lists the sessions there are")
+    recorder = Recorder(database, session_id, flush_interval_s=0.05).start()
+    try:
+        return recorder.record_event(kind, payload, author=author, timeout=timeout)
+    finally:
+        recorder.close(timeout)

@@ -7,6 +7,7 @@ import zlib
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 ENCODING = "f32le-zlib"
 _LEVEL = 6
@@ -27,3 +28,10 @@ def decode_samples(data: bytes, encoding: str = ENCODING) -> tuple[float | None,
         raise UnknownEncodingError(f"wave chunk encoding {encoding!r} is not known")
     values = np.frombuffer(zlib.decompress(data), dtype="<f4")
     return tuple(None if math.isnan(v) else float(v) for v in values.tolist())
+
+
+def decode_array(data: bytes, encoding: str = ENCODING) -> npt.NDArray[np.float32]:
+    """The samples as one float32 array, gaps as NaN (for bulk readers such as exports)."""
+    if encoding != ENCODING:
+        raise UnknownEncodingError(f"wave chunk encoding {encoding!r} is not known")
+    return np.frombuffer(zlib.decompress(data), dtype="<f4").astype(np.float32)
