@@ -20,7 +20,7 @@ class Decoded:
     """Observations decoded from a stretch of input, and any ACK/NAK bytes found in it."""
 
     observations: list[Observation] = field(default_factory=list)
-    replies: list[int] = field(default_factory=list)
+    replies: list[FoundReply] = field(default_factory=list)
 
 
 class FormatDecoder(ABC):
@@ -66,7 +66,7 @@ class FramedDecoder(FormatDecoder):
                 self.frames += 1
                 self.take_frame(event.data, event.lost, now, out.observations)
             elif isinstance(event, FoundReply):
-                out.replies.append(event.byte)
+                out.replies.append(event)
             elif isinstance(event, FramingFault):
                 self.lost_sync(now, out.observations)
                 out.observations.append(self.error(event.kind, event.detail, now))

@@ -9,7 +9,8 @@ the start of a stream is normal; more junk than one frame is reported.
 
 While the console waits for the answer to its format-select command, an ACK or NAK
 byte is recognised where a frame could start (neither can begin a frame of any format);
-when not locked, only if a good frame follows it, or if nothing follows it for a moment.
+when not locked, only if a good frame follows it, or if nothing follows it for a moment,
+and then it is marked uncertain (it may be the checksum that ended a partial frame).
 """
 
 from __future__ import annotations
@@ -36,9 +37,12 @@ class FoundFrame:
 
 @dataclass(frozen=True, slots=True)
 class FoundReply:
-    """The oximeter's answer to a command: ACK or NAK."""
+    """The oximeter's answer to a command: ACK or NAK. ``certain`` when it stood between
+    two frames of a locked stream; otherwise it might be the last byte of a frame that
+    began before the console listened."""
 
     byte: int
+    certain: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +97,7 @@ class FrameHunter:
                     waiting_for_reply = True
                     break
                 if verdict:
-                    events.append(FoundReply(buf[i]))
+                    events.append(FoundReply(buf[i], self._locked))
                     i += 1
                     continue
             if available < size:
@@ -159,7 +163,7 @@ class FrameHunter:
         reply = self._buffer.pop(0)
         self._offset += 1
         self._pending_since = None
-        return [FoundReply(reply), *self.feed(b"", now)]
+        return [FoundReply(reply, False), *self.feed(b"", now)]
 
     def _is_reply(self, i: int) -> bool | None:
         """True: a reply; False: junk; None: too early to tell."""

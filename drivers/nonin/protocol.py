@@ -3,8 +3,12 @@
 On connect the console sends the format-select command (STX 0x70 0x02 0x02 format ETX)
 for formats #2, #7 and #8; the oximeter answers ACK (0x06) or NAK (0x15) within its
 first five seconds. A NAK becomes a protocol error saying the oximeter refused the
-format; no answer at all is reported only if no frames arrive either (some modules
-stream a fixed format and ignore commands). The ASCII output is listen-only.
+format. A NAK seen between two frames of a locked stream, or when nothing else is
+sent, is reported at once; one seen before the stream is locked could be the last
+byte of a frame the console joined halfway, so it is reported only if no ACK follows
+within the five seconds. No answer at all is reported only if no frames arrive
+either (some modules stream a fixed format and ignore commands). The ASCII output is
+listen-only.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from drivers.nonin.codes import ACK, AVERAGINGS, REPLY_WINDOW_S, format_select_c
 from drivers.nonin.decoding import Decoded, FormatDecoder
 from drivers.nonin.format8 import Format8Decoder
 from drivers.nonin.packets import WaveformFormatDecoder
-from ketaconsole.sdk import DeviceProtocol, Identity, ProtocolOutput
+from ketaconsole.sdk import DeviceProtocol, Identity, ProtocolError, ProtocolOutput
 
 
 def make_decoder(device_id: str, data_format: str, averaging: str) -> FormatDecoder:
@@ -40,6 +44,7 @@ class NoninProtocol(DeviceProtocol):
         self.averaging = str(self.settings.get("averaging", "display"))
         self.decoder = make_decoder(device_id, self.data_format, self.averaging)
         self._asked_at: float | None = None
+        self._doubtful_nak = False
         self.reply: int | None = None
         """The oximeter's answer to the format-select command (ACK or NAK), once known."""
 
@@ -47,6 +52,7 @@ class NoninProtocol(DeviceProtocol):
         if self.data_format == "ascii":
             return b""
         self._asked_at = now
+        self._doubtful_nak = False
         self.reply = None
         self.decoder.awaiting_reply = True
         return format_select_command(self.data_format)
@@ -59,7 +65,10 @@ class NoninProtocol(DeviceProtocol):
         if (self.decoder.awaiting_reply and self._asked_at is not None
                 and now - self._asked_at > REPLY_WINDOW_S):
             self.decoder.awaiting_reply = False
-            if self.decoder.frames == 0:
+            if self._doubtful_nak:
+                self.reply = 0x15
+                out.observations.append(self._refused(now))
+            elif self.decoder.frames == 0:
                 out.observations.append(self.error(
                     "no-reply", f"the oximeter did not answer the data format #"
                                 f"{self.data_format} command within {REPLY_WINDOW_S:g} s "
@@ -69,17 +78,25 @@ class NoninProtocol(DeviceProtocol):
 
     def _output(self, decoded: Decoded, now: float) -> ProtocolOutput:
         out = ProtocolOutput(decoded.observations)
-        if decoded.replies and self.decoder.awaiting_reply:
-            self.decoder.awaiting_reply = False
-            self.reply = decoded.replies[0]
-            if self.reply == ACK:
+        for reply in decoded.replies:
+            if not self.decoder.awaiting_reply:
+                break
+            if reply.byte == ACK:
+                self.decoder.awaiting_reply = False
+                self.reply = ACK
                 out.observations.insert(0, Identity(
                     self.device_id, now, model="Nonin pulse oximeter",
                     details={"data_format": f"#{self.data_format}",
                              "format_select": "acknowledged"}))
+            elif reply.certain or self.decoder.frames == 0:
+                self.decoder.awaiting_reply = False
+                self.reply = reply.byte
+                out.observations.insert(0, self._refused(now))
             else:
-                out.observations.insert(0, self.error(
-                    "refused", f"the oximeter refused data format #{self.data_format} "
-                               "(NAK); choose a format this model supports (2, 7 or 8) "
-                               "in the device settings", now))
+                self._doubtful_nak = True
         return out
+
+    def _refused(self, now: float) -> ProtocolError:
+        return self.error(
+            "refused", f"the oximeter refused data format #{self.data_format} (NAK); choose "
+                       "a format this model supports (2, 7 or 8) in the device settings", now)

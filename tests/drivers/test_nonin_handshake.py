@@ -62,13 +62,40 @@ def test_ack_then_frames_is_acknowledged_and_the_packet_decodes() -> None:
     assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)]
 
 
-def test_nak_is_one_error_saying_the_oximeter_refused_the_format() -> None:
+REFUSED = ProtocolError(
+    DEVICE, "refused", "the oximeter refused data format #7 (NAK); choose a format this "
+                       "model supports (2, 7 or 8) in the device settings", NOW + 5.1)
+
+
+def test_a_nak_between_frames_is_one_error_saying_the_oximeter_refused_the_format() -> None:
+    protocol = connected()
+    found = feed(protocol, packet("7") + NAK + packet("7"))
+    assert errors(found) == [ProtocolError(DEVICE, "refused", REFUSED.detail, NOW)]
+    assert protocol.reply == 0x15
+    assert errors(protocol.tick(NOW + 6).observations) == []
+
+
+def test_a_nak_before_the_stream_locks_is_reported_when_no_ack_follows() -> None:
+    # It could be the checksum ending a frame the console joined halfway, so the
+    # refusal waits for the end of the oximeter's five-second answer window.
     protocol = connected()
     found = feed(protocol, NAK + packet("7"))
-    assert errors(found) == [ProtocolError(
-        DEVICE, "refused", "the oximeter refused data format #7 (NAK); choose a format "
-                           "this model supports (2, 7 or 8) in the device settings", NOW)]
+    assert errors(found) == []
+    assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)]
+    assert protocol.tick(NOW + 4.9).observations == []
+    assert errors(protocol.tick(NOW + 5.1).observations) == [REFUSED]
     assert protocol.reply == 0x15
+
+
+def test_a_nak_valued_checksum_of_a_half_frame_is_overruled_by_the_ack_after_it() -> None:
+    # 80 00 95 00 15: a frame whose checksum is 0x15; the console joined after its
+    # status byte. The oximeter's real answer, an ACK, comes between later frames.
+    half_frame = bytes.fromhex("00 95 00 15")
+    protocol = connected()
+    found = feed(protocol, half_frame + packet("7") + ACK + packet("7"))
+    assert ACKNOWLEDGED in found
+    assert protocol.reply == 0x06
+    assert errors(found) == []
     assert errors(protocol.tick(NOW + 6).observations) == []
 
 
