@@ -120,8 +120,12 @@ def test_station_unplugged_mid_infusion_and_back_on_the_same_port_loses_no_volum
     assert last is not None and last.volume_infused_ml is not None
     assert ledger.counter_restarts == 0
     assert ledger.delivered_ml == last.volume_infused_ml > before
-    expected = station.volume_infused(station.pump("1-1"), last.received_at)
-    assert abs(ledger.delivered_ml - expected) < 0.02
+    # the pump's counter as it stood when the station answered (at most 0.5 s before the
+    # console received it), to the station's two decimals
+    pump = station.pump("1-1")
+    earliest = station.volume_infused(pump, last.received_at - 0.5) - 0.005
+    latest = station.volume_infused(pump, last.received_at) + 0.005
+    assert earliest <= ledger.delivered_ml <= latest
 
 
 def test_probe_prints_one_pump_line_per_slot_from_simulate() -> None:
