@@ -304,3 +304,25 @@ def test_the_last_reading_repeated_after_the_finger_comes_out_is_no_value(bit: i
     assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0),
                                (SPO2_METRIC, None), (PULSE_METRIC, None),
                                (SPO2_METRIC, 96.0), (PULSE_METRIC, 75.0)]
+
+
+# -- format #2 the same way -----------------------------------------------------------------
+
+def test_format2_junk_before_the_first_frame_is_one_sync_error_then_values() -> None:
+    junk = bytes([0x02, 0x03, 0x04]) * 4  # 12 bytes; no 01 followed by a status byte
+    found = feed(junk + packet("2", base=0), protocol=decoder("2"))
+    assert errors(found) == ["sync"]
+    assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)]
+
+
+def test_format2_bad_checksum_is_one_error_and_no_pulse_rate_from_that_packet() -> None:
+    data = corrupt_checksum(packet("2", base=0), HR_D_MSB) + packet("2", base=0)
+    found = feed(*(data[i:i + 1] for i in range(len(data))), protocol=decoder("2"))
+    assert errors(found) == ["checksum"]
+    assert numerics(found) == [(SPO2_METRIC, 97.0), (SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)]
+    assert pleth(found).count(None) == 1 and len(pleth(found)) == 50
+
+
+def test_format2_missing_data_codes_are_no_value() -> None:
+    found = feed(packet("2", packet_values(hr=511, spo2=127), base=0), protocol=decoder("2"))
+    assert numerics(found) == [(SPO2_METRIC, None), (PULSE_METRIC, None)]
