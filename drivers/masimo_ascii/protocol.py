@@ -54,22 +54,25 @@ MAX_LINE = 512
 """A line longer than this (real ones are about 100-230 bytes) is a framing error."""
 
 _LINE = re.compile(
-    rb"(\d\d)/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)((?: +[A-Z0-9]+=[\x21-\x7e]*)+) *$")
-_DASHES = re.compile(r"-+(?:\.-+)?%?")
-_FORMS: dict[str, re.Pattern[str]] = {
-    "SN": re.compile(r"[0-9A-Za-z]{1,20}"),
-    "SPO2": re.compile(r"\d{3}%?"),
-    "BPM": re.compile(r"\d{3}%?"),
-    "PI": re.compile(r"\d\d\.\d\d%?"),
+    rb"(\d\d)/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)((?: +[A-Z0-9]+=[\x21-\x3c\x3e-\x7e]*)+) *$")
+"""Date, time, then ``NAME=value`` fields; a value holds no ``=`` (a lost space would)."""
+_FIELD = re.compile(rb"([A-Z0-9]+)=(\S*)")
+_DASHES = rb"|-+(?:\.-+)?%?"
+_FORMS: dict[bytes, re.Pattern[bytes]] = {
+    b"SN": re.compile(rb"[0-9A-Za-z]{1,20}" + _DASHES),
+    b"SPO2": re.compile(rb"\d{3}%?" + _DASHES),
+    b"BPM": re.compile(rb"\d{3}%?" + _DASHES),
+    b"PI": re.compile(rb"\d\d\.\d\d%?" + _DASHES),
 }
-_HEX = re.compile(r"[0-9A-Fa-f]{1,8}")
+_HEX = re.compile(rb"[0-9A-Fa-f]{1,8}")
 _EXCEPTION_TABLE = tuple((bit, code, text, AlarmSource.TECHNICAL)
                          for bit, (code, text) in EXCEPTIONS.items())
 _ALARM_TABLE = tuple(
     (bit, code, f"{text} (oximeter alarm; bit meaning reverse-engineered)", source)
     for bit, (code, text, source) in ALARMS.items())
 _KNOWN_ALARM_BITS = sum(ALARMS)
-_METRICS = {name: metric(refid) for name, refid in NUMERIC_FIELDS.items()}
+_METRICS = tuple((name.encode("ascii"), metric(refid), *metric(refid).plausible)
+                 for name, refid in NUMERIC_FIELDS.items())
 
 
 class _CorruptLine(ValueError):
@@ -128,49 +131,45 @@ class MasimoAsciiProtocol(DeviceProtocol):
         return found
 
     def _parse(self, match: re.Match[bytes], now: float) -> list[Observation]:
-        fields: dict[str, str] = {}
-        for token in match[7].decode("ascii").split():
-            name, _, text = token.partition("=")
-            if "=" in text:  # a lost space ran two fields together
-                raise _CorruptLine(f"{name} runs into the next field")
-            fields[name] = text
+        fields = dict(_FIELD.findall(match[7]))
         for name, form in _FORMS.items():
             text = fields.get(name)
-            if text is not None and not form.fullmatch(text) and not _DASHES.fullmatch(text):
-                raise _CorruptLine(f"{name} has the malformed value {text!r}")
-        exc = _hex_mask("EXC", fields.get("EXC"))
-        alarm = _hex_mask("ALARM", fields.get("ALARM"))
+            if text is not None and not form.fullmatch(text):
+                raise _CorruptLine(f"{name.decode()} has the malformed value {text!r}")
+        exc = _hex_mask(b"EXC", fields.get(b"EXC"))
+        alarm = _hex_mask(b"ALARM", fields.get(b"ALARM"))
         device_time = self._device_time(match)
         self.lines += 1
         found: list[Observation] = []
-        serial = fields.get("SN")
-        if serial and serial.strip("-") and serial != self._serial:
-            self._serial = serial
-            found.append(Identity(self.device_id, now, model="Masimo (ASCII 1)", serial=serial))
+        serial = fields.get(b"SN")
+        if serial and serial[0] != 0x2D and serial.decode("ascii") != self._serial:  # 0x2D: -
+            self._serial = serial.decode("ascii")
+            found.append(Identity(self.device_id, now, model="Masimo (ASCII 1)",
+                                  serial=self._serial))
         no_reading = exc is not None and bool(exc & NO_READING_BITS)
-        for name, known in _METRICS.items():
+        for name, known, low, high in _METRICS:
             text = fields.get(name)
             if text is None:
                 continue
             value: float | None = None
-            if not no_reading and text[0] != "-":
-                value = float(text.rstrip("%"))
-                if not known.is_plausible(value):
+            if not no_reading and text[0] != 0x2D:
+                value = float(text.rstrip(b"%"))
+                if not low <= value <= high:
                     found.append(self.error(
                         "value", f"{known.refid} {value:g} is outside {known.plausible}", now))
                     value = None
             found.append(Numeric(self.device_id, known.refid, value, known.unit, now,
                                  device_time))
-        if exc is not None:
+        if exc is not None and exc != self._exceptions:
             found.extend(self._exceptions_changed(exc, now, device_time))
-        if alarm is not None:
+        if alarm is not None and alarm != self._alarms:
             found.extend(self._alarms_changed(alarm, now, device_time))
         return found
 
     def _device_time(self, match: re.Match[bytes]) -> datetime | None:
         stamp = match.group(0)[:17]
         if stamp != self._stamp:
-            month, day, year, hour, minute, second = (int(g) for g in match.groups()[:6])
+            month, day, year, hour, minute, second = map(int, match.groups()[:6])
             try:
                 self._stamp_time = datetime(year + (2000 if year < 69 else 1900), month, day,
                                             hour, minute, second)
@@ -202,11 +201,11 @@ class MasimoAsciiProtocol(DeviceProtocol):
         return found
 
 
-def _hex_mask(name: str, text: str | None) -> int | None:
+def _hex_mask(name: bytes, text: bytes | None) -> int | None:
     if text is None:
         return None
     if not _HEX.fullmatch(text):
-        raise _CorruptLine(f"{name} mask {text!r} is not hexadecimal")
+        raise _CorruptLine(f"{name.decode()} mask {text!r} is not hexadecimal")
     return int(text, 16)
 
 
