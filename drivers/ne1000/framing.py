@@ -11,6 +11,7 @@ framing or checksum fault as an event; a faulty packet never yields its data.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 STX = 0x02
@@ -66,8 +67,11 @@ class Fault:
 Event = Packet | Fault
 
 
+_NOT_TEXT = re.compile(rb"[^\x20-\x7e]")
+
+
 def _printable(data: bytes) -> bool:
-    return all(0x20 <= b < 0x7F for b in data)
+    return _NOT_TEXT.search(data) is None
 
 
 def _shown(data: bytes | bytearray) -> str:

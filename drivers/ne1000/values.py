@@ -124,7 +124,15 @@ def recognise(data: str) -> str | None:
 
     ``DIA`` (a bare number) is left out: a bare number could answer other queries.
     """
-    for name in ("DIS", "RAT", "VOL", "DIR", "VER"):
-        if PARSERS[name](data) is not None:
-            return name
+    if data[:1] == "I" and parse_dispensed(data) is not None:
+        return "DIS"
+    tail = data[-2:]
+    if tail in RATE_TO_ML_H and parse_rate(data) is not None:
+        return "RAT"
+    if tail in VOLUME_TO_ML and parse_volume(data) is not None:
+        return "VOL"
+    if data in ("INF", "WDR"):
+        return "DIR"
+    if data[:2] == "NE" and parse_version(data) is not None:
+        return "VER"
     return None
