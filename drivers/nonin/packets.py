@@ -1,6 +1,9 @@
 """Decodes Nonin data formats #2 and #7: 25-frame packets of status, pleth and value bytes.
 
-Frame (5 bytes), after the Nonin 9560 OEM specification:
+Frame (5 bytes), after the Nonin 9560 OEM specification (copy in mattjlewis/NoninPulseOx;
+OpenICE's pulse-ox Packet.java in mdpnp/mdpnp reads the same packet, but joins the two
+HR bytes with an 8-bit shift where the specification's bit table gives HR8-HR7 above
+HR6-HR0, a 7-bit shift, which is what this decoder does):
 
     #2:  01      STATUS     PLETH      FLOAT  CHK     (8-bit pleth)
     #7:  STATUS  PLETH MSB  PLETH LSB  FLOAT  CHK     (16-bit pleth)
