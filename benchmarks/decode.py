@@ -1,0 +1,88 @@
+"""Decoder throughput of every installed driver on a large synthetic capture, on one core.
+
+For each driver with a simulator, the device's side of a simulated conversation (fixed
+seed and start, so two runs decode the same bytes) is repeated up to ``CAPTURE_MB`` and
+fed to a fresh protocol object in 4096-byte chunks, as ``ketaconsole decode`` does; the
+best of ``REPEATS`` runs counts. Time is the process's CPU time, so other load on a
+shared machine does not count against a decoder. The plain baseline splits the same
+chunks into lines (``bytes.split``, the least any line decoder must do), so:
+
+- ``decode.<slug>.MBps``: the driver's decode throughput;
+- ``decode.<slug>.baseline_split_lines.MBps``: the baseline on the same bytes;
+- ``decode.<slug>.vs_baseline_ratio``: baseline time / driver time, i.e. how many times
+  the baseline's cost the driver's decoding takes;
+- ``decode.baseline_split_lines.MBps``: the baseline on the masimo-ascii capture.
+
+Target (BENCHMARKS.md): ``decode.<slug>.MBps`` >= 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+from ketaconsole.registry import DriverRegistry
+from ketaconsole.sdk import Driver
+from ketaconsole.sim_loop import converse
+
+CAPTURE_MB = 4.0
+SIMULATED_SECONDS = 1800.0
+SEED_BYTES = 250_000
+CHUNK = 4096
+REPEATS = 3
+MB = 1_000_000
+
+
+@functools.cache
+def synthetic_capture(slug: str, size: int = int(CAPTURE_MB * MB)) -> bytes:
+    """What the driver's simulated device sends, repeated to at least ``size`` bytes."""
+    driver = DriverRegistry.discover().get(slug)
+    talk = converse(driver, SIMULATED_SECONDS, max_bytes=SEED_BYTES)
+    seed = bytes(talk.received)
+    if not seed:
+        raise ValueError(f"the {slug} simulator sent nothing in {SIMULATED_SECONDS:.0f} s")
+    return seed * -(-size // len(seed))
+
+
+def decode_seconds(driver: Driver, data: bytes) -> float:
+    """Time to decode ``data`` with a fresh protocol, in ``CHUNK``-byte reads."""
+    protocol = driver.create_protocol("bench", driver.info.resolve_settings({}))
+    feed = protocol.feed
+    started = time.process_time()
+    for offset in range(0, len(data), CHUNK):
+        feed(data[offset:offset + CHUNK], 0.0)
+    return time.process_time() - started
+
+
+def split_lines_seconds(data: bytes) -> float:
+    """Time for the baseline: cut the same chunks into lines."""
+    started = time.process_time()
+    for offset in range(0, len(data), CHUNK):
+        data[offset:offset + CHUNK].split(b"\n")
+    return time.process_time() - started
+
+
+def best(measure: functools.partial[float]) -> float:
+    return min(measure() for _ in range(REPEATS))
+
+
+def run(only: str | None = None) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    for item in DriverRegistry.discover().installed():
+        driver = item.driver
+        slug = driver.info.slug
+        if driver.create_simulator is None:
+            continue
+        if only is not None and "." in only and not f"decode.{slug}.".startswith(only) \
+                and not only.startswith(f"decode.{slug}"):
+            continue
+        data = synthetic_capture(slug)
+        megabytes = len(data) / MB
+        ours = best(functools.partial(decode_seconds, driver, data))
+        baseline = best(functools.partial(split_lines_seconds, data))
+        figures[f"decode.{slug}.MBps"] = megabytes / ours
+        figures[f"decode.{slug}.baseline_split_lines.MBps"] = megabytes / baseline
+        figures[f"decode.{slug}.vs_baseline_ratio"] = ours / baseline
+        if slug == "masimo-ascii":
+            figures["decode.baseline_split_lines.MBps"] = megabytes / baseline
+    return figures
