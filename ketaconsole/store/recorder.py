@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from ketaconsole.engine import Engine
 from ketaconsole.observations import (
     DeviceAlarm,
+    DeviceCommand,
     Identity,
     LinkState,
     Numeric,
@@ -201,6 +202,9 @@ class Recorder:
             record = obs.as_record()
             record.pop("received_at")
             self.post_event("device_alarm", record, at=obs.received_at)
+        elif isinstance(obs, DeviceCommand):
+            self.post_event("device_command", {"device": obs.device_id,
+                                               "command": obs.command}, at=obs.received_at)
         elif isinstance(obs, Identity):
             record = obs.as_record()
             record.pop("received_at")
