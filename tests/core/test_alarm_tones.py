@@ -28,16 +28,11 @@ def _pulses(samples: npt.NDArray[np.float64], rate: int) -> list[tuple[int, int]
     loud = np.abs(samples) > 0.05 * np.abs(samples).max()
     found: list[tuple[int, int]] = []
     quiet_needed = int(0.02 * rate)
-    start = last = None
-    for index in np.flatnonzero(loud):
-        if start is None:
-            start = last = int(index)
-        elif index - last > quiet_needed:
-            found.append((start, last))
-            start = int(index)
-        last = int(index)
-    if start is not None and last is not None:
-        found.append((start, last))
+    for index in (int(i) for i in np.flatnonzero(loud)):
+        if found and index - found[-1][1] <= quiet_needed:
+            found[-1] = (found[-1][0], index)
+        else:
+            found.append((index, index))
     return found
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ketaconsole.alarms import (
+    AlarmEvent,
     AlarmEventKind,
     AlarmSystem,
     Phase,
@@ -118,7 +119,7 @@ def test_unreadable_file_and_bad_json_are_one_sentence(tmp_path: Path) -> None:
 
 
 def test_nurse_limit_change_is_an_event_with_old_and_new_limit() -> None:
-    recorded = []
+    recorded: list[AlarmEvent] = []
     system = AlarmSystem(default_profile(), on_event=recorded.append)
     event = system.change_limit("spo2-low", 1, threshold=88, by="nurse Ana", now=50.0)
     assert recorded == [event]
@@ -132,7 +133,7 @@ def test_nurse_limit_change_is_an_event_with_old_and_new_limit() -> None:
 
 
 def test_invalid_limit_change_is_refused_and_changes_nothing() -> None:
-    recorded = []
+    recorded: list[AlarmEvent] = []
     system = AlarmSystem(default_profile(), on_event=recorded.append)
     with pytest.raises(ProfileError, match="outside what"):
         system.change_limit("spo2-low", 1, threshold=180, by="nurse Ana", now=50.0)
