@@ -12,10 +12,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ketaconsole.alarm_loop import AlarmLoop
+from ketaconsole.alarms import AlarmEvent, AlarmSystem, default_profile
 from ketaconsole.demo import DemoRoom
 from ketaconsole.dose import DosePlan
 from ketaconsole.engine import Engine
 from ketaconsole.patient import Patient
+from ketaconsole.pump_infusion import PumpDrivenInfusion
 from ketaconsole.store import (
     Database,
     DatabaseUnavailable,
@@ -24,6 +27,7 @@ from ketaconsole.store import (
     SessionService,
     open_database,
 )
+from ketaconsole.store.review import timeline
 from ketaconsole.virtual_patient import Scenario
 
 log = logging.getLogger(__name__)
@@ -44,7 +48,9 @@ class BedsideSession:
 
     def __init__(self, engine: Engine, patient: Patient | None, plan: DosePlan | None,
                  room: DemoRoom | None, service: SessionService | None,
-                 database: Database | None, record: RecordState) -> None:
+                 database: Database | None, record: RecordState,
+                 alarms: AlarmSystem | None = None, alarm_loop: AlarmLoop | None = None,
+                 infusion: PumpDrivenInfusion | None = None) -> None:
         self.engine = engine
         self.patient = patient
         self.plan = plan
@@ -52,6 +58,11 @@ class BedsideSession:
         self.service = service
         self.database = database
         self.record = record
+        self.alarms = alarms
+        self.alarm_loop = alarm_loop
+        self.infusion = infusion
+        self.notes: list[str] = []
+        """Things the nurse should know about how this session is running."""
 
     @classmethod
     def demo(cls, story: Scenario, *, speed: float, database_url: str,
@@ -62,18 +73,41 @@ class BedsideSession:
         plan = DosePlan(story.weight_kg, story.dose_mg_per_kg, story.infusion_minutes,
                         story.concentration_mg_ml)
         record = RecordState()
+        service: SessionService | None = None
+        pending_alarm_events: list[AlarmEvent] = []
+
+        def alarm_event(event: AlarmEvent) -> None:
+            if service is None:
+                pending_alarm_events.append(event)
+            else:
+                service.recorder.post_event("alarm", event.as_record(),
+                                            author=event.by or "alarm system", at=event.at)
+
+        alarms = AlarmSystem(default_profile(), on_event=alarm_event)
 
         def fault(message: str) -> None:
             record.problem = message
+            alarms.report_store_fault(message, engine.clock())
             if on_record_fault is not None:
                 on_record_fault(message)
 
         def recovered(message: str) -> None:
             record.problem = None
+            alarms.clear_store_fault()
             log.info("record: %s", message)
 
         room = DemoRoom(engine, story, speed=speed)
-        service: SessionService | None = None
+        pumps = [spec.device_id for spec, driver in room.chosen()
+                 if driver.info.kind.value == "pump"]
+        infusion = (PumpDrivenInfusion(pumps[0], on_start=alarms.mark_dosing_started)
+                    if pumps else None)
+        if infusion is not None:
+            engine.subscribe(infusion.observe)
+            if speed == 1.0:
+                alarms.set_dose_plan(plan, infusion.clock, infusion.pump_id)
+            # A faster story makes the pump's volume outrun its own rate in real time,
+            # so the pump-against-plan check would only report the simulation itself.
+        alarms.attach(engine)
         database: Database | None = None
         try:
             database = open_database(database_url)
@@ -87,11 +121,21 @@ class BedsideSession:
                 uses, on_fault=fault, on_recovered=recovered)
             service.recorder.attach(engine)
             room.journal = service.recorder.journal
+            if service.resumed:
+                restore_alarms(alarms, database, service.session_id, engine.clock())
+            for event in pending_alarm_events:
+                alarm_event(event)
         except DatabaseUnavailable as exc:
             record.problem = f"not recording: {exc}"
+            alarms.report_store_fault(record.problem, engine.clock())
             log.warning("%s", record.problem)
         room.start()
-        return cls(engine, patient, plan, room, service, database, record)
+        loop = AlarmLoop(alarms, clock=engine.clock).start()
+        session = cls(engine, patient, plan, room, service, database, record, alarms, loop,
+                      infusion)
+        if speed != 1.0:
+            session.notes.append(f"x{speed:g} speed: pump-vs-plan check off")
+        return session
 
     @classmethod
     def empty(cls) -> BedsideSession:
@@ -100,6 +144,8 @@ class BedsideSession:
                    RecordState("no session: no patient checked in"))
 
     def stop(self) -> None:
+        if self.alarm_loop is not None:
+            self.alarm_loop.stop()
         if self.room is not None:
             self.room.stop()
         if self.service is not None:
@@ -107,3 +153,11 @@ class BedsideSession:
         if self.database is not None:
             self.database.dispose()
 
+
+
+def restore_alarms(alarms: AlarmSystem, database: Database, session_id: int,
+                   now: float) -> None:
+    """Alarms active when the console stopped are active again (from the recorded events)."""
+    events = [AlarmEvent.from_record(e.payload) for e in timeline(database, session_id)
+              if e.kind == "alarm"]
+    alarms.restore(events, now)

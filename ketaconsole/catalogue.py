@@ -37,6 +37,11 @@ class Metric:
     fresh_for_s: float | None = 10.0
     """Seconds a value stays live; ``None`` for episodic readings such as NIBP."""
 
+    @property
+    def display_unit(self) -> str:
+        """The unit as people read it (``mmHg``, ``°C``); ``unit`` stays UCUM for records."""
+        return _DISPLAY_UNITS.get(self.unit, self.unit)
+
     def is_plausible(self, value: float) -> bool:
         low, high = self.plausible
         return low <= value <= high
@@ -47,6 +52,8 @@ class Metric:
             return "-" * max(2, 2 + self.precision)
         return f"{value:.{self.precision}f}"
 
+
+_DISPLAY_UNITS = {"mm[Hg]": "mmHg", "Cel": "\u00b0C", "1": ""}
 
 _NUMERICS: tuple[Metric, ...] = (
     Metric("MDC_PULS_OXIM_SAT_O2", "Oxygen saturation", "SpO\u2082", "%", 0, (0, 100),

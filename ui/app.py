@@ -35,7 +35,7 @@ def room_layout(bedside: BedsideSession) -> RoomLayout:
     pumps = [(d.spec.device_id, f"{d.spec.label} \u00b7 {d.driver.info.models[0]}")
              for d in room.devices if d.spec.device_id in room.pump_ids()]
     return RoomLayout(patient=bedside.patient, plan=bedside.plan, devices=devices,
-                      pumps=pumps, simulated=True)
+                      pumps=pumps, simulated=True, notes=bedside.notes)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from ketaconsole.bedside import BedsideSession
 from ui.frame_clock import FrameClock
 from ui.monitor_screen import MonitorScreen, RoomLayout
 from ui.record_worker import RecordWorker
+from ui.tone_player import TonePlayer
 
 
 class MainWindow(QMainWindow):
@@ -18,8 +19,10 @@ class MainWindow(QMainWindow):
         self.bedside = bedside
         self.setWindowTitle(f"KetaConsole {__version__}")
         self.worker = RecordWorker(bedside.service, self)
+        self.player = TonePlayer(parent=self) if bedside.alarms is not None else None
         self.monitor = MonitorScreen(bedside.engine, room, record=bedside.record,
-                                     worker=self.worker)
+                                     worker=self.worker, alarms=bedside.alarms,
+                                     player=self.player)
         self.setCentralWidget(self.monitor)
         self.frames = FrameClock(self.monitor.refresh, clock=bedside.engine.clock,
                                  parent=self)

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
+from ketaconsole.alarms import AlarmSystem
 from ketaconsole.bedside import RecordState
 from ketaconsole.catalogue import (
     ETCO2,
@@ -21,14 +22,16 @@ from ketaconsole.dose import DosePlan
 from ketaconsole.engine import Engine
 from ketaconsole.patient import Patient
 from ketaconsole.phase import PhaseNow, phase_from_pump
+from ui.alarm_bar import AlarmBar, alarms_by_metric
 from ui.numeric_tile import BloodPressureTile, NumericTile
 from ui.patient_header import PatientHeader
 from ui.pleth_view import PlethView
 from ui.pump_panel import PumpPanel
 from ui.record_banner import RecordBanner
-from ui.record_worker import RecordWorker
+from ui.record_worker import NO_LOGIN_AUTHOR, RecordWorker
 from ui.status_strip import DeviceStatusStrip
 from ui.timeline_panel import TimelinePanel
+from ui.tone_player import TonePlayer
 from ui.trend_view import TrendView
 
 
@@ -47,6 +50,8 @@ class RoomLayout:
     pumps: list[tuple[str, str]] = field(default_factory=list)
     """(device id, label) of each infusion pump."""
     simulated: bool = False
+    notes: list[str] = field(default_factory=list)
+    """How this session runs differently from a real one, for the header."""
 
 
 class MonitorScreen(QWidget):
@@ -54,9 +59,12 @@ class MonitorScreen(QWidget):
 
     def __init__(self, engine: Engine, room: RoomLayout,
                  record: RecordState | None = None,
-                 worker: RecordWorker | None = None) -> None:
+                 worker: RecordWorker | None = None,
+                 alarms: AlarmSystem | None = None,
+                 player: TonePlayer | None = None) -> None:
         super().__init__()
         self.engine = engine
+        self.alarms = alarms
         self.room = room
         first_pump = room.pumps[0][0] if room.pumps else None
 
@@ -65,8 +73,10 @@ class MonitorScreen(QWidget):
 
         self._phase = phase
         self._marked_start: float | None = None
-        self.header = PatientHeader(room.patient, phase, simulated=room.simulated)
+        self.header = PatientHeader(room.patient, phase, simulated=room.simulated,
+                                    notes=room.notes)
         self.record_banner = RecordBanner(record)
+        self.alarm_bar = AlarmBar(alarms, player, lambda: NO_LOGIN_AUTHOR)
         self.pleth = PlethView(engine)
         self.trend = TrendView(engine)
         self.worker = worker or RecordWorker(None, self)
@@ -108,6 +118,7 @@ class MonitorScreen(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(8)
         layout.addWidget(self.header)
+        layout.addWidget(self.alarm_bar)
         layout.addWidget(self.record_banner)
         layout.addLayout(middle, 1)
         for panel in self.pumps:
@@ -126,3 +137,11 @@ class MonitorScreen(QWidget):
             self.trend.set_marks([] if started is None else [(started, "infusion start")])
         for part in self.parts():
             part.refresh(now)
+        active = self.alarms.active_alarms(now) if self.alarms is not None else []
+        self.alarm_bar.show_alarms(active, now)
+        on_metric = alarms_by_metric(active)
+        for refid, tile in self.tiles.items():
+            tile.show_alarm(on_metric.get(refid), now)
+        self.blood_pressure.show_alarm(
+            on_metric.get("MDC_PRESS_BLD_NONINV_SYS") or on_metric.get(
+                "MDC_PRESS_BLD_NONINV_DIA"), now)

@@ -11,10 +11,12 @@ from datetime import datetime
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy
 
+from ketaconsole.alarms import Alarm
 from ketaconsole.catalogue import NIBP_DIA, NIBP_MEAN, NIBP_SYS, Metric
 from ketaconsole.engine import Engine
 from ketaconsole.freshness import Freshness, assess, describe_age
 from ui import theme
+from ui.alarm_bar import COLOURS, DIMMED, flash_on
 
 
 class NumericTile(QFrame):
@@ -28,7 +30,7 @@ class NumericTile(QFrame):
         self._colour = theme.metric_colour(metric.refid)
         self.title = QLabel(metric.short)
         self.title.setFont(theme.font(18, bold=True))
-        self.unit = QLabel(metric.unit.replace("mm[Hg]", "mmHg"))
+        self.unit = QLabel(metric.display_unit)
         self.unit.setObjectName("muted")
         self.unit.setFont(theme.font(14))
         self.value = QLabel(metric.format(None))
@@ -56,10 +58,29 @@ class NumericTile(QFrame):
         self._set(self.note, shown.note)
         self.value.setStyleSheet(f"color: {self._colour if live else theme.STALE};")
 
+    def show_alarm(self, alarm: Alarm | None, now: float) -> None:
+        show_tile_alarm(self, self.title, self.vital.short, alarm, now)
+
     @staticmethod
     def _set(label: QLabel, text: str) -> None:
         if label.text() != text:
             label.setText(text)
+
+
+def show_tile_alarm(tile: QFrame, title: QLabel, name: str, alarm: Alarm | None,
+                    now: float) -> None:
+    """Frame a tile in its alarm's colour (flashing per priority) and mark its title."""
+    if alarm is None:
+        text, style = name, ""
+    else:
+        colour = alarm.signal.colour
+        edge = COLOURS[colour] if flash_on(alarm, now) else DIMMED[colour]
+        text = f"{alarm.marks} {name}"
+        style = f"QFrame#panel {{ border: 4px solid {edge}; }}"
+    if title.text() != text:
+        title.setText(text)
+    if tile.styleSheet() != style:
+        tile.setStyleSheet(style)
 
 
 class BloodPressureTile(QFrame):
@@ -96,6 +117,9 @@ class BloodPressureTile(QFrame):
         layout.setColumnStretch(1, 1)
         self._colour = colour
         self.setAccessibleName("Non-invasive blood pressure")
+
+    def show_alarm(self, alarm: Alarm | None, now: float) -> None:
+        show_tile_alarm(self, self.title, "NIBP", alarm, now)
 
     def refresh(self, now: float) -> None:
         sys_, dia = self.engine.latest(NIBP_SYS.refid), self.engine.latest(NIBP_DIA.refid)

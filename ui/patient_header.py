@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel
 from ketaconsole.patient import Patient
 from ketaconsole.phase import PhaseNow
 from ui import theme
+from ui.elided_label import ElidedLabel
 
 
 def _elapsed(seconds: float) -> str:
@@ -21,14 +22,15 @@ class PatientHeader(QFrame):
     """One line across the top of the monitor screen."""
 
     def __init__(self, patient: Patient | None, phase: Callable[[], PhaseNow],
-                 *, simulated: bool = False) -> None:
+                 *, simulated: bool = False, notes: list[str] | None = None) -> None:
         super().__init__()
         self.setObjectName("panel")
         self._phase = phase
         name = patient.summary() if patient else "No patient checked in"
         self.patient = QLabel(name)
         self.patient.setFont(theme.font(22, bold=True))
-        self.simulated = QLabel("SIMULATED DEVICES" if simulated else "")
+        flags = (["SIMULATED DEVICES"] if simulated else []) + list(notes or [])
+        self.simulated = ElidedLabel(" \u00b7 ".join(flags))
         self.simulated.setFont(theme.font(13, bold=True))
         self.simulated.setStyleSheet("color: #fb923c;")
         self.phase = QLabel("")
@@ -41,8 +43,7 @@ class PatientHeader(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(14, 6, 14, 6)
         layout.addWidget(self.patient)
-        layout.addWidget(self.simulated)
-        layout.addStretch(1)
+        layout.addWidget(self.simulated, 1)
         layout.addWidget(self.phase)
         layout.addSpacing(18)
         layout.addWidget(self.elapsed)

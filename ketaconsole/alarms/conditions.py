@@ -59,15 +59,15 @@ def _window(refid: str) -> float | None:
 
 def _describe(limit: Limit, refid: str, value: float, baseline: float | None) -> str:
     known = CATALOGUE[refid]
-    shown = f"{known.short} {known.format(value)} {known.unit}"
+    shown = f"{known.short} {known.format(value)} {known.display_unit}"
     if limit.relative and baseline is not None:
         change = value - baseline
-        return (f"{shown}, {abs(change):.0f} {known.unit} "
+        return (f"{shown}, {abs(change):.0f} {known.display_unit} "
                 f"{'above' if change >= 0 else 'below'} the baseline of "
                 f"{known.format(baseline)} (limit: {limit.comparison} {limit.threshold:g})")
     words = "above" if limit.comparison == "above" else "below"
     held = f" for {limit.sustain_s:g} s" if limit.sustain_s else ""
-    return f"{shown}, {words} {limit.threshold:g} {known.unit}{held}"
+    return f"{shown}, {words} {limit.threshold:g} {known.display_unit}{held}"
 
 
 class PhysiologicalEvaluator:

@@ -1,0 +1,68 @@
+"""The alarm bar and tiles show alarms by colour, flash and marks; acknowledging is recorded."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+
+from ketaconsole.alarms import AlarmEvent, AlarmEventKind, AlarmSystem, default_profile
+from ketaconsole.catalogue import SPO2
+from ketaconsole.engine import Engine
+from ketaconsole.observations import Numeric
+from ui.alarm_bar import COLOURS, DIMMED, AlarmBar
+from ui.monitor_screen import MonitorScreen, RoomLayout
+
+T0 = 1_800_000_000.0
+
+
+def _desaturate(engine: Engine, alarms: AlarmSystem, seconds: int) -> None:
+    for second in range(seconds + 1):
+        now = T0 + second
+        engine.ingest([Numeric("ox", SPO2.refid, 85.0, "%", now)])
+        alarms.evaluate(now)
+
+
+def _screen(qtbot: QtBot) -> tuple[MonitorScreen, Engine, AlarmSystem, list[AlarmEvent]]:
+    events: list[AlarmEvent] = []
+    engine = Engine(clock=lambda: T0)
+    alarms = AlarmSystem(default_profile(), on_event=events.append)
+    alarms.attach(engine)
+    screen = MonitorScreen(engine, RoomLayout(patient=None, plan=None), alarms=alarms)
+    qtbot.addWidget(screen)
+    return screen, engine, alarms, events
+
+
+def test_a_desaturation_shows_a_flashing_red_high_alarm_with_marks(qtbot: QtBot) -> None:
+    screen, engine, alarms, _ = _screen(qtbot)
+    _desaturate(engine, alarms, 20)
+    now = T0 + 20
+    screen.refresh(now)
+    chip = screen.alarm_bar.chips[0]
+    assert chip.text().startswith("***")
+    assert "SpO" in chip.text()
+    assert COLOURS["red"] in chip.styleSheet()
+    assert screen.tiles[SPO2.refid].title.text().startswith("***")
+    screen.refresh(now + 0.25)  # half a period at 2 Hz later: the dim phase
+    assert DIMMED["red"] in chip.styleSheet()
+    assert not screen.alarm_bar.none.isVisible()
+
+
+def test_acknowledge_is_an_event_with_who_did_it(qtbot: QtBot) -> None:
+    screen, engine, alarms, events = _screen(qtbot)
+    _desaturate(engine, alarms, 20)
+    screen.alarm_bar.acknowledge_all()
+    acknowledged = [e for e in events if e.kind is AlarmEventKind.ACKNOWLEDGED]
+    assert acknowledged and acknowledged[0].by == "nurse (no log-in)"
+
+
+def test_audio_pause_shows_its_countdown(qtbot: QtBot) -> None:
+    screen, engine, alarms, _ = _screen(qtbot)
+    _desaturate(engine, alarms, 20)
+    alarms.pause_audio(by="nurse", now=T0 + 20)
+    screen.refresh(T0 + 30)
+    assert screen.alarm_bar.paused.text() == "Audio paused 1:50"
+
+
+def test_without_an_alarm_system_the_bar_says_alarms_are_off(qtbot: QtBot) -> None:
+    bar = AlarmBar(None, None, lambda: "nurse")
+    qtbot.addWidget(bar)
+    assert bar.none.text() == "ALARMS OFF: no alarm system running"

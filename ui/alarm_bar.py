@@ -1,0 +1,154 @@
+"""The alarm bar: every active alarm by priority, colour, flash and marks, with its controls.
+
+Colours and flash rates come from the alarm system's signal table (IEC 60601-1-8:
+high red flashing ~2 Hz, medium yellow ~0.6 Hz, low cyan steady; marks *** ** *), so
+priority is never shown by colour alone. Acknowledge (F2) and audio pause (F3) act on
+the alarm system and are recorded with who did it; the pause shows its countdown.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QWidget,
+)
+
+from ketaconsole.alarms import Alarm, AlarmSystem, Category, Priority
+from ui import theme
+from ui.elided_label import ElidedLabel
+from ui.tone_player import TonePlayer
+
+SHOWN = 3
+COLOURS = {"red": theme.ALARM_HIGH, "yellow": theme.ALARM_MEDIUM, "cyan": theme.ALARM_LOW}
+DIMMED = {"red": "#5b1414", "yellow": "#5a4a0c", "cyan": "#0b4650"}
+TEXT_ON = {"red": "white", "yellow": "black", "cyan": "black"}
+
+
+def flash_on(alarm: Alarm, now: float) -> bool:
+    """Whether a flashing alarm is in its bright half-period at ``now`` (steady: always)."""
+    rate = alarm.signal.flash_hz
+    if rate <= 0 or alarm.acknowledged:
+        return True
+    return math.floor((now - alarm.started_at) * rate * 2) % 2 == 0
+
+
+def alarm_text(alarm: Alarm) -> str:
+    kind = "" if alarm.category is Category.PHYSIOLOGICAL else "TECH  "
+    state = "  (latched: reset)" if alarm.latched else ""
+    return f"{alarm.marks} {kind}{alarm.message}{state}".strip()
+
+
+class AlarmBar(QFrame):
+    """The alarm bar across the top of the monitor screen."""
+
+    def __init__(self, alarms: AlarmSystem | None, player: TonePlayer | None,
+                 author: Callable[[], str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self.alarms = alarms
+        self.player = player
+        self._author = author
+        self.chips = [ElidedLabel("") for _ in range(SHOWN)]
+        for chip in self.chips:
+            chip.setFont(theme.font(18, bold=True))
+            chip.hide()
+        self.none = QLabel("No active alarms" if alarms is not None
+                           else "ALARMS OFF: no alarm system running")
+        self.none.setFont(theme.font(16))
+        self.none.setObjectName("muted")
+        self.more = QLabel("")
+        self.more.setObjectName("muted")
+        self.sound = QLabel("")
+        self.sound.setFont(theme.font(12, bold=True))
+        self.sound.setStyleSheet("color: #fb923c;")
+        self.paused = QLabel("")
+        self.paused.setFont(theme.font(14, bold=True))
+        self.paused.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        self.acknowledge = QPushButton("Acknowledge (F2)")
+        self.pause = QPushButton("Pause audio 2 min (F3)")
+        self.acknowledge.clicked.connect(self.acknowledge_all)
+        self.pause.clicked.connect(self.pause_audio)
+        QShortcut(QKeySequence("F2"), self, activated=self.acknowledge_all)
+        QShortcut(QKeySequence("F3"), self, activated=self.pause_audio)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 10, 4)
+        layout.addWidget(self.none, 1)
+        for chip in self.chips:
+            layout.addWidget(chip, 3)
+        layout.addWidget(self.more)
+        controls = QGridLayout()
+        controls.setVerticalSpacing(2)
+        controls.addWidget(self.acknowledge, 0, 0)
+        controls.addWidget(self.pause, 0, 1)
+        controls.addWidget(self.paused, 1, 0)
+        controls.addWidget(self.sound, 1, 1)
+        layout.addLayout(controls)
+        self.setAccessibleName("Alarms")
+
+    def acknowledge_all(self) -> None:
+        if self.alarms is not None and self.alarms.active_alarms(time.time()):
+            self.alarms.acknowledge(by=self._author(), now=time.time())
+
+    def pause_audio(self) -> None:
+        if self.alarms is not None:
+            self.alarms.pause_audio(by=self._author(), now=time.time())
+
+    def refresh(self, now: float) -> None:
+        if self.alarms is not None:
+            self.show_alarms(self.alarms.active_alarms(now), now)
+
+    def show_alarms(self, active: list[Alarm], now: float) -> None:
+        """Draw ``active`` (already sorted, most urgent first) and drive the tone."""
+        if self.alarms is None:
+            return
+        self.none.setVisible(not active)
+        for chip, alarm in zip(self.chips, active, strict=False):
+            colour = alarm.signal.colour
+            bright = flash_on(alarm, now)
+            background = COLOURS[colour] if bright else DIMMED[colour]
+            foreground = TEXT_ON[colour] if bright else "white"
+            style = (f"background: {background}; color: {foreground}; padding: 4px 10px;"
+                     "border-radius: 5px;")
+            if chip.styleSheet() != style:
+                chip.setStyleSheet(style)
+            text = alarm_text(alarm)
+            if chip.text() != text:
+                chip.setText(text)
+            chip.setAccessibleName(f"{alarm.priority.value} priority alarm: {alarm.message}")
+            chip.show()
+        for chip in self.chips[len(active):]:
+            chip.hide()
+        extra = len(active) - SHOWN
+        self.more.setText(f"+{extra} more" if extra > 0 else "")
+        audio = self.alarms.audio(now)
+        if audio.paused and audio.paused_remaining_s is not None:
+            left = int(math.ceil(audio.paused_remaining_s))
+            self.paused.setText(f"Audio paused {left // 60}:{left % 60:02d}")
+        else:
+            self.paused.setText("")
+        self.acknowledge.setEnabled(bool(active))
+        if self.player is not None:
+            self.player.update(audio, now)
+            problem = self.player.problem or ""
+            if self.sound.text() != problem:
+                self.sound.setText(problem)
+
+
+def alarms_by_metric(active: list[Alarm]) -> dict[str, Alarm]:
+    """The most urgent active physiological alarm on each metric (``active`` is sorted)."""
+    found: dict[str, Alarm] = {}
+    for alarm in active:
+        refid = alarm.values.get("metric")
+        if alarm.category is Category.PHYSIOLOGICAL and isinstance(refid, str) \
+                and alarm.priority is not Priority.ADVISORY:
+            found.setdefault(refid, alarm)
+    return found
