@@ -25,6 +25,7 @@ from ketaconsole.observations import (
     LinkStatus,
     Numeric,
     Observation,
+    ProtocolError,
     PumpStatus,
     WaveChunk,
 )
@@ -125,7 +126,11 @@ class DeviceLink:
             self._thread.join(timeout)
 
     def send(self, data: bytes) -> None:
-        """Queue bytes for the device (commands from the console's control path)."""
+        """Queue bytes for the device (commands from the console's control path).
+
+        They go out at the next tick of an open connection; bytes queued while the
+        device is not connected are dropped and reported when the port next opens.
+        """
         with self._outbox_lock:
             self._outbox.append(data)
 
@@ -164,6 +169,7 @@ class DeviceLink:
         """Run the driver on an open port until it fails or we stop; True if data came."""
         t = self._timings
         protocol = self.driver.create_protocol(self.device_id, self.settings)
+        self._drop_unsent(self._clock())
         got_valid = False
         try:
             port.reset_input_buffer()  # bytes queued while nobody listened are stale
@@ -209,6 +215,15 @@ class DeviceLink:
         self._deliver(out.observations)
         self._write(port, out.send, now)
         return any(isinstance(o, _VALID_KINDS) for o in out.observations)
+
+    def _drop_unsent(self, now: float) -> None:
+        """Commands queued while no port was open never reach whatever is plugged in now."""
+        with self._outbox_lock:
+            stale, self._outbox = self._outbox, []
+        if stale:
+            self._deliver([ProtocolError(
+                self.device_id, "not-sent", f"{len(stale)} queued command(s) were not sent "
+                "because the device was not connected; send them again", now)])
 
     def _flush_outbox(self, port: serial.SerialBase, protocol: DeviceProtocol,
                       now: float) -> None:

@@ -273,3 +273,29 @@ def test_a_pump_unplugged_mid_infusion_and_a_new_one_plugged_loses_no_volume(
     assert ledger.counter_restarts == 1
     assert trail.total_after(latest) == pytest.approx(counted + latest.volume_infused_ml,
                                                       abs=1e-9)
+
+
+def test_a_command_queued_while_unplugged_never_reaches_the_next_pump(
+        hosts: list[PtyDeviceHost], links: list[DeviceLink], tmp_path: Path) -> None:
+    engine = Engine()
+    seen = watch(engine)
+    port = tmp_path / "pump-by-id"
+    first = serve(hosts, infusing_pump())
+    os.symlink(first.path, port)
+    settings = {"control_enabled": "true"}
+    link = connect(links, str(port), engine, **settings)
+    seen.wait_for(lambda o: isinstance(o, PumpStatus))
+    first.stop()
+    seen.wait_for(lambda o: isinstance(o, LinkState) and o.status is LinkStatus.DISCONNECTED)
+    link.send(Ne1000Protocol("pump", DRIVER.info.resolve_settings(settings)).command_stop())
+
+    replacement = infusing_pump()
+    second = serve(hosts, replacement)
+    os.symlink(second.path, tmp_path / "new")
+    os.replace(tmp_path / "new", port)
+    dropped = seen.wait_for(lambda o: isinstance(o, ProtocolError))
+    assert isinstance(dropped, ProtocolError) and dropped.error == "not-sent"
+    assert "send them again" in dropped.detail
+    seen.wait_for(volume_at_least(0.5), after=seen.mark())
+    assert not any("STP" in c for c in replacement.commands)
+    assert seen.of(DeviceCommand) == []
