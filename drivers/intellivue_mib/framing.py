@@ -10,6 +10,7 @@ sent as 0x7D followed by the byte XOR 0x20; 0x7D followed by a bare 0xC1 aborts 
 
 from __future__ import annotations
 
+import binascii
 from dataclasses import dataclass
 
 from drivers.intellivue_mib.codes import BOF, EOF, ESC, ESC_XOR, MSG_TYPE, PROTOCOL_ID
@@ -18,25 +19,20 @@ MAX_USER_DATA = 8192
 """Far above the RS232 MTU (1000 bytes): anything longer is line noise, not a frame."""
 
 
-def _fcs_table() -> tuple[int, ...]:
-    table = []
-    for byte in range(256):
-        crc = byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
-        table.append(crc)
-    return tuple(table)
-
-
-_FCS_TABLE = _fcs_table()
+_BIT_REVERSED = bytes(int(f"{byte:08b}"[::-1], 2) for byte in range(256))
 
 
 def fcs16(data: bytes) -> int:
-    """CRC-16/X-25 of ``data`` (the value sent, already complemented)."""
-    crc = 0xFFFF
-    for byte in data:
-        crc = (crc >> 8) ^ _FCS_TABLE[(crc ^ byte) & 0xFF]
-    return crc ^ 0xFFFF
+    """CRC-16/X-25 of ``data`` (the value sent, already complemented).
+
+    X-25 is the reflected form of the CCITT polynomial 0x1021, so it equals the plain
+    (unreflected) CCITT CRC, start 0xFFFF, over bit-reversed bytes, with the 16-bit
+    result bit-reversed and complemented; ``binascii.crc_hqx`` computes the plain form
+    in C, which keeps decoding well above the line's speed.
+    """
+    crc = binascii.crc_hqx(data.translate(_BIT_REVERSED), 0xFFFF)
+    reflected = _BIT_REVERSED[crc & 0xFF] << 8 | _BIT_REVERSED[crc >> 8]
+    return reflected ^ 0xFFFF
 
 
 _SPECIAL = frozenset({BOF, EOF, ESC})
@@ -73,9 +69,8 @@ class FrameReader:
     """Turns any chunking of line bytes into frames' user data and frame errors."""
 
     def __init__(self) -> None:
-        self._body = bytearray()
+        self._buffer = bytearray()
         self._in_frame = False
-        self._escaped = False
         self._junk = 0
         self.frames = 0
         self.errors = 0
@@ -83,51 +78,56 @@ class FrameReader:
     def feed(self, data: bytes) -> list[bytes | FrameError]:
         """User data of each good frame completed by ``data``, and each error, in order."""
         found: list[bytes | FrameError] = []
-        for byte in data:
+        buffer = self._buffer
+        buffer += data
+        pos = 0
+        while pos < len(buffer):
             if not self._in_frame:
-                if byte == BOF:
-                    if self._junk:
-                        found.append(self._error(
-                            "sync", f"skipped {self._junk} bytes before a frame start"))
-                        self._junk = 0
-                    self._start()
-                else:
-                    self._junk += 1
-                continue
-            if byte == BOF:
+                start = buffer.find(BOF, pos)
+                if start < 0:
+                    self._junk += len(buffer) - pos
+                    pos = len(buffer)
+                    break
+                self._junk += start - pos
+                if self._junk:
+                    found.append(self._error(
+                        "sync", f"skipped {self._junk} bytes before a frame start"))
+                    self._junk = 0
+                self._in_frame = True
+                pos = start + 1
+            end = buffer.find(EOF, pos)
+            cut = buffer.find(BOF, pos, len(buffer) if end < 0 else end)
+            if cut >= 0:
                 found.append(self._error("framing", "a frame start arrived inside a frame"))
-                self._start()
-            elif byte == EOF:
                 self._in_frame = False
-                if self._escaped:
-                    found.append(self._error("framing", "the sender aborted the frame"))
-                else:
-                    found.append(self._finish())
-            elif self._escaped:
-                self._escaped = False
-                self._body.append(byte ^ ESC_XOR)
-            elif byte == ESC:
-                self._escaped = True
+                pos = cut
+                continue
+            if end < 0:
+                if len(buffer) - pos > 2 * (MAX_USER_DATA + 6):
+                    found.append(self._error(
+                        "framing", f"no frame end within {MAX_USER_DATA} bytes"))
+                    self._in_frame = False
+                    pos = len(buffer)
+                break
+            raw = bytes(buffer[pos:end])
+            pos = end + 1
+            self._in_frame = False
+            if (len(raw) - len(raw.rstrip(b"\x7d"))) % 2:  # an escape right before EOF
+                found.append(self._error("framing", "the sender aborted the frame"))
             else:
-                self._body.append(byte)
-            if self._in_frame and len(self._body) > MAX_USER_DATA + 6:
-                self._in_frame = False
-                found.append(self._error("framing", f"no frame end within {MAX_USER_DATA} bytes"))
+                found.append(self._finish(unescape(raw)))
+        del buffer[:pos]
         return found
-
-    def _start(self) -> None:
-        self._in_frame = True
-        self._escaped = False
-        self._body.clear()
 
     def _error(self, kind: str, detail: str) -> FrameError:
         self.errors += 1
         return FrameError(kind, detail)
 
-    def _finish(self) -> bytes | FrameError:
-        body = bytes(self._body)
+    def _finish(self, body: bytes) -> bytes | FrameError:
         if len(body) < 6:
             return self._error("framing", f"a frame of {len(body)} bytes is too short")
+        if len(body) > MAX_USER_DATA + 6:
+            return self._error("framing", f"a frame of {len(body)} bytes is too long")
         content, sent = body[:-2], int.from_bytes(body[-2:], "little")
         computed = fcs16(content)
         if computed != sent:
@@ -140,3 +140,23 @@ class FrameReader:
                 "framing", f"header says {length} bytes of user data, frame has {len(content) - 4}")
         self.frames += 1
         return content[4:]
+
+
+def unescape(raw: bytes) -> bytes:
+    """Undo byte transparency: 0x7D followed by a byte stands for that byte ^ 0x20."""
+    if ESC not in raw:
+        return raw
+    parts = raw.split(b"\x7d")
+    if all(parts[1:]):  # the usual case: no escape is followed by another escape
+        return parts[0] + b"".join(bytes((p[0] ^ ESC_XOR,)) + p[1:] for p in parts[1:])
+    out = bytearray()
+    escaped = False
+    for byte in raw:
+        if escaped:
+            out.append(byte ^ ESC_XOR)
+            escaped = False
+        elif byte == ESC:
+            escaped = True
+        else:
+            out.append(byte)
+    return bytes(out)

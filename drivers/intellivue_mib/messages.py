@@ -9,8 +9,10 @@ its results, single (RORS) or linked (ROLRS); remote errors. Layouts follow the 
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from drivers.intellivue_mib import codes
 from drivers.intellivue_mib.wire import (
@@ -26,6 +28,12 @@ from drivers.intellivue_mib.wire import (
     u16,
     u32,
 )
+
+_POLL_REPLY = struct.Struct(">HHI8sHHHHH")
+"""PollMdibDataReplyExt up to its PollInfoList: poll number, sequence, relative time,
+absolute time, polled object type (partition, code), attribute group, context count and
+length."""
+_CONTEXT = struct.Struct(">HHH")
 
 MDS = (codes.NOM_MOC_VMS_MDS, 0, 0)
 """The managed object id (class, context, handle) of the monitor's MDS."""
@@ -122,8 +130,7 @@ def extended_poll_request(invoke_id: int, poll_number: int, object_code: int,
     return _invoke(invoke_id, codes.CMD_CONFIRMED_ACTION, argument)
 
 
-@dataclass(frozen=True, slots=True)
-class ObservedObject:
+class ObservedObject(NamedTuple):
     """One polled object: its handle and its attributes."""
 
     handle: int
@@ -340,17 +347,13 @@ def _parse_result(reader: Reader, linked_state: int | None) -> Message:
     if action != codes.NOM_ACT_POLL_MDIB_DATA_EXT:
         return Unhandled(f"result of action {action:04X}")
     reply = body.sub(action_length)
-    poll_number, sequence, rel_time = reply.u16(), reply.u16(), reply.u32()
-    abs_time = decode_absolute_time(reply.take(8))
-    reply.u16()  # partition
-    object_code = reply.u16()
-    reply.u16()  # attribute group
+    (poll_number, sequence, rel_time, raw_time, _partition, object_code, _group, contexts,
+     contexts_length) = reply.unpack(_POLL_REPLY)
+    abs_time = decode_absolute_time(raw_time)
     objects: list[ObservedObject] = []
-    contexts, contexts_length = reply.u16(), reply.u16()
     context_body = reply.sub(contexts_length)
     for _ in range(contexts):
-        context_body.u16()  # context id
-        count, polls_length = context_body.u16(), context_body.u16()
+        _context_id, count, polls_length = context_body.unpack(_CONTEXT)
         polls = context_body.sub(polls_length)
         for _ in range(count):
             handle = polls.u16()

@@ -151,10 +151,12 @@ class IntelliVueProtocol(DeviceProtocol):
         elif isinstance(message, EventReport):
             out.extend(self._on_event(message, now))
         elif isinstance(message, PollResult):
+            # Values the monitor sent are values whatever the dialogue's state (a capture
+            # replayed by ``ketaconsole decode`` has no association of its own).
             if self.phase is Phase.POLLING:
                 self._last_result = now
                 self.failures = 0
-                out.observations.extend(self.decoder.decode(message, now))
+            out.observations.extend(self.decoder.decode(message, now))
         elif isinstance(message, AssociationRefused):
             out.extend(self._fail("the monitor refused the association", now,
                                   kind="association"))

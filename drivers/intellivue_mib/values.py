@@ -12,6 +12,8 @@ every poll.
 
 from __future__ import annotations
 
+import struct
+from array import array
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,6 +35,22 @@ from ketaconsole.sdk import (
     WaveChunk,
     metric,
 )
+
+_NU_OBS = struct.Struct(">HHHI")  # NuObsValue: physio id, state, unit, FLOAT
+_SA_OBS = struct.Struct(">HHH")  # SaObsValue: physio id, state, array length
+_SA_SPEC = struct.Struct(">HBBH")  # SaSpec: array size, sample bits, significant bits, flags
+_SCALE = struct.Struct(">IIHH")  # ScaleRangeSpec16: absolute low, high; scaled low, high
+_U16_PAIR = struct.Struct(">HH")
+_U32 = struct.Struct(">I")
+_WAVE_SPECS = frozenset(
+    {codes.NOM_ATTR_SA_SPECN, codes.NOM_ATTR_TIME_PD_SAMP, codes.NOM_ATTR_SCALE_SPECN_I16})
+
+
+def _fields(layout: struct.Struct, value: bytes) -> tuple[int, ...]:
+    if len(value) < layout.size:
+        raise MessageError(f"an attribute of {len(value)} bytes where {layout.size} are needed")
+    return layout.unpack_from(value)
+_BIG_ENDIAN_HOST = array("H", b"\x00\x01")[0] == 1
 
 
 @dataclass(slots=True)
@@ -114,43 +132,49 @@ class PollDecoder:
 
     def _object(self, obj: ObservedObject, when: datetime | None,
                 now: float) -> list[Observation]:
-        stamped: datetime | None = None
-        spec = self._waves.get(obj.handle)
-        for attribute in obj.attributes:
-            reader = Reader(attribute.value)
-            if attribute.attribute_id == codes.NOM_ATTR_TIME_STAMP_ABS:
-                stamped = decode_absolute_time(reader.take(8))
-            elif attribute.attribute_id == codes.NOM_ATTR_SA_SPECN:
-                spec = spec or self._waves.setdefault(obj.handle, WaveSpec())
-                reader.u16()  # array size
-                spec.sample_bits, spec.significant_bits = reader.u8(), reader.u8()
-            elif attribute.attribute_id == codes.NOM_ATTR_TIME_PD_SAMP:
-                spec = spec or self._waves.setdefault(obj.handle, WaveSpec())
-                spec.period = reader.u32() or codes.PLETH_SAMPLE_PERIOD
-            elif attribute.attribute_id == codes.NOM_ATTR_SCALE_SPECN_I16:
-                spec = spec or self._waves.setdefault(obj.handle, WaveSpec())
-                low, high = decode_float(reader.u32()), decode_float(reader.u32())
-                low_scaled, high_scaled = reader.u16(), reader.u16()
-                spec.scale = (None if low is None or high is None or low_scaled == high_scaled
-                              else (low, high, low_scaled, high_scaled))
+        attributes = dict(obj.attributes)
+        if not attributes:
+            return []
+        raw_stamp = attributes.get(codes.NOM_ATTR_TIME_STAMP_ABS)
+        stamped = None if raw_stamp is None else decode_absolute_time(raw_stamp)
         moment = stamped or when
         found: list[Observation] = []
-        for attribute in obj.attributes:
-            reader = Reader(attribute.value)
-            if attribute.attribute_id == codes.NOM_ATTR_NU_VAL_OBS:
-                found.extend(self._numeric(reader, moment, stamped, now))
-            elif attribute.attribute_id == codes.NOM_ATTR_NU_CMPD_VAL_OBS:
-                count = reader.u16()
-                body = reader.sub(reader.u16())
-                for _ in range(count):
-                    found.extend(self._numeric(body, moment, stamped, now))
-            elif attribute.attribute_id == codes.NOM_ATTR_SA_VAL_OBS:
-                found.extend(self._wave(reader, spec or WaveSpec(), moment, now))
+        value = attributes.get(codes.NOM_ATTR_NU_VAL_OBS)
+        if value is not None:
+            found.extend(self._numeric(_fields(_NU_OBS, value), moment, stamped, now))
+        value = attributes.get(codes.NOM_ATTR_NU_CMPD_VAL_OBS)
+        if value is not None:
+            count, length = _fields(_U16_PAIR, value)
+            if length != len(value) - 4 or length != count * _NU_OBS.size:
+                raise MessageError(f"a compound of {count} values cannot be {length} bytes")
+            for index in range(count):
+                fields = _NU_OBS.unpack_from(value, 4 + index * _NU_OBS.size)
+                found.extend(self._numeric(fields, moment, stamped, now))
+        if _WAVE_SPECS.intersection(attributes):
+            self._wave_spec(obj.handle, attributes)
+        value = attributes.get(codes.NOM_ATTR_SA_VAL_OBS)
+        if value is not None:
+            found.extend(self._wave(value, self._waves.get(obj.handle, WaveSpec()), moment, now))
         return found
 
-    def _numeric(self, reader: Reader, when: datetime | None, stamped: datetime | None,
-                 now: float) -> list[Observation]:
-        physio, state, unit, raw = reader.u16(), reader.u16(), reader.u16(), reader.u32()
+    def _wave_spec(self, handle: int, attributes: dict[int, bytes]) -> None:
+        spec = self._waves.setdefault(handle, WaveSpec())
+        value = attributes.get(codes.NOM_ATTR_SA_SPECN)
+        if value is not None:
+            _size, spec.sample_bits, spec.significant_bits, _flags = _fields(_SA_SPEC, value)
+        value = attributes.get(codes.NOM_ATTR_TIME_PD_SAMP)
+        if value is not None:
+            spec.period = _fields(_U32, value)[0] or codes.PLETH_SAMPLE_PERIOD
+        value = attributes.get(codes.NOM_ATTR_SCALE_SPECN_I16)
+        if value is not None:
+            raw_low, raw_high, low_scaled, high_scaled = _fields(_SCALE, value)
+            low, high = decode_float(raw_low), decode_float(raw_high)
+            spec.scale = (None if low is None or high is None or low_scaled == high_scaled
+                          else (low, high, low_scaled, high_scaled))
+
+    def _numeric(self, fields: tuple[int, ...], when: datetime | None,
+                 stamped: datetime | None, now: float) -> list[Observation]:
+        physio, state, unit, raw = fields
         refid = codes.NUMERIC_METRICS.get(physio)
         if refid is None:
             return []
@@ -178,10 +202,12 @@ class PollDecoder:
             value = converted
         return [*errors, Numeric(self.device_id, refid, value, known.unit, now, when)]
 
-    def _wave(self, reader: Reader, spec: WaveSpec, when: datetime | None,
+    def _wave(self, value: bytes, spec: WaveSpec, when: datetime | None,
               now: float) -> list[Observation]:
-        physio, state = reader.u16(), reader.u16()
-        data = reader.take(reader.u16())
+        physio, state, length = _fields(_SA_OBS, value)
+        if length != len(value) - _SA_OBS.size:
+            raise MessageError(f"sample array says {length} bytes, holds {len(value) - 6}")
+        data = value[_SA_OBS.size:]
         refid = codes.WAVE_METRICS.get(physio)
         if refid is None:
             return []
@@ -194,12 +220,14 @@ class PollDecoder:
         if no_value_reason(state) is not None:
             return [WaveChunk(self.device_id, refid, (None,) * count, rate, known.unit, now, when)]
         mask = (1 << min(spec.significant_bits or 16, 8 * width)) - 1
-        samples: list[float | None] = []
-        for index in range(count):
-            raw = int.from_bytes(data[index * width:(index + 1) * width], "big") & mask
-            if spec.scale is None:
-                samples.append(float(raw))
-            else:
-                low, high, low_scaled, high_scaled = spec.scale
-                samples.append(low + (raw - low_scaled) * (high - low) / (high_scaled - low_scaled))
+        raw = array("B" if width == 1 else "H", data)
+        if width == 2 and not _BIG_ENDIAN_HOST:
+            raw.byteswap()
+        samples: list[float | None]
+        if spec.scale is None:
+            samples = [float(r & mask) for r in raw]
+        else:
+            low, high, low_scaled, high_scaled = spec.scale
+            step = (high - low) / (high_scaled - low_scaled)
+            samples = [low + ((r & mask) - low_scaled) * step for r in raw]
         return [WaveChunk(self.device_id, refid, tuple(samples), rate, known.unit, now, when)]

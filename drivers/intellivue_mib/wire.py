@@ -9,15 +9,22 @@ minute, second, hundredths; 0xFF bytes mean the monitor's clock is not set.
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass
+import struct
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from drivers.intellivue_mib.codes import FLOAT_NAN, FLOAT_SPECIALS
 
 
 class MessageError(ValueError):
     """A message whose fields do not add up (short, lengths that disagree, bad values)."""
+
+
+_U16 = struct.Struct(">H")
+_U32 = struct.Struct(">I")
+_U16_PAIR = struct.Struct(">HH")
 
 
 class Reader:
@@ -38,14 +45,27 @@ class Reader:
         self.pos += size
         return chunk
 
+    def _at(self, size: int) -> int:
+        pos = self.pos
+        if pos + size > self.end:
+            raise MessageError(f"message ends {pos + size - self.end} bytes early")
+        self.pos = pos + size
+        return pos
+
     def u8(self) -> int:
-        return self.take(1)[0]
+        return self.data[self._at(1)]
 
     def u16(self) -> int:
-        return int.from_bytes(self.take(2), "big")
+        value: int = _U16.unpack_from(self.data, self._at(2))[0]
+        return value
 
     def u32(self) -> int:
-        return int.from_bytes(self.take(4), "big")
+        value: int = _U32.unpack_from(self.data, self._at(4))[0]
+        return value
+
+    def unpack(self, layout: struct.Struct) -> tuple[Any, ...]:
+        """Several fixed-size fields at once."""
+        return layout.unpack_from(self.data, self._at(layout.size))
 
     def sub(self, size: int) -> Reader:
         """A reader over the next ``size`` bytes, which this reader skips."""
@@ -91,22 +111,16 @@ def encode_float(value: float | None, decimals: int = 0) -> int:
 
 # -- AbsoluteTime ---------------------------------------------------------------------------
 
-def _bcd(byte: int) -> int:
-    high, low = byte >> 4, byte & 0x0F
-    if high > 9 or low > 9:
-        raise ValueError(f"{byte:02X} is not a BCD digit pair")
-    return high * 10 + low
-
-
+@functools.lru_cache(maxsize=64)
 def decode_absolute_time(raw: bytes) -> datetime | None:
     """The monitor's wall-clock time (naive, as the monitor shows it), or ``None``."""
-    if len(raw) != 8 or all(b == 0xFF for b in raw[:7]):
-        return None
+    digits = raw.hex()
+    if len(raw) != 8 or not digits[:14].isdigit():
+        return None  # unset (0xFF) or not BCD
+    hundredths = int(digits[14:]) if digits[14:].isdigit() else 0
     try:
-        century, year, month, day, hour, minute, second = (_bcd(b) for b in raw[:7])
-        hundredths = 0 if raw[7] == 0xFF else _bcd(raw[7])
-        return datetime(century * 100 + year, month, day, hour, minute, second,
-                        hundredths * 10_000)
+        return datetime(int(digits[:4]), int(digits[4:6]), int(digits[6:8]), int(digits[8:10]),
+                        int(digits[10:12]), int(digits[12:14]), hundredths * 10_000)
     except ValueError:
         return None
 
@@ -125,8 +139,7 @@ def encode_absolute_time(moment: datetime | None) -> bytes:
 
 # -- attribute lists ----------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Attribute:
+class Attribute(NamedTuple):
     """One attribute value assertion: an id and its raw value bytes."""
 
     attribute_id: int
@@ -134,14 +147,20 @@ class Attribute:
 
 
 def read_attribute_list(reader: Reader) -> list[Attribute]:
-    count, length = reader.u16(), reader.u16()
-    body = reader.sub(length)
+    count, length = reader.unpack(_U16_PAIR)
+    data, pos = reader.data, reader._at(length)
+    end = pos + length
     attributes = []
     for _ in range(count):
-        attribute_id, size = body.u16(), body.u16()
-        attributes.append(Attribute(attribute_id, body.take(size)))
-    if body.remaining():
-        raise MessageError(f"attribute list has {body.remaining()} bytes left over")
+        if pos + 4 > end:
+            raise MessageError("attribute list ends inside an attribute header")
+        attribute_id, size = _U16_PAIR.unpack_from(data, pos)
+        pos += 4 + size
+        if pos > end:
+            raise MessageError(f"attribute {attribute_id:04X} runs past its list")
+        attributes.append(Attribute(attribute_id, data[pos - size:pos]))
+    if pos != end:
+        raise MessageError(f"attribute list has {end - pos} bytes left over")
     return attributes
 
 

@@ -25,7 +25,7 @@ from drivers.intellivue_mib.protocol import (
     IntelliVueProtocol,
     Phase,
 )
-from ketaconsole.observations import LinkState, LinkStatus, Observation, ProtocolError
+from ketaconsole.observations import LinkState, LinkStatus, Numeric, Observation, ProtocolError
 from ketaconsole.sdk import ProtocolOutput
 from tests.drivers.intellivue_vectors import (
     RELEASE_REQUEST_VSCAPTURE,
@@ -197,11 +197,15 @@ def test_a_release_request_from_the_monitor_is_answered_and_followed_by_reassoci
     assert protocol.phase is Phase.BACKING_OFF
 
 
-def test_poll_results_before_the_mds_event_are_not_values() -> None:
-    protocol = IntelliVueProtocol("mon", {})
-    protocol.connect(0.0)
-    protocol.feed(encode_frame(association_result()), 0.2)
-    assert protocol.feed(encode_frame(numerics_result()), 0.3).observations == []
+def test_a_capture_replayed_without_a_dialogue_still_decodes_its_values() -> None:
+    protocol = IntelliVueProtocol("capture", {})  # no connect(): ``ketaconsole decode``
+    capture = b"".join(encode_frame(m) for m in (
+        association_result(), mds_create_event(), numerics_result(hr=64)))
+    out = protocol.feed(capture, 0.0)
+    heart_rates = [o.value for o in out.observations
+                   if isinstance(o, Numeric) and o.metric == "MDC_ECG_HEART_RATE"]
+    assert heart_rates == [64.0]
+    assert errors(out.observations) == []
 
 
 def test_a_remote_error_is_reported() -> None:
