@@ -9,6 +9,8 @@ pump's serial number, as four hex digits.
 
 from __future__ import annotations
 
+import binascii
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,17 +21,12 @@ FIELD_SEPARATOR = "^"
 CHECK_SEPARATOR = 0x7C  # "|"
 MAX_FRAME = 512
 _HEX = frozenset(b"0123456789ABCDEFabcdef")
+_STOP = re.compile(rb"[\r\x1b!]")
 
 
 def crc16_ccitt_false(data: bytes) -> int:
-    """CRC-16/CCITT-FALSE of ``data``."""
-    register = 0xFFFF
-    for byte in data:
-        register ^= byte << 8
-        for _ in range(8):
-            register = ((register << 1) ^ 0x1021) if register & 0x8000 else register << 1
-            register &= 0xFFFF
-    return register
+    """CRC-16/CCITT-FALSE of ``data`` (``binascii.crc_hqx`` is this CRC given 0xFFFF to start)."""
+    return binascii.crc_hqx(data, 0xFFFF)
 
 
 def check_digits(body: bytes) -> bytes:
@@ -74,39 +71,62 @@ class FrameReader:
     """Splits a byte stream into frames; any chunking, junk and broken frames are fine."""
 
     def __init__(self) -> None:
-        self._body = bytearray()
+        self._buffer = bytearray()
         self._inside = False
         self._junk = 0
 
     def feed(self, data: bytes) -> list[Frame | FrameFault]:
         found: list[Frame | FrameFault] = []
-        for byte in data:
-            if byte == START:
+        buf = self._buffer
+        buf += data
+        size = len(buf)
+        pos = 0
+        body_start = 0 if self._inside else -1
+        while pos < size:
+            if body_start < 0:
+                start = buf.find(b"!", pos)
+                end = size if start < 0 else start
+                if end > pos:
+                    noise = bytes(buf[pos:end])
+                    # a stray LF or NUL after CR is line noise, not junk
+                    self._junk += len(noise) - noise.count(b"\n") - noise.count(b"\0")
+                if start < 0:
+                    pos = size
+                    break
                 if self._junk:
                     found.append(FrameFault("sync", f"{self._junk} bytes before a frame start"))
                     self._junk = 0
-                if self._inside and self._body:
-                    found.append(FrameFault("framing", "frame restarted before its end"))
-                self._inside = True
-                self._body.clear()
-            elif not self._inside:
-                if byte not in (0x0A, 0x00):  # a stray LF or NUL after CR is line noise
-                    self._junk += 1
+                body_start = pos = start + 1
+                continue
+            match = _STOP.search(buf, pos)
+            if match is None:
+                if size - body_start > MAX_FRAME:
+                    found.append(FrameFault("framing", f"no frame end within {MAX_FRAME} bytes"))
+                    body_start = -1
+                pos = size
+                break
+            stop = match.start()
+            if stop - body_start > MAX_FRAME:
+                found.append(FrameFault("framing", f"no frame end within {MAX_FRAME} bytes"))
+                body_start, pos = -1, stop
+                continue
+            byte = buf[stop]
+            if byte == END:
+                found.append(self._decode(bytes(buf[body_start:stop])))
+                body_start = -1
             elif byte == ESCAPE:
                 found.append(FrameFault("framing", "frame aborted by ESC"))
-                self._inside = False
-                self._body.clear()
-            elif byte == END:
-                self._inside = False
-                found.append(self._decode(bytes(self._body)))
-                self._body.clear()
-            elif len(self._body) >= MAX_FRAME:
-                found.append(FrameFault("framing", f"no frame end within {MAX_FRAME} bytes"))
-                self._inside = False
-                self._body.clear()
-                self._junk = 0
-            else:
-                self._body.append(byte)
+                body_start = -1
+            else:  # "!" again: a new frame begins before this one ended
+                if stop > body_start:
+                    found.append(FrameFault("framing", "frame restarted before its end"))
+                body_start = stop + 1
+            pos = stop + 1
+        self._inside = body_start >= 0
+        if self._inside:
+            del buf[:body_start]
+        else:
+            buf.clear()
         return found
 
     @staticmethod

@@ -25,6 +25,7 @@ RS = 0x1E
 ADDRESS_TAIL = b"/1/1>"
 MAX_FRAME = 99999
 _MIN_FRAME = 1 + 5 + 1 + 1 + len(ADDRESS_TAIL) + 1 + 5 + 1
+_FRAME_STOP = re.compile(rb"[\x01\x04]")
 _BED = re.compile(rb"^([\x2F-\x39\x41-\x7A]{1,15})/1/1>")
 _STUFFED = {ord("d"): b"ex", ord("D"): b"EX", ord("e"): b"ee", ord("E"): b"EE"}
 _UNSTUFFED = {ord("x"): ord("d"), ord("X"): ord("D"), ord("e"): ord("e"), ord("E"): ord("E")}
@@ -74,11 +75,14 @@ class FrameReader:
     def __init__(self, *, stuffing: bool = False) -> None:
         self.stuffing = stuffing
         self._frame = bytearray()
+        self._buffer = bytearray()
         self._inside = False
         self._escaped = False
         self._junk = 0
 
     def feed(self, data: bytes) -> list[BccFrame | FrameFault]:
+        if not self.stuffing:
+            return self._feed_plain(data)
         found: list[BccFrame | FrameFault] = []
         for byte in data:
             if byte == SOH:
@@ -108,6 +112,50 @@ class FrameReader:
                 self._escaped = True
             else:
                 self._append(byte, found)
+        return found
+
+    def _feed_plain(self, data: bytes) -> list[BccFrame | FrameFault]:
+        """The same reading without stuffing, a frame at a time rather than a byte."""
+        found: list[BccFrame | FrameFault] = []
+        buf = self._buffer
+        buf += data
+        size = len(buf)
+        start = 0 if self._inside else -1
+        pos = 1 if self._inside else 0  # a frame carried over keeps its SOH at 0
+        while pos < size:
+            if start < 0:
+                found_at = buf.find(b"\x01", pos)
+                end = size if found_at < 0 else found_at
+                if end > pos:
+                    noise = bytes(buf[pos:end])
+                    self._junk += len(noise) - noise.count(b"\x06") - noise.count(b"\x15")
+                if found_at < 0:
+                    pos = size
+                    break
+                if self._junk:
+                    found.append(FrameFault("sync", f"{self._junk} bytes before a frame start"))
+                    self._junk = 0
+                start, pos = found_at, found_at + 1
+                continue
+            match = _FRAME_STOP.search(buf, pos)
+            if match is None:
+                if size - start > MAX_FRAME:
+                    found.append(FrameFault("framing", f"no frame end within {MAX_FRAME} bytes"))
+                    start = -1
+                pos = size
+                break
+            stop = match.start()
+            if buf[stop] == SOH:
+                found.append(FrameFault("framing", "frame restarted before its end"))
+                start, pos = stop, stop + 1
+                continue
+            found.append(self._decode(bytes(buf[start:stop + 1])))
+            start, pos = -1, stop + 1
+        self._inside = start >= 0
+        if self._inside:
+            del buf[:start]
+        else:
+            buf.clear()
         return found
 
     def _start(self, byte: int) -> None:

@@ -102,3 +102,21 @@ def test_an_endless_frame_is_dropped_and_reading_resumes() -> None:
     found = FrameReader().feed(b"!" + b"A" * 2000 + b"!ALARM^AL_NOALM^ ^ |C73B\r")
     assert isinstance(found[0], FrameFault) and found[0].kind == "framing"
     assert found[-1] == Frame(("ALARM", "AL_NOALM", " ", " "))
+
+
+def test_crc_matches_a_bitwise_reference_on_many_inputs() -> None:
+    import random
+
+    def bitwise(data: bytes) -> int:
+        register = 0xFFFF
+        for byte in data:
+            register ^= byte << 8
+            for _ in range(8):
+                register = ((register << 1) ^ 0x1021) if register & 0x8000 else register << 1
+                register &= 0xFFFF
+        return register
+
+    rng = random.Random(11)
+    for size in range(64):
+        data = bytes(rng.getrandbits(8) for _ in range(size))
+        assert crc16_ccitt_false(data) == bitwise(data)

@@ -101,3 +101,16 @@ def test_a_record_keeps_commas_in_its_value() -> None:
     assert record.seconds == 215 and record.address == SlotAddress(1, 3)
     assert record.parameter == "INSOL" and record.value == "Drug, 4 mg"
     assert parse_record(b"12,50100,V3.30").value is None
+
+
+def test_stuffed_capture_one_byte_at_a_time_reads_like_the_plain_one() -> None:
+    stream = b"\x06" + stuff(PART1) + stuff(PART2)
+    reader = FrameReader(stuffing=True)
+    split = [item for i in range(len(stream)) for item in reader.feed(stream[i:i + 1])]
+    assert split == FrameReader().feed(PART1 + PART2)
+
+
+def test_a_bad_stuffing_escape_is_a_framing_fault() -> None:
+    found = FrameReader(stuffing=True).feed(b"\x0100031\x021/1/1>AeqMIN" + stuff(ALIVE))
+    assert isinstance(found[0], FrameFault) and found[0].kind == "framing"
+    assert found[-1] == BccFrame("1", b"ADMIN:ALIVE", True)
