@@ -127,7 +127,9 @@ class NumericValue(Base):
     device_time: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (
-        Index("ix_numerics_session_metric_time", "session_id", "metric", "received_at"),
+        # The value is in the index so that a trend is read from the index alone.
+        Index("ix_numerics_session_metric_time_value", "session_id", "metric", "received_at",
+              "value"),
     )
 
 

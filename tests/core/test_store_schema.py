@@ -25,7 +25,7 @@ TABLES = {"patients", "sessions", "device_profiles", "timeline_events", "numeric
 
 
 def test_migrations_from_empty_build_exactly_the_model_schema(database: Database) -> None:
-    assert current_revision(database.engine) == head_revision() == "0002"
+    assert current_revision(database.engine) == head_revision() == "0003"
     assert set(inspect(database.engine).get_table_names()) >= TABLES
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -41,17 +41,22 @@ def test_constraints_are_named_by_the_convention(database: Database) -> None:
     assert "uq_timeline_events_session_id_seq" in uniques
 
 
-def test_upgrade_from_the_previous_revision_keeps_the_record(record_url: str) -> None:
+@pytest.mark.parametrize("previous", ["0001", "0002"])
+def test_upgrade_from_an_earlier_revision_keeps_the_record(record_url: str,
+                                                           previous: str) -> None:
     engine = create_record_engine(record_url)
-    migrate(engine, "0001")
-    assert current_revision(engine) == "0001"
-    assert "journal_chunks" not in inspect(engine).get_table_names()
+    migrate(engine, previous)
+    assert current_revision(engine) == previous
+    tables = set(inspect(engine).get_table_names())
+    assert ("journal_chunks" in tables) == (previous >= "0002")
+    devices = ", devices" if previous >= "0002" else ""
     with engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO patients (id, name, created_at) VALUES (1, 'Ann Example', 1.5)"))
         connection.execute(text(
-            "INSERT INTO sessions (id, patient_id, station, phase, started_at, alarm_limits) "
-            "VALUES (1, 1, 'room-1', 'Infusion', 2.5, '{}')"))
+            f"INSERT INTO sessions (id, patient_id, station, phase, started_at, alarm_limits"
+            f"{devices}) VALUES (1, 1, 'room-1', 'Infusion', 2.5, '{{}}'"
+            f"{', ' + repr('[]') if devices else ''})"))
         connection.execute(text(
             "INSERT INTO timeline_events (session_id, seq, at, kind, author, payload, "
             "prev_hash, hash) VALUES (1, 1, 3.5, 'annotation', 'nurse', '{\"text\": \"ok\"}', "
@@ -60,7 +65,9 @@ def test_upgrade_from_the_previous_revision_keeps_the_record(record_url: str) ->
 
     db = open_database(record_url)
     try:
-        assert current_revision(db.engine) == "0002"
+        assert current_revision(db.engine) == head_revision()
+        indexes = {i["name"] for i in inspect(db.engine).get_indexes("numerics")}
+        assert indexes == {"ix_numerics_session_metric_time_value"}
         with db.engine.connect() as connection:
             session = connection.execute(text(
                 "SELECT phase, started_at FROM sessions WHERE id = 1")).one()

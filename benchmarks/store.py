@@ -1,0 +1,292 @@
+"""Session record figures: writer throughput, database growth per session-hour, opening 4 h.
+
+The room is synthetic and deterministic (fixed seeds): a monitor with a 125 Hz pleth
+wave (25-sample chunks) and 10 numerics at 1 Hz, and a pump reporting rate, volume
+infused, VTBI and volume remaining at 1 Hz; the raw bytes of both devices (about
+900 B/s from the monitor in 20 reads a second, 80 B/s from the pump, 16 B/s of polls
+to it) go to the journal as the transport would hand them over.
+
+- ``store.write.samples_per_s``: numerics plus wave samples per second through the real
+  ``Recorder`` (engine listener, journal hook, writer thread) into SQLite, from the first
+  observation queued to the flush that commits the last one;
+- ``store.write.baseline_executemany.samples_per_s``: the same rows inserted by plain
+  ``sqlite3`` ``executemany`` (same pragmas, one transaction), and ``..vs_baseline_ratio``
+  = baseline / ours;
+- ``store.session_hour.MB``: growth of the SQLite file (after a WAL checkpoint) for one
+  session-hour, rows built by the recorder's own row builders in the 250 ms batches the
+  writer commits (the live cadence), journal included;
+- ``store.open_4h.s``: a fresh connection reading a recorded 4-hour session for review
+  (its timeline and every trend), best of three.
+
+Targets (BENCHMARKS.md): >= 7000 samples/s, <= 20 MB per session-hour, <= 1 s to open.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from ketaconsole.engine import Engine
+from ketaconsole.observations import Numeric, PumpStatus, WaveChunk
+from ketaconsole.store import Database, SessionPlan, SessionService, open_database
+from ketaconsole.store.models import (
+    Base,
+    JournalChunk,
+    NumericValue,
+    TimelineEvent,
+    WaveChunkRecord,
+)
+from ketaconsole.store.review import timeline, trends
+from ketaconsole.store.rows import journal_rows, numeric_row, pump_rows, wave_rows
+from ketaconsole.store.timeline import GENESIS_HASH, chain_event
+from ketaconsole.transport import Direction
+
+SEED = 20261127
+START = 1_795_000_000.0
+WAVE_HZ = 125.0
+WAVE_CHUNK = 25
+BATCH_S = 0.25
+MONITOR_NUMERICS = (
+    ("MDC_ECG_HEART_RATE", "/min", 74.0), ("MDC_PULS_OXIM_SAT_O2", "%", 98.0),
+    ("MDC_PULS_OXIM_PULS_RATE", "/min", 74.0), ("MDC_RESP_RATE", "/min", 14.0),
+    ("MDC_AWAY_CO2_ET", "mm[Hg]", 36.0), ("MDC_TEMP_BODY", "Cel", 36.8),
+    ("MDC_PULS_OXIM_PERF_REL", "%", 3.6), ("MDC_PRESS_BLD_NONINV_SYS", "mm[Hg]", 122.0),
+    ("MDC_PRESS_BLD_NONINV_DIA", "mm[Hg]", 78.0), ("MDC_PRESS_BLD_NONINV_MEAN", "mm[Hg]", 93.0),
+)
+PLETH = "MDC_PULS_OXIM_PLETH"
+
+
+class _Room:
+    """One second of the synthetic room at a time: observations and raw bytes."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.phase = 0
+
+    def second(self, t0: float) -> tuple[list[Any], list[tuple[str, Direction, float, bytes]]]:
+        rng = self.rng
+        observations: list[Any] = []
+        raw: list[tuple[str, Direction, float, bytes]] = []
+        for k in range(int(WAVE_HZ) // WAVE_CHUNK):
+            at = t0 + (k + 1) * WAVE_CHUNK / WAVE_HZ
+            samples = []
+            for _ in range(WAVE_CHUNK):
+                self.phase += 1
+                samples.append(round(50 + 40 * ((self.phase % 94) / 94) + rng.gauss(0, 1), 1))
+            observations.append(WaveChunk("monitor", PLETH, tuple(samples), WAVE_HZ, "1", at))
+        for metric, unit, base in MONITOR_NUMERICS:
+            observations.append(Numeric("monitor", metric, round(base + rng.gauss(0, 1), 1),
+                                        unit, t0 + 0.5))
+        observations.append(PumpStatus("pump", t0 + 0.7, rate_ml_h=52.5,
+                                       volume_infused_ml=round((t0 - START) * 52.5 / 3600, 2),
+                                       vtbi_ml=35.0, volume_remaining_ml=10.0))
+        for k in range(20):
+            raw.append(("monitor", Direction.RECEIVED, t0 + k * 0.05,
+                        rng.randbytes(30) + b"\x7e" * 15))
+        raw.append(("pump", Direction.SENT, t0 + 0.6, b"!STATUS 0001\r\n\x00\x00"))
+        raw.append(("pump", Direction.RECEIVED, t0 + 0.7,
+                    f"RATE=52.5 VI={(t0 - START) * 52.5 / 3600:07.2f} VTBI=35.0 ST=RUN "
+                    f"T={rng.randrange(10**8):08d} CRC=XXXX\r\n".encode()))
+        return observations, raw
+
+
+def _samples(observations: list[Any]) -> int:
+    count = 0
+    for obs in observations:
+        if isinstance(obs, WaveChunk):
+            count += len(obs.samples)
+        elif isinstance(obs, PumpStatus):
+            count += 4
+        else:
+            count += 1
+    return count
+
+
+def _new_session(url: str) -> tuple[Database, SessionService]:
+    database = open_database(url)
+    service = SessionService.begin(database, SessionPlan("Benchmark patient", 70.0), [],
+                                   station="benchmark", clock=lambda: START)
+    service.recorder.flush()
+    return database, service
+
+
+def writer_throughput(folder: Path, seconds: int = 600) -> dict[str, float]:
+    room = _Room(SEED)
+    work = [room.second(START + s) for s in range(seconds)]
+    total = sum(_samples(obs) for obs, _ in work)
+    database, service = _new_session(f"sqlite:///{folder / 'write.sqlite3'}")
+    engine = Engine()
+    service.recorder.attach(engine)
+    began = time.perf_counter()
+    for observations, raw in work:
+        engine.ingest(observations)
+        for device, direction, at, data in raw:
+            service.recorder.journal(device, direction, at, data)
+    service.recorder.flush(timeout=600)
+    elapsed = time.perf_counter() - began
+    service.close()
+    database.dispose()
+    baseline = _baseline_executemany(folder / "baseline.sqlite3", work)
+    ours = total / elapsed
+    return {"store.write.samples_per_s": ours,
+            "store.write.baseline_executemany.samples_per_s": baseline,
+            "store.write.vs_baseline_ratio": baseline / ours}
+
+
+def _baseline_executemany(path: Path, work: list[Any]) -> float:
+    """The same numerics and wave chunks inserted by plain sqlite3, one transaction."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("CREATE TABLE n (session_id INTEGER, device_id TEXT, metric TEXT, "
+                       "value REAL, unit TEXT, received_at REAL, device_time REAL)")
+    connection.execute("CREATE INDEX n_i ON n (session_id, metric, received_at)")
+    connection.execute("CREATE TABLE w (session_id INTEGER, metric TEXT, received_at REAL, "
+                       "n INTEGER, data BLOB)")
+    connection.execute("CREATE INDEX w_i ON w (session_id, metric, received_at)")
+    total = sum(_samples(obs) for obs, _ in work)
+    began = time.perf_counter()
+    numerics, waves = [], []
+    for observations, _ in work:
+        for obs in observations:
+            if isinstance(obs, WaveChunk):
+                waves.extend(wave_rows(1, [obs]))
+            elif isinstance(obs, PumpStatus):
+                numerics.extend(pump_rows(1, obs))
+            else:
+                numerics.append(numeric_row(1, obs))
+    connection.execute("BEGIN")
+    connection.executemany("INSERT INTO n VALUES (:session_id, :device_id, :metric, :value, "
+                           ":unit, :received_at, :device_time)", numerics)
+    connection.executemany("INSERT INTO w VALUES (:session_id, :metric, :received_at, "
+                           ":sample_count, :data)", waves)
+    connection.execute("COMMIT")
+    elapsed = time.perf_counter() - began
+    connection.close()
+    return total / elapsed
+
+
+def _batches(hours: float, seed: int) -> Iterator[tuple[float, list[Any], list[Any]]]:
+    """The room in the 250 ms batches the writer commits: (time, observations, raw)."""
+    room = _Room(seed)
+    for s in range(int(hours * 3600)):
+        t0 = START + s
+        observations, raw = room.second(t0)
+        for q in range(int(1 / BATCH_S)):
+            lo, hi = t0 + q * BATCH_S, t0 + (q + 1) * BATCH_S
+            yield (lo, [o for o in observations if lo < o.received_at <= hi],
+                   [r for r in raw if lo <= r[2] < hi])
+
+
+def record_synthetic(database: Database, session_id: int, hours: float, seed: int) -> None:
+    """Write ``hours`` of the room with the recorder's row builders, 250 ms per stored batch."""
+    numerics: list[dict[str, Any]] = []
+    waves: list[dict[str, Any]] = []
+    journal: list[dict[str, Any]] = []
+
+    def commit() -> None:
+        with database.sessions() as session, session.begin():
+            for model, rows in ((NumericValue, numerics), (WaveChunkRecord, waves),
+                                (JournalChunk, journal)):
+                if rows:
+                    session.execute(insert(Base.metadata.tables[model.__tablename__]), rows)
+        numerics.clear()
+        waves.clear()
+        journal.clear()
+
+    for n, (_, observations, raw) in enumerate(_batches(hours, seed), start=1):
+        for obs in observations:
+            if isinstance(obs, Numeric):
+                numerics.append(numeric_row(session_id, obs))
+            elif isinstance(obs, PumpStatus):
+                numerics.extend(pump_rows(session_id, obs))
+        waves.extend(wave_rows(session_id, [o for o in observations
+                                            if isinstance(o, WaveChunk)]))
+        if raw:
+            journal.extend(journal_rows(session_id, [(d, r.value, at, data)
+                                                     for d, r, at, data in raw]))
+        if n % 2400 == 0:
+            commit()
+    commit()
+
+
+def _record_events(database: Database, session_id: int, hours: float) -> None:
+    """A busy timeline: a BP reading every 5 min, a note every 10, link changes."""
+    rng = random.Random(SEED)
+    so_far = timeline(database, session_id)
+    rows: list[dict[str, Any]] = []
+    prev = so_far[-1].hash if so_far else GENESIS_HASH
+    at = START
+    seq = len(so_far)
+    while at < START + hours * 3600:
+        at += rng.uniform(30, 300)
+        seq += 1
+        kind = rng.choice(["annotation", "nibp", "link", "scale", "device_alarm"])
+        event = chain_event(session_id, seq, at, kind, "nurse.kim",
+                            {"text": "synthetic entry", "value": rng.randrange(200)}, None, prev)
+        prev = event.hash
+        rows.append({"session_id": session_id, "seq": event.seq, "at": event.at,
+                     "kind": event.kind, "author": event.author, "payload": event.payload,
+                     "corrects": None, "prev_hash": event.prev_hash, "hash": event.hash})
+    with database.sessions() as session, session.begin():
+        session.execute(insert(Base.metadata.tables[TimelineEvent.__tablename__]), rows)
+
+
+def _size(path: Path) -> int:
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+
+
+def session_hour(folder: Path) -> dict[str, float]:
+    path = folder / "hour.sqlite3"
+    database, service = _new_session(f"sqlite:///{path}")
+    service.recorder.close()
+    empty = _size(path)
+    record_synthetic(database, service.session_id, 1.0, SEED)
+    database.dispose()
+    return {"store.session_hour.MB": (_size(path) - empty) / 1e6}
+
+
+def open_4h(folder: Path) -> dict[str, float]:
+    path = folder / "four_hours.sqlite3"
+    database, service = _new_session(f"sqlite:///{path}")
+    service.recorder.close()
+    session_id = service.session_id
+    record_synthetic(database, session_id, 4.0, SEED + 4)
+    _record_events(database, session_id, 4.0)
+    database.dispose()
+    best = float("inf")
+    for _ in range(3):
+        began = time.perf_counter()
+        fresh = open_database(f"sqlite:///{path}")
+        events = timeline(fresh, session_id)
+        series = trends(fresh, session_id)
+        best = min(best, time.perf_counter() - began)
+        fresh.dispose()
+        assert events and len(series) == len(MONITOR_NUMERICS) + 4
+    return {"store.open_4h.s": best}
+
+
+def run() -> dict[str, float]:
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="kc-store-bench-") as tmp:
+        folder = Path(tmp)
+        figures.update(writer_throughput(folder))
+        figures.update(session_hour(folder))
+        figures.update(open_4h(folder))
+    return figures
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("KETACONSOLE_STATION", "benchmark")
+    print(run())
