@@ -1,8 +1,9 @@
 """Hypothesis fuzzing of every registered decoder: whatever arrives, nothing unsafe leaves.
 
 Two kinds of input per driver: arbitrary bytes, and a real capture from the driver's own
-simulator with bytes flipped, dropped, inserted and cut at arbitrary places (much closer
-to a noisy cable, so it reaches the decoder's deeper states). Either way, in any
+simulator with bytes flipped, dropped, inserted, repeated, digits changed and cut at
+arbitrary places (much closer to a noisy cable, so it reaches the decoder's deeper
+states and its range checks). Either way, in any
 chunking: no exception escapes, every observation is one of the observation types, and
 every numeric value is no value or inside its metric's plausible range.
 """
@@ -90,8 +91,10 @@ def test_arbitrary_bytes_in_arbitrary_chunks_are_safe(driver: Driver, data: byte
     check_safe(run(driver, chunked(data, cuts)))
 
 
-_EDIT = st.tuples(st.sampled_from(("flip", "drop", "insert", "repeat")),
-                  st.integers(min_value=0), st.integers(min_value=0, max_value=255))
+_EDIT = st.tuples(st.sampled_from(("flip", "drop", "insert", "repeat", "digit")),
+                  st.integers(min_value=0, max_value=10**6),
+                  st.integers(min_value=0, max_value=255))
+_DIGITS = frozenset(b"0123456789")
 
 
 @every_driver
@@ -109,7 +112,11 @@ def test_a_damaged_real_capture_in_arbitrary_chunks_is_safe(
     data = bytearray(clean)
     for kind, where, byte in edits:
         at = where % (len(data) + 1)
-        if kind == "insert":
+        if kind == "digit":  # change one digit: the form stays right, the value does not
+            digits = [i for i, b in enumerate(data) if b in _DIGITS]
+            if digits:
+                data[digits[where % len(digits)]] = 0x30 + byte % 10
+        elif kind == "insert":
             data[at:at] = bytes([byte])
         elif at < len(data):
             if kind == "flip":
