@@ -6,6 +6,7 @@ import argparse
 import threading
 import time
 from collections import Counter
+from dataclasses import replace
 
 import serial
 
@@ -24,6 +25,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("driver", help="driver slug (see 'ketaconsole drivers')")
     parser.add_argument("port", help="port or URL: /dev/ttyUSB0, COM3, socket://host:4001")
     parser.add_argument("--seconds", type=float, default=5.0, help="how long to listen")
+    parser.add_argument("--baud", type=int, metavar="RATE",
+                        help="line speed when the device is not set to the driver's default")
     parser.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="a driver setting (repeatable)")
     parser.set_defaults(handler=run)
@@ -34,8 +37,13 @@ def run(args: argparse.Namespace) -> int:
     settings = resolve_settings(driver, args.set)
     if args.seconds <= 0:
         raise CliError("--seconds must be more than 0", 2)
+    line = driver.info.line
+    if args.baud is not None:
+        if args.baud <= 0:
+            raise CliError("--baud must be a line speed such as 9600 or 19200", 2)
+        line = replace(line, baudrate=args.baud)
     try:
-        open_port(args.port, driver.info.line, 0.05).close()
+        open_port(args.port, line, 0.05).close()
     except serial.SerialException as exc:
         raise CliError(describe_port_error(args.port, exc)) from None
 
@@ -58,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         if getattr(direction, "value", "") == "rx":
             received += len(data)
 
-    link = DeviceLink(driver, args.driver, args.port, settings, show, journal=count,
+    link = DeviceLink(driver, args.driver, args.port, settings, show, journal=count, line=line,
                       timings=LinkTimings(no_data_after_s=max(args.seconds, 5.0)))
     link.start()
     try:
@@ -70,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     valid = sum(seen[k] for k in _VALID)
     if valid:
         return 0
-    raise CliError(_why_nothing(received, errors, args.port, driver.info.line.baudrate))
+    raise CliError(_why_nothing(received, errors, args.port, line.baudrate))
 
 
 def _why_nothing(received: int, errors: Counter[str], port: str, baud: int) -> str:

@@ -64,3 +64,19 @@ def test_drivers_lists_the_pump_as_not_for_clinical_use() -> None:
     assert done.returncode == 0, done.stderr
     line = next(x for x in done.stdout.splitlines() if x.startswith("ne1000"))
     assert "not for clinical use on humans" in line
+
+
+def test_probe_takes_the_line_speed_a_pump_is_set_to(simulated_pump: str) -> None:
+    done = subprocess.run(command("probe", "ne1000", simulated_pump, "--baud", "9600",
+                                  "--seconds", "2"), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    kinds = {json.loads(line)["kind"] for line in done.stdout.splitlines()}
+    assert {"identity", "pump"} <= kinds
+
+
+def test_probe_refuses_an_impossible_line_speed_in_one_sentence(simulated_pump: str) -> None:
+    done = subprocess.run(command("probe", "ne1000", simulated_pump, "--baud", "0"),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "ketaconsole: --baud must be a line speed such as 9600 or 19200"]
