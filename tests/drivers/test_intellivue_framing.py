@@ -9,6 +9,8 @@ Sequence Field, Transparency, Frame Abort).
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from drivers.intellivue_mib.framing import FrameError, FrameReader, encode_frame, escape, fcs16
 from drivers.intellivue_mib.protocol import IntelliVueProtocol
@@ -135,3 +137,29 @@ def test_a_driver_never_raises_on_a_frame_with_a_valid_fcs_but_nonsense_inside()
     protocol.connect(0.0)
     out = protocol.feed(encode_frame(b"\xe1\x00\x00\x02\x00\x02\xff\xff\x01"), 0.5)
     assert [o.error for o in out.observations if isinstance(o, ProtocolError)] == ["format"]
+
+
+def bitwise_fcs(data: bytes) -> int:
+    """CRC-16/X-25 the slow way, one bit at a time, as the guide describes it."""
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
+    return crc ^ 0xFFFF
+
+
+@given(st.binary(max_size=600))
+def test_the_fast_fcs_equals_the_bitwise_definition(data: bytes) -> None:
+    assert fcs16(data) == bitwise_fcs(data)
+
+
+@given(st.lists(st.binary(max_size=80), min_size=1, max_size=6), st.integers(1, 50))
+def test_any_user_data_survives_framing_in_any_chunking(payloads: list[bytes],
+                                                        size: int) -> None:
+    line = b"".join(encode_frame(p) for p in payloads)
+    reader = FrameReader()
+    got: list[bytes | FrameError] = []
+    for start in range(0, len(line), size):
+        got.extend(reader.feed(line[start:start + size]))
+    assert got == payloads

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +27,7 @@ from ketaconsole.observations import (
     WaveChunk,
 )
 from ketaconsole.sim_host import PtyDeviceHost
+from ketaconsole.sim_loop import converse
 from ketaconsole.transport import DeviceLink, Direction
 from ketaconsole.virtual_patient import VirtualPatient
 
@@ -189,3 +191,26 @@ def test_probe_with_a_baud_rate_the_monitor_does_not_offer_is_one_clear_line() -
     assert done.returncode != 0
     assert done.stderr.strip().splitlines() == [
         "ketaconsole: setting baudrate must be one of 115200, 19200, not '9600'"]
+
+
+def test_decode_reads_a_raw_capture_of_the_monitor(tmp_path: Path) -> None:
+    capture = tmp_path / "intellivue.bin"
+    capture.write_bytes(bytes(converse(DRIVER, 5.0).received))
+    done = subprocess.run(ketaconsole("decode", "intellivue-mib", str(capture)),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    heart_rates = [r for r in records
+                   if r["kind"] == "numeric" and r["metric"] == "MDC_ECG_HEART_RATE"]
+    assert len(heart_rates) >= 5 and all(r["value"] is not None for r in heart_rates)
+    assert not [r for r in records if r["kind"] == "error"]
+
+
+def test_the_link_opens_the_line_at_the_baud_rate_setting() -> None:
+    def open_link(settings: dict[str, str]) -> DeviceLink:
+        return DeviceLink(DRIVER, "monitor", "loop://", DRIVER.info.resolve_settings(settings),
+                          lambda _observations: None)
+
+    assert open_link({}).line.baudrate == 115200
+    assert open_link({"baudrate": "19200"}).line.baudrate == 19200
+    assert open_link({"baudrate": "19200"}).line.describe() == "19200 8N1, no handshake"
