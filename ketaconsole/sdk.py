@@ -213,6 +213,10 @@ class DeviceProtocol(ABC):
     never exceptions. A value the device marks invalid is reported as ``None``.
     """
 
+    quiet_for_s: float = 0.0
+    """How long a gap between valid data is normal (a device polled every few seconds);
+    the link calls the line "no data" only after the longer of this and its own limit."""
+
     def __init__(self, device_id: str, settings: Mapping[str, Any]) -> None:
         self.device_id = device_id
         self.settings = dict(settings)

@@ -191,7 +191,7 @@ class DeviceLink:
                     if self._handle(port, protocol.tick(now), now):
                         last_valid = now
                     self._flush_outbox(port, protocol, now)
-                if now - last_valid > t.no_data_after_s:
+                if now - last_valid > max(t.no_data_after_s, protocol.quiet_for_s):
                     self._set_status(LinkStatus.NO_DATA,
                                      f"no valid data for {now - last_valid:.0f} s")
                 if now - last_rx > t.reopen_after_s:

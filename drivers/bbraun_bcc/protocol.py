@@ -44,6 +44,7 @@ class BBraunBccProtocol(DeviceProtocol):
     def __init__(self, device_id: str, settings: Mapping[str, Any]) -> None:
         super().__init__(device_id, settings)
         self.poll_s = float(self.settings.get("poll_s", 5.0))
+        self.quiet_for_s = 2 * self.poll_s  # one missed answer is not yet "no data"
         self.stuffing = bool(self.settings.get("stuffing", False))
         self._reader = FrameReader(stuffing=self.stuffing)
         self._bed_id: str | None = None

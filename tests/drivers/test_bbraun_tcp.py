@@ -139,3 +139,23 @@ def test_probe_prints_one_pump_line_per_slot_from_simulate() -> None:
     running = next(r for r in pumps if r["device"] == "bbraun-bcc/1-1")
     assert running["drug"] == "Ketamine" and running["volume_infused"] is not None
     assert not [r for r in records if r["kind"] == "error"]
+
+
+def test_the_gap_between_polls_is_not_reported_as_no_data() -> None:
+    settings = DRIVER.info.resolve_settings({"poll_s": "2"})
+    engine = Engine()
+    recorder = Recorder(engine)
+    impatient = LinkTimings(no_data_after_s=1.0)  # shorter than the poll on purpose
+    with TcpDeviceHost(BBraunBccSimulator(infusing_patient(), settings)) as host:
+        link = DeviceLink(DRIVER, "station", host.url, settings, engine.ingest,
+                          timings=impatient)
+        link.start()
+        try:
+            recorder.wait_for(lambda o: isinstance(o, PumpStatus))
+            time.sleep(5.0)  # two more polls, each 2 s apart
+        finally:
+            link.stop()
+    statuses = [o.status for o in recorder.seen if isinstance(o, LinkState)]
+    assert LinkStatus.NO_DATA not in statuses
+    assert statuses.count(LinkStatus.CONNECTED) == 1
+    assert len([o for o in recorder.seen if isinstance(o, PumpStatus)]) >= 9  # 3 slots x 3
