@@ -4,6 +4,8 @@ For training rigs and bench tests: the maker labels these pumps not for clinical
 on humans. Telemetry (status, rate, volume infused, volume to be infused, syringe
 diameter, direction, alarms, model and firmware) works without control; control
 (diameter, rate, volume, run, stop, clear the counter) needs ``control_enabled``.
+The factory line speed is 19200 8N1; a pump set to 9600 is reached with the
+device's line settings (``DeviceLink(line=...)``, ``ketaconsole probe --baud 9600``).
 
 Sources: the NE-1000 user manual (New Era Pump Systems, publication 1200-01), RS-232
 chapter: basic and safe mode syntax, status and alarm letters, command errors, the

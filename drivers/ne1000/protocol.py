@@ -359,6 +359,8 @@ class Ne1000Protocol(DeviceProtocol):
         if self._alarm is not None:
             found.extend(self._alarm_cleared(now))
         self._alarm = letter
+        if letter == "R":
+            self._version = None  # a reset pump may be another pump: ask who it is again
         code, text = ALARMS[letter]
         found.append(DeviceAlarm(self.device_id, code, text, AlarmSource.TECHNICAL, True, now))
         return found

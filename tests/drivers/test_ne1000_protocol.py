@@ -170,6 +170,18 @@ def test_alarm_reply_raises_the_alarm_and_the_question_is_asked_again(
     assert only(PumpStatus, seen)[0].state is PumpState.STOPPED
 
 
+def test_after_a_reset_alarm_the_pump_is_asked_who_it_is_again() -> None:
+    protocol = make()
+    run_script(protocol, cycle(TYPICAL))
+    assert protocol.tick(NOW + 1.01).send == b"0RAT\r"
+    out = protocol.feed(b"\x0200A?R\x03", NOW + 1.02)  # power came back: maybe a new pump
+    assert out.send == b"0RAT\r"
+    for asked, answer in cycle(TYPICAL, version=False)[:]:
+        assert out.send == asked
+        out = protocol.feed(answer, NOW + 1.03)
+    assert protocol.tick(NOW + 2.1).send == b"0VER\r"
+
+
 def test_pump_still_in_alarm_reports_alarm_state_and_no_flow() -> None:
     protocol = make()
     sent = protocol.connect(NOW)
