@@ -2,12 +2,13 @@
 
 The oximeter scenarios run the masimo-ascii simulator on a pty (PtyDeviceHost), read
 by a DeviceLink into the Engine, with the alarm system attached to the engine. The
-whole room runs on one accelerated clock (simulated seconds pass ``SPEED`` times
+whole room runs on one accelerated clock (simulated seconds pass ``speed`` times
 faster than real ones), so sustain times and the simulator's once-a-second lines keep
-their meaning. Blood pressure comes from another team's monitor driver, not in this
-repository yet: the blood-pressure scenarios feed NIBP Numerics computed from the
-VirtualPatient straight into the Engine, on a simulated clock. The pump scenario does
-the same with PumpStatus for the same reason.
+their meaning. Hypertension also runs through the intellivue-mib driver and its
+simulated monitor on a pty (its NIBP cycle follows a fast VirtualPatient). The other
+blood-pressure scenarios feed NIBP Numerics computed from the VirtualPatient straight
+into the Engine on a simulated clock, so that a reading comes every minute rather
+than every ten; the pump scenario feeds PumpStatus the same way.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from drivers.intellivue_mib import DRIVER as INTELLIVUE
 from drivers.masimo_ascii import DRIVER as MASIMO
 from ketaconsole.alarms import (
     Alarm,
@@ -171,6 +173,45 @@ def test_pulled_cable_is_disconnected_within_5_s(
     assert found - pulled_at <= 5.0
     alarm = room.alarm("disconnected:oximeter", found)
     assert alarm is not None and alarm.category is Category.TECHNICAL
+
+
+def test_hypertension_through_the_monitor_driver_is_a_high_alarm_on_the_reading() -> None:
+    """Real time for the console; the patient runs 60 x faster, so NIBP cycles every 10 s."""
+    story = SCENARIOS["hypertension"]
+    speed = 60.0
+    began = time.time()
+    # connect 30 min into the infusion: one reading then, the next at 40 min
+    patient = VirtualPatient(story, start=began - (story.infusion_start_s + 30 * MINUTE)
+                             / speed, speed=speed)
+    assert INTELLIVUE.create_simulator is not None
+    host = PtyDeviceHost(INTELLIVUE.create_simulator(patient, {})).start()
+    engine = Engine()
+    events: list[AlarmEvent] = []
+    alarms = AlarmSystem(default_profile(), on_event=events.append)
+    alarms.mark_dosing_started(began - 30 * MINUTE / speed)
+    alarms.attach(engine)
+    readings: list[Numeric] = []
+    engine.subscribe(lambda o: readings.append(o) if isinstance(o, Numeric)
+                     and o.metric in (NIBP_SYS.refid, NIBP_DIA.refid) else None)
+    link = DeviceLink(INTELLIVUE, "monitor", host.path, {}, engine.ingest)
+    link.start()
+    try:
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and not any(
+                e.alarm_id == "bp-high" and e.priority is Priority.HIGH for e in events):
+            alarms.evaluate(time.time())
+            time.sleep(0.01)
+    finally:
+        link.stop()
+        host.stop()
+    high = next(e for e in events if e.alarm_id == "bp-high" and e.priority is Priority.HIGH)
+    reading = next(n for n in readings if n.value is not None and (
+        (n.metric == NIBP_SYS.refid and n.value > 180)
+        or (n.metric == NIBP_DIA.refid and n.value > 110)))
+    assert 0 <= high.at - reading.received_at <= high.values["sustain_s"] + 2.0
+    assert patient.scenario_time(reading.received_at) - story.infusion_start_s >= 35 * MINUTE
+    assert high.values["value"] > high.values["threshold"]
+    assert high.values["received_at"] == reading.received_at
 
 
 # -- blood pressure and pump: observations computed from the virtual patient ------------
