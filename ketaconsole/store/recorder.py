@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ketaconsole.engine import Engine
@@ -231,6 +232,9 @@ class Recorder:
         """
         if corrects is not None and not 1 <= corrects <= self._last_seq + len(self._events):
             raise ValueError(f"there is no event {corrects} in this session to correct")
+        if self._thread is None or not self._thread.is_alive():
+            raise RecordNotWritten(f"{kind} cannot be recorded: the session's recorder "
+                                   "is not running")
         request = self._enqueue_event(kind, payload, author, at, corrects, urgent=True)
         if not request.done.wait(timeout):
             message = self.status.message or "the database did not answer in time"
@@ -286,7 +290,7 @@ class Recorder:
 
     def _run(self) -> None:
         backoff = self.first_retry_s
-        failing = False
+        failing = chain_moved = False
         while True:
             with self._cond:
                 if not failing:
@@ -310,6 +314,14 @@ class Recorder:
                 stored = self._write(held, events, updates, loss)
             except Exception as exc:
                 self._put_back(held, events, updates, loss)
+                if (isinstance(exc, IntegrityError) and not chain_moved
+                        and self._reload_tail()):
+                    # Another writer (an export) appended to this session's chain: chain
+                    # after its event and write again at once; nothing is wrong.
+                    chain_moved = True
+                    with self._cond:
+                        self._urgent = True
+                    continue
                 self._report_fault(exc)
                 self._reload_tail()
                 failing = True
@@ -317,6 +329,7 @@ class Recorder:
                     return
                 backoff = min(backoff * 2, self.max_retry_s)
                 continue
+            chain_moved = False
             for request, event in zip(events, stored, strict=False):
                 request.stored = event
                 request.done.set()
@@ -329,8 +342,11 @@ class Recorder:
             if was_failing:
                 self._report_recovery(len(held))
 
-    def _reload_tail(self) -> None:
-        """Re-read where the chain ends, in case another writer (an export) appended to it."""
+    def _reload_tail(self) -> bool:
+        """Re-read where the chain ends, in case another writer (an export) appended to it.
+
+        True when the chain had moved on.
+        """
         try:
             with self.database.sessions() as session:
                 last = session.execute(
@@ -338,9 +354,11 @@ class Recorder:
                     .where(TimelineEvent.session_id == self.session_id)
                     .order_by(TimelineEvent.seq.desc()).limit(1)).first()
         except Exception:
-            return
+            return False
         if last is not None and int(last[0]) > self._last_seq:
             self._last_seq, self._last_hash = int(last[0]), str(last[1])
+            return True
+        return False
 
     def _wait_retry(self, backoff: float) -> bool:
         """Sleep before the next attempt; True when close() has given up waiting."""

@@ -21,9 +21,17 @@ from ketaconsole.observations import (
     PumpStatus,
     WaveChunk,
 )
-from ketaconsole.store import Database, SessionPlan, SessionService, open_database
+from ketaconsole.store import (
+    Database,
+    RecordNotWritten,
+    SessionPlan,
+    SessionService,
+    append_event,
+    open_database,
+)
 from ketaconsole.store.models import NumericValue, TimelineEvent, WaveChunkRecord
 from ketaconsole.store.review import timeline, trends, waves
+from ketaconsole.store.timeline import first_break
 from ketaconsole.store.wave_codec import decode_samples, encode_samples
 from tests.core.store_support import wait_until
 
@@ -162,3 +170,24 @@ def test_wave_codec_is_compact_and_exact_for_float32() -> None:
     data = encode_samples(samples)
     assert decode_samples(data) == samples
     assert len(data) < len(samples) * 4
+
+
+def test_an_event_appended_by_another_writer_joins_the_same_chain(
+        service: SessionService, database: Database) -> None:
+    faults: list[str] = []
+    service.recorder.on_fault = faults.append
+    service.record_event("annotation", {"n": 1}, author="nurse")
+    exported = append_event(database, service.session_id, "export", {"format": "pdf"},
+                            author="dr.lee")
+    after = service.record_event("annotation", {"n": 2}, author="nurse")
+    assert after.seq == exported.seq + 1 and after.prev_hash == exported.hash
+    stored = timeline(database, service.session_id)
+    assert [e.kind for e in stored] == ["session_start", "annotation", "export", "annotation"]
+    assert first_break(stored) is None
+    assert faults == []  # another writer's event is not a fault
+
+
+def test_a_closed_recorder_refuses_events_at_once(service: SessionService) -> None:
+    assert service.close()
+    with pytest.raises(RecordNotWritten, match="not running"):
+        service.record_event("annotation", {"text": "too late"}, author="nurse", timeout=30)
