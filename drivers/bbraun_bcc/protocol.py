@@ -145,12 +145,13 @@ class BBraunBccProtocol(DeviceProtocol):
             self._next_poll = now
             self._outbox += self._request(messages.VERSION)
             return self._station_identity(now)
-        for record in station:
-            if record.value is None and record.parameter.startswith("V"):
-                self._station_version = record.parameter
-                found.extend(self._station_identity(now))
-        self._poll_sent_at = None
-        self._missed_polls = 0
+        versions = [r for r in station if r.value is None and r.parameter.startswith("V")]
+        for record in versions:
+            self._station_version = record.parameter
+            found.extend(self._station_identity(now))
+        if len(versions) < len(records):  # anything but the version is the poll's answer
+            self._poll_sent_at = None
+            self._missed_polls = 0
         by_slot: dict[SlotAddress, dict[str, str | None]] = {}
         for record in records:
             if not record.address.is_station:

@@ -280,3 +280,17 @@ def test_driver_decodes_its_simulator_with_no_errors_through_a_whole_infusion() 
                for s in running)
     alarms = [o for o in bench.observations if isinstance(o, DeviceAlarm)]
     assert [(a.code, a.active) for a in alarms] == [("AL_EOIST", True)]  # end of infusion
+
+
+def test_a_different_pump_on_the_line_restarts_the_handshake() -> None:
+    protocol = AlarisAsenaProtocol("pump", {})
+    handshake(protocol)
+    other = encode_frame(("INF", "8002-51740", "-", "SET", "5.00", "ml/h", "", "1.000", "ml",
+                          "10.00", "mmHg", "24+", "EVENT", "1"))
+    out = protocol.feed(other, T0)
+    assert not [o for o in out.observations if isinstance(o, PumpStatus)]
+    assert [o.error for o in out.observations if isinstance(o, ProtocolError)] == ["identity"]
+    assert out.send == b"!INST_SERIALNO|457D\r"
+    out = protocol.feed(b"!INST_SERIALNO^8002-51740|050B\r", T0)
+    assert out.send == b"!REMOTE_CTRL^ENABLED^3CC1|B1F1\r"  # the new pump's security code
+    assert [o.serial for o in out.observations if isinstance(o, Identity)] == ["8002-51740"]

@@ -254,3 +254,12 @@ def test_pump_counter_reset_never_takes_the_slot_ledger_backwards() -> None:
     assert totals[-1] > before + 7.0
     idle = engine.pump("station/1-2")
     assert idle is not None and idle.delivered_ml == 0.0
+
+
+def test_the_version_reply_does_not_count_as_the_polls_answer() -> None:
+    protocol = greeted({"poll_s": 2.0})
+    protocol.feed(encode_frame("ComSystem", b"0,50100,V3.30"), T0 + 0.5)
+    protocol.tick(T0 + 2.0)
+    protocol.feed(encode_frame("ComSystem", b"0,50100,V3.30"), T0 + 2.5)
+    assert protocol.tick(T0 + 4.0).send == encode_frame("ComSystem", b"MEM:GET")
+    assert protocol.tick(T0 + 6.0).send == ALIVE  # three polls unanswered, versions or not
