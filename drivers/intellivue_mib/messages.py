@@ -272,7 +272,7 @@ def parse(user_data: bytes) -> Message:
     kind = reader.u8()
     if kind in _SESSION_MESSAGES:
         length = _session_length(reader)
-        if length != reader.remaining():
+        if length > reader.remaining():
             raise MessageError(
                 f"session header says {length} bytes, message has {reader.remaining()}")
         return _SESSION_MESSAGES[kind]

@@ -19,11 +19,12 @@ from drivers.intellivue_mib.messages import (
     PollProfile,
     PollResult,
     association_request,
+    association_result,
     event_report_result,
     extended_poll_request,
     parse,
 )
-from drivers.intellivue_mib.protocol import IntelliVueProtocol
+from drivers.intellivue_mib.protocol import IntelliVueProtocol, Phase
 from drivers.intellivue_mib.wire import decode_absolute_time, decode_float, encode_float
 from ketaconsole.observations import Identity, Numeric, Observation, ProtocolError, WaveChunk
 from tests.drivers.intellivue_vectors import (
@@ -318,3 +319,12 @@ def test_parse_reads_back_what_the_vectors_assemble() -> None:
     assert isinstance(message, PollResult)
     assert (message.invoke_id, message.object_code, message.abs_time, len(message.objects)) == (
         1, 6, WHEN, 2)
+
+
+def test_a_cut_association_message_is_a_format_error_not_an_association() -> None:
+    protocol = IntelliVueProtocol("mon", {})
+    protocol.connect(0.0)
+    cut = association_result()[:40]
+    out = protocol.feed(encode_frame(cut), 0.5)
+    assert errors(out.observations) == ["format"]
+    assert protocol.phase is Phase.ASSOCIATING
