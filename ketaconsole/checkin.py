@@ -1,0 +1,73 @@
+"""Check-in and pre-assessment: the checklist that cannot be signed with a required item empty.
+
+Items follow CLINICAL.md section 1 (identity, weight, allergies, medication, substance
+use, psychiatric screen, BP history, fasting, consent, baseline rating scale, IV site,
+escort). Each problem is one sentence that says what to enter.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+FASTING_CLEAR_LIQUIDS_H = 2.0
+"""Clear liquids up to 2 h before (CLINICAL.md section 1)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    """What the nurse records before the infusion."""
+
+    patient_name: str
+    age_years: int | None
+    weight_kg: float | None
+    allergies: str
+    current_medication: str
+    substance_use: str
+    psychosis_or_mania: bool | None
+    """None until the screen was done; True stops the session for a prescriber's review."""
+    bp_history: str
+    fasting_hours: float | None
+    consent_signed: bool
+    phq9_total: int | None
+    iv_site: str
+    escort_present: bool
+
+    def problems(self) -> dict[str, str]:
+        """Field name -> what to fix; empty when the checklist can be signed."""
+        found: dict[str, str] = {}
+        if not self.patient_name.strip():
+            found["patient_name"] = "Enter the patient's full name."
+        if self.age_years is None or not 18 <= self.age_years <= 110:
+            found["age_years"] = "Enter the patient's age in years (18 to 110)."
+        if self.weight_kg is None or not math.isfinite(self.weight_kg) \
+                or not 30 <= self.weight_kg <= 350:
+            found["weight_kg"] = "Weigh the patient and enter the weight in kg (30 to 350)."
+        for name, label in (("allergies", "allergies (or 'none known')"),
+                            ("current_medication", "current medication (or 'none')"),
+                            ("substance_use", "substance use (or 'none')"),
+                            ("bp_history", "blood-pressure history (or 'none')"),
+                            ("iv_site", "the IV site")):
+            if not str(getattr(self, name)).strip():
+                found[name] = f"Enter {label}."
+        if self.psychosis_or_mania is None:
+            found["psychosis_or_mania"] = "Answer the psychosis / mania screen."
+        elif self.psychosis_or_mania:
+            found["psychosis_or_mania"] = ("A positive psychosis or mania screen needs the "
+                                           "prescriber's review before dosing.")
+        if self.fasting_hours is None or self.fasting_hours < 0:
+            found["fasting_hours"] = "Enter the hours since the patient last ate or drank."
+        elif self.fasting_hours < FASTING_CLEAR_LIQUIDS_H:
+            found["fasting_hours"] = (f"Less than {FASTING_CLEAR_LIQUIDS_H:g} h since the last "
+                                      "intake; wait, or ask the prescriber.")
+        if not self.consent_signed:
+            found["consent_signed"] = "The consent form must be signed before the session."
+        if self.phq9_total is None or not 0 <= self.phq9_total <= 27:
+            found["phq9_total"] = "Enter the baseline PHQ-9 total (0 to 27)."
+        if not self.escort_present:
+            found["escort_present"] = "Confirm that an escort will take the patient home."
+        return found
+
+    def as_record(self) -> dict[str, Any]:
+        return asdict(self)

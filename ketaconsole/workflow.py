@@ -1,0 +1,186 @@
+"""The session workflow: check-in, baseline, dose plan, infusion, recovery, discharge, sign-off.
+
+Each step checks what the nurse entered (one sentence per problem), records it on the
+timeline (committed before the call returns) and moves the session on. The calls block
+on the store, so the UI makes them off its GUI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from enum import Enum
+from typing import Any
+
+from ketaconsole.alarms import AlarmSystem
+from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.checkin import CheckIn
+from ketaconsole.discharge import SCALES as DISCHARGE_SCALES
+from ketaconsole.discharge import fit_for_discharge, total
+from ketaconsole.dose import DosePlan, InfusionClock, InfusionClockError
+from ketaconsole.phase import Phase
+from ketaconsole.store import SessionService, StoredEvent
+
+
+class Step(Enum):
+    CHECK_IN = "Check-in"
+    BASELINE = "Baseline vitals"
+    PLAN = "Dose plan"
+    INFUSION = "Infusion"
+    RECOVERY = "Recovery"
+    DISCHARGE = "Discharge"
+    SIGN_OFF = "Sign-off"
+    DONE = "Signed off"
+
+
+STEPS = tuple(Step)
+
+
+class WorkflowError(ValueError):
+    """What the nurse entered cannot be recorded; ``problems`` maps field -> sentence."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+class SessionWorkflow:
+    """One session's clinical steps, recorded as they are taken."""
+
+    def __init__(self, service: SessionService | None, alarms: AlarmSystem | None, *,
+                 clock: Callable[[], float]) -> None:
+        self.service = service
+        self.alarms = alarms
+        self.clock = clock
+        self.step = Step.CHECK_IN
+        self.check_in_record: CheckIn | None = None
+        self.baseline: dict[str, float] = {}
+        self.plan: DosePlan | None = None
+        self.infusion = InfusionClock()
+        self.discharge_scores: dict[str, dict[str, int]] = {}
+        self.signed_by: str | None = None
+        self._lock = threading.Lock()
+
+    # -- recording -------------------------------------------------------------------
+
+    def _record(self, kind: str, payload: dict[str, Any], author: str) -> StoredEvent:
+        if self.service is None:
+            raise WorkflowError({"record": "Nothing is being recorded: no session is open."})
+        return self.service.record_event(kind, payload, author=author)
+
+    def _expect(self, *steps: Step) -> None:
+        if self.step not in steps:
+            names = " or ".join(s.value for s in steps)
+            raise WorkflowError({"step": f"This belongs to {names}; the session is at "
+                                         f"{self.step.value}."})
+
+    # -- the steps -------------------------------------------------------------------
+
+    def check_in(self, form: CheckIn, *, author: str) -> StoredEvent:
+        with self._lock:
+            self._expect(Step.CHECK_IN)
+            problems = form.problems()
+            if problems:
+                raise WorkflowError(problems)
+            stored = self._record("check_in", form.as_record(), author)
+            self.check_in_record = form
+            self.step = Step.BASELINE
+            return stored
+
+    def confirm_baseline(self, values: dict[str, float | None], *,
+                         author: str) -> StoredEvent:
+        """The nurse confirms pre-infusion values (device values pre-filled, editable)."""
+        with self._lock:
+            self._expect(Step.BASELINE, Step.PLAN)
+            problems = {}
+            for refid, value in values.items():
+                known = CATALOGUE[refid]
+                if value is None or not known.is_plausible(value):
+                    problems[refid] = f"Enter {known.label.lower()} ({known.display_unit})."
+            if problems:
+                raise WorkflowError(problems)
+            confirmed = {refid: float(v) for refid, v in values.items() if v is not None}
+            stored = self._record("baseline", {"values": confirmed}, author)
+            if self.alarms is not None:
+                now = self.clock()
+                for refid, value in confirmed.items():
+                    self.alarms.set_baseline(refid, value, by=author, now=now)
+            self.baseline = confirmed
+            self.step = Step.PLAN
+            return stored
+
+    def confirm_plan(self, plan: DosePlan, *, author: str) -> StoredEvent:
+        with self._lock:
+            self._expect(Step.PLAN)
+            stored = self._record("dose_plan", {
+                **plan.as_record(), "dose_mg": round(plan.dose_mg, 3),
+                "rate_mg_min": round(plan.rate_mg_min, 4),
+                "rate_ml_h": round(plan.rate_ml_h, 3)}, author)
+            self.plan = plan
+            self.step = Step.INFUSION
+            return stored
+
+    def infusion_action(self, action: str, *, author: str,
+                        reason: str = "") -> StoredEvent:
+        """start, pause, resume or stop the infusion (and record who and why)."""
+        with self._lock:
+            self._expect(Step.INFUSION)
+            now = self.clock()
+            act: dict[str, Callable[[float], None]] = {
+                "start": self.infusion.start, "pause": self.infusion.pause,
+                "resume": self.infusion.resume, "stop": self.infusion.stop}
+            if action not in act:
+                raise WorkflowError({"action": f"Unknown infusion action {action!r}."})
+            try:
+                act[action](now)
+            except InfusionClockError as exc:
+                raise WorkflowError({"action": str(exc)}) from None
+            payload: dict[str, Any] = {"action": action}
+            if reason:
+                payload["reason"] = reason
+            stored = self._record(f"infusion_{action}", payload, author)
+            if self.service is not None:
+                phase = {"start": Phase.INFUSION, "resume": Phase.INFUSION,
+                         "pause": Phase.PAUSED, "stop": Phase.RECOVERY}[action]
+                self.service.set_phase(phase.value, author=author)
+            if action == "stop":
+                self.step = Step.RECOVERY
+            return stored
+
+    def begin_discharge(self, *, author: str) -> StoredEvent:
+        with self._lock:
+            self._expect(Step.RECOVERY)
+            stored = self._record("discharge_assessment_started", {}, author)
+            self.step = Step.DISCHARGE
+            return stored
+
+    def record_discharge(self, scale: str, scores: dict[str, int], *,
+                         author: str) -> StoredEvent:
+        with self._lock:
+            self._expect(Step.DISCHARGE)
+            items = DISCHARGE_SCALES.get(scale)
+            if items is None:
+                raise WorkflowError({"scale": f"Unknown discharge scale {scale!r}."})
+            problems = {item.key: f"Score {item.label.lower()} (0 to 2)."
+                        for item in items if scores.get(item.key) not in (0, 1, 2)}
+            if problems:
+                raise WorkflowError(problems)
+            met = fit_for_discharge(scores)
+            stored = self._record("discharge_criteria", {
+                "scale": scale, "items": scores, "total": total(scores),
+                "criteria_met": met}, author)
+            self.discharge_scores[scale] = dict(scores)
+            if met:
+                self.step = Step.SIGN_OFF
+            return stored
+
+    def sign_off(self, name: str, *, author: str) -> StoredEvent:
+        with self._lock:
+            self._expect(Step.SIGN_OFF)
+            if not name.strip():
+                raise WorkflowError({"name": "Type your name to sign the record."})
+            stored = self._record("signature", {"name": name.strip(), "role": "nurse",
+                                                "meaning": "discharge sign-off"}, author)
+            self.signed_by = name.strip()
+            self.step = Step.DONE
+            return stored
