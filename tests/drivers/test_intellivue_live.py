@@ -91,6 +91,8 @@ def test_values_over_a_real_pty_match_the_virtual_patient(bedside: Bedside) -> N
     assert missing == []
     numerics = [o for o in list(bedside.seen) if isinstance(o, Numeric)]
     assert numerics
+    # The monitor rounds (whole numbers: 0.5; temperature 0.05; perfusion 0.005) and its
+    # time stamps are in hundredths, during which a vital moves a few hundredths at most.
     tolerance = {"MDC_TEMP_BODY": 0.06, "MDC_PULS_OXIM_PERF_REL": 0.01}
     for o in numerics:
         assert o.value is not None and o.device_time is not None
@@ -101,7 +103,7 @@ def test_values_over_a_real_pty_match_the_virtual_patient(bedside: Bedside) -> N
                  "MDC_PULS_OXIM_PERF_REL": vitals.pi, "MDC_PRESS_BLD_NONINV_SYS": vitals.sbp,
                  "MDC_PRESS_BLD_NONINV_DIA": vitals.dbp,
                  "MDC_PRESS_BLD_NONINV_MEAN": vitals.mean}[o.metric]
-        assert o.value == pytest.approx(truth, abs=tolerance.get(o.metric, 0.51)), o
+        assert o.value == pytest.approx(truth, abs=tolerance.get(o.metric, 0.6)), o
     assert [o for o in bedside.seen if isinstance(o, ProtocolError)] == []
     assert bedside.engine.error_count("monitor") == 0
 
