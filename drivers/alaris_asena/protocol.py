@@ -11,8 +11,11 @@ does not raise a communication time-out.
 
 A reply that does not come within 0.5 s is sent again with a doubled wait, twice;
 after three requests in a row go unanswered the handshake starts over (the pump may
-have been swapped or restarted). Sources: OpenICE Asena.java and the Alaris
-simulators beside it (mdpnp/mdpnp), jaj42/infupy (alaris backend). Reverse-engineered.
+have been swapped or restarted). A keep-alive that falls due while a request waits
+past its first 0.5 s goes out first, so retries never let remote control lapse.
+
+Sources: OpenICE Asena.java and the Alaris simulators beside it (mdpnp/mdpnp),
+jaj42/infupy (alaris backend). Reverse-engineered.
 """
 
 from __future__ import annotations
@@ -110,6 +113,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
 
     def tick(self, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
+        self._let_keepalive_through(now)
         pending = self._pending
         if pending is not None:
             wait = REPLY_TIMEOUT_S * 2 ** (pending.attempts - 1)
@@ -137,6 +141,16 @@ class AlarisAsenaProtocol(DeviceProtocol):
         return b""
 
     # -- sending -----------------------------------------------------------------------
+
+    def _let_keepalive_through(self, now: float) -> None:
+        """A due keep-alive does not wait behind a request the pump has not answered."""
+        pending, keepalive = self._pending, self._keepalive_fields()
+        if (pending is None or keepalive is None or self._keepalive_due is None
+                or now < self._keepalive_due or pending.fields == keepalive
+                or now - pending.sent_at < REPLY_TIMEOUT_S):
+            return
+        self._pending = None
+        self._queue.appendleft(pending.fields)  # asked again right after the keep-alive
 
     def _start_over(self, now: float) -> None:
         self._queue.clear()

@@ -294,3 +294,15 @@ def test_a_different_pump_on_the_line_restarts_the_handshake() -> None:
     out = protocol.feed(b"!INST_SERIALNO^8002-51740|050B\r", T0)
     assert out.send == b"!REMOTE_CTRL^ENABLED^3CC1|B1F1\r"  # the new pump's security code
     assert [o.serial for o in out.observations if isinstance(o, Identity)] == ["8002-51740"]
+
+
+def test_a_due_keep_alive_overtakes_an_unanswered_request() -> None:
+    protocol = AlarisAsenaProtocol("pump", {})
+    handshake(protocol)  # keep-alive sent at T0, due again at T0 + 2 s
+    for reply in (b"!SYRINGE_STATUS^BD PLASTIPAK^ 50^CONF|1CF8\r", NO_ALARM_REPLY):
+        protocol.feed(reply, T0)
+    assert protocol.feed(VTBI_REPLY, T0).send == b"!INF|4961\r"  # the pump never answers it
+    assert protocol.tick(T0 + 0.5).send == b"!INF|4961\r"
+    assert protocol.tick(T0 + 1.5).send == b"!INF|4961\r"
+    assert protocol.tick(T0 + 2.0).send == b"!REMOTE_CTRL^ENABLED^9535|FB2F\r"
+    assert protocol.feed(REMOTE_REPLY, T0 + 2.0).send == b"!INF|4961\r"  # then asked again
