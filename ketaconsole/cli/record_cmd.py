@@ -19,7 +19,7 @@ from ketaconsole.cli.common import CliError, load_driver
 from ketaconsole.cli.record_common import add_db_option, open_record
 from ketaconsole.engine import Engine
 from ketaconsole.sdk import Driver
-from ketaconsole.store import DeviceUse, SessionPlan, SessionService
+from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService
 from ketaconsole.transport import DeviceLink, describe_port_error, open_port
 
 
@@ -73,18 +73,25 @@ def run(args: argparse.Namespace) -> int:
         except serial.SerialException as exc:
             raise CliError(describe_port_error(use.port, exc)) from None
 
+    database = open_record(args)
     stop = threading.Event()
 
     def finish(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGTERM, finish)
-    signal.signal(signal.SIGINT, finish)
+    previous = {sig: signal.signal(sig, finish) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return _record(args, database, devices, stop)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
+
+def _record(args: argparse.Namespace, database: Database,
+            devices: list[tuple[Driver, DeviceUse]], stop: threading.Event) -> int:
     def fault(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    database = open_record(args)
     plan = SessionPlan(patient_name=args.patient, weight_kg=args.weight)
     service = SessionService.begin(database, plan, [use for _, use in devices],
                                    on_fault=fault, on_recovered=fault)
