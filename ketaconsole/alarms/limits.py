@@ -133,6 +133,7 @@ TECHNICAL_PRIORITIES: dict[str, Priority] = {
     "pump-mismatch": Priority.MEDIUM,
     "clock-skew": Priority.LOW,
     "store-fault": Priority.MEDIUM,
+    "audio-fault": Priority.MEDIUM,
 }
 """Kinds of technical alarm and their default priorities (ours)."""
 

@@ -174,6 +174,15 @@ class AlarmSystem:
         with self._lock:
             self._technical.clear_store_fault()
 
+    def report_audio_fault(self, message: str, now: float) -> None:
+        """The tone player cannot sound: a technical alarm (shown) until it can again."""
+        with self._lock:
+            self._technical.report_audio_fault(message, now)
+
+    def clear_audio_fault(self) -> None:
+        with self._lock:
+            self._technical.clear_audio_fault()
+
     def forget_device(self, device_id: str) -> None:
         """A device removed on purpose; its technical alarms end at the next evaluation."""
         with self._lock:

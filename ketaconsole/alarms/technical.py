@@ -5,7 +5,8 @@ no valid data for N seconds while connected, too many checksum / framing errors 
 minute, the device's own alarms (sensor off, no sensor, ... and its own patient
 alarms), the device clock far from the console's, and a pump that disagrees with the
 dose plan. The store reports an unwritable database through
-:meth:`TechnicalMonitor.report_store_fault`. Technical alarms never latch.
+:meth:`TechnicalMonitor.report_store_fault`, the tone player one that cannot sound
+through :meth:`TechnicalMonitor.report_audio_fault`. Technical alarms never latch.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ from ketaconsole.observations import (
 from ketaconsole.pump_ledger import PumpLedger
 
 STORE_FAULT = "store-fault"
+AUDIO_FAULT = "audio-fault"
+_CONSOLE_FAULTS = {STORE_FAULT: ("Record not being saved",
+                                 "The session record cannot be written: {}"),
+                   AUDIO_FAULT: ("Alarm sound not working",
+                                 "Alarm tones cannot be played: {}; watch the screen and "
+                                 "check the speaker.")}
 ERROR_WINDOW_S = 60.0
 PUMP_STATUS_FRESH_S = 15.0
 
@@ -79,7 +86,7 @@ class TechnicalMonitor:
     def __init__(self, settings: TechnicalSettings) -> None:
         self.settings = settings
         self._devices: dict[str, _Device] = {}
-        self._store_fault: tuple[str, float] | None = None
+        self._faults: dict[str, tuple[str, float]] = {}
         self._forgotten: set[str] = set()
         self.dose: DoseWatch | None = None
 
@@ -92,11 +99,16 @@ class TechnicalMonitor:
         self._forgotten.add(device_id)
 
     def report_store_fault(self, message: str, now: float) -> None:
-        if self._store_fault is None:
-            self._store_fault = (message, now)
+        self._faults.setdefault(STORE_FAULT, (message, now))
 
     def clear_store_fault(self) -> None:
-        self._store_fault = None
+        self._faults.pop(STORE_FAULT, None)
+
+    def report_audio_fault(self, message: str, now: float) -> None:
+        self._faults.setdefault(AUDIO_FAULT, (message, now))
+
+    def clear_audio_fault(self) -> None:
+        self._faults.pop(AUDIO_FAULT, None)
 
     # -- observations -----------------------------------------------------------------
 
@@ -169,14 +181,13 @@ class TechnicalMonitor:
             for code, alarm in device.alarms.items():
                 judged[f"device:{device_id}:{code}"] = self._judge_device_alarm(
                     device_id, alarm)
-        if self._store_fault is not None:
-            message, since = self._store_fault
-            judged[STORE_FAULT] = self._condition(
-                STORE_FAULT, "store-fault", "Record not being saved",
-                f"The session record cannot be written: {message}",
-                {"message": message, "since": since})
-        else:
-            judged[STORE_FAULT] = clear
+        for kind, (label, text) in _CONSOLE_FAULTS.items():
+            if kind not in self._faults:
+                judged[kind] = clear
+                continue
+            message, since = self._faults[kind]
+            judged[kind] = self._condition(kind, kind, label, text.format(message),
+                                           {"message": message, "since": since})
         return judged
 
     def judge_missing(self, alarm_id: str) -> Judgement:
@@ -186,7 +197,7 @@ class TechnicalMonitor:
         listed; neither is anything of a device taken out of the room.)
         """
         device_id = _device_of(alarm_id)
-        if alarm_id == STORE_FAULT or device_id in self._forgotten:
+        if alarm_id in _CONSOLE_FAULTS or device_id in self._forgotten:
             return Judgement.CLEAR
         if device_id is None or device_id not in self._devices:
             return Judgement.UNKNOWN
