@@ -291,11 +291,15 @@ class Recorder:
     def _run(self) -> None:
         backoff = self.first_retry_s
         failing = chain_moved = False
+        due = time.monotonic() + self.flush_interval_s
         while True:
             with self._cond:
                 if not failing:
+                    # The next batch is due one interval after the last was taken, so
+                    # commits come at least every interval however long a write takes.
                     self._cond.wait_for(lambda: self._urgent or self._stopping,
-                                        self.flush_interval_s)
+                                        max(0.0, due - time.monotonic()))
+                due = time.monotonic() + self.flush_interval_s
                 self._urgent = False
                 stopping = self._stopping
                 held, self._held = self._held, deque()
