@@ -17,6 +17,7 @@ from ketaconsole import __version__
 from ketaconsole.cli import (
     decode_cmd,
     drivers_cmd,
+    export_cmd,
     probe_cmd,
     record_cmd,
     replay_cmd,
@@ -28,7 +29,7 @@ from ketaconsole.cli.common import CliError
 from ketaconsole.virtual_patient import SCENARIOS
 
 COMMANDS = (drivers_cmd, decode_cmd, probe_cmd, simulate_cmd,
-            record_cmd, sessions_cmd, verify_cmd, replay_cmd)
+            record_cmd, sessions_cmd, verify_cmd, replay_cmd, export_cmd)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,97 @@
+"""``ketaconsole export SESSION --format ...``: write a session's record to files (and MLLP)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ketaconsole.cli.common import CliError
+from ketaconsole.cli.record_common import add_db_option, open_record, session_number
+from ketaconsole.export.atomic import ExportFolderError
+from ketaconsole.export.mllp import MllpPolicy, MllpTarget
+from ketaconsole.export.pdf_export import Paper
+from ketaconsole.export.service import (
+    ExportFailed,
+    ExportFormat,
+    ExportOptions,
+    export_session,
+)
+from ketaconsole.store import UnknownSessionError
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "export", help="write a session's record as PDF, CSV, FHIR, HL7 or .vital",
+        description="Export one session's record. Every export is recorded on the "
+                    "session's timeline. A session still in progress is exported as an "
+                    "interim record.")
+    parser.add_argument("session", help="session number (see 'ketaconsole sessions')")
+    parser.add_argument("--format", required=True, choices=[f.value for f in ExportFormat],
+                        help="pdf (discharge record), csv (observations and timeline), "
+                             "fhir (R4 Bundle), hl7 (v2.6 ORU^R01, IHE PCD-01), "
+                             "vital (VitalDB)")
+    parser.add_argument("--out", default=".", metavar="DIR",
+                        help="folder to write into (default: the current folder)")
+    parser.add_argument("--paper", default="a4", choices=[p.value for p in Paper],
+                        help="PDF page size")
+    parser.add_argument("--clinic", default="KetaConsole clinic",
+                        help="clinic name printed in the PDF header")
+    parser.add_argument("--author", help="who exports (default: the logged-in user)")
+    parser.add_argument("--mllp", metavar="HOST:PORT",
+                        help="also send the HL7 messages to this MLLP receiver")
+    parser.add_argument("--mllp-timeout", type=float, default=10.0, metavar="SECONDS",
+                        help="wait this long for each acknowledgement (default 10)")
+    parser.add_argument("--mllp-attempts", type=int, default=3, metavar="N",
+                        help="tries before giving up on an unreachable receiver (default 3)")
+    add_db_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def _options(args: argparse.Namespace) -> ExportOptions:
+    target = None
+    if args.mllp:
+        if args.format != ExportFormat.HL7.value:
+            raise CliError("--mllp sends HL7 messages; use it with --format hl7", 2)
+        try:
+            target = MllpTarget.parse(args.mllp)
+        except ValueError as exc:
+            raise CliError(str(exc), 2) from None
+    if args.mllp_timeout <= 0 or args.mllp_attempts < 1:
+        raise CliError("--mllp-timeout must be more than 0 and --mllp-attempts at least 1", 2)
+    options = ExportOptions(paper=Paper(args.paper), clinic=args.clinic, mllp=target,
+                            mllp_policy=MllpPolicy(timeout_s=args.mllp_timeout,
+                                                   attempts=args.mllp_attempts))
+    if args.author:
+        options = ExportOptions(paper=options.paper, clinic=options.clinic,
+                                author=args.author, mllp=target,
+                                mllp_policy=options.mllp_policy)
+    return options
+
+
+def run(args: argparse.Namespace) -> int:
+    session_id = session_number(args.session)
+    options = _options(args)
+    folder = Path(args.out).expanduser()
+    database = open_record(args)
+    try:
+        result = export_session(database, session_id, ExportFormat(args.format), folder,
+                                options)
+    except UnknownSessionError as exc:
+        raise CliError(str(exc.args[0])) from None
+    except ExportFolderError as exc:
+        raise CliError(str(exc)) from None
+    except ExportFailed as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"the export could not be written ({exc.strerror or exc}); check "
+                       "the folder and the free space, then try again") from None
+    finally:
+        database.dispose()
+    status = "INTERIM record (session in progress)" if result.interim else "final record"
+    names = ", ".join(str(p) for p in result.files)
+    sent = ""
+    if result.delivered_messages is not None:
+        sent = f"; {result.delivered_messages} messages acknowledged by {options.mllp}"
+    print(f"session {session_id}: {result.format.value} {status} written to {names}{sent}; "
+          f"recorded as event {result.event.seq}")
+    return 0

@@ -1,0 +1,242 @@
+"""FHIR R4 export: one Bundle (type collection) with the session's discharge record.
+
+Resources: Patient, Encounter, one Device per device used, vital-sign Observations at
+each blood-pressure check (blood pressure as the 85354-9 panel with 8480-6 / 8462-4
+components; heart and pulse rate, SpO2 and respiration rate beside it; body weight),
+MedicationAdministration for the ketamine infusion (effectivePeriod, dose in mg,
+rateQuantity in mL/h, route IV SNOMED 47625008) and for each rescue medication (a
+bolus: effectiveDateTime), and an Observation per scale score. The second-by-second
+values are in the CSV and .vital exports; this record holds the charted vitals.
+
+Codes: LOINC and IEEE 11073 MDC codes come from the catalogue (CLINICAL.md section 5;
+MDC system ``urn:iso:std:iso:11073:10101``); units are UCUM. A metric with no
+confirmed LOINC code (EtCO2, the perfusion index, pump quantities) is left out.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, BinaryIO
+
+from ketaconsole.catalogue import (
+    CATALOGUE,
+    LOINC_BLOOD_PRESSURE_PANEL,
+    LOINC_BODY_WEIGHT,
+)
+from ketaconsole.export.record import SessionRecord
+from ketaconsole.export.summary import NIBP_DIA, NIBP_SYS, Check, checks, dose_summary
+from ketaconsole.store.timeline import format_time
+
+LOINC = "http://loinc.org"
+MDC = "urn:iso:std:iso:11073:10101"
+UCUM = "http://unitsofmeasure.org"
+SNOMED = "http://snomed.info/sct"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+ROUTE_IV = {"coding": [{"system": SNOMED, "code": "47625008",
+                        "display": "Intravenous route"}]}
+IDENTIFIER_SYSTEM = "urn:ketaconsole"
+INTEGRITY_SYSTEM = "urn:ketaconsole:integrity"
+STATUS_SYSTEM = "urn:ketaconsole:record-status"
+_NAMESPACE = uuid.UUID("5f0e7a52-6c1b-4d8e-9a35-2b7c0e4f9d11")
+
+VITAL_METRICS = ("MDC_ECG_HEART_RATE", "MDC_PULS_OXIM_PULS_RATE", "MDC_PULS_OXIM_SAT_O2",
+                 "MDC_RESP_RATE")
+UCUM_UNIT = {"mcg": "ug", "microgram": "ug", "mg": "mg", "g": "g", "mL": "mL", "ml": "mL"}
+
+
+def _ref(full_url: str) -> dict[str, str]:
+    return {"reference": full_url}
+
+
+class _Bundle:
+    def __init__(self, record: SessionRecord) -> None:
+        self.record = record
+        self.entries: list[dict[str, Any]] = []
+
+    def url(self, *parts: object) -> str:
+        name = "/".join(str(p) for p in (self.record.session_id, *parts))
+        return f"urn:uuid:{uuid.uuid5(_NAMESPACE, name)}"
+
+    def add(self, resource: dict[str, Any], *parts: object) -> str:
+        full_url = self.url(resource["resourceType"], *parts)
+        self.entries.append({"fullUrl": full_url, "resource": resource})
+        return full_url
+
+
+def _quantity(value: float, unit: str) -> dict[str, Any]:
+    return {"value": value, "unit": unit, "system": UCUM, "code": unit}
+
+
+def _vital_code(refid: str) -> dict[str, Any]:
+    known = CATALOGUE[refid]
+    coding = [{"system": LOINC, "code": code} for code in known.loinc]
+    if known.code is not None:
+        coding.append({"system": MDC, "code": str(known.code), "display": refid})
+    return {"coding": coding, "text": known.label}
+
+
+def _vital_category() -> list[dict[str, Any]]:
+    return [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs",
+                         "display": "Vital Signs"}]}]
+
+
+def _observation_base(record: SessionRecord, patient: str, encounter: str, at: float,
+                      status: str) -> dict[str, Any]:
+    return {"resourceType": "Observation", "status": status, "category": _vital_category(),
+            "subject": _ref(patient), "encounter": _ref(encounter),
+            "effectiveDateTime": format_time(at)}
+
+
+def _check_observations(bundle: _Bundle, check: Check, index: int, patient: str,
+                        encounter: str, status: str) -> None:
+    record = bundle.record
+    if check.systolic is not None and check.diastolic is not None:
+        panel = _observation_base(record, patient, encounter, check.at, status)
+        panel["code"] = {"coding": [{"system": LOINC, "code": LOINC_BLOOD_PRESSURE_PANEL,
+                                     "display": "Blood pressure panel"}],
+                         "text": "Blood pressure"}
+        panel["component"] = [
+            {"code": _vital_code(refid), "valueQuantity": _quantity(value, "mm[Hg]")}
+            for refid, value in ((NIBP_SYS, check.systolic), (NIBP_DIA, check.diastolic))]
+        device = record.series[NIBP_SYS].device_id
+        panel["device"] = _ref(bundle.url("Device", device))
+        bundle.add(panel, "bp", index)
+    for refid in VITAL_METRICS:
+        value = check.others.get(refid)
+        if value is None:
+            continue
+        known = CATALOGUE[refid]
+        observation = _observation_base(record, patient, encounter, check.at, status)
+        observation["code"] = _vital_code(refid)
+        observation["valueQuantity"] = _quantity(value, known.unit)
+        observation["device"] = _ref(bundle.url("Device", record.series[refid].device_id))
+        bundle.add(observation, refid, index)
+
+
+def _infusion(bundle: _Bundle, patient: str, encounter: str) -> None:
+    record = bundle.record
+    plan = record.dose_plan
+    dose = dose_summary(record)
+    if plan is None or dose.infusion_started_at is None:
+        return
+    period: dict[str, str] = {"start": format_time(dose.infusion_started_at)}
+    if dose.infusion_ended_at is not None:
+        period["end"] = format_time(dose.infusion_ended_at)
+    delivered = dose.delivered
+    dosage: dict[str, Any] = {
+        "text": (f"{plan.mg_per_kg:g} mg/kg ({plan.dose_mg:.1f} mg) over "
+                 f"{plan.duration_min:g} min at {plan.concentration_mg_ml:g} mg/mL"),
+        "route": ROUTE_IV,
+        "rateQuantity": {"value": round(plan.rate_ml_h, 2), "unit": "mL/h",
+                         "system": UCUM, "code": "mL/h"}}
+    if delivered is not None:
+        dosage["dose"] = _quantity(round(delivered.delivered_mg, 2), "mg")
+    status = "in-progress" if record.interim and dose.infusion_ended_at is None else "completed"
+    administration = {
+        "resourceType": "MedicationAdministration", "status": status,
+        "medicationCodeableConcept": {"text": "Ketamine (IV infusion)"},
+        "subject": _ref(patient), "context": _ref(encounter),
+        "effectivePeriod": period, "dosage": dosage}
+    bundle.add(administration, "ketamine")
+
+
+def _rescues(bundle: _Bundle, patient: str, encounter: str) -> None:
+    for event in bundle.record.events_of("rescue_medication"):
+        payload = event.payload
+        dose = payload.get("dose")
+        dosage: dict[str, Any] = {"route": ROUTE_IV}
+        if isinstance(dose, int | float):
+            unit = str(payload.get("unit", "mg"))
+            dosage["dose"] = {"value": dose, "unit": unit, "system": UCUM,
+                              "code": UCUM_UNIT.get(unit, unit)}
+        bundle.add({"resourceType": "MedicationAdministration", "status": "completed",
+                    "medicationCodeableConcept": {"text": str(payload.get("drug", "?"))},
+                    "subject": _ref(patient), "context": _ref(encounter),
+                    "effectiveDateTime": format_time(event.at), "dosage": dosage,
+                    "performer": [{"actor": {"display": event.author}}]},
+                   "rescue", event.seq)
+
+
+def _scales(bundle: _Bundle, patient: str, encounter: str, status: str) -> None:
+    for event in bundle.record.events_of("scale"):
+        payload = event.payload
+        observation: dict[str, Any] = {
+            "resourceType": "Observation", "status": status,
+            "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey"}]}],
+            "code": {"text": str(payload.get("scale", "scale"))},
+            "subject": _ref(patient), "encounter": _ref(encounter),
+            "effectiveDateTime": format_time(event.at),
+            "performer": [{"display": event.author}]}
+        score = payload.get("score")
+        if isinstance(score, int):
+            observation["valueInteger"] = score
+        if payload.get("meaning"):
+            observation["note"] = [{"text": str(payload["meaning"])}]
+        items = payload.get("items")
+        if isinstance(items, dict):
+            observation["component"] = [
+                {"code": {"text": str(name)}, "valueInteger": int(value)}
+                for name, value in items.items() if isinstance(value, int)]
+        bundle.add(observation, "scale", event.seq)
+
+
+def build_bundle(record: SessionRecord, *, stamp_line: str = "") -> dict[str, Any]:
+    """The Bundle as a JSON-ready dict."""
+    bundle = _Bundle(record)
+    status = "preliminary" if record.interim else "final"
+    patient_resource: dict[str, Any] = {
+        "resourceType": "Patient",
+        "identifier": [{"system": f"{IDENTIFIER_SYSTEM}:patient",
+                        "value": record.patient_identifier or f"session-{record.session_id}"}],
+        "name": [{"text": record.patient_name}]}
+    if record.date_of_birth:
+        patient_resource["birthDate"] = record.date_of_birth
+    patient = bundle.add(patient_resource)
+    period = {"start": format_time(record.started_at)}
+    if record.ended_at is not None:
+        period["end"] = format_time(record.ended_at)
+    encounter = bundle.add({
+        "resourceType": "Encounter",
+        "status": "in-progress" if record.interim else "finished",
+        "class": {"system": ACT_CODE, "code": "AMB", "display": "ambulatory"},
+        "identifier": [{"system": f"{IDENTIFIER_SYSTEM}:session",
+                        "value": str(record.session_id)}],
+        "subject": _ref(patient), "period": period,
+        "location": [{"location": {"display": record.station}}]})
+    for device_id in record.device_ids():
+        device: dict[str, Any] = {
+            "resourceType": "Device",
+            "identifier": [{"system": f"{IDENTIFIER_SYSTEM}:device", "value": device_id}],
+            "deviceName": [{"name": device_id, "type": "user-friendly-name"}],
+            "patient": _ref(patient)}
+        slug = record.device_slug(device_id)
+        if slug:
+            device["deviceName"].append({"name": slug, "type": "model-name"})
+        bundle.add(device, device_id)
+    if record.weight_kg is not None:
+        weight = _observation_base(record, patient, encounter, record.started_at, status)
+        weight["code"] = {"coding": [{"system": LOINC, "code": LOINC_BODY_WEIGHT}],
+                          "text": "Body weight"}
+        weight["valueQuantity"] = _quantity(record.weight_kg, "kg")
+        bundle.add(weight, "weight")
+    for index, check in enumerate(checks(record)):
+        _check_observations(bundle, check, index, patient, encounter, status)
+    _infusion(bundle, patient, encounter)
+    _rescues(bundle, patient, encounter)
+    _scales(bundle, patient, encounter, status)
+    result: dict[str, Any] = {
+        "resourceType": "Bundle", "type": "collection",
+        "meta": {"tag": [{"system": STATUS_SYSTEM,
+                          "code": "interim" if record.interim else "final"}]},
+        "timestamp": format_time(record.end_time),
+        "entry": bundle.entries}
+    if stamp_line:
+        result["identifier"] = {"system": INTEGRITY_SYSTEM, "value": stamp_line}
+    return result
+
+
+def write(record: SessionRecord, stream: BinaryIO, *, stamp_line: str = "") -> None:
+    bundle = build_bundle(record, stamp_line=stamp_line)
+    stream.write(json.dumps(bundle, indent=1, ensure_ascii=False).encode("utf-8"))

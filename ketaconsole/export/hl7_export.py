@@ -1,0 +1,124 @@
+"""HL7 v2.6 ORU^R01 messages as IHE PCD-01 (Device Enterprise Communication) shapes them.
+
+Each message: MSH (v2.6, PCD-01 profile id in MSH-21), PID, PV1, OBR ("monitoring of
+patient") and one OBX per valid numeric value: OBX-2 ``NM``, OBX-3 ``code^refid^MDC``,
+OBX-5 the value, OBX-6 ``unit^^UCUM``, OBX-11 ``F``, OBX-14 the receive time, OBX-18
+the device id. Values arrive one per second per metric, so the session is split into
+one message per minute of observations; the file is an HL7 batch file (FHS, BHS,
+messages, BTS, FTS). An invalid value is left out: no OBX says a number the device
+did not give. Codes: the catalogue (CLINICAL.md section 5); a metric without a
+confirmed numeric code (EtCO2, pump metrics) carries its reference id only.
+Segment constants read from public PCD-01 sample messages (MSH-15/16 ``AL``/``NE``,
+MSH-21 ``IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO``, OBR-4
+``182777000^monitoring of patient^SCT``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import BinaryIO
+
+from ketaconsole import __version__
+from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.export.record import NumericRow, SessionRecord
+
+SEGMENT_END = "\r"
+PCD01_PROFILE = "IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO"
+MONITORING_OF_PATIENT = "182777000^monitoring of patient^SCT"
+SENDING_APPLICATION = "KETACONSOLE"
+MESSAGE_SPAN_S = 60.0
+"""Observations of one minute go into one message."""
+
+
+def escape(text: str) -> str:
+    """HL7 escape sequences for the delimiters that may appear in free text."""
+    return (text.replace("\\", "\\E\\").replace("|", "\\F\\").replace("^", "\\S\\")
+            .replace("&", "\\T\\").replace("~", "\\R\\").replace("\r", " ")
+            .replace("\n", " "))
+
+
+def hl7_time(at: float) -> str:
+    """A DTM in UTC with milliseconds and the +0000 offset."""
+    moment = datetime.fromtimestamp(at, UTC)
+    return moment.strftime("%Y%m%d%H%M%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+
+def observation_id(refid: str) -> str:
+    """OBX-3: ``code^refid^MDC``; an unconfirmed code leaves the first component empty."""
+    known = CATALOGUE.get(refid)
+    code = known.code if known is not None and known.code is not None else ""
+    return f"{code}^{escape(refid)}^MDC"
+
+
+def format_value(value: float) -> str:
+    return f"{value:.6g}" if value != int(value) else str(int(value))
+
+
+def _header(record: SessionRecord, control_id: str, at: float) -> list[str]:
+    station = escape(record.station)
+    msh = "|".join([
+        "MSH", "^~\\&", SENDING_APPLICATION, station, "", "", hl7_time(at), "",
+        "ORU^R01^ORU_R01", control_id, "P", "2.6", "", "", "AL", "NE", "",
+        "UNICODE UTF-8", "", "", PCD01_PROFILE])
+    identifier = escape(record.patient_identifier or f"KC-PATIENT-S{record.session_id}")
+    dob = (record.date_of_birth or "").replace("-", "")
+    pid = f"PID|||{identifier}^^^KetaConsole^PI||{escape(record.patient_name)}||{dob}"
+    pv1 = f"PV1||O|{station}"
+    return [msh, pid, pv1]
+
+
+def _obr(record: SessionRecord, control_id: str, start: float, end: float) -> str:
+    status = "P" if record.interim else "F"
+    fields = ["OBR", "1", control_id, control_id, MONITORING_OF_PATIENT, "", "",
+              hl7_time(start), hl7_time(end)] + [""] * 16 + [status]
+    return "|".join(fields)
+
+
+def _obx(set_id: int, row: NumericRow) -> str:
+    at, device, metric, value, unit = row
+    assert value is not None
+    fields = ["OBX", str(set_id), "NM", observation_id(metric), "1", format_value(value),
+              f"{escape(unit)}^^UCUM", "", "", "", "", "F", "", "", hl7_time(at), "", "",
+              "", escape(device)]
+    return "|".join(fields)
+
+
+def messages(record: SessionRecord) -> Iterator[str]:
+    """The session's ORU^R01 messages, one per minute that has valid values."""
+    rows = [row for row in record.numerics if row[3] is not None]
+    index = 0
+    number = 0
+    while index < len(rows):
+        start = rows[index][0]
+        stop = index
+        while stop < len(rows) and rows[stop][0] < start + MESSAGE_SPAN_S:
+            stop += 1
+        number += 1
+        control_id = f"KC{record.session_id}-{number}"
+        group = rows[index:stop]
+        segments = _header(record, control_id, group[-1][0])
+        segments.append(_obr(record, control_id, start, group[-1][0]))
+        segments.extend(_obx(i, row) for i, row in enumerate(group, start=1))
+        yield SEGMENT_END.join(segments) + SEGMENT_END
+        index = stop
+
+
+def write(record: SessionRecord, stream: BinaryIO, *, stamp_line: str = "") -> int:
+    """The batch file; returns how many messages it holds."""
+    made = hl7_time(record.end_time)
+    note = "interim record" if record.interim else "final record"
+    if stamp_line:
+        note += f" {stamp_line}"
+    stream.write(("|".join(["FHS", "^~\\&", SENDING_APPLICATION, escape(record.station), "",
+                            "", made, "", f"session-{record.session_id}", escape(note)])
+                  + SEGMENT_END).encode("utf-8"))
+    stream.write(("|".join(["BHS", "^~\\&", SENDING_APPLICATION, escape(record.station), "",
+                            "", made, "", "", f"KetaConsole {__version__}"]) + SEGMENT_END
+                  ).encode("utf-8"))
+    count = 0
+    for message in messages(record):
+        stream.write(message.encode("utf-8"))
+        count += 1
+    stream.write(f"BTS|{count}{SEGMENT_END}FTS|1{SEGMENT_END}".encode())
+    return count

@@ -1,0 +1,224 @@
+"""The session record as every export reads it: who, the plan, the timeline, the numerics.
+
+One loader reads a session from the store once; each format writes from the same
+:class:`SessionRecord`, so the PDF, CSV, FHIR, HL7 and .vital files of a session agree.
+A value appears only if a device sent it: invalid values stay ``None`` (NaN in arrays).
+Events after the chain head the export was taken at are not part of the record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+
+from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.dose import DosePlan, DosePlanError
+from ketaconsole.store import Database
+from ketaconsole.store.models import NumericValue, Patient, WaveChunkRecord
+from ketaconsole.store.review import session_row, timeline
+from ketaconsole.store.timeline import StoredEvent
+from ketaconsole.store.wave_codec import decode_array
+
+NumericRow = tuple[float, str, str, float | None, str]
+"""(receive time, device id, metric refid, value or None, UCUM unit)."""
+
+PLETH = "MDC_PULS_OXIM_PLETH"
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One metric over the session: receive times and values (NaN where invalid)."""
+
+    metric: str
+    unit: str
+    device_id: str
+    times: npt.NDArray[np.float64]
+    values: npt.NDArray[np.float64]
+
+    def latest_before(self, at: float, within_s: float | None) -> float | None:
+        """The last valid value at or before ``at`` and no older than ``within_s``."""
+        index = int(np.searchsorted(self.times, at, side="right")) - 1
+        while index >= 0:
+            if within_s is not None and at - self.times[index] > within_s:
+                return None
+            value = self.values[index]
+            if not np.isnan(value):
+                return float(value)
+            index -= 1
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class WaveRun:
+    """Consecutive stored samples of one waveform: start time, rate and samples."""
+
+    device_id: str
+    metric: str
+    unit: str
+    sample_rate_hz: float
+    received_at: float
+    """Receive time of the run's last sample."""
+    samples: npt.NDArray[np.float32]
+
+    @property
+    def starts_at(self) -> float:
+        """Time of the first sample, counted back from the last one's receive time."""
+        return self.received_at - len(self.samples) / self.sample_rate_hz
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """Everything an export writes about one session, read at one chain head."""
+
+    session_id: int
+    patient_name: str
+    patient_identifier: str | None
+    date_of_birth: str | None
+    weight_kg: float | None
+    station: str
+    phase: str
+    started_at: float
+    ended_at: float | None
+    dose_plan: DosePlan | None
+    dose_plan_problem: str | None
+    devices: list[dict[str, Any]]
+    events: list[StoredEvent]
+    numerics: list[NumericRow]
+    _database: Database | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def interim(self) -> bool:
+        """True while the session is still open: the export is an interim record."""
+        return self.ended_at is None
+
+    @property
+    def head(self) -> StoredEvent | None:
+        """The last timeline event the export includes (the chain head it was taken at)."""
+        return self.events[-1] if self.events else None
+
+    @property
+    def end_time(self) -> float:
+        """The session's end, or for an interim record its latest recorded moment."""
+        if self.ended_at is not None:
+            return self.ended_at
+        latest = [self.started_at]
+        if self.events:
+            latest.append(self.events[-1].at)
+        if self.numerics:
+            latest.append(self.numerics[-1][0])
+        return max(latest)
+
+    @property
+    def numerics_until(self) -> float:
+        """Receive time of the last numeric value held (the start when there are none)."""
+        return self.numerics[-1][0] if self.numerics else self.started_at
+
+    def events_of(self, *kinds: str) -> list[StoredEvent]:
+        return [e for e in self.events if e.kind in kinds]
+
+    @cached_property
+    def series(self) -> dict[str, Series]:
+        """Per metric, its values in time order (the first device that sent it)."""
+        grouped: dict[str, tuple[str, str, list[float], list[float]]] = {}
+        for at, device_id, metric, value, unit in self.numerics:
+            entry = grouped.get(metric)
+            if entry is None:
+                entry = grouped[metric] = (unit, device_id, [], [])
+            elif entry[1] != device_id:
+                continue
+            entry[2].append(at)
+            entry[3].append(np.nan if value is None else value)
+        return {metric: Series(metric, unit, device, np.asarray(times, dtype=np.float64),
+                               np.asarray(values, dtype=np.float64))
+                for metric, (unit, device, times, values) in grouped.items()}
+
+    def waves(self, metric: str = PLETH) -> list[WaveRun]:
+        """The stored runs of one waveform, read from the database on demand."""
+        if self._database is None:
+            return []
+        query = (select(WaveChunkRecord.device_id, WaveChunkRecord.unit,
+                        WaveChunkRecord.sample_rate_hz, WaveChunkRecord.received_at,
+                        WaveChunkRecord.encoding, WaveChunkRecord.data)
+                 .where(WaveChunkRecord.session_id == self.session_id,
+                        WaveChunkRecord.metric == metric)
+                 .order_by(WaveChunkRecord.first_received_at, WaveChunkRecord.id))
+        with self._database.sessions() as session:
+            return [WaveRun(device_id, metric, unit, rate, last, decode_array(data, encoding))
+                    for device_id, unit, rate, last, encoding, data in session.execute(query)]
+
+    def device_ids(self) -> list[str]:
+        """Every device of the session: those in its set-up, then any that sent values."""
+        seen = [str(d.get("device_id")) for d in self.devices if d.get("device_id")]
+        for device_id in sorted({row[1] for row in self.numerics}):
+            if device_id not in seen:
+                seen.append(device_id)
+        return seen
+
+    def device_slug(self, device_id: str) -> str | None:
+        for device in self.devices:
+            if device.get("device_id") == device_id:
+                slug = device.get("slug")
+                return str(slug) if slug else None
+        return None
+
+
+def _plan(record: dict[str, Any] | None, weight_kg: float | None
+          ) -> tuple[DosePlan | None, str | None]:
+    if not record:
+        return None, "No dose plan recorded"
+    values = dict(record)
+    if values.get("weight_kg") is None and weight_kg is not None:
+        values["weight_kg"] = weight_kg
+    try:
+        return DosePlan.from_record(values), None
+    except DosePlanError as exc:
+        return None, f"The recorded dose plan is not usable: {exc}"
+    except (KeyError, TypeError):
+        return None, "The recorded dose plan is incomplete"
+
+
+def load_record(database: Database, session_id: int, *, through_seq: int | None = None,
+                until: float | None = None) -> SessionRecord:
+    """Read one session (raises the store's ``UnknownSessionError`` for a wrong number).
+
+    ``through_seq`` cuts the timeline at that event and ``until`` the numerics at that
+    receive time, to re-read a record as it was when an earlier export was made.
+    """
+    row = session_row(database, session_id)
+    with database.sessions() as session:
+        patient = session.get(Patient, row.patient_id)
+        query = (select(NumericValue.received_at, NumericValue.device_id, NumericValue.metric,
+                        NumericValue.value, NumericValue.unit)
+                 .where(NumericValue.session_id == session_id)
+                 .order_by(NumericValue.received_at, NumericValue.id))
+        if until is not None:
+            # The stamp prints the cut to the microsecond; compare at that precision.
+            query = query.where(NumericValue.received_at < until + 5e-7)
+        numerics: list[NumericRow] = [tuple(r) for r in session.execute(query)]  # type: ignore[misc]
+    events = timeline(database, session_id)
+    if through_seq is not None:
+        events = [e for e in events if e.seq <= through_seq]
+    weight = row.weight_kg if row.weight_kg is not None else (
+        patient.weight_kg if patient is not None else None)
+    plan, problem = _plan(row.dose_plan, weight)
+    return SessionRecord(
+        session_id=session_id,
+        patient_name=patient.name if patient is not None else "(unknown patient)",
+        patient_identifier=patient.external_id if patient is not None else None,
+        date_of_birth=patient.date_of_birth if patient is not None else None,
+        weight_kg=weight, station=row.station, phase=row.phase,
+        started_at=row.started_at, ended_at=row.ended_at,
+        dose_plan=plan, dose_plan_problem=problem,
+        devices=[d for d in row.devices if isinstance(d, dict)],
+        events=events, numerics=numerics, _database=database)
+
+
+def metric_label(refid: str) -> str:
+    """The catalogue's label for a metric, or its reference id when it is not catalogued."""
+    known = CATALOGUE.get(refid)
+    return known.label if known is not None else refid

@@ -1,0 +1,132 @@
+"""Exporting one session: read it, write the format's files whole, audit it on the timeline.
+
+The export event is committed to the session's timeline before :func:`export_session`
+returns; if it cannot be, the files just written are removed again, so no export
+exists that the record does not know about. An HL7 export can also be sent over MLLP;
+delivery or failure is recorded on the timeline either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import BinaryIO
+
+from ketaconsole.export import csv_export, fhir_export, hl7_export, pdf_export, vital_export
+from ketaconsole.export.atomic import check_folder, write_all_atomically
+from ketaconsole.export.integrity import IntegrityStamp, stamp
+from ketaconsole.export.mllp import MllpError, MllpPolicy, MllpTarget, send
+from ketaconsole.export.pdf_export import Paper
+from ketaconsole.export.record import SessionRecord, load_record
+from ketaconsole.store import Database, append_event
+from ketaconsole.store.timeline import StoredEvent
+
+
+class ExportFormat(Enum):
+    PDF = "pdf"
+    CSV = "csv"
+    FHIR = "fhir"
+    HL7 = "hl7"
+    VITAL = "vital"
+
+
+class ExportFailed(RuntimeError):
+    """The export could not be completed; the text is one sentence for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportOptions:
+    paper: Paper = Paper.A4
+    clinic: str = "KetaConsole clinic"
+    author: str = field(default_factory=lambda: _user())
+    mllp: MllpTarget | None = None
+    mllp_policy: MllpPolicy = field(default_factory=MllpPolicy)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    session_id: int
+    format: ExportFormat
+    files: list[Path]
+    interim: bool
+    stamp: IntegrityStamp
+    event: StoredEvent
+    delivered_messages: int | None = None
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "console"
+
+
+Writer = Callable[[BinaryIO], None]
+
+
+def _files(record: SessionRecord, fmt: ExportFormat, folder: Path, options: ExportOptions,
+           stamp_line: str) -> list[tuple[Path, Writer]]:
+    base = f"session-{record.session_id}" + ("-interim" if record.interim else "")
+    if fmt is ExportFormat.PDF:
+        return [(folder / f"{base}.pdf",
+                 lambda s: pdf_export.write(record, s, paper=options.paper,
+                                            clinic=options.clinic, stamp_line=stamp_line))]
+    if fmt is ExportFormat.CSV:
+        return [(folder / f"{base}-observations.csv",
+                 lambda s: csv_export.write_observations(record, s)),
+                (folder / f"{base}-timeline.csv", lambda s: csv_export.write_timeline(record, s))]
+    if fmt is ExportFormat.FHIR:
+        return [(folder / f"{base}.fhir.json",
+                 lambda s: fhir_export.write(record, s, stamp_line=stamp_line))]
+    if fmt is ExportFormat.HL7:
+        return [(folder / f"{base}.hl7",
+                 lambda s: _discard(hl7_export.write(record, s, stamp_line=stamp_line)))]
+    return [(folder / f"{base}.vital", lambda s: vital_export.write(record, s))]
+
+
+def _discard(_: object) -> None:
+    return None
+
+
+def export_session(database: Database, session_id: int, fmt: ExportFormat, folder: Path,
+                   options: ExportOptions | None = None) -> ExportResult:
+    """Write one session in one format into ``folder`` and record the export."""
+    options = options or ExportOptions()
+    check_folder(folder)
+    record = load_record(database, session_id)
+    seal = stamp(record)
+    written = write_all_atomically(_files(record, fmt, folder, options, seal.line()))
+    payload: dict[str, object] = {
+        "format": fmt.value, "files": [p.name for p in written],
+        "interim": record.interim, "head_seq": seal.seq, "head": seal.head,
+        "content_sha256": seal.content}
+    delivered: int | None = None
+    problem: str | None = None
+    if options.mllp is not None:
+        payload["mllp"] = str(options.mllp)
+        try:
+            report = send(options.mllp, hl7_export.messages(record), options.mllp_policy)
+            delivered = report.messages
+            payload["mllp_result"] = "delivered"
+            payload["mllp_messages"] = report.messages
+            payload["mllp_attempts"] = report.attempts
+        except MllpError as exc:
+            problem = str(exc)
+            payload["mllp_result"] = "failed"
+            payload["mllp_problem"] = problem
+    try:
+        event = append_event(database, session_id, "export", payload, author=options.author)
+    except Exception as exc:
+        for path in written:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise ExportFailed(f"the export could not be recorded on the session's timeline "
+                           f"({exc}); nothing was exported, try again") from exc
+    if problem is not None:
+        raise ExportFailed(f"{problem}; the files were written to {folder} and the failed "
+                           "delivery is on the timeline")
+    return ExportResult(session_id, fmt, written, record.interim, seal, event, delivered)
