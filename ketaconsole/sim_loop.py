@@ -14,7 +14,7 @@ from typing import Any
 
 from ketaconsole.observations import Observation
 from ketaconsole.sdk import Driver
-from ketaconsole.virtual_patient import VirtualPatient
+from ketaconsole.virtual_patient import Scenario, VirtualPatient
 
 SIMULATED_START = 1_767_225_600.0
 """2026-01-01 00:00:00 UTC: a fixed start so that captures repeat exactly."""
@@ -38,17 +38,18 @@ class Conversation:
 def converse(driver: Driver, seconds: float, *, settings: Mapping[str, Any] | None = None,
              start: float = SIMULATED_START, speed: float = 1.0, seed: int = 7,
              step: float | None = None, device_id: str = "sim",
-             max_bytes: int | None = None) -> Conversation:
+             max_bytes: int | None = None, story: Scenario | None = None) -> Conversation:
     """Run console and device for ``seconds`` of simulated time (or until ``max_bytes``).
 
     ``step`` is the simulated time between rounds; by default the simulator's own tick
-    interval. Each round the device ticks, the console decodes what it sent, and
-    whatever the console answers goes back to the device at once.
+    interval. ``story`` is the patient's scenario (the uneventful one by default). Each
+    round the device ticks, the console decodes what it sent, and whatever the console
+    answers goes back to the device at once.
     """
     if driver.create_simulator is None:
         raise NoSimulatorError(f"driver {driver.info.slug} has no simulator")
     resolved = driver.info.resolve_settings({}) if settings is None else dict(settings)
-    patient = VirtualPatient(start=start, speed=speed, seed=seed)
+    patient = VirtualPatient(story, start=start, speed=speed, seed=seed)
     device = driver.create_simulator(patient, resolved)
     console = driver.create_protocol(device_id, resolved)
     interval = step if step is not None else device.tick_interval_s

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from drivers.masimo_ascii import DRIVER as MASIMO
 from drivers.masimo_ascii.protocol import MAX_LINE, MasimoAsciiProtocol
 from drivers.masimo_ascii.simulator import format_line
 from ketaconsole.observations import (
@@ -22,6 +23,8 @@ from ketaconsole.observations import (
     Observation,
     ProtocolError,
 )
+from ketaconsole.sim_loop import converse
+from ketaconsole.virtual_patient import scenario
 
 RAD8 = (b"05/12/13 14:51:32 SN=0000071453 SPO2=098% BPM=064 PI=03.60% SPCO=--.-% "
         b"SPMET=--.-% DESAT=-- PIDELTA=+-- ALARM=0000 EXC=000000\r\n")
@@ -302,3 +305,23 @@ def test_the_serial_number_is_reported_once_and_again_only_when_it_changes() -> 
     assert [o.serial for o in found if isinstance(o, Identity)] == ["0000071453"]
     found = feed(line(serial="----------"), line(serial="0000099999"), protocol=protocol)
     assert [o.serial for o in found if isinstance(o, Identity)] == ["0000099999"]
+
+
+# -- the simulator's scenarios, decoded ----------------------------------------------------
+
+def test_the_sensor_off_scenario_decodes_as_a_raised_and_cleared_sensor_off_alarm() -> None:
+    story = scenario("sensor-off")
+    (off_from, off_until), = story.sensor_off
+    talk = converse(MASIMO, off_until + 60, story=story, step=0.25)
+    assert errors(talk.observations) == []
+    start = talk.observations[0].received_at - 1  # the first line comes a second in
+    changes = [(o.code, o.active, o.received_at - start)
+               for o in talk.observations if isinstance(o, DeviceAlarm)
+               and o.code == "sensor-off"]
+    assert [(code, active) for code, active, _ in changes] == [
+        ("sensor-off", True), ("sensor-off", False)]
+    assert off_from <= changes[0][2] <= off_from + 1.5
+    assert off_until <= changes[1][2] <= off_until + 1.5
+    during = [o.value for o in talk.observations if isinstance(o, Numeric)
+              and off_from + 2 < o.received_at - start < off_until - 1]
+    assert during and all(v is None for v in during)
