@@ -9,7 +9,6 @@ console uses is listed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 # -- RS232 framing (guide: "Transport Protocols for the MIB/RS232 Interface") -------------
 BOF = 0xC0
@@ -64,7 +63,6 @@ P_OPT_DYN_DELETE_OBJECTS = 0x20000000
 NOM_ATTR_POLL_PROFILE_EXT = 0xF001
 POLL_EXT_PERIOD_NU_1SEC = 0x80000000
 POLL_EXT_PERIOD_RTSA = 0x08000000
-POLL_EXT_ENUM = 0x04000000
 RS232_MAX_MTU = 1000
 
 # -- ROSE / CMIP ----------------------------------------------------------------------------
@@ -89,7 +87,6 @@ NOM_ATTR_TIME_PD_POLL = 0xF13E
 
 # attribute ids
 NOM_ATTR_ID_MODEL = 0x0928
-NOM_ATTR_ID_LABEL = 0x0924
 NOM_ATTR_NU_CMPD_VAL_OBS = 0x094B
 NOM_ATTR_NU_VAL_OBS = 0x0950
 NOM_ATTR_SA_SPECN = 0x096D
@@ -133,7 +130,7 @@ FLOAT_SPECIALS = frozenset(
 # -- physiological ids (SCADA partition) -> catalogue refid -------------------------------
 NOM_ECG_CARD_BEAT_RATE = 0x4182
 NOM_PLETH_PULS_RATE = 0x4822
-NOM_PRESS_BLD_NONINV = 0x4A04
+NOM_PRESS_BLD_NONINV = 0x4A04  # the compound NIBP object's own id
 NOM_PRESS_BLD_NONINV_SYS = 0x4A05
 NOM_PRESS_BLD_NONINV_DIA = 0x4A06
 NOM_PRESS_BLD_NONINV_MEAN = 0x4A07
@@ -186,27 +183,17 @@ UNITS: dict[int, str] = {
     NOM_DIM_FAHR: "[degF]",
     NOM_DIM_DEGC: "Cel",
 }
-UNIT_CODES: dict[str, int] = {
-    "%": NOM_DIM_PERCENT, "mm[Hg]": NOM_DIM_MMHG, "kPa": NOM_DIM_KILO_PASCAL,
-    "Cel": NOM_DIM_DEGC, "[degF]": NOM_DIM_FAHR, "1": NOM_DIM_DIMLESS,
-}
 
 MMHG_PER_KPA = 7.500615758
 
 
-@dataclass(frozen=True, slots=True)
-class Conversion:
-    """How a value in the monitor's unit becomes a value in the catalogue's unit."""
-
-    apply: Callable[[float], float]
-
-
-CONVERSIONS: dict[tuple[str, str], Conversion] = {
-    ("kPa", "mm[Hg]"): Conversion(lambda v: v * MMHG_PER_KPA),
-    ("[degF]", "Cel"): Conversion(lambda v: (v - 32.0) * 5.0 / 9.0),
+CONVERSIONS: dict[tuple[str, str], Callable[[float], float]] = {
+    # (monitor's unit, catalogue's unit) -> conversion
+    ("kPa", "mm[Hg]"): lambda v: v * MMHG_PER_KPA,
+    ("[degF]", "Cel"): lambda v: (v - 32.0) * 5.0 / 9.0,
     # The monitor's relative perfusion ("Perf") is dimensionless; the catalogue keeps the
     # same number under the unit %, as MDC_PULS_OXIM_PERF_REL allows either.
-    ("1", "%"): Conversion(lambda v: v),
+    ("1", "%"): lambda v: v,
 }
 
 
@@ -218,4 +205,4 @@ def convert(value: float, unit_code: int, target: str) -> float | None:
     if source == target:
         return value
     conversion = CONVERSIONS.get((source, target))
-    return None if conversion is None else conversion.apply(value)
+    return None if conversion is None else conversion(value)
