@@ -163,3 +163,14 @@ def test_any_user_data_survives_framing_in_any_chunking(payloads: list[bytes],
     for start in range(0, len(line), size):
         got.extend(reader.feed(line[start:start + size]))
     assert got == payloads
+
+
+def test_the_driver_reads_a_poll_result_split_byte_by_byte_behind_junk() -> None:
+    protocol = polling_protocol()
+    line = b"\x00\xff\x7d\xc1" + encode_frame(numerics_result(hr=81, spo2=96))
+    found = []
+    for index in range(len(line)):
+        found.extend(protocol.feed(line[index:index + 1], 2.0).observations)
+    assert [o.error for o in found if isinstance(o, ProtocolError)] == ["sync"]
+    assert {o.metric: o.value for o in found if isinstance(o, Numeric)} == {
+        "MDC_ECG_HEART_RATE": 81.0, "MDC_PULS_OXIM_SAT_O2": 96.0}
