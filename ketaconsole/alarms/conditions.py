@@ -1,7 +1,9 @@
 """Physiological alarm conditions: limit breaches that have lasted their sustain time.
 
-The evaluator keeps, per metric, the newest value a device sent and, per limit, when
-the current unbroken breach began. A breach is broken by a value inside the limit,
+The evaluator keeps, per metric and device, the newest value the device sent and, per
+limit, when that device's current unbroken breach began (two oximeters on one patient
+are two series: one's gap or normal value never breaks the other's breach; either
+one's sustained breach raises the alarm). A breach is broken by a value inside the limit,
 by a value the device marks invalid, or by a gap in the data longer than the
 metric's freshness window (catalogue ``fresh_for_s``). A value older than that window
 is never evaluated as if it were live: the condition is then *unknown*, not clear.
@@ -49,7 +51,8 @@ class Sample:
     device_id: str
 
 
-_LimitKey = tuple[str, int, str]  # alarm id, limit index, metric
+_LimitKey = tuple[str, int, str, str]  # alarm id, limit index, metric, device
+_Series = tuple[str, str]  # metric, device
 
 
 def _window(refid: str) -> float | None:
@@ -75,7 +78,7 @@ class PhysiologicalEvaluator:
 
     def __init__(self, profile: LimitProfile) -> None:
         self._profile = profile
-        self._latest: dict[str, Sample] = {}
+        self._latest: dict[_Series, Sample] = {}
         self._baselines: dict[str, float] = {}
         self._breach_since: dict[_LimitKey, float] = {}
 
@@ -87,8 +90,8 @@ class PhysiologicalEvaluator:
     def baselines(self) -> dict[str, float]:
         return dict(self._baselines)
 
-    def _limits_on(self, refid: str) -> list[tuple[_LimitKey, Limit]]:
-        return [((rule.alarm_id, index, refid), limit)
+    def _limits_on(self, refid: str, device_id: str) -> list[tuple[_LimitKey, Limit]]:
+        return [((rule.alarm_id, index, refid, device_id), limit)
                 for rule in self._profile.alarms
                 for index, limit in enumerate(rule.limits) if refid in limit.metrics]
 
@@ -100,15 +103,17 @@ class PhysiologicalEvaluator:
 
     def set_baseline(self, refid: str, value: float, now: float) -> None:
         self._baselines[refid] = value
-        for key, _ in self._limits_on(refid):
-            self._breach_since.pop(key, None)
+        for metric, device_id in self._latest:
+            if metric == refid:
+                for key, _ in self._limits_on(refid, device_id):
+                    self._breach_since.pop(key, None)
         self._rescan(now, only=refid)
 
     def _rescan(self, now: float, only: str | None = None) -> None:
-        for refid, sample in self._latest.items():
+        for (refid, device_id), sample in self._latest.items():
             if only is not None and refid != only:
                 continue
-            for key, limit in self._limits_on(refid):
+            for key, limit in self._limits_on(refid, device_id):
                 if sample.value is not None and limit.breached(
                         sample.value, self._baselines.get(refid)):
                     self._breach_since.setdefault(key, max(now, sample.received_at))
@@ -118,7 +123,8 @@ class PhysiologicalEvaluator:
         known = CATALOGUE.get(numeric.metric)
         if known is None or known.kind is not MetricKind.NUMERIC:
             return
-        previous = self._latest.get(numeric.metric)
+        series = (numeric.metric, numeric.device_id)
+        previous = self._latest.get(series)
         if previous is not None and numeric.received_at < previous.received_at:
             return  # out of order: the newer value already stands
         value = numeric.value
@@ -127,9 +133,9 @@ class PhysiologicalEvaluator:
         window = known.fresh_for_s
         gap_broke = (previous is not None and window is not None
                      and numeric.received_at - previous.received_at > window)
-        self._latest[numeric.metric] = Sample(value, numeric.received_at, numeric.device_id)
+        self._latest[series] = Sample(value, numeric.received_at, numeric.device_id)
         baseline = self._baselines.get(numeric.metric)
-        for key, limit in self._limits_on(numeric.metric):
+        for key, limit in self._limits_on(*series):
             if gap_broke:
                 self._breach_since.pop(key, None)
             if value is not None and limit.breached(value, baseline):
@@ -137,15 +143,12 @@ class PhysiologicalEvaluator:
             else:
                 self._breach_since.pop(key, None)
 
-    def live(self, refid: str, now: float) -> Sample | None:
-        """The newest valid value of a metric if it is still fresh at ``now``."""
-        sample = self._latest.get(refid)
-        if sample is None or sample.value is None:
-            return None
+    def live(self, refid: str, now: float) -> list[Sample]:
+        """The newest valid value of a metric from each device still fresh at ``now``."""
         window = _window(refid)
-        if window is not None and now - sample.received_at > window:
-            return None
-        return sample
+        return [sample for (metric, _), sample in self._latest.items()
+                if metric == refid and sample.value is not None
+                and (window is None or now - sample.received_at <= window)]
 
     def judge(self, rule: AlarmRule, now: float, dosing_started: bool
               ) -> tuple[Judgement, Condition | None]:
@@ -157,20 +160,23 @@ class PhysiologicalEvaluator:
                 continue
             if limit.phase is Phase.AFTER_DOSING_START and not dosing_started:
                 continue
-            found = next(((m, s) for m in limit.metrics
-                          if (s := self.live(m, now)) is not None), None)
+            # the first of the limit's metrics that any device sends live is judged
+            found = next(((m, live) for m in limit.metrics if (live := self.live(m, now))),
+                         None)
             if found is None:
                 continue
             any_live = True
-            refid, sample = found
-            assert sample.value is not None
-            since = self._breach_since.get((rule.alarm_id, index, refid))
-            if since is None or now - since < limit.sustain_s:
-                continue
-            if not limit.breached(sample.value, self._baselines.get(refid)):
-                continue
-            if worst is None or limit.priority.rank > worst[0].priority.rank:
-                worst = (limit, index, refid, sample)
+            refid, samples = found
+            for sample in samples:
+                assert sample.value is not None
+                since = self._breach_since.get((rule.alarm_id, index, refid,
+                                                sample.device_id))
+                if since is None or now - since < limit.sustain_s:
+                    continue
+                if not limit.breached(sample.value, self._baselines.get(refid)):
+                    continue
+                if worst is None or limit.priority.rank > worst[0].priority.rank:
+                    worst = (limit, index, refid, sample)
         if worst is None:
             return (Judgement.CLEAR if any_live else Judgement.UNKNOWN), None
         limit, index, refid, sample = worst
@@ -181,7 +187,8 @@ class PhysiologicalEvaluator:
             "device_id": sample.device_id, "received_at": sample.received_at,
             "limit_index": index, "comparison": limit.comparison,
             "threshold": limit.threshold, "sustain_s": limit.sustain_s,
-            "breach_since": self._breach_since[(rule.alarm_id, index, refid)],
+            "breach_since": self._breach_since[(rule.alarm_id, index, refid,
+                                                sample.device_id)],
         }
         if limit.relative:
             values["baseline"] = baseline

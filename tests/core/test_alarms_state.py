@@ -295,3 +295,23 @@ def test_tone_player_fault_is_a_technical_alarm_until_cleared(
     system.clear_audio_fault()
     system.evaluate(6)
     assert kinds(recorded, "audio-fault") == [AlarmEventKind.STARTED, AlarmEventKind.ENDED]
+
+
+def test_second_oximeter_neither_breaks_nor_fakes_the_first_ones_breach(
+        system: AlarmSystem) -> None:
+    for t in range(0, 20):
+        system.observe(value(SPO2, 85, t, device="masimo"))
+        system.observe(value(SPO2, 97 if t % 2 else None, t, device="monitor"))
+        system.evaluate(float(t))
+    (alarm,) = system.active_alarms(19)
+    assert alarm.priority is Priority.HIGH and alarm.values["device_id"] == "masimo"
+
+
+def test_alarm_stays_judged_on_the_device_still_sending(system: AlarmSystem,
+                                                        recorded: list[AlarmEvent]) -> None:
+    run(system, HR, 40, 0, 12)
+    for t in range(13, 40):  # the ECG lead falls off; the oximeter's pulse rate carries on
+        system.observe(value("MDC_PULS_OXIM_PULS_RATE", 72, t, device="masimo"))
+        system.evaluate(float(t))
+    assert kinds(recorded, "hr-low") == [AlarmEventKind.STARTED, AlarmEventKind.ENDED]
+    assert recorded[-1].at == 23  # once the last ECG value is stale, pulse rate is judged
