@@ -64,7 +64,7 @@ class Limit:
         """``"NIBP sys above 180 mm[Hg] for 0 s"`` in the catalogue's words."""
         known = CATALOGUE.get(self.metrics[0])
         name = known.short if known else self.metrics[0]
-        unit = known.unit if known else ""
+        unit = known.display_unit if known else ""
         words = {"above": "above", "below": "below", "rise": "risen by at least",
                  "fall": "fallen by at least"}[self.comparison]
         tail = " from baseline" if self.relative else ""

@@ -197,13 +197,13 @@ class AlarmSystem:
                                    "catalogue metric for the baseline.")
         known = CATALOGUE[refid]
         if not known.is_plausible(value):
-            raise AlarmActionError(f"A baseline {known.short} of {value:g} {known.unit} is "
+            raise AlarmActionError(f"A baseline {known.short} of {value:g} {known.display_unit} is "
                                    "not plausible; enter the measured value.")
         with self._lock:
             self._physiological.set_baseline(refid, value, now)
             return self._emit(AlarmEvent(
                 AlarmEventKind.BASELINE_SET, now, message=f"Baseline {known.short} "
-                f"{known.format(value)} {known.unit}",
+                f"{known.format(value)} {known.display_unit}",
                 values={"metric": refid, "value": value, "unit": known.unit}, by=by))
 
     def change_limit(self, alarm_id: str, index: int, *, by: str, now: float,
