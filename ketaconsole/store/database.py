@@ -8,6 +8,7 @@ console writes anything.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,9 @@ def alembic_config() -> Config:
     return config
 
 
+@functools.cache
 def head_revision() -> str:
+    """The newest schema revision shipped with this version (read once per process)."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -116,7 +119,8 @@ def open_database(url: str, *, upgrade: bool = True) -> Database:
     try:
         engine = create_record_engine(url)
         if upgrade:
-            migrate(engine)
+            if current_revision(engine) != head_revision():
+                migrate(engine)
         else:
             with engine.connect():
                 pass
