@@ -29,6 +29,9 @@ INFO = DriverInfo(
                           "for simulators and bench tests.", minimum=1.0, maximum=60.0),
         SettingField("stuffing", "Character stuffing", "bool", False,
                      help="On when the station is configured to stuff d, D, e and E."),
+        SettingField("sim_slots", "Pumps on the simulated station", "int", 3,
+                     help="Simulator only: slot 1-1 runs the infusion, 1-2 is ready, 1-3 "
+                          "(if there) is in standby.", minimum=2, maximum=3),
     ),
     default_port="socket://spacestation:4001",
 )

@@ -159,3 +159,11 @@ def test_the_gap_between_polls_is_not_reported_as_no_data() -> None:
     assert LinkStatus.NO_DATA not in statuses
     assert statuses.count(LinkStatus.CONNECTED) == 1
     assert len([o for o in recorder.seen if isinstance(o, PumpStatus)]) >= 9  # 3 slots x 3
+
+
+def test_simulate_with_two_slots_gives_two_pump_lines() -> None:
+    with simulated_device("bbraun-bcc", "--set", "sim_slots=2") as url:
+        code, records, stderr = probe("bbraun-bcc", url, "--seconds", "2")
+    assert code == 0, stderr
+    assert sorted(r["device"] for r in records if r["kind"] == "pump") == [
+        "bbraun-bcc/1-1", "bbraun-bcc/1-2"]
