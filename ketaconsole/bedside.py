@@ -29,6 +29,7 @@ from ketaconsole.store import (
 )
 from ketaconsole.store.review import timeline
 from ketaconsole.virtual_patient import Scenario
+from ketaconsole.workflow import SessionWorkflow
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class BedsideSession:
         self.infusion = infusion
         self.notes: list[str] = []
         """Things the nurse should know about how this session is running."""
+        self.workflow = SessionWorkflow(service, alarms, clock=engine.clock)
 
     @classmethod
     def demo(cls, story: Scenario, *, speed: float, database_url: str,

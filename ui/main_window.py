@@ -22,7 +22,7 @@ class MainWindow(QMainWindow):
         self.player = TonePlayer(parent=self) if bedside.alarms is not None else None
         self.monitor = MonitorScreen(bedside.engine, room, record=bedside.record,
                                      worker=self.worker, alarms=bedside.alarms,
-                                     player=self.player)
+                                     player=self.player, workflow=bedside.workflow)
         self.setCentralWidget(self.monitor)
         self.frames = FrameClock(self.monitor.refresh, clock=bedside.engine.clock,
                                  parent=self)

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QTabWidget, QVBoxLayout, QWidget
 
 from ketaconsole.alarms import AlarmSystem
 from ketaconsole.bedside import RecordState
+from ketaconsole.workflow import SessionWorkflow
 from ketaconsole.catalogue import (
     ETCO2,
     HEART_RATE,
@@ -29,6 +30,7 @@ from ui.pleth_view import PlethView
 from ui.pump_panel import PumpPanel
 from ui.record_banner import RecordBanner
 from ui.record_worker import NO_LOGIN_AUTHOR, RecordWorker
+from ui.session_panel import SessionPanel
 from ui.status_strip import DeviceStatusStrip
 from ui.timeline_panel import TimelinePanel
 from ui.tone_player import TonePlayer
@@ -61,7 +63,8 @@ class MonitorScreen(QWidget):
                  record: RecordState | None = None,
                  worker: RecordWorker | None = None,
                  alarms: AlarmSystem | None = None,
-                 player: TonePlayer | None = None) -> None:
+                 player: TonePlayer | None = None,
+                 workflow: SessionWorkflow | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.alarms = alarms
@@ -81,6 +84,13 @@ class MonitorScreen(QWidget):
         self.trend = TrendView(engine)
         self.worker = worker or RecordWorker(None, self)
         self.timeline = TimelinePanel(engine, self.worker, phase)
+        self.workflow = workflow or SessionWorkflow(None, alarms, clock=engine.clock)
+        self.session = SessionPanel(self.workflow, engine, RecordWorker(
+            self.worker.service, self), lambda: NO_LOGIN_AUTHOR, room.patient)
+        self.side = QTabWidget()
+        self.side.addTab(self.timeline, "Timeline")
+        self.side.addTab(self.session, "Session")
+        self.side.setAccessibleName("Side panel")
         self.tiles = {
             m.refid: NumericTile(engine, m)
             for m in (HEART_RATE, PULSE_RATE, SPO2, RESP_RATE, ETCO2, PERFUSION_INDEX)
@@ -109,10 +119,10 @@ class MonitorScreen(QWidget):
         middle.setSpacing(8)
         middle.addLayout(waves, 0, 0)
         middle.addLayout(tiles, 0, 1)
-        middle.addWidget(self.timeline, 0, 2)
+        middle.addWidget(self.side, 0, 2)
         middle.setColumnStretch(0, 5)
         middle.setColumnStretch(1, 4)
-        self.timeline.setFixedWidth(330)
+        self.side.setFixedWidth(400)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)

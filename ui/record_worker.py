@@ -8,11 +8,13 @@ a failure keeps the entry and says why.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from ketaconsole.store import RecordNotWritten, SessionService
+from ketaconsole.workflow import WorkflowError
 
 NO_LOGIN_AUTHOR = "nurse (no log-in)"
 
@@ -24,6 +26,8 @@ class RecordWorker(QObject):
     """(StoredEvent, tag) once the event is committed."""
     failed = Signal(str, object)
     """(one-sentence reason, tag) when it could not be committed."""
+    refused = Signal(object, object)
+    """({field: sentence}, tag) when what was entered cannot be recorded as it is."""
 
     def __init__(self, service: SessionService | None,
                  parent: QObject | None = None) -> None:
@@ -50,6 +54,26 @@ class RecordWorker(QObject):
                 self.recorded.emit(stored, tag)
 
         thread = threading.Thread(target=work, name=f"record-{kind}", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def call(self, work: Callable[[], Any], *, tag: object = None) -> None:
+        """Run a recording step (e.g. a workflow call) off the GUI thread."""
+
+        def run() -> None:
+            try:
+                result = work()
+            except WorkflowError as exc:
+                self.refused.emit(exc.problems, tag)
+            except RecordNotWritten as exc:
+                self.failed.emit(f"{exc}; it stays queued and is written when the "
+                                 "database recovers", tag)
+            except Exception as exc:  # the entry must not vanish silently
+                self.failed.emit(f"not recorded: {exc}", tag)
+            else:
+                self.recorded.emit(result, tag)
+
+        thread = threading.Thread(target=run, name="record-step", daemon=True)
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
 

@@ -47,6 +47,19 @@ QProgressBar::chunk {{ background: #7c6cf0; border-radius: 3px; }}
 QPushButton {{ background: #1f2937; border: 1px solid {PANEL_EDGE}; border-radius: 6px;
               padding: 8px 14px; }}
 QPushButton:focus {{ border: 2px solid #38bdf8; }}
+QPushButton:disabled {{ color: {STALE}; }}
+QLineEdit, QComboBox, QSpinBox {{ background: {BACKGROUND}; border: 1px solid {PANEL_EDGE};
+    border-radius: 4px; padding: 4px 6px; }}
+QLineEdit:focus, QComboBox:focus, QSpinBox:focus {{ border: 2px solid #38bdf8; }}
+QListWidget {{ background: {BACKGROUND}; border: 1px solid {PANEL_EDGE}; border-radius: 4px; }}
+QTabWidget::pane {{ border: 1px solid {PANEL_EDGE}; border-radius: 6px; }}
+QTabBar::tab {{ background: {PANEL}; border: 1px solid {PANEL_EDGE}; padding: 6px 14px;
+    border-top-left-radius: 6px; border-top-right-radius: 6px; }}
+QTabBar::tab:selected {{ background: #1f2937; font-weight: bold; }}
+QScrollArea {{ border: none; background: transparent; }}
+QCheckBox::indicator {{ width: 18px; height: 18px; border: 1px solid {MUTED};
+    border-radius: 3px; background: {BACKGROUND}; }}
+QCheckBox::indicator:checked {{ background: #38bdf8; border: 1px solid #38bdf8; }}
 """
 
 

@@ -22,3 +22,14 @@ def demo_room() -> Iterator[DemoRoom]:
         yield room
     finally:
         room.stop()
+
+
+@pytest.fixture(autouse=True)
+def console_theme(qapp: object) -> None:
+    """Every UI test sees the console's own theme, as the program shows it."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui.theme import apply_theme
+
+    assert isinstance(qapp, QApplication)
+    apply_theme(qapp)

@@ -1,0 +1,63 @@
+"""Captures of every screen, for a person to look at.
+
+The PNGs go to the folder named by ``KETACONSOLE_SCREENSHOTS`` (or the test's own
+temporary folder); each capture is checked to be a real, non-blank picture.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+
+from ketaconsole.bedside import BedsideSession
+from ketaconsole.catalogue import SPO2
+from ketaconsole.virtual_patient import SCENARIOS
+from ui.app import room_layout
+from ui.main_window import MainWindow
+
+
+@pytest.fixture
+def captures(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("KETACONSOLE_SCREENSHOTS", tmp_path / "screens"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
+    bedside = BedsideSession.demo(SCENARIOS["normal"], speed=1.0,
+                                  database_url=f"sqlite:///{tmp_path / 'record.sqlite3'}")
+    main = MainWindow(bedside, room_layout(bedside))
+    qtbot.addWidget(main)
+    main.show()
+    try:
+        yield main
+    finally:
+        main.close()
+        bedside.stop()
+
+
+def _capture(window: MainWindow, path: Path) -> None:
+    window.monitor.refresh(window.bedside.engine.clock())
+    assert window.grab().save(str(path), "PNG")
+    image = QImage(str(path))
+    assert image.width() >= 1000 and image.height() >= 600
+    corners = {image.pixel(x, y) for x in (5, image.width() // 2) for y in (5, 300)}
+    assert len(corners) > 1, "the capture is a blank picture"
+
+
+def test_every_screen_is_captured(qtbot: QtBot, window: MainWindow, captures: Path) -> None:
+    tile = window.monitor.tiles[SPO2.refid]
+    qtbot.waitUntil(lambda: tile.value.text().isdigit(), timeout=10000)
+    side = window.monitor.side
+    for index in range(side.count()):
+        side.setCurrentIndex(index)
+        name = side.tabText(index).lower().replace(" ", "-")
+        _capture(window, captures / f"monitor-{name}.png")
+    assert {p.name for p in captures.glob("monitor-*.png")} >= {
+        "monitor-timeline.png", "monitor-session.png"}

@@ -1,0 +1,74 @@
+"""Form rows with their own error line, so a mistake is explained beside its field."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui import theme
+
+FieldWidget = QLineEdit | QComboBox | QCheckBox
+
+
+class FormFields:
+    """A QFormLayout whose rows each carry an error label under the field."""
+
+    def __init__(self, layout: QFormLayout) -> None:
+        self.layout = layout
+        self.fields: dict[str, FieldWidget] = {}
+        self.errors: dict[str, QLabel] = {}
+
+    def add(self, key: str, label: str, widget: FieldWidget) -> FieldWidget:
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(1)
+        column.addWidget(widget)
+        error = QLabel("")
+        error.setWordWrap(True)
+        error.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        error.hide()
+        column.addWidget(error)
+        self.layout.addRow(label, box)
+        self.fields[key] = widget
+        self.errors[key] = error
+        return widget
+
+    def show_problems(self, problems: dict[str, str]) -> list[str]:
+        """Put each problem beside its field; returns the ones that have no field."""
+        unplaced: list[str] = []
+        for key, error in self.errors.items():
+            message = problems.get(key, "")
+            error.setText(message)
+            error.setVisible(bool(message))
+        for key, message in problems.items():
+            if key not in self.errors:
+                unplaced.append(message)
+        first = next((k for k in self.fields if k in problems), None)
+        if first is not None:
+            self.fields[first].setFocus()
+        return unplaced
+
+    def text(self, key: str) -> str:
+        widget = self.fields[key]
+        assert isinstance(widget, QLineEdit)
+        return widget.text().strip()
+
+    def number(self, key: str) -> float | None:
+        """The field as a number, or ``None`` when it is empty or not a number."""
+        try:
+            return float(self.text(key).replace(",", "."))
+        except ValueError:
+            return None
+
+    def checked(self, key: str) -> bool:
+        widget = self.fields[key]
+        assert isinstance(widget, QCheckBox)
+        return widget.isChecked()

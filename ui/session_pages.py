@@ -1,0 +1,378 @@
+"""The pages of the session workflow: each collects one step's entries for the core workflow.
+
+A page never records anything itself: it hands the workflow a call to make (run off
+the GUI thread by the panel) and shows the problems that come back beside the fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketaconsole.catalogue import (
+    NIBP_DIA,
+    NIBP_SYS,
+    PULSE_RATE,
+    SPO2,
+)
+from ketaconsole.checkin import CheckIn
+from ketaconsole.discharge import SCALES, suggest_aldrete, suggest_padss, total
+from ketaconsole.dose import DosePlan, DosePlanError
+from ketaconsole.engine import Engine
+from ketaconsole.patient import Patient
+from ketaconsole.workflow import SessionWorkflow
+from ui import theme
+from ui.form_fields import FormFields
+
+Submit = Callable[[Callable[[], Any], "StepPage"], None]
+"""The panel's runner: do this recording call off the GUI thread, answer to this page."""
+
+BASELINE_METRICS = (NIBP_SYS, NIBP_DIA, PULSE_RATE, SPO2)
+
+
+def _note(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setObjectName("muted")
+    return label
+
+
+class StepPage(QWidget):
+    """A workflow page: a form, a primary action and a line for what went wrong."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.column = QVBoxLayout(self)
+        heading = QLabel(title)
+        heading.setFont(theme.font(17, bold=True))
+        self.column.addWidget(heading)
+        self.form_layout = QFormLayout()
+        self.form = FormFields(self.form_layout)
+        self.column.addLayout(self.form_layout)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        self.column.addWidget(self.message)
+
+    def finish_layout(self) -> None:
+        self.column.addStretch(1)
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        unplaced = self.form.show_problems(problems)
+        self.message.setText(" ".join(unplaced))
+
+    def show_failure(self, reason: str) -> None:
+        self.message.setText(reason)
+
+    def clear_problems(self) -> None:
+        self.form.show_problems({})
+        self.message.setText("")
+
+
+class CheckInPage(StepPage):
+    def __init__(self, workflow: SessionWorkflow, submit: Submit, author: Callable[[], str],
+                 patient: Patient | None) -> None:
+        super().__init__("Check-in and pre-assessment")
+        self._workflow, self._submit, self._author = workflow, submit, author
+        f = self.form
+        f.add("patient_name", "Patient", QLineEdit(patient.name if patient else ""))
+        f.add("age_years", "Age (years)",
+              QLineEdit("" if patient is None or patient.age_years is None
+                        else str(patient.age_years)))
+        f.add("weight_kg", "Weight (kg)",
+              QLineEdit(f"{patient.weight_kg:g}" if patient else ""))
+        for key, label in (("allergies", "Allergies"), ("current_medication", "Medication"),
+                           ("substance_use", "Substance use"), ("bp_history", "BP history"),
+                           ("iv_site", "IV site")):
+            f.add(key, label, QLineEdit())
+        screen = QComboBox()
+        screen.addItems(("\u2014 choose \u2014", "negative", "positive"))
+        f.add("psychosis_or_mania", "Psychosis / mania screen", screen)
+        f.add("fasting_hours", "Hours since last intake", QLineEdit())
+        f.add("phq9_total", "PHQ-9 total (0-27)", QLineEdit())
+        f.add("consent_signed", "Consent", QCheckBox("form signed"))
+        f.add("escort_present", "Escort", QCheckBox("present to take the patient home"))
+        self.sign = QPushButton("Sign check-in")
+        self.sign.clicked.connect(self.record)
+        self.column.addWidget(self.sign)
+        self.finish_layout()
+
+    def collect(self) -> CheckIn:
+        f = self.form
+        screen = f.fields["psychosis_or_mania"]
+        assert isinstance(screen, QComboBox)
+        answer = {1: False, 2: True}.get(screen.currentIndex())
+        age = f.number("age_years")
+        phq = f.number("phq9_total")
+        return CheckIn(
+            patient_name=f.text("patient_name"),
+            age_years=int(age) if age is not None and age.is_integer() else None,
+            weight_kg=f.number("weight_kg"), allergies=f.text("allergies"),
+            current_medication=f.text("current_medication"),
+            substance_use=f.text("substance_use"), psychosis_or_mania=answer,
+            bp_history=f.text("bp_history"), fasting_hours=f.number("fasting_hours"),
+            consent_signed=f.checked("consent_signed"),
+            phq9_total=int(phq) if phq is not None and phq.is_integer() else None,
+            iv_site=f.text("iv_site"), escort_present=f.checked("escort_present"))
+
+    def record(self) -> None:
+        form = self.collect()
+        self._submit(lambda: self._workflow.check_in(form, author=self._author()), self)
+
+
+class BaselinePage(StepPage):
+    def __init__(self, workflow: SessionWorkflow, submit: Submit, author: Callable[[], str],
+                 engine: Engine) -> None:
+        super().__init__("Baseline vitals")
+        self._workflow, self._submit, self._author, self._engine = (workflow, submit, author,
+                                                                     engine)
+        self.column.insertWidget(1, _note("Pre-filled from the devices: check each value, "
+                                          "correct it if needed, then confirm."))
+        for known in BASELINE_METRICS:
+            self.form.add(known.refid, f"{known.short} ({known.display_unit})", QLineEdit())
+        fill = QPushButton("Fill from devices")
+        fill.clicked.connect(self.fill_from_devices)
+        self.confirm = QPushButton("Confirm baseline")
+        self.confirm.clicked.connect(self.record)
+        row = QHBoxLayout()
+        row.addWidget(fill)
+        row.addWidget(self.confirm)
+        self.column.addLayout(row)
+        self.finish_layout()
+
+    def fill_from_devices(self) -> None:
+        for known in BASELINE_METRICS:
+            latest = self._engine.latest(known.refid)
+            field = self.form.fields[known.refid]
+            assert isinstance(field, QLineEdit)
+            if latest is not None and latest.value is not None:
+                field.setText(known.format(latest.value))
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not any(self.form.text(m.refid) for m in BASELINE_METRICS):
+            self.fill_from_devices()
+
+    def record(self) -> None:
+        values = {m.refid: self.form.number(m.refid) for m in BASELINE_METRICS}
+        self._submit(lambda: self._workflow.confirm_baseline(values, author=self._author()),
+                     self)
+
+
+class PlanPage(StepPage):
+    def __init__(self, workflow: SessionWorkflow, submit: Submit,
+                 author: Callable[[], str]) -> None:
+        super().__init__("Dose plan")
+        self._workflow, self._submit, self._author = workflow, submit, author
+        self.form.add("weight_kg", "Weight (kg)", QLineEdit())
+        self.form.add("mg_per_kg", "Dose (mg/kg)", QLineEdit("0.5"))
+        self.form.add("duration_min", "Over (min)", QLineEdit("40"))
+        self.form.add("concentration_mg_ml", "Concentration (mg/mL)", QLineEdit("1"))
+        self.computed = QLabel("")
+        self.computed.setFont(theme.font(16, bold=True))
+        self.column.addWidget(self.computed)
+        for field in self.form.fields.values():
+            assert isinstance(field, QLineEdit)
+            field.textChanged.connect(self.recompute)
+        self.confirm = QPushButton("Confirm plan")
+        self.confirm.clicked.connect(self.record)
+        self.column.addWidget(self.confirm)
+        self.finish_layout()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        checked_in = self._workflow.check_in_record
+        weight = self.form.fields["weight_kg"]
+        assert isinstance(weight, QLineEdit)
+        if checked_in is not None and checked_in.weight_kg and not weight.text():
+            weight.setText(f"{checked_in.weight_kg:g}")
+        self.recompute()
+
+    def plan(self) -> DosePlan:
+        values = [self.form.number(k) for k in ("weight_kg", "mg_per_kg", "duration_min",
+                                                "concentration_mg_ml")]
+        return DosePlan(*[v if v is not None else float("nan") for v in values])
+
+    def recompute(self) -> None:
+        try:
+            plan = self.plan()
+        except DosePlanError as exc:
+            self.computed.setText("")
+            self.message.setText(" ".join(exc.problems))
+            return
+        self.message.setText("")
+        self.computed.setText(f"{plan.dose_mg:.1f} mg over {plan.duration_min:g} min = "
+                              f"{plan.rate_mg_min:.3f} mg/min = {plan.rate_ml_h:.1f} mL/h "
+                              f"({plan.volume_ml:.1f} mL)")
+
+    def record(self) -> None:
+        try:
+            plan = self.plan()
+        except DosePlanError as exc:
+            self.message.setText(" ".join(exc.problems))
+            return
+        self._submit(lambda: self._workflow.confirm_plan(plan, author=self._author()), self)
+
+
+class InfusionPage(StepPage):
+    def __init__(self, workflow: SessionWorkflow, submit: Submit,
+                 author: Callable[[], str]) -> None:
+        super().__init__("Infusion")
+        self._workflow, self._submit, self._author = workflow, submit, author
+        self.column.insertWidget(1, _note("Start the pump, then press Start here; the "
+                                          "console checks the pump against the plan."))
+        self.form.add("reason", "Reason (pause / stop)", QLineEdit())
+        self.state = QLabel("Not started")
+        self.state.setFont(theme.font(16, bold=True))
+        self.column.addWidget(self.state)
+        self.buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        for action in ("start", "pause", "resume", "stop"):
+            button = QPushButton(action.capitalize())
+            button.clicked.connect(lambda _=False, a=action: self.act(a))
+            row.addWidget(button)
+            self.buttons[action] = button
+        self.column.addLayout(row)
+        self.finish_layout()
+        self.update_buttons()
+
+    def act(self, action: str) -> None:
+        reason = self.form.text("reason")
+        self._submit(lambda: self._workflow.infusion_action(
+            action, author=self._author(), reason=reason), self)
+
+    def update_buttons(self) -> None:
+        clock = self._workflow.infusion
+        started = clock.started_at is not None
+        stopped = clock.stopped_at is not None
+        self.buttons["start"].setEnabled(not started)
+        self.buttons["pause"].setEnabled(clock.running)
+        self.buttons["resume"].setEnabled(clock.paused)
+        self.buttons["stop"].setEnabled(started and not stopped)
+        self.state.setText("Stopped" if stopped else "Paused" if clock.paused
+                           else "Running" if started else "Not started")
+
+
+class RecoveryPage(StepPage):
+    def __init__(self, workflow: SessionWorkflow, submit: Submit,
+                 author: Callable[[], str]) -> None:
+        super().__init__("Recovery")
+        self._workflow, self._submit, self._author = workflow, submit, author
+        self.column.insertWidget(1, _note(
+            "Observe the patient; BP every 15 minutes. Blood pressure usually peaks 30-40 "
+            "minutes after the start and is back to baseline by about 90 minutes."))
+        self.begin = QPushButton("Begin discharge assessment")
+        self.begin.clicked.connect(lambda: self._submit(
+            lambda: self._workflow.begin_discharge(author=self._author()), self))
+        self.column.addWidget(self.begin)
+        self.finish_layout()
+
+
+class DischargePage(StepPage):
+    def __init__(self, workflow: SessionWorkflow, submit: Submit, author: Callable[[], str],
+                 engine: Engine) -> None:
+        super().__init__("Discharge criteria")
+        self._workflow, self._submit, self._author, self._engine = (workflow, submit, author,
+                                                                     engine)
+        self.scale = QComboBox()
+        self.scale.addItems(list(SCALES))
+        self.column.insertWidget(1, self.scale)
+        self.column.insertWidget(2, _note("Items marked 'suggested' come from the devices; "
+                                          "you decide every item."))
+        self.boxes: dict[str, QComboBox] = {}
+        self.total = QLabel("")
+        self.total.setFont(theme.font(16, bold=True))
+        self.column.addWidget(self.total)
+        self.record_button = QPushButton("Record discharge criteria")
+        self.record_button.clicked.connect(self.record)
+        self.column.addWidget(self.record_button)
+        self.finish_layout()
+        self.scale.currentTextChanged.connect(self.build)
+        self.build(self.scale.currentText())
+
+    def build(self, scale: str) -> None:
+        while self.form_layout.rowCount():
+            self.form_layout.removeRow(0)
+        self.form.fields.clear()
+        self.form.errors.clear()
+        self.boxes = {}
+        suggested = self.suggestions(scale)
+        for item in SCALES[scale]:
+            box = QComboBox()
+            box.addItem("\u2014 score \u2014", None)
+            for score, meaning in item.choices:
+                mark = " (suggested)" if suggested.get(item.key) == score else ""
+                box.addItem(f"{score}  {meaning}{mark}", score)
+            if item.key in suggested:
+                box.setCurrentIndex(box.findData(suggested[item.key]))
+            box.currentIndexChanged.connect(self.update_total)
+            self.form.add(item.key, item.label, box)
+            self.boxes[item.key] = box
+        self.update_total()
+
+    def suggestions(self, scale: str) -> dict[str, int]:
+        def live(refid: str) -> float | None:
+            latest = self._engine.latest(refid)
+            return None if latest is None else latest.value
+
+        baseline = self._workflow.baseline.get(NIBP_SYS.refid)
+        if scale == "Aldrete":
+            return suggest_aldrete(live(SPO2.refid), live(NIBP_SYS.refid), baseline)
+        return suggest_padss(live(NIBP_SYS.refid), baseline)
+
+    def scores(self) -> dict[str, int]:
+        return {key: box.currentData() for key, box in self.boxes.items()
+                if box.currentData() is not None}
+
+    def update_total(self) -> None:
+        scores = self.scores()
+        self.total.setText(f"Total {total(scores)} of {2 * len(self.boxes)} "
+                           f"(discharge at 9 or more)")
+
+    def record(self) -> None:
+        scale, scores = self.scale.currentText(), self.scores()
+        self._submit(lambda: self._workflow.record_discharge(scale, scores,
+                                                             author=self._author()), self)
+
+
+class SignOffPage(StepPage):
+    def __init__(self, workflow: SessionWorkflow, submit: Submit,
+                 author: Callable[[], str]) -> None:
+        super().__init__("Sign-off")
+        self._workflow, self._submit, self._author = workflow, submit, author
+        self.form.add("name", "Your name", QLineEdit())
+        self.sign = QPushButton("Sign the record")
+        self.sign.clicked.connect(self.record)
+        self.column.addWidget(self.sign)
+        self.finish_layout()
+
+    def record(self) -> None:
+        name = self.form.text("name")
+        self._submit(lambda: self._workflow.sign_off(name, author=self._author()), self)
+
+
+class DonePage(StepPage):
+    def __init__(self, workflow: SessionWorkflow) -> None:
+        super().__init__("Session signed off")
+        self._workflow = workflow
+        self.summary = _note("")
+        self.column.addWidget(self.summary)
+        self.finish_layout()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self.summary.setText(f"Signed off by {self._workflow.signed_by}. The record can be "
+                             "exported from Records.")
+
