@@ -468,6 +468,7 @@ class AlarmSystem:
             if kind in (AlarmEventKind.ESCALATED, AlarmEventKind.DEESCALATED):
                 alarm.priority = event.priority
                 alarm.message, alarm.values = event.message, dict(event.values)
+            if kind is AlarmEventKind.ESCALATED:
                 alarm.acknowledged = False
                 alarm.raised_at = event.at
             elif kind is AlarmEventKind.ACKNOWLEDGED:
