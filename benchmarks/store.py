@@ -9,8 +9,9 @@ to it) go to the journal as the transport would hand them over.
 - ``store.write.samples_per_s``: numerics plus wave samples per second through the real
   ``Recorder`` (engine listener, journal hook, writer thread) into SQLite, from the first
   observation queued to the flush that commits the last one;
-- ``store.write.baseline_executemany.samples_per_s``: the same rows inserted by plain
-  ``sqlite3`` ``executemany`` (same pragmas, one transaction), and ``..vs_baseline_ratio``
+- ``store.write.baseline_executemany.samples_per_s``: the same numerics, wave chunks and
+  raw pieces (one row each, no queue, no thread) inserted by plain ``sqlite3``
+  ``executemany`` (same pragmas, one transaction), and ``store.write.vs_baseline_ratio``
   = baseline / ours;
 - ``store.session_hour.MB``: growth of the SQLite file (after a WAL checkpoint) for one
   session-hour, rows built by the recorder's own row builders in the 250 ms batches the
@@ -142,7 +143,7 @@ def writer_throughput(folder: Path, seconds: int = 600) -> dict[str, float]:
 
 
 def _baseline_executemany(path: Path, work: list[Any]) -> float:
-    """The same numerics and wave chunks inserted by plain sqlite3, one transaction."""
+    """The same numerics, wave chunks and raw pieces inserted by plain sqlite3, one transaction."""
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=FULL")
@@ -152,10 +153,16 @@ def _baseline_executemany(path: Path, work: list[Any]) -> float:
     connection.execute("CREATE TABLE w (session_id INTEGER, metric TEXT, received_at REAL, "
                        "n INTEGER, data BLOB)")
     connection.execute("CREATE INDEX w_i ON w (session_id, metric, received_at)")
+    connection.execute("CREATE TABLE j (session_id INTEGER, device_id TEXT, direction TEXT, "
+                       "at REAL, data BLOB)")
     total = sum(_samples(obs) for obs, _ in work)
     began = time.perf_counter()
-    numerics, waves = [], []
-    for observations, _ in work:
+    numerics: list[dict[str, Any]] = []
+    waves: list[dict[str, Any]] = []
+    pieces: list[tuple[int, str, str, float, bytes]] = []
+    for observations, raw in work:
+        pieces.extend((1, device, direction.value, at, data)
+                      for device, direction, at, data in raw)
         for obs in observations:
             if isinstance(obs, WaveChunk):
                 waves.extend(wave_rows(1, [obs]))
@@ -168,6 +175,7 @@ def _baseline_executemany(path: Path, work: list[Any]) -> float:
                            ":unit, :received_at, :device_time)", numerics)
     connection.executemany("INSERT INTO w VALUES (:session_id, :metric, :received_at, "
                            ":sample_count, :data)", waves)
+    connection.executemany("INSERT INTO j VALUES (?, ?, ?, ?, ?)", pieces)
     connection.execute("COMMIT")
     elapsed = time.perf_counter() - began
     connection.close()
