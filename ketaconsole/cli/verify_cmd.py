@@ -1,12 +1,18 @@
-"""``ketaconsole verify SESSION``: recompute a session's hash chain and say whether it holds."""
+"""``ketaconsole verify SESSION``: recompute a session's hash chain and say whether it holds.
+
+``--export FILE`` also checks an exported file's integrity stamp against the database,
+and ``--head HASH`` a chain-head hash as printed on a paper record.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ketaconsole.cli.common import CliError
 from ketaconsole.cli.record_common import add_db_option, open_record, session_number
-from ketaconsole.store import UnknownSessionError
+from ketaconsole.export.integrity import check_head, check_stamp, read_stamp
+from ketaconsole.store import Database, UnknownSessionError
 from ketaconsole.store.review import verify
 
 
@@ -16,6 +22,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Recompute the hash chain of a session's timeline. Exits 0 when it is "
                     "intact; otherwise names the first event where it breaks.")
     parser.add_argument("session", help="session number (see 'ketaconsole sessions')")
+    parser.add_argument("--export", metavar="FILE", type=Path,
+                        help="also check that this exported file (PDF, FHIR, HL7) still "
+                             "matches the record")
+    parser.add_argument("--head", metavar="HASH",
+                        help="also check a chain-head hash printed on a record")
     add_db_option(parser)
     parser.set_defaults(handler=run)
 
@@ -25,11 +36,37 @@ def run(args: argparse.Namespace) -> int:
     database = open_record(args)
     try:
         count, broken = verify(database, session_id)
+        if broken is not None:
+            raise CliError(f"session {session_id}: {broken.describe()}")
+        checked = []
+        if args.export is not None:
+            checked.append(_check_export(database, session_id, args.export))
+        if args.head is not None:
+            problem = check_head(database, session_id, args.head)
+            if problem is not None:
+                raise CliError(f"session {session_id}: the printed head {args.head}: {problem}")
+            checked.append("the printed head hash is on the chain")
     except UnknownSessionError as exc:
         raise CliError(str(exc.args[0])) from None
     finally:
         database.dispose()
-    if broken is not None:
-        raise CliError(f"session {session_id}: {broken.describe()}")
-    print(f"session {session_id}: {count} events, chain intact")
+    print("; ".join([f"session {session_id}: {count} events, chain intact", *checked]))
     return 0
+
+
+def _check_export(database: Database, session_id: int, path: Path) -> str:
+    try:
+        stamp = read_stamp(path)
+    except OSError as exc:
+        raise CliError(f"{path} cannot be read ({exc.strerror or exc}); give the path of "
+                       "an exported file") from None
+    if stamp is None:
+        raise CliError(f"{path} has no KetaConsole integrity stamp; give a PDF, FHIR or HL7 "
+                       "file that 'ketaconsole export' wrote")
+    if stamp.session_id != session_id:
+        raise CliError(f"{path} is an export of session {stamp.session_id}, not of session "
+                       f"{session_id}")
+    problem = check_stamp(database, stamp)
+    if problem is not None:
+        raise CliError(f"session {session_id}: {path.name} does not match the record: {problem}")
+    return f"{path.name} matches the record as of event {stamp.seq}"

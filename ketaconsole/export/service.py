@@ -45,6 +45,8 @@ class ExportOptions:
     author: str = field(default_factory=lambda: _user())
     mllp: MllpTarget | None = None
     mllp_policy: MllpPolicy = field(default_factory=MllpPolicy)
+    record_timeout_s: float = 10.0
+    """How long to wait for the export event to be committed to the timeline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +121,8 @@ def export_session(database: Database, session_id: int, fmt: ExportFormat, folde
             payload["mllp_result"] = "failed"
             payload["mllp_problem"] = problem
     try:
-        event = append_event(database, session_id, "export", payload, author=options.author)
+        event = append_event(database, session_id, "export", payload, author=options.author,
+                             timeout=options.record_timeout_s)
     except Exception as exc:
         for path in written:
             with contextlib.suppress(OSError):

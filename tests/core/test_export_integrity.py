@@ -1,0 +1,120 @@
+"""The integrity stamp in an export's footer checks against the database; tampering fails it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from ketaconsole.cli import main
+from ketaconsole.export.integrity import check_stamp, read_stamp
+from ketaconsole.export.service import ExportFormat, ExportOptions, export_session
+from ketaconsole.store import Database, open_database
+from tests.core.export_support import Recorded, record_session
+
+
+@pytest.fixture
+def recorded(tmp_path: Path) -> tuple[Database, Recorded, str]:
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    database = open_database(url)
+    return database, record_session(database), url
+
+
+def printed_stamp(pdf: Path) -> tuple[str, str]:
+    """The head and content hashes as a person reads them off the printed footer."""
+    page_text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                               text=True, check=True).stdout
+    head = re.search(r"head=([0-9a-f]{64})", page_text)
+    content = re.search(r"content=([0-9a-f]{64})", page_text)
+    assert head is not None and content is not None
+    return head.group(1), content.group(1)
+
+
+def run_cli(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_pdf_footer_stamp_verifies_against_the_database(
+        recorded: tuple[Database, Recorded, str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    database, session, url = recorded
+    result = export_session(database, session.session_id, ExportFormat.PDF, tmp_path,
+                            ExportOptions(author="records.clerk"))
+    (pdf,) = result.files
+    head, content = printed_stamp(pdf)
+    assert head == result.stamp.head and content == result.stamp.content
+    code, out, err = run_cli("verify", str(session.session_id), "--db", url, "--export",
+                             str(pdf), "--head", head, capsys=capsys)
+    assert (code, err) == (0, "")
+    assert f"{pdf.name} matches the record as of event {result.stamp.seq}" in out
+    assert "the printed head hash is on the chain" in out
+
+
+def test_changed_vital_sign_in_the_database_fails_the_export_check(
+        recorded: tuple[Database, Recorded, str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    database, session, url = recorded
+    (pdf,) = export_session(database, session.session_id, ExportFormat.PDF, tmp_path).files
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE numerics SET value = 88 WHERE id = (SELECT min(id) "
+                                "FROM numerics WHERE metric = 'MDC_PULS_OXIM_SAT_O2')"))
+    stamp = read_stamp(pdf)
+    assert stamp is not None
+    assert check_stamp(database, stamp) == ("the record's content (values or plan) differs "
+                                            "from what was exported")
+    code, out, err = run_cli("verify", str(session.session_id), "--db", url, "--export",
+                             str(pdf), capsys=capsys)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "does not match the record" in err
+
+
+def test_edited_timeline_event_fails_verify_with_the_printed_head(
+        recorded: tuple[Database, Recorded, str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    database, session, url = recorded
+    (pdf,) = export_session(database, session.session_id, ExportFormat.PDF, tmp_path).files
+    head, _ = printed_stamp(pdf)
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE timeline_events SET payload = :p WHERE kind = "
+                                "'rescue_medication'"),
+                           {"p": '{"drug": "Ondansetron", "dose": 8.0, "unit": "mg", '
+                                 '"route": "IV"}'})
+    code, out, err = run_cli("verify", str(session.session_id), "--db", url, "--head", head,
+                             capsys=capsys)
+    assert code == 1 and out == ""
+    assert "the record was altered at event" in err and "rescue_medication" in err
+
+
+def test_a_hash_that_is_not_on_the_chain_fails(
+        recorded: tuple[Database, Recorded, str], capsys: pytest.CaptureFixture[str]) -> None:
+    _, session, url = recorded
+    code, _, err = run_cli("verify", str(session.session_id), "--db", url, "--head", "ab" * 32,
+                           capsys=capsys)
+    assert code == 1
+    assert "no event of this session has that hash" in err
+
+
+def test_verify_without_options_keeps_its_one_line_answer(
+        recorded: tuple[Database, Recorded, str], capsys: pytest.CaptureFixture[str]) -> None:
+    _, session, url = recorded
+    code, out, _ = run_cli("verify", str(session.session_id), "--db", url, capsys=capsys)
+    assert code == 0
+    assert re.fullmatch(rf"session {session.session_id}: \d+ events, chain intact\n", out)
+
+
+def test_a_file_without_a_stamp_is_refused_with_one_line(
+        recorded: tuple[Database, Recorded, str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    database, session, url = recorded
+    (vital,) = export_session(database, session.session_id, ExportFormat.VITAL,
+                              tmp_path).files
+    code, _, err = run_cli("verify", str(session.session_id), "--db", url, "--export",
+                           str(vital), capsys=capsys)
+    assert code == 1
+    assert err == (f"ketaconsole: {vital} has no KetaConsole integrity stamp; give a PDF, "
+                   "FHIR or HL7 file that 'ketaconsole export' wrote\n")
