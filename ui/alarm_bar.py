@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -77,8 +78,10 @@ class AlarmBar(QFrame):
         self.pause = QPushButton("Pause audio 2 min (F3)")
         self.acknowledge.clicked.connect(self.acknowledge_all)
         self.pause.clicked.connect(self.pause_audio)
-        QShortcut(QKeySequence("F2"), self, activated=self.acknowledge_all)
-        QShortcut(QKeySequence("F3"), self, activated=self.pause_audio)
+        for key, action in (("F2", self.acknowledge_all), ("F3", self.pause_audio)):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+            shortcut.activated.connect(action)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 10, 4)
         layout.addWidget(self.none, 1)
@@ -131,7 +134,7 @@ class AlarmBar(QFrame):
         self.more.setText(f"+{extra} more" if extra > 0 else "")
         audio = self.alarms.audio(now)
         if audio.paused and audio.paused_remaining_s is not None:
-            left = int(math.ceil(audio.paused_remaining_s))
+            left = math.ceil(audio.paused_remaining_s)
             self.paused.setText(f"Audio paused {left // 60}:{left % 60:02d}")
         else:
             self.paused.setText("")

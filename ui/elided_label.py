@@ -18,23 +18,23 @@ class ElidedLabel(QFrame):
     def text(self) -> str:
         return self._text
 
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+    def setText(self, text: str) -> None:
         if text != self._text:
             self._text = text
             self.setToolTip(text)
             self.update()
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+    def sizeHint(self) -> QSize:
         metrics = self.fontMetrics()
         margins = self.contentsMargins()
         return QSize(metrics.horizontalAdvance(self._text) + margins.left() + margins.right(),
                      metrics.height() + margins.top() + margins.bottom())
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+    def minimumSizeHint(self) -> QSize:
         hint = self.sizeHint()
         return QSize(40, hint.height())
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+    def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         painter = QPainter(self)
         area = self.contentsRect()

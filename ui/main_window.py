@@ -28,11 +28,11 @@ class MainWindow(QMainWindow):
                                  parent=self)
         self.resize(1366, 820)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.frames.start()
         self.frames.tick()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.frames.stop()
         event.accept()

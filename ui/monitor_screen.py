@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QGridLayout, QTabWidget, QVBoxLayout, QWidget
 
 from ketaconsole.alarms import AlarmSystem
 from ketaconsole.bedside import RecordState
-from ketaconsole.workflow import SessionWorkflow
 from ketaconsole.catalogue import (
     ETCO2,
     HEART_RATE,
@@ -23,6 +22,7 @@ from ketaconsole.dose import DosePlan
 from ketaconsole.engine import Engine
 from ketaconsole.patient import Patient
 from ketaconsole.phase import PhaseNow, phase_from_pump
+from ketaconsole.workflow import SessionWorkflow
 from ui.alarm_bar import AlarmBar, alarms_by_metric
 from ui.numeric_tile import BloodPressureTile, NumericTile
 from ui.patient_header import PatientHeader

@@ -160,7 +160,7 @@ class BaselinePage(StepPage):
             if latest is not None and latest.value is not None:
                 field.setText(known.format(latest.value))
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         if not any(self.form.text(m.refid) for m in BASELINE_METRICS):
             self.fill_from_devices()
@@ -191,7 +191,7 @@ class PlanPage(StepPage):
         self.column.addWidget(self.confirm)
         self.finish_layout()
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         checked_in = self._workflow.check_in_record
         weight = self.form.fields["weight_kg"]
@@ -371,7 +371,7 @@ class DonePage(StepPage):
         self.column.addWidget(self.summary)
         self.finish_layout()
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         self.summary.setText(f"Signed off by {self._workflow.signed_by}. The record can be "
                              "exported from Records.")

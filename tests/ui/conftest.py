@@ -9,9 +9,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from ketaconsole.demo import DemoRoom  # noqa: E402
-from ketaconsole.engine import Engine  # noqa: E402
-from ketaconsole.virtual_patient import SCENARIOS  # noqa: E402
+from ketaconsole.demo import DemoRoom
+from ketaconsole.engine import Engine
+from ketaconsole.virtual_patient import SCENARIOS
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ import time
 
 from pytestqt.qtbot import QtBot
 
+from ketaconsole.bedside import BedsideSession, RecordState
 from ketaconsole.catalogue import PULSE_RATE, SPO2
 from ketaconsole.demo import DemoRoom
 from ketaconsole.engine import Engine
 from ketaconsole.observations import Numeric
-from ketaconsole.bedside import BedsideSession, RecordState
 from ui.app import room_layout
 from ui.main_window import MainWindow
 from ui.monitor_screen import RoomLayout
