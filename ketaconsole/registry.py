@@ -1,12 +1,15 @@
 """Finds drivers through the ``ketaconsole.drivers`` entry-point group.
 
 A driver that fails to import, or that is not a :class:`~ketaconsole.sdk.Driver`, is
-logged and listed as broken with its error; it never stops the console.
+logged and listed as broken with its error; it never stops the console. Given a plugin
+policy (``allowed``), a plugin the policy does not permit is listed as not allowed and
+its entry point is never imported; the console's own drivers are always loaded.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 
@@ -15,6 +18,10 @@ from ketaconsole.sdk import Driver
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "ketaconsole.drivers"
+BUILT_IN_DISTRIBUTION = "ketaconsole"
+
+PluginPolicy = Callable[[str | None, str | None], bool]
+"""Whether a plugin from a distribution (name, version) may be imported."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +31,15 @@ class BrokenDriver:
     name: str
     distribution: str | None
     error: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnapprovedPlugin:
+    """An installed driver plugin that is not on the clinic's allow-list (never imported)."""
+
+    name: str
+    distribution: str | None
+    version: str | None
 
 
 class UnknownDriverError(LookupError):
@@ -43,16 +59,28 @@ class DriverRegistry:
     """The drivers installed in this environment."""
 
     def __init__(self, installed: dict[str, InstalledDriver],
-                 broken: list[BrokenDriver]) -> None:
+                 broken: list[BrokenDriver],
+                 not_allowed: list[UnapprovedPlugin] | None = None) -> None:
         self._installed = installed
         self.broken = broken
+        self.not_allowed = not_allowed or []
 
     @classmethod
-    def discover(cls) -> DriverRegistry:
+    def discover(cls, allowed: PluginPolicy | None = None) -> DriverRegistry:
+        """The installed drivers; with ``allowed``, only built-ins and permitted plugins.
+
+        ``allowed=None`` applies no policy (tooling and tests); the console and its
+        commands pass the clinic's allow-list.
+        """
         installed: dict[str, InstalledDriver] = {}
         broken: list[BrokenDriver] = []
+        not_allowed: list[UnapprovedPlugin] = []
         for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
             dist_name, dist_version = _distribution(point)
+            if (allowed is not None and dist_name != BUILT_IN_DISTRIBUTION
+                    and not allowed(dist_name, dist_version)):
+                not_allowed.append(UnapprovedPlugin(point.name, dist_name, dist_version))
+                continue
             try:
                 loaded = point.load()
             except Exception as exc:  # any failure in a plugin's import is the plugin's
@@ -68,7 +96,7 @@ class DriverRegistry:
                                            f"slug {loaded.info.slug} is already taken"))
                 continue
             installed[loaded.info.slug] = InstalledDriver(loaded, dist_name, dist_version)
-        return cls(installed, broken)
+        return cls(installed, broken, not_allowed)
 
     @property
     def slugs(self) -> list[str]:
@@ -81,6 +109,13 @@ class DriverRegistry:
         try:
             return self._installed[slug].driver
         except KeyError:
+            for plugin in self.not_allowed:
+                if plugin.name == slug:
+                    raise UnknownDriverError(
+                        f"driver {slug!r} comes from plugin {plugin.distribution} "
+                        f"{plugin.version}, which is not on the clinic's allow-list; an "
+                        f"admin approves it with 'ketaconsole plugins allow "
+                        f"{plugin.distribution} {plugin.version}'") from None
             known = ", ".join(self.slugs) or "none installed"
             raise UnknownDriverError(
                 f"no driver {slug!r}; installed drivers: {known} "

@@ -15,21 +15,26 @@ from typing import NoReturn
 
 from ketaconsole import __version__
 from ketaconsole.cli import (
+    audit_cmd,
     decode_cmd,
+    doctor_cmd,
     drivers_cmd,
     export_cmd,
+    plugins_cmd,
     probe_cmd,
     record_cmd,
     replay_cmd,
     sessions_cmd,
     simulate_cmd,
+    users_cmd,
     verify_cmd,
 )
 from ketaconsole.cli.common import CliError
 from ketaconsole.virtual_patient import SCENARIOS
 
 COMMANDS = (drivers_cmd, decode_cmd, probe_cmd, simulate_cmd,
-            record_cmd, sessions_cmd, verify_cmd, replay_cmd, export_cmd)
+            record_cmd, sessions_cmd, verify_cmd, replay_cmd, export_cmd,
+            users_cmd, audit_cmd, plugins_cmd, doctor_cmd)
 
 
 class _Parser(argparse.ArgumentParser):

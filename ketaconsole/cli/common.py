@@ -7,8 +7,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from ketaconsole.registry import DriverRegistry, UnknownDriverError
+from ketaconsole.registry import UnknownDriverError
 from ketaconsole.sdk import Driver, SettingError
+from ketaconsole.security.plugins import clinic_registry
 
 
 class CliError(Exception):
@@ -32,7 +33,7 @@ def parse_sets(pairs: Sequence[str] | None) -> dict[str, str]:
 
 def load_driver(slug: str) -> Driver:
     try:
-        return DriverRegistry.discover().get(slug)
+        return clinic_registry().get(slug)
     except UnknownDriverError as exc:
         raise CliError(str(exc.args[0]), 2) from None
 

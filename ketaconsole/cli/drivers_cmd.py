@@ -1,11 +1,14 @@
-"""``ketaconsole drivers [--json]``: the installed drivers and their metadata."""
+"""``ketaconsole drivers [--json]``: the installed drivers and their metadata.
+
+Plugins not on the clinic's allow-list are listed as not allowed and are not imported.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.security.plugins import clinic_registry
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -17,7 +20,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace) -> int:
-    registry = DriverRegistry.discover()
+    registry = clinic_registry()
     if args.json:
         rows = []
         for item in registry.installed():
@@ -27,6 +30,8 @@ def run(args: argparse.Namespace) -> int:
             rows.append(row)
         rows.extend({"slug": b.name, "status": "broken", "distribution": b.distribution,
                      "error": b.error} for b in registry.broken)
+        rows.extend({"slug": p.name, "status": "not allowed", "distribution": p.distribution,
+                     "version": p.version} for p in registry.not_allowed)
         print(json.dumps(rows, indent=2))
         return 0
     for item in registry.installed():
@@ -40,4 +45,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{'':16} settings: {keys}")
     for broken in registry.broken:
         print(f"{broken.name:16} BROKEN: {broken.error}")
+    for plugin in registry.not_allowed:
+        print(f"{plugin.name:16} NOT ALLOWED: plugin {plugin.distribution} {plugin.version} "
+              "is not on the clinic's allow-list ('ketaconsole plugins allow' approves it)")
     return 0

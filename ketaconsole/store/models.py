@@ -184,6 +184,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[float] = mapped_column(Float)
+    failed_pins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Wrong PINs in a row since the last good one (migration 0004)."""
+    locked_until: Mapped[float | None] = mapped_column(Float)
 
 
 class AuditEntry(Base):
@@ -195,3 +198,10 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(60))
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    seq: Mapped[int | None] = mapped_column(Integer)
+    """Place in the audit trail's hash chain (see ``ketaconsole.security.audit``)."""
+    actor: Mapped[str | None] = mapped_column(String(200))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("seq", name="uq_audit_log_seq"),)

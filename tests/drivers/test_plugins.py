@@ -3,12 +3,15 @@ end to end; one that fails on import is listed as broken and stops nothing.
 
 The plugin distributions live in tests/fixtures/ and are installed into the test
 environment by tests/fixtures/install_plugins.sh (the fixture below runs it when they
-are missing).
+are missing). Plugins load only once approved, so these tests run the commands in a
+console home whose admin has put both plugins on the allow-list (what happens to a
+plugin that is not approved is in tests/core/test_security_plugins.py).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,6 +23,8 @@ import pytest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PLUGINS = ("ketaconsole-plugin-demo", "ketaconsole-plugin-broken")
+ADMIN_PIN = "2468"
+CONSOLE_ENV: dict[str, str] = {}
 
 
 def _installed(name: str) -> bool:
@@ -38,9 +43,28 @@ def plugins_installed() -> Iterator[None]:
     yield
 
 
-def ketaconsole(*args: str) -> subprocess.CompletedProcess[str]:
+@pytest.fixture(scope="module", autouse=True)
+def plugins_approved(plugins_installed: None,
+                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A console home with an admin who has approved both plugins at their versions."""
+    home = tmp_path_factory.mktemp("console-home")
+    CONSOLE_ENV.update(KETACONSOLE_HOME=str(home), KETACONSOLE_DB="")
+    added = ketaconsole("users", "add", "--name", "admin", "--role", "admin", "--pin-stdin",
+                        stdin=f"{ADMIN_PIN}\n")
+    assert added.returncode == 0, added.stderr
+    for name in PLUGINS:
+        allowed = ketaconsole("plugins", "allow", name, "--as", "admin", "--pin-stdin",
+                              stdin=f"{ADMIN_PIN}\n")
+        assert allowed.returncode == 0, allowed.stderr
+    yield
+    CONSOLE_ENV.clear()
+
+
+def ketaconsole(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "KETACONSOLE_DB"}
+    env.update({k: v for k, v in CONSOLE_ENV.items() if v})
     return subprocess.run([sys.executable, "-m", "ketaconsole", *args], capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, env=env, input=stdin)
 
 
 def listed() -> dict[str, dict[str, Any]]:

@@ -1,0 +1,162 @@
+"""The audit trail: who did what to which record, append-only and hash-chained.
+
+Every entry is chained with the same SHA-256 canonical form as a session's timeline
+(:mod:`ketaconsole.store.timeline`), on a chain of its own: session number 0, the action
+as the event kind, the person as the author and ``{"user_id", "target", "detail"}`` as
+the payload. Editing, removing or reordering a stored entry breaks the chain there, and
+:func:`verify_audit` names the first broken entry.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ketaconsole.store.database import Database
+from ketaconsole.store.models import AuditEntry
+from ketaconsole.store.timeline import (
+    GENESIS_HASH,
+    ChainBreak,
+    StoredEvent,
+    chain_event,
+    first_break,
+    format_time,
+)
+
+AUDIT_CHAIN = 0
+"""The chain number the audit trail hashes under (sessions are numbered from 1)."""
+NOBODY = "-"
+"""The author of an entry no known person caused (an unknown user name, the console)."""
+_WRITE_ATTEMPTS = 20
+
+
+class Action:
+    """The audit trail's actions, in the words the review shows."""
+
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    USER_LOCKED_OUT = "user_locked_out"
+    LOGOUT = "logout"
+    CONSOLE_LOCKED = "console_locked"
+    CONSOLE_UNLOCKED = "console_unlocked"
+    ALARM_ACTION_WHILE_LOCKED = "alarm_action_while_locked"
+    RECORD_OPENED = "record_opened"
+    CLINICAL_ENTRY = "clinical_entry"
+    RECORD_SIGNED = "record_signed"
+    EXPORT = "export"
+    DEVICE_PROFILE_SAVED = "device_profile_saved"
+    ALARM_PROFILE_EDITED = "alarm_profile_edited"
+    USER_ADDED = "user_added"
+    USER_DISABLED = "user_disabled"
+    USER_ENABLED = "user_enabled"
+    PIN_RESET = "pin_reset"
+    PLUGIN_ALLOWED = "plugin_allowed"
+    PLUGIN_REVOKED = "plugin_revoked"
+    DENIED = "denied"
+    BREAK_GLASS = "break_glass"
+    BREAK_GLASS_REVIEWED = "break_glass_reviewed"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One committed audit entry."""
+
+    seq: int
+    at: float
+    action: str
+    actor: str
+    user_id: int | None
+    target: str | None
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def as_record(self) -> dict[str, Any]:
+        return {"seq": self.seq, "at": self.at, "time": format_time(self.at),
+                "action": self.action, "actor": self.actor, "user_id": self.user_id,
+                "target": self.target, "detail": self.detail, "prev_hash": self.prev_hash,
+                "hash": self.hash}
+
+
+def _payload(user_id: int | None, target: str | None,
+             detail: dict[str, Any] | None) -> dict[str, Any]:
+    return {"user_id": user_id, "target": target, "detail": detail or {}}
+
+
+class AuditLog:
+    """Appends to and reads the audit trail of one record database."""
+
+    def __init__(self, database: Database, clock: Callable[[], float] = time.time) -> None:
+        self.database = database
+        self.clock = clock
+
+    def record(self, action: str, *, actor: str | None, user_id: int | None = None,
+               target: str | None = None, detail: dict[str, Any] | None = None) -> AuditRecord:
+        """Commit one entry at the end of the chain (retried if another writer got there first)."""
+        author = actor or NOBODY
+        for _ in range(_WRITE_ATTEMPTS):
+            with self.database.sessions() as session:
+                last = session.execute(
+                    select(AuditEntry.seq, AuditEntry.hash)
+                    .where(AuditEntry.seq.is_not(None))
+                    .order_by(AuditEntry.seq.desc()).limit(1)).first()
+                seq = (last[0] or 0) + 1 if last else 1
+                prev_hash = (last[1] or GENESIS_HASH) if last else GENESIS_HASH
+                at = self.clock()
+                event = chain_event(AUDIT_CHAIN, seq, at, action, author,
+                                    _payload(user_id, target, detail), None, prev_hash)
+                session.add(AuditEntry(at=at, user_id=user_id, action=action, target=target,
+                                       detail=event.payload["detail"], seq=seq, actor=author,
+                                       prev_hash=prev_hash, hash=event.hash))
+                try:
+                    session.commit()
+                except IntegrityError:
+                    session.rollback()
+                    continue
+            return _from_event(event)
+        raise RuntimeError("the audit trail is too busy to write to; try again")
+
+    def entries(self, *, since: float | None = None,
+                action: str | None = None) -> list[AuditRecord]:
+        """Committed entries in chain order, from ``since`` on and of one action if given."""
+        query = select(AuditEntry).order_by(AuditEntry.seq)
+        if since is not None:
+            query = query.where(AuditEntry.at >= since)
+        if action is not None:
+            query = query.where(AuditEntry.action == action)
+        with self.database.sessions() as session:
+            return [_from_row(row) for row in session.scalars(query)]
+
+    def verify(self) -> ChainBreak | None:
+        """The first entry where the chain does not hold, or ``None`` if it is intact."""
+        with self.database.sessions() as session:
+            rows = list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq,
+                                                                    AuditEntry.id)))
+        return first_break(_as_event(row) for row in rows)
+
+
+def _as_event(row: AuditEntry) -> StoredEvent:
+    return StoredEvent(AUDIT_CHAIN, row.seq if row.seq is not None else 0, row.at, row.action,
+                       row.actor or NOBODY, _payload(row.user_id, row.target, row.detail),
+                       None, row.prev_hash or "", row.hash or "")
+
+
+def _from_event(event: StoredEvent) -> AuditRecord:
+    payload = event.payload
+    return AuditRecord(event.seq, event.at, event.kind, event.author, payload["user_id"],
+                       payload["target"], payload["detail"], event.prev_hash, event.hash)
+
+
+def _from_row(row: AuditEntry) -> AuditRecord:
+    return _from_event(_as_event(row))
+
+
+def describe_break(problem: ChainBreak) -> str:
+    """A chain break in the audit trail's words (entry, not event)."""
+    return (f"the audit trail was altered at entry {problem.seq} ({problem.kind}, "
+            f"{format_time(problem.at)}): {problem.problem}")

@@ -1,0 +1,50 @@
+"""Emergency access ("break-glass"): in without a PIN, loudly recorded, reviewed by an admin.
+
+When the person at the bedside cannot log in and the patient needs the console now,
+emergency access opens it with the clinical permissions of a nurse. It is put on the
+audit trail with the reason given, and stays on the admins' list of pending reviews
+until an admin reviews it.
+"""
+
+from __future__ import annotations
+
+from ketaconsole.security.audit import Action, AuditLog, AuditRecord
+from ketaconsole.security.guard import Guard
+from ketaconsole.security.roles import Permission, Role
+from ketaconsole.security.users import ConsoleUser
+
+EMERGENCY_USERNAME = "emergency"
+NO_REASON = "(no reason given)"
+
+
+def break_glass(audit: AuditLog, reason: str, named: ConsoleUser | None = None, *,
+                place: str = "console") -> tuple[ConsoleUser, AuditRecord]:
+    """Open the console in an emergency; who acts (if anyone was chosen) and the audit entry."""
+    text = reason.strip() or NO_REASON
+    actor = named.username if named is not None else EMERGENCY_USERNAME
+    entry = audit.record(Action.BREAK_GLASS, actor=actor,
+                         user_id=named.record_id if named is not None else None,
+                         target=place, detail={"reason": text, "review": "pending"})
+    user = ConsoleUser(named.id if named is not None else 0, actor,
+                       f"{named.display_name if named else 'Emergency access'} (break-glass)",
+                       Role.NURSE, True, None, break_glass=True)
+    return user, entry
+
+
+def pending_break_glass_reviews(audit: AuditLog) -> list[AuditRecord]:
+    """Emergency accesses no admin has reviewed yet, oldest first."""
+    reviewed = {entry.target for entry in audit.entries(action=Action.BREAK_GLASS_REVIEWED)}
+    return [entry for entry in audit.entries(action=Action.BREAK_GLASS)
+            if str(entry.seq) not in reviewed]
+
+
+def review_break_glass(guard: Guard, admin: ConsoleUser | None, seq: int,
+                       note: str) -> AuditRecord:
+    """An admin's review of emergency access ``seq`` (audit entry number); audited."""
+    by = guard.require(admin, Permission.REVIEW_AUDIT, target=str(seq))
+    if not any(entry.seq == seq for entry in pending_break_glass_reviews(guard.audit)):
+        raise ValueError(f"audit entry {seq} is not an emergency access waiting for review; "
+                         "'ketaconsole audit --break-glass' lists those that are")
+    return guard.audit.record(Action.BREAK_GLASS_REVIEWED, actor=by.username,
+                              user_id=by.record_id, target=str(seq),
+                              detail={"note": note.strip()})

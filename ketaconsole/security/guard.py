@@ -1,0 +1,44 @@
+"""The authorisation guard every guarded service call goes through.
+
+``Guard.require(user, permission)`` returns quietly when the user's role holds the
+permission; otherwise it puts a ``denied`` entry on the audit trail and raises
+:class:`NotAllowed` with one sentence naming who may do it.
+"""
+
+from __future__ import annotations
+
+from ketaconsole.security.audit import Action, AuditLog
+from ketaconsole.security.roles import Permission, permits, roles_with
+from ketaconsole.security.users import ConsoleUser
+
+
+class NotAllowed(PermissionError):
+    """A call the person logged in may not make; the text says who may."""
+
+    def __init__(self, message: str, permission: Permission) -> None:
+        super().__init__(message)
+        self.permission = permission
+
+
+class Guard:
+    """Checks permissions against the role table and audits every refusal."""
+
+    def __init__(self, audit: AuditLog) -> None:
+        self.audit = audit
+
+    def require(self, user: ConsoleUser | None, permission: Permission, *,
+                target: str | None = None) -> ConsoleUser:
+        """``user`` if they may do ``permission``, else :class:`NotAllowed` (audited)."""
+        if user is not None and user.active and permits(user.role, permission):
+            return user
+        who = "nobody logged in" if user is None else f"{user.username} ({user.role.value})"
+        self.audit.record(Action.DENIED, actor=user.username if user else None,
+                          user_id=user.record_id if user else None, target=target,
+                          detail={"permission": permission.name,
+                                  "role": user.role.value if user else None})
+        allowed = " or ".join(r.value for r in roles_with(permission)) or "no one"
+        if user is None:
+            raise NotAllowed(f"to {permission.value} someone must log in first "
+                             f"(a {allowed})", permission)
+        raise NotAllowed(f"{who} may not {permission.value}; ask a {allowed} to do it",
+                         permission)

@@ -1,0 +1,165 @@
+"""The guarded services the UI calls: each call checks the acting person's permission first.
+
+:class:`AuthorisedSession` wraps one :class:`~ketaconsole.store.SessionService` (clinical
+entries, corrections, phase, signature, export, closing); :class:`AuthorisedConsole`
+covers what is not one session (opening a record, device profiles, alarm profiles). The
+acting person comes from a function (normally :meth:`ConsoleLock.current_user`), so a
+locked console refuses clinical entries whatever the screen still shows. A refusal
+raises ``NotAllowed`` and is on the audit trail.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from ketaconsole.alarms.limits import LimitProfile
+from ketaconsole.alarms.profile_file import save_profile
+from ketaconsole.security.audit import Action
+from ketaconsole.security.guard import Guard
+from ketaconsole.security.roles import Permission
+from ketaconsole.security.users import ConsoleUser
+from ketaconsole.store import SessionService, StoredEvent
+from ketaconsole.store.database import Database
+from ketaconsole.store.models import DeviceProfile
+from ketaconsole.store.review import timeline
+
+if TYPE_CHECKING:
+    from ketaconsole.export.service import ExportFormat, ExportOptions, ExportResult
+
+CurrentUser = Callable[[], ConsoleUser | None]
+
+
+class AuthorisedSession:
+    """One session's record, written only by someone allowed to."""
+
+    def __init__(self, service: SessionService, guard: Guard, current_user: CurrentUser) -> None:
+        self.service = service
+        self.guard = guard
+        self.current_user = current_user
+
+    @property
+    def session_id(self) -> int:
+        return self.service.session_id
+
+    def _require(self, permission: Permission) -> ConsoleUser:
+        return self.guard.require(self.current_user(), permission,
+                                  target=f"session {self.session_id}")
+
+    def record_entry(self, kind: str, payload: dict[str, Any], *,
+                     at: float | None = None) -> StoredEvent:
+        """A clinical entry (annotation, dose change, score...) by the person logged in."""
+        user = self._require(Permission.RECORD_CLINICAL_ENTRY)
+        return self.service.record_event(kind, payload, author=user.username, at=at)
+
+    def correct(self, seq: int, payload: dict[str, Any], *, reason: str) -> StoredEvent:
+        user = self._require(Permission.RECORD_CLINICAL_ENTRY)
+        return self.service.correct(seq, payload, author=user.username, reason=reason)
+
+    def retract(self, seq: int, *, reason: str) -> StoredEvent:
+        user = self._require(Permission.RECORD_CLINICAL_ENTRY)
+        return self.service.retract(seq, author=user.username, reason=reason)
+
+    def set_phase(self, phase: str) -> StoredEvent:
+        user = self._require(Permission.RUN_SESSION)
+        return self.service.set_phase(phase, author=user.username)
+
+    def sign(self, statement: str) -> StoredEvent:
+        """The signed-in nurse signs the record; on the timeline and the audit trail."""
+        user = self._require(Permission.SIGN_RECORD)
+        event = self.service.record_event(
+            "signature", {"statement": statement, "signer": user.display_name,
+                          "role": user.role.value, "break_glass": user.break_glass},
+            author=user.username)
+        self.guard.audit.record(Action.RECORD_SIGNED, actor=user.username,
+                                user_id=user.record_id, target=f"session {self.session_id}",
+                                detail={"seq": event.seq, "hash": event.hash})
+        return event
+
+    def export(self, fmt: ExportFormat, folder: Path,
+               options: ExportOptions | None = None) -> ExportResult:
+        user = self._require(Permission.EXPORT_RECORD)
+        return export_as(self.guard, user, self.service.database, self.session_id, fmt,
+                         folder, options)
+
+    def close(self) -> bool:
+        user = self._require(Permission.RUN_SESSION)
+        return self.service.close(author=user.username)
+
+
+def export_as(guard: Guard, user: ConsoleUser, database: Database, session_id: int,
+              fmt: ExportFormat, folder: Path,
+              options: ExportOptions | None = None) -> ExportResult:
+    """Export one session as ``user`` (already checked) and audit it."""
+    from dataclasses import replace
+
+    from ketaconsole.export.service import ExportOptions, export_session
+
+    options = replace(options or ExportOptions(), author=user.username)
+    result = export_session(database, session_id, fmt, folder, options)
+    guard.audit.record(Action.EXPORT, actor=user.username, user_id=user.record_id,
+                       target=f"session {session_id}",
+                       detail={"format": fmt.value, "files": [p.name for p in result.files],
+                               "folder": str(folder)})
+    return result
+
+
+class AuthorisedConsole:
+    """The guarded calls that are not one session's: records, device and alarm profiles."""
+
+    def __init__(self, database: Database, guard: Guard, current_user: CurrentUser) -> None:
+        self.database = database
+        self.guard = guard
+        self.current_user = current_user
+
+    def open_record(self, session_id: int) -> list[StoredEvent]:
+        """A session's timeline for review; opening it is on the audit trail."""
+        user = self.guard.require(self.current_user(), Permission.OPEN_RECORD,
+                                  target=f"session {session_id}")
+        events = timeline(self.database, session_id)
+        self.guard.audit.record(Action.RECORD_OPENED, actor=user.username,
+                                user_id=user.record_id, target=f"session {session_id}")
+        return events
+
+    def export(self, session_id: int, fmt: ExportFormat, folder: Path,
+               options: ExportOptions | None = None) -> ExportResult:
+        user = self.guard.require(self.current_user(), Permission.EXPORT_RECORD,
+                                  target=f"session {session_id}")
+        return export_as(self.guard, user, self.database, session_id, fmt, folder, options)
+
+    def save_device_profile(self, *, room: str, name: str, slug: str, port: str,
+                            settings: dict[str, Any],
+                            line: dict[str, Any] | None = None) -> int:
+        """Save (or replace) a room's device set-up; its row number. Audited."""
+        user = self.guard.require(self.current_user(), Permission.SAVE_DEVICE_PROFILE,
+                                  target=f"{room}/{name}")
+        with self.database.sessions() as session, session.begin():
+            row = session.scalar(select(DeviceProfile).where(
+                DeviceProfile.room == room, DeviceProfile.name == name))
+            before = None
+            if row is None:
+                row = DeviceProfile(room=room, name=name, created_at=self.guard.audit.clock())
+                session.add(row)
+            else:
+                before = {"slug": row.slug, "port": row.port, "settings": row.settings}
+            row.slug, row.port, row.settings, row.line = slug, port, settings, line
+            session.flush()
+            profile_id = row.id
+        self.guard.audit.record(Action.DEVICE_PROFILE_SAVED, actor=user.username,
+                                user_id=user.record_id, target=f"{room}/{name}",
+                                detail={"slug": slug, "port": port, "settings": settings,
+                                        "before": before})
+        return profile_id
+
+    def save_alarm_profile(self, profile: LimitProfile,
+                           path: str | os.PathLike[str]) -> None:
+        """Write the clinic's alarm limit profile; audited."""
+        user = self.guard.require(self.current_user(), Permission.EDIT_ALARM_PROFILE,
+                                  target=str(path))
+        save_profile(profile, path)
+        self.guard.audit.record(Action.ALARM_PROFILE_EDITED, actor=user.username,
+                                user_id=user.record_id, target=Path(path).name)
