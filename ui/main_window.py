@@ -1,8 +1,18 @@
-"""The main window: hosts the monitor screen and drives it from the frame clock."""
+"""The main window: hosts the monitor screen and drives it from the frame clock.
+
+With ``KETACONSOLE_REPORT_FIRST_PAINT`` set, the window prints one line
+``first-paint <time.monotonic()>`` to stderr once its first paint is done (the
+start-up benchmark reads it).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QCloseEvent, QShowEvent
+import os
+import sys
+import time
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QCloseEvent, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import QMainWindow
 
 from ketaconsole import __version__
@@ -11,6 +21,12 @@ from ui.frame_clock import FrameClock
 from ui.monitor_screen import MonitorScreen, RoomLayout
 from ui.record_worker import RecordWorker
 from ui.tone_player import TonePlayer
+
+FIRST_PAINT_ENV = "KETACONSOLE_REPORT_FIRST_PAINT"
+
+
+def _report_first_paint() -> None:
+    print(f"first-paint {time.monotonic():.6f}", file=sys.stderr, flush=True)
 
 
 class MainWindow(QMainWindow):
@@ -27,11 +43,18 @@ class MainWindow(QMainWindow):
         self.frames = FrameClock(self.monitor.refresh, clock=bedside.engine.clock,
                                  parent=self)
         self.resize(1366, 820)
+        self._report_first_paint = bool(os.environ.get(FIRST_PAINT_ENV))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.frames.start()
         self.frames.tick()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._report_first_paint:
+            self._report_first_paint = False
+            QTimer.singleShot(0, _report_first_paint)  # after the children's paint too
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.frames.stop()

@@ -7,6 +7,7 @@ the GUI thread by the panel) and shows the problems that come back beside the fi
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -31,8 +32,9 @@ from ketaconsole.checkin import CheckIn
 from ketaconsole.discharge import SCALES, suggest_aldrete, suggest_padss, total
 from ketaconsole.dose import DosePlan, DosePlanError
 from ketaconsole.engine import Engine
+from ketaconsole.export.service import ExportFailed, ExportFormat, ExportResult, export_session
 from ketaconsole.patient import Patient
-from ketaconsole.workflow import SessionWorkflow
+from ketaconsole.workflow import SessionWorkflow, WorkflowError
 from ui import theme
 from ui.form_fields import FormFields
 
@@ -364,15 +366,53 @@ class SignOffPage(StepPage):
 
 
 class DonePage(StepPage):
-    def __init__(self, workflow: SessionWorkflow) -> None:
+    """Signed off: the record can now be exported, in each format, from here."""
+
+    def __init__(self, workflow: SessionWorkflow, submit: Submit,
+                 export_folder: Callable[[], Path]) -> None:
         super().__init__("Session signed off")
-        self._workflow = workflow
+        self._workflow, self._submit, self._folder = workflow, submit, export_folder
         self.summary = _note("")
         self.column.addWidget(self.summary)
+        row = QHBoxLayout()
+        self.export_buttons: dict[ExportFormat, QPushButton] = {}
+        for fmt in ExportFormat:
+            button = QPushButton(EXPORT_LABELS[fmt])
+            button.clicked.connect(lambda _=False, f=fmt: self.export(f))
+            row.addWidget(button)
+            self.export_buttons[fmt] = button
+        self.column.addLayout(row)
+        self.exported = _note("")
+        self.column.addWidget(self.exported)
         self.finish_layout()
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        self.summary.setText(f"Signed off by {self._workflow.signed_by}. The record can be "
-                             "exported from Records.")
+        self.summary.setText(f"Signed off by {self._workflow.signed_by}. Export the record "
+                             f"for the clinic's file (into {self._folder()}):")
 
+    def export(self, fmt: ExportFormat) -> None:
+        service = self._workflow.service
+        if service is None:
+            self.show_failure("Nothing was recorded, so there is nothing to export.")
+            return
+        folder = self._folder()
+
+        def work() -> ExportResult:
+            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                return export_session(service.database, service.session_id, fmt, folder)
+            except ExportFailed as exc:
+                raise WorkflowError({"export": str(exc)}) from None
+
+        self._submit(work, self)
+
+    def exported_result(self, result: object) -> None:
+        if isinstance(result, ExportResult):
+            names = ", ".join(p.name for p in result.files)
+            self.exported.setText(f"Exported {names} (record head #{result.stamp.seq}).")
+
+
+EXPORT_LABELS = {ExportFormat.PDF: "PDF chart", ExportFormat.CSV: "CSV",
+                 ExportFormat.FHIR: "FHIR R4", ExportFormat.HL7: "HL7 v2",
+                 ExportFormat.VITAL: "VitalDB .vital"}

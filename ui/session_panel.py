@@ -7,12 +7,14 @@ next page only once the store has committed the step.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QStackedWidget, QVBoxLayout
 
 from ketaconsole.engine import Engine
 from ketaconsole.patient import Patient
+from ketaconsole.settings import home_dir
 from ketaconsole.workflow import STEPS, SessionWorkflow, Step
 from ui import theme
 from ui.record_worker import RecordWorker
@@ -29,11 +31,17 @@ from ui.session_pages import (
 )
 
 
+def default_export_folder() -> Path:
+    """Exports go to the ``exports`` folder in the console's data folder."""
+    return home_dir() / "exports"
+
+
 class SessionPanel(QFrame):
     """Check-in to sign-off, one page per step."""
 
     def __init__(self, workflow: SessionWorkflow, engine: Engine, worker: RecordWorker,
-                 author: Callable[[], str], patient: Patient | None) -> None:
+                 author: Callable[[], str], patient: Patient | None,
+                 export_folder: Callable[[], Path] = default_export_folder) -> None:
         super().__init__()
         self.setObjectName("panel")
         self.workflow = workflow
@@ -49,7 +57,7 @@ class SessionPanel(QFrame):
             Step.RECOVERY: RecoveryPage(workflow, self.submit, author),
             Step.DISCHARGE: DischargePage(workflow, self.submit, author, engine),
             Step.SIGN_OFF: SignOffPage(workflow, self.submit, author),
-            Step.DONE: DonePage(workflow),
+            Step.DONE: DonePage(workflow, self.submit, export_folder),
         }
         self.stack = QStackedWidget()
         for page in self.pages.values():
@@ -74,11 +82,13 @@ class SessionPanel(QFrame):
         self._waiting = page
         self.worker.call(work, tag=page)
 
-    def _recorded(self, _stored: object, tag: object) -> None:
+    def _recorded(self, result: object, tag: object) -> None:
         if tag is not self._waiting or not isinstance(tag, StepPage):
             return
         self._waiting = None
         tag.message.setText("")
+        if isinstance(tag, DonePage):
+            tag.exported_result(result)
         infusion = self.pages[Step.INFUSION]
         assert isinstance(infusion, InfusionPage)
         infusion.update_buttons()

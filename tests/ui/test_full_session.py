@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from ketaconsole.bedside import BedsideSession
 from ketaconsole.catalogue import NIBP_SYS
+from ketaconsole.export.service import ExportFormat
 from ketaconsole.store import open_database
 from ketaconsole.store.review import timeline, verify
 from ketaconsole.virtual_patient import SCENARIOS
@@ -26,7 +27,9 @@ from ui.session_pages import StepPage
 
 
 @pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
+def window(qtbot: QtBot, tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
+    monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
     bedside = BedsideSession.demo(SCENARIOS["normal"], speed=60.0,
                                   database_url=f"sqlite:///{tmp_path / 'record.sqlite3'}")
     main = MainWindow(bedside, room_layout(bedside))
@@ -115,12 +118,18 @@ def test_a_nurse_runs_a_whole_session_through_the_screens(
     _click(qtbot, sign_off.sign)
     _wait_step(qtbot, window, Step.DONE)
 
+    done = panel.pages[Step.DONE]
+    _click(qtbot, done.export_buttons[ExportFormat.PDF])
+    qtbot.waitUntil(lambda: "Exported" in done.exported.text(), timeout=30000)
+    assert (tmp_path / "exports").is_dir()
+    assert any(p.suffix == ".pdf" for p in (tmp_path / "exports").iterdir())
+
     database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
     try:
         session_id = window.bedside.service.session_id if window.bedside.service else 0
         kinds = [e.kind for e in timeline(database, session_id)]
         for kind in ("check_in", "baseline", "dose_plan", "infusion_start", "infusion_stop",
-                     "discharge_criteria", "signature"):
+                     "discharge_criteria", "signature", "export"):
             assert kind in kinds, f"{kind} missing from the record"
         count, broken = verify(database, session_id)
         assert broken is None and count == len(kinds)
