@@ -6,7 +6,8 @@ the time, read the active alarms and the audio state. Per alarm: it starts when 
 condition is present; escalates (the same alarm, recorded as escalation) when the
 condition worsens; is acknowledged (its sound stops, its display stays; it sounds again
 if it escalates); ends when its condition clears, unless it latches, in which case it
-keeps signalling until a person resets it. An alarm whose condition cannot be judged
+keeps signalling until a person resets it (reset, or acknowledge once the condition has
+cleared). An alarm whose condition cannot be judged
 (no live data) stays as it is rather than ending. Audio pause silences the alarms
 present for two minutes; a new alarm of higher priority than any paused one sounds
 through it. Every change is an :class:`AlarmEvent` handed to ``on_event``.
@@ -233,11 +234,20 @@ class AlarmSystem:
 
     def acknowledge(self, alarm_id: str | None = None, *, by: str, now: float
                     ) -> list[AlarmEvent]:
-        """Silence one alarm (or every alarm); it stays shown, and sounds again if it worsens."""
+        """Silence one alarm (or every alarm); it stays shown, and sounds again if it worsens.
+
+        As the standard's alarm reset: a latched alarm whose condition has cleared is
+        reset (ended) by it, so one button serves both.
+        """
         with self._lock:
             targets = self._targets(alarm_id)
             events = []
             for alarm in targets:
+                if alarm.condition is Judgement.CLEAR:
+                    del self._state.active[alarm.alarm_id]
+                    events.append(self._emit(self._event(AlarmEventKind.RESET, alarm, now,
+                                                         by=by)))
+                    continue
                 if alarm.acknowledged:
                     continue
                 alarm.acknowledged = True

@@ -175,6 +175,17 @@ def test_latching_alarm_keeps_signalling_until_a_person_resets_it(
     assert system.active_alarms(61) == []
 
 
+def test_acknowledging_a_latched_alarm_whose_condition_cleared_resets_it(
+        system: AlarmSystem, recorded: list[AlarmEvent]) -> None:
+    run(system, SPO2, 85, 0, 20)
+    run(system, HR, 40, 0, 20)
+    run(system, SPO2, 97, 21, 30)
+    events = system.acknowledge(by="nurse Ana", now=31)
+    assert {(e.alarm_id, e.kind) for e in events} == {
+        ("spo2-low", AlarmEventKind.RESET), ("hr-low", AlarmEventKind.ACKNOWLEDGED)}
+    assert [a.alarm_id for a in system.active_alarms(31)] == ["hr-low"]
+
+
 def test_non_latching_alarm_ends_when_its_condition_clears(
         system: AlarmSystem, recorded: list[AlarmEvent]) -> None:
     run(system, HR, 40, 0, 12)
