@@ -102,3 +102,13 @@ def test_committed_tone_files_are_what_the_generator_writes(regenerated: Path) -
         assert name is not None
         assert (TONE_FOLDER / name).read_bytes() == (regenerated / name).read_bytes(), (
             f"{name} is out of date; run python -m ketaconsole.alarms.tones")
+
+
+@pytest.mark.parametrize("priority", [Priority.HIGH, Priority.MEDIUM, Priority.LOW])
+def test_one_pattern_ends_before_the_next_repeat_begins(regenerated: Path,
+                                                        priority: Priority) -> None:
+    name = SIGNALS[priority].tone
+    repeat = SIGNALS[priority].repeat_s
+    assert name is not None and repeat is not None
+    samples, rate = _read(regenerated / name)
+    assert len(samples) / rate < repeat
