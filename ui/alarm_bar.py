@@ -58,6 +58,7 @@ class AlarmBar(QFrame):
         self.alarms = alarms
         self.player = player
         self._author = author
+        self._reported_sound: str | None = None
         self.chips = [ElidedLabel("") for _ in range(SHOWN)]
         for chip in self.chips:
             chip.setFont(theme.font(18, bold=True))
@@ -141,9 +142,19 @@ class AlarmBar(QFrame):
         self.acknowledge.setEnabled(bool(active))
         if self.player is not None:
             self.player.update(audio, now)
-            problem = self.player.problem or ""
-            if self.sound.text() != problem:
-                self.sound.setText(problem)
+            self._report_sound(self.player.problem, now)
+
+    def _report_sound(self, problem: str | None, now: float) -> None:
+        """A tone that cannot sound is itself a technical alarm, not just a note."""
+        assert self.alarms is not None
+        if problem != self._reported_sound:
+            if problem:
+                self.alarms.report_audio_fault(problem, now)
+            else:
+                self.alarms.clear_audio_fault()
+            self._reported_sound = problem
+        if self.sound.text() != (problem or ""):
+            self.sound.setText(problem or "")
 
 
 def alarms_by_metric(active: list[Alarm]) -> dict[str, Alarm]:

@@ -66,3 +66,36 @@ def test_without_an_alarm_system_the_bar_says_alarms_are_off(qtbot: QtBot) -> No
     bar = AlarmBar(None, None, lambda: "nurse")
     qtbot.addWidget(bar)
     assert bar.none.text() == "ALARMS OFF: no alarm system running"
+
+
+class _SilentPlayer:
+    """A tone player on a machine with no audio output (what the real one reports here)."""
+
+    problem = "NO ALARM SOUND: no audio output"
+
+    def update(self, audio: object, now: float) -> None:
+        self.asked = audio
+
+
+def test_a_tone_that_cannot_sound_is_a_technical_alarm_on_screen(qtbot: QtBot) -> None:
+    alarms = AlarmSystem(default_profile())
+    bar = AlarmBar(alarms, _SilentPlayer(), lambda: "nurse")  # type: ignore[arg-type]
+    qtbot.addWidget(bar)
+    bar.refresh(T0)
+    alarms.evaluate(T0 + 1)
+    bar.refresh(T0 + 1)
+    shown = [c.text() for c in bar.chips if not c.isHidden()]
+    assert any("TECH" in text for text in shown), shown
+    assert bar.sound.text() == "NO ALARM SOUND: no audio output"
+
+
+def test_the_real_tone_player_says_whether_it_can_sound(qtbot: QtBot) -> None:
+    from PySide6.QtMultimedia import QMediaDevices
+
+    from ui.tone_player import TonePlayer
+
+    player = TonePlayer()
+    if QMediaDevices.audioOutputs():
+        assert player.problem is None
+    else:
+        assert player.problem == "NO ALARM SOUND: no audio output"
