@@ -143,6 +143,25 @@ def test_desaturation_to_85_percent_is_a_high_alarm_within_sustain_plus_2_s(
     assert room.alarms.audio(high.at).tone is Priority.HIGH
 
 
+def test_audio_paused_at_medium_then_desaturation_to_high_sounds_through_the_pause(
+        oximeter_room: Callable[[str, float, float], Room]) -> None:
+    room = oximeter_room("desaturation", 11 * MINUTE - 5, 5.0)
+    started = room.run_until(lambda now: room.alarm("spo2-low", now) is not None,
+                             real_timeout_s=30)
+    alarm = room.alarm("spo2-low", started)
+    assert alarm is not None and alarm.priority is Priority.MEDIUM
+    room.alarms.pause_audio(by="nurse Ana", now=room.clock())
+    assert room.alarms.audio(room.clock()).tone is None
+
+    def high(now: float) -> bool:
+        found = room.alarm("spo2-low", now)
+        return found is not None and found.priority is Priority.HIGH
+
+    now = room.run_until(high, real_timeout_s=30)
+    audio = room.alarms.audio(now)
+    assert audio.paused and audio.tone is Priority.HIGH
+
+
 def test_sensor_off_is_a_technical_alarm_not_a_physiological_one(
         oximeter_room: Callable[[str, float, float], Room]) -> None:
     # the probe comes off 6 min into the scenario and back on at 8 min
