@@ -82,9 +82,10 @@ class Listener:
         self._thread.join(5)
 
 
-@pytest.fixture
-def recorded(tmp_path: Path) -> Iterator[tuple[Database, Recorded, str]]:
-    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory
+             ) -> Iterator[tuple[Database, Recorded, str]]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('mllp') / 'record.sqlite3'}"
     database = open_database(url)
     yield database, record_session(database), url
     database.dispose()
