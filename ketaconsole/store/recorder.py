@@ -12,6 +12,7 @@ recorded as a ``record_loss`` event with its extent.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -39,7 +40,13 @@ from ketaconsole.store.database import Database
 from ketaconsole.store.faults import holding_message, write_failure_reason
 from ketaconsole.store.models import ClinicSession, JournalChunk, NumericValue, TimelineEvent
 from ketaconsole.store.models import WaveChunkRecord as WaveRow
-from ketaconsole.store.rows import journal_rows, numeric_row, pump_rows, wave_rows
+from ketaconsole.store.rows import (
+    PUMP_METRICS,
+    journal_rows,
+    numeric_row,
+    pump_rows,
+    wave_rows,
+)
 from ketaconsole.store.timeline import GENESIS_HASH, StoredEvent, chain_event, format_time
 from ketaconsole.transport import Direction
 
@@ -101,6 +108,22 @@ class _Loss:
     def total(self) -> int:
         return sum(self.counts.values())
 
+    def without(self, recorded: _Loss) -> _Loss:
+        """What is left to report once ``recorded`` is already in the record."""
+        left = _Loss(self.counts - recorded.counts, self.first_at, self.last_at)
+        return left if left.total else _Loss()
+
+
+@dataclass(frozen=True, slots=True)
+class _Unsure:
+    """A write whose commit may have reached the database although it reported failure."""
+
+    held: int
+    requests: int
+    loss: _Loss
+    last_seq: int
+    last_hash: str
+
 
 _Held = tuple[str, Any, float]
 """(what, item, time) for a numeric, pump status, wave chunk or journal piece."""
@@ -133,6 +156,8 @@ class Recorder:
         self._urgent = False
         self._stopping = False
         self._abandoned = False
+        self._unsure: _Unsure | None = None
+        self._trimmed_since_unsure = 0
         self._thread: threading.Thread | None = None
         self._last_seq = 0
         self._last_hash = GENESIS_HASH
@@ -268,10 +293,15 @@ class Recorder:
                 return
             self._held.append((what, item, at))
             self._issued += 1
-            while len(self._held) > self.max_held:
-                lost_what, _, lost_at = self._held.popleft()
-                self._loss.add(lost_what, lost_at)
-                self.status.lost += 1
+            self._trim(self._loss)
+
+    def _trim(self, loss: _Loss) -> None:
+        """Drop the oldest held items beyond the bound, counting them (lock held)."""
+        while len(self._held) > self.max_held:
+            lost_what, _, lost_at = self._held.popleft()
+            loss.add(lost_what, lost_at)
+            self.status.lost += 1
+            self._trimmed_since_unsure += 1
 
     def _enqueue_event(self, kind: str, payload: dict[str, Any], author: str,
                        at: float | None, corrects: int | None,
@@ -315,9 +345,16 @@ class Recorder:
                     return
                 continue
             try:
+                if self._unsure is not None:
+                    held, events, loss = self._settle_unsure(held, events, loss)
                 stored = self._write(held, events, updates, loss)
             except Exception as exc:
                 self._put_back(held, events, updates, loss)
+                if self._unsure is None:
+                    with self._cond:
+                        self._unsure = _Unsure(len(held), len(events), loss,
+                                               self._last_seq, self._last_hash)
+                        self._trimmed_since_unsure = 0
                 if (isinstance(exc, IntegrityError) and not chain_moved
                         and self._reload_tail()):
                     # Another writer (an export) appended to this session's chain: chain
@@ -345,6 +382,82 @@ class Recorder:
                 self._cond.notify_all()
             if was_failing:
                 self._report_recovery(len(held))
+
+    def _settle_unsure(self, held: deque[_Held], events: list[_EventRequest],
+                       loss: _Loss) -> tuple[deque[_Held], list[_EventRequest], _Loss]:
+        """After a failed write, find out whether it was committed after all.
+
+        A connection can drop after the server committed but before it said so. The
+        failed batch went back to the front of the queue, so its first event (or, with
+        no events, its first held item) shows in the database exactly when the whole
+        batch does; then it is taken off the queue instead of being written twice.
+        """
+        unsure = self._unsure
+        assert unsure is not None
+        with self._cond:
+            still_held = max(0, unsure.held - self._trimmed_since_unsure)
+        if unsure.requests:
+            first = events[0]
+            probe = chain_event(self.session_id, unsure.last_seq + 1, first.at, first.kind,
+                                first.author, first.payload, first.corrects, unsure.last_hash)
+            written = self._event_exists(probe.seq, probe.hash)
+        else:
+            first_row = next((item for item in itertools.islice(held, still_held)
+                              if _has_row(item)), None)
+            written = first_row is not None and self._item_exists(first_row)
+        self._unsure = None
+        if not written:
+            return held, events, loss
+        log.warning("a write reported as failed had been committed; not writing it again")
+        for _ in range(still_held):
+            held.popleft()
+        committed, events = events[:unsure.requests], events[unsure.requests:]
+        self._reload_tail()
+        stored = self._stored_events(unsure.last_seq + 1, len(committed))
+        for request, event in zip(committed, stored, strict=True):
+            request.stored = event
+            request.done.set()
+        return held, events, loss.without(unsure.loss)
+
+    def _event_exists(self, seq: int, digest: str) -> bool:
+        with self.database.sessions() as session:
+            return session.execute(select(TimelineEvent.id).where(
+                TimelineEvent.session_id == self.session_id, TimelineEvent.seq == seq,
+                TimelineEvent.hash == digest)).first() is not None
+
+    def _item_exists(self, item: _Held) -> bool:
+        what, obj, at = item
+        sid = self.session_id
+        query: Any
+        if what == "numeric":
+            query = select(NumericValue.id).where(
+                NumericValue.session_id == sid, NumericValue.device_id == obj.device_id,
+                NumericValue.metric == obj.metric, NumericValue.received_at == at)
+        elif what == "pump":
+            query = select(NumericValue.id).where(
+                NumericValue.session_id == sid, NumericValue.device_id == obj.device_id,
+                NumericValue.received_at == at)
+        elif what == "wave":
+            query = select(WaveRow.id).where(
+                WaveRow.session_id == sid, WaveRow.device_id == obj.device_id,
+                WaveRow.metric == obj.metric, WaveRow.first_received_at == at)
+        else:
+            query = select(JournalChunk.id).where(
+                JournalChunk.session_id == sid, JournalChunk.device_id == obj[0],
+                JournalChunk.direction == obj[1], JournalChunk.first_at == at)
+        with self.database.sessions() as session:
+            return session.execute(query.limit(1)).first() is not None
+
+    def _stored_events(self, first_seq: int, count: int) -> list[StoredEvent]:
+        if not count:
+            return []
+        with self.database.sessions() as session:
+            rows = session.scalars(select(TimelineEvent).where(
+                TimelineEvent.session_id == self.session_id,
+                TimelineEvent.seq >= first_seq, TimelineEvent.seq < first_seq + count)
+                .order_by(TimelineEvent.seq)).all()
+        return [StoredEvent(r.session_id, r.seq, r.at, r.kind, r.author, r.payload,
+                            r.corrects, r.prev_hash, r.hash) for r in rows]
 
     def _reload_tail(self) -> bool:
         """Re-read where the chain ends, in case another writer (an export) appended to it.
@@ -380,10 +493,7 @@ class Recorder:
         with self._cond:
             held.extend(self._held)
             self._held = held
-            while len(self._held) > self.max_held:
-                lost_what, _, lost_at = self._held.popleft()
-                loss.add(lost_what, lost_at)
-                self.status.lost += 1
+            self._trim(loss)
             self._events = events + self._events
             updates.update(self._session_updates)
             self._session_updates = updates
@@ -464,6 +574,13 @@ class Recorder:
                 self.on_recovered(message)
             except Exception:
                 log.exception("recovery listener failed")
+
+
+def _has_row(item: _Held) -> bool:
+    """Whether a held item becomes at least one row (a pump reporting nothing does not)."""
+    what, obj, _ = item
+    return what != "pump" or any(getattr(obj, attribute) is not None
+                                 for _, attribute in PUMP_METRICS)
 
 
 def _loss_event(loss: _Loss, now: float) -> _EventRequest:

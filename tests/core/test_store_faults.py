@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from ketaconsole.cli import main
 from ketaconsole.engine import Engine
@@ -26,6 +27,7 @@ from ketaconsole.store import (
 )
 from ketaconsole.store.models import NumericValue
 from ketaconsole.store.review import timeline
+from ketaconsole.store.timeline import first_break
 from tests.core.store_support import TcpCable, fresh_postgres_database, wait_until
 
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
@@ -225,3 +227,56 @@ def test_an_unwritable_sqlite_location_is_one_clear_line(
     assert main(["sessions", "--db", f"sqlite:///{blocker / 'record.sqlite3'}"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot be opened" in err[0]
+
+
+# -- a commit that reached the database although the client saw it fail ----------------------
+
+class LostAcknowledgement:
+    """Makes the next ``times`` commits raise after the database has committed them."""
+
+    def __init__(self, database: Database, times: int = 1) -> None:
+        self.left = times
+        event.listen(database.sessions, "after_commit", self)
+
+    def __call__(self, _session: object) -> None:
+        if self.left > 0:
+            self.left -= 1
+            raise OperationalError("COMMIT", {}, ConnectionError(
+                "server closed the connection unexpectedly"))
+
+
+def test_a_commit_whose_answer_was_lost_is_not_written_twice(database: Database) -> None:
+    faults = Faults()
+    service = _begin(database, faults)
+    engine = Engine()
+    service.recorder.attach(engine)
+    service.recorder.flush()
+    LostAcknowledgement(database)
+    sent = _feed(engine, 1000.0, 25)
+    note = service.record_event("annotation", {"text": "calm"}, author="nurse", timeout=20)
+    later = service.record_event("annotation", {"text": "still calm"}, author="nurse")
+    service.recorder.flush()
+    assert faults.faults  # the failure was reported while it was unknown
+    assert _numerics(database) == sent  # each value once
+    events = timeline(database, service.session_id)
+    assert [e.payload.get("text") for e in events if e.kind == "annotation"] == [
+        "calm", "still calm"]
+    assert (note.seq, later.seq) == (2, 3) and events[1] == note
+    assert first_break(events) is None
+    assert service.close()
+
+
+def test_samples_whose_commit_answer_was_lost_are_not_written_twice(
+        database: Database) -> None:
+    faults = Faults()
+    service = _begin(database, faults)
+    engine = Engine()
+    service.recorder.attach(engine)
+    service.recorder.flush()
+    LostAcknowledgement(database)
+    sent = _feed(engine, 1000.0, 25)
+    wait_until(lambda: bool(faults.faults), what="the lost answer being reported")
+    more = _feed(engine, 2000.0, 5)
+    service.recorder.flush()
+    assert _numerics(database) == sent + more
+    assert service.close()
