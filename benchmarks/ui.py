@@ -1,0 +1,455 @@
+"""GUI figures: frame time against bare pyqtgraph, GUI-thread CPU, pty-to-tile latency, start-up.
+
+The load: the real main window (1366 x 820, offscreen platform) on an engine fed from a
+thread at real rates by two monitors (10 numerics at 1 Hz and a 125 Hz pleth wave in
+32-sample chunks each) and an infusing pump (1 Hz), with the alarm system attached and
+evaluated on its own thread, and 4 hours of trend already in the engine (SpO2, pulse
+and heart rate, pump rate at 1 Hz; NIBP every 10 minutes). Both monitors send the same
+metrics, so their pleth chunks land in the one pleth buffer the screen draws.
+
+- ``ui.frame.p99_ms``: one frame, ``MonitorScreen.refresh`` plus the paint it causes
+  (the posted events processed until none is left), paced at the frame clock's rate;
+- ``ui.frame_bare.p99_ms``: the same curves with the same arrays and point counts
+  (pleth every frame, trends and NIBP bars once a second, the same axis ranges) drawn
+  by bare pyqtgraph ``PlotWidget`` s with ``setData`` in a window of the same size,
+  each bare frame right after one of ours; ``ui.frame.vs_bare_ratio`` = ours / bare;
+- ``ui.gui_cpu.percent``: the GUI thread's CPU time (``time.thread_time``) over about
+  10 s of the same load with the window's own 30 Hz frame clock, per cent of wall time;
+- ``ui.latency.p99_ms``: an oximeter line (Masimo ASCII 1) written on a real pty at a
+  known time, read by the real driver through ``DeviceLink`` into the engine, until the
+  SpO2 tile's label shows its value (checked right after each frame-clock tick);
+- ``ui.startup.s``: ``python -m ketaconsole --demo`` in a new process with a throw-away
+  ``KETACONSOLE_HOME`` until the window reports its first paint
+  (``KETACONSOLE_REPORT_FIRST_PAINT``), median of 3 runs.
+
+Targets (BENCHMARKS.md): frame p99 <= 16 ms, ratio <= 1.5, GUI CPU <= 25 %, latency p99
+<= 100 ms, start-up <= 2 s. ``run(quick=True)`` does the same on a small workload.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tty
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
+
+from benchmarks._full_room import (
+    PLETH_CHUNK,
+    PLETH_HZ,
+    SimulatedMonitor,
+    pump_status,
+)
+from drivers.masimo_ascii.simulator import format_line
+from ketaconsole.alarm_loop import AlarmLoop
+from ketaconsole.alarms import AlarmSystem, default_profile
+from ketaconsole.bedside import BedsideSession, RecordState
+from ketaconsole.catalogue import (
+    HEART_RATE,
+    NIBP_DIA,
+    NIBP_SYS,
+    PLETH,
+    PULSE_RATE,
+    PUMP_RATE,
+    SPO2,
+)
+from ketaconsole.dose import DosePlan
+from ketaconsole.engine import Engine
+from ketaconsole.patient import Patient
+from ketaconsole.registry import DriverRegistry
+from ketaconsole.transport import DeviceLink
+from ui.frame_clock import FRAME_INTERVAL_MS
+from ui.main_window import FIRST_PAINT_ENV, MainWindow
+from ui.monitor_screen import RoomLayout
+from ui.pleth_view import WINDOW_S
+from ui.theme import apply_theme
+from ui.trend_view import REDRAW_EVERY_S
+
+SEED = 20261127
+TREND_HOURS = 4.0
+WINDOW_SIZE = (1366, 820)
+FRAME_S = FRAME_INTERVAL_MS / 1000
+
+
+@dataclass(frozen=True)
+class Workload:
+    frames: int
+    cpu_s: float
+    latency_lines: int
+    startup_runs: int
+
+
+FULL = Workload(frames=900, cpu_s=10.0, latency_lines=60, startup_runs=3)
+QUICK = Workload(frames=60, cpu_s=1.0, latency_lines=4, startup_runs=1)
+
+
+def _p99_ms(seconds: list[float]) -> float:
+    return float(np.percentile(np.asarray(seconds), 99) * 1000)
+
+
+# -- the load --------------------------------------------------------------------------
+
+
+class StreamingRoom:
+    """Two monitors and a pump sending into an engine at their real rates, from a thread."""
+
+    def __init__(self, engine: Engine, *, seed: int = SEED) -> None:
+        self.engine = engine
+        self.monitors = [SimulatedMonitor("monitor-a", seed), SimulatedMonitor("monitor-b",
+                                                                                 seed + 1)]
+        self.pump_started_at = time.time() - 600
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-room", daemon=True)
+
+    def leave_out(self, metric: str) -> None:
+        """Stop sending ``metric`` (another device sends it now)."""
+        for monitor in self.monitors:
+            monitor.skip = monitor.skip | {metric}
+
+    def start(self) -> StreamingRoom:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        chunk_every = PLETH_CHUNK / PLETH_HZ
+        start = time.time()
+        due: list[tuple[float, int, str, int]] = []
+        for n, _ in enumerate(self.monitors):
+            heapq.heappush(due, (start + 0.05 * n, n, "wave", n))
+            heapq.heappush(due, (start + 0.3 + 0.2 * n, 10 + n, "numerics", n))
+        heapq.heappush(due, (start + 0.7, 99, "pump", 0))
+        ingest = self.engine.ingest
+        while not self._stop.is_set():
+            at, order, kind, n = due[0]
+            wait = at - time.time()
+            if wait > 0 and self._stop.wait(wait):
+                return
+            heapq.heappop(due)
+            now = time.time()
+            if kind == "wave":
+                ingest([self.monitors[n].pleth_chunk(now)])
+                heapq.heappush(due, (at + chunk_every, order, kind, n))
+            elif kind == "numerics":
+                ingest(self.monitors[n].numerics(now))
+                heapq.heappush(due, (at + 1.0, order, kind, n))
+            else:
+                ingest([pump_status("pump", now, self.pump_started_at)])
+                heapq.heappush(due, (at + 1.0, order, kind, n))
+
+
+def load_trend(engine: Engine, hours: float, now: float, seed: int = SEED) -> None:
+    """Put ``hours`` of history into the engine's trends, ending a second before ``now``."""
+    rng = random.Random(seed)
+    seconds = int(hours * 3600)
+    first = now - seconds
+    append = engine.trends.append
+    for s in range(seconds):
+        at = first + s
+        append(SPO2.refid, at, round(97 + rng.gauss(0, 1)))
+        append(PULSE_RATE.refid, at, round(74 + rng.gauss(0, 3)))
+        append(HEART_RATE.refid, at, round(74 + rng.gauss(0, 3)))
+        append(PUMP_RATE.refid, at, 52.5 if s < seconds // 2 else 0.0)
+        if s % 600 == 0:
+            append(NIBP_SYS.refid, at, round(122 + rng.gauss(0, 5)))
+            append(NIBP_DIA.refid, at, round(78 + rng.gauss(0, 4)))
+
+
+@dataclass
+class LoadedWindow:
+    engine: Engine
+    window: MainWindow
+    room: StreamingRoom
+    alarm_loop: AlarmLoop
+
+    def close(self) -> None:
+        self.room.stop()
+        self.alarm_loop.stop()
+        self.window.close()
+        self.window.deleteLater()
+
+
+def loaded_window(trend_hours: float) -> LoadedWindow:
+    """The main window on an engine with a 4-hour trend, two monitors and a pump streaming."""
+    engine = Engine()
+    load_trend(engine, trend_hours, time.time())
+    alarms = AlarmSystem(default_profile())
+    alarms.attach(engine)
+    patient = Patient("Benchmark Patient", 42, 70.0)
+    plan = DosePlan(70.0, 0.5, 40.0, 1.0)
+    bedside = BedsideSession(engine, patient, plan, None, None, None, RecordState(),
+                             alarms=alarms)
+    layout = RoomLayout(patient=patient, plan=plan,
+                        devices=[("monitor-a", "Patient monitor A"),
+                                 ("monitor-b", "Patient monitor B"),
+                                 ("pump", "Infusion pump"), ("oximeter", "Pulse oximeter")],
+                        pumps=[("pump", "Infusion pump")], simulated=True)
+    room = StreamingRoom(engine).start()
+    loop = AlarmLoop(alarms, clock=engine.clock).start()
+    window = MainWindow(bedside, layout)
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    settle(1.0)
+    return LoadedWindow(engine, window, room, loop)
+
+
+def settle(seconds: float) -> None:
+    """Run the event loop for ``seconds``."""
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def paint_pending() -> None:
+    """Deliver every posted event (scene updates, then the paints they ask for)."""
+    app = QCoreApplication.instance()
+    assert app is not None
+    for _ in range(3):
+        app.sendPostedEvents()
+        app.processEvents()
+
+
+# -- bare pyqtgraph --------------------------------------------------------------------
+
+
+class BareScreen(QWidget):
+    """The monitor screen's curves drawn by plain PlotWidgets and setData, nothing else."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        self.pleth_plot = pg.PlotWidget()
+        self.pleth_plot.setXRange(-WINDOW_S, 0, padding=0)
+        self.pleth = self.pleth_plot.plot()
+        layout.addWidget(self.pleth_plot, 2)
+        self.trend_plots = []
+        for low, high in ((80, 101), (30, 180), (40, 220), (0, 120)):
+            plot = pg.PlotWidget()
+            plot.setYRange(low, high, padding=0)
+            layout.addWidget(plot, 1)
+            self.trend_plots.append(plot)
+        spo2, rate, bp, pump = self.trend_plots
+        self.trend_curves = {SPO2.refid: spo2.plot(), PULSE_RATE.refid: rate.plot(),
+                             HEART_RATE.refid: rate.plot(), PUMP_RATE.refid: pump.plot()}
+        self.bars = pg.ErrorBarItem(x=np.empty(0), y=np.empty(0), top=np.empty(0),
+                                    bottom=np.empty(0), beam=0)
+        bp.addItem(self.bars)
+        self.resize(*WINDOW_SIZE)
+        self._drawn_at = 0.0
+
+    def arrays(self, engine: Engine, now: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The arrays this frame draws, taken from the engine as the screen takes them."""
+        data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        stream = engine.wave(PLETH.refid)
+        if stream is not None:
+            samples = stream.buffer.latest(int(stream.sample_rate_hz * WINDOW_S))
+            x = (np.arange(samples.shape[0]) - samples.shape[0]) / stream.sample_rate_hz
+            data[PLETH.refid] = (x, samples)
+        if now - self._drawn_at >= REDRAW_EVERY_S:
+            for refid in (*self.trend_curves, NIBP_SYS.refid, NIBP_DIA.refid):
+                data[refid] = engine.trends.series(refid)
+        return data
+
+    def draw(self, data: dict[str, tuple[np.ndarray, np.ndarray]], now: float) -> None:
+        if PLETH.refid in data:
+            self.pleth.setData(*data[PLETH.refid])
+        if NIBP_SYS.refid not in data:
+            return
+        self._drawn_at = now
+        start = now
+        for refid, curve in self.trend_curves.items():
+            times, values = data[refid]
+            curve.setData(times, values)
+            if times.size:
+                start = min(start, float(times[0]))
+        (sys_t, sys_v), (_, dia_v) = data[NIBP_SYS.refid], data[NIBP_DIA.refid]
+        count = min(sys_v.size, dia_v.size)
+        middle = (sys_v[:count] + dia_v[:count]) / 2
+        self.bars.setData(x=sys_t[:count], y=middle, top=sys_v[:count] - middle,
+                          bottom=middle - dia_v[:count])
+        for plot in self.trend_plots:
+            plot.setXRange(start, now, padding=0.01)
+
+
+# -- the figures -----------------------------------------------------------------------
+
+
+def frame_times(loaded: LoadedWindow, frames: int) -> tuple[list[float], list[float]]:
+    """Seconds per frame, ours and bare pyqtgraph's, each pair one frame slot apart."""
+    bare = BareScreen()
+    bare.show()
+    paint_pending()
+    loaded.window.frames.stop()
+    ours: list[float] = []
+    theirs: list[float] = []
+    app = QCoreApplication.instance()
+    assert app is not None
+    refresh = loaded.window.monitor.refresh
+    clock = loaded.engine.clock
+    next_at = time.perf_counter()
+    try:
+        for _ in range(frames):
+            while (ahead := next_at - time.perf_counter()) > 0:
+                app.processEvents()
+                time.sleep(min(ahead, 0.002))
+            next_at += FRAME_S
+            began = time.perf_counter()
+            refresh(clock())
+            paint_pending()
+            ours.append(time.perf_counter() - began)
+            now = clock()
+            data = bare.arrays(loaded.engine, now)
+            began = time.perf_counter()
+            bare.draw(data, now)
+            paint_pending()
+            theirs.append(time.perf_counter() - began)
+    finally:
+        bare.close()
+        bare.deleteLater()
+        loaded.window.frames.start()
+    return ours, theirs
+
+
+def gui_cpu_percent(seconds: float) -> float:
+    """The GUI thread's CPU time over ``seconds`` of the event loop, per cent of wall time."""
+    cpu, wall = time.thread_time(), time.perf_counter()
+    settle(seconds)
+    return (time.thread_time() - cpu) / (time.perf_counter() - wall) * 100
+
+
+class TileWatcher:
+    """Notes when a tile's label shows a value, checked right after each frame-clock tick."""
+
+    def __init__(self, loaded: LoadedWindow) -> None:
+        self.label = loaded.window.monitor.tiles[SPO2.refid].value
+        self.expected: str | None = None
+        self.written_at = 0.0
+        self.latencies: list[float] = []
+        loaded.window.frames.timer.timeout.connect(self.check)
+
+    def expect(self, text: str, written_at: float) -> None:
+        self.expected, self.written_at = text, written_at
+
+    def check(self) -> None:
+        if self.expected is not None and self.label.text() == self.expected:
+            self.latencies.append(time.perf_counter() - self.written_at)
+            self.expected = None
+
+
+def pty_latencies(loaded: LoadedWindow, lines: int) -> list[float]:
+    """Seconds from an oximeter line written on a pty to its SpO2 on the tile."""
+    driver = DriverRegistry.discover().get("masimo-ascii")
+    loaded.room.leave_out(SPO2.refid)
+    master, slave = os.openpty()
+    tty.setraw(master)
+    tty.setraw(slave)
+    link = DeviceLink(driver, "oximeter", os.ttyname(slave),
+                      driver.info.resolve_settings({}), loaded.engine.ingest)
+    watcher = TileWatcher(loaded)
+    rng = random.Random(SEED)
+    link.start()
+    try:
+        for n in range(-2, lines):  # two lines first, while the link settles
+            spo2 = 90 + n % 10 if n >= 0 else 88
+            line = format_line(datetime.now(), spo2, 70 + n % 5, 3.2)
+            if n >= 0:
+                watcher.expect(str(spo2), time.perf_counter())
+            os.write(master, line)
+            settle(rng.uniform(0.35, 0.65))
+    finally:
+        link.stop()
+        loaded.window.frames.timer.timeout.disconnect(watcher.check)
+        os.close(master)
+        os.close(slave)
+    if len(watcher.latencies) < lines:
+        raise RuntimeError(f"only {len(watcher.latencies)} of {lines} oximeter lines "
+                           "reached the SpO2 tile")
+    return watcher.latencies
+
+
+def startup_seconds(runs: int) -> float:
+    """Median time from spawning ``python -m ketaconsole --demo`` to its first paint."""
+    times: list[float] = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="kc-startup-") as home:
+            env = dict(os.environ, QT_QPA_PLATFORM="offscreen", KETACONSOLE_HOME=home)
+            env[FIRST_PAINT_ENV] = "1"
+            env.pop("KETACONSOLE_DB", None)
+            spawned = time.monotonic()
+            child = subprocess.Popen(
+                [sys.executable, "-m", "ketaconsole", "--demo", "--quit-after", "2"],
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            painted = _first_paint(child)
+            child.wait(60)
+            if painted is None:
+                raise RuntimeError(f"the console exited with {child.returncode} and never "
+                                   "reported its first paint")
+            times.append(painted - spawned)
+    return statistics.median(times)
+
+
+def _first_paint(child: subprocess.Popen[str]) -> float | None:
+    assert child.stderr is not None
+    painted: float | None = None
+    for line in child.stderr:  # read to the end so the child never blocks on a full pipe
+        if painted is None and line.startswith("first-paint "):
+            painted = float(line.split()[1])
+    return painted
+
+
+def _measure(workload: Workload, only: Callable[[str], bool]) -> dict[str, float]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    apply_theme(app)
+    figures: dict[str, float] = {}
+    loaded = loaded_window(TREND_HOURS)
+    try:
+        if only("ui.frame"):
+            ours, bare = frame_times(loaded, workload.frames)
+            figures["ui.frame.p99_ms"] = _p99_ms(ours)
+            figures["ui.frame.p50_ms"] = statistics.median(ours) * 1000
+            figures["ui.frame_bare.p99_ms"] = _p99_ms(bare)
+            figures["ui.frame_bare.p50_ms"] = statistics.median(bare) * 1000
+            figures["ui.frame.vs_bare_ratio"] = (figures["ui.frame.p99_ms"]
+                                                 / figures["ui.frame_bare.p99_ms"])
+        if only("ui.gui_cpu"):
+            figures["ui.gui_cpu.percent"] = gui_cpu_percent(workload.cpu_s)
+        if only("ui.latency"):
+            latencies = pty_latencies(loaded, workload.latency_lines)
+            figures["ui.latency.p99_ms"] = _p99_ms(latencies)
+            figures["ui.latency.p50_ms"] = statistics.median(latencies) * 1000
+    finally:
+        loaded.close()
+        paint_pending()
+    if only("ui.startup"):
+        figures["ui.startup.s"] = startup_seconds(workload.startup_runs)
+    return figures
+
+
+def run(only: str | None = None, *, quick: bool = False) -> dict[str, float]:
+    def wanted(prefix: str) -> bool:
+        return only is None or "." not in only or prefix.startswith(only) \
+            or only.startswith(prefix)
+
+    return _measure(QUICK if quick else FULL, wanted)
+
+
+if __name__ == "__main__":
+    print(run(quick="--quick" in sys.argv))
