@@ -39,6 +39,9 @@ INFO = DriverInfo(
                           "to safe mode.", choices=("basic", "safe")),
         SettingField("poll_interval_s", "Seconds between readings", "float", 1.0,
                      minimum=0.2, maximum=10.0),
+        SettingField("reply_timeout_s", "Seconds to wait for a reply", "float", 1.0,
+                     help="Raise it for a pump behind a slow network device server.",
+                     minimum=0.1, maximum=10.0),
         SettingField("control_enabled", "Allow the console to control the pump", "bool",
                      False, help="Off: telemetry only. On: the console may set diameter, "
                                  "rate and volume, start and stop the pump."),

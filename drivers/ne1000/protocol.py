@@ -53,7 +53,8 @@ from ketaconsole.sdk import (
     metric,
 )
 
-REPLY_TIMEOUT_S = 0.6
+REPLY_TIMEOUT_S = 1.0
+"""Default wait for a reply; a pump behind a network device server may need more."""
 MAX_BACKOFF_S = 8.0
 QUERY_ATTEMPTS = 3
 
@@ -92,6 +93,7 @@ class Ne1000Protocol(DeviceProtocol):
         self.safe = str(self.settings.get("mode", "basic")) == "safe"
         self.control_enabled = bool(self.settings.get("control_enabled", False))
         self.poll_interval_s = float(self.settings.get("poll_interval_s", 1.0))
+        self.reply_timeout_s = float(self.settings.get("reply_timeout_s", REPLY_TIMEOUT_S))
         self._reader = ReplyReader(safe=self.safe)
         self._awaiting: deque[_Request] = deque()
         self._asked_at = 0.0
@@ -114,10 +116,10 @@ class Ne1000Protocol(DeviceProtocol):
         out = ProtocolOutput()
         if self._next_cycle_at is None:
             self._next_cycle_at = now
-        if self._awaiting and now - self._asked_at > REPLY_TIMEOUT_S:
+        if self._awaiting and now - self._asked_at > self.reply_timeout_s:
             names = " ".join(r.command.text(self.address) for r in self._awaiting)
             out.observations.append(self.error(
-                "timeout", f"no reply to {names} within {REPLY_TIMEOUT_S:g} s", now))
+                "timeout", f"no reply to {names} within {self.reply_timeout_s:g} s", now))
             self._awaiting.clear()
             self._queue.clear()
             self._cycle = None

@@ -181,7 +181,8 @@ def test_control_is_refused_over_the_link_while_it_is_off(
     link = connect(links, host.path, engine)
     seen.wait_for(lambda o: isinstance(o, PumpStatus))
     link.send(b"0STP\r")
-    refused = seen.wait_for(lambda o: isinstance(o, ProtocolError))
+    refused = seen.wait_for(lambda o: isinstance(o, ProtocolError)
+                            and o.error == "control-disabled")
     assert isinstance(refused, ProtocolError) and refused.error == "control-disabled"
     seen.wait_for(volume_at_least(1.0))  # still infusing: the stop never went out
     assert not any("STP" in c for c in simulator.commands)
@@ -293,7 +294,7 @@ def test_a_command_queued_while_unplugged_never_reaches_the_next_pump(
     second = serve(hosts, replacement)
     os.symlink(second.path, tmp_path / "new")
     os.replace(tmp_path / "new", port)
-    dropped = seen.wait_for(lambda o: isinstance(o, ProtocolError))
+    dropped = seen.wait_for(lambda o: isinstance(o, ProtocolError) and o.error == "not-sent")
     assert isinstance(dropped, ProtocolError) and dropped.error == "not-sent"
     assert "send them again" in dropped.detail
     seen.wait_for(volume_at_least(0.5), after=seen.mark())
