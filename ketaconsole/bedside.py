@@ -14,11 +14,15 @@ from dataclasses import dataclass
 
 from ketaconsole.alarm_loop import AlarmLoop
 from ketaconsole.alarms import AlarmEvent, AlarmSystem, default_profile
+from ketaconsole.checkin import CheckIn
 from ketaconsole.demo import DemoRoom
+from ketaconsole.device_profiles import DeviceSetup, list_profiles
 from ketaconsole.dose import DosePlan
 from ketaconsole.engine import Engine
 from ketaconsole.patient import Patient
 from ketaconsole.pump_infusion import PumpDrivenInfusion
+from ketaconsole.registry import DriverRegistry, UnknownDriverError
+from ketaconsole.sdk import DeviceKind, Driver
 from ketaconsole.store import (
     Database,
     DatabaseUnavailable,
@@ -29,12 +33,25 @@ from ketaconsole.store import (
 )
 from ketaconsole.store.review import timeline
 from ketaconsole.virtual_patient import Scenario
-from ketaconsole.workflow import SessionWorkflow
+from ketaconsole.transport import DeviceLink, Direction
+from ketaconsole.workflow import SessionWorkflow, WorkflowError
 
 log = logging.getLogger(__name__)
 
 DEMO_PATIENT = ("Demo Patient", 42)
 FaultListener = Callable[[str], None]
+
+
+class JournalRelay:
+    """The links' journal hook, pointed at the record once the session opens."""
+
+    def __init__(self) -> None:
+        self.target: Callable[[str, Direction, float, bytes], None] | None = None
+
+    def __call__(self, device_id: str, direction: Direction, at: float, data: bytes) -> None:
+        target = self.target
+        if target is not None:
+            target(device_id, direction, at, data)
 
 
 @dataclass(slots=True)
@@ -65,6 +82,10 @@ class BedsideSession:
         self.notes: list[str] = []
         """Things the nurse should know about how this session is running."""
         self.workflow = SessionWorkflow(service, alarms, clock=engine.clock)
+        self.links: list[DeviceLink] = []
+        """Links to a real room's devices (the demo's are in ``room``)."""
+        self.devices: list[tuple[str, str, DeviceKind]] = []
+        """(device id, label, kind) of a real room's devices."""
 
     @classmethod
     def demo(cls, story: Scenario, *, speed: float, database_url: str,
@@ -140,14 +161,97 @@ class BedsideSession:
         return session
 
     @classmethod
+    def for_room(cls, room_name: str, *, database_url: str,
+                 registry: DriverRegistry | None = None,
+             on_record_fault: FaultListener | None = None) -> BedsideSession:
+        """A real room: its saved device profiles start at once; the record opens at check-in.
+
+        The vitals and alarms run from the moment the console starts; the session's record
+        (patient, timeline, numerics, raw bytes) begins when the nurse signs the check-in.
+        """
+        engine = Engine()
+        record = RecordState(f"not recording yet: check the patient in (room {room_name})")
+        registry = registry or DriverRegistry.discover()
+        database: Database | None = None
+        setups: list[DeviceSetup] = []
+        try:
+            database = open_database(database_url)
+            setups = [p.setup for p in list_profiles(database, room_name)]
+        except DatabaseUnavailable as exc:
+            record.problem = f"not recording: {exc}"
+        alarms = AlarmSystem(default_profile())
+        if database is not None and not setups:
+            record.problem = (f"no devices set up for room {room_name}: add them in Devices, "
+                              "then restart the console")
+        relay = JournalRelay()
+        links: list[tuple[DeviceSetup, Driver, DeviceLink]] = []
+        for setup in setups:
+            try:
+                driver = registry.get(setup.slug)
+            except UnknownDriverError as exc:
+                record.problem = f"device {setup.name}: {exc}"
+                continue
+            settings = driver.info.resolve_settings({})
+            settings.update(setup.settings)
+            link = DeviceLink(driver, setup.name, setup.port, settings, engine.ingest,
+                              line=setup.line, journal=relay)
+            links.append((setup, driver, link))
+        pumps = [setup.name for setup, driver, _ in links if driver.info.kind is DeviceKind.PUMP]
+        infusion = (PumpDrivenInfusion(pumps[0], on_start=alarms.mark_dosing_started)
+                    if pumps else None)
+        if infusion is not None:
+            engine.subscribe(infusion.observe)
+        alarms.attach(engine)
+        session = cls(engine, None, None, None, None, database, record, alarms,
+                      AlarmLoop(alarms, clock=engine.clock).start(), infusion)
+        session.links = [link for _, _, link in links]
+        session.devices = [(setup.name, f"{setup.name} ({setup.slug})", driver.info.kind)
+                           for setup, driver, _ in links]
+
+        def open_record(form: CheckIn) -> SessionService:
+            if database is None:
+                raise WorkflowError({"record": record.problem or "the database is not open"})
+            uses = [DeviceUse(s.name, s.slug, s.port, link.settings, s.line.as_record())
+                    for s, _, link in links]
+
+            def fault(message: str) -> None:
+                record.problem = message
+                alarms.report_store_fault(message, engine.clock())
+                if on_record_fault is not None:
+                    on_record_fault(message)
+
+            def recovered(_message: str) -> None:
+                record.problem = None
+                alarms.clear_store_fault()
+
+            service = SessionService.begin(
+                database, SessionPlan(patient_name=form.patient_name, weight_kg=form.weight_kg),
+                uses, on_fault=fault, on_recovered=recovered)
+            service.recorder.attach(engine)
+            relay.target = service.recorder.journal
+            record.problem = None
+            session.service = service
+            session.patient = Patient(form.patient_name, form.age_years,
+                                      form.weight_kg or 0.0)
+            return service
+
+        session.workflow = SessionWorkflow(None, alarms, clock=engine.clock, opener=open_record)
+        for link in session.links:
+            link.start()
+        return session
+
+    @classmethod
     def empty(cls) -> BedsideSession:
         """No devices configured and no patient checked in."""
         return cls(Engine(), None, None, None, None, None,
-                   RecordState("no session: no patient checked in"))
+                   RecordState("no session: start with --room NAME for a room's devices "
+                               "(set them up in Devices), or --demo"))
 
     def stop(self) -> None:
         if self.alarm_loop is not None:
             self.alarm_loop.stop()
+        for link in self.links:
+            link.stop()
         if self.room is not None:
             self.room.stop()
         if self.service is not None:

@@ -48,8 +48,11 @@ class SessionWorkflow:
     """One session's clinical steps, recorded as they are taken."""
 
     def __init__(self, service: SessionService | None, alarms: AlarmSystem | None, *,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float],
+                 opener: Callable[[CheckIn], SessionService] | None = None) -> None:
         self.service = service
+        self._opener = opener
+        """Opens the session's record at check-in when none is open yet."""
         self.alarms = alarms
         self.clock = clock
         self.step = Step.CHECK_IN
@@ -82,6 +85,8 @@ class SessionWorkflow:
             problems = form.problems()
             if problems:
                 raise WorkflowError(problems)
+            if self.service is None and self._opener is not None:
+                self.service = self._opener(form)
             stored = self._record("check_in", form.as_record(), author)
             self.check_in_record = form
             self.step = Step.BASELINE

@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from ketaconsole.bedside import BedsideSession
+from ketaconsole.sdk import DeviceKind
 from ketaconsole.settings import database_url
 from ketaconsole.virtual_patient import scenario
 from ui.display_check import display_problem
@@ -29,7 +30,10 @@ def room_layout(bedside: BedsideSession) -> RoomLayout:
     """What the monitor screen shows for this bedside's patient, plan and devices."""
     room = bedside.room
     if room is None:
-        return RoomLayout(patient=bedside.patient, plan=bedside.plan)
+        pumps = [(device_id, label) for device_id, label, kind in bedside.devices
+                 if kind is DeviceKind.PUMP]
+        return RoomLayout(patient=bedside.patient, plan=bedside.plan,
+                          devices=[(d, label) for d, label, _ in bedside.devices], pumps=pumps)
     devices = [(d.spec.device_id, f"{d.spec.label} ({d.driver.info.slug})")
                for d in room.devices]
     pumps = [(d.spec.device_id, f"{d.spec.label} \u00b7 {d.driver.info.models[0]}")
@@ -59,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
     if args.demo:
         bedside = BedsideSession.demo(scenario(args.scenario), speed=args.speed,
                                       database_url=database_url(args.db))
+    elif args.room:
+        bedside = BedsideSession.for_room(args.room, database_url=database_url(args.db))
     else:
         bedside = BedsideSession.empty()
     window = MainWindow(bedside, room_layout(bedside))

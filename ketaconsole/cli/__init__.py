@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true",
                         help="run on simulated devices and a virtual patient")
     parser.add_argument("--db", metavar="URL", help="SQLAlchemy database URL")
+    parser.add_argument("--room", metavar="NAME",
+                        help="run this room's saved device profiles (set up in Devices)")
     parser.add_argument("--scenario", default="normal", choices=sorted(SCENARIOS),
                         help="demo patient's story")
     parser.add_argument("--speed", type=float, default=1.0,
