@@ -32,8 +32,8 @@ from ketaconsole.store import (
     open_database,
 )
 from ketaconsole.store.review import timeline
-from ketaconsole.virtual_patient import Scenario
 from ketaconsole.transport import DeviceLink, Direction
+from ketaconsole.virtual_patient import Scenario
 from ketaconsole.workflow import SessionWorkflow, WorkflowError
 
 log = logging.getLogger(__name__)
