@@ -24,11 +24,11 @@ from ketaconsole.alarms.profile_file import (
     profile_to_json,
     save_profile,
 )
+from ketaconsole.alarms.state import AudioPause
 from ketaconsole.alarms.system import (
     Alarm,
     AlarmActionError,
     AlarmSystem,
-    AudioPause,
     AudioState,
 )
 from ketaconsole.alarms.technical import DoseWatch, TechnicalMonitor

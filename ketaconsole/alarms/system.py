@@ -7,8 +7,8 @@ condition is present; escalates (the same alarm, recorded as escalation) when th
 condition worsens; is acknowledged (its sound stops, its display stays; it sounds again
 if it escalates); ends when its condition clears, unless it latches, in which case it
 keeps signalling until a person resets it (reset, or acknowledge once the condition has
-cleared). An alarm whose condition cannot be judged
-(no live data) stays as it is rather than ending. Audio pause silences the alarms
+cleared). An alarm whose condition cannot be judged (no live data) stays as it is
+rather than ending. Audio pause silences the alarms
 present for two minutes; a new alarm of higher priority than any paused one sounds
 through it. Every change is an :class:`AlarmEvent` handed to ``on_event``.
 """
@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ketaconsole.alarms.conditions import Condition, Judgement, PhysiologicalEvaluator
 from ketaconsole.alarms.events import AlarmEvent, AlarmEventKind, EventSink
-from ketaconsole.alarms.limits import LimitProfile, ProfileError, profile_from_record
+from ketaconsole.alarms.limits import LimitProfile
 from ketaconsole.alarms.priority import SIGNALS, AlarmSignal, Category, Priority
+from ketaconsole.alarms.replay import replay
+from ketaconsole.alarms.state import ActiveAlarm, AlarmState, AudioPause
 from ketaconsole.alarms.technical import DoseWatch, TechnicalMonitor
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.dose import DosePlan, InfusionClock
@@ -36,23 +38,6 @@ class AlarmActionError(ValueError):
 
 class _Subscribable(Protocol):
     def subscribe(self, listener: Callable[[Observation], None]) -> None: ...
-
-
-@dataclass(slots=True)
-class _Active:
-    alarm_id: str
-    label: str
-    category: Category
-    priority: Priority
-    started_at: float
-    message: str
-    values: dict[str, Any]
-    latching: bool
-    condition: Judgement = Judgement.PRESENT
-    acknowledged: bool = False
-    raised_at: float = 0.0
-    """When it started or last escalated: decides whether it sounds through a pause."""
-    restored: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,19 +65,6 @@ class Alarm:
 
 
 @dataclass(frozen=True, slots=True)
-class AudioPause:
-    """A two-minute pause of the alarm sound, and the priority it covers."""
-
-    started_at: float
-    until: float
-    covers: Priority | None
-    by: str | None
-
-    def remaining_s(self, now: float) -> float:
-        return max(0.0, self.until - now)
-
-
-@dataclass(frozen=True, slots=True)
 class AudioState:
     """Which tone should sound now, and the pause countdown if audio is paused."""
 
@@ -104,12 +76,6 @@ class AudioState:
     @property
     def paused(self) -> bool:
         return self.paused_until is not None
-
-
-@dataclass(slots=True)
-class _State:
-    active: dict[str, _Active] = field(default_factory=dict)
-    pause: AudioPause | None = None
 
 
 def _sort_key(alarm: Alarm) -> tuple[int, float]:
@@ -124,7 +90,7 @@ class AlarmSystem:
         self._profile = profile
         self._physiological = PhysiologicalEvaluator(profile)
         self._technical = TechnicalMonitor(profile.technical)
-        self._state = _State()
+        self._state = AlarmState()
         self._on_event = on_event
         self._events: list[AlarmEvent] = []
         self._dosing_started_at: float | None = None
@@ -288,7 +254,7 @@ class AlarmSystem:
             return self._emit(AlarmEvent(AlarmEventKind.AUDIO_RESUMED, now,
                                          message="Audio on again", by=by))
 
-    def _targets(self, alarm_id: str | None) -> list[_Active]:
+    def _targets(self, alarm_id: str | None) -> list[ActiveAlarm]:
         if alarm_id is None:
             return list(self._state.active.values())
         alarm = self._state.active.get(alarm_id)
@@ -326,7 +292,7 @@ class AlarmSystem:
     def _present(self, condition: Condition, now: float) -> list[AlarmEvent]:
         alarm = self._state.active.get(condition.alarm_id)
         if alarm is None:
-            alarm = _Active(condition.alarm_id, condition.label, condition.category,
+            alarm = ActiveAlarm(condition.alarm_id, condition.label, condition.category,
                             condition.priority, now, condition.message,
                             dict(condition.values), condition.latching, raised_at=now)
             self._state.active[alarm.alarm_id] = alarm
@@ -352,7 +318,7 @@ class AlarmSystem:
             alarm.message, alarm.values = condition.message, dict(condition.values)
         return []
 
-    def _absent(self, alarm: _Active, judgement: Judgement, now: float) -> list[AlarmEvent]:
+    def _absent(self, alarm: ActiveAlarm, judgement: Judgement, now: float) -> list[AlarmEvent]:
         if judgement is Judgement.UNKNOWN:
             if alarm.condition is Judgement.PRESENT and not alarm.restored:
                 alarm.condition = Judgement.UNKNOWN
@@ -369,7 +335,7 @@ class AlarmSystem:
 
     # -- outputs --------------------------------------------------------------------------
 
-    def _sounds(self, alarm: _Active, pause: AudioPause | None) -> bool:
+    def _sounds(self, alarm: ActiveAlarm, pause: AudioPause | None) -> bool:
         if alarm.acknowledged or SIGNALS[alarm.priority].tone is None:
             return False
         if pause is None:
@@ -412,7 +378,7 @@ class AlarmSystem:
 
     # -- events and restore ---------------------------------------------------------------
 
-    def _event(self, kind: AlarmEventKind, alarm: _Active, now: float, *,
+    def _event(self, kind: AlarmEventKind, alarm: ActiveAlarm, now: float, *,
                by: str | None = None, previous: Priority | None = None) -> AlarmEvent:
         values = dict(alarm.values)
         values["latching"] = alarm.latching
@@ -434,58 +400,12 @@ class AlarmSystem:
         for what is restored (it is already on the record).
         """
         with self._lock:
-            profile = self._profile
-            for event in events:
-                profile = self._replay(event, profile, now)
+            profile, baselines = replay(events, self._state, self._profile, now)
+            for refid, value, at in baselines:
+                self._physiological.set_baseline(refid, value, at)
             if profile is not self._profile:
                 self._use_profile(profile, now)
         return self.active_alarms(now)
-
-    def _replay(self, event: AlarmEvent, profile: LimitProfile, now: float) -> LimitProfile:
-        state = self._state
-        kind = event.kind
-        if kind is AlarmEventKind.LIMIT_CHANGED and event.alarm_id is not None:
-            record = profile.as_record()
-            for rule in record["alarms"]:
-                if rule["id"] == event.alarm_id:
-                    rule["limits"][int(event.values["limit_index"])] = event.values["new"]
-            try:
-                return profile_from_record(record)
-            except ProfileError:
-                return profile
-        if kind is AlarmEventKind.BASELINE_SET:
-            self._physiological.set_baseline(str(event.values["metric"]),
-                                              float(event.values["value"]), event.at)
-        elif kind is AlarmEventKind.AUDIO_PAUSED:
-            until = float(event.values.get("until", event.at))
-            state.pause = AudioPause(event.at, until, event.priority, event.by) if (
-                until > now) else None
-        elif kind is AlarmEventKind.AUDIO_RESUMED:
-            state.pause = None
-        elif event.alarm_id is None or event.priority is None or event.category is None:
-            return profile
-        elif kind in (AlarmEventKind.ENDED, AlarmEventKind.RESET):
-            state.active.pop(event.alarm_id, None)
-        elif kind is AlarmEventKind.STARTED:
-            state.active[event.alarm_id] = _Active(
-                event.alarm_id, event.label, event.category, event.priority, event.at,
-                event.message, dict(event.values), bool(event.values.get("latching")),
-                condition=Judgement.UNKNOWN, raised_at=event.at, restored=True)
-        else:
-            alarm = state.active.get(event.alarm_id)
-            if alarm is None:
-                return profile
-            if kind in (AlarmEventKind.ESCALATED, AlarmEventKind.DEESCALATED):
-                alarm.priority = event.priority
-                alarm.message, alarm.values = event.message, dict(event.values)
-            if kind is AlarmEventKind.ESCALATED:
-                alarm.acknowledged = False
-                alarm.raised_at = event.at
-            elif kind is AlarmEventKind.ACKNOWLEDGED:
-                alarm.acknowledged = True
-            elif kind is AlarmEventKind.LATCHED:
-                alarm.condition = Judgement.CLEAR
-        return profile
 
     def snapshot_profile(self) -> dict[str, Any]:
         """The profile in force, as JSON-ready data to store with the session."""
