@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QTabWidget, QVBoxLayout, QWidget
 
 from ketaconsole.alarms import AlarmSystem
@@ -91,6 +92,9 @@ class MonitorScreen(QWidget):
         self.side.addTab(self.timeline, "Timeline")
         self.side.addTab(self.session, "Session")
         self.side.setAccessibleName("Side panel")
+        for index in range(9):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
+            shortcut.activated.connect(lambda i=index: self.side.setCurrentIndex(i))
         self.tiles = {
             m.refid: NumericTile(engine, m)
             for m in (HEART_RATE, PULSE_RATE, SPO2, RESP_RATE, ETCO2, PERFUSION_INDEX)

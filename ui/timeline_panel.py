@@ -8,6 +8,7 @@ vitals.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from ketaconsole.checks import bp_check
 from ketaconsole.engine import Engine
+from ketaconsole.entry_time import EntryTimeError, parse_entry_time
 from ketaconsole.phase import PhaseNow
 from ketaconsole.scales import SCALES
 from ketaconsole.store import StoredEvent
@@ -64,6 +66,8 @@ class RescueForm(QWidget):
         self.dose.setPlaceholderText("dose")
         self.unit = QComboBox()
         self.unit.addItems(("mg", "mcg"))
+        self.given_at = QLineEdit()
+        self.given_at.setPlaceholderText("HH:MM, blank = now")
         self.error = _error_label()
         dose_row = QHBoxLayout()
         dose_row.addWidget(self.dose, 1)
@@ -75,6 +79,7 @@ class RescueForm(QWidget):
         form = QFormLayout(self)
         form.addRow("Drug", self.drug)
         form.addRow("Dose", dose_row)
+        form.addRow("Given at", self.given_at)
         form.addRow(self.error)
         buttons = QHBoxLayout()
         buttons.addWidget(record)
@@ -99,10 +104,17 @@ class RescueForm(QWidget):
                                "check it.")
             self.dose.setFocus()
             return
+        try:
+            given = parse_entry_time(self.given_at.text(), time.time())
+        except EntryTimeError as exc:
+            self.error.setText(str(exc))
+            self.given_at.setFocus()
+            return
         self.error.setText("")
         self._submit({"drug": drug, "dose": dose, "unit": self.unit.currentText(),
-                      "route": "IV"})
+                      "route": "IV", "given_at": given})
         self.dose.clear()
+        self.given_at.clear()
 
 
 class ScaleForm(QWidget):

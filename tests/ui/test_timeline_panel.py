@@ -67,8 +67,22 @@ def test_rescue_medication_with_a_bad_dose_keeps_the_form_and_says_why(
                     "recorded #" in panel.entries.item(0).text(), timeout=10000)
     stored = [e for e in timeline(service.database, service.session_id)
               if e.kind == "rescue_medication"]
-    assert stored[0].payload == {"drug": "Ondansetron", "dose": 4.0, "unit": "mg",
-                                 "route": "IV"}
+    payload = dict(stored[0].payload)
+    assert abs(payload.pop("given_at") - time.time()) < 30
+    assert payload == {"drug": "Ondansetron", "dose": 4.0, "unit": "mg", "route": "IV"}
+
+
+def test_a_rescue_medication_given_in_the_future_is_refused_beside_the_field(
+        qtbot: QtBot, service: SessionService) -> None:
+    panel = _panel(qtbot, service)
+    qtbot.mouseClick(panel.rescue_button, Qt.MouseButton.LeftButton)
+    panel.rescue.dose.setText("4")
+    future = time.localtime(time.time() + 3 * 3600)
+    panel.rescue.given_at.setText(f"{future.tm_hour:02d}:{future.tm_min:02d}")
+    panel.rescue.record()
+    assert "future" in panel.rescue.error.text() or "hours ago" in panel.rescue.error.text()
+    assert panel.rescue.dose.text() == "4"
+    assert panel.entries.count() == 0
 
 
 def test_a_scale_is_recorded_with_its_score(qtbot: QtBot, service: SessionService) -> None:
