@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from pytestqt.qtbot import QtBot
+
+from ketaconsole.bedside import BedsideSession
 from ketaconsole.demo import DemoRoom
 from ketaconsole.engine import Engine
 from ketaconsole.virtual_patient import SCENARIOS
+from ui.app import room_layout
+from ui.main_window import MainWindow
 
 
 @pytest.fixture
@@ -33,3 +39,17 @@ def console_theme(qapp: object) -> None:
 
     assert isinstance(qapp, QApplication)
     apply_theme(qapp)
+
+
+def open_demo_window(qtbot: QtBot, tmp_path: Path, *, speed: float) -> Iterator[MainWindow]:
+    """The demo's main window on a throw-away record, closed and stopped afterwards."""
+    bedside = BedsideSession.demo(SCENARIOS["normal"], speed=speed,
+                                  database_url=f"sqlite:///{tmp_path / 'record.sqlite3'}")
+    main = MainWindow(bedside, room_layout(bedside))
+    qtbot.addWidget(main)
+    main.show()
+    try:
+        yield main
+    finally:
+        main.close()
+        bedside.stop()

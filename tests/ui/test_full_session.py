@@ -14,14 +14,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.bedside import BedsideSession
 from ketaconsole.catalogue import NIBP_SYS
 from ketaconsole.export.service import ExportFormat
 from ketaconsole.store import open_database
 from ketaconsole.store.review import timeline, verify
-from ketaconsole.virtual_patient import SCENARIOS
 from ketaconsole.workflow import Step
-from ui.app import room_layout
+from tests.ui.conftest import open_demo_window
 from ui.main_window import MainWindow
 from ui.session_pages import StepPage
 
@@ -30,16 +28,7 @@ from ui.session_pages import StepPage
 def window(qtbot: QtBot, tmp_path: Path,
            monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
     monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
-    bedside = BedsideSession.demo(SCENARIOS["normal"], speed=60.0,
-                                  database_url=f"sqlite:///{tmp_path / 'record.sqlite3'}")
-    main = MainWindow(bedside, room_layout(bedside))
-    qtbot.addWidget(main)
-    main.show()
-    try:
-        yield main
-    finally:
-        main.close()
-        bedside.stop()
+    yield from open_demo_window(qtbot, tmp_path, speed=60.0)
 
 
 def _click(qtbot: QtBot, button: QPushButton) -> None:

@@ -14,10 +14,8 @@ import pytest
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.bedside import BedsideSession
 from ketaconsole.catalogue import SPO2
-from ketaconsole.virtual_patient import SCENARIOS
-from ui.app import room_layout
+from tests.ui.conftest import open_demo_window
 from ui.main_window import MainWindow
 
 
@@ -30,16 +28,7 @@ def captures(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
-    bedside = BedsideSession.demo(SCENARIOS["normal"], speed=1.0,
-                                  database_url=f"sqlite:///{tmp_path / 'record.sqlite3'}")
-    main = MainWindow(bedside, room_layout(bedside))
-    qtbot.addWidget(main)
-    main.show()
-    try:
-        yield main
-    finally:
-        main.close()
-        bedside.stop()
+    yield from open_demo_window(qtbot, tmp_path, speed=1.0)
 
 
 def _capture(window: MainWindow, path: Path) -> None:

@@ -1,0 +1,163 @@
+"""The Records screen: recorded sessions listed and searched, opened, verified, re-exported."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+from sqlalchemy import text
+
+from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService, open_database
+from tests.core.export_support import T0, record_session
+from ui.records_screen import RecordsScreen
+
+LATER = T0 + 3 * 86400.0
+"""Three days after the long session: a second, short one on another date."""
+
+
+def _short_session(database: Database, patient: str, at: float) -> int:
+    now = [at]
+    service = SessionService.begin(
+        database, SessionPlan(patient, weight_kg=60.0),
+        [DeviceUse("oximeter-1", "masimo-ascii", "/dev/ttyUSB0", {}, {})],
+        station=f"room-{patient}", clock=lambda: now[0])
+    service.record_event("annotation", {"text": "Calm, talking"}, author="nurse.ola",
+                         at=at + 60)
+    now[0] = at + 600
+    assert service.close(author="nurse.ola")
+    return service.session_id
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, int]]:
+    """A record with Alex Example's twenty-minute session and Robin Other's short one."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('records') / 'record.sqlite3'}"
+    database = open_database(url)
+    long_id = record_session(database).session_id
+    short_id = _short_session(database, "Robin Other", LATER)
+    database.dispose()
+    yield url, long_id, short_id
+
+
+@pytest.fixture
+def screen(qtbot: QtBot, recorded: tuple[str, int, int], tmp_path: Path
+           ) -> Iterator[RecordsScreen]:
+    url, _, _ = recorded
+    widget = RecordsScreen(url, export_folder=tmp_path, author=lambda: "records.clerk")
+    qtbot.addWidget(widget)
+    widget.resize(900, 800)
+    widget.show()
+    qtbot.waitUntil(lambda: len(widget.sessions) >= 2, timeout=10000)
+    yield widget
+    widget.shutdown()
+
+
+def test_recorded_sessions_are_listed_newest_first(
+        screen: RecordsScreen, recorded: tuple[str, int, int]) -> None:
+    _, long_id, short_id = recorded
+    assert screen.shown_numbers()[:2] == [short_id, long_id]
+    patients = [screen.table.item(row, 1).text() for row in range(2)]
+    assert patients == ["Robin Other", "Alex Example"]
+    assert screen.table.item(1, 2).text() == datetime.fromtimestamp(T0).strftime(
+        "%Y-%m-%d %H:%M")
+
+
+def test_search_by_name_and_by_date_narrows_the_list(
+        screen: RecordsScreen, recorded: tuple[str, int, int]) -> None:
+    _, long_id, short_id = recorded
+    screen.search.setText("robin")
+    assert screen.shown_numbers() == [short_id]
+    assert "1 of" in screen.status.text()
+    screen.search.setText("")
+    day = datetime.fromtimestamp(T0).date()
+    from PySide6.QtCore import QDate
+    screen.day.setDate(QDate(day.year, day.month, day.day))
+    assert screen.use_day.isChecked()
+    assert screen.shown_numbers() == [long_id]
+    screen.search.setText("robin")
+    assert screen.shown_numbers() == []
+    screen.use_day.setChecked(False)
+    assert screen.shown_numbers() == [short_id]
+
+
+def test_opening_a_session_shows_its_timeline_and_trends(
+        qtbot: QtBot, screen: RecordsScreen, recorded: tuple[str, int, int]) -> None:
+    _, long_id, _ = recorded
+    assert screen.open_session(long_id)
+    review = screen.review
+    qtbot.waitUntil(lambda: review.opened is not None, timeout=10000)
+    rows = review.event_rows()
+    kinds = [r[1] for r in rows]
+    assert "annotation" in kinds and "rescue_medication" in kinds and "signature" in kinds
+    [annotation] = [r for r in rows if r[1] == "annotation"]
+    assert annotation[2] == "nurse.kim" and annotation[3] == "Dissociation"
+    assert "Alex Example" in review.header.text()
+    assert review.opened is not None and "MDC_PULS_OXIM_SAT_O2" in review.opened.trends
+    assert len(review.plot.getPlotItem().listDataItems()) >= 4
+
+
+def test_verify_says_intact_then_names_the_tampered_event(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tamper.sqlite3'}"
+    database = open_database(url)
+    session_id = _short_session(database, "Sam Tamper", LATER)
+    screen = RecordsScreen(database, export_folder=tmp_path, author=lambda: "clerk")
+    qtbot.addWidget(screen)
+    try:
+        qtbot.waitUntil(lambda: screen.shown_numbers() == [session_id], timeout=10000)
+        screen.open_session(session_id)
+        qtbot.waitUntil(lambda: screen.review.verify_button.isEnabled(), timeout=10000)
+        screen.review.verify()
+        qtbot.waitUntil(lambda: "Chain" in screen.review.verdict.text(), timeout=10000)
+        assert screen.review.verdict.text().startswith("Chain intact,")
+        count = len(screen.review.event_rows())
+        assert f"{count} events" in screen.review.verdict.text()
+        with database.engine.begin() as connection:
+            connection.execute(text(
+                "UPDATE timeline_events SET payload = :p WHERE session_id = :s AND "
+                "kind = 'annotation'"), {"p": '{"text": "Asleep"}', "s": session_id})
+            seq = connection.execute(text(
+                "SELECT seq FROM timeline_events WHERE session_id = :s AND "
+                "kind = 'annotation'"), {"s": session_id}).scalar_one()
+        screen.review.verify()
+        qtbot.waitUntil(lambda: "broken" in screen.review.verdict.text(), timeout=10000)
+        verdict = screen.review.verdict.text()
+        assert f"altered at event {seq} (annotation" in verdict
+        assert "does not match its hash" in verdict
+    finally:
+        screen.shutdown()
+        database.dispose()
+
+
+def test_re_export_writes_the_file_and_says_where(
+        qtbot: QtBot, screen: RecordsScreen, recorded: tuple[str, int, int],
+        tmp_path: Path) -> None:
+    _, _, short_id = recorded
+    screen.open_session(short_id)
+    review = screen.review
+    qtbot.waitUntil(lambda: review.export_buttons[next(iter(review.export_buttons))]
+                    .isEnabled(), timeout=10000)
+    review.export_buttons[next(f for f in review.export_buttons if f.value == "csv")].click()
+    qtbot.waitUntil(lambda: "written to" in review.export_result.text()
+                    or "Not exported" in review.export_result.text(), timeout=20000)
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert f"session-{short_id}-timeline.csv" in written
+    assert str(tmp_path / f"session-{short_id}-timeline.csv") in review.export_result.text()
+    assert "Calm, talking" in (tmp_path / f"session-{short_id}-timeline.csv").read_text()
+
+
+def test_export_to_a_missing_folder_says_so_in_one_line(
+        qtbot: QtBot, screen: RecordsScreen, recorded: tuple[str, int, int],
+        tmp_path: Path) -> None:
+    _, _, short_id = recorded
+    screen.open_session(short_id)
+    review = screen.review
+    qtbot.waitUntil(lambda: review.opened is not None, timeout=10000)
+    review.folder.setText(str(tmp_path / "no-such-folder"))
+    review.export_buttons[next(f for f in review.export_buttons if f.value == "pdf")].click()
+    qtbot.waitUntil(lambda: "Not exported" in review.export_result.text(), timeout=10000)
+    assert "does not exist" in review.export_result.text()
+    assert "\n" not in review.export_result.text()
