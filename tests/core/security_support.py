@@ -1,0 +1,36 @@
+"""Shared pieces of the security tests: a clock the test moves, users of each role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ketaconsole.security import AuditLog, ConsoleUser, Role
+from ketaconsole.security.users import add_first_admin, create_user
+from ketaconsole.store import Database
+
+PINS = {Role.NURSE: "1111", Role.TECHNICIAN: "2222", Role.ADMIN: "3333"}
+NAMES = {Role.NURSE: "nia", Role.TECHNICIAN: "tom", Role.ADMIN: "ada"}
+
+
+@dataclass
+class FakeClock:
+    """Seconds since the epoch that move only when the test says so."""
+
+    now: float = 1_790_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def staff(database: Database, audit: AuditLog) -> dict[Role, ConsoleUser]:
+    """One user of each role: the first admin, then a nurse and a technician added by them."""
+    admin = add_first_admin(database, audit, username=NAMES[Role.ADMIN],
+                            display_name="Ada Admin", pin=PINS[Role.ADMIN])
+    users = {Role.ADMIN: admin}
+    for role, display in ((Role.NURSE, "Nia Nurse"), (Role.TECHNICIAN, "Tom Technician")):
+        users[role] = create_user(database, audit, username=NAMES[role], display_name=display,
+                                  role=role, pin=PINS[role], by=admin)
+    return users

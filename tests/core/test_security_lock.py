@@ -1,0 +1,142 @@
+"""The console lock: PIN unlock, idle time-out, alarm actions while locked, break-glass."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketaconsole.security import (
+    Action,
+    AuditLog,
+    ConsoleLock,
+    Guard,
+    LockState,
+    LoginRefused,
+    NotAllowed,
+    Role,
+    pending_break_glass_reviews,
+    review_break_glass,
+)
+from ketaconsole.security.users import SecuritySettings
+from ketaconsole.store import Database, SessionPlan, SessionService
+from ketaconsole.store.review import timeline
+from tests.core.security_support import NAMES, PINS, FakeClock, staff
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def lock(database: Database, clock: FakeClock) -> ConsoleLock:
+    audit = AuditLog(database, clock)
+    staff(database, audit)
+    return ConsoleLock(database, audit, SecuritySettings(idle_lock_seconds=120),
+                       place="room-1")
+
+
+def test_the_console_starts_locked_and_a_pin_unlocks_it(lock: ConsoleLock) -> None:
+    assert lock.state is LockState.LOCKED and lock.user is None
+    with pytest.raises(LoginRefused):
+        lock.unlock(NAMES[Role.NURSE], "0000")
+    assert lock.state is LockState.LOCKED
+    user = lock.unlock(NAMES[Role.NURSE], PINS[Role.NURSE])
+    assert lock.state is LockState.UNLOCKED and lock.current_user() == user
+    actions = [e.action for e in lock.audit.entries() if e.target == "room-1"]
+    assert actions == [Action.LOGIN_FAILED, Action.LOGIN, Action.CONSOLE_UNLOCKED]
+
+
+def test_idle_time_locks_and_input_restarts_the_count(lock: ConsoleLock,
+                                                      clock: FakeClock) -> None:
+    lock.unlock(NAMES[Role.NURSE], PINS[Role.NURSE])
+    clock.advance(119)
+    assert lock.tick() is False
+    lock.touch()
+    clock.advance(119)
+    assert lock.tick() is False and lock.state is LockState.UNLOCKED
+    clock.advance(1)
+    assert lock.tick() is True
+    assert lock.state is LockState.LOCKED and lock.user is None
+    last = lock.audit.entries()[-1]
+    assert (last.action, last.actor, last.detail) == (
+        Action.CONSOLE_LOCKED, NAMES[Role.NURSE], {"reason": "no input for 2 minutes"})
+    assert lock.tick() is False, "a locked console does not lock again"
+
+
+def test_the_default_idle_time_is_five_minutes(database: Database) -> None:
+    assert ConsoleLock(database, AuditLog(database)).idle_seconds == 300
+
+
+def test_alarm_actions_are_allowed_while_locked_and_audited(lock: ConsoleLock) -> None:
+    entry = lock.record_alarm_action("acknowledge", "SpO2 low")
+    assert entry is not None
+    assert (entry.action, entry.target, entry.detail) == (
+        Action.ALARM_ACTION_WHILE_LOCKED, "SpO2 low",
+        {"action": "acknowledge", "place": "room-1"})
+    lock.unlock(NAMES[Role.NURSE], PINS[Role.NURSE])
+    assert lock.record_alarm_action("pause audio", "SpO2 low") is None
+
+
+def test_locking_ends_what_the_guarded_services_allow(lock: ConsoleLock,
+                                                      database: Database) -> None:
+    from ketaconsole.security.services import AuthorisedSession
+
+    service = SessionService.begin(database, SessionPlan("Ann Example"), [], station="room-1")
+    try:
+        session = AuthorisedSession(service, Guard(lock.audit), lock.current_user)
+        lock.unlock(NAMES[Role.NURSE], PINS[Role.NURSE])
+        session.record_entry("annotation", {"text": "before lock"})
+        lock.lock()
+        with pytest.raises(NotAllowed, match="someone must log in first"):
+            session.record_entry("annotation", {"text": "after lock"})
+    finally:
+        service.recorder.close()
+    texts = [e.payload.get("text") for e in timeline(database, service.session_id)
+             if e.kind == "annotation"]
+    assert texts == ["before lock"]
+
+
+def test_break_glass_opens_without_a_pin_and_is_recorded_loudly(
+        lock: ConsoleLock, database: Database) -> None:
+    from ketaconsole.security.services import AuthorisedSession
+
+    user = lock.emergency_access("patient desaturating, nurse's PIN locked out")
+    assert lock.state is LockState.EMERGENCY
+    assert user.break_glass and user.role is Role.NURSE and user.username == "emergency"
+    service = SessionService.begin(database, SessionPlan("Ann Example"), [], station="room-1")
+    try:
+        signed = AuthorisedSession(service, Guard(lock.audit), lock.current_user).sign(
+            "emergency note")
+    finally:
+        service.recorder.close()
+    assert signed.author == "emergency" and signed.payload["break_glass"] is True
+    pending = pending_break_glass_reviews(lock.audit)
+    assert len(pending) == 1
+    assert pending[0].detail == {"reason": "patient desaturating, nurse's PIN locked out",
+                                 "review": "pending"}
+    assert pending[0].target == "room-1"
+
+
+def test_break_glass_by_a_chosen_user_names_them(lock: ConsoleLock) -> None:
+    user = lock.emergency_access("", username=NAMES[Role.TECHNICIAN])
+    assert user.username == NAMES[Role.TECHNICIAN] and user.role is Role.NURSE
+    entry = pending_break_glass_reviews(lock.audit)[0]
+    assert entry.actor == NAMES[Role.TECHNICIAN] and entry.user_id is not None
+    assert entry.detail["reason"] == "(no reason given)"
+
+
+def test_an_admin_review_clears_a_break_glass_from_the_pending_list(
+        lock: ConsoleLock) -> None:
+    lock.emergency_access("code blue")
+    lock.emergency_access("second emergency")
+    first, second = pending_break_glass_reviews(lock.audit)
+    guard = Guard(lock.audit)
+    nurse = lock.unlock(NAMES[Role.NURSE], PINS[Role.NURSE])
+    with pytest.raises(NotAllowed):
+        review_break_glass(guard, nurse, first.seq, "checked")
+    admin = lock.unlock(NAMES[Role.ADMIN], PINS[Role.ADMIN])
+    review_break_glass(guard, admin, first.seq, "checked with the charge nurse")
+    assert [e.seq for e in pending_break_glass_reviews(lock.audit)] == [second.seq]
+    with pytest.raises(ValueError, match="not an emergency access waiting for review"):
+        review_break_glass(guard, admin, first.seq, "again")
+    assert lock.audit.verify() is None

@@ -1,0 +1,256 @@
+"""The role matrix: every guarded service call, tried by a nurse, a technician and an admin.
+
+A call the role may make does what it says (the event is on the timeline under the
+person's name, the profile is saved, the user changed...); a call it may not make
+raises NotAllowed with one sentence, changes nothing, and is a ``denied`` entry on the
+audit trail. The expected matrix is written out here from the clinic's role
+descriptions, not read from the code's table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from ketaconsole.alarms.profile_file import default_profile
+from ketaconsole.export.service import ExportFormat
+from ketaconsole.security import (
+    Action,
+    AllowList,
+    AuditLog,
+    ConsoleUser,
+    Guard,
+    NotAllowed,
+    Role,
+    authenticate,
+)
+from ketaconsole.security.admin import PluginAdmin, UserAdmin
+from ketaconsole.security.services import AuthorisedConsole, AuthorisedSession
+from ketaconsole.security.users import LoginRefused, find_user
+from ketaconsole.store import Database, SessionPlan, SessionService
+from ketaconsole.store.models import DeviceProfile
+from ketaconsole.store.review import timeline
+from tests.core.security_support import NAMES, PINS, staff
+
+
+@dataclass
+class Bench:
+    database: Database
+    audit: AuditLog
+    users: dict[Role, ConsoleUser]
+    service: SessionService
+    session: AuthorisedSession
+    console: AuthorisedConsole
+    user_admin: UserAdmin
+    plugin_admin: PluginAdmin
+    allow_list: AllowList
+    folder: Path
+    prepared: dict[str, Any]
+
+    def kinds(self) -> list[tuple[str, str]]:
+        return [(e.kind, e.author) for e in timeline(self.database, self.service.session_id)]
+
+
+@pytest.fixture(params=[Role.NURSE, Role.TECHNICIAN, Role.ADMIN], ids=lambda r: r.value)
+def bench(request: pytest.FixtureRequest, database: Database,
+          tmp_path: Path) -> Iterator[Bench]:
+    audit = AuditLog(database)
+    users = staff(database, audit)
+    acting = users[request.param]
+    guard = Guard(audit)
+    service = SessionService.begin(database, SessionPlan("Ann Example", 70.0), [],
+                                   station="room-1")
+    allow_list = AllowList(tmp_path / "plugins-allowed.json")
+    yield Bench(database, audit, users, service,
+                AuthorisedSession(service, guard, lambda: acting),
+                AuthorisedConsole(database, guard, lambda: acting),
+                UserAdmin(database, guard, acting), PluginAdmin(allow_list, guard, acting),
+                allow_list, tmp_path, {})
+    service.recorder.close()
+
+
+def _prepare_entry(b: Bench) -> None:
+    b.prepared["seq"] = b.service.record_event("annotation", {"text": "restless"},
+                                               author=NAMES[Role.NURSE]).seq
+
+
+def _prepare_plugin(b: Bench) -> None:
+    b.allow_list.allow("acme-drivers", "1.0.0", by=b.users[Role.ADMIN], audit=b.audit)
+
+
+def _can_log_in(b: Bench, role: Role, pin: str) -> bool:
+    try:
+        authenticate(b.database, b.audit, NAMES[role], pin)
+    except LoginRefused:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class GuardedCall:
+    """A guarded call, how to set it up, and how to tell from the record that it happened."""
+
+    call: Callable[[Bench], Any]
+    happened: Callable[[Bench], bool]
+    prepare: Callable[[Bench], None] = lambda b: None
+
+
+CALLS: dict[str, GuardedCall] = {
+    "record a clinical entry": GuardedCall(
+        lambda b: b.session.record_entry("annotation", {"text": "calm"}),
+        lambda b: ("annotation", NAMES[Role.NURSE]) in b.kinds()),
+    "correct an entry": GuardedCall(
+        lambda b: b.session.correct(b.prepared["seq"], {"text": "agitated"}, reason="typo"),
+        lambda b: any(k == "correction" for k, _ in b.kinds()), _prepare_entry),
+    "retract an entry": GuardedCall(
+        lambda b: b.session.retract(b.prepared["seq"], reason="wrong patient"),
+        lambda b: any(k == "retraction" for k, _ in b.kinds()), _prepare_entry),
+    "change the phase": GuardedCall(
+        lambda b: b.session.set_phase("Infusion"),
+        lambda b: ("phase", NAMES[Role.NURSE]) in b.kinds()),
+    "sign the record": GuardedCall(
+        lambda b: b.session.sign("I was present for the whole infusion"),
+        lambda b: ("signature", NAMES[Role.NURSE]) in b.kinds()
+        and bool(b.audit.entries(action=Action.RECORD_SIGNED))),
+    "export the session": GuardedCall(
+        lambda b: b.session.export(ExportFormat.CSV, b.folder / "out"),
+        lambda b: any((b.folder / "out").glob("*.csv"))
+        and bool(b.audit.entries(action=Action.EXPORT)),
+        lambda b: (b.folder / "out").mkdir()),
+    "close the session": GuardedCall(
+        lambda b: b.session.close(),
+        lambda b: ("session_end", NAMES[Role.NURSE]) in b.kinds()),
+    "open a record": GuardedCall(
+        lambda b: b.console.open_record(b.service.session_id),
+        lambda b: bool(b.audit.entries(action=Action.RECORD_OPENED))),
+    "save a device profile": GuardedCall(
+        lambda b: b.console.save_device_profile(room="room-1", name="oximeter",
+                                                slug="masimo-ascii", port="/dev/ttyUSB0",
+                                                settings={}),
+        lambda b: _profiles(b.database) == 1
+        and bool(b.audit.entries(action=Action.DEVICE_PROFILE_SAVED))),
+    "edit the alarm profile": GuardedCall(
+        lambda b: b.console.save_alarm_profile(default_profile(), b.folder / "limits.json"),
+        lambda b: (b.folder / "limits.json").exists()
+        and bool(b.audit.entries(action=Action.ALARM_PROFILE_EDITED))),
+    "add a user": GuardedCall(
+        lambda b: b.user_admin.add("newbie", "New Nurse", Role.NURSE, "4321"),
+        lambda b: find_user(b.database, "newbie") is not None),
+    "disable a user": GuardedCall(
+        lambda b: b.user_admin.disable(NAMES[Role.NURSE]),
+        lambda b: not _can_log_in(b, Role.NURSE, PINS[Role.NURSE])),
+    "reset a PIN": GuardedCall(
+        lambda b: b.user_admin.reset_pin(NAMES[Role.TECHNICIAN], "9876"),
+        lambda b: _can_log_in(b, Role.TECHNICIAN, "9876")),
+    "list the users": GuardedCall(
+        lambda b: b.user_admin.users(),
+        lambda b: True),
+    "approve a plugin": GuardedCall(
+        lambda b: b.plugin_admin.allow("acme-drivers", "1.0.0"),
+        lambda b: b.allow_list.permits("acme-drivers", "1.0.0")),
+    "revoke a plugin": GuardedCall(
+        lambda b: b.plugin_admin.revoke("acme-drivers"),
+        lambda b: not b.allow_list.permits("acme-drivers", "1.0.0"), _prepare_plugin),
+}
+
+ALLOWED: dict[Role, set[str]] = {
+    Role.NURSE: {"record a clinical entry", "correct an entry", "retract an entry",
+                 "change the phase", "sign the record", "export the session",
+                 "close the session", "open a record"},
+    Role.TECHNICIAN: {"save a device profile", "edit the alarm profile"},
+    Role.ADMIN: {"add a user", "disable a user", "reset a PIN", "list the users",
+                 "approve a plugin", "revoke a plugin"},
+}
+
+
+def _profiles(database: Database) -> int:
+    with database.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(DeviceProfile)) or 0)
+
+
+def _acting_role(bench: Bench) -> Role:
+    user = bench.user_admin.user
+    assert user is not None
+    return user.role
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_each_role_may_make_exactly_its_calls(bench: Bench, name: str) -> None:
+    guarded = CALLS[name]
+    role = _acting_role(bench)
+    guarded.prepare(bench)
+    denied_before = len(bench.audit.entries(action=Action.DENIED))
+    if name in ALLOWED[role]:
+        result = guarded.call(bench)
+        assert guarded.happened(bench), f"{role.value}: {name} did not take effect"
+        if name == "list the users":
+            assert {u.username for u in result} == set(NAMES.values())
+        assert len(bench.audit.entries(action=Action.DENIED)) == denied_before
+        return
+    with pytest.raises(NotAllowed) as refused:
+        guarded.call(bench)
+    message = str(refused.value)
+    assert message.startswith(f"{NAMES[role]} ({role.value}) may not ")
+    assert "ask a" in message and "\n" not in message
+    if name != "list the users":
+        assert not guarded.happened(bench), f"{role.value}: {name} happened although denied"
+    denied = bench.audit.entries(action=Action.DENIED)
+    assert len(denied) == denied_before + 1
+    assert denied[-1].actor == NAMES[role]
+    assert denied[-1].detail["permission"] == refused.value.permission.name
+    assert bench.audit.verify() is None
+
+
+def test_the_matrix_covers_every_permission_given_to_some_role() -> None:
+    assert set().union(*ALLOWED.values()) <= set(CALLS)
+    assert not (ALLOWED[Role.NURSE] & ALLOWED[Role.TECHNICIAN])
+
+
+def test_a_locked_console_refuses_clinical_entries_and_audits_it(database: Database) -> None:
+    audit = AuditLog(database)
+    staff(database, audit)
+    service = SessionService.begin(database, SessionPlan("Ann Example"), [], station="room-2")
+    try:
+        session = AuthorisedSession(service, Guard(audit), lambda: None)
+        with pytest.raises(NotAllowed, match="someone must log in first"):
+            session.record_entry("annotation", {"text": "calm"})
+        denied = audit.entries(action=Action.DENIED)
+        assert [(d.actor, d.target) for d in denied] == [
+            ("-", f"session {service.session_id}")]
+    finally:
+        service.recorder.close()
+    assert [e.kind for e in timeline(database, service.session_id)] == ["session_start"]
+
+
+def test_a_disabled_user_is_refused_even_with_a_role_that_permits(database: Database) -> None:
+    audit = AuditLog(database)
+    users = staff(database, audit)
+    UserAdmin(database, Guard(audit), users[Role.ADMIN]).disable(NAMES[Role.NURSE])
+    disabled = find_user(database, NAMES[Role.NURSE])
+    assert disabled is not None and not disabled.active
+    service = SessionService.begin(database, SessionPlan("Ann Example"), [], station="room-3")
+    try:
+        session = AuthorisedSession(service, Guard(audit), lambda: disabled)
+        with pytest.raises(NotAllowed):
+            session.record_entry("annotation", {"text": "calm"})
+    finally:
+        service.recorder.close()
+
+
+def test_the_last_admin_cannot_be_disabled(database: Database) -> None:
+    audit = AuditLog(database)
+    users = staff(database, audit)
+    admin = UserAdmin(database, Guard(audit), users[Role.ADMIN])
+    from ketaconsole.security import UserError
+
+    with pytest.raises(UserError, match="last active admin"):
+        admin.disable(NAMES[Role.ADMIN])
+    still = find_user(database, NAMES[Role.ADMIN])
+    assert still is not None and still.active
+    assert json.loads(json.dumps(still.as_record()))["role"] == "admin"
