@@ -46,6 +46,7 @@ from ketaconsole.sdk import (
     DeviceCommand,
     DeviceProtocol,
     Identity,
+    Metric,
     Observation,
     ProtocolOutput,
     PumpState,
@@ -314,27 +315,29 @@ class Ne1000Protocol(DeviceProtocol):
             return []
         found: list[Observation] = []
         status = self._status
-
-        def plausible(value: float | None, what: Any) -> float | None:
-            if value is None or what.is_plausible(value):
-                return value
-            found.append(self.error("value", f"{what.label} {value:g} {what.unit} is outside "
-                                             f"{what.plausible}", now))
-            return None
-
         rate: float | None = None
         if status == "A" or status in NOT_PUMPING:
             rate = 0.0
         elif status == "I":
-            rate = plausible(cycle.rate_ml_h, _RATE)
-        volume = plausible(cycle.dispensed.infused_ml if cycle.dispensed else None, _VOLUME)
-        vtbi = plausible(cycle.vtbi_ml or None, _VTBI)
+            rate = self._plausible(cycle.rate_ml_h, _RATE, found, now)
+        volume = self._plausible(cycle.dispensed.infused_ml if cycle.dispensed else None,
+                                 _VOLUME, found, now)
+        vtbi = self._plausible(cycle.vtbi_ml or None, _VTBI, found, now)
         state = PumpState.ALARM if status == "A" else PUMP_STATES.get(status or "")
         syringe = f"{cycle.diameter_mm:g} mm syringe" if cycle.diameter_mm else None
         found.append(PumpStatus(self.device_id, now, state=state, rate_ml_h=rate,
                                 volume_infused_ml=volume, vtbi_ml=vtbi, syringe=syringe,
                                 alarms=self._active_alarms()))
         return found
+
+    def _plausible(self, value: float | None, what: Metric, found: list[Observation],
+                   now: float) -> float | None:
+        """The value, or ``None`` (and an error in ``found``) when the catalogue rules it out."""
+        if value is None or what.is_plausible(value):
+            return value
+        found.append(self.error("value", f"{what.label} {value:g} {what.unit} is outside "
+                                         f"{what.plausible}", now))
+        return None
 
     # -- identity and alarms ------------------------------------------------------------------
 
