@@ -23,7 +23,7 @@ a :class:`DeviceCommand` for the session timeline.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -183,7 +183,7 @@ class Ne1000Protocol(DeviceProtocol):
     def command_clear_infused(self) -> bytes:
         return self._control(commands.clear_infused)
 
-    def _control(self, build: Any, *args: float) -> bytes:
+    def _control(self, build: Callable[..., list[Command]], *args: float) -> bytes:
         if not self.control_enabled:
             raise ControlDisabledError(CONTROL_OFF)
         built: list[Command] = build(*args)
@@ -230,8 +230,8 @@ class Ne1000Protocol(DeviceProtocol):
         return request.command.frame(self.address, safe=self.safe)
 
     def _answered(self) -> _Request:
-        request = self._awaiting.popleft()
-        return request
+        """The oldest question, now answered (or its answer lost)."""
+        return self._awaiting.popleft()
 
     # -- replies --------------------------------------------------------------------------
 
