@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ketaconsole.observations import Numeric, Observation, PumpState, PumpStatus, WaveChunk
 
 PLETH = "MDC_PULS_OXIM_PLETH"
+SPO2 = "MDC_PULS_OXIM_SAT_O2"
 PLETH_HZ = 125.0
 PLETH_CHUNK = 32
 PUMP_RATE_ML_H = 52.5
@@ -36,6 +37,9 @@ class SimulatedMonitor:
     seed: int
     skip: frozenset[str] = frozenset()
     """Metrics this monitor leaves out (another device sends them)."""
+    pleth: bool = True
+    desaturation_every_s: float | None = None
+    """SpO2 falls to 85 % for the first minute of every such period (alarms raise, clear)."""
     rng: random.Random = field(init=False)
     sample: int = field(init=False, default=0)
 
@@ -44,7 +48,11 @@ class SimulatedMonitor:
 
     def numerics(self, at: float) -> list[Observation]:
         gauss = self.rng.gauss
-        return [Numeric(self.device_id, metric, round(base + gauss(0, 1), 1), unit, at)
+        every = self.desaturation_every_s
+        low = every is not None and at % every < 60
+        return [Numeric(self.device_id, metric,
+                        round((85.0 if low and metric == SPO2 else base) + gauss(0, 1), 1),
+                        unit, at)
                 for metric, unit, base in MONITOR_NUMERICS if metric not in self.skip]
 
     def pleth_chunk(self, at: float) -> WaveChunk:
@@ -76,7 +84,7 @@ def room_second(monitors: list[SimulatedMonitor], pump_id: str, t0: float,
         # The chunk cadence runs on through the seconds: chunk k is due at k * 0.256 s.
         first = math.ceil(t0 * chunks_per_second - 1e-9)
         last = math.ceil((t0 + 1) * chunks_per_second - 1e-9)
-        for k in range(first, last):
+        for k in range(first, last) if monitor.pleth else ():
             observations.append(monitor.pleth_chunk(k / chunks_per_second))
         observations.extend(monitor.numerics(t0 + 0.5))
     observations.append(pump_status(pump_id, t0 + 0.7, pump_started_at))
