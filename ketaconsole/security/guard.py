@@ -36,9 +36,13 @@ class Guard:
                           user_id=user.record_id if user else None, target=target,
                           detail={"permission": permission.name,
                                   "role": user.role.value if user else None})
-        allowed = " or ".join(r.value for r in roles_with(permission)) or "no one"
+        allowed = " or ".join(_a(r.value) for r in roles_with(permission)) or "no one"
         if user is None:
             raise NotAllowed(f"to {permission.value} someone must log in first "
-                             f"(a {allowed})", permission)
-        raise NotAllowed(f"{who} may not {permission.value}; ask a {allowed} to do it",
+                             f"({allowed})", permission)
+        raise NotAllowed(f"{who} may not {permission.value}; ask {allowed} to do it",
                          permission)
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"

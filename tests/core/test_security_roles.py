@@ -197,7 +197,9 @@ def test_each_role_may_make_exactly_its_calls(bench: Bench, name: str) -> None:
         guarded.call(bench)
     message = str(refused.value)
     assert message.startswith(f"{NAMES[role]} ({role.value}) may not ")
-    assert "ask a" in message and "\n" not in message
+    assert message.endswith(" to do it") and "\n" not in message
+    assert (" ask an admin " in message) == (name in ALLOWED[Role.ADMIN])
+    assert (" ask a nurse " in message) == (name in ALLOWED[Role.NURSE])
     if name != "list the users":
         assert not guarded.happened(bench), f"{role.value}: {name} happened although denied"
     denied = bench.audit.entries(action=Action.DENIED)
