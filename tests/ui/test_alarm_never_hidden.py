@@ -1,0 +1,67 @@
+"""No page, form or dialog ever covers the vitals or an active alarm.
+
+The console opens no modal dialogs at all (checked over the ui package's source), and
+with a high alarm active every side-panel page leaves the alarm bar and the tiles on
+top and visible: the widget at the centre of each is the widget itself.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from ketaconsole.alarms import AlarmSystem, default_profile
+from ketaconsole.bedside import BedsideSession, RecordState
+from ketaconsole.catalogue import SPO2
+from ketaconsole.engine import Engine
+from ketaconsole.observations import Numeric
+from ui.main_window import MainWindow
+from ui.monitor_screen import RoomLayout
+
+UI = Path(__file__).resolve().parents[2] / "ui"
+T0 = 1_800_000_000.0
+MODAL = re.compile(r"\b(QDialog|QMessageBox|QFileDialog|QInputDialog|QProgressDialog)\b"
+                   r"|(?<!app)\.exec\(\)")
+
+
+def test_the_ui_opens_no_modal_dialog() -> None:
+    offenders = [f"{path.name}:{n}" for path in sorted(UI.glob("*.py"))
+                 for n, line in enumerate(path.read_text().splitlines(), start=1)
+                 if MODAL.search(line)]
+    assert offenders == []
+
+
+def _on_top(window: QWidget, widget: QWidget) -> bool:
+    centre = widget.mapTo(window, widget.rect().center())
+    found = window.childAt(QPoint(centre))
+    while found is not None and found is not widget:
+        found = found.parentWidget()
+    return found is widget and widget.isVisible()
+
+
+def test_every_side_page_leaves_the_alarm_and_the_tiles_visible(qtbot: QtBot) -> None:
+    engine = Engine(clock=lambda: T0 + 20)
+    alarms = AlarmSystem(default_profile())
+    alarms.attach(engine)
+    for second in range(21):
+        engine.ingest([Numeric("ox", SPO2.refid, 84.0, "%", T0 + second)])
+        alarms.evaluate(T0 + second)
+    bedside = BedsideSession(engine, None, None, None, None, None, RecordState(), alarms)
+    window = MainWindow(bedside, RoomLayout(patient=None, plan=None))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    monitor = window.monitor
+    for index in range(monitor.side.count()):
+        monitor.side.setCurrentIndex(index)
+        monitor.refresh(T0 + 20)
+        qtbot.wait(10)
+        chip = monitor.alarm_bar.chips[0]
+        assert chip.text().startswith("***"), monitor.side.tabText(index)
+        assert _on_top(window, chip), monitor.side.tabText(index)
+        for tile in monitor.tiles.values():
+            assert _on_top(window, tile.value), monitor.side.tabText(index)
