@@ -75,18 +75,38 @@ def _obr(record: SessionRecord, control_id: str, start: float, end: float) -> st
     return "|".join(fields)
 
 
-def _obx(set_id: int, row: NumericRow) -> str:
-    at, device, metric, value, unit = row
-    assert value is not None
-    fields = ["OBX", str(set_id), "NM", observation_id(metric), "1", format_value(value),
-              f"{escape(unit)}^^UCUM", "", "", "", "", "F", "", "", hl7_time(at), "", "",
-              "", escape(device)]
-    return "|".join(fields)
+class _Obx:
+    """OBX segments, with the per-metric and per-second parts worked out once."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, str] = {}
+        self.units: dict[str, str] = {}
+        self.devices: dict[str, str] = {}
+        self.times: dict[float, str] = {}
+
+    def segment(self, set_id: int, row: NumericRow) -> str:
+        at, device, metric, value, unit = row
+        assert value is not None
+        code = self.ids.get(metric)
+        if code is None:
+            code = self.ids[metric] = observation_id(metric)
+        units = self.units.get(unit)
+        if units is None:
+            units = self.units[unit] = f"{escape(unit)}^^UCUM"
+        source = self.devices.get(device)
+        if source is None:
+            source = self.devices[device] = escape(device)
+        moment = self.times.get(at)
+        if moment is None:
+            moment = self.times[at] = hl7_time(at)
+        return (f"OBX|{set_id}|NM|{code}|1|{format_value(value)}|{units}|||||F|||{moment}"
+                f"||||{source}")
 
 
 def messages(record: SessionRecord) -> Iterator[str]:
     """The session's ORU^R01 messages, one per minute that has valid values."""
     rows = [row for row in record.numerics if row[3] is not None]
+    obx = _Obx()
     index = 0
     number = 0
     while index < len(rows):
@@ -99,7 +119,7 @@ def messages(record: SessionRecord) -> Iterator[str]:
         group = rows[index:stop]
         segments = _header(record, control_id, group[-1][0])
         segments.append(_obr(record, control_id, start, group[-1][0]))
-        segments.extend(_obx(i, row) for i, row in enumerate(group, start=1))
+        segments.extend(obx.segment(i, row) for i, row in enumerate(group, start=1))
         yield SEGMENT_END.join(segments) + SEGMENT_END
         index = stop
 

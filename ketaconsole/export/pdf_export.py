@@ -239,7 +239,7 @@ def _dose(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
 
 def _chart(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
     heading = Paragraph("Vitals trend", styles.heading)
-    if not record.numerics:
+    if not record.stored:
         return [heading, Paragraph("No vital signs recorded.", styles.empty)]
     return [KeepTogether([heading, trend_chart(record, width)])]
 

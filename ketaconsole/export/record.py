@@ -8,13 +8,16 @@ Events after the chain head the export was taken at are not part of the record.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from operator import itemgetter
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
+from sqlalchemy import ClauseElement, select
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.dose import DosePlan, DosePlanError
@@ -72,6 +75,32 @@ class WaveRun:
 
 
 @dataclass(frozen=True)
+class NumericTable:
+    """Every numeric value of a session as columns, in the order the store keeps them."""
+
+    times: npt.NDArray[np.float64]
+    values: npt.NDArray[np.float64]
+    """NaN where the device marked the value invalid."""
+    devices: tuple[str, ...]
+    metrics: tuple[str, ...]
+    units: tuple[str, ...]
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[tuple[float, str, str, float | None, str]]
+                  ) -> NumericTable:
+        if not rows:
+            return cls(np.zeros(0), np.zeros(0), (), (), ())
+        times, devices, metrics, values, units = zip(*rows, strict=True)
+        # numpy reads None (an invalid value) as NaN in a float array.
+        return cls(np.asarray(times, dtype=np.float64),
+                   np.asarray(values, dtype=np.float64),
+                   devices, metrics, units)
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+
+@dataclass(frozen=True)
 class SessionRecord:
     """Everything an export writes about one session, read at one chain head."""
 
@@ -88,8 +117,19 @@ class SessionRecord:
     dose_plan_problem: str | None
     devices: list[dict[str, Any]]
     events: list[StoredEvent]
-    numerics: list[NumericRow]
+    stored: list[NumericRow]
+    """Every numeric value, in the order they were stored."""
     _database: Database | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def numerics(self) -> list[NumericRow]:
+        """Every numeric value in receive-time order."""
+        return sorted(self.stored, key=itemgetter(0))
+
+    @cached_property
+    def table(self) -> NumericTable:
+        """The stored values as columns."""
+        return NumericTable.from_rows(self.stored)
 
     @property
     def interim(self) -> bool:
@@ -109,14 +149,16 @@ class SessionRecord:
         latest = [self.started_at]
         if self.events:
             latest.append(self.events[-1].at)
-        if self.numerics:
-            latest.append(self.numerics[-1][0])
+        if self.stored:
+            latest.append(self.numerics_until)
         return max(latest)
 
     @property
     def numerics_until(self) -> float:
         """Receive time of the last numeric value held (the start when there are none)."""
-        return self.numerics[-1][0] if self.numerics else self.started_at
+        if not self.stored:
+            return self.started_at
+        return max(self.stored, key=itemgetter(0))[0]
 
     def events_of(self, *kinds: str) -> list[StoredEvent]:
         return [e for e in self.events if e.kind in kinds]
@@ -124,18 +166,20 @@ class SessionRecord:
     @cached_property
     def series(self) -> dict[str, Series]:
         """Per metric, its values in time order (the first device that sent it)."""
-        grouped: dict[str, tuple[str, str, list[float], list[float]]] = {}
-        for at, device_id, metric, value, unit in self.numerics:
-            entry = grouped.get(metric)
-            if entry is None:
-                entry = grouped[metric] = (unit, device_id, [], [])
-            elif entry[1] != device_id:
-                continue
-            entry[2].append(at)
-            entry[3].append(np.nan if value is None else value)
-        return {metric: Series(metric, unit, device, np.asarray(times, dtype=np.float64),
-                               np.asarray(values, dtype=np.float64))
-                for metric, (unit, device, times, values) in grouped.items()}
+        table = self.table
+        if not len(table):
+            return {}
+        metrics = np.asarray(table.metrics, dtype=object)
+        devices = np.asarray(table.devices, dtype=object)
+        result: dict[str, Series] = {}
+        for metric in dict.fromkeys(table.metrics):
+            rows = np.flatnonzero(metrics == metric)
+            first = int(rows[0])
+            rows = rows[devices[rows] == table.devices[first]]
+            order = rows[np.argsort(table.times[rows], kind="stable")]
+            result[metric] = Series(metric, table.units[first], table.devices[first],
+                                    table.times[order], table.values[order])
+        return result
 
     def waves(self, metric: str = PLETH) -> list[WaveRun]:
         """The stored runs of one waveform, read from the database on demand."""
@@ -154,7 +198,7 @@ class SessionRecord:
     def device_ids(self) -> list[str]:
         """Every device of the session: those in its set-up, then any that sent values."""
         seen = [str(d.get("device_id")) for d in self.devices if d.get("device_id")]
-        for device_id in sorted({row[1] for row in self.numerics}):
+        for device_id in sorted({row[1] for row in self.stored}):
             if device_id not in seen:
                 seen.append(device_id)
         return seen
@@ -182,6 +226,25 @@ def _plan(record: dict[str, Any] | None, weight_kg: float | None
         return None, "The recorded dose plan is incomplete"
 
 
+def _fetch_plain(database: Database, query: ClauseElement) -> list[NumericRow]:
+    """Rows as the database driver gives them: plain tuples, without per-row wrapping.
+
+    A 4-hour session has some 150,000 values; building a result row object for each
+    costs more than reading them.
+    """
+    compiled = cast(SQLCompiler, query.compile(dialect=database.engine.dialect))
+    params: Any = (tuple(compiled.params[name] for name in compiled.positiontup or ())
+                   if compiled.positional else compiled.params)
+    with database.engine.connect() as connection:
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(str(compiled), params)
+            rows: list[NumericRow] = list(cursor.fetchall())
+        finally:
+            cursor.close()
+    return rows
+
+
 def load_record(database: Database, session_id: int, *, through_seq: int | None = None,
                 until: float | None = None) -> SessionRecord:
     """Read one session (raises the store's ``UnknownSessionError`` for a wrong number).
@@ -192,14 +255,16 @@ def load_record(database: Database, session_id: int, *, through_seq: int | None 
     row = session_row(database, session_id)
     with database.sessions() as session:
         patient = session.get(Patient, row.patient_id)
-        query = (select(NumericValue.received_at, NumericValue.device_id, NumericValue.metric,
-                        NumericValue.value, NumericValue.unit)
-                 .where(NumericValue.session_id == session_id)
-                 .order_by(NumericValue.received_at, NumericValue.id))
-        if until is not None:
-            # The stamp prints the cut to the microsecond; compare at that precision.
-            query = query.where(NumericValue.received_at < until + 5e-7)
-        numerics: list[NumericRow] = [tuple(r) for r in session.execute(query)]  # type: ignore[misc]
+    # In storage order: a plain scan of the table, which is the fastest read of a whole
+    # session ("+ 0" keeps the planner off the trend index and the sort it would need).
+    query = (select(NumericValue.received_at, NumericValue.device_id, NumericValue.metric,
+                    NumericValue.value, NumericValue.unit)
+             .where(NumericValue.session_id + 0 == session_id)
+             .order_by(NumericValue.id))
+    if until is not None:
+        # The stamp prints the cut to the microsecond; compare at that precision.
+        query = query.where(NumericValue.received_at < until + 5e-7)
+    stored = _fetch_plain(database, query)
     events = timeline(database, session_id)
     if through_seq is not None:
         events = [e for e in events if e.seq <= through_seq]
@@ -215,7 +280,7 @@ def load_record(database: Database, session_id: int, *, through_seq: int | None 
         started_at=row.started_at, ended_at=row.ended_at,
         dose_plan=plan, dose_plan_problem=problem,
         devices=[d for d in row.devices if isinstance(d, dict)],
-        events=events, numerics=numerics, _database=database)
+        events=events, stored=stored, _database=database)
 
 
 def metric_label(refid: str) -> str:

@@ -100,17 +100,17 @@ def _chunks(record: SessionRecord) -> Iterator[bytes]:
                            record.device_slug(device_id) or device_id)
     tid = 0
     numbered: list[tuple[int, np.ndarray, np.ndarray]] = []
-    grouped: dict[tuple[str, str], tuple[str, list[float], list[float]]] = {}
-    for at, device_id, metric, value, unit in record.numerics:
-        entry = grouped.setdefault((device_id, metric), (unit, [], []))
-        entry[1].append(at)
-        entry[2].append(np.nan if value is None else value)
-    for (device_id, metric), (unit, time_list, value_list) in grouped.items():
+    table = record.table
+    keys = np.asarray([f"{d}\x1f{m}" for d, m in zip(table.devices, table.metrics,
+                                                      strict=True)], dtype=object)
+    for key in dict.fromkeys(keys.tolist()):
+        rows = np.flatnonzero(keys == key)
+        first = int(rows[0])
+        device_id, metric = table.devices[first], table.metrics[first]
         tid += 1
-        yield _track_info(tid, TRACK_NUMBER, TRACK_NAMES.get(metric, metric), unit,
-                          devices.get(device_id, 0))
-        numbered.append((tid, np.asarray(time_list, dtype=np.float64),
-                         np.asarray(value_list, dtype=np.float64)))
+        yield _track_info(tid, TRACK_NUMBER, TRACK_NAMES.get(metric, metric),
+                          table.units[first], devices.get(device_id, 0))
+        numbered.append((tid, table.times[rows], table.values[rows]))
     waves = record.waves(PLETH)
     wave_tids: dict[str, int] = {}
     for run in waves:
