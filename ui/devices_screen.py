@@ -138,6 +138,7 @@ class DevicesScreen(QWidget):
         column.addWidget(_heading("Drivers"))
         self.drivers = QListWidget()
         self.drivers.setWordWrap(True)
+        self.drivers.setSpacing(3)
         self.drivers.currentItemChanged.connect(self._driver_chosen)
         column.addWidget(self.drivers, 2)
         self.details = QLabel("Choose a driver to see what it talks to.")
@@ -184,10 +185,16 @@ class DevicesScreen(QWidget):
         buttons.addStretch(1)
         column.addLayout(buttons)
         column.addStretch(1)
+        page.setMaximumWidth(720)
+        holder = QWidget()
+        holder_row = QHBoxLayout(holder)
+        holder_row.setContentsMargins(0, 0, 0, 0)
+        holder_row.addWidget(page)
+        holder_row.addStretch(0)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(page)
+        scroll.setWidget(holder)
         return scroll
 
     def _profiles_page(self, room: str) -> QWidget:

@@ -41,7 +41,12 @@ from ui.background import BackgroundCalls
 FORMAT_BUTTONS = ((ExportFormat.PDF, "PDF"), (ExportFormat.CSV, "CSV"),
                   (ExportFormat.FHIR, "FHIR"), (ExportFormat.HL7, "HL7"),
                   (ExportFormat.VITAL, "VitalDB"))
-TREND_METRICS_SHOWN = 6
+TREND_METRICS_SHOWN = 7
+TREND_ORDER = ("MDC_PULS_OXIM_SAT_O2", "MDC_PULS_OXIM_PULS_RATE", "MDC_ECG_HEART_RATE",
+               "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA", "MDC_RESP_RATE",
+               "MDC_AWAY_CO2_ET", "MDC_FLOW_FLUID_PUMP")
+"""Which trends come first when a session has more than the plot shows."""
+SPARE_COLOURS = ("#fda4af", "#a3e635", "#f0abfc", "#fdba74", "#93c5fd", "#d6d3d1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +60,11 @@ class OpenedSession:
 
 def read_session(database: Database, summary: SessionSummary) -> OpenedSession:
     return OpenedSession(summary, timeline(database, summary.id), trends(database, summary.id))
+
+
+def _trend_rank(trend: Trend) -> tuple[int, str]:
+    rank = TREND_ORDER.index(trend.metric) if trend.metric in TREND_ORDER else len(TREND_ORDER)
+    return rank, trend.metric
 
 
 def local_time(at: float | None, *, seconds: bool = False) -> str:
@@ -146,7 +156,8 @@ class SessionReview(QWidget):
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
         self.plot.setBackground(theme.BACKGROUND)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.addLegend(offset=(10, 10))
+        self.plot.addLegend(offset=(10, 10), labelTextColor=theme.TEXT,
+                            brush=pg.mkBrush(20, 26, 33, 220))
         self.tabs.addTab(self.plot, "Trends")
         column.addWidget(self.tabs, 1)
 
@@ -188,13 +199,19 @@ class SessionReview(QWidget):
 
     def _plot(self, found: dict[str, Trend]) -> None:
         self.plot.clear()
-        shown = [t for t in found.values() if t.times.size][:TREND_METRICS_SHOWN]
+        shown = sorted((t for t in found.values() if t.times.size), key=_trend_rank)
+        shown = shown[:TREND_METRICS_SHOWN]
+        spare = iter(SPARE_COLOURS)
         for trend in shown:
             known = CATALOGUE.get(trend.metric)
             name = known.short if known else trend.metric
-            colour = theme.metric_colour(trend.metric)
-            curve = self.plot.plot(trend.times, trend.values, name=f"{name} ({trend.unit})",
-                                   pen=pg.mkPen(colour, width=1), connect="finite")
+            unit = known.display_unit if known else trend.unit
+            colour = (theme.METRIC_COLOURS.get(trend.metric) or next(spare, theme.TEXT))
+            episodic = known is not None and known.fresh_for_s is None
+            curve = self.plot.plot(trend.times, trend.values, name=f"{name} ({unit})",
+                                   pen=pg.mkPen(colour, width=1), connect="finite",
+                                   symbol="o" if episodic else None, symbolSize=5,
+                                   symbolBrush=colour, symbolPen=None)
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
         if not shown:

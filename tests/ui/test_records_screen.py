@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QDate
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
@@ -29,6 +30,12 @@ def _short_session(database: Database, patient: str, at: float) -> int:
     now[0] = at + 600
     assert service.close(author="nurse.ola")
     return service.session_id
+
+
+def _cell(screen: RecordsScreen, row: int, column: int) -> str:
+    item = screen.table.item(row, column)
+    assert item is not None
+    return item.text()
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +66,9 @@ def test_recorded_sessions_are_listed_newest_first(
         screen: RecordsScreen, recorded: tuple[str, int, int]) -> None:
     _, long_id, short_id = recorded
     assert screen.shown_numbers()[:2] == [short_id, long_id]
-    patients = [screen.table.item(row, 1).text() for row in range(2)]
+    patients = [_cell(screen, row, 1) for row in range(2)]
     assert patients == ["Robin Other", "Alex Example"]
-    assert screen.table.item(1, 2).text() == datetime.fromtimestamp(T0).strftime(
+    assert _cell(screen, 1, 2) == datetime.fromtimestamp(T0).strftime(
         "%Y-%m-%d %H:%M")
 
 
@@ -73,7 +80,6 @@ def test_search_by_name_and_by_date_narrows_the_list(
     assert "1 of" in screen.status.text()
     screen.search.setText("")
     day = datetime.fromtimestamp(T0).date()
-    from PySide6.QtCore import QDate
     screen.day.setDate(QDate(day.year, day.month, day.day))
     assert screen.use_day.isChecked()
     assert screen.shown_numbers() == [long_id]
