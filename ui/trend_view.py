@@ -7,6 +7,8 @@ downsampling, and gaps (invalid values) stay gaps.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
@@ -23,6 +25,7 @@ from ketaconsole.engine import Engine
 from ui import theme
 
 REDRAW_EVERY_S = 1.0
+RANGE_STEPS = 500
 
 
 class TrendView(QFrame):
@@ -34,6 +37,7 @@ class TrendView(QFrame):
         self.engine = engine
         self._drawn_version = -1
         self._drawn_at = 0.0
+        self._shown_range: tuple[float, float] | None = None
         self._marks: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         title = QLabel("Session trend")
         title.setFont(theme.font(16, bold=True))
@@ -106,7 +110,21 @@ class TrendView(QFrame):
             self.bp_bars.setData(x=sys_t[:count][valid], y=middle[valid],
                                  top=(high - middle)[valid], bottom=(middle - low)[valid])
         if start is not None:
-            self.plots["spo2"].setXRange(start, max(now, start + 60), padding=0.01)
+            self._show_range(start, max(now, start + 60))
+
+    def _show_range(self, start: float, end: float) -> None:
+        """Show start..end, the right edge moved on in steps of at most 1/500 of the span.
+
+        Moving the time axis makes every axis and grid redraw, which costs several times
+        a curve update; in steps (a power of two seconds) it happens every few seconds of
+        a long session instead of every second, and the edge is never more than a pixel
+        ahead of now.
+        """
+        step = 2.0 ** max(0, math.floor(math.log2(max(1.0, (end - start) / RANGE_STEPS))))
+        end = math.ceil(end / step) * step
+        if (start, end) != self._shown_range:
+            self._shown_range = (start, end)
+            self.plots["spo2"].setXRange(start, end, padding=0.01)
 
     def set_marks(self, marks: list[tuple[float, str]]) -> None:
         """Vertical event marks (time, short label) across every trend row."""
