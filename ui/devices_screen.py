@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -50,6 +51,8 @@ from ui.connection_test import ConnectionTest
 from ui.device_forms import DriverSettingsForm, LineSettingsForm
 from ui.form_fields import FormFields
 
+NARROW_BELOW_PX = 760
+"""Below this width the driver list goes above the set-up instead of beside it."""
 PORT_HINT = "/dev/ttyUSB0, COM3, socket://host:4001, rfc2217://host:2217"
 
 
@@ -116,6 +119,7 @@ class DevicesScreen(QWidget):
         outer.setContentsMargins(6, 6, 6, 6)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setChildrenCollapsible(False)
+        self.split = split
         split.addWidget(self._driver_column())
         self.tabs = QTabWidget()
         self.tabs.addTab(self._setup_page(), "Port and settings")
@@ -235,6 +239,16 @@ class DevicesScreen(QWidget):
                                          "saved; start the console with its database.")
         return page
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Side by side when there is room; drivers above the set-up in a narrow panel."""
+        narrow = event.size().width() < NARROW_BELOW_PX
+        wanted = Qt.Orientation.Vertical if narrow else Qt.Orientation.Horizontal
+        if self.split.orientation() != wanted:
+            self.split.setOrientation(wanted)
+            extent = event.size().height() if narrow else event.size().width()
+            self.split.setSizes([extent * 2 // 5, extent * 3 // 5])
+        super().resizeEvent(event)
+
     # -- drivers -----------------------------------------------------------------------
 
     def _fill_drivers(self) -> None:
@@ -277,9 +291,18 @@ class DevicesScreen(QWidget):
         self.details.setText(driver_details(info))
         self.line_form.show_line(info.line)
         self.settings_form.show_schema(info.settings)
+        self._follow_baud_setting()
         if info.default_port and not self.port.text().strip():
             self.port.setText(info.default_port)
         self.setup_message.setText("")
+
+    def _follow_baud_setting(self) -> None:
+        """A driver with a baud-rate setting of its own keeps the line's baud rate in step."""
+        baud = self.settings_form.form.fields.get("baudrate")
+        if isinstance(baud, QComboBox):
+            baud.currentTextChanged.connect(self.line_form.baudrate.setText)
+        elif isinstance(baud, QLineEdit):
+            baud.textEdited.connect(self.line_form.baudrate.setText)
 
     # -- ports -------------------------------------------------------------------------
 
@@ -385,8 +408,9 @@ class DevicesScreen(QWidget):
         info = self.driver_info
         assert info is not None
         self.port.setText(setup.port)
-        self.line_form.show_line(setup.line)
         self.settings_form.show_schema(info.settings, setup.settings)
+        self._follow_baud_setting()
+        self.line_form.show_line(setup.line)
         self.room.setText(setup.room)
         self.profile_name.setText(setup.name)
         self.profile_message.setText(f"Loaded {setup.name!r} of {setup.room}.")

@@ -175,7 +175,8 @@ class RecordsScreen(QWidget):
         if not total:
             self.status.setText("No sessions are recorded yet.")
         elif len(self.shown) == total:
-            self.status.setText(f"{total} sessions, newest first. Double-click one to open it.")
+            counted = "1 session" if total == 1 else f"{total} sessions, newest first"
+            self.status.setText(f"{counted}. Double-click one to open it.")
         else:
             self.status.setText(f"{len(self.shown)} of {total} sessions match.")
 

@@ -68,6 +68,12 @@ def test_choosing_a_driver_prefills_its_line_and_renders_its_settings_schema(
     for setting in info.settings:
         expected = {"choice": QComboBox, "bool": QCheckBox}.get(setting.type, QLineEdit)
         assert isinstance(fields[setting.key], expected), setting.key
+    baud_setting = fields["baudrate"]
+    assert isinstance(baud_setting, QComboBox)
+    [baud_field] = [s for s in info.settings if s.key == "baudrate"]
+    other = next(c for c in baud_field.choices if c != "115200")
+    baud_setting.setCurrentText(other)
+    assert screen.line_form.baudrate.text() == other
     assert screen.choose_driver("alaris-asena")
     assert screen.line_form.baudrate.text() == "38400"
     assert list(screen.settings_form.form.fields) == [
@@ -166,3 +172,11 @@ def test_profile_without_a_name_is_not_saved_and_says_why(
     assert "give the profile a name" in screen.profile_fields.errors["name"].text()
     screen.calls.wait_idle()
     assert list_profiles(database) == []
+
+
+def test_narrow_panel_puts_the_drivers_above_the_set_up(
+        qtbot: QtBot, screen: DevicesScreen) -> None:
+    screen.resize(420, 780)
+    qtbot.waitUntil(lambda: screen.split.orientation() == Qt.Orientation.Vertical)
+    screen.resize(900, 780)
+    qtbot.waitUntil(lambda: screen.split.orientation() == Qt.Orientation.Horizontal)
