@@ -3,10 +3,10 @@
 A stamp names the session, the timeline's chain head the export was taken at (its
 sequence number and hash) and a SHA-256 over the exported content: the session's
 identity and plan, every timeline event hash up to the head, and every numeric value
-(time, device, metric, value or None, unit; exact float text), in storage order. A
-file cannot hold the hash of its own bytes, so the stamp hashes the content the file
-was written from; ``ketaconsole verify --export FILE`` re-reads that content from the
-database and compares.
+in storage order (times and values as little-endian doubles, an invalid value as NaN;
+then the devices, metrics and units). A file cannot hold the hash of its own bytes, so
+the stamp hashes the content the file was written from; ``ketaconsole verify --export
+FILE`` re-reads that content from the database and compares.
 """
 
 from __future__ import annotations
@@ -50,8 +50,11 @@ def content_digest(record: SessionRecord) -> str:
     digest.update(json.dumps(identity, sort_keys=True, separators=(",", ":")).encode())
     for event in record.events:
         digest.update(f"\n{event.seq}:{event.hash}".encode())
-    # Python's repr of floats is the shortest exact form, and of the rows is stable.
-    digest.update(repr(record.stored).encode("utf-8"))
+    table = record.table
+    digest.update(table.times.astype("<f8").tobytes())
+    digest.update(table.values.astype("<f8").tobytes())
+    for column in (table.devices, table.metrics, table.units):
+        digest.update("\x1f".join(column).encode("utf-8"))
     return digest.hexdigest()
 
 

@@ -90,11 +90,13 @@ class NumericTable:
                   ) -> NumericTable:
         if not rows:
             return cls(np.zeros(0), np.zeros(0), (), (), ())
-        times, devices, metrics, values, units = zip(*rows, strict=True)
+        def column(index: int) -> list[Any]:
+            return list(map(itemgetter(index), rows))
+
         # numpy reads None (an invalid value) as NaN in a float array.
-        return cls(np.asarray(times, dtype=np.float64),
-                   np.asarray(values, dtype=np.float64),
-                   devices, metrics, units)
+        return cls(np.asarray(column(0), dtype=np.float64),
+                   np.asarray(column(3), dtype=np.float64),
+                   tuple(column(1)), tuple(column(2)), tuple(column(4)))
 
     def __len__(self) -> int:
         return len(self.times)
@@ -169,16 +171,23 @@ class SessionRecord:
         table = self.table
         if not len(table):
             return {}
-        metrics = np.asarray(table.metrics, dtype=object)
-        devices = np.asarray(table.devices, dtype=object)
+        metric_codes: dict[str, int] = {}
+        device_codes: dict[str, int] = {}
+        metrics = np.fromiter((metric_codes.setdefault(m, len(metric_codes))
+                               for m in table.metrics), dtype=np.int32, count=len(table))
+        devices = np.fromiter((device_codes.setdefault(d, len(device_codes))
+                               for d in table.devices), dtype=np.int32, count=len(table))
+        order = np.lexsort((table.times, metrics))
+        starts = np.flatnonzero(np.r_[True, np.diff(metrics[order]) != 0])
+        ends = np.r_[starts[1:], len(order)]
         result: dict[str, Series] = {}
-        for metric in dict.fromkeys(table.metrics):
-            rows = np.flatnonzero(metrics == metric)
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            rows = order[start:end]
             first = int(rows[0])
-            rows = rows[devices[rows] == table.devices[first]]
-            order = rows[np.argsort(table.times[rows], kind="stable")]
+            rows = rows[devices[rows] == devices[first]]
+            metric = table.metrics[first]
             result[metric] = Series(metric, table.units[first], table.devices[first],
-                                    table.times[order], table.values[order])
+                                    table.times[rows], table.values[rows])
         return result
 
     def waves(self, metric: str = PLETH) -> list[WaveRun]:

@@ -7,7 +7,8 @@ little-endian; strings are a 4-byte length and UTF-8. Packets used here: device 
 (9), track info (0) and records (1), in the unpacked layout (one record per value).
 Numerics are float tracks at their receive times; the pleth wave is a float wave
 track at its sample rate, one record per stored run, gaps as NaN; timeline events
-are text records in the ``EVENT`` track. An invalid numeric value is left out.
+are text records in the ``EVENT`` track (an interim record ends with a note saying so).
+An invalid numeric value is left out.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ PACKET_TRACK_INFO = 0
 PACKET_RECORD = 1
 PACKET_DEVICE_INFO = 9
 EVENT_TRACK = "EVENT"
+INTERIM_NOTE = "INTERIM record: the session was still in progress when exported"
 
 TRACK_NAMES = {
     "MDC_ECG_HEART_RATE": "HR",
@@ -128,10 +130,12 @@ def _chunks(record: SessionRecord) -> Iterator[bytes]:
         samples = run.samples.astype("<f4").tobytes()
         yield (_record_head(run.starts_at, wave_tids[run.device_id], 4 + len(samples))
                + struct.pack("<L", len(run.samples)) + samples)
-    for event in record.events:
-        text = describe_event(event.kind, event.payload)
+    notes = [(event.at, describe_event(event.kind, event.payload)) for event in record.events]
+    if record.interim:
+        notes.append((record.end_time, INTERIM_NOTE))
+    for at, text in notes:
         body = struct.pack("<L", 0) + _text(text)
-        yield _record_head(event.at, event_tid, len(body)) + body
+        yield _record_head(at, event_tid, len(body)) + body
 
 
 def write(record: SessionRecord, stream: BinaryIO) -> None:

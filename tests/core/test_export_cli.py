@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pytest
+import vitaldb
 from sqlalchemy import text
 
 from ketaconsole.cli import main
@@ -105,6 +106,11 @@ def test_a_session_in_progress_exports_as_an_interim_record(
     for empty in ("No signatures recorded.", "No discharge assessment recorded."):
         assert empty in text_of_pdf
     assert timeline(database, session.session_id)[-1].payload["interim"] is True
+    (vital,) = export_session(database, session.session_id, ExportFormat.VITAL,
+                              tmp_path).files
+    assert vital.name == f"session-{session.session_id}-interim.vital"
+    notes = [r["val"] for r in vitaldb.VitalFile(str(vital)).trks["EVENT"].recs]
+    assert notes[-1] == "INTERIM record: the session was still in progress when exported"
     database.dispose()
 
 

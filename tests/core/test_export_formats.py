@@ -22,6 +22,7 @@ import vitaldb
 from fhir.resources.R4B.bundle import Bundle
 
 from ketaconsole.dose import reconcile
+from ketaconsole.export.csv_export import _field
 from ketaconsole.export.pdf_export import Paper
 from ketaconsole.export.record import load_record
 from ketaconsole.export.service import ExportFormat, ExportOptions, export_session
@@ -129,6 +130,14 @@ def test_csv_is_one_row_per_observation_with_invalid_values_left_empty(
     rescue = next(r for r in timeline_rows if r["kind"] == "rescue_medication")
     assert json.loads(rescue["payload"])["drug"] == "Ondansetron"
     assert len(rescue["hash"]) == 64 and rescue["record"] == "final"
+
+
+@pytest.mark.parametrize("text", ["plain", "monitor,bed 3", 'say "hi"', "two\nlines"])
+def test_csv_fields_are_quoted_as_the_csv_module_reads_them(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text(f"{_field(text)},after\r\n", encoding="utf-8", newline="")
+    with path.open(newline="", encoding="utf-8") as stream:
+        assert next(csv.reader(stream)) == [text, "after"]
 
 
 def test_fhir_bundle_parses_as_r4_with_vital_signs_and_medication_codes(
