@@ -153,6 +153,12 @@ class ConnectionTest(QWidget):
         self.counts = QLabel("")
         self.counts.setObjectName("muted")
         column.addWidget(self.counts)
+        apart = QLabel("This test runs apart from the session: nothing here is recorded or "
+                       "shown on the monitor. A port the room is already reading cannot be "
+                       "tested at the same time.")
+        apart.setObjectName("muted")
+        apart.setWordWrap(True)
+        column.addWidget(apart)
         split = QSplitter(Qt.Orientation.Vertical)
         raw_box = QWidget()
         raw_column = QVBoxLayout(raw_box)

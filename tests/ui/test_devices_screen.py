@@ -180,3 +180,17 @@ def test_narrow_panel_puts_the_drivers_above_the_set_up(
     qtbot.waitUntil(lambda: screen.split.orientation() == Qt.Orientation.Vertical)
     screen.resize(900, 780)
     qtbot.waitUntil(lambda: screen.split.orientation() == Qt.Orientation.Horizontal)
+
+
+def test_a_port_that_does_not_exist_is_reported_in_words_and_the_test_stops(
+        qtbot: QtBot, screen: DevicesScreen, tmp_path: Path) -> None:
+    screen.choose_driver("masimo-ascii")
+    screen.port.setText(str(tmp_path / "ttyUSB-missing"))
+    screen.start_test()
+    test = screen.test
+    qtbot.waitUntil(lambda: test.link_status is LinkStatus.DISCONNECTED, timeout=10000)
+    assert "does not exist; check the cable and the port name" in test.state.text()
+    assert test.rows() == [] and test.bytes_received == 0
+    with qtbot.waitSignal(test.stopped, timeout=10000):
+        test.stop()
+    assert "last state: disconnected" in test.state.text()
