@@ -37,7 +37,8 @@ from ketaconsole.store import DeviceUse, SessionPlan, SessionService, open_datab
 from ketaconsole.transport import Direction
 
 SEED = 20261128
-START = 1_795_000_000.0
+START = 1_795_002_600.0
+"""Ten minutes before a full hour: SpO2 first falls ten minutes into the session."""
 HOURS = 8.0
 WARM_UP_H = 0.5
 FLUSH_EVERY_S = 300
