@@ -118,3 +118,18 @@ def test_a_file_without_a_stamp_is_refused_with_one_line(
     assert code == 1
     assert err == (f"ketaconsole: {vital} has no KetaConsole integrity stamp; give a PDF, "
                    "FHIR or HL7 file that 'ketaconsole export' wrote\n")
+
+
+def test_every_format_exports_and_its_stamp_verifies_on_sqlite_and_postgresql(
+        database: Database, tmp_path: Path) -> None:
+    session = record_session(database)
+    for fmt in ExportFormat:
+        folder = tmp_path / fmt.value
+        folder.mkdir()
+        result = export_session(database, session.session_id, fmt, folder)
+        assert result.files and all(p.stat().st_size > 0 for p in result.files)
+        assert check_stamp(database, result.stamp) is None
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE numerics SET value = NULL WHERE id = (SELECT max(id) "
+                                "FROM numerics)"))
+    assert check_stamp(database, result.stamp) is not None
