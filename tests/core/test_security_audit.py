@@ -3,6 +3,7 @@ is found, and the first broken entry is named."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
@@ -30,7 +31,7 @@ def test_an_untouched_trail_verifies_and_links_each_entry_to_the_one_before(
     entries = audit.entries()
     assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
     assert entries[0].prev_hash == GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
     assert audit.verify() is None
 
 

@@ -32,11 +32,11 @@ def audit(database: Database, clock: FakeClock) -> AuditLog:
 
 
 def _fail(database: Database, audit: AuditLog, times: int,
-          settings: SecuritySettings = SecuritySettings()) -> list[str]:
+          settings: SecuritySettings | None = None) -> list[str]:
     messages = []
     for _ in range(times):
         with pytest.raises(LoginRefused) as refused:
-            authenticate(database, audit, NURSE, "0000", settings)
+            authenticate(database, audit, NURSE, "0000", settings or SecuritySettings())
         messages.append(str(refused.value))
     return messages
 
@@ -48,7 +48,7 @@ def test_five_wrong_pins_lock_the_user_out_until_the_time_has_passed(
     assert messages[4] == (f"{NURSE} is locked out after 5 wrong PINs; try again in 5 minutes "
                            "or ask an admin to reset the PIN")
     clock.advance(299)
-    with pytest.raises(LoginRefused, match="locked out.*try again in 1 minute "):
+    with pytest.raises(LoginRefused, match=r"locked out.*try again in 1 minute "):
         authenticate(database, audit, NURSE, RIGHT)
     clock.advance(1)
     user = authenticate(database, audit, NURSE, RIGHT)
