@@ -269,11 +269,15 @@ def _timeline(record: SessionRecord, width: float, styles: _Styles) -> list[Any]
     if not events:
         return [*parts, Paragraph("No timeline events recorded.", styles.empty)]
     rows: list[list[Any]] = [["#", "Time", "Event", "Entry", "By"]]
+    first_day = datetime.fromtimestamp(record.started_at, UTC).date()
     for event in events:
+        other_day = datetime.fromtimestamp(event.at, UTC).date() != first_day
         label = event.kind.replace("_", " ")
         if event.kind == "alarm":
             label = f"alarm {event.payload.get('kind', '')}".strip()
-        rows.append([str(event.seq), clock(event.at), label,
+        when = (datetime.fromtimestamp(event.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+                if other_day else clock(event.at))
+        rows.append([str(event.seq), when, label,
                      describe_event(event.kind, event.payload), event.author])
     return [*parts, _table(rows, [width * 0.06, width * 0.11, width * 0.15, width * 0.52,
                                   width * 0.16], styles)]
@@ -317,6 +321,7 @@ def _adverse(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
                           width * 0.16], styles)
     parts.append(table)
     if alarms:
+        parts.append(Spacer(1, 3))
         summary = "; ".join(f"{clock(e.at)} {alarm_text(e.payload)}" for e in alarms)
         parts.append(Paragraph(_escape(f"Alarms raised: {summary}"), styles.body))
     return parts
