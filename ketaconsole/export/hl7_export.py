@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from ketaconsole import __version__
 from ketaconsole.catalogue import CATALOGUE
-from ketaconsole.export.record import NumericRow, SessionRecord
+from ketaconsole.export.record import SessionRecord
 
 SEGMENT_END = "\r"
 PCD01_PROFILE = "IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO"
@@ -52,7 +52,9 @@ def observation_id(refid: str) -> str:
 
 
 def format_value(value: float) -> str:
-    return f"{value:.6g}" if value != int(value) else str(int(value))
+    """The value as the device gave it: shortest exact decimal, no trailing ".0"."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _header(record: SessionRecord, control_id: str, at: float) -> list[str]:
@@ -75,38 +77,14 @@ def _obr(record: SessionRecord, control_id: str, start: float, end: float) -> st
     return "|".join(fields)
 
 
-class _Obx:
-    """OBX segments, with the per-metric and per-second parts worked out once."""
-
-    def __init__(self) -> None:
-        self.ids: dict[str, str] = {}
-        self.units: dict[str, str] = {}
-        self.devices: dict[str, str] = {}
-        self.times: dict[float, str] = {}
-
-    def segment(self, set_id: int, row: NumericRow) -> str:
-        at, device, metric, value, unit = row
-        assert value is not None
-        code = self.ids.get(metric)
-        if code is None:
-            code = self.ids[metric] = observation_id(metric)
-        units = self.units.get(unit)
-        if units is None:
-            units = self.units[unit] = f"{escape(unit)}^^UCUM"
-        source = self.devices.get(device)
-        if source is None:
-            source = self.devices[device] = escape(device)
-        moment = self.times.get(at)
-        if moment is None:
-            moment = self.times[at] = hl7_time(at)
-        return (f"OBX|{set_id}|NM|{code}|1|{format_value(value)}|{units}|||||F|||{moment}"
-                f"||||{source}")
-
-
 def messages(record: SessionRecord) -> Iterator[str]:
     """The session's ORU^R01 messages, one per minute that has valid values."""
-    rows = [row for row in record.numerics if row[3] is not None]
-    obx = _Obx()
+    rows = [(at, device, metric, value, unit)
+            for at, device, metric, value, unit in record.numerics if value is not None]
+    ids: dict[str, str] = {}
+    units: dict[str, str] = {}
+    devices: dict[str, str] = {}
+    times: dict[float, str] = {}
     index = 0
     number = 0
     while index < len(rows):
@@ -119,7 +97,14 @@ def messages(record: SessionRecord) -> Iterator[str]:
         group = rows[index:stop]
         segments = _header(record, control_id, group[-1][0])
         segments.append(_obr(record, control_id, start, group[-1][0]))
-        segments.extend(obx.segment(i, row) for i, row in enumerate(group, start=1))
+        for set_id, (at, device, metric, value, unit) in enumerate(group, start=1):
+            # The per-metric, per-unit, per-device and per-second parts are made once.
+            code = ids.get(metric) or ids.setdefault(metric, observation_id(metric))
+            unit_text = units.get(unit) or units.setdefault(unit, f"{escape(unit)}^^UCUM")
+            source = devices.get(device) or devices.setdefault(device, escape(device))
+            moment = times.get(at) or times.setdefault(at, hl7_time(at))
+            segments.append(f"OBX|{set_id}|NM|{code}|1|{format_value(value)}|{unit_text}"
+                            f"|||||F|||{moment}||||{source}")
         yield SEGMENT_END.join(segments) + SEGMENT_END
         index = stop
 
