@@ -8,6 +8,7 @@ elsewhere the answer is "unknown" and the clinic checks BitLocker or FileVault i
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ PROC_MOUNTS = Path("/proc/mounts")
 SYS_BLOCK = Path("/sys/block")
 SAFE_SSLMODES = ("require", "verify-ca", "verify-full")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+log = logging.getLogger(__name__)
 
 
 class Protection(Enum):
@@ -113,3 +116,16 @@ def database_transport(url: str) -> Finding:
         return Finding(Protection.YES, "PostgreSQL on this computer (no network)")
     return Finding(Protection.NO, f"PostgreSQL at {host} without TLS; add ?sslmode=verify-full "
                    "(or at least sslmode=require) to the database URL")
+
+
+def warn_if_unprotected(folder: Path, url: str, *, proc_mounts: Path = PROC_MOUNTS,
+                        sys_block: Path = SYS_BLOCK,
+                        platform: str = sys.platform) -> list[Finding]:
+    """Log a warning for each protection that is missing (at start-up); those findings."""
+    disk = folder_encryption(folder, proc_mounts=proc_mounts, sys_block=sys_block,
+                             platform=platform)
+    missing = [finding for finding in (disk, database_transport(url))
+               if finding.status is Protection.NO]
+    for finding in missing:
+        log.warning("data protection: %s", finding.advice)
+    return missing

@@ -123,3 +123,20 @@ def test_doctor_reports_each_check_and_fails_on_an_altered_audit_trail(tmp_path:
     assert checks["audit trail intact"]["status"] == "no"
     assert checks["audit trail intact"]["advice"].startswith(
         "the audit trail was altered at entry 1 (login")
+
+
+def test_start_up_logs_a_warning_for_each_missing_protection(
+        machine: tuple[Path, Path], caplog: pytest.LogCaptureFixture) -> None:
+    from ketaconsole.security.protection import warn_if_unprotected
+
+    mounts, sys_block = machine
+    where = {"proc_mounts": mounts, "sys_block": sys_block, "platform": "linux"}
+    with caplog.at_level("WARNING", logger="ketaconsole.security.protection"):
+        missing = warn_if_unprotected(Path("/home/nurse/KetaConsole"),
+                                      "postgresql://kc@db.clinic.example/kc", **where)
+    assert len(missing) == 2
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == ["data protection"] * 2
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="ketaconsole.security.protection"):
+        assert warn_if_unprotected(Path("/srv/clinic/data"), "sqlite:///x", **where) == []
+    assert caplog.records == []
