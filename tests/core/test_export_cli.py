@@ -65,6 +65,8 @@ def test_success_prints_one_line_naming_the_files_and_the_event(
      "the folder missing-folder does not exist; create it or choose another with --out"),
     (("export", "1", "--format", "pdf", "--out", "a-file"),
      "a-file is not a folder; choose a folder with --out"),
+    (("export", "1", "--format", "csv", "--out", "/sys"),
+     "the folder /sys cannot be written (Permission denied); choose another with --out"),
     (("export", "1", "--format", "csv", "--mllp", "localhost:2575"),
      "--mllp sends HL7 messages; use it with --format hl7"),
     (("export", "1", "--format", "hl7", "--mllp", "localhost"),

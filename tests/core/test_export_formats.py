@@ -23,6 +23,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from ketaconsole.dose import reconcile
 from ketaconsole.export.csv_export import _field
+from ketaconsole.export.hl7_export import escape
 from ketaconsole.export.pdf_export import Paper
 from ketaconsole.export.record import load_record
 from ketaconsole.export.service import ExportFormat, ExportOptions, export_session
@@ -209,6 +210,14 @@ def test_hl7_parses_as_pcd01_oru_with_one_obx_per_valid_value(
     assert str(spo2[18]) == "monitor-1"
     pump = next(s for s in obx if str(s[3]) == "^MDC_FLOW_FLUID_PUMP^MDC")
     assert str(pump[6]) == "mL/h^^UCUM" and str(pump[18]) == "pump-1"
+
+
+@pytest.mark.parametrize("text", ["O'Brien^Pat", "A|B", "x&y~z", "back\\slash"])
+def test_hl7_free_text_is_escaped_and_reads_back_unchanged(text: str) -> None:
+    message = hl7.parse(f"MSH|^~\\&|A\rPID|||1||{escape(text)}\r")
+    field = message.segment("PID")(5)
+    assert len(field) == 1 and isinstance(field[0], str)
+    assert message.unescape(str(field)) == text
 
 
 def test_vital_file_opens_in_vitaldb_with_numerics_pleth_and_events(
