@@ -10,6 +10,7 @@ locked and is audited as such.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from enum import Enum
 
 from ketaconsole.security.audit import Action, AuditLog, AuditRecord
@@ -44,6 +45,19 @@ class ConsoleLock:
         self._state = LockState.LOCKED
         self._user: ConsoleUser | None = None
         self._last_input = audit.clock()
+        self._listeners: list[Callable[[LockState, ConsoleUser | None], None]] = []
+
+    def subscribe(self, listener: Callable[[LockState, ConsoleUser | None], None]) -> None:
+        """Be told the new state and who acts, after every lock, unlock or emergency access.
+
+        Called on the thread that changed the state; a UI hands it to its own thread.
+        """
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        state, user = self._state, self.user
+        for listener in list(self._listeners):
+            listener(state, user)
 
     @property
     def state(self) -> LockState:
@@ -72,6 +86,7 @@ class ConsoleLock:
             self._last_input = self.audit.clock()
         self.audit.record(Action.CONSOLE_UNLOCKED, actor=user.username,
                           user_id=user.record_id, target=self.place)
+        self._changed()
         return user
 
     def lock(self, reason: str = "locked by the user") -> AuditRecord | None:
@@ -82,10 +97,12 @@ class ConsoleLock:
             user = self._user
             self._state = LockState.LOCKED
             self._user = None
-        return self.audit.record(Action.CONSOLE_LOCKED,
-                                 actor=user.username if user else None,
-                                 user_id=user.record_id if user else None,
-                                 target=self.place, detail={"reason": reason})
+        entry = self.audit.record(Action.CONSOLE_LOCKED,
+                                  actor=user.username if user else None,
+                                  user_id=user.record_id if user else None,
+                                  target=self.place, detail={"reason": reason})
+        self._changed()
+        return entry
 
     def touch(self) -> None:
         """Someone used the console: the idle time starts again."""
@@ -109,6 +126,7 @@ class ConsoleLock:
             self._state = LockState.EMERGENCY
             self._user = user
             self._last_input = self.audit.clock()
+        self._changed()
         return user
 
     def record_alarm_action(self, action: str, alarm: str, *,

@@ -140,3 +140,15 @@ def test_an_admin_review_clears_a_break_glass_from_the_pending_list(
     with pytest.raises(ValueError, match="not an emergency access waiting for review"):
         review_break_glass(guard, admin, first.seq, "again")
     assert lock.audit.verify() is None
+
+
+def test_listeners_hear_every_change_of_state(lock: ConsoleLock, clock: FakeClock) -> None:
+    heard: list[tuple[LockState, str | None]] = []
+    lock.subscribe(lambda state, user: heard.append((state, user.username if user else None)))
+    lock.unlock(NAMES[Role.NURSE], PINS[Role.NURSE])
+    clock.advance(121)
+    lock.tick()
+    lock.emergency_access("code blue")
+    lock.lock()
+    assert heard == [(LockState.UNLOCKED, NAMES[Role.NURSE]), (LockState.LOCKED, None),
+                     (LockState.EMERGENCY, "emergency"), (LockState.LOCKED, None)]
