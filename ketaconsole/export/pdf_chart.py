@@ -96,7 +96,7 @@ def _polyline(frame: _Frame, run: list[tuple[float, float]], colour: colors.Colo
     return PolyLine(points, strokeColor=colour, strokeWidth=0.7)
 
 
-def _grid(drawing: Drawing, frame: _Frame, ticks: list[float], label: str) -> None:
+def _grid(drawing: Drawing, frame: _Frame, ticks: list[float]) -> None:
     drawing.add(Rect(frame.left, frame.bottom, frame.width, frame.height,
                      strokeColor=colors.black, strokeWidth=0.5, fillColor=None))
     for value in ticks:
@@ -105,8 +105,6 @@ def _grid(drawing: Drawing, frame: _Frame, ticks: list[float], label: str) -> No
                          strokeWidth=0.3))
         drawing.add(String(frame.left - 3, y - 2.5, f"{value:g}", fontSize=6.5,
                            textAnchor="end", fontName="Helvetica"))
-    drawing.add(String(frame.left - 24, frame.bottom + frame.height / 2, label, fontSize=7,
-                       textAnchor="middle", fontName="Helvetica"))
 
 
 def _time_ticks(t0: float, t1: float) -> list[float]:
@@ -142,8 +140,8 @@ def trend_chart(record: SessionRecord, width: float, height: float = 250.0) -> D
                     1000.0)
         top_rate = max(10.0, math.ceil(highest / step) * step)
     pump = _Frame(left, 18, plot_width, pump_height, t0, t1, 0.0, top_rate)
-    _grid(drawing, vitals, [0, 50, 100, 150, 200], "")
-    _grid(drawing, pump, [0, round(top_rate / 2), round(top_rate)], "")
+    _grid(drawing, vitals, [0, 50, 100, 150, 200])
+    _grid(drawing, pump, [0, round(top_rate / 2), round(top_rate)])
     drawing.add(String(4, vitals.bottom + vitals.height + 4, "/min, %, mm[Hg]",
                        fontSize=6.5, fontName="Helvetica"))
     drawing.add(String(4, pump.bottom + pump.height + 4, "Pump mL/h", fontSize=6.5,

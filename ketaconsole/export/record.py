@@ -19,7 +19,6 @@ import numpy.typing as npt
 from sqlalchemy import ClauseElement, select
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.dose import DosePlan, DosePlanError
 from ketaconsole.store import Database
 from ketaconsole.store.models import NumericValue, Patient, WaveChunkRecord
@@ -290,9 +289,3 @@ def load_record(database: Database, session_id: int, *, through_seq: int | None 
         dose_plan=plan, dose_plan_problem=problem,
         devices=[d for d in row.devices if isinstance(d, dict)],
         events=events, stored=stored, _database=database)
-
-
-def metric_label(refid: str) -> str:
-    """The catalogue's label for a metric, or its reference id when it is not catalogued."""
-    known = CATALOGUE.get(refid)
-    return known.label if known is not None else refid
