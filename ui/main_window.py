@@ -1,8 +1,8 @@
 """The main window: hosts the monitor screen and drives it from the frame clock.
 
 With ``KETACONSOLE_REPORT_FIRST_PAINT`` set, the window prints one line
-``first-paint <time.monotonic()>`` to stderr once its first paint is done (the
-start-up benchmark reads it).
+``first-paint <time.monotonic()> <time.process_time()>`` to stderr once its first
+paint is done (the start-up benchmark reads it).
 """
 
 from __future__ import annotations
@@ -17,20 +17,27 @@ from PySide6.QtWidgets import QMainWindow
 
 from ketaconsole import __version__
 from ketaconsole.bedside import BedsideSession
+from ketaconsole.registry import DriverRegistry
+from ui.devices_screen import DevicesScreen
 from ui.frame_clock import FrameClock
 from ui.monitor_screen import MonitorScreen, RoomLayout
-from ui.record_worker import RecordWorker
+from ui.record_worker import NO_LOGIN_AUTHOR, RecordWorker
+from ui.records_screen import RecordsScreen
+from ui.session_panel import default_export_folder
 from ui.tone_player import TonePlayer
 
 FIRST_PAINT_ENV = "KETACONSOLE_REPORT_FIRST_PAINT"
 
 
 def _report_first_paint() -> None:
-    print(f"first-paint {time.monotonic():.6f}", file=sys.stderr, flush=True)
+    print(f"first-paint {time.monotonic():.6f} {time.process_time():.3f}", file=sys.stderr,
+          flush=True)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, bedside: BedsideSession, room: RoomLayout) -> None:
+    def __init__(self, bedside: BedsideSession, room: RoomLayout, *,
+                 database_url: str | None = None, registry: DriverRegistry | None = None,
+                 room_name: str = "") -> None:
         super().__init__()
         self.bedside = bedside
         self.setWindowTitle(f"KetaConsole {__version__}")
@@ -40,6 +47,16 @@ class MainWindow(QMainWindow):
                                      worker=self.worker, alarms=bedside.alarms,
                                      player=self.player, workflow=bedside.workflow)
         self.setCentralWidget(self.monitor)
+        self.devices = DevicesScreen(registry or DriverRegistry.discover(), bedside.database,
+                                     author=lambda: NO_LOGIN_AUTHOR, room=room_name)
+        self.monitor.add_page(self.devices, "Devices", wide=True)
+        self.records: RecordsScreen | None = None
+        record_source = bedside.database or database_url
+        if record_source is not None:
+            self.records = RecordsScreen(record_source, export_folder=default_export_folder(),
+                                         author=lambda: NO_LOGIN_AUTHOR)
+            self.monitor.add_page(self.records, "Records", wide=True)
+            self.monitor.side.currentChanged.connect(self._refresh_records)
         self.frames = FrameClock(self.monitor.refresh, clock=bedside.engine.clock,
                                  parent=self)
         self.resize(1366, 820)
@@ -56,6 +73,13 @@ class MainWindow(QMainWindow):
             self._report_first_paint = False
             QTimer.singleShot(0, _report_first_paint)  # after the children's paint too
 
+    def _refresh_records(self, _index: int) -> None:
+        if self.records is not None and self.monitor.side.currentWidget() is self.records:
+            self.records.refresh()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.frames.stop()
+        self.devices.shutdown()
+        if self.records is not None:
+            self.records.shutdown()
         event.accept()
