@@ -85,6 +85,7 @@ def messages(record: SessionRecord) -> Iterator[str]:
     units: dict[str, str] = {}
     devices: dict[str, str] = {}
     times: dict[float, str] = {}
+    texts: dict[float, str] = {}
     index = 0
     number = 0
     while index < len(rows):
@@ -103,7 +104,8 @@ def messages(record: SessionRecord) -> Iterator[str]:
             unit_text = units.get(unit) or units.setdefault(unit, f"{escape(unit)}^^UCUM")
             source = devices.get(device) or devices.setdefault(device, escape(device))
             moment = times.get(at) or times.setdefault(at, hl7_time(at))
-            segments.append(f"OBX|{set_id}|NM|{code}|1|{format_value(value)}|{unit_text}"
+            text = texts.get(value) or texts.setdefault(value, format_value(value))
+            segments.append(f"OBX|{set_id}|NM|{code}|1|{text}|{unit_text}"
                             f"|||||F|||{moment}||||{source}")
         yield SEGMENT_END.join(segments) + SEGMENT_END
         index = stop
