@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 )
 
 from ketaconsole.security import ConsoleLock, ConsoleUser, LoginRefused
-from ketaconsole.security.users import find_user
 from ui import theme
 
 LOCKED_TEXT = "Locked - the monitor and alarms stay live"
@@ -113,8 +112,8 @@ class LockOverlay(QFrame):
     def open_in_emergency(self) -> None:
         username = self.chosen_username()
         reason = self.reason.text().strip()
-        self.lock.emergency_access(reason, username)
-        chosen = find_user(self.lock.database, username) if username else None
+        acting = self.lock.emergency_access(reason, username)
+        chosen = acting if username is not None and acting.username == username else None
         self.pin.clear()
         self.reason.clear()
         self.message.clear()

@@ -17,17 +17,25 @@ EMERGENCY_USERNAME = "emergency"
 NO_REASON = "(no reason given)"
 
 
+def emergency_user(named: ConsoleUser | None) -> ConsoleUser:
+    """Who acts under emergency access: the person chosen, else "emergency", as a nurse."""
+    actor = named.username if named is not None else EMERGENCY_USERNAME
+    return ConsoleUser(named.id if named is not None else 0, actor,
+                       f"{named.display_name if named else 'Emergency access'} (break-glass)",
+                       Role.NURSE, True, None, break_glass=True)
+
+
+def break_glass_detail(reason: str) -> dict[str, str]:
+    return {"reason": reason.strip() or NO_REASON, "review": "pending"}
+
+
 def break_glass(audit: AuditLog, reason: str, named: ConsoleUser | None = None, *,
                 place: str = "console") -> tuple[ConsoleUser, AuditRecord]:
     """Open the console in an emergency; who acts (if anyone was chosen) and the audit entry."""
-    text = reason.strip() or NO_REASON
-    actor = named.username if named is not None else EMERGENCY_USERNAME
-    entry = audit.record(Action.BREAK_GLASS, actor=actor,
+    user = emergency_user(named)
+    entry = audit.record(Action.BREAK_GLASS, actor=user.username,
                          user_id=named.record_id if named is not None else None,
-                         target=place, detail={"reason": text, "review": "pending"})
-    user = ConsoleUser(named.id if named is not None else 0, actor,
-                       f"{named.display_name if named else 'Emergency access'} (break-glass)",
-                       Role.NURSE, True, None, break_glass=True)
+                         target=place, detail=break_glass_detail(reason))
     return user, entry
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ketaconsole.security import (
@@ -17,7 +19,7 @@ from ketaconsole.security import (
     review_break_glass,
 )
 from ketaconsole.security.users import SecuritySettings
-from ketaconsole.store import Database, SessionPlan, SessionService
+from ketaconsole.store import Database, SessionPlan, SessionService, open_database
 from ketaconsole.store.review import timeline
 from tests.core.security_support import NAMES, PINS, FakeClock, staff
 
@@ -152,3 +154,35 @@ def test_listeners_hear_every_change_of_state(lock: ConsoleLock, clock: FakeCloc
     lock.lock()
     assert heard == [(LockState.UNLOCKED, NAMES[Role.NURSE]), (LockState.LOCKED, None),
                      (LockState.EMERGENCY, "emergency"), (LockState.LOCKED, None)]
+
+
+def test_lock_emergency_access_and_alarm_actions_work_while_the_record_is_down(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "record"
+    database = open_database(f"sqlite:///{folder / 'record.sqlite3'}")
+    try:
+        audit = AuditLog(database)
+        staff(database, audit)
+        lock = ConsoleLock(database, audit, place="room-5")
+        lock.unlock(NAMES[Role.NURSE], PINS[Role.NURSE])
+        folder.rename(tmp_path / "unplugged")  # the disk holding the record is gone
+        assert lock.lock() is True and lock.state is LockState.LOCKED
+        assert lock.record_alarm_action("acknowledge", "SpO2 low") is None
+        with pytest.raises(LoginRefused, match="use emergency access if the patient"):
+            lock.unlock(NAMES[Role.NURSE], PINS[Role.NURSE])
+        user = lock.emergency_access("record down, patient desaturating", NAMES[Role.NURSE])
+        assert lock.state is LockState.EMERGENCY and user.username == "emergency"
+        assert lock.unrecorded == 3
+        (tmp_path / "unplugged").rename(folder)
+        lock.lock()
+        assert lock.unrecorded == 0
+        entries = audit.entries()[-4:]
+        assert [e.action for e in entries] == [
+            Action.CONSOLE_LOCKED, Action.ALARM_ACTION_WHILE_LOCKED, Action.BREAK_GLASS,
+            Action.CONSOLE_LOCKED]
+        assert [e.detail.get("recorded_late") for e in entries] == [True, True, True, None]
+        assert entries[2].detail["chosen"] == NAMES[Role.NURSE]
+        assert [e.seq for e in pending_break_glass_reviews(audit)] == [entries[2].seq]
+        assert audit.verify() is None
+    finally:
+        database.dispose()
