@@ -153,8 +153,9 @@ class AlarmBar(QFrame):
             else:
                 self.alarms.clear_audio_fault()
             self._reported_sound = problem
-        if self.sound.text() != (problem or ""):
-            self.sound.setText(problem or "")
+        shown = f"NO ALARM SOUND: {problem}" if problem else ""
+        if self.sound.text() != shown:
+            self.sound.setText(shown)
 
 
 def alarms_by_metric(active: list[Alarm]) -> dict[str, Alarm]:

@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
         bedside = BedsideSession.for_room(args.room, database_url=database_url(args.db))
     else:
         bedside = BedsideSession.empty()
-    window = MainWindow(bedside, room_layout(bedside))
+    window = MainWindow(bedside, room_layout(bedside), database_url=database_url(args.db),
+                        room_name=args.room or "")
     window.show()
 
     outcome = {"code": 0}

@@ -37,6 +37,9 @@ from ui.timeline_panel import TimelinePanel
 from ui.tone_player import TonePlayer
 from ui.trend_view import TrendView
 
+SIDE_PX = 400
+WIDE_SIDE_PX = 880
+
 
 class Refreshable(Protocol):
     def refresh(self, now: float) -> None: ...
@@ -95,6 +98,8 @@ class MonitorScreen(QWidget):
         for index in range(9):
             shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
             shortcut.activated.connect(lambda i=index: self.side.setCurrentIndex(i))
+        self._wide_pages: set[QWidget] = set()
+        self.side.currentChanged.connect(self._page_changed)
         self.tiles = {
             m.refid: NumericTile(engine, m)
             for m in (HEART_RATE, PULSE_RATE, SPO2, RESP_RATE, ETCO2, PERFUSION_INDEX)
@@ -115,18 +120,20 @@ class MonitorScreen(QWidget):
         tiles.addWidget(self.tiles[RESP_RATE.refid], 3, 0)
         tiles.addWidget(self.tiles[ETCO2.refid], 3, 1)
 
-        waves = QVBoxLayout()
+        self.waves = QWidget()
+        waves = QVBoxLayout(self.waves)
+        waves.setContentsMargins(0, 0, 0, 0)
         waves.setSpacing(8)
         waves.addWidget(self.pleth, 2)
         waves.addWidget(self.trend, 5)
-        middle = QGridLayout()
+        middle = self._middle = QGridLayout()
         middle.setSpacing(8)
-        middle.addLayout(waves, 0, 0)
+        middle.addWidget(self.waves, 0, 0)
         middle.addLayout(tiles, 0, 1)
         middle.addWidget(self.side, 0, 2)
         middle.setColumnStretch(0, 5)
         middle.setColumnStretch(1, 4)
-        self.side.setFixedWidth(400)
+        self.side.setFixedWidth(SIDE_PX)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -138,6 +145,18 @@ class MonitorScreen(QWidget):
         for panel in self.pumps:
             layout.addWidget(panel)
         layout.addWidget(self.status)
+
+    def add_page(self, page: QWidget, title: str, *, wide: bool = False) -> None:
+        """Another side-panel page; a wide one takes the waves' room, never the tiles'."""
+        self.side.addTab(page, title)
+        if wide:
+            self._wide_pages.add(page)
+
+    def _page_changed(self, _index: int) -> None:
+        wide = self.side.currentWidget() in self._wide_pages
+        self.waves.setVisible(not wide)
+        self._middle.setColumnStretch(0, 0 if wide else 5)
+        self.side.setFixedWidth(WIDE_SIDE_PX if wide else SIDE_PX)
 
     def parts(self) -> list[Refreshable]:
         return [self.header, self.record_banner, self.pleth, self.trend, self.timeline,

@@ -28,10 +28,10 @@ class TonePlayer(QObject):
         try:
             from PySide6.QtMultimedia import QMediaDevices, QSoundEffect
         except ImportError as exc:
-            self.problem = f"NO ALARM SOUND: {exc}"
+            self.problem = f"Qt Multimedia is unavailable ({exc})"
             return
         if not QMediaDevices.audioOutputs():
-            self.problem = "NO ALARM SOUND: no audio output"
+            self.problem = "no audio output device"
         for priority, signal in SIGNALS.items():
             if signal.tone is None:
                 continue
