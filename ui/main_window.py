@@ -41,7 +41,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.bedside = bedside
         self.setWindowTitle(f"KetaConsole {__version__}")
-        self.worker = RecordWorker(bedside.service, self)
+        self.worker = RecordWorker(lambda: bedside.service, self)
         self.player = TonePlayer(parent=self) if bedside.alarms is not None else None
         self.monitor = MonitorScreen(bedside.engine, room, record=bedside.record,
                                      worker=self.worker, alarms=bedside.alarms,

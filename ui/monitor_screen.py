@@ -89,8 +89,8 @@ class MonitorScreen(QWidget):
         self.worker = worker or RecordWorker(None, self)
         self.timeline = TimelinePanel(engine, self.worker, phase)
         self.workflow = workflow or SessionWorkflow(None, alarms, clock=engine.clock)
-        self.session = SessionPanel(self.workflow, engine, RecordWorker(
-            self.worker.service, self), lambda: NO_LOGIN_AUTHOR, room.patient)
+        self.session = SessionPanel(self.workflow, engine, self.worker.sharing(self),
+                                    lambda: NO_LOGIN_AUTHOR, room.patient)
         self.side = QTabWidget()
         self.side.addTab(self.timeline, "Timeline")
         self.side.addTab(self.session, "Session")

@@ -7,7 +7,6 @@ a failure keeps the entry and says why.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -15,68 +14,60 @@ from PySide6.QtCore import QObject, Signal
 
 from ketaconsole.store import RecordNotWritten, SessionService
 from ketaconsole.workflow import WorkflowError
+from ui.background import BackgroundCalls
 
 NO_LOGIN_AUTHOR = "nurse (no log-in)"
+ServiceSource = Callable[[], SessionService | None]
 
 
 class RecordWorker(QObject):
     """Sends entries to the store on worker threads; signals back on the GUI thread."""
 
     recorded = Signal(object, object)
-    """(StoredEvent, tag) once the event is committed."""
+    """(StoredEvent or the step's result, tag) once it is committed."""
     failed = Signal(str, object)
     """(one-sentence reason, tag) when it could not be committed."""
     refused = Signal(object, object)
     """({field: sentence}, tag) when what was entered cannot be recorded as it is."""
 
-    def __init__(self, service: SessionService | None,
+    def __init__(self, service: SessionService | ServiceSource | None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.service = service
-        self._threads: list[threading.Thread] = []
+        self._source: ServiceSource = service if callable(service) else (lambda: service)
+        self._calls = BackgroundCalls(self)
+        self._calls.done.connect(self.recorded.emit)
+        self._calls.failed.connect(self._answer_failure)
+
+    @property
+    def service(self) -> SessionService | None:
+        """The session's record, once one is open (a room opens it at check-in)."""
+        return self._source()
+
+    def sharing(self, parent: QObject | None = None) -> RecordWorker:
+        """Another worker (own signals) on the same session's record."""
+        return RecordWorker(self._source, parent)
 
     def submit(self, kind: str, payload: dict[str, Any], *, tag: object = None,
                author: str = NO_LOGIN_AUTHOR) -> None:
+        """Record one timeline event (annotation, medication, score ...)."""
         service = self.service
         if service is None:
             self.failed.emit("nothing is being recorded: no session is open", tag)
             return
-
-        def work() -> None:
-            try:
-                stored = service.record_event(kind, payload, author=author)
-            except RecordNotWritten as exc:
-                self.failed.emit(f"{exc}; it stays queued and is written when the "
-                                 "database recovers", tag)
-            except Exception as exc:  # the entry must not vanish silently
-                self.failed.emit(f"not recorded: {exc}", tag)
-            else:
-                self.recorded.emit(stored, tag)
-
-        thread = threading.Thread(target=work, name=f"record-{kind}", daemon=True)
-        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-        thread.start()
+        self.call(lambda: service.record_event(kind, payload, author=author), tag=tag)
 
     def call(self, work: Callable[[], Any], *, tag: object = None) -> None:
         """Run a recording step (e.g. a workflow call) off the GUI thread."""
+        self._calls.run(work, tag)
 
-        def run() -> None:
-            try:
-                result = work()
-            except WorkflowError as exc:
-                self.refused.emit(exc.problems, tag)
-            except RecordNotWritten as exc:
-                self.failed.emit(f"{exc}; it stays queued and is written when the "
-                                 "database recovers", tag)
-            except Exception as exc:  # the entry must not vanish silently
-                self.failed.emit(f"not recorded: {exc}", tag)
-            else:
-                self.recorded.emit(result, tag)
-
-        thread = threading.Thread(target=run, name="record-step", daemon=True)
-        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-        thread.start()
+    def _answer_failure(self, error: object, tag: object) -> None:
+        if isinstance(error, WorkflowError):
+            self.refused.emit(error.problems, tag)
+        elif isinstance(error, RecordNotWritten):
+            self.failed.emit(f"{error}; it stays queued and is written when the database "
+                             "recovers", tag)
+        else:  # the entry must not vanish silently
+            self.failed.emit(f"not recorded: {error}", tag)
 
     def wait_idle(self, timeout: float = 10.0) -> None:
-        for thread in self._threads:
-            thread.join(timeout)
+        self._calls.wait_idle(timeout)
