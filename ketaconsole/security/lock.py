@@ -118,6 +118,8 @@ class ConsoleLock:
         try:
             user = authenticate(self.database, self.audit, username, pin, self.settings,
                                 place=self.place)
+        except LoginRefused:
+            raise
         except AUDIT_FAILURES as exc:
             raise LoginRefused(f"the user list cannot be read ({write_failure_reason(exc)}); "
                                "use emergency access if the patient needs the console now, "

@@ -39,8 +39,9 @@ def lock(database: Database, clock: FakeClock) -> ConsoleLock:
 
 def test_the_console_starts_locked_and_a_pin_unlocks_it(lock: ConsoleLock) -> None:
     assert lock.state is LockState.LOCKED and lock.user is None
-    with pytest.raises(LoginRefused):
+    with pytest.raises(LoginRefused) as refused:
         lock.unlock(NAMES[Role.NURSE], "0000")
+    assert str(refused.value) == "the user name or PIN is not right; check both and try again"
     assert lock.state is LockState.LOCKED
     user = lock.unlock(NAMES[Role.NURSE], PINS[Role.NURSE])
     assert lock.state is LockState.UNLOCKED and lock.current_user() == user

@@ -146,9 +146,9 @@ def test_input_anywhere_restarts_the_idle_time(qtbot: QtBot) -> None:
     touched: list[bool] = []
     watcher = IdleWatcher(app, 60, lambda: None, on_input=lambda: touched.append(True))
     try:
-        qtbot.wait(300)
+        qtbot.wait(500)
         before = watcher.remaining_ms()
-        assert 0 < before <= 59_700
+        assert 0 < before <= 59_500
         _move_mouse(widget)
         assert watcher.remaining_ms() > before
         assert touched == [True]
