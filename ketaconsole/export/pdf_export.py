@@ -173,13 +173,24 @@ def _header(record: SessionRecord, clinic: str, width: float, styles: _Styles) -
 
 def _pre_assessment(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
     parts: list[Any] = [Paragraph("Pre-assessment", styles.heading)]
-    events = record.events_of("pre_assessment")
+    events = record.events_of("check_in", "pre_assessment", "baseline")
     if not events:
         return [*parts, Paragraph("No pre-assessment recorded.", styles.empty)]
     rows: list[list[Any]] = [["Item", "Entry", "Recorded", "By"]]
     for event in events:
         items = event.payload.get("items")
-        if isinstance(items, dict):
+        if event.kind == "check_in":
+            for name, value in event.payload.items():
+                rows.append([CHECK_IN_LABELS.get(name, name.replace("_", " ")),
+                             _yes_no(value), clock(event.at), event.author])
+        elif event.kind == "baseline":
+            values = event.payload.get("values") or {}
+            for refid, value in values.items():
+                known = CATALOGUE.get(refid)
+                label = f"Baseline {known.label.lower()}" if known else f"Baseline {refid}"
+                shown = known.format(value) + f" {known.unit}" if known else str(value)
+                rows.append([label, shown, clock(event.at), event.author])
+        elif isinstance(items, dict):
             for name, value in items.items():
                 rows.append([name, value, clock(event.at), event.author])
         else:
@@ -187,6 +198,24 @@ def _pre_assessment(record: SessionRecord, width: float, styles: _Styles) -> lis
                          clock(event.at), event.author])
     return [*parts, _table(rows, [width * 0.3, width * 0.4, width * 0.12, width * 0.18],
                            styles)]
+
+
+CHECK_IN_LABELS = {
+    "patient_name": "Patient", "age_years": "Age (years)", "weight_kg": "Weight (kg)",
+    "allergies": "Allergies", "current_medication": "Current medication",
+    "substance_use": "Substance use", "psychosis_or_mania": "Psychosis or mania",
+    "bp_history": "Blood-pressure history", "fasting_hours": "Hours since last intake",
+    "consent_signed": "Consent signed", "phq9_total": "Baseline PHQ-9",
+    "iv_site": "IV site", "escort_present": "Escort present"}
+"""How the check-in form's fields read on paper."""
+
+
+def _yes_no(value: object) -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return "-" if value is None else str(value)
 
 
 def _dose(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
@@ -329,11 +358,16 @@ def _adverse(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
 
 def _discharge(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
     parts: list[Any] = [Paragraph("Discharge criteria", styles.heading)]
-    events = record.events_of("discharge")
+    events = record.events_of("discharge", "discharge_criteria")
     if not events:
         return [*parts, Paragraph("No discharge assessment recorded.", styles.empty)]
     for event in events:
-        payload = event.payload
+        payload = dict(event.payload)
+        if event.kind == "discharge_criteria":
+            met = payload.get("criteria_met")
+            payload["score"] = f"{payload.get('total', '?')}" + (
+                "" if met is None else (" (criteria met)" if met else " (criteria NOT met)"))
+            payload["criteria"] = payload.get("scale", "discharge criteria")
         criteria = payload.get("criteria", "discharge criteria")
         escort = payload.get("escort_present")
         escort_text = "" if escort is None else ("; escort present" if escort
@@ -358,7 +392,8 @@ def _signatures(record: SessionRecord, width: float, styles: _Styles) -> list[An
     for event in events:
         payload = event.payload
         rows.append([payload.get("name", event.author), payload.get("role", "-"),
-                     clock(event.at, True), payload.get("statement", "-")])
+                     clock(event.at, True),
+                     payload.get("statement") or payload.get("meaning") or "-"])
     return [*parts, _table(rows, [width * 0.2, width * 0.15, width * 0.22, width * 0.43],
                            styles)]
 

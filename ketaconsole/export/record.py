@@ -223,14 +223,15 @@ def _plan(record: dict[str, Any] | None, weight_kg: float | None
           ) -> tuple[DosePlan | None, str | None]:
     if not record:
         return None, "No dose plan recorded"
-    values = dict(record)
+    values = {key: record.get(key) for key in ("weight_kg", "mg_per_kg", "duration_min",
+                                               "concentration_mg_ml")}
     if values.get("weight_kg") is None and weight_kg is not None:
         values["weight_kg"] = weight_kg
     try:
         return DosePlan.from_record(values), None
     except DosePlanError as exc:
         return None, f"The recorded dose plan is not usable: {exc}"
-    except (KeyError, TypeError):
+    except (KeyError, TypeError, AttributeError):
         return None, "The recorded dose plan is incomplete"
 
 
@@ -278,7 +279,10 @@ def load_record(database: Database, session_id: int, *, through_seq: int | None 
         events = [e for e in events if e.seq <= through_seq]
     weight = row.weight_kg if row.weight_kg is not None else (
         patient.weight_kg if patient is not None else None)
-    plan, problem = _plan(row.dose_plan, weight)
+    # The plan confirmed in the session workflow (its last dose_plan event) wins over
+    # the one the session was opened with.
+    confirmed = [e.payload for e in events if e.kind == "dose_plan"]
+    plan, problem = _plan(confirmed[-1] if confirmed else row.dose_plan, weight)
     return SessionRecord(
         session_id=session_id,
         patient_name=patient.name if patient is not None else "(unknown patient)",

@@ -1,6 +1,10 @@
 """What a discharge record sums up from a session: dose given, checks, scales, sign-off.
 
-The timeline event kinds read here are the session's clinical vocabulary:
+The timeline event kinds read here are the session's clinical vocabulary, as the
+session workflow records them: ``check_in`` (the check-in form), ``baseline``
+(``values`` by metric), ``dose_plan``, ``infusion_start`` / ``_pause`` / ``_resume`` /
+``_stop`` (``reason``), ``discharge_criteria`` (``scale``, ``items``, ``total``,
+``criteria_met``), ``signature`` (``name``, ``role``, ``meaning``); and further
 ``pre_assessment`` (``items``), ``annotation`` (``text``), ``rescue_medication``
 (``drug``, ``dose``, ``unit``, ``route``), ``scale`` (``scale``, ``score``, ``meaning`` or
 ``items``), ``alarm`` (an alarm-system event: ``kind``, ``label``, ``priority``,
@@ -65,7 +69,29 @@ class Check:
     others: dict[str, float | None]
 
 
+INFUSION_ACTIONS = ("infusion_start", "infusion_pause", "infusion_resume", "infusion_stop")
+
+
+def _clock_from_actions(record: SessionRecord) -> InfusionClock | None:
+    """The infusion as the nurse started, paused and stopped it, if the workflow recorded it."""
+    actions = record.events_of(*INFUSION_ACTIONS)
+    if not actions:
+        return None
+    clock = InfusionClock()
+    steps = {"infusion_start": clock.start, "infusion_pause": clock.pause,
+             "infusion_resume": clock.resume, "infusion_stop": clock.stop}
+    for event in actions:
+        try:
+            steps[event.kind](event.at)
+        except InfusionClockError:
+            continue
+    return clock
+
+
 def _infusion_clock(record: SessionRecord) -> InfusionClock:
+    recorded = _clock_from_actions(record)
+    if recorded is not None:
+        return recorded
     clock = InfusionClock()
     for event in record.events_of("pump_state"):
         state = event.payload.get("state")
@@ -201,7 +227,8 @@ def describe_event(kind: str, payload: dict[str, Any]) -> str:
                 f"{payload.get('intervention') or 'none'}; outcome: "
                 f"{payload.get('outcome') or 'not recorded'}")
     if kind == "signature":
-        return f"Signed by {payload.get('name', '?')} ({payload.get('role', '')})"
+        meaning = f": {payload['meaning']}" if payload.get("meaning") else ""
+        return f"Signed by {payload.get('name', '?')} ({payload.get('role', '')}){meaning}"
     if kind == "rate_change":
         return f"Rate set to {payload.get('rate_ml_h', '?')} mL/h: {payload.get('reason', '')}"
     if kind == "pump_state":
@@ -212,6 +239,27 @@ def describe_event(kind: str, payload: dict[str, Any]) -> str:
         return f"Exported as {payload.get('format', '?')}"
     if kind == "discharge":
         return f"Discharge: {payload.get('criteria', '')} {payload.get('score', '')}"
+    if kind == "discharge_criteria":
+        met = "criteria met" if payload.get("criteria_met") else "criteria NOT met"
+        return f"Discharge: {payload.get('scale', '')} {payload.get('total', '')} ({met})"
+    if kind == "discharge_assessment_started":
+        return "Discharge assessment started"
+    if kind in INFUSION_ACTIONS:
+        reason = f": {payload['reason']}" if payload.get("reason") else ""
+        return f"Infusion {kind.removeprefix('infusion_')}{reason}"
+    if kind == "dose_plan":
+        return (f"Dose plan: {payload.get('mg_per_kg', '?')} mg/kg over "
+                f"{payload.get('duration_min', '?')} min at "
+                f"{payload.get('concentration_mg_ml', '?')} mg/mL")
+    if kind == "check_in":
+        return f"Check-in: {payload.get('patient_name', '')}"
+    if kind == "baseline":
+        values = payload.get("values")
+        if isinstance(values, dict):
+            return "Baseline: " + ", ".join(
+                f"{CATALOGUE[m].short if m in CATALOGUE else m} {v:g}"
+                for m, v in values.items() if isinstance(v, int | float))
+        return "Baseline confirmed"
     if kind == "session_start":
         return "Session started"
     if kind == "session_end":

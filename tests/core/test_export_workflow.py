@@ -1,0 +1,79 @@
+"""A session recorded through the session workflow exports with its steps in place.
+
+Check-in answers, baseline vitals, the confirmed dose plan (not the one the session
+was opened with), the infusion's start, pause, resume and stop as the nurse recorded
+them, the discharge criteria and the sign-off all reach the PDF and the FHIR bundle.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from ketaconsole.checkin import CheckIn
+from ketaconsole.dose import DosePlan
+from ketaconsole.export.record import load_record
+from ketaconsole.export.service import ExportFormat, export_session
+from ketaconsole.export.summary import dose_summary
+from ketaconsole.store import SessionPlan, SessionService, open_database
+from ketaconsole.workflow import SessionWorkflow
+
+START = 1_800_000_000.0
+NURSE = "nurse.kim"
+
+
+def test_workflow_steps_reach_the_pdf_and_the_fhir_bundle(tmp_path: Path) -> None:
+    database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
+    now = [START]
+    service = SessionService.begin(database, SessionPlan("Ada Lovelace", 70.0), [],
+                                   station="workflow-export", clock=lambda: now[0])
+    flow = SessionWorkflow(service, None, clock=lambda: now[0])
+
+    def at(minutes: float) -> None:
+        now[0] = START + minutes * 60
+
+    flow.check_in(CheckIn("Ada Lovelace", 36, 70.0, "none known", "sertraline 50 mg", "none",
+                          False, "none", 6.0, True, 18, "left antecubital", True),
+                  author=NURSE)
+    flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0}, author=NURSE)
+    flow.confirm_plan(DosePlan(70.0, 0.5, 40.0, 1.0), author=NURSE)
+    at(5)
+    flow.infusion_action("start", author=NURSE)
+    at(20)
+    flow.infusion_action("pause", author=NURSE, reason="BP 182/104")
+    at(25)
+    flow.infusion_action("resume", author=NURSE, reason="BP settled")
+    at(50)
+    flow.infusion_action("stop", author=NURSE)
+    at(120)
+    flow.begin_discharge(author=NURSE)
+    flow.record_discharge("Aldrete", {"activity": 2, "respiration": 2, "circulation": 2,
+                                      "consciousness": 2, "spo2": 2}, author=NURSE)
+    flow.sign_off("Kim Nurse", author=NURSE)
+    assert service.close()
+
+    record = load_record(database, service.session_id)
+    assert record.dose_plan == DosePlan(70.0, 0.5, 40.0, 1.0)
+    dose = dose_summary(record)
+    assert dose.infusion_started_at == START + 5 * 60
+    assert dose.running_s == 40 * 60
+
+    (pdf,) = export_session(database, service.session_id, ExportFormat.PDF, tmp_path).files
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    for expected in ("Allergies", "none known", "Consent signed", "left antecubital",
+                     "Baseline blood pressure, systolic", "124 mm[Hg]",
+                     "0.5 mg/kg over 40 min", "35.0 mg", "40 min 00 s",
+                     "Infusion pause: BP 182/104", "Infusion resume: BP settled",
+                     "Aldrete: score 10 (criteria met)", "Kim Nurse", "discharge sign-off"):
+        assert expected in text, expected
+
+    (bundle_file,) = export_session(database, service.session_id, ExportFormat.FHIR,
+                                    tmp_path).files
+    bundle = json.loads(bundle_file.read_text(encoding="utf-8"))
+    ketamine = next(e["resource"] for e in bundle["entry"]
+                    if e["resource"]["resourceType"] == "MedicationAdministration")
+    assert ketamine["effectivePeriod"] == {"start": "2027-01-15T08:05:00.000Z",
+                                           "end": "2027-01-15T08:50:00.000Z"}
+    database.dispose()
