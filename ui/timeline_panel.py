@@ -43,6 +43,9 @@ from ui.record_worker import RecordWorker
 
 ONE_TAP = ("Dissociation", "Nausea", "Vomiting", "Anxiety", "Headache")
 RESCUE_DRUGS = ("Ondansetron", "Midazolam", "Labetalol", "Clonidine", "Other")
+ADVERSE_EVENTS = ("Hypertension", "Nausea / vomiting", "Emergence reaction / agitation",
+                  "Desaturation", "Excessive sedation", "Other")
+OUTCOMES = ("resolved", "ongoing", "escalated to the prescriber", "transferred")
 MAX_RESCUE_DOSE = 1000.0
 
 
@@ -115,6 +118,51 @@ class RescueForm(QWidget):
                       "route": "IV", "given_at": given})
         self.dose.clear()
         self.given_at.clear()
+
+
+class AdverseEventForm(QWidget):
+    """An adverse event with the intervention given and its outcome."""
+
+    def __init__(self, submit: Callable[[dict[str, Any]], None], cancel: Callable[[], None]):
+        super().__init__()
+        self._submit = submit
+        self.event = QComboBox()
+        self.event.setEditable(True)
+        self.event.addItems(ADVERSE_EVENTS)
+        self.intervention = QLineEdit()
+        self.intervention.setPlaceholderText("what was done (or 'none')")
+        self.outcome = QComboBox()
+        self.outcome.addItems(OUTCOMES)
+        self.error = _error_label()
+        record = QPushButton("Record adverse event")
+        record.clicked.connect(self.record)
+        back = QPushButton("Cancel")
+        back.clicked.connect(cancel)
+        form = QFormLayout(self)
+        form.addRow("Event", self.event)
+        form.addRow("Intervention", self.intervention)
+        form.addRow("Outcome", self.outcome)
+        form.addRow(self.error)
+        buttons = QHBoxLayout()
+        buttons.addWidget(record)
+        buttons.addWidget(back)
+        form.addRow(buttons)
+
+    def record(self) -> None:
+        event = self.event.currentText().strip()
+        intervention = self.intervention.text().strip()
+        if not event or event == "Other":
+            self.error.setText("Name the adverse event.")
+            self.event.setFocus()
+            return
+        if not intervention:
+            self.error.setText("Say what was done, or type 'none'.")
+            self.intervention.setFocus()
+            return
+        self.error.setText("")
+        self._submit({"event": event, "intervention": intervention,
+                      "outcome": self.outcome.currentText()})
+        self.intervention.clear()
 
 
 class ScaleForm(QWidget):
@@ -201,8 +249,10 @@ class TimelinePanel(QFrame):
         self.rescue_button = QPushButton("Rescue med\u2026")
         self.scale_button = QPushButton("Scale\u2026")
         self.note_button = QPushButton("Note\u2026")
+        self.adverse_button = QPushButton("Adverse event\u2026")
         for index, button in enumerate((self.rescue_button, self.scale_button,
-                                        self.note_button), start=len(ONE_TAP)):
+                                        self.note_button, self.adverse_button),
+                                       start=len(ONE_TAP)):
             buttons.addWidget(button, index // 2, index % 2)
         self.forms = QStackedWidget()
         self.forms.addWidget(QWidget())
@@ -219,11 +269,13 @@ class TimelinePanel(QFrame):
         note_layout.addWidget(self.note)
         note_layout.addWidget(self.note_error)
         note_layout.addWidget(save_note)
-        for page in (self.rescue, self.scale, note_page):
+        self.adverse = AdverseEventForm(self._record_adverse, self.close_form)
+        for page in (self.rescue, self.scale, note_page, self.adverse):
             self.forms.addWidget(page)
         self.rescue_button.clicked.connect(lambda: self._open(1, self.rescue.dose))
         self.scale_button.clicked.connect(lambda: self._open(2, self.scale.which))
         self.note_button.clicked.connect(lambda: self._open(3, self.note))
+        self.adverse_button.clicked.connect(lambda: self._open(4, self.adverse.event))
         self.forms.hide()
         self.entries = QListWidget()
         self.entries.setWordWrap(True)
@@ -255,6 +307,11 @@ class TimelinePanel(QFrame):
     def _record_rescue(self, payload: dict[str, Any]) -> None:
         self._submit("rescue_medication", payload,
                      f"{payload['drug']} {payload['dose']:g} {payload['unit']} IV")
+        self.close_form()
+
+    def _record_adverse(self, payload: dict[str, Any]) -> None:
+        self._submit("adverse_event", payload,
+                     f"Adverse event: {payload['event']} ({payload['outcome']})")
         self.close_form()
 
     def _record_scale(self, payload: dict[str, Any]) -> None:

@@ -101,3 +101,22 @@ def test_without_a_session_an_entry_says_it_is_not_recorded(qtbot: QtBot) -> Non
     panel = _panel(qtbot, None)
     qtbot.mouseClick(panel.quick["Headache"], Qt.MouseButton.LeftButton)
     assert "NOT YET RECORDED" in panel.entries.item(0).text()
+
+
+def test_an_adverse_event_needs_its_intervention_and_is_recorded_with_its_outcome(
+        qtbot: QtBot, service: SessionService) -> None:
+    panel = _panel(qtbot, service)
+    qtbot.mouseClick(panel.adverse_button, Qt.MouseButton.LeftButton)
+    panel.adverse.event.setCurrentText("Hypertension")
+    panel.adverse.record()
+    assert "what was done" in panel.adverse.error.text()
+    assert panel.entries.count() == 0
+    qtbot.keyClicks(panel.adverse.intervention, "labetalol 10 mg IV")
+    panel.adverse.outcome.setCurrentText("resolved")
+    panel.adverse.record()
+    qtbot.waitUntil(lambda: panel.entries.count() == 1 and
+                    "recorded #" in panel.entries.item(0).text(), timeout=10000)
+    stored = [e for e in timeline(service.database, service.session_id)
+              if e.kind == "adverse_event"]
+    assert stored[0].payload == {"event": "Hypertension",
+                                 "intervention": "labetalol 10 mg IV", "outcome": "resolved"}
