@@ -12,6 +12,7 @@ from ketaconsole.security.audit import Action, AuditLog, AuditRecord
 from ketaconsole.security.guard import Guard
 from ketaconsole.security.roles import Permission, Role
 from ketaconsole.security.users import ConsoleUser
+from ketaconsole.store.database import Database
 
 EMERGENCY_USERNAME = "emergency"
 NO_REASON = "(no reason given)"
@@ -39,8 +40,9 @@ def break_glass(audit: AuditLog, reason: str, named: ConsoleUser | None = None, 
     return user, entry
 
 
-def pending_break_glass_reviews(audit: AuditLog) -> list[AuditRecord]:
+def pending_break_glass_reviews(record: AuditLog | Database) -> list[AuditRecord]:
     """Emergency accesses no admin has reviewed yet, oldest first."""
+    audit = record if isinstance(record, AuditLog) else AuditLog(record)
     reviewed = {entry.target for entry in audit.entries(action=Action.BREAK_GLASS_REVIEWED)}
     return [entry for entry in audit.entries(action=Action.BREAK_GLASS)
             if str(entry.seq) not in reviewed]

@@ -230,19 +230,24 @@ def test_a_locked_console_refuses_clinical_entries_and_audits_it(database: Datab
     assert [e.kind for e in timeline(database, service.session_id)] == ["session_start"]
 
 
-def test_a_disabled_user_is_refused_even_with_a_role_that_permits(database: Database) -> None:
+def test_a_user_disabled_while_logged_in_loses_their_rights_at_once(
+        database: Database) -> None:
     audit = AuditLog(database)
     users = staff(database, audit)
-    UserAdmin(database, Guard(audit), users[Role.ADMIN]).disable(NAMES[Role.NURSE])
-    disabled = find_user(database, NAMES[Role.NURSE])
-    assert disabled is not None and not disabled.active
+    logged_in = authenticate(database, audit, NAMES[Role.NURSE], PINS[Role.NURSE])
     service = SessionService.begin(database, SessionPlan("Ann Example"), [], station="room-3")
     try:
-        session = AuthorisedSession(service, Guard(audit), lambda: disabled)
-        with pytest.raises(NotAllowed):
-            session.record_entry("annotation", {"text": "calm"})
+        session = AuthorisedSession(service, Guard(audit), lambda: logged_in)
+        session.record_entry("annotation", {"text": "before"})
+        UserAdmin(database, Guard(audit), users[Role.ADMIN]).disable(NAMES[Role.NURSE])
+        assert logged_in.active, "the session still holds the user as they logged in"
+        with pytest.raises(NotAllowed, match=r"^nia \(nurse\) may not record"):
+            session.record_entry("annotation", {"text": "after"})
     finally:
         service.recorder.close()
+    texts = [e.payload.get("text") for e in timeline(database, service.session_id)
+             if e.kind == "annotation"]
+    assert texts == ["before"]
 
 
 def test_the_last_admin_cannot_be_disabled(database: Database) -> None:
