@@ -21,7 +21,7 @@ class FormFields:
     """A QFormLayout whose rows each carry an error label under the field."""
 
     def __init__(self, layout: QFormLayout) -> None:
-        self.layout = layout
+        self.rows = layout
         self.fields: dict[str, FieldWidget] = {}
         self.errors: dict[str, QLabel] = {}
 
@@ -36,7 +36,7 @@ class FormFields:
         error.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
         error.hide()
         column.addWidget(error)
-        self.layout.addRow(label, box)
+        self.rows.addRow(label, box)
         self.fields[key] = widget
         self.errors[key] = error
         return widget

@@ -126,9 +126,9 @@ class AdverseEventForm(QWidget):
     def __init__(self, submit: Callable[[dict[str, Any]], None], cancel: Callable[[], None]):
         super().__init__()
         self._submit = submit
-        self.event = QComboBox()
-        self.event.setEditable(True)
-        self.event.addItems(ADVERSE_EVENTS)
+        self.kind_box = QComboBox()
+        self.kind_box.setEditable(True)
+        self.kind_box.addItems(ADVERSE_EVENTS)
         self.intervention = QLineEdit()
         self.intervention.setPlaceholderText("what was done (or 'none')")
         self.outcome = QComboBox()
@@ -139,7 +139,7 @@ class AdverseEventForm(QWidget):
         back = QPushButton("Cancel")
         back.clicked.connect(cancel)
         form = QFormLayout(self)
-        form.addRow("Event", self.event)
+        form.addRow("Event", self.kind_box)
         form.addRow("Intervention", self.intervention)
         form.addRow("Outcome", self.outcome)
         form.addRow(self.error)
@@ -149,11 +149,11 @@ class AdverseEventForm(QWidget):
         form.addRow(buttons)
 
     def record(self) -> None:
-        event = self.event.currentText().strip()
+        event = self.kind_box.currentText().strip()
         intervention = self.intervention.text().strip()
         if not event or event == "Other":
             self.error.setText("Name the adverse event.")
-            self.event.setFocus()
+            self.kind_box.setFocus()
             return
         if not intervention:
             self.error.setText("Say what was done, or type 'none'.")
@@ -275,7 +275,7 @@ class TimelinePanel(QFrame):
         self.rescue_button.clicked.connect(lambda: self._open(1, self.rescue.dose))
         self.scale_button.clicked.connect(lambda: self._open(2, self.scale.which))
         self.note_button.clicked.connect(lambda: self._open(3, self.note))
-        self.adverse_button.clicked.connect(lambda: self._open(4, self.adverse.event))
+        self.adverse_button.clicked.connect(lambda: self._open(4, self.adverse.kind_box))
         self.forms.hide()
         self.entries = QListWidget()
         self.entries.setWordWrap(True)

@@ -107,7 +107,7 @@ def test_an_adverse_event_needs_its_intervention_and_is_recorded_with_its_outcom
         qtbot: QtBot, service: SessionService) -> None:
     panel = _panel(qtbot, service)
     qtbot.mouseClick(panel.adverse_button, Qt.MouseButton.LeftButton)
-    panel.adverse.event.setCurrentText("Hypertension")
+    panel.adverse.kind_box.setCurrentText("Hypertension")
     panel.adverse.record()
     assert "what was done" in panel.adverse.error.text()
     assert panel.entries.count() == 0
