@@ -11,6 +11,7 @@ framing or checksum fault as an event; a faulty packet never yields its data.
 
 from __future__ import annotations
 
+import binascii
 import re
 from dataclasses import dataclass
 
@@ -23,14 +24,12 @@ MAX_DATA = 60
 
 
 def crc16_xmodem(data: bytes) -> int:
-    """CRC-16/XMODEM (the manual's "16 bit CCITT CRC"): check value 0x31C3."""
-    crc = 0
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-            crc &= 0xFFFF
-    return crc
+    """CRC-16/XMODEM (the manual's "16 bit CCITT CRC"): check value 0x31C3.
+
+    ``binascii.crc_hqx`` is this CRC (polynomial 0x1021, not reflected) from the given
+    start value, so a start of 0 gives XMODEM.
+    """
+    return binascii.crc_hqx(data, 0)
 
 
 def safe_packet(text: str) -> bytes:
@@ -68,6 +67,8 @@ Event = Packet | Fault
 
 
 _NOT_TEXT = re.compile(rb"[^\x20-\x7e]")
+_BASIC_REPLIES = re.compile(rb"(?:\x02[\x20-\x7e]*\x03)+")
+"""Back-to-back well-formed basic replies: each STX, text (so no STX or ETX), ETX."""
 
 
 def _printable(data: bytes) -> bool:
@@ -122,6 +123,10 @@ class ReplyReader:
         self._buffer += data
         events: list[Event] = []
         while self._buffer:
+            if not self.safe:
+                self._take_whole_basic(events)
+                if not self._buffer:
+                    break
             start = self._buffer.find(STX)
             if start != 0:
                 junk = self._buffer if start < 0 else self._buffer[:start]
@@ -138,6 +143,22 @@ class ReplyReader:
             self._resyncing = isinstance(event, Fault) and event.kind == "framing"
             events.append(event)
         return events
+
+    def _take_whole_basic(self, events: list[Event]) -> None:
+        """Consume the run of well-formed basic replies at the front of the buffer.
+
+        Each is what :meth:`_take_basic` makes of it (its ETX comes before any new STX
+        and its data is text), found in one regular-expression match instead. Inside
+        the run one reply's ETX is followed by the next one's STX, and nowhere else.
+        """
+        run = _BASIC_REPLIES.match(self._buffer)
+        if run is None:
+            return
+        end = run.end()
+        texts = self._buffer[1:end - 1].decode("ascii").split("\x03\x02")
+        del self._buffer[:end]
+        events.extend([Packet(text, False) for text in texts])
+        self._resyncing = False
 
     def _take_basic(self) -> Event | None:
         buffer = self._buffer

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from drivers.ne1000 import commands
@@ -38,8 +39,15 @@ from drivers.ne1000.codes import (
 )
 from drivers.ne1000.commands import Command, ControlDisabledError, parse_command
 from drivers.ne1000.framing import CommandReader, Fault, ReplyReader
-from drivers.ne1000.replies import ReplyFormError, parse_reply
-from drivers.ne1000.values import PARSERS, Dispensed, Version, parse_diameter, recognise
+from drivers.ne1000.replies import Reply, ReplyFormError, parse_reply
+from drivers.ne1000.values import (
+    PARSERS,
+    Dispensed,
+    Version,
+    parse_diameter,
+    parse_dispensed,
+    recognise,
+)
 from ketaconsole.sdk import (
     AlarmSource,
     DeviceAlarm,
@@ -65,6 +73,38 @@ CONTROL_OFF = ("pump control is off for this device; a technician can turn it on
 _RATE = metric("MDC_FLOW_FLUID_PUMP")
 _VOLUME = metric("MDC_VOL_FLUID_DELIV_TOTAL")
 _VTBI = metric("MDC_VOL_FLUID_TBI")
+
+_REMEMBERED_REPLIES = 1024
+"""How many distinct reply texts the decoder keeps taken apart; a pump repeats most."""
+
+
+@lru_cache(maxsize=_REMEMBERED_REPLIES)
+def _reply_parts(text: str) -> Reply:
+    """:func:`parse_reply`, remembered (the same text always has the same parts)."""
+    return parse_reply(text)
+
+
+@lru_cache(maxsize=_REMEMBERED_REPLIES)
+def _value(name: str, data: str) -> object:
+    """What ``PARSERS[name]`` makes of ``data``, remembered (values are immutable)."""
+    return PARSERS[name](data)
+
+
+@lru_cache(maxsize=_REMEMBERED_REPLIES)
+def _answers(data: str) -> tuple[str | None, object]:
+    """Which query ``data`` answers by its form alone, and its value as that answer.
+
+    When the form names no query the value is the bare number ``data`` may be
+    (``None`` if it is not one).
+    """
+    if data[:1] == "I":  # recognise's first test, without parsing the counters twice
+        dispensed = parse_dispensed(data)
+        if dispensed is not None:
+            return "DIS", dispensed
+    name = recognise(data)
+    if name is None:
+        return None, parse_diameter(data)
+    return name, PARSERS[name](data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +277,7 @@ class Ne1000Protocol(DeviceProtocol):
 
     def _on_reply(self, text: str, now: float) -> list[Observation]:
         try:
-            reply = parse_reply(text)
+            reply = _reply_parts(text)
         except ReplyFormError as exc:
             if self._awaiting:
                 self._answered()
@@ -245,12 +285,18 @@ class Ne1000Protocol(DeviceProtocol):
         if reply.address != self.address:
             return [self.error("address", f"a reply from address {reply.address} reached "
                                           f"the console of pump {self.address}", now)]
+        if (self._next_cycle_at is None and not self._awaiting and reply.alarm is None
+                and self._alarm is None):
+            # decoding a capture, nothing to clear: the short way through the steps below
+            self._asked_at = now
+            self._backoff_s = 0.0
+            self._status = reply.status
+            return self._decode_alone(reply.data, now)
         request = self._answered() if self._awaiting else None
         self._asked_at = now
         self._backoff_s = 0.0
-        found: list[Observation] = []
         if reply.alarm is not None:
-            found.extend(self._alarm_raised(reply.alarm, now))
+            found = self._alarm_raised(reply.alarm, now)
             self._status = "A"
             if request is None:
                 return found  # safe mode's automatic alarm packet
@@ -261,14 +307,15 @@ class Ne1000Protocol(DeviceProtocol):
             elif request.attempts < QUERY_ATTEMPTS:
                 self._queue.appendleft(replace(request, attempts=request.attempts + 1))
             return found
-        found.extend(self._alarm_cleared(now))
+        found = self._alarm_cleared(now)
         self._status = reply.status
         if request is None:
             if self._next_cycle_at is not None:
                 found.append(self.error("unexpected", f"reply {text!r} came with no question "
                                                       "outstanding; its data is not used", now))
                 return found
-            return [*found, *self._decode_alone(reply.data, now)]
+            alone = self._decode_alone(reply.data, now)
+            return found + alone if found else alone
         shown = request.command.text(self.address)
         if reply.error is not None:
             kind = "command-refused" if request.control else "refused"
@@ -280,15 +327,24 @@ class Ne1000Protocol(DeviceProtocol):
 
     def _decode_alone(self, data: str, now: float) -> list[Observation]:
         """A reply read with no question known (decoding a capture): used by its form."""
-        name = recognise(data)
-        if name is None and data and parse_diameter(data) is None:
+        name, value = _answers(data)
+        if name is None and data:
+            self._cycle = None
+            if value is not None:
+                return []  # a diameter alone is no pump status
             return [self.error("value", f"reply data {data!r} answers no known question", now)]
         self._cycle = _Cycle()
-        found = self._take(name, data, now) if name is not None else []
-        return [*found, *self._end_cycle(now, always=name is None and data == "")]
+        if name is None:
+            return self._end_cycle(now, always=True)
+        found = self._use(name, value, data, now)
+        ended = self._end_cycle(now)
+        return found + ended if found else ended
 
     def _take(self, name: str, data: str, now: float) -> list[Observation]:
-        value = PARSERS[name](data)
+        return self._use(name, _value(name, data), data, now)
+
+    def _use(self, name: str, value: object, data: str, now: float) -> list[Observation]:
+        """The parsed answer ``value`` to ``name`` (``None``: ``data`` did not answer it)."""
         if value is None:
             return [self.error("value", f"reply {data!r} is not an answer to {name}", now)]
         cycle = self._cycle
@@ -318,16 +374,18 @@ class Ne1000Protocol(DeviceProtocol):
         rate: float | None = None
         if status == "A" or status in NOT_PUMPING:
             rate = 0.0
-        elif status == "I":
+        elif status == "I" and cycle.rate_ml_h is not None:
             rate = self._plausible(cycle.rate_ml_h, _RATE, found, now)
-        volume = self._plausible(cycle.dispensed.infused_ml if cycle.dispensed else None,
-                                 _VOLUME, found, now)
-        vtbi = self._plausible(cycle.vtbi_ml or None, _VTBI, found, now)
+        dispensed = cycle.dispensed
+        volume = (None if dispensed is None
+                  else self._plausible(dispensed.infused_ml, _VOLUME, found, now))
+        vtbi = self._plausible(cycle.vtbi_ml, _VTBI, found, now) if cycle.vtbi_ml else None
         state = PumpState.ALARM if status == "A" else PUMP_STATES.get(status or "")
         syringe = f"{cycle.diameter_mm:g} mm syringe" if cycle.diameter_mm else None
+        alarms = self._active_alarms() if self._alarm or self._withdraw else ()
         found.append(PumpStatus(self.device_id, now, state=state, rate_ml_h=rate,
                                 volume_infused_ml=volume, vtbi_ml=vtbi, syringe=syringe,
-                                alarms=self._active_alarms()))
+                                alarms=alarms))
         return found
 
     def _plausible(self, value: float | None, what: Metric, found: list[Observation],
