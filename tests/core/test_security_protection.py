@@ -130,13 +130,16 @@ def test_start_up_logs_a_warning_for_each_missing_protection(
     from ketaconsole.security.protection import warn_if_unprotected
 
     mounts, sys_block = machine
-    where = {"proc_mounts": mounts, "sys_block": sys_block, "platform": "linux"}
     with caplog.at_level("WARNING", logger="ketaconsole.security.protection"):
         missing = warn_if_unprotected(Path("/home/nurse/KetaConsole"),
-                                      "postgresql://kc@db.clinic.example/kc", **where)
+                                      "postgresql://kc@db.clinic.example/kc",
+                                      proc_mounts=mounts, sys_block=sys_block,
+                                      platform="linux")
     assert len(missing) == 2
     assert [r.getMessage().split(":")[0] for r in caplog.records] == ["data protection"] * 2
     caplog.clear()
     with caplog.at_level("WARNING", logger="ketaconsole.security.protection"):
-        assert warn_if_unprotected(Path("/srv/clinic/data"), "sqlite:///x", **where) == []
+        assert warn_if_unprotected(Path("/srv/clinic/data"), "sqlite:///x",
+                                   proc_mounts=mounts, sys_block=sys_block,
+                                   platform="linux") == []
     assert caplog.records == []
