@@ -9,6 +9,7 @@ from drivers.nonin.framing import (
     FoundFrame,
     FoundReply,
     FrameHunter,
+    FrameRun,
     FramingEvent,
     FramingFault,
 )
@@ -62,7 +63,10 @@ class FramedDecoder(FormatDecoder):
     def _handle(self, events: list[FramingEvent], now: float) -> Decoded:
         out = Decoded()
         for event in events:
-            if isinstance(event, FoundFrame):
+            if isinstance(event, FrameRun):
+                self.frames += len(event.data) // self.hunter.length
+                self.take_run(event.data, now, out.observations)
+            elif isinstance(event, FoundFrame):
                 self.frames += 1
                 self.take_frame(event.data, event.lost, now, out.observations)
             elif isinstance(event, FoundReply):
@@ -77,6 +81,13 @@ class FramedDecoder(FormatDecoder):
     def take_frame(self, frame: bytes, lost: int | None, now: float,
                    out: list[Observation]) -> None:
         """Read one good frame; ``lost`` frames went missing before it (None: unknown)."""
+
+    def take_run(self, frames: bytes, now: float, out: list[Observation]) -> None:
+        """Read good frames that came back to back, none lost: each as :meth:`take_frame`
+        would (a subclass may do the same in a tighter loop)."""
+        size = self.hunter.length
+        for start in range(0, len(frames), size):
+            self.take_frame(frames[start:start + size], 0, now, out)
 
     def lost_sync(self, now: float, out: list[Observation]) -> None:
         """A frame failed its check (or junk was found): forget what depends on order."""

@@ -35,6 +35,9 @@ from drivers.nonin.status import ConditionTracker
 from drivers.nonin.values import PULSE_RATE, SPO2, pulse_rate, reading, saturation
 from ketaconsole.sdk import Observation
 
+REMEMBERED_PACKETS = 64
+"""Distinct packets whose readings are kept for reuse within one reading time."""
+
 
 def check_format8(packet: bytes) -> str | None:
     if not packet[0] & STATUS_ALWAYS or (packet[1] | packet[2] | packet[3]) & STATUS_ALWAYS:
@@ -54,15 +57,31 @@ class Format8Decoder(FramedDecoder):
         super().__init__(device_id, FrameHunter(FORMAT8_LENGTH, check_format8, describe,
                                                 "data format #8 packet"))
         self._conditions = ConditionTracker(device_id)
+        self._readings: dict[bytes, list[Observation]] = {}
+        """The readings of packets already read at ``_readings_at`` (the same packet read
+        at the same time gives the same, immutable, observations)."""
+        self._readings_at: float | None = None
+        self._status_bytes: tuple[int, int] | None = None
 
     def take_frame(self, frame: bytes, lost: int | None, now: float,
                    out: list[Observation]) -> None:
         status, hr_low, spo2, status2 = frame
-        unusable = bool(status & F8_SENSOR_DISCONNECTED or status2 & F8_SENSOR_ALARM)
-        out.extend(reading(self.device_id, SPO2, None if unusable else saturation(spo2), now,
-                           self.error))
-        out.extend(reading(self.device_id, PULSE_RATE,
-                           None if unusable else pulse_rate(status, hr_low), now, self.error))
+        if now != self._readings_at or len(self._readings) >= REMEMBERED_PACKETS:
+            self._readings.clear()
+            self._readings_at = now
+        readings = self._readings.get(frame)
+        if readings is None:
+            unusable = bool(status & F8_SENSOR_DISCONNECTED or status2 & F8_SENSOR_ALARM)
+            readings = reading(self.device_id, SPO2, None if unusable else saturation(spo2),
+                               now, self.error)
+            readings += reading(self.device_id, PULSE_RATE,
+                                None if unusable else pulse_rate(status, hr_low), now,
+                                self.error)
+            self._readings[frame] = readings
+        out.extend(readings)
+        if (status, status2) == self._status_bytes:
+            return  # the same flags as the packet before: no condition starts or ends
+        self._status_bytes = (status, status2)
         out.extend(self._conditions.update({
             "sensor-disconnected": bool(status & F8_SENSOR_DISCONNECTED),
             "sensor-alarm": bool(status2 & F8_SENSOR_ALARM),

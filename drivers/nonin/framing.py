@@ -36,6 +36,14 @@ class FoundFrame:
 
 
 @dataclass(frozen=True, slots=True)
+class FrameRun:
+    """Good frames back to back in a locked stream, none lost between or before them."""
+
+    data: bytes
+    """The frames, joined: a whole number of frames."""
+
+
+@dataclass(frozen=True, slots=True)
 class FoundReply:
     """The oximeter's answer to a command: ACK or NAK. ``certain`` when it stood between
     two frames of a locked stream; otherwise it might be the last byte of a frame that
@@ -53,7 +61,7 @@ class FramingFault:
     detail: str
 
 
-FramingEvent = FoundFrame | FoundReply | FramingFault
+FramingEvent = FoundFrame | FrameRun | FoundReply | FramingFault
 
 REPLY_SETTLE_S = 0.3
 NO_FRAME_WARNING_BYTES = 1024
@@ -144,16 +152,19 @@ class FrameHunter:
         return events
 
     def _run_of_frames(self, i: int, events: list[FramingEvent]) -> int:
-        """The common case, kept tight: good frames back to back while locked."""
-        buf, size, check = self._buffer, self.length, self._check
-        end = len(buf) - size
-        while i <= end:
-            frame = bytes(buf[i:i + size])
-            if check(frame) is not None:
-                break
-            events.append(FoundFrame(frame, 0))
-            i += size
-        return i
+        """The common case, kept tight: good frames back to back while locked, as one
+        :class:`FrameRun`."""
+        size, check = self.length, self._check
+        whole = (len(self._buffer) - i) // size * size
+        if not whole:
+            return i
+        candidates = bytes(self._buffer[i:i + whole])
+        good = 0
+        while good < whole and check(candidates[good:good + size]) is None:
+            good += size
+        if good:
+            events.append(FrameRun(candidates if good == whole else candidates[:good]))
+        return i + good
 
     def settle(self, now: float) -> list[FramingEvent]:
         """A reply byte that nothing has followed for a moment is taken as the reply."""
