@@ -11,6 +11,7 @@ mindleaving/patient-monitor-datalogger (BBraun), reverse-engineered.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 RECORD_SEPARATOR = b"\x1e"
 NO_VALUES = frozenset({"_NV", "_NA", ""})
@@ -79,6 +80,12 @@ class Record:
         return text.encode("utf-8")
 
 
+@lru_cache(maxsize=256)
+def _address(text: str) -> SlotAddress:
+    """:meth:`SlotAddress.parse`, remembered: a station has a few dozen addresses at most."""
+    return SlotAddress.parse(text)
+
+
 def parse_record(raw: bytes) -> Record:
     """One quadruple, or ``ValueError`` saying what is wrong with it."""
     parts = raw.decode("utf-8", "replace").split(",", 3)
@@ -88,7 +95,7 @@ def parse_record(raw: bytes) -> Record:
     if not seconds_text.isdigit():
         raise ValueError(f"record time {seconds_text!r} is not a number of seconds")
     value = parts[3] if len(parts) == 4 else None
-    return Record(int(seconds_text), SlotAddress.parse(address_text), parameter, value)
+    return Record(int(seconds_text), _address(address_text), parameter, value)
 
 
 def encode_records(records: list[Record]) -> bytes:
