@@ -13,16 +13,15 @@ import time
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent, QPaintEvent, QShowEvent
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from ketaconsole import __version__
 from ketaconsole.bedside import BedsideSession
 from ketaconsole.registry import DriverRegistry
-from ui.devices_screen import DevicesScreen
 from ui.frame_clock import FrameClock
+from ui.lazy_page import LazyPage
 from ui.monitor_screen import MonitorScreen, RoomLayout
 from ui.record_worker import NO_LOGIN_AUTHOR, RecordWorker
-from ui.records_screen import RecordsScreen
 from ui.session_panel import default_export_folder
 from ui.tone_player import TonePlayer
 
@@ -47,15 +46,15 @@ class MainWindow(QMainWindow):
                                      worker=self.worker, alarms=bedside.alarms,
                                      player=self.player, workflow=bedside.workflow)
         self.setCentralWidget(self.monitor)
-        self.devices = DevicesScreen(registry or DriverRegistry.discover(), bedside.database,
-                                     author=lambda: NO_LOGIN_AUTHOR, room=room_name)
-        self.monitor.add_page(self.devices, "Devices", wide=True)
-        self.records: RecordsScreen | None = None
-        record_source = bedside.database or database_url
-        if record_source is not None:
-            self.records = RecordsScreen(record_source, export_folder=default_export_folder(),
-                                         author=lambda: NO_LOGIN_AUTHOR)
-            self.monitor.add_page(self.records, "Records", wide=True)
+        self.registry = registry
+        self.room_name = room_name
+        self.devices_page = LazyPage(self._build_devices)
+        self.monitor.add_page(self.devices_page, "Devices", wide=True)
+        self.records_page: LazyPage | None = None
+        self._record_source = bedside.database or database_url
+        if self._record_source is not None:
+            self.records_page = LazyPage(self._build_records)
+            self.monitor.add_page(self.records_page, "Records", wide=True)
             self.monitor.side.currentChanged.connect(self._refresh_records)
         self.frames = FrameClock(self.monitor.refresh, clock=bedside.engine.clock,
                                  parent=self)
@@ -73,13 +72,28 @@ class MainWindow(QMainWindow):
             self._report_first_paint = False
             QTimer.singleShot(0, _report_first_paint)  # after the children's paint too
 
+    def _build_devices(self) -> QWidget:
+        from ui.devices_screen import DevicesScreen
+
+        return DevicesScreen(self.registry or DriverRegistry.discover(), self.bedside.database,
+                             author=lambda: NO_LOGIN_AUTHOR, room=self.room_name)
+
+    def _build_records(self) -> QWidget:
+        from ui.records_screen import RecordsScreen
+
+        assert self._record_source is not None
+        return RecordsScreen(self._record_source, export_folder=default_export_folder(),
+                             author=lambda: NO_LOGIN_AUTHOR)
+
     def _refresh_records(self, _index: int) -> None:
-        if self.records is not None and self.monitor.side.currentWidget() is self.records:
-            self.records.refresh()
+        page = self.records_page
+        if page is not None and page.page is not None and \
+                self.monitor.side.currentWidget() is page:
+            page.page.refresh()  # type: ignore[attr-defined]
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.frames.stop()
-        self.devices.shutdown()
-        if self.records is not None:
-            self.records.shutdown()
+        for lazy in (self.devices_page, self.records_page):
+            if lazy is not None and lazy.page is not None:
+                lazy.page.shutdown()  # type: ignore[attr-defined]
         event.accept()

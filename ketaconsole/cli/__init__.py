@@ -8,33 +8,25 @@ exit on bad input. The command shapes (``drivers``, ``decode``, ``probe``,
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from ketaconsole import __version__
-from ketaconsole.cli import (
-    audit_cmd,
-    decode_cmd,
-    doctor_cmd,
-    drivers_cmd,
-    export_cmd,
-    plugins_cmd,
-    probe_cmd,
-    record_cmd,
-    replay_cmd,
-    sessions_cmd,
-    simulate_cmd,
-    users_cmd,
-    verify_cmd,
-)
-from ketaconsole.cli.common import CliError
+from ketaconsole.cli.errors import CliError
 from ketaconsole.virtual_patient import SCENARIOS
 
-COMMANDS = (drivers_cmd, decode_cmd, probe_cmd, simulate_cmd,
-            record_cmd, sessions_cmd, verify_cmd, replay_cmd, export_cmd,
-            users_cmd, audit_cmd, plugins_cmd, doctor_cmd)
+# Command name -> the module that registers and runs it. Modules are imported only when
+# their command is used (or help lists them all), so starting the console window does
+# not pay for every tool's imports.
+COMMANDS: dict[str, str] = {
+    name: f"ketaconsole.cli.{name}_cmd"
+    for name in ("drivers", "decode", "probe", "simulate", "record", "sessions", "verify",
+                 "replay", "export", "users", "audit", "plugins", "doctor")
+}
+_WITH_VALUE = ("--db", "--room", "--scenario", "--speed", "--screenshot", "--quit-after")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,7 +36,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message}; run '{self.prog} --help' for usage\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def commands_needed(argv: Sequence[str]) -> list[str]:
+    """Which command modules parsing ``argv`` needs: the one named, or all for help/errors."""
+    words = list(argv)
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word in ("-h", "--help"):
+            return list(COMMANDS)
+        if word.startswith("-"):
+            index += 2 if word in _WITH_VALUE else 1
+            continue
+        return [word] if word in COMMANDS else list(COMMANDS)
+    return []
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ketaconsole",
         description="Bedside console for IV ketamine sessions. Without a command it opens "
@@ -66,14 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND",
                                      parser_class=_Parser)
-    for module in COMMANDS:
-        module.register(commands)
+    needed = list(COMMANDS) if argv is None else commands_needed(argv)
+    for name in needed:
+        importlib.import_module(COMMANDS[name]).register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(words)
+    args = parser.parse_args(words)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:

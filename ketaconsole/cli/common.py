@@ -7,17 +7,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from ketaconsole.cli.errors import CliError
 from ketaconsole.registry import UnknownDriverError
 from ketaconsole.sdk import Driver, SettingError
 from ketaconsole.security.plugins import clinic_registry
-
-
-class CliError(Exception):
-    """A user-facing failure: one sentence that says what to do, and an exit code."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def parse_sets(pairs: Sequence[str] | None) -> dict[str, str]:

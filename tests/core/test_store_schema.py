@@ -101,3 +101,11 @@ def test_sqlite_connections_use_wal_full_sync_and_foreign_keys(tmp_path: Path) -
     plain = sqlite3.connect(tmp_path / "record.sqlite3")
     assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     plain.close()
+
+
+def test_the_head_read_from_the_scripts_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from ketaconsole.store.database import alembic_config, head_revision
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
