@@ -32,7 +32,6 @@ from ketaconsole.checkin import CheckIn
 from ketaconsole.discharge import SCALES, suggest_aldrete, suggest_padss, total
 from ketaconsole.dose import DosePlan, DosePlanError
 from ketaconsole.engine import Engine
-from ketaconsole.export.service import ExportFailed, ExportFormat, ExportResult, export_session
 from ketaconsole.patient import Patient
 from ketaconsole.workflow import SessionWorkflow, WorkflowError
 from ui import theme
@@ -375,8 +374,8 @@ class DonePage(StepPage):
         self.summary = _note("")
         self.column.addWidget(self.summary)
         row = QHBoxLayout()
-        self.export_buttons: dict[ExportFormat, QPushButton] = {}
-        for fmt in ExportFormat:
+        self.export_buttons: dict[str, QPushButton] = {}
+        for fmt in EXPORT_LABELS:
             button = QPushButton(EXPORT_LABELS[fmt])
             button.clicked.connect(lambda _=False, f=fmt: self.export(f))
             row.addWidget(button)
@@ -391,28 +390,34 @@ class DonePage(StepPage):
         self.summary.setText(f"Signed off by {self._workflow.signed_by}. Export the record "
                              f"for the clinic's file (into {self._folder()}):")
 
-    def export(self, fmt: ExportFormat) -> None:
+    def export(self, fmt: str) -> None:
+        """Export in format ``fmt`` (pdf, csv, fhir, hl7, vital) off the GUI thread."""
+        from ketaconsole.export.service import ExportFailed, ExportFormat, export_session
+
         service = self._workflow.service
         if service is None:
             self.show_failure("Nothing was recorded, so there is nothing to export.")
             return
         folder = self._folder()
 
-        def work() -> ExportResult:
+        def work() -> object:
             folder.mkdir(parents=True, exist_ok=True)
             try:
-                return export_session(service.database, service.session_id, fmt, folder)
+                return export_session(service.database, service.session_id,
+                                      ExportFormat(fmt), folder)
             except ExportFailed as exc:
                 raise WorkflowError({"export": str(exc)}) from None
 
         self._submit(work, self)
 
     def exported_result(self, result: object) -> None:
+        from ketaconsole.export.service import ExportResult
+
         if isinstance(result, ExportResult):
             names = ", ".join(p.name for p in result.files)
             self.exported.setText(f"Exported {names} (record head #{result.stamp.seq}).")
 
 
-EXPORT_LABELS = {ExportFormat.PDF: "PDF chart", ExportFormat.CSV: "CSV",
-                 ExportFormat.FHIR: "FHIR R4", ExportFormat.HL7: "HL7 v2",
-                 ExportFormat.VITAL: "VitalDB .vital"}
+EXPORT_LABELS = {"pdf": "PDF chart", "csv": "CSV", "fhir": "FHIR R4", "hl7": "HL7 v2",
+                 "vital": "VitalDB .vital"}
+"""Export formats by their ``ExportFormat`` value (imported only when an export runs)."""

@@ -1,13 +1,17 @@
 """The whole-session trend: SpO2, pulse/heart rate and NIBP bars on one time axis, with marks.
 
 Trends change once a second at most, so they redraw only when the history changed and
-no more than once a second; long sessions are drawn with clip-to-view and peak
-downsampling, and gaps (invalid values) stay gaps.
+no more than once a second. A long session is drawn reduced to about two points a
+pixel (each time bucket's lowest and highest sample, so no peak is lost; see
+``ketaconsole.trend_decimation``), extended as samples arrive rather than redone, and
+gaps (invalid values) stay gaps.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -22,10 +26,15 @@ from ketaconsole.catalogue import (
     SPO2,
 )
 from ketaconsole.engine import Engine
+from ketaconsole.trend_decimation import DecimatedTrend, bucket_seconds
 from ui import theme
 
 REDRAW_EVERY_S = 1.0
 RANGE_STEPS = 500
+UNSHOWN_WIDTH_PX = 1000
+"""Pixels assumed for the time axis before the plot has been laid out."""
+CURVES = (("spo2", SPO2.refid), ("pulse", PULSE_RATE.refid), ("hr", HEART_RATE.refid),
+          ("pump", PUMP_RATE.refid))
 
 
 class TrendView(QFrame):
@@ -38,6 +47,11 @@ class TrendView(QFrame):
         self._drawn_version = -1
         self._drawn_at = 0.0
         self._shown_range: tuple[float, float] | None = None
+        self._start: float | None = None
+        self._bucket_s = 0.0
+        self._reduced = {key: DecimatedTrend(self._bucket_s) for key, _ in CURVES}
+        self._bars_drawn = -1
+        self._steps: list[Callable[[], None]] = []
         self._marks: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         title = QLabel("Session trend")
         title.setFont(theme.font(16, bold=True))
@@ -71,9 +85,8 @@ class TrendView(QFrame):
                                      ("pump", PUMP_RATE.refid, "pump")):
             curve = self.plots[plot_key].plot(
                 pen=pg.mkPen(theme.metric_colour(refid), width=1), connect="finite",
-                stepMode="left" if key == "pump" else None)
+                stepMode="left" if key == "pump" else None, antialias=False)
             curve.setClipToView(True)
-            curve.setDownsampling(auto=True, method="peak")
             self.curves[key] = curve
         self.bp_bars = pg.ErrorBarItem(x=np.empty(0), y=np.empty(0), top=np.empty(0),
                                        bottom=np.empty(0), beam=0,
@@ -87,30 +100,80 @@ class TrendView(QFrame):
         self.setAccessibleName("Session trend")
 
     def refresh(self, now: float) -> None:
+        """Once a second, take the new samples; then redraw one plot a frame.
+
+        Each changed plot repaints on its own frame (the curves are ready at once), so
+        no frame pays for the whole canvas; the very first drawing is done in one go.
+        """
+        if self._steps:
+            self._steps.pop(0)()
+            return
         version = self.engine.trends.version
         if version == self._drawn_version or now - self._drawn_at < REDRAW_EVERY_S:
             return
+        first_drawing = self._drawn_version < 0
         self._drawn_version = version
         self._drawn_at = now
+        self._steps = self._take_new_samples(now)
+        while self._steps:
+            self._steps.pop(0)()
+            if not first_drawing:
+                break
+
+    def _take_new_samples(self, now: float) -> list[Callable[[], None]]:
+        """Extend each reduced curve with its new samples; the redraws this asks for."""
         trends = self.engine.trends
-        start: float | None = None
-        for key, refid in (("spo2", SPO2.refid), ("pulse", PULSE_RATE.refid),
-                           ("hr", HEART_RATE.refid), ("pump", PUMP_RATE.refid)):
-            times, values = trends.series(refid)
-            self.curves[key].setData(times, values)
+        fresh = {key: trends.since(refid, self._reduced[key].consumed)
+                 for key, refid in CURVES}
+        for key, (times, _) in fresh.items():
+            if times.size and self._reduced[key].consumed == 0:
+                first = float(times[0])
+                self._start = first if self._start is None else min(self._start, first)
+        if self._start is not None:
+            end = max(now, self._start + 60)
+            bucket_s = bucket_seconds(end - self._start, self._time_axis_px())
+            if bucket_s != self._bucket_s:
+                self._bucket_s = bucket_s
+                for key, refid in CURVES:
+                    self._reduced[key].reset(bucket_s)
+                    fresh[key] = trends.series(refid)
+        changed: set[str] = set()
+        for key, (times, values) in fresh.items():
             if times.size:
-                start = times[0] if start is None else min(start, times[0])
+                self._reduced[key].extend(times, values)
+                changed.add(key)
+        steps: list[Callable[[], None]] = []
+        for keys in (("spo2",), ("pulse", "hr"), ("pump",)):
+            if changed.intersection(keys):
+                steps.append(functools.partial(self._draw_curves, keys))
+        steps.append(self._draw_bars)
+        if self._start is not None:
+            steps.append(functools.partial(self._show_range, self._start,
+                                           max(now, self._start + 60)))
+        return steps
+
+    def _draw_curves(self, keys: tuple[str, ...]) -> None:
+        for key in keys:
+            self.curves[key].setData(*self._reduced[key].points())
+
+    def _time_axis_px(self) -> int:
+        width = int(self.plots["spo2"].getViewBox().width())
+        return width if width > 0 else UNSHOWN_WIDTH_PX
+
+    def _draw_bars(self) -> None:
+        """NIBP bars, redrawn only when a reading came (a few a session-hour)."""
+        trends = self.engine.trends
+        count = min(trends.count(NIBP_SYS.refid), trends.count(NIBP_DIA.refid))
+        if count == self._bars_drawn:
+            return
+        self._bars_drawn = count
         sys_t, sys_v = trends.series(NIBP_SYS.refid)
-        dia_t, dia_v = trends.series(NIBP_DIA.refid)
-        count = min(sys_t.size, dia_t.size)
-        if count:
-            low, high = dia_v[:count], sys_v[:count]
-            valid = ~(np.isnan(low) | np.isnan(high))
-            middle = (low + high) / 2
-            self.bp_bars.setData(x=sys_t[:count][valid], y=middle[valid],
-                                 top=(high - middle)[valid], bottom=(middle - low)[valid])
-        if start is not None:
-            self._show_range(start, max(now, start + 60))
+        _, dia_v = trends.series(NIBP_DIA.refid)
+        low, high = dia_v[:count], sys_v[:count]
+        valid = ~(np.isnan(low) | np.isnan(high))
+        middle = (low + high) / 2
+        self.bp_bars.setData(x=sys_t[:count][valid], y=middle[valid],
+                             top=(high - middle)[valid], bottom=(middle - low)[valid])
 
     def _show_range(self, start: float, end: float) -> None:
         """Show start..end, the right edge moved on in steps of at most 1/500 of the span.

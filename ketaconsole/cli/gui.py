@@ -6,10 +6,11 @@ import argparse
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    from ketaconsole.security.protection import warn_if_unprotected
     from ketaconsole.settings import database_url, home_dir
     from ui.app import run
 
     if not args.demo:
+        from ketaconsole.security.protection import warn_if_unprotected
+
         warn_if_unprotected(home_dir(), database_url(args.db))
     return run(args)

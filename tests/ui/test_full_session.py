@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import NIBP_SYS
-from ketaconsole.export.service import ExportFormat
 from ketaconsole.store import open_database
 from ketaconsole.store.review import timeline, verify
 from ketaconsole.workflow import Step
@@ -108,7 +107,7 @@ def test_a_nurse_runs_a_whole_session_through_the_screens(
     _wait_step(qtbot, window, Step.DONE)
 
     done = panel.pages[Step.DONE]
-    _click(qtbot, done.export_buttons[ExportFormat.PDF])
+    _click(qtbot, done.export_buttons["pdf"])
     qtbot.waitUntil(lambda: "Exported" in done.exported.text(), timeout=30000)
     assert (tmp_path / "exports").is_dir()
     assert any(p.suffix == ".pdf" for p in (tmp_path / "exports").iterdir())
