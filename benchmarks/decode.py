@@ -13,6 +13,10 @@ chunks into lines (``bytes.split``, the least any line decoder must do), so:
   the baseline's cost the driver's decoding takes;
 - ``decode.baseline_split_lines.MBps``: the baseline on the masimo-ascii capture.
 
+A driver whose settings choose between wire formats the default capture does not show
+is also measured in each other format, as ``decode.<slug>-<variant>.*`` (``VARIANTS``):
+nonin's data formats #2, #8 and ASCII (the default is #7) and ne1000's safe mode.
+
 Target (BENCHMARKS.md): ``decode.<slug>.MBps`` >= 2.
 """
 
@@ -20,6 +24,8 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from ketaconsole.registry import DriverRegistry
 from ketaconsole.sdk import Driver
@@ -32,21 +38,37 @@ CHUNK = 4096
 REPEATS = 3
 MB = 1_000_000
 
+VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
+    "nonin": {"2": {"format": "2"}, "8": {"format": "8"}, "ascii": {"format": "ascii"}},
+    "ne1000": {"safe": {"mode": "safe"}},
+}
+"""Per driver slug: variant name -> the settings (over the defaults) of another format."""
+
+
+def variant_settings(driver: Driver, variant: str | None) -> dict[str, Any]:
+    """The driver's resolved settings for a variant (``None``: the defaults)."""
+    chosen = {} if variant is None else VARIANTS[driver.info.slug][variant]
+    return dict(driver.info.resolve_settings(chosen))
+
 
 @functools.cache
-def synthetic_capture(slug: str, size: int = int(CAPTURE_MB * MB)) -> bytes:
+def synthetic_capture(slug: str, size: int = int(CAPTURE_MB * MB),
+                      variant: str | None = None) -> bytes:
     """What the driver's simulated device sends, repeated to at least ``size`` bytes."""
     driver = DriverRegistry.discover().get(slug)
-    talk = converse(driver, SIMULATED_SECONDS, max_bytes=SEED_BYTES)
+    talk = converse(driver, SIMULATED_SECONDS, settings=variant_settings(driver, variant),
+                    max_bytes=SEED_BYTES)
     seed = bytes(talk.received)
     if not seed:
         raise ValueError(f"the {slug} simulator sent nothing in {SIMULATED_SECONDS:.0f} s")
     return seed * -(-size // len(seed))
 
 
-def decode_seconds(driver: Driver, data: bytes) -> float:
+def decode_seconds(driver: Driver, data: bytes,
+                   settings: Mapping[str, Any] | None = None) -> float:
     """Time to decode ``data`` with a fresh protocol, in ``CHUNK``-byte reads."""
-    protocol = driver.create_protocol("bench", driver.info.resolve_settings({}))
+    chosen = driver.info.resolve_settings({}) if settings is None else settings
+    protocol = driver.create_protocol("bench", chosen)
     feed = protocol.feed
     started = time.process_time()
     for offset in range(0, len(data), CHUNK):
@@ -73,16 +95,19 @@ def run(only: str | None = None) -> dict[str, float]:
         slug = driver.info.slug
         if driver.create_simulator is None:
             continue
-        if only is not None and "." in only and not f"decode.{slug}.".startswith(only) \
-                and not only.startswith(f"decode.{slug}"):
-            continue
-        data = synthetic_capture(slug)
-        megabytes = len(data) / MB
-        ours = best(functools.partial(decode_seconds, driver, data))
-        baseline = best(functools.partial(split_lines_seconds, data))
-        figures[f"decode.{slug}.MBps"] = megabytes / ours
-        figures[f"decode.{slug}.baseline_split_lines.MBps"] = megabytes / baseline
-        figures[f"decode.{slug}.vs_baseline_ratio"] = ours / baseline
-        if slug == "masimo-ascii":
-            figures["decode.baseline_split_lines.MBps"] = megabytes / baseline
+        for variant in (None, *VARIANTS.get(slug, {})):
+            name = slug if variant is None else f"{slug}-{variant}"
+            if only is not None and "." in only and not f"decode.{name}.".startswith(only) \
+                    and not only.startswith(f"decode.{name}."):
+                continue
+            data = synthetic_capture(slug, variant=variant)
+            settings = variant_settings(driver, variant)
+            megabytes = len(data) / MB
+            ours = best(functools.partial(decode_seconds, driver, data, settings))
+            baseline = best(functools.partial(split_lines_seconds, data))
+            figures[f"decode.{name}.MBps"] = megabytes / ours
+            figures[f"decode.{name}.baseline_split_lines.MBps"] = megabytes / baseline
+            figures[f"decode.{name}.vs_baseline_ratio"] = ours / baseline
+            if name == "masimo-ascii":
+                figures["decode.baseline_split_lines.MBps"] = megabytes / baseline
     return figures
