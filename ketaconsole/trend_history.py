@@ -58,6 +58,21 @@ class TrendHistory:
                 return np.empty(0), np.empty(0)
             return series.times[:series.count].copy(), series.values[:series.count].copy()
 
+    def count(self, refid: str) -> int:
+        """How many samples one metric has (0 when none): a reader's cursor."""
+        with self._lock:
+            series = self._series.get(refid)
+            return 0 if series is None else series.count
+
+    def since(self, refid: str, start: int) -> tuple[FloatArray, FloatArray]:
+        """Copies of (times, values) for one metric from sample ``start`` on."""
+        with self._lock:
+            series = self._series.get(refid)
+            if series is None or start >= series.count:
+                return np.empty(0), np.empty(0)
+            return (series.times[start:series.count].copy(),
+                    series.values[start:series.count].copy())
+
     def metrics(self) -> list[str]:
         with self._lock:
             return list(self._series)
