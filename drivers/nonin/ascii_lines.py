@@ -23,6 +23,8 @@ from drivers.nonin.values import PULSE_RATE, SPO2, reading
 from ketaconsole.sdk import Identity, Observation
 
 MAX_LINE = 256
+REMEMBERED_LINES = 64
+"""Distinct data lines whose readings are kept for reuse within one reading time."""
 _DATA = re.compile(
     rb"^(?:(?P<clock>\d\d:\d\d:\d\d) +)?SPO2=(?P<spo2>\d{1,3}|-{1,3}) +"
     rb"HR=(?P<hr>\d{1,3}|-{1,3})(?P<marks>[ FB*]*)$")
@@ -41,6 +43,10 @@ class AsciiLineDecoder(FormatDecoder):
         self._buffer = bytearray()
         self._discarding = False
         self._first_line = True
+        self._readings: dict[bytes, list[Observation]] = {}
+        """The readings of data lines already read at ``_readings_at`` (the same line read
+        at the same time gives the same, immutable, observations)."""
+        self._readings_at: float | None = None
 
     def feed(self, data: bytes, now: float) -> Decoded:
         out = Decoded()
@@ -70,13 +76,23 @@ class AsciiLineDecoder(FormatDecoder):
             out.observations.extend(self._line(line, now))
 
     def _line(self, line: bytes, now: float) -> list[Observation]:
+        if now != self._readings_at or len(self._readings) >= REMEMBERED_LINES:
+            self._readings.clear()
+            self._readings_at = now
+        known = self._readings.get(line)
+        if known is not None:
+            self.frames += 1
+            return known
         match = _DATA.match(line)
-        shown = line[:60].decode("ascii", "replace")
         if match is None:
+            shown = line[:60].decode("ascii", "replace")
             if b"SPO2" in line.upper() or b"HR=" in line or not _PRINTABLE.match(line):
                 return [self.error("framing", f"not a Nonin data line: {shown!r}", now)]
             return [Identity(self.device_id, now, model="Nonin pulse oximeter",
                              details={"header": shown})]
         self.frames += 1
-        return [*reading(self.device_id, SPO2, _number(match["spo2"]), now, self.error),
-                *reading(self.device_id, PULSE_RATE, _number(match["hr"]), now, self.error)]
+        readings = [
+            *reading(self.device_id, SPO2, _number(match["spo2"]), now, self.error),
+            *reading(self.device_id, PULSE_RATE, _number(match["hr"]), now, self.error)]
+        self._readings[line] = readings
+        return readings
