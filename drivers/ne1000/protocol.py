@@ -78,6 +78,10 @@ _REMEMBERED_REPLIES = 1024
 """How many distinct reply texts the decoder keeps taken apart; a pump repeats most."""
 
 
+_ONE_VALUE_STATUS = frozenset({"RAT", "DIS", "VOL"})
+"""Replies that, decoded alone, give a pump status with that one value."""
+
+
 @lru_cache(maxsize=_REMEMBERED_REPLIES)
 def _reply_parts(text: str) -> Reply:
     """:func:`parse_reply`, remembered (the same text always has the same parts)."""
@@ -146,6 +150,10 @@ class Ne1000Protocol(DeviceProtocol):
         self._alarm: str | None = None
         self._withdraw: bool | None = None
         self._version: Version | None = None
+        self._statuses: dict[tuple[str, str | None, bool | None], list[Observation]] = {}
+        """What a rate or volume reply decoded alone gave at ``_statuses_at``, by its data,
+        the status letter and the direction (with no alarm, that is all it depends on)."""
+        self._statuses_at: float | None = None
 
     # -- the transport's calls ---------------------------------------------------------
 
@@ -333,11 +341,25 @@ class Ne1000Protocol(DeviceProtocol):
             if value is not None:
                 return []  # a diameter alone is no pump status
             return [self.error("value", f"reply data {data!r} answers no known question", now)]
+        # no alarm is active here (the reply cleared it), so a rate or volume reply's
+        # status depends only on the key below: the same key at the same time, the same
+        key = (data, self._status, self._withdraw) if name in _ONE_VALUE_STATUS else None
+        if key is not None:
+            if now != self._statuses_at or len(self._statuses) >= _REMEMBERED_REPLIES:
+                self._statuses.clear()
+                self._statuses_at = now
+            known = self._statuses.get(key)
+            if known is not None:
+                self._cycle = None
+                return list(known)
         self._cycle = _Cycle()
         if name is None:
             return self._end_cycle(now, always=True)
         found = self._use(name, value, data, now)
         ended = self._end_cycle(now)
+        if key is not None and not found:
+            self._statuses[key] = ended
+            return list(ended)
         return found + ended if found else ended
 
     def _take(self, name: str, data: str, now: float) -> list[Observation]:
