@@ -12,10 +12,13 @@ the console keeps, not a queue the benchmark outran. Inputs are seeded.
 
 - ``soak.rss_growth.percent``: VmRSS at the end over VmRSS after ``WARM_UP_H`` of
   warm-up, minus one, in per cent;
-- ``soak.rss_warm.MB`` and ``soak.rss_end.MB``: the two samples;
+- ``soak.rss_warm.MB`` and ``soak.rss_end.MB``: the two samples, and
+  ``soak.rss_<n>h.MB`` VmRSS after every ``SAMPLE_EVERY_H`` simulated hours on the way
+  (does what grows level off?);
 - ``soak.trend_history.MB``: what the engine's whole-session trend arrays hold at the end
   (they grow with the session by design: the trend shows the whole session), and
   ``soak.trend_history_growth.MB`` how much of that came after the warm-up;
+  ``soak.other_growth.MB`` is the RSS growth less the trend's;
 - ``soak.alarm_events``: alarm events the alarm system raised on the way (each recorded);
 - ``soak.simulated_h`` and ``soak.wall.s``: how much was simulated, in how long.
 
@@ -42,6 +45,7 @@ START = 1_795_002_600.0
 HOURS = 8.0
 WARM_UP_H = 0.5
 FLUSH_EVERY_S = 300
+SAMPLE_EVERY_H = 2
 EVALUATIONS_PER_S = 4
 QUICK_HOURS = 1 / 3
 QUICK_WARM_UP_H = 1 / 12
@@ -105,6 +109,7 @@ def soak(folder: Path, hours: float, warm_up_h: float) -> dict[str, float]:
     seconds = int(hours * 3600)
     warm_up = int(warm_up_h * 3600)
     rss_warm = trends_warm = 0.0
+    on_the_way: dict[str, float] = {}
     began = time.perf_counter()
     try:
         for s in range(seconds):
@@ -119,6 +124,9 @@ def soak(folder: Path, hours: float, warm_up_h: float) -> dict[str, float]:
                 alarms.evaluate(t0 + (k + 1) / EVALUATIONS_PER_S)
             if (s + 1) % FLUSH_EVERY_S == 0:
                 recorder.flush(timeout=600)
+            if (s + 1) % (SAMPLE_EVERY_H * 3600) == 0 and s + 1 < seconds:
+                gc.collect()
+                on_the_way[f"soak.rss_{(s + 1) // 3600}h.MB"] = rss_mb()
             if s + 1 == warm_up:
                 gc.collect()
                 rss_warm = rss_mb()
@@ -135,6 +143,8 @@ def soak(folder: Path, hours: float, warm_up_h: float) -> dict[str, float]:
             "soak.rss_warm.MB": rss_warm, "soak.rss_end.MB": rss_end,
             "soak.trend_history.MB": trends,
             "soak.trend_history_growth.MB": trends - trends_warm,
+            "soak.other_growth.MB": rss_end - rss_warm - (trends - trends_warm),
+            **on_the_way,
             "soak.alarm_events": len(alarm_events), "soak.simulated_h": seconds / 3600,
             "soak.wall.s": wall}
 
