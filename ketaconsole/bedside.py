@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ketaconsole.alarm_loop import AlarmLoop
 from ketaconsole.alarms import AlarmEvent, AlarmSystem, default_profile
+from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.checkin import CheckIn
 from ketaconsole.demo import DemoRoom
 from ketaconsole.device_profiles import DeviceSetup, list_profiles
@@ -82,6 +83,8 @@ class BedsideSession:
         self.notes: list[str] = []
         """Things the nurse should know about how this session is running."""
         self.workflow = SessionWorkflow(service, alarms, clock=engine.clock)
+        self.security: BedsideSecurity | None = None
+        """The lock and guard; ``None`` when no record database is open."""
         self.links: list[DeviceLink] = []
         """Links to a real room's devices (the demo's are in ``room``)."""
         self.devices: list[tuple[str, str, DeviceKind]] = []
@@ -156,6 +159,9 @@ class BedsideSession:
         loop = AlarmLoop(alarms, clock=engine.clock).start()
         session = cls(engine, patient, plan, room, service, database, record, alarms, loop,
                       infusion)
+        if database is not None:
+            session.security = BedsideSecurity(database, place="demo")
+            session.security.seed_demo_users()
         if speed != 1.0:
             session.notes.append(f"x{speed:g} speed: pump-vs-plan check off")
         return session
@@ -236,6 +242,8 @@ class BedsideSession:
             return service
 
         session.workflow = SessionWorkflow(None, alarms, clock=engine.clock, opener=open_record)
+        if database is not None:
+            session.security = BedsideSecurity(database, place=f"room {room_name}")
         for link in session.links:
             link.start()
         return session

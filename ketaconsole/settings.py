@@ -34,3 +34,19 @@ def database_url(explicit: str | None = None) -> str:
     if configured:
         return configured
     return f"sqlite:///{home_dir() / DB_FILE}"
+
+
+DEMO_DB_FILE = "demo.sqlite3"
+
+
+def demo_database_url(explicit: str | None = None) -> str:
+    """The demo's database: ``--db``, then ``KETACONSOLE_DB``, else its own file in home.
+
+    Demo sessions and the demo's users never go into the clinic's own record file.
+    """
+    if explicit:
+        return explicit
+    configured = os.environ.get(DB_ENV)
+    if configured:
+        return configured
+    return f"sqlite:///{home_dir() / DEMO_DB_FILE}"

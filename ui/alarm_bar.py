@@ -52,12 +52,15 @@ class AlarmBar(QFrame):
     """The alarm bar across the top of the monitor screen."""
 
     def __init__(self, alarms: AlarmSystem | None, player: TonePlayer | None,
-                 author: Callable[[], str], parent: QWidget | None = None) -> None:
+                 author: Callable[[], str], parent: QWidget | None = None, *,
+                 on_action: Callable[[str, str], None] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("panel")
         self.alarms = alarms
         self.player = player
         self._author = author
+        self._on_action = on_action
+        """Told (action, alarms) of every acknowledge and pause, e.g. to audit a locked one."""
         self._reported_sound: str | None = None
         self.chips = [ElidedLabel("") for _ in range(SHOWN)]
         for chip in self.chips:
@@ -99,12 +102,21 @@ class AlarmBar(QFrame):
         self.setAccessibleName("Alarms")
 
     def acknowledge_all(self) -> None:
-        if self.alarms is not None and self.alarms.active_alarms(time.time()):
+        if self.alarms is None:
+            return
+        active = self.alarms.active_alarms(time.time())
+        if active:
             self.alarms.acknowledge(by=self._author(), now=time.time())
+            self._told("acknowledge", active)
 
     def pause_audio(self) -> None:
         if self.alarms is not None:
             self.alarms.pause_audio(by=self._author(), now=time.time())
+            self._told("audio pause", self.alarms.active_alarms(time.time()))
+
+    def _told(self, action: str, active: list[Alarm]) -> None:
+        if self._on_action is not None:
+            self._on_action(action, ", ".join(a.alarm_id for a in active) or "none")
 
     def refresh(self, now: float) -> None:
         if self.alarms is not None:

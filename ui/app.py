@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from ketaconsole.bedside import BedsideSession
 from ketaconsole.sdk import DeviceKind
-from ketaconsole.settings import database_url
+from ketaconsole.settings import database_url, demo_database_url
 from ketaconsole.virtual_patient import scenario
 from ui.display_check import display_problem
 from ui.main_window import MainWindow
@@ -62,12 +62,14 @@ def run(args: argparse.Namespace) -> int:
     apply_theme(app)
     if args.demo:
         bedside = BedsideSession.demo(scenario(args.scenario), speed=args.speed,
-                                      database_url=database_url(args.db))
+                                      database_url=demo_database_url(args.db))
     elif args.room:
         bedside = BedsideSession.for_room(args.room, database_url=database_url(args.db))
     else:
         bedside = BedsideSession.empty()
-    window = MainWindow(bedside, room_layout(bedside), database_url=database_url(args.db),
+    window = MainWindow(bedside, room_layout(bedside),
+                        database_url=(demo_database_url(args.db) if args.demo
+                                      else database_url(args.db)),
                         room_name=args.room or "")
     window.show()
 

@@ -11,15 +11,26 @@ import os
 import sys
 import time
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QCloseEvent, QPaintEvent, QShowEvent
-from PySide6.QtWidgets import QMainWindow, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QPaintEvent, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ketaconsole import __version__
 from ketaconsole.bedside import BedsideSession
+from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.registry import DriverRegistry
 from ui.frame_clock import FrameClock
+from ui.idle_watcher import IdleWatcher
 from ui.lazy_page import LazyPage
+from ui.lock_overlay import LockOverlay
 from ui.monitor_screen import MonitorScreen, RoomLayout
 from ui.record_worker import NO_LOGIN_AUTHOR, RecordWorker
 from ui.session_panel import default_export_folder
@@ -40,12 +51,21 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.bedside = bedside
         self.setWindowTitle(f"KetaConsole {__version__}")
-        self.worker = RecordWorker(lambda: bedside.service, self)
+        security = self.security = bedside.security
+        self.worker = RecordWorker(lambda: bedside.service, self,
+                                   author=security.entry_author if security else
+                                   (lambda: NO_LOGIN_AUTHOR))
         self.player = TonePlayer(parent=self) if bedside.alarms is not None else None
-        self.monitor = MonitorScreen(bedside.engine, room, record=bedside.record,
-                                     worker=self.worker, alarms=bedside.alarms,
-                                     player=self.player, workflow=bedside.workflow)
+        self.monitor = MonitorScreen(
+            bedside.engine, room, record=bedside.record, worker=self.worker,
+            alarms=bedside.alarms, player=self.player, workflow=bedside.workflow,
+            alarm_actor=security.actor if security else None,
+            on_alarm_action=security.alarm_action if security else None)
         self.setCentralWidget(self.monitor)
+        self.lock_panel: LockOverlay | None = None
+        self.idle: IdleWatcher | None = None
+        if security is not None:
+            self._wire_lock(security)
         self.registry = registry
         self.room_name = room_name
         self.devices_page = LazyPage(self._build_devices)
@@ -72,18 +92,82 @@ class MainWindow(QMainWindow):
             self._report_first_paint = False
             QTimer.singleShot(0, _report_first_paint)  # after the children's paint too
 
+    # -- who is at the console ---------------------------------------------------------
+
+    lock_changed = Signal()
+
+    def _wire_lock(self, security: BedsideSecurity) -> None:
+        """Start locked; a PIN or emergency access opens the side panel; idle locks it."""
+        self.lock_panel = LockOverlay(security.lock, security.users())
+        self.lock_hint = QLabel(security.hint or "")
+        self.lock_hint.setWordWrap(True)
+        self.lock_hint.setObjectName("muted")
+        panel_layout = self.lock_panel.layout()
+        assert isinstance(panel_layout, QVBoxLayout)
+        panel_layout.insertWidget(1, self.lock_hint)
+        if security.needs_first_admin():
+            self.lock_panel.message.setText(
+                "No users yet: create the first admin with 'ketaconsole users add --role "
+                "admin', or use emergency access.")
+        self.who = QLabel("")
+        lock_button = QPushButton("Lock (Ctrl+L)")
+        lock_button.clicked.connect(self.lock_now)
+        corner = QWidget()
+        corner_row = QHBoxLayout(corner)
+        corner_row.setContentsMargins(4, 0, 4, 0)
+        corner_row.addWidget(self.who)
+        corner_row.addWidget(lock_button)
+        self.monitor.side.setCornerWidget(corner)
+        shortcut = QShortcut(QKeySequence("Ctrl+L"), self)
+        shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        shortcut.activated.connect(self.lock_now)
+        self.lock_changed.connect(self._show_lock_state)
+        security.lock.subscribe(lambda _state, _user: self.lock_changed.emit())
+        app = QApplication.instance()
+        if app is not None:
+            self.idle = IdleWatcher(app, security.lock.idle_seconds,
+                                    on_idle=self._lock_when_idle,
+                                    on_input=security.lock.touch)
+        self._show_lock_state()
+
+    def _lock_when_idle(self) -> None:
+        if self.security is not None:
+            self.security.lock.lock("idle")
+
+    def lock_now(self) -> None:
+        if self.security is not None:
+            self.security.lock.lock("locked by the user")
+
+    def _show_lock_state(self) -> None:
+        security = self.security
+        if security is None or self.lock_panel is None:
+            return
+        if security.locked:
+            self.lock_panel.set_users(security.users())
+            self.lock_panel.reset()
+            self.monitor.show_locked(self.lock_panel)
+            return
+        user = security.lock.current_user()
+        self.who.setText("" if user is None else
+                         f"{user.display_name} ({user.role.value})"
+                         + (" \u00b7 EMERGENCY ACCESS" if user.break_glass else ""))
+        self.monitor.show_locked(None)
+
     def _build_devices(self) -> QWidget:
         from ui.devices_screen import DevicesScreen
 
         return DevicesScreen(self.registry or DriverRegistry.discover(), self.bedside.database,
-                             author=lambda: NO_LOGIN_AUTHOR, room=self.room_name)
+                             author=self._actor, room=self.room_name)
 
     def _build_records(self) -> QWidget:
         from ui.records_screen import RecordsScreen
 
         assert self._record_source is not None
         return RecordsScreen(self._record_source, export_folder=default_export_folder(),
-                             author=lambda: NO_LOGIN_AUTHOR)
+                             author=self._actor)
+
+    def _actor(self) -> str:
+        return self.security.actor() if self.security is not None else NO_LOGIN_AUTHOR
 
     def _refresh_records(self, _index: int) -> None:
         page = self.records_page

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QGridLayout, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from ketaconsole.alarms import AlarmSystem
 from ketaconsole.bedside import RecordState
@@ -68,7 +68,9 @@ class MonitorScreen(QWidget):
                  worker: RecordWorker | None = None,
                  alarms: AlarmSystem | None = None,
                  player: TonePlayer | None = None,
-                 workflow: SessionWorkflow | None = None) -> None:
+                 workflow: SessionWorkflow | None = None,
+                 alarm_actor: Callable[[], str] | None = None,
+                 on_alarm_action: Callable[[str, str], None] | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.alarms = alarms
@@ -83,14 +85,15 @@ class MonitorScreen(QWidget):
         self.header = PatientHeader(room.patient, phase, simulated=room.simulated,
                                     notes=room.notes)
         self.record_banner = RecordBanner(record)
-        self.alarm_bar = AlarmBar(alarms, player, lambda: NO_LOGIN_AUTHOR)
+        self.alarm_bar = AlarmBar(alarms, player, alarm_actor or (lambda: NO_LOGIN_AUTHOR),
+                                  on_action=on_alarm_action)
         self.pleth = PlethView(engine)
         self.trend = TrendView(engine)
         self.worker = worker or RecordWorker(None, self)
         self.timeline = TimelinePanel(engine, self.worker, phase)
         self.workflow = workflow or SessionWorkflow(None, alarms, clock=engine.clock)
         self.session = SessionPanel(self.workflow, engine, self.worker.sharing(self),
-                                    lambda: NO_LOGIN_AUTHOR, room.patient)
+                                    self.worker.author, room.patient)
         self.side = QTabWidget()
         self.side.addTab(self.timeline, "Timeline")
         self.side.addTab(self.session, "Session")
@@ -130,10 +133,12 @@ class MonitorScreen(QWidget):
         middle.setSpacing(8)
         middle.addWidget(self.waves, 0, 0)
         middle.addLayout(tiles, 0, 1)
-        middle.addWidget(self.side, 0, 2)
+        self.side_stack = QStackedWidget()
+        self.side_stack.addWidget(self.side)
+        middle.addWidget(self.side_stack, 0, 2)
         middle.setColumnStretch(0, 5)
         middle.setColumnStretch(1, 4)
-        self.side.setFixedWidth(SIDE_PX)
+        self.side_stack.setFixedWidth(SIDE_PX)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -146,6 +151,19 @@ class MonitorScreen(QWidget):
             layout.addWidget(panel)
         layout.addWidget(self.status)
 
+    def show_locked(self, panel: QWidget | None) -> None:
+        """Put the lock panel in the side panel's place (the tiles and alarms stay)."""
+        if panel is None:
+            self.side_stack.setCurrentWidget(self.side)
+            self._page_changed(self.side.currentIndex())
+            return
+        if self.side_stack.indexOf(panel) < 0:
+            self.side_stack.addWidget(panel)
+        self.side_stack.setCurrentWidget(panel)
+        self.waves.setVisible(True)
+        self._middle.setColumnStretch(0, 5)
+        self.side_stack.setFixedWidth(SIDE_PX)
+
     def add_page(self, page: QWidget, title: str, *, wide: bool = False) -> None:
         """Another side-panel page; a wide one takes the waves' room, never the tiles'."""
         self.side.addTab(page, title)
@@ -156,7 +174,7 @@ class MonitorScreen(QWidget):
         wide = self.side.currentWidget() in self._wide_pages
         self.waves.setVisible(not wide)
         self._middle.setColumnStretch(0, 0 if wide else 5)
-        self.side.setFixedWidth(WIDE_SIDE_PX if wide else SIDE_PX)
+        self.side_stack.setFixedWidth(WIDE_SIDE_PX if wide else SIDE_PX)
 
     def parts(self) -> list[Refreshable]:
         return [self.header, self.record_banner, self.pleth, self.trend, self.timeline,

@@ -31,9 +31,12 @@ class RecordWorker(QObject):
     """({field: sentence}, tag) when what was entered cannot be recorded as it is."""
 
     def __init__(self, service: SessionService | ServiceSource | None,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *,
+                 author: Callable[[], str] = lambda: NO_LOGIN_AUTHOR) -> None:
         super().__init__(parent)
         self._source: ServiceSource = service if callable(service) else (lambda: service)
+        self.author = author
+        """Who makes an entry now; raises (and is audited) when nobody may."""
         self._calls = BackgroundCalls(self)
         self._calls.done.connect(self.recorded.emit)
         self._calls.failed.connect(self._answer_failure)
@@ -44,17 +47,16 @@ class RecordWorker(QObject):
         return self._source()
 
     def sharing(self, parent: QObject | None = None) -> RecordWorker:
-        """Another worker (own signals) on the same session's record."""
-        return RecordWorker(self._source, parent)
+        """Another worker (own signals) on the same session's record and author."""
+        return RecordWorker(self._source, parent, author=self.author)
 
-    def submit(self, kind: str, payload: dict[str, Any], *, tag: object = None,
-               author: str = NO_LOGIN_AUTHOR) -> None:
-        """Record one timeline event (annotation, medication, score ...)."""
+    def submit(self, kind: str, payload: dict[str, Any], *, tag: object = None) -> None:
+        """Record one timeline event (annotation, medication, score ...) by who is logged in."""
         service = self.service
         if service is None:
             self.failed.emit("nothing is being recorded: no session is open", tag)
             return
-        self.call(lambda: service.record_event(kind, payload, author=author), tag=tag)
+        self.call(lambda: service.record_event(kind, payload, author=self.author()), tag=tag)
 
     def call(self, work: Callable[[], Any], *, tag: object = None) -> None:
         """Run a recording step (e.g. a workflow call) off the GUI thread."""

@@ -1,7 +1,7 @@
 """The whole-session trend: SpO2, pulse/heart rate and NIBP bars on one time axis, with marks.
 
 Trends change once a second at most, so they redraw only when the history changed and
-no more than once a second. A long session is drawn reduced to about two points a
+no more than once a second. A long session is drawn reduced to two to four points a
 pixel (each time bucket's lowest and highest sample, so no peak is lost; see
 ``ketaconsole.trend_decimation``), extended as samples arrive rather than redone, and
 gaps (invalid values) stay gaps.

@@ -53,3 +53,17 @@ def open_demo_window(qtbot: QtBot, tmp_path: Path, *, speed: float) -> Iterator[
     finally:
         main.close()
         bedside.stop()
+
+
+def unlock(qtbot: QtBot, window: MainWindow, username: str = "demo-nurse",
+           pin: str = "2468") -> None:
+    """Log in at the lock panel by choosing the user and typing the PIN, as a nurse does."""
+    from PySide6.QtCore import Qt
+
+    panel = window.lock_panel
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.isVisible(), timeout=5000)
+    panel.user_choice.setCurrentIndex(panel.user_choice.findData(username))
+    qtbot.keyClicks(panel.pin, pin)
+    qtbot.mouseClick(panel.unlock_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.isVisible(), timeout=10000)

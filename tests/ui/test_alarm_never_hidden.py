@@ -65,3 +65,42 @@ def test_every_side_page_leaves_the_alarm_and_the_tiles_visible(qtbot: QtBot) ->
         assert _on_top(window, chip), monitor.side.tabText(index)
         for tile in monitor.tiles.values():
             assert _on_top(window, tile.value), monitor.side.tabText(index)
+
+
+def test_the_lock_panel_leaves_the_alarm_visible_and_acknowledging_is_audited(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    from ketaconsole.bedside_security import BedsideSecurity
+    from ketaconsole.security import Action
+    from ketaconsole.store import open_database
+
+    database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
+    security = BedsideSecurity(database)
+    security.seed_demo_users()
+    engine = Engine(clock=lambda: T0 + 20)
+    alarms = AlarmSystem(default_profile())
+    alarms.attach(engine)
+    for second in range(21):
+        engine.ingest([Numeric("ox", SPO2.refid, 84.0, "%", T0 + second)])
+        alarms.evaluate(T0 + second)
+    bedside = BedsideSession(engine, None, None, None, None, database, RecordState(), alarms)
+    bedside.security = security
+    window = MainWindow(bedside, RoomLayout(patient=None, plan=None))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        assert security.locked and window.lock_panel is not None
+        monitor = window.monitor
+        monitor.refresh(T0 + 20)
+        qtbot.wait(10)
+        assert window.lock_panel.isVisible() and not monitor.side.isVisible()
+        chip = monitor.alarm_bar.chips[0]
+        assert chip.text().startswith("***") and _on_top(window, chip)
+        for tile in monitor.tiles.values():
+            assert _on_top(window, tile.value)
+        monitor.alarm_bar.acknowledge_all()
+        actions = [e.action for e in security.audit.entries()]
+        assert Action.ALARM_ACTION_WHILE_LOCKED in actions
+    finally:
+        window.close()
+        database.dispose()

@@ -18,7 +18,7 @@ from ketaconsole.catalogue import NIBP_SYS
 from ketaconsole.store import open_database
 from ketaconsole.store.review import timeline, verify
 from ketaconsole.workflow import Step
-from tests.ui.conftest import open_demo_window
+from tests.ui.conftest import open_demo_window, unlock
 from ui.main_window import MainWindow
 from ui.session_pages import StepPage
 
@@ -51,6 +51,7 @@ def _wait_step(qtbot: QtBot, window: MainWindow, step: Step) -> None:
 def test_a_nurse_runs_a_whole_session_through_the_screens(
         qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     side, panel = window.monitor.side, window.monitor.session
+    unlock(qtbot, window)
     side.setCurrentWidget(panel)
 
     check_in = panel.pages[Step.CHECK_IN]
@@ -119,6 +120,8 @@ def test_a_nurse_runs_a_whole_session_through_the_screens(
         for kind in ("check_in", "baseline", "dose_plan", "infusion_start", "infusion_stop",
                      "discharge_criteria", "signature", "export"):
             assert kind in kinds, f"{kind} missing from the record"
+        authors = {e.author for e in timeline(database, session_id) if e.kind == "check_in"}
+        assert authors == {"demo-nurse"}
         count, broken = verify(database, session_id)
         assert broken is None and count == len(kinds)
     finally:

@@ -15,7 +15,7 @@ from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import SPO2
-from tests.ui.conftest import open_demo_window
+from tests.ui.conftest import open_demo_window, unlock
 from ui.main_window import MainWindow
 
 
@@ -44,6 +44,8 @@ def _capture(window: MainWindow, path: Path) -> None:
 def test_every_screen_is_captured(qtbot: QtBot, window: MainWindow, captures: Path) -> None:
     tile = window.monitor.tiles[SPO2.refid]
     qtbot.waitUntil(lambda: tile.value.text().isdigit(), timeout=10000)
+    _capture(window, captures / "monitor-locked.png")
+    unlock(qtbot, window)
     side = window.monitor.side
     for index in range(side.count()):
         side.setCurrentIndex(index)
@@ -51,4 +53,4 @@ def test_every_screen_is_captured(qtbot: QtBot, window: MainWindow, captures: Pa
         name = side.tabText(index).lower().replace(" ", "-")
         _capture(window, captures / f"monitor-{name}.png")
     assert {p.name for p in captures.glob("monitor-*.png")} >= {
-        "monitor-timeline.png", "monitor-session.png"}
+        "monitor-locked.png", "monitor-timeline.png", "monitor-session.png"}

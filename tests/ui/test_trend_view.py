@@ -47,7 +47,7 @@ def test_a_long_trend_is_drawn_with_few_points_and_its_one_sample_dip(qtbot: QtB
     view = _shown(qtbot, _four_hour_engine())
     x, y = view.curves["spo2"].getData()
     assert x is not None and y is not None
-    assert x.size < FOUR_HOURS / 4
+    assert x.size < FOUR_HOURS / 3
     assert np.nanmin(y) == 72.0
     assert x[np.nanargmin(y)] == START + DIP_AT
 

@@ -1,0 +1,81 @@
+"""Who acts at this bedside: the console lock, the audit trail and the permission guard.
+
+The console starts locked; a PIN (or audited emergency access) opens it, and it locks
+itself after the idle time. Every clinical entry is checked against the person logged in
+(:meth:`BedsideSecurity.entry_author`), and alarm actions taken while locked are audited.
+The demo seeds its own two users in its own database, never in a clinic's record.
+"""
+
+from __future__ import annotations
+
+from ketaconsole.security import (
+    AuditLog,
+    ConsoleLock,
+    ConsoleUser,
+    Guard,
+    LockState,
+    Permission,
+    Role,
+)
+from ketaconsole.security.users import (
+    add_first_admin,
+    create_user,
+    list_users,
+    needs_first_admin,
+)
+from ketaconsole.store import Database
+
+DEMO_USERS = (("demo-nurse", "Demo Nurse", Role.NURSE, "2468"),
+              ("demo-admin", "Demo Admin", Role.ADMIN, "1357"))
+"""Only ever created in the demo's own database."""
+
+
+class BedsideSecurity:
+    """The lock, guard and audit trail of one console's record database."""
+
+    def __init__(self, database: Database, *, place: str = "console") -> None:
+        self.database = database
+        self.audit = AuditLog(database)
+        self.guard = Guard(self.audit)
+        self.lock = ConsoleLock(database, self.audit, place=place)
+        self.hint: str | None = None
+        """A line for the lock panel (the demo's users and PINs)."""
+
+    @property
+    def locked(self) -> bool:
+        return self.lock.state is LockState.LOCKED
+
+    def users(self) -> list[ConsoleUser]:
+        return list_users(self.database)
+
+    def needs_first_admin(self) -> bool:
+        return needs_first_admin(self.database)
+
+    def entry_author(self) -> str:
+        """The username allowed to make a clinical entry now, or :class:`NotAllowed`."""
+        user = self.guard.require(self.lock.current_user(), Permission.RECORD_CLINICAL_ENTRY)
+        return user.username
+
+    def actor(self) -> str:
+        """Who acts now, for alarm actions (allowed to anyone, even while locked)."""
+        user = self.lock.current_user()
+        return user.username if user is not None else "someone at the locked console"
+
+    def alarm_action(self, action: str, alarm: str) -> None:
+        """Record an alarm acknowledged or paused while the console is locked."""
+        self.lock.record_alarm_action(action, alarm, by=self.actor())
+
+    def seed_demo_users(self) -> None:
+        """The demo's users, in the demo's own database only (and only if it has none)."""
+        self.hint = "Demo: " + ", ".join(f"{name} PIN {pin}"
+                                         for _, name, _, pin in DEMO_USERS) + "."
+        if not self.needs_first_admin():
+            return
+        admin = None
+        for username, name, role, pin in reversed(DEMO_USERS):
+            if role is Role.ADMIN:
+                admin = add_first_admin(self.database, self.audit, username=username,
+                                        display_name=name, pin=pin)
+            else:
+                create_user(self.database, self.audit, username=username, display_name=name,
+                            role=role, pin=pin, by=admin)
