@@ -1,9 +1,10 @@
 """Min/max reduction of a long trend to a few points per pixel, kept up to date as samples arrive.
 
 A whole-session trend holds a sample a second per metric, far more than the plot has
-pixels. Samples are grouped in time buckets (a power of two seconds wide, aligned to
-multiples of the width) and each bucket is drawn by its lowest and highest sample, in
-the order they came, at their own times: a one-sample desaturation stays on the curve.
+pixels. Samples are grouped in time buckets (a power of two seconds no wider than a
+pixel, aligned to multiples of the width) and each bucket is drawn by its lowest and
+highest sample, in the order they came, at their own times: a one-sample desaturation
+stays on the curve.
 A bucket holding an invalid value (NaN) also gets a NaN point, so the line breaks there
 and a gap stays a gap. Finished buckets are kept; only the newest one is redone when
 samples arrive, so a redraw costs as much as the pixels, not the session's length.
@@ -19,18 +20,19 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
-POINTS_PER_PIXEL = 2
 SMALLEST_BUCKET_S = 1.0
 
 
 def bucket_seconds(span_s: float, pixels: int) -> float:
     """The bucket width for ``span_s`` seconds on ``pixels`` pixels: a power of two, >= 1 s.
 
-    One bucket gives at most two points, so this is about two points a pixel; the width
-    changes only when the span doubles, so finished buckets are rarely redone.
+    No wider than a pixel, so each pixel column still spans its own samples' lowest to
+    highest value; one bucket gives at most two points, so this is two to four points
+    a pixel. The width changes only when the span doubles, so finished buckets are
+    rarely redone.
     """
     per_pixel = max(span_s, 1.0) / max(pixels, 1)
-    return max(SMALLEST_BUCKET_S, 2.0 ** math.ceil(math.log2(per_pixel)))
+    return max(SMALLEST_BUCKET_S, 2.0 ** math.floor(math.log2(per_pixel)))
 
 
 def _first_in_run(flags: npt.NDArray[np.bool_], starts: IntArray,
