@@ -21,17 +21,56 @@ import threading
 import time
 import tty
 from collections.abc import Callable
+from typing import Self
 
 from ketaconsole.sdk import DeviceSimulator
 
 log = logging.getLogger(__name__)
 
 
-class PtyDeviceHost:
+class _DeviceHost:
+    """What every host shares: the serving thread, and stopping it as a pulled cable does."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def address(self) -> str:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        self._thread = threading.Thread(target=self._run, name=f"sim-{self.address}",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop the device and close its line."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        raise NotImplementedError
+
+
+class PtyDeviceHost(_DeviceHost):
     """Runs one simulator on a new pty; ``path`` is what the console opens."""
 
     def __init__(self, simulator: DeviceSimulator, *,
                  clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
         self.simulator = simulator
         self._clock = clock
         self._master, self._slave = os.openpty()
@@ -40,8 +79,6 @@ class PtyDeviceHost:
         flags = fcntl.fcntl(self._master, fcntl.F_GETFL)
         fcntl.fcntl(self._master, fcntl.F_SETFL, flags | os.O_NONBLOCK)
         self.path = os.ttyname(self._slave)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.bytes_sent = 0
         self.bytes_dropped = 0
 
@@ -50,26 +87,11 @@ class PtyDeviceHost:
         """What the console opens: the terminal's path."""
         return self.path
 
-    def start(self) -> PtyDeviceHost:
-        self._thread = threading.Thread(target=self._run, name=f"sim-{self.path}",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 2.0) -> None:
-        """Stop the device and close the terminal, as when the cable is pulled."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+    def _close(self) -> None:
+        """Close the terminal, as when the cable is pulled."""
         for fd in (self._master, self._slave):
             with contextlib.suppress(OSError):
                 os.close(fd)
-
-    def __enter__(self) -> PtyDeviceHost:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
 
     def _run(self) -> None:
         interval = self.simulator.tick_interval_s
@@ -108,7 +130,7 @@ class PtyDeviceHost:
             termios.tcflush(self._slave, termios.TCIFLUSH)
 
 
-class TcpDeviceHost:
+class TcpDeviceHost(_DeviceHost):
     """Runs one simulator behind a TCP port on 127.0.0.1; ``url`` is what the console opens.
 
     One client at a time: a new connection replaces the old one, and the device keeps
@@ -118,6 +140,7 @@ class TcpDeviceHost:
 
     def __init__(self, simulator: DeviceSimulator, *, port: int = 0,
                  clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
         self.simulator = simulator
         self._clock = clock
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -127,8 +150,6 @@ class TcpDeviceHost:
         self.port: int = self._server.getsockname()[1]
         self.url = f"socket://127.0.0.1:{self.port}"
         self._client: socket.socket | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.connections = 0
         self.bytes_sent = 0
 
@@ -136,26 +157,11 @@ class TcpDeviceHost:
     def address(self) -> str:
         return self.url
 
-    def start(self) -> TcpDeviceHost:
-        self._thread = threading.Thread(target=self._run, name=f"sim-tcp-{self.port}",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 2.0) -> None:
-        """Stop the device and close the port, as when the station is unplugged."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+    def _close(self) -> None:
+        """Close the port, as when the station is unplugged."""
         self._drop_client()
         with contextlib.suppress(OSError):
             self._server.close()
-
-    def __enter__(self) -> TcpDeviceHost:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
 
     def _drop_client(self) -> None:
         if self._client is not None:
