@@ -56,6 +56,17 @@ def _error_label() -> QLabel:
     return label
 
 
+def _record_or_cancel(label: str, record: Callable[[], None],
+                      cancel: Callable[[], None]) -> QHBoxLayout:
+    """The row under an entry form: its record button and Cancel."""
+    row = QHBoxLayout()
+    for text, action in ((label, record), ("Cancel", cancel)):
+        button = QPushButton(text)
+        button.clicked.connect(action)
+        row.addWidget(button)
+    return row
+
+
 class RescueForm(QWidget):
     """Drug, dose and unit of a rescue medication."""
 
@@ -75,19 +86,12 @@ class RescueForm(QWidget):
         dose_row = QHBoxLayout()
         dose_row.addWidget(self.dose, 1)
         dose_row.addWidget(self.unit)
-        record = QPushButton("Record medication")
-        record.clicked.connect(self.record)
-        back = QPushButton("Cancel")
-        back.clicked.connect(cancel)
         form = QFormLayout(self)
         form.addRow("Drug", self.drug)
         form.addRow("Dose", dose_row)
         form.addRow("Given at", self.given_at)
         form.addRow(self.error)
-        buttons = QHBoxLayout()
-        buttons.addWidget(record)
-        buttons.addWidget(back)
-        form.addRow(buttons)
+        form.addRow(_record_or_cancel("Record medication", self.record, cancel))
 
     def record(self) -> None:
         drug = self.drug.currentText().strip()
@@ -134,19 +138,12 @@ class AdverseEventForm(QWidget):
         self.outcome = QComboBox()
         self.outcome.addItems(OUTCOMES)
         self.error = _error_label()
-        record = QPushButton("Record adverse event")
-        record.clicked.connect(self.record)
-        back = QPushButton("Cancel")
-        back.clicked.connect(cancel)
         form = QFormLayout(self)
         form.addRow("Event", self.kind_box)
         form.addRow("Intervention", self.intervention)
         form.addRow("Outcome", self.outcome)
         form.addRow(self.error)
-        buttons = QHBoxLayout()
-        buttons.addWidget(record)
-        buttons.addWidget(back)
-        form.addRow(buttons)
+        form.addRow(_record_or_cancel("Record adverse event", self.record, cancel))
 
     def record(self) -> None:
         event = self.kind_box.currentText().strip()
@@ -185,19 +182,12 @@ class ScaleForm(QWidget):
             self.items.append(spin)
             items_form.addRow(name, spin)
         self.error = _error_label()
-        record = QPushButton("Record score")
-        record.clicked.connect(self.record)
-        back = QPushButton("Cancel")
-        back.clicked.connect(cancel)
         layout = QVBoxLayout(self)
         layout.addWidget(self.which)
         layout.addWidget(self.level)
         layout.addWidget(self.items_box)
         layout.addWidget(self.error)
-        buttons = QHBoxLayout()
-        buttons.addWidget(record)
-        buttons.addWidget(back)
-        layout.addLayout(buttons)
+        layout.addLayout(_record_or_cancel("Record score", self.record, cancel))
         self.which.currentTextChanged.connect(self._show_scale)
         self._show_scale(self.which.currentText())
 
