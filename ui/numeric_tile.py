@@ -17,6 +17,7 @@ from ketaconsole.engine import Engine
 from ketaconsole.freshness import Freshness, assess, describe_age
 from ui import theme
 from ui.alarm_bar import COLOURS, DIMMED, flash_on
+from ui.labels import RIGHT, label, set_text
 
 
 class NumericTile(QFrame):
@@ -28,18 +29,10 @@ class NumericTile(QFrame):
         self.engine = engine
         self.vital = metric
         self._colour = theme.metric_colour(metric.refid)
-        self.title = QLabel(metric.short)
-        self.title.setFont(theme.font(18, bold=True))
-        self.unit = QLabel(metric.display_unit)
-        self.unit.setObjectName("muted")
-        self.unit.setFont(theme.font(14))
-        self.value = QLabel(metric.format(None))
-        self.value.setFont(theme.font(value_px, bold=True))
-        self.value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.note = QLabel("no data")
-        self.note.setObjectName("muted")
-        self.note.setFont(theme.font(13))
-        self.note.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.title = label(metric.short, 18, bold=True)
+        self.unit = label(metric.display_unit, 14, muted=True)
+        self.value = label(metric.format(None), value_px, bold=True, align=RIGHT)
+        self.note = label("no data", 13, muted=True, align=Qt.AlignmentFlag.AlignRight)
         layout = QGridLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(self.title, 0, 0)
@@ -54,17 +47,13 @@ class NumericTile(QFrame):
     def refresh(self, now: float) -> None:
         shown = assess(self.vital, self.engine.latest(self.vital.refid), now)
         live = shown.freshness is Freshness.LIVE
-        self._set(self.value, shown.text)
-        self._set(self.note, shown.note)
+        set_text(self.value, shown.text)
+        set_text(self.note, shown.note)
         self.value.setStyleSheet(f"color: {self._colour if live else theme.STALE};")
 
     def show_alarm(self, alarm: Alarm | None, now: float) -> None:
         show_tile_alarm(self, self.title, self.vital.short, alarm, now)
 
-    @staticmethod
-    def _set(label: QLabel, text: str) -> None:
-        if label.text() != text:
-            label.setText(text)
 
 
 def show_tile_alarm(tile: QFrame, title: QLabel, name: str, alarm: Alarm | None,
@@ -91,22 +80,12 @@ class BloodPressureTile(QFrame):
         self.setObjectName("panel")
         self.engine = engine
         colour = theme.metric_colour(NIBP_SYS.refid)
-        self.title = QLabel("NIBP")
-        self.title.setFont(theme.font(18, bold=True))
+        self.title = label("NIBP", 18, bold=True)
         self.title.setStyleSheet(f"color: {colour};")
-        unit = QLabel("mmHg")
-        unit.setObjectName("muted")
-        unit.setFont(theme.font(14))
-        self.value = QLabel("---/---")
-        self.value.setFont(theme.font(60, bold=True))
-        self.value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.mean = QLabel("(---)")
-        self.mean.setFont(theme.font(28))
-        self.mean.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.note = QLabel("no reading yet")
-        self.note.setObjectName("muted")
-        self.note.setFont(theme.font(13))
-        self.note.setAlignment(Qt.AlignmentFlag.AlignRight)
+        unit = label(NIBP_SYS.display_unit, 14, muted=True)
+        self.value = label("---/---", 60, bold=True, align=RIGHT)
+        self.mean = label("(---)", 28, align=RIGHT)
+        self.note = label("no reading yet", 13, muted=True, align=Qt.AlignmentFlag.AlignRight)
         layout = QGridLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(self.title, 0, 0)
@@ -133,9 +112,9 @@ class BloodPressureTile(QFrame):
             live = sys_.value is not None and dia.value is not None
             note = (f"taken {taken}, {describe_age(sys_.age(now))} ago" if live
                     else f"last attempt {taken} gave no valid reading")
-        for label, new in ((self.value, text), (self.mean, mean_text), (self.note, note)):
-            if label.text() != new:
-                label.setText(new)
+        for shown, new in ((self.value, text), (self.mean, mean_text), (self.note, note)):
+            if shown.text() != new:
+                shown.setText(new)
         colour = self._colour if live else theme.STALE
         self.value.setStyleSheet(f"color: {colour};")
         self.mean.setStyleSheet(f"color: {colour};")

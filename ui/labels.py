@@ -1,0 +1,27 @@
+"""Text labels in the console's type scale: size, weight, muted colour, alignment."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from ui import theme
+
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def label(text: str, px: int, *, bold: bool = False, muted: bool = False,
+          align: Qt.AlignmentFlag | None = None) -> QLabel:
+    made = QLabel(text)
+    made.setFont(theme.font(px, bold=bold))
+    if muted:
+        made.setObjectName("muted")
+    if align is not None:
+        made.setAlignment(align)
+    return made
+
+
+def set_text(shown: QLabel, text: str) -> None:
+    """Change a label's text only when it differs (no needless relayout each frame)."""
+    if shown.text() != text:
+        shown.setText(text)
