@@ -16,6 +16,7 @@ APP_NAME = "KetaConsole"
 HOME_ENV = "KETACONSOLE_HOME"
 DB_ENV = "KETACONSOLE_DB"
 DB_FILE = "ketaconsole.sqlite3"
+DEMO_DB_FILE = "demo.sqlite3"
 
 
 def home_dir() -> Path:
@@ -26,8 +27,17 @@ def home_dir() -> Path:
     return path
 
 
+DEMO_DB_NAME = "demo"
+"""``--db demo`` names the demo's own database (see :func:`demo_database_url`)."""
+
+
 def database_url(explicit: str | None = None) -> str:
-    """The database to use: ``--db`` first, then ``KETACONSOLE_DB``, then SQLite in home."""
+    """The database to use: ``--db`` first, then ``KETACONSOLE_DB``, then SQLite in home.
+
+    ``--db demo`` is the demo's own file, so its sessions and audit can be read back.
+    """
+    if explicit == DEMO_DB_NAME:
+        return f"sqlite:///{home_dir() / DEMO_DB_FILE}"
     if explicit:
         return explicit
     configured = os.environ.get(DB_ENV)
@@ -36,17 +46,14 @@ def database_url(explicit: str | None = None) -> str:
     return f"sqlite:///{home_dir() / DB_FILE}"
 
 
-DEMO_DB_FILE = "demo.sqlite3"
-
-
 def demo_database_url(explicit: str | None = None) -> str:
     """The demo's database: ``--db``, then ``KETACONSOLE_DB``, else its own file in home.
 
     Demo sessions and the demo's users never go into the clinic's own record file.
     """
     if explicit:
-        return explicit
+        return database_url(explicit)
     configured = os.environ.get(DB_ENV)
     if configured:
         return configured
-    return f"sqlite:///{home_dir() / DEMO_DB_FILE}"
+    return database_url(DEMO_DB_NAME)
