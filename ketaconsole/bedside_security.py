@@ -9,6 +9,7 @@ The demo seeds its own two users in its own database, never in a clinic's record
 from __future__ import annotations
 
 from ketaconsole.security import (
+    Action,
     AuditLog,
     ConsoleLock,
     ConsoleUser,
@@ -64,6 +65,26 @@ class BedsideSecurity:
     def alarm_action(self, action: str, alarm: str) -> None:
         """Record an alarm acknowledged or paused while the console is locked."""
         self.lock.record_alarm_action(action, alarm, by=self.actor())
+
+    def audit_result(self, result: object) -> None:
+        """Audit what an entry or export just committed, with who did it."""
+        from ketaconsole.export.service import ExportResult
+        from ketaconsole.store import StoredEvent
+
+        user = self.lock.current_user()
+        actor = user.username if user is not None else "nobody logged in"
+        user_id = user.id if user is not None else None
+        if isinstance(result, StoredEvent):
+            action = Action.RECORD_SIGNED if result.kind == "signature" else \
+                Action.CLINICAL_ENTRY
+            self.audit.record(action, actor=actor, user_id=user_id,
+                              target=f"session {result.session_id}",
+                              detail={"kind": result.kind, "seq": result.seq})
+        elif isinstance(result, ExportResult):
+            self.audit.record(Action.EXPORT, actor=actor, user_id=user_id,
+                              target=f"session {result.session_id}",
+                              detail={"format": result.format.value,
+                                      "files": [p.name for p in result.files]})
 
     def seed_demo_users(self) -> None:
         """The demo's users, in the demo's own database only (and only if it has none)."""

@@ -54,7 +54,8 @@ class MainWindow(QMainWindow):
         security = self.security = bedside.security
         self.worker = RecordWorker(lambda: bedside.service, self,
                                    author=security.entry_author if security else
-                                   (lambda: NO_LOGIN_AUTHOR))
+                                   (lambda: NO_LOGIN_AUTHOR),
+                                   after=security.audit_result if security else None)
         self.player = TonePlayer(parent=self) if bedside.alarms is not None else None
         self.monitor = MonitorScreen(
             bedside.engine, room, record=bedside.record, worker=self.worker,

@@ -32,8 +32,11 @@ class RecordWorker(QObject):
 
     def __init__(self, service: SessionService | ServiceSource | None,
                  parent: QObject | None = None, *,
-                 author: Callable[[], str] = lambda: NO_LOGIN_AUTHOR) -> None:
+                 author: Callable[[], str] = lambda: NO_LOGIN_AUTHOR,
+                 after: Callable[[object], None] | None = None) -> None:
         super().__init__(parent)
+        self._after = after
+        """Told each committed result on the worker thread (the audit trail)."""
         self._source: ServiceSource = service if callable(service) else (lambda: service)
         self.author = author
         """Who makes an entry now; raises (and is audited) when nobody may."""
@@ -48,7 +51,7 @@ class RecordWorker(QObject):
 
     def sharing(self, parent: QObject | None = None) -> RecordWorker:
         """Another worker (own signals) on the same session's record and author."""
-        return RecordWorker(self._source, parent, author=self.author)
+        return RecordWorker(self._source, parent, author=self.author, after=self._after)
 
     def submit(self, kind: str, payload: dict[str, Any], *, tag: object = None) -> None:
         """Record one timeline event (annotation, medication, score ...) by who is logged in."""
@@ -60,7 +63,15 @@ class RecordWorker(QObject):
 
     def call(self, work: Callable[[], Any], *, tag: object = None) -> None:
         """Run a recording step (e.g. a workflow call) off the GUI thread."""
-        self._calls.run(work, tag)
+        after = self._after
+
+        def run() -> Any:
+            result = work()
+            if after is not None:
+                after(result)
+            return result
+
+        self._calls.run(run, tag)
 
     def _answer_failure(self, error: object, tag: object) -> None:
         if isinstance(error, WorkflowError):

@@ -6,6 +6,10 @@ typing and clicking; at the end the record holds each step and its chain verifie
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,6 +126,15 @@ def test_a_nurse_runs_a_whole_session_through_the_screens(
             assert kind in kinds, f"{kind} missing from the record"
         authors = {e.author for e in timeline(database, session_id) if e.kind == "check_in"}
         assert authors == {"demo-nurse"}
+        audit = subprocess.run(
+            [sys.executable, "-m", "ketaconsole", "audit", "--json", "--db",
+             f"sqlite:///{tmp_path / 'record.sqlite3'}"], capture_output=True, text=True,
+            timeout=60, env={**os.environ, "KETACONSOLE_HOME": str(tmp_path)})
+        assert audit.returncode == 0, audit.stderr
+        entries = [json.loads(line) for line in audit.stdout.splitlines() if line.strip()]
+        done_by = {(e["action"], e["actor"]) for e in entries}
+        for action in ("console_unlocked", "clinical_entry", "record_signed", "export"):
+            assert (action, "demo-nurse") in done_by, action
         count, broken = verify(database, session_id)
         assert broken is None and count == len(kinds)
     finally:
