@@ -9,14 +9,14 @@ nothing is being recorded. Once open, the record holds its own faults (see
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ketaconsole.alarm_loop import AlarmLoop
 from ketaconsole.alarms import AlarmEvent, AlarmSystem, default_profile
 from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.checkin import CheckIn
-from ketaconsole.demo import DemoRoom
+from ketaconsole.demo import DEMO_ROLES, DemoRoom, prefer
 from ketaconsole.device_profiles import DeviceSetup, list_profiles
 from ketaconsole.dose import DosePlan
 from ketaconsole.engine import Engine
@@ -92,7 +92,8 @@ class BedsideSession:
 
     @classmethod
     def demo(cls, story: Scenario, *, speed: float, database_url: str,
-             on_record_fault: FaultListener | None = None) -> BedsideSession:
+             on_record_fault: FaultListener | None = None,
+             devices: Sequence[str] = ()) -> BedsideSession:
         """The demo patient on simulated devices, recorded like a real session."""
         engine = Engine()
         patient = Patient(*DEMO_PATIENT, weight_kg=story.weight_kg)
@@ -122,7 +123,7 @@ class BedsideSession:
             alarms.clear_store_fault()
             log.info("record: %s", message)
 
-        room = DemoRoom(engine, story, speed=speed)
+        room = DemoRoom(engine, story, speed=speed, roles=prefer(DEMO_ROLES, devices))
         pumps = [spec.device_id for spec, driver in room.chosen()
                  if driver.info.kind.value == "pump"]
         infusion = (PumpDrivenInfusion(pumps[0], on_start=alarms.mark_dosing_started)

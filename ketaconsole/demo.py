@@ -68,6 +68,20 @@ class _PtyHost:
 HostFactory = Callable[[Driver, VirtualPatient, dict[str, Any]], SimulatorHost]
 
 
+def prefer(roles: Sequence[Sequence[DemoDevice]],
+           slugs: Sequence[str]) -> tuple[tuple[DemoDevice, ...], ...]:
+    """The roles with the preferred drivers first in each (``--demo-device nonin``)."""
+    wanted = list(slugs)
+    return tuple(tuple(sorted(role, key=lambda spec: (spec.slug not in wanted,
+                                                      wanted.index(spec.slug)
+                                                      if spec.slug in wanted else 0)))
+                 for role in roles)
+
+
+def demo_slugs(roles: Sequence[Sequence[DemoDevice]] = DEMO_ROLES) -> list[str]:
+    return [spec.slug for role in roles for spec in role]
+
+
 def serve_on_pty(driver: Driver, patient: VirtualPatient,
                  settings: dict[str, Any]) -> SimulatorHost:
     """Serve a driver's simulator on a new pty (the default way to host a demo device)."""

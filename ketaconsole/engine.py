@@ -24,6 +24,7 @@ from ketaconsole.observations import (
     Numeric,
     Observation,
     ProtocolError,
+    PumpState,
     PumpStatus,
     WaveChunk,
 )
@@ -34,6 +35,9 @@ from ketaconsole.trend_history import TrendHistory
 log = logging.getLogger(__name__)
 
 Listener = Callable[[Observation], None]
+
+WAVE_OWNER_STALE_S = 2.0
+"""Seconds a waveform's device may fall silent before another device's wave takes over."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +131,11 @@ class Engine:
 
     def _apply_wave(self, chunk: WaveChunk) -> None:
         stream = self._waves.get(chunk.metric)
-        if stream is None or stream.sample_rate_hz != chunk.sample_rate_hz:
+        if stream is not None and stream.device_id != chunk.device_id and \
+                chunk.received_at - stream.last_received_at <= WAVE_OWNER_STALE_S:
+            return  # one device draws a wave; another takes over only when it falls silent
+        if stream is None or stream.sample_rate_hz != chunk.sample_rate_hz or \
+                stream.device_id != chunk.device_id:
             capacity = max(1, int(chunk.sample_rate_hz * self._wave_seconds))
             stream = WaveStream(chunk.device_id, chunk.sample_rate_hz, RingBuffer(capacity),
                                 chunk.received_at)
@@ -151,7 +159,9 @@ class Engine:
                              ("MDC_VOL_FLUID_TBI_REMAIN", status.volume_remaining_ml)):
             self._latest[refid] = LatestValue(value, status.received_at, status.device_id,
                                               status.device_time)
-            if refid == "MDC_FLOW_FLUID_PUMP":
+            if refid == "MDC_FLOW_FLUID_PUMP" and (
+                    status.state is PumpState.INFUSING or ledger.delivered_ml > 0):
+                # an idle slot of a station has no infusion to trend
                 self.trends.append(refid, status.received_at, value)
 
     # -- reading -----------------------------------------------------------------
@@ -198,6 +208,19 @@ class Engine:
     def pump_status(self, device_id: str) -> PumpStatus | None:
         with self._lock:
             return self._pump_status.get(device_id)
+
+    def pump_channel(self, pump_id: str) -> str | None:
+        """The channel of a pump to show: itself, or for a station the slot that infuses.
+
+        A station reports its slots as ``<pump>/<slot>``; the infusing slot wins, then
+        the one that has delivered the most.
+        """
+        with self._lock:
+            ids = [d for d in self._pumps if d == pump_id or d.startswith(pump_id + "/")]
+            if not ids:
+                return None
+            return max(ids, key=lambda d: (self._pumps[d].state is PumpState.INFUSING,
+                                           self._pumps[d].delivered_ml))
 
     def pump_ids(self) -> list[str]:
         with self._lock:

@@ -23,10 +23,20 @@ class PumpDrivenInfusion:
         self.clock = clock or InfusionClock()
         self._on_start = on_start
         self._lock = threading.Lock()
+        self._channel: str | None = None
+        """The pump, or station slot, whose telemetry is the infusion."""
 
     def observe(self, observation: Observation) -> None:
-        if not isinstance(observation, PumpStatus) or observation.device_id != self.pump_id:
-            return
+        if not isinstance(observation, PumpStatus) or not (
+                observation.device_id == self.pump_id
+                or observation.device_id.startswith(self.pump_id + "/")):
+            return  # a station's slots are "<pump>/<slot>"
+        if self._channel is None:
+            if observation.state is not PumpState.INFUSING:
+                return  # until something infuses, no channel speaks for the infusion
+            self._channel = observation.device_id
+        elif observation.device_id != self._channel:
+            return  # an idle slot beside the infusing one says nothing about the infusion
         state, at = observation.state, observation.received_at
         with self._lock:
             infusion = self.clock

@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     apply_theme(app)
     if args.demo:
         bedside = BedsideSession.demo(scenario(args.scenario), speed=args.speed,
-                                      database_url=demo_database_url(args.db))
+                                      database_url=demo_database_url(args.db),
+                                      devices=args.demo_device)
     elif args.room:
         bedside = BedsideSession.for_room(args.room, database_url=database_url(args.db))
     else:

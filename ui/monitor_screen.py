@@ -78,7 +78,8 @@ class MonitorScreen(QWidget):
         first_pump = room.pumps[0][0] if room.pumps else None
 
         def phase() -> PhaseNow:
-            return phase_from_pump(engine.pump(first_pump) if first_pump else None)
+            channel = engine.pump_channel(first_pump) if first_pump else None
+            return phase_from_pump(engine.pump(channel) if channel else None)
 
         self._phase = phase
         self._marked_start: float | None = None

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QProgressBar
 
 from ketaconsole.catalogue import PUMP_RATE, VTBI
 from ketaconsole.dose import DosePlan, reconcile
-from ketaconsole.engine import Engine
+from ketaconsole.engine import Engine, LatestValue
 from ketaconsole.freshness import Freshness, assess
 from ui import theme
 from ui.labels import RIGHT, label, set_text
@@ -61,9 +61,11 @@ class PumpPanel(QFrame):
         self.setAccessibleName(title)
 
     def refresh(self, now: float) -> None:
-        status = self.engine.pump_status(self.device_id)
-        ledger = self.engine.pump(self.device_id)
-        rate = assess(PUMP_RATE, self.engine.latest(PUMP_RATE.refid), now)
+        channel = self.engine.pump_channel(self.device_id)
+        status = self.engine.pump_status(channel) if channel else None
+        ledger = self.engine.pump(channel) if channel else None
+        rate = assess(PUMP_RATE, None if status is None else LatestValue(
+            status.rate_ml_h, status.received_at, status.device_id), now)
         live = rate.freshness is Freshness.LIVE and status is not None
         plan = self._plan()
         set_text(self.rate, rate.text)
@@ -74,7 +76,8 @@ class PumpPanel(QFrame):
             return
         state = status.state.value if status.state else "state not reported"
         set_text(self.state, state if live else f"{state} ({rate.note})")
-        vtbi = assess(VTBI, self.engine.latest(VTBI.refid), now)
+        vtbi = assess(VTBI, LatestValue(status.vtbi_ml, status.received_at, status.device_id),
+                      now)
         set_text(self.vtbi, f"VTBI {vtbi.text} mL")
         set_text(self.infused, f"{ledger.delivered_ml:.2f} mL infused")
         if plan is None:

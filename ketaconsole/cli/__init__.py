@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from ketaconsole import __version__
 from ketaconsole.cli.errors import CliError
+from ketaconsole.demo import demo_slugs
 from ketaconsole.virtual_patient import SCENARIOS
 
 # Command name -> the module that registers and runs it. Modules are imported only when
@@ -26,7 +27,8 @@ COMMANDS: dict[str, str] = {
     for name in ("drivers", "decode", "probe", "simulate", "record", "sessions", "verify",
                  "replay", "export", "users", "audit", "plugins", "doctor")
 }
-_WITH_VALUE = ("--db", "--room", "--scenario", "--speed", "--screenshot", "--quit-after")
+_WITH_VALUE = ("--db", "--room", "--scenario", "--speed", "--screenshot", "--quit-after",
+               "--demo-device")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,6 +66,10 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
                         help="run this room's saved device profiles (set up in Devices)")
     parser.add_argument("--scenario", default="normal", choices=sorted(SCENARIOS),
                         help="demo patient's story")
+    parser.add_argument("--demo-device", action="append", default=[], metavar="SLUG",
+                        choices=demo_slugs(),
+                        help="use this driver's simulator for its role in the demo "
+                             "(repeatable), e.g. nonin, ne1000, bbraun-bcc")
     parser.add_argument("--speed", type=float, default=1.0,
                         help="demo scenario time per real second")
     parser.add_argument("--screenshot", metavar="FILE",

@@ -164,7 +164,7 @@ def test_ingest_from_several_threads_loses_nothing() -> None:
         for i in range(rounds):
             engine.ingest([
                 numeric(SPO2, 90 + index, float(i), device=name),
-                WaveChunk(name, PLETH, (float(index),) * 4, 100.0, "1", float(i)),
+                WaveChunk("monitor", PLETH, (float(index),) * 4, 100.0, "1", float(i)),
                 ProtocolError(name, "framing", "noise", float(i)),
                 ProtocolError("shared", "framing", "noise", float(i)),
             ])
@@ -185,3 +185,20 @@ def test_ingest_from_several_threads_loses_nothing() -> None:
     assert all(engine.error_count(f"dev{n}") == rounds for n in range(threads_n))
     latest = engine.latest(SPO2)
     assert latest is not None and latest.value in {90 + n for n in range(threads_n)}
+
+
+def test_two_devices_sending_one_wave_do_not_interleave_it() -> None:
+    from ketaconsole.engine import Engine as LiveEngine
+    from ketaconsole.observations import WaveChunk as Chunk
+
+    engine = LiveEngine()
+    pleth = "MDC_PULS_OXIM_PLETH"
+    engine.ingest([Chunk("monitor", pleth, (0.1, 0.2), 125.0, "1", 100.0)])
+    engine.ingest([Chunk("oximeter", pleth, (9.0, 9.0), 75.0, "1", 100.5)])
+    stream = engine.wave(pleth)
+    assert stream is not None and stream.device_id == "monitor"
+    assert list(stream.buffer.latest()) == [0.1, 0.2]
+    engine.ingest([Chunk("oximeter", pleth, (9.0,), 75.0, "1", 103.0)])  # monitor silent 3 s
+    stream = engine.wave(pleth)
+    assert stream is not None and stream.device_id == "oximeter"
+    assert stream.sample_rate_hz == 75.0 and list(stream.buffer.latest()) == [9.0]

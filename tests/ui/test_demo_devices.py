@@ -1,0 +1,36 @@
+"""Every driver runs in the demo: the other oximeter and pumps drive the same screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from ketaconsole.bedside import BedsideSession
+from ketaconsole.catalogue import SPO2
+from ketaconsole.virtual_patient import SCENARIOS
+from ui.app import room_layout
+from ui.main_window import MainWindow
+
+
+@pytest.mark.parametrize("devices", [("nonin", "bbraun-bcc"), ("ne1000",)])
+def test_the_demo_runs_on_the_other_drivers(qtbot: QtBot, tmp_path: Path,
+                                            devices: tuple[str, ...]) -> None:
+    bedside = BedsideSession.demo(SCENARIOS["normal"], speed=60.0, devices=devices,
+                                  database_url=f"sqlite:///{tmp_path / 'record.sqlite3'}")
+    window = MainWindow(bedside, room_layout(bedside))
+    qtbot.addWidget(window)
+    try:
+        assert bedside.room is not None
+        slugs = {d.driver.info.slug for d in bedside.room.devices}
+        assert set(devices) <= slugs
+        window.show()
+        tile = window.monitor.tiles[SPO2.refid]
+        qtbot.waitUntil(lambda: tile.value.text().isdigit(), timeout=15000)
+        pump = window.monitor.pumps[0]
+        qtbot.waitUntil(lambda: pump.state.text() == "infusing", timeout=20000)
+        qtbot.waitUntil(lambda: pump.rate.text() == "52.5", timeout=10000)
+    finally:
+        window.close()
+        bedside.stop()
