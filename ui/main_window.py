@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QPaintEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QPushButton,
@@ -113,12 +112,8 @@ class MainWindow(QMainWindow):
         self.who = QLabel("")
         lock_button = QPushButton("Lock (Ctrl+L)")
         lock_button.clicked.connect(self.lock_now)
-        corner = QWidget()
-        corner_row = QHBoxLayout(corner)
-        corner_row.setContentsMargins(4, 0, 4, 0)
-        corner_row.addWidget(self.who)
-        corner_row.addWidget(lock_button)
-        self.monitor.side.setCornerWidget(corner)
+        self.monitor.header.add_control(self.who)
+        self.monitor.header.add_control(lock_button)
         shortcut = QShortcut(QKeySequence("Ctrl+L"), self)
         shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
         shortcut.activated.connect(self.lock_now)

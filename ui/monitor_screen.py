@@ -38,7 +38,7 @@ from ui.tone_player import TonePlayer
 from ui.trend_view import TrendView
 
 SIDE_PX = 400
-WIDE_SIDE_PX = 880
+WIDE_SIDE_PX = 800
 
 
 class Refreshable(Protocol):

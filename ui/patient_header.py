@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from ketaconsole.patient import Patient
 from ketaconsole.phase import PhaseNow
@@ -40,7 +40,7 @@ class PatientHeader(QFrame):
         self.clock = QLabel("")
         self.clock.setFont(theme.font(20, mono=True))
         self.clock.setObjectName("muted")
-        layout = QHBoxLayout(self)
+        layout = self._row = QHBoxLayout(self)
         layout.setContentsMargins(14, 6, 14, 6)
         layout.addWidget(self.patient)
         layout.addWidget(self.simulated, 1)
@@ -49,6 +49,10 @@ class PatientHeader(QFrame):
         layout.addWidget(self.elapsed)
         layout.addSpacing(18)
         layout.addWidget(self.clock)
+
+    def add_control(self, widget: QWidget) -> None:
+        """A control at the header's right end (who is logged in, Lock)."""
+        self._row.insertWidget(self._row.count() - 1, widget)
 
     def refresh(self, now: float) -> None:
         current = self._phase()

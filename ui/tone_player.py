@@ -31,7 +31,7 @@ class TonePlayer(QObject):
             self.problem = f"Qt Multimedia is unavailable ({exc})"
             return
         if not QMediaDevices.audioOutputs():
-            self.problem = "no audio output device"
+            self.problem = "no audio device"
         for priority, signal in SIGNALS.items():
             if signal.tone is None:
                 continue

@@ -298,11 +298,11 @@ def test_restored_ended_alarm_stays_ended(system: AlarmSystem,
 
 def test_tone_player_fault_is_a_technical_alarm_until_cleared(
         system: AlarmSystem, recorded: list[AlarmEvent]) -> None:
-    system.report_audio_fault("no audio output device", now=5)
+    system.report_audio_fault("no audio device", now=5)
     system.evaluate(5)
     (alarm,) = system.active_alarms(5)
     assert alarm.alarm_id == "audio-fault" and alarm.category is Category.TECHNICAL
-    assert "no audio output device" in alarm.message
+    assert "no audio device" in alarm.message
     system.clear_audio_fault()
     system.evaluate(6)
     assert kinds(recorded, "audio-fault") == [AlarmEventKind.STARTED, AlarmEventKind.ENDED]

@@ -71,7 +71,7 @@ def test_without_an_alarm_system_the_bar_says_alarms_are_off(qtbot: QtBot) -> No
 class _SilentPlayer:
     """A tone player on a machine with no audio output (what the real one reports here)."""
 
-    problem = "no audio output device"
+    problem = "no audio device"
 
     def update(self, audio: object, now: float) -> None:
         self.asked = audio
@@ -86,7 +86,7 @@ def test_a_tone_that_cannot_sound_is_a_technical_alarm_on_screen(qtbot: QtBot) -
     bar.refresh(T0 + 1)
     shown = [c.text() for c in bar.chips if not c.isHidden()]
     assert any("TECH" in text for text in shown), shown
-    assert bar.sound.text() == "NO ALARM SOUND: no audio output device"
+    assert bar.sound.text() == "NO ALARM SOUND: no audio device"
 
 
 def test_the_real_tone_player_says_whether_it_can_sound(qtbot: QtBot) -> None:
@@ -98,4 +98,4 @@ def test_the_real_tone_player_says_whether_it_can_sound(qtbot: QtBot) -> None:
     if QMediaDevices.audioOutputs():
         assert player.problem is None
     else:
-        assert player.problem == "no audio output device"
+        assert player.problem == "no audio device"

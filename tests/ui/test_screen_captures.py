@@ -52,5 +52,11 @@ def test_every_screen_is_captured(qtbot: QtBot, window: MainWindow, captures: Pa
         qtbot.wait(100)
         name = side.tabText(index).lower().replace(" ", "-")
         _capture(window, captures / f"monitor-{name}.png")
+    side.setCurrentIndex(0)
+    qtbot.wait(100)
+    window.monitor.alarm_bar.pause_audio()
+    window.monitor.refresh(window.bedside.engine.clock())
+    assert window.monitor.alarm_bar.paused.text() in ("Audio paused 2:00", "Audio paused 1:59")
+    _capture(window, captures / "monitor-audio-paused.png")
     assert {p.name for p in captures.glob("monitor-*.png")} >= {
         "monitor-locked.png", "monitor-timeline.png", "monitor-session.png"}
