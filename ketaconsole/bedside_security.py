@@ -52,9 +52,19 @@ class BedsideSecurity:
     def needs_first_admin(self) -> bool:
         return needs_first_admin(self.database)
 
+    def create_first_admin(self, *, username: str, display_name: str, pin: str) -> ConsoleUser:
+        """The console's first admin, made at the lock panel on first start (audited)."""
+        return add_first_admin(self.database, self.audit, username=username,
+                               display_name=display_name, pin=pin)
+
     def entry_author(self) -> str:
         """The username allowed to make a clinical entry now, or :class:`NotAllowed`."""
         user = self.guard.require(self.lock.current_user(), Permission.RECORD_CLINICAL_ENTRY)
+        return user.username
+
+    def export_author(self) -> str:
+        """The username allowed to export a record now, or :class:`NotAllowed` (audited)."""
+        user = self.guard.require(self.lock.current_user(), Permission.EXPORT_RECORD)
         return user.username
 
     def actor(self) -> str:

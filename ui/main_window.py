@@ -26,6 +26,7 @@ from ketaconsole import __version__
 from ketaconsole.bedside import BedsideSession
 from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.registry import DriverRegistry
+from ui.first_admin_form import FirstAdminForm
 from ui.frame_clock import FrameClock
 from ui.idle_watcher import IdleWatcher
 from ui.lazy_page import LazyPage
@@ -106,9 +107,8 @@ class MainWindow(QMainWindow):
         assert isinstance(panel_layout, QVBoxLayout)
         panel_layout.insertWidget(1, self.lock_hint)
         if security.needs_first_admin():
-            self.lock_panel.message.setText(
-                "No users yet: create the first admin with 'ketaconsole users add --role "
-                "admin', or use emergency access.")
+            self.first_admin = FirstAdminForm(security, self._show_lock_state)
+            panel_layout.insertWidget(2, self.first_admin)
         self.who = QLabel("")
         lock_button = QPushButton("Lock (Ctrl+L)")
         lock_button.clicked.connect(self.lock_now)
@@ -160,7 +160,8 @@ class MainWindow(QMainWindow):
 
         assert self._record_source is not None
         return RecordsScreen(self._record_source, export_folder=default_export_folder(),
-                             author=self._actor)
+                             author=(self.security.export_author if self.security
+                                     else self._actor))
 
     def _actor(self) -> str:
         return self.security.actor() if self.security is not None else NO_LOGIN_AUTHOR

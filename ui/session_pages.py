@@ -368,9 +368,10 @@ class DonePage(StepPage):
     """Signed off: the record can now be exported, in each format, from here."""
 
     def __init__(self, workflow: SessionWorkflow, submit: Submit,
-                 export_folder: Callable[[], Path]) -> None:
+                 export_folder: Callable[[], Path], author: Callable[[], str]) -> None:
         super().__init__("Session signed off")
         self._workflow, self._submit, self._folder = workflow, submit, export_folder
+        self._author = author
         self.summary = _note("")
         self.column.addWidget(self.summary)
         row = QHBoxLayout()
@@ -392,7 +393,12 @@ class DonePage(StepPage):
 
     def export(self, fmt: str) -> None:
         """Export in format ``fmt`` (pdf, csv, fhir, hl7, vital) off the GUI thread."""
-        from ketaconsole.export.service import ExportFailed, ExportFormat, export_session
+        from ketaconsole.export.service import (
+            ExportFailed,
+            ExportFormat,
+            ExportOptions,
+            export_session,
+        )
 
         service = self._workflow.service
         if service is None:
@@ -404,7 +410,8 @@ class DonePage(StepPage):
             folder.mkdir(parents=True, exist_ok=True)
             try:
                 return export_session(service.database, service.session_id,
-                                      ExportFormat(fmt), folder)
+                                      ExportFormat(fmt), folder,
+                                      ExportOptions(author=self._author()))
             except ExportFailed as exc:
                 raise WorkflowError({"export": str(exc)}) from None
 

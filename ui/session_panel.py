@@ -57,7 +57,7 @@ class SessionPanel(QFrame):
             Step.RECOVERY: RecoveryPage(workflow, self.submit, author),
             Step.DISCHARGE: DischargePage(workflow, self.submit, author, engine),
             Step.SIGN_OFF: SignOffPage(workflow, self.submit, author),
-            Step.DONE: DonePage(workflow, self.submit, export_folder),
+            Step.DONE: DonePage(workflow, self.submit, export_folder, author),
         }
         self.stack = QStackedWidget()
         for page in self.pages.values():

@@ -246,7 +246,12 @@ class SessionReview(QWidget):
             return
         session_id = self.opened.summary.id
         folder = Path(self.folder.text().strip()).expanduser()
-        options = ExportOptions(author=self.author())
+        try:
+            options = ExportOptions(author=self.author())
+        except PermissionError as exc:  # the guard's refusal, already audited
+            self.export_result.setText(str(exc))
+            self.export_result.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+            return
         self.export_result.setText(f"Writing {fmt.value.upper()}\u2026")
         self.export_result.setStyleSheet("")
         self._enable(False)
