@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ketaconsole.security import ConsoleLock, ConsoleUser, LoginRefused
+from ketaconsole.security import ConsoleLock, ConsoleUser, LoginRefused, Role
 from ui import theme
 
 LOCKED_TEXT = "Locked - the monitor and alarms stay live"
@@ -77,7 +77,8 @@ class LockOverlay(QFrame):
     def set_users(self, users: list[ConsoleUser]) -> None:
         """The people offered in the chooser (active ones only)."""
         self.user_choice.clear()
-        for user in users:
+        bedside_first = {Role.NURSE: 0, Role.TECHNICIAN: 1, Role.ADMIN: 2}
+        for user in sorted(users, key=lambda u: (bedside_first.get(u.role, 3), u.display_name)):
             if user.active:
                 self.user_choice.addItem(f"{user.display_name} ({user.role.value})",
                                          user.username)
