@@ -30,6 +30,7 @@ from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.sim_loop import converse
 from ketaconsole.transport import DeviceLink, Direction
 from ketaconsole.virtual_patient import VirtualPatient
+from tests.drivers.simulate_process import simulated_device
 
 METRICS = ("MDC_ECG_HEART_RATE", "MDC_PULS_OXIM_SAT_O2", "MDC_PULS_OXIM_PULS_RATE",
            "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA", "MDC_PRESS_BLD_NONINV_MEAN",
@@ -154,20 +155,9 @@ def ketaconsole(*args: str) -> list[str]:
 
 @pytest.fixture
 def simulated_monitor() -> Iterator[str]:
-    process = subprocess.Popen(ketaconsole("simulate", "intellivue-mib"), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        path = process.stdout.readline().strip()
+    with simulated_device("intellivue-mib") as path:
         assert path.startswith("/dev/"), f"simulate printed {path!r}"
         yield path
-    finally:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
 
 
 def test_probe_decodes_the_simulated_monitor_as_json_lines(simulated_monitor: str) -> None:

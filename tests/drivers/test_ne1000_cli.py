@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.drivers.simulate_process import simulated_device
+
 KETACONSOLE = shutil.which("ketaconsole", path=str(Path(sys.executable).parent))
 
 
@@ -25,20 +27,9 @@ def command(*args: str) -> list[str]:
 @pytest.fixture
 def simulated_pump() -> Iterator[str]:
     """A simulated NE-1000 at 120x speed on a new pty; its path."""
-    process = subprocess.Popen(command("simulate", "ne1000", "--speed", "120"),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        path = process.stdout.readline().strip()
+    with simulated_device("ne1000", "--speed", "120") as path:
         assert path.startswith("/dev/"), f"simulate printed {path!r}"
         yield path
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
 
 
 def test_probe_prints_identity_and_live_rate_and_volume(simulated_pump: str) -> None:
