@@ -62,6 +62,69 @@ class RecordState:
     problem: str | None = None
 
 
+class RecordLink:
+    """Joins the alarms and the record, for the demo and for a real room alike.
+
+    Alarm events go to the session's timeline (held until the record opens); the
+    record's faults become the banner line and the store-fault technical alarm.
+    """
+
+    def __init__(self, record: RecordState, clock: Callable[[], float],
+                 on_record_fault: FaultListener | None = None) -> None:
+        self.record = record
+        self.clock = clock
+        self._listener = on_record_fault
+        self.service: SessionService | None = None
+        self._pending: list[AlarmEvent] = []
+        self.alarms = AlarmSystem(default_profile(), on_event=self.alarm_event)
+
+    def alarm_event(self, event: AlarmEvent) -> None:
+        service = self.service
+        if service is None:
+            self._pending.append(event)
+        else:
+            service.recorder.post_event("alarm", event.as_record(),
+                                        author=event.by or "alarm system", at=event.at)
+
+    def fault(self, message: str) -> None:
+        self.record.problem = message
+        self.alarms.report_store_fault(message, self.clock())
+        if self._listener is not None:
+            self._listener(message)
+
+    def recovered(self, message: str) -> None:
+        self.record.problem = None
+        self.alarms.clear_store_fault()
+        log.info("record: %s", message)
+
+    def not_recording(self, problem: str) -> None:
+        self.record.problem = f"not recording: {problem}"
+        self.alarms.report_store_fault(self.record.problem, self.clock())
+        log.warning("%s", self.record.problem)
+
+    def opened(self, service: SessionService, database: Database, engine: Engine) -> None:
+        """The record is open: record every observation, restore alarms, flush held events."""
+        service.recorder.attach(engine)
+        if service.resumed:
+            restore_alarms(self.alarms, database, service.session_id, self.clock())
+        self.service = service
+        self.record.problem = None
+        pending, self._pending = self._pending, []
+        for event in pending:
+            self.alarm_event(event)
+
+
+def follow_pump(engine: Engine, alarms: AlarmSystem,
+                pumps: Sequence[str]) -> PumpDrivenInfusion | None:
+    """The infusion clock from the room's first pump; the alarms watch every observation."""
+    infusion = (PumpDrivenInfusion(pumps[0], on_start=alarms.mark_dosing_started)
+                if pumps else None)
+    if infusion is not None:
+        engine.subscribe(infusion.observe)
+    alarms.attach(engine)
+    return infusion
+
+
 class BedsideSession:
     """Engine, devices and record of the session running at this bedside."""
 
@@ -100,41 +163,17 @@ class BedsideSession:
         plan = DosePlan(story.weight_kg, story.dose_mg_per_kg, story.infusion_minutes,
                         story.concentration_mg_ml)
         record = RecordState()
-        service: SessionService | None = None
-        pending_alarm_events: list[AlarmEvent] = []
-
-        def alarm_event(event: AlarmEvent) -> None:
-            if service is None:
-                pending_alarm_events.append(event)
-            else:
-                service.recorder.post_event("alarm", event.as_record(),
-                                            author=event.by or "alarm system", at=event.at)
-
-        alarms = AlarmSystem(default_profile(), on_event=alarm_event)
-
-        def fault(message: str) -> None:
-            record.problem = message
-            alarms.report_store_fault(message, engine.clock())
-            if on_record_fault is not None:
-                on_record_fault(message)
-
-        def recovered(message: str) -> None:
-            record.problem = None
-            alarms.clear_store_fault()
-            log.info("record: %s", message)
-
+        link = RecordLink(record, engine.clock, on_record_fault)
+        alarms = link.alarms
         room = DemoRoom(engine, story, speed=speed, roles=prefer(DEMO_ROLES, devices))
         pumps = [spec.device_id for spec, driver in room.chosen()
-                 if driver.info.kind.value == "pump"]
-        infusion = (PumpDrivenInfusion(pumps[0], on_start=alarms.mark_dosing_started)
-                    if pumps else None)
-        if infusion is not None:
-            engine.subscribe(infusion.observe)
-            if speed == 1.0:
-                alarms.set_dose_plan(plan, infusion.clock, infusion.pump_id)
+                 if driver.info.kind is DeviceKind.PUMP]
+        infusion = follow_pump(engine, alarms, pumps)
+        if infusion is not None and speed == 1.0:
             # A faster story makes the pump's volume outrun its own rate in real time,
             # so the pump-against-plan check would only report the simulation itself.
-        alarms.attach(engine)
+            alarms.set_dose_plan(plan, infusion.clock, infusion.pump_id)
+        service: SessionService | None = None
         database: Database | None = None
         try:
             database = open_database(database_url)
@@ -145,17 +184,11 @@ class BedsideSession:
             service = SessionService.begin(
                 database, SessionPlan(patient_name=patient.name, weight_kg=patient.weight_kg,
                                       dose_plan=plan.as_record()),
-                uses, on_fault=fault, on_recovered=recovered)
-            service.recorder.attach(engine)
+                uses, on_fault=link.fault, on_recovered=link.recovered)
             room.journal = service.recorder.journal
-            if service.resumed:
-                restore_alarms(alarms, database, service.session_id, engine.clock())
-            for event in pending_alarm_events:
-                alarm_event(event)
+            link.opened(service, database, engine)
         except DatabaseUnavailable as exc:
-            record.problem = f"not recording: {exc}"
-            alarms.report_store_fault(record.problem, engine.clock())
-            log.warning("%s", record.problem)
+            link.not_recording(str(exc))
         room.start()
         loop = AlarmLoop(alarms, clock=engine.clock).start()
         session = cls(engine, patient, plan, room, service, database, record, alarms, loop,
@@ -186,7 +219,8 @@ class BedsideSession:
             setups = [p.setup for p in list_profiles(database, room_name)]
         except DatabaseUnavailable as exc:
             record.problem = f"not recording: {exc}"
-        alarms = AlarmSystem(default_profile())
+        record_link = RecordLink(record, engine.clock, on_record_fault)
+        alarms = record_link.alarms
         if database is not None and not setups:
             record.problem = (f"no devices set up for room {room_name}: add them in Devices, "
                               "then restart the console")
@@ -204,11 +238,7 @@ class BedsideSession:
                               line=setup.line, journal=relay)
             links.append((setup, driver, link))
         pumps = [setup.name for setup, driver, _ in links if driver.info.kind is DeviceKind.PUMP]
-        infusion = (PumpDrivenInfusion(pumps[0], on_start=alarms.mark_dosing_started)
-                    if pumps else None)
-        if infusion is not None:
-            engine.subscribe(infusion.observe)
-        alarms.attach(engine)
+        infusion = follow_pump(engine, alarms, pumps)
         session = cls(engine, None, None, None, None, database, record, alarms,
                       AlarmLoop(alarms, clock=engine.clock).start(), infusion)
         session.links = [link for _, _, link in links]
@@ -220,23 +250,11 @@ class BedsideSession:
                 raise WorkflowError({"record": record.problem or "the database is not open"})
             uses = [DeviceUse(s.name, s.slug, s.port, link.settings, s.line.as_record())
                     for s, _, link in links]
-
-            def fault(message: str) -> None:
-                record.problem = message
-                alarms.report_store_fault(message, engine.clock())
-                if on_record_fault is not None:
-                    on_record_fault(message)
-
-            def recovered(_message: str) -> None:
-                record.problem = None
-                alarms.clear_store_fault()
-
             service = SessionService.begin(
                 database, SessionPlan(patient_name=form.patient_name, weight_kg=form.weight_kg),
-                uses, on_fault=fault, on_recovered=recovered)
-            service.recorder.attach(engine)
+                uses, on_fault=record_link.fault, on_recovered=record_link.recovered)
             relay.target = service.recorder.journal
-            record.problem = None
+            record_link.opened(service, database, engine)
             session.service = service
             session.patient = Patient(form.patient_name, form.age_years,
                                       form.weight_kg or 0.0)

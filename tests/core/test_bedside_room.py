@@ -57,3 +57,26 @@ def test_a_room_without_devices_says_how_to_add_them(tmp_path: Path) -> None:
         assert bedside.links == []
     finally:
         bedside.stop()
+
+
+def test_alarms_raised_before_check_in_reach_the_timeline_once_the_record_opens(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    database = open_database(url)
+    save_profile(database, DeviceSetup("Oximeter", "Room 2", "masimo-ascii",
+                                       str(tmp_path / "no-such-port")), by="technician")
+    bedside = BedsideSession.for_room("Room 2", database_url=url)
+    try:
+        assert bedside.alarms is not None
+        wait_until(lambda: bedside.alarms is not None and any(
+            "disconnected" in a.alarm_id for a in bedside.alarms.active_alarms(time.time())),
+            10, "the disconnected-oximeter alarm")
+        bedside.workflow.check_in(GOOD, author="Nurse")
+        assert bedside.service is not None
+        session_id = bedside.service.session_id
+        wait_until(lambda: any(e.kind == "alarm" and "disconnected" in str(e.payload)
+                               for e in timeline(database, session_id)),
+                   10, "the held alarm event on the timeline")
+    finally:
+        bedside.stop()
+        database.dispose()
