@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -21,15 +21,6 @@ from ketaconsole.transport import DeviceLink, JournalHook
 from ketaconsole.virtual_patient import Scenario, VirtualPatient
 
 log = logging.getLogger(__name__)
-
-
-class SimulatorHost(Protocol):
-    """A running simulated device and the port URL the console opens to reach it."""
-
-    @property
-    def url(self) -> str: ...
-
-    def stop(self, timeout: float = 2.0) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,21 +44,6 @@ DEMO_ROLES: tuple[tuple[DemoDevice, ...], ...] = (
 )
 
 
-class _PtyHost:
-    def __init__(self, host: Any) -> None:
-        self._host = host
-
-    @property
-    def url(self) -> str:
-        return self._host.path
-
-    def stop(self, timeout: float = 2.0) -> None:
-        self._host.stop(timeout)
-
-
-HostFactory = Callable[[Driver, VirtualPatient, dict[str, Any]], SimulatorHost]
-
-
 def prefer(roles: Sequence[Sequence[DemoDevice]],
            slugs: Sequence[str]) -> tuple[tuple[DemoDevice, ...], ...]:
     """The roles with the preferred drivers first in each (``--demo-device nonin``)."""
@@ -82,13 +58,21 @@ def demo_slugs(roles: Sequence[Sequence[DemoDevice]] = DEMO_ROLES) -> list[str]:
     return [spec.slug for role in roles for spec in role]
 
 
-def serve_on_pty(driver: Driver, patient: VirtualPatient,
-                 settings: dict[str, Any]) -> SimulatorHost:
-    """Serve a driver's simulator on a new pty (the default way to host a demo device)."""
-    from ketaconsole.sim_host import PtyDeviceHost  # POSIX only: needs pseudo-terminals
+class SimulatorHost(Protocol):
+    """A running simulated device and the address the console opens to reach it."""
+
+    @property
+    def address(self) -> str: ...
+
+    def stop(self, timeout: float = 2.0) -> None: ...
+
+
+def serve(driver: Driver, patient: VirtualPatient, settings: dict[str, Any]) -> SimulatorHost:
+    """Serve a driver's simulator the way it asks: a pty, or a TCP device server."""
+    from ketaconsole.sim_host import host_for  # POSIX only: pseudo-terminals
 
     assert driver.create_simulator is not None
-    return _PtyHost(PtyDeviceHost(driver.create_simulator(patient, settings)).start())
+    return host_for(driver.create_simulator(patient, settings)).start()
 
 
 @dataclass(slots=True)
@@ -105,14 +89,12 @@ class DemoRoom:
     def __init__(self, engine: Engine, scenario: Scenario, *, speed: float = 1.0,
                  registry: DriverRegistry | None = None,
                  roles: Sequence[Sequence[DemoDevice]] = DEMO_ROLES,
-                 journal: JournalHook | None = None,
-                 host_factory: HostFactory = serve_on_pty) -> None:
+                 journal: JournalHook | None = None) -> None:
         self.engine = engine
         self.patient = VirtualPatient(scenario, start=time.time(), speed=speed)
         self._registry = registry or DriverRegistry.discover()
         self._roles = roles
         self.journal = journal
-        self._host_factory = host_factory
         self.devices: list[RunningDevice] = []
         self.problem: str | None = None
 
@@ -130,18 +112,18 @@ class DemoRoom:
         return picks
 
     def start(self) -> DemoRoom:
-        if os.name != "posix" and self._host_factory is serve_on_pty:
+        if os.name != "posix":
             self.problem = "simulated devices need pseudo-terminals, which this system lacks"
             log.warning("demo: %s", self.problem)
             return self
         for spec, driver in self.chosen():
             settings = driver.info.resolve_settings(spec.settings)
-            host = self._host_factory(driver, self.patient, settings)
-            link = DeviceLink(driver, spec.device_id, host.url, settings, self.engine.ingest,
+            host = serve(driver, self.patient, settings)
+            link = DeviceLink(driver, spec.device_id, host.address, settings, self.engine.ingest,
                               journal=self.journal)
             link.start()
             self.devices.append(RunningDevice(spec, driver, host, link))
-            log.info("demo %s: %s on %s", spec.device_id, driver.info.slug, host.url)
+            log.info("demo %s: %s on %s", spec.device_id, driver.info.slug, host.address)
         return self
 
     def stop(self) -> None:
