@@ -31,14 +31,26 @@ def demo_room() -> Iterator[DemoRoom]:
 
 
 @pytest.fixture(autouse=True)
-def console_theme(qapp: object) -> None:
-    """Every UI test sees the console's own theme, as the program shows it."""
+def console_theme(qapp: object) -> Iterator[None]:
+    """Every UI test sees the console's own theme; afterwards its widgets are freed now.
+
+    The tear-down runs after pytest-qt has closed the test's widgets: deleting them and
+    collecting their Python wrappers here, on the GUI thread, keeps a plot's wrapper from
+    being freed at a random moment in a later test (which can crash PySide6).
+    """
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
     from PySide6.QtWidgets import QApplication
 
     from ui.theme import apply_theme
 
     assert isinstance(qapp, QApplication)
     apply_theme(qapp)
+    yield
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qapp.processEvents()
+    gc.collect()
 
 
 def open_demo_window(qtbot: QtBot, tmp_path: Path, *, speed: float) -> Iterator[MainWindow]:
@@ -67,3 +79,20 @@ def unlock(qtbot: QtBot, window: MainWindow, username: str = "demo-nurse",
     qtbot.keyClicks(panel.pin, pin)
     qtbot.mouseClick(panel.unlock_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not panel.isVisible(), timeout=10000)
+
+
+def settle_deleted(qtbot: QtBot, widget: object) -> None:
+    """Delete a screen and collect its Python wrappers now, on the GUI thread.
+
+    Screens with plots left for Python's collector to free at a random later moment
+    can crash the interpreter in the middle of another test (PySide6 with pyqtgraph).
+    """
+    import gc
+
+    from PySide6.QtWidgets import QWidget
+
+    assert isinstance(widget, QWidget)
+    widget.close()
+    widget.deleteLater()
+    qtbot.wait(10)
+    gc.collect()

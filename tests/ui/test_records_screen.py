@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService, open_database
 from tests.core.export_support import T0, record_session
+from tests.ui.conftest import settle_deleted
 from ui.records_screen import RecordsScreen
 
 LATER = T0 + 3 * 86400.0
@@ -60,6 +61,7 @@ def screen(qtbot: QtBot, recorded: tuple[str, int, int], tmp_path: Path
     qtbot.waitUntil(lambda: len(widget.sessions) >= 2, timeout=10000)
     yield widget
     widget.shutdown()
+    settle_deleted(qtbot, widget)
 
 
 def test_recorded_sessions_are_listed_newest_first(
