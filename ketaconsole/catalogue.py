@@ -6,6 +6,11 @@ stores or exports is read from here; nothing else hard-codes a metric.
 Codes marked as confirmed are the ones verified on hl7.org or in public IHE PCD-01
 samples (CLINICAL.md section 5). A metric whose numeric code has not been confirmed
 carries ``code=None`` and is exported by its reference id only.
+
+A few things devices print have no IEEE 11073 term at all (Masimo's pleth variability
+index, for one). They are ``vendor`` metrics: the reference id names the maker
+(``MASIMO_PVI``), there is never a code, and exports label them with the local coding
+system ``99KC`` instead of ``MDC``, so no reader mistakes them for standard terms.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ class Metric:
     kind: MetricKind = MetricKind.NUMERIC
     fresh_for_s: float | None = 10.0
     """Seconds a value stays live; ``None`` for episodic readings such as NIBP."""
+    vendor: bool = False
+    """A maker's own quantity with no IEEE 11073 term; see the module's note."""
 
     @property
     def display_unit(self) -> str:
@@ -54,6 +61,9 @@ class Metric:
 
 
 _DISPLAY_UNITS = {"mm[Hg]": "mmHg", "Cel": "\u00b0C", "1": ""}
+
+LOCAL_CODING_SYSTEM = "99KC"
+"""HL7's form for a site-defined coding system: how vendor metrics are labelled."""
 
 _NUMERICS: tuple[Metric, ...] = (
     Metric("MDC_PULS_OXIM_SAT_O2", "Oxygen saturation", "SpO\u2082", "%", 0, (0, 100),
@@ -75,6 +85,24 @@ _NUMERICS: tuple[Metric, ...] = (
     Metric("MDC_TEMP_BODY", "Body temperature", "Temp", "Cel", 1, (25, 45),
            loinc=("8310-5",), fresh_for_s=60.0),
     Metric("MDC_PULS_OXIM_PERF_REL", "Perfusion index", "PI", "%", 2, (0, 20)),
+    # Masimo rainbow parameters. The codes are IEEE 11073-10101 partition 2 (SCADA) terms
+    # as the Philips IntelliVue data-export nomenclature publishes them (NOM_CONC_HB_CO_GEN
+    # 0x7180, NOM_CONC_HB_MET_GEN 0x717C, NOM_CONC_HB_ART 0x7014; code = 2 * 65536 + term)
+    # and as Mindray's HL7 interface lists MDC_CONC_HB_ART 159764. SpHb, the total
+    # haemoglobin a pulse CO-oximeter measures, takes the arterial haemoglobin term.
+    Metric("MDC_CONC_HB_CO_GEN", "Carboxyhaemoglobin (SpCO)", "SpCO", "%", 1, (0, 99),
+           code=160128),
+    Metric("MDC_CONC_HB_MET_GEN", "Methaemoglobin (SpMet)", "SpMet", "%", 1, (0, 99.9),
+           code=160124),
+    Metric("MDC_CONC_HB_ART", "Total haemoglobin (SpHb)", "SpHb", "g/dL", 1, (0, 25),
+           code=159764),
+    # Masimo's own indices: no IEEE 11073 term exists for them.
+    Metric("MASIMO_PVI", "Pleth variability index (Masimo)", "PVI", "%", 0, (0, 100),
+           vendor=True),
+    Metric("MASIMO_DESAT", "Desaturation index (Masimo)", "DESAT", "1", 0, (0, 99),
+           vendor=True),
+    Metric("MASIMO_PIDELTA", "Perfusion index change (Masimo)", "PI\u0394", "%", 0,
+           (-99, 99), vendor=True),
     Metric("MDC_FLOW_FLUID_PUMP", "Infusion rate", "Rate", "mL/h", 1, (0, 1200),
            fresh_for_s=15.0),
     Metric("MDC_VOL_FLUID_DELIV_TOTAL", "Volume infused", "Infused", "mL", 2, (0, 10000),

@@ -9,6 +9,12 @@ NUMERIC_FIELDS: dict[str, str] = {
     "SPO2": "MDC_PULS_OXIM_SAT_O2",
     "BPM": "MDC_PULS_OXIM_PULS_RATE",
     "PI": "MDC_PULS_OXIM_PERF_REL",
+    "SPCO": "MDC_CONC_HB_CO_GEN",
+    "SPMET": "MDC_CONC_HB_MET_GEN",
+    "SPHB": "MDC_CONC_HB_ART",
+    "PVI": "MASIMO_PVI",
+    "DESAT": "MASIMO_DESAT",
+    "PIDELTA": "MASIMO_PIDELTA",
 }
 
 # EXC, a hexadecimal exception mask (Rad-8 manual, trend data format).

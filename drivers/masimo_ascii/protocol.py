@@ -5,24 +5,24 @@ A line looks like (Rad-8)::
     05/12/13 14:51:32 SN=0000071453 SPO2=098% BPM=064 PI=03.60% DESAT=-- PIDELTA=+--
     ALARM=0000 EXC=000000
 
-(one line, ending CR LF). Rad-7 prints ``PI=00.55`` without the per cent sign. Dashes
-(``---``, ``--.-``, ``--.--``) mean the oximeter has no valid value: that is "no value",
+(one line, ending CR LF). Rad-7 prints ``PI=00.55`` without the per cent sign, and the
+rainbow models add ``SPCO=01.5% SPMET=00.8% SPHB=13.4 PVI=014``. Dashes (``---``,
+``--.-``, ``--.--``, ``+--``) mean the oximeter has no valid value: that is "no value",
 never 0. There is no checksum, so the decoder is strict about form instead: every line
-starts with a date and time, SpO2 and pulse rate are three digits, PI is ``dd.dd``, the
-masks are hexadecimal, the serial number is letters and digits. A line that breaks any
-of these is a framing error and yields no values at all (a dropped byte turns
-``BPM=064`` into ``BPM=04``, which must not be shown as a pulse of 4). Bytes in front of
-a line's date (noise when the cable is plugged in) are reported once as a sync error and
-the line after them is decoded.
+starts with a date and time, each numeric field has its fixed width (SpO2 and pulse
+rate three digits, PI ``dd.dd``, SpCO and SpMet ``dd.d``, SpHb ``dd.d``, PVI three
+digits, DESAT two, PIDELTA a sign and two), the masks are hexadecimal, the serial
+number is letters and digits. A line that breaks any of these is a framing error and
+yields no values at all (a dropped byte turns ``BPM=064`` into ``BPM=04``, which must
+not be shown as a pulse of 4). Bytes in front of a line's date (noise when the cable is
+plugged in) are reported once as a sync error and the line after them is decoded.
 
 While EXC says there is no usable sensor (no sensor, defective, unrecognized, off the
-patient) the line's SpO2, pulse rate and PI are reported as no value even if digits were
-printed: the Rad-8 manual's trend sample prints ``SpO2=000 PR=000`` in that state.
+patient) every value on the line is reported as no value even if digits were printed:
+the Rad-8 manual's trend sample prints ``SpO2=000 PR=000`` in that state.
 
-SpCO, SpMet, SpHb, PVI, DESAT and PIDELTA are printed by some models but are not
-decoded: no IEEE 11073 reference id for SpCO, SpMet, SpHb or PVI could be confirmed
-(OpenICE itself uses vendor names such as ``Masimo_SPHB`` and ``Masimo_PVI``), and the
-catalogue carries only confirmed vocabulary.
+SpCO, SpMet and SpHb carry their IEEE 11073 terms; PVI, DESAT and PIDELTA have none and
+are reported under Masimo's own names (``MASIMO_PVI`` ...), as the catalogue explains.
 """
 
 from __future__ import annotations
@@ -63,7 +63,14 @@ _FORMS: dict[bytes, re.Pattern[bytes]] = {
     b"SPO2": re.compile(rb"\d{3}%?" + _DASHES),
     b"BPM": re.compile(rb"\d{3}%?" + _DASHES),
     b"PI": re.compile(rb"\d\d\.\d\d%?" + _DASHES),
+    b"SPCO": re.compile(rb"\d\d\.\d%?" + _DASHES),
+    b"SPMET": re.compile(rb"\d\d\.\d%?" + _DASHES),
+    b"SPHB": re.compile(rb"\d\d\.\d" + _DASHES),
+    b"PVI": re.compile(rb"\d{3}%?" + _DASHES),
+    b"DESAT": re.compile(rb"\d\d" + _DASHES),
+    b"PIDELTA": re.compile(rb"[+-](?:\d\d|--)"),
 }
+_DIGITS = frozenset(b"0123456789")
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,8}")
 _EXCEPTION_TABLE = tuple((bit, code, text, AlarmSource.TECHNICAL)
                          for bit, (code, text) in EXCEPTIONS.items())
@@ -152,7 +159,7 @@ class MasimoAsciiProtocol(DeviceProtocol):
             if text is None:
                 continue
             value: float | None = None
-            if not no_reading and text[0] != 0x2D:
+            if not no_reading and not _DIGITS.isdisjoint(text):  # all dashes: no value
                 value = float(text.rstrip(b"%"))
                 if not low <= value <= high:
                     found.append(self.error(

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import BinaryIO
 
 from ketaconsole import __version__
-from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.catalogue import CATALOGUE, LOCAL_CODING_SYSTEM
 from ketaconsole.export.record import SessionRecord
 
 SEGMENT_END = "\r"
@@ -45,8 +45,13 @@ def hl7_time(at: float) -> str:
 
 
 def observation_id(refid: str) -> str:
-    """OBX-3: ``code^refid^MDC``; an unconfirmed code leaves the first component empty."""
+    """OBX-3: ``code^refid^MDC``; an unconfirmed code leaves the first component empty.
+
+    A maker's own quantity (no IEEE 11073 term) is ``^refid^99KC``, the local system.
+    """
     known = CATALOGUE.get(refid)
+    if known is not None and known.vendor:
+        return f"^{escape(refid)}^{LOCAL_CODING_SYSTEM}"
     code = known.code if known is not None and known.code is not None else ""
     return f"{code}^{escape(refid)}^MDC"
 

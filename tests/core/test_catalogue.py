@@ -44,6 +44,17 @@ def test_verified_codes_loinc_and_units_are_as_published(refid: str) -> None:
     assert (known.code, known.loinc, known.unit) == (code, loinc, unit)
 
 
+# Partition 2 (SCADA) terms as the Philips IntelliVue nomenclature publishes them
+# (code = 2 * 65536 + term); Mindray's HL7 interface lists MDC_CONC_HB_ART as 159764 too.
+SCADA_TERMS = {"MDC_CONC_HB_CO_GEN": 0x7180, "MDC_CONC_HB_MET_GEN": 0x717C,
+               "MDC_CONC_HB_ART": 0x7014}
+
+
+@pytest.mark.parametrize("refid", sorted(SCADA_TERMS))
+def test_co_oximetry_codes_are_their_scada_partition_terms(refid: str) -> None:
+    assert metric(refid).code == 2 * 65536 + SCADA_TERMS[refid]
+
+
 def test_etco2_carries_no_unconfirmed_code() -> None:
     etco2 = metric("MDC_AWAY_CO2_ET")
     assert etco2.code is None and etco2.loinc == ()
@@ -53,7 +64,11 @@ def test_etco2_carries_no_unconfirmed_code() -> None:
 def test_every_metric_is_well_formed(refid: str) -> None:
     known = CATALOGUE[refid]
     assert known.refid == refid
-    assert re.fullmatch(r"MDC_[A-Z0-9_]+", refid)
+    if known.vendor:  # a maker's own quantity: named after the maker, never coded as MDC
+        assert re.fullmatch(r"[A-Z]+_[A-Z0-9_]+", refid) and not refid.startswith("MDC_")
+        assert known.code is None
+    else:
+        assert re.fullmatch(r"MDC_[A-Z0-9_]+", refid)
     assert known.label.strip() and known.short.strip()
     assert known.unit in UCUM_UNITS, f"{known.unit} is not a UCUM unit we use"
     assert 0 <= known.precision <= 3

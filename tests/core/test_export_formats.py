@@ -23,7 +23,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from ketaconsole.dose import reconcile
 from ketaconsole.export.csv_export import _field
-from ketaconsole.export.hl7_export import escape
+from ketaconsole.export.hl7_export import escape, observation_id
 from ketaconsole.export.pdf_export import Paper
 from ketaconsole.export.record import load_record
 from ketaconsole.export.service import ExportFormat, ExportOptions, export_session
@@ -210,6 +210,17 @@ def test_hl7_parses_as_pcd01_oru_with_one_obx_per_valid_value(
     assert str(spo2[18]) == "monitor-1"
     pump = next(s for s in obx if str(s[3]) == "^MDC_FLOW_FLUID_PUMP^MDC")
     assert str(pump[6]) == "mL/h^^UCUM" and str(pump[18]) == "pump-1"
+
+
+@pytest.mark.parametrize(("refid", "obx3"), [
+    ("MDC_PULS_OXIM_SAT_O2", "150456^MDC_PULS_OXIM_SAT_O2^MDC"),
+    ("MDC_CONC_HB_CO_GEN", "160128^MDC_CONC_HB_CO_GEN^MDC"),
+    ("MDC_PULS_OXIM_PERF_REL", "^MDC_PULS_OXIM_PERF_REL^MDC"),
+    ("MASIMO_PVI", "^MASIMO_PVI^99KC"),
+])
+def test_hl7_observation_ids_never_label_a_makers_own_quantity_as_mdc(
+        refid: str, obx3: str) -> None:
+    assert observation_id(refid) == obx3
 
 
 @pytest.mark.parametrize("text", ["O'Brien^Pat", "A|B", "x&y~z", "back\\slash"])

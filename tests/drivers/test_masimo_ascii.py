@@ -14,7 +14,7 @@ import pytest
 
 from drivers.masimo_ascii import DRIVER as MASIMO
 from drivers.masimo_ascii.protocol import MAX_LINE, MasimoAsciiProtocol
-from drivers.masimo_ascii.simulator import format_line
+from drivers.masimo_ascii.simulator import Rainbow, format_line
 from ketaconsole.observations import (
     AlarmSource,
     DeviceAlarm,
@@ -37,6 +37,13 @@ RADICAL7 = (b"05/15/07 08:12:21 SN=0000070986 SPO2=---% BPM=--- PI=--.--% SPCO=-
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
 PULSE = "MDC_PULS_OXIM_PULS_RATE"
 PI = "MDC_PULS_OXIM_PERF_REL"
+SPCO = "MDC_CONC_HB_CO_GEN"
+SPMET = "MDC_CONC_HB_MET_GEN"
+SPHB = "MDC_CONC_HB_ART"
+PVI = "MASIMO_PVI"
+DESAT = "MASIMO_DESAT"
+PIDELTA = "MASIMO_PIDELTA"
+UNITS = {SPCO: "%", SPMET: "%", SPHB: "g/dL", PVI: "%", DESAT: "1", PIDELTA: "%"}
 NOW = 1000.0
 DEVICE = "ox1"
 
@@ -66,6 +73,16 @@ def numerics(observations: list[Observation]) -> dict[str, float | None]:
     return {o.metric: o.value for o in observations if isinstance(o, Numeric)}
 
 
+def core(observations: list[Observation]) -> dict[str, float | None]:
+    """SpO2, pulse rate and PI only: the values every model prints."""
+    return {k: v for k, v in numerics(observations).items() if k in (SPO2, PULSE, PI)}
+
+
+def no_values(when: datetime, *refids: str) -> list[Observation]:
+    """The dashed rainbow and Masimo-index fields of a line, as no value."""
+    return [Numeric(DEVICE, refid, None, UNITS[refid], NOW, when) for refid in refids]
+
+
 def alarms(observations: list[Observation]) -> list[tuple[str, bool]]:
     return [(o.code, o.active) for o in observations if isinstance(o, DeviceAlarm)]
 
@@ -83,6 +100,7 @@ def test_rad8_line_yields_identity_then_spo2_pulse_and_pi() -> None:
         Numeric(DEVICE, SPO2, 98.0, "%", NOW, when),
         Numeric(DEVICE, PULSE, 64.0, "/min", NOW, when),
         Numeric(DEVICE, PI, 3.6, "%", NOW, when),
+        *no_values(when, SPCO, SPMET, DESAT, PIDELTA),
     ]
 
 
@@ -93,6 +111,8 @@ def test_rad7_line_with_pi_without_percent_and_low_signal_iq() -> None:
         Numeric(DEVICE, SPO2, 98.0, "%", NOW, when),
         Numeric(DEVICE, PULSE, 123.0, "/min", NOW, when),
         Numeric(DEVICE, PI, 0.55, "%", NOW, when),
+        # SPCO=--% (two dashes, as this capture prints it) is no value like the others.
+        *no_values(when, SPCO, SPMET, SPHB, PVI, DESAT, PIDELTA),
         # EXC=0000C00: low signal IQ (0x400) plus SET mode (0x800), which is no fault.
         DeviceAlarm(DEVICE, "low-signal-iq", "Low signal IQ", AlarmSource.TECHNICAL, True,
                     NOW, when),
@@ -106,7 +126,53 @@ def test_radical7_dashes_are_no_value_never_zero() -> None:
         Numeric(DEVICE, SPO2, None, "%", NOW, when),
         Numeric(DEVICE, PULSE, None, "/min", NOW, when),
         Numeric(DEVICE, PI, None, "%", NOW, when),
+        *no_values(when, SPCO, SPMET, PVI, DESAT, PIDELTA),
     ]
+
+
+RAINBOW = (b"11/27/26 09:15:02 SN=0000070986 SPO2=097% BPM=072 PI=02.40% SPCO=01.5% "
+           b"SPMET=00.8% SPHB=13.4 SPOC=-- RESVD=--- DESAT=03 PIDELTA=-12 PVI=014 "
+           b"ALARM=000000 EXC=000800 EXC1=00000000\r\n")
+
+
+def test_rainbow_values_decode_with_their_terms_and_units() -> None:
+    when = datetime(2026, 11, 27, 9, 15, 2)
+    found = [o for o in feed(RAINBOW) if isinstance(o, Numeric)]
+    assert found[3:] == [
+        Numeric(DEVICE, SPCO, 1.5, "%", NOW, when),
+        Numeric(DEVICE, SPMET, 0.8, "%", NOW, when),
+        Numeric(DEVICE, SPHB, 13.4, "g/dL", NOW, when),
+        Numeric(DEVICE, PVI, 14.0, "%", NOW, when),
+        Numeric(DEVICE, DESAT, 3.0, "1", NOW, when),
+        Numeric(DEVICE, PIDELTA, -12.0, "%", NOW, when),
+    ]
+    assert core(found) == {SPO2: 97.0, PULSE: 72.0, PI: 2.4}
+
+
+@pytest.mark.parametrize(("text", "value"), [(b"+05", 5.0), (b"-12", -12.0), (b"+--", None)])
+def test_a_negative_pi_delta_is_a_value_and_only_dashes_are_no_value(
+        text: bytes, value: float | None) -> None:
+    found = feed(RAINBOW.replace(b"PIDELTA=-12", b"PIDELTA=" + text))
+    assert errors(found) == []
+    assert numerics(found)[PIDELTA] == value
+
+
+@pytest.mark.parametrize("broken", [b"SPCO=1.5%", b"SPMET=008%", b"SPHB=134", b"PVI=14",
+                                    b"DESAT=3", b"PIDELTA=12", b"PIDELTA=+1"])
+def test_a_rainbow_field_of_the_wrong_width_is_a_framing_error_with_no_values(
+        broken: bytes) -> None:
+    name = broken.split(b"=")[0] + b"="
+    start = RAINBOW.index(b" " + name) + 1
+    end = RAINBOW.index(b" ", start)
+    found = feed(RAINBOW[:start] + broken + RAINBOW[end:])
+    assert errors(found) == ["framing"]
+    assert numerics(found) == {}
+
+
+def test_rainbow_values_under_no_usable_sensor_are_no_value() -> None:
+    found = feed(RAINBOW.replace(b"EXC=000800", b"EXC=000020"))
+    assert all(value is None for value in numerics(found).values())
+    assert alarms(found) == [("sensor-off", True)]
 
 
 @pytest.mark.parametrize("dashes", ["---", "---%", "--.-", "--.-%", "--.--", "--.--%"])
@@ -118,14 +184,20 @@ def test_each_dash_form_is_no_value_without_error(field: str, dashes: str) -> No
     assert errors(found) == []
     others = {SPO2: 98.0, PULSE: 64.0, PI: 3.6}
     del others[refid]
-    assert {k: v for k, v in numerics(found).items() if k != refid} == others
+    assert {k: v for k, v in core(found).items() if k != refid} == others
 
 
 def test_lines_the_simulator_prints_decode_to_its_values() -> None:
     when = datetime(2026, 1, 2, 3, 4, 5)
-    for model in ("rad8", "rad7", "radical7"):
-        found = feed(format_line(when, 95.4, 71.6, 2.345, model=model, exc=0x800))
-        assert numerics(found) == {SPO2: 95.0, PULSE: 72.0, PI: 2.35}, model
+    rainbow = Rainbow(spco=2.04, spmet=1.06, sphb=12.96, pvi=17.4)
+    printed = {"rad8": {}, "rad7": {SPCO: 2.0, SPMET: 1.1, SPHB: 13.0, PVI: 17.0},
+               "radical7": {SPCO: 2.0, SPMET: 1.1, PVI: 17.0}}
+    for model, extra in printed.items():
+        found = feed(format_line(when, 95.4, 71.6, 2.345, model=model, exc=0x800,
+                                 rainbow=rainbow))
+        assert core(found) == {SPO2: 95.0, PULSE: 72.0, PI: 2.35}, model
+        values = {k: v for k, v in numerics(found).items() if v is not None}
+        assert values == {SPO2: 95.0, PULSE: 72.0, PI: 2.35, **extra}, model
         assert errors(found) == [], model
         assert all(o.device_time == when for o in found if isinstance(o, Numeric))
 
@@ -155,13 +227,13 @@ def test_a_line_is_decoded_only_once_its_line_end_arrives() -> None:
     protocol = MasimoAsciiProtocol(DEVICE, {})
     assert feed(RAD8[:-2], protocol=protocol) == []
     assert feed(b"\r", protocol=protocol) == []
-    assert numerics(feed(b"\n", protocol=protocol)) == {SPO2: 98.0, PULSE: 64.0, PI: 3.6}
+    assert core(feed(b"\n", protocol=protocol)) == {SPO2: 98.0, PULSE: 64.0, PI: 3.6}
 
 
 def test_noise_before_the_first_line_is_one_sync_error_and_the_line_decodes() -> None:
     found = feed(b"\x00\xff\x13\x80~~" + RAD8)
     assert errors(found) == ["sync"]
-    assert numerics(found) == {SPO2: 98.0, PULSE: 64.0, PI: 3.6}
+    assert core(found) == {SPO2: 98.0, PULSE: 64.0, PI: 3.6}
 
 
 def test_joining_mid_line_is_one_framing_error_then_the_next_line_decodes() -> None:
@@ -169,7 +241,7 @@ def test_joining_mid_line_is_one_framing_error_then_the_next_line_decodes() -> N
     assert errors(found) == ["framing"]
     assert isinstance(found[0], ProtocolError)
     assert found[0].received_at == NOW
-    assert numerics(found) == {SPO2: 98.0, PULSE: 64.0, PI: 3.6}
+    assert core(found) == {SPO2: 98.0, PULSE: 64.0, PI: 3.6}
 
 
 @pytest.mark.parametrize("corrupt", [
@@ -194,7 +266,7 @@ def test_a_corrupt_line_yields_no_value_one_framing_error_and_the_next_line_deco
     assert len(found) == 1
     after = feed(RAD8, protocol=protocol)
     assert errors(after) == []
-    assert numerics(after) == {SPO2: 98.0, PULSE: 64.0, PI: 3.6}
+    assert core(after) == {SPO2: 98.0, PULSE: 64.0, PI: 3.6}
 
 
 def test_two_lines_run_together_yield_only_the_complete_second_one() -> None:
@@ -204,7 +276,7 @@ def test_two_lines_run_together_yield_only_the_complete_second_one() -> None:
     assert errors(found) == ["sync"]
     assert numerics(found)[SPO2] == 97.0
     assert [o.device_time for o in found if isinstance(o, Numeric)] == [
-        datetime(2013, 5, 12, 14, 51, 33)] * 3
+        datetime(2013, 5, 12, 14, 51, 33)] * 5
 
 
 def test_an_over_long_line_is_one_framing_error_and_the_decoder_resyncs() -> None:
@@ -214,13 +286,13 @@ def test_an_over_long_line_is_one_framing_error_and_the_decoder_resyncs() -> Non
     assert errors(found) == ["framing"]
     found = feed(b"tail of the flood\r\n" + RAD8, protocol=protocol)
     assert errors(found) == []
-    assert numerics(found) == {SPO2: 98.0, PULSE: 64.0, PI: 3.6}
+    assert core(found) == {SPO2: 98.0, PULSE: 64.0, PI: 3.6}
 
 
 def test_an_over_long_line_in_one_chunk_is_one_framing_error() -> None:
     found = feed(b"B" * (MAX_LINE + 1) + b"\r\n" + RAD8)
     assert errors(found) == ["framing"]
-    assert numerics(found) == {SPO2: 98.0, PULSE: 64.0, PI: 3.6}
+    assert core(found) == {SPO2: 98.0, PULSE: 64.0, PI: 3.6}
 
 
 def test_blank_lines_and_bare_line_ends_are_ignored() -> None:
@@ -229,7 +301,7 @@ def test_blank_lines_and_bare_line_ends_are_ignored() -> None:
 
 def test_an_impossible_calendar_date_keeps_values_without_device_time() -> None:
     found = feed(line("13/45/13 25:61:61"))
-    assert numerics(found) == {SPO2: 98.0, PULSE: 64.0, PI: 3.6}
+    assert core(found) == {SPO2: 98.0, PULSE: 64.0, PI: 3.6}
     assert all(o.device_time is None for o in found if isinstance(o, Numeric))
 
 
@@ -273,7 +345,8 @@ def test_exception_changes_follow_the_manuals_trend_sample() -> None:
 def test_readings_printed_while_there_is_no_usable_sensor_are_no_value(mask: str) -> None:
     # The manual's trend sample prints SpO2=000 PR=000 PI=00.00 with EXC=820 (sensor off).
     found = feed(line(spo2="000%", bpm="000", pi="00.00%", exc=mask))
-    assert numerics(found) == {SPO2: None, PULSE: None, PI: None}
+    assert core(found) == {SPO2: None, PULSE: None, PI: None}
+    assert all(value is None for value in numerics(found).values())
 
 
 @pytest.mark.parametrize(("bit", "code"), [
