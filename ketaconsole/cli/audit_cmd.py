@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 
+from ketaconsole.cli.acting_person import acting_person, audit_as
 from ketaconsole.cli.common import CliError, print_json_line
 from ketaconsole.cli.record_common import add_db_option, open_record
 from ketaconsole.cli.security_common import PinReader, add_login_options, log_in, parse_time
 from ketaconsole.security import (
+    Action,
     AuditLog,
     AuditRecord,
     Guard,
     NotAllowed,
+    Permission,
     pending_break_glass_reviews,
     review_break_glass,
 )
@@ -82,10 +85,16 @@ def _run(database: Database, args: argparse.Namespace) -> int:
         print(f"emergency access {args.review} reviewed")
         return 0
     since = parse_time(args.since) if args.since else None
+    person = acting_person(database, audit, args, Permission.REVIEW_AUDIT, "audit trail")
     if args.break_glass:
-        pending = [e for e in pending_break_glass_reviews(audit)
+        entries = [e for e in pending_break_glass_reviews(audit)
                    if since is None or e.at >= since]
-        _print(pending, args.json, "no emergency access waiting for review")
-        return 0
-    _print(audit.entries(since=since), args.json, "the audit trail is empty")
+        empty = "no emergency access waiting for review"
+    else:
+        entries = audit.entries(since=since)
+        empty = "the audit trail is empty"
+    audit_as(audit, person, Action.AUDIT_REVIEWED, target="audit trail",
+             detail={"since": args.since, "entries": len(entries),
+                     "emergency_access_only": args.break_glass})
+    _print(entries, args.json, empty)
     return 0

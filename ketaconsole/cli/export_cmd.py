@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
+from ketaconsole.cli.acting_person import acting_person, add_person_options, audit_as
 from ketaconsole.cli.common import CliError
 from ketaconsole.cli.record_common import add_db_option, open_record, session_number
 from ketaconsole.export.atomic import ExportFolderError
@@ -14,9 +16,11 @@ from ketaconsole.export.service import (
     ExportFailed,
     ExportFormat,
     ExportOptions,
+    ExportResult,
     export_session,
 )
-from ketaconsole.store import UnknownSessionError
+from ketaconsole.security import Action, AuditLog, Permission
+from ketaconsole.store import Database, UnknownSessionError
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,18 +40,21 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                         help="PDF page size")
     parser.add_argument("--clinic", default="KetaConsole clinic",
                         help="clinic name printed in the PDF header")
-    parser.add_argument("--author", help="who exports (default: the logged-in user)")
+    parser.add_argument("--author", help="the name printed as the exporter (default: the "
+                                         "person acting, see --as)")
     parser.add_argument("--mllp", metavar="HOST:PORT",
                         help="also send the HL7 messages to this MLLP receiver")
     parser.add_argument("--mllp-timeout", type=float, default=10.0, metavar="SECONDS",
                         help="wait this long for each acknowledgement (default 10)")
     parser.add_argument("--mllp-attempts", type=int, default=3, metavar="N",
                         help="tries before giving up on an unreachable receiver (default 3)")
+    add_person_options(parser)
     add_db_option(parser)
     parser.set_defaults(handler=run)
 
 
 def _options(args: argparse.Namespace) -> ExportOptions:
+    """The export's options, checked before anyone is asked for a PIN."""
     target = None
     if args.mllp:
         if args.format != ExportFormat.HL7.value:
@@ -58,14 +65,25 @@ def _options(args: argparse.Namespace) -> ExportOptions:
             raise CliError(str(exc), 2) from None
     if args.mllp_timeout <= 0 or args.mllp_attempts < 1:
         raise CliError("--mllp-timeout must be more than 0 and --mllp-attempts at least 1", 2)
-    options = ExportOptions(paper=Paper(args.paper), clinic=args.clinic, mllp=target,
-                            mllp_policy=MllpPolicy(timeout_s=args.mllp_timeout,
-                                                   attempts=args.mllp_attempts))
-    if args.author:
-        options = ExportOptions(paper=options.paper, clinic=options.clinic,
-                                author=args.author, mllp=target,
-                                mllp_policy=options.mllp_policy)
-    return options
+    if args.author and args.login and args.author != args.login:
+        raise CliError(f"--author {args.author!r} differs from the user logged in with --as "
+                       f"({args.login}); leave --author out", 2)
+    return ExportOptions(paper=Paper(args.paper), clinic=args.clinic, mllp=target,
+                         mllp_policy=MllpPolicy(timeout_s=args.mllp_timeout,
+                                                attempts=args.mllp_attempts))
+
+
+def _export(database: Database, args: argparse.Namespace, session_id: int, folder: Path,
+            options: ExportOptions) -> ExportResult:
+    audit = AuditLog(database)
+    target = f"session {session_id}"
+    person = acting_person(database, audit, args, Permission.EXPORT_RECORD, target)
+    options = replace(options, author=args.author or person.name)
+    result = export_session(database, session_id, ExportFormat(args.format), folder, options)
+    audit_as(audit, person, Action.EXPORT, target=target,
+             detail={"format": result.format.value, "folder": str(folder),
+                     "files": [p.name for p in result.files], "author": options.author})
+    return result
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,8 +92,7 @@ def run(args: argparse.Namespace) -> int:
     folder = Path(args.out).expanduser()
     database = open_record(args)
     try:
-        result = export_session(database, session_id, ExportFormat(args.format), folder,
-                                options)
+        result = _export(database, args, session_id, folder, options)
     except UnknownSessionError as exc:
         raise CliError(str(exc.args[0])) from None
     except ExportFolderError as exc:

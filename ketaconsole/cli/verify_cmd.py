@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ketaconsole.cli.acting_person import acting_person, add_person_options, audit_as
 from ketaconsole.cli.common import CliError
 from ketaconsole.cli.record_common import add_db_option, open_record, session_number
 from ketaconsole.export.integrity import check_head, check_stamp, read_stamp
+from ketaconsole.security import Action, AuditLog, Permission
 from ketaconsole.store import Database, UnknownSessionError
 from ketaconsole.store.review import verify
 
@@ -27,6 +29,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                              "matches the record")
     parser.add_argument("--head", metavar="HASH",
                         help="also check a chain-head hash printed on a record")
+    add_person_options(parser)
     add_db_option(parser)
     parser.set_defaults(handler=run)
 
@@ -35,7 +38,13 @@ def run(args: argparse.Namespace) -> int:
     session_id = session_number(args.session)
     database = open_record(args)
     try:
+        audit = AuditLog(database)
+        target = f"session {session_id}"
+        person = acting_person(database, audit, args, Permission.OPEN_RECORD, target)
         count, broken = verify(database, session_id)
+        audit_as(audit, person, Action.RECORD_VERIFIED, target=target,
+                 detail={"intact": broken is None, "events": count,
+                         "export": args.export.name if args.export else None})
         if broken is not None:
             raise CliError(f"session {session_id}: {broken.describe()}")
         checked = []

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from ketaconsole.cli.acting_person import os_account
 from ketaconsole.store import open_database
 
 ADMIN = ("ada", "3333")
@@ -145,9 +146,14 @@ def test_audit_lists_log_ins_and_changes_since_a_time(staffed: Console) -> None:
         ("user_added", "-", "ada"), ("login", "ada", "command line"),
         ("user_added", "ada", "nia")]
     since = entries[1]["time"]
-    assert [e["seq"] for e in staffed.audit("--since", since)] == [2, 3]
+    # The first listing is itself on the trail, under the operating-system account.
+    later = staffed.audit("--since", since)
+    assert [e["seq"] for e in later] == [2, 3, 4]
+    assert (later[2]["action"], later[2]["actor"]) == ("audit_reviewed", os_account())
+    assert later[2]["detail"] == {"via": "command line", "entries": 3,
+                                  "emergency_access_only": False}
     table = staffed.ok("audit").splitlines()
-    assert len(table) == 3 and table[2].split()[:4] == ["3", entries[2]["time"],
+    assert len(table) == 5 and table[2].split()[:4] == ["3", entries[2]["time"],
                                                         "user_added", "ada"]
 
 
