@@ -67,6 +67,19 @@ class BedsideSecurity:
         user = self.guard.require(self.lock.current_user(), Permission.EXPORT_RECORD)
         return user.username
 
+    def records_listing(self) -> None:
+        """Allow the list of recorded patients, or :class:`NotAllowed` (audited)."""
+        self.guard.require(self.lock.current_user(), Permission.OPEN_RECORD,
+                           target="all sessions")
+
+    def record_opening(self, session_id: int) -> None:
+        """Allow opening a past session and put it on the audit trail, or :class:`NotAllowed`."""
+        target = f"session {session_id}"
+        user = self.guard.require(self.lock.current_user(), Permission.OPEN_RECORD,
+                                  target=target)
+        self.audit.record(Action.RECORD_OPENED, actor=user.username, user_id=user.record_id,
+                          target=target, detail={"via": "records screen"})
+
     def actor(self) -> str:
         """Who acts now, for alarm actions (allowed to anyone, even while locked)."""
         user = self.lock.current_user()

@@ -65,13 +65,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.monitor)
         self.lock_panel: LockOverlay | None = None
         self.idle: IdleWatcher | None = None
+        self.records_page: LazyPage | None = None
         if security is not None:
             self._wire_lock(security)
         self.registry = registry
         self.room_name = room_name
         self.devices_page = LazyPage(self._build_devices)
         self.monitor.add_page(self.devices_page, "Devices", wide=True)
-        self.records_page: LazyPage | None = None
         self._record_source = bedside.database or database_url
         if self._record_source is not None:
             self.records_page = LazyPage(self._build_records)
@@ -142,12 +142,15 @@ class MainWindow(QMainWindow):
             self.lock_panel.set_users(security.users())
             self.lock_panel.reset()
             self.monitor.show_locked(self.lock_panel)
+            if self.records_page is not None and self.records_page.page is not None:
+                self.records_page.page.forget()  # type: ignore[attr-defined]
             return
         user = security.lock.current_user()
         self.who.setText("" if user is None else
                          f"{user.display_name} ({user.role.value})"
                          + (" \u00b7 EMERGENCY ACCESS" if user.break_glass else ""))
         self.monitor.show_locked(None)
+        self._refresh_records(0)  # checked again for the person now at the console
 
     def _build_devices(self) -> QWidget:
         from ui.devices_screen import DevicesScreen
@@ -156,12 +159,15 @@ class MainWindow(QMainWindow):
                              author=self._actor, room=self.room_name)
 
     def _build_records(self) -> QWidget:
-        from ui.records_screen import RecordsScreen
+        from ui.records_screen import RecordsGate, RecordsScreen
 
         assert self._record_source is not None
+        security = self.security
+        gate = (RecordsGate(listing=security.records_listing, opening=security.record_opening)
+                if security is not None else None)
         return RecordsScreen(self._record_source, export_folder=default_export_folder(),
-                             author=(self.security.export_author if self.security
-                                     else self._actor))
+                             author=(security.export_author if security else self._actor),
+                             gate=gate)
 
     def _actor(self) -> str:
         return self.security.actor() if self.security is not None else NO_LOGIN_AUTHOR

@@ -7,6 +7,7 @@ narrowed on the GUI thread from what was read, so typing in the search box costs
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,18 @@ from ui.session_review import SessionReview, local_time
 COLUMNS = ("No.", "Patient", "Start", "End", "Events", "Phase")
 
 
+@dataclass(frozen=True, slots=True)
+class RecordsGate:
+    """The role checks in front of the records; each raises ``PermissionError`` (audited).
+
+    ``listing`` is asked before the list of patients is read, ``opening`` before one
+    session is opened (and puts the opening on the audit trail).
+    """
+
+    listing: Callable[[], None]
+    opening: Callable[[int], None]
+
+
 def session_matches(summary: SessionSummary, text: str, day: date | None) -> bool:
     """Whether a session fits the search: name (or number) contains ``text``, started on ``day``."""
     wanted = text.strip().lower()
@@ -49,8 +62,9 @@ class RecordsScreen(QWidget):
     """The list of recorded sessions with search, and the opened one below it."""
 
     def __init__(self, database: Database | str, *, export_folder: Path,
-                 author: Callable[[], str]) -> None:
+                 author: Callable[[], str], gate: RecordsGate | None = None) -> None:
         super().__init__()
+        self.gate = gate
         self.database: Database | None = database if isinstance(database, Database) else None
         self._url = database if isinstance(database, str) else database.url
         self._owns_database = self.database is None
@@ -123,6 +137,14 @@ class RecordsScreen(QWidget):
     # -- reading -----------------------------------------------------------------------
 
     def refresh(self) -> None:
+        if self.gate is not None:
+            try:
+                self.gate.listing()
+            except PermissionError as exc:
+                self.sessions = []
+                self.apply_filter()
+                self.status.setText(f"{exc}.")
+                return
         self.refresh_button.setEnabled(False)
         database, url = self.database, self._url
 
@@ -185,15 +207,32 @@ class RecordsScreen(QWidget):
 
     def open_row(self, row: int) -> None:
         if 0 <= row < len(self.shown):
-            self.review.open(self.shown[row])
+            self._open(self.shown[row])
 
     def open_session(self, session_id: int) -> bool:
         for row, s in enumerate(self.shown):
             if s.id == session_id:
                 self.table.selectRow(row)
-                self.review.open(s)
-                return True
+                return self._open(s)
         return False
+
+    def forget(self) -> None:
+        """Clear the list and the opened session: nothing stays for the next person."""
+        self.sessions = []
+        self.apply_filter()
+        self.search.clear()
+        self.review.close_record()
+        self.status.setText("Log in to see the records.")
+
+    def _open(self, summary: SessionSummary) -> bool:
+        if self.gate is not None:
+            try:
+                self.gate.opening(summary.id)
+            except PermissionError as exc:
+                self.status.setText(f"{exc}.")
+                return False
+        self.review.open(summary)
+        return True
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Wait for reads and exports, and close the database if this screen opened it."""

@@ -168,6 +168,16 @@ class SessionReview(QWidget):
 
     # -- opening ---------------------------------------------------------------------
 
+    def close_record(self) -> None:
+        """Take the opened session off the screen (the console was locked)."""
+        self.opened = None
+        self._enable(False)
+        self.header.setText("Open a session from the list to review it.")
+        self.events.setRowCount(0)
+        self.plot.clear()
+        self.verdict.setText("")
+        self.export_result.setText("")
+
     def open(self, summary: SessionSummary) -> None:
         database = self._database()
         if database is None:
