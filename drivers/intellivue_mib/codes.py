@@ -80,12 +80,15 @@ CMD_CONFIRMED_ACTION = 7
 NOM_MOC_VMO_METRIC_NU = 6
 NOM_MOC_VMO_METRIC_SA_RT = 9
 NOM_MOC_VMS_MDS = 33
+NOM_MOC_VMO_AL_MON = 54  # the Alert Monitor: the monitor's active alarms and INOPs
 NOM_PART_OBJ = 1
 NOM_NOTI_MDS_CREAT = 0x0D06
 NOM_ACT_POLL_MDIB_DATA_EXT = 0xF13B
 NOM_ATTR_TIME_PD_POLL = 0xF13E
 
 # attribute ids
+NOM_ATTR_AL_MON_P_AL_LIST = 0x0902  # patient alarms
+NOM_ATTR_AL_MON_T_AL_LIST = 0x0904  # technical alarms (INOPs)
 NOM_ATTR_ID_MODEL = 0x0928
 NOM_ATTR_NU_CMPD_VAL_OBS = 0x094B
 NOM_ATTR_NU_VAL_OBS = 0x0950
@@ -206,3 +209,33 @@ def convert(value: float, unit_code: int, target: str) -> float | None:
         return value
     conversion = CONVERSIONS.get((source, target))
     return None if conversion is None else conversion(value)
+
+
+# -- alarms (the Alert Monitor's DevAlarmList entries) -------------------------------------
+GEN_ALMON_INFO = 513
+STR_ALMON_INFO = 516
+ALERT_PRIORITIES: dict[int, str] = {
+    0x0000: "no alarm",
+    0x0001: "low-priority INOP", 0x0002: "medium-priority INOP", 0x0004: "high-priority INOP",
+    0x0100: "low priority", 0x0200: "medium priority", 0x0400: "high priority",
+}
+AL_INHIBITED = 0x8000  # alarms switched off on the monitor
+AL_SUSPENDED = 0x4000  # alarms paused on the monitor
+AL_LATCHED = 0x2000
+AL_NEW_ALERT = 0x0008
+
+ALERT_EVENTS: dict[int, str] = {
+    # NOM_EVT_* (event partition), for alarms that come without the monitor's own text.
+    4: "absent", 22: "disconnected", 38: "failure", 40: "high", 62: "low",
+    70: "malfunction", 74: "noisy", 110: "unavailable", 242: "equipment malfunction",
+    268: "lead disconnected", 274: "leads off", 308: "sensor disconnected",
+    310: "sensor malfunction", 312: "sensor problem", 358: "measurement INOP",
+    380: "signal low", 3072: "apnea", 3076: "asystole", 3246: "desaturation",
+    6696: "check sensor", 61766: "bradycardia", 61768: "tachycardia",
+    61830: "extreme high", 61832: "extreme low",
+}
+PRIVATE_CHARACTERS: dict[str, str] = {
+    # The monitor's private-use characters in alarm texts, as plain text.
+    "\ue145": "E", "\ue14c": "L", "\ue400": "l/min", "\ue401": "cmH2O", "\ue40d": "*",
+    "\ue425": "V", "\ufeff": "",
+}

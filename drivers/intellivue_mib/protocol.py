@@ -3,8 +3,9 @@
 The dialogue (guide, "Protocol Dialog"): the console sends an association request; the
 monitor answers with an association result and then its MDS Create Event Report, which
 the console confirms with an MDS Create Event Result. From then on the console sends
-extended poll requests (numerics, and the pleth wave) and the monitor answers each with
-results for the poll period: numerics once a second, waves every 256 ms. Before closing
+extended poll requests (numerics, the pleth wave, and the Alert Monitor's alarm lists)
+and the monitor answers each with results for the poll period: numerics and alarms once a
+second, waves every 256 ms. Before closing
 the port the console sends a release request.
 
 Time-outs: the association result and the MDS create event must arrive within
@@ -76,6 +77,7 @@ class IntelliVueProtocol(DeviceProtocol):
     def __init__(self, device_id: str, settings: Mapping[str, Any]) -> None:
         super().__init__(device_id, settings)
         self.poll_pleth = bool(self.settings.get("pleth", True))
+        self.poll_alarms = bool(self.settings.get("alarms", True))
         self.frames = FrameReader()
         self.decoder = PollDecoder(device_id)
         self.phase = Phase.IDLE
@@ -188,6 +190,8 @@ class IntelliVueProtocol(DeviceProtocol):
             self._next_poll = {codes.NOM_MOC_VMO_METRIC_NU: now}
             if self.poll_pleth:
                 self._next_poll[codes.NOM_MOC_VMO_METRIC_SA_RT] = now
+            if self.poll_alarms:
+                self._next_poll[codes.NOM_MOC_VMO_AL_MON] = now
             out.send += self._due_polls(now)
         return out
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from drivers.intellivue_mib import codes
+from drivers.intellivue_mib.alerts import AlarmEntry, alarm_list
 from drivers.intellivue_mib.framing import FrameError, FrameReader, encode_frame
 from drivers.intellivue_mib.messages import (
     Aborted,
@@ -54,7 +55,12 @@ MODEL = (b"Philips", b"MP50 (simulated)")
 SYSTEM_ID = bytes.fromhex("0009fb0a1b2c")
 
 HANDLES = {"hr": 1, "spo2": 2, "pulse": 3, "pi": 4, "nibp": 5, "rr": 6, "etco2": 7,
-           "temp": 8, "pleth": 20}
+           "temp": 8, "pleth": 20, "alerts": 30}
+SPO2_LOW_LIMIT = 90
+MED_PRI_P_AL = 0x0200
+MED_PRI_T_AL = 0x0002
+NOM_EVT_LO = 62
+NOM_EVT_SENSOR_DISCONN = 308
 
 
 @dataclass(slots=True)
@@ -157,7 +163,7 @@ class IntelliVueSimulator(DeviceSimulator):
         self._polls.clear()
 
     def _start_poll(self, request: PollRequest, now: float) -> bytes:
-        if request.object_code == codes.NOM_MOC_VMO_METRIC_NU:
+        if request.object_code in (codes.NOM_MOC_VMO_METRIC_NU, codes.NOM_MOC_VMO_AL_MON):
             every = NUMERIC_EVERY_S
         elif request.object_code == codes.NOM_MOC_VMO_METRIC_SA_RT:
             every = WAVE_EVERY_S
@@ -197,6 +203,8 @@ class IntelliVueSimulator(DeviceSimulator):
     def _result(self, poll: ActivePoll, now: float, *, sequence: int) -> bytes:
         if poll.object_code == codes.NOM_MOC_VMO_METRIC_NU:
             objects = self._numerics(now)
+        elif poll.object_code == codes.NOM_MOC_VMO_AL_MON:
+            objects = self._alerts(now)
         else:
             objects = self._waves(now)
         return encode_frame(extended_poll_result(
@@ -252,6 +260,22 @@ class IntelliVueSimulator(DeviceSimulator):
                           encode_absolute_time(self.nibp.taken_at)),
             ]))
         return objects
+
+    def _alerts(self, now: float) -> list[ObservedObject]:
+        """The Alert Monitor: SpO2 below its limit, or the SpO2 sensor off (an INOP)."""
+        v = self.patient.vitals(now)
+        patient: list[AlarmEntry] = []
+        technical: list[AlarmEntry] = []
+        if v.sensor_off:
+            technical.append(AlarmEntry(codes.NOM_PULS_OXIM_SAT_O2, NOM_EVT_SENSOR_DISCONN,
+                                        MED_PRI_T_AL, 0, "SpO\u2082 SENSOR OFF"))
+        elif round(v.spo2) < SPO2_LOW_LIMIT:
+            patient.append(AlarmEntry(codes.NOM_PULS_OXIM_SAT_O2, NOM_EVT_LO, MED_PRI_P_AL, 0,
+                                      f"**SpO\u2082 {round(v.spo2)} < {SPO2_LOW_LIMIT}"))
+        return [ObservedObject(HANDLES["alerts"], [
+            Attribute(codes.NOM_ATTR_AL_MON_P_AL_LIST, alarm_list(patient)),
+            Attribute(codes.NOM_ATTR_AL_MON_T_AL_LIST, alarm_list(technical)),
+        ])]
 
     def _waves(self, now: float) -> list[ObservedObject]:
         samples = self._pleth.samples_until(now)

@@ -1,6 +1,7 @@
 """Turns polled IntelliVue objects into the console's observations, in the catalogue's units.
 
-A numeric (NuObsValue) is physiological id, measurement state, unit code and FLOAT-Type;
+The monitor's alarm lists are read by ``alerts.AlertTracker``. A numeric (NuObsValue) is
+physiological id, measurement state, unit code and FLOAT-Type;
 NIBP comes as a compound of systolic, diastolic and mean. A wave (SaObsValue) is
 physiological id, state and a sample array, read with the object's sample-array
 specification (bits per sample), sample period and scale range. A value is "no value"
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from drivers.intellivue_mib import codes
+from drivers.intellivue_mib.alerts import AlertTracker
 from drivers.intellivue_mib.messages import ObservedObject, PollResult
 from drivers.intellivue_mib.wire import (
     Attribute,
@@ -79,6 +81,7 @@ class PollDecoder:
         self._waves: dict[int, WaveSpec] = {}
         self._nibp_stamps: dict[int, datetime] = {}
         self._clock: tuple[int, datetime] | None = None
+        self.alerts = AlertTracker(device_id)
 
     # -- the MDS create event ------------------------------------------------------------
 
@@ -155,6 +158,7 @@ class PollDecoder:
         value = attributes.get(codes.NOM_ATTR_SA_VAL_OBS)
         if value is not None:
             found.extend(self._wave(value, self._waves.get(obj.handle, WaveSpec()), moment, now))
+        found.extend(self.alerts.update(attributes, moment, now))
         return found
 
     def _wave_spec(self, handle: int, attributes: dict[int, bytes]) -> None:

@@ -25,7 +25,7 @@ from drivers.intellivue_mib.messages import (
     parse,
 )
 from drivers.intellivue_mib.protocol import IntelliVueProtocol, Phase
-from drivers.intellivue_mib.wire import decode_absolute_time, decode_float, encode_float
+from drivers.intellivue_mib.wire import decode_absolute_time, decode_float, encode_float, u16
 from ketaconsole.observations import Identity, Numeric, Observation, ProtocolError, WaveChunk
 from tests.drivers.intellivue_vectors import (
     AARQ_VSCAPTURE,
@@ -96,18 +96,22 @@ def test_extended_poll_requests_are_vscaptures_exact_bytes() -> None:
     assert extended_poll_request(4, 3, 9, 600 * 8000) == POLL_WAVES_VSCAPTURE
 
 
-def test_the_mds_create_event_is_confirmed_then_numerics_and_pleth_are_polled() -> None:
+def test_the_mds_create_event_is_confirmed_then_numerics_pleth_and_alarms_are_polled() -> None:
     protocol = associated_protocol()
     out = protocol.feed(encode_frame(mds_create_event(invoke_id=1, event_time=0xABD00)), 0.4)
-    pleth_poll = (POLL_NUMERICS_VSCAPTURE[:8] + bytes.fromhex("00020007") +
-                  POLL_NUMERICS_VSCAPTURE[12:28] + bytes.fromhex("00020001") + b"\x00\x09"
-                  + POLL_NUMERICS_VSCAPTURE[34:])
+
+    def poll(number: int, object_code: int) -> bytes:
+        # The numerics poll with another invoke id, poll number and object class.
+        return (POLL_NUMERICS_VSCAPTURE[:8] + u16(number) + b"\x00\x07"
+                + POLL_NUMERICS_VSCAPTURE[12:28] + u16(number) + b"\x00\x01" + u16(object_code)
+                + POLL_NUMERICS_VSCAPTURE[34:])
+
     assert sent_user_data(out.send) == [MDS_CREATE_RESULT_VSCAPTURE, POLL_NUMERICS_VSCAPTURE,
-                                        pleth_poll]
+                                        poll(2, 0x0009), poll(3, 0x0036)]
 
 
-def test_without_the_pleth_setting_only_numerics_are_polled() -> None:
-    protocol = associated_protocol({"pleth": False})
+def test_without_the_pleth_and_alarms_settings_only_numerics_are_polled() -> None:
+    protocol = associated_protocol({"pleth": False, "alarms": False})
     out = protocol.feed(encode_frame(mds_create_event()), 0.4)
     polls = [parse(u) for u in sent_user_data(out.send)[1:]]
     assert [getattr(p, "object_code", None) for p in polls] == [codes.NOM_MOC_VMO_METRIC_NU]

@@ -122,7 +122,9 @@ def test_the_mds_create_event_is_confirmed_once_polling() -> None:
     out = protocol.feed(encode_frame(mds_create_event(invoke_id=7)), 0.4)
     sent = messages(out.send)
     assert isinstance(sent[0], EventReportResult) and sent[0].invoke_id == 7
-    assert [type(m) for m in sent[1:]] == [PollRequest, PollRequest]
+    assert [type(m) for m in sent[1:]] == [PollRequest, PollRequest, PollRequest]
+    assert [m.object_code for m in sent[1:] if isinstance(m, PollRequest)] == [
+        codes.NOM_MOC_VMO_METRIC_NU, codes.NOM_MOC_VMO_METRIC_SA_RT, codes.NOM_MOC_VMO_AL_MON]
 
 
 def polls_over(protocol: IntelliVueProtocol, start: float,
@@ -143,11 +145,12 @@ def polls_over(protocol: IntelliVueProtocol, start: float,
 
 
 def test_polls_are_repeated_so_the_console_is_never_silent_for_the_keep_alive() -> None:
-    protocol = polling_protocol()  # both polls went out at t = 1
+    protocol = polling_protocol()  # the three polls went out at t = 1
     sent = polls_over(protocol, 1.0, 61.0)
     times = [1.0, *sorted({t for t, _ in sent})]
     assert max(b - a for a, b in pairwise(times)) <= KEEP_ALIVE_S
-    for code in (codes.NOM_MOC_VMO_METRIC_NU, codes.NOM_MOC_VMO_METRIC_SA_RT):
+    for code in (codes.NOM_MOC_VMO_METRIC_NU, codes.NOM_MOC_VMO_METRIC_SA_RT,
+                 codes.NOM_MOC_VMO_AL_MON):
         mine = [1.0, *(t for t, p in sent if p.object_code == code)]
         assert len(mine) >= 6
         assert max(b - a for a, b in pairwise(mine)) <= REPOLL_EVERY_S
@@ -157,8 +160,8 @@ def test_polls_are_repeated_so_the_console_is_never_silent_for_the_keep_alive() 
 
 def test_each_poll_has_a_new_invoke_id_and_poll_number() -> None:
     sent = [p for _, p in polls_over(polling_protocol(), 1.0, 31.0)]
-    assert [p.invoke_id for p in sent] == list(range(3, 3 + len(sent)))
-    assert [p.poll_number for p in sent] == list(range(3, 3 + len(sent)))
+    assert [p.invoke_id for p in sent] == list(range(4, 4 + len(sent)))
+    assert [p.poll_number for p in sent] == list(range(4, 4 + len(sent)))
 
 
 def test_poll_results_that_stop_are_a_time_out_and_a_new_association() -> None:
