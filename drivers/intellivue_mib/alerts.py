@@ -11,7 +11,8 @@ alarms active on the monitor: ``NOM_ATTR_AL_MON_P_AL_LIST`` for patient alarms a
 
 and the alert info is AlMonGenInfo (instance u16, text id u32, priority u16, flags u16)
 or StrAlMonInfo, the same followed by a String (byte length u16, UTF-16BE text ending in
-a zero character): the alarm text as the monitor shows it ("**SpO2 88 < 90"). Any other
+a zero character): the alarm text as the monitor shows it ("**SpO2 88 < 90"), which
+the console gives without the monitor's priority marks. Any other
 info is skipped by its length.
 
 The console sees a change of the list: an entry that appears is an alarm raised, one that
@@ -95,8 +96,12 @@ def alarm_list(entries: list[AlarmEntry]) -> bytes:
 
 
 def describe(entry: AlarmEntry) -> str:
-    """The alarm in words: the monitor's own text, else its source and event."""
-    words = entry.text or _generic(entry)
+    """The alarm in words: the monitor's own text, else its source and event.
+
+    The monitor's priority marks (``***``, ``**``, ``*``, ``!!``) are left off the text:
+    the console shows priority its own way, and the words say the monitor's priority.
+    """
+    words = (entry.text or "").lstrip("*! ") or _generic(entry)
     notes = [entry.priority]
     if entry.state & codes.AL_INHIBITED:
         notes.append("alarms off on the monitor")

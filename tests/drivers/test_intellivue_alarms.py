@@ -64,7 +64,7 @@ SPO2_LOW_ENTRY = entry(SPO2, SPO2_LOW, 0x0200, text_info("**SpO2 88 < 90"))
 
 def test_a_patient_alarm_with_the_monitors_text_is_raised() -> None:
     found = feed(IntelliVueProtocol("mon", {}), alerts_result(alarm_list(SPO2_LOW_ENTRY)))
-    assert found == [DeviceAlarm("mon", "p-4BB8-003E", "**SpO2 88 < 90 (medium priority)",
+    assert found == [DeviceAlarm("mon", "p-4BB8-003E", "SpO2 88 < 90 (medium priority)",
                                  AlarmSource.PHYSIOLOGICAL, True, NOW, WHEN)]
 
 
@@ -76,7 +76,7 @@ def test_an_alarm_gone_from_the_next_list_is_cleared_and_an_unchanged_one_is_not
     assert alarms(feed(protocol, alerts_result(alarm_list(again)))) == []
     (cleared,) = alarms(feed(protocol, alerts_result(alarm_list())))
     assert (cleared.code, cleared.active, cleared.text) == (
-        "p-4BB8-003E", False, "**SpO2 88 < 90 (medium priority)")
+        "p-4BB8-003E", False, "SpO2 88 < 90 (medium priority)")
 
 
 def test_an_inop_is_a_technical_alarm_and_a_list_left_out_changes_nothing() -> None:
@@ -101,13 +101,13 @@ def test_an_alarm_without_text_is_named_by_its_source_and_event() -> None:
 def test_an_alarm_switched_off_or_paused_on_the_monitor_says_so(state: int, note: str) -> None:
     paused = entry(SPO2, SPO2_LOW, 0x0200, text_info("**SpO2 88 < 90"), state=state)
     (raised,) = alarms(feed(IntelliVueProtocol("mon", {}), alerts_result(alarm_list(paused))))
-    assert raised.text == f"**SpO2 88 < 90 (medium priority, {note})"
+    assert raised.text == f"SpO2 88 < 90 (medium priority, {note})"
 
 
-def test_the_monitors_private_characters_become_plain_text() -> None:
-    starred = entry(SPO2, SPO2_LOW, 0x0400, text_info("\ue40d\ue40d\ue40dDesat 79"))
+def test_private_characters_become_plain_text_and_priority_marks_become_words() -> None:
+    starred = entry(SPO2, SPO2_LOW, 0x0400, text_info("\ue40d\ue40d\ue40dDesat 79, O2 2 \ue400"))
     (raised,) = alarms(feed(IntelliVueProtocol("mon", {}), alerts_result(alarm_list(starred))))
-    assert raised.text == "***Desat 79 (high priority)"
+    assert raised.text == "Desat 79, O2 2 l/min (high priority)"
 
 
 @pytest.mark.parametrize("broken", [
