@@ -18,6 +18,7 @@ from ketaconsole.security import (
     Permission,
     Role,
 )
+from ketaconsole.security.clinic_settings import security_settings
 from ketaconsole.security.users import (
     add_first_admin,
     create_user,
@@ -38,7 +39,7 @@ class BedsideSecurity:
         self.database = database
         self.audit = AuditLog(database)
         self.guard = Guard(self.audit)
-        self.lock = ConsoleLock(database, self.audit, place=place)
+        self.lock = ConsoleLock(database, self.audit, security_settings(database), place=place)
         self.hint: str | None = None
         """A line for the lock panel (the demo's users and PINs)."""
 

@@ -25,7 +25,7 @@ from ketaconsole.virtual_patient import SCENARIOS
 COMMANDS: dict[str, str] = {
     name: f"ketaconsole.cli.{name}_cmd"
     for name in ("drivers", "decode", "probe", "simulate", "record", "sessions", "verify",
-                 "replay", "export", "users", "audit", "plugins", "doctor")
+                 "replay", "export", "users", "audit", "plugins", "settings", "doctor")
 }
 _WITH_VALUE = ("--db", "--room", "--scenario", "--speed", "--screenshot", "--quit-after",
                "--demo-device")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from ketaconsole.cli.common import CliError
 from ketaconsole.security import AuditLog, ConsoleUser, LoginRefused, authenticate
+from ketaconsole.security.clinic_settings import security_settings
 from ketaconsole.store import Database
 
 
@@ -53,7 +54,8 @@ def log_in(database: Database, audit: AuditLog, args: argparse.Namespace,
         raise CliError("this change needs an admin's log-in; add --as ADMIN", 2)
     pin = pins.read(f"PIN for {args.login}: ")
     try:
-        return authenticate(database, audit, args.login, pin, place="command line")
+        return authenticate(database, audit, args.login, pin, security_settings(database),
+                            place="command line")
     except LoginRefused as exc:
         raise CliError(str(exc)) from None
 

@@ -58,6 +58,7 @@ class Action:
     USER_DISABLED = "user_disabled"
     USER_ENABLED = "user_enabled"
     PIN_RESET = "pin_reset"
+    CLINIC_SETTING_CHANGED = "clinic_setting_changed"
     PLUGIN_ALLOWED = "plugin_allowed"
     PLUGIN_REVOKED = "plugin_revoked"
     DENIED = "denied"

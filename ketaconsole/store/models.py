@@ -205,3 +205,14 @@ class AuditEntry(Base):
     hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("seq", name="uq_audit_log_seq"),)
+
+
+class ClinicSetting(Base):
+    """One clinic-wide setting an admin changed (migration 0005); absent means the default."""
+
+    __tablename__ = "clinic_settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    changed_at: Mapped[float] = mapped_column(Float)
+    changed_by: Mapped[str] = mapped_column(String(200))

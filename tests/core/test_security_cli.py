@@ -132,6 +132,8 @@ def test_a_nurse_cannot_manage_users_and_the_refusal_is_audited(staffed: Console
      "standard input ended before the PIN (New PIN for ada); give one PIN a line"),
     (("audit", "--since", "yesterday"), "",
      "--since takes an ISO time such as 2026-03-01T08:00:00Z, not 'yesterday'"),
+    (("settings", "set", "idle-lock-minutes", "0", "--as", "ada", "--pin-stdin"), "3333\n",
+     "idle-lock-minutes takes a whole number from 1 to 60, not '0'"),
 ])
 def test_bad_input_is_one_clear_line(console: Console, args: tuple[str, ...], stdin: str,
                                      message: str) -> None:
@@ -155,6 +157,22 @@ def test_audit_lists_log_ins_and_changes_since_a_time(staffed: Console) -> None:
     table = staffed.ok("audit").splitlines()
     assert len(table) == 5 and table[2].split()[:4] == ["3", entries[2]["time"],
                                                         "user_added", "ada"]
+
+
+def test_settings_are_listed_to_anyone_and_changed_only_by_an_admin(staffed: Console) -> None:
+    assert staffed.ok("settings").splitlines()[0].split()[:2] == ["idle-lock-minutes", "5"]
+    assert staffed.fails("settings", "set", "idle-lock-minutes", "10", "--as", NURSE[0],
+                         "--pin-stdin", stdin=f"{NURSE[1]}\n") == (
+        "ketaconsole: nia (nurse) may not change clinic settings; ask an admin to do it")
+    assert staffed.ok("settings", "set", "idle-lock-minutes", "10",
+                      *as_admin(), stdin=f"{ADMIN[1]}\n") == (
+        "idle-lock-minutes is now 10; consoles apply it when they next start\n")
+    (listed,) = [json.loads(line) for line in staffed.ok("settings", "list", "--json")
+                 .splitlines() if '"idle-lock-minutes"' in line]
+    assert (listed["value"], listed["default"], listed["changed_by"]) == (10, 5, ADMIN[0])
+    changed = staffed.audit()[-1]
+    assert (changed["action"], changed["actor"], changed["detail"]) == (
+        "clinic_setting_changed", ADMIN[0], {"old": 5, "new": 10})
 
 
 def test_audit_verify_names_the_first_altered_entry(staffed: Console) -> None:

@@ -31,6 +31,7 @@ from ketaconsole.security import (
     authenticate,
 )
 from ketaconsole.security.admin import PluginAdmin, UserAdmin
+from ketaconsole.security.clinic_settings import change_setting, security_settings
 from ketaconsole.security.services import AuthorisedConsole, AuthorisedSession
 from ketaconsole.security.users import LoginRefused, find_user
 from ketaconsole.store import Database, SessionPlan, SessionService
@@ -157,6 +158,9 @@ CALLS: dict[str, GuardedCall] = {
     "revoke a plugin": GuardedCall(
         lambda b: b.plugin_admin.revoke("acme-drivers"),
         lambda b: not b.allow_list.permits("acme-drivers", "1.0.0"), _prepare_plugin),
+    "change a clinic setting": GuardedCall(
+        lambda b: change_setting(Guard(b.audit), _acting(b), "idle-lock-minutes", "10"),
+        lambda b: security_settings(b.database).idle_lock_seconds == 600),
 }
 
 ALLOWED: dict[Role, set[str]] = {
@@ -165,13 +169,19 @@ ALLOWED: dict[Role, set[str]] = {
                  "close the session", "open a record"},
     Role.TECHNICIAN: {"save a device profile", "edit the alarm profile"},
     Role.ADMIN: {"add a user", "disable a user", "reset a PIN", "list the users",
-                 "approve a plugin", "revoke a plugin"},
+                 "approve a plugin", "revoke a plugin", "change a clinic setting"},
 }
 
 
 def _profiles(database: Database) -> int:
     with database.sessions() as session:
         return int(session.scalar(select(func.count()).select_from(DeviceProfile)) or 0)
+
+
+def _acting(bench: Bench) -> ConsoleUser:
+    user = bench.user_admin.user
+    assert user is not None
+    return user
 
 
 def _acting_role(bench: Bench) -> Role:

@@ -1,0 +1,115 @@
+"""The clinic's security settings an admin may change: idle lock time and PIN lock-out.
+
+They live in the record database (``clinic_settings``, migration 0005), so every room of
+a clinic on one PostgreSQL server follows the same policy. A setting never changed has
+its default (five minutes, five wrong PINs, five minutes). A change needs the
+``CLINIC_SETTINGS`` permission (admins), is checked against its allowed range, and is on
+the audit trail with the old and the new value. Consoles read the settings when they
+start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy import select
+
+from ketaconsole.security.audit import Action
+from ketaconsole.security.guard import Guard
+from ketaconsole.security.roles import Permission
+from ketaconsole.security.users import DEFAULT_SETTINGS, ConsoleUser, SecuritySettings
+from ketaconsole.store.database import Database
+from ketaconsole.store.models import ClinicSetting
+
+
+@dataclass(frozen=True, slots=True)
+class SettingRule:
+    """One setting: its name on the command line, what it means, its range and its field."""
+
+    key: str
+    meaning: str
+    field: str
+    low: int
+    high: int
+    seconds_per_unit: int = 1
+    """60 for a setting given in minutes and kept in seconds; 1 for a count."""
+
+    def default(self) -> int:
+        return round(getattr(DEFAULT_SETTINGS, self.field) / self.seconds_per_unit)
+
+    def parse(self, text: str) -> int:
+        """The value typed, or ``ValueError`` with one sentence saying what is allowed."""
+        try:
+            value = int(text.strip())
+        except ValueError:
+            value = self.low - 1
+        if not self.low <= value <= self.high:
+            raise ValueError(f"{self.key} takes a whole number from {self.low} to "
+                             f"{self.high}, not {text!r}")
+        return value
+
+
+RULES: dict[str, SettingRule] = {rule.key: rule for rule in (
+    SettingRule("idle-lock-minutes", "minutes without input before the console locks",
+                "idle_lock_seconds", 1, 60, 60),
+    SettingRule("wrong-pins-before-lockout", "wrong PINs in a row before a user is locked out",
+                "max_wrong_pins", 3, 10),
+    SettingRule("lockout-minutes", "minutes a locked-out user waits before trying again",
+                "lockout_seconds", 1, 60, 60),
+)}
+
+
+@dataclass(frozen=True, slots=True)
+class SettingValue:
+    """A setting as the clinic has it now."""
+
+    rule: SettingRule
+    value: int
+    changed_at: float | None = None
+    changed_by: str | None = None
+
+
+def clinic_settings(database: Database) -> list[SettingValue]:
+    """Every setting with its value (the default where no one changed it)."""
+    with database.sessions() as session:
+        rows = {row.key: row for row in session.scalars(select(ClinicSetting))}
+    found = []
+    for key, rule in RULES.items():
+        row = rows.get(key)
+        if row is None or not isinstance(row.value, int):
+            found.append(SettingValue(rule, rule.default()))
+        else:
+            found.append(SettingValue(rule, row.value, row.changed_at, row.changed_by))
+    return found
+
+
+def security_settings(database: Database) -> SecuritySettings:
+    """The clinic's log-in policy as the lock and the log-in apply it."""
+    settings = DEFAULT_SETTINGS
+    for current in clinic_settings(database):
+        rule = current.rule
+        settings = replace(settings, **{rule.field: current.value * rule.seconds_per_unit})
+    return settings
+
+
+def change_setting(guard: Guard, user: ConsoleUser, key: str, text: str) -> SettingValue:
+    """Set ``key`` as ``user`` (an admin): checked, stored, and on the audit trail."""
+    rule = RULES.get(key)
+    if rule is None:
+        raise ValueError(f"there is no setting {key!r}; the settings are "
+                         f"{', '.join(RULES)}")
+    value = rule.parse(text)
+    admin = guard.require(user, Permission.CLINIC_SETTINGS, target=key)
+    database = guard.audit.database
+    old = next(s.value for s in clinic_settings(database) if s.rule.key == key)
+    at = guard.audit.clock()
+    with database.sessions() as session, session.begin():
+        row = session.get(ClinicSetting, key)
+        if row is None:
+            session.add(ClinicSetting(key=key, value=value, changed_at=at,
+                                      changed_by=admin.username))
+        else:
+            row.value, row.changed_at, row.changed_by = value, at, admin.username
+    guard.audit.record(Action.CLINIC_SETTING_CHANGED, actor=admin.username,
+                       user_id=admin.record_id, target=key, detail={"old": old, "new": value})
+    return SettingValue(rule, value, at, admin.username)
