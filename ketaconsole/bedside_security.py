@@ -17,6 +17,7 @@ from ketaconsole.security import (
     LockState,
     Permission,
     Role,
+    review_break_glass,
 )
 from ketaconsole.security.clinic_settings import security_settings
 from ketaconsole.security.users import (
@@ -80,6 +81,17 @@ class BedsideSecurity:
                                   target=target)
         self.audit.record(Action.RECORD_OPENED, actor=user.username, user_id=user.record_id,
                           target=target, detail={"via": "records screen"})
+
+    def audit_viewing(self) -> None:
+        """Allow reviewing the audit trail (admins) and put the review on it, or refuse."""
+        user = self.guard.require(self.lock.current_user(), Permission.REVIEW_AUDIT,
+                                  target="audit trail")
+        self.audit.record(Action.AUDIT_REVIEWED, actor=user.username, user_id=user.record_id,
+                          target="audit trail", detail={"via": "audit screen"})
+
+    def emergency_review(self, seq: int, note: str) -> None:
+        """An admin's review of emergency access ``seq``; refused unless an admin (audited)."""
+        review_break_glass(self.guard, self.lock.current_user(), seq, note)
 
     def actor(self) -> str:
         """Who acts now, for alarm actions (allowed to anyone, even while locked)."""

@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.lock_panel: LockOverlay | None = None
         self.idle: IdleWatcher | None = None
         self.records_page: LazyPage | None = None
+        self.audit_page: LazyPage | None = None
         if security is not None:
             self._wire_lock(security)
         self.registry = registry
@@ -76,7 +77,10 @@ class MainWindow(QMainWindow):
         if self._record_source is not None:
             self.records_page = LazyPage(self._build_records)
             self.monitor.add_page(self.records_page, "Records", wide=True)
-            self.monitor.side.currentChanged.connect(self._refresh_records)
+        if security is not None and bedside.database is not None:
+            self.audit_page = LazyPage(self._build_audit)
+            self.monitor.add_page(self.audit_page, "Audit", wide=True)
+        self.monitor.side.currentChanged.connect(self._refresh_records)
         self.frames = FrameClock(self.monitor.refresh, clock=bedside.engine.clock,
                                  parent=self)
         self.resize(1366, 820)
@@ -142,8 +146,9 @@ class MainWindow(QMainWindow):
             self.lock_panel.set_users(security.users())
             self.lock_panel.reset()
             self.monitor.show_locked(self.lock_panel)
-            if self.records_page is not None and self.records_page.page is not None:
-                self.records_page.page.forget()  # type: ignore[attr-defined]
+            for lazy in (self.records_page, self.audit_page):
+                if lazy is not None and lazy.page is not None:
+                    lazy.page.forget()  # type: ignore[attr-defined]
             return
         user = security.lock.current_user()
         self.who.setText("" if user is None else
@@ -169,18 +174,27 @@ class MainWindow(QMainWindow):
                              author=(security.export_author if security else self._actor),
                              gate=gate)
 
+    def _build_audit(self) -> QWidget:
+        from ui.audit_screen import AuditGate, AuditScreen
+
+        security, database = self.security, self.bedside.database
+        assert security is not None and database is not None
+        return AuditScreen(database, AuditGate(viewing=security.audit_viewing,
+                                               reviewing=security.emergency_review))
+
     def _actor(self) -> str:
         return self.security.actor() if self.security is not None else NO_LOGIN_AUTHOR
 
     def _refresh_records(self, _index: int) -> None:
-        page = self.records_page
-        if page is not None and page.page is not None and \
-                self.monitor.side.currentWidget() is page:
-            page.page.refresh()  # type: ignore[attr-defined]
+        """Read the Records or Audit page again when it comes into view (roles checked)."""
+        for page in (self.records_page, self.audit_page):
+            if page is not None and page.page is not None and \
+                    self.monitor.side.currentWidget() is page:
+                page.page.refresh()  # type: ignore[attr-defined]
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.frames.stop()
-        for lazy in (self.devices_page, self.records_page):
+        for lazy in (self.devices_page, self.records_page, self.audit_page):
             if lazy is not None and lazy.page is not None:
                 lazy.page.shutdown()  # type: ignore[attr-defined]
         event.accept()

@@ -70,6 +70,8 @@ class RecordsScreen(QWidget):
         self._owns_database = self.database is None
         self.sessions: list[SessionSummary] = []
         self.shown: list[SessionSummary] = []
+        self._generation = 0
+        """Raised by ``forget``: a list read before it is not shown after it."""
         self.calls = BackgroundCalls(self)
         self.calls.done.connect(self._answered)
         self.calls.failed.connect(self._failed)
@@ -137,6 +139,8 @@ class RecordsScreen(QWidget):
     # -- reading -----------------------------------------------------------------------
 
     def refresh(self) -> None:
+        if not self.refresh_button.isEnabled():
+            return  # a read is on its way
         if self.gate is not None:
             try:
                 self.gate.listing()
@@ -152,13 +156,15 @@ class RecordsScreen(QWidget):
             db = database or open_database(url)
             return db, list_sessions(db)
 
-        self.calls.run(read, tag="list")
+        self.calls.run(read, tag=("list", self._generation))
 
     def _answered(self, result: Any, tag: object) -> None:
-        if tag == "list":
-            self.database, self.sessions = result
+        if isinstance(tag, tuple) and tag[0] == "list":
+            self.database = result[0]
             self.refresh_button.setEnabled(True)
-            self.apply_filter()
+            if tag[1] == self._generation:  # else read before the console was locked
+                self.sessions = result[1]
+                self.apply_filter()
 
     def _failed(self, exc: Exception, _tag: object) -> None:
         self.refresh_button.setEnabled(True)
@@ -218,6 +224,8 @@ class RecordsScreen(QWidget):
 
     def forget(self) -> None:
         """Clear the list and the opened session: nothing stays for the next person."""
+        self._generation += 1
+        self.refresh_button.setEnabled(True)
         self.sessions = []
         self.apply_filter()
         self.search.clear()

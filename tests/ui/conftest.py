@@ -16,6 +16,7 @@ from ketaconsole.bedside import BedsideSession
 from ketaconsole.demo import DemoRoom
 from ketaconsole.engine import Engine
 from ketaconsole.virtual_patient import SCENARIOS
+from tests.ui.staffed_console import staffed_window  # noqa: F401  (a fixture)
 from ui.app import room_layout
 from ui.main_window import MainWindow
 

@@ -8,62 +8,25 @@ the list and the opened record off the screen.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.bedside import BedsideSession, RecordState
-from ketaconsole.bedside_security import BedsideSecurity
-from ketaconsole.engine import Engine
 from ketaconsole.security import Action, Role
-from ketaconsole.store import open_database
-from tests.core.export_support import record_session
-from tests.core.security_support import NAMES, PINS, staff
-from tests.ui.conftest import settle_deleted, unlock
+from tests.core.security_support import NAMES, PINS
+from tests.ui.conftest import unlock
+from tests.ui.staffed_console import actions, show_page
 from ui.main_window import MainWindow
-from ui.monitor_screen import RoomLayout
 from ui.records_screen import RecordsScreen
 
 
-@pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
-    database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
-    record_session(database)
-    security = BedsideSecurity(database)
-    staff(database, security.audit)
-    bedside = BedsideSession(Engine(), None, None, None, None, database, RecordState(), None)
-    bedside.security = security
-    main = MainWindow(bedside, RoomLayout(patient=None, plan=None))
-    qtbot.addWidget(main)
-    main.show()
-    qtbot.waitExposed(main)
-    try:
-        yield main
-    finally:
-        main.close()
-        settle_deleted(qtbot, main)
-        database.dispose()
-
-
 def records(qtbot: QtBot, window: MainWindow) -> RecordsScreen:
-    page = window.records_page
-    assert page is not None
-    window.monitor.side.setCurrentWidget(page)
-    qtbot.waitUntil(lambda: page.page is not None, timeout=5000)
-    screen = page.page
+    screen = show_page(qtbot, window, window.records_page)
     assert isinstance(screen, RecordsScreen)
     return screen
 
 
-def actions(window: MainWindow) -> list[tuple[str, str, str | None]]:
-    assert window.security is not None
-    return [(e.action, e.actor, e.target) for e in window.security.audit.entries()]
-
-
 def test_a_nurse_opens_a_record_and_the_opening_is_audited(qtbot: QtBot,
-                                                           window: MainWindow) -> None:
+                                                           staffed_window: MainWindow) -> None:
+    window = staffed_window
     unlock(qtbot, window, NAMES[Role.NURSE], PINS[Role.NURSE])
     screen = records(qtbot, window)
     qtbot.waitUntil(lambda: screen.table.rowCount() == 1, timeout=10000)
@@ -73,7 +36,8 @@ def test_a_nurse_opens_a_record_and_the_opening_is_audited(qtbot: QtBot,
 
 
 def test_locking_takes_the_list_and_the_opened_record_off_the_screen(
-        qtbot: QtBot, window: MainWindow) -> None:
+        qtbot: QtBot, staffed_window: MainWindow) -> None:
+    window = staffed_window
     unlock(qtbot, window, NAMES[Role.NURSE], PINS[Role.NURSE])
     screen = records(qtbot, window)
     qtbot.waitUntil(lambda: screen.table.rowCount() == 1, timeout=10000)
@@ -86,7 +50,8 @@ def test_locking_takes_the_list_and_the_opened_record_off_the_screen(
 
 
 def test_a_technician_sees_no_patients_and_the_refusal_is_audited(
-        qtbot: QtBot, window: MainWindow) -> None:
+        qtbot: QtBot, staffed_window: MainWindow) -> None:
+    window = staffed_window
     technician = NAMES[Role.TECHNICIAN]
     unlock(qtbot, window, technician, PINS[Role.TECHNICIAN])
     screen = records(qtbot, window)
@@ -96,3 +61,20 @@ def test_a_technician_sees_no_patients_and_the_refusal_is_audited(
                                     "record; ask a nurse to do it.")
     assert (Action.DENIED, technician, "all sessions") in actions(window)
     assert not screen.open_session(1)
+
+
+def test_a_list_or_record_still_being_read_when_the_console_locks_is_never_shown(
+        qtbot: QtBot, staffed_window: MainWindow) -> None:
+    window = staffed_window
+    unlock(qtbot, window, NAMES[Role.NURSE], PINS[Role.NURSE])
+    screen = records(qtbot, window)
+    qtbot.waitUntil(lambda: screen.table.rowCount() == 1, timeout=10000)
+    screen.refresh()
+    screen.open_session(1)  # both answers are queued behind the lock below
+    window.lock_now()
+    qtbot.wait(300)
+    screen.calls.wait_idle()
+    screen.review.calls.wait_idle()
+    qtbot.wait(50)
+    assert screen.table.rowCount() == 0 and screen.review.opened is None
+    assert screen.review.events.rowCount() == 0
