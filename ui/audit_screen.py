@@ -87,8 +87,6 @@ class AuditScreen(QWidget):
         self.entries: list[AuditRecord] = []
         self.pending: list[AuditRecord] = []
         self.shown: list[AuditRecord] = []
-        self._generation = 0
-        """Raised by ``forget``: a read started before it is not shown after it."""
         self.calls = BackgroundCalls(self)
         self.calls.done.connect(self._answered)
         self.calls.failed.connect(self._failed)
@@ -164,7 +162,7 @@ class AuditScreen(QWidget):
             return
         self.refresh_button.setEnabled(False)
         database = self.database
-        self.calls.run(lambda: read_audit(database), tag=("read", self._generation))
+        self.calls.run(lambda: read_audit(database), tag="read")
 
     def check_chain(self) -> None:
         database = self.database
@@ -174,7 +172,7 @@ class AuditScreen(QWidget):
 
     def forget(self) -> None:
         """Clear everything shown: nothing stays for the next person at the console."""
-        self._generation += 1
+        self.calls.forget()
         self.refresh_button.setEnabled(True)
         self.entries, self.pending = [], []
         self.search.clear()
@@ -184,7 +182,7 @@ class AuditScreen(QWidget):
         self.status.setText("Log in as an admin to review the audit trail.")
 
     def _answered(self, result: Any, tag: object) -> None:
-        if tag == ("read", self._generation):
+        if tag == "read":
             self.refresh_button.setEnabled(True)
             self.entries, self.pending = result.entries, result.pending
             self.apply_filter()
@@ -198,8 +196,6 @@ class AuditScreen(QWidget):
 
     def _failed(self, exc: Exception, tag: object) -> None:
         self.refresh_button.setEnabled(True)
-        if isinstance(tag, tuple) and tag != ("read", self._generation):
-            return  # a read from before the console was locked
         self.status.setText(f"The audit trail could not be read ({exc}); check the database "
                             "and press Refresh.")
 

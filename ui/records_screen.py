@@ -70,11 +70,10 @@ class RecordsScreen(QWidget):
         self._owns_database = self.database is None
         self.sessions: list[SessionSummary] = []
         self.shown: list[SessionSummary] = []
-        self._generation = 0
-        """Raised by ``forget``: a list read before it is not shown after it."""
         self.calls = BackgroundCalls(self)
         self.calls.done.connect(self._answered)
         self.calls.failed.connect(self._failed)
+        self.calls.forgotten.connect(self._keep_database)
         self.review = SessionReview(lambda: self.database, export_folder=export_folder,
                                     author=author)
         self._build()
@@ -156,15 +155,18 @@ class RecordsScreen(QWidget):
             db = database or open_database(url)
             return db, list_sessions(db)
 
-        self.calls.run(read, tag=("list", self._generation))
+        self.calls.run(read, tag="list")
 
     def _answered(self, result: Any, tag: object) -> None:
-        if isinstance(tag, tuple) and tag[0] == "list":
-            self.database = result[0]
+        if tag == "list":
+            self.database, self.sessions = result
             self.refresh_button.setEnabled(True)
-            if tag[1] == self._generation:  # else read before the console was locked
-                self.sessions = result[1]
-                self.apply_filter()
+            self.apply_filter()
+
+    def _keep_database(self, result: Any, tag: object) -> None:
+        """A list read before the console locked: not shown, but its database is kept."""
+        if tag == "list":
+            self.database = result[0]
 
     def _failed(self, exc: Exception, _tag: object) -> None:
         self.refresh_button.setEnabled(True)
@@ -224,7 +226,7 @@ class RecordsScreen(QWidget):
 
     def forget(self) -> None:
         """Clear the list and the opened session: nothing stays for the next person."""
-        self._generation += 1
+        self.calls.forget()
         self.refresh_button.setEnabled(True)
         self.sessions = []
         self.apply_filter()

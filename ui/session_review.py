@@ -102,7 +102,6 @@ class SessionReview(QWidget):
         self.author = author
         self.opened: OpenedSession | None = None
         self.last_export: list[Path] = []
-        self._generation = 0
         self.calls = BackgroundCalls(self)
         self.calls.done.connect(self._answered)
         self.calls.failed.connect(self._call_failed)
@@ -171,7 +170,7 @@ class SessionReview(QWidget):
 
     def close_record(self) -> None:
         """Take the opened session off the screen (the console was locked)."""
-        self._generation += 1  # a session still being read is not shown when it arrives
+        self.calls.forget()  # a session still being read is not shown when it arrives
         self.opened = None
         self._enable(False)
         self.header.setText("Open a session from the list to review it.")
@@ -189,7 +188,7 @@ class SessionReview(QWidget):
         self.header.setText(f"Session {summary.id} \u2014 {summary.patient}: opening\u2026")
         self.verdict.setText("")
         self.export_result.setText("")
-        self.calls.run(lambda: read_session(database, summary), tag=("open", self._generation))
+        self.calls.run(lambda: read_session(database, summary), tag="open")
 
     def _show(self, opened: OpenedSession) -> None:
         self.opened = opened
@@ -273,7 +272,7 @@ class SessionReview(QWidget):
     # -- answers -----------------------------------------------------------------------
 
     def _answered(self, result: Any, tag: object) -> None:
-        if tag == ("open", self._generation):
+        if tag == "open":
             self._show(result)
         elif tag == "verify":
             intact, words = result
@@ -298,7 +297,7 @@ class SessionReview(QWidget):
         elif tag == "verify":
             self.verdict.setText(f"The record could not be checked ({exc}); try again.")
             self.verdict.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
-        elif tag == ("open", self._generation):
+        else:
             self.header.setText(f"The session could not be read ({exc}); refresh the list "
                                 "and try again.")
 
