@@ -76,18 +76,19 @@ class BedsideSecurity:
 
     def record_opening(self, session_id: int) -> None:
         """Allow opening a past session and put it on the audit trail, or :class:`NotAllowed`."""
-        target = f"session {session_id}"
-        user = self.guard.require(self.lock.current_user(), Permission.OPEN_RECORD,
-                                  target=target)
-        self.audit.record(Action.RECORD_OPENED, actor=user.username, user_id=user.record_id,
-                          target=target, detail={"via": "records screen"})
+        self._allowed_and_audited(Permission.OPEN_RECORD, Action.RECORD_OPENED,
+                                  f"session {session_id}", "records screen")
 
     def audit_viewing(self) -> None:
         """Allow reviewing the audit trail (admins) and put the review on it, or refuse."""
-        user = self.guard.require(self.lock.current_user(), Permission.REVIEW_AUDIT,
-                                  target="audit trail")
-        self.audit.record(Action.AUDIT_REVIEWED, actor=user.username, user_id=user.record_id,
-                          target="audit trail", detail={"via": "audit screen"})
+        self._allowed_and_audited(Permission.REVIEW_AUDIT, Action.AUDIT_REVIEWED,
+                                  "audit trail", "audit screen")
+
+    def _allowed_and_audited(self, permission: Permission, action: str, target: str,
+                             via: str) -> None:
+        user = self.guard.require(self.lock.current_user(), permission, target=target)
+        self.audit.record(action, actor=user.username, user_id=user.record_id, target=target,
+                          detail={"via": via})
 
     def emergency_review(self, seq: int, note: str) -> None:
         """An admin's review of emergency access ``seq``; refused unless an admin (audited)."""

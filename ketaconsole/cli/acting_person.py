@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ketaconsole.cli.common import CliError
-from ketaconsole.cli.security_common import PinReader, log_in
+from ketaconsole.cli.security_common import PinReader, add_login_options, log_in
 from ketaconsole.security import AuditLog, ConsoleUser, Guard, NotAllowed, Permission
 from ketaconsole.store import Database
 
@@ -38,11 +38,9 @@ class ActingPerson:
 
 def add_person_options(parser: argparse.ArgumentParser) -> None:
     """``--as USER`` and ``--pin-stdin`` for a command that reads or writes the record."""
-    parser.add_argument("--as", dest="login", metavar="USER",
-                        help="act as this console user (PIN asked; role checked); "
-                             "default: the operating-system account, as os:NAME")
-    parser.add_argument("--pin-stdin", action="store_true",
-                        help="read the PIN from standard input instead of prompting")
+    add_login_options(parser, login_help="act as this console user (PIN asked; role "
+                                         "checked); default: the operating-system "
+                                         "account, as os:NAME")
 
 
 def os_account() -> str:

@@ -13,9 +13,10 @@ from ketaconsole.security.clinic_settings import security_settings
 from ketaconsole.store import Database
 
 
-def add_login_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--as", dest="login", metavar="USER",
-                        help="log in as this user (an admin) to make the change")
+def add_login_options(parser: argparse.ArgumentParser, *,
+                      login_help: str = "log in as this user (an admin) to make the change"
+                      ) -> None:
+    parser.add_argument("--as", dest="login", metavar="USER", help=login_help)
     parser.add_argument("--pin-stdin", action="store_true",
                         help="read PINs from standard input, one a line (log-in PIN first), "
                              "instead of prompting")
