@@ -214,21 +214,27 @@ def convert(value: float, unit_code: int, target: str) -> float | None:
 # -- alarms (the Alert Monitor's DevAlarmList entries) -------------------------------------
 GEN_ALMON_INFO = 513
 STR_ALMON_INFO = 516
+NO_ALERT = 0x0000
+LOW_PRI_T_AL, MED_PRI_T_AL, HI_PRI_T_AL = 0x0001, 0x0002, 0x0004  # technical (INOPs)
+LOW_PRI_P_AL, MED_PRI_P_AL, HI_PRI_P_AL = 0x0100, 0x0200, 0x0400  # patient
 ALERT_PRIORITIES: dict[int, str] = {
-    0x0000: "no alarm",
-    0x0001: "low-priority INOP", 0x0002: "medium-priority INOP", 0x0004: "high-priority INOP",
-    0x0100: "low priority", 0x0200: "medium priority", 0x0400: "high priority",
+    NO_ALERT: "no alarm",
+    LOW_PRI_T_AL: "low-priority INOP", MED_PRI_T_AL: "medium-priority INOP",
+    HI_PRI_T_AL: "high-priority INOP",
+    LOW_PRI_P_AL: "low priority", MED_PRI_P_AL: "medium priority", HI_PRI_P_AL: "high priority",
 }
 AL_INHIBITED = 0x8000  # alarms switched off on the monitor
 AL_SUSPENDED = 0x4000  # alarms paused on the monitor
 AL_LATCHED = 0x2000
 AL_NEW_ALERT = 0x0008
 
+NOM_EVT_LO = 62
+NOM_EVT_SENSOR_DISCONN = 308
 ALERT_EVENTS: dict[int, str] = {
     # NOM_EVT_* (event partition), for alarms that come without the monitor's own text.
-    4: "absent", 22: "disconnected", 38: "failure", 40: "high", 62: "low",
+    4: "absent", 22: "disconnected", 38: "failure", 40: "high", NOM_EVT_LO: "low",
     70: "malfunction", 74: "noisy", 110: "unavailable", 242: "equipment malfunction",
-    268: "lead disconnected", 274: "leads off", 308: "sensor disconnected",
+    268: "lead disconnected", 274: "leads off", NOM_EVT_SENSOR_DISCONN: "sensor disconnected",
     310: "sensor malfunction", 312: "sensor problem", 358: "measurement INOP",
     380: "signal low", 3072: "apnea", 3076: "asystole", 3246: "desaturation",
     6696: "check sensor", 61766: "bradycardia", 61768: "tachycardia",

@@ -57,10 +57,6 @@ SYSTEM_ID = bytes.fromhex("0009fb0a1b2c")
 HANDLES = {"hr": 1, "spo2": 2, "pulse": 3, "pi": 4, "nibp": 5, "rr": 6, "etco2": 7,
            "temp": 8, "pleth": 20, "alerts": 30}
 SPO2_LOW_LIMIT = 90
-MED_PRI_P_AL = 0x0200
-MED_PRI_T_AL = 0x0002
-NOM_EVT_LO = 62
-NOM_EVT_SENSOR_DISCONN = 308
 
 
 @dataclass(slots=True)
@@ -267,10 +263,12 @@ class IntelliVueSimulator(DeviceSimulator):
         patient: list[AlarmEntry] = []
         technical: list[AlarmEntry] = []
         if v.sensor_off:
-            technical.append(AlarmEntry(codes.NOM_PULS_OXIM_SAT_O2, NOM_EVT_SENSOR_DISCONN,
-                                        MED_PRI_T_AL, 0, "SpO\u2082 SENSOR OFF"))
+            technical.append(AlarmEntry(codes.NOM_PULS_OXIM_SAT_O2,
+                                        codes.NOM_EVT_SENSOR_DISCONN, codes.MED_PRI_T_AL, 0,
+                                        "SpO\u2082 SENSOR OFF"))
         elif round(v.spo2) < SPO2_LOW_LIMIT:
-            patient.append(AlarmEntry(codes.NOM_PULS_OXIM_SAT_O2, NOM_EVT_LO, MED_PRI_P_AL, 0,
+            patient.append(AlarmEntry(codes.NOM_PULS_OXIM_SAT_O2, codes.NOM_EVT_LO,
+                                      codes.MED_PRI_P_AL, 0,
                                       f"**SpO\u2082 {round(v.spo2)} < {SPO2_LOW_LIMIT}"))
         return [ObservedObject(HANDLES["alerts"], [
             Attribute(codes.NOM_ATTR_AL_MON_P_AL_LIST, alarm_list(patient)),
