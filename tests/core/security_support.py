@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
 from ketaconsole.security import AuditLog, ConsoleUser, Role
 from ketaconsole.security.users import add_first_admin, create_user
 from ketaconsole.store import Database
@@ -34,3 +36,16 @@ def staff(database: Database, audit: AuditLog) -> dict[Role, ConsoleUser]:
         users[role] = create_user(database, audit, username=NAMES[role], display_name=display,
                                   role=role, pin=PINS[role], by=admin)
     return users
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def staffed_audit(database: Database, clock: FakeClock) -> AuditLog:
+    """The audit trail on the test's clock, with one user of each role already added."""
+    log = AuditLog(database, clock)
+    staff(database, log)
+    return log

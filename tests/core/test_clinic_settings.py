@@ -18,22 +18,10 @@ from ketaconsole.security.clinic_settings import (
 )
 from ketaconsole.security.users import DEFAULT_SETTINGS, ConsoleUser, authenticate, find_user
 from ketaconsole.store import Database
-from tests.core.security_support import NAMES, PINS, FakeClock, staff
+from tests.core.security_support import NAMES, PINS, FakeClock
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def audit(database: Database, clock: FakeClock) -> AuditLog:
-    log = AuditLog(database, clock)
-    staff(database, log)
-    return log
-
-
-def test_unchanged_settings_are_the_defaults(database: Database, audit: AuditLog) -> None:
+def test_unchanged_settings_are_the_defaults(database: Database, staffed_audit: AuditLog) -> None:
     assert [(s.rule.key, s.value, s.changed_by) for s in clinic_settings(database)] == [
         ("idle-lock-minutes", 5, None), ("wrong-pins-before-lockout", 5, None),
         ("lockout-minutes", 5, None)]
@@ -41,17 +29,17 @@ def test_unchanged_settings_are_the_defaults(database: Database, audit: AuditLog
 
 
 def test_an_admins_change_is_stored_applied_and_audited(database: Database,
-                                                        audit: AuditLog) -> None:
-    admin = staff_user(database, audit, Role.ADMIN)
-    changed = change_setting(Guard(audit), admin, "idle-lock-minutes", "10")
+                                                        staffed_audit: AuditLog) -> None:
+    admin = staff_user(database, staffed_audit, Role.ADMIN)
+    changed = change_setting(Guard(staffed_audit), admin, "idle-lock-minutes", "10")
     assert (changed.value, changed.changed_by) == (10, NAMES[Role.ADMIN])
     assert security_settings(database).idle_lock_seconds == 600
     assert BedsideSecurity(database).lock.idle_seconds == 600
-    entry = audit.entries(action=Action.CLINIC_SETTING_CHANGED)[-1]
+    entry = staffed_audit.entries(action=Action.CLINIC_SETTING_CHANGED)[-1]
     assert (entry.actor, entry.target, entry.detail) == (
         NAMES[Role.ADMIN], "idle-lock-minutes", {"old": 5, "new": 10})
-    change_setting(Guard(audit), admin, "idle-lock-minutes", "15")
-    assert audit.entries(action=Action.CLINIC_SETTING_CHANGED)[-1].detail == {
+    change_setting(Guard(staffed_audit), admin, "idle-lock-minutes", "15")
+    assert staffed_audit.entries(action=Action.CLINIC_SETTING_CHANGED)[-1].detail == {
         "old": 10, "new": 15}
 
 
@@ -63,45 +51,46 @@ def test_an_admins_change_is_stored_applied_and_audited(database: Database,
                           "idle-lock-minutes, wrong-pins-before-lockout, lockout-minutes"),
 ])
 def test_a_value_out_of_range_is_refused_in_one_sentence_and_nothing_changes(
-        database: Database, audit: AuditLog, key: str, text: str, says: str) -> None:
-    admin = staff_user(database, audit, Role.ADMIN)
+        database: Database, staffed_audit: AuditLog, key: str, text: str, says: str) -> None:
+    admin = staff_user(database, staffed_audit, Role.ADMIN)
     with pytest.raises(ValueError, match=says):
-        change_setting(Guard(audit), admin, key, text)
+        change_setting(Guard(staffed_audit), admin, key, text)
     assert security_settings(database) == DEFAULT_SETTINGS
-    assert audit.entries(action=Action.CLINIC_SETTING_CHANGED) == []
+    assert staffed_audit.entries(action=Action.CLINIC_SETTING_CHANGED) == []
 
 
 def test_a_nurse_may_not_change_a_setting_and_the_refusal_is_audited(
-        database: Database, audit: AuditLog) -> None:
-    nurse = staff_user(database, audit, Role.NURSE)
+        database: Database, staffed_audit: AuditLog) -> None:
+    nurse = staff_user(database, staffed_audit, Role.NURSE)
     with pytest.raises(NotAllowed) as refused:
-        change_setting(Guard(audit), nurse, "lockout-minutes", "30")
+        change_setting(Guard(staffed_audit), nurse, "lockout-minutes", "30")
     assert str(refused.value) == ("nia (nurse) may not change clinic settings; ask an admin "
                                   "to do it")
     assert security_settings(database) == DEFAULT_SETTINGS
-    assert audit.entries(action=Action.DENIED)[-1].target == "lockout-minutes"
+    assert staffed_audit.entries(action=Action.DENIED)[-1].target == "lockout-minutes"
 
 
 def test_the_log_in_locks_out_after_the_clinics_number_of_wrong_pins_for_its_time(
-        database: Database, audit: AuditLog, clock: FakeClock) -> None:
-    admin = staff_user(database, audit, Role.ADMIN)
-    change_setting(Guard(audit), admin, "wrong-pins-before-lockout", "3")
-    change_setting(Guard(audit), admin, "lockout-minutes", "2")
+        database: Database, staffed_audit: AuditLog, clock: FakeClock) -> None:
+    admin = staff_user(database, staffed_audit, Role.ADMIN)
+    change_setting(Guard(staffed_audit), admin, "wrong-pins-before-lockout", "3")
+    change_setting(Guard(staffed_audit), admin, "lockout-minutes", "2")
     settings = security_settings(database)
     nurse = NAMES[Role.NURSE]
     for _ in range(2):
         with pytest.raises(LoginRefused, match="not right"):
-            authenticate(database, audit, nurse, "0000", settings)
+            authenticate(database, staffed_audit, nurse, "0000", settings)
     with pytest.raises(LoginRefused, match="locked out after 3 wrong PINs; try again in 2 "):
-        authenticate(database, audit, nurse, "0000", settings)
+        authenticate(database, staffed_audit, nurse, "0000", settings)
     clock.advance(119)
     with pytest.raises(LoginRefused, match="locked out"):
-        authenticate(database, audit, nurse, PINS[Role.NURSE], settings)
+        authenticate(database, staffed_audit, nurse, PINS[Role.NURSE], settings)
     clock.advance(1)
-    assert authenticate(database, audit, nurse, PINS[Role.NURSE], settings).username == nurse
+    user = authenticate(database, staffed_audit, nurse, PINS[Role.NURSE], settings)
+    assert user.username == nurse
 
 
-def staff_user(database: Database, audit: AuditLog, role: Role) -> ConsoleUser:
+def staff_user(database: Database, staffed_audit: AuditLog, role: Role) -> ConsoleUser:
     user = find_user(database, NAMES[role])
     assert user is not None
     return user

@@ -25,11 +25,6 @@ from tests.core.security_support import NAMES, PINS, FakeClock, staff
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def lock(database: Database, clock: FakeClock) -> ConsoleLock:
     audit = AuditLog(database, clock)
     staff(database, audit)

@@ -13,22 +13,10 @@ import pytest
 from ketaconsole.security import Action, AuditLog, LoginRefused, Role, authenticate
 from ketaconsole.security.users import SecuritySettings, find_user
 from ketaconsole.store import Database
-from tests.core.security_support import NAMES, PINS, FakeClock, staff
+from tests.core.security_support import NAMES, PINS, FakeClock
 
 NURSE = NAMES[Role.NURSE]
 RIGHT = PINS[Role.NURSE]
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def audit(database: Database, clock: FakeClock) -> AuditLog:
-    log = AuditLog(database, clock)
-    staff(database, log)
-    return log
 
 
 def _fail(database: Database, audit: AuditLog, times: int,
@@ -42,25 +30,25 @@ def _fail(database: Database, audit: AuditLog, times: int,
 
 
 def test_five_wrong_pins_lock_the_user_out_until_the_time_has_passed(
-        database: Database, audit: AuditLog, clock: FakeClock) -> None:
-    messages = _fail(database, audit, 5)
+        database: Database, staffed_audit: AuditLog, clock: FakeClock) -> None:
+    messages = _fail(database, staffed_audit, 5)
     assert messages[:4] == ["the user name or PIN is not right; check both and try again"] * 4
     assert messages[4] == (f"{NURSE} is locked out after 5 wrong PINs; try again in 5 minutes "
                            "or ask an admin to reset the PIN")
     clock.advance(299)
     with pytest.raises(LoginRefused, match=r"locked out.*try again in 1 minute "):
-        authenticate(database, audit, NURSE, RIGHT)
+        authenticate(database, staffed_audit, NURSE, RIGHT)
     clock.advance(1)
-    user = authenticate(database, audit, NURSE, RIGHT)
+    user = authenticate(database, staffed_audit, NURSE, RIGHT)
     assert user.username == NURSE and user.role is Role.NURSE
 
 
-def test_the_lockout_is_on_the_audit_trail(database: Database, audit: AuditLog,
+def test_the_lockout_is_on_the_audit_trail(database: Database, staffed_audit: AuditLog,
                                            clock: FakeClock) -> None:
-    _fail(database, audit, 5)
+    _fail(database, staffed_audit, 5)
     with pytest.raises(LoginRefused):
-        authenticate(database, audit, NURSE, RIGHT)
-    nurse = [e for e in audit.entries() if e.actor == NURSE]
+        authenticate(database, staffed_audit, NURSE, RIGHT)
+    nurse = [e for e in staffed_audit.entries() if e.actor == NURSE]
     assert [e.action for e in nurse] == [Action.LOGIN_FAILED] * 5 + [
         Action.USER_LOCKED_OUT, Action.LOGIN_FAILED]
     assert [e.detail["reason"] for e in nurse if e.action == Action.LOGIN_FAILED] == [
@@ -70,52 +58,53 @@ def test_the_lockout_is_on_the_audit_trail(database: Database, audit: AuditLog,
     assert locked.detail == {"until": five_minutes_on.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                              "wrong_pins": 5}
     assert locked.at == clock.now
-    assert audit.verify() is None
+    assert staffed_audit.verify() is None
 
 
-def test_a_good_pin_clears_the_count_of_wrong_ones(database: Database, audit: AuditLog) -> None:
-    _fail(database, audit, 4)
-    authenticate(database, audit, NURSE, RIGHT)
-    _fail(database, audit, 4)
-    assert authenticate(database, audit, NURSE, RIGHT).username == NURSE
+def test_a_good_pin_clears_the_count_of_wrong_ones(database: Database,
+                                                   staffed_audit: AuditLog) -> None:
+    _fail(database, staffed_audit, 4)
+    authenticate(database, staffed_audit, NURSE, RIGHT)
+    _fail(database, staffed_audit, 4)
+    assert authenticate(database, staffed_audit, NURSE, RIGHT).username == NURSE
 
 
-def test_the_policy_is_a_setting(database: Database, audit: AuditLog,
+def test_the_policy_is_a_setting(database: Database, staffed_audit: AuditLog,
                                  clock: FakeClock) -> None:
     strict = SecuritySettings(max_wrong_pins=3, lockout_seconds=900)
-    messages = _fail(database, audit, 3, strict)
+    messages = _fail(database, staffed_audit, 3, strict)
     assert "after 3 wrong PINs; try again in 15 minutes" in messages[-1]
     clock.advance(600)
     with pytest.raises(LoginRefused, match="locked out"):
-        authenticate(database, audit, NURSE, RIGHT, strict)
+        authenticate(database, staffed_audit, NURSE, RIGHT, strict)
     clock.advance(300)
-    assert authenticate(database, audit, NURSE, RIGHT, strict).username == NURSE
+    assert authenticate(database, staffed_audit, NURSE, RIGHT, strict).username == NURSE
 
 
 def test_a_new_pin_from_an_admin_lifts_the_lockout(database: Database,
-                                                   audit: AuditLog) -> None:
+                                                   staffed_audit: AuditLog) -> None:
     from ketaconsole.security import Guard
     from ketaconsole.security.admin import UserAdmin
 
-    _fail(database, audit, 5)
-    admin = authenticate(database, audit, NAMES[Role.ADMIN], PINS[Role.ADMIN])
-    UserAdmin(database, Guard(audit), admin).reset_pin(NURSE, "5555")
-    assert authenticate(database, audit, NURSE, "5555").username == NURSE
+    _fail(database, staffed_audit, 5)
+    admin = authenticate(database, staffed_audit, NAMES[Role.ADMIN], PINS[Role.ADMIN])
+    UserAdmin(database, Guard(staffed_audit), admin).reset_pin(NURSE, "5555")
+    assert authenticate(database, staffed_audit, NURSE, "5555").username == NURSE
     with pytest.raises(LoginRefused):
-        authenticate(database, audit, NURSE, RIGHT)
+        authenticate(database, staffed_audit, NURSE, RIGHT)
 
 
 def test_an_unknown_user_reads_like_a_wrong_pin_and_is_audited(database: Database,
-                                                              audit: AuditLog) -> None:
+                                                              staffed_audit: AuditLog) -> None:
     with pytest.raises(LoginRefused) as refused:
-        authenticate(database, audit, "mallory", "1234")
+        authenticate(database, staffed_audit, "mallory", "1234")
     assert str(refused.value) == "the user name or PIN is not right; check both and try again"
-    last = audit.entries()[-1]
+    last = staffed_audit.entries()[-1]
     assert (last.action, last.actor, last.user_id, last.detail["reason"]) == (
         Action.LOGIN_FAILED, "mallory", None, "unknown user")
 
 
-def test_only_the_hash_of_the_pin_is_stored(database: Database, audit: AuditLog) -> None:
+def test_only_the_hash_of_the_pin_is_stored(database: Database, staffed_audit: AuditLog) -> None:
     from sqlalchemy import select
 
     from ketaconsole.store.models import User
