@@ -62,9 +62,6 @@ from benchmarks._full_room import (
     pump_status,
 )
 from drivers.masimo_ascii.simulator import format_line
-from ketaconsole.alarm_loop import AlarmLoop
-from ketaconsole.alarms import AlarmSystem, default_profile
-from ketaconsole.bedside import BedsideSession, RecordState
 from ketaconsole.catalogue import (
     HEART_RATE,
     NIBP_DIA,
@@ -74,14 +71,15 @@ from ketaconsole.catalogue import (
     PUMP_RATE,
     SPO2,
 )
+from ketaconsole.device_spec import DeviceSpec
 from ketaconsole.dose import DosePlan
 from ketaconsole.engine import Engine
 from ketaconsole.patient import Patient
 from ketaconsole.registry import DriverRegistry
+from ketaconsole.room import Room, RoomOptions, build_room
 from ketaconsole.transport import DeviceLink
 from ui.frame_clock import FRAME_INTERVAL_MS
 from ui.main_window import FIRST_PAINT_ENV, MainWindow
-from ui.monitor_screen import RoomLayout
 from ui.pleth_view import WINDOW_S
 from ui.theme import apply_theme
 from ui.trend_view import REDRAW_EVERY_S
@@ -184,37 +182,38 @@ class LoadedWindow:
     engine: Engine
     window: MainWindow
     room: StreamingRoom
-    alarm_loop: AlarmLoop
+    bedside: Room
 
     def close(self) -> None:
         self.room.stop()
-        self.alarm_loop.stop()
-        self.window.close()
+        self.window.close_now()
+        self.bedside.stop()
         self.window.deleteLater()
+
+
+BENCH_DEVICES = (("monitor-a", "masimo-ascii", "Patient monitor A"),
+                 ("monitor-b", "masimo-ascii", "Patient monitor B"),
+                 ("pump", "ne1000", "Infusion pump"),
+                 ("oximeter", "masimo-ascii", "Pulse oximeter"))
+"""The room's devices; their links open loopback ports, the data comes from the stream."""
 
 
 def loaded_window(trend_hours: float) -> LoadedWindow:
     """The main window on an engine with a 4-hour trend, two monitors and a pump streaming."""
     engine = Engine()
     load_trend(engine, trend_hours, time.time())
-    alarms = AlarmSystem(default_profile())
-    alarms.attach(engine)
-    patient = Patient("Benchmark Patient", 42, 70.0)
-    plan = DosePlan(70.0, 0.5, 40.0, 1.0)
-    bedside = BedsideSession(engine, patient, plan, None, None, None, RecordState(),
-                             alarms=alarms)
-    layout = RoomLayout(patient=patient, plan=plan,
-                        devices=[("monitor-a", "Patient monitor A"),
-                                 ("monitor-b", "Patient monitor B"),
-                                 ("pump", "Infusion pump"), ("oximeter", "Pulse oximeter")],
-                        pumps=[("pump", "Infusion pump")], simulated=True)
+    specs = [DeviceSpec(device_id, slug, "loop://", label=label)
+             for device_id, slug, label in BENCH_DEVICES]
+    bedside = build_room(specs, registry=DriverRegistry.discover(), database_url=None,
+                         options=RoomOptions(place="benchmark", simulated=True), engine=engine)
+    bedside.model.open(0, Patient("Benchmark Patient", 42, 70.0))
+    bedside.model.set_plan(DosePlan(70.0, 0.5, 40.0, 1.0))
     room = StreamingRoom(engine).start()
-    loop = AlarmLoop(alarms, clock=engine.clock).start()
-    window = MainWindow(bedside, layout)
+    window = MainWindow(bedside)
     window.resize(*WINDOW_SIZE)
     window.show()
     settle(1.0)
-    return LoadedWindow(engine, window, room, loop)
+    return LoadedWindow(engine, window, room, bedside)
 
 
 def settle(seconds: float) -> None:

@@ -30,7 +30,8 @@ def bp_check(phase: Phase, last_reading_at: float | None, now: float,
     """'BP due in 2 min', 'BP overdue by 1 min' or 'BP due now (no reading yet)'."""
     every = {Phase.INFUSION: intervals.bp_during_infusion_s,
              Phase.PAUSED: intervals.bp_during_infusion_s,
-             Phase.RECOVERY: intervals.bp_in_recovery_s}.get(phase,
+             Phase.RECOVERY: intervals.bp_in_recovery_s,
+             Phase.DISCHARGE: intervals.bp_in_recovery_s}.get(phase,
                                                              intervals.bp_before_infusion_s)
     if last_reading_at is None:
         return CheckDue("BP due now (no reading yet)", True)

@@ -1,8 +1,8 @@
-"""The demo room: simulated devices on real ptys, read by their real drivers, one patient.
+"""The demo: a room whose devices are simulators on real ptys, read by their real drivers.
 
-Each simulator is served on its own pseudo-terminal by a :class:`PtyDeviceHost` and
-read through pyserial by a :class:`DeviceLink`, exactly as a bedside device would be.
-All simulators follow one :class:`VirtualPatient`, so pump and monitors agree.
+Each simulator is served on its own pseudo-terminal (or TCP device server) and the room
+is built from specs that point at them, by the same builder as a clinic room. All
+simulators follow one :class:`VirtualPatient`, so pump and monitors agree.
 """
 
 from __future__ import annotations
@@ -14,13 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ketaconsole.engine import Engine
+from ketaconsole.dose import DosePlan
+from ketaconsole.patient import Patient
 from ketaconsole.registry import DriverRegistry
-from ketaconsole.sdk import DeviceKind, Driver
-from ketaconsole.transport import DeviceLink, JournalHook
+from ketaconsole.room import DeviceSpec, FaultListener, Room, RoomOptions, build_room
+from ketaconsole.sdk import Driver
 from ketaconsole.virtual_patient import Scenario, VirtualPatient
 
 log = logging.getLogger(__name__)
+
+DEMO_PATIENT = ("Demo Patient", 42)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,62 +78,58 @@ def serve(driver: Driver, patient: VirtualPatient, settings: dict[str, Any]) -> 
     return host_for(driver.create_simulator(patient, settings)).start()
 
 
-@dataclass(slots=True)
-class RunningDevice:
-    spec: DemoDevice
-    driver: Driver
-    host: SimulatorHost
-    link: DeviceLink
+def chosen(registry: DriverRegistry,
+           roles: Sequence[Sequence[DemoDevice]] = DEMO_ROLES) -> list[tuple[DemoDevice, Driver]]:
+    """The first installed driver with a simulator for each role."""
+    picks: list[tuple[DemoDevice, Driver]] = []
+    installed = set(registry.slugs)
+    for role in roles:
+        for spec in role:
+            if spec.slug in installed:
+                driver = registry.get(spec.slug)
+                if driver.create_simulator is not None:
+                    picks.append((spec, driver))
+                    break
+    return picks
 
 
-class DemoRoom:
-    """Starts and stops the demo's simulated devices and their links into an engine."""
+def demo_plan(story: Scenario) -> DosePlan:
+    """The order the demo's story follows (pre-filled on the plan page)."""
+    return DosePlan(story.weight_kg, story.dose_mg_per_kg, story.infusion_minutes,
+                    story.concentration_mg_ml)
 
-    def __init__(self, engine: Engine, scenario: Scenario, *, speed: float = 1.0,
-                 registry: DriverRegistry | None = None,
-                 roles: Sequence[Sequence[DemoDevice]] = DEMO_ROLES,
-                 journal: JournalHook | None = None) -> None:
-        self.engine = engine
-        self.patient = VirtualPatient(scenario, start=time.time(), speed=speed)
-        self._registry = registry or DriverRegistry.discover()
-        self._roles = roles
-        self.journal = journal
-        self.devices: list[RunningDevice] = []
-        self.problem: str | None = None
 
-    def chosen(self) -> list[tuple[DemoDevice, Driver]]:
-        """The first installed driver with a simulator for each role."""
-        picks: list[tuple[DemoDevice, Driver]] = []
-        installed = set(self._registry.slugs)
-        for role in self._roles:
-            for spec in role:
-                if spec.slug in installed:
-                    driver = self._registry.get(spec.slug)
-                    if driver.create_simulator is not None:
-                        picks.append((spec, driver))
-                        break
-        return picks
+def demo_room(story: Scenario, *, speed: float, database_url: str | None,
+              registry: DriverRegistry, devices: Sequence[str] = (),
+              on_record_fault: FaultListener | None = None) -> Room:
+    """A room whose devices are simulators on ptys following one virtual patient.
 
-    def start(self) -> DemoRoom:
-        if os.name != "posix":
-            self.problem = "simulated devices need pseudo-terminals, which this system lacks"
-            log.warning("demo: %s", self.problem)
-            return self
-        for spec, driver in self.chosen():
+    Built by the same :func:`~ketaconsole.room.build_room` as a clinic room; the record
+    opens when the nurse checks the (pre-filled) demo patient in.
+    """
+    patient = VirtualPatient(story, start=time.time(), speed=speed)
+    hosts: list[SimulatorHost] = []
+    specs: list[DeviceSpec] = []
+    notes: list[str] = []
+    if os.name != "posix":
+        notes.append("simulated devices need pseudo-terminals, which this system lacks")
+    else:
+        for spec, driver in chosen(registry, prefer(DEMO_ROLES, devices)):
             settings = driver.info.resolve_settings(spec.settings)
-            host = serve(driver, self.patient, settings)
-            link = DeviceLink(driver, spec.device_id, host.address, settings, self.engine.ingest,
-                              journal=self.journal)
-            link.start()
-            self.devices.append(RunningDevice(spec, driver, host, link))
+            host = serve(driver, patient, settings)
+            hosts.append(host)
+            label = f"{spec.label} \u00b7 {driver.info.models[0]}" if driver.info.models \
+                else spec.label
+            specs.append(DeviceSpec(spec.device_id, spec.slug, host.address, label=label,
+                                    settings=dict(spec.settings)))
             log.info("demo %s: %s on %s", spec.device_id, driver.info.slug, host.address)
-        return self
-
-    def stop(self) -> None:
-        for device in self.devices:
-            device.link.stop()
-            device.host.stop()
-        self.devices.clear()
-
-    def pump_ids(self) -> list[str]:
-        return [d.spec.device_id for d in self.devices if d.driver.info.kind is DeviceKind.PUMP]
+    if speed != 1.0:
+        notes.append(f"x{speed:g} speed: pump-vs-plan check off")
+    options = RoomOptions(
+        place="demo", check_pump_against_plan=speed == 1.0, simulated=True,
+        notes=tuple(notes), expected_patient=Patient(*DEMO_PATIENT, weight_kg=story.weight_kg),
+        expected_plan=demo_plan(story), demo_users=True)
+    room = build_room(specs, registry=registry, database_url=database_url, options=options,
+                      on_record_fault=on_record_fault, simulators=hosts)
+    room.virtual_patient = patient
+    return room

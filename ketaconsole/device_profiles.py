@@ -17,7 +17,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ketaconsole.device_spec import DeviceSpec
 from ketaconsole.sdk import LineSettings
+from ketaconsole.store import DatabaseUnavailable, open_database
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import DeviceProfile
 
@@ -199,3 +201,24 @@ def delete_profile(database: Database, room: str, name: str, *, by: str) -> None
                                       "refresh the list and choose one that is there")
         session.delete(row)
     log.info("device profile %r of %r deleted by %s", name, room, by)
+
+
+def room_specs(database: Database, room: str) -> list[DeviceSpec]:
+    """A room's saved device profiles as the room builder takes them."""
+    return [DeviceSpec(p.setup.name, p.setup.slug, p.setup.port,
+                       label=f"{p.setup.name} ({p.setup.slug})",
+                       settings=dict(p.setup.settings), line=p.setup.line)
+            for p in list_profiles(database, room)]
+
+
+def profile_specs(url: str, room: str) -> list[DeviceSpec]:
+    """The room's device specs from the record at ``url`` (none if it cannot be read:
+    the room builder then says why nothing is recorded)."""
+    try:
+        database = open_database(url)
+    except DatabaseUnavailable:
+        return []
+    try:
+        return room_specs(database, room)
+    finally:
+        database.dispose()

@@ -100,6 +100,12 @@ class DosePlan:
                 "duration_min": self.duration_min,
                 "concentration_mg_ml": self.concentration_mg_ml}
 
+    def order_record(self) -> dict[str, float]:
+        """The order and what follows from it, as the ``dose_plan`` event records it."""
+        return {**self.as_record(), "dose_mg": round(self.dose_mg, 3),
+                "rate_mg_min": round(self.rate_mg_min, 4),
+                "rate_ml_h": round(self.rate_ml_h, 3)}
+
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> DosePlan:
         return cls(record["weight_kg"], record["mg_per_kg"], record["duration_min"],

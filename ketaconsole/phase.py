@@ -1,4 +1,4 @@
-"""Which phase the session is in, as far as the pump's telemetry shows it."""
+"""The session's phase as the nurse runs it, and what the header shows with it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ketaconsole.observations import PumpState
-from ketaconsole.pump_ledger import PumpLedger
 
 
 class Phase(Enum):
@@ -14,23 +13,14 @@ class Phase(Enum):
     INFUSION = "Infusion"
     PAUSED = "Infusion paused"
     RECOVERY = "Recovery"
+    DISCHARGE = "Discharge"
+    SIGNED_OFF = "Signed off"
 
 
 @dataclass(frozen=True, slots=True)
 class PhaseNow:
+    """The nurse's phase, when the pump's telemetry says the infusion started, the pump's state."""
+
     phase: Phase
     infusion_started_at: float | None
-
-
-def phase_from_pump(ledger: PumpLedger | None) -> PhaseNow:
-    """Pre-infusion until the pump first runs; infusion while it runs; recovery after."""
-    if ledger is None:
-        return PhaseNow(Phase.PRE_INFUSION, None)
-    started = next((c.at for c in ledger.rate_history if c.rate_ml_h > 0), None)
-    if started is None:
-        return PhaseNow(Phase.PRE_INFUSION, None)
-    if ledger.state is PumpState.INFUSING:
-        return PhaseNow(Phase.INFUSION, started)
-    if ledger.state is PumpState.PAUSED:
-        return PhaseNow(Phase.PAUSED, started)
-    return PhaseNow(Phase.RECOVERY, started)
+    pump_state: PumpState | None = None

@@ -1,17 +1,38 @@
-"""The infusion clock as the pump's telemetry shows it: started, paused, resumed, stopped.
+"""The infusion clock: one function of the pump's state events, live and in the record.
 
-Until a nurse starts the infusion from the session workflow, the pump's own state is
-the best evidence of when dosing began and paused; the dose reconciliation and the
-pump-mismatch alarm measure against this clock.
+The pump's own telemetry is the evidence of when dosing began, paused and ended. The
+console follows it live (:class:`PumpDrivenInfusion` listening to the engine) and the
+exports fold the recorded ``pump_state`` events through the very same code
+(:func:`infusion_from_events`), so the screen, the alarms and every export agree on
+the infusion start and running time. A room without a pump has no telemetry: there the
+nurse's Start / Pause / Resume / Stop stand in for the pump's states
+(:data:`NURSE_ACTION_STATES`), through the same fold.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from ketaconsole.dose import InfusionClock
 from ketaconsole.observations import Observation, PumpState, PumpStatus
+
+NURSE_ACTION_STATES = {"start": PumpState.INFUSING, "resume": PumpState.INFUSING,
+                       "pause": PumpState.PAUSED, "stop": PumpState.STOPPED}
+"""The pump state a nurse's infusion action stands for where the room has no pump."""
+
+NURSE_PUMP = "nurse"
+"""The device id under which the nurse's actions feed the fold in a room without a pump."""
+
+
+@dataclass(frozen=True, slots=True)
+class PumpEvent:
+    """A pump (or station slot) reported a state at a time."""
+
+    device_id: str
+    at: float
+    state: PumpState
 
 
 class PumpDrivenInfusion:
@@ -23,21 +44,27 @@ class PumpDrivenInfusion:
         self.clock = clock or InfusionClock()
         self._on_start = on_start
         self._lock = threading.Lock()
-        self._channel: str | None = None
+        self.channel: str | None = None
         """The pump, or station slot, whose telemetry is the infusion."""
 
     def observe(self, observation: Observation) -> None:
-        if not isinstance(observation, PumpStatus) or not (
-                observation.device_id == self.pump_id
-                or observation.device_id.startswith(self.pump_id + "/")):
+        """Engine listener: a pump status is a state event."""
+        if isinstance(observation, PumpStatus) and observation.state is not None:
+            self.apply(PumpEvent(observation.device_id, observation.received_at,
+                                 observation.state))
+
+    def apply(self, event: PumpEvent) -> None:
+        """Move the clock on by one state event of this pump (others are ignored)."""
+        if not (event.device_id == self.pump_id
+                or event.device_id.startswith(self.pump_id + "/")):
             return  # a station's slots are "<pump>/<slot>"
-        if self._channel is None:
-            if observation.state is not PumpState.INFUSING:
+        if self.channel is None:
+            if event.state is not PumpState.INFUSING:
                 return  # until something infuses, no channel speaks for the infusion
-            self._channel = observation.device_id
-        elif observation.device_id != self._channel:
+            self.channel = event.device_id
+        elif event.device_id != self.channel:
             return  # an idle slot beside the infusing one says nothing about the infusion
-        state, at = observation.state, observation.received_at
+        state, at = event.state, event.at
         with self._lock:
             infusion = self.clock
             if state is PumpState.INFUSING:
@@ -53,3 +80,11 @@ class PumpDrivenInfusion:
             elif state in (PumpState.STOPPED, PumpState.STANDBY) and \
                     infusion.started_at is not None and infusion.stopped_at is None:
                 infusion.stop(at)
+
+
+def infusion_from_events(pump_id: str, events: Iterable[PumpEvent]) -> PumpDrivenInfusion:
+    """The infusion as a pump's recorded state events show it (the exports' clock)."""
+    follower = PumpDrivenInfusion(pump_id)
+    for event in events:
+        follower.apply(event)
+    return follower

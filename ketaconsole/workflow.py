@@ -12,13 +12,14 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
-from ketaconsole.alarms import AlarmSystem
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.checkin import CheckIn
 from ketaconsole.discharge import SCALES as DISCHARGE_SCALES
 from ketaconsole.discharge import fit_for_discharge, total
-from ketaconsole.dose import DosePlan, InfusionClock, InfusionClockError
+from ketaconsole.dose import DosePlan
+from ketaconsole.patient import Patient
 from ketaconsole.phase import Phase
+from ketaconsole.session_model import SessionModel
 from ketaconsole.store import SessionService, StoredEvent
 
 
@@ -35,6 +36,17 @@ class Step(Enum):
 
 STEPS = tuple(Step)
 
+INFUSION_ACTIONS_FROM: dict[str, tuple[Phase, ...]] = {
+    "start": (Phase.PRE_INFUSION,), "pause": (Phase.INFUSION,),
+    "resume": (Phase.PAUSED,), "stop": (Phase.INFUSION, Phase.PAUSED)}
+"""The nurse's infusion actions and the phases each may be taken in."""
+
+INFUSION_REFUSALS = {
+    "start": "The infusion has already started; resume it instead of starting it again.",
+    "pause": "The infusion is not running, so it cannot be paused.",
+    "resume": "The infusion is not paused, so it cannot be resumed.",
+    "stop": "The infusion is not under way, so it cannot be stopped."}
+
 
 class WorkflowError(ValueError):
     """What the nurse entered cannot be recorded; ``problems`` maps field -> sentence."""
@@ -45,24 +57,34 @@ class WorkflowError(ValueError):
 
 
 class SessionWorkflow:
-    """One session's clinical steps, recorded as they are taken."""
+    """One session's clinical steps, recorded as they are taken, written into the model."""
 
-    def __init__(self, service: SessionService | None, alarms: AlarmSystem | None, *,
-                 clock: Callable[[], float],
-                 opener: Callable[[CheckIn], SessionService] | None = None) -> None:
-        self.service = service
-        self._opener = opener
-        """Opens the session's record at check-in when none is open yet."""
-        self.alarms = alarms
+    def __init__(self, model: SessionModel, *, clock: Callable[[], float],
+                 opener: Callable[[CheckIn], SessionService] | None = None,
+                 closer: Callable[[str, str], bool] | None = None,
+                 service: SessionService | None = None) -> None:
+        self.model = model
+        self.alarms = model.alarms
         self.clock = clock
+        self._opener = opener
+        """Opens the session's record at check-in."""
+        self._closer = closer
+        """Ends the session's record: (author, reason) -> everything written."""
+        self.service = service
+        self._lock = threading.Lock()
+        self._fresh()
+
+    def _fresh(self) -> None:
         self.step = Step.CHECK_IN
         self.check_in_record: CheckIn | None = None
         self.baseline: dict[str, float] = {}
         self.plan: DosePlan | None = None
-        self.infusion = InfusionClock()
         self.discharge_scores: dict[str, dict[str, int]] = {}
         self.signed_by: str | None = None
-        self._lock = threading.Lock()
+
+    @property
+    def session_open(self) -> bool:
+        return self.service is not None
 
     # -- recording -------------------------------------------------------------------
 
@@ -88,6 +110,8 @@ class SessionWorkflow:
             if self.service is None and self._opener is not None:
                 self.service = self._opener(form)
             stored = self._record("check_in", form.as_record(), author)
+            self.model.open(self.service_id(), Patient(form.patient_name.strip(),
+                                                       form.age_years, form.weight_kg or 0.0))
             self.check_in_record = form
             self.step = Step.BASELINE
             return stored
@@ -106,10 +130,9 @@ class SessionWorkflow:
                 raise WorkflowError(problems)
             confirmed = {refid: float(v) for refid, v in values.items() if v is not None}
             stored = self._record("baseline", {"values": confirmed}, author)
-            if self.alarms is not None:
-                now = self.clock()
-                for refid, value in confirmed.items():
-                    self.alarms.set_baseline(refid, value, by=author, now=now)
+            now = self.clock()
+            for refid, value in confirmed.items():
+                self.alarms.set_baseline(refid, value, by=author, now=now)
             self.baseline = confirmed
             self.step = Step.PLAN
             return stored
@@ -117,45 +140,48 @@ class SessionWorkflow:
     def confirm_plan(self, plan: DosePlan, *, author: str) -> StoredEvent:
         with self._lock:
             self._expect(Step.PLAN)
-            stored = self._record("dose_plan", {
-                **plan.as_record(), "dose_mg": round(plan.dose_mg, 3),
-                "rate_mg_min": round(plan.rate_mg_min, 4),
-                "rate_ml_h": round(plan.rate_ml_h, 3)}, author)
+            stored = self._record("dose_plan", plan.order_record(), author)
             self.plan = plan
+            self.model.set_plan(plan)
             self.step = Step.INFUSION
             return stored
+
+    def infusion_allowed(self, action: str) -> bool:
+        """Whether the nurse's infusion step ``action`` fits the phase the session is in."""
+        return self.step is Step.INFUSION and self.model.phase in INFUSION_ACTIONS_FROM.get(
+            action, ())
 
     def infusion_action(self, action: str, *, author: str,
                         reason: str = "") -> StoredEvent:
         """start, pause, resume or stop the infusion (and record who and why)."""
         with self._lock:
             self._expect(Step.INFUSION)
-            now = self.clock()
-            act: dict[str, Callable[[float], None]] = {
-                "start": self.infusion.start, "pause": self.infusion.pause,
-                "resume": self.infusion.resume, "stop": self.infusion.stop}
-            if action not in act:
+            if action not in INFUSION_ACTIONS_FROM:
                 raise WorkflowError({"action": f"Unknown infusion action {action!r}."})
-            try:
-                act[action](now)
-            except InfusionClockError as exc:
-                raise WorkflowError({"action": str(exc)}) from None
+            if self.model.phase not in INFUSION_ACTIONS_FROM[action]:
+                raise WorkflowError({"action": INFUSION_REFUSALS[action]})
             payload: dict[str, Any] = {"action": action}
             if reason:
                 payload["reason"] = reason
             stored = self._record(f"infusion_{action}", payload, author)
-            if self.service is not None:
-                phase = {"start": Phase.INFUSION, "resume": Phase.INFUSION,
-                         "pause": Phase.PAUSED, "stop": Phase.RECOVERY}[action]
-                self.service.set_phase(phase.value, author=author)
+            phase = {"start": Phase.INFUSION, "resume": Phase.INFUSION,
+                     "pause": Phase.PAUSED, "stop": Phase.RECOVERY}[action]
+            self._set_phase(phase, author)
+            self.model.nurse_action(action, stored.at)
             if action == "stop":
                 self.step = Step.RECOVERY
             return stored
+
+    def _set_phase(self, phase: Phase, author: str) -> None:
+        if self.service is not None:
+            self.service.set_phase(phase.value, author=author)
+        self.model.set_phase(phase)
 
     def begin_discharge(self, *, author: str) -> StoredEvent:
         with self._lock:
             self._expect(Step.RECOVERY)
             stored = self._record("discharge_assessment_started", {}, author)
+            self._set_phase(Phase.DISCHARGE, author)
             self.step = Step.DISCHARGE
             return stored
 
@@ -187,5 +213,29 @@ class SessionWorkflow:
             stored = self._record("signature", {"name": name.strip(), "role": "nurse",
                                                 "meaning": "discharge sign-off"}, author)
             self.signed_by = name.strip()
+            self._set_phase(Phase.SIGNED_OFF, author)
             self.step = Step.DONE
             return stored
+
+    def end_session(self, *, author: str, reason: str = "") -> bool:
+        """Close the session: after sign-off, or earlier with a reason.
+
+        The record gets its ``session_end``; the bedside is then ready for the next
+        patient's check-in. Returns whether everything was written.
+        """
+        with self._lock:
+            if self.service is None:
+                raise WorkflowError({"record": "No session is open, so none can be ended."})
+            if self.step is not Step.DONE and not reason.strip():
+                raise WorkflowError({"reason": "Say why the session ends before sign-off "
+                                               "(for example: infusion abandoned)."})
+            if self._closer is None:
+                raise WorkflowError({"record": "This console cannot end sessions."})
+            written = self._closer(author, reason.strip())
+            self.service = None
+            self._fresh()
+            return written
+
+    def service_id(self) -> int:
+        assert self.service is not None
+        return self.service.session_id

@@ -9,13 +9,15 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from ketaconsole.bedside import BedsideSession
-from ketaconsole.sdk import DeviceKind
+from ketaconsole.demo import demo_room
+from ketaconsole.device_profiles import profile_specs
+from ketaconsole.registry import DriverRegistry
+from ketaconsole.room import Room, RoomOptions, StationBusy, build_room
+from ketaconsole.security.plugins import clinic_registry
 from ketaconsole.settings import database_url, demo_database_url
 from ketaconsole.virtual_patient import scenario
 from ui.display_check import display_problem
 from ui.main_window import MainWindow
-from ui.monitor_screen import RoomLayout
 from ui.theme import apply_theme
 
 DEFAULT_SCREENSHOT_DELAY_S = 3.0
@@ -24,22 +26,6 @@ DEFAULT_SCREENSHOT_DELAY_S = 3.0
 def _fail(message: str, code: int = 1) -> int:
     print(f"ketaconsole: {message}", file=sys.stderr)
     return code
-
-
-def room_layout(bedside: BedsideSession) -> RoomLayout:
-    """What the monitor screen shows for this bedside's patient, plan and devices."""
-    room = bedside.room
-    if room is None:
-        pumps = [(device_id, label) for device_id, label, kind in bedside.devices
-                 if kind is DeviceKind.PUMP]
-        return RoomLayout(patient=bedside.patient, plan=bedside.plan,
-                          devices=[(d, label) for d, label, _ in bedside.devices], pumps=pumps)
-    devices = [(d.spec.device_id, f"{d.spec.label} ({d.driver.info.slug})")
-               for d in room.devices]
-    pumps = [(d.spec.device_id, f"{d.spec.label} \u00b7 {d.driver.info.models[0]}")
-             for d in room.devices if d.spec.device_id in room.pump_ids()]
-    return RoomLayout(patient=bedside.patient, plan=bedside.plan, devices=devices,
-                      pumps=pumps, simulated=True, notes=bedside.notes)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,30 +46,26 @@ def run(args: argparse.Namespace) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("KetaConsole")
     apply_theme(app)
-    if args.demo:
-        bedside = BedsideSession.demo(scenario(args.scenario), speed=args.speed,
-                                      database_url=demo_database_url(args.db),
-                                      devices=args.demo_device)
-    elif args.room:
-        bedside = BedsideSession.for_room(args.room, database_url=database_url(args.db))
-    else:
-        bedside = BedsideSession.empty()
-    window = MainWindow(bedside, room_layout(bedside),
-                        database_url=(demo_database_url(args.db) if args.demo
-                                      else database_url(args.db)),
-                        room_name=args.room or "")
+    registry = clinic_registry()
+    try:
+        room = open_room(args, registry)
+    except StationBusy as exc:
+        return _fail(str(exc))
+    window = MainWindow(room, database_url=(demo_database_url(args.db) if args.demo
+                                            else database_url(args.db)),
+                        registry=registry, room_name=args.room or "")
     window.show()
 
     outcome = {"code": 0}
 
     def finish() -> None:
         if screenshot is not None:
-            window.monitor.refresh(bedside.engine.clock())
+            window.monitor.refresh(room.engine.clock())
             if not window.grab().save(str(screenshot), "PNG"):
                 print(f"ketaconsole: could not write the screenshot to {screenshot}; check "
                       "that the folder is writable and has space", file=sys.stderr)
                 outcome["code"] = 1
-        window.close()
+        window.close_now()
         app.quit()
 
     if screenshot is not None or args.quit_after is not None:
@@ -92,5 +74,22 @@ def run(args: argparse.Namespace) -> int:
     try:
         app.exec()
     finally:
-        bedside.stop()
+        room.stop()
     return outcome["code"]
+
+
+def open_room(args: argparse.Namespace, registry: DriverRegistry) -> Room:
+    """The demo's room on simulators, a clinic room from its profiles, or an empty one."""
+    if args.demo:
+        return demo_room(scenario(args.scenario), speed=args.speed,
+                         database_url=demo_database_url(args.db), registry=registry,
+                         devices=args.demo_device)
+    if args.room:
+        url = database_url(args.db)
+        return build_room(profile_specs(url, args.room), registry=registry, database_url=url,
+                          options=RoomOptions(place=f"room {args.room}"))
+    room = build_room([], registry=registry, database_url=None,
+                      options=RoomOptions(place="console"))
+    room.record.problem = ("no session: start with --room NAME for a room's devices "
+                           "(set them up in Devices), or --demo")
+    return room

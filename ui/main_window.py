@@ -23,15 +23,17 @@ from PySide6.QtWidgets import (
 )
 
 from ketaconsole import __version__
-from ketaconsole.bedside import BedsideSession
 from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.registry import DriverRegistry
+from ketaconsole.room import Room
+from ketaconsole.security.plugins import clinic_registry
+from ui.close_guard import CloseGuard
 from ui.first_admin_form import FirstAdminForm
 from ui.frame_clock import FrameClock
 from ui.idle_watcher import IdleWatcher
 from ui.lazy_page import LazyPage
 from ui.lock_overlay import LockOverlay
-from ui.monitor_screen import MonitorScreen, RoomLayout
+from ui.monitor_screen import MonitorScreen
 from ui.record_worker import NO_LOGIN_AUTHOR, RecordWorker
 from ui.session_panel import default_export_folder
 from ui.tone_player import TonePlayer
@@ -45,24 +47,24 @@ def _report_first_paint() -> None:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, bedside: BedsideSession, room: RoomLayout, *,
-                 database_url: str | None = None, registry: DriverRegistry | None = None,
-                 room_name: str = "") -> None:
+    def __init__(self, room: Room, *, database_url: str | None = None,
+                 registry: DriverRegistry | None = None, room_name: str = "") -> None:
         super().__init__()
-        self.bedside = bedside
+        self.room = room
         self.setWindowTitle(f"KetaConsole {__version__}")
-        security = self.security = bedside.security
-        self.worker = RecordWorker(lambda: bedside.service, self,
+        security = self.security = room.security
+        self.worker = RecordWorker(lambda: room.service, self,
                                    author=security.entry_author if security else
                                    (lambda: NO_LOGIN_AUTHOR),
                                    after=security.audit_result if security else None)
-        self.player = TonePlayer(parent=self) if bedside.alarms is not None else None
+        self.player = TonePlayer(parent=self)
         self.monitor = MonitorScreen(
-            bedside.engine, room, record=bedside.record, worker=self.worker,
-            alarms=bedside.alarms, player=self.player, workflow=bedside.workflow,
+            room, worker=self.worker, player=self.player,
             alarm_actor=security.actor if security else None,
             on_alarm_action=security.alarm_action if security else None)
         self.setCentralWidget(self.monitor)
+        self.close_guard = CloseGuard(self._close_leaving_session_open)
+        self.monitor.insert_bar(self.close_guard)
         self.lock_panel: LockOverlay | None = None
         self.idle: IdleWatcher | None = None
         self.records_page: LazyPage | None = None
@@ -73,18 +75,18 @@ class MainWindow(QMainWindow):
         self.room_name = room_name
         self.devices_page = LazyPage(self._build_devices)
         self.monitor.add_page(self.devices_page, "Devices", wide=True)
-        self._record_source = bedside.database or database_url
+        self._record_source = room.database or database_url
         if self._record_source is not None:
             self.records_page = LazyPage(self._build_records)
             self.monitor.add_page(self.records_page, "Records", wide=True)
-        if security is not None and bedside.database is not None:
+        if security is not None and room.database is not None:
             self.audit_page = LazyPage(self._build_audit)
             self.monitor.add_page(self.audit_page, "Audit", wide=True)
         self.monitor.side.currentChanged.connect(self._refresh_records)
-        self.frames = FrameClock(self.monitor.refresh, clock=bedside.engine.clock,
-                                 parent=self)
+        self.frames = FrameClock(self.monitor.refresh, clock=room.engine.clock, parent=self)
         self.resize(1366, 820)
         self._report_first_paint = bool(os.environ.get(FIRST_PAINT_ENV))
+        self._leave_open = False
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -160,7 +162,7 @@ class MainWindow(QMainWindow):
     def _build_devices(self) -> QWidget:
         from ui.devices_screen import DevicesScreen
 
-        return DevicesScreen(self.registry or DriverRegistry.discover(), self.bedside.database,
+        return DevicesScreen(self.registry or clinic_registry(), self.room.database,
                              author=self._actor, room=self.room_name)
 
     def _build_records(self) -> QWidget:
@@ -177,7 +179,7 @@ class MainWindow(QMainWindow):
     def _build_audit(self) -> QWidget:
         from ui.audit_screen import AuditGate, AuditScreen
 
-        security, database = self.security, self.bedside.database
+        security, database = self.security, self.room.database
         assert security is not None and database is not None
         return AuditScreen(database, AuditGate(viewing=security.audit_viewing,
                                                reviewing=security.emergency_review))
@@ -192,7 +194,23 @@ class MainWindow(QMainWindow):
                     self.monitor.side.currentWidget() is page:
                 page.page.refresh()  # type: ignore[attr-defined]
 
+    def _close_leaving_session_open(self) -> None:
+        self._leave_open = True
+        self.close()
+
+    def close_now(self) -> None:
+        """Close without asking (screenshots, timed runs); an open session stays open."""
+        self._leave_open = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        service = self.room.service
+        if service is not None and not self._leave_open:
+            patient = self.room.model.patient
+            self.close_guard.ask(service.session_id,
+                                 patient.name if patient is not None else "the patient")
+            event.ignore()
+            return
         self.frames.stop()
         for lazy in (self.devices_page, self.records_page, self.audit_page):
             if lazy is not None and lazy.page is not None:

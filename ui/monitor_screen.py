@@ -9,8 +9,6 @@ from typing import Protocol
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
-from ketaconsole.alarms import AlarmSystem
-from ketaconsole.bedside import RecordState
 from ketaconsole.catalogue import (
     ETCO2,
     HEART_RATE,
@@ -19,11 +17,7 @@ from ketaconsole.catalogue import (
     RESP_RATE,
     SPO2,
 )
-from ketaconsole.dose import DosePlan
-from ketaconsole.engine import Engine
-from ketaconsole.patient import Patient
-from ketaconsole.phase import PhaseNow, phase_from_pump
-from ketaconsole.workflow import SessionWorkflow
+from ketaconsole.room import Room
 from ui.alarm_bar import AlarmBar, alarms_by_metric
 from ui.numeric_tile import BloodPressureTile, NumericTile
 from ui.patient_header import PatientHeader
@@ -47,54 +41,47 @@ class Refreshable(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class RoomLayout:
-    """What the monitor screen shows: the patient, the plan, the devices in the room."""
+    """The devices in the room, as the monitor screen lays them out."""
 
-    patient: Patient | None
-    plan: DosePlan | None
     devices: list[tuple[str, str]] = field(default_factory=list)
     """(device id, label) for the status strip."""
     pumps: list[tuple[str, str]] = field(default_factory=list)
     """(device id, label) of each infusion pump."""
     simulated: bool = False
     notes: list[str] = field(default_factory=list)
-    """How this session runs differently from a real one, for the header."""
+    """How this room runs differently from a clinic room, for the header."""
+
+    @classmethod
+    def of(cls, room: Room) -> RoomLayout:
+        return cls(devices=[(d.spec.device_id, d.label) for d in room.devices],
+                   pumps=[(d.spec.device_id, d.label) for d in room.pumps],
+                   simulated=room.options.simulated, notes=room.notes)
 
 
 class MonitorScreen(QWidget):
     """Everything a nurse watches during the session, redrawn by the frame clock."""
 
-    def __init__(self, engine: Engine, room: RoomLayout,
-                 record: RecordState | None = None,
-                 worker: RecordWorker | None = None,
-                 alarms: AlarmSystem | None = None,
+    def __init__(self, room: Room, worker: RecordWorker | None = None,
                  player: TonePlayer | None = None,
-                 workflow: SessionWorkflow | None = None,
                  alarm_actor: Callable[[], str] | None = None,
                  on_alarm_action: Callable[[str, str], None] | None = None) -> None:
         super().__init__()
-        self.engine = engine
-        self.alarms = alarms
-        self.room = room
-        first_pump = room.pumps[0][0] if room.pumps else None
-
-        def phase() -> PhaseNow:
-            channel = engine.pump_channel(first_pump) if first_pump else None
-            return phase_from_pump(engine.pump(channel) if channel else None)
-
-        self._phase = phase
+        engine = self.engine = room.engine
+        alarms = self.alarms = room.alarms
+        model = self.model = room.model
+        layout_of = self.room = RoomLayout.of(room)
         self._marked_start: float | None = None
-        self.header = PatientHeader(room.patient, phase, simulated=room.simulated,
-                                    notes=room.notes)
-        self.record_banner = RecordBanner(record)
+        self.header = PatientHeader(model, simulated=layout_of.simulated, notes=layout_of.notes)
+        self.record_banner = RecordBanner(room.record)
         self.alarm_bar = AlarmBar(alarms, player, alarm_actor or (lambda: NO_LOGIN_AUTHOR),
                                   on_action=on_alarm_action)
         self.pleth = PlethView(engine)
         self.trend = TrendView(engine)
         self.worker = worker or RecordWorker(None, self)
-        self.timeline = TimelinePanel(engine, self.worker, phase)
-        self.workflow = workflow or SessionWorkflow(None, alarms, clock=engine.clock)
+        self.timeline = TimelinePanel(engine, self.worker, model.now)
+        self.workflow = room.workflow
         self.session = SessionPanel(self.workflow, engine, self.worker.sharing(self),
-                                    self.worker.author, room.patient)
+                                    self.worker.author, room.options)
         self.side = QTabWidget()
         self.side.addTab(self.timeline, "Timeline")
         self.side.addTab(self.session, "Session")
@@ -109,10 +96,9 @@ class MonitorScreen(QWidget):
             for m in (HEART_RATE, PULSE_RATE, SPO2, RESP_RATE, ETCO2, PERFUSION_INDEX)
         }
         self.blood_pressure = BloodPressureTile(engine)
-        plan_now: Callable[[], DosePlan | None] = lambda: room.plan  # noqa: E731
-        self.pumps = [PumpPanel(engine, device_id, label, plan_now)
-                      for device_id, label in room.pumps]
-        self.status = DeviceStatusStrip(engine, room.devices)
+        self.pumps = [PumpPanel(engine, device_id, label, model)
+                      for device_id, label in layout_of.pumps]
+        self.status = DeviceStatusStrip(engine, layout_of.devices)
 
         tiles = QGridLayout()
         tiles.setSpacing(8)
@@ -141,7 +127,7 @@ class MonitorScreen(QWidget):
         middle.setColumnStretch(1, 4)
         self.side_stack.setFixedWidth(SIDE_PX)
 
-        layout = QVBoxLayout(self)
+        layout = self._column = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(8)
         layout.addWidget(self.header)
@@ -151,6 +137,10 @@ class MonitorScreen(QWidget):
         for panel in self.pumps:
             layout.addWidget(panel)
         layout.addWidget(self.status)
+
+    def insert_bar(self, bar: QWidget) -> None:
+        """A bar under the header (above the alarms), e.g. the close question."""
+        self._column.insertWidget(1, bar)
 
     def show_locked(self, panel: QWidget | None) -> None:
         """Put the lock panel in the side panel's place (the tiles and alarms stay)."""
@@ -183,7 +173,7 @@ class MonitorScreen(QWidget):
                 self.blood_pressure, *self.pumps, self.status]
 
     def refresh(self, now: float) -> None:
-        started = self._phase().infusion_started_at
+        started = self.model.infusion_clock.started_at
         if started != self._marked_start:
             self._marked_start = started
             self.trend.set_marks([] if started is None else [(started, "infusion start")])

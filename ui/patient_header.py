@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
-from ketaconsole.patient import Patient
-from ketaconsole.phase import PhaseNow
+from ketaconsole.observations import PumpState
+from ketaconsole.session_model import SessionModel
 from ui import theme
 from ui.elided_label import ElidedLabel
+
+NO_PATIENT = "No patient checked in"
+
+PUMP_SAYS = {PumpState.INFUSING: "pump infusing", PumpState.PAUSED: "pump paused",
+             PumpState.STOPPED: "pump stopped", PumpState.STANDBY: "pump on standby",
+             PumpState.ALARM: "pump in alarm"}
+"""The pump's own state, shown beside the nurse's phase."""
 
 
 def _elapsed(seconds: float) -> str:
@@ -21,13 +27,12 @@ def _elapsed(seconds: float) -> str:
 class PatientHeader(QFrame):
     """One line across the top of the monitor screen."""
 
-    def __init__(self, patient: Patient | None, phase: Callable[[], PhaseNow],
-                 *, simulated: bool = False, notes: list[str] | None = None) -> None:
+    def __init__(self, model: SessionModel, *, simulated: bool = False,
+                 notes: list[str] | None = None) -> None:
         super().__init__()
         self.setObjectName("panel")
-        self._phase = phase
-        name = patient.summary() if patient else "No patient checked in"
-        self.patient = QLabel(name)
+        self._model = model
+        self.patient = QLabel(NO_PATIENT)
         self.patient.setFont(theme.font(22, bold=True))
         flags = (["SIMULATED DEVICES"] if simulated else []) + list(notes or [])
         self.simulated = ElidedLabel(" \u00b7 ".join(flags))
@@ -35,6 +40,11 @@ class PatientHeader(QFrame):
         self.simulated.setFont(theme.font(13, bold=True))
         self.phase = QLabel("")
         self.phase.setFont(theme.font(20))
+        self.phase.setAccessibleName("Session phase")
+        self.pump_state = QLabel("")
+        self.pump_state.setFont(theme.font(16))
+        self.pump_state.setObjectName("muted")
+        self.pump_state.setAccessibleName("Pump state")
         self.elapsed = QLabel("")
         self.elapsed.setFont(theme.font(20, mono=True))
         self.clock = QLabel("")
@@ -45,6 +55,8 @@ class PatientHeader(QFrame):
         layout.addWidget(self.patient)
         layout.addWidget(self.simulated, 1)
         layout.addWidget(self.phase)
+        layout.addSpacing(10)
+        layout.addWidget(self.pump_state)
         layout.addSpacing(18)
         layout.addWidget(self.elapsed)
         layout.addSpacing(18)
@@ -55,8 +67,16 @@ class PatientHeader(QFrame):
         self._row.insertWidget(self._row.count() - 1, widget)
 
     def refresh(self, now: float) -> None:
-        current = self._phase()
+        model = self._model
+        patient = model.patient
+        who = patient.summary() if patient is not None else NO_PATIENT
+        if self.patient.text() != who:
+            self.patient.setText(who)
+        current = model.now()
         phase = current.phase.value
+        pump = "" if current.pump_state is None else PUMP_SAYS[current.pump_state]
+        if self.pump_state.text() != pump:
+            self.pump_state.setText(pump)
         elapsed = ("" if current.infusion_started_at is None
                    else f"since infusion start {_elapsed(now - current.infusion_started_at)}")
         clock = datetime.fromtimestamp(now).strftime("%H:%M:%S")

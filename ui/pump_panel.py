@@ -1,19 +1,18 @@
 """The pump panel: rate in mL/h and mg/h, volume infused, mg and mg/kg delivered against the plan.
 
 Rate and state come from the pump's live telemetry (blanked when stale); the delivered
-volume is the engine's session total for that pump, which survives counter restarts.
+dose is the session model's (the pump ledger's total, which survives counter restarts,
+against the plan the nurse confirmed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtWidgets import QFrame, QGridLayout, QProgressBar
 
 from ketaconsole.catalogue import PUMP_RATE, VTBI
-from ketaconsole.dose import DosePlan, reconcile
 from ketaconsole.engine import Engine, LatestValue
 from ketaconsole.freshness import Freshness, assess
+from ketaconsole.session_model import SessionModel
 from ui import theme
 from ui.labels import RIGHT, label, set_text
 
@@ -22,12 +21,12 @@ class PumpPanel(QFrame):
     """One infusion pump's telemetry and the dose delivered against the plan."""
 
     def __init__(self, engine: Engine, device_id: str, title: str,
-                 plan: Callable[[], DosePlan | None]) -> None:
+                 model: SessionModel) -> None:
         super().__init__()
         self.setObjectName("panel")
         self.engine = engine
         self.device_id = device_id
-        self._plan = plan
+        self._model = model
         colour = theme.metric_colour(PUMP_RATE.refid)
         self.title = label(title, 18, bold=True)
         self.title.setStyleSheet(f"color: {colour};")
@@ -67,7 +66,7 @@ class PumpPanel(QFrame):
         rate = assess(PUMP_RATE, None if status is None else LatestValue(
             status.rate_ml_h, status.received_at, status.device_id), now)
         live = rate.freshness is Freshness.LIVE and status is not None
-        plan = self._plan()
+        plan = self._model.plan
         set_text(self.rate, rate.text)
         self.rate.setStyleSheet(
             f"color: {theme.metric_colour(PUMP_RATE.refid) if live else theme.STALE};")
@@ -84,9 +83,11 @@ class PumpPanel(QFrame):
             set_text(self.delivered, "-- mg delivered")
             set_text(self.against_plan, "no dose plan")
             return
-        dose = reconcile(plan, ledger.delivered_ml, rate.value if live else None)
-        set_text(self.rate_mg, "-- mg/h" if dose.rate_mg_h is None
-                  else f"{dose.rate_mg_h:.1f} mg/h")
+        dose = self._model.delivered(now, self.device_id)
+        if dose is None:
+            return
+        set_text(self.rate_mg, "-- mg/h" if not live or dose.rate_mg_h is None
+                 else f"{dose.rate_mg_h:.1f} mg/h")
         set_text(self.delivered, f"{dose.delivered_mg:.1f} mg delivered")
         set_text(self.against_plan,
                   f"of {plan.dose_mg:.1f} mg planned \u00b7 {dose.delivered_mg_per_kg:.2f} "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel
 
-from ketaconsole.bedside import RecordState
+from ketaconsole.room import RecordState
 from ui import theme
 
 

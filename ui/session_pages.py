@@ -33,6 +33,7 @@ from ketaconsole.discharge import SCALES, suggest_aldrete, suggest_padss, total
 from ketaconsole.dose import DosePlan, DosePlanError
 from ketaconsole.engine import Engine
 from ketaconsole.patient import Patient
+from ketaconsole.phase import Phase
 from ketaconsole.workflow import SessionWorkflow, WorkflowError
 from ui import theme
 from ui.form_fields import FormFields
@@ -41,6 +42,9 @@ Submit = Callable[[Callable[[], Any], "StepPage"], None]
 """The panel's runner: do this recording call off the GUI thread, answer to this page."""
 
 BASELINE_METRICS = (NIBP_SYS, NIBP_DIA, PULSE_RATE, SPO2)
+
+DEFAULT_ORDER = {"mg_per_kg": 0.5, "duration_min": 40.0, "concentration_mg_ml": 1.0}
+"""The usual order (CLINICAL.md section 1), pre-filled on the plan page."""
 
 
 def _note(text: str = "") -> QLabel:
@@ -174,13 +178,15 @@ class BaselinePage(StepPage):
 
 class PlanPage(StepPage):
     def __init__(self, workflow: SessionWorkflow, submit: Submit,
-                 author: Callable[[], str]) -> None:
+                 author: Callable[[], str], expected: DosePlan | None = None) -> None:
         super().__init__("Dose plan")
         self._workflow, self._submit, self._author = workflow, submit, author
+        order = expected.as_record() if expected is not None else DEFAULT_ORDER
         self.form.add("weight_kg", "Weight (kg)", QLineEdit())
-        self.form.add("mg_per_kg", "Dose (mg/kg)", QLineEdit("0.5"))
-        self.form.add("duration_min", "Over (min)", QLineEdit("40"))
-        self.form.add("concentration_mg_ml", "Concentration (mg/mL)", QLineEdit("1"))
+        self.form.add("mg_per_kg", "Dose (mg/kg)", QLineEdit(f"{order['mg_per_kg']:g}"))
+        self.form.add("duration_min", "Over (min)", QLineEdit(f"{order['duration_min']:g}"))
+        self.form.add("concentration_mg_ml", "Concentration (mg/mL)",
+                      QLineEdit(f"{order['concentration_mg_ml']:g}"))
         self.computed = QLabel("")
         self.computed.setFont(theme.font(16, bold=True))
         self.column.addWidget(self.computed)
@@ -227,6 +233,11 @@ class PlanPage(StepPage):
         self._submit(lambda: self._workflow.confirm_plan(plan, author=self._author()), self)
 
 
+INFUSION_STATE_TEXT = {Phase.PRE_INFUSION: "Not started", Phase.INFUSION: "Running",
+                       Phase.PAUSED: "Paused"}
+"""The infusion step's state, as the nurse has run it."""
+
+
 class InfusionPage(StepPage):
     def __init__(self, workflow: SessionWorkflow, submit: Submit,
                  author: Callable[[], str]) -> None:
@@ -255,15 +266,10 @@ class InfusionPage(StepPage):
             action, author=self._author(), reason=reason), self)
 
     def update_buttons(self) -> None:
-        clock = self._workflow.infusion
-        started = clock.started_at is not None
-        stopped = clock.stopped_at is not None
-        self.buttons["start"].setEnabled(not started)
-        self.buttons["pause"].setEnabled(clock.running)
-        self.buttons["resume"].setEnabled(clock.paused)
-        self.buttons["stop"].setEnabled(started and not stopped)
-        self.state.setText("Stopped" if stopped else "Paused" if clock.paused
-                           else "Running" if started else "Not started")
+        workflow = self._workflow
+        for action, button in self.buttons.items():
+            button.setEnabled(workflow.infusion_allowed(action))
+        self.state.setText(INFUSION_STATE_TEXT.get(workflow.model.phase, "Stopped"))
 
 
 class RecoveryPage(StepPage):

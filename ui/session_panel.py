@@ -10,10 +10,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QStackedWidget, QVBoxLayout
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+)
 
 from ketaconsole.engine import Engine
-from ketaconsole.patient import Patient
+from ketaconsole.room import RoomOptions
 from ketaconsole.settings import home_dir
 from ketaconsole.workflow import STEPS, SessionWorkflow, Step
 from ui import theme
@@ -37,31 +46,23 @@ def default_export_folder() -> Path:
 
 
 class SessionPanel(QFrame):
-    """Check-in to sign-off, one page per step."""
+    """Check-in to sign-off, one page per step; End session closes the record."""
 
     def __init__(self, workflow: SessionWorkflow, engine: Engine, worker: RecordWorker,
-                 author: Callable[[], str], patient: Patient | None,
+                 author: Callable[[], str], options: RoomOptions,
                  export_folder: Callable[[], Path] = default_export_folder) -> None:
         super().__init__()
         self.setObjectName("panel")
         self.workflow = workflow
         self.worker = worker
+        self._engine, self._author, self._options = engine, author, options
+        self._export_folder = export_folder
         self.steps = QLabel("")
         self.steps.setWordWrap(True)
         self.steps.setFont(theme.font(13))
-        self.pages: dict[Step, StepPage] = {
-            Step.CHECK_IN: CheckInPage(workflow, self.submit, author, patient),
-            Step.BASELINE: BaselinePage(workflow, self.submit, author, engine),
-            Step.PLAN: PlanPage(workflow, self.submit, author),
-            Step.INFUSION: InfusionPage(workflow, self.submit, author),
-            Step.RECOVERY: RecoveryPage(workflow, self.submit, author),
-            Step.DISCHARGE: DischargePage(workflow, self.submit, author, engine),
-            Step.SIGN_OFF: SignOffPage(workflow, self.submit, author),
-            Step.DONE: DonePage(workflow, self.submit, export_folder, author),
-        }
         self.stack = QStackedWidget()
-        for page in self.pages.values():
-            self.stack.addWidget(page)
+        self.pages: dict[Step, StepPage] = {}
+        self._build_pages()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         scroller = QScrollArea()
@@ -69,12 +70,40 @@ class SessionPanel(QFrame):
         scroller.setWidget(self.stack)
         layout.addWidget(self.steps)
         layout.addWidget(scroller, 1)
-        self._waiting: StepPage | None = None
+        self.ending = EndSessionBox(self._end_session)
+        layout.addWidget(self.ending)
+        self._waiting: StepPage | EndSessionBox | None = None
         worker.recorded.connect(self._recorded)
         worker.failed.connect(self._failed)
         worker.refused.connect(self._refused)
         self.show_step()
         self.setAccessibleName("Session workflow")
+
+    def _build_pages(self) -> None:
+        """A fresh page per step (at start, and for the next patient)."""
+        for page in self.pages.values():
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        workflow, author, engine = self.workflow, self._author, self._engine
+        self.pages = {
+            Step.CHECK_IN: CheckInPage(workflow, self.submit, author,
+                                       self._options.expected_patient),
+            Step.BASELINE: BaselinePage(workflow, self.submit, author, engine),
+            Step.PLAN: PlanPage(workflow, self.submit, author, self._options.expected_plan),
+            Step.INFUSION: InfusionPage(workflow, self.submit, author),
+            Step.RECOVERY: RecoveryPage(workflow, self.submit, author),
+            Step.DISCHARGE: DischargePage(workflow, self.submit, author, engine),
+            Step.SIGN_OFF: SignOffPage(workflow, self.submit, author),
+            Step.DONE: DonePage(workflow, self.submit, self._export_folder, author),
+        }
+        for page in self.pages.values():
+            self.stack.addWidget(page)
+
+    def _end_session(self, reason: str) -> None:
+        self.ending.message.setText("recording\u2026")
+        self._waiting = self.ending
+        self.worker.call(lambda: self.workflow.end_session(author=self._author(),
+                                                           reason=reason), tag=self.ending)
 
     def submit(self, work: Callable[[], Any], page: StepPage) -> None:
         page.clear_problems()
@@ -83,9 +112,15 @@ class SessionPanel(QFrame):
         self.worker.call(work, tag=page)
 
     def _recorded(self, result: object, tag: object) -> None:
-        if tag is not self._waiting or not isinstance(tag, StepPage):
+        if tag is not self._waiting:
             return
         self._waiting = None
+        if isinstance(tag, EndSessionBox):
+            tag.ended(bool(result))
+            self._build_pages()
+            self.show_step()
+            return
+        assert isinstance(tag, StepPage)
         tag.message.setText("")
         if isinstance(tag, DonePage):
             tag.exported_result(result)
@@ -95,12 +130,12 @@ class SessionPanel(QFrame):
         self.show_step()
 
     def _failed(self, reason: str, tag: object) -> None:
-        if isinstance(tag, StepPage) and tag is self._waiting:
+        if isinstance(tag, StepPage | EndSessionBox) and tag is self._waiting:
             self._waiting = None
             tag.show_failure(reason)
 
     def _refused(self, problems: dict[str, str], tag: object) -> None:
-        if isinstance(tag, StepPage) and tag is self._waiting:
+        if isinstance(tag, StepPage | EndSessionBox) and tag is self._waiting:
             self._waiting = None
             tag.show_problems(problems)
 
@@ -111,6 +146,51 @@ class SessionPanel(QFrame):
                  for s in STEPS if s is not Step.DONE]
         self.steps.setText(" \u203a ".join(marks))
         self.stack.setCurrentWidget(self.pages[current])
+        self.ending.setVisible(self.workflow.session_open)
+        self.ending.signed_off(current is Step.DONE)
 
     def refresh(self, now: float) -> None:
         """Nothing runs per frame here; present for the frame clock's list."""
+
+
+class EndSessionBox(QFrame):
+    """End the session: after sign-off at once, before it with a reason."""
+
+    def __init__(self, end: Callable[[str], None]) -> None:
+        super().__init__()
+        self._end = end
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("reason, if before sign-off (e.g. infusion abandoned)")
+        self.reason.setAccessibleName("Reason for ending the session")
+        self.button = QPushButton("End session")
+        self.button.setAccessibleName("End session")
+        self.button.clicked.connect(lambda: self._end(self.reason.text()))
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.reason, 1)
+        row.addWidget(self.button)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 4, 0, 0)
+        column.addLayout(row)
+        column.addWidget(self.message)
+
+    def signed_off(self, done: bool) -> None:
+        """After sign-off no reason is needed; the button says what comes next."""
+        self.reason.setVisible(not done)
+        self.button.setText("End session and start the next patient" if done
+                            else "End session")
+
+    def ended(self, written: bool) -> None:
+        self.reason.clear()
+        self.message.setText("" if written else
+                             "The session was ended, but part of its record could not be "
+                             "written yet; check the record banner.")
+
+    def show_failure(self, reason: str) -> None:
+        self.message.setText(reason)
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        self.message.setText(" ".join(problems.values()))

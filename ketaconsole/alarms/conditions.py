@@ -90,6 +90,9 @@ class PhysiologicalEvaluator:
     def baselines(self) -> dict[str, float]:
         return dict(self._baselines)
 
+    def clear_baselines(self) -> None:
+        self._baselines.clear()
+
     def _limits_on(self, refid: str, device_id: str) -> list[tuple[_LimitKey, Limit]]:
         return [((rule.alarm_id, index, refid, device_id), limit)
                 for rule in self._profile.alarms

@@ -127,6 +127,18 @@ class AlarmSystem:
             return watch.infusion.started_at <= now
         return self._dosing_started_at is not None and self._dosing_started_at <= now
 
+    def clear_dose_plan(self) -> None:
+        """No plan to check the pump against (the session ended)."""
+        with self._lock:
+            self._technical.dose = None
+
+    def next_patient(self) -> None:
+        """Forget the last patient's baselines, dose plan and start of dosing."""
+        with self._lock:
+            self._technical.dose = None
+            self._dosing_started_at = None
+            self._physiological.clear_baselines()
+
     def mark_dosing_started(self, at: float) -> None:
         """Date the start of dosing without a dose plan (limits before dosing stop applying)."""
         with self._lock:

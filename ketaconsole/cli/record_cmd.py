@@ -1,13 +1,17 @@
 """``ketaconsole record``: run a session headless, recording every device until stopped.
 
-Prints the session number on its first line. If this console left a session open (a
-crash or power cut), that session is reopened with a gap on its timeline and recording
-carries on into it. Stops after ``--minutes`` or on SIGINT / SIGTERM, closing the session.
+The same room as the window (:func:`ketaconsole.room.build_room`): the same alarm
+system, and with ``--dose/--over/--concentration`` the same dose plan the pump is
+checked against. Prints the session number on its first line once ``session_start``
+is committed. This station's unfinished session (a crash or power cut) is resumed
+for the same ``--patient``; for another patient it is closed as interrupted and a new
+session opened. Stops after ``--minutes`` or on SIGINT / SIGTERM, closing the session.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 import threading
@@ -15,65 +19,129 @@ from types import FrameType
 
 import serial
 
-from ketaconsole.cli.common import CliError, load_driver
-from ketaconsole.cli.record_common import add_db_option, open_record
-from ketaconsole.engine import Engine
-from ketaconsole.sdk import Driver
-from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService
-from ketaconsole.transport import DeviceLink, describe_port_error, open_port
+from ketaconsole.cli.common import CliError, load_driver, parse_sets
+from ketaconsole.cli.record_common import add_db_option
+from ketaconsole.dose import DosePlan, DosePlanError
+from ketaconsole.patient import Patient
+from ketaconsole.room import DeviceSpec, Room, RoomOptions, StationBusy, build_room
+from ketaconsole.sdk import SettingError
+from ketaconsole.security.plugins import clinic_registry
+from ketaconsole.settings import database_url
+from ketaconsole.store import DatabaseUnavailable
+from ketaconsole.store.recorder import RecordNotWritten
+from ketaconsole.transport import describe_port_error, open_port
+
+RECORD_AUTHOR = "console"
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "record", help="record a session headless from the given devices",
-        description="Run a session without the window: read each device through its driver "
-                    "and record everything. Prints the session number first. Resumes this "
-                    "console's unfinished session after a crash.")
+        description="Run a session without the window: read each device through its driver, "
+                    "run the alarm system and record everything. Prints the session number "
+                    "first. Resumes this station's unfinished session for the same patient; "
+                    "another patient closes it as interrupted and starts a new session.")
     parser.add_argument("--device", action="append", metavar="SLUG=PORT", required=True,
                         help="a device: driver slug and port, e.g. masimo-ascii=/dev/ttyUSB0 "
                              "(repeatable)")
+    parser.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="a driver setting, as in 'probe'; applies to every device whose "
+                             "driver has that setting (repeatable)")
     parser.add_argument("--patient", default="Unnamed patient", help="patient's name")
     parser.add_argument("--weight", type=float, metavar="KG", help="patient's weight in kg")
+    parser.add_argument("--dose", type=float, metavar="MG_PER_KG",
+                        help="the order's dose in mg/kg (with --over, --concentration and "
+                             "--weight): the pump is checked against this plan")
+    parser.add_argument("--over", type=float, metavar="MINUTES",
+                        help="the order's infusion time in minutes")
+    parser.add_argument("--concentration", type=float, metavar="MG_PER_ML",
+                        help="the drug's concentration after dilution, mg/mL")
     parser.add_argument("--minutes", type=float, metavar="N",
                         help="stop after N minutes (default: run until interrupted)")
     add_db_option(parser)
     parser.set_defaults(handler=run)
 
 
-def _devices(pairs: list[str]) -> list[tuple[Driver, DeviceUse]]:
-    found: list[tuple[Driver, DeviceUse]] = []
+def _plan(args: argparse.Namespace) -> DosePlan | None:
+    given = {"--dose": args.dose, "--over": args.over, "--concentration": args.concentration}
+    if all(v is None for v in given.values()):
+        return None
+    missing = [name for name, value in given.items() if value is None]
+    if args.weight is None:
+        missing.append("--weight")
+    if missing:
+        raise CliError("a dose plan needs --dose, --over, --concentration and --weight; "
+                       f"add {', '.join(missing)}", 2)
+    try:
+        return DosePlan(args.weight, args.dose, args.over, args.concentration)
+    except DosePlanError as exc:
+        raise CliError(str(exc), 2) from None
+
+
+def _specs(pairs: list[str], sets: list[str] | None) -> list[DeviceSpec]:
+    given = parse_sets(sets)
+    unused = set(given)
+    specs: list[DeviceSpec] = []
     taken: set[str] = set()
+    ports: set[str] = set()
     for pair in pairs:
         slug, sep, port = pair.partition("=")
         if not sep or not slug.strip() or not port.strip():
             raise CliError(f"--device takes SLUG=PORT (e.g. masimo-ascii=/dev/ttyUSB0), "
                            f"not {pair!r}", 2)
         slug, port = slug.strip(), port.strip()
+        if port in ports:
+            raise CliError(f"port {port} is given twice; each device needs its own port", 2)
+        ports.add(port)
         driver = load_driver(slug)
+        known = {f.key for f in driver.info.settings}
+        mine = {key: value for key, value in given.items() if key in known}
+        unused -= set(mine)
+        try:
+            settings = driver.info.resolve_settings(mine)
+        except SettingError as exc:
+            raise CliError(str(exc), 2) from None
         device_id, n = slug, 1
         while device_id in taken:
             n += 1
             device_id = f"{slug}-{n}"
         taken.add(device_id)
-        settings = driver.info.resolve_settings({})
-        found.append((driver, DeviceUse(device_id, slug, port, settings,
-                                        driver.info.line.as_record())))
-    return found
+        specs.append(DeviceSpec(device_id, slug, port, label=device_id, settings=settings))
+    if unused:
+        raise CliError(f"no device's driver has the setting {sorted(unused)[0]!r}; "
+                       "'ketaconsole drivers' lists each driver's settings", 2)
+    return specs
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.minutes is not None and args.minutes <= 0:
-        raise CliError("--minutes must be more than 0", 2)
-    if args.weight is not None and not 0 < args.weight < 500:
+    if args.minutes is not None and (not math.isfinite(args.minutes) or args.minutes <= 0):
+        raise CliError("--minutes must be a number of minutes more than 0", 2)
+    if args.weight is not None and (not math.isfinite(args.weight)
+                                    or not 0 < args.weight < 500):
         raise CliError("--weight must be the patient's weight in kg, between 0 and 500", 2)
-    devices = _devices(args.device)
-    for driver, use in devices:
+    if not args.patient.strip():
+        raise CliError("--patient must name the patient", 2)
+    plan = _plan(args)
+    specs = _specs(args.device, args.set)
+    registry = clinic_registry()
+    for spec in specs:
+        driver = registry.get(spec.slug)
         try:
-            open_port(use.port, driver.info.line, 0.05).close()
+            open_port(spec.port, driver.info.line, 0.05).close()
         except serial.SerialException as exc:
-            raise CliError(describe_port_error(use.port, exc)) from None
-
-    database = open_record(args)
+            raise CliError(describe_port_error(spec.port, exc)) from None
+    url = database_url(getattr(args, "command_db", None) or getattr(args, "db", None))
+    try:
+        room = build_room(specs, registry=registry, database_url=url,
+                          options=RoomOptions(place="record"),
+                          on_record_fault=lambda message: print(message, file=sys.stderr,
+                                                                flush=True))
+    except StationBusy as exc:
+        raise CliError(str(exc)) from None
+    if room.database is None:
+        room.stop()
+        problem = room.record.problem or "the record database cannot be opened"
+        raise CliError(problem.removeprefix("not recording: "))
     stop = threading.Event()
 
     def finish(_signum: int, _frame: FrameType | None) -> None:
@@ -81,37 +149,28 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, finish) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return _record(args, database, devices, stop)
+        return _record(args, room, plan, stop)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
-def _record(args: argparse.Namespace, database: Database,
-            devices: list[tuple[Driver, DeviceUse]], stop: threading.Event) -> int:
-    def fault(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
-    plan = SessionPlan(patient_name=args.patient, weight_kg=args.weight)
-    service = SessionService.begin(database, plan, [use for _, use in devices],
-                                   on_fault=fault, on_recovered=fault)
+def _record(args: argparse.Namespace, room: Room, plan: DosePlan | None,
+            stop: threading.Event) -> int:
+    patient = Patient(" ".join(args.patient.split()), None, args.weight or 0.0)
+    try:
+        service = room.open_session(patient, plan=plan, author=RECORD_AUTHOR)
+    except (RecordNotWritten, DatabaseUnavailable) as exc:
+        room.stop()
+        raise CliError(f"the session could not be opened: {exc}") from None
     print(service.session_id, flush=True)
     how = "resumed after a gap" if service.resumed else "started"
-    print(f"session {service.session_id} {how}; recording {len(devices)} device(s); "
+    print(f"session {service.session_id} {how}; recording {len(room.devices)} device(s); "
           "Ctrl+C to stop", file=sys.stderr, flush=True)
-    engine = Engine()
-    service.recorder.attach(engine)
-    links = [DeviceLink(driver, use.device_id, use.port, use.settings, engine.ingest,
-                        journal=service.recorder.journal) for driver, use in devices]
-    for link in links:
-        link.start()
     try:
         stop.wait(args.minutes * 60 if args.minutes is not None else None)
     finally:
-        for link in links:
-            link.stop()
-        written = service.close()
-        database.dispose()
+        written = room.stop(end_session=RECORD_AUTHOR)
     if not written:
         raise CliError(f"session {service.session_id} was closed but part of its record could "
                        "not be written; check the database and run 'ketaconsole verify'")

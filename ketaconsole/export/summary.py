@@ -22,8 +22,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ketaconsole.catalogue import CATALOGUE
-from ketaconsole.dose import DoseDelivered, InfusionClock, InfusionClockError, reconcile
+from ketaconsole.dose import DoseDelivered, reconcile
 from ketaconsole.export.record import SessionRecord
+from ketaconsole.observations import PumpState
+from ketaconsole.pump_infusion import (
+    NURSE_ACTION_STATES,
+    NURSE_PUMP,
+    PumpDrivenInfusion,
+    PumpEvent,
+    infusion_from_events,
+)
+from ketaconsole.pump_ledger import PumpLedger
 
 PUMP_RATE = "MDC_FLOW_FLUID_PUMP"
 VOLUME_INFUSED = "MDC_VOL_FLUID_DELIV_TOTAL"
@@ -72,60 +81,56 @@ class Check:
 INFUSION_ACTIONS = ("infusion_start", "infusion_pause", "infusion_resume", "infusion_stop")
 
 
-def _clock_from_actions(record: SessionRecord) -> InfusionClock | None:
-    """The infusion as the nurse started, paused and stopped it, if the workflow recorded it."""
-    actions = record.events_of(*INFUSION_ACTIONS)
-    if not actions:
-        return None
-    clock = InfusionClock()
-    steps = {"infusion_start": clock.start, "infusion_pause": clock.pause,
-             "infusion_resume": clock.resume, "infusion_stop": clock.stop}
-    for event in actions:
-        try:
-            steps[event.kind](event.at)
-        except InfusionClockError:
-            continue
-    return clock
-
-
-def _infusion_clock(record: SessionRecord) -> InfusionClock:
-    recorded = _clock_from_actions(record)
-    if recorded is not None:
-        return recorded
-    clock = InfusionClock()
+def _pump_events(record: SessionRecord) -> tuple[str, list[PumpEvent]]:
+    """The pump's recorded state events; in a room without a pump, the nurse's actions."""
+    events: list[PumpEvent] = []
     for event in record.events_of("pump_state"):
-        state = event.payload.get("state")
+        device, state = event.payload.get("device"), event.payload.get("state")
         try:
-            if state == "infusing":
-                if clock.started_at is None:
-                    clock.start(event.at)
-                elif clock.paused:
-                    clock.resume(event.at)
-            elif state in ("paused", "alarm", "stopped", "standby") and clock.running:
-                clock.pause(event.at)
-        except InfusionClockError:
+            events.append(PumpEvent(str(device), event.at, PumpState(state)))
+        except ValueError:
             continue
-    if clock.started_at is not None and clock.stopped_at is None:
-        end = record.end_time
-        if clock.paused:
-            clock.stop(clock.pauses[-1][0])
-        elif record.ended_at is not None:
-            clock.stop(end)
-    return clock
+    if events:
+        # the room's first pump in its set-up order, as the live session model takes it
+        reporting = {e.device_id.split("/", 1)[0] for e in events}
+        pump = next((d for d in record.device_ids() if d in reporting),
+                    events[0].device_id.split("/", 1)[0])
+        return pump, events
+    for event in record.events_of(*INFUSION_ACTIONS):
+        action = event.kind.removeprefix("infusion_")
+        events.append(PumpEvent(NURSE_PUMP, event.at, NURSE_ACTION_STATES[action]))
+    return NURSE_PUMP, events
 
 
-def _last_valid(record: SessionRecord, metric: str) -> float | None:
-    series = record.series.get(metric)
-    if series is None:
-        return None
-    return series.latest_before(math.inf, None)
+def infusion_follower(record: SessionRecord) -> PumpDrivenInfusion:
+    """The infusion as the pump's recorded states show it: the same fold as the live clock."""
+    pump, events = _pump_events(record)
+    return infusion_from_events(pump, events)
+
+
+def delivered_ml(record: SessionRecord, channel: str | None) -> float | None:
+    """The pump ledger over the recorded volume readings: the same total as the live one."""
+    table = record.table
+    ledger: PumpLedger | None = None
+    for device, metric, value in zip(table.devices, table.metrics,
+                                     table.values.tolist(), strict=True):
+        if metric != VOLUME_INFUSED or math.isnan(value):
+            continue
+        if channel is not None and device != channel:
+            continue
+        if ledger is None:
+            ledger = PumpLedger(device)
+            channel = device
+        ledger.record_counter(value)
+    return None if ledger is None else ledger.delivered_ml
 
 
 def dose_summary(record: SessionRecord) -> DoseSummary:
-    """Delivered mg and mg/kg from the pump's volume, running time, rate changes."""
+    """Delivered mg and mg/kg from the pump ledger, running time, rate changes."""
     plan = record.dose_plan
-    delivered_ml = _last_valid(record, VOLUME_INFUSED)
-    clock = _infusion_clock(record)
+    follower = infusion_follower(record)
+    clock = follower.clock
+    volume = delivered_ml(record, follower.channel)
     rate_changes: list[RateChange] = []
     rates = record.series.get(PUMP_RATE)
     if rates is not None:
@@ -136,17 +141,13 @@ def dose_summary(record: SessionRecord) -> DoseSummary:
             mg_h = (reconcile(plan, 0.0, value).rate_mg_h if plan is not None else None)
             rate_changes.append(RateChange(at, value, mg_h))
             last = value
-    started = clock.started_at
-    if started is None and rate_changes:
-        started = next((c.at for c in rate_changes if c.rate_ml_h > 0), None)
     delivered = None
-    if plan is not None and delivered_ml is not None:
-        delivered = reconcile(plan, delivered_ml, None)
-    end = record.end_time
-    running = clock.running_seconds(end) if clock.started_at is not None else 0.0
+    if plan is not None and volume is not None:
+        delivered = reconcile(plan, volume, None)
+    running = clock.running_seconds(record.end_time)
     ended_at = clock.stopped_at if clock.stopped_at is not None else (
         clock.pauses[-1][0] if clock.paused else None)
-    return DoseSummary(delivered, delivered_ml, started, ended_at, running, rate_changes)
+    return DoseSummary(delivered, volume, clock.started_at, ended_at, running, rate_changes)
 
 
 def checks(record: SessionRecord) -> list[Check]:

@@ -126,6 +126,30 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                 raise RuntimeError(f"migration left {len(broken)} broken references")
 
 
+MIGRATION_LOCK_KEY = 0x4B43_4D49_4752_4154
+"""PostgreSQL advisory lock that lets one console at a time migrate a shared record."""
+
+
+def _migrate_once(engine: Engine) -> None:
+    """Migrate; on PostgreSQL one console at a time, the others find the schema current.
+
+    Consoles started together on a new clinic database would otherwise all create the
+    same tables, and all but one fail on the unique constraints.
+    """
+    if engine.dialect.name != "postgresql":
+        migrate(engine)
+        return
+    with engine.connect() as holder:
+        holder.execute(text(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+        holder.commit()
+        try:
+            if current_revision(engine) != head_revision():
+                migrate(engine)
+        finally:
+            holder.execute(text(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+            holder.commit()
+
+
 @dataclass(frozen=True, slots=True)
 class Database:
     """An open, migrated record database."""
@@ -148,7 +172,7 @@ def open_database(url: str, *, upgrade: bool = True) -> Database:
         engine = create_record_engine(url)
         if upgrade:
             if current_revision(engine) != head_revision():
-                migrate(engine)
+                _migrate_once(engine)
         else:
             with engine.connect():
                 pass

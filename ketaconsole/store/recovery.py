@@ -9,20 +9,22 @@ from ketaconsole.store.models import (
     ClinicSession,
     JournalChunk,
     NumericValue,
+    Patient,
     TimelineEvent,
     WaveChunkRecord,
 )
 
 
-def unfinished_session(database: Database, station: str) -> int | None:
-    """The newest session of this station that has no end, if any."""
+def unfinished_session(database: Database, station: str) -> tuple[int, str | None] | None:
+    """The newest session of this station that has no end, with its patient's name."""
     with database.sessions() as session:
         found = session.execute(
-            select(ClinicSession.id).where(ClinicSession.station == station,
-                                           ClinicSession.ended_at.is_(None))
+            select(ClinicSession.id, Patient.name)
+            .join(Patient, Patient.id == ClinicSession.patient_id, isouter=True)
+            .where(ClinicSession.station == station, ClinicSession.ended_at.is_(None))
             .order_by(ClinicSession.started_at.desc(), ClinicSession.id.desc())
-            .limit(1)).scalar()
-    return int(found) if found is not None else None
+            .limit(1)).first()
+    return None if found is None else (int(found[0]), found[1])
 
 
 def last_committed_write(database: Database, session_id: int) -> float | None:

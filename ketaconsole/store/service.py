@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSession, Patient
-from ketaconsole.store.recorder import Recorder
+from ketaconsole.store.recorder import SYSTEM_AUTHOR, Recorder
 from ketaconsole.store.recovery import last_committed_write, unfinished_session
 from ketaconsole.store.timeline import StoredEvent, format_time
 
@@ -80,11 +80,22 @@ class SessionService:
     def begin(cls, database: Database, plan: SessionPlan, devices: list[DeviceUse], *,
               station: str | None = None, clock: Callable[[], float] = time.time,
               **recorder_options: Any) -> SessionService:
-        """Reopen this station's unfinished session if there is one, else start a new one."""
+        """Open a session for ``plan``'s patient at this station.
+
+        The station's unfinished session (a crash, a power cut) is resumed only for the
+        same patient; for anyone else it is first closed as interrupted, with the gap
+        on its timeline, and a new session is opened. ``session_start`` is committed
+        before this returns.
+        """
         station = station or station_name()
-        session_id = unfinished_session(database, station)
-        if session_id is not None:
-            return cls._resume(database, session_id, devices, clock, recorder_options)
+        unfinished = unfinished_session(database, station)
+        if unfinished is not None:
+            session_id, patient_name = unfinished
+            if same_patient(patient_name, plan.patient_name):
+                return cls._resume(database, session_id, devices, clock, recorder_options)
+            close_interrupted(database, session_id, clock(),
+                              reason=f"the next patient was checked in at station {station} "
+                                     "before this session was ended")
         now = clock()
         with database.sessions() as session, session.begin():
             patient = Patient(name=plan.patient_name, weight_kg=plan.weight_kg, created_at=now)
@@ -98,9 +109,10 @@ class SessionService:
             session.flush()
             session_id = row.id
         recorder = Recorder(database, session_id, clock=clock, **recorder_options).start()
-        recorder.post_event("session_start", {
+        recorder.record_event("session_start", {
             "patient": plan.patient_name, "weight_kg": plan.weight_kg, "phase": plan.phase,
-            "station": station, "devices": [d.as_record() for d in devices]}, at=now)
+            "station": station, "devices": [d.as_record() for d in devices]},
+            author=SYSTEM_AUTHOR, at=now)
         return cls(database, recorder, resumed=False, clock=clock)
 
     @classmethod
@@ -151,12 +163,42 @@ class SessionService:
         self.recorder.update_session(phase=phase)
         return self.record_event("phase", {"phase": phase}, author=author)
 
-    def close(self, *, author: str = "console", timeout: float = 10.0) -> bool:
+    def close(self, *, author: str = "console", reason: str = "",
+              timeout: float = 10.0) -> bool:
         """End the session: a ``session_end`` event, the end time, everything written."""
         now = self.clock()
-        self.recorder.post_event("session_end", {}, author=author, at=now)
+        self.recorder.post_event("session_end", {"reason": reason} if reason else {},
+                                 author=author, at=now)
         self.recorder.update_session(ended_at=now)
         return self.recorder.close(timeout)
+
+
+def same_patient(recorded: str | None, checked_in: str) -> bool:
+    """Whether a check-in names the patient an unfinished session was recording."""
+    def normal(name: str) -> str:
+        return " ".join(name.split()).casefold()
+
+    return recorded is not None and normal(recorded) == normal(checked_in)
+
+
+def close_interrupted(database: Database, session_id: int, now: float, *,
+                      reason: str) -> None:
+    """Close a session its console left unfinished: the gap, then its end, both committed."""
+    outage_start = last_committed_write(database, session_id)
+    recorder = Recorder(database, session_id, flush_interval_s=0.05).start()
+    try:
+        recorder.record_event("gap", {
+            "from": outage_start, "to": now,
+            "from_time": format_time(outage_start) if outage_start else None,
+            "to_time": format_time(now),
+            "seconds": round(now - outage_start, 3) if outage_start else None,
+            "reason": "the console stopped without closing the session"},
+            author=SYSTEM_AUTHOR, at=now)
+        recorder.record_event("session_end", {"reason": reason, "interrupted": True},
+                              author=SYSTEM_AUTHOR, at=now)
+        recorder.update_session(ended_at=now)
+    finally:
+        recorder.close()
 
 
 def session_exists(database: Database, session_id: int) -> bool:

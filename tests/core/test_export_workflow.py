@@ -11,11 +11,14 @@ import json
 import subprocess
 from pathlib import Path
 
+from ketaconsole.alarms import AlarmSystem, default_profile
 from ketaconsole.checkin import CheckIn
 from ketaconsole.dose import DosePlan
+from ketaconsole.engine import Engine
 from ketaconsole.export.record import load_record
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.export.summary import dose_summary
+from ketaconsole.session_model import SessionModel
 from ketaconsole.store import SessionPlan, SessionService, open_database
 from ketaconsole.workflow import SessionWorkflow
 
@@ -28,7 +31,8 @@ def test_workflow_steps_reach_the_pdf_and_the_fhir_bundle(tmp_path: Path) -> Non
     now = [START]
     service = SessionService.begin(database, SessionPlan("Ada Lovelace", 70.0), [],
                                    station="workflow-export", clock=lambda: now[0])
-    flow = SessionWorkflow(service, None, clock=lambda: now[0])
+    flow = SessionWorkflow(SessionModel(Engine(), AlarmSystem(default_profile()), []),
+                           clock=lambda: now[0], service=service)
 
     def at(minutes: float) -> None:
         now[0] = START + minutes * 60

@@ -11,6 +11,8 @@ from ketaconsole.alarms import AlarmEvent, AlarmEventKind, AlarmSystem, default_
 from ketaconsole.checkin import CheckIn
 from ketaconsole.discharge import suggest_aldrete, suggest_padss
 from ketaconsole.dose import DosePlan
+from ketaconsole.engine import Engine
+from ketaconsole.session_model import SessionModel
 from ketaconsole.store import Database, SessionPlan, SessionService
 from ketaconsole.store.review import timeline
 from ketaconsole.workflow import SessionWorkflow, Step, WorkflowError
@@ -28,7 +30,8 @@ def workflow(database: Database) -> Iterator[SessionWorkflow]:
     clock = iter(float(1_800_000_000 + n) for n in range(10_000))
     events: list[AlarmEvent] = []
     alarms = AlarmSystem(default_profile(), on_event=events.append)
-    flow = SessionWorkflow(service, alarms, clock=lambda: next(clock))
+    model = SessionModel(Engine(), alarms, [])
+    flow = SessionWorkflow(model, clock=lambda: next(clock), service=service)
     flow.alarm_events = events  # type: ignore[attr-defined]
     yield flow
     service.close()

@@ -12,19 +12,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.bedside import BedsideSession
-from ketaconsole.demo import DemoRoom
-from ketaconsole.engine import Engine
+from ketaconsole.demo import demo_room as build_demo_room
+from ketaconsole.registry import DriverRegistry
+from ketaconsole.room import Room
 from ketaconsole.virtual_patient import SCENARIOS
 from tests.ui.staffed_console import staffed_window  # noqa: F401  (a fixture)
-from ui.app import room_layout
 from ui.main_window import MainWindow
 
 
 @pytest.fixture
-def demo_room() -> Iterator[DemoRoom]:
-    """The demo's devices (simulators on ptys, real drivers) feeding a fresh engine."""
-    room = DemoRoom(Engine(), SCENARIOS["normal"], speed=60.0).start()
+def demo_room() -> Iterator[Room]:
+    """The demo's room (simulators on ptys, real drivers), without a record."""
+    room = build_demo_room(SCENARIOS["normal"], speed=60.0, database_url=None,
+                           registry=DriverRegistry.discover())
     try:
         yield room
     finally:
@@ -56,16 +56,17 @@ def console_theme(qapp: object) -> Iterator[None]:
 
 def open_demo_window(qtbot: QtBot, tmp_path: Path, *, speed: float) -> Iterator[MainWindow]:
     """The demo's main window on a throw-away record, closed and stopped afterwards."""
-    bedside = BedsideSession.demo(SCENARIOS["normal"], speed=speed,
-                                  database_url=f"sqlite:///{tmp_path / 'record.sqlite3'}")
-    main = MainWindow(bedside, room_layout(bedside))
+    room = build_demo_room(SCENARIOS["normal"], speed=speed,
+                           database_url=f"sqlite:///{tmp_path / 'record.sqlite3'}",
+                           registry=DriverRegistry.discover())
+    main = MainWindow(room)
     qtbot.addWidget(main)
     main.show()
     try:
         yield main
     finally:
-        main.close()
-        bedside.stop()
+        main.close_now()
+        room.stop()
 
 
 def unlock(qtbot: QtBot, window: MainWindow, username: str = "demo-nurse",

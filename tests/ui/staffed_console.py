@@ -9,26 +9,23 @@ import pytest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.bedside import BedsideSession, RecordState
-from ketaconsole.bedside_security import BedsideSecurity
-from ketaconsole.engine import Engine
 from ketaconsole.store import open_database
 from tests.core.export_support import record_session
 from tests.core.security_support import staff
+from tests.room_support import bare_room
 from ui.lazy_page import LazyPage
 from ui.main_window import MainWindow
-from ui.monitor_screen import RoomLayout
 
 
 @pytest.fixture
 def staffed_window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
-    database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    database = open_database(url)
     record_session(database)
-    security = BedsideSecurity(database)
-    staff(database, security.audit)
-    bedside = BedsideSession(Engine(), None, None, None, None, database, RecordState(), None)
-    bedside.security = security
-    main = MainWindow(bedside, RoomLayout(patient=None, plan=None))
+    room = bare_room(url)
+    assert room.security is not None and room.database is not None
+    staff(room.database, room.security.audit)
+    main = MainWindow(room)
     qtbot.addWidget(main)
     main.show()
     qtbot.waitExposed(main)

@@ -8,8 +8,9 @@ from ketaconsole.alarms import AlarmEvent, AlarmEventKind, AlarmSystem, default_
 from ketaconsole.catalogue import SPO2
 from ketaconsole.engine import Engine
 from ketaconsole.observations import Numeric
+from tests.room_support import bare_room
 from ui.alarm_bar import COLOURS, DIMMED, AlarmBar
-from ui.monitor_screen import MonitorScreen, RoomLayout
+from ui.monitor_screen import MonitorScreen
 
 T0 = 1_800_000_000.0
 
@@ -22,13 +23,12 @@ def _desaturate(engine: Engine, alarms: AlarmSystem, seconds: int) -> None:
 
 
 def _screen(qtbot: QtBot) -> tuple[MonitorScreen, Engine, AlarmSystem, list[AlarmEvent]]:
-    events: list[AlarmEvent] = []
+    """A monitor screen of a bare room; the room's alarm system takes the engine's values."""
     engine = Engine(clock=lambda: T0)
-    alarms = AlarmSystem(default_profile(), on_event=events.append)
-    alarms.attach(engine)
-    screen = MonitorScreen(engine, RoomLayout(patient=None, plan=None), alarms=alarms)
+    room = bare_room(engine=engine)
+    screen = MonitorScreen(room)
     qtbot.addWidget(screen)
-    return screen, engine, alarms, events
+    return screen, engine, room.alarms, room.alarms.events()
 
 
 def test_a_desaturation_shows_a_flashing_red_high_alarm_with_marks(qtbot: QtBot) -> None:
@@ -47,10 +47,10 @@ def test_a_desaturation_shows_a_flashing_red_high_alarm_with_marks(qtbot: QtBot)
 
 
 def test_acknowledge_is_an_event_with_who_did_it(qtbot: QtBot) -> None:
-    screen, engine, alarms, events = _screen(qtbot)
+    screen, engine, alarms, _ = _screen(qtbot)
     _desaturate(engine, alarms, 20)
     screen.alarm_bar.acknowledge_all()
-    acknowledged = [e for e in events if e.kind is AlarmEventKind.ACKNOWLEDGED]
+    acknowledged = [e for e in alarms.events() if e.kind is AlarmEventKind.ACKNOWLEDGED]
     assert acknowledged and acknowledged[0].by == "nurse (no log-in)"
 
 

@@ -14,13 +14,11 @@ from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.alarms import AlarmSystem, default_profile
-from ketaconsole.bedside import BedsideSession, RecordState
 from ketaconsole.catalogue import SPO2
 from ketaconsole.engine import Engine
 from ketaconsole.observations import Numeric
+from tests.room_support import bare_room
 from ui.main_window import MainWindow
-from ui.monitor_screen import RoomLayout
 
 UI = Path(__file__).resolve().parents[2] / "ui"
 T0 = 1_800_000_000.0
@@ -45,13 +43,11 @@ def _on_top(window: QWidget, widget: QWidget) -> bool:
 
 def test_every_side_page_leaves_the_alarm_and_the_tiles_visible(qtbot: QtBot) -> None:
     engine = Engine(clock=lambda: T0 + 20)
-    alarms = AlarmSystem(default_profile())
-    alarms.attach(engine)
+    room = bare_room(engine=engine)
     for second in range(21):
         engine.ingest([Numeric("ox", SPO2.refid, 84.0, "%", T0 + second)])
-        alarms.evaluate(T0 + second)
-    bedside = BedsideSession(engine, None, None, None, None, None, RecordState(), alarms)
-    window = MainWindow(bedside, RoomLayout(patient=None, plan=None))
+        room.alarms.evaluate(T0 + second)
+    window = MainWindow(room)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -69,22 +65,17 @@ def test_every_side_page_leaves_the_alarm_and_the_tiles_visible(qtbot: QtBot) ->
 
 def test_the_lock_panel_leaves_the_alarm_visible_and_acknowledging_is_audited(
         qtbot: QtBot, tmp_path: Path) -> None:
-    from ketaconsole.bedside_security import BedsideSecurity
     from ketaconsole.security import Action
-    from ketaconsole.store import open_database
 
-    database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
-    security = BedsideSecurity(database)
-    security.seed_demo_users()
     engine = Engine(clock=lambda: T0 + 20)
-    alarms = AlarmSystem(default_profile())
-    alarms.attach(engine)
+    room = bare_room(f"sqlite:///{tmp_path / 'record.sqlite3'}", engine=engine)
+    security, database = room.security, room.database
+    assert security is not None and database is not None
+    security.seed_demo_users()
     for second in range(21):
         engine.ingest([Numeric("ox", SPO2.refid, 84.0, "%", T0 + second)])
-        alarms.evaluate(T0 + second)
-    bedside = BedsideSession(engine, None, None, None, None, database, RecordState(), alarms)
-    bedside.security = security
-    window = MainWindow(bedside, RoomLayout(patient=None, plan=None))
+        room.alarms.evaluate(T0 + second)
+    window = MainWindow(room)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -103,4 +94,4 @@ def test_the_lock_panel_leaves_the_alarm_visible_and_acknowledging_is_audited(
         assert Action.ALARM_ACTION_WHILE_LOCKED in actions
     finally:
         window.close()
-        database.dispose()
+        room.stop()

@@ -7,23 +7,23 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.bedside import BedsideSession
 from ketaconsole.catalogue import SPO2
+from ketaconsole.demo import demo_room
+from ketaconsole.registry import DriverRegistry
 from ketaconsole.virtual_patient import SCENARIOS
-from ui.app import room_layout
 from ui.main_window import MainWindow
 
 
 @pytest.mark.parametrize("devices", [("nonin", "bbraun-bcc"), ("ne1000",)])
 def test_the_demo_runs_on_the_other_drivers(qtbot: QtBot, tmp_path: Path,
                                             devices: tuple[str, ...]) -> None:
-    bedside = BedsideSession.demo(SCENARIOS["normal"], speed=60.0, devices=devices,
-                                  database_url=f"sqlite:///{tmp_path / 'record.sqlite3'}")
-    window = MainWindow(bedside, room_layout(bedside))
+    bedside = demo_room(SCENARIOS["normal"], speed=60.0, devices=devices,
+                        database_url=f"sqlite:///{tmp_path / 'record.sqlite3'}",
+                        registry=DriverRegistry.discover())
+    window = MainWindow(bedside)
     qtbot.addWidget(window)
     try:
-        assert bedside.room is not None
-        slugs = {d.driver.info.slug for d in bedside.room.devices}
+        slugs = {d.driver.info.slug for d in bedside.devices}
         assert set(devices) <= slugs
         window.show()
         tile = window.monitor.tiles[SPO2.refid]

@@ -7,22 +7,17 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.bedside import BedsideSession, RecordState
-from ketaconsole.bedside_security import BedsideSecurity
-from ketaconsole.engine import Engine
 from ketaconsole.security import Role
-from ketaconsole.store import open_database
+from tests.room_support import bare_room
 from tests.ui.conftest import unlock
 from ui.main_window import MainWindow
-from ui.monitor_screen import RoomLayout
 
 
 def test_first_start_creates_the_first_admin_who_can_then_unlock(
         qtbot: QtBot, tmp_path: Path) -> None:
-    database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
-    bedside = BedsideSession(Engine(), None, None, None, None, database, RecordState())
-    bedside.security = BedsideSecurity(database)
-    window = MainWindow(bedside, RoomLayout(patient=None, plan=None))
+    room = bare_room(f"sqlite:///{tmp_path / 'record.sqlite3'}")
+    assert room.security is not None
+    window = MainWindow(room)
     qtbot.addWidget(window)
     window.show()
     try:
@@ -34,16 +29,16 @@ def test_first_start_creates_the_first_admin_who_can_then_unlock(
         qtbot.keyClicks(form.pin_again, "735910")
         qtbot.mouseClick(form.create_button, Qt.MouseButton.LeftButton)
         assert "differ" in form.message.text()
-        assert bedside.security.needs_first_admin()
+        assert room.security.needs_first_admin()
         form.pin.setText("735911")
         form.pin_again.setText("735911")
         qtbot.mouseClick(form.create_button, Qt.MouseButton.LeftButton)
-        assert not bedside.security.needs_first_admin()
-        admins = [u for u in bedside.security.users() if u.role is Role.ADMIN]
+        assert not room.security.needs_first_admin()
+        admins = [u for u in room.security.users() if u.role is Role.ADMIN]
         assert [u.username for u in admins] == ["ada"]
         assert not form.isVisible()
         unlock(qtbot, window, "ada", "735911")
-        assert not bedside.security.locked
+        assert not room.security.locked
     finally:
         window.close()
-        database.dispose()
+        room.stop()

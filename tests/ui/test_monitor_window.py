@@ -7,41 +7,38 @@ import time
 
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.bedside import BedsideSession, RecordState
 from ketaconsole.catalogue import PULSE_RATE, SPO2
-from ketaconsole.demo import DemoRoom
 from ketaconsole.engine import Engine
 from ketaconsole.observations import Numeric
-from ui.app import room_layout
+from ketaconsole.room import Room
+from tests.room_support import bare_room
 from ui.main_window import MainWindow
-from ui.monitor_screen import RoomLayout
 
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
 
-def _bedside(engine: Engine) -> BedsideSession:
-    return BedsideSession(engine, None, None, None, None, None, RecordState())
+def _bedside(engine: Engine) -> Room:
+    return bare_room(engine=engine)
 
 
 def test_demo_window_shows_live_values_from_the_simulated_devices(
-        qtbot: QtBot, demo_room: DemoRoom) -> None:
-    bedside = BedsideSession(demo_room.engine, None, None, demo_room, None, None,
-                             RecordState())
-    window = MainWindow(bedside, room_layout(bedside))
+        qtbot: QtBot, demo_room: Room) -> None:
+    window = MainWindow(demo_room)
     qtbot.addWidget(window)
     window.show()
     spo2 = window.monitor.tiles[SPO2.refid]
     pulse = window.monitor.tiles[PULSE_RATE.refid]
     qtbot.waitUntil(lambda: bool(NUMBER.match(spo2.value.text())), timeout=8000)
     qtbot.waitUntil(lambda: bool(NUMBER.match(pulse.value.text())), timeout=8000)
-    true_spo2 = demo_room.patient.vitals(time.time()).spo2
+    assert demo_room.virtual_patient is not None
+    true_spo2 = demo_room.virtual_patient.vitals(time.time()).spo2
     assert abs(float(spo2.value.text()) - true_spo2) <= 3
     assert demo_room.engine.latest(SPO2.refid) is not None
 
 
 def test_a_stale_value_blanks_and_says_how_old_it_is(qtbot: QtBot) -> None:
     engine = Engine()
-    window = MainWindow(_bedside(engine), RoomLayout(patient=None, plan=None))
+    window = MainWindow(_bedside(engine))
     qtbot.addWidget(window)
     now = time.time()
     engine.ingest([Numeric("ox", SPO2.refid, 97.0, "%", now - 30)])
@@ -56,7 +53,7 @@ def test_a_stale_value_blanks_and_says_how_old_it_is(qtbot: QtBot) -> None:
 
 def test_a_value_the_device_marks_invalid_is_never_shown_as_a_number(qtbot: QtBot) -> None:
     engine = Engine()
-    window = MainWindow(_bedside(engine), RoomLayout(patient=None, plan=None))
+    window = MainWindow(_bedside(engine))
     qtbot.addWidget(window)
     now = time.time()
     engine.ingest([Numeric("ox", SPO2.refid, 97.0, "%", now - 1),

@@ -1,0 +1,21 @@
+"""A device of a room as the room builder takes it: id, driver, port, settings, label."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ketaconsole.sdk import LineSettings
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSpec:
+    """One device of a room: its id on the timeline, driver, port, settings, label."""
+
+    device_id: str
+    slug: str
+    port: str
+    label: str = ""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    line: LineSettings | None = None

@@ -1,0 +1,132 @@
+"""The session model: the one owner of the patient, the dose plan, the infusion clock and the phase.
+
+The session workflow writes it (check-in names the patient, the confirmed plan is the
+plan, the nurse's steps are the phase); everything else reads it: the alarms' pump
+check, the pump panel, the header, the timeline's checks. The infusion clock is the
+pump's (:mod:`ketaconsole.pump_infusion`), the delivered dose the pump ledger's
+(:mod:`ketaconsole.pump_ledger`, kept by the engine): the model asks them, it never
+recomputes them. The pump's own state is shown beside the nurse's phase, never instead
+of it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from ketaconsole.alarms import AlarmSystem
+from ketaconsole.dose import DoseDelivered, DosePlan, InfusionClock, reconcile
+from ketaconsole.engine import Engine
+from ketaconsole.observations import PumpState
+from ketaconsole.patient import Patient
+from ketaconsole.phase import Phase, PhaseNow
+from ketaconsole.pump_infusion import (
+    NURSE_ACTION_STATES,
+    NURSE_PUMP,
+    PumpDrivenInfusion,
+    PumpEvent,
+)
+
+
+class SessionModel:
+    """What the session at this bedside is: who, which plan, where it stands."""
+
+    def __init__(self, engine: Engine, alarms: AlarmSystem, pumps: Sequence[str], *,
+                 check_pump_against_plan: bool = True) -> None:
+        self.engine = engine
+        self.alarms = alarms
+        self.pump_id: str | None = pumps[0] if pumps else None
+        """The pump whose telemetry is the infusion (``None``: the room has no pump)."""
+        self.check_pump_against_plan = check_pump_against_plan
+        self._lock = threading.Lock()
+        self.patient: Patient | None = None
+        self.plan: DosePlan | None = None
+        self.phase = Phase.PRE_INFUSION
+        self.session_id: int | None = None
+        self.infusion = self._follow()
+
+    def _follow(self) -> PumpDrivenInfusion:
+        follower = PumpDrivenInfusion(self.pump_id or NURSE_PUMP,
+                                      on_start=self.alarms.mark_dosing_started)
+        if self.pump_id is not None:
+            self.engine.subscribe(follower.observe)
+        return follower
+
+    # -- written by the workflow ----------------------------------------------------------
+
+    def open(self, session_id: int, patient: Patient) -> None:
+        """A session was opened (or resumed) for this patient."""
+        with self._lock:
+            self.session_id = session_id
+            self.patient = patient
+
+    def set_plan(self, plan: DosePlan) -> None:
+        """The confirmed dose plan: the pump is checked against it from now on."""
+        with self._lock:
+            self.plan = plan
+        if self.check_pump_against_plan:
+            self.alarms.set_dose_plan(plan, self.infusion.clock, self.pump_id)
+
+    def set_phase(self, phase: Phase) -> None:
+        with self._lock:
+            self.phase = phase
+
+    def nurse_action(self, action: str, at: float) -> None:
+        """The nurse started, paused, resumed or stopped the infusion.
+
+        Where the room has a pump, its telemetry keeps the infusion clock and this only
+        moves the phase; without one, the nurse's action is the pump event.
+        """
+        if self.pump_id is None and action in NURSE_ACTION_STATES:
+            self.infusion.apply(PumpEvent(NURSE_PUMP, at, NURSE_ACTION_STATES[action]))
+
+    def close(self) -> None:
+        """The session ended: the bedside is ready for the next patient."""
+        if self.pump_id is not None:
+            self.engine.unsubscribe(self.infusion.observe)
+        with self._lock:
+            self.session_id = None
+            self.patient = None
+            self.plan = None
+            self.phase = Phase.PRE_INFUSION
+        self.alarms.next_patient()
+        self.infusion = self._follow()
+
+    # -- read by everyone else ------------------------------------------------------------
+
+    @property
+    def infusion_clock(self) -> InfusionClock:
+        return self.infusion.clock
+
+    @property
+    def pump_channel(self) -> str | None:
+        """The pump, or station slot, whose telemetry is shown for the infusion."""
+        if self.pump_id is None:
+            return None
+        return self.infusion.channel or self.engine.pump_channel(self.pump_id)
+
+    def pump_state(self) -> PumpState | None:
+        channel = self.pump_channel
+        status = self.engine.pump_status(channel) if channel else None
+        return None if status is None else status.state
+
+    def now(self) -> PhaseNow:
+        """The nurse's phase, the infusion's start by the pump, the pump's own state."""
+        return PhaseNow(self.phase, self.infusion.clock.started_at, self.pump_state())
+
+    def delivered(self, now: float, pump_id: str | None = None) -> DoseDelivered | None:
+        """The pump ledger's delivered dose against the plan (``None`` without either).
+
+        ``pump_id`` names another pump of the room than the infusion's (its own channel).
+        """
+        plan = self.plan
+        if pump_id is None or pump_id == self.pump_id:
+            channel = self.pump_channel
+        else:
+            channel = self.engine.pump_channel(pump_id)
+        ledger = self.engine.pump(channel) if channel else None
+        if plan is None or ledger is None:
+            return None
+        return reconcile(plan, ledger.delivered_ml, ledger.rate_ml_h,
+                         infusion=self.infusion.clock, now=now,
+                         pump_infusing=ledger.state is PumpState.INFUSING)

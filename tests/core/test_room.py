@@ -1,0 +1,205 @@
+"""A clinic room from its device profiles: the one room builder, its session model and life cycle."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from ketaconsole.checkin import CheckIn
+from ketaconsole.device_profiles import DeviceSetup, room_specs, save_profile
+from ketaconsole.dose import DosePlan
+from ketaconsole.observations import PumpState
+from ketaconsole.phase import Phase
+from ketaconsole.registry import DriverRegistry
+from ketaconsole.room import Room, RoomOptions, StationBusy, build_room
+from ketaconsole.sim_host import PtyDeviceHost
+from ketaconsole.store import open_database
+from ketaconsole.store.review import list_sessions, timeline
+from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
+from ketaconsole.workflow import Step
+from tests.core.store_support import wait_until
+
+SPO2 = "MDC_PULS_OXIM_SAT_O2"
+SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
+GRACE = CheckIn("Grace Hopper", 52, 64.0, "none known", "none", "none", False, "none", 5.0,
+                True, 15, "right forearm", True)
+ALAN = dataclasses.replace(GRACE, patient_name="Alan Turing", weight_kg=70.0)
+NURSE = "nurse.kim"
+PUMP_NOW = dataclasses.replace(SCENARIOS["normal"], infusion_start_s=0.0)
+"""A story whose pump infuses from the start: 0.5 mg/kg of 1 mg/mL over 40 min, 52.5 mL/h."""
+
+
+def _room(url: str, name: str) -> Room:
+    database = open_database(url)
+    try:
+        specs = room_specs(database, name)
+    finally:
+        database.dispose()
+    return build_room(specs, registry=DriverRegistry.discover(), database_url=url,
+                      options=RoomOptions(place=f"room {name}", station=f"station-{name}"))
+
+
+@pytest.fixture
+def clinic_room(tmp_path: Path) -> Iterator[tuple[str, Room]]:
+    """Room 1 set up from profiles: an oximeter and a pump, simulators on real ptys."""
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    registry = DriverRegistry.discover()
+    patient = VirtualPatient(PUMP_NOW, start=time.time())
+    with ExitStack() as stack:
+        database = open_database(url)
+        for name, slug in (("Oximeter", "masimo-ascii"), ("Pump", "alaris-asena")):
+            driver = registry.get(slug)
+            assert driver.create_simulator is not None
+            host = stack.enter_context(PtyDeviceHost(driver.create_simulator(
+                patient, driver.info.resolve_settings({}))))
+            save_profile(database, DeviceSetup(name, "Room 1", slug, host.path), by="tech")
+        database.dispose()
+        room = _room(url, "Room 1")
+        try:
+            yield url, room
+        finally:
+            room.stop()
+
+
+def _through_plan(room: Room, plan: DosePlan) -> None:
+    flow = room.workflow
+    flow.check_in(GRACE, author=NURSE)
+    flow.confirm_baseline({SBP: 124.0, DBP: 78.0}, author=NURSE)
+    flow.confirm_plan(plan, author=NURSE)
+
+
+def test_devices_run_before_check_in_and_the_record_opens_at_check_in(
+        clinic_room: tuple[str, Room]) -> None:
+    url, room = clinic_room
+    wait_until(lambda: room.engine.latest(SPO2) is not None, 10, "SpO2 from the oximeter")
+    assert room.database is not None and list_sessions(room.database) == []
+    assert room.record.problem is not None and "check the patient in" in room.record.problem
+    room.workflow.check_in(GRACE, author=NURSE)
+    assert room.service is not None and room.record.problem is None
+    assert room.model.patient is not None and room.model.patient.name == "Grace Hopper"
+    assert [s.patient for s in list_sessions(room.database)] == ["Grace Hopper"]
+
+
+def test_the_nurses_plan_reaches_the_pump_check_and_a_disagreeing_pump_alarms(
+        clinic_room: tuple[str, Room]) -> None:
+    _, room = clinic_room
+    # 0.5 mg/kg over 40 min at 0.667 mg/mL is 78.8 mL/h; the pump runs at 52.5 mL/h
+    plan = DosePlan(70.0, 0.5, 40.0, 0.667)
+    _through_plan(room, plan)
+    assert room.model.plan == plan
+    room.workflow.infusion_action("start", author=NURSE)
+    wait_until(lambda: any(a.alarm_id.startswith("pump-mismatch")
+                           for a in room.alarms.active_alarms(time.time())),
+               30, "the pump-vs-plan alarm")
+    assert room.service is not None
+    session_id = room.service.session_id
+    assert room.database is not None
+    wait_until(lambda: any(e.kind == "alarm" and "pump-mismatch" in str(e.payload)
+                           for e in timeline(room.database, session_id)),
+               10, "the mismatch alarm on the timeline")
+
+
+def test_the_header_phase_is_the_nurses_and_the_pump_state_stands_beside_it(
+        clinic_room: tuple[str, Room]) -> None:
+    _, room = clinic_room
+    _through_plan(room, DosePlan(64.0, 0.5, 40.0, 1.0))
+    wait_until(lambda: room.model.now().pump_state is PumpState.INFUSING, 15,
+               "the pump infusing")
+    now = room.model.now()
+    assert now.phase is Phase.PRE_INFUSION  # the pump runs; the nurse has not pressed Start
+    assert now.infusion_started_at is not None  # the pump's telemetry dates the infusion
+    room.workflow.infusion_action("start", author=NURSE)
+    assert room.model.now().phase is Phase.INFUSION
+
+
+def test_ending_the_session_readies_the_room_for_the_next_patient(
+        clinic_room: tuple[str, Room]) -> None:
+    _, room = clinic_room
+    room.workflow.check_in(GRACE, author=NURSE)
+    assert room.service is not None and room.database is not None
+    first = room.service.session_id
+    with pytest.raises(Exception, match="Say why"):
+        room.workflow.end_session(author=NURSE)
+    assert room.workflow.end_session(author=NURSE, reason="patient declined the infusion")
+    assert room.service is None and room.model.patient is None
+    assert room.workflow.step is Step.CHECK_IN
+    room.workflow.check_in(ALAN, author=NURSE)
+    assert room.service is not None and room.service.session_id != first
+    sessions = {s.id: s.patient for s in list_sessions(room.database)}
+    assert sessions == {first: "Grace Hopper", room.service.session_id: "Alan Turing"}
+    ends = [e for e in timeline(room.database, first) if e.kind == "session_end"]
+    assert ends and ends[0].payload["reason"] == "patient declined the infusion"
+
+
+def test_a_second_console_with_the_same_station_name_is_refused(
+        clinic_room: tuple[str, Room]) -> None:
+    url, _ = clinic_room
+    with pytest.raises(StationBusy, match="already running as station 'station-Room 1'"):
+        _room(url, "Room 1")
+
+
+def test_a_room_without_devices_says_how_to_add_them(tmp_path: Path) -> None:
+    room = _room(f"sqlite:///{tmp_path / 'record.sqlite3'}", "Room 9")
+    try:
+        assert room.record.problem == ("no devices set up for room Room 9: add them in "
+                                       "Devices, then restart the console")
+        assert room.devices == []
+    finally:
+        room.stop()
+
+
+def test_alarms_raised_before_check_in_reach_the_timeline_once_the_record_opens(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    database = open_database(url)
+    save_profile(database, DeviceSetup("Oximeter", "Room 2", "masimo-ascii",
+                                       str(tmp_path / "no-such-port")), by="technician")
+    database.dispose()
+    room = _room(url, "Room 2")
+    try:
+        wait_until(lambda: any("disconnected" in a.alarm_id
+                               for a in room.alarms.active_alarms(time.time())),
+                   10, "the disconnected-oximeter alarm")
+        room.workflow.check_in(GRACE, author="Nurse")
+        assert room.service is not None and room.database is not None
+        session_id, db = room.service.session_id, room.database
+        wait_until(lambda: any(e.kind == "alarm" and "disconnected" in str(e.payload)
+                               for e in timeline(db, session_id)),
+                   10, "the held alarm event on the timeline")
+    finally:
+        room.stop()
+
+
+def test_an_unfinished_session_resumes_only_for_the_same_patient(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    room = _room(url, "Room 3")
+    room.workflow.check_in(GRACE, author=NURSE)
+    assert room.service is not None
+    grace = room.service.session_id
+    room.stop()  # the console stops without ending the session (as a crash would)
+    room = _room(url, "Room 3")
+    try:
+        assert f"session {grace} of Grace Hopper was left unfinished" in (
+            room.record.problem or "")
+        room.workflow.check_in(GRACE, author=NURSE)
+        assert room.service is not None and room.service.session_id == grace
+        assert room.service.resumed
+    finally:
+        room.stop()
+    room = _room(url, "Room 3")
+    try:
+        room.workflow.check_in(ALAN, author=NURSE)
+        assert room.service is not None and room.service.session_id != grace
+        assert room.database is not None
+        kinds = [e.kind for e in timeline(room.database, grace)]
+        assert kinds[-2:] == ["gap", "session_end"]
+        patients = {s.id: s.patient for s in list_sessions(room.database)}
+        assert patients[grace] == "Grace Hopper"
+        assert patients[room.service.session_id] == "Alan Turing"
+    finally:
+        room.stop()
