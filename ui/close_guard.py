@@ -16,23 +16,23 @@ class CloseGuard(QFrame):
         super().__init__()
         self.setObjectName("panel")
         self.setStyleSheet(f"QFrame#panel {{ border: 2px solid {theme.ALARM_MEDIUM}; }}")
-        self.text = QLabel("")
-        self.text.setWordWrap(True)
-        self.text.setFont(theme.font(15, bold=True))
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setFont(theme.font(15, bold=True))
         self.leave = QPushButton("Close and leave the session open")
         self.leave.clicked.connect(close_anyway)
         self.stay = QPushButton("Keep the console open")
         self.stay.clicked.connect(self.hide)
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 6, 12, 6)
-        row.addWidget(self.text, 1)
+        row.addWidget(self.message, 1)
         row.addWidget(self.stay)
         row.addWidget(self.leave)
         self.setAccessibleName("Close the console?")
         self.hide()
 
     def ask(self, session_id: int, patient: str) -> None:
-        self.text.setText(
+        self.message.setText(
             f"Session {session_id} of {patient} is still open. End it on the Session page "
             f"first, or close the console and leave it open: this station carries on "
             f"with it when {patient} is checked in again.")

@@ -39,12 +39,13 @@ def oximeter() -> Iterator[PtyDeviceHost]:
 class Recording:
     """A ``ketaconsole record`` process and the session number it printed."""
 
-    def __init__(self, port: str, url: str, home: Path, station: str) -> None:
+    def __init__(self, port: str, url: str, home: Path, station: str, *,
+                 patient: str = "Ann Example", extra: tuple[str, ...] = ()) -> None:
         env = {**os.environ, "KETACONSOLE_HOME": str(home), "KETACONSOLE_STATION": station}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ketaconsole", "record", "--device",
-             f"masimo-ascii={port}", "--patient", "Ann Example", "--weight", "70",
-             "--minutes", "10", "--db", url],
+             f"masimo-ascii={port}", "--patient", patient, "--weight", "70",
+             "--minutes", "10", "--db", url, *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self.session_id = int(self._first_line(timeout=60))
 

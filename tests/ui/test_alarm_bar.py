@@ -28,7 +28,7 @@ def _screen(qtbot: QtBot) -> tuple[MonitorScreen, Engine, AlarmSystem, list[Alar
     room = bare_room(engine=engine)
     screen = MonitorScreen(room)
     qtbot.addWidget(screen)
-    return screen, engine, room.alarms, room.alarms.events()
+    return screen, engine, room.alarms, room.alarms.events
 
 
 def test_a_desaturation_shows_a_flashing_red_high_alarm_with_marks(qtbot: QtBot) -> None:
@@ -50,7 +50,7 @@ def test_acknowledge_is_an_event_with_who_did_it(qtbot: QtBot) -> None:
     screen, engine, alarms, _ = _screen(qtbot)
     _desaturate(engine, alarms, 20)
     screen.alarm_bar.acknowledge_all()
-    acknowledged = [e for e in alarms.events() if e.kind is AlarmEventKind.ACKNOWLEDGED]
+    acknowledged = [e for e in alarms.events if e.kind is AlarmEventKind.ACKNOWLEDGED]
     assert acknowledged and acknowledged[0].by == "nurse (no log-in)"
 
 

@@ -74,7 +74,7 @@ def test_the_chain_check_names_the_first_altered_entry(qtbot: QtBot,
     screen.check_chain()
     qtbot.waitUntil(lambda: screen.verdict.text().startswith("Audit trail intact"),
                     timeout=10000)
-    database = staffed_window.bedside.database
+    database = staffed_window.room.database
     assert database is not None
     with database.engine.begin() as connection:
         connection.execute(text("UPDATE audit_log SET target = 'eve' WHERE seq = 2"))

@@ -48,7 +48,7 @@ def _type(qtbot: QtBot, page: StepPage, key: str, text: str) -> None:
 
 def _wait_step(qtbot: QtBot, window: MainWindow, step: Step) -> None:
     panel = window.monitor.session
-    qtbot.waitUntil(lambda: window.bedside.workflow.step is step, timeout=15000)
+    qtbot.waitUntil(lambda: window.room.workflow.step is step, timeout=15000)
     qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.pages[step], timeout=5000)
 
 
@@ -61,7 +61,7 @@ def test_a_nurse_runs_a_whole_session_through_the_screens(
     check_in = panel.pages[Step.CHECK_IN]
     _click(qtbot, check_in.sign)  # empty required items: refused, nothing recorded
     qtbot.waitUntil(lambda: check_in.form.errors["iv_site"].text() != "", timeout=10000)
-    assert window.bedside.workflow.step is Step.CHECK_IN
+    assert window.room.workflow.step is Step.CHECK_IN
     for key, text in (("allergies", "none known"), ("current_medication", "none"),
                       ("substance_use", "none"), ("bp_history", "none"),
                       ("iv_site", "left antecubital"), ("fasting_hours", "4"),
@@ -80,7 +80,7 @@ def test_a_nurse_runs_a_whole_session_through_the_screens(
     _wait_step(qtbot, window, Step.BASELINE)
 
     baseline = panel.pages[Step.BASELINE]
-    qtbot.waitUntil(lambda: window.bedside.engine.latest(NIBP_SYS.refid) is not None,
+    qtbot.waitUntil(lambda: window.room.engine.latest(NIBP_SYS.refid) is not None,
                     timeout=15000)
     baseline.fill_from_devices()  # what the "Fill from devices" button does
     _click(qtbot, baseline.confirm)
@@ -119,7 +119,7 @@ def test_a_nurse_runs_a_whole_session_through_the_screens(
 
     database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
     try:
-        session_id = window.bedside.service.session_id if window.bedside.service else 0
+        session_id = window.room.service.session_id if window.room.service else 0
         kinds = [e.kind for e in timeline(database, session_id)]
         for kind in ("check_in", "baseline", "dose_plan", "infusion_start", "infusion_stop",
                      "discharge_criteria", "signature", "export"):

@@ -32,7 +32,7 @@ def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
 
 
 def _capture(window: MainWindow, path: Path) -> None:
-    window.monitor.refresh(window.bedside.engine.clock())
+    window.monitor.refresh(window.room.engine.clock())
     assert window.grab().save(str(path), "PNG")
     image = QImage(str(path))
     assert image.width() >= 1000 and image.height() >= 600
@@ -55,7 +55,7 @@ def test_every_screen_is_captured(qtbot: QtBot, window: MainWindow, captures: Pa
     side.setCurrentIndex(0)
     qtbot.wait(100)
     window.monitor.alarm_bar.pause_audio()
-    window.monitor.refresh(window.bedside.engine.clock())
+    window.monitor.refresh(window.room.engine.clock())
     assert window.monitor.alarm_bar.paused.text() in ("Audio paused 2:00", "Audio paused 1:59")
     _capture(window, captures / "monitor-audio-paused.png")
     assert {p.name for p in captures.glob("monitor-*.png")} >= {

@@ -1,0 +1,113 @@
+"""Headless ``record`` is the same room as the window: alarms, the dose plan, the life cycle."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from ketaconsole.cli import main
+from ketaconsole.registry import DriverRegistry
+from ketaconsole.sim_host import PtyDeviceHost
+from ketaconsole.store import open_database
+from ketaconsole.store.review import list_sessions, timeline
+from ketaconsole.virtual_patient import SCENARIOS, Excursion, VirtualPatient
+from tests.core.store_support import record_url  # noqa: F401  (a fixture)
+from tests.core.test_store_crash import Recording, oximeter  # noqa: F401  (a fixture)
+
+DESATURATED_ON_A_PUMP = dataclasses.replace(
+    SCENARIOS["normal"], infusion_start_s=0.0,
+    excursions=(Excursion("spo2", 0.0, -13.0, ramp_s=1, hold_s=3600),))
+"""SpO2 85 % from the start, the pump infusing 52.5 mL/h from the start."""
+
+
+@pytest.fixture
+def room_devices() -> Iterator[tuple[str, str]]:
+    """An oximeter and a pump on ptys, following the desaturating patient."""
+    registry = DriverRegistry.discover()
+    patient = VirtualPatient(DESATURATED_ON_A_PUMP, start=time.time())
+    with ExitStack() as stack:
+        paths = []
+        for slug in ("masimo-ascii", "alaris-asena"):
+            driver = registry.get(slug)
+            assert driver.create_simulator is not None
+            host = stack.enter_context(PtyDeviceHost(driver.create_simulator(
+                patient, driver.info.resolve_settings({}))))
+            paths.append(host.path)
+        yield paths[0], paths[1]
+
+
+def test_headless_record_raises_the_consoles_own_alarms_and_checks_the_pump_against_the_plan(
+        room_devices: tuple[str, str], tmp_path: Path) -> None:
+    oximeter_port, pump_port = room_devices
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    env = {**os.environ, "KETACONSOLE_HOME": str(tmp_path), "KETACONSOLE_STATION": "bay-4"}
+    # 0.5 mg/kg over 40 min at 0.667 mg/mL is 78.8 mL/h; the pump gives 52.5 mL/h
+    done = subprocess.run(
+        [sys.executable, "-m", "ketaconsole", "record", "--device",
+         f"masimo-ascii={oximeter_port}", "--device", f"alaris-asena={pump_port}",
+         "--patient", "Ann Example", "--weight", "70", "--dose", "0.5", "--over", "40",
+         "--concentration", "0.667", "--minutes", "0.45", "--db", url],
+        capture_output=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    session_id = int(done.stdout.decode().splitlines()[0])
+    database = open_database(url)
+    try:
+        events = timeline(database, session_id)
+        plans = [e for e in events if e.kind == "dose_plan"]
+        assert plans and plans[0].payload["rate_ml_h"] == pytest.approx(78.711, abs=0.01)
+        started = {e.payload.get("alarm_id") for e in events
+                   if e.kind == "alarm" and e.payload.get("kind") == "started"}
+        assert any(str(a).startswith("pump-mismatch") for a in started), started
+        assert any("spo2" in str(a).lower() for a in started), started
+    finally:
+        database.dispose()
+
+
+def test_a_killed_recording_then_another_patient_gives_two_sessions_that_verify(
+        oximeter: PtyDeviceHost, record_url: str, tmp_path: Path,  # noqa: F811
+        capsys: pytest.CaptureFixture[str]) -> None:
+    ann = Recording(oximeter.path, record_url, tmp_path, "bay-1", patient="Ann Example")
+    time.sleep(2.0)
+    ann.kill()
+    bob = Recording(oximeter.path, record_url, tmp_path, "bay-1", patient="Bob Example")
+    time.sleep(2.0)
+    assert bob.stop(signal.SIGINT) == 0
+    assert bob.session_id != ann.session_id
+    database = open_database(record_url)
+    try:
+        patients = {s.id: s.patient for s in list_sessions(database)}
+        assert patients == {ann.session_id: "Ann Example", bob.session_id: "Bob Example"}
+        ann_kinds = [e.kind for e in timeline(database, ann.session_id)]
+        assert ann_kinds[-2:] == ["gap", "session_end"]
+        assert "session_start" in ann_kinds
+    finally:
+        database.dispose()
+    for session_id in (ann.session_id, bob.session_id):
+        assert main(["verify", str(session_id), "--db", record_url]) == 0
+    capsys.readouterr()
+
+
+def test_a_second_console_with_the_same_station_name_refuses(
+        oximeter: PtyDeviceHost, record_url: str, tmp_path: Path) -> None:  # noqa: F811
+    first = Recording(oximeter.path, record_url, tmp_path, "bay-2")
+    try:
+        env = {**os.environ, "KETACONSOLE_HOME": str(tmp_path), "KETACONSOLE_STATION": "bay-2"}
+        second = subprocess.run(
+            [sys.executable, "-m", "ketaconsole", "record", "--device",
+             f"masimo-ascii={oximeter.path}", "--patient", "Bob Example", "--minutes", "0.1",
+             "--db", record_url], capture_output=True, env=env, timeout=60)
+        assert second.returncode == 1
+        lines = second.stderr.decode().strip().splitlines()
+        assert len(lines) == 1 and "already running as station 'bay-2'" in lines[0]
+        assert second.stdout == b""
+    finally:
+        assert first.stop(signal.SIGINT) == 0
