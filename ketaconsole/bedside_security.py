@@ -110,18 +110,21 @@ class BedsideSecurity:
 
         user = self.lock.current_user()
         actor = user.username if user is not None else "nobody logged in"
-        user_id = user.id if user is not None else None
+        user_id = user.record_id if user is not None else None
+        under: dict[str, object] = {}
+        if user is not None and user.break_glass:
+            under = {"emergency_access": user.emergency_entry}
         if isinstance(result, StoredEvent):
             action = Action.RECORD_SIGNED if result.kind == "signature" else \
                 Action.CLINICAL_ENTRY
             self.audit.record(action, actor=actor, user_id=user_id,
                               target=f"session {result.session_id}",
-                              detail={"kind": result.kind, "seq": result.seq})
+                              detail={"kind": result.kind, "seq": result.seq, **under})
         elif isinstance(result, ExportResult):
             self.audit.record(Action.EXPORT, actor=actor, user_id=user_id,
                               target=f"session {result.session_id}",
                               detail={"format": result.format.value,
-                                      "files": [p.name for p in result.files]})
+                                      "files": [p.name for p in result.files], **under})
 
     def seed_demo_users(self) -> None:
         """The demo's users, in the demo's own database only (and only if it has none)."""

@@ -92,6 +92,18 @@ def _payload(user_id: int | None, target: str | None,
     return {"user_id": user_id, "target": target, "detail": detail or {}}
 
 
+class AuditNotWritten(RuntimeError):
+    """An audit entry the database refused for what it says, not for a busy chain."""
+
+
+def _lost_the_race(exc: IntegrityError) -> bool:
+    """Whether another writer took this sequence number first (retry), not a bad entry."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return bool(sqlstate == "23505")  # unique_violation
+    return "UNIQUE" in str(exc.orig).upper()
+
+
 class AuditLog:
     """Appends to and reads the audit trail of one record database."""
 
@@ -119,8 +131,13 @@ class AuditLog:
                                        prev_hash=prev_hash, hash=event.hash))
                 try:
                     session.commit()
-                except IntegrityError:
+                except IntegrityError as exc:
                     session.rollback()
+                    if not _lost_the_race(exc):
+                        raise AuditNotWritten(
+                            f"the audit entry {action!r} refers to something the record does "
+                            f"not hold ({exc.orig}); nothing was written to the audit trail"
+                        ) from exc
                     continue
             return _from_event(event)
         raise RuntimeError("the audit trail is too busy to write to; try again")

@@ -13,6 +13,7 @@ with the time they happened) with the next entry that can be written.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -175,9 +176,14 @@ class ConsoleLock:
             self._state = LockState.EMERGENCY
             self._user = user
             self._last_input = self.audit.clock()
-        self._audit(Action.BREAK_GLASS, actor=user.username,
-                    user_id=named.record_id if named else None, target=self.place,
-                    detail=detail)
+        entry = self._audit(Action.BREAK_GLASS, actor=user.username,
+                            user_id=named.record_id if named else None, target=self.place,
+                            detail=detail)
+        if entry is not None:
+            user = dataclasses.replace(user, emergency_entry=entry.seq)
+            with self._guard:
+                if self._user is not None and self._user.break_glass:
+                    self._user = user
         self._changed()
         return user
 

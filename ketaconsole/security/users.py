@@ -50,6 +50,8 @@ class ConsoleUser:
     locked_until: float | None = None
     break_glass: bool = False
     """Acting through emergency access, without a PIN (see ``break_glass``)."""
+    emergency_entry: int | None = None
+    """The audit entry of the emergency access this person acts under."""
 
     @property
     def record_id(self) -> int | None:
