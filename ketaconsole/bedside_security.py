@@ -20,6 +20,7 @@ from ketaconsole.security import (
     review_break_glass,
 )
 from ketaconsole.security.clinic_settings import security_settings
+from ketaconsole.security.services import AuthorisedConsole
 from ketaconsole.security.users import (
     add_first_admin,
     create_user,
@@ -41,6 +42,8 @@ class BedsideSecurity:
         self.audit = AuditLog(database)
         self.guard = Guard(self.audit)
         self.lock = ConsoleLock(database, self.audit, security_settings(database), place=place)
+        self.console = AuthorisedConsole(database, self.guard, self.lock.current_user)
+        """The guarded door for device profiles and alarm profiles, for the screens."""
         self.hint: str | None = None
         """A line for the lock panel (the demo's users and PINs)."""
 

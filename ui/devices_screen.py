@@ -3,18 +3,18 @@
 Nothing here opens a port or the database on the GUI thread: port discovery and every
 profile read or change run on worker threads (:class:`~ui.background.BackgroundCalls`),
 and the connection test runs the driver on its link's own thread. Every profile change
-goes through :func:`~ketaconsole.device_profiles.save_profile` or
-:func:`~ketaconsole.device_profiles.delete_profile`, told who makes it.
+goes through the guarded services (:class:`~ketaconsole.security.services.AuthorisedConsole`:
+the role is checked and the change audited); someone who may not change profiles sees
+the page read-only.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -36,14 +36,13 @@ from ketaconsole.device_profiles import (
     DeviceSetup,
     ProfileProblems,
     SavedProfile,
-    delete_profile,
     list_profiles,
-    save_profile,
     setup_problems,
 )
 from ketaconsole.port_discovery import SerialPort, serial_ports
 from ketaconsole.registry import DriverRegistry
 from ketaconsole.sdk import DriverInfo, LineSettings
+from ketaconsole.security import NotAllowed
 from ketaconsole.store import Database
 from ui import theme
 from ui.background import BackgroundCalls
@@ -93,15 +92,26 @@ def driver_details(info: DriverInfo) -> str:
     return f"<b>{html.escape(info.title)}</b><table>{body}</table>{source_block}"
 
 
+class ProfileDoor(Protocol):
+    """The guarded calls that change device profiles (``AuthorisedConsole``)."""
+
+    def may_change_device_profiles(self) -> bool: ...
+
+    def save_device_profile(self, setup: DeviceSetup) -> SavedProfile: ...
+
+    def delete_device_profile(self, room: str, name: str) -> None: ...
+
+
 class DevicesScreen(QWidget):
     """Choose a driver and a port, set the line, test the connection, keep it as a profile."""
 
     def __init__(self, registry: DriverRegistry, database: Database | None,
-                 author: Callable[[], str], *, room: str = "") -> None:
+                 door: ProfileDoor | None, *, room: str = "") -> None:
         super().__init__()
         self.registry = registry
         self.database = database
-        self.author = author
+        self.door = door
+        """The guarded services every profile change goes through (``None``: no record)."""
         self.profiles: list[SavedProfile] = []
         self.ports: list[SerialPort] = []
         self.calls = BackgroundCalls(self)
@@ -232,12 +242,29 @@ class DevicesScreen(QWidget):
         self.profile_list = QListWidget()
         self.profile_list.itemDoubleClicked.connect(lambda _item: self.load_chosen())
         column.addWidget(self.profile_list, 1)
-        if self.database is None:
+        self.read_only = _note("")
+        column.insertWidget(2, self.read_only)
+        if self.database is None or self.door is None:
             for button in (self.save_button, self.load_button, self.delete_button):
                 button.setEnabled(False)
             self.profile_message.setText("No record database is open, so profiles cannot be "
                                          "saved; start the console with its database.")
         return page
+
+    def show_rights(self) -> None:
+        """Save and Delete only for someone who may change profiles; others look, read-only."""
+        if self.door is None:
+            return
+        may = self.door.may_change_device_profiles()
+        self.save_button.setEnabled(may)
+        self.delete_button.setEnabled(may)
+        self.read_only.setText("" if may else
+                               "Read only: device profiles are changed by a technician; log "
+                               "in as one to save or delete a profile.")
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.show_rights()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Side by side when there is room; drivers above the set-up in a narrow panel."""
@@ -381,14 +408,13 @@ class DevicesScreen(QWidget):
             self.calls.run(lambda: list_profiles(database), tag="profiles")
 
     def save_current(self) -> None:
-        database = self.database
+        door = self.door
         setup = self.read_setup(for_profile=True)
-        if database is None or setup is None:
+        if door is None or setup is None:
             return
-        by = self.author()
         self.profile_message.setText("Saving\u2026")
         self.save_button.setEnabled(False)
-        self.calls.run(lambda: save_profile(database, setup, by=by), tag="save")
+        self.calls.run(lambda: door.save_device_profile(setup), tag="save")
 
     def chosen_profile(self) -> SavedProfile | None:
         row = self.profile_list.currentRow()
@@ -417,16 +443,15 @@ class DevicesScreen(QWidget):
         self.tabs.setCurrentIndex(0)
 
     def delete_chosen(self) -> None:
-        database = self.database
+        door = self.door
         chosen = self.chosen_profile()
-        if database is None:
+        if door is None:
             return
         if chosen is None:
             self.profile_message.setText("Choose a profile in the list first.")
             return
-        by = self.author()
         room, name = chosen.setup.room, chosen.setup.name
-        self.calls.run(lambda: delete_profile(database, room, name, by=by), tag="delete")
+        self.calls.run(lambda: door.delete_device_profile(room, name), tag="delete")
 
     def _show_profiles(self, profiles: list[SavedProfile]) -> None:
         self.profiles = profiles
@@ -444,7 +469,7 @@ class DevicesScreen(QWidget):
         elif tag == "profiles":
             self._show_profiles(result)
         elif tag == "save":
-            self.save_button.setEnabled(True)
+            self.show_rights()
             setup = result.setup
             self.profile_message.setText(f"Saved {setup.name!r} for {setup.room}.")
             self.refresh_profiles()
@@ -459,7 +484,10 @@ class DevicesScreen(QWidget):
                                                 "the port below")
             return
         if tag == "save":
-            self.save_button.setEnabled(True)
+            self.show_rights()
+        if isinstance(exc, NotAllowed):
+            self.profile_message.setText(str(exc))
+            return
         if isinstance(exc, ProfileProblems):
             self.profile_fields.show_problems(exc.problems)
             self.profile_message.setText(str(exc))

@@ -158,12 +158,15 @@ class MainWindow(QMainWindow):
                          + (" \u00b7 EMERGENCY ACCESS" if user.break_glass else ""))
         self.monitor.show_locked(None)
         self._refresh_records(0)  # checked again for the person now at the console
+        if self.devices_page.page is not None:
+            self.devices_page.page.show_rights()  # type: ignore[attr-defined]
 
     def _build_devices(self) -> QWidget:
         from ui.devices_screen import DevicesScreen
 
         return DevicesScreen(self.registry or clinic_registry(), self.room.database,
-                             author=self._actor, room=self.room_name)
+                             self.security.console if self.security else None,
+                             room=self.room_name)
 
     def _build_records(self) -> QWidget:
         from ui.records_screen import RecordsGate, RecordsScreen

@@ -53,6 +53,7 @@ class Action:
     RECORD_SIGNED = "record_signed"
     EXPORT = "export"
     DEVICE_PROFILE_SAVED = "device_profile_saved"
+    DEVICE_PROFILE_DELETED = "device_profile_deleted"
     ALARM_PROFILE_EDITED = "alarm_profile_edited"
     USER_ADDED = "user_added"
     USER_DISABLED = "user_disabled"

@@ -15,17 +15,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from ketaconsole.alarms.limits import LimitProfile
-from ketaconsole.alarms.profile_file import save_profile
+from ketaconsole.alarms.profile_file import save_profile as save_alarm_profile
+from ketaconsole.device_profiles import (
+    DeviceSetup,
+    SavedProfile,
+    UnknownProfileError,
+    delete_profile,
+    load_profile,
+    save_profile,
+)
 from ketaconsole.security.audit import Action
 from ketaconsole.security.guard import Guard
-from ketaconsole.security.roles import Permission
+from ketaconsole.security.roles import Permission, permits
 from ketaconsole.security.users import ConsoleUser
 from ketaconsole.store import SessionService, StoredEvent
 from ketaconsole.store.database import Database
-from ketaconsole.store.models import DeviceProfile
 from ketaconsole.store.review import timeline
 
 if TYPE_CHECKING:
@@ -131,35 +136,48 @@ class AuthorisedConsole:
                                   target=f"session {session_id}")
         return export_as(self.guard, user, self.database, session_id, fmt, folder, options)
 
-    def save_device_profile(self, *, room: str, name: str, slug: str, port: str,
-                            settings: dict[str, Any],
-                            line: dict[str, Any] | None = None) -> int:
-        """Save (or replace) a room's device set-up; its row number. Audited."""
+    def may_change_device_profiles(self) -> bool:
+        """Whether the person at the console may save or delete device profiles (no audit:
+        the Devices screen asks to show itself read-only)."""
+        user = self.current_user()
+        return user is not None and permits(user.role, Permission.SAVE_DEVICE_PROFILE)
+
+    def save_device_profile(self, setup: DeviceSetup) -> SavedProfile:
+        """Save (or replace) a room's device set-up, checked as the screen's form is. Audited."""
+        target = f"{setup.room.strip()}/{setup.name.strip()}"
         user = self.guard.require(self.current_user(), Permission.SAVE_DEVICE_PROFILE,
-                                  target=f"{room}/{name}")
-        with self.database.sessions() as session, session.begin():
-            row = session.scalar(select(DeviceProfile).where(
-                DeviceProfile.room == room, DeviceProfile.name == name))
+                                  target=target)
+        try:
+            earlier = load_profile(self.database, setup.room, setup.name).setup
+            before: dict[str, Any] | None = {"slug": earlier.slug, "port": earlier.port,
+                                             "settings": earlier.settings}
+        except UnknownProfileError:
             before = None
-            if row is None:
-                row = DeviceProfile(room=room, name=name, created_at=self.guard.audit.clock())
-                session.add(row)
-            else:
-                before = {"slug": row.slug, "port": row.port, "settings": row.settings}
-            row.slug, row.port, row.settings, row.line = slug, port, settings, line
-            session.flush()
-            profile_id = row.id
+        saved = save_profile(self.database, setup, by=user.username,
+                             clock=self.guard.audit.clock)
         self.guard.audit.record(Action.DEVICE_PROFILE_SAVED, actor=user.username,
-                                user_id=user.record_id, target=f"{room}/{name}",
-                                detail={"slug": slug, "port": port, "settings": settings,
-                                        "before": before})
-        return profile_id
+                                user_id=user.record_id, target=target,
+                                detail={"slug": saved.setup.slug, "port": saved.setup.port,
+                                        "settings": saved.setup.settings, "before": before})
+        return saved
+
+    def delete_device_profile(self, room: str, name: str) -> None:
+        """Remove a room's device set-up. Audited."""
+        target = f"{room.strip()}/{name.strip()}"
+        user = self.guard.require(self.current_user(), Permission.SAVE_DEVICE_PROFILE,
+                                  target=target)
+        earlier = load_profile(self.database, room, name).setup
+        delete_profile(self.database, room, name, by=user.username)
+        self.guard.audit.record(Action.DEVICE_PROFILE_DELETED, actor=user.username,
+                                user_id=user.record_id, target=target,
+                                detail={"slug": earlier.slug, "port": earlier.port,
+                                        "settings": earlier.settings})
 
     def save_alarm_profile(self, profile: LimitProfile,
                            path: str | os.PathLike[str]) -> None:
         """Write the clinic's alarm limit profile; audited."""
         user = self.guard.require(self.current_user(), Permission.EDIT_ALARM_PROFILE,
                                   target=str(path))
-        save_profile(profile, path)
+        save_alarm_profile(profile, path)
         self.guard.audit.record(Action.ALARM_PROFILE_EDITED, actor=user.username,
                                 user_id=user.record_id, target=Path(path).name)

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ketaconsole.alarms.profile_file import default_profile
+from ketaconsole.device_profiles import DeviceSetup, save_profile
 from ketaconsole.export.service import ExportFormat
 from ketaconsole.security import (
     Action,
@@ -131,11 +132,16 @@ CALLS: dict[str, GuardedCall] = {
         lambda b: b.console.open_record(b.service.session_id),
         lambda b: bool(b.audit.entries(action=Action.RECORD_OPENED))),
     "save a device profile": GuardedCall(
-        lambda b: b.console.save_device_profile(room="room-1", name="oximeter",
-                                                slug="masimo-ascii", port="/dev/ttyUSB0",
-                                                settings={}),
+        lambda b: b.console.save_device_profile(
+            DeviceSetup("oximeter", "room-1", "masimo-ascii", "/dev/ttyUSB0")),
         lambda b: _profiles(b.database) == 1
         and bool(b.audit.entries(action=Action.DEVICE_PROFILE_SAVED))),
+    "delete a device profile": GuardedCall(
+        lambda b: b.console.delete_device_profile("room-1", "oximeter"),
+        lambda b: _profiles(b.database) == 0
+        and bool(b.audit.entries(action=Action.DEVICE_PROFILE_DELETED)),
+        lambda b: save_profile(b.database, DeviceSetup("oximeter", "room-1", "masimo-ascii",
+                                                       "/dev/ttyUSB0"), by="setup")),
     "edit the alarm profile": GuardedCall(
         lambda b: b.console.save_alarm_profile(default_profile(), b.folder / "limits.json"),
         lambda b: (b.folder / "limits.json").exists()
@@ -167,7 +173,8 @@ ALLOWED: dict[Role, set[str]] = {
     Role.NURSE: {"record a clinical entry", "correct an entry", "retract an entry",
                  "change the phase", "sign the record", "export the session",
                  "close the session", "open a record"},
-    Role.TECHNICIAN: {"save a device profile", "edit the alarm profile"},
+    Role.TECHNICIAN: {"save a device profile", "delete a device profile",
+                      "edit the alarm profile"},
     Role.ADMIN: {"add a user", "disable a user", "reset a PIN", "list the users",
                  "approve a plugin", "revoke a plugin", "change a clinic setting"},
 }

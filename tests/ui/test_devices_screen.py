@@ -11,12 +11,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
+from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.device_profiles import list_profiles
 from ketaconsole.observations import LinkStatus
 from ketaconsole.registry import BrokenDriver, DriverRegistry
+from ketaconsole.security import Action, Role
 from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import Database, open_database
 from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
+from tests.core.security_support import NAMES, PINS, staff
 from ui.devices_screen import DevicesScreen
 
 REGISTRY = DriverRegistry.discover()
@@ -32,8 +35,18 @@ def database(tmp_path: Path) -> Iterator[Database]:
 
 
 @pytest.fixture
-def screen(qtbot: QtBot, database: Database) -> Iterator[DevicesScreen]:
-    widget = DevicesScreen(REGISTRY, database, lambda: "tech.ana", room="Room 1")
+def security(database: Database) -> BedsideSecurity:
+    """The console's lock and guard, with a technician logged in."""
+    security = BedsideSecurity(database)
+    staff(database, security.audit)
+    security.lock.unlock(NAMES[Role.TECHNICIAN], PINS[Role.TECHNICIAN])
+    return security
+
+
+@pytest.fixture
+def screen(qtbot: QtBot, database: Database,
+           security: BedsideSecurity) -> Iterator[DevicesScreen]:
+    widget = DevicesScreen(REGISTRY, database, security.console, room="Room 1")
     qtbot.addWidget(widget)
     widget.resize(900, 800)
     widget.show()
@@ -45,7 +58,7 @@ def test_driver_list_shows_every_installed_driver_and_broken_plugins_with_their_
         qtbot: QtBot) -> None:
     broken = BrokenDriver("acme-vent", "acme-drivers", "ImportError: no module named acme")
     registry = DriverRegistry({i.driver.info.slug: i for i in REGISTRY.installed()}, [broken])
-    widget = DevicesScreen(registry, None, lambda: "tech.ana")
+    widget = DevicesScreen(registry, None, None)
     qtbot.addWidget(widget)
     items = [widget.drivers.item(row) for row in range(widget.drivers.count())]
     slugs = [i.data(Qt.ItemDataRole.UserRole) for i in items if i.data(Qt.ItemDataRole.UserRole)]
@@ -194,3 +207,39 @@ def test_a_port_that_does_not_exist_is_reported_in_words_and_the_test_stops(
     with qtbot.waitSignal(test.stopped, timeout=10000):
         test.stop()
     assert "last state: disconnected" in test.state.text()
+
+
+def test_profile_changes_go_through_the_guarded_door_and_are_audited(
+        qtbot: QtBot, screen: DevicesScreen, database: Database,
+        security: BedsideSecurity) -> None:
+    screen.choose_driver("masimo-ascii")
+    screen.port.setText("/dev/ttyUSB3")
+    screen.profile_name.setText("Oximeter")
+    screen.save_current()
+    qtbot.waitUntil(lambda: screen.profile_list.count() == 1, timeout=5000)
+    [saved] = security.audit.entries(action=Action.DEVICE_PROFILE_SAVED)
+    assert saved.actor == NAMES[Role.TECHNICIAN] and saved.target == "Room 1/Oximeter"
+    screen.profile_list.setCurrentRow(0)
+    screen.delete_chosen()
+    qtbot.waitUntil(lambda: screen.profile_list.count() == 0, timeout=5000)
+    [deleted] = security.audit.entries(action=Action.DEVICE_PROFILE_DELETED)
+    assert deleted.actor == NAMES[Role.TECHNICIAN] and deleted.detail["slug"] == "masimo-ascii"
+
+
+def test_a_nurse_sees_the_profiles_read_only_and_cannot_save_one(
+        qtbot: QtBot, screen: DevicesScreen, database: Database,
+        security: BedsideSecurity) -> None:
+    security.lock.lock("shift change")
+    security.lock.unlock(NAMES[Role.NURSE], PINS[Role.NURSE])
+    screen.show_rights()
+    assert not screen.save_button.isEnabled() and not screen.delete_button.isEnabled()
+    assert "Read only" in screen.read_only.text()
+    screen.choose_driver("alaris-asena")
+    screen.port.setText("/dev/ttyUSB4")
+    screen.profile_name.setText("Pump")
+    denied_before = len(security.audit.entries(action=Action.DENIED))
+    screen.save_current()  # as if the button were pressed anyway
+    qtbot.waitUntil(lambda: "may not" in screen.profile_message.text(), timeout=5000)
+    assert list_profiles(database) == []
+    assert len(security.audit.entries(action=Action.DENIED)) == denied_before + 1
+    assert security.audit.entries(action=Action.DEVICE_PROFILE_SAVED) == []

@@ -15,6 +15,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.device_profiles import DeviceSetup, save_profile
 from ketaconsole.observations import LinkStatus
 from ketaconsole.registry import DriverRegistry
@@ -49,7 +50,8 @@ def test_devices_screen_is_captured(qtbot: QtBot, tmp_path: Path, captures: Path
     database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
     save_profile(database, DeviceSetup("Monitor", "Room 1", "masimo-ascii", "/dev/ttyUSB0"),
                  by="tech.ana")
-    screen = DevicesScreen(registry, database, lambda: "tech.ana", room="Room 1")
+    screen = DevicesScreen(registry, database, BedsideSecurity(database).console,
+                           room="Room 1")
     qtbot.addWidget(screen)
     screen.resize(*SIZE)
     screen.show()
