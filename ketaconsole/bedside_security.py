@@ -20,14 +20,14 @@ from ketaconsole.security import (
     review_break_glass,
 )
 from ketaconsole.security.clinic_settings import security_settings
-from ketaconsole.security.services import AuthorisedConsole
+from ketaconsole.security.services import AuthorisedConsole, AuthorisedSession
 from ketaconsole.security.users import (
     add_first_admin,
     create_user,
     list_users,
     needs_first_admin,
 )
-from ketaconsole.store import Database
+from ketaconsole.store import Database, SessionService
 
 DEMO_USERS = (("demo-nurse", "Demo Nurse", Role.NURSE, "2468"),
               ("demo-admin", "Demo Admin", Role.ADMIN, "1357"))
@@ -61,6 +61,10 @@ class BedsideSecurity:
         """The console's first admin, made at the lock panel on first start (audited)."""
         return add_first_admin(self.database, self.audit, username=username,
                                display_name=display_name, pin=pin)
+
+    def session_door(self, service: SessionService) -> AuthorisedSession:
+        """The guarded door to one session's record, for the person at the console."""
+        return AuthorisedSession(service, self.guard, self.lock.current_user)
 
     def entry_author(self) -> str:
         """The username allowed to make a clinical entry now, or :class:`NotAllowed`."""

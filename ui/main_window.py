@@ -56,7 +56,8 @@ class MainWindow(QMainWindow):
         self.worker = RecordWorker(lambda: room.service, self,
                                    author=security.entry_author if security else
                                    (lambda: NO_LOGIN_AUTHOR),
-                                   after=security.audit_result if security else None)
+                                   after=security.audit_result if security else None,
+                                   door=security.session_door if security else None)
         self.player = TonePlayer(parent=self)
         self.monitor = MonitorScreen(
             room, worker=self.worker, player=self.player,

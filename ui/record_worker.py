@@ -12,12 +12,15 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from ketaconsole.security.services import AuthorisedSession
 from ketaconsole.store import RecordNotWritten, SessionService
 from ketaconsole.workflow import WorkflowError
 from ui.background import BackgroundCalls
 
 NO_LOGIN_AUTHOR = "nurse (no log-in)"
 ServiceSource = Callable[[], SessionService | None]
+EntryDoor = Callable[[SessionService], AuthorisedSession]
+"""The guarded session a console's entries go through, for the session's record."""
 
 
 class RecordWorker(QObject):
@@ -33,8 +36,11 @@ class RecordWorker(QObject):
     def __init__(self, service: SessionService | ServiceSource | None,
                  parent: QObject | None = None, *,
                  author: Callable[[], str] = lambda: NO_LOGIN_AUTHOR,
-                 after: Callable[[object], None] | None = None) -> None:
+                 after: Callable[[object], None] | None = None,
+                 door: EntryDoor | None = None) -> None:
         super().__init__(parent)
+        self._door = door
+        """The guarded services a timeline entry goes through (the role is checked)."""
         self._after = after
         """Told each committed result on the worker thread (the audit trail)."""
         self._source: ServiceSource = service if callable(service) else (lambda: service)
@@ -51,7 +57,8 @@ class RecordWorker(QObject):
 
     def sharing(self, parent: QObject | None = None) -> RecordWorker:
         """Another worker (own signals) on the same session's record and author."""
-        return RecordWorker(self._source, parent, author=self.author, after=self._after)
+        return RecordWorker(self._source, parent, author=self.author, after=self._after,
+                            door=self._door)
 
     def submit(self, kind: str, payload: dict[str, Any], *, tag: object = None) -> None:
         """Record one timeline event (annotation, medication, score ...) by who is logged in."""
@@ -59,7 +66,12 @@ class RecordWorker(QObject):
         if service is None:
             self.failed.emit("nothing is being recorded: no session is open", tag)
             return
-        self.call(lambda: service.record_event(kind, payload, author=self.author()), tag=tag)
+        door = self._door
+        if door is not None:
+            self.call(lambda: door(service).record_entry(kind, payload), tag=tag)
+        else:
+            self.call(lambda: service.record_event(kind, payload, author=self.author()),
+                      tag=tag)
 
     def call(self, work: Callable[[], Any], *, tag: object = None) -> None:
         """Run a recording step (e.g. a workflow call) off the GUI thread."""

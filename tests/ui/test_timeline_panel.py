@@ -120,3 +120,31 @@ def test_an_adverse_event_needs_its_intervention_and_is_recorded_with_its_outcom
               if e.kind == "adverse_event"]
     assert stored[0].payload == {"event": "Hypertension",
                                  "intervention": "labetalol 10 mg IV", "outcome": "resolved"}
+
+
+def test_an_entry_goes_through_the_guarded_door_a_technician_is_refused_and_audited(
+        qtbot: QtBot, service: SessionService) -> None:
+    from ketaconsole.bedside_security import BedsideSecurity
+    from ketaconsole.security import Action, Role
+    from tests.core.security_support import NAMES, PINS, staff
+
+    security = BedsideSecurity(service.database)
+    staff(service.database, security.audit)
+    security.lock.unlock(NAMES[Role.TECHNICIAN], PINS[Role.TECHNICIAN])
+    worker = RecordWorker(service, door=security.session_door)
+    panel = TimelinePanel(Engine(), worker, lambda: PhaseNow(Phase.INFUSION, time.time()))
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.worker.failed, timeout=10000):
+        qtbot.mouseClick(panel.quick["Nausea"], Qt.MouseButton.LeftButton)
+    assert "may not" in panel.entries.item(0).text()
+    assert not [e for e in timeline(service.database, service.session_id)
+                if e.kind == "annotation"]
+    denied = security.audit.entries(action=Action.DENIED)
+    assert denied[-1].actor == NAMES[Role.TECHNICIAN]
+    security.lock.lock("shift change")
+    security.lock.unlock(NAMES[Role.NURSE], PINS[Role.NURSE])
+    with qtbot.waitSignal(panel.worker.recorded, timeout=10000):
+        qtbot.mouseClick(panel.quick["Nausea"], Qt.MouseButton.LeftButton)
+    [stored] = [e for e in timeline(service.database, service.session_id)
+                if e.kind == "annotation"]
+    assert stored.author == NAMES[Role.NURSE]
