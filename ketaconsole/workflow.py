@@ -21,6 +21,7 @@ from ketaconsole.patient import Patient
 from ketaconsole.phase import Phase
 from ketaconsole.session_model import SessionModel
 from ketaconsole.store import SessionService, StoredEvent
+from ketaconsole.timeline_events import Signature
 
 
 class Step(Enum):
@@ -210,8 +211,9 @@ class SessionWorkflow:
             self._expect(Step.SIGN_OFF)
             if not name.strip():
                 raise WorkflowError({"name": "Type your name to sign the record."})
-            stored = self._record("signature", {"name": name.strip(), "role": "nurse",
-                                                "meaning": "discharge sign-off"}, author)
+            stored = self._record("signature", Signature(
+                signer=name.strip(), role="nurse", meaning="discharge sign-off").payload(),
+                author)
             self.signed_by = name.strip()
             self._set_phase(Phase.SIGNED_OFF, author)
             self.step = Step.DONE

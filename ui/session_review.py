@@ -35,6 +35,7 @@ from ketaconsole.export.summary import describe_event
 from ketaconsole.store import Database, UnknownSessionError
 from ketaconsole.store.review import SessionSummary, Trend, timeline, trends, verify
 from ketaconsole.store.timeline import StoredEvent
+from ketaconsole.timeline_events import title
 from ui import theme
 from ui.background import BackgroundCalls
 
@@ -198,7 +199,7 @@ class SessionReview(QWidget):
                             f" to {ended} \u00b7 {s.phase} \u00b7 {s.station}")
         self.events.setRowCount(len(opened.events))
         for row, event in enumerate(opened.events):
-            texts = (local_time(event.at, seconds=True), event.kind, event.author,
+            texts = (local_time(event.at, seconds=True), title(event.kind), event.author,
                      describe_event(event.kind, event.payload))
             for col, text in enumerate(texts):
                 item = QTableWidgetItem(text)

@@ -142,7 +142,7 @@ def trend_chart(record: SessionRecord, width: float, height: float = 250.0) -> D
     pump = _Frame(left, 18, plot_width, pump_height, t0, t1, 0.0, top_rate)
     _grid(drawing, vitals, [0, 50, 100, 150, 200])
     _grid(drawing, pump, [0, round(top_rate / 2), round(top_rate)])
-    drawing.add(String(4, vitals.bottom + vitals.height + 4, "/min, %, mm[Hg]",
+    drawing.add(String(4, vitals.bottom + vitals.height + 4, "/min, %, mmHg",
                        fontSize=6.5, fontName="Helvetica"))
     drawing.add(String(4, pump.bottom + pump.height + 4, "Pump mL/h", fontSize=6.5,
                        fontName="Helvetica"))

@@ -37,12 +37,12 @@ from ketaconsole.export.pdf_chart import trend_chart
 from ketaconsole.export.record import SessionRecord
 from ketaconsole.export.summary import (
     CHECK_COLUMNS,
-    alarm_text,
     checks,
     describe_event,
     dose_summary,
     rescue_dose_text,
 )
+from ketaconsole.timeline_events import EventPayloadError, Signature, sentence, title
 
 HIDDEN_KINDS = ("device_identity",)
 """Timeline kinds too technical for the printed timeline (they stay in the CSV)."""
@@ -140,8 +140,8 @@ def _clinicians(record: SessionRecord) -> str:
     names: list[str] = []
     covered = {"console", ""}
     for event in record.events_of("signature"):
-        name = str(event.payload.get("name", "")).strip()
-        role = str(event.payload.get("role", "")).strip()
+        signed = _signature(event.payload)
+        name, role = (signed.signer, signed.role) if signed is not None else ("", "")
         entry = f"{name} ({role})" if role else name
         covered.add(event.author)
         if name and entry not in names:
@@ -188,7 +188,7 @@ def _pre_assessment(record: SessionRecord, width: float, styles: _Styles) -> lis
             for refid, value in values.items():
                 known = CATALOGUE.get(refid)
                 label = f"Baseline {known.label.lower()}" if known else f"Baseline {refid}"
-                shown = known.format(value) + f" {known.unit}" if known else str(value)
+                shown = known.format(value) + f" {known.display_unit}" if known else str(value)
                 rows.append([label, shown, clock(event.at), event.author])
         elif isinstance(items, dict):
             for name, value in items.items():
@@ -278,7 +278,8 @@ def _checks(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
     rows_data = checks(record)
     if not rows_data:
         return [*parts, Paragraph("No blood pressure checks recorded.", styles.empty)]
-    labels = [latin(CATALOGUE[m].short) + f" ({CATALOGUE[m].unit})" for m in CHECK_COLUMNS]
+    labels = [latin(CATALOGUE[m].short) + f" ({CATALOGUE[m].display_unit})"
+              for m in CHECK_COLUMNS]
     rows: list[list[Any]] = [["Time", "NIBP (mm[Hg])", *labels]]
     for check in rows_data:
         dia = "--" if check.diastolic is None else f"{check.diastolic:.0f}"
@@ -301,9 +302,7 @@ def _timeline(record: SessionRecord, width: float, styles: _Styles) -> list[Any]
     first_day = datetime.fromtimestamp(record.started_at, UTC).date()
     for event in events:
         other_day = datetime.fromtimestamp(event.at, UTC).date() != first_day
-        label = event.kind.replace("_", " ")
-        if event.kind == "alarm":
-            label = f"alarm {event.payload.get('kind', '')}".strip()
+        label = title(event.kind)
         when = (datetime.fromtimestamp(event.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
                 if other_day else clock(event.at))
         rows.append([str(event.seq), when, label,
@@ -351,7 +350,7 @@ def _adverse(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
     parts.append(table)
     if alarms:
         parts.append(Spacer(1, 3))
-        summary = "; ".join(f"{clock(e.at)} {alarm_text(e.payload)}" for e in alarms)
+        summary = "; ".join(f"{clock(e.at)} {sentence(e.kind, e.payload)}" for e in alarms)
         parts.append(Paragraph(_escape(f"Alarms raised: {summary}"), styles.body))
     return parts
 
@@ -383,6 +382,13 @@ def _discharge(record: SessionRecord, width: float, styles: _Styles) -> list[Any
     return parts
 
 
+def _signature(payload: dict[str, Any]) -> Signature | None:
+    try:
+        return Signature.from_payload(payload)
+    except EventPayloadError:
+        return None
+
+
 def _signatures(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
     parts: list[Any] = [Paragraph("Signatures", styles.heading)]
     events = record.events_of("signature")
@@ -390,10 +396,12 @@ def _signatures(record: SessionRecord, width: float, styles: _Styles) -> list[An
         return [*parts, Paragraph("No signatures recorded.", styles.empty)]
     rows: list[list[Any]] = [["Name", "Role", "Signed (UTC)", "Statement"]]
     for event in events:
-        payload = event.payload
-        rows.append([payload.get("name", event.author), payload.get("role", "-"),
-                     clock(event.at, True),
-                     payload.get("statement") or payload.get("meaning") or "-"])
+        signed = _signature(event.payload)
+        if signed is None:
+            rows.append([event.author, "-", clock(event.at, True), "(unreadable signature)"])
+            continue
+        rows.append([signed.signer, signed.role or "-", clock(event.at, True),
+                     signed.statement or signed.meaning])
     return [*parts, _table(rows, [width * 0.2, width * 0.15, width * 0.22, width * 0.43],
                            styles)]
 

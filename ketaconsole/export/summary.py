@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ketaconsole import timeline_events
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.dose import DoseDelivered, reconcile
 from ketaconsole.export.record import SessionRecord
@@ -183,91 +184,6 @@ def rescue_dose_text(payload: dict[str, Any]) -> str:
             f"{payload.get('route', 'IV')}").replace("  ", " ")
 
 
-def scale_text(payload: dict[str, Any]) -> str:
-    text = f"{payload.get('scale', '?')} {payload.get('score', '?')}"
-    if payload.get("meaning"):
-        text += f" ({payload['meaning']})"
-    items = payload.get("items")
-    if isinstance(items, dict) and items:
-        text += ": " + ", ".join(f"{k} {v}" for k, v in items.items())
-    return text
-
-
-def alarm_text(payload: dict[str, Any]) -> str:
-    what = payload.get("kind", "")
-    label = payload.get("label") or payload.get("message") or payload.get("code") or "alarm"
-    priority = payload.get("priority")
-    text = f"{label} [{priority}]" if priority else str(label)
-    if what:
-        text = f"{what}: {text}"
-    if payload.get("by"):
-        text += f" by {payload['by']}"
-    return text
-
-
 def describe_event(kind: str, payload: dict[str, Any]) -> str:
-    """One line for a timeline event, in the clinic's words."""
-    if kind == "pre_assessment":
-        items = payload.get("items")
-        if isinstance(items, dict):
-            return "Pre-assessment: " + "; ".join(f"{k}: {v}" for k, v in items.items())
-        return "Pre-assessment"
-    if kind == "annotation":
-        return str(payload.get("text", ""))
-    if kind == "rescue_medication":
-        return "Rescue medication: " + rescue_dose_text(payload)
-    if kind == "scale":
-        return scale_text(payload)
-    if kind == "alarm":
-        return "Alarm " + alarm_text(payload)
-    if kind == "device_alarm":
-        return (f"Device alarm {payload.get('device', '')}: "
-                f"{payload.get('text') or payload.get('code', '')}")
-    if kind == "adverse_event":
-        return (f"Adverse event: {payload.get('event', '?')}; intervention: "
-                f"{payload.get('intervention') or 'none'}; outcome: "
-                f"{payload.get('outcome') or 'not recorded'}")
-    if kind == "signature":
-        meaning = f": {payload['meaning']}" if payload.get("meaning") else ""
-        return f"Signed by {payload.get('name', '?')} ({payload.get('role', '')}){meaning}"
-    if kind == "rate_change":
-        return f"Rate set to {payload.get('rate_ml_h', '?')} mL/h: {payload.get('reason', '')}"
-    if kind == "pump_state":
-        return f"Pump {payload.get('device', '')} {payload.get('state', '')}"
-    if kind == "phase":
-        return f"Phase: {payload.get('phase', '')}"
-    if kind == "export":
-        return f"Exported as {payload.get('format', '?')}"
-    if kind == "discharge":
-        return f"Discharge: {payload.get('criteria', '')} {payload.get('score', '')}"
-    if kind == "discharge_criteria":
-        met = "criteria met" if payload.get("criteria_met") else "criteria NOT met"
-        return f"Discharge: {payload.get('scale', '')} {payload.get('total', '')} ({met})"
-    if kind == "discharge_assessment_started":
-        return "Discharge assessment started"
-    if kind in INFUSION_ACTIONS:
-        reason = f": {payload['reason']}" if payload.get("reason") else ""
-        return f"Infusion {kind.removeprefix('infusion_')}{reason}"
-    if kind == "dose_plan":
-        return (f"Dose plan: {payload.get('mg_per_kg', '?')} mg/kg over "
-                f"{payload.get('duration_min', '?')} min at "
-                f"{payload.get('concentration_mg_ml', '?')} mg/mL")
-    if kind == "check_in":
-        return f"Check-in: {payload.get('patient_name', '')}"
-    if kind == "baseline":
-        values = payload.get("values")
-        if isinstance(values, dict):
-            return "Baseline: " + ", ".join(
-                f"{CATALOGUE[m].short if m in CATALOGUE else m} {v:g}"
-                for m, v in values.items() if isinstance(v, int | float))
-        return "Baseline confirmed"
-    if kind == "session_start":
-        return "Session started"
-    if kind == "session_end":
-        return "Session ended"
-    if kind == "gap":
-        return f"Gap in the record: {payload.get('reason', '')}"
-    if kind == "link":
-        return f"Device {payload.get('device', '')} link {payload.get('status', '')}"
-    shown = {k: v for k, v in payload.items() if not isinstance(v, dict | list)}
-    return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in shown.items())
+    """One line for a timeline event, in the clinic's words (the event's own sentence)."""
+    return timeline_events.sentence(kind, payload)

@@ -32,6 +32,7 @@ from ketaconsole.security.users import ConsoleUser
 from ketaconsole.store import SessionService, StoredEvent
 from ketaconsole.store.database import Database
 from ketaconsole.store.review import timeline
+from ketaconsole.timeline_events import Signature
 
 if TYPE_CHECKING:
     from ketaconsole.export.service import ExportFormat, ExportOptions, ExportResult
@@ -77,8 +78,9 @@ class AuthorisedSession:
         """The signed-in nurse signs the record; on the timeline and the audit trail."""
         user = self._require(Permission.SIGN_RECORD)
         event = self.service.record_event(
-            "signature", {"statement": statement, "signer": user.display_name,
-                          "role": user.role.value, "break_glass": user.break_glass},
+            "signature", Signature(signer=user.display_name, role=user.role.value,
+                                   meaning="record signed", statement=statement,
+                                   break_glass=user.break_glass).payload(),
             author=user.username)
         self.guard.audit.record(Action.RECORD_SIGNED, actor=user.username,
                                 user_id=user.record_id, target=f"session {self.session_id}",

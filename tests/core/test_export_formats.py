@@ -70,7 +70,8 @@ def test_pdf_holds_every_section_of_the_discharge_record(
                      "Dose plan and dose delivered", "0.5 mg/kg over 10 min", "35.0 mg",
                      "Rate changes", "157.5 mL/h", "dr.lee: BP rise; slowed by order",
                      "Vitals trend", "Vitals at each check", "Timeline",
-                     "alarm started", "NIBP sys high [medium]", "Alarm acknowledged: NIBP sys high",
+                     "Medium-priority alarm raised: NIBP sys 182 mmHg",
+                     "Medium-priority alarm acknowledged: NIBP sys high",
                      "Rescue medication: Ondansetron 4 mg IV", "Scales", "MOAA/S", "CADSS-6",
                      "Adverse events", "Nausea", "resolved", "Discharge criteria",
                      "modified Aldrete: score 10", "escort present", "Signatures",
@@ -253,7 +254,7 @@ def test_vital_file_opens_in_vitaldb_with_numerics_pleth_and_events(
     assert pleth.recs[0]["dt"] == pytest.approx(T0 + 10 - 124 / 125, abs=0.01)
     texts = [r["val"] for r in vital.trks["EVENT"].recs]
     assert "Rescue medication: Ondansetron 4 mg IV" in texts
-    assert any(t.startswith("Alarm started: NIBP sys high [medium]") for t in texts)
+    assert any(t.startswith("Medium-priority alarm raised: NIBP sys 182 mmHg") for t in texts)
     assert not math.isnan(vital.dtstart) and vital.dtstart == pytest.approx(T0)
 
 

@@ -23,6 +23,10 @@ from ketaconsole.store import SessionPlan, SessionService, open_database
 from ketaconsole.workflow import SessionWorkflow
 
 START = 1_800_000_000.0
+INTERNAL_WORDS = ("session_start", "session_end", "check_in", "dose_plan", "infusion_",
+                  "baseline_set", "audio_paused", "pump_state", "device_identity", "mm[Hg]",
+                  "kind=", "discharge_criteria", "Alarm started:")
+"""Kinds, keys and codes of the record that no clinician should read on a PDF."""
 NURSE = "nurse.kim"
 
 
@@ -67,11 +71,13 @@ def test_workflow_steps_reach_the_pdf_and_the_fhir_bundle(tmp_path: Path) -> Non
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                           text=True, check=True).stdout
     for expected in ("Allergies", "none known", "Consent signed", "left antecubital",
-                     "Baseline blood pressure, systolic", "124 mm[Hg]",
+                     "Baseline blood pressure, systolic", "124 mmHg",
                      "0.5 mg/kg over 40 min", "35.0 mg", "40 min 00 s",
-                     "Infusion pause: BP 182/104", "Infusion resume: BP settled",
+                     "Infusion paused: BP 182/104", "Infusion resumed: BP settled",
                      "Aldrete: score 10 (criteria met)", "Kim Nurse", "discharge sign-off"):
         assert expected in text, expected
+    for internal in INTERNAL_WORDS:
+        assert internal not in text, internal
 
     (bundle_file,) = export_session(database, service.session_id, ExportFormat.FHIR,
                                     tmp_path).files

@@ -1,0 +1,559 @@
+"""The timeline's events, one class per kind: what each holds, its checks, and its sentence.
+
+A timeline event is stored as a kind and a JSON payload. Each kind has a class here
+that reads its payload back (:func:`read`, which checks it), writes it
+(:meth:`Entry.payload`) and says in one clinical sentence what happened
+(:func:`sentence`); :func:`title` is the kind in the clinic's words. Screens and
+exports print these, never an internal kind, key or code; units are the ones
+clinicians write (mmHg), while UCUM stays in the data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
+
+from ketaconsole.alarms.events import AlarmEvent, AlarmEventKind
+from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.store.timeline import format_time
+
+
+class EventPayloadError(ValueError):
+    """A payload that does not hold what its kind needs; the text says what is missing."""
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return "?"
+    return f"{value:g}"
+
+
+def _clock(value: Any) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return datetime.fromtimestamp(value).strftime("%H:%M:%S")
+    return "?"
+
+
+def _because(reason: Any) -> str:
+    return f": {reason}" if isinstance(reason, str) and reason.strip() else ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A timeline event of one kind; subclasses name their payload's fields."""
+
+    kind: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+
+    def payload(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_payload(cls: type[E], payload: Mapping[str, Any]) -> E:
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name in payload:
+                values[f.name] = payload[f.name]
+            elif f.default is MISSING and f.default_factory is MISSING:
+                raise EventPayloadError(f"a {cls.title.lower()} entry needs {f.name!r}")
+        return cls(**values)
+
+    def sentence(self) -> str:
+        return self.title
+
+
+E = TypeVar("E", bound=Entry)
+_KINDS: dict[str, type[Entry]] = {}
+
+
+def kind(name: str, title: str) -> Callable[[type[E]], type[E]]:
+    def register(cls: type[E]) -> type[E]:
+        cls.kind, cls.title = name, title
+        _KINDS[name] = cls
+        return cls
+    return register
+
+
+@kind("session_start", "Session started")
+@dataclass(frozen=True)
+class SessionStarted(Entry):
+    patient: str = ""
+    weight_kg: float | None = None
+    phase: str = ""
+    station: str = ""
+    devices: list[dict[str, Any]] = field(default_factory=list)
+
+    def sentence(self) -> str:
+        weight = f", {_number(self.weight_kg)} kg" if self.weight_kg else ""
+        where = f" at station {self.station}" if self.station else ""
+        return f"Session started for {self.patient or 'an unnamed patient'}{weight}{where}"
+
+
+@kind("session_end", "Session ended")
+@dataclass(frozen=True)
+class SessionEnded(Entry):
+    reason: str = ""
+    interrupted: bool = False
+
+    def sentence(self) -> str:
+        what = "Session closed as interrupted" if self.interrupted else "Session ended"
+        return what + _because(self.reason)
+
+
+@dataclass(frozen=True)
+class Span(Entry):
+    """An entry about a stretch of time (stored with ``from`` / ``to`` keys)."""
+
+    began: float | None = None
+    ended: float | None = None
+    reason: str = ""
+
+    @classmethod
+    def from_payload(cls: type[S], payload: Mapping[str, Any]) -> S:
+        extra = {f.name: payload[f.name] for f in fields(cls)
+                 if f.name not in ("began", "ended") and f.name in payload}
+        return cls(began=payload.get("from"), ended=payload.get("to"), **extra)
+
+    def payload(self) -> dict[str, Any]:
+        record = super().payload()
+        record["from"], record["to"] = record.pop("began"), record.pop("ended")
+        record["from_time"] = format_time(self.began) if self.began is not None else None
+        record["to_time"] = format_time(self.ended) if self.ended is not None else None
+        return record
+
+
+S = TypeVar("S", bound=Span)
+
+
+@kind("gap", "Gap in the record")
+@dataclass(frozen=True)
+class Gap(Span):
+    seconds: float | None = None
+
+    def sentence(self) -> str:
+        length = f" ({_number(self.seconds)} s)" if self.seconds is not None else ""
+        return (f"Nothing recorded from {_clock(self.began)} to {_clock(self.ended)}{length}"
+                f"{_because(self.reason)}")
+
+
+@kind("record_loss", "Part of the record lost")
+@dataclass(frozen=True)
+class RecordLoss(Span):
+    count: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    def sentence(self) -> str:
+        return (f"{self.count} measurements from {_clock(self.began)} to {_clock(self.ended)} "
+                f"could not be recorded{_because(self.reason)}")
+
+
+@kind("check_in", "Check-in")
+@dataclass(frozen=True)
+class CheckedIn(Entry):
+    patient_name: str
+    age_years: int | None = None
+    weight_kg: float | None = None
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> CheckedIn:
+        if not payload.get("patient_name"):
+            raise EventPayloadError("a check-in entry needs the patient's name")
+        return cls(str(payload["patient_name"]), payload.get("age_years"),
+                   payload.get("weight_kg"))
+
+    def sentence(self) -> str:
+        age = f", {self.age_years} y" if self.age_years is not None else ""
+        weight = f", {_number(self.weight_kg)} kg" if self.weight_kg else ""
+        return f"Checked in: {self.patient_name}{age}{weight}; pre-assessment complete"
+
+
+@kind("baseline", "Baseline vitals")
+@dataclass(frozen=True)
+class BaselineConfirmed(Entry):
+    values: dict[str, float] = field(default_factory=dict)
+
+    def sentence(self) -> str:
+        shown = []
+        for refid, value in self.values.items():
+            known = CATALOGUE.get(refid)
+            if known is not None and isinstance(value, int | float):
+                shown.append(f"{known.short} {known.format(value)} {known.display_unit}")
+        return "Baseline confirmed: " + (", ".join(shown) or "no values")
+
+
+@kind("dose_plan", "Dose plan")
+@dataclass(frozen=True)
+class DosePlanned(Entry):
+    weight_kg: float
+    mg_per_kg: float
+    duration_min: float
+    concentration_mg_ml: float
+    dose_mg: float | None = None
+    rate_mg_min: float | None = None
+    rate_ml_h: float | None = None
+
+    def sentence(self) -> str:
+        dose = f" ({_number(self.dose_mg)} mg)" if self.dose_mg is not None else ""
+        rate = f", {_number(self.rate_ml_h)} mL/h" if self.rate_ml_h is not None else ""
+        return (f"Dose plan: {_number(self.mg_per_kg)} mg/kg{dose} over "
+                f"{_number(self.duration_min)} min at {_number(self.concentration_mg_ml)} "
+                f"mg/mL for {_number(self.weight_kg)} kg{rate}")
+
+
+@dataclass(frozen=True)
+class InfusionStep(Entry):
+    action: str = ""
+    reason: str = ""
+    done: ClassVar[str] = ""
+
+    def sentence(self) -> str:
+        return f"Infusion {self.done}{_because(self.reason)}"
+
+
+@kind("infusion_start", "Infusion started")
+@dataclass(frozen=True)
+class InfusionStarted(InfusionStep):
+    done: ClassVar[str] = "started"
+
+
+@kind("infusion_pause", "Infusion paused")
+@dataclass(frozen=True)
+class InfusionPaused(InfusionStep):
+    done: ClassVar[str] = "paused"
+
+
+@kind("infusion_resume", "Infusion resumed")
+@dataclass(frozen=True)
+class InfusionResumed(InfusionStep):
+    done: ClassVar[str] = "resumed"
+
+
+@kind("infusion_stop", "Infusion stopped")
+@dataclass(frozen=True)
+class InfusionStopped(InfusionStep):
+    done: ClassVar[str] = "stopped"
+
+
+@kind("phase", "Phase")
+@dataclass(frozen=True)
+class PhaseChanged(Entry):
+    phase: str
+
+    def sentence(self) -> str:
+        return f"Phase: {self.phase}"
+
+
+@kind("discharge_assessment_started", "Discharge assessment")
+@dataclass(frozen=True)
+class DischargeAssessmentStarted(Entry):
+    def sentence(self) -> str:
+        return "Discharge assessment started"
+
+
+@kind("discharge_criteria", "Discharge criteria")
+@dataclass(frozen=True)
+class DischargeCriteria(Entry):
+    scale: str
+    total: int
+    criteria_met: bool
+    items: dict[str, int] = field(default_factory=dict)
+
+    def sentence(self) -> str:
+        met = "criteria met" if self.criteria_met else "criteria not met"
+        return f"Discharge criteria, modified {self.scale}: {self.total} ({met})"
+
+
+@kind("discharge", "Discharge")
+@dataclass(frozen=True)
+class Discharged(Entry):
+    criteria: str = ""
+    score: int | None = None
+    escort_present: bool | None = None
+
+    def sentence(self) -> str:
+        escort = "" if self.escort_present is None else (
+            "; escort present" if self.escort_present else "; no escort")
+        return f"Discharged: {self.criteria} {self.score if self.score is not None else ''}" \
+               f"{escort}".replace("  ", " ")
+
+
+@kind("signature", "Signature")
+@dataclass(frozen=True)
+class Signature(Entry):
+    """The one shape of a signature: who signed, in which role, what the signature means."""
+
+    signer: str
+    role: str
+    meaning: str
+    statement: str = ""
+    break_glass: bool = False
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Signature:
+        signer = payload.get("signer") or payload.get("name")  # records before one shape
+        if not signer:
+            raise EventPayloadError("a signature needs the signer's name")
+        return cls(str(signer), str(payload.get("role") or ""),
+                   str(payload.get("meaning") or payload.get("statement") or "signature"),
+                   str(payload.get("statement") or ""), bool(payload.get("break_glass")))
+
+    def sentence(self) -> str:
+        role = f" ({self.role})" if self.role else ""
+        glass = " under emergency access" if self.break_glass else ""
+        return f"Signed by {self.signer}{role}{glass}: {self.meaning}"
+
+
+@kind("pre_assessment", "Pre-assessment")
+@dataclass(frozen=True)
+class PreAssessment(Entry):
+    items: dict[str, Any] = field(default_factory=dict)
+
+    def sentence(self) -> str:
+        return "Pre-assessment: " + ("; ".join(f"{k.replace('_', ' ')}: {v}"
+                                               for k, v in self.items.items()) or "recorded")
+
+
+@kind("annotation", "Note")
+@dataclass(frozen=True)
+class Annotation(Entry):
+    text: str
+
+    def sentence(self) -> str:
+        return self.text
+
+
+@kind("rescue_medication", "Rescue medication")
+@dataclass(frozen=True)
+class RescueMedication(Entry):
+    drug: str
+    dose: float | str = "?"
+    unit: str = ""
+    route: str = "IV"
+
+    def sentence(self) -> str:
+        dose = _number(self.dose) if isinstance(self.dose, int | float) else str(self.dose)
+        return " ".join(p for p in ("Rescue medication:", self.drug, dose, self.unit,
+                                    self.route) if p)
+
+
+@kind("scale", "Rating scale")
+@dataclass(frozen=True)
+class ScaleScored(Entry):
+    scale: str
+    score: float | int | str = "?"
+    meaning: str = ""
+    items: dict[str, Any] = field(default_factory=dict)
+
+    def sentence(self) -> str:
+        text = f"{self.scale} {self.score}"
+        if self.meaning:
+            text += f" ({self.meaning})"
+        return text
+
+
+@kind("adverse_event", "Adverse event")
+@dataclass(frozen=True)
+class AdverseEvent(Entry):
+    event: str
+    intervention: str = ""
+    outcome: str = ""
+
+    def sentence(self) -> str:
+        return (f"Adverse event: {self.event}; intervention: {self.intervention or 'none'}; "
+                f"outcome: {self.outcome or 'not recorded'}")
+
+
+@kind("rate_change", "Pump rate changed")
+@dataclass(frozen=True)
+class RateChanged(Entry):
+    rate_ml_h: float
+    reason: str = ""
+
+    def sentence(self) -> str:
+        return f"Pump rate set to {_number(self.rate_ml_h)} mL/h{_because(self.reason)}"
+
+
+@kind("pump_state", "Pump")
+@dataclass(frozen=True)
+class PumpStateChanged(Entry):
+    device: str
+    state: str
+
+    def sentence(self) -> str:
+        return f"The pump ({self.device}) reports: {self.state}"
+
+
+_ALARM_DONE = {
+    AlarmEventKind.STARTED: "raised", AlarmEventKind.ESCALATED: "raised in priority",
+    AlarmEventKind.DEESCALATED: "lowered in priority",
+    AlarmEventKind.ACKNOWLEDGED: "acknowledged",
+    AlarmEventKind.LATCHED: "condition over, kept on until reset",
+    AlarmEventKind.RESET: "reset", AlarmEventKind.ENDED: "ended"}
+
+
+@kind("alarm", "Alarm")
+@dataclass(frozen=True)
+class AlarmRecorded(Entry):
+    """An alarm system event as recorded (its own record form)."""
+
+    alarm: AlarmEvent
+
+    def payload(self) -> dict[str, Any]:
+        return self.alarm.as_record()
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> AlarmRecorded:
+        try:  # the timeline event's own time stands for a record written without "at"
+            return cls(AlarmEvent.from_record({"at": 0.0, **payload}))
+        except (KeyError, ValueError, TypeError) as exc:
+            raise EventPayloadError(f"an alarm entry is incomplete ({exc})") from None
+
+    def sentence(self) -> str:
+        alarm = self.alarm
+        by = f" by {alarm.by}" if alarm.by else ""
+        if alarm.kind is AlarmEventKind.AUDIO_PAUSED:
+            return f"Alarm sound paused for 2 minutes{by}"
+        if alarm.kind is AlarmEventKind.AUDIO_RESUMED:
+            return f"Alarm sound on again{by}"
+        if alarm.kind in (AlarmEventKind.LIMIT_CHANGED, AlarmEventKind.BASELINE_SET):
+            return f"{alarm.message}{by}"
+        priority = f"{alarm.priority.value}-priority " if alarm.priority else ""
+        what = alarm.message if alarm.kind is AlarmEventKind.STARTED and alarm.message \
+            else (alarm.label or alarm.message or "alarm")
+        return f"{priority.capitalize()}alarm {_ALARM_DONE[alarm.kind]}: {what}{by}"
+
+
+@kind("device_alarm", "Device alarm")
+@dataclass(frozen=True)
+class DeviceAlarmed(Entry):
+    device: str
+    text: str = ""
+    code: str = ""
+    active: bool = True
+    source: str = ""
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> DeviceAlarmed:
+        return cls(str(payload.get("device") or "a device"), str(payload.get("text") or ""),
+                   str(payload.get("code") or ""), bool(payload.get("active", True)),
+                   str(payload.get("source") or ""))
+
+    def sentence(self) -> str:
+        what = self.text or f"alarm {self.code}"
+        return f"The {self.device} reports: {what}" + ("" if self.active else " (cleared)")
+
+
+@kind("link", "Device connection")
+@dataclass(frozen=True)
+class LinkChanged(Entry):
+    device: str
+    status: str
+    detail: str = ""
+
+    def sentence(self) -> str:
+        return f"The {self.device} is {self.status}{_because(self.detail)}"
+
+
+@kind("device_identity", "Device")
+@dataclass(frozen=True)
+class DeviceIdentified(Entry):
+    device: str
+    model: str | None = None
+    serial: str | None = None
+    firmware: str | None = None
+    details: dict[str, str] = field(default_factory=dict)
+
+    def sentence(self) -> str:
+        parts = [p for p in (self.model, f"serial {self.serial}" if self.serial else "",
+                             f"firmware {self.firmware}" if self.firmware else "") if p]
+        return f"The {self.device} is " + (", ".join(parts) or "of unknown model")
+
+
+@kind("device_command", "Command to a device")
+@dataclass(frozen=True)
+class DeviceCommanded(Entry):
+    device: str
+    command: str
+
+    def sentence(self) -> str:
+        return f"Sent to the {self.device}: {self.command}"
+
+
+@kind("devices", "Devices in use")
+@dataclass(frozen=True)
+class DevicesChanged(Entry):
+    devices: list[dict[str, Any]] = field(default_factory=list)
+
+    def sentence(self) -> str:
+        names = ", ".join(str(d.get("device_id", "?")) for d in self.devices)
+        return f"Devices in use changed: {names or 'none'}"
+
+
+@kind("export", "Record exported")
+@dataclass(frozen=True)
+class Exported(Entry):
+    format: str = "?"
+    mllp_result: str | None = None
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Exported:
+        return cls(str(payload.get("format") or "?"), payload.get("mllp_result"))
+
+    def sentence(self) -> str:
+        names = {"pdf": "PDF", "csv": "CSV", "fhir": "FHIR R4", "hl7": "HL7 v2",
+                 "vital": "VitalDB .vital"}
+        sent = {"delivered": "; sent to the record system",
+                "failed": "; sending to the record system failed"}.get(
+            str(self.mllp_result), "")
+        return f"Record exported as {names.get(self.format, self.format)}{sent}"
+
+
+@kind("correction", "Correction")
+@dataclass(frozen=True)
+class Corrected(Entry):
+    reason: str
+    corrected: dict[str, Any] = field(default_factory=dict)
+
+    def sentence(self) -> str:
+        return f"An earlier entry was corrected{_because(self.reason)}"
+
+
+@kind("retraction", "Entry withdrawn")
+@dataclass(frozen=True)
+class Retracted(Entry):
+    reason: str
+
+    def sentence(self) -> str:
+        return f"An earlier entry was withdrawn as entered in error{_because(self.reason)}"
+
+
+def read(kind_name: str, payload: Mapping[str, Any]) -> Entry:
+    """The typed event for a stored kind and payload; :class:`EventPayloadError` if unfit."""
+    cls = _KINDS.get(kind_name)
+    if cls is None:
+        raise EventPayloadError(f"there is no timeline event kind {kind_name!r}")
+    try:
+        return cls.from_payload(payload)
+    except TypeError as exc:
+        raise EventPayloadError(f"a {cls.title.lower()} entry is malformed ({exc})") from None
+
+
+def title(kind_name: str) -> str:
+    """The kind in the clinic's words (``check_in`` -> ``Check-in``)."""
+    cls = _KINDS.get(kind_name)
+    return cls.title if cls is not None else kind_name.replace("_", " ").capitalize()
+
+
+def sentence(kind_name: str, payload: Mapping[str, Any]) -> str:
+    """What happened, in one sentence a nurse or doctor reads (never raises)."""
+    try:
+        return read(kind_name, payload).sentence()
+    except EventPayloadError:
+        return f"{title(kind_name)} (the entry's details could not be read)"
+
+
+def known_kinds() -> list[str]:
+    return sorted(_KINDS)
