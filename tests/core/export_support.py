@@ -101,7 +101,8 @@ def record_session(database: Database, *, close: bool = True,
             service.record_event("alarm", {
                 "kind": "started", "alarm_id": "bp-high", "label": "NIBP sys high",
                 "priority": "medium", "category": "physiological",
-                "message": "NIBP sys 182 mmHg, above 180 mmHg", "values": {"value": 182}, "by": None,
+                "message": "NIBP sys 182 mmHg, above 180 mmHg", "values": {"value": 182},
+                "by": None,
                 "previous_priority": None}, author="console", at=at)
         if second == 215:
             service.record_event("alarm", {
