@@ -265,6 +265,10 @@ class InfusionPage(StepPage):
         self._submit(lambda: self._workflow.infusion_action(
             action, author=self._author(), reason=reason), self)
 
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self.update_buttons()
+
     def update_buttons(self) -> None:
         workflow = self._workflow
         for action, button in self.buttons.items():

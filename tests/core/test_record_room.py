@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from ketaconsole.cli import main
-from ketaconsole.registry import DriverRegistry
 from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import open_database
 from ketaconsole.store.review import list_sessions, timeline
-from ketaconsole.virtual_patient import SCENARIOS, Excursion, VirtualPatient
+from ketaconsole.virtual_patient import SCENARIOS, Excursion
 from tests.core.store_support import record_url  # noqa: F401  (a fixture)
 from tests.core.test_store_crash import Recording, oximeter  # noqa: F401  (a fixture)
+from tests.room_support import serve_simulators
 
 DESATURATED_ON_A_PUMP = dataclasses.replace(
     SCENARIOS["normal"], infusion_start_s=0.0,
@@ -32,17 +32,10 @@ DESATURATED_ON_A_PUMP = dataclasses.replace(
 @pytest.fixture
 def room_devices() -> Iterator[tuple[str, str]]:
     """An oximeter and a pump on ptys, following the desaturating patient."""
-    registry = DriverRegistry.discover()
-    patient = VirtualPatient(DESATURATED_ON_A_PUMP, start=time.time())
     with ExitStack() as stack:
-        paths = []
-        for slug in ("masimo-ascii", "alaris-asena"):
-            driver = registry.get(slug)
-            assert driver.create_simulator is not None
-            host = stack.enter_context(PtyDeviceHost(driver.create_simulator(
-                patient, driver.info.resolve_settings({}))))
-            paths.append(host.path)
-        yield paths[0], paths[1]
+        oximeter, pump = serve_simulators(stack, DESATURATED_ON_A_PUMP,
+                                          ["masimo-ascii", "alaris-asena"])
+        yield oximeter, pump
 
 
 def test_headless_record_raises_the_consoles_own_alarms_and_checks_the_pump_against_the_plan(

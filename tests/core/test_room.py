@@ -17,12 +17,12 @@ from ketaconsole.observations import PumpState
 from ketaconsole.phase import Phase
 from ketaconsole.registry import DriverRegistry
 from ketaconsole.room import Room, RoomOptions, StationBusy, build_room
-from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import open_database
 from ketaconsole.store.review import list_sessions, timeline
-from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
+from ketaconsole.virtual_patient import SCENARIOS
 from ketaconsole.workflow import Step
 from tests.core.store_support import wait_until
+from tests.room_support import serve_room
 
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
@@ -48,17 +48,9 @@ def _room(url: str, name: str) -> Room:
 def clinic_room(tmp_path: Path) -> Iterator[tuple[str, Room]]:
     """Room 1 set up from profiles: an oximeter and a pump, simulators on real ptys."""
     url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
-    registry = DriverRegistry.discover()
-    patient = VirtualPatient(PUMP_NOW, start=time.time())
     with ExitStack() as stack:
-        database = open_database(url)
-        for name, slug in (("Oximeter", "masimo-ascii"), ("Pump", "alaris-asena")):
-            driver = registry.get(slug)
-            assert driver.create_simulator is not None
-            host = stack.enter_context(PtyDeviceHost(driver.create_simulator(
-                patient, driver.info.resolve_settings({}))))
-            save_profile(database, DeviceSetup(name, "Room 1", slug, host.path), by="tech")
-        database.dispose()
+        serve_room(stack, url, "Room 1", PUMP_NOW,
+                   [("Oximeter", "masimo-ascii"), ("Pump", "alaris-asena")])
         room = _room(url, "Room 1")
         try:
             yield url, room

@@ -10,6 +10,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.demo import demo_room as build_demo_room
@@ -98,3 +99,42 @@ def settle_deleted(qtbot: QtBot, widget: object) -> None:
     widget.deleteLater()
     qtbot.wait(10)
     gc.collect()
+
+
+def type_into(qtbot: QtBot, page: object, key: str, text: str) -> None:
+    """Type ``text`` into a workflow page's field ``key`` as a nurse would (cleared first)."""
+    from PySide6.QtWidgets import QLineEdit
+
+    field = page.form.fields[key]  # type: ignore[attr-defined]
+    assert isinstance(field, QLineEdit)
+    field.clear()
+    qtbot.keyClicks(field, text)
+
+
+def fill_check_in(qtbot: QtBot, page: object, **typed: str) -> None:
+    """Complete the check-in checklist (answers as typed; ``typed`` adds or replaces fields)."""
+    from PySide6.QtWidgets import QCheckBox, QComboBox
+
+    answers = {"allergies": "none known", "current_medication": "none",
+               "substance_use": "none", "bp_history": "none", "iv_site": "left antecubital",
+               "fasting_hours": "4", "phq9_total": "17", **typed}
+    for key, text in answers.items():
+        type_into(qtbot, page, key, text)
+    fields = page.form.fields  # type: ignore[attr-defined]
+    screen = fields["psychosis_or_mania"]
+    assert isinstance(screen, QComboBox)
+    screen.setCurrentIndex(1)
+    for key in ("consent_signed", "escort_present"):
+        box = fields[key]
+        assert isinstance(box, QCheckBox)
+        qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().topLeft())
+        if not box.isChecked():
+            box.setChecked(True)
+
+
+def wait_step(qtbot: QtBot, window: MainWindow, step: object) -> None:
+    """Wait until the workflow is at ``step`` and its page is the one shown."""
+    panel = window.monitor.session
+    qtbot.waitUntil(lambda: window.room.workflow.step is step, timeout=15000)
+    qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.pages[step],  # type: ignore[index]
+                    timeout=5000)

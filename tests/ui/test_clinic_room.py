@@ -19,24 +19,23 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.device_profiles import DeviceSetup, save_profile
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.registry import DriverRegistry
 from ketaconsole.security import Role
 from ketaconsole.security.audit import AuditLog
-from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import open_database
 from ketaconsole.store.review import list_sessions
-from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
+from ketaconsole.virtual_patient import SCENARIOS
 from ketaconsole.workflow import Step
 from tests.core.security_support import NAMES, PINS, staff
-from tests.ui.conftest import unlock
+from tests.room_support import serve_room
+from tests.ui.conftest import fill_check_in, unlock, wait_step
+from tests.ui.conftest import type_into as _type
 from ui.app import open_room
 from ui.main_window import MainWindow
-from ui.session_pages import StepPage
 
 PUMP_NOW = dataclasses.replace(SCENARIOS["normal"], infusion_start_s=0.0)
 """The simulated pump infuses 52.5 mL/h (0.5 mg/kg of 1 mg/mL over 40 min, 70 kg)."""
@@ -49,17 +48,12 @@ def room_window(qtbot: QtBot, tmp_path: Path,
     monkeypatch.setenv("KETACONSOLE_STATION", "room-1-console")
     url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
     registry = DriverRegistry.discover()
-    patient = VirtualPatient(PUMP_NOW, start=time.time())
     with ExitStack() as stack:
         database = open_database(url)
         staff(database, AuditLog(database))
-        for name, slug in (("Oximeter", "masimo-ascii"), ("Pump", "alaris-asena")):
-            driver = registry.get(slug)
-            assert driver.create_simulator is not None
-            host = stack.enter_context(PtyDeviceHost(driver.create_simulator(
-                patient, driver.info.resolve_settings({}))))
-            save_profile(database, DeviceSetup(name, "Room 1", slug, host.path), by="tech")
         database.dispose()
+        serve_room(stack, url, "Room 1", PUMP_NOW,
+                   [("Oximeter", "masimo-ascii"), ("Pump", "alaris-asena")])
         args = argparse.Namespace(demo=False, room="Room 1", db=url)
         room = open_room(args, registry)
         window = MainWindow(room, database_url=url, registry=registry, room_name="Room 1")
@@ -72,39 +66,16 @@ def room_window(qtbot: QtBot, tmp_path: Path,
             room.stop()
 
 
-def _type(qtbot: QtBot, page: StepPage, key: str, text: str) -> None:
-    field = page.form.fields[key]
-    assert isinstance(field, QLineEdit)
-    field.clear()
-    qtbot.keyClicks(field, text)
-
-
 def _click(qtbot: QtBot, button: QPushButton) -> None:
     assert button.isEnabled(), f"{button.text()} is disabled"
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
-def _wait_step(qtbot: QtBot, window: MainWindow, step: Step) -> None:
-    qtbot.waitUntil(lambda: window.room.workflow.step is step, timeout=15000)
-
-
 def _check_in(qtbot: QtBot, window: MainWindow, name: str) -> None:
     page = window.monitor.session.pages[Step.CHECK_IN]
-    for key, text in (("patient_name", name), ("age_years", "45"), ("weight_kg", "70"),
-                      ("allergies", "none known"), ("current_medication", "none"),
-                      ("substance_use", "none"), ("bp_history", "none"),
-                      ("iv_site", "left antecubital"), ("fasting_hours", "4"),
-                      ("phq9_total", "17")):
-        _type(qtbot, page, key, text)
-    screen = page.form.fields["psychosis_or_mania"]
-    assert isinstance(screen, QComboBox)
-    screen.setCurrentIndex(1)
-    for key in ("consent_signed", "escort_present"):
-        box = page.form.fields[key]
-        assert isinstance(box, QCheckBox)
-        box.setChecked(True)
+    fill_check_in(qtbot, page, patient_name=name, age_years="45", weight_kg="70")
     _click(qtbot, page.sign)  # type: ignore[attr-defined]
-    _wait_step(qtbot, window, Step.BASELINE)
+    wait_step(qtbot, window, Step.BASELINE)
 
 
 def test_a_clinic_room_runs_a_session_the_pump_check_holds_and_the_next_patient_is_new(
@@ -122,12 +93,12 @@ def test_a_clinic_room_runs_a_session_the_pump_check_holds_and_the_next_patient_
                       ("MDC_PULS_OXIM_PULS_RATE", "72"), ("MDC_PULS_OXIM_SAT_O2", "98")):
         _type(qtbot, baseline, key, text)
     _click(qtbot, baseline.confirm)  # type: ignore[attr-defined]
-    _wait_step(qtbot, window, Step.PLAN)
+    wait_step(qtbot, window, Step.PLAN)
 
     plan = panel.pages[Step.PLAN]
     _type(qtbot, plan, "concentration_mg_ml", "0.667")  # 78.7 mL/h against the pump's 52.5
     _click(qtbot, plan.confirm)  # type: ignore[attr-defined]
-    _wait_step(qtbot, window, Step.INFUSION)
+    wait_step(qtbot, window, Step.INFUSION)
     infusion = panel.pages[Step.INFUSION]
     _click(qtbot, infusion.buttons["start"])  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: monitor.header.phase.text() == "Infusion", timeout=5000)
@@ -157,7 +128,7 @@ def test_a_clinic_room_runs_a_session_the_pump_check_holds_and_the_next_patient_
     live_mg = ledger.delivered_ml * 0.667
     _click(qtbot, panel.ending.button)
     qtbot.waitUntil(lambda: room.service is None, timeout=10000)
-    _wait_step(qtbot, window, Step.CHECK_IN)
+    wait_step(qtbot, window, Step.CHECK_IN)
     assert room.database is not None
     (pdf,) = export_session(room.database, first, ExportFormat.PDF, tmp_path).files
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,

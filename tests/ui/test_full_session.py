@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton
+from PySide6.QtWidgets import QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import NIBP_SYS
 from ketaconsole.store import open_database
 from ketaconsole.store.review import timeline, verify
 from ketaconsole.workflow import Step
-from tests.ui.conftest import open_demo_window, unlock
+from tests.ui.conftest import fill_check_in, open_demo_window, unlock, wait_step
 from ui.main_window import MainWindow
 from ui.session_pages import StepPage
 
@@ -46,12 +46,6 @@ def _type(qtbot: QtBot, page: StepPage, key: str, text: str) -> None:
     qtbot.keyClicks(field, text)
 
 
-def _wait_step(qtbot: QtBot, window: MainWindow, step: Step) -> None:
-    panel = window.monitor.session
-    qtbot.waitUntil(lambda: window.room.workflow.step is step, timeout=15000)
-    qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.pages[step], timeout=5000)
-
-
 def test_a_nurse_runs_a_whole_session_through_the_screens(
         qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     side, panel = window.monitor.side, window.monitor.session
@@ -62,54 +56,41 @@ def test_a_nurse_runs_a_whole_session_through_the_screens(
     _click(qtbot, check_in.sign)  # empty required items: refused, nothing recorded
     qtbot.waitUntil(lambda: check_in.form.errors["iv_site"].text() != "", timeout=10000)
     assert window.room.workflow.step is Step.CHECK_IN
-    for key, text in (("allergies", "none known"), ("current_medication", "none"),
-                      ("substance_use", "none"), ("bp_history", "none"),
-                      ("iv_site", "left antecubital"), ("fasting_hours", "4"),
-                      ("phq9_total", "17")):
-        _type(qtbot, check_in, key, text)
-    screen = check_in.form.fields["psychosis_or_mania"]
-    assert isinstance(screen, QComboBox)
-    screen.setCurrentIndex(1)
-    for key in ("consent_signed", "escort_present"):
-        box = check_in.form.fields[key]
-        assert isinstance(box, QCheckBox)
-        qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().topLeft())
-        if not box.isChecked():
-            box.setChecked(True)
+    fill_check_in(qtbot, check_in)
     _click(qtbot, check_in.sign)
-    _wait_step(qtbot, window, Step.BASELINE)
+    wait_step(qtbot, window, Step.BASELINE)
 
     baseline = panel.pages[Step.BASELINE]
     qtbot.waitUntil(lambda: window.room.engine.latest(NIBP_SYS.refid) is not None,
                     timeout=15000)
     baseline.fill_from_devices()  # what the "Fill from devices" button does
     _click(qtbot, baseline.confirm)
-    _wait_step(qtbot, window, Step.PLAN)
+    wait_step(qtbot, window, Step.PLAN)
 
     plan = panel.pages[Step.PLAN]
     qtbot.waitUntil(lambda: "52.5 mL/h" in plan.computed.text(), timeout=5000)
     _click(qtbot, plan.confirm)
-    _wait_step(qtbot, window, Step.INFUSION)
+    wait_step(qtbot, window, Step.INFUSION)
 
     infusion = panel.pages[Step.INFUSION]
     _click(qtbot, infusion.buttons["start"])
     qtbot.waitUntil(lambda: infusion.buttons["stop"].isEnabled(), timeout=10000)
     _click(qtbot, infusion.buttons["stop"])
-    _wait_step(qtbot, window, Step.RECOVERY)
+    wait_step(qtbot, window, Step.RECOVERY)
 
     _click(qtbot, panel.pages[Step.RECOVERY].begin)
-    _wait_step(qtbot, window, Step.DISCHARGE)
+    wait_step(qtbot, window, Step.DISCHARGE)
 
     discharge = panel.pages[Step.DISCHARGE]
     for box in discharge.boxes.values():
         box.setCurrentIndex(box.findData(2))
     _click(qtbot, discharge.record_button)
-    _wait_step(qtbot, window, Step.SIGN_OFF)
+    wait_step(qtbot, window, Step.SIGN_OFF)
 
     sign_off = panel.pages[Step.SIGN_OFF]
     _type(qtbot, sign_off, "name", "Nurse Ratched")
     _click(qtbot, sign_off.sign)
-    _wait_step(qtbot, window, Step.DONE)
+    wait_step(qtbot, window, Step.DONE)
 
     done = panel.pages[Step.DONE]
     _click(qtbot, done.export_buttons["pdf"])
