@@ -111,8 +111,7 @@ class BedsideSecurity:
         self.lock.record_alarm_action(action, alarm, by=self.actor())
 
     def audit_result(self, result: object) -> None:
-        """Audit what an entry or export just committed, with who did it."""
-        from ketaconsole.export.service import ExportResult
+        """Audit the clinical entry just committed, with who made it (and any emergency access)."""
         from ketaconsole.store import StoredEvent
 
         user = self.lock.current_user()
@@ -127,11 +126,7 @@ class BedsideSecurity:
             self.audit.record(action, actor=actor, user_id=user_id,
                               target=f"session {result.session_id}",
                               detail={"kind": result.kind, "seq": result.seq, **under})
-        elif isinstance(result, ExportResult):
-            self.audit.record(Action.EXPORT, actor=actor, user_id=user_id,
-                              target=f"session {result.session_id}",
-                              detail={"format": result.format.value,
-                                      "files": [p.name for p in result.files], **under})
+        # exports are audited by the guarded service that made them (export_as)
 
     def seed_demo_users(self) -> None:
         """The demo's users, in the demo's own database only (and only if it has none)."""

@@ -36,6 +36,7 @@ from ui.lock_overlay import LockOverlay
 from ui.monitor_screen import MonitorScreen
 from ui.record_worker import NO_LOGIN_AUTHOR, RecordWorker
 from ui.session_panel import default_export_folder
+from ui.session_review import Exporter
 from ui.tone_player import TonePlayer
 
 FIRST_PAINT_ENV = "KETACONSOLE_REPORT_FIRST_PAINT"
@@ -60,7 +61,7 @@ class MainWindow(QMainWindow):
                                    door=security.session_door if security else None)
         self.player = TonePlayer(parent=self)
         self.monitor = MonitorScreen(
-            room, worker=self.worker, player=self.player,
+            room, worker=self.worker, player=self.player, exporter=self._exporter(),
             alarm_actor=security.actor if security else None,
             on_alarm_action=security.alarm_action if security else None)
         self.setCentralWidget(self.monitor)
@@ -178,7 +179,7 @@ class MainWindow(QMainWindow):
                 if security is not None else None)
         return RecordsScreen(self._record_source, export_folder=default_export_folder(),
                              author=(security.export_author if security else self._actor),
-                             gate=gate)
+                             gate=gate, exporter=self._exporter())
 
     def _build_audit(self) -> QWidget:
         from ui.audit_screen import AuditGate, AuditScreen
@@ -187,6 +188,13 @@ class MainWindow(QMainWindow):
         assert security is not None and database is not None
         return AuditScreen(database, AuditGate(viewing=security.audit_viewing,
                                                reviewing=security.emergency_review))
+
+    def _exporter(self) -> Exporter | None:
+        """Exports through the guarded services (role checked, audited), when there are any."""
+        security = self.security
+        if security is None:
+            return None
+        return lambda session_id, fmt, folder: security.console.export(session_id, fmt, folder)
 
     def _actor(self) -> str:
         return self.security.actor() if self.security is not None else NO_LOGIN_AUTHOR

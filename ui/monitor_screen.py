@@ -26,6 +26,7 @@ from ui.pump_panel import PumpPanel
 from ui.record_banner import RecordBanner
 from ui.record_worker import NO_LOGIN_AUTHOR, RecordWorker
 from ui.session_panel import SessionPanel
+from ui.session_review import Exporter
 from ui.status_strip import DeviceStatusStrip
 from ui.timeline_panel import TimelinePanel
 from ui.tone_player import TonePlayer
@@ -64,7 +65,8 @@ class MonitorScreen(QWidget):
     def __init__(self, room: Room, worker: RecordWorker | None = None,
                  player: TonePlayer | None = None,
                  alarm_actor: Callable[[], str] | None = None,
-                 on_alarm_action: Callable[[str, str], None] | None = None) -> None:
+                 on_alarm_action: Callable[[str, str], None] | None = None,
+                 exporter: Exporter | None = None) -> None:
         super().__init__()
         engine = self.engine = room.engine
         alarms = self.alarms = room.alarms
@@ -81,7 +83,7 @@ class MonitorScreen(QWidget):
         self.timeline = TimelinePanel(engine, self.worker, model.now)
         self.workflow = room.workflow
         self.session = SessionPanel(self.workflow, engine, self.worker.sharing(self),
-                                    self.worker.author, room.options)
+                                    self.worker.author, room.options, exporter=exporter)
         self.side = QTabWidget()
         self.side.addTab(self.timeline, "Timeline")
         self.side.addTab(self.session, "Session")

@@ -33,7 +33,7 @@ from ketaconsole.store import Database, open_database
 from ketaconsole.store.review import SessionSummary, list_sessions
 from ui import theme
 from ui.background import BackgroundCalls
-from ui.session_review import SessionReview, local_time
+from ui.session_review import Exporter, SessionReview, local_time
 
 COLUMNS = ("No.", "Patient", "Start", "End", "Events", "Phase")
 
@@ -62,7 +62,8 @@ class RecordsScreen(QWidget):
     """The list of recorded sessions with search, and the opened one below it."""
 
     def __init__(self, database: Database | str, *, export_folder: Path,
-                 author: Callable[[], str], gate: RecordsGate | None = None) -> None:
+                 author: Callable[[], str], gate: RecordsGate | None = None,
+                 exporter: Exporter | None = None) -> None:
         super().__init__()
         self.gate = gate
         self.database: Database | None = database if isinstance(database, Database) else None
@@ -75,7 +76,7 @@ class RecordsScreen(QWidget):
         self.calls.failed.connect(self._failed)
         self.calls.forgotten.connect(self._keep_database)
         self.review = SessionReview(lambda: self.database, export_folder=export_folder,
-                                    author=author)
+                                    author=author, exporter=exporter)
         self._build()
         self.refresh()
 

@@ -378,10 +378,13 @@ class DonePage(StepPage):
     """Signed off: the record can now be exported, in each format, from here."""
 
     def __init__(self, workflow: SessionWorkflow, submit: Submit,
-                 export_folder: Callable[[], Path], author: Callable[[], str]) -> None:
+                 export_folder: Callable[[], Path], author: Callable[[], str],
+                 exporter: Callable[[int, Any, Path], Any] | None = None) -> None:
         super().__init__("Session signed off")
         self._workflow, self._submit, self._folder = workflow, submit, export_folder
         self._author = author
+        self._exporter = exporter
+        """The guarded export (role checked, audited), when the console has one."""
         self.summary = _note("")
         self.column.addWidget(self.summary)
         row = QHBoxLayout()
@@ -415,10 +418,13 @@ class DonePage(StepPage):
             self.show_failure("Nothing was recorded, so there is nothing to export.")
             return
         folder = self._folder()
+        exporter = self._exporter
 
         def work() -> object:
             folder.mkdir(parents=True, exist_ok=True)
             try:
+                if exporter is not None:
+                    return exporter(service.session_id, ExportFormat(fmt), folder)
                 return export_session(service.database, service.session_id,
                                       ExportFormat(fmt), folder,
                                       ExportOptions(author=self._author()))

@@ -38,6 +38,7 @@ from ui.session_pages import (
     SignOffPage,
     StepPage,
 )
+from ui.session_review import Exporter
 
 
 def default_export_folder() -> Path:
@@ -50,13 +51,15 @@ class SessionPanel(QFrame):
 
     def __init__(self, workflow: SessionWorkflow, engine: Engine, worker: RecordWorker,
                  author: Callable[[], str], options: RoomOptions,
-                 export_folder: Callable[[], Path] = default_export_folder) -> None:
+                 export_folder: Callable[[], Path] = default_export_folder,
+                 exporter: Exporter | None = None) -> None:
         super().__init__()
         self.setObjectName("panel")
         self.workflow = workflow
         self.worker = worker
         self._engine, self._author, self._options = engine, author, options
         self._export_folder = export_folder
+        self._exporter = exporter
         self.steps = QLabel("")
         self.steps.setWordWrap(True)
         self.steps.setFont(theme.font(13))
@@ -94,7 +97,8 @@ class SessionPanel(QFrame):
             Step.RECOVERY: RecoveryPage(workflow, self.submit, author),
             Step.DISCHARGE: DischargePage(workflow, self.submit, author, engine),
             Step.SIGN_OFF: SignOffPage(workflow, self.submit, author),
-            Step.DONE: DonePage(workflow, self.submit, self._export_folder, author),
+            Step.DONE: DonePage(workflow, self.submit, self._export_folder, author,
+                                self._exporter),
         }
         for page in self.pages.values():
             self.stack.addWidget(page)

@@ -30,7 +30,13 @@ from PySide6.QtWidgets import (
 
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.export.atomic import ExportFolderError
-from ketaconsole.export.service import ExportFailed, ExportFormat, ExportOptions, export_session
+from ketaconsole.export.service import (
+    ExportFailed,
+    ExportFormat,
+    ExportOptions,
+    ExportResult,
+    export_session,
+)
 from ketaconsole.export.summary import describe_event
 from ketaconsole.store import Database, UnknownSessionError
 from ketaconsole.store.review import SessionSummary, Trend, timeline, trends, verify
@@ -48,6 +54,9 @@ TREND_ORDER = ("MDC_PULS_OXIM_SAT_O2", "MDC_PULS_OXIM_PULS_RATE", "MDC_ECG_HEART
                "MDC_AWAY_CO2_ET", "MDC_FLOW_FLUID_PUMP")
 """Which trends come first when a session has more than the plot shows."""
 SPARE_COLOURS = ("#fda4af", "#a3e635", "#f0abfc", "#fdba74", "#93c5fd", "#d6d3d1")
+
+Exporter = Callable[[int, ExportFormat, Path], ExportResult]
+"""Export a session (number, format, folder) through the guarded services."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +106,13 @@ class SessionReview(QWidget):
     """The opened session: header, Verify, Re-export, and its timeline and trends."""
 
     def __init__(self, database_getter: Callable[[], Database | None], *,
-                 export_folder: Path, author: Callable[[], str]) -> None:
+                 export_folder: Path, author: Callable[[], str],
+                 exporter: Exporter | None = None) -> None:
         super().__init__()
         self._database = database_getter
         self.author = author
+        self._exporter = exporter
+        """The guarded export (role checked, audited); without it, by ``author``."""
         self.opened: OpenedSession | None = None
         self.last_export: list[Path] = []
         self.calls = BackgroundCalls(self)
@@ -258,6 +270,13 @@ class SessionReview(QWidget):
             return
         session_id = self.opened.summary.id
         folder = Path(self.folder.text().strip()).expanduser()
+        exporter = self._exporter
+        if exporter is not None:
+            self.export_result.setText(f"Writing {fmt.value.upper()}\u2026")
+            self.export_result.setStyleSheet("")
+            self._enable(False)
+            self.calls.run(lambda: exporter(session_id, fmt, folder), tag="export")
+            return
         try:
             options = ExportOptions(author=self.author())
         except PermissionError as exc:  # the guard's refusal, already audited

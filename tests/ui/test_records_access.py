@@ -78,3 +78,22 @@ def test_a_list_or_record_still_being_read_when_the_console_locks_is_never_shown
     qtbot.wait(50)
     assert screen.table.rowCount() == 0 and screen.review.opened is None
     assert screen.review.events.rowCount() == 0
+
+
+def test_a_re_export_from_records_goes_through_the_guarded_door_and_is_audited(
+        qtbot: QtBot, staffed_window: MainWindow, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from ketaconsole.export.service import ExportFormat
+
+    window = staffed_window
+    unlock(qtbot, window, NAMES[Role.NURSE], PINS[Role.NURSE])
+    screen = records(qtbot, window)
+    qtbot.waitUntil(lambda: screen.table.rowCount() == 1, timeout=10000)
+    assert screen.open_session(1)
+    qtbot.waitUntil(lambda: screen.review.opened is not None, timeout=10000)
+    assert isinstance(tmp_path, Path)
+    screen.review.folder.setText(str(tmp_path))
+    screen.review.export(ExportFormat.CSV)
+    qtbot.waitUntil(lambda: bool(screen.review.last_export), timeout=10000)
+    assert (Action.EXPORT, NAMES[Role.NURSE], "session 1") in actions(window)

@@ -99,8 +99,9 @@ def test_opening_a_session_shows_its_timeline_and_trends(
     qtbot.waitUntil(lambda: review.opened is not None, timeout=10000)
     rows = review.event_rows()
     kinds = [r[1] for r in rows]
-    assert "annotation" in kinds and "rescue_medication" in kinds and "signature" in kinds
-    [annotation] = [r for r in rows if r[1] == "annotation"]
+    assert "Note" in kinds and "Rescue medication" in kinds and "Signature" in kinds
+    assert not [k for k in kinds if "_" in k]  # the kinds in the clinic's words
+    [annotation] = [r for r in rows if r[1] == "Note"]
     assert annotation[2] == "nurse.kim" and annotation[3] == "Dissociation"
     assert "Alex Example" in review.header.text()
     assert review.opened is not None and "MDC_PULS_OXIM_SAT_O2" in review.opened.trends
