@@ -26,8 +26,8 @@ MAX_LINE = 256
 REMEMBERED_LINES = 64
 """Distinct data lines whose readings are kept for reuse within one reading time."""
 _DATA = re.compile(
-    rb"^(?:(?P<clock>\d\d:\d\d:\d\d) +)?SPO2=(?P<spo2>\d{1,3}|-{1,3}) +"
-    rb"HR=(?P<hr>\d{1,3}|-{1,3})(?P<marks>[ FB*]*)$")
+    rb"^(?:(?P<clock>\d\d:\d\d:\d\d) +)?SPO2=(?P<spo2>\d{3}|---) +"
+    rb"HR=(?P<hr>\d{3}|---)(?P<marks>[ FB*]*)$")
 _PRINTABLE = re.compile(rb"^[\x20-\x7e\t]+$")
 
 

@@ -8,8 +8,11 @@ After the Nonin 9560 OEM specification (the OEM III and 3150 send the same layou
     byte 4  0 R SPA R SNSA R R LOWBAT           status 2; bit 7 always clear
 
 Format #8 has no checksum: a packet is recognised by its one high bit (byte 1) and
-three clear high bits, and the stream is trusted only after two packets in a row
-(or one on the grid of a lock just lost). Bit 6 of byte 1 is "sensor disconnected"
+three clear high bits, and the stream is trusted only after a run of packets in a row,
+again after every broken packet. Noise and the other formats' streams pass the
+single-packet check now and then, so until a run confirms the format nothing is a
+value and nothing counts as a packet (an oximeter that ignored the format command
+shows as "no reply", with what it sends instead). Bit 6 of byte 1 is "sensor disconnected"
 on the OEM III and reserved on the 9560 (which has no separate sensor). After the finger
 comes out the oximeter repeats its last reading for 10 s with the sensor-alarm bit set
 ("unusable data"); a packet with that bit or the sensor-disconnect bit set therefore
@@ -18,6 +21,7 @@ gives SpO2 and pulse rate as no value.
 
 from __future__ import annotations
 
+from drivers.nonin.checks import check_format8, explain_junk
 from drivers.nonin.codes import (
     F8_ARTIFACT,
     F8_LOW_BATTERY,
@@ -27,7 +31,6 @@ from drivers.nonin.codes import (
     F8_SENSOR_ALARM,
     F8_SENSOR_DISCONNECTED,
     FORMAT8_LENGTH,
-    STATUS_ALWAYS,
 )
 from drivers.nonin.decoding import FramedDecoder
 from drivers.nonin.framing import FrameHunter
@@ -35,27 +38,25 @@ from drivers.nonin.status import ConditionTracker
 from drivers.nonin.values import PULSE_RATE, SPO2, pulse_rate, reading, saturation
 from ketaconsole.sdk import Observation
 
+RUN_TO_LOCK = 5
+"""Packets in a row that confirm the format: with no checksum, one good-looking packet
+(or two) is common in noise and in the other formats' streams."""
 REMEMBERED_PACKETS = 64
 """Distinct packets whose readings are kept for reuse within one reading time."""
 
 
-def check_format8(packet: bytes) -> str | None:
-    if not packet[0] & STATUS_ALWAYS or (packet[1] | packet[2] | packet[3]) & STATUS_ALWAYS:
-        return "framing"
-    return None
-
-
 def describe(packet: bytes, kind: str) -> str:
     return (f"packet {packet.hex(' ').upper()} is not a format #8 packet (bit 7 set on "
-            "byte 1 only); its values are dropped")
+            "byte 1 only, pulse rate and SpO2 in range); its values are dropped")
 
 
 class Format8Decoder(FramedDecoder):
     """Data format #8: SpO2-D, HR-D and the status flags once a second."""
 
     def __init__(self, device_id: str) -> None:
-        super().__init__(device_id, FrameHunter(FORMAT8_LENGTH, check_format8, describe,
-                                                "data format #8 packet"))
+        super().__init__(device_id, FrameHunter(
+            FORMAT8_LENGTH, check_format8, describe, "data format #8 packet",
+            run_to_lock=RUN_TO_LOCK, relock_on_grid=False, explain_junk=explain_junk("8")))
         self._conditions = ConditionTracker(device_id)
         self._readings: dict[bytes, list[Observation]] = {}
         """The readings of packets already read at ``_readings_at`` (the same packet read
