@@ -2,9 +2,12 @@
 
 The console asks, the pump answers, one request at a time. After the port opens it
 reads the serial number, the protocol revision and the pump's communication time-out
-(``COMMS_RESPONSE_MAX``), then enables remote control with the security code derived
+(``COMMS_RESPONSE_MAX``). Only where the technician enables it (the ``remote_control``
+setting, off by default), it then enables remote control with the security code derived
 from the serial number and re-sends that keep-alive at half the time-out, so it never
-lapses while the console listens. Every poll asks for the alarm, the VTBI and the
+lapses while the console listens: a console that died holding remote control would
+leave the pump in its communication time-out alarm, so a driver that only reads does
+not take it. Every poll asks for the alarm, the VTBI and the
 infusion status (``INF``); the syringe is read now and then. Nothing here starts,
 stops or changes an infusion. On close, remote control is disabled again so the pump
 does not raise a communication time-out.
@@ -66,7 +69,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
         self.poll_s = float(self.settings.get("poll_s", 1.0))
         self.remote_timeout_s = float(
             self.settings.get("remote_timeout_s", DEFAULT_REMOTE_TIMEOUT_S))
-        self.remote_control = bool(self.settings.get("remote_control", True))
+        self.remote_control = bool(self.settings.get("remote_control", False))
         self._reader = FrameReader()
         self._queue: deque[tuple[str, ...]] = deque()
         self._pending: _Request | None = None
