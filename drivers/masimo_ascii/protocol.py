@@ -16,6 +16,8 @@ number is letters and digits. A line that breaks any of these is a framing error
 yields no values at all (a dropped byte turns ``BPM=064`` into ``BPM=04``, which must
 not be shown as a pulse of 4). Bytes in front of a line's date (noise when the cable is
 plugged in) are reported once as a sync error and the line after them is decoded.
+A line in the ASCII 2 printer format (mixed-case names, the Rad-8's factory setting)
+is a framing error that tells the technician to set the serial output to ASCII 1.
 
 While EXC says there is no usable sensor (no sensor, defective, unrecognized, off the
 patient) every value on the line is reported as no value even if digits were printed:
@@ -57,6 +59,11 @@ _LINE = re.compile(
     rb"(\d\d)/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)((?: +[A-Z0-9]+=[\x21-\x3c\x3e-\x7e]*)+) *$")
 """Date, time, then ``NAME=value`` fields; a value holds no ``=`` (a lost space would)."""
 _FIELD = re.compile(rb"([A-Z0-9]+)=(\S*)")
+_ASCII2 = re.compile(rb"\d\d/\d\d/\d\d \d\d:\d\d:\d\d +(?:SpO2|PR|SpCO|SpMet|SpHb)=")
+"""An ASCII 2 (printer and trend) line: the same date and time, mixed-case names
+(``SpO2=097 PR=069 PI=04.69 EXC=800:SET``). The Rad-8 leaves the factory set to it."""
+ASCII2_ADVICE = ("the oximeter sends ASCII 2 (printer) lines, which this driver does not "
+                 "read: set the oximeter's serial output to ASCII 1 in its setup menu")
 _DASHES = rb"|-+(?:\.-+)?%?"
 _FORMS: dict[bytes, re.Pattern[bytes]] = {
     b"SN": re.compile(rb"[0-9A-Za-z]{1,20}" + _DASHES),
@@ -124,6 +131,8 @@ class MasimoAsciiProtocol(DeviceProtocol):
     def _line(self, line: bytes, now: float) -> list[Observation]:
         if len(line) > MAX_LINE:
             return [self.error("framing", f"line longer than {MAX_LINE} bytes", now)]
+        if _ASCII2.search(line):
+            return [self.error("framing", f"{ASCII2_ADVICE}: {_shown(line)}", now)]
         match = _LINE.search(line)
         if match is None:
             return [self.error("framing", f"not an ASCII 1 line: {_shown(line)}", now)]
