@@ -80,6 +80,11 @@ class FrameReader:
         self._escaped = False
         self._junk = 0
 
+    @property
+    def inside_frame(self) -> bool:
+        """A frame has begun (its SOH came) and has not ended yet."""
+        return self._inside
+
     def feed(self, data: bytes) -> list[BccFrame | FrameFault]:
         if not self.stuffing:
             return self._feed_plain(data)

@@ -6,7 +6,10 @@ Every frame received whole is acknowledged with ACK. The station's answer may sp
 several frames (ETB, then ETX on the last); the records are gathered per slot and
 each slot becomes its own pump in the console, device id ``<device id>/<pillar>-<slot>``.
 An unanswered greeting is repeated with a doubling wait; three polls in a row without
-an answer send the console back to the greeting. Source: mindleaving/
+an answer send the console back to the greeting. An answer still arriving is waited
+for: with eight pumps it is about 9 kB, some 10 s at 9600 baud, longer than a poll.
+A poll is unanswered only once ``poll_s`` has passed with no byte from the station,
+and the next poll goes out only once the answer is complete. Source: mindleaving/
 patient-monitor-datalogger (BBraun), reverse-engineered; see ``codes`` for which
 parameter meanings are our reading.
 """
@@ -52,6 +55,8 @@ class BBraunBccProtocol(DeviceProtocol):
         self._greeting_wait = GREETING_TIMEOUT_S
         self._next_poll = 0.0
         self._poll_sent_at: float | None = None
+        self._heard_at: float | None = None
+        """When the last byte came while a poll waits for its answer."""
         self._missed_polls = 0
         self._records: list[Record] = []
         self._identities: dict[SlotAddress, tuple[str | None, str | None]] = {}
@@ -78,6 +83,9 @@ class BBraunBccProtocol(DeviceProtocol):
                 continue
             out.send += bytes((ACK,))
             out.observations.extend(self._on_frame(item, now))
+        if data and self._poll_sent_at is not None and (self._reader.inside_frame
+                                                        or self._records):
+            self._heard_at = now  # part of an answer came: it is on its way
         out.send += self._outbox
         self._outbox = b""
         return out
@@ -95,6 +103,8 @@ class BBraunBccProtocol(DeviceProtocol):
         if now < self._next_poll:
             return out
         if self._poll_sent_at is not None:
+            if now - max(self._poll_sent_at, self._heard_at or 0.0) < self.poll_s:
+                return out  # the answer is still arriving: no second request mid-answer
             self._missed_polls += 1
             out.observations.append(self.error(
                 "timeout", f"no answer to MEM:GET within {self.poll_s:g} s", now))
@@ -105,6 +115,7 @@ class BBraunBccProtocol(DeviceProtocol):
                 return out
         out.observations.extend(self._flush(now))
         self._poll_sent_at = now
+        self._heard_at = None
         self._next_poll = now + self.poll_s
         out.send = self._request(messages.GET_ALL)
         return out
@@ -150,7 +161,10 @@ class BBraunBccProtocol(DeviceProtocol):
             self._station_version = record.parameter
             found.extend(self._station_identity(now))
         if len(versions) < len(records):  # anything but the version is the poll's answer
+            if self._poll_sent_at is not None:  # a long answer: "no data" waits longer
+                self.quiet_for_s = max(2 * self.poll_s, 2 * (now - self._poll_sent_at))
             self._poll_sent_at = None
+            self._heard_at = None
             self._missed_polls = 0
         by_slot: dict[SlotAddress, dict[str, str | None]] = {}
         for record in records:
