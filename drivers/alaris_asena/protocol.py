@@ -87,6 +87,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
         self._alarm: tuple[str, str] | None = None
         self._syringe: str | None = None
         self.keepalives_sent = 0
+        self._connected = False
 
     # -- timing ------------------------------------------------------------------
 
@@ -101,6 +102,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
     # -- the DeviceProtocol interface ------------------------------------------------
 
     def connect(self, now: float) -> bytes:
+        self._connected = True
         self._start_over(now)
         return self._send_next(now)
 
@@ -116,6 +118,8 @@ class AlarisAsenaProtocol(DeviceProtocol):
 
     def tick(self, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
+        if not self._connected:
+            return out  # decoding a capture: nothing to ask, nothing to time out
         self._let_keepalive_through(now)
         pending = self._pending
         if pending is not None:

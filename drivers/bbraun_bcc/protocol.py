@@ -64,6 +64,7 @@ class BBraunBccProtocol(DeviceProtocol):
         self._removed: set[SlotAddress] = set()
         self._station_version: str | None = None
         self._outbox = b""
+        self._connected = False
 
     def slot_device_id(self, address: SlotAddress) -> str:
         return f"{self.device_id}/{address.label}"
@@ -71,6 +72,7 @@ class BBraunBccProtocol(DeviceProtocol):
     # -- the DeviceProtocol interface ------------------------------------------------
 
     def connect(self, now: float) -> bytes:
+        self._connected = True
         self._bed_id = None
         self._greeting_wait = GREETING_TIMEOUT_S
         return self._greet(now)
@@ -92,6 +94,8 @@ class BBraunBccProtocol(DeviceProtocol):
 
     def tick(self, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
+        if not self._connected:
+            return out  # decoding a capture: no greeting, no poll, no time-out
         if self._bed_id is None:
             if now - self._greeted_at >= self._greeting_wait:
                 out.observations.append(self.error(

@@ -164,7 +164,7 @@ class Ne1000Protocol(DeviceProtocol):
     def tick(self, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
         if self._next_cycle_at is None:
-            self._next_cycle_at = now
+            return out  # never connected: decoding a capture, no question to ask
         if self._awaiting and now - self._asked_at > self.reply_timeout_s:
             names = " ".join(r.command.text(self.address) for r in self._awaiting)
             out.observations.append(self.error(

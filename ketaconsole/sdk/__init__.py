@@ -31,6 +31,8 @@ from ketaconsole.observations import (
     PumpStatus,
     WaveChunk,
 )
+from ketaconsole.sdk.capture import bytes_per_second, decode_capture
+from ketaconsole.sdk.errors import error_total, throttled_feed, throttled_tick
 from ketaconsole.virtual_patient import VirtualPatient
 
 __all__ = [
@@ -58,6 +60,9 @@ __all__ = [
     "SettingField",
     "VirtualPatient",
     "WaveChunk",
+    "bytes_per_second",
+    "decode_capture",
+    "error_total",
     "metric",
 ]
 
@@ -88,6 +93,10 @@ class LineSettings:
 
     def as_record(self) -> dict[str, Any]:
         return self.as_serial_kwargs()
+
+    def bytes_per_second(self) -> float:
+        """How many bytes the line carries a second."""
+        return bytes_per_second(self.baudrate, self.bytesize, self.parity, self.stopbits)
 
     def describe(self) -> str:
         flow = "RTS/CTS" if self.rtscts else "XON/XOFF" if self.xonxoff else "no handshake"
@@ -217,6 +226,15 @@ class DeviceProtocol(ABC):
     """How long a gap between valid data is normal (a device polled every few seconds);
     the link calls the line "no data" only after the longer of this and its own limit."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every driver's ``feed`` and ``tick`` report protocol errors at a readable rate
+        (:mod:`ketaconsole.sdk.errors`): a few a second, the rest counted."""
+        super().__init_subclass__(**kwargs)
+        if "feed" in cls.__dict__:
+            cls.feed = throttled_feed(cls.__dict__["feed"])  # type: ignore[method-assign,assignment]
+        if "tick" in cls.__dict__:
+            cls.tick = throttled_tick(cls.__dict__["tick"])  # type: ignore[method-assign]
+
     def __init__(self, device_id: str, settings: Mapping[str, Any]) -> None:
         self.device_id = device_id
         self.settings = dict(settings)
@@ -229,6 +247,7 @@ class DeviceProtocol(ABC):
     def feed(self, data: bytes, now: float) -> ProtocolOutput:
         """Take bytes received from the device at ``now``."""
 
+    @throttled_tick
     def tick(self, now: float) -> ProtocolOutput:
         """Called about ten times a second: polls, keep-alives, request time-outs."""
         return ProtocolOutput()
