@@ -41,8 +41,7 @@ from drivers.intellivue_mib.wire import (
     u32,
     variable_label,
 )
-from ketaconsole.sdk import DeviceSimulator, VirtualPatient
-from ketaconsole.virtual_patient import PlethGenerator
+from ketaconsole.sdk import DeviceSimulator, PlethGenerator, VirtualPatient
 
 CONNECTION_TIMEOUT_S = 10.0
 NUMERIC_EVERY_S = 1.0

@@ -5,7 +5,8 @@ entry-point group. Its protocol is sans-I/O (it never touches a port): the trans
 calls ``connect``, ``feed`` and ``tick`` with bytes and the time, and sends what they
 return. Its simulator is the device side of the same protocol, driven by the shared
 :class:`~ketaconsole.virtual_patient.VirtualPatient`. Third-party drivers import only
-this module.
+this package; what a simulator needs of the virtual patient (:class:`VirtualPatient`,
+its :class:`Vitals` and a :class:`PlethGenerator`) is exported here too.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from ketaconsole.observations import (
 )
 from ketaconsole.sdk.capture import bytes_per_second, decode_capture
 from ketaconsole.sdk.errors import error_total, throttled_feed, throttled_tick
-from ketaconsole.virtual_patient import VirtualPatient
+from ketaconsole.virtual_patient import PlethGenerator, VirtualPatient, Vitals
 
 __all__ = [
     "CATALOGUE",
@@ -52,6 +53,7 @@ __all__ = [
     "Metric",
     "Numeric",
     "Observation",
+    "PlethGenerator",
     "ProtocolError",
     "ProtocolOutput",
     "PumpState",
@@ -59,6 +61,7 @@ __all__ = [
     "SettingError",
     "SettingField",
     "VirtualPatient",
+    "Vitals",
     "WaveChunk",
     "bytes_per_second",
     "decode_capture",
