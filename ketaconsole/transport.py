@@ -30,7 +30,7 @@ from ketaconsole.observations import (
     PumpStatus,
     WaveChunk,
 )
-from ketaconsole.sdk import DeviceProtocol, Driver, LineSettings, ProtocolOutput
+from ketaconsole.sdk import DeviceProtocol, Driver, ErrorKind, LineSettings, ProtocolOutput
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +235,7 @@ class DeviceLink:
             stale, self._outbox = self._outbox, []
         if stale:
             self._deliver([ProtocolError(
-                self.device_id, "not-sent", f"{len(stale)} queued command(s) were not sent "
+                self.device_id, ErrorKind.NOT_SENT, f"{len(stale)} queued command(s) were not sent "
                 "because the device was not connected; send them again", now)])
 
     def _flush_outbox(self, port: serial.SerialBase, protocol: DeviceProtocol,

@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from drivers.alaris_asena import codes
-from drivers.alaris_asena.framing import Frame, FrameFault, FrameReader, encode_frame, security_code
+from drivers.alaris_asena.framing import Fault, Frame, FrameReader, encode_frame, security_code
 from ketaconsole.sdk import (
     AlarmSource,
     DeviceAlarm,
     DeviceProtocol,
+    ErrorKind,
     Identity,
     Observation,
     ProtocolOutput,
@@ -109,7 +110,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
     def feed(self, data: bytes, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
         for item in self._reader.feed(data):
-            if isinstance(item, FrameFault):
+            if isinstance(item, Fault):
                 out.observations.append(self.error(item.kind, item.detail, now))
             else:
                 out.observations.extend(self._on_frame(item, now))
@@ -133,10 +134,12 @@ class AlarisAsenaProtocol(DeviceProtocol):
                 self._pending = None
                 self._failures += 1
                 out.observations.append(self.error(
-                    "timeout", f"no reply to {pending.command} after {MAX_ATTEMPTS} tries", now))
+                    ErrorKind.TIMEOUT,
+                    f"no reply to {pending.command} after {MAX_ATTEMPTS} tries", now))
                 if self._failures >= FAILURES_BEFORE_RESTART:
                     out.observations.append(self.error(
-                        "timeout", "the pump stopped answering; starting the handshake over", now))
+                        ErrorKind.TIMEOUT,
+                        "the pump stopped answering; starting the handshake over", now))
                     self._start_over(now)
         out.send += self._send_next(now)
         return out
@@ -221,7 +224,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
             codes.SYRINGE: self._on_syringe,
         }.get(frame.command)
         if handler is None:
-            return [self.error("framing", f"unexpected reply {frame.command!r}", now)]
+            return [self.error(ErrorKind.FRAMING, f"unexpected reply {frame.command!r}", now)]
         return handler(frame, now)
 
     def _identity(self, now: float) -> list[Observation]:
@@ -235,7 +238,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
     def _on_serial(self, frame: Frame, now: float) -> list[Observation]:
         serial = (frame.field(1) or "").strip()
         if not serial:
-            return [self.error("value", "the pump sent an empty serial number", now)]
+            return [self.error(ErrorKind.VALUE, "the pump sent an empty serial number", now)]
         if serial != self._serial:
             self._serial = serial
             self._remote_refused = False
@@ -253,7 +256,8 @@ class AlarisAsenaProtocol(DeviceProtocol):
         unit = (frame.field(2) or "").strip()
         scale = {"ms": 0.001, "s": 1.0}.get(unit)
         if value is None or scale is None or value <= 0:
-            return [self.error("value", f"unreadable communication time-out {frame.fields!r}",
+            return [self.error(
+                ErrorKind.VALUE, f"unreadable communication time-out {frame.fields!r}",
                                now)]
         self._pump_timeout_s = value * scale
         return []
@@ -263,7 +267,8 @@ class AlarisAsenaProtocol(DeviceProtocol):
         self._remote_active = enabled and self.remote_control
         if not enabled and self.remote_control and self._serial and not self._remote_refused:
             self._remote_refused = True
-            return [self.error("refused", "the pump refused remote control for security code "
+            return [self.error(
+                ErrorKind.REFUSED, "the pump refused remote control for security code "
                                           f"{security_code(self._serial)}; telemetry continues",
                                now)]
         return []
@@ -308,13 +313,13 @@ class AlarisAsenaProtocol(DeviceProtocol):
 
     def _on_infusion(self, frame: Frame, now: float) -> list[Observation]:
         if len(frame.fields) < codes.INF_FIELDS:
-            return [self.error("framing", f"INF reply has {len(frame.fields)} fields, "
+            return [self.error(ErrorKind.FRAMING, f"INF reply has {len(frame.fields)} fields, "
                                           f"expected at least {codes.INF_FIELDS}", now)]
         field = frame.fields
         errors: list[Observation] = []
         serial = field[codes.INF_SERIAL].strip()
         if self._serial is not None and serial and serial != self._serial:
-            errors.append(self.error("identity", f"the pump's serial number changed from "
+            errors.append(self.error(ErrorKind.IDENTITY, f"the pump's serial number changed from "
                                                  f"{self._serial} to {serial}; reconnecting", now))
             self._serial = None
             self._start_over(now)
@@ -350,15 +355,16 @@ class AlarisAsenaProtocol(DeviceProtocol):
             return None  # the pump has no value
         value = _to_float(text)
         if value is None:
-            errors.append(self.error("value", f"{refid} has unreadable value {text!r}", now))
+            errors.append(self.error(
+                ErrorKind.VALUE, f"{refid} has unreadable value {text!r}", now))
             return None
         scale = units.get(unit.strip())
         if scale is None:
-            errors.append(self.error("value", f"{refid} in unknown unit {unit!r}", now))
+            errors.append(self.error(ErrorKind.VALUE, f"{refid} in unknown unit {unit!r}", now))
             return None
         value *= scale
         if not metric(refid).is_plausible(value):
-            errors.append(self.error("value", f"{refid} {value} is outside "
+            errors.append(self.error(ErrorKind.VALUE, f"{refid} {value} is outside "
                                               f"{metric(refid).plausible}", now))
             return None
         return value

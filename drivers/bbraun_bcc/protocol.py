@@ -20,12 +20,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from drivers.bbraun_bcc import codes, messages
-from drivers.bbraun_bcc.framing import ACK, BccFrame, FrameFault, FrameReader, encode_frame
+from drivers.bbraun_bcc.framing import ACK, BccFrame, Fault, FrameReader, encode_frame
 from drivers.bbraun_bcc.messages import Record, SlotAddress
 from ketaconsole.sdk import (
     AlarmSource,
     DeviceAlarm,
     DeviceProtocol,
+    ErrorKind,
     Identity,
     Observation,
     ProtocolOutput,
@@ -80,7 +81,7 @@ class BBraunBccProtocol(DeviceProtocol):
     def feed(self, data: bytes, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
         for item in self._reader.feed(data):
-            if isinstance(item, FrameFault):
+            if isinstance(item, Fault):
                 out.observations.append(self.error(item.kind, item.detail, now))
                 continue
             out.send += bytes((ACK,))
@@ -99,7 +100,7 @@ class BBraunBccProtocol(DeviceProtocol):
         if self._bed_id is None:
             if now - self._greeted_at >= self._greeting_wait:
                 out.observations.append(self.error(
-                    "timeout", f"the station did not answer ADMIN:ALIVE within "
+                    ErrorKind.TIMEOUT, f"the station did not answer ADMIN:ALIVE within "
                                f"{self._greeting_wait:g} s; greeting again", now))
                 self._greeting_wait = min(self._greeting_wait * 2, MAX_GREETING_WAIT_S)
                 out.send = self._greet(now)
@@ -111,7 +112,7 @@ class BBraunBccProtocol(DeviceProtocol):
                 return out  # the answer is still arriving: no second request mid-answer
             self._missed_polls += 1
             out.observations.append(self.error(
-                "timeout", f"no answer to MEM:GET within {self.poll_s:g} s", now))
+                ErrorKind.TIMEOUT, f"no answer to MEM:GET within {self.poll_s:g} s", now))
             if self._missed_polls >= MISSED_POLLS_BEFORE_GREETING:
                 self._bed_id = None
                 self._greeting_wait = GREETING_TIMEOUT_S
@@ -146,7 +147,7 @@ class BBraunBccProtocol(DeviceProtocol):
             try:
                 self._records.append(messages.parse_record(raw))
             except ValueError as exc:
-                found.append(self.error("framing", str(exc), now))
+                found.append(self.error(ErrorKind.FRAMING, str(exc), now))
         if frame.last:
             found.extend(self._on_message(frame, now))
         return found
@@ -193,7 +194,7 @@ class BBraunBccProtocol(DeviceProtocol):
             if not record.address.is_station:
                 by_slot.setdefault(record.address, {})[record.parameter] = record.value
         found: list[Observation] = [self.error(
-            "framing", "the station's answer ended without its last frame", now)]
+            ErrorKind.FRAMING, "the station's answer ended without its last frame", now)]
         for address in sorted(by_slot):
             found.extend(self._on_slot(address, by_slot[address], now))
         return found
@@ -281,10 +282,10 @@ class BBraunBccProtocol(DeviceProtocol):
             return None
         value = _float(text)
         if value is None:
-            found.append(self.error("value", f"{key} has unreadable value {text!r}", now))
+            found.append(self.error(ErrorKind.VALUE, f"{key} has unreadable value {text!r}", now))
             return None
         if not metric(refid).is_plausible(value):
-            found.append(self.error("value", f"{key} {value} is outside "
+            found.append(self.error(ErrorKind.VALUE, f"{key} {value} is outside "
                                              f"{metric(refid).plausible}", now))
             return None
         return value

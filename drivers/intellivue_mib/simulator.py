@@ -19,7 +19,7 @@ from typing import Any
 
 from drivers.intellivue_mib import codes
 from drivers.intellivue_mib.alerts import AlarmEntry, alarm_list
-from drivers.intellivue_mib.framing import FrameError, FrameReader, encode_frame
+from drivers.intellivue_mib.framing import Fault, FrameReader, encode_frame
 from drivers.intellivue_mib.messages import (
     Aborted,
     AssociationRequested,
@@ -119,7 +119,7 @@ class IntelliVueSimulator(DeviceSimulator):
         self._boot = now if self._boot is None else self._boot
         reply = b""
         for item in self.frames.feed(data):
-            if isinstance(item, FrameError):
+            if isinstance(item, Fault):
                 continue  # a monitor ignores a broken frame
             try:
                 message = parse(item)

@@ -30,6 +30,7 @@ from drivers.intellivue_mib.wire import (
     read_variable_label,
 )
 from ketaconsole.sdk import (
+    ErrorKind,
     Identity,
     Numeric,
     Observation,
@@ -103,7 +104,7 @@ class PollDecoder:
                 elif attribute.attribute_id == codes.NOM_ATTR_TIME_REL:
                     rel_time = reader.u32()
         except MessageError as exc:
-            return [ProtocolError(self.device_id, "format", f"MDS attributes: {exc}", now)]
+            return [ProtocolError(self.device_id, ErrorKind.FORMAT, f"MDS attributes: {exc}", now)]
         if abs_time is not None and rel_time is not None:
             self._clock = (rel_time, abs_time)
         name = " ".join(part for part in (manufacturer, model) if part) or "IntelliVue"

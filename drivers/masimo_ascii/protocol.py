@@ -45,6 +45,7 @@ from ketaconsole.sdk import (
     AlarmSource,
     DeviceAlarm,
     DeviceProtocol,
+    ErrorKind,
     Identity,
     Numeric,
     Observation,
@@ -122,7 +123,8 @@ class MasimoAsciiProtocol(DeviceProtocol):
                 found.extend(self._line(line, now))
         if len(tail) > MAX_LINE:
             if not self._discarding:
-                found.append(self.error("framing", f"no line end within {MAX_LINE} bytes", now))
+                found.append(self.error(
+                    ErrorKind.FRAMING, f"no line end within {MAX_LINE} bytes", now))
             self._discarding = True
             tail = b""
         self._pending = tail
@@ -130,20 +132,20 @@ class MasimoAsciiProtocol(DeviceProtocol):
 
     def _line(self, line: bytes, now: float) -> list[Observation]:
         if len(line) > MAX_LINE:
-            return [self.error("framing", f"line longer than {MAX_LINE} bytes", now)]
+            return [self.error(ErrorKind.FRAMING, f"line longer than {MAX_LINE} bytes", now)]
         if _ASCII2.search(line):
-            return [self.error("framing", f"{ASCII2_ADVICE}: {_shown(line)}", now)]
+            return [self.error(ErrorKind.FRAMING, f"{ASCII2_ADVICE}: {_shown(line)}", now)]
         match = _LINE.search(line)
         if match is None:
-            return [self.error("framing", f"not an ASCII 1 line: {_shown(line)}", now)]
+            return [self.error(ErrorKind.FRAMING, f"not an ASCII 1 line: {_shown(line)}", now)]
         found: list[Observation] = []
         if match.start():
             found.append(self.error(
-                "sync", f"{match.start()} bytes of junk before the line's date", now))
+                ErrorKind.SYNC, f"{match.start()} bytes of junk before the line's date", now))
         try:
             found.extend(self._parse(match, now))
         except _CorruptLine as exc:
-            found.append(self.error("framing", f"{exc}: {_shown(line)}", now))
+            found.append(self.error(ErrorKind.FRAMING, f"{exc}: {_shown(line)}", now))
         return found
 
     def _parse(self, match: re.Match[bytes], now: float) -> list[Observation]:
@@ -172,7 +174,8 @@ class MasimoAsciiProtocol(DeviceProtocol):
                 value = float(text.rstrip(b"%"))
                 if not low <= value <= high:
                     found.append(self.error(
-                        "value", f"{known.refid} {value:g} is outside {known.plausible}", now))
+                        ErrorKind.VALUE,
+                        f"{known.refid} {value:g} is outside {known.plausible}", now))
                     value = None
             found.append(Numeric(self.device_id, known.refid, value, known.unit, now,
                                  device_time))

@@ -20,7 +20,7 @@ import re
 
 from drivers.nonin.decoding import Decoded, FormatDecoder
 from drivers.nonin.values import PULSE_RATE, SPO2, reading
-from ketaconsole.sdk import Identity, Observation
+from ketaconsole.sdk import ErrorKind, Identity, Observation
 
 MAX_LINE = 256
 REMEMBERED_LINES = 64
@@ -57,7 +57,7 @@ class AsciiLineDecoder(FormatDecoder):
                 if len(self._buffer) > MAX_LINE:
                     if not self._discarding:
                         out.observations.append(self.error(
-                            "framing", f"no line end within {MAX_LINE} bytes; check the "
+                            ErrorKind.FRAMING, f"no line end within {MAX_LINE} bytes; check the "
                                        "format setting and the baud rate", now))
                     self._discarding = True
                     del self._buffer[:]
@@ -87,7 +87,7 @@ class AsciiLineDecoder(FormatDecoder):
         if match is None:
             shown = line[:60].decode("ascii", "replace")
             if b"SPO2" in line.upper() or b"HR=" in line or not _PRINTABLE.match(line):
-                return [self.error("framing", f"not a Nonin data line: {shown!r}", now)]
+                return [self.error(ErrorKind.FRAMING, f"not a Nonin data line: {shown!r}", now)]
             return [Identity(self.device_id, now, model="Nonin pulse oximeter",
                              details={"header": shown})]
         self.frames += 1

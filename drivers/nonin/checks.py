@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from drivers.nonin.codes import FORMAT2_START, STATUS_ALWAYS
+from ketaconsole.sdk import ErrorKind
 
 RECOGNISED_RUN = 3
 """Good frames in a row that make a stretch of bytes count as a format."""
@@ -21,16 +22,16 @@ def checksum(frame: bytes) -> int:
     return (frame[0] + frame[1] + frame[2] + frame[3]) & 0xFF
 
 
-def check_format2(frame: bytes) -> str | None:
+def check_format2(frame: bytes) -> ErrorKind | None:
     if frame[0] != FORMAT2_START or not frame[1] & STATUS_ALWAYS:
-        return "framing"
-    return None if checksum(frame) == frame[4] else "checksum"
+        return ErrorKind.FRAMING
+    return None if checksum(frame) == frame[4] else ErrorKind.CHECKSUM
 
 
-def check_format7(frame: bytes) -> str | None:
+def check_format7(frame: bytes) -> ErrorKind | None:
     if not frame[0] & STATUS_ALWAYS:
-        return "framing"
-    return None if checksum(frame) == frame[4] else "checksum"
+        return ErrorKind.FRAMING
+    return None if checksum(frame) == frame[4] else ErrorKind.CHECKSUM
 
 
 FORMAT8_MAX_PULSE_RATE = 321
@@ -39,24 +40,24 @@ MISSING_PULSE_RATE = 511
 MISSING_SPO2 = 127
 
 
-def check_format8(packet: bytes) -> str | None:
+def check_format8(packet: bytes) -> ErrorKind | None:
     """Format #8 has no checksum: a packet has its high bits right and carries a pulse
     rate (0-321) and SpO2 (0-100) in the specification's range, or their missing codes."""
     if not packet[0] & STATUS_ALWAYS or (packet[1] | packet[2] | packet[3]) & STATUS_ALWAYS:
-        return "framing"
+        return ErrorKind.FRAMING
     rate = (packet[0] & 0x03) << 7 | packet[1]
     if rate > FORMAT8_MAX_PULSE_RATE and rate != MISSING_PULSE_RATE:
-        return "framing"
+        return ErrorKind.FRAMING
     if FORMAT8_MAX_SPO2 < packet[2] != MISSING_SPO2:
-        return "framing"
+        return ErrorKind.FRAMING
     return None
 
 
-_FORMATS: tuple[tuple[str, int, Callable[[bytes], str | None]], ...] = (
+_FORMATS: tuple[tuple[str, int, Callable[[bytes], ErrorKind | None]], ...] = (
     ("2", 5, check_format2), ("7", 5, check_format7), ("8", 4, check_format8))
 
 
-def _has_run(data: bytes, length: int, check: Callable[[bytes], str | None]) -> bool:
+def _has_run(data: bytes, length: int, check: Callable[[bytes], ErrorKind | None]) -> bool:
     run = RECOGNISED_RUN * length
     for start in range(len(data) - run + 1):
         if all(check(data[j:j + length]) is None for j in range(start, start + run, length)):

@@ -36,7 +36,7 @@ from drivers.nonin.decoding import FramedDecoder
 from drivers.nonin.framing import FrameHunter
 from drivers.nonin.status import ConditionTracker
 from drivers.nonin.values import PULSE_RATE, SPO2, pulse_rate, reading, saturation
-from ketaconsole.sdk import Observation
+from ketaconsole.sdk import ErrorKind, Observation
 
 RUN_TO_LOCK = 5
 """Packets in a row that confirm the format: with no checksum, one good-looking packet
@@ -45,7 +45,7 @@ REMEMBERED_PACKETS = 64
 """Distinct packets whose readings are kept for reuse within one reading time."""
 
 
-def describe(packet: bytes, kind: str) -> str:
+def describe(packet: bytes, kind: ErrorKind) -> str:
     return (f"packet {packet.hex(' ').upper()} is not a format #8 packet (bit 7 set on "
             "byte 1 only, pulse rate and SpO2 in range); its values are dropped")
 

@@ -23,10 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from drivers.nonin.codes import REPLY_BYTES
+from ketaconsole.sdk import ErrorKind, Fault
 
-FrameCheck = Callable[[bytes], "str | None"]
+FrameCheck = Callable[[bytes], "ErrorKind | None"]
 """Returns ``None`` for a good frame, else the kind of error (checksum, framing)."""
-FrameDescription = Callable[[bytes, str], str]
+FrameDescription = Callable[[bytes, ErrorKind], str]
 """One sentence on what is wrong with a frame that failed its check."""
 JunkExplanation = Callable[[bytes], str]
 """What a long stretch of bytes with no frame in it most likely is, and what to do."""
@@ -59,15 +60,7 @@ class FoundReply:
     certain: bool
 
 
-@dataclass(frozen=True, slots=True)
-class FramingFault:
-    """Bytes that were not a good frame."""
-
-    kind: str
-    detail: str
-
-
-FramingEvent = FoundFrame | FrameRun | FoundReply | FramingFault
+FramingEvent = FoundFrame | FrameRun | FoundReply | Fault
 
 REPLY_SETTLE_S = 0.3
 NO_FRAME_WARNING_FRAMES = 64
@@ -132,7 +125,7 @@ class FrameHunter:
                     events.append(FoundFrame(frame, 0))
                     i += size
                     continue
-                events.append(FramingFault(fault, self._describe(frame, fault)))
+                events.append(Fault(fault, self._describe(frame, fault)))
                 self._locked = False
                 self._lost_at = self._offset + i
                 self._skipped = -size  # the failed frame is reported already
@@ -157,7 +150,7 @@ class FrameHunter:
             if len(self._junk) < self._warn_after:
                 self._junk.append(buf[i - 1])
             if self._unlocked_run >= self._warn_after:
-                events.append(FramingFault("sync", self._no_frame_found()))
+                events.append(Fault(ErrorKind.SYNC, self._no_frame_found()))
                 self._unlocked_run = 0
                 self._skipped = 0
         del buf[:i]
@@ -225,8 +218,8 @@ class FrameHunter:
 
     def _lock(self, events: list[FramingEvent], frame: bytes, lost: int | None) -> None:
         if self._skipped >= self.length:
-            events.append(FramingFault(
-                "sync", f"skipped {self._skipped} bytes that were not a {self.name}"))
+            events.append(Fault(
+                ErrorKind.SYNC, f"skipped {self._skipped} bytes that were not a {self.name}"))
         events.append(FoundFrame(frame, lost))
         self._locked = True
         self._skipped = 0

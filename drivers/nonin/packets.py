@@ -50,12 +50,12 @@ from drivers.nonin.decoding import FramedDecoder
 from drivers.nonin.framing import FrameHunter
 from drivers.nonin.status import PULSE_CONDITIONS, ConditionTracker, PulseQuality
 from drivers.nonin.values import PULSE_RATE, SPO2, pulse_rate, reading, saturation
-from ketaconsole.sdk import Identity, Observation, WaveChunk
+from ketaconsole.sdk import ErrorKind, Identity, Observation, WaveChunk
 
 PLETH = "MDC_PULS_OXIM_PLETH"
 
 
-def describe(frame: bytes, kind: str) -> str:
+def describe(frame: bytes, kind: ErrorKind) -> str:
     shown = frame.hex(" ").upper()
     if kind == "checksum":
         return (f"frame {shown} has checksum {frame[4]:02X}, expected "
@@ -155,7 +155,7 @@ class WaveformFormatDecoder(FramedDecoder):
         if status & STATUS_SYNC:
             if index not in (None, 0):
                 out.append(self.error(
-                    "sync", f"frame sync bit on frame {index + 1} of a packet instead of "
+                    ErrorKind.SYNC, f"frame sync bit on frame {index + 1} of a packet instead of "
                             "frame 1; values wait for the next sync", now))
                 self._drop_packet()
                 return None  # the count and the bit disagree: trust neither
@@ -164,7 +164,7 @@ class WaveformFormatDecoder(FramedDecoder):
             return 0
         if index == 0:
             out.append(self.error(
-                "sync", "frame 1 of a packet lacks its sync bit: frames were lost without "
+                ErrorKind.SYNC, "frame 1 of a packet lacks its sync bit: frames were lost without "
                         "a checksum error, so the packet before is dropped and values wait "
                         "for the next packet", now))
             self._drop_packet()

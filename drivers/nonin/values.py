@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from drivers.nonin.codes import MISSING_HR, MISSING_SPO2
-from ketaconsole.sdk import Numeric, Observation, ProtocolError, metric
+from ketaconsole.sdk import ErrorKind, Numeric, Observation, ProtocolError, metric
 
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
 PULSE_RATE = "MDC_PULS_OXIM_PULS_RATE"
@@ -39,7 +39,7 @@ def saturation_byte(spo2: int | None) -> int:
     return MISSING_SPO2 if spo2 is None else max(0, min(int(spo2), 100))
 
 
-ErrorFactory = Callable[[str, str, float], ProtocolError]
+ErrorFactory = Callable[[ErrorKind, str, float], ProtocolError]
 
 
 def reading(device_id: str, refid: str, value: int | None, now: float,
@@ -50,7 +50,7 @@ def reading(device_id: str, refid: str, value: int | None, now: float,
     found: list[Observation] = []
     shown: float | None = None if value is None else float(value)
     if shown is not None and not known.is_plausible(shown):
-        found.append(error("value", f"{refid} {value} is outside {known.plausible}", now))
+        found.append(error(ErrorKind.VALUE, f"{refid} {value} is outside {known.plausible}", now))
         shown = None
     found.append(Numeric(device_id, refid, shown, known.unit, now))
     return found

@@ -34,6 +34,7 @@ from ketaconsole.observations import (
 )
 from ketaconsole.sdk.capture import bytes_per_second, decode_capture
 from ketaconsole.sdk.errors import error_total, throttled_feed, throttled_tick
+from ketaconsole.sdk.faults import ErrorKind, Fault
 from ketaconsole.virtual_patient import PlethGenerator, VirtualPatient, Vitals
 
 __all__ = [
@@ -46,6 +47,8 @@ __all__ = [
     "DeviceSimulator",
     "Driver",
     "DriverInfo",
+    "ErrorKind",
+    "Fault",
     "Identity",
     "LineSettings",
     "LinkState",
@@ -268,8 +271,9 @@ class DeviceProtocol(ABC):
         """
         return ProtocolOutput(send=data)
 
-    def error(self, kind: str, detail: str, now: float) -> ProtocolError:
-        return ProtocolError(self.device_id, kind, detail, now)
+    def error(self, kind: ErrorKind, detail: str, now: float) -> ProtocolError:
+        """A protocol error of this device: bad input is reported, never raised."""
+        return ProtocolError(self.device_id, ErrorKind(kind), detail, now)
 
 
 class DeviceSimulator(ABC):

@@ -16,7 +16,13 @@ import pytest
 from ketaconsole.cli import main
 from ketaconsole.observations import Observation, ProtocolError, PumpStatus
 from ketaconsole.registry import DriverRegistry
-from ketaconsole.sdk import DeviceProtocol, ProtocolOutput, decode_capture, error_total
+from ketaconsole.sdk import (
+    DeviceProtocol,
+    ErrorKind,
+    ProtocolOutput,
+    decode_capture,
+    error_total,
+)
 from ketaconsole.sdk.errors import ERRORS_PER_WINDOW
 from ketaconsole.sim_loop import converse
 
@@ -100,6 +106,7 @@ def test_a_megabyte_of_junk_gives_a_few_errors_a_second_with_the_count(slug: str
     junk = random.Random(1).randbytes(1_000_000)
     rate = driver.info.line.bytes_per_second()
     found = [o for o in decode_capture(protocol, junk, rate) if isinstance(o, ProtocolError)]
+    assert {type(o.error) for o in found} <= {ErrorKind}, "every kind is a typed ErrorKind"
     per_second = Counter(int(o.received_at) for o in found)
     assert max(per_second.values(), default=0) <= ERRORS_PER_WINDOW + 1
     held = [o for o in found if "not shown one by one" in o.detail]
