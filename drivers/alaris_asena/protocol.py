@@ -41,6 +41,7 @@ from ketaconsole.sdk import (
     PumpState,
     PumpStatus,
     metric,
+    plausible_or_none,
 )
 
 MODEL = "BD Alaris GH/CC syringe pump (Asena)"
@@ -362,12 +363,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
         if scale is None:
             errors.append(self.error(ErrorKind.VALUE, f"{refid} in unknown unit {unit!r}", now))
             return None
-        value *= scale
-        if not metric(refid).is_plausible(value):
-            errors.append(self.error(ErrorKind.VALUE, f"{refid} {value} is outside "
-                                              f"{metric(refid).plausible}", now))
-            return None
-        return value
+        return plausible_or_none(value * scale, metric(refid), self.device_id, now, errors)
 
 
 def _to_float(text: str | None) -> float | None:

@@ -33,6 +33,7 @@ from ketaconsole.sdk import (
     PumpState,
     PumpStatus,
     metric,
+    plausible_or_none,
 )
 
 GREETING_BED_ID = "1"
@@ -284,11 +285,7 @@ class BBraunBccProtocol(DeviceProtocol):
         if value is None:
             found.append(self.error(ErrorKind.VALUE, f"{key} has unreadable value {text!r}", now))
             return None
-        if not metric(refid).is_plausible(value):
-            found.append(self.error(ErrorKind.VALUE, f"{key} {value} is outside "
-                                             f"{metric(refid).plausible}", now))
-            return None
-        return value
+        return plausible_or_none(value, metric(refid), self.device_id, now, found)
 
 
 def _text(value: str | None) -> str | None:

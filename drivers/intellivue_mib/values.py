@@ -37,6 +37,7 @@ from ketaconsole.sdk import (
     ProtocolError,
     WaveChunk,
     metric,
+    plausible_or_none,
 )
 
 _NU_OBS = struct.Struct(">HHHI")  # NuObsValue: physio id, state, unit, FLOAT
@@ -196,15 +197,10 @@ class PollDecoder:
             converted = codes.convert(value, unit, known.unit)
             if converted is None:
                 errors.append(ProtocolError(
-                    self.device_id, "unit",
+                    self.device_id, ErrorKind.UNIT,
                     f"{refid} came in unit code {unit:04X}, which does not convert to "
                     f"{known.unit}", now))
-            elif not known.is_plausible(converted):
-                errors.append(ProtocolError(
-                    self.device_id, "value",
-                    f"{refid} {converted:g} is outside {known.plausible}", now))
-                converted = None
-            value = converted
+            value = plausible_or_none(converted, known, self.device_id, now, errors)
         return [*errors, Numeric(self.device_id, refid, value, known.unit, now, when)]
 
     def _wave(self, value: bytes, spec: WaveSpec, when: datetime | None,

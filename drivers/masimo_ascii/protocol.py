@@ -51,6 +51,7 @@ from ketaconsole.sdk import (
     Observation,
     ProtocolOutput,
     metric,
+    plausible_or_none,
 )
 
 MAX_LINE = 512
@@ -172,11 +173,8 @@ class MasimoAsciiProtocol(DeviceProtocol):
             value: float | None = None
             if not no_reading and not _DIGITS.isdisjoint(text):  # all dashes: no value
                 value = float(text.rstrip(b"%"))
-                if not low <= value <= high:
-                    found.append(self.error(
-                        ErrorKind.VALUE,
-                        f"{known.refid} {value:g} is outside {known.plausible}", now))
-                    value = None
+                if not low <= value <= high:  # the range check inline: most values pass
+                    value = plausible_or_none(value, known, self.device_id, now, found)
             found.append(Numeric(self.device_id, known.refid, value, known.unit, now,
                                  device_time))
         if exc is not None and exc != self._exceptions:

@@ -61,6 +61,7 @@ from ketaconsole.sdk import (
     PumpState,
     PumpStatus,
     metric,
+    plausible_or_none,
 )
 
 REPLY_TIMEOUT_S = 1.0
@@ -417,11 +418,7 @@ class Ne1000Protocol(DeviceProtocol):
     def _plausible(self, value: float | None, what: Metric, found: list[Observation],
                    now: float) -> float | None:
         """The value, or ``None`` (and an error in ``found``) when the catalogue rules it out."""
-        if value is None or what.is_plausible(value):
-            return value
-        found.append(self.error(ErrorKind.VALUE, f"{what.label} {value:g} {what.unit} is outside "
-                                         f"{what.plausible}", now))
-        return None
+        return plausible_or_none(value, what, self.device_id, now, found)
 
     # -- identity and alarms ------------------------------------------------------------------
 

@@ -92,7 +92,7 @@ class AsciiLineDecoder(FormatDecoder):
                              details={"header": shown})]
         self.frames += 1
         readings = [
-            *reading(self.device_id, SPO2, _number(match["spo2"]), now, self.error),
-            *reading(self.device_id, PULSE_RATE, _number(match["hr"]), now, self.error)]
+            *reading(self.device_id, SPO2, _number(match["spo2"]), now),
+            *reading(self.device_id, PULSE_RATE, _number(match["hr"]), now)]
         self._readings[line] = readings
         return readings

@@ -74,10 +74,9 @@ class Format8Decoder(FramedDecoder):
         if readings is None:
             unusable = bool(status & F8_SENSOR_DISCONNECTED or status2 & F8_SENSOR_ALARM)
             readings = reading(self.device_id, SPO2, None if unusable else saturation(spo2),
-                               now, self.error)
+                               now)
             readings += reading(self.device_id, PULSE_RATE,
-                                None if unusable else pulse_rate(status, hr_low), now,
-                                self.error)
+                                None if unusable else pulse_rate(status, hr_low), now)
             self._readings[frame] = readings
         out.extend(readings)
         if (status, status2) == self._status_bytes:

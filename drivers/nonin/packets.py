@@ -191,10 +191,10 @@ class WaveformFormatDecoder(FramedDecoder):
         hr_msb, hr_lsb = self.averaging.hr_slots
         if self.averaging.spo2_slot in slots:
             spo2 = None if unusable else saturation(slots[self.averaging.spo2_slot])
-            out.extend(reading(self.device_id, SPO2, spo2, now, self.error))
+            out.extend(reading(self.device_id, SPO2, spo2, now))
         if hr_msb in slots and hr_lsb in slots:
             rate = None if unusable else pulse_rate(slots[hr_msb], slots[hr_lsb])
-            out.extend(reading(self.device_id, PULSE_RATE, rate, now, self.error))
+            out.extend(reading(self.device_id, PULSE_RATE, rate, now))
         firmware = slots.get(SLOT_FIRMWARE)
         if firmware is not None and firmware != self._firmware:
             self._firmware = firmware

@@ -35,6 +35,7 @@ from ketaconsole.observations import (
 from ketaconsole.sdk.capture import bytes_per_second, decode_capture
 from ketaconsole.sdk.errors import error_total, throttled_feed, throttled_tick
 from ketaconsole.sdk.faults import ErrorKind, Fault
+from ketaconsole.sdk.values import plausible_or_none
 from ketaconsole.virtual_patient import PlethGenerator, VirtualPatient, Vitals
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "decode_capture",
     "error_total",
     "metric",
+    "plausible_or_none",
 ]
 
 

@@ -48,6 +48,8 @@ class ErrorKind(StrEnum):
     """A whole frame whose message cannot be read."""
     REMOTE = "remote"
     """The device could not carry out a request (its own error reply)."""
+    UNIT = "unit"
+    """A value in a unit that does not convert to the catalogue's."""
     IDENTITY = "identity"
     """The device on the line is not the one it was a moment ago."""
 
