@@ -32,6 +32,8 @@ from drivers.alaris_asena import codes
 from drivers.alaris_asena.framing import Fault, Frame, FrameReader, encode_frame, security_code
 from ketaconsole.sdk import (
     AlarmSource,
+    Connection,
+    ConnectionState,
     DeviceAlarm,
     DeviceProtocol,
     ErrorKind,
@@ -89,7 +91,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
         self._alarm: tuple[str, str] | None = None
         self._syringe: str | None = None
         self.keepalives_sent = 0
-        self._connected = False
+        self.connection = Connection()
 
     # -- timing ------------------------------------------------------------------
 
@@ -104,7 +106,6 @@ class AlarisAsenaProtocol(DeviceProtocol):
     # -- the DeviceProtocol interface ------------------------------------------------
 
     def connect(self, now: float) -> bytes:
-        self._connected = True
         self._start_over(now)
         return self._send_next(now)
 
@@ -120,7 +121,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
 
     def tick(self, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
-        if not self._connected:
+        if self.connection.listening:
             return out  # decoding a capture: nothing to ask, nothing to time out
         self._let_keepalive_through(now)
         pending = self._pending
@@ -134,6 +135,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
                     return out
                 self._pending = None
                 self._failures += 1
+                self.connection.move(ConnectionState.RECOVERING)
                 out.observations.append(self.error(
                     ErrorKind.TIMEOUT,
                     f"no reply to {pending.command} after {MAX_ATTEMPTS} tries", now))
@@ -164,6 +166,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
         self._queue.appendleft(pending.fields)  # asked again right after the keep-alive
 
     def _start_over(self, now: float) -> None:
+        self.connection.move(ConnectionState.GREETING)
         self._queue.clear()
         self._pending = None
         self._failures = 0
@@ -214,6 +217,8 @@ class AlarisAsenaProtocol(DeviceProtocol):
         if self._pending is not None and self._pending.command == frame.command:
             self._pending = None
             self._failures = 0
+            if self.connection.state is ConnectionState.RECOVERING:
+                self.connection.move(ConnectionState.POLLING)
         handler = {
             codes.SERIAL_NUMBER: self._on_serial,
             codes.PROTOCOL_REVISION: self._on_revision,
@@ -261,6 +266,8 @@ class AlarisAsenaProtocol(DeviceProtocol):
                 ErrorKind.VALUE, f"unreadable communication time-out {frame.fields!r}",
                                now)]
         self._pump_timeout_s = value * scale
+        if self.connection.state is ConnectionState.GREETING:
+            self.connection.move(ConnectionState.POLLING)  # the handshake's last answer
         return []
 
     def _on_remote_control(self, frame: Frame, now: float) -> list[Observation]:

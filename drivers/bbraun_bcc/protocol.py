@@ -24,6 +24,8 @@ from drivers.bbraun_bcc.framing import ACK, BccFrame, Fault, FrameReader, encode
 from drivers.bbraun_bcc.messages import Record, SlotAddress
 from ketaconsole.sdk import (
     AlarmSource,
+    Connection,
+    ConnectionState,
     DeviceAlarm,
     DeviceProtocol,
     ErrorKind,
@@ -66,7 +68,7 @@ class BBraunBccProtocol(DeviceProtocol):
         self._removed: set[SlotAddress] = set()
         self._station_version: str | None = None
         self._outbox = b""
-        self._connected = False
+        self.connection = Connection()
 
     def slot_device_id(self, address: SlotAddress) -> str:
         return f"{self.device_id}/{address.label}"
@@ -74,7 +76,7 @@ class BBraunBccProtocol(DeviceProtocol):
     # -- the DeviceProtocol interface ------------------------------------------------
 
     def connect(self, now: float) -> bytes:
-        self._connected = True
+        self.connection.move(ConnectionState.GREETING)
         self._bed_id = None
         self._greeting_wait = GREETING_TIMEOUT_S
         return self._greet(now)
@@ -96,7 +98,7 @@ class BBraunBccProtocol(DeviceProtocol):
 
     def tick(self, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
-        if not self._connected:
+        if self.connection.listening:
             return out  # decoding a capture: no greeting, no poll, no time-out
         if self._bed_id is None:
             if now - self._greeted_at >= self._greeting_wait:
@@ -114,7 +116,9 @@ class BBraunBccProtocol(DeviceProtocol):
             self._missed_polls += 1
             out.observations.append(self.error(
                 ErrorKind.TIMEOUT, f"no answer to MEM:GET within {self.poll_s:g} s", now))
+            self.connection.move(ConnectionState.RECOVERING)
             if self._missed_polls >= MISSED_POLLS_BEFORE_GREETING:
+                self.connection.move(ConnectionState.GREETING)
                 self._bed_id = None
                 self._greeting_wait = GREETING_TIMEOUT_S
                 out.send = self._greet(now)
@@ -159,6 +163,8 @@ class BBraunBccProtocol(DeviceProtocol):
         station = [r for r in records if r.address.is_station]
         if any(r.parameter == codes.ACKNOWLEDGE for r in station) and self._bed_id is None:
             self._bed_id = frame.bed_id
+            if not self.connection.listening:
+                self.connection.move(ConnectionState.POLLING)
             self._next_poll = now
             self._outbox += self._request(messages.VERSION)
             return self._station_identity(now)
@@ -172,6 +178,8 @@ class BBraunBccProtocol(DeviceProtocol):
             self._poll_sent_at = None
             self._heard_at = None
             self._missed_polls = 0
+            if self.connection.state is ConnectionState.RECOVERING:
+                self.connection.move(ConnectionState.POLLING)
         by_slot: dict[SlotAddress, dict[str, str | None]] = {}
         for record in records:
             if not record.address.is_station:

@@ -50,6 +50,8 @@ from drivers.ne1000.values import (
 )
 from ketaconsole.sdk import (
     AlarmSource,
+    Connection,
+    ConnectionState,
     DeviceAlarm,
     DeviceCommand,
     DeviceProtocol,
@@ -147,6 +149,7 @@ class Ne1000Protocol(DeviceProtocol):
         self._queue: deque[_Request] = deque()
         self._cycle: _Cycle | None = None
         self._next_cycle_at: float | None = None
+        self.connection = Connection()
         self._backoff_s = 0.0
         self._status: str | None = None
         self._alarm: str | None = None
@@ -160,17 +163,19 @@ class Ne1000Protocol(DeviceProtocol):
     # -- the transport's calls ---------------------------------------------------------
 
     def connect(self, now: float) -> bytes:
+        self.connection.move(ConnectionState.GREETING)
         self._next_cycle_at = now
         return self._ask_next(now)
 
     def tick(self, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
-        if self._next_cycle_at is None:
+        if self.connection.listening:
             return out  # never connected: decoding a capture, no question to ask
         if self._awaiting and now - self._asked_at > self.reply_timeout_s:
             names = " ".join(r.command.text(self.address) for r in self._awaiting)
             out.observations.append(self.error(
                 ErrorKind.TIMEOUT, f"no reply to {names} within {self.reply_timeout_s:g} s", now))
+            self.connection.move(ConnectionState.RECOVERING)
             self._awaiting.clear()
             self._queue.clear()
             self._cycle = None
@@ -303,6 +308,8 @@ class Ne1000Protocol(DeviceProtocol):
             self._status = reply.status
             return self._decode_alone(reply.data, now)
         request = self._answered() if self._awaiting else None
+        if request is not None and self.connection.state is not ConnectionState.POLLING:
+            self.connection.move(ConnectionState.POLLING)  # the pump answers
         self._asked_at = now
         self._backoff_s = 0.0
         if reply.alarm is not None:

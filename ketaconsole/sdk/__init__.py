@@ -33,6 +33,7 @@ from ketaconsole.observations import (
     WaveChunk,
 )
 from ketaconsole.sdk.capture import bytes_per_second, decode_capture
+from ketaconsole.sdk.connection import Connection, ConnectionState
 from ketaconsole.sdk.errors import error_total, throttled_feed, throttled_tick
 from ketaconsole.sdk.faults import ErrorKind, Fault
 from ketaconsole.sdk.values import plausible_or_none
@@ -41,6 +42,8 @@ from ketaconsole.virtual_patient import PlethGenerator, VirtualPatient, Vitals
 __all__ = [
     "CATALOGUE",
     "AlarmSource",
+    "Connection",
+    "ConnectionState",
     "DeviceAlarm",
     "DeviceCommand",
     "DeviceKind",

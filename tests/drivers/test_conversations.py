@@ -9,8 +9,12 @@ from drivers.alaris_asena.protocol import AlarisAsenaProtocol
 from drivers.bbraun_bcc.framing import encode_frame
 from drivers.bbraun_bcc.protocol import BBraunBccProtocol
 from drivers.masimo_ascii.protocol import MasimoAsciiProtocol
+from drivers.ne1000 import INFO as NE1000
+from drivers.ne1000.protocol import Ne1000Protocol
 from drivers.nonin.protocol import NoninProtocol
 from ketaconsole.observations import Numeric, PumpStatus
+from ketaconsole.sdk import Connection, ConnectionState
+from ketaconsole.sdk.connection import IllegalMove
 from ketaconsole.sdk.testing import ConversationError, expected_protocol
 from tests.drivers.bbraun_capture import ALIVE, PART1, PART2
 from tests.drivers.nonin_bytes import confirm, packet
@@ -71,3 +75,51 @@ def test_bytes_left_unconsumed_after_the_last_step_fail_it() -> None:
     with pytest.raises(ConversationError, match="after the last step"):
         expected_protocol(AlarisAsenaProtocol("pump", {}), [
             (b"!INST_SERIALNO|457D\r", b"!INST_SERIALNO^8002-51733|ACFF\r", T0)])
+
+
+# -- the connection state of each polled driver -------------------------------------------
+
+def test_the_alaris_connection_greets_polls_and_recovers_when_the_pump_goes_quiet() -> None:
+    protocol = AlarisAsenaProtocol("pump", {})
+    assert protocol.connection.state is ConnectionState.LISTENING
+    protocol.connect(T0)
+    assert protocol.connection.state is ConnectionState.GREETING
+    for reply in (b"!INST_SERIALNO^8002-51733|ACFF\r", b"!COMMS_PROTOCOL^Asena Rev 2.1.5|661A\r",
+                  b"!COMMS_RESPONSE_MAX^4000^ms|DFDF\r"):
+        protocol.feed(reply, T0)
+    assert protocol.connection.state is ConnectionState.POLLING
+    for step in range(1, 9):
+        protocol.tick(T0 + step)
+    assert protocol.connection.state in (ConnectionState.RECOVERING, ConnectionState.GREETING)
+
+
+def test_the_bbraun_connection_greets_polls_and_recovers_after_a_missed_poll() -> None:
+    protocol = BBraunBccProtocol("station", {})
+    assert protocol.connection.state is ConnectionState.LISTENING
+    protocol.connect(T0)
+    assert protocol.connection.state is ConnectionState.GREETING
+    protocol.feed(encode_frame("ComSystem", b"0,50100,GNACK,0"), T0)
+    assert protocol.connection.state is ConnectionState.POLLING
+    protocol.tick(T0)  # MEM:GET
+    protocol.tick(T0 + 5.0)  # no answer within the poll time
+    assert protocol.connection.state is ConnectionState.RECOVERING
+    protocol.feed(PART1 + encode_frame("ComSystem", PART2[21:-7], last=True), T0 + 5.5)
+    assert protocol.connection.state is ConnectionState.POLLING
+
+
+def test_the_ne1000_connection_greets_polls_and_recovers_after_a_timeout() -> None:
+    protocol = Ne1000Protocol("pump", NE1000.resolve_settings({}))
+    assert protocol.connection.state is ConnectionState.LISTENING
+    assert protocol.tick(T0).send == b""  # a capture being decoded asks nothing
+    assert protocol.connect(T0) == b"0VER\r"
+    assert protocol.connection.state is ConnectionState.GREETING
+    protocol.feed(b"\x0200INE1000V3.928\x03", T0)
+    assert protocol.connection.state is ConnectionState.POLLING
+    protocol.tick(T0 + 5.0)
+    assert protocol.connection.state is ConnectionState.RECOVERING
+
+
+def test_a_move_the_table_does_not_allow_is_a_driver_bug() -> None:
+    connection = Connection()
+    with pytest.raises(IllegalMove):
+        connection.move(ConnectionState.POLLING)  # a capture being decoded never polls
