@@ -5,7 +5,9 @@ A frame is SOH, five digits giving the whole frame's length, STX, the bed id and
 five digits of checksum, EOT. The checksum is the sum of every byte from SOH to
 ETX/ETB inclusive, modulo 256. With character stuffing on, ``d`` ``D`` ``e`` ``E`` travel
 as ``ex`` ``EX`` ``ee`` ``EE``; length and checksum are those of the unstuffed frame. The
-receiver acknowledges each frame with ACK. Source: mindleaving/patient-monitor-datalogger
+receiver acknowledges each frame with ACK. The sum checksum cannot see two bytes
+swapped within a frame (the sum stays the same); the length field and the checksum
+catch lost, added and flipped bytes. Source: mindleaving/patient-monitor-datalogger
 (BBraun/Helpers), reverse-engineered against a SpaceStation.
 """
 

@@ -8,7 +8,8 @@ A line looks like (Rad-8)::
 (one line, ending CR LF). Rad-7 prints ``PI=00.55`` without the per cent sign, and the
 rainbow models add ``SPCO=01.5% SPMET=00.8% SPHB=13.4 PVI=014``. Dashes (``---``,
 ``--.-``, ``--.--``, ``+--``) mean the oximeter has no valid value: that is "no value",
-never 0. There is no checksum, so the decoder is strict about form instead: every line
+never 0. There is no checksum (so a flipped or swapped digit is another well-formed
+number, which nothing on the line can detect), so the decoder is strict about form: every line
 starts with a date and time, each numeric field has its fixed width (SpO2 and pulse
 rate three digits, PI ``dd.dd``, SpCO and SpMet ``dd.d``, SpHb ``dd.d``, PVI three
 digits, DESAT two, PIDELTA a sign and two), the masks are hexadecimal, the serial

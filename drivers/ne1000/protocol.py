@@ -8,6 +8,10 @@ cycle ends in one :class:`PumpStatus` holding what the pump said in that cycle, 
 ``None`` for anything it did not say. Unanswered questions time out and the next
 cycle waits longer (back-off up to 8 s).
 
+Basic mode has no checksum and the pump prints numbers of any width, so a digit lost
+on the line makes another well-formed number ("35.00ML" read as "5.00ML"); only a
+reply cut short is caught. Where that matters, use safe mode (CRC-16).
+
 Rate is the flow into the line: the programmed rate while the pump says it is
 infusing, 0 while it says it is stopped, paused or in alarm, and no value while it
 withdraws or purges. Volume infused is the pump's infused counter (``DIS``), in mL.

@@ -12,8 +12,13 @@ three clear high bits, and the stream is trusted only after a run of packets in 
 again after every broken packet. Noise and the other formats' streams pass the
 single-packet check now and then, so until a run confirms the format nothing is a
 value and nothing counts as a packet (an oximeter that ignored the format command
-shows as "no reply", with what it sends instead). Bit 6 of byte 1 is "sensor disconnected"
-on the OEM III and reserved on the 9560 (which has no separate sensor). After the finger
+shows as "no reply", with what it sends instead). With no checksum, bytes lost on the
+line can shift a pulse-rate byte into the SpO2 place of a packet that still looks
+right; the packet after it then fails. So a packet's values are reported only once the
+packet after it has passed too (a second later), and dropped if it fails. A flipped or
+swapped bit inside a value stays undetectable: #8 has nothing to detect it with.
+
+Bit 6 of byte 1 is "sensor disconnected" on the OEM III and reserved on the 9560 (which has no separate sensor). After the finger
 comes out the oximeter repeats its last reading for 10 s with the sensor-alarm bit set
 ("unusable data"); a packet with that bit or the sensor-disconnect bit set therefore
 gives SpO2 and pulse rate as no value.
@@ -63,6 +68,8 @@ class Format8Decoder(FramedDecoder):
         at the same time gives the same, immutable, observations)."""
         self._readings_at: float | None = None
         self._status_bytes: tuple[int, int] | None = None
+        self._held: list[Observation] = []
+        """The last packet's readings, until the packet after it passes its check too."""
 
     def take_frame(self, frame: bytes, lost: int | None, now: float,
                    out: list[Observation]) -> None:
@@ -78,7 +85,8 @@ class Format8Decoder(FramedDecoder):
             readings += reading(self.device_id, PULSE_RATE,
                                 None if unusable else pulse_rate(status, hr_low), now)
             self._readings[frame] = readings
-        out.extend(readings)
+        out.extend(self._held)  # this packet passed: the one before it ended where it should
+        self._held = readings
         if (status, status2) == self._status_bytes:
             return  # the same flags as the packet before: no condition starts or ends
         self._status_bytes = (status, status2)
@@ -91,3 +99,6 @@ class Format8Decoder(FramedDecoder):
             "marginal-perfusion": bool(status & F8_MARGINAL_PERFUSION),
             "low-battery": bool(status2 & F8_LOW_BATTERY),
         }, now))
+
+    def lost_sync(self, now: float, out: list[Observation]) -> None:
+        self._held = []  # the packet before a broken one may itself be bytes out of place

@@ -8,8 +8,9 @@ HR6-HR0, a 7-bit shift, which is what this decoder does):
     #2:  01      STATUS     PLETH      FLOAT  CHK     (8-bit pleth)
     #7:  STATUS  PLETH MSB  PLETH LSB  FLOAT  CHK     (16-bit pleth)
 
-CHK is the sum of bytes 1-4 modulo 256. STATUS always has bit 7 set and has the SYNC
-bit (bit 0) on frame 1 of each 25-frame packet only. Each frame carries one pleth
+CHK is the sum of bytes 1-4 modulo 256, which cannot see two of those bytes swapped
+(the sum stays the same); a flipped bit or a lost byte it does catch. STATUS always
+has bit 7 set and has the SYNC bit (bit 0) on frame 1 of each 25-frame packet only. Each frame carries one pleth
 sample (75 a second). The FLOAT byte of frame n carries one value of the packet:
 frames 1-3 HR MSB, HR LSB, SpO2 (4-beat averages); 4 firmware revision; 8 STAT2 (bit 0
 low battery); 9 SpO2-D; 14-16 E-HR MSB, E-HR LSB, E-SpO2 (8-beat); 20-21 HR-D MSB/LSB

@@ -53,16 +53,17 @@ def test_literal_format8_packets_follow_the_specification() -> None:
 
 
 def test_format8_packets_yield_display_spo2_and_pulse_each() -> None:
-    assert feed("8", bytes.fromhex("80 48 61 00 82 2C 5A 00") * 3) == [
+    # Six packets: the last waits for the packet after it to pass its check too.
+    assert feed("8", bytes.fromhex("80 48 61 00 82 2C 5A 00") * 3) == ([
         Numeric(DEVICE, SPO2_METRIC, 97.0, "%", NOW),
         Numeric(DEVICE, PULSE_METRIC, 72.0, "/min", NOW),
         Numeric(DEVICE, SPO2_METRIC, 90.0, "%", NOW),
         Numeric(DEVICE, PULSE_METRIC, 300.0, "/min", NOW),
-    ] * 3
+    ] * 3)[:-2]
 
 
 def test_format8_missing_data_codes_are_no_value() -> None:
-    found = feed("8", bytes.fromhex("83 7F 7F 08") * 5)
+    found = feed("8", bytes.fromhex("83 7F 7F 08") * 6)
     assert numerics(found) == [(SPO2_METRIC, None), (PULSE_METRIC, None)] * 5
     assert errors(found) == []
     assert alarms(found) == [("sensor-alarm", True)]
@@ -76,22 +77,33 @@ def test_format8_one_byte_at_a_time_gives_the_same_observations() -> None:
 def test_format8_stream_is_trusted_only_after_five_packets_in_a_row() -> None:
     # No checksum in #8: a packet or two could be junk that looks like one.
     assert feed("8", format8(72, 97) * 4) == []
-    assert numerics(feed("8", format8(72, 97) * 5)) == [(SPO2_METRIC, 97.0),
+    assert numerics(feed("8", format8(72, 97) * 6)) == [(SPO2_METRIC, 97.0),
                                                         (PULSE_METRIC, 72.0)] * 5
 
 
 def test_format8_junk_is_skipped_and_reported_once() -> None:
-    found = feed("8", bytes([0x90, 0x91, 0x92, 0x93, 0x94]) + format8(72, 97) * 5)
+    found = feed("8", bytes([0x90, 0x91, 0x92, 0x93, 0x94]) + format8(72, 97) * 6)
     assert errors(found) == ["sync"]
     assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)] * 5
 
 
 def test_a_broken_format8_packet_yields_no_value_one_error_and_the_next_decodes() -> None:
     broken = bytes.fromhex("80 C8 61 00")  # bit 7 set on byte 2: not a #8 packet
-    found = feed("8", format8(72, 97) * 5 + broken + format8(80, 99) * 5)
+    found = feed("8", format8(72, 97) * 5 + broken + format8(80, 99) * 6)
     assert errors(found) == ["framing"]
-    assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)] * 5 + [
+    # The packet before the broken one is dropped too: it may be bytes out of place.
+    assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)] * 4 + [
         (SPO2_METRIC, 99.0), (PULSE_METRIC, 80.0)] * 5
+
+
+def test_bytes_lost_inside_format8_packets_give_no_value_from_the_shifted_packet() -> None:
+    # Three bytes lost: "80 48 | 61 00 80 | 4A 60 00" reads "80 48 4A 60", a packet that
+    # passes its check with the next pulse rate's byte (74) in the SpO2 place.
+    stream = format8(72, 97) * 6 + format8(74, 96) + format8(74, 96) * 6
+    cut = 6 * 4 + 2
+    found = feed("8", stream[:cut] + stream[cut + 3:])
+    assert (SPO2_METRIC, 74.0) not in numerics(found)
+    assert "framing" in errors(found)
 
 
 @pytest.mark.parametrize(("status", "status2", "code"), [
@@ -225,6 +237,6 @@ def test_an_endless_ascii_line_is_one_framing_error_then_lines_decode_again() ->
 def test_format8_reading_repeated_with_the_sensor_alarm_is_no_value(status: int,
                                                                     status2: int) -> None:
     held = format8(72, 97, status=status, status2=status2)
-    found = feed("8", format8(72, 97) * 5 + held + format8(74, 96))
+    found = feed("8", format8(72, 97) * 5 + held + format8(74, 96) * 2)
     assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)] * 5 + [
         (SPO2_METRIC, None), (PULSE_METRIC, None), (SPO2_METRIC, 96.0), (PULSE_METRIC, 74.0)]
