@@ -10,8 +10,8 @@ HR6-HR0, a 7-bit shift, which is what this decoder does):
 
 CHK is the sum of bytes 1-4 modulo 256, which cannot see two of those bytes swapped
 (the sum stays the same); a flipped bit or a lost byte it does catch. STATUS always
-has bit 7 set and has the SYNC bit (bit 0) on frame 1 of each 25-frame packet only. Each frame carries one pleth
-sample (75 a second). The FLOAT byte of frame n carries one value of the packet:
+has bit 7 set and has the SYNC bit (bit 0) on frame 1 of each 25-frame packet only.
+Each frame carries one pleth sample (75 a second). The FLOAT byte of frame n carries one value of the packet:
 frames 1-3 HR MSB, HR LSB, SpO2 (4-beat averages); 4 firmware revision; 8 STAT2 (bit 0
 low battery); 9 SpO2-D; 14-16 E-HR MSB, E-HR LSB, E-SpO2 (8-beat); 20-21 HR-D MSB/LSB
 (display). A packet's values are read only from frames whose place in the packet is
