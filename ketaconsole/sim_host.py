@@ -21,11 +21,14 @@ import threading
 import time
 import tty
 from collections.abc import Callable
-from typing import Self
+from typing import Any, Self
 
 from ketaconsole.sdk import DeviceSimulator
 
 log = logging.getLogger(__name__)
+
+MAX_LOGGED_FAILURES = 5
+"""A simulator failing every tick is logged this many times, then only counted."""
 
 
 class _DeviceHost:
@@ -34,6 +37,7 @@ class _DeviceHost:
     def __init__(self) -> None:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.simulator_failures = 0
 
     @property
     def address(self) -> str:
@@ -63,6 +67,18 @@ class _DeviceHost:
 
     def _close(self) -> None:
         raise NotImplementedError
+
+    def _device_step(self, step: Callable[..., bytes], *args: Any) -> bytes:
+        """One feed or tick of the simulator. A simulator that fails sends nothing this
+        time and is logged; the host keeps serving (a dead thread behind a live port
+        looks like a device that went quiet for no reason)."""
+        try:
+            return step(*args)
+        except Exception:
+            self.simulator_failures += 1
+            if self.simulator_failures <= MAX_LOGGED_FAILURES:
+                log.exception("simulated device on %s failed; still serving", self.address)
+            return b""
 
 
 class PtyDeviceHost(_DeviceHost):
@@ -105,8 +121,8 @@ class PtyDeviceHost(_DeviceHost):
                 if readable:
                     data = os.read(self._master, 4096)
                     if data:
-                        self._write(self.simulator.feed(data, now))
-                self._write(self.simulator.tick(now))
+                        self._write(self._device_step(self.simulator.feed, data, now))
+                self._write(self._device_step(self.simulator.tick, now))
             except OSError as exc:
                 if exc.errno in (errno.EIO, errno.EBADF):
                     return
@@ -190,8 +206,8 @@ class TcpDeviceHost(_DeviceHost):
                     if not data:
                         self._drop_client()
                     else:
-                        self._send(self.simulator.feed(data, now))
-                self._send(self.simulator.tick(now))
+                        self._send(self._device_step(self.simulator.feed, data, now))
+                self._send(self._device_step(self.simulator.tick, now))
             except OSError:
                 if self._stop.is_set():
                     return

@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Any
 
 import serial
+import serial.rfc2217
 
 from ketaconsole.observations import (
     Identity,
@@ -29,7 +30,7 @@ from ketaconsole.observations import (
     PumpStatus,
     WaveChunk,
 )
-from ketaconsole.sdk import DeviceProtocol, Driver, LineSettings, ProtocolOutput
+from ketaconsole.sdk import DeviceProtocol, Driver, ErrorKind, LineSettings, ProtocolOutput
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +60,25 @@ class LinkTimings:
     max_backoff_s: float = 5.0
 
 
+WRITE_TIMEOUT_S = 1.0
+"""How long a write may block on a port that supports a write timeout."""
+
+
 def open_port(url: str, line: LineSettings, timeout: float) -> serial.SerialBase:
-    """Open a pyserial URL with a driver's line settings, or raise ``serial.SerialException``."""
+    """Open a pyserial URL with a driver's line settings, or raise ``serial.SerialException``.
+
+    A write timeout is set only where the port supports one: pyserial's ``rfc2217://``
+    client refuses to open with any write timeout at all.
+    """
     try:
-        return serial.serial_for_url(url, timeout=timeout, write_timeout=1.0,
+        port = serial.serial_for_url(url, timeout=timeout, do_not_open=True,
                                      **line.as_serial_kwargs())
-    except (OSError, ValueError) as exc:
+        if not isinstance(port, serial.rfc2217.Serial):
+            port.write_timeout = WRITE_TIMEOUT_S
+        port.open()
+    except (OSError, ValueError, NotImplementedError) as exc:
         raise serial.SerialException(str(exc)) from exc
+    return port
 
 
 def line_for(line: LineSettings, settings: Mapping[str, Any]) -> LineSettings:
@@ -222,7 +235,7 @@ class DeviceLink:
             stale, self._outbox = self._outbox, []
         if stale:
             self._deliver([ProtocolError(
-                self.device_id, "not-sent", f"{len(stale)} queued command(s) were not sent "
+                self.device_id, ErrorKind.NOT_SENT, f"{len(stale)} queued command(s) were not sent "
                 "because the device was not connected; send them again", now)])
 
     def _flush_outbox(self, port: serial.SerialBase, protocol: DeviceProtocol,

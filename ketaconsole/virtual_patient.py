@@ -243,13 +243,20 @@ class PlethGenerator:
         dicrotic = 0.35 * math.exp(-((p - 0.45) / 0.09) ** 2)
         return systolic + dicrotic
 
-    def samples_until(self, now: float) -> list[float]:
-        """All samples due up to ``now`` since the previous call (0..1, unitless)."""
+    def samples_until(self, now: float, most: int | None = None) -> list[float]:
+        """The samples due up to ``now`` since the previous call (0..1, unitless); at most
+        the ``most`` latest, as a device that keeps only a short buffer sends after a
+        long silence (the older ones are skipped, their beats still counted)."""
         step = 1.0 / self.sample_rate_hz
         if self._next_time is None:
             self._next_time = now
         out: list[float] = []
         hr = self.patient.vitals(now).hr
+        due = int((now - self._next_time) / step) + 1
+        if most is not None and due > most:
+            skipped = due - most
+            self._phase += hr / 60.0 * step * skipped
+            self._next_time += step * skipped
         while self._next_time <= now:
             self._phase += hr / 60.0 * step
             out.append(self.shape(self._phase))

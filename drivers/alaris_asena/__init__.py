@@ -31,8 +31,12 @@ INFO = DriverInfo(
         SettingField("remote_timeout_s", "Remote-control time-out (s)", "float", 4.0,
                      help="The keep-alive is re-sent at half this time (or half the pump's "
                           "own time-out, if shorter).", minimum=1.0, maximum=60.0),
-        SettingField("remote_control", "Keep remote control enabled", "bool", True,
-                     help="Off: the console only reads and never enables remote control."),
+        SettingField("remote_control", "Keep remote control enabled", "bool", False,
+                     help="Off (the default): the console only reads and never enables "
+                          "remote control. On: the console enables it and keeps it alive; "
+                          "if the console stops without releasing it, the pump raises its "
+                          "communication time-out alarm. Enable only where the clinic "
+                          "needs it."),
     ),
 )
 

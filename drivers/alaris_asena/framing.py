@@ -14,6 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ketaconsole.sdk import ErrorKind, Fault
+
 START = 0x21  # "!"
 END = 0x0D  # CR
 ESCAPE = 0x1B
@@ -59,14 +61,6 @@ class Frame:
         return self.fields[index] if index < len(self.fields) else None
 
 
-@dataclass(frozen=True, slots=True)
-class FrameFault:
-    """Input that did not make a frame: ``kind`` is checksum, framing or sync."""
-
-    kind: str
-    detail: str
-
-
 class FrameReader:
     """Splits a byte stream into frames; any chunking, junk and broken frames are fine."""
 
@@ -75,8 +69,8 @@ class FrameReader:
         self._inside = False
         self._junk = 0
 
-    def feed(self, data: bytes) -> list[Frame | FrameFault]:
-        found: list[Frame | FrameFault] = []
+    def feed(self, data: bytes) -> list[Frame | Fault]:
+        found: list[Frame | Fault] = []
         buf = self._buffer
         buf += data
         size = len(buf)
@@ -94,20 +88,20 @@ class FrameReader:
                     pos = size
                     break
                 if self._junk:
-                    found.append(FrameFault("sync", f"{self._junk} bytes before a frame start"))
+                    found.append(Fault(ErrorKind.SYNC, f"{self._junk} bytes before a frame start"))
                     self._junk = 0
                 body_start = pos = start + 1
                 continue
             match = _STOP.search(buf, pos)
             if match is None:
                 if size - body_start > MAX_FRAME:
-                    found.append(FrameFault("framing", f"no frame end within {MAX_FRAME} bytes"))
+                    found.append(Fault(ErrorKind.FRAMING, f"no frame end within {MAX_FRAME} bytes"))
                     body_start = -1
                 pos = size
                 break
             stop = match.start()
             if stop - body_start > MAX_FRAME:
-                found.append(FrameFault("framing", f"no frame end within {MAX_FRAME} bytes"))
+                found.append(Fault(ErrorKind.FRAMING, f"no frame end within {MAX_FRAME} bytes"))
                 body_start, pos = -1, stop
                 continue
             byte = buf[stop]
@@ -115,11 +109,11 @@ class FrameReader:
                 found.append(self._decode(bytes(buf[body_start:stop])))
                 body_start = -1
             elif byte == ESCAPE:
-                found.append(FrameFault("framing", "frame aborted by ESC"))
+                found.append(Fault(ErrorKind.FRAMING, "frame aborted by ESC"))
                 body_start = -1
             else:  # "!" again: a new frame begins before this one ended
                 if stop > body_start:
-                    found.append(FrameFault("framing", "frame restarted before its end"))
+                    found.append(Fault(ErrorKind.FRAMING, "frame restarted before its end"))
                 body_start = stop + 1
             pos = stop + 1
         self._inside = body_start >= 0
@@ -130,14 +124,14 @@ class FrameReader:
         return found
 
     @staticmethod
-    def _decode(raw: bytes) -> Frame | FrameFault:
+    def _decode(raw: bytes) -> Frame | Fault:
         body, bar, digits = raw.rpartition(b"|")
         if not bar or len(digits) != 4 or not set(digits) <= _HEX:
             shown = raw[:40].decode("latin-1")
-            return FrameFault("framing", f"frame without '|' and four check digits: {shown!r}")
+            return Fault(ErrorKind.FRAMING, f"frame without '|' and four check digits: {shown!r}")
         if digits.upper() != check_digits(body):
-            return FrameFault("checksum", f"check digits {digits.decode()} do not match "
+            return Fault(ErrorKind.CHECKSUM, f"check digits {digits.decode()} do not match "
                                           f"{check_digits(body).decode()}")
         if not body:
-            return FrameFault("framing", "empty frame")
+            return Fault(ErrorKind.FRAMING, "empty frame")
         return Frame(tuple(body.decode("latin-1").split(FIELD_SEPARATOR)))

@@ -2,9 +2,12 @@
 
 The console asks, the pump answers, one request at a time. After the port opens it
 reads the serial number, the protocol revision and the pump's communication time-out
-(``COMMS_RESPONSE_MAX``), then enables remote control with the security code derived
+(``COMMS_RESPONSE_MAX``). Only where the technician enables it (the ``remote_control``
+setting, off by default), it then enables remote control with the security code derived
 from the serial number and re-sends that keep-alive at half the time-out, so it never
-lapses while the console listens. Every poll asks for the alarm, the VTBI and the
+lapses while the console listens: a console that died holding remote control would
+leave the pump in its communication time-out alarm, so a driver that only reads does
+not take it. Every poll asks for the alarm, the VTBI and the
 infusion status (``INF``); the syringe is read now and then. Nothing here starts,
 stops or changes an infusion. On close, remote control is disabled again so the pump
 does not raise a communication time-out.
@@ -26,17 +29,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from drivers.alaris_asena import codes
-from drivers.alaris_asena.framing import Frame, FrameFault, FrameReader, encode_frame, security_code
+from drivers.alaris_asena.framing import Fault, Frame, FrameReader, encode_frame, security_code
 from ketaconsole.sdk import (
     AlarmSource,
+    Connection,
+    ConnectionState,
     DeviceAlarm,
     DeviceProtocol,
+    ErrorKind,
     Identity,
     Observation,
     ProtocolOutput,
     PumpState,
     PumpStatus,
     metric,
+    plausible_or_none,
 )
 
 MODEL = "BD Alaris GH/CC syringe pump (Asena)"
@@ -66,7 +73,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
         self.poll_s = float(self.settings.get("poll_s", 1.0))
         self.remote_timeout_s = float(
             self.settings.get("remote_timeout_s", DEFAULT_REMOTE_TIMEOUT_S))
-        self.remote_control = bool(self.settings.get("remote_control", True))
+        self.remote_control = bool(self.settings.get("remote_control", False))
         self._reader = FrameReader()
         self._queue: deque[tuple[str, ...]] = deque()
         self._pending: _Request | None = None
@@ -84,6 +91,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
         self._alarm: tuple[str, str] | None = None
         self._syringe: str | None = None
         self.keepalives_sent = 0
+        self.connection = Connection()
 
     # -- timing ------------------------------------------------------------------
 
@@ -104,7 +112,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
     def feed(self, data: bytes, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
         for item in self._reader.feed(data):
-            if isinstance(item, FrameFault):
+            if isinstance(item, Fault):
                 out.observations.append(self.error(item.kind, item.detail, now))
             else:
                 out.observations.extend(self._on_frame(item, now))
@@ -113,6 +121,8 @@ class AlarisAsenaProtocol(DeviceProtocol):
 
     def tick(self, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
+        if self.connection.listening:
+            return out  # decoding a capture: nothing to ask, nothing to time out
         self._let_keepalive_through(now)
         pending = self._pending
         if pending is not None:
@@ -125,11 +135,14 @@ class AlarisAsenaProtocol(DeviceProtocol):
                     return out
                 self._pending = None
                 self._failures += 1
+                self.connection.move(ConnectionState.RECOVERING)
                 out.observations.append(self.error(
-                    "timeout", f"no reply to {pending.command} after {MAX_ATTEMPTS} tries", now))
+                    ErrorKind.TIMEOUT,
+                    f"no reply to {pending.command} after {MAX_ATTEMPTS} tries", now))
                 if self._failures >= FAILURES_BEFORE_RESTART:
                     out.observations.append(self.error(
-                        "timeout", "the pump stopped answering; starting the handshake over", now))
+                        ErrorKind.TIMEOUT,
+                        "the pump stopped answering; starting the handshake over", now))
                     self._start_over(now)
         out.send += self._send_next(now)
         return out
@@ -153,6 +166,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
         self._queue.appendleft(pending.fields)  # asked again right after the keep-alive
 
     def _start_over(self, now: float) -> None:
+        self.connection.move(ConnectionState.GREETING)
         self._queue.clear()
         self._pending = None
         self._failures = 0
@@ -203,6 +217,8 @@ class AlarisAsenaProtocol(DeviceProtocol):
         if self._pending is not None and self._pending.command == frame.command:
             self._pending = None
             self._failures = 0
+            if self.connection.state is ConnectionState.RECOVERING:
+                self.connection.move(ConnectionState.POLLING)
         handler = {
             codes.SERIAL_NUMBER: self._on_serial,
             codes.PROTOCOL_REVISION: self._on_revision,
@@ -214,7 +230,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
             codes.SYRINGE: self._on_syringe,
         }.get(frame.command)
         if handler is None:
-            return [self.error("framing", f"unexpected reply {frame.command!r}", now)]
+            return [self.error(ErrorKind.FRAMING, f"unexpected reply {frame.command!r}", now)]
         return handler(frame, now)
 
     def _identity(self, now: float) -> list[Observation]:
@@ -228,7 +244,7 @@ class AlarisAsenaProtocol(DeviceProtocol):
     def _on_serial(self, frame: Frame, now: float) -> list[Observation]:
         serial = (frame.field(1) or "").strip()
         if not serial:
-            return [self.error("value", "the pump sent an empty serial number", now)]
+            return [self.error(ErrorKind.VALUE, "the pump sent an empty serial number", now)]
         if serial != self._serial:
             self._serial = serial
             self._remote_refused = False
@@ -246,9 +262,12 @@ class AlarisAsenaProtocol(DeviceProtocol):
         unit = (frame.field(2) or "").strip()
         scale = {"ms": 0.001, "s": 1.0}.get(unit)
         if value is None or scale is None or value <= 0:
-            return [self.error("value", f"unreadable communication time-out {frame.fields!r}",
+            return [self.error(
+                ErrorKind.VALUE, f"unreadable communication time-out {frame.fields!r}",
                                now)]
         self._pump_timeout_s = value * scale
+        if self.connection.state is ConnectionState.GREETING:
+            self.connection.move(ConnectionState.POLLING)  # the handshake's last answer
         return []
 
     def _on_remote_control(self, frame: Frame, now: float) -> list[Observation]:
@@ -256,7 +275,8 @@ class AlarisAsenaProtocol(DeviceProtocol):
         self._remote_active = enabled and self.remote_control
         if not enabled and self.remote_control and self._serial and not self._remote_refused:
             self._remote_refused = True
-            return [self.error("refused", "the pump refused remote control for security code "
+            return [self.error(
+                ErrorKind.REFUSED, "the pump refused remote control for security code "
                                           f"{security_code(self._serial)}; telemetry continues",
                                now)]
         return []
@@ -301,13 +321,13 @@ class AlarisAsenaProtocol(DeviceProtocol):
 
     def _on_infusion(self, frame: Frame, now: float) -> list[Observation]:
         if len(frame.fields) < codes.INF_FIELDS:
-            return [self.error("framing", f"INF reply has {len(frame.fields)} fields, "
+            return [self.error(ErrorKind.FRAMING, f"INF reply has {len(frame.fields)} fields, "
                                           f"expected at least {codes.INF_FIELDS}", now)]
         field = frame.fields
         errors: list[Observation] = []
         serial = field[codes.INF_SERIAL].strip()
         if self._serial is not None and serial and serial != self._serial:
-            errors.append(self.error("identity", f"the pump's serial number changed from "
+            errors.append(self.error(ErrorKind.IDENTITY, f"the pump's serial number changed from "
                                                  f"{self._serial} to {serial}; reconnecting", now))
             self._serial = None
             self._start_over(now)
@@ -343,18 +363,14 @@ class AlarisAsenaProtocol(DeviceProtocol):
             return None  # the pump has no value
         value = _to_float(text)
         if value is None:
-            errors.append(self.error("value", f"{refid} has unreadable value {text!r}", now))
+            errors.append(self.error(
+                ErrorKind.VALUE, f"{refid} has unreadable value {text!r}", now))
             return None
         scale = units.get(unit.strip())
         if scale is None:
-            errors.append(self.error("value", f"{refid} in unknown unit {unit!r}", now))
+            errors.append(self.error(ErrorKind.VALUE, f"{refid} in unknown unit {unit!r}", now))
             return None
-        value *= scale
-        if not metric(refid).is_plausible(value):
-            errors.append(self.error("value", f"{refid} {value} is outside "
-                                              f"{metric(refid).plausible}", now))
-            return None
-        return value
+        return plausible_or_none(value * scale, metric(refid), self.device_id, now, errors)
 
 
 def _to_float(text: str | None) -> float | None:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from drivers.alaris_asena import codes
-from drivers.alaris_asena.framing import Frame, FrameFault, FrameReader, encode_frame, security_code
+from drivers.alaris_asena.framing import Fault, Frame, FrameReader, encode_frame, security_code
 from ketaconsole.sdk import DeviceSimulator, VirtualPatient
 
 SERIAL_NUMBER = "8002-60417"
@@ -75,7 +75,7 @@ class AlarisAsenaSimulator(DeviceSimulator):
         self.tick(now)
         replies = b""
         for item in self._reader.feed(data):
-            if isinstance(item, FrameFault):
+            if isinstance(item, Fault):
                 self.bad_frames += 1
                 continue
             self.requests.append(item.command)

@@ -5,7 +5,9 @@ A frame is SOH, five digits giving the whole frame's length, STX, the bed id and
 five digits of checksum, EOT. The checksum is the sum of every byte from SOH to
 ETX/ETB inclusive, modulo 256. With character stuffing on, ``d`` ``D`` ``e`` ``E`` travel
 as ``ex`` ``EX`` ``ee`` ``EE``; length and checksum are those of the unstuffed frame. The
-receiver acknowledges each frame with ACK. Source: mindleaving/patient-monitor-datalogger
+receiver acknowledges each frame with ACK. The sum checksum cannot see two bytes
+swapped within a frame (the sum stays the same); the length field and the checksum
+catch lost, added and flipped bytes. Source: mindleaving/patient-monitor-datalogger
 (BBraun/Helpers), reverse-engineered against a SpaceStation.
 """
 
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from ketaconsole.sdk import ErrorKind, Fault
 
 SOH = 0x01
 STX = 0x02
@@ -61,14 +65,6 @@ class BccFrame:
     last: bool
 
 
-@dataclass(frozen=True, slots=True)
-class FrameFault:
-    """Input that did not make a frame: ``kind`` is checksum, framing or sync."""
-
-    kind: str
-    detail: str
-
-
 class FrameReader:
     """Splits a byte stream into BCC frames; any chunking, junk and broken frames are fine."""
 
@@ -80,17 +76,22 @@ class FrameReader:
         self._escaped = False
         self._junk = 0
 
-    def feed(self, data: bytes) -> list[BccFrame | FrameFault]:
+    @property
+    def inside_frame(self) -> bool:
+        """A frame has begun (its SOH came) and has not ended yet."""
+        return self._inside
+
+    def feed(self, data: bytes) -> list[BccFrame | Fault]:
         if not self.stuffing:
             return self._feed_plain(data)
-        found: list[BccFrame | FrameFault] = []
+        found: list[BccFrame | Fault] = []
         for byte in data:
             if byte == SOH:
                 if self._junk:
-                    found.append(FrameFault("sync", f"{self._junk} bytes before a frame start"))
+                    found.append(Fault(ErrorKind.SYNC, f"{self._junk} bytes before a frame start"))
                     self._junk = 0
                 if self._inside:
-                    found.append(FrameFault("framing", "frame restarted before its end"))
+                    found.append(Fault(ErrorKind.FRAMING, "frame restarted before its end"))
                 self._start(byte)
             elif not self._inside:
                 if byte not in (ACK, NAK):
@@ -103,7 +104,7 @@ class FrameReader:
                 self._escaped = False
                 plain = _UNSTUFFED.get(byte)
                 if plain is None:
-                    found.append(FrameFault("framing", f"stuffed byte {byte:#04x} is not x, X, "
+                    found.append(Fault(ErrorKind.FRAMING, f"stuffed byte {byte:#04x} is not x, X, "
                                                        "e or E"))
                     self._inside = False
                 else:
@@ -114,9 +115,9 @@ class FrameReader:
                 self._append(byte, found)
         return found
 
-    def _feed_plain(self, data: bytes) -> list[BccFrame | FrameFault]:
+    def _feed_plain(self, data: bytes) -> list[BccFrame | Fault]:
         """The same reading without stuffing, a frame at a time rather than a byte."""
-        found: list[BccFrame | FrameFault] = []
+        found: list[BccFrame | Fault] = []
         buf = self._buffer
         buf += data
         size = len(buf)
@@ -133,20 +134,20 @@ class FrameReader:
                     pos = size
                     break
                 if self._junk:
-                    found.append(FrameFault("sync", f"{self._junk} bytes before a frame start"))
+                    found.append(Fault(ErrorKind.SYNC, f"{self._junk} bytes before a frame start"))
                     self._junk = 0
                 start, pos = found_at, found_at + 1
                 continue
             match = _FRAME_STOP.search(buf, pos)
             if match is None:
                 if size - start > MAX_FRAME:
-                    found.append(FrameFault("framing", f"no frame end within {MAX_FRAME} bytes"))
+                    found.append(Fault(ErrorKind.FRAMING, f"no frame end within {MAX_FRAME} bytes"))
                     start = -1
                 pos = size
                 break
             stop = match.start()
             if buf[stop] == SOH:
-                found.append(FrameFault("framing", "frame restarted before its end"))
+                found.append(Fault(ErrorKind.FRAMING, "frame restarted before its end"))
                 start, pos = stop, stop + 1
                 continue
             found.append(self._decode(bytes(buf[start:stop + 1])))
@@ -163,31 +164,31 @@ class FrameReader:
         self._inside = True
         self._escaped = False
 
-    def _append(self, byte: int, found: list[BccFrame | FrameFault]) -> None:
+    def _append(self, byte: int, found: list[BccFrame | Fault]) -> None:
         if len(self._frame) >= MAX_FRAME:
-            found.append(FrameFault("framing", f"no frame end within {MAX_FRAME} bytes"))
+            found.append(Fault(ErrorKind.FRAMING, f"no frame end within {MAX_FRAME} bytes"))
             self._inside = False
             return
         self._frame.append(byte)
 
     @staticmethod
-    def _decode(frame: bytes) -> BccFrame | FrameFault:
+    def _decode(frame: bytes) -> BccFrame | Fault:
         if len(frame) < _MIN_FRAME or frame[6] != STX or not frame[1:6].isdigit():
-            return FrameFault("framing", "frame too short or without its length and STX")
+            return Fault(ErrorKind.FRAMING, "frame too short or without its length and STX")
         if int(frame[1:6]) != len(frame):
-            return FrameFault("framing", f"frame is {len(frame)} bytes but says "
+            return Fault(ErrorKind.FRAMING, f"frame is {len(frame)} bytes but says "
                                          f"{int(frame[1:6])}")
         end = frame[-7]
         if end not in (ETX, ETB):
-            return FrameFault("framing", "frame without ETX or ETB before its checksum")
+            return Fault(ErrorKind.FRAMING, "frame without ETX or ETB before its checksum")
         digits = frame[-6:-1]
         if not digits.isdigit():
-            return FrameFault("framing", "checksum is not five digits")
+            return Fault(ErrorKind.FRAMING, "checksum is not five digits")
         expected = checksum(frame[:-6])
         if int(digits) != expected:
-            return FrameFault("checksum", f"checksum {int(digits)} does not match {expected}")
+            return Fault(ErrorKind.CHECKSUM, f"checksum {int(digits)} does not match {expected}")
         text = frame[7:-7]
         match = _BED.match(text)
         if match is None:
-            return FrameFault("framing", "frame without a bed id and /1/1>")
+            return Fault(ErrorKind.FRAMING, "frame without a bed id and /1/1>")
         return BccFrame(match[1].decode("ascii"), text[match.end():], end == ETX)

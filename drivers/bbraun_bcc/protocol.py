@@ -6,7 +6,10 @@ Every frame received whole is acknowledged with ACK. The station's answer may sp
 several frames (ETB, then ETX on the last); the records are gathered per slot and
 each slot becomes its own pump in the console, device id ``<device id>/<pillar>-<slot>``.
 An unanswered greeting is repeated with a doubling wait; three polls in a row without
-an answer send the console back to the greeting. Source: mindleaving/
+an answer send the console back to the greeting. An answer still arriving is waited
+for: with eight pumps it is about 9 kB, some 10 s at 9600 baud, longer than a poll.
+A poll is unanswered only once ``poll_s`` has passed with no byte from the station,
+and the next poll goes out only once the answer is complete. Source: mindleaving/
 patient-monitor-datalogger (BBraun), reverse-engineered; see ``codes`` for which
 parameter meanings are our reading.
 """
@@ -17,18 +20,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from drivers.bbraun_bcc import codes, messages
-from drivers.bbraun_bcc.framing import ACK, BccFrame, FrameFault, FrameReader, encode_frame
+from drivers.bbraun_bcc.framing import ACK, BccFrame, Fault, FrameReader, encode_frame
 from drivers.bbraun_bcc.messages import Record, SlotAddress
 from ketaconsole.sdk import (
     AlarmSource,
+    Connection,
+    ConnectionState,
     DeviceAlarm,
     DeviceProtocol,
+    ErrorKind,
     Identity,
     Observation,
     ProtocolOutput,
     PumpState,
     PumpStatus,
     metric,
+    plausible_or_none,
 )
 
 GREETING_BED_ID = "1"
@@ -52,6 +59,8 @@ class BBraunBccProtocol(DeviceProtocol):
         self._greeting_wait = GREETING_TIMEOUT_S
         self._next_poll = 0.0
         self._poll_sent_at: float | None = None
+        self._heard_at: float | None = None
+        """When the last byte came while a poll waits for its answer."""
         self._missed_polls = 0
         self._records: list[Record] = []
         self._identities: dict[SlotAddress, tuple[str | None, str | None]] = {}
@@ -59,6 +68,7 @@ class BBraunBccProtocol(DeviceProtocol):
         self._removed: set[SlotAddress] = set()
         self._station_version: str | None = None
         self._outbox = b""
+        self.connection = Connection()
 
     def slot_device_id(self, address: SlotAddress) -> str:
         return f"{self.device_id}/{address.label}"
@@ -66,6 +76,7 @@ class BBraunBccProtocol(DeviceProtocol):
     # -- the DeviceProtocol interface ------------------------------------------------
 
     def connect(self, now: float) -> bytes:
+        self.connection.move(ConnectionState.GREETING)
         self._bed_id = None
         self._greeting_wait = GREETING_TIMEOUT_S
         return self._greet(now)
@@ -73,21 +84,26 @@ class BBraunBccProtocol(DeviceProtocol):
     def feed(self, data: bytes, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
         for item in self._reader.feed(data):
-            if isinstance(item, FrameFault):
+            if isinstance(item, Fault):
                 out.observations.append(self.error(item.kind, item.detail, now))
                 continue
             out.send += bytes((ACK,))
             out.observations.extend(self._on_frame(item, now))
+        if data and self._poll_sent_at is not None and (self._reader.inside_frame
+                                                        or self._records):
+            self._heard_at = now  # part of an answer came: it is on its way
         out.send += self._outbox
         self._outbox = b""
         return out
 
     def tick(self, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
+        if self.connection.listening:
+            return out  # decoding a capture: no greeting, no poll, no time-out
         if self._bed_id is None:
             if now - self._greeted_at >= self._greeting_wait:
                 out.observations.append(self.error(
-                    "timeout", f"the station did not answer ADMIN:ALIVE within "
+                    ErrorKind.TIMEOUT, f"the station did not answer ADMIN:ALIVE within "
                                f"{self._greeting_wait:g} s; greeting again", now))
                 self._greeting_wait = min(self._greeting_wait * 2, MAX_GREETING_WAIT_S)
                 out.send = self._greet(now)
@@ -95,16 +111,21 @@ class BBraunBccProtocol(DeviceProtocol):
         if now < self._next_poll:
             return out
         if self._poll_sent_at is not None:
+            if now - max(self._poll_sent_at, self._heard_at or 0.0) < self.poll_s:
+                return out  # the answer is still arriving: no second request mid-answer
             self._missed_polls += 1
             out.observations.append(self.error(
-                "timeout", f"no answer to MEM:GET within {self.poll_s:g} s", now))
+                ErrorKind.TIMEOUT, f"no answer to MEM:GET within {self.poll_s:g} s", now))
+            self.connection.move(ConnectionState.RECOVERING)
             if self._missed_polls >= MISSED_POLLS_BEFORE_GREETING:
+                self.connection.move(ConnectionState.GREETING)
                 self._bed_id = None
                 self._greeting_wait = GREETING_TIMEOUT_S
                 out.send = self._greet(now)
                 return out
         out.observations.extend(self._flush(now))
         self._poll_sent_at = now
+        self._heard_at = None
         self._next_poll = now + self.poll_s
         out.send = self._request(messages.GET_ALL)
         return out
@@ -131,7 +152,7 @@ class BBraunBccProtocol(DeviceProtocol):
             try:
                 self._records.append(messages.parse_record(raw))
             except ValueError as exc:
-                found.append(self.error("framing", str(exc), now))
+                found.append(self.error(ErrorKind.FRAMING, str(exc), now))
         if frame.last:
             found.extend(self._on_message(frame, now))
         return found
@@ -142,6 +163,8 @@ class BBraunBccProtocol(DeviceProtocol):
         station = [r for r in records if r.address.is_station]
         if any(r.parameter == codes.ACKNOWLEDGE for r in station) and self._bed_id is None:
             self._bed_id = frame.bed_id
+            if not self.connection.listening:
+                self.connection.move(ConnectionState.POLLING)
             self._next_poll = now
             self._outbox += self._request(messages.VERSION)
             return self._station_identity(now)
@@ -150,8 +173,13 @@ class BBraunBccProtocol(DeviceProtocol):
             self._station_version = record.parameter
             found.extend(self._station_identity(now))
         if len(versions) < len(records):  # anything but the version is the poll's answer
+            if self._poll_sent_at is not None:  # a long answer: "no data" waits longer
+                self.quiet_for_s = max(2 * self.poll_s, 2 * (now - self._poll_sent_at))
             self._poll_sent_at = None
+            self._heard_at = None
             self._missed_polls = 0
+            if self.connection.state is ConnectionState.RECOVERING:
+                self.connection.move(ConnectionState.POLLING)
         by_slot: dict[SlotAddress, dict[str, str | None]] = {}
         for record in records:
             if not record.address.is_station:
@@ -175,7 +203,7 @@ class BBraunBccProtocol(DeviceProtocol):
             if not record.address.is_station:
                 by_slot.setdefault(record.address, {})[record.parameter] = record.value
         found: list[Observation] = [self.error(
-            "framing", "the station's answer ended without its last frame", now)]
+            ErrorKind.FRAMING, "the station's answer ended without its last frame", now)]
         for address in sorted(by_slot):
             found.extend(self._on_slot(address, by_slot[address], now))
         return found
@@ -263,13 +291,9 @@ class BBraunBccProtocol(DeviceProtocol):
             return None
         value = _float(text)
         if value is None:
-            found.append(self.error("value", f"{key} has unreadable value {text!r}", now))
+            found.append(self.error(ErrorKind.VALUE, f"{key} has unreadable value {text!r}", now))
             return None
-        if not metric(refid).is_plausible(value):
-            found.append(self.error("value", f"{key} {value} is outside "
-                                             f"{metric(refid).plausible}", now))
-            return None
-        return value
+        return plausible_or_none(value, metric(refid), self.device_id, now, found)
 
 
 def _text(value: str | None) -> str | None:

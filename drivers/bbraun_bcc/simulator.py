@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from drivers.bbraun_bcc import codes, messages
-from drivers.bbraun_bcc.framing import BccFrame, FrameFault, FrameReader, encode_frame
+from drivers.bbraun_bcc.framing import BccFrame, Fault, FrameReader, encode_frame
 from drivers.bbraun_bcc.messages import Record, SlotAddress
 from ketaconsole.sdk import DeviceSimulator, VirtualPatient
 
@@ -78,7 +78,7 @@ class BBraunBccSimulator(DeviceSimulator):
         self.tick(now)
         replies = b""
         for item in self._reader.feed(data):
-            if isinstance(item, FrameFault):
+            if isinstance(item, Fault):
                 self.bad_frames += 1
             else:
                 replies += self._answer(item, now)

@@ -11,9 +11,9 @@ sent as 0x7D followed by the byte XOR 0x20; 0x7D followed by a bare 0xC1 aborts 
 from __future__ import annotations
 
 import binascii
-from dataclasses import dataclass
 
 from drivers.intellivue_mib.codes import BOF, EOF, ESC, ESC_XOR, MSG_TYPE, PROTOCOL_ID
+from ketaconsole.sdk import ErrorKind, Fault
 
 MAX_USER_DATA = 8192
 """Far above the RS232 MTU (1000 bytes): anything longer is line noise, not a frame."""
@@ -57,14 +57,6 @@ def encode_frame(user_data: bytes) -> bytes:
     return bytes((BOF,)) + escape(body + fcs16(body).to_bytes(2, "little")) + bytes((EOF,))
 
 
-@dataclass(frozen=True, slots=True)
-class FrameError:
-    """Input that did not make a frame: ``kind`` is checksum, framing or sync."""
-
-    kind: str
-    detail: str
-
-
 class FrameReader:
     """Turns any chunking of line bytes into frames' user data and frame errors."""
 
@@ -75,9 +67,9 @@ class FrameReader:
         self.frames = 0
         self.errors = 0
 
-    def feed(self, data: bytes) -> list[bytes | FrameError]:
+    def feed(self, data: bytes) -> list[bytes | Fault]:
         """User data of each good frame completed by ``data``, and each error, in order."""
-        found: list[bytes | FrameError] = []
+        found: list[bytes | Fault] = []
         buffer = self._buffer
         buffer += data
         pos = 0
@@ -91,21 +83,21 @@ class FrameReader:
                 self._junk += start - pos
                 if self._junk:
                     found.append(self._error(
-                        "sync", f"skipped {self._junk} bytes before a frame start"))
+                        ErrorKind.SYNC, f"skipped {self._junk} bytes before a frame start"))
                     self._junk = 0
                 self._in_frame = True
                 pos = start + 1
             end = buffer.find(EOF, pos)
             cut = buffer.find(BOF, pos, len(buffer) if end < 0 else end)
             if cut >= 0:
-                found.append(self._error("framing", "a frame start arrived inside a frame"))
+                found.append(self._error(ErrorKind.FRAMING, "a frame start arrived inside a frame"))
                 self._in_frame = False
                 pos = cut
                 continue
             if end < 0:
                 if len(buffer) - pos > 2 * (MAX_USER_DATA + 6):
                     found.append(self._error(
-                        "framing", f"no frame end within {MAX_USER_DATA} bytes"))
+                        ErrorKind.FRAMING, f"no frame end within {MAX_USER_DATA} bytes"))
                     self._in_frame = False
                     pos = len(buffer)
                 break
@@ -113,31 +105,33 @@ class FrameReader:
             pos = end + 1
             self._in_frame = False
             if (len(raw) - len(raw.rstrip(b"\x7d"))) % 2:  # an escape right before EOF
-                found.append(self._error("framing", "the sender aborted the frame"))
+                found.append(self._error(ErrorKind.FRAMING, "the sender aborted the frame"))
             else:
                 found.append(self._finish(unescape(raw)))
         del buffer[:pos]
         return found
 
-    def _error(self, kind: str, detail: str) -> FrameError:
+    def _error(self, kind: ErrorKind, detail: str) -> Fault:
         self.errors += 1
-        return FrameError(kind, detail)
+        return Fault(kind, detail)
 
-    def _finish(self, body: bytes) -> bytes | FrameError:
+    def _finish(self, body: bytes) -> bytes | Fault:
         if len(body) < 6:
-            return self._error("framing", f"a frame of {len(body)} bytes is too short")
+            return self._error(ErrorKind.FRAMING, f"a frame of {len(body)} bytes is too short")
         if len(body) > MAX_USER_DATA + 6:
-            return self._error("framing", f"a frame of {len(body)} bytes is too long")
+            return self._error(ErrorKind.FRAMING, f"a frame of {len(body)} bytes is too long")
         content, sent = body[:-2], int.from_bytes(body[-2:], "little")
         computed = fcs16(content)
         if computed != sent:
-            return self._error("checksum", f"FCS {sent:04X} where the frame gives {computed:04X}")
+            return self._error(ErrorKind.CHECKSUM,
+                               f"FCS {sent:04X} where the frame gives {computed:04X}")
         if content[0] != PROTOCOL_ID or content[1] != MSG_TYPE:
-            return self._error("framing", f"unknown frame header {content[:2].hex()}")
+            return self._error(ErrorKind.FRAMING, f"unknown frame header {content[:2].hex()}")
         length = int.from_bytes(content[2:4], "big")
         if length != len(content) - 4:
             return self._error(
-                "framing", f"header says {length} bytes of user data, frame has {len(content) - 4}")
+                ErrorKind.FRAMING,
+                f"header says {length} bytes of user data, frame has {len(content) - 4}")
         self.frames += 1
         return content[4:]
 

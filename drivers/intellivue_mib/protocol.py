@@ -26,7 +26,7 @@ from enum import Enum
 from typing import Any
 
 from drivers.intellivue_mib import codes
-from drivers.intellivue_mib.framing import FrameError, FrameReader, encode_frame
+from drivers.intellivue_mib.framing import Fault, FrameReader, encode_frame
 from drivers.intellivue_mib.messages import (
     Aborted,
     AssociationAccepted,
@@ -46,6 +46,7 @@ from drivers.intellivue_mib.values import PollDecoder
 from drivers.intellivue_mib.wire import MessageError
 from ketaconsole.sdk import (
     DeviceProtocol,
+    ErrorKind,
     LinkState,
     LinkStatus,
     Observation,
@@ -100,13 +101,13 @@ class IntelliVueProtocol(DeviceProtocol):
     def feed(self, data: bytes, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
         for item in self.frames.feed(data):
-            if isinstance(item, FrameError):
+            if isinstance(item, Fault):
                 out.observations.append(self.error(item.kind, item.detail, now))
                 continue
             try:
                 message = parse(item)
             except MessageError as exc:
-                out.observations.append(self.error("format", str(exc), now))
+                out.observations.append(self.error(ErrorKind.FORMAT, str(exc), now))
                 continue
             out.extend(self._on_message(message, now))
         return out
@@ -117,13 +118,13 @@ class IntelliVueProtocol(DeviceProtocol):
             awaited = ("association result" if self.phase is Phase.ASSOCIATING
                        else "MDS create event")
             out.extend(self._fail(f"no {awaited} within {ASSOCIATION_TIMEOUT_S:g} s", now,
-                                  kind="timeout"))
+                                  kind=ErrorKind.TIMEOUT))
         elif self.phase is Phase.BACKING_OFF and now >= self._retry_at:
             out.send += self._associate(now, abort_first=True)
         elif self.phase is Phase.POLLING:
             if now - self._last_result > DATA_TIMEOUT_S:
                 out.extend(self._fail(f"no poll result for {DATA_TIMEOUT_S:g} s", now,
-                                      kind="timeout"))
+                                      kind=ErrorKind.TIMEOUT))
             else:
                 out.send += self._due_polls(now)
         return out
@@ -161,7 +162,7 @@ class IntelliVueProtocol(DeviceProtocol):
             out.observations.extend(self.decoder.decode(message, now))
         elif isinstance(message, AssociationRefused):
             out.extend(self._fail("the monitor refused the association", now,
-                                  kind="association"))
+                                  kind=ErrorKind.ASSOCIATION))
         elif isinstance(message, Aborted):
             if self.phase is not Phase.IDLE:
                 out.extend(self._fail("the monitor aborted the association", now))
@@ -172,7 +173,7 @@ class IntelliVueProtocol(DeviceProtocol):
             self.phase = Phase.IDLE
         elif isinstance(message, RemoteError):
             out.observations.append(self.error(
-                "remote", f"the monitor could not carry out request {message.invoke_id} "
+                ErrorKind.REMOTE, f"the monitor could not carry out request {message.invoke_id} "
                           f"(error {message.error_value})", now))
         return out
 
@@ -213,7 +214,7 @@ class IntelliVueProtocol(DeviceProtocol):
         period = int(POLL_PERIOD_S * codes.RELATIVE_TIME_PER_S)
         return extended_poll_request(self._invoke_id, self._poll_number, object_code, period)
 
-    def _fail(self, why: str, now: float, *, kind: str | None = None) -> ProtocolOutput:
+    def _fail(self, why: str, now: float, *, kind: ErrorKind | None = None) -> ProtocolOutput:
         """Lose the association: report it, and re-associate after a growing pause."""
         self.failures += 1
         backoff = min(FIRST_BACKOFF_S * 2 ** (self.failures - 1), MAX_BACKOFF_S)

@@ -6,7 +6,8 @@ NIBP, RR, EtCO2, temperature), the pleth wave every 256 ms at 125 Hz. NIBP is a 
 the monitor runs itself: one measurement when the association starts, then every 10
 minutes of scenario time while the infusion runs and every 15 minutes otherwise; the
 last reading is reported with its own time stamp. It drops an association that hears
-nothing for 10 s (sending an abort), and answers a release request.
+nothing for 10 s (sending an abort), and answers a release request. A wave result
+carries at most the last second of pleth, however long nobody polled.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from drivers.intellivue_mib import codes
 from drivers.intellivue_mib.alerts import AlarmEntry, alarm_list
-from drivers.intellivue_mib.framing import FrameError, FrameReader, encode_frame
+from drivers.intellivue_mib.framing import Fault, FrameReader, encode_frame
 from drivers.intellivue_mib.messages import (
     Aborted,
     AssociationRequested,
@@ -40,13 +41,16 @@ from drivers.intellivue_mib.wire import (
     u32,
     variable_label,
 )
-from ketaconsole.sdk import DeviceSimulator, VirtualPatient
-from ketaconsole.virtual_patient import PlethGenerator
+from ketaconsole.sdk import DeviceSimulator, PlethGenerator, VirtualPatient
 
 CONNECTION_TIMEOUT_S = 10.0
 NUMERIC_EVERY_S = 1.0
 WAVE_EVERY_S = 0.256
 PLETH_RATE_HZ = 125.0
+WAVE_BACKLOG_SAMPLES = 4 * round(PLETH_RATE_HZ * WAVE_EVERY_S)
+"""The wave samples a result carries at most: a monitor buffers a few poll periods, so
+a console that polls again after minutes of silence gets the latest second, not a
+backlog that would overflow a frame."""
 PLETH_FULL_SCALE = 1.5
 PLETH_SCALED_MAX = 4095
 NIBP_EVERY_DURING_INFUSION_S = 10 * 60.0
@@ -115,7 +119,7 @@ class IntelliVueSimulator(DeviceSimulator):
         self._boot = now if self._boot is None else self._boot
         reply = b""
         for item in self.frames.feed(data):
-            if isinstance(item, FrameError):
+            if isinstance(item, Fault):
                 continue  # a monitor ignores a broken frame
             try:
                 message = parse(item)
@@ -276,7 +280,7 @@ class IntelliVueSimulator(DeviceSimulator):
         ])]
 
     def _waves(self, now: float) -> list[ObservedObject]:
-        samples = self._pleth.samples_until(now)
+        samples = self._pleth.samples_until(now, most=WAVE_BACKLOG_SAMPLES)
         off = self.patient.vitals(now).sensor_off
         scaled = [0 if off else max(0, min(PLETH_SCALED_MAX,
                                            round(s / PLETH_FULL_SCALE * PLETH_SCALED_MAX)))

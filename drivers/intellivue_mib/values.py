@@ -30,12 +30,14 @@ from drivers.intellivue_mib.wire import (
     read_variable_label,
 )
 from ketaconsole.sdk import (
+    ErrorKind,
     Identity,
     Numeric,
     Observation,
     ProtocolError,
     WaveChunk,
     metric,
+    plausible_or_none,
 )
 
 _NU_OBS = struct.Struct(">HHHI")  # NuObsValue: physio id, state, unit, FLOAT
@@ -103,7 +105,7 @@ class PollDecoder:
                 elif attribute.attribute_id == codes.NOM_ATTR_TIME_REL:
                     rel_time = reader.u32()
         except MessageError as exc:
-            return [ProtocolError(self.device_id, "format", f"MDS attributes: {exc}", now)]
+            return [ProtocolError(self.device_id, ErrorKind.FORMAT, f"MDS attributes: {exc}", now)]
         if abs_time is not None and rel_time is not None:
             self._clock = (rel_time, abs_time)
         name = " ".join(part for part in (manufacturer, model) if part) or "IntelliVue"
@@ -195,15 +197,10 @@ class PollDecoder:
             converted = codes.convert(value, unit, known.unit)
             if converted is None:
                 errors.append(ProtocolError(
-                    self.device_id, "unit",
+                    self.device_id, ErrorKind.UNIT,
                     f"{refid} came in unit code {unit:04X}, which does not convert to "
                     f"{known.unit}", now))
-            elif not known.is_plausible(converted):
-                errors.append(ProtocolError(
-                    self.device_id, "value",
-                    f"{refid} {converted:g} is outside {known.plausible}", now))
-                converted = None
-            value = converted
+            value = plausible_or_none(converted, known, self.device_id, now, errors)
         return [*errors, Numeric(self.device_id, refid, value, known.unit, now, when)]
 
     def _wave(self, value: bytes, spec: WaveSpec, when: datetime | None,

@@ -8,7 +8,8 @@ A line looks like (Rad-8)::
 (one line, ending CR LF). Rad-7 prints ``PI=00.55`` without the per cent sign, and the
 rainbow models add ``SPCO=01.5% SPMET=00.8% SPHB=13.4 PVI=014``. Dashes (``---``,
 ``--.-``, ``--.--``, ``+--``) mean the oximeter has no valid value: that is "no value",
-never 0. There is no checksum, so the decoder is strict about form instead: every line
+never 0. There is no checksum (so a flipped or swapped digit is another well-formed
+number, which nothing on the line can detect), so the decoder is strict about form: every line
 starts with a date and time, each numeric field has its fixed width (SpO2 and pulse
 rate three digits, PI ``dd.dd``, SpCO and SpMet ``dd.d``, SpHb ``dd.d``, PVI three
 digits, DESAT two, PIDELTA a sign and two), the masks are hexadecimal, the serial
@@ -16,6 +17,8 @@ number is letters and digits. A line that breaks any of these is a framing error
 yields no values at all (a dropped byte turns ``BPM=064`` into ``BPM=04``, which must
 not be shown as a pulse of 4). Bytes in front of a line's date (noise when the cable is
 plugged in) are reported once as a sync error and the line after them is decoded.
+A line in the ASCII 2 printer format (mixed-case names, the Rad-8's factory setting)
+is a framing error that tells the technician to set the serial output to ASCII 1.
 
 While EXC says there is no usable sensor (no sensor, defective, unrecognized, off the
 patient) every value on the line is reported as no value even if digits were printed:
@@ -43,11 +46,13 @@ from ketaconsole.sdk import (
     AlarmSource,
     DeviceAlarm,
     DeviceProtocol,
+    ErrorKind,
     Identity,
     Numeric,
     Observation,
     ProtocolOutput,
     metric,
+    plausible_or_none,
 )
 
 MAX_LINE = 512
@@ -57,6 +62,11 @@ _LINE = re.compile(
     rb"(\d\d)/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)((?: +[A-Z0-9]+=[\x21-\x3c\x3e-\x7e]*)+) *$")
 """Date, time, then ``NAME=value`` fields; a value holds no ``=`` (a lost space would)."""
 _FIELD = re.compile(rb"([A-Z0-9]+)=(\S*)")
+_ASCII2 = re.compile(rb"\d\d/\d\d/\d\d \d\d:\d\d:\d\d +(?:SpO2|PR|SpCO|SpMet|SpHb)=")
+"""An ASCII 2 (printer and trend) line: the same date and time, mixed-case names
+(``SpO2=097 PR=069 PI=04.69 EXC=800:SET``). The Rad-8 leaves the factory set to it."""
+ASCII2_ADVICE = ("the oximeter sends ASCII 2 (printer) lines, which this driver does not "
+                 "read: set the oximeter's serial output to ASCII 1 in its setup menu")
 _DASHES = rb"|-+(?:\.-+)?%?"
 _FORMS: dict[bytes, re.Pattern[bytes]] = {
     b"SN": re.compile(rb"[0-9A-Za-z]{1,20}" + _DASHES),
@@ -115,7 +125,8 @@ class MasimoAsciiProtocol(DeviceProtocol):
                 found.extend(self._line(line, now))
         if len(tail) > MAX_LINE:
             if not self._discarding:
-                found.append(self.error("framing", f"no line end within {MAX_LINE} bytes", now))
+                found.append(self.error(
+                    ErrorKind.FRAMING, f"no line end within {MAX_LINE} bytes", now))
             self._discarding = True
             tail = b""
         self._pending = tail
@@ -123,18 +134,20 @@ class MasimoAsciiProtocol(DeviceProtocol):
 
     def _line(self, line: bytes, now: float) -> list[Observation]:
         if len(line) > MAX_LINE:
-            return [self.error("framing", f"line longer than {MAX_LINE} bytes", now)]
+            return [self.error(ErrorKind.FRAMING, f"line longer than {MAX_LINE} bytes", now)]
+        if _ASCII2.search(line):
+            return [self.error(ErrorKind.FRAMING, f"{ASCII2_ADVICE}: {_shown(line)}", now)]
         match = _LINE.search(line)
         if match is None:
-            return [self.error("framing", f"not an ASCII 1 line: {_shown(line)}", now)]
+            return [self.error(ErrorKind.FRAMING, f"not an ASCII 1 line: {_shown(line)}", now)]
         found: list[Observation] = []
         if match.start():
             found.append(self.error(
-                "sync", f"{match.start()} bytes of junk before the line's date", now))
+                ErrorKind.SYNC, f"{match.start()} bytes of junk before the line's date", now))
         try:
             found.extend(self._parse(match, now))
         except _CorruptLine as exc:
-            found.append(self.error("framing", f"{exc}: {_shown(line)}", now))
+            found.append(self.error(ErrorKind.FRAMING, f"{exc}: {_shown(line)}", now))
         return found
 
     def _parse(self, match: re.Match[bytes], now: float) -> list[Observation]:
@@ -161,10 +174,8 @@ class MasimoAsciiProtocol(DeviceProtocol):
             value: float | None = None
             if not no_reading and not _DIGITS.isdisjoint(text):  # all dashes: no value
                 value = float(text.rstrip(b"%"))
-                if not low <= value <= high:
-                    found.append(self.error(
-                        "value", f"{known.refid} {value:g} is outside {known.plausible}", now))
-                    value = None
+                if not low <= value <= high:  # the range check inline: most values pass
+                    value = plausible_or_none(value, known, self.device_id, now, found)
             found.append(Numeric(self.device_id, known.refid, value, known.unit, now,
                                  device_time))
         if exc is not None and exc != self._exceptions:

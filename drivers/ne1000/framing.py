@@ -15,6 +15,8 @@ import binascii
 import re
 from dataclasses import dataclass
 
+from ketaconsole.sdk import ErrorKind, Fault
+
 STX = 0x02
 ETX = 0x03
 CR = 0x0D
@@ -55,14 +57,6 @@ class Packet:
     safe: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Fault:
-    """Bytes that did not form a packet: ``kind`` is sync, framing or checksum."""
-
-    kind: str
-    detail: str
-
-
 Event = Packet | Fault
 
 
@@ -90,21 +84,21 @@ class _SafeSplitter:
         length = buffer[1]
         if not 4 <= length <= MAX_DATA + 4:
             del buffer[:1]
-            return Fault("framing", f"safe packet length byte {length} is impossible")
+            return Fault(ErrorKind.FRAMING, f"safe packet length byte {length} is impossible")
         if len(buffer) < length + 1:
             return None
         if buffer[length] != ETX:
             del buffer[:1]
-            return Fault("framing", f"safe packet of length {length} does not end in ETX")
+            return Fault(ErrorKind.FRAMING, f"safe packet of length {length} does not end in ETX")
         data = bytes(buffer[2:length - 2])
         received = int.from_bytes(buffer[length - 2:length], "big")
         del buffer[:length + 1]
         expected = crc16_xmodem(data)
         if received != expected:
-            return Fault("checksum", f"CRC {received:04X} where the data gives "
+            return Fault(ErrorKind.CHECKSUM, f"CRC {received:04X} where the data gives "
                                      f"{expected:04X} ({_shown(data)})")
         if not _printable(data):
-            return Fault("framing", f"safe packet data is not text ({_shown(data)})")
+            return Fault(ErrorKind.FRAMING, f"safe packet data is not text ({_shown(data)})")
         return Packet(data.decode("ascii"), True)
 
 
@@ -131,7 +125,7 @@ class ReplyReader:
             if start != 0:
                 junk = self._buffer if start < 0 else self._buffer[:start]
                 if not self._resyncing:
-                    events.append(Fault("sync", f"{len(junk)} bytes before a packet start "
+                    events.append(Fault(ErrorKind.SYNC, f"{len(junk)} bytes before a packet start "
                                                 f"({_shown(junk)})"))
                 if start < 0:
                     self._buffer.clear()
@@ -167,17 +161,18 @@ class ReplyReader:
         if restart >= 0 and (end < 0 or restart < end):
             cut = bytes(buffer[:restart])
             del buffer[:restart]
-            return Fault("framing", f"reply cut short by a new packet start ({_shown(cut)})")
+            return Fault(
+                ErrorKind.FRAMING, f"reply cut short by a new packet start ({_shown(cut)})")
         if end < 0:
             if len(buffer) > MAX_DATA + 2:
                 cut = bytes(buffer)
                 buffer.clear()
-                return Fault("framing", f"no ETX within {MAX_DATA} bytes ({_shown(cut)})")
+                return Fault(ErrorKind.FRAMING, f"no ETX within {MAX_DATA} bytes ({_shown(cut)})")
             return None
         data = bytes(buffer[1:end])
         del buffer[:end + 1]
         if not _printable(data):
-            return Fault("framing", f"reply data is not text ({_shown(data)})")
+            return Fault(ErrorKind.FRAMING, f"reply data is not text ({_shown(data)})")
         return Packet(data.decode("ascii"), False)
 
 
@@ -218,7 +213,7 @@ class CommandReader:
             if end < 0:
                 if len(self._buffer) > MAX_DATA:
                     self._buffer.clear()
-                    events.append(Fault("framing", f"no CR within {MAX_DATA} bytes"))
+                    events.append(Fault(ErrorKind.FRAMING, f"no CR within {MAX_DATA} bytes"))
                 break
             raw = bytes(self._buffer[:end])
             del self._buffer[:end + 1]

@@ -8,6 +8,10 @@ cycle ends in one :class:`PumpStatus` holding what the pump said in that cycle, 
 ``None`` for anything it did not say. Unanswered questions time out and the next
 cycle waits longer (back-off up to 8 s).
 
+Basic mode has no checksum and the pump prints numbers of any width, so a digit lost
+on the line makes another well-formed number ("35.00ML" read as "5.00ML"); only a
+reply cut short is caught. Where that matters, use safe mode (CRC-16).
+
 Rate is the flow into the line: the programmed rate while the pump says it is
 infusing, 0 while it says it is stopped, paused or in alarm, and no value while it
 withdraws or purges. Volume infused is the pump's infused counter (``DIS``), in mL.
@@ -50,9 +54,12 @@ from drivers.ne1000.values import (
 )
 from ketaconsole.sdk import (
     AlarmSource,
+    Connection,
+    ConnectionState,
     DeviceAlarm,
     DeviceCommand,
     DeviceProtocol,
+    ErrorKind,
     Identity,
     Metric,
     Observation,
@@ -60,6 +67,7 @@ from ketaconsole.sdk import (
     PumpState,
     PumpStatus,
     metric,
+    plausible_or_none,
 )
 
 REPLY_TIMEOUT_S = 1.0
@@ -145,6 +153,7 @@ class Ne1000Protocol(DeviceProtocol):
         self._queue: deque[_Request] = deque()
         self._cycle: _Cycle | None = None
         self._next_cycle_at: float | None = None
+        self.connection = Connection()
         self._backoff_s = 0.0
         self._status: str | None = None
         self._alarm: str | None = None
@@ -158,17 +167,19 @@ class Ne1000Protocol(DeviceProtocol):
     # -- the transport's calls ---------------------------------------------------------
 
     def connect(self, now: float) -> bytes:
+        self.connection.move(ConnectionState.GREETING)
         self._next_cycle_at = now
         return self._ask_next(now)
 
     def tick(self, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
-        if self._next_cycle_at is None:
-            self._next_cycle_at = now
+        if self.connection.listening:
+            return out  # never connected: decoding a capture, no question to ask
         if self._awaiting and now - self._asked_at > self.reply_timeout_s:
             names = " ".join(r.command.text(self.address) for r in self._awaiting)
             out.observations.append(self.error(
-                "timeout", f"no reply to {names} within {self.reply_timeout_s:g} s", now))
+                ErrorKind.TIMEOUT, f"no reply to {names} within {self.reply_timeout_s:g} s", now))
+            self.connection.move(ConnectionState.RECOVERING)
             self._awaiting.clear()
             self._queue.clear()
             self._cycle = None
@@ -198,9 +209,9 @@ class Ne1000Protocol(DeviceProtocol):
         """Bytes queued with ``DeviceLink.send``: refused while control is off, else sent."""
         wanted = self._read_outgoing(data)
         if isinstance(wanted, str):
-            return ProtocolOutput([self.error("command-refused", wanted, now)])
+            return ProtocolOutput([self.error(ErrorKind.COMMAND_REFUSED, wanted, now)])
         if not self.control_enabled and any(not c.is_query for c in wanted):
-            return ProtocolOutput([self.error("control-disabled", CONTROL_OFF, now)])
+            return ProtocolOutput([self.error(ErrorKind.CONTROL_DISABLED, CONTROL_OFF, now)])
         if not self._awaiting:
             self._asked_at = now
         found: list[Observation] = []
@@ -289,9 +300,9 @@ class Ne1000Protocol(DeviceProtocol):
         except ReplyFormError as exc:
             if self._awaiting:
                 self._answered()
-            return [self.error("framing", str(exc), now)]
+            return [self.error(ErrorKind.FRAMING, str(exc), now)]
         if reply.address != self.address:
-            return [self.error("address", f"a reply from address {reply.address} reached "
+            return [self.error(ErrorKind.ADDRESS, f"a reply from address {reply.address} reached "
                                           f"the console of pump {self.address}", now)]
         if (self._next_cycle_at is None and not self._awaiting and reply.alarm is None
                 and self._alarm is None):
@@ -301,6 +312,8 @@ class Ne1000Protocol(DeviceProtocol):
             self._status = reply.status
             return self._decode_alone(reply.data, now)
         request = self._answered() if self._awaiting else None
+        if request is not None and self.connection.state is not ConnectionState.POLLING:
+            self.connection.move(ConnectionState.POLLING)  # the pump answers
         self._asked_at = now
         self._backoff_s = 0.0
         if reply.alarm is not None:
@@ -310,7 +323,8 @@ class Ne1000Protocol(DeviceProtocol):
                 return found  # safe mode's automatic alarm packet
             if request.control:
                 found.append(self.error(
-                    "command-refused", f"the pump answered {request.command.text(self.address)} "
+                    ErrorKind.COMMAND_REFUSED,
+                    f"the pump answered {request.command.text(self.address)} "
                     f"with an alarm ({text}); the command was not carried out", now))
             elif request.attempts < QUERY_ATTEMPTS:
                 self._queue.appendleft(replace(request, attempts=request.attempts + 1))
@@ -319,14 +333,15 @@ class Ne1000Protocol(DeviceProtocol):
         self._status = reply.status
         if request is None:
             if self._next_cycle_at is not None:
-                found.append(self.error("unexpected", f"reply {text!r} came with no question "
+                found.append(self.error(
+                    ErrorKind.UNEXPECTED, f"reply {text!r} came with no question "
                                                       "outstanding; its data is not used", now))
                 return found
             alone = self._decode_alone(reply.data, now)
             return found + alone if found else alone
         shown = request.command.text(self.address)
         if reply.error is not None:
-            kind = "command-refused" if request.control else "refused"
+            kind = ErrorKind.COMMAND_REFUSED if request.control else ErrorKind.REFUSED
             return [*found, self.error(kind, f"the pump refused {shown}: "
                                              f"{COMMAND_ERRORS[reply.error]}", now)]
         if request.command.is_query and request.command.name in PARSERS:
@@ -340,7 +355,8 @@ class Ne1000Protocol(DeviceProtocol):
             self._cycle = None
             if value is not None:
                 return []  # a diameter alone is no pump status
-            return [self.error("value", f"reply data {data!r} answers no known question", now)]
+            return [self.error(
+                ErrorKind.VALUE, f"reply data {data!r} answers no known question", now)]
         # no alarm is active here (the reply cleared it), so a rate or volume reply's
         # status depends only on the key below: the same key at the same time, the same
         key = (data, self._status, self._withdraw) if name in _ONE_VALUE_STATUS else None
@@ -368,7 +384,7 @@ class Ne1000Protocol(DeviceProtocol):
     def _use(self, name: str, value: object, data: str, now: float) -> list[Observation]:
         """The parsed answer ``value`` to ``name`` (``None``: ``data`` did not answer it)."""
         if value is None:
-            return [self.error("value", f"reply {data!r} is not an answer to {name}", now)]
+            return [self.error(ErrorKind.VALUE, f"reply {data!r} is not an answer to {name}", now)]
         cycle = self._cycle
         if isinstance(value, Version):
             return self._identify(value, data, now)
@@ -413,11 +429,7 @@ class Ne1000Protocol(DeviceProtocol):
     def _plausible(self, value: float | None, what: Metric, found: list[Observation],
                    now: float) -> float | None:
         """The value, or ``None`` (and an error in ``found``) when the catalogue rules it out."""
-        if value is None or what.is_plausible(value):
-            return value
-        found.append(self.error("value", f"{what.label} {value:g} {what.unit} is outside "
-                                         f"{what.plausible}", now))
-        return None
+        return plausible_or_none(value, what, self.device_id, now, found)
 
     # -- identity and alarms ------------------------------------------------------------------
 

@@ -20,14 +20,14 @@ import re
 
 from drivers.nonin.decoding import Decoded, FormatDecoder
 from drivers.nonin.values import PULSE_RATE, SPO2, reading
-from ketaconsole.sdk import Identity, Observation
+from ketaconsole.sdk import ErrorKind, Identity, Observation
 
 MAX_LINE = 256
 REMEMBERED_LINES = 64
 """Distinct data lines whose readings are kept for reuse within one reading time."""
 _DATA = re.compile(
-    rb"^(?:(?P<clock>\d\d:\d\d:\d\d) +)?SPO2=(?P<spo2>\d{1,3}|-{1,3}) +"
-    rb"HR=(?P<hr>\d{1,3}|-{1,3})(?P<marks>[ FB*]*)$")
+    rb"^(?:(?P<clock>\d\d:\d\d:\d\d) +)?SPO2=(?P<spo2>\d{3}|---) +"
+    rb"HR=(?P<hr>\d{3}|---)(?P<marks>[ FB*]*)$")
 _PRINTABLE = re.compile(rb"^[\x20-\x7e\t]+$")
 
 
@@ -57,7 +57,7 @@ class AsciiLineDecoder(FormatDecoder):
                 if len(self._buffer) > MAX_LINE:
                     if not self._discarding:
                         out.observations.append(self.error(
-                            "framing", f"no line end within {MAX_LINE} bytes; check the "
+                            ErrorKind.FRAMING, f"no line end within {MAX_LINE} bytes; check the "
                                        "format setting and the baud rate", now))
                     self._discarding = True
                     del self._buffer[:]
@@ -87,12 +87,12 @@ class AsciiLineDecoder(FormatDecoder):
         if match is None:
             shown = line[:60].decode("ascii", "replace")
             if b"SPO2" in line.upper() or b"HR=" in line or not _PRINTABLE.match(line):
-                return [self.error("framing", f"not a Nonin data line: {shown!r}", now)]
+                return [self.error(ErrorKind.FRAMING, f"not a Nonin data line: {shown!r}", now)]
             return [Identity(self.device_id, now, model="Nonin pulse oximeter",
                              details={"header": shown})]
         self.frames += 1
         readings = [
-            *reading(self.device_id, SPO2, _number(match["spo2"]), now, self.error),
-            *reading(self.device_id, PULSE_RATE, _number(match["hr"]), now, self.error)]
+            *reading(self.device_id, SPO2, _number(match["spo2"]), now),
+            *reading(self.device_id, PULSE_RATE, _number(match["hr"]), now)]
         self._readings[line] = readings
         return readings

@@ -6,14 +6,14 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from drivers.nonin.framing import (
+    Fault,
     FoundFrame,
     FoundReply,
     FrameHunter,
     FrameRun,
     FramingEvent,
-    FramingFault,
 )
-from ketaconsole.sdk import Observation, ProtocolError
+from ketaconsole.sdk import ErrorKind, Observation, ProtocolError
 
 
 @dataclass(slots=True)
@@ -41,7 +41,7 @@ class FormatDecoder(ABC):
         """Called from the protocol's tick: decide anything that waited on more input."""
         return Decoded()
 
-    def error(self, kind: str, detail: str, now: float) -> ProtocolError:
+    def error(self, kind: ErrorKind, detail: str, now: float) -> ProtocolError:
         return ProtocolError(self.device_id, kind, detail, now)
 
 
@@ -71,7 +71,7 @@ class FramedDecoder(FormatDecoder):
                 self.take_frame(event.data, event.lost, now, out.observations)
             elif isinstance(event, FoundReply):
                 out.replies.append(event)
-            elif isinstance(event, FramingFault):
+            elif isinstance(event, Fault):
                 self.lost_sync(now, out.observations)
                 out.observations.append(self.error(event.kind, event.detail, now))
         self.end_of_input(now, out.observations)

@@ -8,16 +8,25 @@ After the Nonin 9560 OEM specification (the OEM III and 3150 send the same layou
     byte 4  0 R SPA R SNSA R R LOWBAT           status 2; bit 7 always clear
 
 Format #8 has no checksum: a packet is recognised by its one high bit (byte 1) and
-three clear high bits, and the stream is trusted only after two packets in a row
-(or one on the grid of a lock just lost). Bit 6 of byte 1 is "sensor disconnected"
-on the OEM III and reserved on the 9560 (which has no separate sensor). After the finger
-comes out the oximeter repeats its last reading for 10 s with the sensor-alarm bit set
+three clear high bits, and the stream is trusted only after a run of packets in a row,
+again after every broken packet. Noise and the other formats' streams pass the
+single-packet check now and then, so until a run confirms the format nothing is a
+value and nothing counts as a packet (an oximeter that ignored the format command
+shows as "no reply", with what it sends instead). With no checksum, bytes lost on the
+line can shift a pulse-rate byte into the SpO2 place of a packet that still looks
+right; the packet after it then fails. So a packet's values are reported only once the
+packet after it has passed too (a second later), and dropped if it fails. A flipped or
+swapped bit inside a value stays undetectable: #8 has nothing to detect it with.
+
+Bit 6 of byte 1 is "sensor disconnected" on the OEM III and reserved on the 9560
+(which has no separate sensor). After the finger comes out the oximeter repeats its last reading for 10 s with the sensor-alarm bit set
 ("unusable data"); a packet with that bit or the sensor-disconnect bit set therefore
 gives SpO2 and pulse rate as no value.
 """
 
 from __future__ import annotations
 
+from drivers.nonin.checks import check_format8, explain_junk
 from drivers.nonin.codes import (
     F8_ARTIFACT,
     F8_LOW_BATTERY,
@@ -27,41 +36,40 @@ from drivers.nonin.codes import (
     F8_SENSOR_ALARM,
     F8_SENSOR_DISCONNECTED,
     FORMAT8_LENGTH,
-    STATUS_ALWAYS,
 )
 from drivers.nonin.decoding import FramedDecoder
 from drivers.nonin.framing import FrameHunter
 from drivers.nonin.status import ConditionTracker
 from drivers.nonin.values import PULSE_RATE, SPO2, pulse_rate, reading, saturation
-from ketaconsole.sdk import Observation
+from ketaconsole.sdk import ErrorKind, Observation
 
+RUN_TO_LOCK = 5
+"""Packets in a row that confirm the format: with no checksum, one good-looking packet
+(or two) is common in noise and in the other formats' streams."""
 REMEMBERED_PACKETS = 64
 """Distinct packets whose readings are kept for reuse within one reading time."""
 
 
-def check_format8(packet: bytes) -> str | None:
-    if not packet[0] & STATUS_ALWAYS or (packet[1] | packet[2] | packet[3]) & STATUS_ALWAYS:
-        return "framing"
-    return None
-
-
-def describe(packet: bytes, kind: str) -> str:
+def describe(packet: bytes, kind: ErrorKind) -> str:
     return (f"packet {packet.hex(' ').upper()} is not a format #8 packet (bit 7 set on "
-            "byte 1 only); its values are dropped")
+            "byte 1 only, pulse rate and SpO2 in range); its values are dropped")
 
 
 class Format8Decoder(FramedDecoder):
     """Data format #8: SpO2-D, HR-D and the status flags once a second."""
 
     def __init__(self, device_id: str) -> None:
-        super().__init__(device_id, FrameHunter(FORMAT8_LENGTH, check_format8, describe,
-                                                "data format #8 packet"))
+        super().__init__(device_id, FrameHunter(
+            FORMAT8_LENGTH, check_format8, describe, "data format #8 packet",
+            run_to_lock=RUN_TO_LOCK, relock_on_grid=False, explain_junk=explain_junk("8")))
         self._conditions = ConditionTracker(device_id)
         self._readings: dict[bytes, list[Observation]] = {}
         """The readings of packets already read at ``_readings_at`` (the same packet read
         at the same time gives the same, immutable, observations)."""
         self._readings_at: float | None = None
         self._status_bytes: tuple[int, int] | None = None
+        self._held: list[Observation] = []
+        """The last packet's readings, until the packet after it passes its check too."""
 
     def take_frame(self, frame: bytes, lost: int | None, now: float,
                    out: list[Observation]) -> None:
@@ -73,12 +81,12 @@ class Format8Decoder(FramedDecoder):
         if readings is None:
             unusable = bool(status & F8_SENSOR_DISCONNECTED or status2 & F8_SENSOR_ALARM)
             readings = reading(self.device_id, SPO2, None if unusable else saturation(spo2),
-                               now, self.error)
+                               now)
             readings += reading(self.device_id, PULSE_RATE,
-                                None if unusable else pulse_rate(status, hr_low), now,
-                                self.error)
+                                None if unusable else pulse_rate(status, hr_low), now)
             self._readings[frame] = readings
-        out.extend(readings)
+        out.extend(self._held)  # this packet passed: the one before it ended where it should
+        self._held = readings
         if (status, status2) == self._status_bytes:
             return  # the same flags as the packet before: no condition starts or ends
         self._status_bytes = (status, status2)
@@ -91,3 +99,6 @@ class Format8Decoder(FramedDecoder):
             "marginal-perfusion": bool(status & F8_MARGINAL_PERFUSION),
             "low-battery": bool(status2 & F8_LOW_BATTERY),
         }, now))
+
+    def lost_sync(self, now: float, out: list[Observation]) -> None:
+        self._held = []  # the packet before a broken one may itself be bytes out of place

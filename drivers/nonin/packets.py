@@ -8,14 +8,21 @@ HR6-HR0, a 7-bit shift, which is what this decoder does):
     #2:  01      STATUS     PLETH      FLOAT  CHK     (8-bit pleth)
     #7:  STATUS  PLETH MSB  PLETH LSB  FLOAT  CHK     (16-bit pleth)
 
-CHK is the sum of bytes 1-4 modulo 256. STATUS always has bit 7 set and has the SYNC
-bit (bit 0) on frame 1 of each 25-frame packet only. Each frame carries one pleth
-sample (75 a second). The FLOAT byte of frame n carries one value of the packet:
+CHK is the sum of bytes 1-4 modulo 256, which cannot see two of those bytes swapped
+(the sum stays the same); a flipped bit or a lost byte it does catch. STATUS always
+has bit 7 set and has the SYNC bit (bit 0) on frame 1 of each 25-frame packet only.
+Each frame carries one pleth sample (75 a second). The FLOAT byte of frame n carries one value of the packet:
 frames 1-3 HR MSB, HR LSB, SpO2 (4-beat averages); 4 firmware revision; 8 STAT2 (bit 0
 low battery); 9 SpO2-D; 14-16 E-HR MSB, E-HR LSB, E-SpO2 (8-beat); 20-21 HR-D MSB/LSB
 (display). A packet's values are read only from frames whose place in the packet is
-known: after a lost frame whose place cannot be worked out, values wait for the next
-SYNC frame; pleth samples keep flowing, with a gap (``None``) where frames were lost.
+known, and only once both its ends are confirmed: it starts at a SYNC frame, and its
+25th frame is followed straight away by the next packet's SYNC frame. Whole frames
+can go missing without a checksum error (a stretch of line cut out at a frame
+boundary); the frame count then runs past the packet's true end, and only the missing
+SYNC bit where the next packet should begin shows it. A packet is therefore held back
+until that SYNC frame arrives, and dropped if anything else comes. After a lost frame
+whose place cannot be worked out, values wait for the next SYNC frame; pleth samples
+keep flowing, with a gap (``None``) where frames were lost.
 While the sensor-alarm bit (SNSA: "unusable data", set when the finger is out) or the
 sensor-disconnect bit is set, the display values still repeat the last reading for up
 to 10 s; a packet with either bit set therefore gives SpO2 and pulse rate as no value.
@@ -25,8 +32,8 @@ from __future__ import annotations
 
 import struct
 
+from drivers.nonin.checks import check_format2, check_format7, checksum, explain_junk
 from drivers.nonin.codes import (
-    FORMAT2_START,
     FRAME_LENGTH,
     FRAMES_PER_PACKET,
     PLETH_RATE_HZ,
@@ -44,32 +51,16 @@ from drivers.nonin.decoding import FramedDecoder
 from drivers.nonin.framing import FrameHunter
 from drivers.nonin.status import PULSE_CONDITIONS, ConditionTracker, PulseQuality
 from drivers.nonin.values import PULSE_RATE, SPO2, pulse_rate, reading, saturation
-from ketaconsole.sdk import Identity, Observation, WaveChunk
+from ketaconsole.sdk import ErrorKind, Identity, Observation, WaveChunk
 
 PLETH = "MDC_PULS_OXIM_PLETH"
 
 
-def _checksum(frame: bytes) -> int:
-    return (frame[0] + frame[1] + frame[2] + frame[3]) & 0xFF
-
-
-def check_format2(frame: bytes) -> str | None:
-    if frame[0] != FORMAT2_START or not frame[1] & STATUS_ALWAYS:
-        return "framing"
-    return None if _checksum(frame) == frame[4] else "checksum"
-
-
-def check_format7(frame: bytes) -> str | None:
-    if not frame[0] & STATUS_ALWAYS:
-        return "framing"
-    return None if _checksum(frame) == frame[4] else "checksum"
-
-
-def describe(frame: bytes, kind: str) -> str:
+def describe(frame: bytes, kind: ErrorKind) -> str:
     shown = frame.hex(" ").upper()
     if kind == "checksum":
         return (f"frame {shown} has checksum {frame[4]:02X}, expected "
-                f"{_checksum(frame):02X}; its values are dropped")
+                f"{checksum(frame):02X}; its values are dropped")
     return f"frame {shown} does not start like a frame of this data format"
 
 
@@ -78,12 +69,16 @@ class WaveformFormatDecoder(FramedDecoder):
 
     def __init__(self, device_id: str, data_format: str, averaging: Averaging) -> None:
         check = check_format2 if data_format == "2" else check_format7
-        super().__init__(device_id, FrameHunter(FRAME_LENGTH, check, describe,
-                                                f"data format #{data_format} frame"))
+        super().__init__(device_id, FrameHunter(
+            FRAME_LENGTH, check, describe, f"data format #{data_format} frame",
+            explain_junk=explain_junk(data_format)))
         self.data_format = data_format
         self.averaging = averaging
         self._next_index: int | None = None
         self._slots: dict[int, int] = {}
+        self._held: tuple[dict[int, int], bool] | None = None
+        """A packet whose 25 frames are in, with its unusable flag, until the next frame
+        confirms its end (a SYNC frame) or shows it was not one (anything else)."""
         self._pleth: list[float | None] = []
         self._seen_frame = False
         self._conditions = ConditionTracker(device_id)
@@ -109,7 +104,7 @@ class WaveformFormatDecoder(FramedDecoder):
             return
         self._slots[index] = frame[3]
         if index == FRAMES_PER_PACKET - 1:
-            self._close_packet(now, out)
+            self._hold_packet()
             self._next_index = 0
         else:
             self._next_index = index + 1
@@ -149,46 +144,58 @@ class WaveformFormatDecoder(FramedDecoder):
         if lost is None:
             if self._seen_frame:
                 self._pleth.append(None)
-            self._close_packet(now, out)
+            self._drop_packet()
             index = None
         elif lost:
             self._pleth.extend([None] * lost)
             if index is not None:
                 index += lost
                 if index >= FRAMES_PER_PACKET:
-                    self._close_packet(now, out)
+                    self._hold_packet()
                     index %= FRAMES_PER_PACKET
         if status & STATUS_SYNC:
             if index not in (None, 0):
                 out.append(self.error(
-                    "sync", f"frame sync bit on frame {index + 1} of a packet instead of "
+                    ErrorKind.SYNC, f"frame sync bit on frame {index + 1} of a packet instead of "
                             "frame 1; values wait for the next sync", now))
-                self._slots.clear()
+                self._drop_packet()
                 return None  # the count and the bit disagree: trust neither
+            if index == 0:
+                self._close_packet(now, out)  # this SYNC frame confirms the packet's end
             return 0
         if index == 0:
             out.append(self.error(
-                "sync", "frame 1 of a packet lacks its sync bit; values wait for the "
-                        "next packet", now))
-            self._slots.clear()
+                ErrorKind.SYNC, "frame 1 of a packet lacks its sync bit: frames were lost without "
+                        "a checksum error, so the packet before is dropped and values wait "
+                        "for the next packet", now))
+            self._drop_packet()
             return None
+        self._held = None  # lost frames ran past a packet's end, and no SYNC confirms it
         return index
+
+    def _hold_packet(self) -> None:
+        self._held = (self._slots, self._unusable) if self._slots else None
+        self._slots, self._unusable = {}, False
+
+    def _drop_packet(self) -> None:
+        self._held = None
+        self._slots, self._unusable = {}, False
 
     # -- what a packet and a status byte say ---------------------------------------------
 
     def _close_packet(self, now: float, out: list[Observation]) -> None:
+        """Report the held packet, whose end the SYNC frame just read confirms."""
         self._flush_pleth(now, out)
-        slots, self._slots = self._slots, {}
-        unusable, self._unusable = self._unusable, False
-        if not slots:
+        if self._held is None:
             return
+        (slots, unusable), self._held = self._held, None
         hr_msb, hr_lsb = self.averaging.hr_slots
         if self.averaging.spo2_slot in slots:
             spo2 = None if unusable else saturation(slots[self.averaging.spo2_slot])
-            out.extend(reading(self.device_id, SPO2, spo2, now, self.error))
+            out.extend(reading(self.device_id, SPO2, spo2, now))
         if hr_msb in slots and hr_lsb in slots:
             rate = None if unusable else pulse_rate(slots[hr_msb], slots[hr_lsb])
-            out.extend(reading(self.device_id, PULSE_RATE, rate, now, self.error))
+            out.extend(reading(self.device_id, PULSE_RATE, rate, now))
         firmware = slots.get(SLOT_FIRMWARE)
         if firmware is not None and firmware != self._firmware:
             self._firmware = firmware

@@ -21,7 +21,7 @@ from drivers.nonin.codes import ACK, AVERAGINGS, REPLY_WINDOW_S, format_select_c
 from drivers.nonin.decoding import Decoded, FormatDecoder
 from drivers.nonin.format8 import Format8Decoder
 from drivers.nonin.packets import WaveformFormatDecoder
-from ketaconsole.sdk import DeviceProtocol, Identity, ProtocolError, ProtocolOutput
+from ketaconsole.sdk import DeviceProtocol, ErrorKind, Identity, ProtocolError, ProtocolOutput
 
 
 def make_decoder(device_id: str, data_format: str, averaging: str) -> FormatDecoder:
@@ -70,7 +70,7 @@ class NoninProtocol(DeviceProtocol):
                 out.observations.append(self._refused(now))
             elif self.decoder.frames == 0:
                 out.observations.append(self.error(
-                    "no-reply", f"the oximeter did not answer the data format #"
+                    ErrorKind.NO_REPLY, f"the oximeter did not answer the data format #"
                                 f"{self.data_format} command within {REPLY_WINDOW_S:g} s "
                                 "and sent no data; check that it is on, paired or cabled, "
                                 "and that the cable carries data both ways", now))
@@ -98,5 +98,6 @@ class NoninProtocol(DeviceProtocol):
 
     def _refused(self, now: float) -> ProtocolError:
         return self.error(
-            "refused", f"the oximeter refused data format #{self.data_format} (NAK); choose "
+            ErrorKind.REFUSED,
+            f"the oximeter refused data format #{self.data_format} (NAK); choose "
                        "a format this model supports (2, 7 or 8) in the device settings", now)

@@ -55,8 +55,7 @@ from drivers.nonin.codes import (
     STX,
 )
 from drivers.nonin.values import pulse_rate_bytes, saturation_byte
-from ketaconsole.sdk import DeviceSimulator, VirtualPatient
-from ketaconsole.virtual_patient import PlethGenerator, Vitals
+from ketaconsole.sdk import DeviceSimulator, PlethGenerator, VirtualPatient, Vitals
 
 FIRMWARE_REVISION = 0x2A
 PULSE_MARK_FRAMES = 12

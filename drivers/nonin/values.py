@@ -7,10 +7,8 @@ LSB byte (bit 7 of each byte is clear). SpO2 is the low 7 bits of its byte. 511 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from drivers.nonin.codes import MISSING_HR, MISSING_SPO2
-from ketaconsole.sdk import Numeric, Observation, ProtocolError, metric
+from ketaconsole.sdk import Numeric, Observation, metric, plausible_or_none
 
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
 PULSE_RATE = "MDC_PULS_OXIM_PULS_RATE"
@@ -39,18 +37,12 @@ def saturation_byte(spo2: int | None) -> int:
     return MISSING_SPO2 if spo2 is None else max(0, min(int(spo2), 100))
 
 
-ErrorFactory = Callable[[str, str, float], ProtocolError]
-
-
-def reading(device_id: str, refid: str, value: int | None, now: float,
-            error: ErrorFactory) -> list[Observation]:
+def reading(device_id: str, refid: str, value: int | None, now: float) -> list[Observation]:
     """A numeric for a decoded value; a value outside the metric's range becomes ``None``
     with a value error beside it."""
     known = metric(refid)
     found: list[Observation] = []
     shown: float | None = None if value is None else float(value)
-    if shown is not None and not known.is_plausible(shown):
-        found.append(error("value", f"{refid} {value} is outside {known.plausible}", now))
-        shown = None
+    shown = plausible_or_none(shown, known, device_id, now, found)
     found.append(Numeric(device_id, refid, shown, known.unit, now))
     return found

@@ -1,7 +1,8 @@
 """Technical alarm conditions: the equipment, not the patient, needs attention.
 
 Judged per device from what its link and driver report: disconnected (link state),
-no valid data for N seconds while connected, too many checksum / framing errors a
+no valid data for N seconds while connected (data a device reports under a sub-id,
+``station/1-1``, is data from the station's link too), too many checksum / framing errors a
 minute, the device's own alarms (sensor off, no sensor, ... and its own patient
 alarms), the device clock far from the console's, and a pump that disagrees with the
 dose plan. The store reports an unwritable database through
@@ -127,13 +128,26 @@ class TechnicalMonitor:
             else:
                 device.alarms.pop(obs.code, None)
         if isinstance(obs, Numeric | WaveChunk | PumpStatus | Identity):
-            device.last_data_at = max(device.last_data_at or obs.received_at, obs.received_at)
-            device.quiet_reported = False
+            for source in self._data_sources(obs.device_id, device):
+                source.last_data_at = max(source.last_data_at or obs.received_at,
+                                          obs.received_at)
+                source.quiet_reported = False
         if isinstance(obs, PumpStatus):
             self._observe_pump(device, obs)
         moment = getattr(obs, "device_time", None)
         if moment is not None:
             device.skew_s = moment.timestamp() - obs.received_at
+
+    def _data_sources(self, device_id: str, device: _Device) -> list[_Device]:
+        """The device that sent data and the links it came over: a station's pumps
+        report as ``station/1-1``, ``station/1-2``, ... over the station's one link."""
+        sources = [device]
+        parent = device_id
+        while "/" in parent:
+            parent = parent.rsplit("/", 1)[0]
+            if parent in self._devices:
+                sources.append(self._devices[parent])
+        return sources
 
     def _observe_link(self, device: _Device, state: LinkState) -> None:
         device.link = state.status

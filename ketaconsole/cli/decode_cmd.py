@@ -1,4 +1,8 @@
-"""``ketaconsole decode DRIVER FILE``: a raw capture of what a device sent, as JSON lines."""
+"""``ketaconsole decode DRIVER FILE``: a raw capture of what a device sent, as JSON lines.
+
+The capture is fed in chunks on the line's clock, with the driver ticked between
+them (:func:`ketaconsole.sdk.decode_capture`), as the live link would.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ import argparse
 from pathlib import Path
 
 from ketaconsole.cli.common import CliError, load_driver, print_json_line, resolve_settings
-
-CHUNK = 4096
+from ketaconsole.sdk import decode_capture
+from ketaconsole.transport import line_for
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,9 +39,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"capture file {path} cannot be read ({exc.strerror})", 2) from None
     protocol = driver.create_protocol(path.name, settings)
-    for offset in range(0, len(data), CHUNK):
-        for observation in protocol.feed(data[offset:offset + CHUNK], 0.0).observations:
-            record = observation.as_record()
-            record.pop("received_at", None)
-            print_json_line(record)
+    line = line_for(driver.info.line, settings)
+    for observation in decode_capture(protocol, data, line.bytes_per_second()):
+        record = observation.as_record()
+        record.pop("received_at", None)
+        print_json_line(record)
     return 0

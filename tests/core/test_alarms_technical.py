@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from drivers.bbraun_bcc import DRIVER as BBRAUN
 from ketaconsole.alarms import (
     AlarmEvent,
     AlarmEventKind,
@@ -25,6 +26,7 @@ from ketaconsole.observations import (
     PumpState,
     PumpStatus,
 )
+from ketaconsole.sim_loop import SIMULATED_START, converse
 
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
 
@@ -185,3 +187,22 @@ def test_pump_infusing_before_the_plan_started_alarms(system: AlarmSystem) -> No
         system.observe(_pump(t, 52.5, 52.5 * t / 3600))
         system.evaluate(t)
     assert "pump-mismatch:pump" in active(system, 60)
+
+
+def test_a_station_whose_pumps_report_under_their_slots_is_not_silent() -> None:
+    # A B. Braun SpaceStation's link is "pump", its pumps report as "pump/1-1", ...:
+    # their data is the station's data too, and the station is silent only once they
+    # all are. The station, its link and its pumps come from the real driver talking
+    # to its simulator.
+    talk = converse(BBRAUN, 60.0, device_id="pump", step=0.1)
+    system = AlarmSystem(default_profile())
+    system.observe(LinkState("pump", LinkStatus.CONNECTED, SIMULATED_START))
+    for obs in talk.observations:
+        system.observe(obs)
+    last = max(o.received_at for o in talk.observations if isinstance(o, PumpStatus))
+    assert {o.device_id for o in talk.observations if isinstance(o, PumpStatus)} == {
+        "pump/1-1", "pump/1-2", "pump/1-3"}
+    system.evaluate(last + 1)
+    assert not [a for a in active(system, last + 1) if a.startswith("no-data:")]
+    system.evaluate(last + 30)
+    assert "no-data:pump" in active(system, last + 30)

@@ -88,3 +88,13 @@ def format8(hr: int = 72, spo2: int = 97, *, status: int = 0, status2: int = 0) 
     """Format #8: 1 R OOT LPRF MPRF ARTF HR8 HR7 | 0 HR6-0 | 0 SP6-0 | 0 R SPA R SNSA R R LB."""
     msb, lsb = hr_halves(hr)
     return bytes([0x80 | status | msb, lsb, spo2, status2])
+
+
+NEXT_PLETH = 2010
+"""The pleth value of :func:`confirm`'s frame (``pleth_at(1, 2000)``)."""
+
+
+def confirm(data_format: str = "7") -> bytes:
+    """Frame 1 of a following packet: its SYNC bit confirms the end of the packet before
+    it, which is only then read."""
+    return packet(data_format, base=2000)[:5]

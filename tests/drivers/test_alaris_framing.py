@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from drivers.alaris_asena.framing import (
+    Fault,
     Frame,
-    FrameFault,
     FrameReader,
     crc16_ccitt_false,
     encode_frame,
@@ -67,7 +67,7 @@ def test_every_reply_from_the_sources_is_read(raw: bytes, fields: tuple[str, ...
 def test_a_frame_with_wrong_check_digits_is_rejected_and_the_next_one_read() -> None:
     corrupt = REAL_ALARM_INF.replace(b"0.969", b"9.969")
     found = FrameReader().feed(corrupt + b"!INST_SERIALNO^8002-51740|050B\r")
-    assert isinstance(found[0], FrameFault) and found[0].kind == "checksum"
+    assert isinstance(found[0], Fault) and found[0].kind == "checksum"
     assert found[1] == Frame(("INST_SERIALNO", "8002-51740"))
     assert len(found) == 2
 
@@ -82,25 +82,25 @@ def test_one_byte_at_a_time_gives_the_same_frames_as_whole_frames() -> None:
 
 def test_junk_before_a_frame_is_one_sync_fault_then_the_frame() -> None:
     found = FrameReader().feed(b"\xff\x13garbage" + b"!INST_SERIALNO^8002-51740|050B\r")
-    assert [type(f) for f in found] == [FrameFault, Frame]
-    assert isinstance(found[0], FrameFault) and found[0].kind == "sync"
+    assert [type(f) for f in found] == [Fault, Frame]
+    assert isinstance(found[0], Fault) and found[0].kind == "sync"
 
 
 def test_escape_aborts_a_frame_and_no_value_comes_of_it() -> None:
     found = FrameReader().feed(b"!INF^8002-51733^-^SET^5.00\x1b" + b"!ALARM^AL_NOALM^ ^ |C73B\r")
-    assert isinstance(found[0], FrameFault) and found[0].kind == "framing"
+    assert isinstance(found[0], Fault) and found[0].kind == "framing"
     assert found[1] == Frame(("ALARM", "AL_NOALM", " ", " "))
 
 
 def test_a_frame_without_check_digits_is_a_framing_fault() -> None:
     found = FrameReader().feed(b"!INF^8002-51733^-^SET^5.00\r")
-    assert len(found) == 1 and isinstance(found[0], FrameFault)
+    assert len(found) == 1 and isinstance(found[0], Fault)
     assert found[0].kind == "framing"
 
 
 def test_an_endless_frame_is_dropped_and_reading_resumes() -> None:
     found = FrameReader().feed(b"!" + b"A" * 2000 + b"!ALARM^AL_NOALM^ ^ |C73B\r")
-    assert isinstance(found[0], FrameFault) and found[0].kind == "framing"
+    assert isinstance(found[0], Fault) and found[0].kind == "framing"
     assert found[-1] == Frame(("ALARM", "AL_NOALM", " ", " "))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+from drivers.alaris_asena import DRIVER
 from drivers.alaris_asena.framing import encode_frame
 from drivers.alaris_asena.protocol import AlarisAsenaProtocol
 from drivers.alaris_asena.simulator import AlarisAsenaSimulator
@@ -23,6 +24,8 @@ from ketaconsole.observations import (
 from ketaconsole.virtual_patient import VirtualPatient
 
 T0 = 1_000.0
+REMOTE: dict[str, object] = {"remote_control": True}
+"""The technician's setting that lets the console hold remote control (off by default)."""
 SERIAL_REPLY = b"!INST_SERIALNO^8002-51733|ACFF\r"
 REVISION_REPLY = b"!COMMS_PROTOCOL^Asena Rev 2.1.5|661A\r"
 RESPONSE_MAX_REPLY = b"!COMMS_RESPONSE_MAX^4000^ms|DFDF\r"
@@ -43,7 +46,7 @@ def handshake(protocol: AlarisAsenaProtocol) -> list[tuple[bytes, list[Observati
 
 
 def test_handshake_sends_each_request_byte_exact_and_enables_remote_control() -> None:
-    steps = handshake(AlarisAsenaProtocol("pump", {}))
+    steps = handshake(AlarisAsenaProtocol("pump", REMOTE))
     sent = [s for s, _ in steps]
     assert sent == [
         b"!INST_SERIALNO|457D\r",
@@ -55,7 +58,7 @@ def test_handshake_sends_each_request_byte_exact_and_enables_remote_control() ->
 
 
 def test_identity_carries_serial_and_protocol_revision() -> None:
-    steps = handshake(AlarisAsenaProtocol("pump", {}))
+    steps = handshake(AlarisAsenaProtocol("pump", REMOTE))
     identities = [o for _, obs in steps for o in obs if isinstance(o, Identity)]
     assert identities[-1].serial == "8002-51733"
     assert identities[-1].firmware == "Asena Rev 2.1.5"
@@ -72,7 +75,7 @@ def poll_replies(protocol: AlarisAsenaProtocol, inf_reply: bytes) -> list[Observ
 
 
 def test_the_poll_cycle_is_alarm_vtbi_then_inf_byte_exact() -> None:
-    protocol = AlarisAsenaProtocol("pump", {})
+    protocol = AlarisAsenaProtocol("pump", REMOTE)
     handshake(protocol)
     sent = [protocol.feed(reply, T0).send for reply in (
         b"!SYRINGE_STATUS^BD PLASTIPAK^ 50^CONF|1CF8\r", NO_ALARM_REPLY, VTBI_REPLY)]
@@ -80,7 +83,7 @@ def test_the_poll_cycle_is_alarm_vtbi_then_inf_byte_exact() -> None:
 
 
 def test_a_real_inf_reply_becomes_one_pump_status() -> None:
-    protocol = AlarisAsenaProtocol("pump", {})
+    protocol = AlarisAsenaProtocol("pump", REMOTE)
     handshake(protocol)
     found = poll_replies(protocol, REAL_ALARM_INF)
     statuses = [o for o in found if isinstance(o, PumpStatus)]
@@ -97,7 +100,7 @@ def test_a_real_inf_reply_becomes_one_pump_status() -> None:
 
 
 def test_an_inf_reply_with_a_bad_checksum_yields_no_value_and_one_error() -> None:
-    protocol = AlarisAsenaProtocol("pump", {})
+    protocol = AlarisAsenaProtocol("pump", REMOTE)
     handshake(protocol)
     found = poll_replies(protocol, REAL_ALARM_INF.replace(b"0.969", b"9.969"))
     assert not [o for o in found if isinstance(o, PumpStatus)]
@@ -106,10 +109,10 @@ def test_an_inf_reply_with_a_bad_checksum_yields_no_value_and_one_error() -> Non
 
 
 def test_split_reads_with_junk_give_the_same_pump_status() -> None:
-    whole = AlarisAsenaProtocol("pump", {})
+    whole = AlarisAsenaProtocol("pump", REMOTE)
     handshake(whole)
     expected = [o for o in poll_replies(whole, REAL_ALARM_INF) if isinstance(o, PumpStatus)]
-    split = AlarisAsenaProtocol("pump", {})
+    split = AlarisAsenaProtocol("pump", REMOTE)
     handshake(split)
     stream = (b"\x00\xfe" + b"!SYRINGE_STATUS^BD PLASTIPAK^ 50^CONF|1CF8\r" + NO_ALARM_REPLY
               + b"\n" + VTBI_REPLY + REAL_ALARM_INF)
@@ -121,7 +124,7 @@ def test_split_reads_with_junk_give_the_same_pump_status() -> None:
 
 
 def test_a_pump_alarm_is_raised_once_and_cleared_once() -> None:
-    protocol = AlarisAsenaProtocol("pump", {})
+    protocol = AlarisAsenaProtocol("pump", REMOTE)
     handshake(protocol)
     occlusion = encode_frame(("ALARM", "AL_OCCLU", "OCCLUSION", ""))
     raised = [o for o in protocol.feed(occlusion, T0).observations if isinstance(o, DeviceAlarm)]
@@ -135,7 +138,7 @@ def test_a_pump_alarm_is_raised_once_and_cleared_once() -> None:
 
 
 def test_out_of_range_rate_is_no_value_not_a_number() -> None:
-    protocol = AlarisAsenaProtocol("pump", {})
+    protocol = AlarisAsenaProtocol("pump", REMOTE)
     handshake(protocol)
     inf = encode_frame(("INF", "8002-51733", "-", "SET", "99999.00", "ml/h", "", "1.000", "ml",
                         "10.00", "mmHg", "24+", "EVENT", "1"))
@@ -146,7 +149,7 @@ def test_out_of_range_rate_is_no_value_not_a_number() -> None:
 
 
 def test_an_unanswered_request_is_retried_with_back_off_then_reported() -> None:
-    protocol = AlarisAsenaProtocol("pump", {})
+    protocol = AlarisAsenaProtocol("pump", REMOTE)
     first = protocol.connect(T0)
     assert protocol.tick(T0 + 0.4).send == b""
     assert protocol.tick(T0 + 0.5).send == first  # after 0.5 s
@@ -158,7 +161,7 @@ def test_an_unanswered_request_is_retried_with_back_off_then_reported() -> None:
 
 
 def test_three_unanswered_requests_start_the_handshake_over() -> None:
-    protocol = AlarisAsenaProtocol("pump", {})
+    protocol = AlarisAsenaProtocol("pump", REMOTE)
     sent = [protocol.connect(T0)]
     now = T0
     for _ in range(80):
@@ -172,9 +175,21 @@ def test_three_unanswered_requests_start_the_handshake_over() -> None:
 
 
 def test_closing_disables_remote_control() -> None:
-    protocol = AlarisAsenaProtocol("pump", {})
+    protocol = AlarisAsenaProtocol("pump", REMOTE)
     handshake(protocol)
     assert protocol.disconnect(T0) == b"!REMOTE_CTRL^DISABLED|EF95\r"
+
+
+def test_remote_control_is_off_unless_the_technician_enables_it() -> None:
+    defaults = DRIVER.info.resolve_settings({})
+    assert defaults["remote_control"] is False
+    protocol = AlarisAsenaProtocol("pump", defaults)
+    sent = [protocol.connect(T0)]
+    for reply in (SERIAL_REPLY, REVISION_REPLY, RESPONSE_MAX_REPLY):
+        sent.append(protocol.feed(reply, T0).send)
+    assert sent == [b"!INST_SERIALNO|457D\r", b"!COMMS_PROTOCOL|E8DA\r",
+                    b"!COMMS_RESPONSE_MAX|7E29\r", b"!SYRINGE_STATUS|4102\r"]
+    assert protocol.disconnect(T0) == b""
 
 
 def test_read_only_setting_never_enables_remote_control() -> None:
@@ -191,7 +206,7 @@ class Bench:
         self.now = T0
         self.patient = VirtualPatient(start=T0, speed=speed)
         self.pump = AlarisAsenaSimulator(self.patient, {})
-        self.console = AlarisAsenaProtocol("pump", settings or {})
+        self.console = AlarisAsenaProtocol("pump", {**REMOTE, **(settings or {})})
         self.observations: list[Observation] = []
         self.sent: list[tuple[float, bytes]] = []
         self._to_pump(self.console.connect(self.now))
@@ -283,7 +298,7 @@ def test_driver_decodes_its_simulator_with_no_errors_through_a_whole_infusion() 
 
 
 def test_a_different_pump_on_the_line_restarts_the_handshake() -> None:
-    protocol = AlarisAsenaProtocol("pump", {})
+    protocol = AlarisAsenaProtocol("pump", REMOTE)
     handshake(protocol)
     other = encode_frame(("INF", "8002-51740", "-", "SET", "5.00", "ml/h", "", "1.000", "ml",
                           "10.00", "mmHg", "24+", "EVENT", "1"))
@@ -297,7 +312,7 @@ def test_a_different_pump_on_the_line_restarts_the_handshake() -> None:
 
 
 def test_a_due_keep_alive_overtakes_an_unanswered_request() -> None:
-    protocol = AlarisAsenaProtocol("pump", {})
+    protocol = AlarisAsenaProtocol("pump", REMOTE)
     handshake(protocol)  # keep-alive sent at T0, due again at T0 + 2 s
     for reply in (b"!SYRINGE_STATUS^BD PLASTIPAK^ 50^CONF|1CF8\r", NO_ALARM_REPLY):
         protocol.feed(reply, T0)

@@ -40,7 +40,7 @@ def test_driver_reads_identity_and_live_infusion_from_its_simulator_over_a_pty()
     pump = AlarisAsenaSimulator(patient, {})
     engine = Engine()
     recorder = Recorder(engine)
-    settings = DRIVER.info.resolve_settings({})
+    settings = DRIVER.info.resolve_settings({"remote_control": "on"})
     with PtyDeviceHost(pump) as host:
         link = DeviceLink(DRIVER, "pump", host.path, settings, engine.ingest)
         link.start()
@@ -61,6 +61,22 @@ def test_driver_reads_identity_and_live_infusion_from_its_simulator_over_a_pty()
     assert abs(status.volume_infused_ml - expected) < 0.05
     assert [o for o in recorder.seen if isinstance(o, ProtocolError)] == []
     assert len(pump.keepalives) >= 2 and pump.communication_timeouts == 0
+
+
+def test_by_default_the_driver_reads_the_pump_without_taking_remote_control() -> None:
+    pump = AlarisAsenaSimulator(infusing_patient(), {})
+    engine = Engine()
+    recorder = Recorder(engine)
+    with PtyDeviceHost(pump) as host:
+        link = DeviceLink(DRIVER, "pump", host.path, DRIVER.info.resolve_settings({}),
+                          engine.ingest)
+        link.start()
+        try:
+            status = recorder.wait_for(lambda o: isinstance(o, PumpStatus))
+        finally:
+            link.stop()
+    assert isinstance(status, PumpStatus) and status.rate_ml_h == 52.5
+    assert pump.keepalives == [] and pump.communication_timeouts == 0
 
 
 def test_pump_unplugged_mid_infusion_and_plugged_back_loses_no_volume(tmp_path: Path) -> None:

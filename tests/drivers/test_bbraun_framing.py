@@ -11,7 +11,7 @@ import pytest
 
 from drivers.bbraun_bcc.framing import (
     BccFrame,
-    FrameFault,
+    Fault,
     FrameReader,
     checksum,
     encode_frame,
@@ -62,14 +62,14 @@ def test_the_captured_station_answer_reads_frame_by_frame() -> None:
 
 def test_the_published_third_frame_is_rejected_for_its_length() -> None:
     found = FrameReader().feed(PART3_AS_PUBLISHED)
-    assert len(found) == 1 and isinstance(found[0], FrameFault)
+    assert len(found) == 1 and isinstance(found[0], Fault)
     assert found[0].kind == "framing" and "1067" in found[0].detail
 
 
 def test_a_corrupted_byte_fails_the_checksum_and_the_next_frame_still_reads() -> None:
     corrupt = PART2.replace(b"INRT,0.30", b"INRT,9.30")
     found = FrameReader().feed(corrupt + ALIVE)
-    assert isinstance(found[0], FrameFault) and found[0].kind == "checksum"
+    assert isinstance(found[0], Fault) and found[0].kind == "checksum"
     assert found[1] == BccFrame("1", b"ADMIN:ALIVE", True)
 
 
@@ -77,8 +77,8 @@ def test_one_byte_at_a_time_with_junk_and_acks_gives_the_same_frames() -> None:
     stream = b"\x06junk" + PART1 + b"\x06" + PART2
     reader = FrameReader()
     split = [item for i in range(len(stream)) for item in reader.feed(stream[i:i + 1])]
-    assert [type(f) for f in split] == [FrameFault, BccFrame, BccFrame]
-    assert isinstance(split[0], FrameFault) and split[0].kind == "sync"
+    assert [type(f) for f in split] == [Fault, BccFrame, BccFrame]
+    assert isinstance(split[0], Fault) and split[0].kind == "sync"
     assert split[1:] == FrameReader().feed(PART1 + PART2)
 
 
@@ -112,5 +112,5 @@ def test_stuffed_capture_one_byte_at_a_time_reads_like_the_plain_one() -> None:
 
 def test_a_bad_stuffing_escape_is_a_framing_fault() -> None:
     found = FrameReader(stuffing=True).feed(b"\x0100031\x021/1/1>AeqMIN" + stuff(ALIVE))
-    assert isinstance(found[0], FrameFault) and found[0].kind == "framing"
+    assert isinstance(found[0], Fault) and found[0].kind == "framing"
     assert found[-1] == BccFrame("1", b"ADMIN:ALIVE", True)

@@ -84,9 +84,10 @@ def test_an_answer_whose_last_frame_is_broken_keeps_the_whole_frames() -> None:
     assert out.send == ACK + ACK  # the broken frame is not acknowledged
     assert [o.error for o in out.observations if isinstance(o, ProtocolError)] == ["framing"]
     assert statuses(out.observations) == {}  # the answer is not finished yet
-    later = protocol.tick(T0 + 5.0)
+    assert protocol.tick(T0 + 5.0).send == b""  # an answer was arriving at T0 + 1
+    later = protocol.tick(T0 + 6.0)
     assert later.send == encode_frame("ComSystem", b"MEM:GET")
-    # the poll went unanswered (no last frame), and what did come whole is used
+    # the answer stopped (no last frame) poll_s ago, and what did come whole is used
     assert [o.error for o in later.observations if isinstance(o, ProtocolError)] == [
         "timeout", "framing"]
     assert set(statuses(later.observations)) == {"station/1-1", "station/1-3"}
@@ -263,3 +264,46 @@ def test_the_version_reply_does_not_count_as_the_polls_answer() -> None:
     protocol.feed(encode_frame("ComSystem", b"0,50100,V3.30"), T0 + 2.5)
     assert protocol.tick(T0 + 4.0).send == encode_frame("ComSystem", b"MEM:GET")
     assert protocol.tick(T0 + 6.0).send == ALIVE  # three polls unanswered, versions or not
+
+
+def eight_pump_answer() -> bytes:
+    """The captured slot's records for slots 1-1 to 1-8 in one frame: about 8 kB, over
+    8 s of a 9600-baud line."""
+    records = PART2[21:-7]
+    body = b"\x1e".join(records.replace(b",50113,", b",5011%d," % slot)
+                        for slot in range(1, 9))
+    return encode_frame("ComSystem", body, last=True)
+
+
+def test_a_long_answer_at_9600_baud_is_waited_for_not_taken_for_a_timeout() -> None:
+    protocol = greeted()
+    answer = eight_pump_answer()
+    per_tick = 96  # 9600 baud: 960 bytes a second, a tick every 0.1 s
+    assert len(answer) / (per_tick * 10) > protocol.poll_s
+    found: list[Observation] = []
+    sent = b""
+    now = T0
+    for start in range(0, len(answer), per_tick):
+        now += 0.1
+        out = protocol.feed(answer[start:start + per_tick], now)
+        found += out.observations
+        sent += out.send
+        tick = protocol.tick(now)
+        found += tick.observations
+        sent += tick.send
+    assert [o for o in found if isinstance(o, ProtocolError)] == []
+    poll = encode_frame("ComSystem", b"MEM:GET")
+    assert sent == ACK + poll, "no second MEM:GET until the answer is complete"
+    assert sorted(statuses(found)) == [f"station/1-{n}" for n in range(1, 9)]
+    assert protocol.quiet_for_s >= 2 * (now - T0), "eight pumps take longer to read"
+
+
+def test_a_station_that_stops_in_the_middle_of_an_answer_still_times_out() -> None:
+    protocol = greeted()
+    answer = eight_pump_answer()
+    assert protocol.feed(answer[:500], T0 + 1).observations == []
+    assert protocol.tick(T0 + 5.5).observations == []
+    timeout = protocol.tick(T0 + 6.1)
+    assert [o.error for o in timeout.observations if isinstance(o, ProtocolError)] == [
+        "timeout"]
+    assert timeout.send == encode_frame("ComSystem", b"MEM:GET")

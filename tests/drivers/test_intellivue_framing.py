@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drivers.intellivue_mib.framing import FrameError, FrameReader, encode_frame, escape, fcs16
+from drivers.intellivue_mib.framing import Fault, FrameReader, encode_frame, escape, fcs16
 from drivers.intellivue_mib.protocol import IntelliVueProtocol
 from ketaconsole.observations import Numeric, ProtocolError
 from tests.drivers.intellivue_vectors import (
@@ -68,7 +68,7 @@ def test_data_and_fcs_bytes_that_collide_with_flags_are_escaped_on_the_line() ->
 def test_a_frame_read_one_byte_at_a_time_gives_its_user_data_once() -> None:
     reader = FrameReader()
     frame = encode_frame(MDS_CREATE_RESULT_VSCAPTURE)
-    got: list[bytes | FrameError] = []
+    got: list[bytes | Fault] = []
     for index in range(len(frame)):
         got.extend(reader.feed(frame[index:index + 1]))
     assert got == [MDS_CREATE_RESULT_VSCAPTURE]
@@ -79,7 +79,7 @@ def test_any_chunking_of_several_frames_gives_the_same_user_data(size: int) -> N
     payloads = [bytes([n, 0xC0, n, 0x7D]) * (n + 1) for n in range(5)]
     line = b"".join(encode_frame(p) for p in payloads)
     reader = FrameReader()
-    got: list[bytes | FrameError] = []
+    got: list[bytes | Fault] = []
     for start in range(0, len(line), size):
         got.extend(reader.feed(line[start:start + size]))
     assert got == payloads
@@ -87,7 +87,7 @@ def test_any_chunking_of_several_frames_gives_the_same_user_data(size: int) -> N
 
 def test_junk_before_the_first_frame_is_one_sync_error_then_the_frame() -> None:
     got = FrameReader().feed(b"\x00\x7d\x11\xc1garbage" + encode_frame(b"\xe1\x00"))
-    assert got == [FrameError("sync", "skipped 11 bytes before a frame start"), b"\xe1\x00"]
+    assert got == [Fault("sync", "skipped 11 bytes before a frame start"), b"\xe1\x00"]
 
 
 def test_a_corrupted_byte_is_one_checksum_error_and_the_next_frame_decodes() -> None:
@@ -95,28 +95,28 @@ def test_a_corrupted_byte_is_one_checksum_error_and_the_next_frame_decodes() -> 
     bad = bytearray(good)
     bad[6] ^= 0x01
     got = FrameReader().feed(bytes(bad) + good)
-    assert [type(g) for g in got] == [FrameError, bytes]
-    assert isinstance(got[0], FrameError) and got[0].kind == "checksum"
+    assert [type(g) for g in got] == [Fault, bytes]
+    assert isinstance(got[0], Fault) and got[0].kind == "checksum"
     assert got[1] == b"\xe1\x00\x00\x02"
 
 
 def test_an_escape_before_eof_aborts_the_frame_without_data() -> None:
     aborted = encode_frame(b"\x01\x02\x03")[:-1] + b"\x7d\xc1"
     got = FrameReader().feed(aborted + encode_frame(b"\x04"))
-    assert got == [FrameError("framing", "the sender aborted the frame"), b"\x04"]
+    assert got == [Fault("framing", "the sender aborted the frame"), b"\x04"]
 
 
 def test_a_length_that_disagrees_with_the_frame_is_a_framing_error() -> None:
     body = bytes.fromhex("11010009") + b"\x01\x02"
     frame = b"\xc0" + escape(body + fcs16(body).to_bytes(2, "little")) + b"\xc1"
     got = FrameReader().feed(frame)
-    assert got == [FrameError("framing", "header says 9 bytes of user data, frame has 2")]
+    assert got == [Fault("framing", "header says 9 bytes of user data, frame has 2")]
 
 
 def test_a_new_bof_inside_a_frame_drops_the_cut_frame_and_reads_the_next() -> None:
     cut = encode_frame(b"\x01\x02\x03\x04")[:5]
     got = FrameReader().feed(cut + encode_frame(b"\x05"))
-    assert got == [FrameError("framing", "a frame start arrived inside a frame"), b"\x05"]
+    assert got == [Fault("framing", "a frame start arrived inside a frame"), b"\x05"]
 
 
 def test_a_bad_fcs_on_a_poll_result_yields_no_value_one_error_then_resyncs() -> None:
@@ -159,7 +159,7 @@ def test_any_user_data_survives_framing_in_any_chunking(payloads: list[bytes],
                                                         size: int) -> None:
     line = b"".join(encode_frame(p) for p in payloads)
     reader = FrameReader()
-    got: list[bytes | FrameError] = []
+    got: list[bytes | Fault] = []
     for start in range(0, len(line), size):
         got.extend(reader.feed(line[start:start + size]))
     assert got == payloads

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+import serial
 
 from drivers.intellivue_mib.framing import FrameReader, encode_frame
 from drivers.intellivue_mib.messages import (
@@ -20,6 +21,7 @@ from drivers.intellivue_mib.messages import (
 from drivers.intellivue_mib.protocol import IntelliVueProtocol, Phase
 from drivers.intellivue_mib.simulator import IntelliVueSimulator
 from ketaconsole.observations import Numeric, Observation, ProtocolError, WaveChunk
+from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
 
 START = 1_767_225_600.0
@@ -158,3 +160,40 @@ def test_nibp_is_reported_once_per_reading_not_every_second() -> None:
     systolic = [o for o in chat.observations
                 if isinstance(o, Numeric) and o.metric == "MDC_PRESS_BLD_NONINV_SYS"]
     assert len(systolic) == 1
+
+
+def test_a_console_polling_waves_after_minutes_of_silence_gets_a_frame_of_recent_pleth(
+) -> None:
+    patient = VirtualPatient(start=START)
+    monitor = associated(patient)
+    monitor.feed(encode_frame(extended_poll_request(2, 1, 9, 30 * 8000)), START)
+    assert kinds(monitor.tick(START + 10.1)) == [Aborted]  # the console went away
+    later = START + 300.0  # five minutes on, a console connects again
+    monitor.feed(encode_frame(association_request()), later)
+    console = IntelliVueProtocol("mon", {})
+    console.connect(later)
+    reply = monitor.feed(encode_frame(extended_poll_request(3, 2, 9, 30 * 8000)), later)
+    found = console.feed(reply, later).observations
+    waves = [o for o in found if isinstance(o, WaveChunk)]
+    assert waves and 0 < len(waves[0].samples) <= 128
+    assert monitor.tick(later + 0.3) != b""
+
+
+def test_a_simulator_that_fails_once_does_not_stop_its_host() -> None:
+    class Flaky(IntelliVueSimulator):
+        calls = 0
+
+        def tick(self, now: float) -> bytes:
+            self.calls += 1
+            if self.calls == 3:
+                raise ValueError("user data longer than a frame can carry")
+            return b"\x55"
+
+    with PtyDeviceHost(Flaky(VirtualPatient(start=START), {})) as host:
+        port = serial.Serial(host.path, timeout=2)
+        try:
+            port.reset_input_buffer()
+            assert port.read(5) == b"\x55" * 5
+        finally:
+            port.close()
+        assert host.simulator_failures == 1

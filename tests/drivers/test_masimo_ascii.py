@@ -398,3 +398,20 @@ def test_the_sensor_off_scenario_decodes_as_a_raised_and_cleared_sensor_off_alar
     during = [o.value for o in talk.observations if isinstance(o, Numeric)
               and off_from + 2 < o.received_at - start < off_until - 1]
     assert during and all(v is None for v in during)
+
+
+# -- the other output setting -------------------------------------------------------------
+
+ASCII2_LINES = (b"09/21/08 09:56:08 SpO2=000 PR=000 PI=00.00 EXC=820:OffPat,SET\r\n"
+                b"09/21/08 09:56:10 SpO2=097 PR=069 PI=04.69 EXC=800:SET\r\n")
+"""Lines of the Rad-8 manual's ASCII 2 (printer and trend) sample."""
+
+
+def test_ascii2_lines_give_no_value_and_tell_the_technician_to_choose_ascii_1() -> None:
+    before = feed(line())
+    found = feed(line(), ASCII2_LINES)
+    assert found[:len(before)] == before
+    assert [o for o in found[len(before):] if isinstance(o, Numeric)] == []
+    faults = [o for o in found if isinstance(o, ProtocolError)]
+    assert [o.error for o in faults] == ["framing", "framing"]
+    assert all("set the oximeter's serial output to ASCII 1" in o.detail for o in faults)

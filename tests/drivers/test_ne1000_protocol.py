@@ -1,8 +1,8 @@
 """NE-1000 console side: exact bytes asked, replies read, alarms, errors, time-outs, control.
 
 Each conversation is a list of (bytes the console must send, bytes the pump answers),
-in the manner of PyMeasure's ``expected_protocol``: a test fails if the console sends
-anything else, or anything more once the list is used up.
+run by the SDK's ``expected_protocol`` (in the manner of PyMeasure's): a test fails if
+the console sends anything else, or anything more once the list is used up.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ketaconsole.observations import (
     PumpState,
     PumpStatus,
 )
+from ketaconsole.sdk.testing import expected_protocol
 
 NOW = 1000.0
 
@@ -35,16 +36,9 @@ def make(**given: str) -> Ne1000Protocol:
 
 def run_script(protocol: Ne1000Protocol, pairs: Sequence[tuple[bytes, bytes]],
                now: float = NOW) -> list[Observation]:
-    """Connect, then answer each expected question; nothing else may be sent."""
-    sent = protocol.connect(now)
-    seen: list[Observation] = []
-    for asked, answer in pairs:
-        assert sent == asked
-        out = protocol.feed(answer, now)
-        seen.extend(out.observations)
-        sent = out.send
-    assert sent == b"", f"the console sent {sent!r} beyond the script"
-    return seen
+    """Connect, then answer each expected question; nothing else may be sent (the SDK's
+    conversation helper, every step at ``now``)."""
+    return expected_protocol(protocol, [(asked, answer, now) for asked, answer in pairs])
 
 
 def cycle(replies: Mapping[str, str], *, status: str = "I", version: bool = True,

@@ -4,9 +4,12 @@ observations out (format #8 from the 9560 OEM specification, the lines from the 
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from drivers.nonin.protocol import NoninProtocol
+from drivers.nonin.simulator import NoninSimulator
 from ketaconsole.observations import (
     DeviceAlarm,
     Identity,
@@ -14,6 +17,7 @@ from ketaconsole.observations import (
     Observation,
     ProtocolError,
 )
+from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
 from tests.drivers.nonin_bytes import PULSE_METRIC, SPO2_METRIC, format8
 
 NOW = 1000.0
@@ -48,18 +52,19 @@ def test_literal_format8_packets_follow_the_specification() -> None:
     assert format8(511, 127) == bytes.fromhex("83 7F 7F 00")
 
 
-def test_two_format8_packets_yield_display_spo2_and_pulse_each() -> None:
-    assert feed("8", bytes.fromhex("80 48 61 00 82 2C 5A 00")) == [
+def test_format8_packets_yield_display_spo2_and_pulse_each() -> None:
+    # Six packets: the last waits for the packet after it to pass its check too.
+    assert feed("8", bytes.fromhex("80 48 61 00 82 2C 5A 00") * 3) == ([
         Numeric(DEVICE, SPO2_METRIC, 97.0, "%", NOW),
         Numeric(DEVICE, PULSE_METRIC, 72.0, "/min", NOW),
         Numeric(DEVICE, SPO2_METRIC, 90.0, "%", NOW),
         Numeric(DEVICE, PULSE_METRIC, 300.0, "/min", NOW),
-    ]
+    ] * 3)[:-2]
 
 
 def test_format8_missing_data_codes_are_no_value() -> None:
-    found = feed("8", bytes.fromhex("83 7F 7F 08") * 2)
-    assert numerics(found) == [(SPO2_METRIC, None), (PULSE_METRIC, None)] * 2
+    found = feed("8", bytes.fromhex("83 7F 7F 08") * 6)
+    assert numerics(found) == [(SPO2_METRIC, None), (PULSE_METRIC, None)] * 5
     assert errors(found) == []
     assert alarms(found) == [("sensor-alarm", True)]
 
@@ -69,23 +74,36 @@ def test_format8_one_byte_at_a_time_gives_the_same_observations() -> None:
     assert feed("8", *(data[i:i + 1] for i in range(len(data)))) == feed("8", data)
 
 
-def test_format8_stream_is_trusted_after_two_packets_in_a_row() -> None:
-    # No checksum in #8: one packet alone could be junk that looks like one.
-    assert feed("8", format8(72, 97)) == []
+def test_format8_stream_is_trusted_only_after_five_packets_in_a_row() -> None:
+    # No checksum in #8: a packet or two could be junk that looks like one.
+    assert feed("8", format8(72, 97) * 4) == []
+    assert numerics(feed("8", format8(72, 97) * 6)) == [(SPO2_METRIC, 97.0),
+                                                        (PULSE_METRIC, 72.0)] * 5
 
 
 def test_format8_junk_is_skipped_and_reported_once() -> None:
-    found = feed("8", bytes([0x90, 0x91, 0x92, 0x93, 0x94]) + format8(72, 97) * 2)
+    found = feed("8", bytes([0x90, 0x91, 0x92, 0x93, 0x94]) + format8(72, 97) * 6)
     assert errors(found) == ["sync"]
-    assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)] * 2
+    assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)] * 5
 
 
 def test_a_broken_format8_packet_yields_no_value_one_error_and_the_next_decodes() -> None:
     broken = bytes.fromhex("80 C8 61 00")  # bit 7 set on byte 2: not a #8 packet
-    found = feed("8", format8(72, 97) * 2 + broken + format8(80, 99))
+    found = feed("8", format8(72, 97) * 5 + broken + format8(80, 99) * 6)
     assert errors(found) == ["framing"]
-    assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)] * 2 + [
-        (SPO2_METRIC, 99.0), (PULSE_METRIC, 80.0)]
+    # The packet before the broken one is dropped too: it may be bytes out of place.
+    assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)] * 4 + [
+        (SPO2_METRIC, 99.0), (PULSE_METRIC, 80.0)] * 5
+
+
+def test_bytes_lost_inside_format8_packets_give_no_value_from_the_shifted_packet() -> None:
+    # Three bytes lost: "80 48 | 61 00 80 | 4A 60 00" reads "80 48 4A 60", a packet that
+    # passes its check with the next pulse rate's byte (74) in the SpO2 place.
+    stream = format8(72, 97) * 6 + format8(74, 96) + format8(74, 96) * 6
+    cut = 6 * 4 + 2
+    found = feed("8", stream[:cut] + stream[cut + 3:])
+    assert (SPO2_METRIC, 74.0) not in numerics(found)
+    assert "framing" in errors(found)
 
 
 @pytest.mark.parametrize(("status", "status2", "code"), [
@@ -100,9 +118,48 @@ def test_a_broken_format8_packet_yields_no_value_one_error_and_the_next_decodes(
 def test_each_format8_status_bit_is_a_technical_alarm_on_change(status: int, status2: int,
                                                                 code: str) -> None:
     flagged = format8(72, 97, status=status, status2=status2)
-    found = feed("8", flagged * 3 + format8(72, 97) * 2)
+    found = feed("8", flagged * 5 + format8(72, 97) * 2)
     assert alarms(found) == [(code, True), (code, False)]
     assert all(o.source.value == "technical" for o in found if isinstance(o, DeviceAlarm))
+
+
+def streamed(data_format: str, seconds: float) -> bytes:
+    patient = VirtualPatient(SCENARIOS["normal"], start=NOW)
+    device = NoninSimulator(patient, {"format": data_format, "averaging": "display"})
+    return b"".join(device.tick(NOW + n * 0.02) for n in range(1, round(seconds / 0.02)))
+
+
+@pytest.mark.parametrize("other", ["2", "7", "ascii"])
+def test_another_format_read_as_format8_gives_no_value_and_names_the_format_sent(
+        other: str) -> None:
+    # The 9560 keeps its format across power-off and takes the format command only in
+    # its first seconds: a console set to #8 may well be listening to #2 or #7.
+    protocol = NoninProtocol(DEVICE, {"format": "8", "averaging": "display"})
+    protocol.connect(NOW)
+    found = protocol.feed(streamed(other, 30.0), NOW).observations
+    assert numerics(found) == []
+    assert protocol.decoder.frames == 0
+    details = [o.detail for o in found if isinstance(o, ProtocolError)]
+    assert details
+    shown = "ASCII lines" if other == "ascii" else f"data format #{other}"
+    assert all(f"most likely sends {shown}" in d for d in details)
+    later = [o for o in protocol.tick(NOW + 6).observations if isinstance(o, ProtocolError)]
+    assert [o.error for o in later][-1] == "no-reply"
+    assert all(f"most likely sends {shown}" in o.detail for o in later[:-1])
+
+
+def test_random_junk_read_as_format8_gives_no_value_and_counts_as_no_reply() -> None:
+    rng = random.Random(8)
+    runs_with_values = 0
+    for _ in range(200):
+        protocol = NoninProtocol(DEVICE, {"format": "8", "averaging": "display"})
+        protocol.connect(NOW)
+        found = protocol.feed(rng.randbytes(1000), NOW).observations
+        found += protocol.tick(NOW + 6).observations
+        runs_with_values += bool(numerics(found))
+        assert protocol.decoder.frames == 0
+        assert "no-reply" in errors(found)
+    assert runs_with_values == 0
 
 
 # -- ASCII output ---------------------------------------------------------------------------
@@ -122,6 +179,15 @@ def test_ascii_lines_yield_spo2_then_pulse_rate() -> None:
 def test_ascii_line_forms_of_the_manuals_decode(line: bytes) -> None:
     assert numerics(feed("ascii", b"SPO2=098 HR=070\r\n", line)) == [
         (SPO2_METRIC, 98.0), (PULSE_METRIC, 70.0), (SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)]
+
+
+@pytest.mark.parametrize("line", [b"SPO2=0 HR=072", b"SPO2=97 HR=072", b"SPO2=097 HR=07",
+                                  b"SPO2=097 HR=7", b"SPO2=-- HR=072", b"SPO2=097 HR=-",
+                                  b"SPO2=0097 HR=072"])
+def test_an_ascii_field_not_three_characters_wide_is_no_value(line: bytes) -> None:
+    found = feed("ascii", b"SPO2=098 HR=070\r\n", line + b"\r\n")
+    assert numerics(found) == [(SPO2_METRIC, 98.0), (PULSE_METRIC, 70.0)]
+    assert errors(found) == ["framing"]
 
 
 def test_ascii_dashes_are_no_value_never_zero() -> None:
@@ -171,6 +237,6 @@ def test_an_endless_ascii_line_is_one_framing_error_then_lines_decode_again() ->
 def test_format8_reading_repeated_with_the_sensor_alarm_is_no_value(status: int,
                                                                     status2: int) -> None:
     held = format8(72, 97, status=status, status2=status2)
-    found = feed("8", format8(72, 97) * 2 + held + format8(74, 96))
-    assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)] * 2 + [
+    found = feed("8", format8(72, 97) * 5 + held + format8(74, 96) * 2)
+    assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)] * 5 + [
         (SPO2_METRIC, None), (PULSE_METRIC, None), (SPO2_METRIC, 96.0), (PULSE_METRIC, 74.0)]

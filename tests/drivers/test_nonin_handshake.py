@@ -6,7 +6,7 @@ import pytest
 
 from drivers.nonin.protocol import NoninProtocol
 from ketaconsole.observations import Identity, Numeric, Observation, ProtocolError
-from tests.drivers.nonin_bytes import PULSE_METRIC, SPO2_METRIC, format8, packet
+from tests.drivers.nonin_bytes import PULSE_METRIC, SPO2_METRIC, confirm, format8, packet
 
 NOW = 1000.0
 DEVICE = "ox"
@@ -55,7 +55,7 @@ def test_the_ascii_output_is_listen_only() -> None:
 
 def test_ack_then_frames_is_acknowledged_and_the_packet_decodes() -> None:
     protocol = connected()
-    found = feed(protocol, ACK + packet("7"))
+    found = feed(protocol, ACK + packet("7") + confirm())
     assert found[0] == ACKNOWLEDGED
     assert protocol.reply == 0x06
     assert errors(found) == []
@@ -79,7 +79,7 @@ def test_a_nak_before_the_stream_locks_is_reported_when_no_ack_follows() -> None
     # It could be the checksum ending a frame the console joined halfway, so the
     # refusal waits for the end of the oximeter's five-second answer window.
     protocol = connected()
-    found = feed(protocol, NAK + packet("7"))
+    found = feed(protocol, NAK + packet("7") + confirm())
     assert errors(found) == []
     assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)]
     assert protocol.tick(NOW + 4.9).observations == []
@@ -116,7 +116,7 @@ def test_a_nak_byte_by_itself_is_taken_once_the_line_settles() -> None:
 
 def test_an_ack_between_frames_of_a_running_stream_is_recognised() -> None:
     protocol = connected()
-    data = packet("7") + ACK + packet("7")
+    data = packet("7") + ACK + packet("7") + confirm()
     found = feed(protocol, *(data[i:i + 7] for i in range(0, len(data), 7)))
     assert ACKNOWLEDGED in found
     assert errors(found) == []
@@ -126,7 +126,7 @@ def test_an_ack_between_frames_of_a_running_stream_is_recognised() -> None:
 def test_a_nak_valued_byte_inside_junk_is_not_taken_for_a_refusal() -> None:
     protocol = connected()
     junk = bytes([0x15, 0x00, 0x01])  # the tail of a frame, with a pleth byte of 0x15
-    found = feed(protocol, junk + packet("7"))
+    found = feed(protocol, junk + packet("7") + confirm())
     assert errors(found) == []
     assert protocol.reply is None
     assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)]
@@ -143,7 +143,7 @@ def test_no_answer_and_no_data_for_five_seconds_is_one_no_reply_error() -> None:
 
 def test_no_answer_is_not_an_error_while_frames_arrive() -> None:
     protocol = connected("8")
-    feed(protocol, format8() * 3)
+    feed(protocol, format8() * 5)
     assert errors(protocol.tick(NOW + 6).observations) == []
 
 

@@ -5,7 +5,8 @@ entry-point group. Its protocol is sans-I/O (it never touches a port): the trans
 calls ``connect``, ``feed`` and ``tick`` with bytes and the time, and sends what they
 return. Its simulator is the device side of the same protocol, driven by the shared
 :class:`~ketaconsole.virtual_patient.VirtualPatient`. Third-party drivers import only
-this module.
+this package; what a simulator needs of the virtual patient (:class:`VirtualPatient`,
+its :class:`Vitals` and a :class:`PlethGenerator`) is exported here too.
 """
 
 from __future__ import annotations
@@ -31,11 +32,18 @@ from ketaconsole.observations import (
     PumpStatus,
     WaveChunk,
 )
-from ketaconsole.virtual_patient import VirtualPatient
+from ketaconsole.sdk.capture import bytes_per_second, decode_capture
+from ketaconsole.sdk.connection import Connection, ConnectionState
+from ketaconsole.sdk.errors import error_total, throttled_feed, throttled_tick
+from ketaconsole.sdk.faults import ErrorKind, Fault
+from ketaconsole.sdk.values import plausible_or_none
+from ketaconsole.virtual_patient import PlethGenerator, VirtualPatient, Vitals
 
 __all__ = [
     "CATALOGUE",
     "AlarmSource",
+    "Connection",
+    "ConnectionState",
     "DeviceAlarm",
     "DeviceCommand",
     "DeviceKind",
@@ -43,6 +51,8 @@ __all__ = [
     "DeviceSimulator",
     "Driver",
     "DriverInfo",
+    "ErrorKind",
+    "Fault",
     "Identity",
     "LineSettings",
     "LinkState",
@@ -50,6 +60,7 @@ __all__ = [
     "Metric",
     "Numeric",
     "Observation",
+    "PlethGenerator",
     "ProtocolError",
     "ProtocolOutput",
     "PumpState",
@@ -57,8 +68,13 @@ __all__ = [
     "SettingError",
     "SettingField",
     "VirtualPatient",
+    "Vitals",
     "WaveChunk",
+    "bytes_per_second",
+    "decode_capture",
+    "error_total",
     "metric",
+    "plausible_or_none",
 ]
 
 
@@ -88,6 +104,10 @@ class LineSettings:
 
     def as_record(self) -> dict[str, Any]:
         return self.as_serial_kwargs()
+
+    def bytes_per_second(self) -> float:
+        """How many bytes the line carries a second."""
+        return bytes_per_second(self.baudrate, self.bytesize, self.parity, self.stopbits)
 
     def describe(self) -> str:
         flow = "RTS/CTS" if self.rtscts else "XON/XOFF" if self.xonxoff else "no handshake"
@@ -217,6 +237,15 @@ class DeviceProtocol(ABC):
     """How long a gap between valid data is normal (a device polled every few seconds);
     the link calls the line "no data" only after the longer of this and its own limit."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every driver's ``feed`` and ``tick`` report protocol errors at a readable rate
+        (:mod:`ketaconsole.sdk.errors`): a few a second, the rest counted."""
+        super().__init_subclass__(**kwargs)
+        if "feed" in cls.__dict__:
+            cls.feed = throttled_feed(cls.__dict__["feed"])  # type: ignore[method-assign,assignment]
+        if "tick" in cls.__dict__:
+            cls.tick = throttled_tick(cls.__dict__["tick"])  # type: ignore[method-assign]
+
     def __init__(self, device_id: str, settings: Mapping[str, Any]) -> None:
         self.device_id = device_id
         self.settings = dict(settings)
@@ -229,6 +258,7 @@ class DeviceProtocol(ABC):
     def feed(self, data: bytes, now: float) -> ProtocolOutput:
         """Take bytes received from the device at ``now``."""
 
+    @throttled_tick
     def tick(self, now: float) -> ProtocolOutput:
         """Called about ten times a second: polls, keep-alives, request time-outs."""
         return ProtocolOutput()
@@ -246,8 +276,9 @@ class DeviceProtocol(ABC):
         """
         return ProtocolOutput(send=data)
 
-    def error(self, kind: str, detail: str, now: float) -> ProtocolError:
-        return ProtocolError(self.device_id, kind, detail, now)
+    def error(self, kind: ErrorKind, detail: str, now: float) -> ProtocolError:
+        """A protocol error of this device: bad input is reported, never raised."""
+        return ProtocolError(self.device_id, ErrorKind(kind), detail, now)
 
 
 class DeviceSimulator(ABC):
