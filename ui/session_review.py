@@ -59,7 +59,8 @@ class OpenedSession:
 
 
 def read_session(database: Database, summary: SessionSummary) -> OpenedSession:
-    return OpenedSession(summary, timeline(database, summary.id), trends(database, summary.id))
+    return OpenedSession(summary, timeline(database, summary.id, seals=False),
+                         trends(database, summary.id))
 
 
 def _trend_rank(trend: Trend) -> tuple[int, str]:

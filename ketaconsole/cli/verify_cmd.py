@@ -12,7 +12,7 @@ from pathlib import Path
 from ketaconsole.cli.acting_person import acting_person, add_person_options, audit_as
 from ketaconsole.cli.common import CliError
 from ketaconsole.cli.record_common import add_db_option, open_record, session_number
-from ketaconsole.export.integrity import check_head, check_stamp, read_stamp
+from ketaconsole.export.integrity import check_export_file, check_head
 from ketaconsole.security import Action, AuditLog, Permission
 from ketaconsole.store import Database, UnknownSessionError
 from ketaconsole.store.review import verify
@@ -25,8 +25,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                     "intact; otherwise names the first event where it breaks.")
     parser.add_argument("session", help="session number (see 'ketaconsole sessions')")
     parser.add_argument("--export", metavar="FILE", type=Path,
-                        help="also check that this exported file (PDF, FHIR, HL7) still "
-                             "matches the record")
+                        help="also check that this exported file (PDF, FHIR, HL7, CSV, "
+                             ".vital) is exactly as exported and still matches the record")
     parser.add_argument("--head", metavar="HASH",
                         help="also check a chain-head hash printed on a record")
     add_person_options(parser)
@@ -65,17 +65,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_export(database: Database, session_id: int, path: Path) -> str:
     try:
-        stamp = read_stamp(path)
+        checked = check_export_file(database, session_id, path)
     except OSError as exc:
         raise CliError(f"{path} cannot be read ({exc.strerror or exc}); give the path of "
                        "an exported file") from None
-    if stamp is None:
-        raise CliError(f"{path} has no KetaConsole integrity stamp; give a PDF, FHIR or HL7 "
-                       "file that 'ketaconsole export' wrote")
-    if stamp.session_id != session_id:
-        raise CliError(f"{path} is an export of session {stamp.session_id}, not of session "
-                       f"{session_id}")
-    problem = check_stamp(database, stamp)
-    if problem is not None:
-        raise CliError(f"session {session_id}: {path.name} does not match the record: {problem}")
-    return f"{path.name} matches the record as of event {stamp.seq}"
+    if checked.problem is not None:
+        raise CliError(f"session {session_id}: {checked.problem}")
+    return checked.found

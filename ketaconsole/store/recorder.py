@@ -36,10 +36,12 @@ from ketaconsole.observations import (
     PumpStatus,
     WaveChunk,
 )
+from ketaconsole.store.anchors import session_chain
 from ketaconsole.store.database import Database
 from ketaconsole.store.faults import holding_message, write_failure_reason
 from ketaconsole.store.models import ClinicSession, JournalChunk, NumericValue, TimelineEvent
 from ketaconsole.store.models import WaveChunkRecord as WaveRow
+from ketaconsole.store.record_fields import FIELDS_KIND, read_fields
 from ketaconsole.store.rows import (
     PUMP_METRICS,
     journal_rows,
@@ -47,6 +49,7 @@ from ketaconsole.store.rows import (
     pump_rows,
     wave_rows,
 )
+from ketaconsole.store.seals import SEAL_KIND, insert_sealed
 from ketaconsole.store.timeline import GENESIS_HASH, StoredEvent, chain_event, format_time
 from ketaconsole.transport import Direction
 
@@ -162,6 +165,8 @@ class Recorder:
         self._last_seq = 0
         self._last_hash = GENESIS_HASH
         self._identities: dict[str, dict[str, Any]] = {}
+        self._fields: dict[str, Any] | None = None
+        self._fields_checked = False
         self._pump_states: dict[str, str | None] = {}
         self._engine: Engine | None = None
         self.status = RecorderStatus()
@@ -175,8 +180,15 @@ class Recorder:
                 select(TimelineEvent.seq, TimelineEvent.hash)
                 .where(TimelineEvent.session_id == self.session_id)
                 .order_by(TimelineEvent.seq.desc()).limit(1)).first()
+            fields = session.execute(
+                select(TimelineEvent.payload)
+                .where(TimelineEvent.session_id == self.session_id,
+                       TimelineEvent.kind == FIELDS_KIND)
+                .order_by(TimelineEvent.seq.desc()).limit(1)).scalar()
         if last is not None:
             self._last_seq, self._last_hash = int(last[0]), str(last[1])
+        self._fields = fields
+        self._fields_checked = False
         self.status.committed_events = self._last_seq
         self._thread = threading.Thread(target=self._run, name=f"recorder-{self.session_id}",
                                         daemon=True)
@@ -527,19 +539,49 @@ class Recorder:
             chained.append(event)
             prev = event.hash
         with self.database.sessions() as session, session.begin():
-            self._insert(session, NumericValue, numerics)
-            self._insert(session, WaveRow, wave_rows(sid, waves))
-            self._insert(session, JournalChunk, journal_rows(sid, pieces))
-            self._insert(session, TimelineEvent, [
-                {"session_id": e.session_id, "seq": e.seq, "at": e.at, "kind": e.kind,
-                 "author": e.author, "payload": e.payload, "corrects": e.corrects,
-                 "prev_hash": e.prev_hash, "hash": e.hash} for e in chained])
+            seal = insert_sealed(session, sid, numerics, wave_rows(sid, waves),
+                                 journal_rows(sid, pieces))
+            rows = list(chained)
+            if seal is not None:
+                # The batch's seal is chained in the same transaction as its rows.
+                seq += 1
+                sealed = chain_event(sid, seq, self.clock(), SEAL_KIND, SYSTEM_AUTHOR, seal,
+                                     None, prev)
+                rows.append(sealed)
+                prev = sealed.hash
             if updates:
                 session.execute(update(ClinicSession).where(ClinicSession.id == sid)
                                 .values(**updates))
+            fields = self._fields
+            if updates or not self._fields_checked:
+                # The rows' clinical fields go on the chain whenever they change.
+                fields = read_fields(session, sid)
+                if fields is not None and fields != self._fields:
+                    seq += 1
+                    noted = chain_event(sid, seq, self.clock(), FIELDS_KIND, SYSTEM_AUTHOR,
+                                        fields, None, prev)
+                    rows.append(noted)
+                    prev = noted.hash
+            self._insert(session, TimelineEvent, [
+                {"session_id": e.session_id, "seq": e.seq, "at": e.at, "kind": e.kind,
+                 "author": e.author, "payload": e.payload, "corrects": e.corrects,
+                 "prev_hash": e.prev_hash, "hash": e.hash} for e in rows])
+        self._fields, self._fields_checked = fields, True
         self._last_seq, self._last_hash = seq, prev
         self.status.committed_events = seq
+        self._anchor(seq, prev)
         return chained
+
+    def _anchor(self, seq: int, head: str) -> None:
+        """Copy the chain's new head to the anchor log (outside the database)."""
+        anchors = self.database.anchors
+        if anchors is None:
+            return
+        try:
+            anchors.append(session_chain(self.session_id), seq, head, self.clock())
+        except OSError as exc:
+            log.warning("the chain head of session %d could not be anchored (%s)",
+                        self.session_id, exc)
 
     @staticmethod
     def _insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
