@@ -19,7 +19,7 @@ from ketaconsole.cli.common import CliError, load_driver
 from ketaconsole.cli.record_common import add_db_option, open_record
 from ketaconsole.engine import Engine
 from ketaconsole.sdk import Driver
-from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService
+from ketaconsole.store import Database, DeviceUse, RecordNotWritten, SessionPlan, SessionService
 from ketaconsole.transport import DeviceLink, describe_port_error, open_port
 
 
@@ -95,6 +95,14 @@ def _record(args: argparse.Namespace, database: Database,
     plan = SessionPlan(patient_name=args.patient, weight_kg=args.weight)
     service = SessionService.begin(database, plan, [use for _, use in devices],
                                    on_fault=fault, on_recovered=fault)
+    # The number is announced only once the session's start (or resume) is committed.
+    try:
+        service.recorder.flush()
+    except RecordNotWritten as exc:
+        service.recorder.close(timeout=1.0)
+        database.dispose()
+        raise CliError(f"session {service.session_id} did not start: {exc} Check the "
+                       "database and start again.") from None
     print(service.session_id, flush=True)
     how = "resumed after a gap" if service.resumed else "started"
     print(f"session {service.session_id} {how}; recording {len(devices)} device(s); "
@@ -113,6 +121,7 @@ def _record(args: argparse.Namespace, database: Database,
         written = service.close()
         database.dispose()
     if not written:
-        raise CliError(f"session {service.session_id} was closed but part of its record could "
-                       "not be written; check the database and run 'ketaconsole verify'")
+        raise CliError(f"session {service.session_id} is still open: its record cannot be "
+                       f"written ({service.recorder.status.message or 'no answer'}); what was "
+                       "held is recorded as lost when 'ketaconsole record' resumes it")
     return 0

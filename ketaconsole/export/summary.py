@@ -24,6 +24,7 @@ from typing import Any
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.dose import DoseDelivered, InfusionClock, InfusionClockError, reconcile
 from ketaconsole.export.record import SessionRecord
+from ketaconsole.store.timeline import format_time
 
 PUMP_RATE = "MDC_FLOW_FLUID_PUMP"
 VOLUME_INFUSED = "MDC_VOL_FLUID_DELIV_TOTAL"
@@ -265,8 +266,25 @@ def describe_event(kind: str, payload: dict[str, Any]) -> str:
     if kind == "session_end":
         return "Session ended"
     if kind == "gap":
-        return f"Gap in the record: {payload.get('reason', '')}"
+        return f"Gap in the record{_extent(payload)}: {payload.get('reason', '')}"
+    if kind == "store_outage":
+        return (f"Record not written{_extent(payload)} ({payload.get('cause', '?')}): "
+                f"{payload.get('written', 0)} held items written later, "
+                f"{payload.get('lost', 0)} lost")
+    if kind == "record_loss":
+        return (f"Lost from the record{_extent(payload)}: {payload.get('count', '?')} "
+                f"items; {payload.get('reason', '')}")
     if kind == "link":
         return f"Device {payload.get('device', '')} link {payload.get('status', '')}"
     shown = {k: v for k, v in payload.items() if not isinstance(v, dict | list)}
     return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in shown.items())
+
+
+def _extent(payload: dict[str, Any]) -> str:
+    """The span of an event that covers a time, as " from ... to ... (3 min 29 s)"."""
+    start, end = payload.get("from"), payload.get("to")
+    if not isinstance(start, int | float) or not isinstance(end, int | float):
+        return ""
+    minutes, seconds = divmod(round(end - start), 60)
+    length = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+    return f" from {format_time(start)} to {format_time(end)} ({length})"

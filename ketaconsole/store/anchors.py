@@ -20,10 +20,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import json
 import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -122,6 +124,32 @@ class AnchorLog:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
+
+    def note_loss(self, chain: str, loss: dict[str, Any]) -> None:
+        """Keep what a stopping console could not write, for its next start to record."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        line = (json.dumps(loss, sort_keys=True) + "\n").encode("utf-8")
+        descriptor = os.open(self.folder / f"{chain}.lost", os.O_WRONLY | os.O_APPEND
+                             | os.O_CREAT, 0o600)
+        try:
+            os.write(descriptor, line)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+    def take_losses(self, chain: str) -> list[dict[str, Any]]:
+        """The losses noted for a chain, removed from the note (each is recorded once)."""
+        path = self.folder / f"{chain}.lost"
+        try:
+            text = path.read_text("utf-8")
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        losses = []
+        for line in text.splitlines():
+            with contextlib.suppress(ValueError):
+                losses.append(json.loads(line))
+        path.unlink(missing_ok=True)
+        return losses
 
     def read(self, chain: str) -> list[Anchor]:
         try:

@@ -56,6 +56,8 @@ from ketaconsole.transport import Direction
 log = logging.getLogger(__name__)
 
 SYSTEM_AUTHOR = "console"
+ABANDON_WAIT_S = 10.0
+"""How long a closing recorder waits for a write under way to end (database time-outs)."""
 FaultCallback = Callable[[str], None]
 
 
@@ -128,6 +130,26 @@ class _Unsure:
     last_hash: str
 
 
+@dataclass(slots=True)
+class _Outage:
+    """A time the record could not be written: since when, why, how much was held."""
+
+    began_at: float
+    cause: str
+    lost_before: int
+    most_held: int = 0
+
+    def note(self, cause: str, held: int) -> None:
+        self.cause = cause
+        self.most_held = max(self.most_held, held)
+
+    def as_record(self, now: float, written: int, lost: int) -> dict[str, Any]:
+        return {"from": self.began_at, "to": now, "from_time": format_time(self.began_at),
+                "to_time": format_time(now), "seconds": round(now - self.began_at, 3),
+                "cause": self.cause, "held": self.most_held, "written": written,
+                "lost": lost - self.lost_before}
+
+
 _Held = tuple[str, Any, float]
 """(what, item, time) for a numeric, pump status, wave chunk or journal piece."""
 
@@ -167,6 +189,7 @@ class Recorder:
         self._identities: dict[str, dict[str, Any]] = {}
         self._fields: dict[str, Any] | None = None
         self._fields_checked = False
+        self._outage: _Outage | None = None
         self._pump_states: dict[str, str | None] = {}
         self._engine: Engine | None = None
         self.status = RecorderStatus()
@@ -190,6 +213,9 @@ class Recorder:
         self._fields = fields
         self._fields_checked = False
         self.status.committed_events = self._last_seq
+        if self.database.anchors is not None:
+            for payload in self.database.anchors.take_losses(session_chain(self.session_id)):
+                self.post_event("record_loss", payload, at=self.clock())
         self._thread = threading.Thread(target=self._run, name=f"recorder-{self.session_id}",
                                         daemon=True)
         self._thread.start()
@@ -213,10 +239,36 @@ class Recorder:
         with self._cond:
             self._abandoned = True
             self._cond.notify_all()
+        if self._thread is not None and self._thread.is_alive():
+            # A write still under way puts its batch back when it fails; wait for that,
+            # so what is given up is counted, never dropped unseen.
+            self._thread.join(ABANDON_WAIT_S)
+        with self._cond:
             unwritten = len(self._held) + len(self._events)
+            loss = _Loss()
+            loss.merge(self._loss)
+            for what, _, at in self._held:
+                loss.add(what, at)
+            for request in self._events:
+                loss.add(f"event:{request.kind}", request.at)
         if unwritten:
             log.error("%d items of session %d were not written", unwritten, self.session_id)
+            self._note_loss(loss)
         return unwritten == 0 and not (self._thread and self._thread.is_alive())
+
+    def _note_loss(self, loss: _Loss) -> None:
+        """Keep what is given up outside the database; the next start records it."""
+        anchors = self.database.anchors
+        if anchors is None:
+            return
+        payload = _loss_event(loss, self.clock()).payload
+        payload["reason"] = ("the console stopped while the record could not be written ("
+                             f"{self._outage.cause if self._outage else 'no answer'})")
+        try:
+            anchors.note_loss(session_chain(self.session_id), payload)
+        except OSError as exc:
+            log.error("the loss in session %d could not be noted either (%s)",
+                      self.session_id, exc)
 
     # -- what comes in -----------------------------------------------------------------
 
@@ -596,6 +648,9 @@ class Recorder:
             held = sum(1 for what, _, _ in self._held if what != "journal")
             held += len(self._events)
             message = holding_message(reason, held)
+            if self._outage is None:
+                self._outage = _Outage(self.clock(), reason, self.status.lost)
+            self._outage.note(reason, len(self._held) + len(self._events))
             self.status.writing = False
             self.status.message = message
             self.status.held = held
@@ -610,6 +665,11 @@ class Recorder:
         message = f"The record is being written again; {written:,} held items were written."
         self.status.writing = True
         self.status.message = None
+        outage, self._outage = self._outage, None
+        if outage is not None:
+            # The outage itself goes on the timeline, with its extent and what it cost.
+            self.post_event("store_outage", outage.as_record(self.clock(), written,
+                                                             self.status.lost))
         log.warning(message)
         if self.on_recovered is not None:
             try:
