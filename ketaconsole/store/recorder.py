@@ -190,6 +190,8 @@ class Recorder:
         self._fields: dict[str, Any] | None = None
         self._fields_checked = False
         self._outage: _Outage | None = None
+        self._lost_when_written = 0
+        """Items lost so far when the last write succeeded (an outage counts from there)."""
         self._pump_states: dict[str, str | None] = {}
         self._engine: Engine | None = None
         self.status = RecorderStatus()
@@ -441,6 +443,7 @@ class Recorder:
             was_failing, failing, backoff = failing, False, self.first_retry_s
             with self._cond:
                 self._committed = max(self._committed, target)
+                self._lost_when_written = self.status.lost
                 self.status.last_commit_at = self.clock()
                 self.status.held = len(self._held)
                 self._cond.notify_all()
@@ -649,7 +652,7 @@ class Recorder:
             held += len(self._events)
             message = holding_message(reason, held)
             if self._outage is None:
-                self._outage = _Outage(self.clock(), reason, self.status.lost)
+                self._outage = _Outage(self.clock(), reason, self._lost_when_written)
             self._outage.note(reason, len(self._held) + len(self._events))
             self.status.writing = False
             self.status.message = message

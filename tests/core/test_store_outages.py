@@ -7,6 +7,9 @@ import sqlite3
 import uuid
 from pathlib import Path
 
+import pytest
+
+from ketaconsole.cli import main
 from ketaconsole.engine import Engine
 from ketaconsole.export.summary import describe_event
 from ketaconsole.observations import Numeric
@@ -75,7 +78,7 @@ def test_an_outage_that_ends_is_on_the_timeline_with_its_extent_and_cost(
 
 
 def test_stopping_while_the_store_is_down_leaves_the_session_open_and_records_the_loss(
-        tmp_path: Path) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "record.sqlite3"
     database = open_database(f"sqlite:///{path}")
     service = SessionService.begin(database, SessionPlan("Ann Example"), [], station="r",
@@ -105,6 +108,12 @@ def test_stopping_while_the_store_is_down_leaves_the_session_open_and_records_th
                                      "written (database is locked")
     assert verify(database, service.session_id)[1] is None
     database.dispose()
+    # verify tells the holes and their causes, as the timeline explains them
+    assert main(["verify", str(service.session_id), "--db", f"sqlite:///{path}"]) == 0
+    out = capsys.readouterr().out
+    assert "chain intact; 2 holes explained on the timeline: Lost from the record from " in out
+    assert "11 items; the console stopped while the record could not be written" in out
+    assert "; Gap in the record from " in out
 
 
 def test_the_gap_line_gives_the_gap_its_extent() -> None:
