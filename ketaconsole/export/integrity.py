@@ -59,8 +59,8 @@ def content_digest(record: SessionRecord) -> str:
                 "started_at": repr(record.started_at),
                 "plan": record.dose_plan.as_record() if record.dose_plan else None}
     digest.update(json.dumps(identity, sort_keys=True, separators=(",", ":")).encode())
-    for event in record.chain or record.events:
-        digest.update(f"\n{event.seq}:{event.hash}".encode())
+    for seq, event_hash in record.links:
+        digest.update(f"\n{seq}:{event_hash}".encode())
     table = record.table
     digest.update(table.times.astype("<f8").tobytes())
     digest.update(table.values.astype("<f8").tobytes())
@@ -71,8 +71,8 @@ def content_digest(record: SessionRecord) -> str:
 
 def stamp(record: SessionRecord) -> IntegrityStamp:
     head = record.head
-    return IntegrityStamp(record.session_id, head.seq if head else 0, record.last_row,
-                          head.hash if head else GENESIS_HASH, content_digest(record))
+    return IntegrityStamp(record.session_id, head[0] if head else 0, record.last_row,
+                          head[1] if head else GENESIS_HASH, content_digest(record))
 
 
 def read_stamp(path: Path) -> IntegrityStamp | None:
@@ -101,15 +101,15 @@ def check_stamp(database: Database, given: IntegrityStamp) -> str | None:
     if last_row is None:
         last_row = _last_row_until(database, given.session_id, given.until or 0.0)
     record = load_record(database, given.session_id, through_seq=given.seq,
-                         through_row=last_row)
+                         through_row=last_row, whole_chain=True)
     broken = first_break(record.chain)
     if broken is not None:
         return broken.describe()
     head = record.head
-    if head is None or head.seq != given.seq:
+    if head is None or head[0] != given.seq:
         return (f"the record has no event {given.seq}; events after the export were "
                 "removed")
-    if head.hash != given.head:
+    if head[1] != given.head:
         return f"event {given.seq} is not the event the export was taken at"
     if content_digest(record) != given.content:
         return "the record's content (values or plan) differs from what was exported"
@@ -118,7 +118,7 @@ def check_stamp(database: Database, given: IntegrityStamp) -> str | None:
 
 def check_head(database: Database, session_id: int, head_hash: str) -> str | None:
     """``None`` when ``head_hash`` (as printed) is an event hash on the intact chain."""
-    record = load_record(database, session_id)
+    record = load_record(database, session_id, whole_chain=True)
     broken = first_break(record.chain)
     if broken is not None:
         return broken.describe()
@@ -167,7 +167,7 @@ def check_export_file(database: Database, session_id: int, path: Path) -> Export
     if given is not None and given.session_id != session_id:
         return ExportCheck(f"{path.name} is an export of session {given.session_id}, not "
                            f"of session {session_id}")
-    record = load_record(database, session_id)
+    record = load_record(database, session_id, whole_chain=True)
     broken = first_break(record.chain)
     if broken is not None:
         return ExportCheck(broken.describe())

@@ -123,6 +123,17 @@ def timeline(database: Database, session_id: int, *, seals: bool = True
             for sid, seq, at, kind, author, payload, corrects, prev_hash, digest in rows]
 
 
+def chain_links(database: Database, session_id: int, *, through_seq: int | None = None
+                ) -> list[tuple[int, str]]:
+    """(sequence number, hash) of every entry of the session's chain, in order."""
+    query = (select(TimelineEvent.seq, TimelineEvent.hash)
+             .where(TimelineEvent.session_id == session_id).order_by(TimelineEvent.seq))
+    if through_seq is not None:
+        query = query.where(TimelineEvent.seq <= through_seq)
+    with database.engine.connect() as connection:
+        return [(int(seq), str(digest)) for seq, digest in connection.execute(query)]
+
+
 RecordProblem = ChainBreak | MeasurementBreak | FieldsProblem | AnchorProblem
 
 
