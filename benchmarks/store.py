@@ -39,6 +39,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from benchmarks._home import private_home
 from ketaconsole.engine import Engine
 from ketaconsole.observations import Numeric, PumpStatus, WaveChunk
 from ketaconsole.store import Database, SessionPlan, SessionService, open_database
@@ -308,7 +309,8 @@ def verify_4h(path: Path, session_id: int) -> dict[str, float]:
 
 def run() -> dict[str, float]:
     figures: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="kc-store-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="kc-store-bench-") as tmp, \
+            private_home(Path(tmp)):
         folder = Path(tmp)
         figures.update(writer_throughput(folder))
         figures.update(session_hour(folder))
