@@ -291,6 +291,6 @@ class BedsideSession:
 def restore_alarms(alarms: AlarmSystem, database: Database, session_id: int,
                    now: float) -> None:
     """Alarms active when the console stopped are active again (from the recorded events)."""
-    events = [AlarmEvent.from_record(e.payload) for e in timeline(database, session_id, seals=False)
+    events = [AlarmEvent.from_record(e.payload) for e in timeline(database, session_id)
               if e.kind == "alarm"]
     alarms.restore(events, now)
