@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks._home import private_home
 from ketaconsole.dose import DosePlan
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.observations import Numeric, PumpState, PumpStatus, WaveChunk
@@ -152,7 +153,8 @@ def build_session(database: Database) -> int:
 
 def run() -> dict[str, float]:
     figures: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="kc-export-bench-") as folder:
+    with tempfile.TemporaryDirectory(prefix="kc-export-bench-") as folder, \
+            private_home(Path(folder)):
         base = Path(folder)
         database = open_database(f"sqlite:///{base / 'record.sqlite3'}")
         try:

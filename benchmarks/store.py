@@ -19,7 +19,11 @@ to it) go to the journal as the transport would hand them over.
 - ``store.open_4h.s``: a fresh connection reading a recorded 4-hour session for review
   (its timeline and every trend), best of three.
 
-Targets (BENCHMARKS.md): >= 7000 samples/s, <= 20 MB per session-hour, <= 1 s to open.
+- ``store.verify_4h.s``: ``verify`` of that 4-hour session (the timeline's chain and
+  every measurement seal), best of three.
+
+Targets (BENCHMARKS.md): >= 7000 samples/s, <= 20 MB per session-hour, <= 1 s to open,
+<= 2 s to verify.
 """
 
 from __future__ import annotations
@@ -35,19 +39,18 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from benchmarks._home import private_home
 from ketaconsole.engine import Engine
 from ketaconsole.observations import Numeric, PumpStatus, WaveChunk
 from ketaconsole.store import Database, SessionPlan, SessionService, open_database
 from ketaconsole.store.models import (
     Base,
-    JournalChunk,
-    NumericValue,
     TimelineEvent,
-    WaveChunkRecord,
 )
-from ketaconsole.store.review import timeline, trends
+from ketaconsole.store.review import timeline, trends, verify
 from ketaconsole.store.rows import journal_rows, numeric_row, pump_rows, wave_rows
-from ketaconsole.store.timeline import GENESIS_HASH, chain_event
+from ketaconsole.store.seals import SEAL_KIND, insert_sealed
+from ketaconsole.store.timeline import GENESIS_HASH, StoredEvent, chain_event
 from ketaconsole.transport import Direction
 
 SEED = 20261127
@@ -195,35 +198,43 @@ def _batches(hours: float, seed: int) -> Iterator[tuple[float, list[Any], list[A
 
 
 def record_synthetic(database: Database, session_id: int, hours: float, seed: int) -> None:
-    """Write ``hours`` of the room with the recorder's row builders, 250 ms per stored batch."""
-    numerics: list[dict[str, Any]] = []
-    waves: list[dict[str, Any]] = []
-    journal: list[dict[str, Any]] = []
+    """Write ``hours`` of the room as the writer does: 250 ms batches, each with its seal.
 
-    def commit() -> None:
-        with database.sessions() as session, session.begin():
-            for model, rows in ((NumericValue, numerics), (WaveChunkRecord, waves),
-                                (JournalChunk, journal)):
-                if rows:
-                    session.execute(insert(Base.metadata.tables[model.__tablename__]), rows)
-        numerics.clear()
-        waves.clear()
-        journal.clear()
-
-    for n, (_, observations, raw) in enumerate(_batches(hours, seed), start=1):
+    The rows are built by the recorder's own row builders and every batch is sealed
+    into the session's chain, as live; transactions span 10 minutes to save time.
+    """
+    tail = timeline(database, session_id)
+    seq, prev = (tail[-1].seq, tail[-1].hash) if tail else (0, GENESIS_HASH)
+    session = database.sessions()
+    session.begin()
+    for n, (at, observations, raw) in enumerate(_batches(hours, seed), start=1):
+        numerics: list[dict[str, Any]] = []
         for obs in observations:
             if isinstance(obs, Numeric):
                 numerics.append(numeric_row(session_id, obs))
             elif isinstance(obs, PumpStatus):
                 numerics.extend(pump_rows(session_id, obs))
-        waves.extend(wave_rows(session_id, [o for o in observations
-                                            if isinstance(o, WaveChunk)]))
-        if raw:
-            journal.extend(journal_rows(session_id, [(d, r.value, at, data)
-                                                     for d, r, at, data in raw]))
+        waves = wave_rows(session_id, [o for o in observations if isinstance(o, WaveChunk)])
+        journal = journal_rows(session_id, [(d, r.value, t, data) for d, r, t, data in raw])
+        seal = insert_sealed(session, session_id, numerics, waves, journal)
+        if seal is not None:
+            seq += 1
+            event = chain_event(session_id, seq, at + BATCH_S, SEAL_KIND, "console", seal,
+                                None, prev)
+            prev = event.hash
+            session.execute(insert(Base.metadata.tables[TimelineEvent.__tablename__]),
+                            [_event_row(event)])
         if n % 2400 == 0:
-            commit()
-    commit()
+            session.commit()
+            session.begin()
+    session.commit()
+    session.close()
+
+
+def _event_row(event: StoredEvent) -> dict[str, Any]:
+    return {"session_id": event.session_id, "seq": event.seq, "at": event.at,
+            "kind": event.kind, "author": event.author, "payload": event.payload,
+            "corrects": event.corrects, "prev_hash": event.prev_hash, "hash": event.hash}
 
 
 def _record_events(database: Database, session_id: int, hours: float) -> None:
@@ -241,9 +252,7 @@ def _record_events(database: Database, session_id: int, hours: float) -> None:
         event = chain_event(session_id, seq, at, kind, "nurse.kim",
                             {"text": "synthetic entry", "value": rng.randrange(200)}, None, prev)
         prev = event.hash
-        rows.append({"session_id": session_id, "seq": event.seq, "at": event.at,
-                     "kind": event.kind, "author": event.author, "payload": event.payload,
-                     "corrects": None, "prev_hash": event.prev_hash, "hash": event.hash})
+        rows.append(_event_row(event))
     with database.sessions() as session, session.begin():
         session.execute(insert(Base.metadata.tables[TimelineEvent.__tablename__]), rows)
 
@@ -277,17 +286,31 @@ def open_4h(folder: Path) -> dict[str, float]:
     for _ in range(3):
         began = time.perf_counter()
         fresh = open_database(f"sqlite:///{path}")
-        events = timeline(fresh, session_id)
+        events = timeline(fresh, session_id, seals=False)  # as the review screen reads it
         series = trends(fresh, session_id)
         best = min(best, time.perf_counter() - began)
         fresh.dispose()
         assert events and len(series) == len(MONITOR_NUMERICS) + 4
-    return {"store.open_4h.s": best}
+    return {"store.open_4h.s": best, **verify_4h(path, session_id)}
+
+
+def verify_4h(path: Path, session_id: int) -> dict[str, float]:
+    """``verify`` of the recorded 4-hour session: its chain and every measurement seal."""
+    best = float("inf")
+    for _ in range(3):
+        began = time.perf_counter()
+        fresh = open_database(f"sqlite:///{path}")
+        _, problem = verify(fresh, session_id)
+        best = min(best, time.perf_counter() - began)
+        fresh.dispose()
+        assert problem is None, problem.describe()
+    return {"store.verify_4h.s": best}
 
 
 def run() -> dict[str, float]:
     figures: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="kc-store-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="kc-store-bench-") as tmp, \
+            private_home(Path(tmp)):
         folder = Path(tmp)
         figures.update(writer_throughput(folder))
         figures.update(session_hour(folder))

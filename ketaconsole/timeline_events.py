@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
-from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from ketaconsole.alarms.events import AlarmEvent, AlarmEventKind
@@ -29,12 +28,6 @@ def _number(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return "?"
     return f"{value:g}"
-
-
-def _clock(value: Any) -> str:
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return datetime.fromtimestamp(value).strftime("%H:%M:%S")
-    return "?"
 
 
 def _because(reason: Any) -> str:
@@ -117,6 +110,14 @@ class Span(Entry):
                  if f.name not in ("began", "ended") and f.name in payload}
         return cls(began=payload.get("from"), ended=payload.get("to"), **extra)
 
+    def extent(self) -> str:
+        """" from <time> to <time> (3 min 29 s)", or nothing when the span is not known."""
+        if not isinstance(self.began, int | float) or not isinstance(self.ended, int | float):
+            return ""
+        minutes, seconds = divmod(round(self.ended - self.began), 60)
+        length = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+        return f" from {format_time(self.began)} to {format_time(self.ended)} ({length})"
+
     def payload(self) -> dict[str, Any]:
         record = super().payload()
         record["from"], record["to"] = record.pop("began"), record.pop("ended")
@@ -134,9 +135,7 @@ class Gap(Span):
     seconds: float | None = None
 
     def sentence(self) -> str:
-        length = f" ({_number(self.seconds)} s)" if self.seconds is not None else ""
-        return (f"Nothing recorded from {_clock(self.began)} to {_clock(self.ended)}{length}"
-                f"{_because(self.reason)}")
+        return f"Gap in the record{self.extent()}{_because(self.reason)}"
 
 
 @kind("record_loss", "Part of the record lost")
@@ -146,8 +145,48 @@ class RecordLoss(Span):
     by_kind: dict[str, int] = field(default_factory=dict)
 
     def sentence(self) -> str:
-        return (f"{self.count} measurements from {_clock(self.began)} to {_clock(self.ended)} "
-                f"could not be recorded{_because(self.reason)}")
+        reason = f"; {self.reason}" if self.reason else ""
+        return f"Lost from the record{self.extent()}: {self.count} items{reason}"
+
+
+@kind("store_outage", "Record not written for a while")
+@dataclass(frozen=True)
+class StoreOutage(Span):
+    seconds: float | None = None
+    cause: str = ""
+    held: int = 0
+    written: int = 0
+    lost: int = 0
+
+    def sentence(self) -> str:
+        return (f"Record not written{self.extent()} ({self.cause or 'cause not known'}): "
+                f"{self.written} held items written later, {self.lost} lost")
+
+
+@kind("measurement_seal", "Measurements sealed")
+@dataclass(frozen=True)
+class MeasurementSeal(Entry):
+    """The chain's own seal over a batch of stored measurements (checked by ``verify``)."""
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> MeasurementSeal:
+        return cls()
+
+    def sentence(self) -> str:
+        return "Measurements sealed into the record's chain"
+
+
+@kind("record_fields", "Patient and session details")
+@dataclass(frozen=True)
+class RecordFields(Entry):
+    """The patient's and session's details as the chain covers them (checked by ``verify``)."""
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> RecordFields:
+        return cls()
+
+    def sentence(self) -> str:
+        return "Patient and session details written into the record's chain"
 
 
 @kind("check_in", "Check-in")

@@ -160,9 +160,12 @@ def _record(args: argparse.Namespace, room: Room, plan: DosePlan | None,
     patient = Patient(" ".join(args.patient.split()), None, args.weight or 0.0)
     try:
         service = room.open_session(patient, plan=plan, author=RECORD_AUTHOR)
+        # The number is announced only once the session's start (or resume) is committed.
+        service.recorder.flush()
     except (RecordNotWritten, DatabaseUnavailable) as exc:
         room.stop()
-        raise CliError(f"the session could not be opened: {exc}") from None
+        raise CliError(f"the session could not be opened: {exc} Check the database and "
+                       "start again.") from None
     print(service.session_id, flush=True)
     how = "resumed after a gap" if service.resumed else "started"
     print(f"session {service.session_id} {how}; recording {len(room.devices)} device(s); "
@@ -172,6 +175,7 @@ def _record(args: argparse.Namespace, room: Room, plan: DosePlan | None,
     finally:
         written = room.stop(end_session=RECORD_AUTHOR)
     if not written:
-        raise CliError(f"session {service.session_id} was closed but part of its record could "
-                       "not be written; check the database and run 'ketaconsole verify'")
+        raise CliError(f"session {service.session_id} is still open: its record cannot be "
+                       f"written ({service.recorder.status.message or 'no answer'}); what was "
+                       "held is recorded as lost when 'ketaconsole record' resumes it")
     return 0

@@ -12,21 +12,24 @@ from pathlib import Path
 from ketaconsole.cli.acting_person import acting_person, add_person_options, audit_as
 from ketaconsole.cli.common import CliError
 from ketaconsole.cli.record_common import add_db_option, open_record, session_number
-from ketaconsole.export.integrity import check_head, check_stamp, read_stamp
+from ketaconsole.export.integrity import check_export_file, check_head
+from ketaconsole.export.summary import describe_event
 from ketaconsole.security import Action, AuditLog, Permission
 from ketaconsole.store import Database, UnknownSessionError
-from ketaconsole.store.review import verify
+from ketaconsole.store.review import timeline, verify
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "verify", help="check that a session's record was not altered",
-        description="Recompute the hash chain of a session's timeline. Exits 0 when it is "
-                    "intact; otherwise names the first event where it breaks.")
+        description="Recompute the hash chain of a session's timeline, every seal of its "
+                    "measurements, its clinical fields and its anchors. Exits 0 when it is "
+                    "intact (and lists the holes its timeline explains); otherwise names "
+                    "the first thing that was altered.")
     parser.add_argument("session", help="session number (see 'ketaconsole sessions')")
     parser.add_argument("--export", metavar="FILE", type=Path,
-                        help="also check that this exported file (PDF, FHIR, HL7) still "
-                             "matches the record")
+                        help="also check that this exported file (PDF, FHIR, HL7, CSV, "
+                             ".vital) is exactly as exported and still matches the record")
     parser.add_argument("--head", metavar="HASH",
                         help="also check a chain-head hash printed on a record")
     add_person_options(parser)
@@ -55,27 +58,35 @@ def run(args: argparse.Namespace) -> int:
             if problem is not None:
                 raise CliError(f"session {session_id}: the printed head {args.head}: {problem}")
             checked.append("the printed head hash is on the chain")
+        holes = _holes(database, session_id)
     except UnknownSessionError as exc:
         raise CliError(str(exc.args[0])) from None
     finally:
         database.dispose()
-    print("; ".join([f"session {session_id}: {count} events, chain intact", *checked]))
+    print("; ".join([f"session {session_id}: {count} events, chain intact", *checked,
+                     *holes]))
     return 0
+
+
+HOLE_KINDS = ("gap", "store_outage", "record_loss")
+
+
+def _holes(database: Database, session_id: int) -> list[str]:
+    """Every hole in the record with its cause, as the timeline explains it."""
+    found = [describe_event(e.kind, e.payload)
+             for e in timeline(database, session_id, seals=False) if e.kind in HOLE_KINDS]
+    if not found:
+        return []
+    return [f"{len(found)} hole{'s' if len(found) > 1 else ''} explained on the timeline: "
+            + "; ".join(found)]
 
 
 def _check_export(database: Database, session_id: int, path: Path) -> str:
     try:
-        stamp = read_stamp(path)
+        checked = check_export_file(database, session_id, path)
     except OSError as exc:
         raise CliError(f"{path} cannot be read ({exc.strerror or exc}); give the path of "
                        "an exported file") from None
-    if stamp is None:
-        raise CliError(f"{path} has no KetaConsole integrity stamp; give a PDF, FHIR or HL7 "
-                       "file that 'ketaconsole export' wrote")
-    if stamp.session_id != session_id:
-        raise CliError(f"{path} is an export of session {stamp.session_id}, not of session "
-                       f"{session_id}")
-    problem = check_stamp(database, stamp)
-    if problem is not None:
-        raise CliError(f"session {session_id}: {path.name} does not match the record: {problem}")
-    return f"{path.name} matches the record as of event {stamp.seq}"
+    if checked.problem is not None:
+        raise CliError(f"session {session_id}: {checked.problem}")
+    return checked.found

@@ -3,14 +3,16 @@
 Resources: Patient, Encounter, one Device per device used, vital-sign Observations at
 each blood-pressure check (blood pressure as the 85354-9 panel with 8480-6 / 8462-4
 components; heart and pulse rate, SpO2 and respiration rate beside it; body weight),
+every metric's charted value, minimum and maximum per chart interval and its value at
+each alarm start (see ``fhir_vitals``),
 MedicationAdministration for the ketamine infusion (effectivePeriod, dose in mg,
 rateQuantity in mL/h, route IV SNOMED 47625008) and for each rescue medication (a
 bolus: effectiveDateTime), and an Observation per scale score. The second-by-second
 values are in the CSV and .vital exports; this record holds the charted vitals.
 
 Codes: LOINC and IEEE 11073 MDC codes come from the catalogue (CLINICAL.md section 5;
-MDC system ``urn:iso:std:iso:11073:10101``); units are UCUM. A metric with no
-confirmed LOINC code (EtCO2, the perfusion index, pump quantities) is left out.
+MDC system ``urn:iso:std:iso:11073:10101``); units are UCUM. A maker's own quantity
+with neither code is coded in the project's own system (``urn:ketaconsole:metric``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ from ketaconsole.catalogue import (
     CATALOGUE,
     LOINC_BLOOD_PRESSURE_PANEL,
     LOINC_BODY_WEIGHT,
+)
+from ketaconsole.export.fhir_vitals import (
+    DEFAULT_CHART_INTERVAL_S,
+    alarm_observations,
+    interval_observations,
 )
 from ketaconsole.export.record import SessionRecord
 from ketaconsole.export.summary import NIBP_DIA, NIBP_SYS, Check, checks, dose_summary
@@ -182,8 +189,9 @@ def _scales(bundle: _Bundle, patient: str, encounter: str, status: str) -> None:
         bundle.add(observation, "scale", event.seq)
 
 
-def build_bundle(record: SessionRecord, *, stamp_line: str = "") -> dict[str, Any]:
-    """The Bundle as a JSON-ready dict."""
+def build_bundle(record: SessionRecord, *, stamp_line: str = "",
+                 chart_interval_s: float = DEFAULT_CHART_INTERVAL_S) -> dict[str, Any]:
+    """The Bundle as a JSON-ready dict; vitals are charted every ``chart_interval_s``."""
     bundle = _Bundle(record)
     status = "preliminary" if record.interim else "final"
     patient_resource: dict[str, Any] = {
@@ -223,6 +231,15 @@ def build_bundle(record: SessionRecord, *, stamp_line: str = "") -> dict[str, An
         bundle.add(weight, "weight")
     for index, check in enumerate(checks(record)):
         _check_observations(bundle, check, index, patient, encounter, status)
+
+    def base(at: float) -> dict[str, Any]:
+        return _observation_base(record, patient, encounter, at, status)
+
+    for observation, key in interval_observations(
+            record, base, lambda device: bundle.url("Device", device), chart_interval_s):
+        bundle.add(observation, key)
+    for observation, key in alarm_observations(record, base):
+        bundle.add(observation, key)
     _infusion(bundle, patient, encounter)
     _rescues(bundle, patient, encounter)
     _scales(bundle, patient, encounter, status)

@@ -16,13 +16,13 @@ from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ClauseElement, select
+from sqlalchemy import ClauseElement, func, select
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from ketaconsole.dose import DosePlan, DosePlanError
 from ketaconsole.store import Database
 from ketaconsole.store.models import NumericValue, Patient, WaveChunkRecord
-from ketaconsole.store.review import session_row, timeline
+from ketaconsole.store.review import CHAIN_ONLY_KINDS, chain_links, session_row, timeline
 from ketaconsole.store.timeline import StoredEvent
 from ketaconsole.store.wave_codec import decode_array
 
@@ -118,8 +118,15 @@ class SessionRecord:
     dose_plan_problem: str | None
     devices: list[dict[str, Any]]
     events: list[StoredEvent]
+    """The timeline as people read it (the measurement seals left out)."""
     stored: list[NumericRow]
     """Every numeric value, in the order they were stored."""
+    links: list[tuple[int, str]] = field(default_factory=list)
+    """(sequence number, hash) of every chain entry up to the head, seals included."""
+    chain: list[StoredEvent] = field(default_factory=list)
+    """The whole chain with every entry's content, read only when asked (``verify``)."""
+    last_row: int = 0
+    """Id of the last numeric row the record holds (0: none); the stamp names it."""
     _database: Database | None = field(default=None, repr=False, compare=False)
 
     @cached_property
@@ -138,9 +145,11 @@ class SessionRecord:
         return self.ended_at is None
 
     @property
-    def head(self) -> StoredEvent | None:
-        """The last timeline event the export includes (the chain head it was taken at)."""
-        return self.events[-1] if self.events else None
+    def head(self) -> tuple[int, str] | None:
+        """(sequence number, hash) of the chain entry the export was taken at."""
+        if self.links:
+            return self.links[-1]
+        return (self.events[-1].seq, self.events[-1].hash) if self.events else None
 
     @property
     def end_time(self) -> float:
@@ -255,11 +264,13 @@ def _fetch_plain(database: Database, query: ClauseElement) -> list[NumericRow]:
 
 
 def load_record(database: Database, session_id: int, *, through_seq: int | None = None,
-                until: float | None = None) -> SessionRecord:
+                through_row: int | None = None, whole_chain: bool = False) -> SessionRecord:
     """Read one session (raises the store's ``UnknownSessionError`` for a wrong number).
 
-    ``through_seq`` cuts the timeline at that event and ``until`` the numerics at that
-    receive time, to re-read a record as it was when an earlier export was made.
+    ``through_seq`` cuts the timeline at that event and ``through_row`` the numerics at
+    that row id, to re-read a record exactly as it was when an earlier export was made.
+    ``whole_chain`` also reads every chain entry's content (the measurement seals), to
+    check the chain; an export needs only their sequence numbers and hashes.
     """
     row = session_row(database, session_id)
     with database.sessions() as session:
@@ -270,13 +281,21 @@ def load_record(database: Database, session_id: int, *, through_seq: int | None 
                     NumericValue.value, NumericValue.unit)
              .where(NumericValue.session_id + 0 == session_id)
              .order_by(NumericValue.id))
-    if until is not None:
-        # The stamp prints the cut to the microsecond; compare at that precision.
-        query = query.where(NumericValue.received_at < until + 5e-7)
+    if through_row is None:
+        with database.sessions() as session:
+            through_row = int(session.execute(
+                select(func.coalesce(func.max(NumericValue.id), 0))
+                .where(NumericValue.session_id == session_id)).scalar_one())
+    # Cut at the last row id read first: a value committed meanwhile is not half in.
+    query = query.where(NumericValue.id <= through_row)
     stored = _fetch_plain(database, query)
-    events = timeline(database, session_id)
-    if through_seq is not None:
-        events = [e for e in events if e.seq <= through_seq]
+    links = chain_links(database, session_id, through_seq=through_seq)
+    # Cut at the head read first: an event committed meanwhile is not half in the record.
+    last_seq = links[-1][0] if links else 0
+    chain = ([e for e in timeline(database, session_id) if e.seq <= last_seq]
+             if whole_chain else [])
+    events = ([e for e in chain if e.kind not in CHAIN_ONLY_KINDS] if whole_chain else
+              [e for e in timeline(database, session_id, seals=False) if e.seq <= last_seq])
     weight = row.weight_kg if row.weight_kg is not None else (
         patient.weight_kg if patient is not None else None)
     # The plan confirmed in the session workflow (its last dose_plan event) wins over
@@ -292,4 +311,5 @@ def load_record(database: Database, session_id: int, *, through_seq: int | None 
         started_at=row.started_at, ended_at=row.ended_at,
         dose_plan=plan, dose_plan_problem=problem,
         devices=[d for d in row.devices if isinstance(d, dict)],
-        events=events, stored=stored, _database=database)
+        events=events, stored=stored, links=links, chain=chain, last_row=through_row,
+        _database=database)

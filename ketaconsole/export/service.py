@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from ketaconsole.export import csv_export, fhir_export, hl7_export, pdf_export, vital_export
 from ketaconsole.export.atomic import check_folder, write_all_atomically
-from ketaconsole.export.integrity import IntegrityStamp, stamp
+from ketaconsole.export.integrity import IntegrityStamp, file_sha256, stamp
 from ketaconsole.export.mllp import MllpError, MllpPolicy, MllpTarget, send
 from ketaconsole.export.pdf_export import Paper
 from ketaconsole.export.record import SessionRecord, load_record
@@ -105,7 +105,8 @@ def export_session(database: Database, session_id: int, fmt: ExportFormat, folde
     payload: dict[str, object] = {
         "format": fmt.value, "files": [p.name for p in written],
         "interim": record.interim, "head_seq": seal.seq, "head": seal.head,
-        "content_sha256": seal.content}
+        "content_sha256": seal.content,
+        "file_sha256": {p.name: file_sha256(p) for p in written}}
     delivered: int | None = None
     problem: str | None = None
     if options.mllp is not None:

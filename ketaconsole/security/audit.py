@@ -9,6 +9,7 @@ the payload. Editing, removing or reordering a stored entry breaks the chain the
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ketaconsole.store.anchors import AUDIT_CHAIN as AUDIT_ANCHORS
+from ketaconsole.store.anchors import AnchorProblem
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import AuditEntry
 from ketaconsole.store.timeline import (
@@ -33,6 +36,8 @@ AUDIT_CHAIN = 0
 NOBODY = "-"
 """The author of an entry no known person caused (an unknown user name, the console)."""
 _WRITE_ATTEMPTS = 20
+
+log = logging.getLogger(__name__)
 
 
 class Action:
@@ -140,6 +145,7 @@ class AuditLog:
                             f"not hold ({exc.orig}); nothing was written to the audit trail"
                         ) from exc
                     continue
+            self._anchor(seq, event.hash, at)
             return _from_event(event)
         raise RuntimeError("the audit trail is too busy to write to; try again")
 
@@ -154,12 +160,30 @@ class AuditLog:
         with self.database.sessions() as session:
             return [_from_row(row) for row in session.scalars(query)]
 
-    def verify(self) -> ChainBreak | None:
-        """The first entry where the chain does not hold, or ``None`` if it is intact."""
+    def _anchor(self, seq: int, head: str, at: float) -> None:
+        """Copy the trail's new head to the anchor log outside the database."""
+        if self.database.anchors is None:
+            return
+        try:
+            self.database.anchors.append(AUDIT_ANCHORS, seq, head, at)
+        except OSError as exc:
+            log.warning("the audit trail's head could not be anchored (%s)", exc)
+
+    def verify(self) -> ChainBreak | AnchorProblem | None:
+        """The first entry where the chain does not hold, or ``None`` if it is intact.
+
+        An intact chain is also compared with its anchors: a trail that ends before an
+        anchored entry was shortened.
+        """
         with self.database.sessions() as session:
             rows = list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq,
                                                                     AuditEntry.id)))
-        return first_break(_as_event(row) for row in rows)
+        events = [_as_event(row) for row in rows]
+        broken = first_break(events)
+        if broken is not None or self.database.anchors is None:
+            return broken
+        return self.database.anchors.check(AUDIT_ANCHORS, "the audit trail",
+                                           {e.seq: e.hash for e in events}, item="entry")
 
 
 def _as_event(row: AuditEntry) -> StoredEvent:
@@ -178,7 +202,9 @@ def _from_row(row: AuditEntry) -> AuditRecord:
     return _from_event(_as_event(row))
 
 
-def describe_break(problem: ChainBreak) -> str:
+def describe_break(problem: ChainBreak | AnchorProblem) -> str:
     """A chain break in the audit trail's words (entry, not event)."""
+    if isinstance(problem, AnchorProblem):
+        return problem.describe()
     return (f"the audit trail was altered at entry {problem.seq} ({problem.kind}, "
             f"{format_time(problem.at)}): {problem.problem}")

@@ -20,6 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from ketaconsole.settings import home_dir
+from ketaconsole.store.anchors import AnchorKeyError, AnchorLog
 from ketaconsole.store.faults import DatabaseUnavailable, describe_open_failure
 
 if TYPE_CHECKING:
@@ -157,6 +159,8 @@ class Database:
     url: str
     engine: Engine
     sessions: sessionmaker[Session]
+    anchors: AnchorLog | None = None
+    """Where chain heads are anchored outside the database (see ``anchors``)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -178,4 +182,9 @@ def open_database(url: str, *, upgrade: bool = True) -> Database:
                 pass
     except (SQLAlchemyError, OSError) as exc:
         raise DatabaseUnavailable(describe_open_failure(url, exc)) from exc
-    return Database(url, engine, sessionmaker(engine, expire_on_commit=False))
+    try:
+        anchors = AnchorLog.for_database(url, home_dir())
+    except AnchorKeyError as exc:
+        engine.dispose()
+        raise DatabaseUnavailable(str(exc)) from exc
+    return Database(url, engine, sessionmaker(engine, expire_on_commit=False), anchors)

@@ -36,10 +36,12 @@ from ketaconsole.observations import (
     PumpStatus,
     WaveChunk,
 )
+from ketaconsole.store.anchors import session_chain
 from ketaconsole.store.database import Database
 from ketaconsole.store.faults import holding_message, write_failure_reason
 from ketaconsole.store.models import ClinicSession, JournalChunk, NumericValue, TimelineEvent
 from ketaconsole.store.models import WaveChunkRecord as WaveRow
+from ketaconsole.store.record_fields import FIELDS_KIND, read_fields
 from ketaconsole.store.rows import (
     PUMP_METRICS,
     journal_rows,
@@ -47,12 +49,15 @@ from ketaconsole.store.rows import (
     pump_rows,
     wave_rows,
 )
+from ketaconsole.store.seals import SEAL_KIND, insert_sealed
 from ketaconsole.store.timeline import GENESIS_HASH, StoredEvent, chain_event, format_time
 from ketaconsole.transport import Direction
 
 log = logging.getLogger(__name__)
 
 SYSTEM_AUTHOR = "console"
+ABANDON_WAIT_S = 10.0
+"""How long a closing recorder waits for a write under way to end (database time-outs)."""
 FaultCallback = Callable[[str], None]
 
 
@@ -125,6 +130,26 @@ class _Unsure:
     last_hash: str
 
 
+@dataclass(slots=True)
+class _Outage:
+    """A time the record could not be written: since when, why, how much was held."""
+
+    began_at: float
+    cause: str
+    lost_before: int
+    most_held: int = 0
+
+    def note(self, cause: str, held: int) -> None:
+        self.cause = cause
+        self.most_held = max(self.most_held, held)
+
+    def as_record(self, now: float, written: int, lost: int) -> dict[str, Any]:
+        return {"from": self.began_at, "to": now, "from_time": format_time(self.began_at),
+                "to_time": format_time(now), "seconds": round(now - self.began_at, 3),
+                "cause": self.cause, "held": self.most_held, "written": written,
+                "lost": lost - self.lost_before}
+
+
 _Held = tuple[str, Any, float]
 """(what, item, time) for a numeric, pump status, wave chunk or journal piece."""
 
@@ -162,6 +187,11 @@ class Recorder:
         self._last_seq = 0
         self._last_hash = GENESIS_HASH
         self._identities: dict[str, dict[str, Any]] = {}
+        self._fields: dict[str, Any] | None = None
+        self._fields_checked = False
+        self._outage: _Outage | None = None
+        self._lost_when_written = 0
+        """Items lost so far when the last write succeeded (an outage counts from there)."""
         self._pump_states: dict[str, str | None] = {}
         self._engine: Engine | None = None
         self.status = RecorderStatus()
@@ -175,9 +205,19 @@ class Recorder:
                 select(TimelineEvent.seq, TimelineEvent.hash)
                 .where(TimelineEvent.session_id == self.session_id)
                 .order_by(TimelineEvent.seq.desc()).limit(1)).first()
+            fields = session.execute(
+                select(TimelineEvent.payload)
+                .where(TimelineEvent.session_id == self.session_id,
+                       TimelineEvent.kind == FIELDS_KIND)
+                .order_by(TimelineEvent.seq.desc()).limit(1)).scalar()
         if last is not None:
             self._last_seq, self._last_hash = int(last[0]), str(last[1])
+        self._fields = fields
+        self._fields_checked = False
         self.status.committed_events = self._last_seq
+        if self.database.anchors is not None:
+            for payload in self.database.anchors.take_losses(session_chain(self.session_id)):
+                self.post_event("record_loss", payload, at=self.clock())
         self._thread = threading.Thread(target=self._run, name=f"recorder-{self.session_id}",
                                         daemon=True)
         self._thread.start()
@@ -201,10 +241,36 @@ class Recorder:
         with self._cond:
             self._abandoned = True
             self._cond.notify_all()
+        if self._thread is not None and self._thread.is_alive():
+            # A write still under way puts its batch back when it fails; wait for that,
+            # so what is given up is counted, never dropped unseen.
+            self._thread.join(ABANDON_WAIT_S)
+        with self._cond:
             unwritten = len(self._held) + len(self._events)
+            loss = _Loss()
+            loss.merge(self._loss)
+            for what, _, at in self._held:
+                loss.add(what, at)
+            for request in self._events:
+                loss.add(f"event:{request.kind}", request.at)
         if unwritten:
             log.error("%d items of session %d were not written", unwritten, self.session_id)
+            self._note_loss(loss)
         return unwritten == 0 and not (self._thread and self._thread.is_alive())
+
+    def _note_loss(self, loss: _Loss) -> None:
+        """Keep what is given up outside the database; the next start records it."""
+        anchors = self.database.anchors
+        if anchors is None:
+            return
+        payload = _loss_event(loss, self.clock()).payload
+        payload["reason"] = ("the console stopped while the record could not be written ("
+                             f"{self._outage.cause if self._outage else 'no answer'})")
+        try:
+            anchors.note_loss(session_chain(self.session_id), payload)
+        except OSError as exc:
+            log.error("the loss in session %d could not be noted either (%s)",
+                      self.session_id, exc)
 
     # -- what comes in -----------------------------------------------------------------
 
@@ -377,6 +443,7 @@ class Recorder:
             was_failing, failing, backoff = failing, False, self.first_retry_s
             with self._cond:
                 self._committed = max(self._committed, target)
+                self._lost_when_written = self.status.lost
                 self.status.last_commit_at = self.clock()
                 self.status.held = len(self._held)
                 self._cond.notify_all()
@@ -527,19 +594,49 @@ class Recorder:
             chained.append(event)
             prev = event.hash
         with self.database.sessions() as session, session.begin():
-            self._insert(session, NumericValue, numerics)
-            self._insert(session, WaveRow, wave_rows(sid, waves))
-            self._insert(session, JournalChunk, journal_rows(sid, pieces))
-            self._insert(session, TimelineEvent, [
-                {"session_id": e.session_id, "seq": e.seq, "at": e.at, "kind": e.kind,
-                 "author": e.author, "payload": e.payload, "corrects": e.corrects,
-                 "prev_hash": e.prev_hash, "hash": e.hash} for e in chained])
+            seal = insert_sealed(session, sid, numerics, wave_rows(sid, waves),
+                                 journal_rows(sid, pieces))
+            rows = list(chained)
+            if seal is not None:
+                # The batch's seal is chained in the same transaction as its rows.
+                seq += 1
+                sealed = chain_event(sid, seq, self.clock(), SEAL_KIND, SYSTEM_AUTHOR, seal,
+                                     None, prev)
+                rows.append(sealed)
+                prev = sealed.hash
             if updates:
                 session.execute(update(ClinicSession).where(ClinicSession.id == sid)
                                 .values(**updates))
+            fields = self._fields
+            if updates or not self._fields_checked:
+                # The rows' clinical fields go on the chain whenever they change.
+                fields = read_fields(session, sid)
+                if fields is not None and fields != self._fields:
+                    seq += 1
+                    noted = chain_event(sid, seq, self.clock(), FIELDS_KIND, SYSTEM_AUTHOR,
+                                        fields, None, prev)
+                    rows.append(noted)
+                    prev = noted.hash
+            self._insert(session, TimelineEvent, [
+                {"session_id": e.session_id, "seq": e.seq, "at": e.at, "kind": e.kind,
+                 "author": e.author, "payload": e.payload, "corrects": e.corrects,
+                 "prev_hash": e.prev_hash, "hash": e.hash} for e in rows])
+        self._fields, self._fields_checked = fields, True
         self._last_seq, self._last_hash = seq, prev
         self.status.committed_events = seq
+        self._anchor(seq, prev)
         return chained
+
+    def _anchor(self, seq: int, head: str) -> None:
+        """Copy the chain's new head to the anchor log (outside the database)."""
+        anchors = self.database.anchors
+        if anchors is None:
+            return
+        try:
+            anchors.append(session_chain(self.session_id), seq, head, self.clock())
+        except OSError as exc:
+            log.warning("the chain head of session %d could not be anchored (%s)",
+                        self.session_id, exc)
 
     @staticmethod
     def _insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
@@ -554,6 +651,9 @@ class Recorder:
             held = sum(1 for what, _, _ in self._held if what != "journal")
             held += len(self._events)
             message = holding_message(reason, held)
+            if self._outage is None:
+                self._outage = _Outage(self.clock(), reason, self._lost_when_written)
+            self._outage.note(reason, len(self._held) + len(self._events))
             self.status.writing = False
             self.status.message = message
             self.status.held = held
@@ -568,6 +668,11 @@ class Recorder:
         message = f"The record is being written again; {written:,} held items were written."
         self.status.writing = True
         self.status.message = None
+        outage, self._outage = self._outage, None
+        if outage is not None:
+            # The outage itself goes on the timeline, with its extent and what it cost.
+            self.post_event("store_outage", outage.as_record(self.clock(), written,
+                                                             self.status.lost))
         log.warning(message)
         if self.on_recovered is not None:
             try:

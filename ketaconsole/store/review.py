@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 
+from ketaconsole.store.anchors import AnchorProblem, session_chain
 from ketaconsole.store.database import Database
 from ketaconsole.store.journal_codec import unpack_pieces
 from ketaconsole.store.models import (
@@ -20,9 +22,14 @@ from ketaconsole.store.models import (
     TimelineEvent,
     WaveChunkRecord,
 )
+from ketaconsole.store.record_fields import FIELDS_KIND, FieldsProblem, altered_fields
+from ketaconsole.store.seals import SEAL_KIND, MeasurementBreak, first_altered_measurement, seals_of
 from ketaconsole.store.service import UnknownSessionError
 from ketaconsole.store.timeline import ChainBreak, StoredEvent, first_break, format_time
 from ketaconsole.store.wave_codec import decode_samples
+
+CHAIN_ONLY_KINDS = (SEAL_KIND, FIELDS_KIND)
+"""Entries that keep the chain whole and that no person reads as timeline events."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +74,7 @@ class StoredWave:
 
 def list_sessions(database: Database) -> list[SessionSummary]:
     counts = (select(TimelineEvent.session_id, func.count().label("n"))
+              .where(TimelineEvent.kind.not_in(CHAIN_ONLY_KINDS))
               .group_by(TimelineEvent.session_id).subquery())
     query = (select(ClinicSession, Patient.name, counts.c.n)
              .join(Patient, Patient.id == ClinicSession.patient_id)
@@ -89,20 +97,70 @@ def session_row(database: Database, session_id: int) -> ClinicSession:
     return row
 
 
-def timeline(database: Database, session_id: int) -> list[StoredEvent]:
+def timeline(database: Database, session_id: int, *, seals: bool = True
+             ) -> list[StoredEvent]:
+    """The session's chain in order; ``seals=False`` leaves out the chain's own entries.
+
+    Those are the measurement seals and the ``record_fields`` entries: they keep the
+    record whole but are not events a person reads on a timeline.
+    """
     query = (select(TimelineEvent.session_id, TimelineEvent.seq, TimelineEvent.at,
                     TimelineEvent.kind, TimelineEvent.author, TimelineEvent.payload,
                     TimelineEvent.corrects, TimelineEvent.prev_hash, TimelineEvent.hash)
              .where(TimelineEvent.session_id == session_id).order_by(TimelineEvent.seq))
-    with database.sessions() as session:
-        return [StoredEvent(*row) for row in session.execute(query)]
+    if not seals:
+        query = query.where(TimelineEvent.kind.not_in(CHAIN_ONLY_KINDS))
+    # Plain driver rows: a 4-hour session's chain has some 60,000 events with its seals.
+    with database.engine.connect() as connection:
+        result = connection.execute(query.with_only_columns(
+            *(type_coerce(column, String) if column.name == "payload" else column
+              for column in query.selected_columns)))
+        rows = result.cursor.fetchall() if result.cursor is not None else []
+        result.close()
+    return [StoredEvent(sid, seq, at, kind, author,
+                        json.loads(payload) if isinstance(payload, str | bytes) else payload,
+                        corrects, prev_hash, digest)
+            for sid, seq, at, kind, author, payload, corrects, prev_hash, digest in rows]
 
 
-def verify(database: Database, session_id: int) -> tuple[int, ChainBreak | None]:
-    """How many events the session has and where its chain first breaks (``None``: intact)."""
+def chain_links(database: Database, session_id: int, *, through_seq: int | None = None
+                ) -> list[tuple[int, str]]:
+    """(sequence number, hash) of every entry of the session's chain, in order."""
+    query = (select(TimelineEvent.seq, TimelineEvent.hash)
+             .where(TimelineEvent.session_id == session_id).order_by(TimelineEvent.seq))
+    if through_seq is not None:
+        query = query.where(TimelineEvent.seq <= through_seq)
+    with database.engine.connect() as connection:
+        return [(int(seq), str(digest)) for seq, digest in connection.execute(query)]
+
+
+RecordProblem = ChainBreak | MeasurementBreak | FieldsProblem | AnchorProblem
+
+
+def verify(database: Database, session_id: int) -> tuple[int, RecordProblem | None]:
+    """How many events the session's chain has and the first problem (``None``: intact).
+
+    In this order: the timeline's chain, then every measurement seal, then the patient's
+    and session's clinical fields against their last ``record_fields`` event, then the
+    chain against its anchors outside the database (a shortened or recomputed record).
+    """
     session_row(database, session_id)
     events = timeline(database, session_id)
-    return len(events), first_break(events)
+    broken = first_break(events)
+    if broken is not None:
+        return len(events), broken
+    altered = first_altered_measurement(database, session_id, seals_of(events))
+    if altered is not None:
+        return len(events), altered
+    edited = altered_fields(database, session_id, events)
+    if edited is not None:
+        return len(events), edited
+    if database.anchors is not None:
+        problem = database.anchors.check(session_chain(session_id), "the record",
+                                         {e.seq: e.hash for e in events})
+        if problem is not None:
+            return len(events), problem
+    return len(events), None
 
 
 def trends(database: Database, session_id: int) -> dict[str, Trend]:

@@ -51,7 +51,8 @@ def test_pdf_footer_stamp_verifies_against_the_database(
     code, out, err = run_cli("verify", str(session.session_id), "--db", url, "--export",
                              str(pdf), "--head", head, capsys=capsys)
     assert (code, err) == (0, "")
-    assert f"{pdf.name} matches the record as of event {result.stamp.seq}" in out
+    assert (f"{pdf.name} is the file exported by event {result.event.seq} and matches the "
+            f"record as of event {result.stamp.seq}") in out
     assert "the printed head hash is on the chain" in out
 
 
@@ -70,7 +71,8 @@ def test_changed_vital_sign_in_the_database_fails_the_export_check(
     code, out, err = run_cli("verify", str(session.session_id), "--db", url, "--export",
                              str(pdf), capsys=capsys)
     assert code == 1 and out == ""
-    assert err.count("\n") == 1 and "does not match the record" in err
+    # The record itself no longer verifies: the value's seal names it first.
+    assert err.count("\n") == 1 and "SpO₂ from monitor-1 at" in err and "was altered" in err
 
 
 def test_edited_timeline_event_fails_verify_with_the_printed_head(
@@ -107,17 +109,23 @@ def test_verify_without_options_keeps_its_one_line_answer(
     assert re.fullmatch(rf"session {session.session_id}: \d+ events, chain intact\n", out)
 
 
-def test_a_file_without_a_stamp_is_refused_with_one_line(
+def test_a_vital_file_verifies_and_a_foreign_file_is_refused_with_one_line(
         recorded: tuple[Database, Recorded, str], tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     database, session, url = recorded
-    (vital,) = export_session(database, session.session_id, ExportFormat.VITAL,
-                              tmp_path).files
-    code, _, err = run_cli("verify", str(session.session_id), "--db", url, "--export",
+    result = export_session(database, session.session_id, ExportFormat.VITAL, tmp_path)
+    (vital,) = result.files
+    code, out, _ = run_cli("verify", str(session.session_id), "--db", url, "--export",
                            str(vital), capsys=capsys)
+    assert code == 0 and f"{vital.name} is the file exported by event {result.event.seq}" in out
+    foreign = tmp_path / "notes.vital"
+    foreign.write_bytes(b"not an export")
+    code, _, err = run_cli("verify", str(session.session_id), "--db", url, "--export",
+                           str(foreign), capsys=capsys)
     assert code == 1
-    assert err == (f"ketaconsole: {vital} has no KetaConsole integrity stamp; give a PDF, "
-                   "FHIR or HL7 file that 'ketaconsole export' wrote\n")
+    assert err == (f"ketaconsole: session {session.session_id}: the .vital file notes.vital "
+                   "matches no export on this session's timeline: it was edited after export "
+                   "or is not an export of this session\n")
 
 
 def test_every_format_exports_and_its_stamp_verifies_on_sqlite_and_postgresql(

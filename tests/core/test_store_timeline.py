@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from collections.abc import Iterator
 
@@ -59,12 +60,13 @@ def test_recorded_events_are_numbered_and_chained(service: SessionService,
     first = service.record_event("annotation", {"text": "patient calm"}, author="nurse.kim")
     second = service.record_event("scale", {"scale": "MOAA/S", "score": 5}, author="nurse.kim")
     stored = timeline(database, service.session_id)
-    assert [e.kind for e in stored] == ["session_start", "annotation", "scale"]
-    assert [e.seq for e in stored] == [1, 2, 3]
+    # The writer also chains the patient's and session's fields (``record_fields``).
+    shown = [e for e in stored if e.kind != "record_fields"]
+    assert [e.kind for e in shown] == ["session_start", "annotation", "scale"]
+    assert [e.seq for e in stored] == [1, 2, 3, 4]
     assert stored[0].prev_hash == GENESIS_HASH
-    assert stored[1].prev_hash == stored[0].hash and stored[2].prev_hash == stored[1].hash
-    assert (first.seq, second.seq) == (2, 3)
-    assert stored[1] == first and stored[2] == second
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(stored))
+    assert shown[1] == first and shown[2] == second and first.seq < second.seq
     assert first_break(stored) is None
 
 
@@ -105,7 +107,8 @@ def test_verify_says_an_intact_chain_is_intact(service: SessionService, database
     for n in range(5):
         service.record_event("annotation", {"n": n}, author="nurse")
     assert main(["verify", str(service.session_id), "--db", database.url]) == 0
-    expected = f"session {service.session_id}: 6 events, chain intact"
+    # five notes, the session's start and its chained fields
+    expected = f"session {service.session_id}: 7 events, chain intact"
     assert capsys.readouterr().out.strip() == expected
 
 
@@ -157,4 +160,4 @@ def test_sessions_lists_each_session_with_its_event_count(
         (service.session_id, "Ann Example", 2, None)]
     with database.sessions() as session:
         kinds = session.scalars(select(TimelineEvent.kind)).all()
-    assert sorted(kinds) == ["annotation", "session_start"]
+    assert sorted(kinds) == ["annotation", "record_fields", "session_start"]

@@ -1,0 +1,206 @@
+"""Chain-head anchors: a second, append-only copy of where each chain ended, outside the database.
+
+Someone with write access to the database can delete the last events and measurements
+of a session (or of the audit trail) and the shortened chain still holds. So at each
+commit the console appends the chain's head (sequence number, hash, time) to a log in
+its data folder (``anchors/<record>/<chain>.log``, one file per session and one for
+the audit trail), and fsyncs it; it never reads these files back to record. ``verify``
+compares the database with them: a chain that ends before an anchored event, or an
+anchored event whose hash is not the stored one, is named in one sentence.
+
+A clinic that wants more keeps a key outside the database (``anchor.key`` in the data
+folder, or the file named by ``KETACONSOLE_ANCHOR_KEY``, readable by the console's own
+account only): each anchor line then carries an HMAC-SHA256 under that key, so an
+anchor log rewritten without the key is found out, and a chain recomputed after an edit
+no longer matches its anchors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from ketaconsole.store.timeline import format_time
+
+KEY_ENV = "KETACONSOLE_ANCHOR_KEY"
+KEY_FILE = "anchor.key"
+AUDIT_CHAIN = "audit"
+
+
+class AnchorKeyError(RuntimeError):
+    """The anchor key cannot be used (its permissions let others read it, or it is empty)."""
+
+
+def session_chain(session_id: int) -> str:
+    return f"session-{session_id}"
+
+
+def record_identity(url: str) -> str:
+    """A short name for one record database, the same for every connection to it."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        where = str(Path(parsed.database or ":memory:").resolve())
+        name = f"sqlite:{where}"
+    else:
+        name = (f"{parsed.get_backend_name()}:{parsed.host or ''}:{parsed.port or ''}/"
+                f"{parsed.database or ''}")
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
+
+
+def read_key(path: Path) -> bytes | None:
+    """The HMAC key in ``path``, ``None`` if there is no such file."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise AnchorKeyError(f"the anchor key {path} can be read by other accounts; make it "
+                             f"readable by the console's account only (chmod 600 {path})")
+    key = path.read_bytes().strip()
+    if not key:
+        raise AnchorKeyError(f"the anchor key {path} is empty; write a long random secret "
+                             "into it or remove it")
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """One line of an anchor log: the chain had ``seq`` events ending in ``head`` at ``at``."""
+
+    line: int
+    seq: int
+    head: str
+    at: float
+    mac: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorProblem:
+    sentence: str
+
+    def describe(self) -> str:
+        return self.sentence
+
+
+class AnchorLog:
+    """The anchor logs of one record database."""
+
+    def __init__(self, folder: Path, record: str, key: bytes | None = None) -> None:
+        self.folder = folder / record
+        self.record = record
+        self.key = key
+
+    @classmethod
+    def for_database(cls, url: str, home: Path) -> AnchorLog:
+        configured = os.environ.get(KEY_ENV)
+        key = read_key(Path(configured) if configured else home / KEY_FILE)
+        return cls(home / "anchors", record_identity(url), key)
+
+    def path(self, chain: str) -> Path:
+        return self.folder / f"{chain}.log"
+
+    def _mac(self, chain: str, seq: int, head: str, at: float) -> str:
+        if self.key is None:
+            return "-"
+        message = f"{self.record}|{chain}|{seq}|{head}|{at!r}".encode()
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
+
+    def append(self, chain: str, seq: int, head: str, at: float) -> None:
+        """Append one anchor and force it to disk (raises ``OSError`` if it cannot)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        line = f"{seq} {head} {at!r} {self._mac(chain, seq, head, at)}\n".encode("ascii")
+        descriptor = os.open(self.path(chain), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(descriptor, line)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+    def note_loss(self, chain: str, loss: dict[str, Any]) -> None:
+        """Keep what a stopping console could not write, for its next start to record."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        line = (json.dumps(loss, sort_keys=True) + "\n").encode("utf-8")
+        descriptor = os.open(self.folder / f"{chain}.lost", os.O_WRONLY | os.O_APPEND
+                             | os.O_CREAT, 0o600)
+        try:
+            os.write(descriptor, line)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+    def take_losses(self, chain: str) -> list[dict[str, Any]]:
+        """The losses noted for a chain, removed from the note (each is recorded once)."""
+        path = self.folder / f"{chain}.lost"
+        try:
+            text = path.read_text("utf-8")
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        losses = []
+        for line in text.splitlines():
+            with contextlib.suppress(ValueError):
+                losses.append(json.loads(line))
+        path.unlink(missing_ok=True)
+        return losses
+
+    def read(self, chain: str) -> list[Anchor]:
+        try:
+            text = self.path(chain).read_text("ascii", errors="replace")
+        except FileNotFoundError:
+            return []
+        anchors = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            parts = line.split(" ")
+            if len(parts) != 4:
+                # A line cut short by a power loss is the one thing an append can leave.
+                anchors.append(Anchor(number, -1, "", 0.0, ""))
+                continue
+            with contextlib.suppress(ValueError):
+                anchors.append(Anchor(number, int(parts[0]), parts[1], float(parts[2]),
+                                      parts[3]))
+                continue
+            anchors.append(Anchor(number, -1, "", 0.0, ""))
+        return anchors
+
+    def check(self, chain: str, what: str, hashes: dict[int, str], *,
+              item: str = "event") -> AnchorProblem | None:
+        """Compare a chain as stored (``seq -> hash``) with its anchors; ``None``: they agree.
+
+        ``what`` names the chain in the sentence ("the record", "the audit trail") and
+        ``item`` one of its links ("event", "entry").
+        """
+        anchors = self.read(chain)
+        last_seq = max(hashes, default=0)
+        for anchor in anchors:
+            if anchor.seq < 0:
+                if anchor is anchors[-1]:
+                    continue
+                return AnchorProblem(f"line {anchor.line} of the anchor log of {what} is "
+                                     "damaged; the log was edited")
+            if self.key is not None and not hmac.compare_digest(
+                    anchor.mac, self._mac(chain, anchor.seq, anchor.head, anchor.at)):
+                return AnchorProblem(f"line {anchor.line} of the anchor log of {what} does "
+                                     "not carry a valid HMAC under the anchor key; the log "
+                                     "was rewritten")
+        valid = [a for a in anchors if a.seq >= 0]
+        if not valid:
+            return None
+        furthest = max(valid, key=lambda a: a.seq)
+        if furthest.seq > last_seq:
+            return AnchorProblem(f"{what} ends at {item} {last_seq}; the anchor log saw "
+                                 f"{furthest.seq} at {format_time(furthest.at)}, so events "
+                                 "were removed from its end")
+        for anchor in valid:
+            if hashes.get(anchor.seq) != anchor.head:
+                return AnchorProblem(f"{item} {anchor.seq} of {what} is not the {item} the "
+                                     f"anchor log saw at {format_time(anchor.at)}; the chain "
+                                     "was rewritten after an edit")
+        return None
