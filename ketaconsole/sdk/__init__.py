@@ -36,6 +36,7 @@ from ketaconsole.sdk.capture import bytes_per_second, decode_capture
 from ketaconsole.sdk.connection import Connection, ConnectionState
 from ketaconsole.sdk.errors import error_total, throttled_feed, throttled_tick
 from ketaconsole.sdk.faults import ErrorKind, Fault
+from ketaconsole.sdk.framing import DelimitedFrames
 from ketaconsole.sdk.values import plausible_or_none
 from ketaconsole.virtual_patient import PlethGenerator, VirtualPatient, Vitals
 
@@ -44,6 +45,7 @@ __all__ = [
     "AlarmSource",
     "Connection",
     "ConnectionState",
+    "DelimitedFrames",
     "DeviceAlarm",
     "DeviceCommand",
     "DeviceKind",
