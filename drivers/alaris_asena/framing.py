@@ -10,11 +10,10 @@ pump's serial number, as four hex digits.
 from __future__ import annotations
 
 import binascii
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ketaconsole.sdk import ErrorKind, Fault
+from ketaconsole.sdk import DelimitedFrames, ErrorKind, Fault
 
 START = 0x21  # "!"
 END = 0x0D  # CR
@@ -23,7 +22,6 @@ FIELD_SEPARATOR = "^"
 CHECK_SEPARATOR = 0x7C  # "|"
 MAX_FRAME = 512
 _HEX = frozenset(b"0123456789ABCDEFabcdef")
-_STOP = re.compile(rb"[\r\x1b!]")
 
 
 def crc16_ccitt_false(data: bytes) -> int:
@@ -62,66 +60,17 @@ class Frame:
 
 
 class FrameReader:
-    """Splits a byte stream into frames; any chunking, junk and broken frames are fine."""
+    """Splits a byte stream into frames; any chunking, junk and broken frames are fine
+    (the SDK's :class:`~ketaconsole.sdk.DelimitedFrames` finds them between ``!`` and
+    CR; an ESC aborts one)."""
 
     def __init__(self) -> None:
-        self._buffer = bytearray()
-        self._inside = False
-        self._junk = 0
+        self._frames = DelimitedFrames(ord("!"), END, max_frame=MAX_FRAME, abort=ESCAPE,
+                                       abort_name="ESC")
 
     def feed(self, data: bytes) -> list[Frame | Fault]:
-        found: list[Frame | Fault] = []
-        buf = self._buffer
-        buf += data
-        size = len(buf)
-        pos = 0
-        body_start = 0 if self._inside else -1
-        while pos < size:
-            if body_start < 0:
-                start = buf.find(b"!", pos)
-                end = size if start < 0 else start
-                if end > pos:
-                    noise = bytes(buf[pos:end])
-                    # a stray LF or NUL after CR is line noise, not junk
-                    self._junk += len(noise) - noise.count(b"\n") - noise.count(b"\0")
-                if start < 0:
-                    pos = size
-                    break
-                if self._junk:
-                    found.append(Fault(ErrorKind.SYNC, f"{self._junk} bytes before a frame start"))
-                    self._junk = 0
-                body_start = pos = start + 1
-                continue
-            match = _STOP.search(buf, pos)
-            if match is None:
-                if size - body_start > MAX_FRAME:
-                    found.append(Fault(ErrorKind.FRAMING, f"no frame end within {MAX_FRAME} bytes"))
-                    body_start = -1
-                pos = size
-                break
-            stop = match.start()
-            if stop - body_start > MAX_FRAME:
-                found.append(Fault(ErrorKind.FRAMING, f"no frame end within {MAX_FRAME} bytes"))
-                body_start, pos = -1, stop
-                continue
-            byte = buf[stop]
-            if byte == END:
-                found.append(self._decode(bytes(buf[body_start:stop])))
-                body_start = -1
-            elif byte == ESCAPE:
-                found.append(Fault(ErrorKind.FRAMING, "frame aborted by ESC"))
-                body_start = -1
-            else:  # "!" again: a new frame begins before this one ended
-                if stop > body_start:
-                    found.append(Fault(ErrorKind.FRAMING, "frame restarted before its end"))
-                body_start = stop + 1
-            pos = stop + 1
-        self._inside = body_start >= 0
-        if self._inside:
-            del buf[:body_start]
-        else:
-            buf.clear()
-        return found
+        return [self._decode(item) if isinstance(item, bytes) else item
+                for item in self._frames.feed(data)]
 
     @staticmethod
     def _decode(raw: bytes) -> Frame | Fault:

@@ -18,10 +18,10 @@ right; the packet after it then fails. So a packet's values are reported only on
 packet after it has passed too (a second later), and dropped if it fails. A flipped or
 swapped bit inside a value stays undetectable: #8 has nothing to detect it with.
 
-Bit 6 of byte 1 is "sensor disconnected" on the OEM III and reserved on the 9560
-(which has no separate sensor). After the finger comes out the oximeter repeats its last reading for 10 s with the sensor-alarm bit set
-("unusable data"); a packet with that bit or the sensor-disconnect bit set therefore
-gives SpO2 and pulse rate as no value.
+Bit 6 of byte 1 is "sensor disconnected" on the OEM III and reserved on the 9560 (which
+has no separate sensor). After the finger comes out the oximeter repeats its last
+reading for 10 s with the sensor-alarm bit set ("unusable data"); a packet with that bit
+or the sensor-disconnect bit set therefore gives SpO2 and pulse rate as no value.
 """
 
 from __future__ import annotations

@@ -8,24 +8,24 @@ HR6-HR0, a 7-bit shift, which is what this decoder does):
     #2:  01      STATUS     PLETH      FLOAT  CHK     (8-bit pleth)
     #7:  STATUS  PLETH MSB  PLETH LSB  FLOAT  CHK     (16-bit pleth)
 
-CHK is the sum of bytes 1-4 modulo 256, which cannot see two of those bytes swapped
-(the sum stays the same); a flipped bit or a lost byte it does catch. STATUS always
-has bit 7 set and has the SYNC bit (bit 0) on frame 1 of each 25-frame packet only.
-Each frame carries one pleth sample (75 a second). The FLOAT byte of frame n carries one value of the packet:
-frames 1-3 HR MSB, HR LSB, SpO2 (4-beat averages); 4 firmware revision; 8 STAT2 (bit 0
-low battery); 9 SpO2-D; 14-16 E-HR MSB, E-HR LSB, E-SpO2 (8-beat); 20-21 HR-D MSB/LSB
-(display). A packet's values are read only from frames whose place in the packet is
-known, and only once both its ends are confirmed: it starts at a SYNC frame, and its
-25th frame is followed straight away by the next packet's SYNC frame. Whole frames
-can go missing without a checksum error (a stretch of line cut out at a frame
+CHK is the sum of bytes 1-4 modulo 256, which cannot see two of those bytes swapped (the
+sum stays the same); a flipped bit or a lost byte it does catch. STATUS always has bit 7
+set and has the SYNC bit (bit 0) on frame 1 of each 25-frame packet only. Each frame
+carries one pleth sample (75 a second). The FLOAT byte of frame n carries one value of
+the packet: frames 1-3 HR MSB, HR LSB, SpO2 (4-beat averages); 4 firmware revision; 8
+STAT2 (bit 0 low battery); 9 SpO2-D; 14-16 E-HR MSB, E-HR LSB, E-SpO2 (8-beat); 20-21
+HR-D MSB/LSB (display). A packet's values are read only from frames whose place in the
+packet is known, and only once both its ends are confirmed: it starts at a SYNC frame,
+and its 25th frame is followed straight away by the next packet's SYNC frame. Whole
+frames can go missing without a checksum error (a stretch of line cut out at a frame
 boundary); the frame count then runs past the packet's true end, and only the missing
 SYNC bit where the next packet should begin shows it. A packet is therefore held back
 until that SYNC frame arrives, and dropped if anything else comes. After a lost frame
 whose place cannot be worked out, values wait for the next SYNC frame; pleth samples
-keep flowing, with a gap (``None``) where frames were lost.
-While the sensor-alarm bit (SNSA: "unusable data", set when the finger is out) or the
-sensor-disconnect bit is set, the display values still repeat the last reading for up
-to 10 s; a packet with either bit set therefore gives SpO2 and pulse rate as no value.
+keep flowing, with a gap (``None``) where frames were lost. While the sensor-alarm bit
+(SNSA: "unusable data", set when the finger is out) or the sensor-disconnect bit is set,
+the display values still repeat the last reading for up to 10 s; a packet with either
+bit set therefore gives SpO2 and pulse rate as no value.
 """
 
 from __future__ import annotations

@@ -7,6 +7,14 @@ return. Its simulator is the device side of the same protocol, driven by the sha
 :class:`~ketaconsole.virtual_patient.VirtualPatient`. Third-party drivers import only
 this package; what a simulator needs of the virtual patient (:class:`VirtualPatient`,
 its :class:`Vitals` and a :class:`PlethGenerator`) is exported here too.
+
+Beside the interfaces, the SDK gives every driver what the built-in ones share: a
+typed :class:`Fault` and :class:`ErrorKind` for bad input; a rate limit on protocol
+errors (:mod:`ketaconsole.sdk.errors`, applied to every ``feed`` and ``tick``);
+:func:`plausible_or_none` for "an implausible value is no value"; a receive buffer for
+delimited frames (:class:`DelimitedFrames`); an explicit :class:`Connection` state for
+polled devices; :func:`decode_capture` for captures; and, for tests,
+:func:`ketaconsole.sdk.testing.expected_protocol`. ``docs/drivers.md`` shows them in use.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from ketaconsole.sdk.capture import bytes_per_second, decode_capture
 from ketaconsole.sdk.connection import Connection, ConnectionState
 from ketaconsole.sdk.errors import error_total, throttled_feed, throttled_tick
 from ketaconsole.sdk.faults import ErrorKind, Fault
+from ketaconsole.sdk.framing import DelimitedFrames
 from ketaconsole.sdk.values import plausible_or_none
 from ketaconsole.virtual_patient import PlethGenerator, VirtualPatient, Vitals
 
@@ -44,6 +53,7 @@ __all__ = [
     "AlarmSource",
     "Connection",
     "ConnectionState",
+    "DelimitedFrames",
     "DeviceAlarm",
     "DeviceCommand",
     "DeviceKind",

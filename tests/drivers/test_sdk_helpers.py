@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from ketaconsole.sdk import ErrorKind, Fault, Observation, ProtocolError, metric, plausible_or_none
+from ketaconsole.sdk import (
+    DelimitedFrames,
+    ErrorKind,
+    Fault,
+    Observation,
+    ProtocolError,
+    metric,
+    plausible_or_none,
+)
 
 SPO2 = metric("MDC_PULS_OXIM_SAT_O2")
 
@@ -27,3 +35,23 @@ def test_a_fault_reports_as_a_protocol_error_whose_kind_is_its_string() -> None:
     reported = fault.report("pump", 2.0)
     assert reported == ProtocolError("pump", "checksum", fault.detail, 2.0)
     assert reported.as_record()["error"] == "checksum"
+
+
+def frames_of(chunks: list[bytes]) -> list[bytes | Fault]:
+    reader = DelimitedFrames(0x02, 0x03, max_frame=16, abort=0x18, abort_name="CAN")
+    return [item for chunk in chunks for item in reader.feed(chunk)]
+
+
+def test_delimited_frames_come_whole_in_any_chunking_with_junk_reported_once() -> None:
+    stream = b"xx\x02one\x03\n\x02two\x03junk\x02three\x03"
+    whole = frames_of([stream])
+    assert whole == [Fault(ErrorKind.SYNC, "2 bytes before a frame start"), b"one", b"two",
+                     Fault(ErrorKind.SYNC, "4 bytes before a frame start"), b"three"]
+    assert frames_of([stream[i:i + 1] for i in range(len(stream))]) == whole
+
+
+def test_a_cut_aborted_or_endless_frame_is_a_framing_fault_and_the_next_one_reads() -> None:
+    found = frames_of([b"\x02cut\x02ok\x03\x02stop\x18\x02" + b"z" * 20 + b"\x02fine\x03"])
+    assert found == [Fault(ErrorKind.FRAMING, "frame restarted before its end"), b"ok",
+                     Fault(ErrorKind.FRAMING, "frame aborted by CAN"),
+                     Fault(ErrorKind.FRAMING, "no frame end within 16 bytes"), b"fine"]
