@@ -77,7 +77,7 @@ from ketaconsole.catalogue import (
 from ketaconsole.dose import DosePlan
 from ketaconsole.engine import Engine
 from ketaconsole.patient import Patient
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.transport import DeviceLink
 from ui.frame_clock import FRAME_INTERVAL_MS
 from ui.main_window import FIRST_PAINT_ENV, MainWindow
@@ -373,7 +373,7 @@ class TileWatcher:
 
 def pty_latencies(loaded: LoadedWindow, lines: int) -> list[float]:
     """Seconds from an oximeter line written on a pty to its SpO2 on the tile."""
-    driver = DriverRegistry.discover().get("masimo-ascii")
+    driver = DriverRegistry.discover(allowed=built_ins_only).get("masimo-ascii")
     loaded.room.leave_out(SPO2.refid)
     master, slave = os.openpty()
     tty.setraw(master)

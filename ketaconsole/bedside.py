@@ -24,6 +24,7 @@ from ketaconsole.patient import Patient
 from ketaconsole.pump_infusion import PumpDrivenInfusion
 from ketaconsole.registry import DriverRegistry, UnknownDriverError
 from ketaconsole.sdk import DeviceKind, Driver
+from ketaconsole.security.plugins import clinic_registry
 from ketaconsole.store import (
     Database,
     DatabaseUnavailable,
@@ -211,7 +212,7 @@ class BedsideSession:
         """
         engine = Engine()
         record = RecordState(f"not recording yet: check the patient in (room {room_name})")
-        registry = registry or DriverRegistry.discover()
+        registry = registry or clinic_registry()
         database: Database | None = None
         setups: list[DeviceSetup] = []
         try:

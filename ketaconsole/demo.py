@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from ketaconsole.engine import Engine
 from ketaconsole.registry import DriverRegistry
 from ketaconsole.sdk import DeviceKind, Driver
+from ketaconsole.security.plugins import clinic_registry
 from ketaconsole.transport import DeviceLink, JournalHook
 from ketaconsole.virtual_patient import Scenario, VirtualPatient
 
@@ -92,7 +93,7 @@ class DemoRoom:
                  journal: JournalHook | None = None) -> None:
         self.engine = engine
         self.patient = VirtualPatient(scenario, start=time.time(), speed=speed)
-        self._registry = registry or DriverRegistry.discover()
+        self._registry = registry or clinic_registry()
         self._roles = roles
         self.journal = journal
         self.devices: list[RunningDevice] = []

@@ -26,6 +26,7 @@ from ketaconsole import __version__
 from ketaconsole.bedside import BedsideSession
 from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.registry import DriverRegistry
+from ketaconsole.security.plugins import clinic_registry
 from ui.first_admin_form import FirstAdminForm
 from ui.frame_clock import FrameClock
 from ui.idle_watcher import IdleWatcher
@@ -160,7 +161,7 @@ class MainWindow(QMainWindow):
     def _build_devices(self) -> QWidget:
         from ui.devices_screen import DevicesScreen
 
-        return DevicesScreen(self.registry or DriverRegistry.discover(), self.bedside.database,
+        return DevicesScreen(self.registry or clinic_registry(), self.bedside.database,
                              author=self._actor, room=self.room_name)
 
     def _build_records(self) -> QWidget:

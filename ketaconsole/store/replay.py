@@ -13,6 +13,7 @@ from typing import Any
 from ketaconsole.observations import Observation
 from ketaconsole.registry import DriverRegistry, UnknownDriverError
 from ketaconsole.sdk import DeviceProtocol, Driver
+from ketaconsole.security.plugins import clinic_registry
 from ketaconsole.store.database import Database
 from ketaconsole.store.review import journal, session_row, timeline
 
@@ -25,7 +26,7 @@ def replay(database: Database, session_id: int,
            registry: DriverRegistry | None = None) -> Iterator[Observation]:
     """The observations the session's drivers make of its journalled bytes, in time order."""
     row = session_row(database, session_id)
-    registry = registry or DriverRegistry.discover()
+    registry = registry or clinic_registry()
     devices: dict[str, dict[str, Any]] = {d["device_id"]: d for d in row.devices}
     drivers: dict[str, Driver] = {}
     for device_id, use in devices.items():

@@ -8,7 +8,7 @@ from pathlib import Path
 from ketaconsole.bedside import BedsideSession
 from ketaconsole.checkin import CheckIn
 from ketaconsole.device_profiles import DeviceSetup, save_profile
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import open_database
 from ketaconsole.store.review import list_sessions, timeline
@@ -22,7 +22,7 @@ GOOD = CheckIn("Grace Hopper", 52, 64.0, "none known", "none", "none", False, "n
 
 def test_room_devices_run_before_check_in_and_are_recorded_after(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
-    driver = DriverRegistry.discover().get("masimo-ascii")
+    driver = DriverRegistry.discover(allowed=built_ins_only).get("masimo-ascii")
     assert driver.create_simulator is not None
     with PtyDeviceHost(driver.create_simulator(VirtualPatient(start=time.time()), {})) as host:
         database = open_database(url)

@@ -25,7 +25,9 @@ import json, sys
 from pathlib import Path
 from ketaconsole.registry import DriverRegistry
 from ketaconsole.security.plugins import AllowList
-policy = None if sys.argv[1] == "none" else AllowList(Path(sys.argv[1])).permits
+def everything(_name, _version):
+    return True
+policy = everything if sys.argv[1] == "none" else AllowList(Path(sys.argv[1])).permits
 registry = DriverRegistry.discover(allowed=policy)
 print(json.dumps({
     "installed": registry.slugs,
@@ -87,7 +89,7 @@ def test_an_unapproved_plugin_is_not_imported_at_all(tmp_path: Path) -> None:
     assert {"masimo-ascii", "nonin", "ne1000"} <= set(found["installed"])
 
 
-def test_without_a_policy_the_broken_plugin_is_imported_and_fails(tmp_path: Path) -> None:
+def test_a_policy_permitting_every_plugin_imports_the_broken_one_and_it_fails(tmp_path: Path) -> None:
     # The control for the test above: the fixture plugin really raises when imported.
     found = probe("none")
     assert "broken-demo" in found["broken"]

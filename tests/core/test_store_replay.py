@@ -11,7 +11,7 @@ import pytest
 from ketaconsole.cli import main
 from ketaconsole.engine import Engine
 from ketaconsole.observations import LinkState, Observation
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService
 from ketaconsole.store.journal_codec import pack_pieces, unpack_pieces
@@ -31,7 +31,7 @@ def test_journal_rows_keep_every_piece_and_its_time() -> None:
 
 def test_replay_reproduces_what_the_driver_decoded_live(
         database: Database, capsys: pytest.CaptureFixture[str]) -> None:
-    driver = DriverRegistry.discover().get("masimo-ascii")
+    driver = DriverRegistry.discover(allowed=built_ins_only).get("masimo-ascii")
     settings = driver.info.resolve_settings({})
     assert driver.create_simulator is not None
     patient = VirtualPatient(scenario("normal"), start=time.time(), speed=30.0)
