@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from ketaconsole import __version__
+from ketaconsole.cli.common import number_option, silence_stdout
 from ketaconsole.cli.errors import CliError
 from ketaconsole.demo import demo_slugs
-from ketaconsole.virtual_patient import SCENARIOS
+from ketaconsole.numbers import NumberRange
+from ketaconsole.virtual_patient import SCENARIO_SPEED, SCENARIOS
 
 # Command name -> the module that registers and runs it. Modules are imported only when
 # their command is used (or help lists them all), so starting the console window does
@@ -29,6 +31,8 @@ COMMANDS: dict[str, str] = {
 }
 _WITH_VALUE = ("--db", "--room", "--scenario", "--speed", "--screenshot", "--quit-after",
                "--demo-device")
+
+QUIT_AFTER = NumberRange("--quit-after", 0, 86_400, above_low=True, unit="seconds")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,11 +74,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
                         choices=demo_slugs(),
                         help="use this driver's simulator for its role in the demo "
                              "(repeatable), e.g. nonin, ne1000, bbraun-bcc")
-    parser.add_argument("--speed", type=float, default=1.0,
+    parser.add_argument("--speed", type=number_option(SCENARIO_SPEED), default=1.0,
                         help="demo scenario time per real second")
     parser.add_argument("--screenshot", metavar="FILE",
                         help="save a PNG of the window (after --quit-after, or 3 s)")
-    parser.add_argument("--quit-after", type=float, metavar="SECONDS",
+    parser.add_argument("--quit-after", type=number_option(QUIT_AFTER), metavar="SECONDS",
                         help="close the window after this many seconds")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND",
@@ -103,6 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader of our output (head, less) stopped listening
+        silence_stdout()
+        return 0
+    except Exception as exc:  # the last word: one sentence, never a traceback
+        logging.getLogger("ketaconsole").debug("unexpected failure", exc_info=True)
+        print(f"ketaconsole: the command failed unexpectedly ({type(exc).__name__}); "
+              "nothing more was done; run it again with -v for details and report it",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -15,12 +15,17 @@ from types import FrameType
 
 import serial
 
-from ketaconsole.cli.common import CliError, load_driver
+from ketaconsole.cli.common import CliError, load_driver, number_option
 from ketaconsole.cli.record_common import add_db_option, open_record
+from ketaconsole.dose import WEIGHT_KG
 from ketaconsole.engine import Engine
+from ketaconsole.numbers import NumberRange, echo
 from ketaconsole.sdk import Driver
 from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService
 from ketaconsole.transport import DeviceLink, describe_port_error, open_port
+
+RECORD_MINUTES = NumberRange("--minutes", 0, 24 * 60, above_low=True, unit="minutes")
+WEIGHT = NumberRange("--weight", *WEIGHT_KG, unit="kg")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,8 +38,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                         help="a device: driver slug and port, e.g. masimo-ascii=/dev/ttyUSB0 "
                              "(repeatable)")
     parser.add_argument("--patient", default="Unnamed patient", help="patient's name")
-    parser.add_argument("--weight", type=float, metavar="KG", help="patient's weight in kg")
-    parser.add_argument("--minutes", type=float, metavar="N",
+    parser.add_argument("--weight", type=number_option(WEIGHT), metavar="KG",
+                        help="patient's weight in kg")
+    parser.add_argument("--minutes", type=number_option(RECORD_MINUTES), metavar="N",
                         help="stop after N minutes (default: run until interrupted)")
     add_db_option(parser)
     parser.set_defaults(handler=run)
@@ -43,12 +49,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _devices(pairs: list[str]) -> list[tuple[Driver, DeviceUse]]:
     found: list[tuple[Driver, DeviceUse]] = []
     taken: set[str] = set()
+    ports: set[str] = set()
     for pair in pairs:
         slug, sep, port = pair.partition("=")
         if not sep or not slug.strip() or not port.strip():
             raise CliError(f"--device takes SLUG=PORT (e.g. masimo-ascii=/dev/ttyUSB0), "
                            f"not {pair!r}", 2)
         slug, port = slug.strip(), port.strip()
+        if port in ports:
+            raise CliError(f"port {echo(port)} is given to two --device options; each "
+                           "device needs a port of its own", 2)
+        ports.add(port)
         driver = load_driver(slug)
         device_id, n = slug, 1
         while device_id in taken:
@@ -62,10 +73,6 @@ def _devices(pairs: list[str]) -> list[tuple[Driver, DeviceUse]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.minutes is not None and args.minutes <= 0:
-        raise CliError("--minutes must be more than 0", 2)
-    if args.weight is not None and not 0 < args.weight < 500:
-        raise CliError("--weight must be the patient's weight in kg, between 0 and 500", 2)
     devices = _devices(args.device)
     for driver, use in devices:
         try:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
+from ketaconsole.numbers import NumberRange
 from ketaconsole.security.audit import Action
 from ketaconsole.security.guard import Guard
 from ketaconsole.security.roles import Permission
@@ -39,14 +40,7 @@ class SettingRule:
 
     def parse(self, text: str) -> int:
         """The value typed, or ``ValueError`` with one sentence saying what is allowed."""
-        try:
-            value = int(text.strip())
-        except ValueError:
-            value = self.low - 1
-        if not self.low <= value <= self.high:
-            raise ValueError(f"{self.key} takes a whole number from {self.low} to "
-                             f"{self.high}, not {text!r}")
-        return value
+        return NumberRange(self.key, self.low, self.high, integer=True).parse_int(text)
 
 
 RULES: dict[str, SettingRule] = {rule.key: rule for rule in (

@@ -15,6 +15,7 @@ from ketaconsole.registry import DriverRegistry, UnknownDriverError
 from ketaconsole.sdk import DeviceProtocol, Driver
 from ketaconsole.security.plugins import clinic_registry
 from ketaconsole.store.database import Database
+from ketaconsole.store.journal_codec import DamagedJournal
 from ketaconsole.store.review import journal, session_row, timeline
 
 
@@ -40,9 +41,15 @@ def replay(database: Database, session_id: int,
     for event in timeline(database, session_id):
         if event.kind == "link" and event.payload.get("status") == "connecting":
             steps.append((event.at, 0, len(steps), str(event.payload.get("device")), b""))
-    for device_id, direction, at, data in journal(database, session_id):
-        if direction == "rx":
-            steps.append((at, 1, len(steps), device_id, data))
+    try:
+        for device_id, direction, at, data in journal(database, session_id):
+            if direction == "rx":
+                steps.append((at, 1, len(steps), device_id, data))
+    except DamagedJournal:
+        raise ReplayError(
+            f"session {session_id}'s raw-byte journal was altered or damaged and cannot be "
+            f"replayed; run 'ketaconsole verify {session_id}' and keep the database as "
+            "evidence") from None
     steps.sort()
     protocols: dict[str, DeviceProtocol] = {}
     for at, step, _, device_id, data in steps:

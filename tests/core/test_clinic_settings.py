@@ -44,8 +44,8 @@ def test_an_admins_change_is_stored_applied_and_audited(database: Database,
 
 
 @pytest.mark.parametrize(("key", "text", "says"), [
-    ("idle-lock-minutes", "0", "idle-lock-minutes takes a whole number from 1 to 60, not '0'"),
-    ("idle-lock-minutes", "ten", "idle-lock-minutes takes a whole number from 1 to 60"),
+    ("idle-lock-minutes", "0", "idle-lock-minutes must be a whole number from 1 to 60, not '0'"),
+    ("idle-lock-minutes", "ten", "idle-lock-minutes must be a whole number from 1 to 60"),
     ("wrong-pins-before-lockout", "50", "from 3 to 10, not '50'"),
     ("lock-minutes", "5", "there is no setting 'lock-minutes'; the settings are "
                           "idle-lock-minutes, wrong-pins-before-lockout, lockout-minutes"),

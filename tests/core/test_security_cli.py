@@ -133,7 +133,7 @@ def test_a_nurse_cannot_manage_users_and_the_refusal_is_audited(staffed: Console
     (("audit", "--since", "yesterday"), "",
      "--since takes an ISO time such as 2026-03-01T08:00:00Z, not 'yesterday'"),
     (("settings", "set", "idle-lock-minutes", "0", "--as", "ada", "--pin-stdin"), "3333\n",
-     "idle-lock-minutes takes a whole number from 1 to 60, not '0'"),
+     "idle-lock-minutes must be a whole number from 1 to 60, not '0'"),
 ])
 def test_bad_input_is_one_clear_line(console: Console, args: tuple[str, ...], stdin: str,
                                      message: str) -> None:
