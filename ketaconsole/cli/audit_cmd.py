@@ -72,11 +72,14 @@ def run(args: argparse.Namespace) -> int:
 def _run(database: Database, args: argparse.Namespace) -> int:
     audit = AuditLog(database)
     if args.verify:
+        person = acting_person(database, audit, args, Permission.REVIEW_AUDIT, "audit trail")
         problem = audit.verify()
+        count = len(audit.entries())
+        audit_as(audit, person, Action.AUDIT_VERIFIED, target="audit trail",
+                 detail={"intact": problem is None, "entries": count})
         if problem is not None:
             raise CliError(describe_break(problem) + "; keep this database as evidence and "
                            "tell the clinic's admin")
-        count = len(audit.entries())
         print(f"audit trail intact: {count} entr{'y' if count == 1 else 'ies'}")
         return 0
     if args.review is not None:
