@@ -97,9 +97,10 @@ def test_users_list_as_a_table_and_as_json(staffed: Console) -> None:
 def test_disable_stops_the_user_logging_in(staffed: Console) -> None:
     assert staffed.ok(*as_admin("users", "disable", "nia"),
                       stdin=f"{ADMIN[1]}\n") == "disabled nia\n"
+    # The same answer as for a wrong PIN: a refusal never says which names exist.
     assert staffed.fails("users", "list", "--as", "nia", "--pin-stdin",
                          stdin=f"{NURSE[1]}\n") == (
-        "ketaconsole: nia is disabled; ask an admin to enable the account")
+        "ketaconsole: the user name or PIN is not right; check both and try again")
 
 
 def test_reset_gives_a_new_pin_and_the_old_one_stops_working(staffed: Console) -> None:
