@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ketaconsole.cli.errors import CliError
+from ketaconsole.names import BadName, check_name
 from ketaconsole.numbers import NumberError, NumberRange
 from ketaconsole.registry import UnknownDriverError
 from ketaconsole.sdk import Driver, SettingError
@@ -36,6 +37,17 @@ def number_option(rule: NumberRange) -> Callable[[str], float]:
         except NumberError:
             raise argparse.ArgumentTypeError(rule.refusal(text)) from None
     parse.__name__ = "number"
+    return parse
+
+
+def name_option(what: str) -> Callable[[str], str]:
+    """An argparse ``type`` for a person's name: refused as a usage error if unusable."""
+    def parse(text: str) -> str:
+        try:
+            return check_name(text, what)
+        except BadName as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    parse.__name__ = "name"
     return parse
 
 

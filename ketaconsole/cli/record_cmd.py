@@ -15,7 +15,7 @@ from types import FrameType
 
 import serial
 
-from ketaconsole.cli.common import CliError, load_driver, number_option
+from ketaconsole.cli.common import CliError, load_driver, name_option, number_option
 from ketaconsole.cli.record_common import add_db_option, open_record
 from ketaconsole.dose import WEIGHT_KG
 from ketaconsole.engine import Engine
@@ -37,7 +37,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--device", action="append", metavar="SLUG=PORT", required=True,
                         help="a device: driver slug and port, e.g. masimo-ascii=/dev/ttyUSB0 "
                              "(repeatable)")
-    parser.add_argument("--patient", default="Unnamed patient", help="patient's name")
+    parser.add_argument("--patient", default="Unnamed patient", help="patient's name",
+                        type=name_option("the patient's name"))
     parser.add_argument("--weight", type=number_option(WEIGHT), metavar="KG",
                         help="patient's weight in kg")
     parser.add_argument("--minutes", type=number_option(RECORD_MINUTES), metavar="N",

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ketaconsole.numbers import echo
+from ketaconsole.names import BadName, check_name, printable
+from ketaconsole.numbers import echo, shown
 from ketaconsole.security.audit import Action, AuditLog
 from ketaconsole.security.pins import hash_pin, pin_matches
 from ketaconsole.security.roles import Role
@@ -99,9 +100,10 @@ def list_users(database: Database) -> list[ConsoleUser]:
 
 def _check_username(username: str) -> str:
     name = username.strip()
-    if not name or len(name) > USERNAME_MAX or any(c.isspace() for c in name):
-        raise UserError(f"a user name is one word of 1 to {USERNAME_MAX} characters, "
-                        f"not {username!r}; choose another")
+    if (not name or len(name) > USERNAME_MAX or any(c.isspace() for c in name)
+            or not name.isprintable() or printable(name) != name):
+        raise UserError(f"a user name is one word of 1 to {USERNAME_MAX} visible "
+                        f"characters, not {shown(username)}; choose another")
     return name
 
 
@@ -109,10 +111,14 @@ def create_user(database: Database, audit: AuditLog, *, username: str, display_n
                 role: Role, pin: str, by: ConsoleUser | None) -> ConsoleUser:
     """Add a user (unguarded: callers check the permission); audited."""
     name = _check_username(username)
+    try:
+        shown_name = check_name(display_name, "the user's name") if display_name.strip() else name
+    except BadName as exc:
+        raise UserError(str(exc)) from None
     pin_hash = hash_pin(pin)
     try:
         with database.sessions() as session, session.begin():
-            row = User(username=name, display_name=display_name.strip() or name,
+            row = User(username=name, display_name=shown_name,
                        role=role.value, password_hash=pin_hash, active=True,
                        created_at=audit.clock(), failed_pins=0)
             session.add(row)

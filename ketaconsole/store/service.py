@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ketaconsole.names import check_name
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSession, Patient
 from ketaconsole.store.recorder import Recorder
@@ -85,6 +86,7 @@ class SessionService:
         session_id = unfinished_session(database, station)
         if session_id is not None:
             return cls._resume(database, session_id, devices, clock, recorder_options)
+        check_name(plan.patient_name)
         now = clock()
         with database.sessions() as session, session.begin():
             patient = Patient(name=plan.patient_name, weight_kg=plan.weight_kg, created_at=now)

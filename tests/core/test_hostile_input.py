@@ -7,6 +7,7 @@ port URL and the journal were checked before use.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -17,9 +18,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from ketaconsole.checkin import CheckIn
 from ketaconsole.cli import main
+from ketaconsole.security import AuditLog
+from ketaconsole.security.users import UserError, add_first_admin
 from ketaconsole.store import SessionPlan, SessionService, open_database
-from ketaconsole.store.models import JournalChunk
+from ketaconsole.store.models import JournalChunk, Patient
 from ketaconsole.transport import Direction
 
 
@@ -133,3 +137,55 @@ def test_probe_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
         simulator.wait(timeout=10)
     assert len(probe.stdout.splitlines()) == 3
     assert probe.stderr == ""
+
+
+# -- names: one line of visible text, no longer than the record keeps -------------------------
+
+@pytest.mark.parametrize(("name", "says"), [
+    ("", "the patient's name is blank"),
+    ("   ", "the patient's name is blank"),
+    ("Eve\r\nsession 99  Mallory", "contains a line break, control or text-direction"),
+    ("Eve \u202eevillaM", "contains a line break, control or text-direction"),
+    ("x" * 4000, "the patient's name has 4,000 characters; the record keeps at most 200"),
+])
+def test_an_unusable_patient_name_is_refused_before_the_session_opens(
+        name: str, says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["record", "--device", "masimo-ascii=loop://", "--patient", name]) == 2
+    assert says in one_line(capsys)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_a_name_stored_with_a_line_break_is_listed_escaped_on_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    database = open_database(url)
+    service = SessionService.begin(database, SessionPlan("Eve Example"), [], station="r1")
+    assert service.close()
+    with database.sessions() as session, session.begin():  # as an older version stored it
+        session.execute(update(Patient).values(name="Eve\r\n     2  forged\u202eline"))
+    database.dispose()
+    capsys.readouterr()
+    assert main(["sessions", "--db", url]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert len(rows) == 2
+    assert rows[1].endswith("Eve\\r\\n     2  forged\\u202eline")
+
+
+def test_a_user_name_with_a_line_break_is_refused(tmp_path: Path) -> None:
+    database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
+    audit = AuditLog(database)
+    with pytest.raises(UserError, match="the user's name contains a line break"):
+        add_first_admin(database, audit, username="ada", display_name="Ada\nAdmin",
+                        pin="318264")
+    with pytest.raises(UserError, match="one word of 1 to 100 visible characters"):
+        add_first_admin(database, audit, username="ada\x1b[2J", display_name="Ada",
+                        pin="318264")
+    database.dispose()
+
+
+def test_check_in_names_what_is_wrong_with_the_patient_name() -> None:
+    fields = {f.name: None for f in dataclasses.fields(CheckIn)}
+    for name, says in (("", "blank"), ("A\nB", "line break"), ("y" * 201, "201 characters")):
+        problems = CheckIn(**{**fields, "patient_name": name}).problems()
+        assert says in problems["patient_name"]
+    assert "patient_name" not in CheckIn(**{**fields, "patient_name": "Ann Example"}).problems()
