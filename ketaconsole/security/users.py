@@ -37,6 +37,12 @@ class SecuritySettings:
     max_wrong_pins: int = 5
     lockout_seconds: float = 300.0
     idle_lock_seconds: float = 300.0
+    min_pin_length: int = 4
+    admin_min_pin_length: int = 6
+
+    def pin_length_for(self, role: Role) -> int:
+        """The fewest characters a new PIN of this role may have."""
+        return self.admin_min_pin_length if role is Role.ADMIN else self.min_pin_length
 
 
 DEFAULT_SETTINGS = SecuritySettings()
@@ -115,7 +121,7 @@ def create_user(database: Database, audit: AuditLog, *, username: str, display_n
         shown_name = check_name(display_name, "the user's name") if display_name.strip() else name
     except BadName as exc:
         raise UserError(str(exc)) from None
-    pin_hash = hash_pin(pin)
+    pin_hash = hash_pin(pin, _pin_policy(database).pin_length_for(role))
     try:
         with database.sessions() as session, session.begin():
             row = User(username=name, display_name=shown_name,
@@ -170,7 +176,10 @@ def set_active(database: Database, audit: AuditLog, username: str, active: bool,
 def set_pin(database: Database, audit: AuditLog, username: str, pin: str, *,
             by: ConsoleUser) -> ConsoleUser:
     """Give a user a new PIN and lift any lock-out; audited."""
-    pin_hash = hash_pin(pin)
+    role = find_user(database, username)
+    if role is None:
+        raise UserError(f"there is no user {username!r}; 'ketaconsole users list' lists them")
+    pin_hash = hash_pin(pin, _pin_policy(database).pin_length_for(role.role))
     with database.sessions() as session, session.begin():
         row = _row(session, username)
         row.password_hash = pin_hash
@@ -179,6 +188,13 @@ def set_pin(database: Database, audit: AuditLog, username: str, pin: str, *,
         user = _user(row)
     audit.record(Action.PIN_RESET, actor=by.username, user_id=by.record_id, target=username)
     return user
+
+
+def _pin_policy(database: Database) -> SecuritySettings:
+    """The clinic's settings, for the PIN length its policy asks of a role."""
+    from ketaconsole.security.clinic_settings import security_settings  # it imports this
+
+    return security_settings(database)
 
 
 def _wait_text(seconds: float) -> str:

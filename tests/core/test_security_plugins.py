@@ -19,7 +19,7 @@ import pytest
 
 from tests.drivers.test_plugins import FIXTURES, PLUGINS, _installed
 
-ADMIN_PIN = "8642"
+ADMIN_PIN = "864297"
 PROBE = """
 import json, sys
 from pathlib import Path
@@ -152,10 +152,10 @@ def test_approval_is_by_version_audited_and_revocable(home: Path) -> None:
 def test_a_nurse_cannot_approve_a_plugin(home: Path) -> None:
     add_admin(home)
     nurse = ketaconsole(home, "users", "add", "--name", "nia", "--role", "nurse", "--as",
-                        "ada", "--pin-stdin", stdin=f"{ADMIN_PIN}\n1111\n")
+                        "ada", "--pin-stdin", stdin=f"{ADMIN_PIN}\n4719\n")
     assert nurse.returncode == 0, nurse.stderr
     refused = ketaconsole(home, "plugins", "allow", "ketaconsole-plugin-demo", "--as", "nia",
-                          "--pin-stdin", stdin="1111\n")
+                          "--pin-stdin", stdin="4719\n")
     assert refused.returncode == 1
     assert refused.stderr.splitlines() == [
         "ketaconsole: nia (nurse) may not approve driver plugins; ask an admin to do it"]
