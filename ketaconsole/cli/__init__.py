@@ -18,6 +18,7 @@ from ketaconsole import __version__
 from ketaconsole.cli.common import number_option, silence_stdout
 from ketaconsole.cli.errors import CliError
 from ketaconsole.demo import demo_slugs
+from ketaconsole.names import printable
 from ketaconsole.numbers import NumberRange
 from ketaconsole.virtual_patient import SCENARIO_SPEED, SCENARIOS
 
@@ -39,7 +40,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line that says where help is."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message}; run '{self.prog} --help' for usage\n")
+        # argparse repeats what was typed: escaped, so a line break in it stays one line.
+        self.exit(2, f"{self.prog}: {printable(message)}; run '{self.prog} --help' for "
+                     "usage\n")
 
 
 def commands_needed(argv: Sequence[str]) -> list[str]:
@@ -103,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.handler(args)
         return result
     except CliError as exc:
-        print(f"ketaconsole: {exc}", file=sys.stderr)
+        print(f"ketaconsole: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

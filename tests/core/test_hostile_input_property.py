@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ketaconsole.cli import main
@@ -101,6 +101,7 @@ def _rows(record: Path) -> int:
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(template=st.sampled_from(TEMPLATES), value=hostile)
+@example(template=["drivers", "--json", "{}"], value="1\n2")  # argparse echoes the word
 def test_a_hostile_value_in_any_argument_is_refused_in_one_line(
         template: list[str], value: str, home: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
