@@ -27,7 +27,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.sdk import Driver
 from ketaconsole.sim_loop import converse
 
@@ -55,7 +55,7 @@ def variant_settings(driver: Driver, variant: str | None) -> dict[str, Any]:
 def synthetic_capture(slug: str, size: int = int(CAPTURE_MB * MB),
                       variant: str | None = None) -> bytes:
     """What the driver's simulated device sends, repeated to at least ``size`` bytes."""
-    driver = DriverRegistry.discover().get(slug)
+    driver = DriverRegistry.discover(allowed=built_ins_only).get(slug)
     talk = converse(driver, SIMULATED_SECONDS, settings=variant_settings(driver, variant),
                     max_bytes=SEED_BYTES)
     seed = bytes(talk.received)
@@ -90,7 +90,7 @@ def best(measure: functools.partial[float]) -> float:
 
 def run(only: str | None = None) -> dict[str, float]:
     figures: dict[str, float] = {}
-    for item in DriverRegistry.discover().installed():
+    for item in DriverRegistry.discover(allowed=built_ins_only).installed():
         driver = item.driver
         slug = driver.info.slug
         if driver.create_simulator is None:

@@ -75,7 +75,7 @@ from ketaconsole.device_spec import DeviceSpec
 from ketaconsole.dose import DosePlan
 from ketaconsole.engine import Engine
 from ketaconsole.patient import Patient
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.room import Room, RoomOptions, build_room
 from ketaconsole.transport import DeviceLink
 from ui.frame_clock import FRAME_INTERVAL_MS
@@ -204,7 +204,8 @@ def loaded_window(trend_hours: float) -> LoadedWindow:
     load_trend(engine, trend_hours, time.time())
     specs = [DeviceSpec(device_id, slug, "loop://", label=label)
              for device_id, slug, label in BENCH_DEVICES]
-    bedside = build_room(specs, registry=DriverRegistry.discover(), database_url=None,
+    registry = DriverRegistry.discover(allowed=built_ins_only)
+    bedside = build_room(specs, registry=registry, database_url=None,
                          options=RoomOptions(place="benchmark", simulated=True), engine=engine)
     bedside.model.open(0, Patient("Benchmark Patient", 42, 70.0))
     bedside.model.set_plan(DosePlan(70.0, 0.5, 40.0, 1.0))
@@ -372,7 +373,7 @@ class TileWatcher:
 
 def pty_latencies(loaded: LoadedWindow, lines: int) -> list[float]:
     """Seconds from an oximeter line written on a pty to its SpO2 on the tile."""
-    driver = DriverRegistry.discover().get("masimo-ascii")
+    driver = DriverRegistry.discover(allowed=built_ins_only).get("masimo-ascii")
     loaded.room.leave_out(SPO2.refid)
     master, slave = os.openpty()
     tty.setraw(master)

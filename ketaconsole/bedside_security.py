@@ -30,7 +30,7 @@ from ketaconsole.security.users import (
 from ketaconsole.store import Database, SessionService
 
 DEMO_USERS = (("demo-nurse", "Demo Nurse", Role.NURSE, "2468"),
-              ("demo-admin", "Demo Admin", Role.ADMIN, "1357"))
+              ("demo-admin", "Demo Admin", Role.ADMIN, "135790"))
 """Only ever created in the demo's own database."""
 
 

@@ -11,6 +11,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ketaconsole.names import BadName, check_name
+
 FASTING_CLEAR_LIQUIDS_H = 2.0
 """Clear liquids up to 2 h before (CLINICAL.md section 1)."""
 
@@ -37,8 +39,10 @@ class CheckIn:
     def problems(self) -> dict[str, str]:
         """Field name -> what to fix; empty when the checklist can be signed."""
         found: dict[str, str] = {}
-        if not self.patient_name.strip():
-            found["patient_name"] = "Enter the patient's full name."
+        try:
+            check_name(self.patient_name)
+        except BadName as exc:
+            found["patient_name"] = f"{str(exc)[0].upper()}{str(exc)[1:]}."
         if self.age_years is None or not 18 <= self.age_years <= 110:
             found["age_years"] = "Enter the patient's age in years (18 to 110)."
         if self.weight_kg is None or not math.isfinite(self.weight_kg) \

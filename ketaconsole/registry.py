@@ -1,9 +1,9 @@
 """Finds drivers through the ``ketaconsole.drivers`` entry-point group.
 
 A driver that fails to import, or that is not a :class:`~ketaconsole.sdk.Driver`, is
-logged and listed as broken with its error; it never stops the console. Given a plugin
-policy (``allowed``), a plugin the policy does not permit is listed as not allowed and
-its entry point is never imported; the console's own drivers are always loaded.
+logged and listed as broken with its error; it never stops the console. Discovery always
+takes a plugin policy (``allowed``): a plugin the policy does not permit is listed as
+not allowed and its entry point is never imported; the console's own drivers always load.
 """
 
 from __future__ import annotations
@@ -22,6 +22,11 @@ BUILT_IN_DISTRIBUTION = "ketaconsole"
 
 PluginPolicy = Callable[[str | None, str | None], bool]
 """Whether a plugin from a distribution (name, version) may be imported."""
+
+
+def built_ins_only(_distribution: str | None, _version: str | None) -> bool:
+    """The policy that permits no plugin: only the console's own drivers load."""
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,19 +71,19 @@ class DriverRegistry:
         self.not_allowed = not_allowed or []
 
     @classmethod
-    def discover(cls, allowed: PluginPolicy | None = None) -> DriverRegistry:
-        """The installed drivers; with ``allowed``, only built-ins and permitted plugins.
+    def discover(cls, *, allowed: PluginPolicy) -> DriverRegistry:
+        """The built-in drivers and the plugins ``allowed`` permits; no other is imported.
 
-        ``allowed=None`` applies no policy (tooling and tests); the console and its
-        commands pass the clinic's allow-list.
+        The policy is required, so no caller can get a registry that ignores it: the
+        console and its commands pass the clinic's allow-list (``clinic_registry``),
+        tools that need only the console's own drivers pass :func:`built_ins_only`.
         """
         installed: dict[str, InstalledDriver] = {}
         broken: list[BrokenDriver] = []
         not_allowed: list[UnapprovedPlugin] = []
         for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
             dist_name, dist_version = _distribution(point)
-            if (allowed is not None and dist_name != BUILT_IN_DISTRIBUTION
-                    and not allowed(dist_name, dist_version)):
+            if dist_name != BUILT_IN_DISTRIBUTION and not allowed(dist_name, dist_version):
                 not_allowed.append(UnapprovedPlugin(point.name, dist_name, dist_version))
                 continue
             try:

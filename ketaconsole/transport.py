@@ -20,6 +20,7 @@ from typing import Any
 import serial
 import serial.rfc2217
 
+from ketaconsole.numbers import NumberError, NumberRange, echo
 from ketaconsole.observations import (
     Identity,
     LinkState,
@@ -60,6 +61,33 @@ class LinkTimings:
     max_backoff_s: float = 5.0
 
 
+class BadPortAddress(serial.SerialException):
+    """A port URL that names no possible port; the text is the sentence to show."""
+
+
+NETWORK_PORT = NumberRange("the TCP port", 1, 65_535, integer=True)
+
+
+def check_port_address(url: str) -> None:
+    """Refuse a ``socket://`` or ``rfc2217://`` URL without a host and a TCP port 1-65535."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("socket", "rfc2217"):
+        return
+    host, colon, port = rest.split("/", 1)[0].split("?", 1)[0].rpartition(":")
+    problem = None
+    if not colon or not host:
+        problem = "has no host and port"
+    else:
+        try:
+            NETWORK_PORT.parse(port)
+        except NumberError:
+            problem = f"has no usable TCP port ({NETWORK_PORT.refusal(port)})"
+    if problem:
+        raise BadPortAddress(f"port {echo(url)} {problem}; write it as "
+                             f"{scheme.lower()}://HOST:PORT, e.g. {scheme.lower()}://"
+                             "10.0.0.5:4001")
+
+
 WRITE_TIMEOUT_S = 1.0
 """How long a write may block on a port that supports a write timeout."""
 
@@ -70,6 +98,7 @@ def open_port(url: str, line: LineSettings, timeout: float) -> serial.SerialBase
     A write timeout is set only where the port supports one: pyserial's ``rfc2217://``
     client refuses to open with any write timeout at all.
     """
+    check_port_address(url)
     try:
         port = serial.serial_for_url(url, timeout=timeout, do_not_open=True,
                                      **line.as_serial_kwargs())
@@ -89,7 +118,10 @@ def line_for(line: LineSettings, settings: Mapping[str, Any]) -> LineSettings:
 
 def describe_port_error(url: str, exc: Exception) -> str:
     """One sentence for a port that will not open, saying what to check."""
-    text = str(exc)
+    if isinstance(exc, BadPortAddress):
+        return str(exc)
+    text = " ".join(str(exc).split())
+    url = echo(url)
     if "No such file" in text or "FileNotFoundError" in text:
         return f"port {url} does not exist; check the cable and the port name"
     if "Permission denied" in text:

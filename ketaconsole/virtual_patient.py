@@ -14,6 +14,8 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from ketaconsole.numbers import NumberRange
+
 MINUTE = 60.0
 
 
@@ -155,13 +157,17 @@ def _bump(t: float, peak_at: float, gone_at: float) -> float:
     return (1 + math.cos(math.pi * (t - peak_at) / (gone_at - peak_at))) / 2
 
 
+SCENARIO_SPEED = NumberRange("--speed", 0, 3600, above_low=True,
+                             unit="scenario seconds per real second")
+"""How fast a scenario may run: faster than 3600 (an hour a second) shows nothing useful."""
+
+
 class VirtualPatient:
     """A deterministic patient whose vitals follow a scenario on a (possibly fast) clock."""
 
     def __init__(self, story: Scenario | None = None, *, start: float = 0.0,
                  speed: float = 1.0, seed: int = 7) -> None:
-        if speed <= 0:
-            raise ValueError("speed must be positive")
+        SCENARIO_SPEED.check(speed)
         self.scenario = story or SCENARIOS["normal"]
         self.start = start
         self.speed = speed

@@ -9,7 +9,7 @@ from contextlib import ExitStack
 from ketaconsole.device_profiles import DeviceSetup, save_profile
 from ketaconsole.device_spec import DeviceSpec
 from ketaconsole.engine import Engine
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.room import Room, RoomOptions, build_room
 from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import open_database
@@ -20,13 +20,14 @@ def bare_room(database_url: str | None = None, *, engine: Engine | None = None,
               specs: Sequence[DeviceSpec] = (), place: str = "test room",
               station: str = "test-station") -> Room:
     """A room with the given devices (none by default), on a record if ``database_url``."""
-    return build_room(specs, registry=DriverRegistry.discover(), database_url=database_url,
+    return build_room(specs, registry=DriverRegistry.discover(allowed=built_ins_only),
+                      database_url=database_url,
                       options=RoomOptions(place=place, station=station), engine=engine)
 
 
 def serve_simulators(stack: ExitStack, story: Scenario, slugs: Sequence[str]) -> list[str]:
     """Each driver's simulator on its own pty, all following one virtual patient: the paths."""
-    registry = DriverRegistry.discover()
+    registry = DriverRegistry.discover(allowed=built_ins_only)
     patient = VirtualPatient(story, start=time.time())
     paths = []
     for slug in slugs:

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import io
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from ketaconsole import __version__
+from ketaconsole.cli.common import number_option, silence_stdout
 from ketaconsole.cli.errors import CliError
 from ketaconsole.demo import demo_slugs
-from ketaconsole.virtual_patient import SCENARIOS
+from ketaconsole.names import printable
+from ketaconsole.numbers import NumberRange
+from ketaconsole.virtual_patient import SCENARIO_SPEED, SCENARIOS
 
 # Command name -> the module that registers and runs it. Modules are imported only when
 # their command is used (or help lists them all), so starting the console window does
@@ -32,12 +33,16 @@ COMMANDS: dict[str, str] = {
 _WITH_VALUE = ("--db", "--room", "--scenario", "--speed", "--screenshot", "--quit-after",
                "--demo-device")
 
+QUIT_AFTER = NumberRange("--quit-after", 0, 86_400, above_low=True, unit="seconds")
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line that says where help is."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message}; run '{self.prog} --help' for usage\n")
+        # argparse repeats what was typed: escaped, so a line break in it stays one line.
+        self.exit(2, f"{self.prog}: {printable(message)}; run '{self.prog} --help' for "
+                     "usage\n")
 
 
 def commands_needed(argv: Sequence[str]) -> list[str]:
@@ -72,11 +77,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
                         choices=demo_slugs(),
                         help="use this driver's simulator for its role in the demo "
                              "(repeatable), e.g. nonin, ne1000, bbraun-bcc")
-    parser.add_argument("--speed", type=float, default=1.0,
+    parser.add_argument("--speed", type=number_option(SCENARIO_SPEED), default=1.0,
                         help="demo scenario time per real second")
     parser.add_argument("--screenshot", metavar="FILE",
                         help="save a PNG of the window (after --quit-after, or 3 s)")
-    parser.add_argument("--quit-after", type=float, metavar="SECONDS",
+    parser.add_argument("--quit-after", type=number_option(QUIT_AFTER), metavar="SECONDS",
                         help="close the window after this many seconds")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND",
@@ -101,22 +106,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.handler(args)
         return result
     except CliError as exc:
-        print(f"ketaconsole: {exc}", file=sys.stderr)
+        print(f"ketaconsole: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # the reader (head, less) stopped listening: not an error
-        _discard_stdout()
+    except BrokenPipeError:  # the reader of our output (head, less) stopped listening
+        silence_stdout()
         return 0
-
-
-def _discard_stdout() -> None:
-    """Point stdout at the null device, so the exit's flush finds no closed pipe."""
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
-    except (OSError, ValueError, io.UnsupportedOperation):
-        pass
+    except Exception as exc:  # the last word: one sentence, never a traceback
+        logging.getLogger("ketaconsole").debug("unexpected failure", exc_info=True)
+        print(f"ketaconsole: the command failed unexpectedly ({type(exc).__name__}); "
+              "nothing more was done; run it again with -v for details and report it",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

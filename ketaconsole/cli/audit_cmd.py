@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 
 from ketaconsole.cli.acting_person import acting_person, audit_as
-from ketaconsole.cli.common import CliError, print_json_line
+from ketaconsole.cli.common import CliError, number_option, print_json_line
 from ketaconsole.cli.record_common import add_db_option, open_record
 from ketaconsole.cli.security_common import PinReader, add_login_options, log_in, parse_time
+from ketaconsole.numbers import NumberRange
 from ketaconsole.security import (
     Action,
     AuditLog,
@@ -20,6 +21,8 @@ from ketaconsole.security import (
 )
 from ketaconsole.security.audit import describe_break
 from ketaconsole.store import Database
+
+AUDIT_ENTRY = NumberRange("--review", 1, 2**63 - 1, integer=True)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,7 +38,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                       help="check the hash chain; exit 1 naming the first altered entry")
     what.add_argument("--break-glass", action="store_true",
                       help="list emergency accesses no admin has reviewed yet")
-    what.add_argument("--review", type=int, metavar="ENTRY",
+    what.add_argument("--review", type=number_option(AUDIT_ENTRY), metavar="ENTRY",
                       help="mark emergency access ENTRY reviewed (needs --as ADMIN)")
     parser.add_argument("--note", default="", help="the review's note (with --review)")
     add_login_options(parser)
@@ -69,17 +72,20 @@ def run(args: argparse.Namespace) -> int:
 def _run(database: Database, args: argparse.Namespace) -> int:
     audit = AuditLog(database)
     if args.verify:
+        person = acting_person(database, audit, args, Permission.REVIEW_AUDIT, "audit trail")
         problem = audit.verify()
+        count = len(audit.entries())
+        audit_as(audit, person, Action.AUDIT_VERIFIED, target="audit trail",
+                 detail={"intact": problem is None, "entries": count})
         if problem is not None:
             raise CliError(describe_break(problem) + "; keep this database as evidence and "
                            "tell the clinic's admin")
-        count = len(audit.entries())
         print(f"audit trail intact: {count} entr{'y' if count == 1 else 'ies'}")
         return 0
     if args.review is not None:
         admin = log_in(database, audit, args, PinReader(args.pin_stdin))
         try:
-            review_break_glass(Guard(audit), admin, args.review, args.note)
+            review_break_glass(Guard(audit), admin, int(args.review), args.note)
         except (NotAllowed, ValueError) as exc:
             raise CliError(str(exc)) from None
         print(f"emergency access {args.review} reviewed")

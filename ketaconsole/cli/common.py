@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ketaconsole.cli.errors import CliError
+from ketaconsole.names import BadName, check_name
+from ketaconsole.numbers import NumberError, NumberRange
 from ketaconsole.registry import UnknownDriverError
 from ketaconsole.sdk import Driver, SettingError
 from ketaconsole.security.plugins import clinic_registry
@@ -24,6 +29,28 @@ def parse_sets(pairs: Sequence[str] | None) -> dict[str, str]:
     return settings
 
 
+def number_option(rule: NumberRange) -> Callable[[str], float]:
+    """An argparse ``type`` that refuses what ``rule`` refuses, as a usage error (exit 2)."""
+    def parse(text: str) -> float:
+        try:
+            return rule.parse(text)
+        except NumberError:
+            raise argparse.ArgumentTypeError(rule.refusal(text)) from None
+    parse.__name__ = "number"
+    return parse
+
+
+def name_option(what: str) -> Callable[[str], str]:
+    """An argparse ``type`` for a person's name: refused as a usage error if unusable."""
+    def parse(text: str) -> str:
+        try:
+            return check_name(text, what)
+        except BadName as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    parse.__name__ = "name"
+    return parse
+
+
 def load_driver(slug: str) -> Driver:
     try:
         return clinic_registry().get(slug)
@@ -36,6 +63,13 @@ def resolve_settings(driver: Driver, pairs: Sequence[str] | None) -> dict[str, A
         return driver.info.resolve_settings(parse_sets(pairs))
     except SettingError as exc:
         raise CliError(str(exc), 2) from None
+
+
+def silence_stdout() -> None:
+    """Point stdout at the null device once its reader has gone, so exit flushes nothing."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    with contextlib.suppress(BrokenPipeError):
+        sys.stdout.flush()
 
 
 def print_json_line(record: dict[str, Any]) -> None:

@@ -61,9 +61,9 @@ def run(args: argparse.Namespace) -> int:
                             if pending else "none waiting"))
     finally:
         database.dispose()
-    allow_list = AllowList()
-    waiting = [p for p in installed_plugins()
-               if not allow_list.permits(p.distribution, p.version)]
+    with AllowList.of_clinic(url) as allow_list:
+        waiting = [p for p in installed_plugins()
+                   if not allow_list.permits(p.distribution, p.version)]
     checks.append(_line("plugins approved", "no" if waiting else "yes",
                         "not loaded until approved: " + ", ".join(
                             f"{p.distribution} {p.version}" for p in waiting)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ketaconsole.cli.acting_person import acting_person, add_person_options, audit_as
-from ketaconsole.cli.common import CliError
+from ketaconsole.cli.common import CliError, number_option
 from ketaconsole.cli.record_common import add_db_option, open_record, session_number
 from ketaconsole.export.atomic import ExportFolderError
 from ketaconsole.export.mllp import MllpPolicy, MllpTarget
@@ -19,8 +19,12 @@ from ketaconsole.export.service import (
     ExportResult,
     export_session,
 )
+from ketaconsole.numbers import NumberRange
 from ketaconsole.security import Action, AuditLog, Permission
 from ketaconsole.store import Database, UnknownSessionError
+
+ACK_WAIT = NumberRange("--mllp-timeout", 0, 600, above_low=True, unit="seconds")
+MLLP_TRIES = NumberRange("--mllp-attempts", 1, 20, integer=True)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,9 +48,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                                          "person acting, see --as)")
     parser.add_argument("--mllp", metavar="HOST:PORT",
                         help="also send the HL7 messages to this MLLP receiver")
-    parser.add_argument("--mllp-timeout", type=float, default=10.0, metavar="SECONDS",
+    parser.add_argument("--mllp-timeout", type=number_option(ACK_WAIT), default=10.0,
+                        metavar="SECONDS",
                         help="wait this long for each acknowledgement (default 10)")
-    parser.add_argument("--mllp-attempts", type=int, default=3, metavar="N",
+    parser.add_argument("--mllp-attempts", type=number_option(MLLP_TRIES), default=3,
+                        metavar="N",
                         help="tries before giving up on an unreachable receiver (default 3)")
     add_person_options(parser)
     add_db_option(parser)
@@ -63,14 +69,12 @@ def _options(args: argparse.Namespace) -> ExportOptions:
             target = MllpTarget.parse(args.mllp)
         except ValueError as exc:
             raise CliError(str(exc), 2) from None
-    if args.mllp_timeout <= 0 or args.mllp_attempts < 1:
-        raise CliError("--mllp-timeout must be more than 0 and --mllp-attempts at least 1", 2)
     if args.author and args.login and args.author != args.login:
         raise CliError(f"--author {args.author!r} differs from the user logged in with --as "
                        f"({args.login}); leave --author out", 2)
     return ExportOptions(paper=Paper(args.paper), clinic=args.clinic, mllp=target,
                          mllp_policy=MllpPolicy(timeout_s=args.mllp_timeout,
-                                                attempts=args.mllp_attempts))
+                                                attempts=int(args.mllp_attempts)))
 
 
 def _export(database: Database, args: argparse.Namespace, session_id: int, folder: Path,

@@ -1,7 +1,8 @@
 """``ketaconsole plugins list|allow|revoke``: the clinic's allow-list of driver plugins.
 
-A driver plugin is loaded only once an admin has approved its distribution at its
-version; the console's own drivers need no approval. Approving and revoking need an
+A driver plugin is loaded only once an admin has approved its installed code (its
+distribution, version and the hash of its files); the console's own drivers need no
+approval. Approvals are kept in the record database. Approving and revoking need an
 admin's log-in (``--as ADMIN``) and are on the audit trail.
 """
 
@@ -22,17 +23,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "plugins", help="list, approve or revoke driver plugins",
         description="Driver plugins are code that runs in the console: only those an admin "
-                    "approved (by distribution and version) are loaded.")
+                    "approved (the installed files of a distribution at its version) are "
+                    "loaded.")
     actions = parser.add_subparsers(dest="plugins_action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="installed plugins and the approvals")
     listing.add_argument("--json", action="store_true", help="print a JSON object")
+    add_db_option(listing)
     listing.set_defaults(handler=run)
-    allow = actions.add_parser("allow", help="approve a plugin distribution at a version")
+    allow = actions.add_parser("allow", help="approve the installed code of a plugin")
     revoke = actions.add_parser("revoke", help="withdraw a plugin's approval")
     for sub in (allow, revoke):
         sub.add_argument("distribution", help="the plugin's distribution name")
         sub.add_argument("version", nargs="?",
-                         help="its version (allow: default the installed one; revoke: "
+                         help="its version (allow: the installed one, the default; revoke: "
                               "default every version)")
         add_login_options(sub)
         add_db_option(sub)
@@ -49,11 +52,11 @@ def _installed_version(distribution: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    allow_list = AllowList()
     try:
         if args.plugins_action == "list":
-            return _list(allow_list, args.json)
-        return _change(allow_list, args)
+            with AllowList.of_clinic(args.command_db) as allow_list:
+                return _list(allow_list, args.json)
+        return _change(args)
     except AllowListError as exc:
         raise CliError(str(exc)) from None
 
@@ -80,11 +83,11 @@ def _list(allow_list: AllowList, as_json: bool) -> int:
     return 0
 
 
-def _change(allow_list: AllowList, args: argparse.Namespace) -> int:
+def _change(args: argparse.Namespace) -> int:
     database = open_record(args)
     try:
         audit = AuditLog(database)
-        admin = PluginAdmin(allow_list, Guard(audit),
+        admin = PluginAdmin(AllowList(database), Guard(audit),
                             log_in(database, audit, args, PinReader(args.pin_stdin)))
         try:
             if args.plugins_action == "allow":

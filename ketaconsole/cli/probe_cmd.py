@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import threading
-import time
 from collections import Counter
 from dataclasses import replace
 
 import serial
 
-from ketaconsole.cli.common import CliError, load_driver, print_json_line, resolve_settings
+from ketaconsole.cli.common import (
+    CliError,
+    load_driver,
+    number_option,
+    print_json_line,
+    resolve_settings,
+    silence_stdout,
+)
+from ketaconsole.numbers import NumberRange
 from ketaconsole.observations import Observation, ProtocolError
 from ketaconsole.transport import DeviceLink, LinkTimings, describe_port_error, open_port
 
 _VALID = ("numeric", "wave", "pump", "identity", "alarm")
+LISTEN = NumberRange("--seconds", 0, 86_400, above_low=True, unit="seconds")
+BAUD = NumberRange("--baud", 50, 4_000_000, integer=True, unit="baud")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,8 +34,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                     "and print the decoded observations as JSON lines.")
     parser.add_argument("driver", help="driver slug (see 'ketaconsole drivers')")
     parser.add_argument("port", help="port or URL: /dev/ttyUSB0, COM3, socket://host:4001")
-    parser.add_argument("--seconds", type=float, default=5.0, help="how long to listen")
-    parser.add_argument("--baud", type=int, metavar="RATE",
+    parser.add_argument("--seconds", type=number_option(LISTEN), default=5.0,
+                        help="how long to listen")
+    parser.add_argument("--baud", type=number_option(BAUD), metavar="RATE",
                         help="line speed when the device is not set to the driver's default")
     parser.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="a driver setting (repeatable)")
@@ -35,13 +46,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace) -> int:
     driver = load_driver(args.driver)
     settings = resolve_settings(driver, args.set)
-    if args.seconds <= 0:
-        raise CliError("--seconds must be more than 0", 2)
     line = driver.info.line
     if args.baud is not None:
-        if args.baud <= 0:
-            raise CliError("--baud must be a line speed such as 9600 or 19200", 2)
-        line = replace(line, baudrate=args.baud)
+        line = replace(line, baudrate=int(args.baud))
     try:
         open_port(args.port, line, 0.05).close()
     except serial.SerialException as exc:
@@ -51,15 +58,22 @@ def run(args: argparse.Namespace) -> int:
     errors: Counter[str] = Counter()
     received = 0
     lock = threading.Lock()
+    reader_gone = threading.Event()
 
     def show(observations: list[Observation]) -> None:
         with lock:
             for observation in observations:
+                if reader_gone.is_set():
+                    return
                 record = observation.as_record()
                 seen[record["kind"]] += 1
                 if isinstance(observation, ProtocolError):
                     errors[observation.error] += 1
-                print_json_line(record)
+                try:
+                    print_json_line(record)
+                    sys.stdout.flush()
+                except BrokenPipeError:  # the reader (head, less) stopped listening
+                    reader_gone.set()
 
     def count(_device: str, direction: object, _at: float, data: bytes) -> None:
         nonlocal received
@@ -70,11 +84,14 @@ def run(args: argparse.Namespace) -> int:
                       timings=LinkTimings(no_data_after_s=max(args.seconds, 5.0)))
     link.start()
     try:
-        time.sleep(args.seconds)
+        reader_gone.wait(args.seconds)
     except KeyboardInterrupt:
         pass
     finally:
         link.stop()
+    if reader_gone.is_set():
+        silence_stdout()
+        return 0
     valid = sum(seen[k] for k in _VALID)
     if valid:
         return 0

@@ -11,7 +11,6 @@ session opened. Stops after ``--minutes`` or on SIGINT / SIGTERM, closing the se
 from __future__ import annotations
 
 import argparse
-import math
 import signal
 import sys
 import threading
@@ -19,9 +18,23 @@ from types import FrameType
 
 import serial
 
-from ketaconsole.cli.common import CliError, load_driver, parse_sets
+from ketaconsole.cli.common import (
+    CliError,
+    load_driver,
+    name_option,
+    number_option,
+    parse_sets,
+)
 from ketaconsole.cli.record_common import add_db_option
-from ketaconsole.dose import DosePlan, DosePlanError
+from ketaconsole.dose import (
+    CONCENTRATION_MG_ML,
+    DURATION_MIN,
+    MG_PER_KG,
+    WEIGHT_KG,
+    DosePlan,
+    DosePlanError,
+)
+from ketaconsole.numbers import NumberRange, echo
 from ketaconsole.patient import Patient
 from ketaconsole.room import DeviceSpec, Room, RoomOptions, StationBusy, build_room
 from ketaconsole.sdk import SettingError
@@ -32,6 +45,12 @@ from ketaconsole.store.recorder import RecordNotWritten
 from ketaconsole.transport import describe_port_error, open_port
 
 RECORD_AUTHOR = "console"
+
+RECORD_MINUTES = NumberRange("--minutes", 0, 24 * 60, above_low=True, unit="minutes")
+WEIGHT = NumberRange("--weight", *WEIGHT_KG, unit="kg")
+DOSE = NumberRange("--dose", *MG_PER_KG, unit="mg/kg")
+OVER = NumberRange("--over", *DURATION_MIN, unit="minutes")
+CONCENTRATION = NumberRange("--concentration", *CONCENTRATION_MG_ML, unit="mg/mL")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,16 +66,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="a driver setting, as in 'probe'; applies to every device whose "
                              "driver has that setting (repeatable)")
-    parser.add_argument("--patient", default="Unnamed patient", help="patient's name")
-    parser.add_argument("--weight", type=float, metavar="KG", help="patient's weight in kg")
-    parser.add_argument("--dose", type=float, metavar="MG_PER_KG",
+    parser.add_argument("--patient", default="Unnamed patient", help="patient's name",
+                        type=name_option("the patient's name"))
+    parser.add_argument("--weight", type=number_option(WEIGHT), metavar="KG",
+                        help="patient's weight in kg")
+    parser.add_argument("--dose", type=number_option(DOSE), metavar="MG_PER_KG",
                         help="the order's dose in mg/kg (with --over, --concentration and "
                              "--weight): the pump is checked against this plan")
-    parser.add_argument("--over", type=float, metavar="MINUTES",
+    parser.add_argument("--over", type=number_option(OVER), metavar="MINUTES",
                         help="the order's infusion time in minutes")
-    parser.add_argument("--concentration", type=float, metavar="MG_PER_ML",
+    parser.add_argument("--concentration", type=number_option(CONCENTRATION),
+                        metavar="MG_PER_ML",
                         help="the drug's concentration after dilution, mg/mL")
-    parser.add_argument("--minutes", type=float, metavar="N",
+    parser.add_argument("--minutes", type=number_option(RECORD_MINUTES), metavar="N",
                         help="stop after N minutes (default: run until interrupted)")
     add_db_option(parser)
     parser.set_defaults(handler=run)
@@ -91,7 +113,8 @@ def _specs(pairs: list[str], sets: list[str] | None) -> list[DeviceSpec]:
                            f"not {pair!r}", 2)
         slug, port = slug.strip(), port.strip()
         if port in ports:
-            raise CliError(f"port {port} is given twice; each device needs its own port", 2)
+            raise CliError(f"port {echo(port)} is given to two --device options; each "
+                           "device needs a port of its own", 2)
         ports.add(port)
         driver = load_driver(slug)
         known = {f.key for f in driver.info.settings}
@@ -114,13 +137,6 @@ def _specs(pairs: list[str], sets: list[str] | None) -> list[DeviceSpec]:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.minutes is not None and (not math.isfinite(args.minutes) or args.minutes <= 0):
-        raise CliError("--minutes must be a number of minutes more than 0", 2)
-    if args.weight is not None and (not math.isfinite(args.weight)
-                                    or not 0 < args.weight < 500):
-        raise CliError("--weight must be the patient's weight in kg, between 0 and 500", 2)
-    if not args.patient.strip():
-        raise CliError("--patient must name the patient", 2)
     plan = _plan(args)
     specs = _specs(args.device, args.set)
     registry = clinic_registry()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ketaconsole.cli.common import CliError
+from ketaconsole.numbers import ROW_NUMBER, NumberError, shown
 from ketaconsole.settings import database_url
 from ketaconsole.store import Database, DatabaseUnavailable, open_database
 
@@ -26,10 +27,7 @@ def open_record(args: argparse.Namespace) -> Database:
 
 def session_number(text: str) -> int:
     try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number <= 0:
-        raise CliError(f"SESSION must be a session number such as 12, not {text!r} "
-                       "('ketaconsole sessions' lists them)", 2)
-    return number
+        return ROW_NUMBER.parse_int(text)
+    except NumberError:
+        raise CliError(f"SESSION must be a session number such as 12, not {shown(text)} "
+                       "('ketaconsole sessions' lists them)", 2) from None

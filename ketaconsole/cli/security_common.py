@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 
 from ketaconsole.cli.common import CliError
+from ketaconsole.numbers import shown
 from ketaconsole.security import AuditLog, ConsoleUser, LoginRefused, authenticate
 from ketaconsole.security.clinic_settings import security_settings
 from ketaconsole.store import Database
@@ -61,13 +62,19 @@ def log_in(database: Database, audit: AuditLog, args: argparse.Namespace,
         raise CliError(str(exc)) from None
 
 
+ISO_TIME_MAX = 35
+"""The longest ISO 8601 time there is (with microseconds and an offset), with room."""
+
+
 def parse_time(text: str) -> float:
     """An ISO 8601 time (UTC unless it says otherwise) as seconds since the epoch."""
     try:
+        if len(text) > ISO_TIME_MAX:
+            raise ValueError(text)
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise CliError(f"--since takes an ISO time such as 2026-03-01T08:00:00Z, "
-                       f"not {text!r}", 2) from None
+                       f"not {shown(text)}", 2) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()

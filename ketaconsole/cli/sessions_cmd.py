@@ -7,6 +7,7 @@ import argparse
 from ketaconsole.cli.acting_person import acting_person, add_person_options, audit_as
 from ketaconsole.cli.common import print_json_line
 from ketaconsole.cli.record_common import add_db_option, open_record
+from ketaconsole.names import printable
 from ketaconsole.security import Action, AuditLog, Permission
 from ketaconsole.store.review import SessionSummary, list_sessions
 
@@ -50,5 +51,5 @@ def run(args: argparse.Namespace) -> int:
         record = summary.as_record()
         ended = record["ended"] or "(open)"
         print(f"{summary.id:>7}  {record['started']:<24}  {ended:<24}  "
-              f"{summary.events:>6}  {summary.phase:<16}  {summary.patient}")
+              f"{summary.events:>6}  {summary.phase:<16}  {printable(summary.patient)}")
     return 0

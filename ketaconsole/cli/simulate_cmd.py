@@ -9,9 +9,15 @@ import threading
 import time
 from types import FrameType
 
-from ketaconsole.cli.common import CliError, load_driver, resolve_settings
+from ketaconsole.cli.common import CliError, load_driver, number_option, resolve_settings
 from ketaconsole.sim_host import host_for
-from ketaconsole.virtual_patient import SCENARIOS, UnknownScenarioError, VirtualPatient, scenario
+from ketaconsole.virtual_patient import (
+    SCENARIO_SPEED,
+    SCENARIOS,
+    UnknownScenarioError,
+    VirtualPatient,
+    scenario,
+)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,7 +29,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("driver", help="driver slug (see 'ketaconsole drivers')")
     parser.add_argument("--scenario", default="normal",
                         help=f"the patient's story: {', '.join(SCENARIOS)}")
-    parser.add_argument("--speed", type=float, default=1.0,
+    parser.add_argument("--speed", type=number_option(SCENARIO_SPEED), default=1.0,
                         help="scenario time per real second (e.g. 60 runs an hour a minute)")
     parser.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="a driver setting (repeatable)")
@@ -35,8 +41,6 @@ def run(args: argparse.Namespace) -> int:
     settings = resolve_settings(driver, args.set)
     if driver.create_simulator is None:
         raise CliError(f"driver {args.driver} has no simulator", 2)
-    if args.speed <= 0:
-        raise CliError("--speed must be more than 0", 2)
     try:
         story = scenario(args.scenario)
     except UnknownScenarioError as exc:

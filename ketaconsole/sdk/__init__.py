@@ -19,6 +19,7 @@ polled devices; :func:`decode_capture` for captures; and, for tests,
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from enum import Enum
 from typing import Any
 
 from ketaconsole.catalogue import CATALOGUE, Metric, metric
+from ketaconsole.numbers import NumberError, NumberRange
 from ketaconsole.observations import (
     AlarmSource,
     DeviceAlarm,
@@ -154,28 +156,28 @@ class SettingField:
     def parse(self, text: str) -> Any:
         """Turn a typed value into this field's type, or say in one sentence what is wrong."""
         text = text.strip()
+        if self.type in ("int", "float"):
+            rule = NumberRange(f"setting {self.key}",
+                               -math.inf if self.minimum is None else self.minimum,
+                               math.inf if self.maximum is None else self.maximum,
+                               integer=self.type == "int")
+            try:
+                return int(rule.parse(text)) if self.type == "int" else rule.parse(text)
+            except NumberError as exc:
+                raise SettingError(str(exc)) from None
         try:
-            if self.type == "int":
-                value: Any = int(text)
-            elif self.type == "float":
-                value = float(text)
-            elif self.type == "bool":
+            value: Any = text
+            if self.type == "bool":
                 lowered = text.lower()
                 if lowered not in ("true", "false", "yes", "no", "1", "0", "on", "off"):
                     raise ValueError(text)
                 value = lowered in ("true", "yes", "1", "on")
-            else:
-                value = text
         except ValueError:
             raise SettingError(
                 f"setting {self.key} needs a {self.type} value, not {text!r}") from None
         if self.type == "choice" and value not in self.choices:
             raise SettingError(
                 f"setting {self.key} must be one of {', '.join(self.choices)}, not {text!r}")
-        if self.minimum is not None and value < self.minimum:
-            raise SettingError(f"setting {self.key} must be at least {self.minimum}")
-        if self.maximum is not None and value > self.maximum:
-            raise SettingError(f"setting {self.key} must be at most {self.maximum}")
         return value
 
     def as_record(self) -> dict[str, Any]:

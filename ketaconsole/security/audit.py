@@ -54,6 +54,7 @@ class Action:
     RECORDS_LISTED = "records_listed"
     RECORD_VERIFIED = "record_verified"
     AUDIT_REVIEWED = "audit_reviewed"
+    AUDIT_VERIFIED = "audit_verified"
     CLINICAL_ENTRY = "clinical_entry"
     RECORD_SIGNED = "record_signed"
     EXPORT = "export"

@@ -1,8 +1,9 @@
-"""The clinic's security settings an admin may change: idle lock time and PIN lock-out.
+"""The clinic's security settings an admin may change: idle lock, PIN lock-out, PIN length.
 
 They live in the record database (``clinic_settings``, migration 0005), so every room of
 a clinic on one PostgreSQL server follows the same policy. A setting never changed has
-its default (five minutes, five wrong PINs, five minutes). A change needs the
+its default (five minutes, five wrong PINs, five minutes, PINs of at least four
+characters and six for admins). A change needs the
 ``CLINIC_SETTINGS`` permission (admins), is checked against its allowed range, and is on
 the audit trail with the old and the new value. Consoles read the settings when they
 start.
@@ -14,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
+from ketaconsole.numbers import NumberRange
 from ketaconsole.security.audit import Action
 from ketaconsole.security.guard import Guard
 from ketaconsole.security.roles import Permission
@@ -39,14 +41,7 @@ class SettingRule:
 
     def parse(self, text: str) -> int:
         """The value typed, or ``ValueError`` with one sentence saying what is allowed."""
-        try:
-            value = int(text.strip())
-        except ValueError:
-            value = self.low - 1
-        if not self.low <= value <= self.high:
-            raise ValueError(f"{self.key} takes a whole number from {self.low} to "
-                             f"{self.high}, not {text!r}")
-        return value
+        return NumberRange(self.key, self.low, self.high, integer=True).parse_int(text)
 
 
 RULES: dict[str, SettingRule] = {rule.key: rule for rule in (
@@ -56,6 +51,10 @@ RULES: dict[str, SettingRule] = {rule.key: rule for rule in (
                 "max_wrong_pins", 3, 10),
     SettingRule("lockout-minutes", "minutes a locked-out user waits before trying again",
                 "lockout_seconds", 1, 60, 60),
+    SettingRule("pin-min-length", "fewest characters in a new nurse's or technician's PIN",
+                "min_pin_length", 4, 12),
+    SettingRule("admin-pin-min-length", "fewest characters in a new admin's PIN",
+                "admin_min_pin_length", 6, 12),
 )}
 
 

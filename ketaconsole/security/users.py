@@ -9,13 +9,17 @@ UserAdmin` is the guarded way in, and :func:`add_first_admin` the one unguarded 
 
 from __future__ import annotations
 
+import functools
 import math
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ketaconsole.names import BadName, check_name, printable
+from ketaconsole.numbers import echo, shown
 from ketaconsole.security.audit import Action, AuditLog
 from ketaconsole.security.pins import hash_pin, pin_matches
 from ketaconsole.security.roles import Role
@@ -33,6 +37,12 @@ class SecuritySettings:
     max_wrong_pins: int = 5
     lockout_seconds: float = 300.0
     idle_lock_seconds: float = 300.0
+    min_pin_length: int = 4
+    admin_min_pin_length: int = 6
+
+    def pin_length_for(self, role: Role) -> int:
+        """The fewest characters a new PIN of this role may have."""
+        return self.admin_min_pin_length if role is Role.ADMIN else self.min_pin_length
 
 
 DEFAULT_SETTINGS = SecuritySettings()
@@ -98,9 +108,10 @@ def list_users(database: Database) -> list[ConsoleUser]:
 
 def _check_username(username: str) -> str:
     name = username.strip()
-    if not name or len(name) > USERNAME_MAX or any(c.isspace() for c in name):
-        raise UserError(f"a user name is one word of 1 to {USERNAME_MAX} characters, "
-                        f"not {username!r}; choose another")
+    if (not name or len(name) > USERNAME_MAX or any(c.isspace() for c in name)
+            or not name.isprintable() or printable(name) != name):
+        raise UserError(f"a user name is one word of 1 to {USERNAME_MAX} visible "
+                        f"characters, not {shown(username)}; choose another")
     return name
 
 
@@ -108,10 +119,14 @@ def create_user(database: Database, audit: AuditLog, *, username: str, display_n
                 role: Role, pin: str, by: ConsoleUser | None) -> ConsoleUser:
     """Add a user (unguarded: callers check the permission); audited."""
     name = _check_username(username)
-    pin_hash = hash_pin(pin)
+    try:
+        shown_name = check_name(display_name, "the user's name") if display_name.strip() else name
+    except BadName as exc:
+        raise UserError(str(exc)) from None
+    pin_hash = hash_pin(pin, _pin_policy(database).pin_length_for(role))
     try:
         with database.sessions() as session, session.begin():
-            row = User(username=name, display_name=display_name.strip() or name,
+            row = User(username=name, display_name=shown_name,
                        role=role.value, password_hash=pin_hash, active=True,
                        created_at=audit.clock(), failed_pins=0)
             session.add(row)
@@ -163,7 +178,10 @@ def set_active(database: Database, audit: AuditLog, username: str, active: bool,
 def set_pin(database: Database, audit: AuditLog, username: str, pin: str, *,
             by: ConsoleUser) -> ConsoleUser:
     """Give a user a new PIN and lift any lock-out; audited."""
-    pin_hash = hash_pin(pin)
+    role = find_user(database, username)
+    if role is None:
+        raise UserError(f"there is no user {username!r}; 'ketaconsole users list' lists them")
+    pin_hash = hash_pin(pin, _pin_policy(database).pin_length_for(role.role))
     with database.sessions() as session, session.begin():
         row = _row(session, username)
         row.password_hash = pin_hash
@@ -174,51 +192,114 @@ def set_pin(database: Database, audit: AuditLog, username: str, pin: str, *,
     return user
 
 
+def _pin_policy(database: Database) -> SecuritySettings:
+    """The clinic's settings, for the PIN length its policy asks of a role."""
+    from ketaconsole.security.clinic_settings import security_settings  # it imports this
+
+    return security_settings(database)
+
+
 def _wait_text(seconds: float) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
+def _claim_attempt(database: Database, username: str, now: float
+                   ) -> tuple[int, int, float | None, str | None] | None:
+    """Count one attempt for an active user, atomically, before any PIN is checked.
+
+    One ``UPDATE ... RETURNING``: PostgreSQL holds the row lock for it and SQLite its one
+    writer lock, so parallel attempts each see their own count and no two see the same.
+    A lock-out that has run out starts the count again. ``None`` for no such active user.
+    """
+    expired = and_(User.locked_until.is_not(None), User.locked_until <= now)
+    claim = (update(User)
+             .where(User.username == username, User.active.is_(True))
+             .values(failed_pins=case((expired, 1), else_=func.coalesce(User.failed_pins, 0) + 1),
+                     locked_until=case((expired, None), else_=User.locked_until))
+             .returning(User.id, User.failed_pins, User.locked_until, User.password_hash))
+    with database.sessions() as session, session.begin():
+        row = session.execute(claim).first()
+    if row is None:
+        return None
+    return int(row[0]), int(row[1]), row[2], row[3]
+
+
+def _settle_attempt(database: Database, user_id: int, *, good: bool, lock_until: float | None
+                    ) -> ConsoleUser:
+    """After the PIN check: a good PIN clears the count; the last wrong one locks the user."""
+    with database.sessions() as session, session.begin():
+        row = session.get(User, user_id, with_for_update=True)
+        assert row is not None
+        if good:
+            row.failed_pins = 0
+            row.locked_until = None
+        elif lock_until is not None:
+            row.locked_until = lock_until
+        return _user(row)
+
+
+def _recent_failures(audit: AuditLog, username: str, since: float) -> int:
+    """Wrong attempts under a name no active user has, within the lock-out time."""
+    return sum(1 for entry in audit.entries(since=since)
+               if entry.action == Action.LOGIN_FAILED and entry.actor == username)
+
+
 def authenticate(database: Database, audit: AuditLog, username: str, pin: str,
                  settings: SecuritySettings = DEFAULT_SETTINGS, *,
                  place: str = "console") -> ConsoleUser:
-    """The user whose PIN this is, or :class:`LoginRefused`; every attempt is audited."""
+    """The user whose PIN this is, or :class:`LoginRefused`; every attempt is audited.
+
+    The attempt is counted (and a lock-out checked) in one atomic update before the PIN
+    is hashed, so parallel guesses never get more PIN checks than the lock-out allows.
+    An unknown or disabled name costs the same hash, gets the same answer and is locked
+    out after as many tries as a real one: the answer never says whether a name exists.
+    """
     now = audit.clock()
-    with database.sessions() as session, session.begin():
-        row = session.scalar(select(User).where(User.username == username))
-        if row is None:
-            outcome, user_id = "unknown user", None
-        elif not row.active:
-            outcome, user_id = "disabled", row.id
-        elif row.locked_until is not None and now < row.locked_until:
-            outcome, user_id = "locked out", row.id
-            locked_until = row.locked_until
-        elif pin_matches(row.password_hash, pin):
-            row.failed_pins = 0
-            row.locked_until = None
-            outcome, user_id = "ok", row.id
-            user = _user(row)
+    locked_until: float | None = None
+    user: ConsoleUser | None = None
+    user_id: int | None = None
+    claimed = _claim_attempt(database, username, now)
+    if claimed is None:
+        pin_matches(_dummy_hash(), pin)  # the same work as for a real user
+        existing = find_user(database, username)
+        user_id = existing.id if existing is not None else None
+        outcome = "disabled" if existing is not None else "unknown user"
+        earlier = _recent_failures(audit, username, now - settings.lockout_seconds)
+        if earlier + 1 >= settings.max_wrong_pins:
+            outcome += ", locked out"
+            locked_until = now + settings.lockout_seconds
+    else:
+        user_id, count, locked_until, pin_hash = claimed
+        if locked_until is not None or count > settings.max_wrong_pins:
+            outcome = "locked out"
+            locked_until = locked_until or now + settings.lockout_seconds
+        elif pin_matches(pin_hash, pin):
+            outcome = "ok"
+            user = _settle_attempt(database, user_id, good=True, lock_until=None)
         else:
-            row.failed_pins = (row.failed_pins or 0) + 1
-            outcome, user_id = "wrong PIN", row.id
-            if row.failed_pins >= settings.max_wrong_pins:
-                row.locked_until = now + settings.lockout_seconds
-                row.failed_pins = 0
+            outcome = "wrong PIN"
+            if count >= settings.max_wrong_pins:
                 outcome = "wrong PIN, locked out"
-                locked_until = row.locked_until
-    if outcome == "ok":
+                locked_until = now + settings.lockout_seconds
+            _settle_attempt(database, user_id, good=False, lock_until=locked_until)
+    if user is not None:
         audit.record(Action.LOGIN, actor=username, user_id=user_id, target=place)
         return user
     audit.record(Action.LOGIN_FAILED, actor=username, user_id=user_id, target=place,
                  detail={"reason": outcome})
     if outcome == "wrong PIN, locked out":
         audit.record(Action.USER_LOCKED_OUT, actor=username, user_id=user_id, target=place,
-                     detail={"until": format_time(locked_until),
+                     detail={"until": format_time(locked_until or now),
                              "wrong_pins": settings.max_wrong_pins})
-    if outcome == "locked out" or outcome == "wrong PIN, locked out":
-        raise LoginRefused(f"{username} is locked out after {settings.max_wrong_pins} wrong "
-                           f"PINs; try again in {_wait_text(locked_until - now)} or ask an "
-                           "admin to reset the PIN")
-    if outcome == "disabled":
-        raise LoginRefused(f"{username} is disabled; ask an admin to enable the account")
+    if locked_until is not None:
+        raise LoginRefused(f"{echo(username)} is locked out after {settings.max_wrong_pins} "
+                           f"wrong PINs; try again in {_wait_text(locked_until - now)} or ask "
+                           "an admin to reset the PIN")
     raise LoginRefused("the user name or PIN is not right; check both and try again")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of no one's PIN, checked for names that have none, at the same cost."""
+    return hash_pin(secrets.token_hex(16))

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from ketaconsole.numbers import shown
 from ketaconsole.settings import home_dir
 from ketaconsole.store.anchors import AnchorKeyError, AnchorLog
 from ketaconsole.store.faults import DatabaseUnavailable, describe_open_failure
@@ -47,20 +48,54 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+URL_EXAMPLE = ("sqlite:///path/to/record.sqlite3 or "
+               "postgresql+psycopg://user:password@host/database")
+MIGRATION_LOCK = 0x4B45_5441
+"""PostgreSQL advisory lock held while one console migrates the schema (others wait)."""
+
+
+def record_url(url: str) -> URL:
+    """``url`` parsed, or :class:`DatabaseUnavailable` saying what a record URL looks like.
+
+    Only SQLite files and PostgreSQL through psycopg are records: an in-memory SQLite
+    database would be lost when the command ends, and other back-ends are not tested.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise DatabaseUnavailable(f"--db / KETACONSOLE_DB takes a database URL such as "
+                                  f"{URL_EXAMPLE}, not {shown(url)}") from None
+    if parsed.drivername not in SUPPORTED_DRIVERS:
+        raise DatabaseUnavailable(f"the console records into SQLite or PostgreSQL (through "
+                                  f"psycopg), not {shown(parsed.drivername)}; give a URL "
+                                  f"such as {URL_EXAMPLE}")
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise DatabaseUnavailable("an in-memory SQLite database would be lost when the "
+                                  "command ends; give a file, e.g. "
+                                  "sqlite:///path/to/record.sqlite3")
+    return parsed
+
+
 def create_record_engine(url: str) -> Engine:
-    """An engine for ``url`` with the console's connection settings (does not connect)."""
-    parsed = make_url(url)
+    """An engine for ``url`` with the console's connection settings (does not connect).
+
+    Statements' parameters are never put into errors or logs (``hide_parameters``): they
+    hold patients' names, weights and vital signs.
+    """
+    parsed = record_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # A fresh connection per use: a connection left open would keep writing through
         # a file whose folder or disk has since gone bad, hiding the fault.
-        engine = create_engine(parsed, poolclass=NullPool)
+        engine = create_engine(parsed, poolclass=NullPool, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return create_engine(parsed, pool_pre_ping=True, pool_size=2, max_overflow=2,
+                         hide_parameters=True,
                          connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S})
 
 
@@ -118,6 +153,11 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         with connection.begin():
+            if not sqlite:
+                # Consoles starting together on a new database migrate one after another;
+                # the later ones find the schema current and change nothing.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": MIGRATION_LOCK})
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
         if sqlite:
@@ -126,30 +166,6 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             connection.commit()
             if broken:
                 raise RuntimeError(f"migration left {len(broken)} broken references")
-
-
-MIGRATION_LOCK_KEY = 0x4B43_4D49_4752_4154
-"""PostgreSQL advisory lock that lets one console at a time migrate a shared record."""
-
-
-def _migrate_once(engine: Engine) -> None:
-    """Migrate; on PostgreSQL one console at a time, the others find the schema current.
-
-    Consoles started together on a new clinic database would otherwise all create the
-    same tables, and all but one fail on the unique constraints.
-    """
-    if engine.dialect.name != "postgresql":
-        migrate(engine)
-        return
-    with engine.connect() as holder:
-        holder.execute(text(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
-        holder.commit()
-        try:
-            if current_revision(engine) != head_revision():
-                migrate(engine)
-        finally:
-            holder.execute(text(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
-            holder.commit()
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,11 +188,12 @@ class Database:
 
 def open_database(url: str, *, upgrade: bool = True) -> Database:
     """Open (and migrate) the database at ``url``, or raise :class:`DatabaseUnavailable`."""
+    record_url(url)
     try:
         engine = create_record_engine(url)
         if upgrade:
             if current_revision(engine) != head_revision():
-                _migrate_once(engine)
+                migrate(engine)
         else:
             with engine.connect():
                 pass

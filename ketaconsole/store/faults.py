@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -39,20 +42,43 @@ def write_failure_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def on_read_only_file_system(path: Path) -> bool:
+    """Whether ``path`` (or the nearest folder above it that exists) is mounted read-only."""
+    for folder in (path, *path.parents):
+        if folder.exists():
+            try:
+                return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+            except OSError:
+                return False
+    return False
+
+
+_LOG_IN_REFUSED = ("password authentication failed", "authentication failed",
+                   "no password supplied", "role ", "does not exist", "no pg_hba.conf entry")
+
+
 def describe_open_failure(url: str, exc: BaseException) -> str:
     """One sentence for a database that will not open at start-up."""
     parsed = make_url(url)
     reason = write_failure_reason(exc)
     if parsed.get_backend_name() == "sqlite":
         where = parsed.database or "memory"
+        if on_read_only_file_system(Path(where).absolute()):
+            return (f"the record database {where} cannot be written: its folder is on a "
+                    "read-only file system; give --db / KETACONSOLE_HOME a writable place")
         return (f"the record database {where} cannot be opened ({reason}); check that its "
                 "folder exists, is writable and has free space")
     where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
     if reason == "database server unreachable":
         return (f"the database server at {where} cannot be reached; check that it is running "
                 "and that --db / KETACONSOLE_DB names the right address")
-    return (f"the database {parsed.database} at {where} cannot be used ({reason}); check "
-            "the user name, password and database name in --db / KETACONSOLE_DB")
+    text = _text(exc)
+    if any(words in text for words in _LOG_IN_REFUSED):
+        return (f"the database {parsed.database} at {where} refused the log-in ({reason}); "
+                "check the user name, password and database name in --db / KETACONSOLE_DB")
+    return (f"the database {parsed.database} at {where} could not be set up or read "
+            f"({reason}); run the command again, and tell the clinic's admin if it keeps "
+            "failing")
 
 
 def holding_message(reason: str, held: int) -> str:

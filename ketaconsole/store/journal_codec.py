@@ -37,14 +37,21 @@ def pack_pieces(pieces: Sequence[tuple[float, bytes]]) -> PackedPieces:
                         zlib.compress(index.tobytes()), zlib.compress(joined))
 
 
+class DamagedJournal(ValueError):
+    """A stored journal row that no longer unpacks (altered or cut short)."""
+
+
 def unpack_pieces(pieces: bytes, data: bytes) -> list[tuple[float, bytes]]:
-    index = np.frombuffer(zlib.decompress(pieces), dtype=_PIECE)
-    joined = zlib.decompress(data)
+    try:
+        index = np.frombuffer(zlib.decompress(pieces), dtype=_PIECE)
+        joined = zlib.decompress(data)
+    except (zlib.error, ValueError):
+        raise DamagedJournal("journal row is damaged: it no longer decompresses") from None
     out: list[tuple[float, bytes]] = []
     offset = 0
     for at, length in zip(index["at"].tolist(), index["length"].tolist(), strict=True):
         out.append((float(at), joined[offset:offset + length]))
         offset += length
     if offset != len(joined):
-        raise ValueError("journal row is damaged: piece lengths do not add up to its bytes")
+        raise DamagedJournal("journal row is damaged: piece lengths do not add up to its bytes")
     return out

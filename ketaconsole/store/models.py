@@ -216,3 +216,18 @@ class ClinicSetting(Base):
     value: Mapped[Any] = mapped_column(JSON)
     changed_at: Mapped[float] = mapped_column(Float)
     changed_by: Mapped[str] = mapped_column(String(200))
+
+
+class PluginApprovalRow(Base):
+    """A driver plugin an admin approved: its version and files' hash (migration 0006)."""
+
+    __tablename__ = "plugin_approvals"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    distribution: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(100))
+    files_sha256: Mapped[str] = mapped_column(String(64))
+    approved_by: Mapped[str] = mapped_column(String(200))
+    approved_at: Mapped[float] = mapped_column(Float)
+    audit_seq: Mapped[int] = mapped_column(Integer)
+    """The audit entry that made this approval; without it the row approves nothing."""

@@ -657,8 +657,11 @@ class Recorder:
             self.status.writing = False
             self.status.message = message
             self.status.held = held
-        log.warning("%s (%s)", message, exc)
-        if self.on_fault is not None:
+        # The reason only, never the failed statement: its parameters are patient data.
+        log.debug("write of session %d failed: %s", self.session_id, type(exc).__name__)
+        if self.on_fault is None:
+            log.warning("session %d: %s", self.session_id, message)
+        else:
             try:
                 self.on_fault(message)
             except Exception:
@@ -673,8 +676,9 @@ class Recorder:
             # The outage itself goes on the timeline, with its extent and what it cost.
             self.post_event("store_outage", outage.as_record(self.clock(), written,
                                                              self.status.lost))
-        log.warning(message)
-        if self.on_recovered is not None:
+        if self.on_recovered is None:
+            log.warning("session %d: %s", self.session_id, message)
+        else:
             try:
                 self.on_recovered(message)
             except Exception:

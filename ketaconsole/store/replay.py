@@ -22,7 +22,9 @@ from typing import Any
 from ketaconsole.observations import Observation
 from ketaconsole.registry import DriverRegistry, UnknownDriverError
 from ketaconsole.sdk import DeviceProtocol, Driver
+from ketaconsole.security.plugins import clinic_registry
 from ketaconsole.store.database import Database
+from ketaconsole.store.journal_codec import DamagedJournal
 from ketaconsole.store.review import journal, session_row, timeline
 
 QUIET_TICK_S = 0.5
@@ -51,7 +53,7 @@ def replay(database: Database, session_id: int,
            registry: DriverRegistry | None = None) -> Iterator[Observation]:
     """The observations the session's drivers make of its journalled bytes, in time order."""
     row = session_row(database, session_id)
-    registry = registry or DriverRegistry.discover()
+    registry = registry or clinic_registry()
     devices: dict[str, dict[str, Any]] = {d["device_id"]: d for d in row.devices}
     drivers: dict[str, Driver] = {}
     for device_id, use in devices.items():
@@ -66,9 +68,15 @@ def replay(database: Database, session_id: int,
         if event.kind == "link" and event.payload.get("status") == "connecting":
             steps.append((event.at, _CONNECT, len(steps), str(event.payload.get("device")),
                           b""))
-    for device_id, direction, at, data in journal(database, session_id):
-        steps.append((at, _RECEIVED if direction == "rx" else _SENT, len(steps), device_id,
-                      data))
+    try:
+        for device_id, direction, at, data in journal(database, session_id):
+            steps.append((at, _RECEIVED if direction == "rx" else _SENT, len(steps),
+                          device_id, data))
+    except DamagedJournal:
+        raise ReplayError(
+            f"session {session_id}'s raw-byte journal was altered or damaged and cannot be "
+            f"replayed; run 'ketaconsole verify {session_id}' and keep the database as "
+            "evidence") from None
     steps.sort()
     replayed: dict[str, _Replayed] = {}
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ketaconsole.names import check_name
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSession, Patient
 from ketaconsole.store.recorder import SYSTEM_AUTHOR, Recorder
@@ -88,6 +89,7 @@ class SessionService:
         before this returns.
         """
         station = station or station_name()
+        check_name(plan.patient_name)
         unfinished = unfinished_session(database, station)
         if unfinished is not None:
             session_id, patient_name = unfinished

@@ -10,7 +10,7 @@ from ketaconsole.security import AuditLog, ConsoleUser, Role
 from ketaconsole.security.users import add_first_admin, create_user
 from ketaconsole.store import Database
 
-PINS = {Role.NURSE: "1111", Role.TECHNICIAN: "2222", Role.ADMIN: "3333"}
+PINS = {Role.NURSE: "4719", Role.TECHNICIAN: "5820", Role.ADMIN: "318264"}
 NAMES = {Role.NURSE: "nia", Role.TECHNICIAN: "tom", Role.ADMIN: "ada"}
 
 

@@ -53,6 +53,7 @@ COMMANDS = {
     "verify": (("verify", "1"), "record_verified", "session 1"),
     "replay": (("replay", "1"), "record_opened", "session 1"),
     "audit": (("audit",), "audit_reviewed", "audit trail"),
+    "audit --verify": (("audit", "--verify"), "audit_verified", "audit trail"),
 }
 
 
@@ -135,6 +136,27 @@ def test_only_an_admin_reviews_the_audit_trail_when_logged_in(
     assert "denied" in out
     (reviewed,) = newest(database)
     assert (reviewed.action, reviewed.actor) == ("audit_reviewed", NAMES[Role.ADMIN])
+
+
+def test_audit_verify_with_a_wrong_pin_answers_nothing_and_is_audited(
+        clinic: tuple[Database, Recorded, str], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    database, _, url = clinic
+    code, out, err = run(capsys, monkeypatch, "audit", "--verify", "--db", url,
+                         "--as", NAMES[Role.ADMIN], "--pin-stdin", pin="9999")
+    assert code == 1 and out == ""
+    assert len(err.splitlines()) == 1 and "PIN" in err
+    (failed,) = newest(database)
+    assert (failed.action, failed.actor) == ("login_failed", NAMES[Role.ADMIN])
+    code, out, err = run(capsys, monkeypatch, "audit", "--verify", "--db", url,
+                         "--as", NAMES[Role.NURSE], "--pin-stdin", pin=PINS[Role.NURSE])
+    assert code == 1 and out == "" and "may not review the audit trail" in err
+    code, out, err = run(capsys, monkeypatch, "audit", "--verify", "--db", url,
+                         "--as", NAMES[Role.ADMIN], "--pin-stdin", pin=PINS[Role.ADMIN])
+    assert (code, err) == (0, "") and out.startswith("audit trail intact: ")
+    (verified,) = newest(database)
+    assert (verified.action, verified.actor) == ("audit_verified", NAMES[Role.ADMIN])
+    assert verified.detail["intact"] is True
 
 
 def test_an_author_that_differs_from_the_logged_in_user_is_refused_before_the_pin(

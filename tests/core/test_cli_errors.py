@@ -25,7 +25,8 @@ def ketaconsole(*args: str) -> subprocess.CompletedProcess[str]:
      "--set takes KEY=VALUE, not 'model'"),
     (("decode", "masimo-ascii", "capture.bin", "--set", "model=rad9"),
      "setting model must be one of rad8, rad7, radical7, not 'rad9'"),
-    (("probe", "masimo-ascii", "/dev/null", "--seconds", "0"), "--seconds must be more than 0"),
+    (("probe", "masimo-ascii", "/dev/null", "--seconds", "0"),
+     "--seconds: must be a number more than 0"),
 ])
 def test_bad_input_exits_non_zero_with_exactly_one_line_on_stderr(
         args: tuple[str, ...], says: str, tmp_path: Path,

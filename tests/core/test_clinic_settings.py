@@ -24,7 +24,8 @@ from tests.core.security_support import NAMES, PINS, FakeClock
 def test_unchanged_settings_are_the_defaults(database: Database, staffed_audit: AuditLog) -> None:
     assert [(s.rule.key, s.value, s.changed_by) for s in clinic_settings(database)] == [
         ("idle-lock-minutes", 5, None), ("wrong-pins-before-lockout", 5, None),
-        ("lockout-minutes", 5, None)]
+        ("lockout-minutes", 5, None), ("pin-min-length", 4, None),
+        ("admin-pin-min-length", 6, None)]
     assert security_settings(database) == DEFAULT_SETTINGS
 
 
@@ -44,8 +45,8 @@ def test_an_admins_change_is_stored_applied_and_audited(database: Database,
 
 
 @pytest.mark.parametrize(("key", "text", "says"), [
-    ("idle-lock-minutes", "0", "idle-lock-minutes takes a whole number from 1 to 60, not '0'"),
-    ("idle-lock-minutes", "ten", "idle-lock-minutes takes a whole number from 1 to 60"),
+    ("idle-lock-minutes", "0", "idle-lock-minutes must be a whole number from 1 to 60, not '0'"),
+    ("idle-lock-minutes", "ten", "idle-lock-minutes must be a whole number from 1 to 60"),
     ("wrong-pins-before-lockout", "50", "from 3 to 10, not '50'"),
     ("lock-minutes", "5", "there is no setting 'lock-minutes'; the settings are "
                           "idle-lock-minutes, wrong-pins-before-lockout, lockout-minutes"),

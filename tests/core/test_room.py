@@ -15,7 +15,7 @@ from ketaconsole.device_profiles import DeviceSetup, room_specs, save_profile
 from ketaconsole.dose import DosePlan
 from ketaconsole.observations import PumpState
 from ketaconsole.phase import Phase
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.room import Room, RoomOptions, StationBusy, build_room
 from ketaconsole.store import open_database
 from ketaconsole.store.review import list_sessions, timeline
@@ -40,7 +40,8 @@ def _room(url: str, name: str) -> Room:
         specs = room_specs(database, name)
     finally:
         database.dispose()
-    return build_room(specs, registry=DriverRegistry.discover(), database_url=url,
+    return build_room(specs, registry=DriverRegistry.discover(allowed=built_ins_only),
+                      database_url=url,
                       options=RoomOptions(place=f"room {name}", station=f"station-{name}"))
 
 

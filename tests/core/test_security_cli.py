@@ -20,8 +20,8 @@ from sqlalchemy import text
 from ketaconsole.cli.acting_person import os_account
 from ketaconsole.store import open_database
 
-ADMIN = ("ada", "3333")
-NURSE = ("nia", "1111")
+ADMIN = ("ada", "318264")
+NURSE = ("nia", "4719")
 
 
 @dataclass
@@ -73,11 +73,11 @@ def as_admin(*args: str) -> tuple[str, ...]:
 
 def test_the_first_admin_needs_no_log_in_and_only_the_first(console: Console) -> None:
     assert console.fails("users", "add", "--name", "nia", "--role", "nurse", "--pin-stdin",
-                         stdin="1111\n", code=2) == (
+                         stdin="4719\n", code=2) == (
         "ketaconsole: the console has no admin yet; add the first admin with "
         "'ketaconsole users add --role admin --name NAME'")
     assert console.ok("users", "add", "--name", "ada", "--role", "admin", "--pin-stdin",
-                      stdin="3333\n") == "added ada (admin)\n"
+                      stdin="318264\n") == "added ada (admin)\n"
     assert console.fails("users", "add", "--name", "eve", "--role", "admin", "--pin-stdin",
                          stdin="6666\n", code=2) == (
         "ketaconsole: adding a user needs an admin's log-in; add --as ADMIN")
@@ -97,24 +97,25 @@ def test_users_list_as_a_table_and_as_json(staffed: Console) -> None:
 def test_disable_stops_the_user_logging_in(staffed: Console) -> None:
     assert staffed.ok(*as_admin("users", "disable", "nia"),
                       stdin=f"{ADMIN[1]}\n") == "disabled nia\n"
+    # The same answer as for a wrong PIN: a refusal never says which names exist.
     assert staffed.fails("users", "list", "--as", "nia", "--pin-stdin",
                          stdin=f"{NURSE[1]}\n") == (
-        "ketaconsole: nia is disabled; ask an admin to enable the account")
+        "ketaconsole: the user name or PIN is not right; check both and try again")
 
 
 def test_reset_gives_a_new_pin_and_the_old_one_stops_working(staffed: Console) -> None:
     staffed.ok("users", "add", "--name", "ben", "--role", "admin", "--as", "ada",
-               "--pin-stdin", stdin=f"{ADMIN[1]}\n4444\n")
-    staffed.ok(*as_admin("users", "reset", "ben"), stdin=f"{ADMIN[1]}\n5555\n")
+               "--pin-stdin", stdin=f"{ADMIN[1]}\n640317\n")
+    staffed.ok(*as_admin("users", "reset", "ben"), stdin=f"{ADMIN[1]}\n752913\n")
     assert "ben" in staffed.ok("users", "list", "--as", "ben", "--pin-stdin",
-                               stdin="5555\n")
-    assert staffed.fails("users", "list", "--as", "ben", "--pin-stdin", stdin="4444\n") == (
+                               stdin="752913\n")
+    assert staffed.fails("users", "list", "--as", "ben", "--pin-stdin", stdin="640317\n") == (
         "ketaconsole: the user name or PIN is not right; check both and try again")
 
 
 def test_a_nurse_cannot_manage_users_and_the_refusal_is_audited(staffed: Console) -> None:
     assert staffed.fails("users", "add", "--name", "max", "--role", "nurse", "--as", "nia",
-                         "--pin-stdin", stdin=f"{NURSE[1]}\n2222\n") == (
+                         "--pin-stdin", stdin=f"{NURSE[1]}\n5820\n") == (
         "ketaconsole: nia (nurse) may not manage users; ask an admin to do it")
     denied = staffed.audit()[-1]
     assert (denied["action"], denied["actor"], denied["target"]) == ("denied", "nia", "max")
@@ -123,17 +124,20 @@ def test_a_nurse_cannot_manage_users_and_the_refusal_is_audited(staffed: Console
 
 @pytest.mark.parametrize(("args", "stdin", "message"), [
     (("users", "add", "--name", "x y", "--role", "admin", "--pin-stdin"), "1234\n",
-     "a user name is one word of 1 to 100 characters, not 'x y'; choose another"),
+     "a user name is one word of 1 to 100 visible characters, not 'x y'; choose another"),
     (("users", "add", "--name", "ada", "--role", "doctor", "--pin-stdin"), "1234\n",
      "there is no role 'doctor'; choose one of nurse, technician, admin"),
     (("users", "add", "--name", "ada", "--role", "admin", "--pin-stdin"), "12\n",
-     "a PIN needs at least 4 characters; choose a longer one"),
+     "a PIN needs at least 6 characters; choose a longer one"),
+    (("users", "add", "--name", "ada", "--role", "admin", "--pin-stdin"), "123456\n",
+     "this PIN is a run of consecutive digits, so it is guessed first; choose digits "
+     "without a pattern"),
     (("users", "add", "--name", "ada", "--role", "admin", "--pin-stdin"), "",
      "standard input ended before the PIN (New PIN for ada); give one PIN a line"),
     (("audit", "--since", "yesterday"), "",
      "--since takes an ISO time such as 2026-03-01T08:00:00Z, not 'yesterday'"),
-    (("settings", "set", "idle-lock-minutes", "0", "--as", "ada", "--pin-stdin"), "3333\n",
-     "idle-lock-minutes takes a whole number from 1 to 60, not '0'"),
+    (("settings", "set", "idle-lock-minutes", "0", "--as", "ada", "--pin-stdin"), "318264\n",
+     "idle-lock-minutes must be a whole number from 1 to 60, not '0'"),
 ])
 def test_bad_input_is_one_clear_line(console: Console, args: tuple[str, ...], stdin: str,
                                      message: str) -> None:

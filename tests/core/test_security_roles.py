@@ -39,6 +39,10 @@ from ketaconsole.store import Database, SessionPlan, SessionService
 from ketaconsole.store.models import DeviceProfile
 from ketaconsole.store.review import timeline
 from tests.core.security_support import NAMES, PINS, staff
+from tests.core.test_security_plugins import plugins_installed  # noqa: F401  (autouse)
+
+PLUGIN = "ketaconsole-plugin-demo"
+"""An installed fixture plugin (its code is what an approval covers)."""
 
 
 @dataclass
@@ -68,7 +72,7 @@ def bench(request: pytest.FixtureRequest, database: Database,
     guard = Guard(audit)
     service = SessionService.begin(database, SessionPlan("Ann Example", 70.0), [],
                                    station="room-1")
-    allow_list = AllowList(tmp_path / "plugins-allowed.json")
+    allow_list = AllowList(database)
     yield Bench(database, audit, users, service,
                 AuthorisedSession(service, guard, lambda: acting),
                 AuthorisedConsole(database, guard, lambda: acting),
@@ -83,7 +87,7 @@ def _prepare_entry(b: Bench) -> None:
 
 
 def _prepare_plugin(b: Bench) -> None:
-    b.allow_list.allow("acme-drivers", "1.0.0", by=b.users[Role.ADMIN], audit=b.audit)
+    b.allow_list.allow(PLUGIN, "0.1.0", by=b.users[Role.ADMIN], audit=b.audit)
 
 
 def _can_log_in(b: Bench, role: Role, pin: str) -> bool:
@@ -147,23 +151,23 @@ CALLS: dict[str, GuardedCall] = {
         lambda b: (b.folder / "limits.json").exists()
         and bool(b.audit.entries(action=Action.ALARM_PROFILE_EDITED))),
     "add a user": GuardedCall(
-        lambda b: b.user_admin.add("newbie", "New Nurse", Role.NURSE, "4321"),
+        lambda b: b.user_admin.add("newbie", "New Nurse", Role.NURSE, "4391"),
         lambda b: find_user(b.database, "newbie") is not None),
     "disable a user": GuardedCall(
         lambda b: b.user_admin.disable(NAMES[Role.NURSE]),
         lambda b: not _can_log_in(b, Role.NURSE, PINS[Role.NURSE])),
     "reset a PIN": GuardedCall(
-        lambda b: b.user_admin.reset_pin(NAMES[Role.TECHNICIAN], "9876"),
-        lambda b: _can_log_in(b, Role.TECHNICIAN, "9876")),
+        lambda b: b.user_admin.reset_pin(NAMES[Role.TECHNICIAN], "9861"),
+        lambda b: _can_log_in(b, Role.TECHNICIAN, "9861")),
     "list the users": GuardedCall(
         lambda b: b.user_admin.users(),
         lambda b: True),
     "approve a plugin": GuardedCall(
-        lambda b: b.plugin_admin.allow("acme-drivers", "1.0.0"),
-        lambda b: b.allow_list.permits("acme-drivers", "1.0.0")),
+        lambda b: b.plugin_admin.allow(PLUGIN, "0.1.0"),
+        lambda b: b.allow_list.permits(PLUGIN, "0.1.0")),
     "revoke a plugin": GuardedCall(
-        lambda b: b.plugin_admin.revoke("acme-drivers"),
-        lambda b: not b.allow_list.permits("acme-drivers", "1.0.0"), _prepare_plugin),
+        lambda b: b.plugin_admin.revoke(PLUGIN),
+        lambda b: not b.allow_list.permits(PLUGIN, "0.1.0"), _prepare_plugin),
     "change a clinic setting": GuardedCall(
         lambda b: change_setting(Guard(b.audit), _acting(b), "idle-lock-minutes", "10"),
         lambda b: security_settings(b.database).idle_lock_seconds == 600),

@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sql_select
 
 from ketaconsole.cli import main
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import Database, open_database
 from ketaconsole.store.models import ClinicSession, NumericValue
@@ -29,7 +29,7 @@ from tests.core.store_support import wait_until
 
 @pytest.fixture
 def oximeter() -> Iterator[PtyDeviceHost]:
-    driver = DriverRegistry.discover().get("masimo-ascii")
+    driver = DriverRegistry.discover(allowed=built_ins_only).get("masimo-ascii")
     assert driver.create_simulator is not None
     patient = VirtualPatient(scenario("normal"), start=time.time())
     with PtyDeviceHost(driver.create_simulator(patient, {"model": "rad8"})) as host:

@@ -7,6 +7,7 @@ import shutil
 import socket
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -296,3 +297,40 @@ def test_samples_whose_commit_answer_was_lost_are_not_written_twice(
     service.recorder.flush()
     assert _numerics(database) == sent + more
     assert service.close()
+
+
+# -- a read-only file system, and consoles setting up a new database together ----------------
+
+@pytest.fixture
+def read_only_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real file system mounted read-only for the test (tmpfs)."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a read-only file system needs root")
+    where = tmp_path / "read-only"
+    where.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(where)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"this machine does not allow mounting a file system: {done.stderr.strip()}")
+    yield where
+    subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_a_read_only_file_system_is_named_as_such(
+        read_only_disk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sessions", "--db", f"sqlite:///{read_only_disk / 'record.sqlite3'}"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "is on a read-only file system" in err[0] and "cannot be opened" not in err[0]
+
+
+def test_consoles_setting_up_a_new_postgres_database_together_all_start(
+        tmp_path: Path) -> None:
+    env = {**os.environ, "KETACONSOLE_HOME": str(tmp_path)}
+    for url in fresh_postgres_database():
+        consoles = [subprocess.Popen(
+            [sys.executable, "-m", "ketaconsole", "sessions", "--db", url], env=env, cwd=tmp_path,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        answers = [console.communicate(timeout=120) for console in consoles]
+        assert [c.returncode for c in consoles] == [0, 0, 0], answers
+        assert all(out.strip() == "no sessions recorded yet" for out, _ in answers), answers

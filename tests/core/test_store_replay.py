@@ -11,7 +11,7 @@ import pytest
 from ketaconsole.cli import main
 from ketaconsole.engine import Engine
 from ketaconsole.observations import LinkState, LinkStatus, Observation
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService
 from ketaconsole.store.journal_codec import pack_pieces, unpack_pieces
@@ -31,7 +31,7 @@ def test_journal_rows_keep_every_piece_and_its_time() -> None:
 
 def test_replay_reproduces_what_the_driver_decoded_live(
         database: Database, capsys: pytest.CaptureFixture[str]) -> None:
-    driver = DriverRegistry.discover().get("masimo-ascii")
+    driver = DriverRegistry.discover(allowed=built_ins_only).get("masimo-ascii")
     settings = driver.info.resolve_settings({})
     assert driver.create_simulator is not None
     patient = VirtualPatient(scenario("normal"), start=time.time(), speed=30.0)
@@ -75,7 +75,7 @@ def test_replay_of_a_polled_pump_reproduces_what_the_driver_decoded_live(
         database: Database, slug: str) -> None:
     # A polled driver reads each reply as the answer to what it asked: replay must ask
     # when the live link asked (the journal's sent chunks say when) to decode the same.
-    driver = DriverRegistry.discover().get(slug)
+    driver = DriverRegistry.discover(allowed=built_ins_only).get(slug)
     settings = driver.info.resolve_settings({})
     assert driver.create_simulator is not None
     patient = VirtualPatient(scenario("normal"), start=time.time() - 120, speed=1.0)
@@ -124,7 +124,7 @@ class LineWithDelays:
     TICK_S = 0.1
 
     def __init__(self, slug: str, service: SessionService, engine: Engine) -> None:
-        driver = DriverRegistry.discover().get(slug)
+        driver = DriverRegistry.discover(allowed=built_ins_only).get(slug)
         settings = driver.info.resolve_settings({})
         assert driver.create_simulator is not None
         self.device = driver.create_simulator(VirtualPatient(start=T0 - 120), settings)

@@ -15,7 +15,7 @@ import pytest
 
 from ketaconsole.cli import main
 from ketaconsole.observations import Observation, ProtocolError, PumpStatus
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.sdk import (
     DeviceProtocol,
     ErrorKind,
@@ -26,7 +26,7 @@ from ketaconsole.sdk import (
 from ketaconsole.sdk.errors import ERRORS_PER_WINDOW
 from ketaconsole.sim_loop import converse
 
-REGISTRY = DriverRegistry.discover()
+REGISTRY = DriverRegistry.discover(allowed=built_ins_only)
 SLUGS = sorted(REGISTRY.slugs)
 POLLED = ["alaris-asena", "bbraun-bcc", "ne1000"]
 

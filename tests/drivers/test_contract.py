@@ -1,6 +1,7 @@
 """The contract every installed driver keeps, checked over the entry-point registry.
 
-Parametrised over ``DriverRegistry.discover()``, so a driver is covered the moment it is
+Parametrised over every installed driver (``DriverRegistry.discover`` permitting every
+plugin, approved or not), so a driver is covered the moment it is
 installed: complete metadata, a valid settings schema, a protocol that survives any
 input, and a simulator the driver understands, in memory and over a real pty.
 """
@@ -44,7 +45,7 @@ from ketaconsole.sim_loop import converse
 from ketaconsole.transport import DeviceLink, LinkTimings
 from ketaconsole.virtual_patient import VirtualPatient
 
-REGISTRY = DriverRegistry.discover()
+REGISTRY = DriverRegistry.discover(allowed=lambda _name, _version: True)
 DRIVERS = [item.driver for item in REGISTRY.installed()]
 SLUGS = [d.info.slug for d in DRIVERS]
 OBSERVATION_TYPES = (Numeric, WaveChunk, PumpStatus, DeviceAlarm, Identity, LinkState,

@@ -28,11 +28,11 @@ from ketaconsole.observations import (
     PumpStatus,
     WaveChunk,
 )
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.sdk import Driver
 from ketaconsole.sim_loop import converse
 
-DRIVERS = [item.driver for item in DriverRegistry.discover().installed()]
+DRIVERS = [item.driver for item in DriverRegistry.discover(allowed=built_ins_only).installed()]
 SLUGS = [d.info.slug for d in DRIVERS]
 OBSERVATION_TYPES = (Numeric, WaveChunk, PumpStatus, DeviceAlarm, Identity, LinkState,
                      ProtocolError)

@@ -29,11 +29,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ketaconsole.observations import Numeric, Observation, PumpStatus
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.sdk import decode_capture
 from ketaconsole.sim_loop import converse
 
-REGISTRY = DriverRegistry.discover()
+REGISTRY = DriverRegistry.discover(allowed=built_ins_only)
 ALL = ("drop", "flip", "swap", "truncate")
 SUM_CHECKSUM = ("drop", "flip", "truncate")
 NO_CHECKSUM = ("drop", "truncate")

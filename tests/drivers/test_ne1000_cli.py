@@ -70,4 +70,5 @@ def test_probe_refuses_an_impossible_line_speed_in_one_sentence(simulated_pump: 
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "ketaconsole: --baud must be a line speed such as 9600 or 19200"]
+        "ketaconsole probe: argument --baud: must be a whole number from 50 to 4,000,000 "
+        "baud, not '0'; run 'ketaconsole probe --help' for usage"]

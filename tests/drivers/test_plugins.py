@@ -23,7 +23,7 @@ import pytest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PLUGINS = ("ketaconsole-plugin-demo", "ketaconsole-plugin-broken")
-ADMIN_PIN = "2468"
+ADMIN_PIN = "246813"
 CONSOLE_ENV: dict[str, str] = {}
 
 

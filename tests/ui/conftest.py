@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.demo import demo_room as build_demo_room
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.room import Room
 from ketaconsole.virtual_patient import SCENARIOS
 from tests.ui.staffed_console import staffed_window  # noqa: F401  (a fixture)
@@ -25,7 +25,7 @@ from ui.main_window import MainWindow
 def demo_room() -> Iterator[Room]:
     """The demo's room (simulators on ptys, real drivers), without a record."""
     room = build_demo_room(SCENARIOS["normal"], speed=60.0, database_url=None,
-                           registry=DriverRegistry.discover())
+                           registry=DriverRegistry.discover(allowed=built_ins_only))
     try:
         yield room
     finally:
@@ -59,7 +59,7 @@ def open_demo_window(qtbot: QtBot, tmp_path: Path, *, speed: float) -> Iterator[
     """The demo's main window on a throw-away record, closed and stopped afterwards."""
     room = build_demo_room(SCENARIOS["normal"], speed=speed,
                            database_url=f"sqlite:///{tmp_path / 'record.sqlite3'}",
-                           registry=DriverRegistry.discover())
+                           registry=DriverRegistry.discover(allowed=built_ins_only))
     main = MainWindow(room)
     qtbot.addWidget(main)
     main.show()

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.export.service import ExportFormat, export_session
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.security import Role
 from ketaconsole.security.audit import AuditLog
 from ketaconsole.store import open_database
@@ -47,7 +47,7 @@ def room_window(qtbot: QtBot, tmp_path: Path,
     monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
     monkeypatch.setenv("KETACONSOLE_STATION", "room-1-console")
     url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
-    registry = DriverRegistry.discover()
+    registry = DriverRegistry.discover(allowed=built_ins_only)
     with ExitStack() as stack:
         database = open_database(url)
         staff(database, AuditLog(database))

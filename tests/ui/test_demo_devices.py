@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import SPO2
 from ketaconsole.demo import demo_room
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.virtual_patient import SCENARIOS
 from ui.main_window import MainWindow
 
@@ -19,7 +19,7 @@ def test_the_demo_runs_on_the_other_drivers(qtbot: QtBot, tmp_path: Path,
                                             devices: tuple[str, ...]) -> None:
     bedside = demo_room(SCENARIOS["normal"], speed=60.0, devices=devices,
                         database_url=f"sqlite:///{tmp_path / 'record.sqlite3'}",
-                        registry=DriverRegistry.discover())
+                        registry=DriverRegistry.discover(allowed=built_ins_only))
     window = MainWindow(bedside)
     qtbot.addWidget(window)
     try:

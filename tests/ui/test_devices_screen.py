@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.device_profiles import list_profiles
 from ketaconsole.observations import LinkStatus
-from ketaconsole.registry import BrokenDriver, DriverRegistry
+from ketaconsole.registry import BrokenDriver, DriverRegistry, built_ins_only
 from ketaconsole.security import Action, Role
 from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import Database, open_database
@@ -22,7 +22,7 @@ from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
 from tests.core.security_support import NAMES, PINS, staff
 from ui.devices_screen import DevicesScreen
 
-REGISTRY = DriverRegistry.discover()
+REGISTRY = DriverRegistry.discover(allowed=built_ins_only)
 TEXT_COLUMN = len("03:34:21.038 RX") + 2 + 16 * 3 - 1 + 2
 """Where the printable text starts on a raw-byte line (after time, direction and hex)."""
 

@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.device_profiles import DeviceSetup, save_profile
 from ketaconsole.observations import LinkStatus
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import open_database
 from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
@@ -46,7 +46,7 @@ def _capture(qtbot: QtBot, widget: QWidget, path: Path) -> None:
 
 
 def test_devices_screen_is_captured(qtbot: QtBot, tmp_path: Path, captures: Path) -> None:
-    registry = DriverRegistry.discover()
+    registry = DriverRegistry.discover(allowed=built_ins_only)
     database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
     save_profile(database, DeviceSetup("Monitor", "Room 1", "masimo-ascii", "/dev/ttyUSB0"),
                  by="tech.ana")
