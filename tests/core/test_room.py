@@ -1,4 +1,4 @@
-"""A clinic room from its device profiles: the one room builder, its session model and life cycle."""
+"""A clinic room from its device profiles: the one room builder, its session model, life cycle."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def _through_plan(room: Room, plan: DosePlan) -> None:
 
 def test_devices_run_before_check_in_and_the_record_opens_at_check_in(
         clinic_room: tuple[str, Room]) -> None:
-    url, room = clinic_room
+    _url, room = clinic_room
     wait_until(lambda: room.engine.latest(SPO2) is not None, 10, "SpO2 from the oximeter")
     assert room.database is not None and list_sessions(room.database) == []
     assert room.record.problem is not None and "check the patient in" in room.record.problem
