@@ -1,17 +1,26 @@
 """A room's card on the clinic overview: who, the big numbers, the alarm, the infusion.
 
 Numbers show only while live (their age at publishing plus the room's silence within
-the catalogue's window); otherwise dashes. The most urgent alarm fills the alarm line
-in its IEC colour, flash and marks; a room that fell silent shows the overview's own
-technical alarm there ("Room 3: no news for 7 s") and its numbers go grey. Clicking
-the card opens the room's live detail.
+the catalogue's window, and never once the room counts as silent); otherwise dashes.
+The most urgent alarm fills the alarm line in its IEC colour, flash and marks; a room
+that fell silent shows the overview's own technical alarm there ("Room 3: no news for
+7 s"). Clicking the card opens the room's live detail.
 """
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QProgressBar, QWidget
+from PySide6.QtGui import QMouseEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ketaconsole.catalogue import (
     CATALOGUE,
@@ -32,6 +41,8 @@ from ui.elided_label import ElidedLabel
 from ui.labels import label, set_text
 
 NUMBER_PX = 40
+"""The big numbers' size on a card of 16 at 1920x1080; bigger cards have bigger numbers."""
+NUMBER_PX_MOST = 96
 
 
 def shown_number(status: RoomStatus, refid: str, silent_s: float) -> str | None:
@@ -51,14 +62,20 @@ class _Number(QWidget):
     def __init__(self, title: str, colour: str) -> None:
         super().__init__()
         self.colour = colour
-        layout = QGridLayout(self)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setVerticalSpacing(0)
+        layout.setSpacing(0)
         self.title = label(title, 13, bold=True)
         self.title.setStyleSheet(f"color: {colour};")
         self.value = label("--", NUMBER_PX, bold=True)
-        layout.addWidget(self.title, 0, 0)
-        layout.addWidget(self.value, 1, 0)
+        layout.addStretch(1)
+        layout.addWidget(self.title)
+        layout.addWidget(self.value)
+        layout.addStretch(1)
+
+    def set_size(self, px: int) -> None:
+        if self.value.font().pixelSize() != px:
+            self.value.setFont(theme.font(px, bold=True))
 
     def show_value(self, text: str | None) -> None:
         set_text(self.value, text if text is not None else "--")
@@ -96,6 +113,7 @@ class RoomCardView(QFrame):
         self.checks = label("", 13, muted=True)
         self.links = label("", 13)
         head = QHBoxLayout()
+        head.setSpacing(12)
         head.addWidget(self.title)
         head.addWidget(self.who, 1)
         head.addWidget(self.age)
@@ -116,6 +134,13 @@ class RoomCardView(QFrame):
         layout.addLayout(foot, 5, 0)
         layout.setRowStretch(1, 1)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        px = max(NUMBER_PX, min(NUMBER_PX_MOST, int(event.size().height() * 0.2),
+                                int(event.size().width() * 0.075)))
+        for number in (self.spo2, self.rate, self.bp, self.resp):
+            number.set_size(px)
+        super().resizeEvent(event)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.station:
             self.opened.emit(self.station)
@@ -129,7 +154,8 @@ class RoomCardView(QFrame):
         who = " \u00b7 ".join(p for p in (status.initials, status.phase) if p)
         set_text(self.who, who or ("console closed" if status.closed else "no session"))
         set_text(self.age, f"{describe_age(card.silent_s)} ago" if card.silent_s >= 2 else "live")
-        silent = card.silent_s
+        # a silent room's last numbers must never pass for live ones
+        silent = card.silent_s if card.no_news is None else math.inf
         self.spo2.show_value(shown_number(status, SPO2.refid, silent))
         heart = shown_number(status, HEART_RATE.refid, silent)
         self.rate.title.setText("HR" if heart is not None else "PR")
