@@ -95,6 +95,8 @@ class RoomCardView(QFrame):
         self.setObjectName("roomCard")
         self.station = ""
         self._style = ""
+        self._links: list[tuple[str, str]] = []
+        self._progress: tuple[int, str] = (-1, "")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.title = label("", 20, bold=True)
         self.who = label("", 16)
@@ -149,8 +151,9 @@ class RoomCardView(QFrame):
     def show_card(self, card: RoomCard, now: float) -> None:
         status = card.status
         self.station = status.station
-        self.setAccessibleName(f"Room {status.station}")
-        set_text(self.title, status.station)
+        if self.title.text() != status.station:
+            self.setAccessibleName(f"Room {status.station}")
+            set_text(self.title, status.station)
         who = " \u00b7 ".join(p for p in (status.initials, status.phase) if p)
         set_text(self.who, who or ("console closed" if status.closed else "no session"))
         set_text(self.age, f"{describe_age(card.silent_s)} ago" if card.silent_s >= 2 else "live")
@@ -158,24 +161,28 @@ class RoomCardView(QFrame):
         silent = card.silent_s if card.no_news is None else math.inf
         self.spo2.show_value(shown_number(status, SPO2.refid, silent))
         heart = shown_number(status, HEART_RATE.refid, silent)
-        self.rate.title.setText("HR" if heart is not None else "PR")
+        set_text(self.rate.title, "HR" if heart is not None else "PR")
         self.rate.show_value(heart if heart is not None
                              else shown_number(status, PULSE_RATE.refid, silent))
         sys_, dia = (shown_number(status, r, silent) for r in (NIBP_SYS.refid, NIBP_DIA.refid))
         self.bp.show_value(f"{sys_}/{dia}" if sys_ is not None and dia is not None else None)
         resp = shown_number(status, RESP_RATE.refid, silent)
         etco2 = shown_number(status, ETCO2.refid, silent)
-        self.resp.title.setText("RR" if resp is not None or etco2 is None else ETCO2.short)
+        set_text(self.resp.title, "RR" if resp is not None or etco2 is None else ETCO2.short)
         self.resp.show_value(resp if resp is not None else etco2)
         self._show_alarm(card, now)
         self._show_infusion(status)
         set_text(self.checks, status.bp_due)
-        self.checks.setStyleSheet(f"color: {'#fb923c' if status.bp_overdue else theme.MUTED};")
-        self.links.setText(" ".join(
-            f"<span style='color:{theme.LINK_COLOURS.get(state, theme.MUTED)}'>\u25cf</span>"
-            for _, state in sorted(status.links.items())))
-        self.links.setToolTip("\n".join(f"{device}: {state}"
-                                         for device, state in sorted(status.links.items())))
+        checks = f"color: {'#fb923c' if status.bp_overdue else theme.MUTED};"
+        if self.checks.styleSheet() != checks:
+            self.checks.setStyleSheet(checks)
+        links = sorted(status.links.items())
+        if links != self._links:
+            self._links = links
+            self.links.setText(" ".join(
+                f"<span style='color:{theme.LINK_COLOURS.get(state, theme.MUTED)}'>\u25cf</span>"
+                for _, state in links))
+            self.links.setToolTip("\n".join(f"{device}: {state}" for device, state in links))
 
     def _show_alarm(self, card: RoomCard, now: float) -> None:
         shown = card.alarms
@@ -206,19 +213,22 @@ class RoomCardView(QFrame):
     def _show_infusion(self, status: RoomStatus) -> None:
         pump = status.pump
         if pump is None:
-            self.infusion.setValue(0)
-            self.infusion.setFormat("no pump")
+            self._set_progress(0, "no pump")
             set_text(self.pump, "")
             return
         delivered = pump.delivered_mg
         planned = pump.planned_mg
         if delivered is not None and planned:
-            self.infusion.setValue(int(min(1.0, delivered / planned) * 1000))
-            self.infusion.setFormat(f"{delivered:.1f} of {planned:g} mg")
+            self._set_progress(int(min(1.0, delivered / planned) * 1000),
+                               f"{delivered:.1f} of {planned:g} mg")
         else:
-            self.infusion.setValue(0)
-            self.infusion.setFormat("no dose plan")
+            self._set_progress(0, "no dose plan")
         rate = f"{pump.rate_ml_h:g} mL/h" if pump.rate_ml_h is not None else "-- mL/h"
         mg_h = f" \u00b7 {pump.rate_mg_h:g} mg/h" if pump.rate_mg_h is not None else ""
         set_text(self.pump, f"Pump {pump.state or 'unknown'} \u00b7 {rate}{mg_h}")
 
+    def _set_progress(self, value: int, text: str) -> None:
+        if (value, text) != self._progress:
+            self._progress = (value, text)
+            self.infusion.setValue(value)
+            self.infusion.setFormat(text)
