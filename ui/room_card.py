@@ -120,8 +120,8 @@ class RoomCardView(QFrame):
         head.addWidget(self.who, 1)
         head.addWidget(self.age)
         numbers = QHBoxLayout()
-        for number in (self.spo2, self.rate, self.bp, self.resp):
-            numbers.addWidget(number, 1)
+        for number, share in ((self.spo2, 2), (self.rate, 2), (self.bp, 3), (self.resp, 2)):
+            numbers.addWidget(number, share)
         foot = QHBoxLayout()
         foot.addWidget(self.checks, 1)
         foot.addWidget(self.links)
@@ -138,9 +138,10 @@ class RoomCardView(QFrame):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         px = max(NUMBER_PX, min(NUMBER_PX_MOST, int(event.size().height() * 0.2),
-                                int(event.size().width() * 0.075)))
-        for number in (self.spo2, self.rate, self.bp, self.resp):
+                                int(event.size().width() * 0.07)))
+        for number in (self.spo2, self.rate, self.resp):
             number.set_size(px)
+        self.bp.set_size(max(NUMBER_PX * 3 // 4, px * 3 // 4))  # "125/77" is twice as wide
         super().resizeEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -154,8 +155,9 @@ class RoomCardView(QFrame):
         if self.title.text() != status.station:
             self.setAccessibleName(f"Room {status.station}")
             set_text(self.title, status.station)
-        who = " \u00b7 ".join(p for p in (status.initials, status.phase) if p)
-        set_text(self.who, who or ("console closed" if status.closed else "no session"))
+        phase = "console closed" if status.closed else status.phase
+        who = " \u00b7 ".join(p for p in (status.initials, phase) if p)
+        set_text(self.who, who or "no session")
         set_text(self.age, f"{describe_age(card.silent_s)} ago" if card.silent_s >= 2 else "live")
         # a silent room's last numbers must never pass for live ones
         silent = card.silent_s if card.no_news is None else math.inf
@@ -188,7 +190,8 @@ class RoomCardView(QFrame):
         shown = card.alarms
         edge = theme.PANEL_EDGE
         if not shown:
-            self.alarm.setText("No alarms" if not card.status.closed else "")
+            self.alarm.setText("Console closed: this room is not watched" if card.status.closed
+                               else "No alarms")
             style = f"color: {theme.MUTED}; padding: 2px 8px;"
         else:
             top = shown[0].as_alarm()

@@ -47,7 +47,9 @@ class RoomCard:
 
     @property
     def alarms(self) -> tuple[AlarmNow, ...]:
-        """Every alarm to show on the card, the most urgent first."""
+        """Every alarm to show on the card, the most urgent first (none once it closed)."""
+        if self.status.closed:
+            return ()
         shown = (self.no_news, *self.status.alarms) if self.no_news else self.status.alarms
         return tuple(sorted(shown, key=lambda a: (-a.priority.rank, -a.started_at)))
 
@@ -127,7 +129,7 @@ class ClinicBoard:
                 if card.no_news.audible:
                     found.append(card.no_news)
                 continue  # a silent room's old alarms are not news
-            found.extend(a for a in card.status.alarms
+            found.extend(a for a in card.alarms
                          if a.audible and a.priority.rank >= SOUNDS_AT_THE_DESK.rank)
         return found
 

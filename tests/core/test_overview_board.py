@@ -49,8 +49,9 @@ def test_a_room_already_silent_when_the_overview_starts_is_alarmed_at_once() -> 
 
 def test_a_console_closed_on_purpose_raises_nothing() -> None:
     board = ClinicBoard()
-    board.receive(_status("Room 4", 9, T0, closed=True), T0)
+    board.receive(_status("Room 4", 9, T0, _high(T0 - 5), closed=True), T0)
     assert board.cards(T0 + 60.0)[0].no_news is None
+    assert board.cards(T0 + 60.0)[0].alarms == ()
     assert board.audio(T0 + 60.0).tone is None
 
 
