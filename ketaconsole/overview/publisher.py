@@ -41,6 +41,8 @@ PUBLISH_EVERY_S = 1.0
 NOTIFY_LIMIT_BYTES = 7900
 """PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; a bigger status goes by table."""
 ACKNOWLEDGE = "acknowledge"
+COMMAND_EXPIRES_S = 30.0
+"""An alarm action asked longer ago than this is not done (the room was not running then)."""
 
 
 def upsert_status(connection: Connection, status: RoomStatus) -> None:
@@ -129,11 +131,13 @@ class RoomPublisher:
             with self._engine.begin() as connection:
                 asked = connection.execute(
                     select(RoomCommand.id, RoomCommand.action, RoomCommand.alarm_id,
-                           RoomCommand.requested_by)
+                           RoomCommand.requested_by, RoomCommand.requested_at)
                     .where(RoomCommand.station == station, RoomCommand.done_at.is_(None))
                     .order_by(RoomCommand.id)).all()
-                for command_id, action, alarm_id, by in asked:
-                    outcome = self._do(action, alarm_id, by)
+                for command_id, action, alarm_id, by, requested_at in asked:
+                    late = self.clock() - requested_at
+                    outcome = (f"not done: asked {late:.0f} s ago, too late to act on"
+                               if late > COMMAND_EXPIRES_S else self._do(action, alarm_id, by))
                     connection.execute(update(RoomCommand)
                                        .where(RoomCommand.id == command_id)
                                        .values(done_at=self.clock(), outcome=outcome[:400]))

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -144,6 +145,21 @@ def test_an_acknowledgement_from_the_overview_is_on_the_rooms_timeline_under_tha
     acknowledged = [e for e in events if e.kind == "alarm"
                     and e.payload.get("kind") == AlarmEventKind.ACKNOWLEDGED.value]
     assert acknowledged and {e.author for e in acknowledged} == {"nurse.kim"}
+
+
+def test_an_acknowledgement_asked_before_the_room_ran_is_not_done_late(
+        tmp_path: Path, oximeter_port: str) -> None:
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    database = open_database(url)
+    stale = ask_acknowledge(database, "bay-8", by="nurse.kim", now=time.time() - 120)
+    room = _room(url, oximeter_port, "bay-8")
+    try:
+        wait_until(lambda: command_outcome(database, stale).done, 5, "the room to look")
+        assert (command_outcome(database, stale).outcome or "").startswith("not done: asked")
+        assert not any(a.acknowledged for a in room.alarms.active_alarms(time.time()))
+    finally:
+        room.stop()
+        database.dispose()
 
 
 @pytest.fixture
