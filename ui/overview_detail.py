@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ketaconsole.catalogue import CATALOGUE
@@ -33,6 +34,7 @@ class RoomDetail(QWidget):
         self.body = QLabel("")
         self.body.setFont(theme.font(16))
         self.body.setWordWrap(True)
+        self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.acknowledge = QPushButton("Acknowledge this room's alarms")
         self.acknowledge.clicked.connect(lambda: on_acknowledge(self.station))
         layout = QVBoxLayout(self)

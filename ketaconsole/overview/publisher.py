@@ -88,7 +88,7 @@ class RoomPublisher:
         self._thread.start()
         return self
 
-    def stop(self, timeout: float = 2.0) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
         """Stop publishing; the last status says the console was closed on purpose."""
         self._stop.set()
         if self._thread is not None:
