@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from ketaconsole.cli import main
+from ketaconsole.overview.reader import read_statuses
 from ketaconsole.overview.status import RoomStatus
 from ketaconsole.store import open_database
 from tests.core.store_support import wait_until
@@ -52,3 +56,22 @@ def test_rooms_on_an_unreachable_database_fails_with_one_line(
     code = main(["rooms", "--db", "postgresql+psycopg://nobody:x@127.0.0.1:1/none"])
     error = capsys.readouterr().err
     assert code != 0 and error.startswith("ketaconsole: ") and error.count("\n") == 1
+
+
+def test_rooms_watch_follows_until_interrupted(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    room = bare_room(url, station="bay-1")
+    try:
+        database = open_database(url)
+        wait_until(lambda: read_statuses(database) != [], 10, "a status")
+        database.dispose()
+        watch = subprocess.Popen([sys.executable, "-m", "ketaconsole", "rooms", "--watch",
+                                  "--json", "--db", url], stdout=subprocess.PIPE, text=True)
+        assert watch.stdout is not None
+        looks = [json.loads(watch.stdout.readline()) for _ in range(3)]
+        watch.send_signal(signal.SIGINT)
+        assert watch.wait(timeout=10) == 0
+    finally:
+        room.stop()
+    assert [look["station"] for look in looks] == ["bay-1"] * 3
+    assert looks[2]["status"]["seq"] > looks[0]["status"]["seq"]
