@@ -194,7 +194,8 @@ def test_clicking_a_card_opens_the_rooms_live_detail_read_only(
     oximeters, started = rooms
     _start_room(clinic_url, oximeters, started, "Room 6")
     qtbot.waitUntil(lambda: (c := _card(overview, "Room 6")) is not None
-                    and c.spo2.value.text().isdigit(), timeout=20_000)
+                    and c.spo2.value.text().isdigit() and c.alarm.text().startswith("*"),
+                    timeout=20_000)
     card = _card(overview, "Room 6")
     assert card is not None
     qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
