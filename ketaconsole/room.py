@@ -26,6 +26,7 @@ from ketaconsole.checkin import CheckIn
 from ketaconsole.device_spec import DeviceSpec
 from ketaconsole.dose import DosePlan
 from ketaconsole.engine import Engine
+from ketaconsole.overview.publisher import RoomPublisher
 from ketaconsole.patient import Patient
 from ketaconsole.registry import DriverRegistry, UnknownDriverError
 from ketaconsole.sdk import DeviceKind, Driver
@@ -203,6 +204,8 @@ class Room:
         self.notes = list(options.notes)
         self.virtual_patient: VirtualPatient | None = None
         """The patient the simulators follow (the demo's), for tests and screenshots."""
+        self.status_publisher: Stoppable | None = None
+        """Publishes the room's status for the clinic overview (with a record database)."""
 
     # -- what the screens read ------------------------------------------------------------
 
@@ -279,6 +282,8 @@ class Room:
         the same patient. Returns whether the record was written in full.
         """
         written = True
+        if self.status_publisher is not None:
+            self.status_publisher.stop()
         if self.alarm_loop is not None:
             self.alarm_loop.stop()
         service = self.workflow.service
@@ -360,6 +365,8 @@ def build_room(specs: Sequence[DeviceSpec], *, registry: DriverRegistry,
         if options.demo_users:
             room.security.seed_demo_users()
     room.alarm_loop = AlarmLoop(room.alarms, clock=engine.clock).start()
+    if database is not None:
+        room.status_publisher = RoomPublisher(room, database.url).start()
     for device in room.devices:
         device.link.start()
     return room

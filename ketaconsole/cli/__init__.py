@@ -28,7 +28,8 @@ from ketaconsole.virtual_patient import SCENARIO_SPEED, SCENARIOS
 COMMANDS: dict[str, str] = {
     name: f"ketaconsole.cli.{name}_cmd"
     for name in ("drivers", "decode", "probe", "simulate", "record", "sessions", "verify",
-                 "replay", "export", "users", "audit", "plugins", "settings", "doctor")
+                 "replay", "export", "users", "audit", "plugins", "settings", "doctor", "rooms",
+                 "overview")
 }
 _WITH_VALUE = ("--db", "--room", "--scenario", "--speed", "--screenshot", "--quit-after",
                "--demo-device")

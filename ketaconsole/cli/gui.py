@@ -14,3 +14,10 @@ def run_gui(args: argparse.Namespace) -> int:
 
         warn_if_unprotected(home_dir(), database_url(args.db))
     return run(args)
+
+
+def run_overview_gui(args: argparse.Namespace) -> int:
+    """The clinic overview window (``ketaconsole overview``)."""
+    from ui.overview_app import run_overview
+
+    return run_overview(args)

@@ -231,3 +231,36 @@ class PluginApprovalRow(Base):
     approved_at: Mapped[float] = mapped_column(Float)
     audit_seq: Mapped[int] = mapped_column(Integer)
     """The audit entry that made this approval; without it the row approves nothing."""
+
+
+class RoomStatusRow(Base):
+    """A station's newest live status, for the clinic overview (migration 0007_room_status).
+
+    One row per station, overwritten about once a second by the room's publisher; the
+    status itself is :class:`ketaconsole.overview.status.RoomStatus` as JSON.
+    """
+
+    __tablename__ = "room_status"
+
+    station: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    published_at: Mapped[float] = mapped_column(Float)
+    status: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RoomCommand(Base):
+    """An alarm action asked of a station from the overview, done by the room itself."""
+
+    __tablename__ = "room_commands"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    station: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    alarm_id: Mapped[str | None] = mapped_column(String(200))
+    """The alarm to act on; ``None`` for every active alarm of the room."""
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[float] = mapped_column(Float)
+    done_at: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str | None] = mapped_column(String(400))
+
+    __table_args__ = (Index("ix_room_commands_station_done_at", "station", "done_at"),)

@@ -22,11 +22,11 @@ from ketaconsole.store.models import Base
 
 TABLES = {"patients", "sessions", "device_profiles", "timeline_events", "numerics",
           "wave_chunks", "journal_chunks", "users", "audit_log", "clinic_settings",
-          "plugin_approvals"}
+          "plugin_approvals", "room_status", "room_commands"}
 
 
 def test_migrations_from_empty_build_exactly_the_model_schema(database: Database) -> None:
-    assert current_revision(database.engine) == head_revision() == "0006"
+    assert current_revision(database.engine) == head_revision() == "0007_room_status"
     assert set(inspect(database.engine).get_table_names()) >= TABLES
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})

@@ -1,0 +1,307 @@
+"""Room scale: N headless rooms recording into one PostgreSQL, what the overview sees, its frames.
+
+Long (a few minutes), so it runs only when asked: ``python -m benchmarks --only rooms``
+(or ``--only rooms.n05`` for one size). The server is ``KETACONSOLE_BENCH_PG``, else
+``KETACONSOLE_TEST_PG``; each size gets a database of its own, dropped afterwards.
+
+Each room is a real ``ketaconsole record`` process (the same room builder as the window)
+on two simulated devices on ptys, an oximeter (Masimo ASCII) and a pump (Alaris Asena,
+infusing against a dose plan), served from this process; every room publishes its
+status once a second. For N = 5, 10 and 20 (``ROOM_COUNTS``), after every room has
+printed its session number, ``MEASURE_S`` seconds of:
+
+- ``rooms.nNN.write_latency.p99_s`` / ``.max_s``: a numeric's age (console receive time
+  to now) when it is first visible in the database, sampled at 4 Hz: the writer's batch
+  interval (250 ms) and the commit, plus up to 0.25 s of sampling;
+- ``rooms.nNN.status_age.p99_s`` / ``.max_s``: every station's status age as
+  ``ketaconsole rooms`` reads it (the same reader), sampled at 4 Hz;
+- ``rooms.nNN.db_cpu.percent``: CPU of the server processes serving this database, in
+  percent of one core (from /proc; the server's shared WAL writer and checkpointer are
+  not included); ``rooms.nNN.db_cpu_s_per_room_hour``: the same per room-hour;
+- ``rooms.nNN.db_MB_per_room_hour``: database growth over the measurement per room-hour;
+- ``rooms.nNN.connections``: server connections to the database at the end (all rooms);
+- ``rooms.overview16.frame.p99_ms``: the overview window (1920 x 1080, offscreen) with
+  16 cards, the last statuses of the 20-room run, each room's news arriving once a
+  second: one frame (10 a second) is the refresh from the board and the repaint of what
+  changed; ``rooms.overview16.full_repaint.p99_ms`` repaints the whole window (once a
+  second). Measured after the rooms and simulators stop, as the overview runs on a
+  computer of its own (``KETACONSOLE_BENCH_ROOMS_SCREENSHOT=FILE`` saves a PNG).
+
+Targets (issue 19): at 20 rooms status age p99 < 2 s and no record write slower than
+1 s; overview frame p99 < 16 ms.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, make_url
+
+from ketaconsole.overview.reader import read_statuses
+from ketaconsole.overview.status import RoomStatus
+from ketaconsole.registry import DriverRegistry
+from ketaconsole.sim_host import PtyDeviceHost
+from ketaconsole.store import Database, open_database
+from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
+
+ROOM_COUNTS = (5, 10, 20)
+MEASURE_S = float(os.environ.get("KETACONSOLE_BENCH_ROOMS_S", "60"))
+SAMPLE_EVERY_S = 0.25
+START_TIMEOUT_S = 180.0
+FRAMES = 300
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _server_url() -> str | None:
+    return os.environ.get("KETACONSOLE_BENCH_PG") or os.environ.get("KETACONSOLE_TEST_PG")
+
+
+@contextlib.contextmanager
+def _fresh_database(server: str, rooms: int) -> Iterator[str]:
+    name = f"kc_bench_rooms_{rooms}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        for _ in range(20):
+            try:
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                break
+            except Exception:  # a backend still leaving
+                time.sleep(0.5)
+        admin.dispose()
+
+
+def _devices(stack: ExitStack, rooms: int) -> list[tuple[str, str]]:
+    registry = DriverRegistry.discover()
+    patient = VirtualPatient(SCENARIOS["normal"], start=time.time())
+    ports = []
+    for _ in range(rooms):
+        pair = []
+        for slug in ("masimo-ascii", "alaris-asena"):
+            driver = registry.get(slug)
+            assert driver.create_simulator is not None
+            host = stack.enter_context(PtyDeviceHost(driver.create_simulator(
+                patient, driver.info.resolve_settings({}))))
+            pair.append(host.path)
+        ports.append((pair[0], pair[1]))
+    return ports
+
+
+def _start_rooms(url: str, ports: list[tuple[str, str]],
+                 home: Path) -> list[subprocess.Popen[bytes]]:
+    minutes = (START_TIMEOUT_S + MEASURE_S + 60) / 60
+    processes = []
+    for index, (oximeter, pump) in enumerate(ports, start=1):
+        env = {**os.environ, "KETACONSOLE_HOME": str(home),
+               "KETACONSOLE_STATION": f"Room {index:02d}"}
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "ketaconsole", "record",
+             "--device", f"masimo-ascii={oximeter}", "--device", f"alaris-asena={pump}",
+             "--patient", f"Bench Patient{index}", "--weight", "70", "--dose", "0.5",
+             "--over", "40", "--concentration", "1", "--minutes", f"{minutes:.2f}",
+             "--db", url],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env))
+    deadline = time.monotonic() + START_TIMEOUT_S
+    for process in processes:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [],
+                                    max(0.0, deadline - time.monotonic()))
+        if not ready or not process.stdout.readline().strip():
+            _stop(processes)
+            raise RuntimeError("a room did not start recording in time")
+    return processes
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def _backend_ticks(connection: Connection, name: str) -> dict[int, int]:
+    pids = connection.execute(text(
+        "SELECT pid FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"),
+        {"name": name}).scalars().all()
+    ticks = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks[int(pid)] = int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks
+
+
+def _p99(values: list[float]) -> float:
+    return float(np.percentile(np.asarray(values), 99)) if values else 0.0
+
+
+def _measure(url: str, rooms: int) -> dict[str, float]:
+    name = make_url(url).database or ""
+    database = open_database(url)
+    engine = database.engine
+    latencies: list[float] = []
+    ages: list[float] = []
+    newest: dict[int, float] = {}
+    first_ticks: dict[int, int] = {}
+    last_ticks: dict[int, int] = {}
+    try:
+        with engine.connect() as connection:
+            size_before = connection.execute(text("SELECT pg_database_size(:n)"),
+                                             {"n": name}).scalar_one()
+            connection.commit()
+            started = time.monotonic()
+            while time.monotonic() - started < MEASURE_S:
+                tick = time.monotonic()
+                now = time.time()
+                for status in read_statuses(database):
+                    ages.append(max(0.0, now - status.published_at))
+                rows = connection.execute(text(
+                    "SELECT session_id, max(received_at) FROM numerics GROUP BY session_id")).all()
+                for session_id, received_at in rows:
+                    if received_at is not None and received_at > newest.get(session_id, 0.0):
+                        if session_id in newest:
+                            latencies.append(max(0.0, now - received_at))
+                        newest[session_id] = received_at
+                for pid, ticks in _backend_ticks(connection, name).items():
+                    first_ticks.setdefault(pid, ticks)
+                    last_ticks[pid] = ticks
+                connection.commit()
+                time.sleep(max(0.0, SAMPLE_EVERY_S - (time.monotonic() - tick)))
+            elapsed = time.monotonic() - started
+            size_after = connection.execute(text("SELECT pg_database_size(:n)"),
+                                            {"n": name}).scalar_one()
+            connections = connection.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = :n "
+                "AND pid <> pg_backend_pid()"), {"n": name}).scalar_one()
+            connection.commit()
+    finally:
+        database.dispose()
+    cpu_s = sum(last_ticks[p] - first_ticks[p] for p in last_ticks) / CLOCK_TICKS
+    room_hours = rooms * elapsed / 3600
+    key = f"rooms.n{rooms:02d}"
+    return {
+        f"{key}.write_latency.p99_s": _p99(latencies),
+        f"{key}.write_latency.max_s": max(latencies, default=0.0),
+        f"{key}.status_age.p99_s": _p99(ages),
+        f"{key}.status_age.max_s": max(ages, default=0.0),
+        f"{key}.db_cpu.percent": 100 * cpu_s / elapsed,
+        f"{key}.db_cpu_s_per_room_hour": cpu_s / room_hours,
+        f"{key}.db_MB_per_room_hour": (size_after - size_before) / 1e6 / room_hours,
+        f"{key}.connections": float(connections),
+    }
+
+
+def _overview_frames(database: Database, statuses: list[RoomStatus]) -> dict[str, float]:
+    """The overview's frame time with a full first page of cards, news every second."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from ketaconsole.bedside_security import BedsideSecurity
+    from ketaconsole.overview.board import ClinicBoard
+    from ui.overview_window import OverviewWindow
+    from ui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    apply_theme(app)
+    board = ClinicBoard()
+    window = OverviewWindow(board, database, BedsideSecurity(database, place="bench").lock)
+    window.timer.stop()  # frames are driven here, one every FRAME_MS as the timer would
+    window.resize(1920, 1080)
+    window.show()
+    frames: list[float] = []
+    full: list[float] = []
+    try:
+        for frame in range(FRAMES):
+            now = time.time()
+            if frame % 10 == 0:  # the rooms' news, once a second
+                for status in statuses:
+                    board.receive(replace(status, seq=status.seq + frame,
+                                          published_at=now), now)
+            started = time.perf_counter()
+            window.refresh(now)
+            app.processEvents()  # the repaint of what changed
+            frames.append(time.perf_counter() - started)
+            if frame % 10 == 5:
+                started = time.perf_counter()
+                window.repaint()
+                full.append(time.perf_counter() - started)
+            time.sleep(max(0.0, 0.1 - frames[-1]))
+        shot = os.environ.get("KETACONSOLE_BENCH_ROOMS_SCREENSHOT")
+        if shot:
+            window.grab().save(shot, "PNG")
+        cards = len(window.cards)
+    finally:
+        window.stop()
+        window.close()
+    return {"rooms.overview16.frame.p99_ms": _p99(frames) * 1000,
+            "rooms.overview16.frame.p50_ms": float(np.median(frames)) * 1000,
+            "rooms.overview16.full_repaint.p99_ms": _p99(full) * 1000,
+            "rooms.overview16.cards": float(cards)}
+
+
+def _one_size(server: str, rooms: int, with_overview: bool) -> dict[str, float]:
+    with _fresh_database(server, rooms) as url, ExitStack() as stack, \
+            tempfile.TemporaryDirectory(prefix="kc-bench-rooms-") as home:
+        open_database(url).dispose()  # migrated once, before the rooms race to it
+        ports = _devices(stack, rooms)
+        print(f"rooms: starting {rooms} headless rooms", file=sys.stderr, flush=True)
+        processes = _start_rooms(url, ports, Path(home))
+        try:
+            figures = _measure(url, rooms)
+            database = open_database(url)
+            statuses = read_statuses(database)
+        finally:
+            _stop(processes)
+            stack.close()  # the simulators too: the overview runs on a computer of its own
+        try:
+            if with_overview:
+                figures.update(_overview_frames(database, statuses[:16]))
+        finally:
+            database.dispose()
+        return figures
+
+
+def run(only: str | None = None) -> dict[str, float]:
+    """The room-scale figures; nothing unless asked for by ``--only rooms...``."""
+    if only is None or not only.startswith("rooms"):
+        print("rooms: skipped (long); run it with --only rooms", file=sys.stderr)
+        return {}
+    server = _server_url()
+    if server is None:
+        print("rooms: skipped; set KETACONSOLE_BENCH_PG to a PostgreSQL server URL",
+              file=sys.stderr)
+        return {}
+    figures: dict[str, float] = {}
+    for rooms in ROOM_COUNTS:
+        key = f"rooms.n{rooms:02d}"
+        if "." in only and not (key.startswith(only) or only.startswith(key)) \
+                and not (only.startswith("rooms.overview") and rooms == max(ROOM_COUNTS)):
+            continue
+        figures.update(_one_size(server, rooms, with_overview=rooms == max(ROOM_COUNTS)))
+    return figures

@@ -1,0 +1,82 @@
+"""Starts the clinic overview window on the clinic's record database; screenshots for review."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from ketaconsole.bedside_security import BedsideSecurity
+from ketaconsole.overview.board import ClinicBoard
+from ketaconsole.overview.reader import StatusFeed
+from ketaconsole.settings import database_url
+from ketaconsole.store import DatabaseUnavailable, open_database
+from ui.display_check import display_problem
+from ui.overview_window import OverviewWindow
+from ui.theme import apply_theme
+from ui.tone_player import TonePlayer
+
+DEFAULT_SCREENSHOT_DELAY_S = 3.0
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"ketaconsole: {message}", file=sys.stderr)
+    return code
+
+
+def run_overview(args: argparse.Namespace) -> int:
+    """Open the overview window; returns the process exit code."""
+    screenshot = Path(args.screenshot) if args.screenshot else None
+    if screenshot is not None and not screenshot.parent.resolve().is_dir():
+        return _fail(f"cannot save the screenshot: folder {screenshot.parent} does not "
+                     "exist; create it or choose another path", 2)
+    if args.quit_after is not None and args.quit_after <= 0:
+        return _fail("--quit-after must be more than 0 seconds", 2)
+    problem = display_problem()
+    if problem:
+        return _fail(problem)
+    try:
+        database = open_database(database_url(args.command_db or args.db))
+    except DatabaseUnavailable as exc:
+        return _fail(str(exc))
+    security = BedsideSecurity(database, place="overview")
+    if security.needs_first_admin():
+        database.dispose()
+        return _fail("this record has no users yet; start the console once on it to create "
+                     "the first admin, then add the nurses")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("KetaConsole overview")
+    apply_theme(app)
+    board = ClinicBoard()
+    feed = StatusFeed(database, lambda status: board.receive(status, time.time())).start()
+    window = OverviewWindow(board, database, security.lock, player=TonePlayer(),
+                            feed_problem=lambda: feed.problem)
+    window.resize(1920, 1080)
+    window.show()
+    outcome = {"code": 0}
+
+    def finish() -> None:
+        if screenshot is not None:
+            window.refresh(time.time())
+            if not window.grab().save(str(screenshot), "PNG"):
+                print(f"ketaconsole: could not write the screenshot to {screenshot}; check "
+                      "that the folder is writable and has space", file=sys.stderr)
+                outcome["code"] = 1
+        window.close()
+        app.quit()
+
+    if screenshot is not None or args.quit_after is not None:
+        delay = args.quit_after if args.quit_after is not None else DEFAULT_SCREENSHOT_DELAY_S
+        QTimer.singleShot(int(delay * 1000), finish)
+    try:
+        app.exec()
+    finally:
+        window.stop()
+        feed.stop()
+        database.dispose()
+    return outcome["code"]
