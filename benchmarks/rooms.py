@@ -53,7 +53,7 @@ from sqlalchemy.engine import Connection, make_url
 
 from ketaconsole.overview.reader import read_statuses
 from ketaconsole.overview.status import RoomStatus
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import Database, open_database
 from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
@@ -90,7 +90,7 @@ def _fresh_database(server: str, rooms: int) -> Iterator[str]:
 
 
 def _devices(stack: ExitStack, rooms: int) -> list[tuple[str, str]]:
-    registry = DriverRegistry.discover()
+    registry = DriverRegistry.discover(allowed=built_ins_only)
     patient = VirtualPatient(SCENARIOS["normal"], start=time.time())
     ports = []
     for _ in range(rooms):

@@ -20,7 +20,7 @@ from ketaconsole.overview.publisher import CHANNEL, NOTIFY_LIMIT_BYTES, RoomPubl
 from ketaconsole.overview.reader import read_status, read_statuses
 from ketaconsole.overview.status import MOST_ALARMS, AlarmNow, RoomStatus, initials
 from ketaconsole.patient import Patient
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.room import Room
 from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import open_database
@@ -43,7 +43,7 @@ DESATURATED = dataclasses.replace(
 
 @pytest.fixture
 def oximeter_port() -> Iterator[str]:
-    registry = DriverRegistry.discover()
+    registry = DriverRegistry.discover(allowed=built_ins_only)
     driver = registry.get("masimo-ascii")
     assert driver.create_simulator is not None
     patient = VirtualPatient(DESATURATED, start=time.time())

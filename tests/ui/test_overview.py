@@ -18,7 +18,7 @@ from ketaconsole.device_spec import DeviceSpec
 from ketaconsole.overview.board import ClinicBoard
 from ketaconsole.overview.reader import StatusFeed
 from ketaconsole.patient import Patient
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.room import Room
 from ketaconsole.security import AuditLog, Role
 from ketaconsole.sim_host import PtyDeviceHost
@@ -52,7 +52,7 @@ class Oximeters:
     def __init__(self, stack: ExitStack, patient: VirtualPatient) -> None:
         self.stack = stack
         self.patient = patient
-        self.driver = DriverRegistry.discover().get("masimo-ascii")
+        self.driver = DriverRegistry.discover(allowed=built_ins_only).get("masimo-ascii")
 
     def port(self) -> str:
         assert self.driver.create_simulator is not None
