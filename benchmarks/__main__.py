@@ -1,10 +1,11 @@
 """Runs every benchmark module and prints all figures as one flat JSON object on the last line.
 
-Usage: ``python -m benchmarks [--only PREFIX]``. A module is any module of this package
-that defines ``run``; ``--only decode`` runs the modules whose name starts with
+Usage: ``python -m benchmarks [--only PREFIX] [--compare FILE]``. A module is any module
+of this package that defines ``run``; ``--only decode`` runs the modules whose name starts with
 ``decode``, and ``--only decode.masimo`` also keeps only the keys that start with it.
 A module that fails to import or run is reported as ``<module>.error`` = 1 (its
-traceback goes to stderr) and the others still run.
+traceback goes to stderr) and the others still run. ``--compare FILE`` first prints each
+figure beside the one in FILE, a saved earlier run (see ``benchmarks._compare``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import benchmarks
+from benchmarks._compare import SavedRunError, comparison, load_saved
 
 Figures = dict[str, float]
 
@@ -74,7 +77,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      description="Run the benchmarks; print figures as JSON.")
     parser.add_argument("--only", metavar="PREFIX",
                         help="run only benchmarks whose name starts with PREFIX")
+    parser.add_argument("--compare", metavar="FILE", type=Path,
+                        help="print each figure beside the one in FILE, the saved output "
+                             "of an earlier run")
     args = parser.parse_args(argv)
+    earlier: Figures | None = None
+    if args.compare is not None:
+        try:
+            earlier = load_saved(args.compare)
+        except SavedRunError as exc:
+            print(f"python -m benchmarks: {exc}", file=sys.stderr)
+            return 2
     results: Figures = {}
     modules = [m for m in benchmark_modules() if selected(m, args.only)]
     if not modules:
@@ -96,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         results.update(figures)
         print(f"benchmark {module} done in {time.perf_counter() - started:.1f} s",
               file=sys.stderr, flush=True)
+    if earlier is not None:
+        print(f"compared with {args.compare}: earlier -> now  (now / earlier)")
+        for line in comparison(earlier, results, args.only):
+            print(line)
     print(json.dumps(results, sort_keys=True), flush=True)
     return 0
 

@@ -6,9 +6,16 @@ from the pump), NIBP every 10 to 15 minutes, a 125 Hz pleth wave, and a timeline
 a pre-assessment, pump state changes, a rate change, notes, alarms with their
 acknowledgements, scales, a rescue medication, an adverse event, discharge criteria
 and signatures. Each format is then exported into a temporary folder and timed from
-reading the record to the export event being committed. Targets: PDF <= 3 s, the
-others <= 1 s. ``export.read_baseline.s`` is the machine's baseline in the same run:
-reading the same numerics with the plain sqlite3 module and nothing else.
+reading the record to the export event being committed; the best of ``REPEATS``
+counts. Targets: PDF <= 3 s, the others <= 1 s.
+
+The floor in the same run reads the same rows with the plain ``sqlite3`` module and
+nothing else: the session's numerics in storage order and its timeline events, and for
+the formats that carry the pleth wave (``.vital``) its wave chunks too, so:
+
+- ``export.<format>.s``: the export, read to committed;
+- ``export.read_plain.s`` / ``export.read_plain_waves.s``: the floors;
+- ``export.<format>.vs_read_ratio``: the export's time / its floor's (target <= 3).
 """
 
 from __future__ import annotations
@@ -32,6 +39,9 @@ START = 1_790_000_000.0
 PLAN = DosePlan(weight_kg=82.0, mg_per_kg=0.5, duration_min=40.0, concentration_mg_ml=1.0)
 INFUSION_FROM_S = 15 * 60
 INFUSION_TO_S = INFUSION_FROM_S + 40 * 60
+REPEATS = 3
+WAVE_FORMATS = frozenset({"vital"})
+"""The formats that read the stored pleth wave as well as the numerics."""
 NOTES = ("Dissociation", "Nausea", "Anxiety", "Headache", "Resting comfortably")
 
 
@@ -151,30 +161,53 @@ def build_session(database: Database) -> int:
     return service.session_id
 
 
+def read_plain_seconds(path: Path, session_id: int, *, waves: bool) -> float:
+    """Time for the floor: the session's rows read with plain ``sqlite3``."""
+    started = time.perf_counter()
+    plain = sqlite3.connect(path)
+    try:
+        plain.execute("SELECT received_at, device_id, metric, value, unit FROM numerics "
+                      "WHERE session_id = ? ORDER BY id", (session_id,)).fetchall()
+        plain.execute("SELECT seq, at, kind, author, payload, hash FROM timeline_events "
+                      "WHERE session_id = ? ORDER BY seq", (session_id,)).fetchall()
+        if waves:
+            plain.execute("SELECT device_id, unit, sample_rate_hz, received_at, encoding, data "
+                          "FROM wave_chunks WHERE session_id = ? ORDER BY first_received_at, "
+                          "id", (session_id,)).fetchall()
+    finally:
+        plain.close()
+    return time.perf_counter() - started
+
+
 def run() -> dict[str, float]:
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="kc-export-bench-") as folder, \
             private_home(Path(folder)):
         base = Path(folder)
-        database = open_database(f"sqlite:///{base / 'record.sqlite3'}")
+        path = base / "record.sqlite3"
+        database = open_database(f"sqlite:///{path}")
         try:
             started = time.perf_counter()
             session_id = build_session(database)
             figures["export.build_4h.s"] = time.perf_counter() - started
-            started = time.perf_counter()
-            with sqlite3.connect(base / "record.sqlite3") as plain:
-                plain.execute("SELECT received_at, device_id, metric, value, unit "
-                              "FROM numerics ORDER BY id").fetchall()
-            plain.close()
-            figures["export.read_baseline.s"] = time.perf_counter() - started
-            out = base / "out"
-            out.mkdir()
+            read_plain_seconds(path, session_id, waves=True)  # the file in the page cache
+            floors = {waves: min(read_plain_seconds(path, session_id, waves=waves)
+                                 for _ in range(REPEATS)) for waves in (False, True)}
+            figures["export.read_plain.s"] = floors[False]
+            figures["export.read_plain_waves.s"] = floors[True]
             for fmt in ExportFormat:
-                started = time.perf_counter()
-                result = export_session(database, session_id, fmt, out)
-                figures[f"export.{fmt.value}.s"] = time.perf_counter() - started
-                figures[f"export.{fmt.value}.MB"] = sum(
-                    p.stat().st_size for p in result.files) / 1e6
+                times = []
+                for attempt in range(REPEATS):
+                    out = base / f"out-{fmt.value}-{attempt}"
+                    out.mkdir()
+                    started = time.perf_counter()
+                    result = export_session(database, session_id, fmt, out)
+                    times.append(time.perf_counter() - started)
+                name = fmt.value
+                figures[f"export.{name}.s"] = min(times)
+                figures[f"export.{name}.MB"] = sum(p.stat().st_size for p in result.files) / 1e6
+                figures[f"export.{name}.vs_read_ratio"] = (
+                    min(times) / floors[name in WAVE_FORMATS])
         finally:
             database.dispose()
     return figures

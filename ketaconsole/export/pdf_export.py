@@ -12,11 +12,9 @@ Drawn with reportlab only; A4 or US Letter.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import Enum
 from typing import Any, BinaryIO
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -33,6 +31,7 @@ from reportlab.platypus.flowables import HRFlowable
 
 from ketaconsole import __version__
 from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.export.paper import Paper
 from ketaconsole.export.pdf_chart import trend_chart
 from ketaconsole.export.record import SessionRecord
 from ketaconsole.export.summary import (
@@ -47,15 +46,6 @@ from ketaconsole.timeline_events import EventPayloadError, Signature, sentence, 
 HIDDEN_KINDS = ("device_identity",)
 """Timeline kinds too technical for the printed timeline (they stay in the CSV)."""
 MARGIN = 16 * mm
-
-
-class Paper(Enum):
-    A4 = "a4"
-    LETTER = "letter"
-
-    @property
-    def size(self) -> tuple[float, float]:
-        return A4 if self is Paper.A4 else LETTER
 
 
 def latin(text: object) -> str:

@@ -16,11 +16,11 @@ from enum import Enum
 from pathlib import Path
 from typing import BinaryIO
 
-from ketaconsole.export import csv_export, fhir_export, hl7_export, pdf_export, vital_export
+from ketaconsole.export import csv_export, fhir_export, hl7_export, vital_export
 from ketaconsole.export.atomic import check_folder, write_all_atomically
 from ketaconsole.export.integrity import IntegrityStamp, file_sha256, stamp
 from ketaconsole.export.mllp import MllpError, MllpPolicy, MllpTarget, send
-from ketaconsole.export.pdf_export import Paper
+from ketaconsole.export.paper import Paper
 from ketaconsole.export.record import SessionRecord, load_record
 from ketaconsole.store import Database, append_event
 from ketaconsole.store.timeline import StoredEvent
@@ -74,6 +74,8 @@ def _files(record: SessionRecord, fmt: ExportFormat, folder: Path, options: Expo
            stamp_line: str) -> list[tuple[Path, Writer]]:
     base = f"session-{record.session_id}" + ("-interim" if record.interim else "")
     if fmt is ExportFormat.PDF:
+        from ketaconsole.export import pdf_export  # the PDF library loads on the first PDF
+
         return [(folder / f"{base}.pdf",
                  lambda s: pdf_export.write(record, s, paper=options.paper,
                                             clinic=options.clinic, stamp_line=stamp_line))]

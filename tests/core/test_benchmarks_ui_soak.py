@@ -12,7 +12,8 @@ import os
 import pytest
 
 UI_KEYS = {"ui.frame.p99_ms", "ui.frame_bare.p99_ms", "ui.frame.vs_bare_ratio",
-           "ui.gui_cpu.percent", "ui.latency.p99_ms", "ui.startup.s"}
+           "ui.gui_cpu.percent", "ui.latency.p99_ms", "ui.startup.s", "ui.startup_bare.s",
+           "ui.startup.vs_bare_ratio"}
 SOAK_KEYS = {"soak.rss_growth.percent", "soak.rss_warm.MB", "soak.rss_end.MB",
              "soak.trend_history.MB", "soak.alarm_events"}
 
@@ -31,6 +32,8 @@ def test_ui_benchmark_reports_every_figure_on_a_small_workload(offscreen: None) 
                for v in figures.values()), figures
     assert figures["ui.frame.vs_bare_ratio"] == pytest.approx(
         figures["ui.frame.p99_ms"] / figures["ui.frame_bare.p99_ms"])
+    assert figures["ui.startup.vs_bare_ratio"] == pytest.approx(
+        figures["ui.startup.s"] / figures["ui.startup_bare.s"])
     assert figures["ui.gui_cpu.percent"] <= 100 * (os.cpu_count() or 1)
 
 
