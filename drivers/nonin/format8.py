@@ -16,7 +16,10 @@ shows as "no reply", with what it sends instead). With no checksum, bytes lost o
 line can shift a pulse-rate byte into the SpO2 place of a packet that still looks
 right; the packet after it then fails. So a packet's values are reported only once the
 packet after it has passed too (a second later), and dropped if it fails. A flipped or
-swapped bit inside a value stays undetectable: #8 has nothing to detect it with.
+swapped bit inside a value stays undetectable: #8 has nothing to detect it with. So do
+two losses that together remove a packet's worth of bytes around one packet: they can
+stitch the head of one packet to the tail of the next, well formed and with the stream
+back in step (the property tests name this limit).
 
 Bit 6 of byte 1 is "sensor disconnected" on the OEM III and reserved on the 9560 (which
 has no separate sensor). After the finger comes out the oximeter repeats its last
