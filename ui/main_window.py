@@ -16,6 +16,7 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QPaintEvent, QShortcut, QSh
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
+    QLayout,
     QMainWindow,
     QPushButton,
     QVBoxLayout,
@@ -64,6 +65,9 @@ class MainWindow(QMainWindow):
             alarm_actor=security.actor if security else None,
             on_alarm_action=security.alarm_action if security else None)
         self.setCentralWidget(self.monitor)
+        own_layout = self.layout()
+        if own_layout is not None:  # the monitor's text size follows the window, not back
+            own_layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.close_guard = CloseGuard(self._close_leaving_session_open)
         self.monitor.insert_bar(self.close_guard)
         self.lock_panel: LockOverlay | None = None

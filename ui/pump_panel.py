@@ -31,7 +31,7 @@ class PumpPanel(QFrame):
         self.title = label(title, 18, bold=True)
         self.title.setStyleSheet(f"color: {colour};")
         self.state = label("waiting for the pump", 15, muted=True)
-        self.rate = label("--.-", 44, bold=True)
+        self.rate = label("--.-", 36, bold=True)
         self.rate.setAlignment(RIGHT)
         self.rate_mg = label("-- mg/h", 18)
         self.infused = label("-- mL infused", 18)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -47,6 +47,23 @@ DEFAULT_ORDER = {"mg_per_kg": 0.5, "duration_min": 40.0, "concentration_mg_ml": 
 """The usual order (CLINICAL.md section 1), pre-filled on the plan page."""
 
 
+def button_rows(buttons: list[QPushButton], columns: int = 2) -> QGridLayout:
+    """Buttons two to a row, so a row never needs more than the side panel's width."""
+    grid = QGridLayout()
+    grid.setSpacing(6)
+    for index, button in enumerate(buttons):
+        grid.addWidget(button, index // columns, index % columns)
+    return grid
+
+
+def fitting_combo() -> QComboBox:
+    """A choice list as wide as the panel gives it, not as wide as its longest item."""
+    box = QComboBox()
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(8)
+    return box
+
+
 def _note(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
@@ -64,6 +81,9 @@ class StepPage(QWidget):
         heading.setFont(theme.font(17, bold=True))
         self.column.addWidget(heading)
         self.form_layout = QFormLayout()
+        self.form_layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.form_layout.setFieldGrowthPolicy(
+            QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form = FormFields(self.form_layout)
         self.column.addLayout(self.form_layout)
         self.message = QLabel("")
@@ -102,7 +122,7 @@ class CheckInPage(StepPage):
                            ("substance_use", "Substance use"), ("bp_history", "BP history"),
                            ("iv_site", "IV site")):
             f.add(key, label, QLineEdit())
-        screen = QComboBox()
+        screen = fitting_combo()
         screen.addItems(("\u2014 choose \u2014", "negative", "positive"))
         f.add("psychosis_or_mania", "Psychosis / mania screen", screen)
         f.add("fasting_hours", "Hours since last intake", QLineEdit())
@@ -151,10 +171,7 @@ class BaselinePage(StepPage):
         fill.clicked.connect(self.fill_from_devices)
         self.confirm = QPushButton("Confirm baseline")
         self.confirm.clicked.connect(self.record)
-        row = QHBoxLayout()
-        row.addWidget(fill)
-        row.addWidget(self.confirm)
-        self.column.addLayout(row)
+        self.column.addLayout(button_rows([fill, self.confirm]))
         self.finish_layout()
 
     def fill_from_devices(self) -> None:
@@ -188,6 +205,7 @@ class PlanPage(StepPage):
         self.form.add("concentration_mg_ml", "Concentration (mg/mL)",
                       QLineEdit(f"{order['concentration_mg_ml']:g}"))
         self.computed = QLabel("")
+        self.computed.setWordWrap(True)
         self.computed.setFont(theme.font(16, bold=True))
         self.column.addWidget(self.computed)
         for field in self.form.fields.values():
@@ -250,13 +268,11 @@ class InfusionPage(StepPage):
         self.state.setFont(theme.font(16, bold=True))
         self.column.addWidget(self.state)
         self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
         for action in ("start", "pause", "resume", "stop"):
             button = QPushButton(action.capitalize())
             button.clicked.connect(lambda _=False, a=action: self.act(a))
-            row.addWidget(button)
             self.buttons[action] = button
-        self.column.addLayout(row)
+        self.column.addLayout(button_rows(list(self.buttons.values())))
         self.finish_layout()
         self.update_buttons()
 
@@ -293,13 +309,14 @@ class DischargePage(StepPage):
         super().__init__("Discharge criteria")
         self._workflow, self._submit, self._author, self._engine = (workflow, submit, author,
                                                                      engine)
-        self.scale = QComboBox()
+        self.scale = fitting_combo()
         self.scale.addItems(list(SCALES))
         self.column.insertWidget(1, self.scale)
         self.column.insertWidget(2, _note("Items marked 'suggested' come from the devices; "
                                           "you decide every item."))
         self.boxes: dict[str, QComboBox] = {}
         self.total = QLabel("")
+        self.total.setWordWrap(True)
         self.total.setFont(theme.font(16, bold=True))
         self.column.addWidget(self.total)
         self.record_button = QPushButton("Record discharge criteria")
@@ -317,7 +334,7 @@ class DischargePage(StepPage):
         self.boxes = {}
         suggested = self.suggestions(scale)
         for item in SCALES[scale]:
-            box = QComboBox()
+            box = fitting_combo()
             box.addItem("\u2014 score \u2014", None)
             for score, meaning in item.choices:
                 mark = " (suggested)" if suggested.get(item.key) == score else ""
@@ -380,14 +397,12 @@ class DonePage(StepPage):
         self._author = author
         self.summary = _note("")
         self.column.addWidget(self.summary)
-        row = QHBoxLayout()
         self.export_buttons: dict[str, QPushButton] = {}
         for fmt in EXPORT_LABELS:
             button = QPushButton(EXPORT_LABELS[fmt])
             button.clicked.connect(lambda _=False, f=fmt: self.export(f))
-            row.addWidget(button)
             self.export_buttons[fmt] = button
-        self.column.addLayout(row)
+        self.column.addLayout(button_rows(list(self.export_buttons.values())))
         self.exported = _note("")
         self.column.addWidget(self.exported)
         self.finish_layout()

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -67,6 +67,7 @@ class SessionPanel(QFrame):
         layout.setContentsMargins(10, 6, 10, 6)
         scroller = QScrollArea()
         scroller.setWidgetResizable(True)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroller.setWidget(self.stack)
         layout.addWidget(self.steps)
         layout.addWidget(scroller, 1)
@@ -168,13 +169,10 @@ class EndSessionBox(QFrame):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.reason, 1)
-        row.addWidget(self.button)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 4, 0, 0)
-        column.addLayout(row)
+        column.addWidget(self.reason)
+        column.addWidget(self.button)
         column.addWidget(self.message)
 
     def signed_off(self, done: bool) -> None:
