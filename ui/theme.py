@@ -28,7 +28,7 @@ METRIC_COLOURS: dict[str, str] = {
     "MDC_PRESS_BLD_NONINV_MEAN": "#cbd5e1",
     "MDC_RESP_RATE": "#f0abfc",
     "MDC_AWAY_CO2_ET": "#fdba74",
-    "MDC_TEMP_BODY": "#e6edf3",
+    "MDC_TEMP_BODY": "#bef264",
     "MDC_PULS_OXIM_PERF_REL": "#93c5fd",
     "MDC_FLOW_FLUID_PUMP": "#c4b5fd",
 }
