@@ -18,6 +18,11 @@ class CheckIntervals:
     bp_in_recovery_s: float = 15 * 60
     bp_before_infusion_s: float = 15 * 60
 
+    def at_pace(self, pace: float) -> CheckIntervals:
+        """Intervals for a story that runs ``pace`` times faster than the wall clock."""
+        return CheckIntervals(self.bp_during_infusion_s / pace, self.bp_in_recovery_s / pace,
+                              self.bp_before_infusion_s / pace)
+
 
 @dataclass(frozen=True, slots=True)
 class CheckDue:

@@ -71,6 +71,9 @@ class RoomOptions:
     """An order to pre-fill the dose plan with (the demo's story)."""
     demo_users: bool = False
     """Seed the demo's users (only ever in the demo's own database)."""
+    pace: float = 1.0
+    """Story seconds per wall second: above 1 only for simulated devices at --speed, so
+    alarm sustain times, the dose-plan check and reminders keep up with the story."""
 
 
 class Stoppable(Protocol):
@@ -104,13 +107,13 @@ class RecordLink:
     """
 
     def __init__(self, record: RecordState, clock: Callable[[], float],
-                 on_record_fault: FaultListener | None = None) -> None:
+                 on_record_fault: FaultListener | None = None, *, pace: float = 1.0) -> None:
         self.record = record
         self.clock = clock
         self._listener = on_record_fault
         self.service: SessionService | None = None
         self._pending: list[AlarmEvent] = []
-        self.alarms = AlarmSystem(default_profile(), on_event=self.alarm_event)
+        self.alarms = AlarmSystem(default_profile().at_pace(pace), on_event=self.alarm_event)
 
     def alarm_event(self, event: AlarmEvent) -> None:
         service = self.service
@@ -194,7 +197,8 @@ class Room:
         self.devices = devices
         self.journal = journal
         self.model = SessionModel(engine, self.alarms, [d.spec.device_id for d in self.pumps],
-                                  check_pump_against_plan=options.check_pump_against_plan)
+                                  check_pump_against_plan=options.check_pump_against_plan,
+                                  pace=options.pace)
         self.workflow = SessionWorkflow(self.model, clock=engine.clock,
                                         opener=self._open_checked_in, closer=self.close_session)
         self.alarm_loop: AlarmLoop | None = None
@@ -344,7 +348,7 @@ def build_room(specs: Sequence[DeviceSpec], *, registry: DriverRegistry,
             for simulator in simulators:
                 simulator.stop()
             raise
-    link = RecordLink(record, engine.clock, on_record_fault)
+    link = RecordLink(record, engine.clock, on_record_fault, pace=options.pace)
     journal = JournalRelay()
     devices = _devices(specs, registry, engine, journal, record)
     room = Room(engine, options, link, devices, journal, database, station_lock, simulators)

@@ -81,7 +81,6 @@ class StepPage(QWidget):
         heading.setFont(theme.font(17, bold=True))
         self.column.addWidget(heading)
         self.form_layout = QFormLayout()
-        self.form_layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.form_layout.setFieldGrowthPolicy(
             QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form = FormFields(self.form_layout)
@@ -207,6 +206,8 @@ class PlanPage(StepPage):
         self.computed = QLabel("")
         self.computed.setWordWrap(True)
         self.computed.setFont(theme.font(16, bold=True))
+        # room for two lines from the start, so the button below never moves under a tap
+        self.computed.setMinimumHeight(2 * self.computed.fontMetrics().lineSpacing() + 4)
         self.column.addWidget(self.computed)
         for field in self.form.fields.values():
             assert isinstance(field, QLineEdit)
