@@ -23,6 +23,7 @@ from ketaconsole.alarm_loop import AlarmLoop
 from ketaconsole.alarms import AlarmEvent, AlarmSystem, default_profile
 from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.checkin import CheckIn
+from ketaconsole.checks import BpReminder, CheckIntervals
 from ketaconsole.device_spec import DeviceSpec
 from ketaconsole.dose import DosePlan
 from ketaconsole.engine import Engine
@@ -363,7 +364,9 @@ def build_room(specs: Sequence[DeviceSpec], *, registry: DriverRegistry,
         room.security = BedsideSecurity(database, place=options.place)
         if options.demo_users:
             room.security.seed_demo_users()
-    room.alarm_loop = AlarmLoop(room.alarms, clock=engine.clock).start()
+    reminder = BpReminder(room.alarms, engine, room.model,
+                          CheckIntervals().at_pace(options.pace))
+    room.alarm_loop = AlarmLoop(room.alarms, clock=engine.clock, before=reminder).start()
     for device in room.devices:
         device.link.start()
     return room

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketaconsole.alarms.technical import BP_OVERDUE
 from ketaconsole.catalogue import (
     ETCO2,
     HEART_RATE,
@@ -24,6 +25,7 @@ from ketaconsole.catalogue import (
     RESP_RATE,
     SPO2,
 )
+from ketaconsole.checks import CheckIntervals
 from ketaconsole.room import Room
 from ui.alarm_bar import AlarmBar, alarms_by_metric
 from ui.numeric_tile import BloodPressureTile, NumericTile
@@ -96,7 +98,8 @@ class MonitorScreen(QWidget):
         self.pleth = PlethView(engine)
         self.trend = TrendView(engine)
         self.worker = worker or RecordWorker(None, self)
-        self.timeline = TimelinePanel(engine, self.worker, model.now)
+        self.timeline = TimelinePanel(engine, self.worker, model.now,
+                                      CheckIntervals().at_pace(room.options.pace))
         self.workflow = room.workflow
         self.session = SessionPanel(self.workflow, engine, self.worker.sharing(self),
                                     self.worker.author, room.options)
@@ -225,6 +228,7 @@ class MonitorScreen(QWidget):
         on_metric = alarms_by_metric(active)
         for refid, tile in self.tiles.items():
             tile.show_alarm(on_metric.get(refid), now)
+        self.blood_pressure.show_overdue(any(a.alarm_id == BP_OVERDUE for a in active))
         self.blood_pressure.show_alarm(
             on_metric.get("MDC_PRESS_BLD_NONINV_SYS") or on_metric.get(
                 "MDC_PRESS_BLD_NONINV_DIA"), now)

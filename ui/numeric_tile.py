@@ -108,17 +108,24 @@ class BloodPressureTile(QFrame):
         self.value = label("---/---", 52, bold=True, align=RIGHT)
         self.mean = label("(---)", 24, align=RIGHT)
         self.note = label("no reading yet", 13, muted=True, align=Qt.AlignmentFlag.AlignRight)
+        self.overdue = label("", 13, bold=True)
+        self.overdue.setStyleSheet(f"color: {theme.ALARM_LOW};")
         layout = QGridLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(self.title, 0, 0)
         layout.addWidget(unit, 1, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.value, 0, 1, 2, 1)
         layout.addWidget(self.mean, 0, 2, 2, 1)
-        layout.addWidget(self.note, 2, 0, 1, 3)
+        layout.addWidget(self.overdue, 2, 0)
+        layout.addWidget(self.note, 2, 1, 1, 2)
         layout.setColumnStretch(1, 1)
         self._colour = colour
         self._live = False
         self.setAccessibleName("Non-invasive blood pressure")
+
+    def show_overdue(self, overdue: bool) -> None:
+        """Say on the tile that a blood-pressure check is overdue (the alarm bar has it too)."""
+        set_text(self.overdue, "* check overdue" if overdue else "")
 
     def show_alarm(self, alarm: Alarm | None, now: float) -> None:
         show_tile_alarm(self, self.title, "NIBP", alarm, now)

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketaconsole.checks import bp_check
+from ketaconsole.checks import CheckIntervals, bp_check
 from ketaconsole.engine import Engine
 from ketaconsole.entry_time import EntryTimeError, parse_entry_time
 from ketaconsole.phase import PhaseNow
@@ -216,8 +216,10 @@ class TimelinePanel(QFrame):
     """Nurse entries for the session, and what is due next."""
 
     def __init__(self, engine: Engine, worker: RecordWorker,
-                 phase: Callable[[], PhaseNow]) -> None:
+                 phase: Callable[[], PhaseNow],
+                 intervals: CheckIntervals | None = None) -> None:
         super().__init__()
+        self._intervals = intervals or CheckIntervals()
         self.setObjectName("panel")
         self.engine = engine
         self.worker = worker
@@ -351,7 +353,8 @@ class TimelinePanel(QFrame):
 
     def refresh(self, now: float) -> None:
         last = self.engine.latest("MDC_PRESS_BLD_NONINV_SYS")
-        due = bp_check(self._phase().phase, None if last is None else last.received_at, now)
+        due = bp_check(self._phase().phase, None if last is None else last.received_at, now,
+                       self._intervals)
         if self.due.text() != due.text:
             self.due.setText(due.text)
             self.due.setStyleSheet(f"color: {'#fb923c' if due.overdue else theme.MUTED};")

@@ -134,6 +134,7 @@ TECHNICAL_PRIORITIES: dict[str, Priority] = {
     "clock-skew": Priority.LOW,
     "store-fault": Priority.MEDIUM,
     "audio-fault": Priority.MEDIUM,
+    "bp-overdue": Priority.LOW,
 }
 """Kinds of technical alarm and their default priorities (ours)."""
 
