@@ -28,6 +28,7 @@ from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.registry import DriverRegistry
 from ketaconsole.room import Room
 from ketaconsole.security.plugins import clinic_registry
+from ketaconsole.security.roles import ROLE_PERMISSIONS, Permission
 from ui.close_guard import CloseGuard
 from ui.first_admin_form import FirstAdminForm
 from ui.frame_clock import FrameClock
@@ -63,7 +64,8 @@ class MainWindow(QMainWindow):
         self.monitor = MonitorScreen(
             room, worker=self.worker, player=self.player,
             alarm_actor=security.actor if security else None,
-            on_alarm_action=security.alarm_action if security else None)
+            on_alarm_action=security.alarm_action if security else None,
+            signer=self._signer)
         self.setCentralWidget(self.monitor)
         own_layout = self.layout()
         if own_layout is not None:  # the monitor's text size follows the window, not back
@@ -150,6 +152,7 @@ class MainWindow(QMainWindow):
         if security is None or self.lock_panel is None:
             return
         if security.locked:
+            self.who.setText("")
             self.lock_panel.set_users(security.users())
             self.lock_panel.reset()
             self.monitor.show_locked(self.lock_panel)
@@ -162,6 +165,13 @@ class MainWindow(QMainWindow):
                          f"{user.display_name} ({user.role.value})"
                          + (" \u00b7 EMERGENCY ACCESS" if user.break_glass else ""))
         self.monitor.show_locked(None)
+        if self.audit_page is not None:  # only those who may review the audit trail see it
+            side = self.monitor.side
+            may_audit = Permission.REVIEW_AUDIT in ROLE_PERMISSIONS.get(user.role, frozenset()) \
+                if user is not None else False
+            if not may_audit and side.currentWidget() is self.audit_page:
+                side.setCurrentIndex(0)
+            side.setTabVisible(side.indexOf(self.audit_page), may_audit)
         self._refresh_records(0)  # checked again for the person now at the console
         if self.devices_page.page is not None:
             self.devices_page.page.show_rights()  # type: ignore[attr-defined]
@@ -191,6 +201,11 @@ class MainWindow(QMainWindow):
         assert security is not None and database is not None
         return AuditScreen(database, AuditGate(viewing=security.audit_viewing,
                                                reviewing=security.emergency_review))
+
+    def _signer(self) -> str | None:
+        """The name of the person logged in, to pre-fill the sign-off."""
+        user = self.security.lock.current_user() if self.security is not None else None
+        return None if user is None or user.break_glass else user.display_name
 
     def _actor(self) -> str:
         return self.security.actor() if self.security is not None else NO_LOGIN_AUTHOR

@@ -84,7 +84,8 @@ class MonitorScreen(QWidget):
     def __init__(self, room: Room, worker: RecordWorker | None = None,
                  player: TonePlayer | None = None,
                  alarm_actor: Callable[[], str] | None = None,
-                 on_alarm_action: Callable[[str, str], None] | None = None) -> None:
+                 on_alarm_action: Callable[[str, str], None] | None = None,
+                 signer: Callable[[], str | None] = lambda: None) -> None:
         super().__init__()
         engine = self.engine = room.engine
         alarms = self.alarms = room.alarms
@@ -102,7 +103,7 @@ class MonitorScreen(QWidget):
                                       CheckIntervals().at_pace(room.options.pace))
         self.workflow = room.workflow
         self.session = SessionPanel(self.workflow, engine, self.worker.sharing(self),
-                                    self.worker.author, room.options)
+                                    self.worker.author, room.options, signer=signer)
         self.side = QTabWidget()
         self.side.addTab(self.timeline, "Timeline")
         self.side.addTab(self.session, "Session")

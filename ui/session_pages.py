@@ -81,6 +81,7 @@ class StepPage(QWidget):
         heading.setFont(theme.font(17, bold=True))
         self.column.addWidget(heading)
         self.form_layout = QFormLayout()
+        self.form_layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.form_layout.setFieldGrowthPolicy(
             QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form = FormFields(self.form_layout)
@@ -92,6 +93,17 @@ class StepPage(QWidget):
 
     def finish_layout(self) -> None:
         self.column.addStretch(1)
+
+    def primary(self) -> QWidget | None:
+        """The control the nurse most likely uses next on this page."""
+        return next((b for b in self.findChildren(QPushButton)
+                     if b.isEnabled() and b.isVisibleTo(self)), None)
+
+    def take_focus(self) -> None:
+        """Focus the next thing to do here (never a control outside the page)."""
+        target = self.primary()
+        if target is not None:
+            target.setFocus()
 
     def show_problems(self, problems: dict[str, str]) -> None:
         unplaced = self.form.show_problems(problems)
@@ -127,7 +139,7 @@ class CheckInPage(StepPage):
         f.add("fasting_hours", "Hours since last intake", QLineEdit())
         f.add("phq9_total", "PHQ-9 total (0-27)", QLineEdit())
         f.add("consent_signed", "Consent", QCheckBox("form signed"))
-        f.add("escort_present", "Escort", QCheckBox("present to take the patient home"))
+        f.add("escort_present", "Escort", QCheckBox("present, takes patient home"))
         self.sign = QPushButton("Sign check-in")
         self.sign.clicked.connect(self.record)
         self.column.addWidget(self.sign)
@@ -150,6 +162,9 @@ class CheckInPage(StepPage):
             consent_signed=f.checked("consent_signed"),
             phq9_total=int(phq) if phq is not None and phq.is_integer() else None,
             iv_site=f.text("iv_site"), escort_present=f.checked("escort_present"))
+
+    def primary(self) -> QWidget | None:
+        return self.sign
 
     def record(self) -> None:
         form = self.collect()
@@ -277,6 +292,14 @@ class InfusionPage(StepPage):
         self.finish_layout()
         self.update_buttons()
 
+    def primary(self) -> QWidget | None:
+        """Running: Pause; paused: Resume; before: Start (the next likely action)."""
+        for action in ("start", "resume", "pause", "stop"):
+            button = self.buttons[action]
+            if button.isEnabled():
+                return button
+        return None
+
     def act(self, action: str) -> None:
         reason = self.form.text("reason")
         self._submit(lambda: self._workflow.infusion_action(
@@ -374,14 +397,25 @@ class DischargePage(StepPage):
 
 class SignOffPage(StepPage):
     def __init__(self, workflow: SessionWorkflow, submit: Submit,
-                 author: Callable[[], str]) -> None:
+                 author: Callable[[], str],
+                 signer: Callable[[], str | None] = lambda: None) -> None:
         super().__init__("Sign-off")
         self._workflow, self._submit, self._author = workflow, submit, author
         self.form.add("name", "Your name", QLineEdit())
+        self._signer = signer
         self.sign = QPushButton("Sign the record")
         self.sign.clicked.connect(self.record)
         self.column.addWidget(self.sign)
         self.finish_layout()
+
+    def showEvent(self, event: Any) -> None:
+        """The name is pre-filled with the person logged in (she can change it)."""
+        super().showEvent(event)
+        field = self.form.fields["name"]
+        assert isinstance(field, QLineEdit)
+        name = self._signer()
+        if name and not field.text():
+            field.setText(name)
 
     def record(self) -> None:
         name = self.form.text("name")
@@ -444,7 +478,7 @@ class DonePage(StepPage):
 
         if isinstance(result, ExportResult):
             names = ", ".join(p.name for p in result.files)
-            self.exported.setText(f"Exported {names} (record head #{result.stamp.seq}).")
+            self.exported.setText(f"Exported {names}.")
 
 
 EXPORT_LABELS = {"pdf": "PDF chart", "csv": "CSV", "fhir": "FHIR R4", "hl7": "HL7 v2",

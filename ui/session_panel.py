@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -50,13 +51,15 @@ class SessionPanel(QFrame):
 
     def __init__(self, workflow: SessionWorkflow, engine: Engine, worker: RecordWorker,
                  author: Callable[[], str], options: RoomOptions,
-                 export_folder: Callable[[], Path] = default_export_folder) -> None:
+                 export_folder: Callable[[], Path] = default_export_folder,
+                 signer: Callable[[], str | None] = lambda: None) -> None:
         super().__init__()
         self.setObjectName("panel")
         self.workflow = workflow
         self.worker = worker
         self._engine, self._author, self._options = engine, author, options
         self._export_folder = export_folder
+        self._signer = signer
         self.steps = QLabel("")
         self.steps.setWordWrap(True)
         self.steps.setFont(theme.font(13))
@@ -94,7 +97,7 @@ class SessionPanel(QFrame):
             Step.INFUSION: InfusionPage(workflow, self.submit, author),
             Step.RECOVERY: RecoveryPage(workflow, self.submit, author),
             Step.DISCHARGE: DischargePage(workflow, self.submit, author, engine),
-            Step.SIGN_OFF: SignOffPage(workflow, self.submit, author),
+            Step.SIGN_OFF: SignOffPage(workflow, self.submit, author, self._signer),
             Step.DONE: DonePage(workflow, self.submit, self._export_folder, author),
         }
         for page in self.pages.values():
@@ -129,6 +132,9 @@ class SessionPanel(QFrame):
         assert isinstance(infusion, InfusionPage)
         infusion.update_buttons()
         self.show_step()
+        current = self.pages[self.workflow.step]
+        if current.isVisible():
+            current.take_focus()  # focus stays in the panel, on the next thing to do
 
     def _failed(self, reason: str, tag: object) -> None:
         if isinstance(tag, StepPage | EndSessionBox) and tag is self._waiting:
@@ -169,10 +175,13 @@ class EndSessionBox(QFrame):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        row = QHBoxLayout()  # the long label comes only after sign-off, when the reason goes
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.reason, 1)
+        row.addWidget(self.button)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 4, 0, 0)
-        column.addWidget(self.reason)
-        column.addWidget(self.button)
+        column.addLayout(row)
         column.addWidget(self.message)
 
     def signed_off(self, done: bool) -> None:

@@ -41,8 +41,9 @@ from ketaconsole.store import StoredEvent
 from ui import theme
 from ui.record_worker import RecordWorker
 
-ONE_TAP = ("Dissociation", "Nausea", "Vomiting", "Anxiety", "Headache")
+ONE_TAP = ("Dissociation", "Dizziness", "Nausea", "Vomiting", "Anxiety", "Headache")
 RESCUE_DRUGS = ("Ondansetron", "Midazolam", "Labetalol", "Clonidine", "Other")
+RESCUE_ROUTES = ("IV", "PO", "SL", "IM", "SC", "inhaled")
 ADVERSE_EVENTS = ("Hypertension", "Nausea / vomiting", "Emergence reaction / agitation",
                   "Desaturation", "Excessive sedation", "Other")
 OUTCOMES = ("resolved", "ongoing", "escalated to the prescriber", "transferred")
@@ -80,6 +81,9 @@ class RescueForm(QWidget):
         self.dose.setPlaceholderText("dose")
         self.unit = QComboBox()
         self.unit.addItems(("mg", "mcg"))
+        self.route = QComboBox()
+        self.route.setEditable(True)
+        self.route.addItems(RESCUE_ROUTES)
         self.given_at = QLineEdit()
         self.given_at.setPlaceholderText("HH:MM, blank = now")
         self.error = _error_label()
@@ -89,6 +93,7 @@ class RescueForm(QWidget):
         form = QFormLayout(self)
         form.addRow("Drug", self.drug)
         form.addRow("Dose", dose_row)
+        form.addRow("Route", self.route)
         form.addRow("Given at", self.given_at)
         form.addRow(self.error)
         form.addRow(_record_or_cancel("Record medication", self.record, cancel))
@@ -117,9 +122,14 @@ class RescueForm(QWidget):
             self.error.setText(str(exc))
             self.given_at.setFocus()
             return
+        route = self.route.currentText().strip()
+        if not route:
+            self.error.setText("Choose or type the route, e.g. IV.")
+            self.route.setFocus()
+            return
         self.error.setText("")
         self._submit({"drug": drug, "dose": dose, "unit": self.unit.currentText(),
-                      "route": "IV", "given_at": given})
+                      "route": route, "given_at": given})
         self.dose.clear()
         self.given_at.clear()
 
@@ -255,12 +265,11 @@ class TimelinePanel(QFrame):
         self.note = QLineEdit()
         self.note.setPlaceholderText("free note")
         self.note_error = _error_label()
-        save_note = QPushButton("Record note")
-        save_note.clicked.connect(self._record_note)
         self.note.returnPressed.connect(self._record_note)
         note_layout.addWidget(self.note)
         note_layout.addWidget(self.note_error)
-        note_layout.addWidget(save_note)
+        note_layout.addLayout(_record_or_cancel("Record note", self._record_note,
+                                                self.close_form))
         self.adverse = AdverseEventForm(self._record_adverse, self.close_form)
         for page in (self.rescue, self.scale, note_page, self.adverse):
             self.forms.addWidget(page)
@@ -298,7 +307,8 @@ class TimelinePanel(QFrame):
 
     def _record_rescue(self, payload: dict[str, Any]) -> None:
         self._submit("rescue_medication", payload,
-                     f"{payload['drug']} {payload['dose']:g} {payload['unit']} IV")
+                     f"{payload['drug']} {payload['dose']:g} {payload['unit']} "
+                     f"{payload['route']}")
         self.close_form()
 
     def _record_adverse(self, payload: dict[str, Any]) -> None:

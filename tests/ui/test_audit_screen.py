@@ -95,9 +95,11 @@ def test_a_nurse_is_refused_with_nothing_listed_and_locking_clears_the_page(
     unlock(qtbot, staffed_window, nurse, PINS[Role.NURSE])
     qtbot.wait(200)  # a read, had one been started, would have answered by now
     assert screen.table.rowCount() == 0 and screen.entries == []
-    assert screen.status.text() == (f"{nurse} (nurse) may not review the audit trail; ask "
-                                    "an admin to do it.")
-    assert (Action.DENIED, nurse, "audit trail") in actions(staffed_window)
+    side = staffed_window.monitor.side
+    assert not side.isTabVisible(side.indexOf(staffed_window.audit_page)), \
+        "a nurse is not offered the audit trail"
+    assert side.currentWidget() is not staffed_window.audit_page
+    assert (Action.DENIED, nurse, "audit trail") not in actions(staffed_window)
 
 
 def test_a_read_still_running_when_the_console_locks_is_never_shown(

@@ -86,6 +86,8 @@ def _click(qtbot: QtBot, button: QPushButton) -> None:
 
 def _wait_step(qtbot: QtBot, window: MainWindow, step: Step) -> None:
     qtbot.waitUntil(lambda: window.room.workflow.step is step, timeout=15000)
+    panel = window.monitor.session  # and the panel has heard it: the step's page is shown
+    qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.pages[step], timeout=5000)
 
 
 def _check_in(qtbot: QtBot, window: MainWindow, name: str) -> None:
@@ -129,7 +131,9 @@ def test_a_clinic_room_runs_a_session_the_pump_check_holds_and_the_next_patient_
     _click(qtbot, plan.confirm)  # type: ignore[attr-defined]
     _wait_step(qtbot, window, Step.INFUSION)
     infusion = panel.pages[Step.INFUSION]
-    _click(qtbot, infusion.buttons["start"])  # type: ignore[attr-defined]
+    start = infusion.buttons["start"]  # type: ignore[attr-defined]
+    qtbot.waitUntil(start.isEnabled, timeout=5000)  # the panel has heard the plan recorded
+    _click(qtbot, start)
     qtbot.waitUntil(lambda: monitor.header.phase.text() == "Infusion", timeout=5000)
 
     def mismatch_shown() -> bool:

@@ -81,7 +81,8 @@ def test_every_side_page_fits_without_sideways_scrolling(
     for index in range(side.count()):
         side.setCurrentIndex(index)
         qtbot.wait(150)
-        assert clipped(side, window) == [], side.tabText(index)
+        found = clipped(side, window)
+        assert found == [], (side.tabText(index), found[:6])
     side.setCurrentWidget(window.monitor.timeline)
     timeline = window.monitor.timeline
     for open_form in (timeline.rescue_button, timeline.scale_button, timeline.note_button,

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService, open_database
+from ketaconsole.timeline_events import title
 from tests.core.export_support import T0, record_session
 from tests.ui.conftest import settle_deleted
 from ui.records_screen import RecordsScreen
@@ -99,8 +100,8 @@ def test_opening_a_session_shows_its_timeline_and_trends(
     qtbot.waitUntil(lambda: review.opened is not None, timeout=10000)
     rows = review.event_rows()
     kinds = [r[1] for r in rows]
-    assert "annotation" in kinds and "rescue_medication" in kinds and "signature" in kinds
-    [annotation] = [r for r in rows if r[1] == "annotation"]
+    assert {title("annotation"), title("rescue_medication"), title("signature")} <= set(kinds)
+    [annotation] = [r for r in rows if r[1] == title("annotation")]
     assert annotation[2] == "nurse.kim" and annotation[3] == "Dissociation"
     assert "Alex Example" in review.header.text()
     assert review.opened is not None and "MDC_PULS_OXIM_SAT_O2" in review.opened.trends
