@@ -444,8 +444,10 @@ class DonePage(StepPage):
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        self.summary.setText(f"Signed off by {self._workflow.signed_by}. Export the record "
-                             f"for the clinic's file (into {self._folder()}):")
+        signed = self._workflow.signed_by
+        self.summary.setText(("Signed off" + (f" by {signed}" if signed else "")) +
+                             f". Export the record for the clinic's file (into "
+                             f"{self._folder()}):")
 
     def export(self, fmt: str) -> None:
         """Export in format ``fmt`` (pdf, csv, fhir, hl7, vital) off the GUI thread."""
