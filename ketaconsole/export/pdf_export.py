@@ -164,7 +164,7 @@ def _header(record: SessionRecord, clinic: str, width: float, styles: _Styles) -
         ("Patient", record.patient_name), ("Identifier", record.patient_identifier or "-"),
         ("Date of birth", record.date_of_birth or "-"), ("Weight", weight),
         ("Date", datetime.fromtimestamp(record.started_at, UTC).strftime("%Y-%m-%d")),
-        ("Session", f"{record.session_id} at {record.station}"),
+        ("Session", f"{record.session_id} (console {record.station})"),
         ("Started", clock(record.started_at, True)), ("Ended", ended),
         ("Clinicians", _clinicians(record)), ("Devices", ", ".join(record.device_ids()) or "-"),
     ], width, styles))
@@ -280,7 +280,7 @@ def _checks(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
         return [*parts, Paragraph("No blood pressure checks recorded.", styles.empty)]
     labels = [latin(CATALOGUE[m].short) + f" ({CATALOGUE[m].display_unit})"
               for m in CHECK_COLUMNS]
-    rows: list[list[Any]] = [["Time", "NIBP (mm[Hg])", *labels]]
+    rows: list[list[Any]] = [["Time", "NIBP (mmHg)", *labels]]
     for check in rows_data:
         dia = "--" if check.diastolic is None else f"{check.diastolic:.0f}"
         mean = "" if check.mean is None else f" ({check.mean:.0f})"

@@ -140,3 +140,19 @@ def test_no_internal_word_on_any_screen_or_in_the_pdf(qtbot: QtBot, window: Main
     assert "Dizziness" in printed
     assert {line.strip(): internal_words(line) for line in printed.splitlines()
             if internal_words(line)} == {}
+
+
+def test_no_internal_word_in_the_pdf_of_a_long_session(tmp_path: Path) -> None:
+    """A 20-minute session with BP checks, alarms, medication, scales (the PDF's tables)."""
+    from ketaconsole.store import open_database
+    from tests.core.export_support import record_session
+
+    database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
+    recorded = record_session(database)
+    (pdf,) = export_session(database, recorded.session_id, ExportFormat.PDF, tmp_path).files
+    database.dispose()
+    printed = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                             text=True, check=True).stdout
+    leaks = {line.strip(): internal_words(line) for line in printed.splitlines()
+             if internal_words(line) and not line.startswith("ketaconsole-integrity")}
+    assert leaks == {}
