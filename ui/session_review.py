@@ -158,8 +158,11 @@ class SessionReview(QWidget):
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
         self.plot.setBackground(theme.BACKGROUND)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.addLegend(offset=(10, 10), labelTextColor=theme.TEXT,
-                            brush=pg.mkBrush(20, 26, 33, 220))
+        # the legend stands beside the plot, never over the first minutes of data
+        item = self.plot.getPlotItem()
+        self.legend = pg.LegendItem(labelTextColor=theme.TEXT)
+        item.layout.addItem(self.legend, 2, 3)
+        item.legend = self.legend
         self.tabs.addTab(self.plot, "Trends")
         column.addWidget(self.tabs, 1)
 

@@ -170,3 +170,21 @@ def test_export_to_a_missing_folder_says_so_in_one_line(
     qtbot.waitUntil(lambda: "Not exported" in review.export_result.text(), timeout=10000)
     assert "does not exist" in review.export_result.text()
     assert "\n" not in review.export_result.text()
+
+
+def test_the_trend_legend_stands_clear_of_the_data_and_colours_differ(
+        qtbot: QtBot, screen: RecordsScreen, recorded: tuple[str, int, int]) -> None:
+    _, long_id, _ = recorded
+    screen.resize(1100, 700)
+    screen.show()
+    assert screen.open_session(long_id)
+    review = screen.review
+    qtbot.waitUntil(lambda: review.opened is not None, timeout=10000)
+    review.tabs.setCurrentWidget(review.plot)
+    qtbot.wait(100)
+    item = review.plot.getPlotItem()
+    data = item.getViewBox().sceneBoundingRect()
+    legend = review.legend.sceneBoundingRect()
+    assert legend.left() >= data.right() - 1 or legend.top() >= data.bottom() - 1
+    pens = [curve.opts["pen"].color().name() for curve in item.listDataItems()]
+    assert len(pens) >= 3 and len(set(pens)) == len(pens)
