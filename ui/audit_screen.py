@@ -222,8 +222,9 @@ class AuditScreen(QWidget):
         self.shown = [e for e in reversed(self.entries) if entry_matches(e, self.search.text())]
         self.table.setRowCount(len(self.shown))
         for row, entry in enumerate(self.shown):
-            texts = (str(entry.seq), local_time(entry.at, seconds=True), entry.action,
-                     entry.actor, entry.target or "", entry_detail(entry))
+            texts = (str(entry.seq), local_time(entry.at, seconds=True),
+                     entry.action.replace("_", " "), entry.actor, entry.target or "",
+                     entry_detail(entry))
             for col, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 if col == 5:

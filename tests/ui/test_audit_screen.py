@@ -43,9 +43,9 @@ def test_an_admin_sees_the_trail_newest_first_and_the_view_is_audited(
     assert reviews == [(Action.AUDIT_REVIEWED, ADMIN, "audit trail")], "one view, one entry"
     numbers = [int(n) for n in column(screen, 0)]
     assert numbers == sorted(numbers, reverse=True)
-    assert "login" in column(screen, 2) and "user_added" in column(screen, 2)
+    assert "login" in column(screen, 2) and "user added" in column(screen, 2)
     qtbot.keyClicks(screen.search, "user_added")
-    assert set(column(screen, 2)) == {"user_added"}
+    assert set(column(screen, 2)) == {"user added"}
 
 
 def test_an_emergency_access_is_reviewed_with_a_note(qtbot: QtBot,
