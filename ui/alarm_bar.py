@@ -29,12 +29,13 @@ from ui import theme
 from ui.tone_player import TonePlayer
 
 SHOWN = 3
+CHIP_PX = 18
 COLOURS = {"red": theme.ALARM_HIGH, "yellow": theme.ALARM_MEDIUM, "cyan": theme.ALARM_LOW}
 DIMMED = {"red": "#7f1d1d", "yellow": "#6b5a10", "cyan": "#0b4650"}
 """The dark half of a flash: a high alarm stays a filled red even then."""
 
 
-def chip_style(colour: str, bright: bool) -> str:
+def chip_style(colour: str, bright: bool, px: int = 18) -> str:
     """A chip's look: a high alarm is a filled red block in both halves of its flash, the
     most salient thing on the screen; medium and low alarms are outlined, their colour in
     the border and the words, so a yellow never outshines a red."""
@@ -42,10 +43,11 @@ def chip_style(colour: str, bright: bool) -> str:
     if colour == "red":
         fill = theme.ALARM_HIGH if bright else DIMMED["red"]
         return (f"background: {fill}; color: white; border: 3px solid {COLOURS['red']};"
-                " padding: 4px 10px; border-radius: 5px;")
+                f" padding: 4px 10px; border-radius: 5px; font-size: {px}px;"
+                " font-weight: bold;")
     width = 2 if colour == "yellow" else 1
     return (f"background: {theme.PANEL}; color: {edge}; border: {width}px solid {edge};"
-            " padding: 4px 10px; border-radius: 5px;")
+            f" padding: 4px 10px; border-radius: 5px; font-size: {px}px; font-weight: bold;")
 
 
 def flash_on(alarm: Alarm, now: float) -> bool:
@@ -77,9 +79,11 @@ class AlarmBar(QFrame):
         self._on_action = on_action
         """Told (action, alarms) of every acknowledge and pause, e.g. to audit a locked one."""
         self._reported_sound: str | None = None
+        self.text_scale = 1.0
+        """The window's text scale (the chips' size is in their style, which they change)."""
         self.chips = [QLabel("") for _ in range(SHOWN)]
         for chip in self.chips:
-            chip.setFont(theme.font(18, bold=True))
+            chip.setFont(theme.font(CHIP_PX, bold=True))
             chip.setWordWrap(True)
             chip.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             chip.hide()
@@ -145,7 +149,8 @@ class AlarmBar(QFrame):
             return
         self.none.setVisible(not active)
         for chip, alarm in zip(self.chips, active, strict=False):
-            style = chip_style(alarm.signal.colour, flash_on(alarm, now))
+            style = chip_style(alarm.signal.colour, flash_on(alarm, now),
+                               round(CHIP_PX * self.text_scale))
             if chip.styleSheet() != style:
                 chip.setStyleSheet(style)
             text = alarm_text(alarm)

@@ -210,7 +210,9 @@ class MonitorScreen(QWidget):
 
     def scale_text(self) -> None:
         """Every label, button and field at the window's scale."""
-        scale_text(self, scale_for(self.width(), self.height()))
+        scale = scale_for(self.width(), self.height())
+        self.alarm_bar.text_scale = scale
+        scale_text(self, scale)
 
     def parts(self) -> list[Refreshable]:
         return [self.header, self.record_banner, self.pleth, self.trend, self.timeline,

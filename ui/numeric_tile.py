@@ -18,6 +18,7 @@ from ketaconsole.freshness import Freshness, assess, describe_age
 from ui import theme
 from ui.alarm_bar import COLOURS, DIMMED, flash_on
 from ui.labels import RIGHT, label, set_text
+from ui.type_scale import restyle
 
 
 class NumericTile(QFrame):
@@ -65,8 +66,7 @@ def paint_values(tile: QFrame, values: list[QLabel], colour: str, live: bool) ->
     filled = bool(tile.property("alarmFilled"))
     style = f"color: {('white' if filled else colour) if live else theme.STALE};"
     for value in values:
-        if value.styleSheet() != style:
-            value.setStyleSheet(style)
+        restyle(value, style)
 
 
 def show_tile_alarm(tile: QFrame, title: QLabel, name: str, alarm: Alarm | None,
@@ -90,8 +90,7 @@ def show_tile_alarm(tile: QFrame, title: QLabel, name: str, alarm: Alarm | None,
     tile.setProperty("alarmFilled", filled)
     if title.text() != text:
         title.setText(text)
-    if tile.styleSheet() != style:
-        tile.setStyleSheet(style)
+    restyle(tile, style)
 
 
 class BloodPressureTile(QFrame):

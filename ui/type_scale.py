@@ -25,6 +25,8 @@ TEXT_WIDGETS = (QLabel, QAbstractButton, ElidedLabel, QLineEdit, QComboBox, QAbs
                 QTabBar, QAbstractItemView)
 BASE_PX = "ketaconsoleBasePx"
 """Dynamic property holding a widget's pixel size at the design size."""
+SCALED_PX = "ketaconsoleScaledPx"
+"""Dynamic property holding the pixel size the widget is shown at now."""
 
 
 def scale_for(width: int, height: int) -> float:
@@ -46,7 +48,22 @@ def scale_text(root: QWidget, scale: float) -> None:
                 continue
             widget.setProperty(BASE_PX, base)
         wanted = round(int(base) * scale)
+        widget.setProperty(SCALED_PX, wanted)
         font = widget.font()
         if font.pixelSize() != wanted:
             font.setPixelSize(wanted)
             widget.setFont(font)
+
+
+def restyle(widget: QWidget, css: str) -> None:
+    """Set a widget's style sheet and keep its scaled text size (a new style sheet puts
+    back the font the widget had when it was first styled)."""
+    if widget.styleSheet() == css:
+        return
+    widget.setStyleSheet(css)
+    for shown in [widget, *widget.findChildren(QWidget)]:
+        wanted = shown.property(SCALED_PX)
+        if wanted is not None and shown.font().pixelSize() != int(wanted):
+            font = shown.font()
+            font.setPixelSize(int(wanted))
+            shown.setFont(font)

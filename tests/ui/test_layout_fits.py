@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 from ketaconsole.catalogue import SPO2
 from tests.ui.conftest import open_demo_window, unlock
 from ui.main_window import MainWindow
+from ui.numeric_tile import paint_values
 
 SIZES = ((1366, 768), (1920, 1080))
 LONG_PROBLEM = ("Enter a value in the range this field accepts; the sentence is long on "
@@ -124,6 +125,9 @@ def test_text_grows_with_the_screen(qtbot: QtBot, window: MainWindow) -> None:
              if not monitor.side_stack.isAncestorOf(label)
              and label.font().pixelSize() < 18]
     assert small == []
+    paint_values(tile, [tile.value], "#123456", live=False)  # a new colour restyles it
+    assert tile.value.font().pixelSize() >= 60, "a new style keeps the scaled size"
+    assert monitor.alarm_bar.text_scale >= 1.4
     _sized(qtbot, window, (1366, 768))
     assert tile.value.font().pixelSize() == 56
 
