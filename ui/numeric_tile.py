@@ -62,8 +62,12 @@ class NumericTile(QFrame):
 
 
 def paint_values(tile: QFrame, values: list[QLabel], colour: str, live: bool) -> None:
-    """A live value in its metric's colour (white on a tile filled red), else grey."""
+    """A live value in its metric's colour (white on a tile filled red), else grey; the
+    tile's title likewise white on red."""
     filled = bool(tile.property("alarmFilled"))
+    title = getattr(tile, "title", None)
+    if isinstance(title, QLabel):
+        restyle(title, f"color: {'white' if filled else colour};")
     style = f"color: {('white' if filled else colour) if live else theme.STALE};"
     for value in values:
         restyle(value, style)

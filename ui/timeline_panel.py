@@ -40,6 +40,7 @@ from ketaconsole.scales import SCALES
 from ketaconsole.store import StoredEvent
 from ui import theme
 from ui.record_worker import RecordWorker
+from ui.type_scale import restyle
 
 ONE_TAP = ("Dissociation", "Dizziness", "Nausea", "Vomiting", "Anxiety", "Headache")
 RESCUE_DRUGS = ("Ondansetron", "Midazolam", "Labetalol", "Clonidine", "Other")
@@ -367,5 +368,5 @@ class TimelinePanel(QFrame):
                        self._intervals)
         if self.due.text() != due.text:
             self.due.setText(due.text)
-            self.due.setStyleSheet(f"color: {'#fb923c' if due.overdue else theme.MUTED};")
+            restyle(self.due, f"color: {'#fb923c' if due.overdue else theme.MUTED};")
 
