@@ -33,6 +33,7 @@ from reportlab.platypus.flowables import HRFlowable
 
 from ketaconsole import __version__
 from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.discharge import SCALES as DISCHARGE_SCALES
 from ketaconsole.export.pdf_chart import trend_chart
 from ketaconsole.export.record import SessionRecord
 from ketaconsole.export.summary import (
@@ -377,9 +378,15 @@ def _discharge(record: SessionRecord, width: float, styles: _Styles) -> list[Any
         items = payload.get("items")
         if isinstance(items, dict) and items:
             rows: list[list[Any]] = [["Criterion", "Score"]]
-            rows.extend([name, value] for name, value in items.items())
+            rows.extend([latin(CRITERION_LABELS.get(name, name[:1].upper() + name[1:])), value]
+                        for name, value in items.items())
             parts.append(_table(rows, [width * 0.5, width * 0.15], styles))
     return parts
+
+
+CRITERION_LABELS = {item.key: item.label for items in DISCHARGE_SCALES.values()
+                    for item in items}
+"""Discharge criteria by their record key, in the words of the scale."""
 
 
 def _signature(payload: dict[str, Any]) -> Signature | None:

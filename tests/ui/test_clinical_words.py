@@ -156,3 +156,4 @@ def test_no_internal_word_in_the_pdf_of_a_long_session(tmp_path: Path) -> None:
     leaks = {line.strip(): internal_words(line) for line in printed.splitlines()
              if internal_words(line) and not line.startswith("ketaconsole-integrity")}
     assert leaks == {}
+    assert "Activity" in printed and "SpO2" in printed, "criteria in the scale's words"
