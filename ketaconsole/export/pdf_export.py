@@ -339,7 +339,7 @@ def _adverse(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
     for event in events:
         payload = event.payload
         if event.kind == "rescue_medication":
-            rows.append([clock(event.at), "rescue medication", rescue_dose_text(payload),
+            rows.append([clock(event.at), "Rescue medication", rescue_dose_text(payload),
                          payload.get("outcome", "-"), event.author])
         else:
             rows.append([clock(event.at), payload.get("event", "?"),
