@@ -107,7 +107,7 @@ def demo_room(story: Scenario, *, speed: float, database_url: str | None,
     Built by the same :func:`~ketaconsole.room.build_room` as a clinic room; the record
     opens when the nurse checks the (pre-filled) demo patient in.
     """
-    patient = VirtualPatient(story, start=time.time(), speed=speed)
+    patient = VirtualPatient(story, start=time.time(), speed=speed, follows_nurse=True)
     hosts: list[SimulatorHost] = []
     specs: list[DeviceSpec] = []
     notes: list[str] = []
@@ -124,12 +124,13 @@ def demo_room(story: Scenario, *, speed: float, database_url: str | None,
                                     settings=dict(spec.settings)))
             log.info("demo %s: %s on %s", spec.device_id, driver.info.slug, host.address)
     if speed != 1.0:
-        notes.append(f"x{speed:g} speed: pump-vs-plan check off")
+        notes.append(f"time runs {speed:g} times faster")
     options = RoomOptions(
-        place="demo", check_pump_against_plan=speed == 1.0, simulated=True,
+        place="demo", pace=speed, simulated=True,
         notes=tuple(notes), expected_patient=Patient(*DEMO_PATIENT, weight_kg=story.weight_kg),
         expected_plan=demo_plan(story), demo_users=True)
     room = build_room(specs, registry=registry, database_url=database_url, options=options,
                       on_record_fault=on_record_fault, simulators=hosts)
     room.virtual_patient = patient
+    room.model.nurse_listeners.append(patient.nurse_did)  # the pump waits for the nurse
     return room

@@ -123,6 +123,9 @@ class InfusionClock:
     started_at: float | None = None
     stopped_at: float | None = None
     pauses: list[tuple[float, float | None]] = field(default_factory=list)
+    pace: float = 1.0
+    """Infusion seconds per console second: above 1 only for a simulated patient whose
+    story runs faster than the wall clock (a demo at --speed)."""
 
     @property
     def paused(self) -> bool:
@@ -171,7 +174,8 @@ class InfusionClock:
 
     def expected_mg(self, plan: DosePlan, now: float) -> float:
         """What the plan says should be in by ``now``: the planned rate over running time."""
-        return min(plan.dose_mg, plan.rate_mg_min * self.running_seconds(now) / 60.0)
+        return min(plan.dose_mg,
+                   plan.rate_mg_min * self.running_seconds(now) * self.pace / 60.0)
 
 
 @dataclass(frozen=True, slots=True)

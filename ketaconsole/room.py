@@ -23,6 +23,7 @@ from ketaconsole.alarm_loop import AlarmLoop
 from ketaconsole.alarms import AlarmEvent, AlarmSystem, default_profile
 from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.checkin import CheckIn
+from ketaconsole.checks import BpReminder, CheckIntervals
 from ketaconsole.device_spec import DeviceSpec
 from ketaconsole.dose import DosePlan
 from ketaconsole.engine import Engine
@@ -72,6 +73,9 @@ class RoomOptions:
     """An order to pre-fill the dose plan with (the demo's story)."""
     demo_users: bool = False
     """Seed the demo's users (only ever in the demo's own database)."""
+    pace: float = 1.0
+    """Story seconds per wall second: above 1 only for simulated devices at --speed, so
+    alarm sustain times, the dose-plan check and reminders keep up with the story."""
 
 
 class Stoppable(Protocol):
@@ -105,13 +109,13 @@ class RecordLink:
     """
 
     def __init__(self, record: RecordState, clock: Callable[[], float],
-                 on_record_fault: FaultListener | None = None) -> None:
+                 on_record_fault: FaultListener | None = None, *, pace: float = 1.0) -> None:
         self.record = record
         self.clock = clock
         self._listener = on_record_fault
         self.service: SessionService | None = None
         self._pending: list[AlarmEvent] = []
-        self.alarms = AlarmSystem(default_profile(), on_event=self.alarm_event)
+        self.alarms = AlarmSystem(default_profile().at_pace(pace), on_event=self.alarm_event)
 
     def alarm_event(self, event: AlarmEvent) -> None:
         service = self.service
@@ -195,7 +199,8 @@ class Room:
         self.devices = devices
         self.journal = journal
         self.model = SessionModel(engine, self.alarms, [d.spec.device_id for d in self.pumps],
-                                  check_pump_against_plan=options.check_pump_against_plan)
+                                  check_pump_against_plan=options.check_pump_against_plan,
+                                  pace=options.pace)
         self.workflow = SessionWorkflow(self.model, clock=engine.clock,
                                         opener=self._open_checked_in, closer=self.close_session)
         self.alarm_loop: AlarmLoop | None = None
@@ -349,7 +354,7 @@ def build_room(specs: Sequence[DeviceSpec], *, registry: DriverRegistry,
             for simulator in simulators:
                 simulator.stop()
             raise
-    link = RecordLink(record, engine.clock, on_record_fault)
+    link = RecordLink(record, engine.clock, on_record_fault, pace=options.pace)
     journal = JournalRelay()
     devices = _devices(specs, registry, engine, journal, record)
     room = Room(engine, options, link, devices, journal, database, station_lock, simulators)
@@ -364,7 +369,9 @@ def build_room(specs: Sequence[DeviceSpec], *, registry: DriverRegistry,
         room.security = BedsideSecurity(database, place=options.place)
         if options.demo_users:
             room.security.seed_demo_users()
-    room.alarm_loop = AlarmLoop(room.alarms, clock=engine.clock).start()
+    reminder = BpReminder(room.alarms, engine, room.model,
+                          CheckIntervals().at_pace(options.pace))
+    room.alarm_loop = AlarmLoop(room.alarms, clock=engine.clock, before=reminder).start()
     if database is not None:
         room.status_publisher = RoomPublisher(room, database.url).start()
     for device in room.devices:

@@ -12,7 +12,7 @@ of it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ketaconsole.alarms import AlarmSystem
 from ketaconsole.dose import DoseDelivered, DosePlan, InfusionClock, reconcile
@@ -32,8 +32,12 @@ class SessionModel:
     """What the session at this bedside is: who, which plan, where it stands."""
 
     def __init__(self, engine: Engine, alarms: AlarmSystem, pumps: Sequence[str], *,
-                 check_pump_against_plan: bool = True) -> None:
+                 check_pump_against_plan: bool = True, pace: float = 1.0) -> None:
         self.engine = engine
+        self.pace = pace
+        self.nurse_listeners: list[Callable[[str, float, DosePlan | None], None]] = []
+        """Told (action, at, plan) of each start, pause, resume and stop the nurse records
+        and of "end" when the session closes (a simulated pump follows them)."""
         self.alarms = alarms
         self.pump_id: str | None = pumps[0] if pumps else None
         """The pump whose telemetry is the infusion (``None``: the room has no pump)."""
@@ -46,7 +50,7 @@ class SessionModel:
         self.infusion = self._follow()
 
     def _follow(self) -> PumpDrivenInfusion:
-        follower = PumpDrivenInfusion(self.pump_id or NURSE_PUMP,
+        follower = PumpDrivenInfusion(self.pump_id or NURSE_PUMP, InfusionClock(pace=self.pace),
                                       on_start=self.alarms.mark_dosing_started)
         if self.pump_id is not None:
             self.engine.subscribe(follower.observe)
@@ -79,6 +83,11 @@ class SessionModel:
         """
         if self.pump_id is None and action in NURSE_ACTION_STATES:
             self.infusion.apply(PumpEvent(NURSE_PUMP, at, NURSE_ACTION_STATES[action]))
+        self._tell(action, at)
+
+    def _tell(self, action: str, at: float) -> None:
+        for listener in list(self.nurse_listeners):
+            listener(action, at, self.plan)
 
     def close(self) -> None:
         """The session ended: the bedside is ready for the next patient."""
@@ -91,6 +100,7 @@ class SessionModel:
             self.phase = Phase.PRE_INFUSION
         self.alarms.next_patient()
         self.infusion = self._follow()
+        self._tell("end", self.engine.clock())
 
     # -- read by everyone else ------------------------------------------------------------
 

@@ -6,6 +6,10 @@ starting one minute into the session. Blood pressure rises during the infusion, 
 about 35 minutes after its start and is back to baseline by about 90 minutes
 (CLINICAL.md section 1). Scenarios add excursions (hypertension, desaturation, sensor
 off) on top. Everything is deterministic for a given seed.
+
+A patient that *follows the nurse* (the demo's) waits instead: its pump infuses only
+once the nurse starts the plan, at the plan's rate, pauses, resumes and stops with her,
+and the story's effects (the blood-pressure rise, the excursions) date from that start.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from ketaconsole.dose import DosePlan
 from ketaconsole.numbers import NumberRange
 
 MINUTE = 60.0
@@ -160,22 +165,87 @@ def _bump(t: float, peak_at: float, gone_at: float) -> float:
 SCENARIO_SPEED = NumberRange("--speed", 0, 3600, above_low=True,
                              unit="scenario seconds per real second")
 """How fast a scenario may run: faster than 3600 (an hour a second) shows nothing useful."""
+@dataclass(slots=True)
+class NurseRun:
+    """The infusion as the nurse runs it, in scenario seconds: the plan's rate and volume,
+    and the stretches it ran (the last one open while it runs)."""
+
+    rate_ml_h: float
+    vtbi_ml: float
+    concentration_mg_ml: float
+    started_s: float
+    stretches: list[list[float | None]] = field(default_factory=list)
+    stopped: bool = False
+
+    def running_s(self, t: float) -> float:
+        total = 0.0
+        for began, ended in self.stretches:
+            assert began is not None
+            total += max(0.0, (t if ended is None else min(ended, t)) - began)
+        return min(total, self.duration_s)
+
+    @property
+    def duration_s(self) -> float:
+        return self.vtbi_ml / self.rate_ml_h * 3600.0 if self.rate_ml_h > 0 else 0.0
+
+    @property
+    def open(self) -> bool:
+        return bool(self.stretches) and self.stretches[-1][1] is None
+
+    def close(self, t: float) -> None:
+        if self.open:
+            self.stretches[-1][1] = t
 
 
 class VirtualPatient:
     """A deterministic patient whose vitals follow a scenario on a (possibly fast) clock."""
 
     def __init__(self, story: Scenario | None = None, *, start: float = 0.0,
-                 speed: float = 1.0, seed: int = 7) -> None:
+                 speed: float = 1.0, seed: int = 7, follows_nurse: bool = False) -> None:
         SCENARIO_SPEED.check(speed)
         self.scenario = story or SCENARIOS["normal"]
         self.start = start
         self.speed = speed
         self.seed = seed
+        self.follows_nurse = follows_nurse
+        self.run: NurseRun | None = None
+        """The infusion the nurse started (only when the patient follows the nurse)."""
+
+    def nurse_did(self, action: str, at: float, plan: DosePlan | None) -> None:
+        """The nurse started, paused, resumed or stopped the plan (or ended the session)."""
+        if not self.follows_nurse:
+            return
+        t = self.scenario_time(at)
+        run = self.run
+        if action == "start" and plan is not None:
+            self.run = NurseRun(plan.rate_ml_h, plan.volume_ml, plan.concentration_mg_ml,
+                                started_s=t, stretches=[[t, None]])
+        elif run is None:
+            return
+        elif action == "pause":
+            run.close(t)
+        elif action == "resume" and not run.open and not run.stopped:
+            run.stretches.append([t, None])
+        elif action == "stop":
+            run.close(t)
+            run.stopped = True
+        elif action == "end":
+            self.run = None
+
+    def story_time(self, now: float) -> float:
+        """Scenario seconds on the story's own clock: its infusion starts when the nurse's
+        does (a patient who follows the nurse waits just before it until then)."""
+        t = self.scenario_time(now)
+        if not self.follows_nurse:
+            return t
+        start = self.scenario.infusion_start_s
+        if self.run is None:
+            return min(t, start)
+        return t - self.run.started_s + start
 
     def with_clock(self, start: float, speed: float | None = None) -> VirtualPatient:
         return VirtualPatient(self.scenario, start=start, speed=speed or self.speed,
-                              seed=self.seed)
+                              seed=self.seed, follows_nurse=self.follows_nurse)
 
     def scenario_time(self, now: float) -> float:
         return max(0.0, (now - self.start) * self.speed)
@@ -191,9 +261,10 @@ class VirtualPatient:
 
     def vitals(self, now: float) -> Vitals:
         t = self.scenario_time(now)
+        story = self.story_time(now)
         s = self.scenario
         base = s.baseline
-        since_start = t - s.infusion_start_s
+        since_start = story - s.infusion_start_s
         rise = _bump(since_start, 35 * MINUTE, 90 * MINUTE)
         values = {
             "hr": base["hr"] + 8 * rise + self._noise(1, t, 1.5),
@@ -206,14 +277,16 @@ class VirtualPatient:
             "pi": base["pi"] + self._noise(8, t / 3, 0.4),
         }
         for excursion in s.excursions:
-            values[excursion.vital] += excursion.offset(t)
+            values[excursion.vital] += excursion.offset(story)
         values["spo2"] = min(100.0, values["spo2"])
-        off = any(a <= t < b for a, b in s.sensor_off)
+        off = any(a <= story < b for a, b in s.sensor_off)
         return Vitals(sensor_off=off, **values)
 
     def infusion(self, now: float) -> InfusionState:
         t = self.scenario_time(now)
         s = self.scenario
+        if self.follows_nurse:
+            return self._nurse_infusion(t)
         duration = s.infusion_minutes * MINUTE
         running_for = min(max(0.0, t - s.infusion_start_s), duration)
         running = 0 < t - s.infusion_start_s < duration
@@ -226,6 +299,21 @@ class VirtualPatient:
             vtbi_ml=s.infusion_volume_ml,
             concentration_mg_ml=s.concentration_mg_ml,
         )
+
+
+    def _nurse_infusion(self, t: float) -> InfusionState:
+        run = self.run
+        if run is None:  # loaded with the plan's syringe, waiting for the nurse
+            return InfusionState(running=False, finished=False, rate_ml_h=0.0,
+                                 volume_infused_ml=0.0, vtbi_ml=self.scenario.infusion_volume_ml,
+                                 concentration_mg_ml=self.scenario.concentration_mg_ml)
+        ran = run.running_s(t)
+        finished = ran >= run.duration_s
+        running = run.open and not finished
+        return InfusionState(running=running, finished=finished,
+                             rate_ml_h=run.rate_ml_h if running else 0.0,
+                             volume_infused_ml=run.rate_ml_h * ran / 3600.0,
+                             vtbi_ml=run.vtbi_ml, concentration_mg_ml=run.concentration_mg_ml)
 
 
 class PlethGenerator:

@@ -126,7 +126,9 @@ class SessionWorkflow:
             for refid, value in values.items():
                 known = CATALOGUE[refid]
                 if value is None or not known.is_plausible(value):
-                    problems[refid] = f"Enter {known.label.lower()} ({known.display_unit})."
+                    low, high = known.plausible
+                    problems[refid] = (f"Enter {known.label.lower()} ({known.display_unit}) "
+                                       f"between {low:g} and {high:g}.")
             if problems:
                 raise WorkflowError(problems)
             confirmed = {refid: float(v) for refid, v in values.items() if v is not None}

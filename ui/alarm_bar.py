@@ -20,18 +20,36 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QWidget,
 )
 
 from ketaconsole.alarms import Alarm, AlarmSystem, Category, Priority
 from ui import theme
-from ui.elided_label import ElidedLabel
 from ui.tone_player import TonePlayer
 
 SHOWN = 3
+CHIP_PX = 18
 COLOURS = {"red": theme.ALARM_HIGH, "yellow": theme.ALARM_MEDIUM, "cyan": theme.ALARM_LOW}
-DIMMED = {"red": "#5b1414", "yellow": "#5a4a0c", "cyan": "#0b4650"}
+DIMMED = {"red": "#7f1d1d", "yellow": "#6b5a10", "cyan": "#0b4650"}
 TEXT_ON = {"red": "white", "yellow": "black", "cyan": "black"}
+"""Text colour on a filled alarm colour (the overview's cards and strip)."""
+"""The dark half of a flash: a high alarm stays a filled red even then."""
+
+
+def chip_style(colour: str, bright: bool, px: int = 18) -> str:
+    """A chip's look: a high alarm is a filled red block in both halves of its flash, the
+    most salient thing on the screen; medium and low alarms are outlined, their colour in
+    the border and the words, so a yellow never outshines a red."""
+    edge = COLOURS[colour] if bright else DIMMED[colour]
+    if colour == "red":
+        fill = theme.ALARM_HIGH if bright else DIMMED["red"]
+        return (f"background: {fill}; color: white; border: 3px solid {COLOURS['red']};"
+                f" padding: 4px 10px; border-radius: 5px; font-size: {px}px;"
+                " font-weight: bold;")
+    width = 2 if colour == "yellow" else 1
+    return (f"background: {theme.PANEL}; color: {edge}; border: {width}px solid {edge};"
+            f" padding: 4px 10px; border-radius: 5px; font-size: {px}px; font-weight: bold;")
 
 
 def flash_on(alarm: Alarm, now: float) -> bool:
@@ -45,7 +63,8 @@ def flash_on(alarm: Alarm, now: float) -> bool:
 def alarm_text(alarm: Alarm) -> str:
     kind = "" if alarm.category is Category.PHYSIOLOGICAL else "TECH  "
     state = "  (latched: reset)" if alarm.latched else ""
-    return f"{alarm.marks} {kind}{alarm.message}{state}".strip()
+    seen = "  \u2713 acknowledged" if alarm.acknowledged and not alarm.latched else ""
+    return f"{alarm.marks} {kind}{alarm.message}{state}{seen}".strip()
 
 
 class AlarmBar(QFrame):
@@ -62,9 +81,13 @@ class AlarmBar(QFrame):
         self._on_action = on_action
         """Told (action, alarms) of every acknowledge and pause, e.g. to audit a locked one."""
         self._reported_sound: str | None = None
-        self.chips = [ElidedLabel("") for _ in range(SHOWN)]
+        self.text_scale = 1.0
+        """The window's text scale (the chips' size is in their style, which they change)."""
+        self.chips = [QLabel("") for _ in range(SHOWN)]
         for chip in self.chips:
-            chip.setFont(theme.font(18, bold=True))
+            chip.setFont(theme.font(CHIP_PX, bold=True))
+            chip.setWordWrap(True)
+            chip.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             chip.hide()
         self.none = QLabel("No active alarms" if alarms is not None
                            else "ALARMS OFF: no alarm system running")
@@ -73,7 +96,7 @@ class AlarmBar(QFrame):
         self.more = QLabel("")
         self.more.setObjectName("muted")
         self.sound = QLabel("")
-        self.sound.setFont(theme.font(12, bold=True))
+        self.sound.setFont(theme.font(13, bold=True))
         self.sound.setStyleSheet("color: #fb923c;")
         self.paused = QLabel("")
         self.paused.setFont(theme.font(14, bold=True))
@@ -128,12 +151,8 @@ class AlarmBar(QFrame):
             return
         self.none.setVisible(not active)
         for chip, alarm in zip(self.chips, active, strict=False):
-            colour = alarm.signal.colour
-            bright = flash_on(alarm, now)
-            background = COLOURS[colour] if bright else DIMMED[colour]
-            foreground = TEXT_ON[colour] if bright else "white"
-            style = (f"background: {background}; color: {foreground}; padding: 4px 10px;"
-                     "border-radius: 5px;")
+            style = chip_style(alarm.signal.colour, flash_on(alarm, now),
+                               round(CHIP_PX * self.text_scale))
             if chip.styleSheet() != style:
                 chip.setStyleSheet(style)
             text = alarm_text(alarm)

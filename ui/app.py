@@ -18,6 +18,7 @@ from ketaconsole.settings import database_url, demo_database_url
 from ketaconsole.virtual_patient import scenario
 from ui.display_check import display_problem
 from ui.main_window import MainWindow
+from ui.screenshot import CaptureError, check_page, parse_size, show_page
 from ui.theme import apply_theme
 
 DEFAULT_SCREENSHOT_DELAY_S = 3.0
@@ -38,6 +39,11 @@ def run(args: argparse.Namespace) -> int:
         return _fail("--quit-after must be more than 0 seconds", 2)
     if args.speed <= 0:
         return _fail("--speed must be more than 0", 2)
+    try:
+        size = parse_size(args.size) if args.size else None
+        page = check_page(args.page, demo=args.demo) if args.page else None
+    except CaptureError as exc:
+        return _fail(str(exc), 2)
     problem = display_problem()
     if problem:
         return _fail(problem)
@@ -54,7 +60,11 @@ def run(args: argparse.Namespace) -> int:
     window = MainWindow(room, database_url=(demo_database_url(args.db) if args.demo
                                             else database_url(args.db)),
                         registry=registry, room_name=args.room or "")
+    if size is not None:
+        window.resize(*size)
     window.show()
+    if page is not None:
+        show_page(window, page)
 
     outcome = {"code": 0}
 

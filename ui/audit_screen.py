@@ -29,7 +29,9 @@ from PySide6.QtWidgets import (
 
 from ketaconsole.security import AuditLog, AuditRecord, pending_break_glass_reviews
 from ketaconsole.security.audit import describe_break
+from ketaconsole.security.roles import Permission
 from ketaconsole.store import Database
+from ketaconsole.timeline_events import title
 from ui import theme
 from ui.background import BackgroundCalls
 from ui.session_review import local_time
@@ -54,8 +56,23 @@ class AuditView:
     pending: list[AuditRecord]
 
 
+DETAIL_WORDS = {"kind": "entry", "seq": "record entry", "permission": "needs the right to",
+                "role": "role", "user_id": "user number", "reason": "reason"}
+"""Audit detail keys in words."""
+
+
 def entry_detail(entry: AuditRecord) -> str:
-    return ", ".join(f"{key}={value}" for key, value in entry.detail.items())
+    """An entry's details as words ('entry: Note; record entry: 13'), never key=value."""
+    parts = []
+    for key, value in entry.detail.items():
+        if value is None or value == "":
+            continue
+        if key == "permission" and isinstance(value, str) and value in Permission.__members__:
+            value = Permission[value].value
+        elif key == "kind" and isinstance(value, str):
+            value = title(value)
+        parts.append(f"{DETAIL_WORDS.get(key, key.replace('_', ' '))}: {value}")
+    return "; ".join(parts)
 
 
 def entry_matches(entry: AuditRecord, text: str) -> bool:
@@ -205,8 +222,9 @@ class AuditScreen(QWidget):
         self.shown = [e for e in reversed(self.entries) if entry_matches(e, self.search.text())]
         self.table.setRowCount(len(self.shown))
         for row, entry in enumerate(self.shown):
-            texts = (str(entry.seq), local_time(entry.at, seconds=True), entry.action,
-                     entry.actor, entry.target or "", entry_detail(entry))
+            texts = (str(entry.seq), local_time(entry.at, seconds=True),
+                     entry.action.replace("_", " "), entry.actor, entry.target or "",
+                     entry_detail(entry))
             for col, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 if col == 5:

@@ -23,7 +23,8 @@ from ketaconsole.device_profiles import (
 from ketaconsole.sdk import LineSettings, SettingError, SettingField
 from ui.form_fields import FormFields
 
-FLOW_WORDS = {"none": "None", "xonxoff": "XON/XOFF (software)", "rtscts": "RTS/CTS (hardware)"}
+FLOW_WORDS = {"none": "No flow control", "xonxoff": "XON/XOFF (software)",
+              "rtscts": "RTS/CTS (hardware)"}
 
 
 def _combo(items: Mapping[str, str]) -> QComboBox:

@@ -78,7 +78,7 @@ def _message() -> QLabel:
 def driver_details(info: DriverInfo) -> str:
     """A driver's metadata as the technician reads it (rich text)."""
     protocol = ("published by the maker" if info.published
-                else "reverse-engineered (not documented by the maker)")
+                else "not published by the maker; read from the device's own output")
     rows = [("Driver", info.slug), ("Vendor", info.vendor),
             ("Models", ", ".join(info.models) or "\u2014"), ("Kind", info.kind.value),
             ("Protocol", protocol), ("Line", info.line.describe())]
@@ -86,10 +86,9 @@ def driver_details(info: DriverInfo) -> str:
         rows.append(("Usual port", info.default_port))
     body = "".join(f"<tr><td style='color:{theme.MUTED}; padding-right:10px'>{html.escape(k)}"
                    f"</td><td>{html.escape(v)}</td></tr>" for k, v in rows)
-    sources = "".join(f"<li>{html.escape(s)}</li>" for s in info.sources)
-    source_block = (f"<p style='color:{theme.MUTED}; margin-bottom:0'>Sources</p>"
-                    f"<ul style='margin-top:0'>{sources}</ul>") if sources else ""
-    return f"<b>{html.escape(info.title)}</b><table>{body}</table>{source_block}"
+    # the driver's sources (and how its protocol was worked out) are in its own docs and
+    # in 'ketaconsole drivers', not on a screen a nurse may read
+    return f"<b>{html.escape(info.title)}</b><table>{body}</table>"
 
 
 class ProfileDoor(Protocol):

@@ -39,7 +39,17 @@ class FormFields:
         self.rows.addRow(label, box)
         self.fields[key] = widget
         self.errors[key] = error
+        changed = (widget.textChanged if isinstance(widget, QLineEdit) else
+                   widget.currentIndexChanged if isinstance(widget, QComboBox) else
+                   widget.toggled)
+        changed.connect(lambda *_: self._fixed(key))
         return widget
+
+    def _fixed(self, key: str) -> None:
+        """The nurse changed the field: its old error no longer stands under it."""
+        error = self.errors.get(key)
+        if error is not None and not error.isHidden():
+            error.hide()
 
     def show_problems(self, problems: dict[str, str]) -> list[str]:
         """Put each problem beside its field; returns the ones that have no field."""

@@ -23,7 +23,9 @@ from ketaconsole.security import ConsoleLock, ConsoleUser, LoginRefused, Role
 from ui import theme
 
 LOCKED_TEXT = "Locked - the monitor and alarms stay live"
-NOBODY_CHOSEN = "(nobody - emergency access only)"
+NOBODY_CHOSEN = "\u2014 choose your name \u2014"
+"""Shown first and chosen by default: emergency access with it is recorded as unidentified,
+never credited to whoever happens to be first in the list."""
 
 
 class LockOverlay(QFrame):
@@ -77,12 +79,12 @@ class LockOverlay(QFrame):
     def set_users(self, users: list[ConsoleUser]) -> None:
         """The people offered in the chooser (active ones only)."""
         self.user_choice.clear()
+        self.user_choice.addItem(NOBODY_CHOSEN, None)
         bedside_first = {Role.NURSE: 0, Role.TECHNICIAN: 1, Role.ADMIN: 2}
         for user in sorted(users, key=lambda u: (bedside_first.get(u.role, 3), u.display_name)):
             if user.active:
                 self.user_choice.addItem(f"{user.display_name} ({user.role.value})",
                                          user.username)
-        self.user_choice.addItem(NOBODY_CHOSEN, None)
 
     def chosen_username(self) -> str | None:
         data = self.user_choice.currentData()
@@ -93,6 +95,7 @@ class LockOverlay(QFrame):
         self.pin.clear()
         self.reason.clear()
         self.message.clear()
+        self.user_choice.setCurrentIndex(0)
 
     def try_unlock(self) -> None:
         username = self.chosen_username()

@@ -16,6 +16,7 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QPaintEvent, QShortcut, QSh
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
+    QLayout,
     QMainWindow,
     QPushButton,
     QVBoxLayout,
@@ -27,6 +28,7 @@ from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.registry import DriverRegistry
 from ketaconsole.room import Room
 from ketaconsole.security.plugins import clinic_registry
+from ketaconsole.security.roles import ROLE_PERMISSIONS, Permission
 from ui.close_guard import CloseGuard
 from ui.first_admin_form import FirstAdminForm
 from ui.frame_clock import FrameClock
@@ -63,8 +65,12 @@ class MainWindow(QMainWindow):
         self.monitor = MonitorScreen(
             room, worker=self.worker, player=self.player, exporter=self._exporter(),
             alarm_actor=security.actor if security else None,
-            on_alarm_action=security.alarm_action if security else None)
+            on_alarm_action=security.alarm_action if security else None,
+            signer=self._signer)
         self.setCentralWidget(self.monitor)
+        own_layout = self.layout()
+        if own_layout is not None:  # the monitor's text size follows the window, not back
+            own_layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.close_guard = CloseGuard(self._close_leaving_session_open)
         self.monitor.insert_bar(self.close_guard)
         self.lock_panel: LockOverlay | None = None
@@ -147,6 +153,7 @@ class MainWindow(QMainWindow):
         if security is None or self.lock_panel is None:
             return
         if security.locked:
+            self.who.setText("")
             self.lock_panel.set_users(security.users())
             self.lock_panel.reset()
             self.monitor.show_locked(self.lock_panel)
@@ -159,6 +166,13 @@ class MainWindow(QMainWindow):
                          f"{user.display_name} ({user.role.value})"
                          + (" \u00b7 EMERGENCY ACCESS" if user.break_glass else ""))
         self.monitor.show_locked(None)
+        if self.audit_page is not None:  # only those who may review the audit trail see it
+            side = self.monitor.side
+            may_audit = Permission.REVIEW_AUDIT in ROLE_PERMISSIONS.get(user.role, frozenset()) \
+                if user is not None else False
+            if not may_audit and side.currentWidget() is self.audit_page:
+                side.setCurrentIndex(0)
+            side.setTabVisible(side.indexOf(self.audit_page), may_audit)
         self._refresh_records(0)  # checked again for the person now at the console
         if self.devices_page.page is not None:
             self.devices_page.page.show_rights()  # type: ignore[attr-defined]
@@ -195,6 +209,11 @@ class MainWindow(QMainWindow):
         if security is None:
             return None
         return lambda session_id, fmt, folder: security.console.export(session_id, fmt, folder)
+
+    def _signer(self) -> str | None:
+        """The name of the person logged in, to pre-fill the sign-off."""
+        user = self.security.lock.current_user() if self.security is not None else None
+        return None if user is None or user.break_glass else user.display_name
 
     def _actor(self) -> str:
         return self.security.actor() if self.security is not None else NO_LOGIN_AUTHOR

@@ -6,9 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QGridLayout, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLayout,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ketaconsole.alarms.technical import BP_OVERDUE
 from ketaconsole.catalogue import (
     ETCO2,
     HEART_RATE,
@@ -17,6 +25,7 @@ from ketaconsole.catalogue import (
     RESP_RATE,
     SPO2,
 )
+from ketaconsole.checks import CheckIntervals
 from ketaconsole.room import Room
 from ui.alarm_bar import AlarmBar, alarms_by_metric
 from ui.numeric_tile import BloodPressureTile, NumericTile
@@ -31,9 +40,20 @@ from ui.status_strip import DeviceStatusStrip
 from ui.timeline_panel import TimelinePanel
 from ui.tone_player import TonePlayer
 from ui.trend_view import TrendView
+from ui.type_scale import scale_for, scale_text
 
 SIDE_PX = 400
+"""The side panel's width at the design size (1366 wide); it grows with the window."""
 WIDE_SIDE_PX = 800
+SIDE_SHARE = 0.27
+WIDE_SIDE_SHARE = 0.58
+
+
+def side_width(window_width: int, *, wide: bool) -> int:
+    """The side panel's width for a window this wide: a share of it, never below design."""
+    if wide:
+        return max(WIDE_SIDE_PX, int(window_width * WIDE_SIDE_SHARE))
+    return max(SIDE_PX, int(window_width * SIDE_SHARE))
 
 
 class Refreshable(Protocol):
@@ -66,7 +86,8 @@ class MonitorScreen(QWidget):
                  player: TonePlayer | None = None,
                  alarm_actor: Callable[[], str] | None = None,
                  on_alarm_action: Callable[[str, str], None] | None = None,
-                 exporter: Exporter | None = None) -> None:
+                 exporter: Exporter | None = None,
+                 signer: Callable[[], str | None] = lambda: None) -> None:
         super().__init__()
         engine = self.engine = room.engine
         alarms = self.alarms = room.alarms
@@ -80,10 +101,12 @@ class MonitorScreen(QWidget):
         self.pleth = PlethView(engine)
         self.trend = TrendView(engine)
         self.worker = worker or RecordWorker(None, self)
-        self.timeline = TimelinePanel(engine, self.worker, model.now)
+        self.timeline = TimelinePanel(engine, self.worker, model.now,
+                                      CheckIntervals().at_pace(room.options.pace))
         self.workflow = room.workflow
         self.session = SessionPanel(self.workflow, engine, self.worker.sharing(self),
-                                    self.worker.author, room.options, exporter=exporter)
+                                    self.worker.author, room.options, exporter=exporter,
+                                    signer=signer)
         self.side = QTabWidget()
         self.side.addTab(self.timeline, "Timeline")
         self.side.addTab(self.session, "Session")
@@ -127,9 +150,12 @@ class MonitorScreen(QWidget):
         middle.addWidget(self.side_stack, 0, 2)
         middle.setColumnStretch(0, 5)
         middle.setColumnStretch(1, 4)
-        self.side_stack.setFixedWidth(SIDE_PX)
+        self._fit_side()
 
         layout = self._column = QVBoxLayout(self)
+        # The text's size follows the window's, so the window's size must not be held at
+        # the bigger text's minimum: the layout does not clamp it (scale_text shrinks it).
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(8)
         layout.addWidget(self.header)
@@ -155,19 +181,41 @@ class MonitorScreen(QWidget):
         self.side_stack.setCurrentWidget(panel)
         self.waves.setVisible(True)
         self._middle.setColumnStretch(0, 5)
-        self.side_stack.setFixedWidth(SIDE_PX)
+        self._fit_side()
+        self.scale_text()
 
     def add_page(self, page: QWidget, title: str, *, wide: bool = False) -> None:
         """Another side-panel page; a wide one takes the waves' room, never the tiles'."""
         self.side.addTab(page, title)
+        self.scale_text()
         if wide:
             self._wide_pages.add(page)
 
     def _page_changed(self, _index: int) -> None:
-        wide = self.side.currentWidget() in self._wide_pages
+        wide = self._wide_shown()
         self.waves.setVisible(not wide)
         self._middle.setColumnStretch(0, 0 if wide else 5)
-        self.side_stack.setFixedWidth(WIDE_SIDE_PX if wide else SIDE_PX)
+        self._fit_side()
+        self.scale_text()  # a page built on first view takes the window's text size
+
+    def _wide_shown(self) -> bool:
+        return (self.side_stack.currentWidget() is self.side
+                and self.side.currentWidget() in self._wide_pages)
+
+    def _fit_side(self) -> None:
+        self.side_stack.setFixedWidth(side_width(self.width(), wide=self._wide_shown()))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The side panel and the monitor's text grow with the window."""
+        super().resizeEvent(event)
+        self._fit_side()
+        self.scale_text()
+
+    def scale_text(self) -> None:
+        """Every label, button and field at the window's scale."""
+        scale = scale_for(self.width(), self.height())
+        self.alarm_bar.text_scale = scale
+        scale_text(self, scale)
 
     def parts(self) -> list[Refreshable]:
         return [self.header, self.record_banner, self.pleth, self.trend, self.timeline,
@@ -186,6 +234,7 @@ class MonitorScreen(QWidget):
         on_metric = alarms_by_metric(active)
         for refid, tile in self.tiles.items():
             tile.show_alarm(on_metric.get(refid), now)
+        self.blood_pressure.show_overdue(any(a.alarm_id == BP_OVERDUE for a in active))
         self.blood_pressure.show_alarm(
             on_metric.get("MDC_PRESS_BLD_NONINV_SYS") or on_metric.get(
                 "MDC_PRESS_BLD_NONINV_DIA"), now)

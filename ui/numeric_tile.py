@@ -18,12 +18,13 @@ from ketaconsole.freshness import Freshness, assess, describe_age
 from ui import theme
 from ui.alarm_bar import COLOURS, DIMMED, flash_on
 from ui.labels import RIGHT, label, set_text
+from ui.type_scale import restyle
 
 
 class NumericTile(QFrame):
     """One metric's live value."""
 
-    def __init__(self, engine: Engine, metric: Metric, *, value_px: int = 64) -> None:
+    def __init__(self, engine: Engine, metric: Metric, *, value_px: int = 56) -> None:
         super().__init__()
         self.setObjectName("panel")
         self.engine = engine
@@ -44,32 +45,56 @@ class NumericTile(QFrame):
         self.setAccessibleName(metric.label)
         self.title.setStyleSheet(f"color: {self._colour};")
 
+        self._live = False
+        self.alarm_note = ""
+        """An extra line the tile shows under its note (e.g. an overdue check)."""
+
     def refresh(self, now: float) -> None:
         shown = assess(self.vital, self.engine.latest(self.vital.refid), now)
-        live = shown.freshness is Freshness.LIVE
+        self._live = shown.freshness is Freshness.LIVE
         set_text(self.value, shown.text)
         set_text(self.note, shown.note)
-        self.value.setStyleSheet(f"color: {self._colour if live else theme.STALE};")
+        paint_values(self, [self.value], self._colour, self._live)
 
     def show_alarm(self, alarm: Alarm | None, now: float) -> None:
         show_tile_alarm(self, self.title, self.vital.short, alarm, now)
+        paint_values(self, [self.value], self._colour, self._live)
 
+
+def paint_values(tile: QFrame, values: list[QLabel], colour: str, live: bool) -> None:
+    """A live value in its metric's colour (white on a tile filled red), else grey; the
+    tile's title likewise white on red."""
+    filled = bool(tile.property("alarmFilled"))
+    title = getattr(tile, "title", None)
+    if isinstance(title, QLabel):
+        restyle(title, f"color: {'white' if filled else colour};")
+    style = f"color: {('white' if filled else colour) if live else theme.STALE};"
+    for value in values:
+        restyle(value, style)
 
 
 def show_tile_alarm(tile: QFrame, title: QLabel, name: str, alarm: Alarm | None,
                     now: float) -> None:
     """Frame a tile in its alarm's colour (flashing per priority) and mark its title."""
+    filled = False
     if alarm is None:
         text, style = name, ""
     else:
         colour = alarm.signal.colour
-        edge = COLOURS[colour] if flash_on(alarm, now) else DIMMED[colour]
+        bright = flash_on(alarm, now)
+        edge = COLOURS[colour] if bright else DIMMED[colour]
         text = f"{alarm.marks} {name}"
-        style = f"QFrame#panel {{ border: 4px solid {edge}; }}"
+        if colour == "red":  # a high alarm fills the tile red in both halves of the flash
+            filled = True
+            fill = COLOURS["red"] if bright else DIMMED["red"]
+            style = (f"QFrame#panel {{ background: {fill}; border: 4px solid "
+                     f"{COLOURS['red']}; }} QLabel {{ color: white; }}")
+        else:
+            style = f"QFrame#panel {{ border: {4 if colour == 'yellow' else 3}px solid {edge}; }}"
+    tile.setProperty("alarmFilled", filled)
     if title.text() != text:
         title.setText(text)
-    if tile.styleSheet() != style:
-        tile.setStyleSheet(style)
+    restyle(tile, style)
 
 
 class BloodPressureTile(QFrame):
@@ -83,22 +108,31 @@ class BloodPressureTile(QFrame):
         self.title = label("NIBP", 18, bold=True)
         self.title.setStyleSheet(f"color: {colour};")
         unit = label(NIBP_SYS.display_unit, 14, muted=True)
-        self.value = label("---/---", 60, bold=True, align=RIGHT)
-        self.mean = label("(---)", 28, align=RIGHT)
+        self.value = label("---/---", 52, bold=True, align=RIGHT)
+        self.mean = label("(---)", 24, align=RIGHT)
         self.note = label("no reading yet", 13, muted=True, align=Qt.AlignmentFlag.AlignRight)
+        self.overdue = label("", 13, bold=True)
+        self.overdue.setStyleSheet(f"color: {theme.ALARM_LOW};")
         layout = QGridLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(self.title, 0, 0)
         layout.addWidget(unit, 1, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.value, 0, 1, 2, 1)
         layout.addWidget(self.mean, 0, 2, 2, 1)
-        layout.addWidget(self.note, 2, 0, 1, 3)
+        layout.addWidget(self.overdue, 2, 0)
+        layout.addWidget(self.note, 2, 1, 1, 2)
         layout.setColumnStretch(1, 1)
         self._colour = colour
+        self._live = False
         self.setAccessibleName("Non-invasive blood pressure")
+
+    def show_overdue(self, overdue: bool) -> None:
+        """Say on the tile that a blood-pressure check is overdue (the alarm bar has it too)."""
+        set_text(self.overdue, "* check overdue" if overdue else "")
 
     def show_alarm(self, alarm: Alarm | None, now: float) -> None:
         show_tile_alarm(self, self.title, "NIBP", alarm, now)
+        paint_values(self, [self.value, self.mean], self._colour, self._live)
 
     def refresh(self, now: float) -> None:
         sys_, dia = self.engine.latest(NIBP_SYS.refid), self.engine.latest(NIBP_DIA.refid)
@@ -115,6 +149,5 @@ class BloodPressureTile(QFrame):
         for shown, new in ((self.value, text), (self.mean, mean_text), (self.note, note)):
             if shown.text() != new:
                 shown.setText(new)
-        colour = self._colour if live else theme.STALE
-        self.value.setStyleSheet(f"color: {colour};")
-        self.mean.setStyleSheet(f"color: {colour};")
+        self._live = live
+        paint_values(self, [self.value, self.mean], self._colour, live)

@@ -15,6 +15,7 @@ from ketaconsole.freshness import Freshness, assess
 from ketaconsole.session_model import SessionModel
 from ui import theme
 from ui.labels import RIGHT, label, set_text
+from ui.type_scale import restyle
 
 
 class PumpPanel(QFrame):
@@ -31,7 +32,7 @@ class PumpPanel(QFrame):
         self.title = label(title, 18, bold=True)
         self.title.setStyleSheet(f"color: {colour};")
         self.state = label("waiting for the pump", 15, muted=True)
-        self.rate = label("--.-", 44, bold=True)
+        self.rate = label("--.-", 36, bold=True)
         self.rate.setAlignment(RIGHT)
         self.rate_mg = label("-- mg/h", 18)
         self.infused = label("-- mL infused", 18)
@@ -68,8 +69,8 @@ class PumpPanel(QFrame):
         live = rate.freshness is Freshness.LIVE and status is not None
         plan = self._model.plan
         set_text(self.rate, rate.text)
-        self.rate.setStyleSheet(
-            f"color: {theme.metric_colour(PUMP_RATE.refid) if live else theme.STALE};")
+        restyle(self.rate,
+                f"color: {theme.metric_colour(PUMP_RATE.refid) if live else theme.STALE};")
         if status is None or ledger is None:
             set_text(self.state, "waiting for the pump")
             return

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -47,6 +47,23 @@ DEFAULT_ORDER = {"mg_per_kg": 0.5, "duration_min": 40.0, "concentration_mg_ml": 
 """The usual order (CLINICAL.md section 1), pre-filled on the plan page."""
 
 
+def button_rows(buttons: list[QPushButton], columns: int = 2) -> QGridLayout:
+    """Buttons two to a row, so a row never needs more than the side panel's width."""
+    grid = QGridLayout()
+    grid.setSpacing(6)
+    for index, button in enumerate(buttons):
+        grid.addWidget(button, index // columns, index % columns)
+    return grid
+
+
+def fitting_combo() -> QComboBox:
+    """A choice list as wide as the panel gives it, not as wide as its longest item."""
+    box = QComboBox()
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(8)
+    return box
+
+
 def _note(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
@@ -64,6 +81,9 @@ class StepPage(QWidget):
         heading.setFont(theme.font(17, bold=True))
         self.column.addWidget(heading)
         self.form_layout = QFormLayout()
+        self.form_layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.form_layout.setFieldGrowthPolicy(
+            QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form = FormFields(self.form_layout)
         self.column.addLayout(self.form_layout)
         self.message = QLabel("")
@@ -73,6 +93,17 @@ class StepPage(QWidget):
 
     def finish_layout(self) -> None:
         self.column.addStretch(1)
+
+    def primary(self) -> QWidget | None:
+        """The control the nurse most likely uses next on this page."""
+        return next((b for b in self.findChildren(QPushButton)
+                     if b.isEnabled() and b.isVisibleTo(self)), None)
+
+    def take_focus(self) -> None:
+        """Focus the next thing to do here (never a control outside the page)."""
+        target = self.primary()
+        if target is not None:
+            target.setFocus()
 
     def show_problems(self, problems: dict[str, str]) -> None:
         unplaced = self.form.show_problems(problems)
@@ -102,13 +133,13 @@ class CheckInPage(StepPage):
                            ("substance_use", "Substance use"), ("bp_history", "BP history"),
                            ("iv_site", "IV site")):
             f.add(key, label, QLineEdit())
-        screen = QComboBox()
+        screen = fitting_combo()
         screen.addItems(("\u2014 choose \u2014", "negative", "positive"))
         f.add("psychosis_or_mania", "Psychosis / mania screen", screen)
         f.add("fasting_hours", "Hours since last intake", QLineEdit())
         f.add("phq9_total", "PHQ-9 total (0-27)", QLineEdit())
         f.add("consent_signed", "Consent", QCheckBox("form signed"))
-        f.add("escort_present", "Escort", QCheckBox("present to take the patient home"))
+        f.add("escort_present", "Escort", QCheckBox("present, takes patient home"))
         self.sign = QPushButton("Sign check-in")
         self.sign.clicked.connect(self.record)
         self.column.addWidget(self.sign)
@@ -132,6 +163,9 @@ class CheckInPage(StepPage):
             phq9_total=int(phq) if phq is not None and phq.is_integer() else None,
             iv_site=f.text("iv_site"), escort_present=f.checked("escort_present"))
 
+    def primary(self) -> QWidget | None:
+        return self.sign
+
     def record(self) -> None:
         form = self.collect()
         self._submit(lambda: self._workflow.check_in(form, author=self._author()), self)
@@ -151,10 +185,7 @@ class BaselinePage(StepPage):
         fill.clicked.connect(self.fill_from_devices)
         self.confirm = QPushButton("Confirm baseline")
         self.confirm.clicked.connect(self.record)
-        row = QHBoxLayout()
-        row.addWidget(fill)
-        row.addWidget(self.confirm)
-        self.column.addLayout(row)
+        self.column.addLayout(button_rows([fill, self.confirm]))
         self.finish_layout()
 
     def fill_from_devices(self) -> None:
@@ -188,7 +219,10 @@ class PlanPage(StepPage):
         self.form.add("concentration_mg_ml", "Concentration (mg/mL)",
                       QLineEdit(f"{order['concentration_mg_ml']:g}"))
         self.computed = QLabel("")
+        self.computed.setWordWrap(True)
         self.computed.setFont(theme.font(16, bold=True))
+        # room for two lines from the start, so the button below never moves under a tap
+        self.computed.setMinimumHeight(2 * self.computed.fontMetrics().lineSpacing() + 4)
         self.column.addWidget(self.computed)
         for field in self.form.fields.values():
             assert isinstance(field, QLineEdit)
@@ -250,15 +284,21 @@ class InfusionPage(StepPage):
         self.state.setFont(theme.font(16, bold=True))
         self.column.addWidget(self.state)
         self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
         for action in ("start", "pause", "resume", "stop"):
             button = QPushButton(action.capitalize())
             button.clicked.connect(lambda _=False, a=action: self.act(a))
-            row.addWidget(button)
             self.buttons[action] = button
-        self.column.addLayout(row)
+        self.column.addLayout(button_rows(list(self.buttons.values())))
         self.finish_layout()
         self.update_buttons()
+
+    def primary(self) -> QWidget | None:
+        """Running: Pause; paused: Resume; before: Start (the next likely action)."""
+        for action in ("start", "resume", "pause", "stop"):
+            button = self.buttons[action]
+            if button.isEnabled():
+                return button
+        return None
 
     def act(self, action: str) -> None:
         reason = self.form.text("reason")
@@ -297,13 +337,14 @@ class DischargePage(StepPage):
         super().__init__("Discharge criteria")
         self._workflow, self._submit, self._author, self._engine = (workflow, submit, author,
                                                                      engine)
-        self.scale = QComboBox()
+        self.scale = fitting_combo()
         self.scale.addItems(list(SCALES))
         self.column.insertWidget(1, self.scale)
         self.column.insertWidget(2, _note("Items marked 'suggested' come from the devices; "
                                           "you decide every item."))
         self.boxes: dict[str, QComboBox] = {}
         self.total = QLabel("")
+        self.total.setWordWrap(True)
         self.total.setFont(theme.font(16, bold=True))
         self.column.addWidget(self.total)
         self.record_button = QPushButton("Record discharge criteria")
@@ -321,7 +362,7 @@ class DischargePage(StepPage):
         self.boxes = {}
         suggested = self.suggestions(scale)
         for item in SCALES[scale]:
-            box = QComboBox()
+            box = fitting_combo()
             box.addItem("\u2014 score \u2014", None)
             for score, meaning in item.choices:
                 mark = " (suggested)" if suggested.get(item.key) == score else ""
@@ -360,14 +401,25 @@ class DischargePage(StepPage):
 
 class SignOffPage(StepPage):
     def __init__(self, workflow: SessionWorkflow, submit: Submit,
-                 author: Callable[[], str]) -> None:
+                 author: Callable[[], str],
+                 signer: Callable[[], str | None] = lambda: None) -> None:
         super().__init__("Sign-off")
         self._workflow, self._submit, self._author = workflow, submit, author
         self.form.add("name", "Your name", QLineEdit())
+        self._signer = signer
         self.sign = QPushButton("Sign the record")
         self.sign.clicked.connect(self.record)
         self.column.addWidget(self.sign)
         self.finish_layout()
+
+    def showEvent(self, event: Any) -> None:
+        """The name is pre-filled with the person logged in (she can change it)."""
+        super().showEvent(event)
+        field = self.form.fields["name"]
+        assert isinstance(field, QLineEdit)
+        name = self._signer()
+        if name and not field.text():
+            field.setText(name)
 
     def record(self) -> None:
         name = self.form.text("name")
@@ -387,22 +439,22 @@ class DonePage(StepPage):
         """The guarded export (role checked, audited), when the console has one."""
         self.summary = _note("")
         self.column.addWidget(self.summary)
-        row = QHBoxLayout()
         self.export_buttons: dict[str, QPushButton] = {}
         for fmt in EXPORT_LABELS:
             button = QPushButton(EXPORT_LABELS[fmt])
             button.clicked.connect(lambda _=False, f=fmt: self.export(f))
-            row.addWidget(button)
             self.export_buttons[fmt] = button
-        self.column.addLayout(row)
+        self.column.addLayout(button_rows(list(self.export_buttons.values())))
         self.exported = _note("")
         self.column.addWidget(self.exported)
         self.finish_layout()
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        self.summary.setText(f"Signed off by {self._workflow.signed_by}. Export the record "
-                             f"for the clinic's file (into {self._folder()}):")
+        signed = self._workflow.signed_by
+        self.summary.setText(("Signed off" + (f" by {signed}" if signed else "")) +
+                             f". Export the record for the clinic's file (into "
+                             f"{self._folder()}):")
 
     def export(self, fmt: str) -> None:
         """Export in format ``fmt`` (pdf, csv, fhir, hl7, vital) off the GUI thread."""
@@ -438,7 +490,7 @@ class DonePage(StepPage):
 
         if isinstance(result, ExportResult):
             names = ", ".join(p.name for p in result.files)
-            self.exported.setText(f"Exported {names} (record head #{result.stamp.seq}).")
+            self.exported.setText(f"Exported {names}.")
 
 
 EXPORT_LABELS = {"pdf": "PDF chart", "csv": "CSV", "fhir": "FHIR R4", "hl7": "HL7 v2",

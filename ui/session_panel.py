@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -52,7 +53,8 @@ class SessionPanel(QFrame):
     def __init__(self, workflow: SessionWorkflow, engine: Engine, worker: RecordWorker,
                  author: Callable[[], str], options: RoomOptions,
                  export_folder: Callable[[], Path] = default_export_folder,
-                 exporter: Exporter | None = None) -> None:
+                 exporter: Exporter | None = None,
+                 signer: Callable[[], str | None] = lambda: None) -> None:
         super().__init__()
         self.setObjectName("panel")
         self.workflow = workflow
@@ -60,6 +62,7 @@ class SessionPanel(QFrame):
         self._engine, self._author, self._options = engine, author, options
         self._export_folder = export_folder
         self._exporter = exporter
+        self._signer = signer
         self.steps = QLabel("")
         self.steps.setWordWrap(True)
         self.steps.setFont(theme.font(13))
@@ -70,6 +73,7 @@ class SessionPanel(QFrame):
         layout.setContentsMargins(10, 6, 10, 6)
         scroller = QScrollArea()
         scroller.setWidgetResizable(True)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroller.setWidget(self.stack)
         layout.addWidget(self.steps)
         layout.addWidget(scroller, 1)
@@ -96,7 +100,7 @@ class SessionPanel(QFrame):
             Step.INFUSION: InfusionPage(workflow, self.submit, author),
             Step.RECOVERY: RecoveryPage(workflow, self.submit, author),
             Step.DISCHARGE: DischargePage(workflow, self.submit, author, engine),
-            Step.SIGN_OFF: SignOffPage(workflow, self.submit, author),
+            Step.SIGN_OFF: SignOffPage(workflow, self.submit, author, self._signer),
             Step.DONE: DonePage(workflow, self.submit, self._export_folder, author,
                                 self._exporter),
         }
@@ -132,6 +136,9 @@ class SessionPanel(QFrame):
         assert isinstance(infusion, InfusionPage)
         infusion.update_buttons()
         self.show_step()
+        current = self.pages[self.workflow.step]
+        if current.isVisible():
+            current.take_focus()  # focus stays in the panel, on the next thing to do
 
     def _failed(self, reason: str, tag: object) -> None:
         if isinstance(tag, StepPage | EndSessionBox) and tag is self._waiting:
@@ -172,7 +179,7 @@ class EndSessionBox(QFrame):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
-        row = QHBoxLayout()
+        row = QHBoxLayout()  # the long label comes only after sign-off, when the reason goes
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.reason, 1)
         row.addWidget(self.button)

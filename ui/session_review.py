@@ -118,6 +118,7 @@ class SessionReview(QWidget):
         """The guarded export (role checked, audited); without it, by ``author``."""
         self.opened: OpenedSession | None = None
         self.last_export: list[Path] = []
+        self._exporting: ExportFormat | None = None
         self.calls = BackgroundCalls(self)
         self.calls.done.connect(self._answered)
         self.calls.failed.connect(self._call_failed)
@@ -172,8 +173,11 @@ class SessionReview(QWidget):
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
         self.plot.setBackground(theme.BACKGROUND)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.addLegend(offset=(10, 10), labelTextColor=theme.TEXT,
-                            brush=pg.mkBrush(20, 26, 33, 220))
+        # the legend stands beside the plot, never over the first minutes of data
+        item = self.plot.getPlotItem()
+        self.legend = pg.LegendItem(labelTextColor=theme.TEXT)
+        item.layout.addItem(self.legend, 2, 3)
+        item.legend = self.legend
         self.tabs.addTab(self.plot, "Trends")
         column.addWidget(self.tabs, 1)
 
@@ -288,6 +292,7 @@ class SessionReview(QWidget):
             return
         self.export_result.setText(f"Writing {fmt.value.upper()}\u2026")
         self.export_result.setStyleSheet("")
+        self._exporting = fmt
         self._enable(False)
         self.calls.run(lambda: export_session(database, session_id, fmt, folder, options),
                        tag="export")
@@ -305,16 +310,24 @@ class SessionReview(QWidget):
                 + ("" if intact else " font-weight: bold;"))
         elif tag == "export":
             self._enable(True)
+            self._refocus_export()
             self.last_export = list(result.files)
             kind = "interim record (session in progress)" if result.interim else "record"
             names = ", ".join(str(p) for p in result.files)
             self.export_result.setText(f"{result.format.value.upper()} {kind} written to "
-                                       f"{names}; recorded as event {result.event.seq}.")
+                                       f"{names}; the export is noted in the record.")
             self.export_result.setStyleSheet(f"color: {theme.LINK_COLOURS['connected']};")
+
+    def _refocus_export(self) -> None:
+        """Focus goes back to the button that was pressed, not the folder field."""
+        fmt = getattr(self, "_exporting", None)
+        if fmt in self.export_buttons:
+            self.export_buttons[fmt].setFocus()
 
     def _call_failed(self, exc: Exception, tag: object) -> None:
         if tag == "export":
             self._enable(True)
+            self._refocus_export()
             self.export_result.setText(f"Not exported: {export_words(exc)}.")
             self.export_result.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
         elif tag == "verify":

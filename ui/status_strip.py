@@ -8,6 +8,7 @@ from ketaconsole.engine import Engine
 from ketaconsole.freshness import describe_age
 from ketaconsole.observations import LinkStatus
 from ui import theme
+from ui.type_scale import restyle
 
 _WORDS = {
     LinkStatus.CONNECTING: "connecting",
@@ -52,4 +53,4 @@ class DeviceStatusStrip(QFrame):
             if widget.text() != text:
                 widget.setText(text)
                 colour = theme.LINK_COLOURS[status.value]
-                widget.setStyleSheet(f"color: {colour};")
+                restyle(widget, f"color: {colour};")

@@ -1,7 +1,9 @@
 """The console's look: a dark theme readable at 2 m in a dimmed room, and alarm colours.
 
-Value colours follow bedside-monitor habit (pulse green, SpO2 cyan, pressure red-white);
-alarm colours and flash rates follow IEC 60601-1-8 as CLINICAL.md section 4 applies it.
+Colour encodes alarm priority only: the alarm colours (red, yellow, cyan) and flash rates
+follow IEC 60601-1-8 as CLINICAL.md section 4 applies it, and no value is drawn in them
+at rest. Each metric has its own neutral resting colour (pulse green, SpO2 blue,
+pressure white), distinct per series in trends.
 """
 
 from __future__ import annotations
@@ -18,16 +20,19 @@ STALE = "#5c6670"
 
 METRIC_COLOURS: dict[str, str] = {
     "MDC_ECG_HEART_RATE": "#4ade80",
-    "MDC_PULS_OXIM_PULS_RATE": "#4ade80",
-    "MDC_PULS_OXIM_SAT_O2": "#38bdf8",
-    "MDC_PULS_OXIM_PLETH": "#38bdf8",
-    "MDC_PRESS_BLD_NONINV_SYS": "#f87171",
-    "MDC_RESP_RATE": "#facc15",
-    "MDC_AWAY_CO2_ET": "#facc15",
-    "MDC_TEMP_BODY": "#e6edf3",
-    "MDC_PULS_OXIM_PERF_REL": "#38bdf8",
+    "MDC_PULS_OXIM_PULS_RATE": "#a7f3d0",
+    "MDC_PULS_OXIM_SAT_O2": "#60a5fa",
+    "MDC_PULS_OXIM_PLETH": "#60a5fa",
+    "MDC_PRESS_BLD_NONINV_SYS": "#f1f5f9",
+    "MDC_PRESS_BLD_NONINV_DIA": "#94a3b8",
+    "MDC_PRESS_BLD_NONINV_MEAN": "#cbd5e1",
+    "MDC_RESP_RATE": "#f0abfc",
+    "MDC_AWAY_CO2_ET": "#fdba74",
+    "MDC_TEMP_BODY": "#bef264",
+    "MDC_PULS_OXIM_PERF_REL": "#93c5fd",
     "MDC_FLOW_FLUID_PUMP": "#c4b5fd",
 }
+"""Resting colours: never an alarm colour, and no two series of a trend alike."""
 
 LINK_COLOURS = {"connected": "#4ade80", "connecting": "#facc15", "no_data": "#fb923c",
                 "disconnected": "#f87171"}
@@ -53,7 +58,7 @@ QLineEdit, QComboBox, QSpinBox {{ background: {BACKGROUND}; border: 1px solid {P
 QLineEdit:focus, QComboBox:focus, QSpinBox:focus {{ border: 2px solid #38bdf8; }}
 QListWidget {{ background: {BACKGROUND}; border: 1px solid {PANEL_EDGE}; border-radius: 4px; }}
 QTabWidget::pane {{ border: 1px solid {PANEL_EDGE}; border-radius: 6px; }}
-QTabBar::tab {{ background: {PANEL}; border: 1px solid {PANEL_EDGE}; padding: 6px 14px;
+QTabBar::tab {{ background: {PANEL}; border: 1px solid {PANEL_EDGE}; padding: 6px 8px;
     border-top-left-radius: 6px; border-top-right-radius: 6px; }}
 QTabBar::tab:selected {{ background: #1f2937; font-weight: bold; }}
 QScrollArea {{ border: none; background: transparent; }}

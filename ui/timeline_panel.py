@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketaconsole.checks import bp_check
+from ketaconsole.checks import CheckIntervals, bp_check
 from ketaconsole.engine import Engine
 from ketaconsole.entry_time import EntryTimeError, parse_entry_time
 from ketaconsole.phase import PhaseNow
@@ -40,9 +40,11 @@ from ketaconsole.scales import SCALES
 from ketaconsole.store import StoredEvent
 from ui import theme
 from ui.record_worker import RecordWorker
+from ui.type_scale import restyle
 
-ONE_TAP = ("Dissociation", "Nausea", "Vomiting", "Anxiety", "Headache")
+ONE_TAP = ("Dissociation", "Dizziness", "Nausea", "Vomiting", "Anxiety", "Headache")
 RESCUE_DRUGS = ("Ondansetron", "Midazolam", "Labetalol", "Clonidine", "Other")
+RESCUE_ROUTES = ("IV", "PO", "SL", "IM", "SC", "inhaled")
 ADVERSE_EVENTS = ("Hypertension", "Nausea / vomiting", "Emergence reaction / agitation",
                   "Desaturation", "Excessive sedation", "Other")
 OUTCOMES = ("resolved", "ongoing", "escalated to the prescriber", "transferred")
@@ -80,6 +82,9 @@ class RescueForm(QWidget):
         self.dose.setPlaceholderText("dose")
         self.unit = QComboBox()
         self.unit.addItems(("mg", "mcg"))
+        self.route = QComboBox()
+        self.route.setEditable(True)
+        self.route.addItems(RESCUE_ROUTES)
         self.given_at = QLineEdit()
         self.given_at.setPlaceholderText("HH:MM, blank = now")
         self.error = _error_label()
@@ -89,6 +94,7 @@ class RescueForm(QWidget):
         form = QFormLayout(self)
         form.addRow("Drug", self.drug)
         form.addRow("Dose", dose_row)
+        form.addRow("Route", self.route)
         form.addRow("Given at", self.given_at)
         form.addRow(self.error)
         form.addRow(_record_or_cancel("Record medication", self.record, cancel))
@@ -117,9 +123,14 @@ class RescueForm(QWidget):
             self.error.setText(str(exc))
             self.given_at.setFocus()
             return
+        route = self.route.currentText().strip()
+        if not route:
+            self.error.setText("Choose or type the route, e.g. IV.")
+            self.route.setFocus()
+            return
         self.error.setText("")
         self._submit({"drug": drug, "dose": dose, "unit": self.unit.currentText(),
-                      "route": "IV", "given_at": given})
+                      "route": route, "given_at": given})
         self.dose.clear()
         self.given_at.clear()
 
@@ -216,8 +227,10 @@ class TimelinePanel(QFrame):
     """Nurse entries for the session, and what is due next."""
 
     def __init__(self, engine: Engine, worker: RecordWorker,
-                 phase: Callable[[], PhaseNow]) -> None:
+                 phase: Callable[[], PhaseNow],
+                 intervals: CheckIntervals | None = None) -> None:
         super().__init__()
+        self._intervals = intervals or CheckIntervals()
         self.setObjectName("panel")
         self.engine = engine
         self.worker = worker
@@ -253,12 +266,11 @@ class TimelinePanel(QFrame):
         self.note = QLineEdit()
         self.note.setPlaceholderText("free note")
         self.note_error = _error_label()
-        save_note = QPushButton("Record note")
-        save_note.clicked.connect(self._record_note)
         self.note.returnPressed.connect(self._record_note)
         note_layout.addWidget(self.note)
         note_layout.addWidget(self.note_error)
-        note_layout.addWidget(save_note)
+        note_layout.addLayout(_record_or_cancel("Record note", self._record_note,
+                                                self.close_form))
         self.adverse = AdverseEventForm(self._record_adverse, self.close_form)
         for page in (self.rescue, self.scale, note_page, self.adverse):
             self.forms.addWidget(page)
@@ -296,7 +308,8 @@ class TimelinePanel(QFrame):
 
     def _record_rescue(self, payload: dict[str, Any]) -> None:
         self._submit("rescue_medication", payload,
-                     f"{payload['drug']} {payload['dose']:g} {payload['unit']} IV")
+                     f"{payload['drug']} {payload['dose']:g} {payload['unit']} "
+                     f"{payload['route']}")
         self.close_form()
 
     def _record_adverse(self, payload: dict[str, Any]) -> None:
@@ -351,8 +364,9 @@ class TimelinePanel(QFrame):
 
     def refresh(self, now: float) -> None:
         last = self.engine.latest("MDC_PRESS_BLD_NONINV_SYS")
-        due = bp_check(self._phase().phase, None if last is None else last.received_at, now)
+        due = bp_check(self._phase().phase, None if last is None else last.received_at, now,
+                       self._intervals)
         if self.due.text() != due.text:
             self.due.setText(due.text)
-            self.due.setStyleSheet(f"color: {'#fb923c' if due.overdue else theme.MUTED};")
+            restyle(self.due, f"color: {'#fb923c' if due.overdue else theme.MUTED};")
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
 
 from ketaconsole.catalogue import (
@@ -30,6 +31,8 @@ from ketaconsole.trend_decimation import DecimatedTrend, bucket_seconds
 from ui import theme
 
 REDRAW_EVERY_S = 1.0
+LABEL_MIN_PLOT_PX = 75
+"""A plot shorter than this has no room for its rotated axis title."""
 RANGE_STEPS = 500
 UNSHOWN_WIDTH_PX = 1000
 """Pixels assumed for the time axis before the plot has been laid out."""
@@ -98,6 +101,14 @@ class TrendView(QFrame):
         layout.addWidget(title)
         layout.addWidget(self.canvas, 1)
         self.setAccessibleName("Session trend")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """A plot too short for its rotated axis title drops it (the ticks stay), so the
+        titles never run into each other on a small screen."""
+        super().resizeEvent(event)
+        tall_enough = self.canvas.height() / max(len(self.plots), 1) >= LABEL_MIN_PLOT_PX
+        for plot in self.plots.values():
+            plot.getAxis("left").showLabel(tall_enough)
 
     def refresh(self, now: float) -> None:
         """Once a second, take the new samples; then redraw one plot a frame.

@@ -44,7 +44,9 @@ VOLUME_UNITS = {"ml": 1.0, "mL": 1.0}
 PRESSURE_UNITS = {"mmHg": "mm[Hg]", "mmhg": "mm[Hg]", "kPa": "kPa", "mbar": "mbar"}
 
 NO_ALARM = "AL_NOALM"
-_READING = " (our reading of the pump's alarm code)"
+_READING = ""
+"""The texts are our reading of the codes (see the module's docstring); a nurse reads only
+what the pump means, so nothing is added to the words she sees."""
 ALARM_TEXTS: dict[str, str] = {
     "AL_ACDIS": "Mains power disconnected" + _READING,
     "AL_CALLB": "Pump calls for attention" + _READING,

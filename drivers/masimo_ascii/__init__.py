@@ -25,7 +25,7 @@ INFO = DriverInfo(
         "mdpnp/mdpnp OpenICE masimo-radical-7 spec",
     ),
     settings=(
-        SettingField("model", "Model (simulator output form)", "choice", "rad8",
+        SettingField("model", "Oximeter model", "choice", "rad8",
                      help="Rad-8 prints PI=03.60%; Rad-7 prints PI=00.55 without %.",
                      choices=("rad8", "rad7", "radical7")),
     ),

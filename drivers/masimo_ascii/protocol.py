@@ -85,7 +85,7 @@ _HEX = re.compile(rb"[0-9A-Fa-f]{1,8}")
 _EXCEPTION_TABLE = tuple((bit, code, text, AlarmSource.TECHNICAL)
                          for bit, (code, text) in EXCEPTIONS.items())
 _ALARM_TABLE = tuple(
-    (bit, code, f"{text} (oximeter alarm; bit meaning reverse-engineered)", source)
+    (bit, code, f"Oximeter: {text}", source)  # bit meanings: see codes.ALARMS
     for bit, (code, text, source) in ALARMS.items())
 _KNOWN_ALARM_BITS = sum(ALARMS)
 _METRICS = tuple((name.encode("ascii"), metric(refid), *metric(refid).plausible)

@@ -134,6 +134,7 @@ TECHNICAL_PRIORITIES: dict[str, Priority] = {
     "clock-skew": Priority.LOW,
     "store-fault": Priority.MEDIUM,
     "audio-fault": Priority.MEDIUM,
+    "bp-overdue": Priority.LOW,
 }
 """Kinds of technical alarm and their default priorities (ours)."""
 
@@ -174,6 +175,23 @@ class LimitProfile:
         alarms = tuple(replace(r, limits=limits) if r.alarm_id == alarm_id else r
                        for r in self.alarms)
         return profile_from_record(replace(self, alarms=alarms).as_record())
+
+    def at_pace(self, pace: float) -> LimitProfile:
+        """A copy whose sustain times pass ``pace`` times faster (a demo at --speed).
+
+        A simulated patient whose story runs ``pace`` times faster than the wall clock
+        holds a desaturation for 1/pace of the wall time; its alarms must sustain for
+        1/pace of theirs, or they never fire. Device time-outs stay in wall seconds.
+        """
+        if pace == 1.0:
+            return self
+        alarms = tuple(replace(rule, limits=tuple(replace(limit,
+                                                          sustain_s=limit.sustain_s / pace)
+                                                  for limit in rule.limits))
+                       for rule in self.alarms)
+        technical = replace(self.technical, pump_mismatch_sustain_s=(
+            self.technical.pump_mismatch_sustain_s / pace))
+        return replace(self, alarms=alarms, technical=technical)
 
     def as_record(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description,

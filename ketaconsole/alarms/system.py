@@ -162,6 +162,15 @@ class AlarmSystem:
         with self._lock:
             self._technical.clear_audio_fault()
 
+    def report_bp_overdue(self, message: str, now: float) -> None:
+        """A blood-pressure check is overdue: a low-priority alarm until a reading comes."""
+        with self._lock:
+            self._technical.report_bp_overdue(message, now)
+
+    def clear_bp_overdue(self) -> None:
+        with self._lock:
+            self._technical.clear_bp_overdue()
+
     def forget_device(self, device_id: str) -> None:
         """A device removed on purpose; its technical alarms end at the next evaluation."""
         with self._lock:

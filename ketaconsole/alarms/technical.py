@@ -37,11 +37,15 @@ from ketaconsole.pump_ledger import PumpLedger
 
 STORE_FAULT = "store-fault"
 AUDIO_FAULT = "audio-fault"
+BP_OVERDUE = "bp-overdue"
 _CONSOLE_FAULTS = {STORE_FAULT: ("Record not being saved",
                                  "The session record cannot be written: {}"),
                    AUDIO_FAULT: ("Alarm sound not working",
                                  "Alarm tones cannot be played: {}; watch the screen and "
-                                 "check the speaker.")}
+                                 "check the speaker."),
+                   BP_OVERDUE: ("Blood pressure check overdue", "{}")}
+_PATIENT_CARE = {BP_OVERDUE}
+"""Console conditions about the patient's care (a check overdue), not the equipment."""
 ERROR_WINDOW_S = 60.0
 PUMP_STATUS_FRESH_S = 15.0
 
@@ -110,6 +114,12 @@ class TechnicalMonitor:
 
     def clear_audio_fault(self) -> None:
         self._faults.pop(AUDIO_FAULT, None)
+
+    def report_bp_overdue(self, message: str, now: float) -> None:
+        self._faults.setdefault(BP_OVERDUE, (message, now))
+
+    def clear_bp_overdue(self) -> None:
+        self._faults.pop(BP_OVERDUE, None)
 
     # -- observations -----------------------------------------------------------------
 
@@ -200,8 +210,9 @@ class TechnicalMonitor:
                 judged[kind] = clear
                 continue
             message, since = self._faults[kind]
-            judged[kind] = self._condition(kind, kind, label, text.format(message),
-                                           {"message": message, "since": since})
+            judged[kind] = self._condition(
+                kind, kind, label, text.format(message), {"message": message, "since": since},
+                Category.PHYSIOLOGICAL if kind in _PATIENT_CARE else Category.TECHNICAL)
         return judged
 
     def judge_missing(self, alarm_id: str) -> Judgement:

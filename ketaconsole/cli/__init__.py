@@ -32,7 +32,7 @@ COMMANDS: dict[str, str] = {
                  "overview")
 }
 _WITH_VALUE = ("--db", "--room", "--scenario", "--speed", "--screenshot", "--quit-after",
-               "--demo-device")
+               "--demo-device", "--size", "--page")
 
 QUIT_AFTER = NumberRange("--quit-after", 0, 86_400, above_low=True, unit="seconds")
 
@@ -82,6 +82,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
                         help="demo scenario time per real second")
     parser.add_argument("--screenshot", metavar="FILE",
                         help="save a PNG of the window (after --quit-after, or 3 s)")
+    parser.add_argument("--size", metavar="WxH",
+                        help="window size, e.g. 1366x768 or 1920x1080 (for screenshots)")
+    parser.add_argument("--page", metavar="NAME",
+                        help="with --demo: open this page (locked, timeline, session, "
+                             "devices, records, audit), e.g. for a screenshot")
     parser.add_argument("--quit-after", type=number_option(QUIT_AFTER), metavar="SECONDS",
                         help="close the window after this many seconds")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")

@@ -1,7 +1,9 @@
 """The vitals trend chart of the PDF record, drawn with reportlab's own graphics (no Qt).
 
-Top panel: heart (or pulse) rate and SpO2 as lines, blood pressure as a bar from
-diastolic to systolic at each reading. Bottom panel: the pump rate as steps. Event
+Drawn as an anaesthesia record: SpO2 on its own 80-100 band; heart (or pulse) rate as a
+line and blood pressure as chevrons (systolic down, diastolic up) on a shared 0-200
+band; the infusion as a bar while it ran, with its start, pause, resume and stop marked,
+under the pump's rate as steps; time labels every 5 or 10 minutes. Event
 marks (alarms, rescue medication, scales, notes) are thin vertical lines with a letter
 above both panels. Long series are reduced to the lowest and highest value per column
 so a 4-hour session keeps its peaks; a pause in the data is a gap, not a joining line.
@@ -17,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.export.record import Series, SessionRecord
@@ -31,8 +34,11 @@ MARKS = {"alarm": ("A", colors.HexColor("#d35400")),
          "rescue_medication": ("R", colors.HexColor("#8e44ad")),
          "scale": ("S", colors.HexColor("#16a085")),
          "annotation": ("N", colors.HexColor("#7f8c8d")),
-         "adverse_event": ("E", colors.HexColor("#c0392b"))}
+         "adverse_event": ("E", colors.HexColor("#5b2c6f"))}
 VITALS_RANGE = (0.0, 200.0)
+SPO2_RANGE = (80.0, 100.0)
+INFUSION_FILL = colors.HexColor("#a9dfbf")
+INFUSION_MARK = colors.HexColor("#145a32")
 COLUMNS = 400
 """Columns the time axis is reduced to (about one per 1.3 points of width)."""
 
@@ -96,20 +102,27 @@ def _polyline(frame: _Frame, run: list[tuple[float, float]], colour: colors.Colo
     return PolyLine(points, strokeColor=colour, strokeWidth=0.7)
 
 
-def _grid(drawing: Drawing, frame: _Frame, ticks: list[float]) -> None:
+def _grid(drawing: Drawing, frame: _Frame, ticks: list[float], *,
+          label_bottom: bool = True) -> None:
+    """A band's frame and grid; its bottom tick unlabelled where a band sits just below
+    (so the two bands' labels never touch)."""
     drawing.add(Rect(frame.left, frame.bottom, frame.width, frame.height,
                      strokeColor=colors.black, strokeWidth=0.5, fillColor=None))
-    for value in ticks:
+    for index, value in enumerate(ticks):
         y = float(frame.y(value))
         drawing.add(Line(frame.left, y, frame.left + frame.width, y, strokeColor=GRID,
                          strokeWidth=0.3))
+        if index == 0 and not label_bottom:
+            continue
         drawing.add(String(frame.left - 3, y - 2.5, f"{value:g}", fontSize=6.5,
                            textAnchor="end", fontName="Helvetica"))
 
 
 def _time_ticks(t0: float, t1: float) -> list[float]:
+    """Every 5 or 10 minutes as an anaesthesia record has them (coarser only for long
+    sessions, so the labels never crowd)."""
     span = t1 - t0
-    step = next((s for s in (300, 600, 900, 1800, 3600, 7200) if span / s <= 9), 14400)
+    step = next((s for s in (300, 600, 900, 1800, 3600, 7200) if span / s <= 16), 14400)
     first = (int(t0) // step + 1) * step
     return [float(t) for t in range(first, int(t1) + 1, step)]
 
@@ -122,16 +135,82 @@ def _hr_series(record: SessionRecord) -> tuple[Series | None, str]:
     return None, "HR"
 
 
+def _band_title(drawing: Drawing, frame: _Frame, text: str) -> None:
+    """A band's name inside its top-left corner, clear of the tick labels."""
+    drawing.add(Rect(frame.left + 1, frame.bottom + frame.height - 9, len(text) * 3.3 + 4, 8,
+                     fillColor=colors.white, strokeColor=None))
+    drawing.add(String(frame.left + 3, frame.bottom + frame.height - 7, text, fontSize=6,
+                       fontName="Helvetica-Bold"))
+
+
+def _bp_arrows(drawing: Drawing, frame: _Frame, record: SessionRecord) -> None:
+    """Each NIBP reading as the record draws it: a down-pointing chevron at systolic, an
+    up-pointing one at diastolic, joined by a thin line."""
+    systolic = record.series.get(NIBP_SYS)
+    diastolic = record.series.get(NIBP_DIA)
+    if systolic is None:
+        return
+    for at, value in zip(systolic.times.tolist(), systolic.values.tolist(), strict=True):
+        if np.isnan(value) or not frame.t0 <= at <= frame.t1:
+            continue
+        low = diastolic.latest_before(at + 5.0, 10.0) if diastolic is not None else None
+        x = float(frame.x(at))
+        top = float(frame.y(value))
+        drawing.add(PolyLine([x - 2.5, top + 3.5, x, top, x + 2.5, top + 3.5],
+                             strokeColor=BP_COLOUR, strokeWidth=0.9))
+        if low is not None:
+            bottom = float(frame.y(low))
+            drawing.add(PolyLine([x - 2.5, bottom - 3.5, x, bottom, x + 2.5, bottom - 3.5],
+                                 strokeColor=BP_COLOUR, strokeWidth=0.9))
+            drawing.add(Line(x, bottom, x, top, strokeColor=BP_COLOUR, strokeWidth=0.3))
+
+
+INFUSION_MARKS = {"infusion_start": "Start", "infusion_pause": "Pause",
+                  "infusion_resume": "Resume", "infusion_stop": "Stop"}
+"""The nurse's infusion steps, marked on the infusion band."""
+
+
+def _infusion_band(drawing: Drawing, frame: _Frame, record: SessionRecord) -> None:
+    """The infusion as a bar while it ran (open while paused) with its marks, and the
+    pump's own rate as steps over it."""
+    steps = [(e.at, e.kind) for e in record.events if e.kind in INFUSION_MARKS]
+    running_since: float | None = None
+    bar_bottom, bar_height = frame.bottom + 2, 7.0
+    for at, step in [*steps, (frame.t1, "end")]:
+        if running_since is not None and step in ("infusion_pause", "infusion_stop", "end"):
+            x0, x1 = float(frame.x(running_since)), float(frame.x(min(at, frame.t1)))
+            drawing.add(Rect(x0, bar_bottom, max(x1 - x0, 0.5), bar_height,
+                             fillColor=INFUSION_FILL, strokeColor=None))
+            running_since = None
+        if step in ("infusion_start", "infusion_resume"):
+            running_since = at
+    for index, (at, step) in enumerate(steps):
+        x = float(frame.x(at))
+        drawing.add(Line(x, frame.bottom, x, frame.bottom + frame.height - 10,
+                         strokeColor=INFUSION_MARK, strokeWidth=0.6))
+        drawing.add(String(x + 1.5, bar_bottom + bar_height + 2 + (index % 2) * 7,
+                           INFUSION_MARKS[step], fontSize=5.5, fontName="Helvetica",
+                           fillColor=INFUSION_MARK))
+
+
 def trend_chart(record: SessionRecord, width: float, height: float = 250.0) -> Drawing:
+    """The session as an anaesthesia record: SpO2 on its own 80-100 band; heart rate and
+    blood pressure (chevrons) on a shared 0-200 band; the infusion as a bar with its
+    start, pause, resume and stop under the pump's rate; time every 5 or 10 minutes."""
     drawing = Drawing(width, height)
     t0 = record.started_at
     t1 = max(record.end_time, t0 + 60.0)
     left = 40.0
     plot_width = width - left - 8
-    pump_height = 50.0
-    legend_height = 14.0
-    vitals = _Frame(left, pump_height + 34, plot_width,
-                    height - pump_height - 34 - legend_height - 12, t0, t1, *VITALS_RANGE)
+    legend_height, axis_height, gap = 32.0, 14.0, 6.0
+    pump_height = 46.0
+    spo2_height = 52.0
+    vitals_height = height - legend_height - axis_height - pump_height - spo2_height - 2 * gap
+    pump = _Frame(left, axis_height, plot_width, pump_height, t0, t1, 0.0, 10.0)
+    vitals = _Frame(left, pump.bottom + pump_height + gap, plot_width, vitals_height,
+                    t0, t1, *VITALS_RANGE)
+    spo2_band = _Frame(left, vitals.bottom + vitals_height + gap, plot_width, spo2_height,
+                       t0, t1, *SPO2_RANGE)
     rates = record.series.get(PUMP_RATE)
     top_rate = 10.0
     if rates is not None and np.any(~np.isnan(rates.values)):
@@ -139,21 +218,19 @@ def trend_chart(record: SessionRecord, width: float, height: float = 250.0) -> D
         step = next((s for s in (10.0, 20.0, 50.0, 100.0, 200.0, 500.0) if highest / s <= 5),
                     1000.0)
         top_rate = max(10.0, math.ceil(highest / step) * step)
-    pump = _Frame(left, 18, plot_width, pump_height, t0, t1, 0.0, top_rate)
-    _grid(drawing, vitals, [0, 50, 100, 150, 200])
+    pump = _Frame(left, axis_height, plot_width, pump_height, t0, t1, 0.0, top_rate)
+    _grid(drawing, spo2_band, [80, 85, 90, 95, 100], label_bottom=False)
+    _grid(drawing, vitals, [0, 40, 80, 120, 160, 200], label_bottom=False)
     _grid(drawing, pump, [0, round(top_rate / 2), round(top_rate)])
-    drawing.add(String(4, vitals.bottom + vitals.height + 4, "/min, %, mmHg",
-                       fontSize=6.5, fontName="Helvetica"))
-    drawing.add(String(4, pump.bottom + pump.height + 4, "Pump mL/h", fontSize=6.5,
-                       fontName="Helvetica"))
     for tick in _time_ticks(t0, t1):
         x = float(vitals.x(tick))
-        for frame in (vitals, pump):
+        for frame in (spo2_band, vitals, pump):
             drawing.add(Line(x, frame.bottom, x, frame.bottom + frame.height,
                              strokeColor=GRID, strokeWidth=0.3))
         clock = datetime.fromtimestamp(tick, UTC).strftime("%H:%M")
-        drawing.add(String(x, 8, clock, fontSize=6.5, textAnchor="middle",
+        drawing.add(String(x, axis_height - 9, clock, fontSize=6.5, textAnchor="middle",
                            fontName="Helvetica"))
+    _infusion_band(drawing, pump, record)
     hr, hr_label = _hr_series(record)
     if hr is not None:
         for run in reduce_series(hr, t0, t1, 30.0):
@@ -161,23 +238,13 @@ def trend_chart(record: SessionRecord, width: float, height: float = 250.0) -> D
     spo2 = record.series.get("MDC_PULS_OXIM_SAT_O2")
     if spo2 is not None:
         for run in reduce_series(spo2, t0, t1, 30.0):
-            drawing.add(_polyline(vitals, run, SPO2_COLOUR))
-    systolic = record.series.get(NIBP_SYS)
-    diastolic = record.series.get(NIBP_DIA)
-    if systolic is not None and diastolic is not None:
-        for at, value in zip(systolic.times.tolist(), systolic.values.tolist(), strict=True):
-            if np.isnan(value):
-                continue
-            low = diastolic.latest_before(at + 5.0, 10.0)
-            x = float(vitals.x(at))
-            top = float(vitals.y(value))
-            bottom = float(vitals.y(low)) if low is not None else top
-            drawing.add(Line(x, bottom, x, top, strokeColor=BP_COLOUR, strokeWidth=1.6))
-            for y in (top, bottom):
-                drawing.add(Line(x - 2, y, x + 2, y, strokeColor=BP_COLOUR, strokeWidth=0.8))
+            drawing.add(_polyline(spo2_band, run, SPO2_COLOUR))
+    _bp_arrows(drawing, vitals, record)
     if rates is not None:
         for run in reduce_series(rates, t0, t1, 60.0):
             drawing.add(_polyline(pump, run, PUMP_COLOUR, step=True))
+    top = spo2_band.bottom + spo2_band.height
+    letters: list[float] = []
     for event in record.events:
         mark = MARKS.get(event.kind)
         if mark is None or not t0 <= event.at <= t1:
@@ -186,21 +253,31 @@ def trend_chart(record: SessionRecord, width: float, height: float = 250.0) -> D
             continue
         letter, colour = mark
         x = float(vitals.x(event.at))
-        drawing.add(Line(x, pump.bottom, x, vitals.bottom + vitals.height,
-                         strokeColor=colour, strokeWidth=0.4, strokeDashArray=[1.5, 1.5]))
-        drawing.add(String(x, vitals.bottom + vitals.height + 2, letter, fontSize=6,
-                           textAnchor="middle", fillColor=colour, fontName="Helvetica-Bold"))
-    legend = [(hr_label, HR_COLOUR), ("SpO2", SPO2_COLOUR), ("NIBP (dia-sys)", BP_COLOUR),
-              ("Pump rate", PUMP_COLOUR)] + [
+        drawing.add(Line(x, vitals.bottom, x, top, strokeColor=colour, strokeWidth=0.4,
+                         strokeDashArray=[1.5, 1.5]))
+        raised = 0 if not letters or x - letters[-1] > 6 else 7  # two marks side by side
+        letters.append(x if raised == 0 else letters[-1])
+        drawing.add(String(x + (4 if raised else 0), top + 2, letter, fontSize=6,
+                           textAnchor="middle", fillColor=colour,
+                           fontName="Helvetica-Bold"))
+    _band_title(drawing, spo2_band, "SpO2 %")
+    _band_title(drawing, vitals, f"{hr_label} /min, NIBP mmHg")
+    _band_title(drawing, pump, "Infusion, pump mL/h")
+    legend = [(hr_label, HR_COLOUR), ("SpO2", SPO2_COLOUR),
+              ("NIBP (v systolic, ^ diastolic)", BP_COLOUR), ("Pump rate", PUMP_COLOUR),
+              ("Infusion running", INFUSION_FILL)] + [
         (f"{letter} {name}", colour) for name, (letter, colour) in
         (("alarm", MARKS["alarm"]), ("rescue med", MARKS["rescue_medication"]),
          ("scale", MARKS["scale"]), ("note", MARKS["annotation"]),
          ("adverse event", MARKS["adverse_event"]))]
     x = left
-    y = height - legend_height + 2
+    y = height - 9  # above the event letters, which sit just over the top band
     for text, colour in legend:
+        shown = text.replace("\u2082", "2")
+        needed = 15 + stringWidth(shown, "Helvetica", 6.5)
+        if x + needed > width and x > left:  # the legend wraps, never runs off the page
+            x, y = left, y - 9
         drawing.add(Rect(x, y + 1, 8, 3, fillColor=colour, strokeColor=None))
-        drawing.add(String(x + 11, y, text.replace("\u2082", "2"), fontSize=6.5,
-                           fontName="Helvetica"))
-        x += 15 + len(text) * 3.4
+        drawing.add(String(x + 11, y, shown, fontSize=6.5, fontName="Helvetica"))
+        x += needed
     return drawing

@@ -31,6 +31,7 @@ from reportlab.platypus.flowables import HRFlowable
 
 from ketaconsole import __version__
 from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.discharge import SCALES as DISCHARGE_SCALES
 from ketaconsole.export.paper import Paper
 from ketaconsole.export.pdf_chart import trend_chart
 from ketaconsole.export.record import SessionRecord
@@ -154,7 +155,7 @@ def _header(record: SessionRecord, clinic: str, width: float, styles: _Styles) -
         ("Patient", record.patient_name), ("Identifier", record.patient_identifier or "-"),
         ("Date of birth", record.date_of_birth or "-"), ("Weight", weight),
         ("Date", datetime.fromtimestamp(record.started_at, UTC).strftime("%Y-%m-%d")),
-        ("Session", f"{record.session_id} at {record.station}"),
+        ("Session", f"{record.session_id} (console {record.station})"),
         ("Started", clock(record.started_at, True)), ("Ended", ended),
         ("Clinicians", _clinicians(record)), ("Devices", ", ".join(record.device_ids()) or "-"),
     ], width, styles))
@@ -270,7 +271,7 @@ def _checks(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
         return [*parts, Paragraph("No blood pressure checks recorded.", styles.empty)]
     labels = [latin(CATALOGUE[m].short) + f" ({CATALOGUE[m].display_unit})"
               for m in CHECK_COLUMNS]
-    rows: list[list[Any]] = [["Time", "NIBP (mm[Hg])", *labels]]
+    rows: list[list[Any]] = [["Time", "NIBP (mmHg)", *labels]]
     for check in rows_data:
         dia = "--" if check.diastolic is None else f"{check.diastolic:.0f}"
         mean = "" if check.mean is None else f" ({check.mean:.0f})"
@@ -328,7 +329,7 @@ def _adverse(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
     for event in events:
         payload = event.payload
         if event.kind == "rescue_medication":
-            rows.append([clock(event.at), "rescue medication", rescue_dose_text(payload),
+            rows.append([clock(event.at), "Rescue medication", rescue_dose_text(payload),
                          payload.get("outcome", "-"), event.author])
         else:
             rows.append([clock(event.at), payload.get("event", "?"),
@@ -367,9 +368,15 @@ def _discharge(record: SessionRecord, width: float, styles: _Styles) -> list[Any
         items = payload.get("items")
         if isinstance(items, dict) and items:
             rows: list[list[Any]] = [["Criterion", "Score"]]
-            rows.extend([name, value] for name, value in items.items())
+            rows.extend([latin(CRITERION_LABELS.get(name, name[:1].upper() + name[1:])), value]
+                        for name, value in items.items())
             parts.append(_table(rows, [width * 0.5, width * 0.15], styles))
     return parts
+
+
+CRITERION_LABELS = {item.key: item.label for items in DISCHARGE_SCALES.values()
+                    for item in items}
+"""Discharge criteria by their record key, in the words of the scale."""
 
 
 def _signature(payload: dict[str, Any]) -> Signature | None:

@@ -71,8 +71,9 @@ Writer = Callable[[BinaryIO], None]
 
 
 def _files(record: SessionRecord, fmt: ExportFormat, folder: Path, options: ExportOptions,
-           stamp_line: str) -> list[tuple[Path, Writer]]:
-    base = f"session-{record.session_id}" + ("-interim" if record.interim else "")
+           stamp_line: str, version: int = 1) -> list[tuple[Path, Writer]]:
+    base = f"session-{record.session_id}" + ("-interim" if record.interim else "") + (
+        f"-v{version}" if version > 1 else "")
     if fmt is ExportFormat.PDF:
         from ketaconsole.export import pdf_export  # the PDF library loads on the first PDF
 
@@ -103,7 +104,12 @@ def export_session(database: Database, session_id: int, fmt: ExportFormat, folde
     check_folder(folder)
     record = load_record(database, session_id)
     seal = stamp(record)
-    written = write_all_atomically(_files(record, fmt, folder, options, seal.line()))
+    version = 1
+    files = _files(record, fmt, folder, options, seal.line())
+    while any(path.exists() for path, _ in files):  # an earlier export is never overwritten
+        version += 1
+        files = _files(record, fmt, folder, options, seal.line(), version)
+    written = write_all_atomically(files)
     payload: dict[str, object] = {
         "format": fmt.value, "files": [p.name for p in written],
         "interim": record.interim, "head_seq": seal.seq, "head": seal.head,

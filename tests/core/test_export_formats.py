@@ -65,7 +65,7 @@ def test_pdf_holds_every_section_of_the_discharge_record(
     (path,) = export(recorded, ExportFormat.PDF, tmp_path, clinic="Riverside Ketamine Clinic")
     text = pdf_text(path)
     for expected in ("Riverside Ketamine Clinic", "Alex Example", "70 kg", "2026-09-21",
-                     "1 at room-test-Alex Example", "Kim Nurse (RN)", "Dr Lee (MD)",
+                     "1 (console room-test-Alex Example)", "Kim Nurse (RN)", "Dr Lee (MD)",
                      "Pre-assessment", "light meal 7 h ago",
                      "Dose plan and dose delivered", "0.5 mg/kg over 10 min", "35.0 mg",
                      "Rate changes", "157.5 mL/h", "dr.lee: BP rise; slowed by order",

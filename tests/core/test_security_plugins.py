@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.drivers.test_plugins import FIXTURES, PLUGINS, _installed
+from tests.plugin_env import plugin_folder, with_plugins
 
 ADMIN_PIN = "864297"
 PROBE = """
@@ -39,9 +39,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module", autouse=True)
 def plugins_installed() -> None:
-    if not all(_installed(name) for name in PLUGINS):
-        subprocess.run(["sh", str(FIXTURES / "install_plugins.sh"), sys.executable],
-                       check=True, capture_output=True, timeout=300)
+    plugin_folder()
 
 
 @pytest.fixture
@@ -56,12 +54,12 @@ def ketaconsole(home: Path, *args: str, stdin: str | None = None
     env = {k: v for k, v in os.environ.items() if k != "KETACONSOLE_DB"}
     env["KETACONSOLE_HOME"] = str(home)
     return subprocess.run([sys.executable, "-m", "ketaconsole", *args], capture_output=True,
-                          text=True, timeout=60, env=env, input=stdin)
+                          text=True, timeout=60, env=with_plugins(env), input=stdin)
 
 
 def probe(policy: str) -> dict[str, Any]:
     result = subprocess.run([sys.executable, "-c", PROBE, policy], capture_output=True,
-                            text=True, timeout=60)
+                            text=True, timeout=60, env=with_plugins(dict(os.environ)))
     assert result.returncode == 0, result.stderr
     found: dict[str, Any] = json.loads(result.stdout)
     return found

@@ -1,11 +1,11 @@
 """Third-party drivers: a separate distribution is found through its entry point and works
 end to end; one that fails on import is listed as broken and stops nothing.
 
-The plugin distributions live in tests/fixtures/ and are installed into the test
-environment by tests/fixtures/install_plugins.sh (the fixture below runs it when they
-are missing). Plugins load only once approved, so these tests run the commands in a
-console home whose admin has put both plugins on the allow-list (what happens to a
-plugin that is not approved is in tests/core/test_security_plugins.py).
+The plugin distributions live in tests/fixtures/ and are installed into a folder of
+their own for the test run (tests/plugin_env.py), never into the console's environment.
+Plugins load only once approved, so these tests run the commands in a console home
+whose admin has put both plugins on the allow-list (what happens to a plugin that is
+not approved is in tests/core/test_security_plugins.py).
 """
 
 from __future__ import annotations
@@ -15,31 +15,20 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-PLUGINS = ("ketaconsole-plugin-demo", "ketaconsole-plugin-broken")
+from tests.plugin_env import FIXTURES, PLUGINS, plugin_folder, with_plugins
+
 ADMIN_PIN = "246813"
 CONSOLE_ENV: dict[str, str] = {}
 
 
-def _installed(name: str) -> bool:
-    try:
-        distribution(name)
-    except PackageNotFoundError:
-        return False
-    return True
-
-
 @pytest.fixture(scope="module", autouse=True)
 def plugins_installed() -> Iterator[None]:
-    if not all(_installed(name) for name in PLUGINS):
-        subprocess.run(["sh", str(FIXTURES / "install_plugins.sh"), sys.executable],
-                       check=True, capture_output=True, timeout=300)
+    plugin_folder()
     yield
 
 
@@ -64,7 +53,7 @@ def ketaconsole(*args: str, stdin: str | None = None) -> subprocess.CompletedPro
     env = {k: v for k, v in os.environ.items() if k != "KETACONSOLE_DB"}
     env.update({k: v for k, v in CONSOLE_ENV.items() if v})
     return subprocess.run([sys.executable, "-m", "ketaconsole", *args], capture_output=True,
-                          text=True, timeout=60, env=env, input=stdin)
+                          text=True, timeout=60, env=with_plugins(env), input=stdin)
 
 
 def listed() -> dict[str, dict[str, Any]]:

@@ -100,7 +100,9 @@ def test_a_clinic_room_runs_a_session_the_pump_check_holds_and_the_next_patient_
     _click(qtbot, plan.confirm)  # type: ignore[attr-defined]
     wait_step(qtbot, window, Step.INFUSION)
     infusion = panel.pages[Step.INFUSION]
-    _click(qtbot, infusion.buttons["start"])  # type: ignore[attr-defined]
+    start = infusion.buttons["start"]  # type: ignore[attr-defined]
+    qtbot.waitUntil(start.isEnabled, timeout=5000)  # the panel has heard the plan recorded
+    _click(qtbot, start)
     qtbot.waitUntil(lambda: monitor.header.phase.text() == "Infusion", timeout=5000)
 
     def mismatch_shown() -> bool:

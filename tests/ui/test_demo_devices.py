@@ -7,11 +7,15 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.catalogue import SPO2
-from ketaconsole.demo import demo_room
+from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS, SPO2
+from ketaconsole.checkin import CheckIn
+from ketaconsole.demo import demo_plan, demo_room
 from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.virtual_patient import SCENARIOS
 from ui.main_window import MainWindow
+
+DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0,
+               True, 15, "left forearm", True)
 
 
 @pytest.mark.parametrize("devices", [("nonin", "bbraun-bcc"), ("ne1000",)])
@@ -29,6 +33,14 @@ def test_the_demo_runs_on_the_other_drivers(qtbot: QtBot, tmp_path: Path,
         tile = window.monitor.tiles[SPO2.refid]
         qtbot.waitUntil(lambda: tile.value.text().isdigit(), timeout=15000)
         pump = window.monitor.pumps[0]
+        qtbot.waitUntil(lambda: pump.state.text() != "waiting for the pump", timeout=20000)
+        assert pump.state.text() != "infusing", "the demo's pump waits for the nurse"
+        flow = bedside.workflow
+        flow.check_in(DEMO, author="Demo Nurse")
+        flow.confirm_baseline({NIBP_SYS.refid: 124.0, NIBP_DIA.refid: 78.0},
+                              author="Demo Nurse")
+        flow.confirm_plan(demo_plan(SCENARIOS["normal"]), author="Demo Nurse")
+        flow.infusion_action("start", author="Demo Nurse")
         qtbot.waitUntil(lambda: pump.state.text() == "infusing", timeout=20000)
         qtbot.waitUntil(lambda: pump.rate.text() == "52.5", timeout=10000)
     finally:

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService, open_database
+from ketaconsole.timeline_events import title
 from tests.core.export_support import T0, record_session
 from tests.ui.conftest import settle_deleted
 from ui.records_screen import RecordsScreen
@@ -99,9 +100,9 @@ def test_opening_a_session_shows_its_timeline_and_trends(
     qtbot.waitUntil(lambda: review.opened is not None, timeout=10000)
     rows = review.event_rows()
     kinds = [r[1] for r in rows]
-    assert "Note" in kinds and "Rescue medication" in kinds and "Signature" in kinds
+    assert {title("annotation"), title("rescue_medication"), title("signature")} <= set(kinds)
+    [annotation] = [r for r in rows if r[1] == title("annotation")]
     assert not [k for k in kinds if "_" in k]  # the kinds in the clinic's words
-    [annotation] = [r for r in rows if r[1] == "Note"]
     assert annotation[2] == "nurse.kim" and annotation[3] == "Dissociation"
     assert "Alex Example" in review.header.text()
     assert review.opened is not None and "MDC_PULS_OXIM_SAT_O2" in review.opened.trends
@@ -170,3 +171,21 @@ def test_export_to_a_missing_folder_says_so_in_one_line(
     qtbot.waitUntil(lambda: "Not exported" in review.export_result.text(), timeout=10000)
     assert "does not exist" in review.export_result.text()
     assert "\n" not in review.export_result.text()
+
+
+def test_the_trend_legend_stands_clear_of_the_data_and_colours_differ(
+        qtbot: QtBot, screen: RecordsScreen, recorded: tuple[str, int, int]) -> None:
+    _, long_id, _ = recorded
+    screen.resize(1100, 700)
+    screen.show()
+    assert screen.open_session(long_id)
+    review = screen.review
+    qtbot.waitUntil(lambda: review.opened is not None, timeout=10000)
+    review.tabs.setCurrentWidget(review.plot)
+    qtbot.wait(100)
+    item = review.plot.getPlotItem()
+    data = item.getViewBox().sceneBoundingRect()
+    legend = review.legend.sceneBoundingRect()
+    assert legend.left() >= data.right() - 1 or legend.top() >= data.bottom() - 1
+    pens = [curve.opts["pen"].color().name() for curve in item.listDataItems()]
+    assert len(pens) >= 3 and len(set(pens)) == len(pens)

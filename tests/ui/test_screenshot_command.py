@@ -55,3 +55,25 @@ def test_version_prints_the_version() -> None:
     result = _console("--version")
     assert result.returncode == 0
     assert result.stdout.strip() == f"ketaconsole {__version__}"
+
+
+@pytest.mark.parametrize("size", ["1366x768", "1920x1080"])
+def test_a_page_is_captured_at_the_size_asked(tmp_path: Path, size: str) -> None:
+    shot = tmp_path / "session.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "KETACONSOLE_HOME": str(tmp_path)}
+    result = _console("--demo", "--screenshot", str(shot), "--size", size, "--page",
+                      "session", "--quit-after", "3", env=env)
+    assert result.returncode == 0, result.stderr
+    assert _png_size(shot) == tuple(int(part) for part in size.split("x"))
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--size", "big"], "--size must be WIDTHxHEIGHT"),
+    (["--page", "kitchen"], "--page must be one of"),
+])
+def test_a_wrong_size_or_page_is_one_clear_line_and_exit_2(
+        tmp_path: Path, args: list[str], said: str) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "KETACONSOLE_HOME": str(tmp_path)}
+    result = _console("--demo", *args, "--screenshot", str(tmp_path / "x.png"), env=env)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and said in result.stderr

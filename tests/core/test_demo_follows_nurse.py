@@ -1,0 +1,112 @@
+"""The demo's pump waits for the nurse and every clock keeps pace with --speed.
+
+The demo room runs its real drivers against simulators on ptys; nothing infuses before
+the nurse starts the plan, then the pump runs at the plan's rate, the pump-vs-plan check
+stays on at speed, and at x60 a desaturation raises the console's own SpO2 alarm.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ketaconsole.checkin import CheckIn
+from ketaconsole.demo import demo_plan, demo_room
+from ketaconsole.observations import PumpState
+from ketaconsole.registry import DriverRegistry
+from ketaconsole.room import Room
+from ketaconsole.virtual_patient import SCENARIOS
+from tests.core.store_support import wait_until
+
+SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
+NURSE = "Demo Nurse"
+DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0,
+               True, 15, "left forearm", True)
+
+
+def _room(tmp_path: Path, story: str, speed: float) -> Iterator[Room]:
+    room = demo_room(SCENARIOS[story], speed=speed,
+                     database_url=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+                     registry=DriverRegistry.discover())
+    try:
+        yield room
+    finally:
+        room.stop()
+
+
+@pytest.fixture
+def fast_room(tmp_path: Path) -> Iterator[Room]:
+    yield from _room(tmp_path, "normal", 60.0)
+
+
+def _pump(room: Room) -> tuple[float | None, PumpState | None, float]:
+    channel = room.engine.pump_channel("pump")
+    status = room.engine.pump_status(channel) if channel else None
+    ledger = room.engine.pump(channel) if channel else None
+    return (None if status is None else status.rate_ml_h,
+            None if status is None else status.state,
+            0.0 if ledger is None else ledger.delivered_ml)
+
+
+def _start(room: Room) -> None:
+    flow = room.workflow
+    flow.check_in(DEMO, author=NURSE)
+    flow.confirm_baseline({SBP: 124.0, DBP: 78.0}, author=NURSE)
+    assert room.virtual_patient is not None
+    flow.confirm_plan(demo_plan(room.virtual_patient.scenario), author=NURSE)
+    flow.infusion_action("start", author=NURSE)
+
+
+def test_the_pump_waits_for_the_nurse_then_runs_at_the_plans_rate(fast_room: Room) -> None:
+    wait_until(lambda: _pump(fast_room)[1] is not None, timeout=15)
+    time.sleep(2.5)  # two and a half story minutes at x60: past the old start at one minute
+    rate, state, delivered = _pump(fast_room)
+    assert state is not PumpState.INFUSING and not rate and delivered == 0.0
+    _start(fast_room)
+    plan = demo_plan(SCENARIOS["normal"])
+    wait_until(lambda: _pump(fast_room)[1] is PumpState.INFUSING, timeout=10)
+    assert _pump(fast_room)[0] == pytest.approx(plan.rate_ml_h, abs=0.1)
+    time.sleep(3.0)  # three story minutes of infusing, checked against the plan
+    assert not [a for a in fast_room.alarms.active_alarms(time.time())
+                if a.alarm_id.startswith("pump-mismatch")]
+    assert fast_room.model.check_pump_against_plan
+    fast_room.workflow.infusion_action("pause", author=NURSE, reason="patient asked")
+    wait_until(lambda: _pump(fast_room)[1] is not PumpState.INFUSING, timeout=10)
+    paused_at = _pump(fast_room)[2]
+    time.sleep(1.0)
+    assert _pump(fast_room)[2] == pytest.approx(paused_at, abs=0.05)
+
+
+def test_a_pump_running_behind_the_nurses_back_still_alarms_at_speed(fast_room: Room) -> None:
+    """The check is on at x60: a plan twice the pump's rate is a disagreement."""
+    wait_until(lambda: _pump(fast_room)[1] is not None, timeout=15)
+    flow = fast_room.workflow
+    flow.check_in(DEMO, author=NURSE)
+    flow.confirm_baseline({SBP: 124.0, DBP: 78.0}, author=NURSE)
+    plan = demo_plan(SCENARIOS["normal"])
+    flow.confirm_plan(dataclasses.replace(plan, duration_min=20.0), author=NURSE)
+    patient = fast_room.virtual_patient
+    assert patient is not None
+    # the pump is programmed by hand at the usual 40 minutes, not the plan's 20
+    fast_room.model.nurse_listeners.remove(patient.nurse_did)
+    patient.nurse_did("start", time.time(), plan)
+    flow.infusion_action("start", author=NURSE)
+    wait_until(lambda: any(a.alarm_id.startswith("pump-mismatch")
+                           for a in fast_room.alarms.active_alarms(time.time())), timeout=15)
+
+
+def _spo2_alarm(room: Room) -> bool:
+    return any(a.values.get("metric") == "MDC_PULS_OXIM_SAT_O2"
+               for a in room.alarms.active_alarms(time.time()))
+
+
+def test_a_desaturation_at_x60_raises_the_consoles_own_spo2_alarm(tmp_path: Path) -> None:
+    for room in _room(tmp_path, "desaturation", 60.0):
+        wait_until(lambda: _pump(room)[1] is not None, timeout=15)  # noqa: B023
+        _start(room)
+        # the fall comes ten story minutes (ten seconds) after the start
+        wait_until(lambda: _spo2_alarm(room), timeout=30)  # noqa: B023

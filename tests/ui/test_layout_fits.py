@@ -1,0 +1,133 @@
+"""Every page fits its screen: nothing scrolls sideways, nothing is clipped, at the two
+screen sizes clinics use (1366x768 and 1920x1080), and the monitor's text grows with it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QLabel,
+    QTabBar,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from ketaconsole.catalogue import SPO2
+from tests.ui.conftest import open_demo_window, unlock
+from ui.main_window import MainWindow
+from ui.numeric_tile import paint_values
+
+SIZES = ((1366, 768), (1920, 1080))
+LONG_PROBLEM = ("Enter a value in the range this field accepts; the sentence is long on "
+                "purpose so that it must wrap inside the side panel")
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
+    yield from open_demo_window(qtbot, tmp_path, speed=1.0)
+
+
+def _sized(qtbot: QtBot, window: MainWindow, size: tuple[int, int]) -> None:
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=3000)
+    qtbot.wait(50)
+
+
+def _in_window(widget: QWidget, window: QWidget) -> QRect:
+    return QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
+
+
+def clipped(page: QWidget, window: MainWindow) -> list[str]:
+    """Every visible widget of ``page`` that sticks out sideways or cannot show its text."""
+    side = _in_window(window.monitor.side_stack, window)
+    found: list[str] = []
+    for widget in [page, *page.findChildren(QWidget)]:
+        if not widget.isVisibleTo(window) or widget.width() <= 0:
+            continue
+        name = f"{type(widget).__name__} {getattr(widget, 'text', lambda: '')()!r}"
+        if isinstance(widget, QAbstractScrollArea) and \
+                widget.horizontalScrollBar().maximum() > 0:
+            found.append(f"{name} scrolls sideways")
+        if widget.parent() is not None and isinstance(widget.parent(), QWidget) and \
+                widget.parent().objectName() == "qt_scrollarea_viewport":
+            continue  # a scroll area's content: its viewport's width is checked above
+        box = _in_window(widget, window)
+        if box.left() < side.left() - 1 or box.right() > side.right() + 1:
+            found.append(f"{name} at {box.left()}..{box.right()} outside the side panel "
+                         f"{side.left()}..{side.right()}")
+        if isinstance(widget, QTabBar) and widget.count() and \
+                widget.tabRect(widget.count() - 1).right() > widget.width():
+            found.append(f"{name}: its tabs need scroll arrows")
+        if isinstance(widget, QAbstractButton | QLabel) and not (
+                isinstance(widget, QLabel) and widget.wordWrap()) and widget.text() and \
+                widget.width() < widget.minimumSizeHint().width():
+            found.append(f"{name} is {widget.width()} px for its "
+                         f"{widget.minimumSizeHint().width()} px text")
+    return found
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_side_page_fits_without_sideways_scrolling(
+        qtbot: QtBot, window: MainWindow, size: tuple[int, int]) -> None:
+    _sized(qtbot, window, size)
+    assert window.lock_panel is not None
+    assert clipped(window.lock_panel, window) == []
+    unlock(qtbot, window, "demo-admin", "1357")
+    side = window.monitor.side
+    for index in range(side.count()):
+        side.setCurrentIndex(index)
+        qtbot.wait(150)
+        found = clipped(side, window)
+        assert found == [], (side.tabText(index), found[:6])
+    side.setCurrentWidget(window.monitor.timeline)
+    timeline = window.monitor.timeline
+    for open_form in (timeline.rescue_button, timeline.scale_button, timeline.note_button,
+                      timeline.adverse_button):
+        open_form.click()
+        qtbot.wait(50)
+        assert clipped(timeline, window) == [], open_form.text()
+        timeline.close_form()
+    session = window.monitor.session
+    side.setCurrentWidget(session)
+    for step, page in session.pages.items():
+        session.stack.setCurrentWidget(page)
+        page.show_problems({key: LONG_PROBLEM for key in page.form.fields})
+        page.show_failure(LONG_PROBLEM)
+        qtbot.wait(100)
+        assert clipped(session, window) == [], step.value
+        page.clear_problems()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_window_fits_the_screen(qtbot: QtBot, window: MainWindow,
+                                    size: tuple[int, int]) -> None:
+    _sized(qtbot, window, size)
+    hint = window.minimumSizeHint()
+    assert hint.width() <= size[0] and hint.height() <= size[1]
+
+
+def test_text_grows_with_the_screen(qtbot: QtBot, window: MainWindow) -> None:
+    """At 1920x1080 a vital's number is at least 60 px and every monitor label 18 px."""
+    _sized(qtbot, window, (1920, 1080))
+    tile = window.monitor.tiles[SPO2.refid]
+    qtbot.waitUntil(lambda: tile.value.text().isdigit(), timeout=10000)
+    monitor = window.monitor
+    assert tile.value.fontMetrics().capHeight() >= 0.7 * 60
+    assert tile.value.font().pixelSize() >= 60
+    assert monitor.blood_pressure.value.font().pixelSize() >= 60
+    small = [(label.text(), label.font().pixelSize())
+             for label in monitor.findChildren(QLabel)
+             if not monitor.side_stack.isAncestorOf(label)
+             and label.font().pixelSize() < 18]
+    assert small == []
+    paint_values(tile, [tile.value], "#123456", live=False)  # a new colour restyles it
+    assert tile.value.font().pixelSize() >= 60, "a new style keeps the scaled size"
+    assert monitor.alarm_bar.text_scale >= 1.4
+    _sized(qtbot, window, (1366, 768))
+    assert tile.value.font().pixelSize() == 56
+
