@@ -87,6 +87,14 @@ class RecordState:
     """Whether the record is being written, in one sentence when it is not."""
 
     problem: str | None = None
+    waiting: bool = False
+    """Nothing is recorded because no patient is checked in yet (not a fault)."""
+
+    def wait(self, sentence: str) -> None:
+        self.problem, self.waiting = sentence, True
+
+    def fail(self, sentence: str | None) -> None:
+        self.problem, self.waiting = sentence, False
 
 
 class JournalRelay:
@@ -126,13 +134,13 @@ class RecordLink:
                                         author=event.by or "alarm system", at=event.at)
 
     def fault(self, message: str) -> None:
-        self.record.problem = message
+        self.record.fail(message)
         self.alarms.report_store_fault(message, self.clock())
         if self._listener is not None:
             self._listener(message)
 
     def recovered(self, message: str) -> None:
-        self.record.problem = None
+        self.record.fail(None)
         self.alarms.clear_store_fault()
         log.info("record: %s", message)
 
@@ -147,14 +155,14 @@ class RecordLink:
         if service.resumed:
             restore_alarms(self.alarms, database, service.session_id, self.clock())
         self.service = service
-        self.record.problem = None
+        self.record.fail(None)
         pending, self._pending = self._pending, []
         for event in pending:
             self.alarm_event(event)
 
     def closed(self, waiting: str) -> None:
         self.service = None
-        self.record.problem = waiting
+        self.record.wait(waiting)
 
 
 @dataclass(slots=True)
@@ -365,7 +373,7 @@ def build_room(specs: Sequence[DeviceSpec], *, registry: DriverRegistry,
             record.problem = (f"no devices set up for {options.place}: add them in Devices, "
                               "then restart the console")
         elif record.problem is None or left_open:
-            record.problem = room.waiting_sentence()
+            record.wait(room.waiting_sentence())
         room.security = BedsideSecurity(database, place=options.place)
         if options.demo_users:
             room.security.seed_demo_users()
