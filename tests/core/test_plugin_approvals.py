@@ -19,16 +19,15 @@ from ketaconsole.security.plugins import installed_code
 from ketaconsole.store import open_database
 from ketaconsole.store.models import PluginApprovalRow
 from tests.core.test_security_plugins import ADMIN_PIN, add_admin, drivers, ketaconsole
-from tests.drivers.test_plugins import FIXTURES, PLUGINS, _installed
+from tests.plugin_env import FIXTURES, plugin_folder
 
 DEMO = "ketaconsole-plugin-demo"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def plugins_installed() -> None:
-    if not all(_installed(name) for name in PLUGINS):
-        subprocess.run(["sh", str(FIXTURES / "install_plugins.sh"), sys.executable],
-                       check=True, capture_output=True, timeout=300)
+@pytest.fixture(autouse=True)
+def plugins_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test plugins, for the commands the tests start and for this process's look-ups."""
+    monkeypatch.syspath_prepend(str(plugin_folder()))
 
 
 @pytest.fixture

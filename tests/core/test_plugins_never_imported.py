@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ketaconsole.store import SessionPlan, SessionService, open_database
-from tests.drivers.test_plugins import FIXTURES, PLUGINS, _installed
+from tests.plugin_env import plugin_folder, with_plugins
 
 WATCHED = """
 import runpy, sys
@@ -33,9 +33,7 @@ runpy.run_module("ketaconsole", run_name="__main__")
 
 @pytest.fixture(scope="module", autouse=True)
 def plugins_installed() -> None:
-    if not all(_installed(name) for name in PLUGINS):
-        subprocess.run(["sh", str(FIXTURES / "install_plugins.sh"), sys.executable],
-                       check=True, capture_output=True, timeout=300)
+    plugin_folder()
 
 
 @pytest.fixture
@@ -62,7 +60,7 @@ def imported_by(tmp_path: Path, *args: str, policy_everything: bool = False,
                                 "DriverRegistry\nDriverRegistry.discover(allowed=lambda "
                                 "n, v: True)\nrunpy.run_module(")
     done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True,
-                          text=True, timeout=120, env=env, cwd=tmp_path)
+                          text=True, timeout=120, env=with_plugins(env), cwd=tmp_path)
     assert done.returncode == exit_code, done.stderr[-2000:]
     return sorted(set(mark.read_text().split())) if mark.exists() else []
 
