@@ -93,6 +93,8 @@ class CheckInPage(StepPage):
         self._workflow, self._submit, self._author = workflow, submit, author
         f = self.form
         f.add("patient_name", "Patient", QLineEdit(patient.name if patient else ""))
+        f.add("mrn", "MRN", QLineEdit(patient.identifier if patient else ""))
+        f.add("date_of_birth", "Date of birth (YYYY-MM-DD)", QLineEdit())
         f.add("age_years", "Age (years)",
               QLineEdit("" if patient is None or patient.age_years is None
                         else str(patient.age_years)))
@@ -130,7 +132,8 @@ class CheckInPage(StepPage):
             bp_history=f.text("bp_history"), fasting_hours=f.number("fasting_hours"),
             consent_signed=f.checked("consent_signed"),
             phq9_total=int(phq) if phq is not None and phq.is_integer() else None,
-            iv_site=f.text("iv_site"), escort_present=f.checked("escort_present"))
+            iv_site=f.text("iv_site"), escort_present=f.checked("escort_present"),
+            mrn=f.text("mrn"), date_of_birth=f.text("date_of_birth"))
 
     def record(self) -> None:
         form = self.collect()

@@ -65,6 +65,8 @@ class Action:
     DENIED = "denied"
     BREAK_GLASS = "break_glass"
     BREAK_GLASS_REVIEWED = "break_glass_reviewed"
+    PATIENTS_MERGED = "patients_merged"
+    COURSE_ASSESSED = "course_assessed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,28 @@
+"""What the plan page shows: the previous infusions and the titration rule's proposal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ketaconsole.course.eligibility import Assessment
+from ketaconsole.course.history import SessionLine, course_history, past_infusions
+from ketaconsole.course.measures import MeasureResult
+from ketaconsole.course.titration import DoseProposal, TitrationRule, load_rule, propose
+from ketaconsole.store.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class PlanAdvice:
+    previous: list[SessionLine]
+    proposal: DoseProposal
+
+
+def plan_advice(database: Database, course: Assessment, session_id: int,
+                measures: list[MeasureResult], rule: TitrationRule | None = None) -> PlanAdvice:
+    """The previous sessions of this course and the proposed dose for this one."""
+    lines = [line for line in course_history(database, course.patient_id)
+             if line.session_id != session_id and line.infused]
+    phq9 = next((m.total for m in reversed(measures) if m.instrument == "PHQ-9"), None)
+    proposal = propose(rule or load_rule(), past_infusions(lines), phq9,
+                       (course.dose_min_mg_per_kg, course.dose_max_mg_per_kg))
+    return PlanAdvice(lines, proposal)
