@@ -10,7 +10,7 @@ flag ``suicidality``, which a named person must acknowledge before dosing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,7 +128,7 @@ def instrument(key: str) -> Instrument:
                            f"{', '.join(INSTRUMENTS)}.") from None
 
 
-def score(key: str, answers: list[int | None] | tuple[int | None, ...]) -> MeasureResult:
+def score(key: str, answers: Sequence[int | None]) -> MeasureResult:
     """Score ``answers`` (one per item, in order) on instrument ``key``."""
     scale = instrument(key)
     if len(answers) != len(scale.items):

@@ -23,6 +23,9 @@ def plan_advice(database: Database, course: Assessment, session_id: int,
     lines = [line for line in course_history(database, course.patient_id)
              if line.session_id != session_id and line.infused]
     phq9 = next((m.total for m in reversed(measures) if m.instrument == "PHQ-9"), None)
+    if phq9 is None:  # not answered yet today: the course's latest
+        phq9 = next((line.measures["PHQ-9"] for line in reversed(lines)
+                     if "PHQ-9" in line.measures), None)
     proposal = propose(rule or load_rule(), past_infusions(lines), phq9,
                        (course.dose_min_mg_per_kg, course.dose_max_mg_per_kg))
     return PlanAdvice(lines, proposal)

@@ -33,11 +33,13 @@ from ketaconsole.store.review import list_sessions
 from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
 from ketaconsole.workflow import Step
 from tests.core.security_support import NAMES, PINS, staff
+from tests.course_support import approved_patient
 from tests.ui.conftest import unlock
 from ui.app import open_room
 from ui.main_window import MainWindow
 from ui.session_pages import StepPage
 
+MRNS = {"Grace Hopper": "MRN-1001", "Alan Turing": "MRN-1002"}
 PUMP_NOW = dataclasses.replace(SCENARIOS["normal"], infusion_start_s=0.0)
 """The simulated pump infuses 52.5 mL/h (0.5 mg/kg of 1 mg/mL over 40 min, 70 kg)."""
 
@@ -53,6 +55,8 @@ def room_window(qtbot: QtBot, tmp_path: Path,
     with ExitStack() as stack:
         database = open_database(url)
         staff(database, AuditLog(database))
+        for name, mrn in MRNS.items():  # both patients' courses are approved
+            approved_patient(database, name, mrn)
         for name, slug in (("Oximeter", "masimo-ascii"), ("Pump", "alaris-asena")):
             driver = registry.get(slug)
             assert driver.create_simulator is not None
@@ -90,7 +94,8 @@ def _wait_step(qtbot: QtBot, window: MainWindow, step: Step) -> None:
 
 def _check_in(qtbot: QtBot, window: MainWindow, name: str) -> None:
     page = window.monitor.session.pages[Step.CHECK_IN]
-    for key, text in (("patient_name", name), ("age_years", "45"), ("weight_kg", "70"),
+    for key, text in (("patient_name", name), ("mrn", MRNS[name]), ("age_years", "45"),
+                      ("weight_kg", "70"),
                       ("allergies", "none known"), ("current_medication", "none"),
                       ("substance_use", "none"), ("bp_history", "none"),
                       ("iv_site", "left antecubital"), ("fasting_hours", "4"),
