@@ -200,7 +200,8 @@ class Room:
         self.model = SessionModel(engine, self.alarms, [d.spec.device_id for d in self.pumps],
                                   check_pump_against_plan=options.check_pump_against_plan)
         self.workflow = SessionWorkflow(self.model, clock=engine.clock,
-                                        opener=self._open_checked_in, closer=self.close_session)
+                                        opener=self._open_checked_in, closer=self.close_session,
+                                        advise=self.plan_advice)
         self.alarm_loop: AlarmLoop | None = None
         self.security: BedsideSecurity | None = None
         """The lock and guard; ``None`` when no record database is open."""

@@ -15,6 +15,7 @@ from typing import Any
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.checkin import CheckIn
 from ketaconsole.course.measures import MeasureResult
+from ketaconsole.course.planning import PlanAdvice
 from ketaconsole.course.titration import DoseDecision
 from ketaconsole.discharge import SCALES as DISCHARGE_SCALES
 from ketaconsole.discharge import fit_for_discharge, total
@@ -65,7 +66,8 @@ class SessionWorkflow:
     def __init__(self, model: SessionModel, *, clock: Callable[[], float],
                  opener: Callable[[CheckIn], SessionService] | None = None,
                  closer: Callable[[str, str], bool] | None = None,
-                 service: SessionService | None = None) -> None:
+                 service: SessionService | None = None,
+                 advise: Callable[[], PlanAdvice | None] | None = None) -> None:
         self.model = model
         self.alarms = model.alarms
         self.clock = clock
@@ -74,6 +76,8 @@ class SessionWorkflow:
         self._closer = closer
         """Ends the session's record: (author, reason) -> everything written."""
         self.service = service
+        self._advise = advise
+        """The course's previous infusions and the proposed dose, read from the record."""
         self._lock = threading.Lock()
         self._fresh()
 
@@ -86,6 +90,8 @@ class SessionWorkflow:
         self.signed_by: str | None = None
         self.measures: list[MeasureResult] = []
         self.open_flags: set[str] = set()
+        self.advice: PlanAdvice | None = None
+        """What the plan page shows: previous infusions and the proposal (read off-GUI)."""
         """Clinical flags raised by a measure and not yet acknowledged by a named person."""
 
     @property
@@ -140,8 +146,13 @@ class SessionWorkflow:
             for refid, value in confirmed.items():
                 self.alarms.set_baseline(refid, value, by=author, now=now)
             self.baseline = confirmed
+            self._refresh_advice()
             self.step = Step.PLAN
             return stored
+
+    def _refresh_advice(self) -> None:
+        if self._advise is not None:
+            self.advice = self._advise()
 
     def record_measure(self, result: MeasureResult, *, author: str) -> StoredEvent:
         """A rating scale answered before the infusion (PHQ-9, GAD-7, MADRS), scored.
@@ -154,6 +165,8 @@ class SessionWorkflow:
             stored = self._record("measure", result.as_record(), author)
             self.measures.append(result)
             self.open_flags.update(result.flags)
+            if self.step is Step.PLAN:
+                self._refresh_advice()
             return stored
 
     def acknowledge_flag(self, flag: str, *, name: str, action: str,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,6 +30,7 @@ from ketaconsole.catalogue import (
     SPO2,
 )
 from ketaconsole.checkin import CheckIn
+from ketaconsole.course.titration import DoseDecision
 from ketaconsole.discharge import SCALES, suggest_aldrete, suggest_padss, total
 from ketaconsole.dose import DosePlan, DosePlanError
 from ketaconsole.engine import Engine
@@ -36,6 +38,7 @@ from ketaconsole.patient import Patient
 from ketaconsole.phase import Phase
 from ketaconsole.workflow import SessionWorkflow, WorkflowError
 from ui import theme
+from ui.course_plan import course_table_html
 from ui.form_fields import FormFields
 
 Submit = Callable[[Callable[[], Any], "StepPage"], None]
@@ -193,6 +196,12 @@ class PlanPage(StepPage):
         self.computed = QLabel("")
         self.computed.setFont(theme.font(16, bold=True))
         self.column.addWidget(self.computed)
+        self.course = QLabel("")
+        self.course.setWordWrap(True)
+        self.course.setTextFormat(Qt.TextFormat.RichText)
+        self.column.addWidget(self.course)
+        self.form.add("override_reason", "Reason if not the proposed dose", QLineEdit())
+        self._advice_shown: object = None
         for field in self.form.fields.values():
             assert isinstance(field, QLineEdit)
             field.textChanged.connect(self.recompute)
@@ -208,7 +217,19 @@ class PlanPage(StepPage):
         assert isinstance(weight, QLineEdit)
         if checked_in is not None and checked_in.weight_kg and not weight.text():
             weight.setText(f"{checked_in.weight_kg:g}")
+        self.show_advice()
         self.recompute()
+
+    def show_advice(self) -> None:
+        """The previous infusions and the proposed dose; the proposal pre-fills the dose once."""
+        advice = self._workflow.advice
+        if advice is None or advice is self._advice_shown:
+            return
+        self._advice_shown = advice
+        self.course.setText(course_table_html(advice))
+        dose = self.form.fields["mg_per_kg"]
+        assert isinstance(dose, QLineEdit)
+        dose.setText(f"{advice.proposal.mg_per_kg:g}")
 
     def plan(self) -> DosePlan:
         values = [self.form.number(k) for k in ("weight_kg", "mg_per_kg", "duration_min",
@@ -233,7 +254,11 @@ class PlanPage(StepPage):
         except DosePlanError as exc:
             self.message.setText(" ".join(exc.problems))
             return
-        self._submit(lambda: self._workflow.confirm_plan(plan, author=self._author()), self)
+        advice = self._workflow.advice
+        decision = DoseDecision(advice.proposal, self.form.text("override_reason")) \
+            if advice is not None else None
+        self._submit(lambda: self._workflow.confirm_plan(plan, author=self._author(),
+                                                         decision=decision), self)
 
 
 INFUSION_STATE_TEXT = {Phase.PRE_INFUSION: "Not started", Phase.INFUSION: "Running",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from ketaconsole.checkin import CheckIn
@@ -9,6 +10,7 @@ from ketaconsole.course.demo_course import DEMO_MRN
 from ketaconsole.course.history import course_history
 from ketaconsole.demo import DEMO_PATIENT, demo_room
 from ketaconsole.dose import DosePlan
+from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.registry import DriverRegistry
 from ketaconsole.store.review import timeline
 from ketaconsole.virtual_patient import SCENARIOS
@@ -53,5 +55,13 @@ def test_a_nurse_sees_the_course_and_the_proposed_dose_before_planning_the_sixth
         assert decided.payload["decision"] == "accepted"
         assert len(decided.payload["inputs"]["history"]) == 5
         assert len(course_history(room.database, room.model.course.patient_id)) == 6
+
+        (pdf,) = export_session(room.database, room.workflow.service_id(), ExportFormat.PDF,
+                                tmp_path).files
+        text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                       text=True, check=True).stdout.split())
+        assert "titration rule default v1" in text
+        assert "0.5 mg/kg: PHQ-9 20 -> 10 (50% fall): responding, same dose" in text
+        assert "Course approved by Dr Demo Prescriber for 0.4 to 0.75 mg/kg" in text
     finally:
         room.stop(end_session="demo-nurse")

@@ -88,6 +88,8 @@ def test_a_nurse_runs_a_whole_session_through_the_screens(
 
     plan = panel.pages[Step.PLAN]
     qtbot.waitUntil(lambda: "52.5 mL/h" in plan.computed.text(), timeout=5000)
+    shown = plan.course.text()  # type: ignore[attr-defined]
+    assert "Proposed: 0.5 mg/kg" in shown and shown.count("<tr>") == 6  # header + 5 past
     _click(qtbot, plan.confirm)
     _wait_step(qtbot, window, Step.INFUSION)
 
@@ -121,7 +123,8 @@ def test_a_nurse_runs_a_whole_session_through_the_screens(
     try:
         session_id = window.room.service.session_id if window.room.service else 0
         kinds = [e.kind for e in timeline(database, session_id)]
-        for kind in ("check_in", "baseline", "dose_plan", "infusion_start", "infusion_stop",
+        for kind in ("check_in", "course_clearance", "dose_proposal", "baseline", "dose_plan",
+                     "infusion_start", "infusion_stop",
                      "discharge_criteria", "signature", "export"):
             assert kind in kinds, f"{kind} missing from the record"
         authors = {e.author for e in timeline(database, session_id) if e.kind == "check_in"}
