@@ -16,6 +16,7 @@ from ketaconsole.course.eligibility import (
     decision_support,
     store_assessment,
 )
+from ketaconsole.course.follow_ups import FollowUpEntry, record_follow_up
 from ketaconsole.course.identity import MergeResult, get_patient, merge_records
 from ketaconsole.security.audit import Action
 from ketaconsole.security.guard import Guard
@@ -66,6 +67,14 @@ class CourseDesk:
                                             assessment.dose_min_mg_per_kg,
                                             assessment.dose_max_mg_per_kg]})
         return assessment
+
+    def record_follow_up(self, patient_id: int, entry: FollowUpEntry) -> int:
+        """A follow-up between infusions, under the name of the nurse or prescriber."""
+        user = self.guard.require(self.current_user(), Permission.RECORD_CLINICAL_ENTRY,
+                                  target=f"patient {patient_id}")
+        patient = get_patient(self.database, patient_id)
+        return record_follow_up(self.database, patient.patient_id, entry,
+                                author=user.username, clock=self.clock)
 
     def merge_patients(self, keep_id: int, merge_id: int, *, reason: str) -> MergeResult:
         """Join two records of one person; the reason and both records are audited."""
