@@ -39,6 +39,7 @@ from ketaconsole.phase import Phase
 from ketaconsole.workflow import SessionWorkflow, WorkflowError
 from ui import theme
 from ui.course_plan import course_table_html
+from ui.course_view import CourseView
 from ui.form_fields import FormFields
 
 Submit = Callable[[Callable[[], Any], "StepPage"], None]
@@ -200,6 +201,11 @@ class PlanPage(StepPage):
         self.course.setWordWrap(True)
         self.course.setTextFormat(Qt.TextFormat.RichText)
         self.column.addWidget(self.course)
+        self.show_course = QPushButton("Show the course")
+        self.show_course.setEnabled(False)
+        self.show_course.clicked.connect(self.open_course)
+        self.column.addWidget(self.show_course)
+        self.course_view: QWidget | None = None
         self.form.add("override_reason", "Reason if not the proposed dose", QLineEdit())
         self._advice_shown: object = None
         for field in self.form.fields.values():
@@ -227,9 +233,19 @@ class PlanPage(StepPage):
             return
         self._advice_shown = advice
         self.course.setText(course_table_html(advice))
+        self.show_course.setEnabled(True)
         dose = self.form.fields["mg_per_kg"]
         assert isinstance(dose, QLineEdit)
         dose.setText(f"{advice.proposal.mg_per_kg:g}")
+
+    def open_course(self) -> None:
+        """The course view in its own window, beside (never over) the monitor."""
+        advice = self._workflow.advice
+        if advice is None:
+            return
+        self.course_view = CourseView(advice.course)
+        self.course_view.resize(1200, 800)
+        self.course_view.show()
 
     def plan(self) -> DosePlan:
         values = [self.form.number(k) for k in ("weight_kg", "mg_per_kg", "duration_min",

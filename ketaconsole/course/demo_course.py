@@ -18,10 +18,12 @@ from ketaconsole.course.eligibility import (
     latest_assessment,
     store_assessment,
 )
+from ketaconsole.course.history import SBP, SPO2
 from ketaconsole.course.identity import PatientRecord, resolve_patient
 from ketaconsole.course.measures import score
 from ketaconsole.dose import DosePlan
 from ketaconsole.store import Database, SessionPlan, SessionService
+from ketaconsole.store.models import NumericValue
 
 DEMO_MRN = "DEMO-0001"
 DEMO_PRESCRIBER = "Dr Demo Prescriber"
@@ -86,4 +88,22 @@ def seed_demo_course(database: Database, name: str, weight_kg: float, *,
                              at=at + 2400)
         service.record_event("infusion_stop", {"action": "stop"}, author=nurse, at=at + 3000)
         service.close(author=nurse)
+        _vitals(database, service.session_id, at, bp_alarm)
     return person
+
+
+def _vitals(database: Database, session_id: int, at: float, bp_alarm: bool) -> None:
+    """The monitor's readings every 10 minutes over the session (as the record holds them)."""
+    peak = 168.0 if bp_alarm else 138.0
+    rows = []
+    for step in range(12):
+        t = at + 600 + step * 600
+        rise = 1 - abs(step - 4) / 8
+        rows += [NumericValue(session_id=session_id, device_id="monitor", metric=SBP,
+                              value=round(122 + (peak - 122) * max(rise, 0)), unit="mm[Hg]",
+                              received_at=t),
+                 NumericValue(session_id=session_id, device_id="monitor", metric=SPO2,
+                              value=97.0 - (2.0 if step == 3 else 0.0), unit="%",
+                              received_at=t)]
+    with database.sessions() as session, session.begin():
+        session.add_all(rows)

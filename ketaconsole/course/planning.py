@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ketaconsole.course.eligibility import Assessment
 from ketaconsole.course.history import SessionLine, course_history, past_infusions
 from ketaconsole.course.measures import MeasureResult
+from ketaconsole.course.summary import CourseSummary, course_summary
 from ketaconsole.course.titration import DoseProposal, TitrationRule, load_rule, propose
 from ketaconsole.store.database import Database
 
@@ -15,6 +16,8 @@ from ketaconsole.store.database import Database
 class PlanAdvice:
     previous: list[SessionLine]
     proposal: DoseProposal
+    course: CourseSummary
+    """The whole course, for the course view the nurse opens from the plan page."""
 
 
 def plan_advice(database: Database, course: Assessment, session_id: int,
@@ -28,4 +31,4 @@ def plan_advice(database: Database, course: Assessment, session_id: int,
                      if "PHQ-9" in line.measures), None)
     proposal = propose(rule or load_rule(), past_infusions(lines), phq9,
                        (course.dose_min_mg_per_kg, course.dose_max_mg_per_kg))
-    return PlanAdvice(lines, proposal)
+    return PlanAdvice(lines, proposal, course_summary(database, course.patient_id))

@@ -90,6 +90,11 @@ def test_a_nurse_runs_a_whole_session_through_the_screens(
     qtbot.waitUntil(lambda: "52.5 mL/h" in plan.computed.text(), timeout=5000)
     shown = plan.course.text()  # type: ignore[attr-defined]
     assert "Proposed: 0.5 mg/kg" in shown and shown.count("<tr>") == 6  # header + 5 past
+    _click(qtbot, plan.show_course)  # type: ignore[attr-defined]
+    course = plan.course_view  # type: ignore[attr-defined]
+    assert course is not None and course.isVisible()
+    assert course.series["PHQ-9"][1] == [20.0, 17.0, 14.0, 12.0, 10.0]
+    course.close()
     _click(qtbot, plan.confirm)
     _wait_step(qtbot, window, Step.INFUSION)
 
