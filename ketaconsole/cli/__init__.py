@@ -25,7 +25,8 @@ from ketaconsole.virtual_patient import SCENARIOS
 COMMANDS: dict[str, str] = {
     name: f"ketaconsole.cli.{name}_cmd"
     for name in ("drivers", "decode", "probe", "simulate", "record", "sessions", "verify",
-                 "replay", "export", "users", "audit", "plugins", "settings", "doctor")
+                 "replay", "export", "users", "audit", "plugins", "settings", "doctor",
+                 "patients", "course")
 }
 _WITH_VALUE = ("--db", "--room", "--scenario", "--speed", "--screenshot", "--quit-after",
                "--demo-device")

@@ -43,6 +43,9 @@ class SessionLine:
     rescue_medications: tuple[str, ...] = ()
     adverse_events: tuple[str, ...] = ()
     dose_decision: dict[str, Any] | None = None
+    measure_records: tuple[dict[str, Any], ...] = ()
+    """Each measure as recorded (items, version, total), with its time as ``at``."""
+    ended_at: float | None = None
 
     @property
     def infused(self) -> bool:
@@ -73,10 +76,12 @@ def session_line(database: Database, row: ClinicSession) -> SessionLine:
     rescue: list[str] = []
     adverse: list[str] = []
     decision: dict[str, Any] | None = None
+    records: list[dict[str, Any]] = []
     for event in timeline(database, row.id):
         payload = event.payload
         if event.kind == "measure" and "instrument" in payload:
             measures.setdefault(str(payload["instrument"]), int(payload["total"]))
+            records.append(dict(payload) | {"at": event.at})
         elif event.kind == "dose_plan":
             mg_per_kg = payload.get("mg_per_kg", mg_per_kg)
             dose_mg = payload.get("dose_mg", dose_mg)
@@ -101,7 +106,7 @@ def session_line(database: Database, row: ClinicSession) -> SessionLine:
                        _extreme(database, row.id, SBP, True),
                        _extreme(database, row.id, SPO2, False),
                        max(cadss) if cadss else None, bp_alarm, tuple(rescue), tuple(adverse),
-                       decision)
+                       decision, tuple(records), row.ended_at)
 
 
 def course_history(database: Database, patient_id: int) -> list[SessionLine]:
