@@ -24,7 +24,7 @@ from ketaconsole.alarms import AlarmEvent, AlarmSystem, default_profile
 from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.checkin import CheckIn
 from ketaconsole.course.eligibility import NotCleared, clearance
-from ketaconsole.course.identity import PatientIdentityError, get_patient, resolve_patient
+from ketaconsole.course.identity import PatientIdentityError, find_for_check_in, get_patient
 from ketaconsole.course.planning import PlanAdvice, plan_advice
 from ketaconsole.device_spec import DeviceSpec
 from ketaconsole.dose import DosePlan
@@ -241,9 +241,8 @@ class Room:
             raise WorkflowError({"record": self.record.problem or "the database is not open"})
         try:
             person = get_patient(database, form.patient_id) if form.patient_id is not None \
-                else resolve_patient(database, form.patient_name, mrn=form.mrn or None,
-                                     date_of_birth=form.date_of_birth or None,
-                                     weight_kg=form.weight_kg)
+                else find_for_check_in(database, form.patient_name, mrn=form.mrn or None,
+                                       date_of_birth=form.date_of_birth or None)
             course = clearance(database, person.patient_id, person.name, self.engine.clock())
         except (PatientIdentityError, NotCleared) as exc:
             raise WorkflowError({"eligibility": str(exc)}) from None

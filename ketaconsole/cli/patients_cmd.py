@@ -7,9 +7,10 @@ from typing import Any
 
 from ketaconsole.cli.acting_person import acting_person, add_person_options, audit_as
 from ketaconsole.cli.common import print_json_line
+from ketaconsole.cli.errors import CliError
 from ketaconsole.cli.record_common import add_db_option, open_record
 from ketaconsole.course.follow_ups import due_follow_ups
-from ketaconsole.course.identity import find_patients
+from ketaconsole.course.identity import PatientIdentityError, find_patients, register_patient
 from ketaconsole.course.summary import course_summary
 from ketaconsole.security import Action, AuditLog, Permission
 from ketaconsole.store.timeline import format_time
@@ -24,6 +25,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--search", default="", metavar="NAME",
                         help="only patients whose name contains NAME")
+    parser.add_argument("--add", metavar="NAME",
+                        help="register a new patient (with --mrn and/or --dob) instead")
+    parser.add_argument("--mrn", help="the clinic identifier of the patient added")
+    parser.add_argument("--dob", metavar="YYYY-MM-DD", help="date of birth of the patient added")
     add_person_options(parser)
     add_db_option(parser)
     parser.set_defaults(handler=run)
@@ -54,9 +59,33 @@ def listing(args: argparse.Namespace, now: float) -> list[dict[str, Any]]:
         database.dispose()
 
 
+def add(args: argparse.Namespace) -> int:
+    """Register a patient explicitly (a nurse or prescriber; audited)."""
+    if not (args.mrn or args.dob):
+        raise CliError("give the new patient's --mrn or --dob, so that check-in finds them")
+    database = open_record(args)
+    try:
+        audit = AuditLog(database)
+        person = acting_person(database, audit, args, Permission.RECORD_CLINICAL_ENTRY,
+                               "new patient")
+        try:
+            patient = register_patient(database, args.add, mrn=args.mrn,
+                                       date_of_birth=args.dob)
+        except PatientIdentityError as exc:
+            raise CliError(str(exc)) from None
+        audit_as(audit, person, Action.PATIENT_REGISTERED, target=f"patient "
+                 f"{patient.patient_id}", detail={"name": patient.name, "mrn": patient.mrn})
+    finally:
+        database.dispose()
+    print(f"patient {patient.patient_id}: {patient.label()}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     import time
 
+    if args.add is not None:
+        return add(args)
     rows = listing(args, time.time())
     if args.json:
         for row in rows:

@@ -171,6 +171,38 @@ def resolve_patient(database: Database, name: str, *, mrn: str | None = None,
                             clock=clock)
 
 
+def find_for_check_in(database: Database, name: str, *, mrn: str | None = None,
+                      date_of_birth: str | None = None) -> PatientRecord:
+    """The record a check-in names (by MRN, else name and birth date); never a new one.
+
+    Check-in only finds: a patient new to the clinic is registered explicitly
+    (:func:`register_patient`, ``ketaconsole patients add``) before a prescriber
+    assesses them.
+    """
+    mrn = check_mrn(mrn)
+    born = check_date_of_birth(date_of_birth)
+    if mrn is None and born is None:
+        raise PatientIdentityError(f"Enter {name.strip() or 'the patient'}'s MRN or date of "
+                                   "birth to find their record.")
+    if mrn is not None:
+        found = find_patients(database, mrn=mrn)
+        if found and normal_name(found[0].name) != normal_name(name):
+            raise PatientIdentityError(
+                f"MRN {mrn} is {found[0].name}'s record, not {name.strip()}'s; check the MRN.")
+    else:
+        found = [p for p in find_patients(database, date_of_birth=born or "")
+                 if normal_name(p.name) == normal_name(name)]
+        if len(found) > 1:
+            raise PatientIdentityError(
+                f"{len(found)} records match {name.strip()} born {born}; enter the MRN.")
+    if not found:
+        which = f"MRN {mrn}" if mrn else f"{name.strip()} born {born}"
+        raise PatientIdentityError(
+            f"There is no record for {which}; register the patient ('ketaconsole patients "
+            "add') and have a prescriber assess the course first.")
+    return found[0]
+
+
 @dataclass(frozen=True, slots=True)
 class MergeResult:
     kept: PatientRecord

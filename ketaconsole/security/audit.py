@@ -67,6 +67,7 @@ class Action:
     BREAK_GLASS_REVIEWED = "break_glass_reviewed"
     PATIENTS_MERGED = "patients_merged"
     COURSE_ASSESSED = "course_assessed"
+    PATIENT_REGISTERED = "patient_registered"
 
 
 @dataclass(frozen=True, slots=True)

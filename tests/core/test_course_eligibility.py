@@ -106,6 +106,11 @@ def test_check_in_is_refused_without_an_assessment_and_shows_what_it_flagged(
     room = bare_room(record_url, station="gate")
     try:
         assert room.database is not None
+        with pytest.raises(WorkflowError, match="no record for MRN MRN-1001; register"):
+            room.workflow.check_in(GRACE, author="nia")
+        with pytest.raises(WorkflowError, match="MRN or date of birth"):
+            room.workflow.check_in(replace(GRACE, mrn=""), author="nia")
+        register_patient(room.database, "Grace Hopper", mrn="MRN-1001")
         with pytest.raises(WorkflowError, match="has no eligibility assessment"):
             room.workflow.check_in(GRACE, author="nia")
         assert room.workflow.step is Step.CHECK_IN and list_sessions(room.database) == []
