@@ -9,8 +9,8 @@ from ketaconsole.course.planning import PlanAdvice
 
 def course_table_html(advice: PlanAdvice) -> str:
     """A small table a nurse reads before confirming the dose, then the rule's proposal."""
-    rows = ["<tr><th>Infusion</th><th>mg/kg</th><th>PHQ-9</th><th>Peak SBP</th>"
-            "<th>BP alarm</th><th>CADSS-6</th></tr>"]
+    rows = ["<tr><th>#</th><th>mg/kg</th><th>PHQ-9</th><th>SBP max</th>"
+            "<th>BP alarm</th><th>CADSS</th></tr>"]
     for number, line in enumerate(advice.previous, start=1):
         sbp = f"{line.peak_systolic:.0f}" if line.peak_systolic is not None else "-"
         rows.append(

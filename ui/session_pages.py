@@ -41,6 +41,7 @@ from ui import theme
 from ui.course_plan import course_table_html
 from ui.course_view import CourseView
 from ui.form_fields import FormFields
+from ui.measures_box import MeasuresBox
 
 Submit = Callable[[Callable[[], Any], "StepPage"], None]
 """The panel's runner: do this recording call off the GUI thread, answer to this page."""
@@ -201,6 +202,8 @@ class PlanPage(StepPage):
         self.course.setWordWrap(True)
         self.course.setTextFormat(Qt.TextFormat.RichText)
         self.column.addWidget(self.course)
+        self.measures = MeasuresBox(workflow, lambda work: submit(work, self), author)
+        self.column.addWidget(self.measures)
         self.show_course = QPushButton("Show the course")
         self.show_course.setEnabled(False)
         self.show_course.clicked.connect(self.open_course)
@@ -228,6 +231,7 @@ class PlanPage(StepPage):
 
     def show_advice(self) -> None:
         """The previous infusions and the proposed dose; the proposal pre-fills the dose once."""
+        self.measures.refresh()
         advice = self._workflow.advice
         if advice is None or advice is self._advice_shown:
             return

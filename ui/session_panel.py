@@ -127,6 +127,9 @@ class SessionPanel(QFrame):
         infusion = self.pages[Step.INFUSION]
         assert isinstance(infusion, InfusionPage)
         infusion.update_buttons()
+        plan = self.pages[Step.PLAN]
+        if isinstance(plan, PlanPage):
+            plan.show_advice()
         self.show_step()
 
     def _failed(self, reason: str, tag: object) -> None:
