@@ -96,10 +96,14 @@ class MeasuresBox(QGroupBox):
         self._record(lambda: self._workflow.record_measure(result, author=self._author()))
 
     def acknowledge_flag(self) -> None:
-        name, action = self.ack_name.text(), self.ack_action.text()
-        for flag in sorted(self._workflow.open_flags):
-            self._record(lambda flag=flag: self._workflow.acknowledge_flag(
-                flag, name=name, action=action, author=self._author()))
+        name, action, author = self.ack_name.text(), self.ack_action.text(), self._author()
+        flags = sorted(self._workflow.open_flags)
+
+        def acknowledge_all() -> None:
+            for flag in flags:
+                self._workflow.acknowledge_flag(flag, name=name, action=action, author=author)
+
+        self._record(acknowledge_all)
 
     def refresh(self) -> None:
         """Show the flag and the acknowledgement only while a flag is open."""
