@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 
 from ketaconsole.names import BadName, check_name
@@ -35,6 +36,12 @@ class CheckIn:
     phq9_total: int | None
     iv_site: str
     escort_present: bool
+    mrn: str = ""
+    """The clinic identifier; with the date of birth it finds the patient's record."""
+    date_of_birth: str = ""
+    """YYYY-MM-DD, or empty."""
+    patient_id: int | None = None
+    """The record picked from the search; ``None``: found or registered at check-in."""
 
     def problems(self) -> dict[str, str]:
         """Field name -> what to fix; empty when the checklist can be signed."""
@@ -69,6 +76,11 @@ class CheckIn:
             found["consent_signed"] = "The consent form must be signed before the session."
         if self.phq9_total is None or not 0 <= self.phq9_total <= 27:
             found["phq9_total"] = "Enter the baseline PHQ-9 total (0 to 27)."
+        if self.date_of_birth.strip():
+            try:
+                date.fromisoformat(self.date_of_birth.strip())
+            except ValueError:
+                found["date_of_birth"] = "Enter the date of birth as YYYY-MM-DD."
         if not self.escort_present:
             found["escort_present"] = "Confirm that an escort will take the patient home."
         return found

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ketaconsole.course.demo_course import DEMO_MRN, seed_demo_course
 from ketaconsole.dose import DosePlan
 from ketaconsole.patient import Patient
 from ketaconsole.registry import DriverRegistry
@@ -127,10 +128,13 @@ def demo_room(story: Scenario, *, speed: float, database_url: str | None,
         notes.append(f"time runs {speed:g} times faster")
     options = RoomOptions(
         place="demo", pace=speed, simulated=True,
-        notes=tuple(notes), expected_patient=Patient(*DEMO_PATIENT, weight_kg=story.weight_kg),
+        notes=tuple(notes), expected_patient=Patient(*DEMO_PATIENT, weight_kg=story.weight_kg,
+                                                     identifier=DEMO_MRN),
         expected_plan=demo_plan(story), demo_users=True)
     room = build_room(specs, registry=registry, database_url=database_url, options=options,
                       on_record_fault=on_record_fault, simulators=hosts)
     room.virtual_patient = patient
     room.model.nurse_listeners.append(patient.nurse_did)  # the pump waits for the nurse
+    if room.database is not None:
+        seed_demo_course(room.database, DEMO_PATIENT[0], story.weight_kg)
     return room

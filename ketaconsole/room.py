@@ -24,6 +24,9 @@ from ketaconsole.alarms import AlarmEvent, AlarmSystem, default_profile
 from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.checkin import CheckIn
 from ketaconsole.checks import BpReminder, CheckIntervals
+from ketaconsole.course.eligibility import NotCleared, clearance
+from ketaconsole.course.identity import PatientIdentityError, find_for_check_in, get_patient
+from ketaconsole.course.planning import PlanAdvice, plan_advice
 from ketaconsole.device_spec import DeviceSpec
 from ketaconsole.dose import DosePlan
 from ketaconsole.engine import Engine
@@ -40,6 +43,7 @@ from ketaconsole.store import (
     SessionService,
     open_database,
 )
+from ketaconsole.store.recorder import SYSTEM_AUTHOR
 from ketaconsole.store.recovery import unfinished_session
 from ketaconsole.store.review import timeline
 from ketaconsole.store.service import station_name
@@ -210,7 +214,8 @@ class Room:
                                   check_pump_against_plan=options.check_pump_against_plan,
                                   pace=options.pace)
         self.workflow = SessionWorkflow(self.model, clock=engine.clock,
-                                        opener=self._open_checked_in, closer=self.close_session)
+                                        opener=self._open_checked_in, closer=self.close_session,
+                                        advise=self.plan_advice)
         self.alarm_loop: AlarmLoop | None = None
         self.security: BedsideSecurity | None = None
         """The lock and guard; ``None`` when no record database is open."""
@@ -246,11 +251,34 @@ class Room:
     # -- the session life cycle ------------------------------------------------------------
 
     def _open_checked_in(self, form: CheckIn) -> SessionService:
-        patient = Patient(form.patient_name.strip(), form.age_years, form.weight_kg or 0.0)
-        return self.open_session(patient)
+        """Find the patient's record, check their course is approved, open the session."""
+        database = self.database
+        if database is None:
+            raise WorkflowError({"record": self.record.problem or "the database is not open"})
+        try:
+            person = get_patient(database, form.patient_id) if form.patient_id is not None \
+                else find_for_check_in(database, form.patient_name, mrn=form.mrn or None,
+                                       date_of_birth=form.date_of_birth or None)
+            course = clearance(database, person.patient_id, person.name, self.engine.clock())
+        except (PatientIdentityError, NotCleared) as exc:
+            raise WorkflowError({"eligibility": str(exc)}) from None
+        patient = Patient(person.name, form.age_years, form.weight_kg or 0.0,
+                          identifier=person.mrn or "")
+        service = self.open_session(patient, patient_id=person.patient_id)
+        service.record_event("course_clearance", course.clearance_record(person.mrn),
+                             author=SYSTEM_AUTHOR)
+        self.model.set_course(course)
+        return service
+
+    def plan_advice(self) -> PlanAdvice | None:
+        """The previous infusions and the proposed dose (``None`` outside an approved course)."""
+        course, service = self.model.course, self.workflow.service
+        if course is None or service is None or self.database is None:
+            return None
+        return plan_advice(self.database, course, service.session_id, self.workflow.measures)
 
     def open_session(self, patient: Patient, *, plan: DosePlan | None = None,
-                     author: str = "console") -> SessionService:
+                     author: str = "console", patient_id: int | None = None) -> SessionService:
         """Open (or, for the same patient after a crash, resume) this station's session.
 
         With ``plan`` (headless ``record``), the order is recorded by ``author`` and the
@@ -265,7 +293,8 @@ class Room:
         service = SessionService.begin(
             database, SessionPlan(patient_name=patient.name,
                                   weight_kg=patient.weight_kg or None,
-                                  dose_plan=plan.as_record() if plan is not None else None),
+                                  dose_plan=plan.as_record() if plan is not None else None,
+                                  patient_id=patient_id),
             [d.use() for d in self.devices], station=self.station,
             on_fault=self._record_link.fault, on_recovered=self._record_link.recovered)
         self.journal.target = service.recorder.journal

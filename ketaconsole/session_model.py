@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 from ketaconsole.alarms import AlarmSystem
+from ketaconsole.course.eligibility import Assessment
 from ketaconsole.dose import DoseDelivered, DosePlan, InfusionClock, reconcile
 from ketaconsole.engine import Engine
 from ketaconsole.observations import PumpState
@@ -47,6 +48,8 @@ class SessionModel:
         self.plan: DosePlan | None = None
         self.phase = Phase.PRE_INFUSION
         self.session_id: int | None = None
+        self.course: Assessment | None = None
+        """The approved eligibility assessment (dose range) this session runs under."""
         self.infusion = self._follow()
 
     def _follow(self) -> PumpDrivenInfusion:
@@ -63,6 +66,10 @@ class SessionModel:
         with self._lock:
             self.session_id = session_id
             self.patient = patient
+
+    def set_course(self, course: Assessment | None) -> None:
+        with self._lock:
+            self.course = course
 
     def set_plan(self, plan: DosePlan) -> None:
         """The confirmed dose plan: the pump is checked against it from now on."""
@@ -97,6 +104,7 @@ class SessionModel:
             self.session_id = None
             self.patient = None
             self.plan = None
+            self.course = None
             self.phase = Phase.PRE_INFUSION
         self.alarms.next_patient()
         self.infusion = self._follow()

@@ -569,6 +569,84 @@ class Retracted(Entry):
         return f"An earlier entry was withdrawn as entered in error{_because(self.reason)}"
 
 
+@kind("measure", "Rating scale answered")
+@dataclass(frozen=True)
+class MeasureAnswered(Entry):
+    """A questionnaire answered item by item (PHQ-9, GAD-7, MADRS), scored."""
+
+    instrument: str
+    total: int
+    version: str = ""
+    items: list[int] = field(default_factory=list)
+    band: str = ""
+    flags: list[str] = field(default_factory=list)
+    loinc: str | None = None
+
+    def sentence(self) -> str:
+        band = f" ({self.band})" if self.band else ""
+        flagged = ""
+        if "suicidality" in self.flags:
+            flagged = "; thoughts of self-harm reported: to be acknowledged before dosing"
+        return f"{self.instrument} {_number(self.total)}{band}{flagged}"
+
+
+@kind("clinical_flag_acknowledged", "Clinical flag acknowledged")
+@dataclass(frozen=True)
+class ClinicalFlagAcknowledged(Entry):
+    flag: str
+    acknowledged_by: str
+    action: str = ""
+
+    def sentence(self) -> str:
+        what = {"suicidality": "Thoughts of self-harm"}.get(self.flag, self.flag)
+        done = f"; {self.action}" if self.action.strip() else ""
+        return f"{what} acknowledged by {self.acknowledged_by}{done}"
+
+
+@kind("course_clearance", "Course eligibility")
+@dataclass(frozen=True)
+class CourseClearance(Entry):
+    """The approved eligibility assessment this session runs under, and what it flagged."""
+
+    assessment_id: int
+    prescriber: str
+    dose_min_mg_per_kg: float
+    dose_max_mg_per_kg: float
+    expires: str = ""
+    flagged: list[str] = field(default_factory=list)
+    patient_id: int | None = None
+    mrn: str | None = None
+
+    def sentence(self) -> str:
+        flagged = "; flagged: " + ", ".join(self.flagged) if self.flagged else \
+            "; nothing flagged"
+        until = f", valid until {self.expires}" if self.expires else ""
+        return (f"Course approved by {self.prescriber} for "
+                f"{_number(self.dose_min_mg_per_kg)} to {_number(self.dose_max_mg_per_kg)} "
+                f"mg/kg{until}{flagged}")
+
+
+@kind("dose_proposal", "Dose proposal")
+@dataclass(frozen=True)
+class DoseProposalDecided(Entry):
+    """The titration rule's proposal, its inputs, and what the nurse or prescriber decided."""
+
+    proposed_mg_per_kg: float
+    chosen_mg_per_kg: float
+    rule: str
+    reason: str = ""
+    inputs: dict[str, Any] = field(default_factory=dict)
+    decision: str = "accepted"
+    override_reason: str = ""
+
+    def sentence(self) -> str:
+        if self.decision == "accepted":
+            return (f"Proposed dose {_number(self.proposed_mg_per_kg)} mg/kg accepted "
+                    f"({self.rule}: {self.reason})")
+        return (f"Proposed dose {_number(self.proposed_mg_per_kg)} mg/kg overridden to "
+                f"{_number(self.chosen_mg_per_kg)} mg/kg{_because(self.override_reason)}")
+
+
 def read(kind_name: str, payload: Mapping[str, Any]) -> Entry:
     """The typed event for a stored kind and payload; :class:`EventPayloadError` if unfit."""
     cls = _KINDS.get(kind_name)

@@ -14,6 +14,9 @@ from typing import Any
 
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.checkin import CheckIn
+from ketaconsole.course.measures import MeasureResult
+from ketaconsole.course.planning import PlanAdvice
+from ketaconsole.course.titration import DoseDecision
 from ketaconsole.discharge import SCALES as DISCHARGE_SCALES
 from ketaconsole.discharge import fit_for_discharge, total
 from ketaconsole.dose import DosePlan
@@ -21,7 +24,7 @@ from ketaconsole.patient import Patient
 from ketaconsole.phase import Phase
 from ketaconsole.session_model import SessionModel
 from ketaconsole.store import SessionService, StoredEvent
-from ketaconsole.timeline_events import Signature
+from ketaconsole.timeline_events import ClinicalFlagAcknowledged, Signature
 
 
 class Step(Enum):
@@ -63,7 +66,8 @@ class SessionWorkflow:
     def __init__(self, model: SessionModel, *, clock: Callable[[], float],
                  opener: Callable[[CheckIn], SessionService] | None = None,
                  closer: Callable[[str, str], bool] | None = None,
-                 service: SessionService | None = None) -> None:
+                 service: SessionService | None = None,
+                 advise: Callable[[], PlanAdvice | None] | None = None) -> None:
         self.model = model
         self.alarms = model.alarms
         self.clock = clock
@@ -72,6 +76,8 @@ class SessionWorkflow:
         self._closer = closer
         """Ends the session's record: (author, reason) -> everything written."""
         self.service = service
+        self._advise = advise
+        """The course's previous infusions and the proposed dose, read from the record."""
         self._lock = threading.Lock()
         self._fresh()
 
@@ -82,6 +88,11 @@ class SessionWorkflow:
         self.plan: DosePlan | None = None
         self.discharge_scores: dict[str, dict[str, int]] = {}
         self.signed_by: str | None = None
+        self.measures: list[MeasureResult] = []
+        self.open_flags: set[str] = set()
+        self.advice: PlanAdvice | None = None
+        """What the plan page shows: previous infusions and the proposal (read off-GUI)."""
+        """Clinical flags raised by a measure and not yet acknowledged by a named person."""
 
     @property
     def session_open(self) -> bool:
@@ -137,12 +148,69 @@ class SessionWorkflow:
             for refid, value in confirmed.items():
                 self.alarms.set_baseline(refid, value, by=author, now=now)
             self.baseline = confirmed
+            self._refresh_advice()
             self.step = Step.PLAN
             return stored
 
-    def confirm_plan(self, plan: DosePlan, *, author: str) -> StoredEvent:
+    def _refresh_advice(self) -> None:
+        if self._advise is not None:
+            self.advice = self._advise()
+
+    def record_measure(self, result: MeasureResult, *, author: str) -> StoredEvent:
+        """A rating scale answered before the infusion (PHQ-9, GAD-7, MADRS), scored.
+
+        A flag it raises (PHQ-9 item 9 above 0) blocks the plan and the infusion's
+        start until a named person acknowledges it.
+        """
+        with self._lock:
+            self._expect(Step.BASELINE, Step.PLAN, Step.INFUSION)
+            stored = self._record("measure", result.as_record(), author)
+            self.measures.append(result)
+            self.open_flags.update(result.flags)
+            if self.step is Step.PLAN:
+                self._refresh_advice()
+            return stored
+
+    def acknowledge_flag(self, flag: str, *, name: str, action: str,
+                         author: str) -> StoredEvent:
+        """A named person acknowledges a clinical flag and says what was done about it."""
+        with self._lock:
+            if flag not in self.open_flags:
+                raise WorkflowError({"flag": "There is no such clinical flag to acknowledge."})
+            if not name.strip() or not action.strip():
+                raise WorkflowError({"flag": "Type your name and what was done (for example: "
+                                             "risk assessed by the prescriber, safe to "
+                                             "proceed)."})
+            stored = self._record("clinical_flag_acknowledged", ClinicalFlagAcknowledged(
+                flag, name.strip(), action.strip()).payload(), author)
+            self.open_flags.discard(flag)
+            return stored
+
+    def _refuse_while_flagged(self) -> None:
+        if self.open_flags:
+            raise WorkflowError({"flag": "Thoughts of self-harm were reported on the PHQ-9; "
+                                         "a named clinician must acknowledge them before "
+                                         "dosing."})
+
+    def confirm_plan(self, plan: DosePlan, *, author: str,
+                     decision: DoseDecision | None = None) -> StoredEvent:
+        """The order, within the prescriber's approved range; with the titration decision."""
         with self._lock:
             self._expect(Step.PLAN)
+            self._refuse_while_flagged()
+            course = self.model.course
+            if course is not None and not (
+                    course.dose_min_mg_per_kg - 1e-9 <= plan.mg_per_kg
+                    <= course.dose_max_mg_per_kg + 1e-9):
+                raise WorkflowError({"mg_per_kg": (
+                    f"{plan.mg_per_kg:g} mg/kg is outside the range the prescriber approved "
+                    f"({course.dose_min_mg_per_kg:g} to {course.dose_max_mg_per_kg:g} mg/kg); "
+                    "ask the prescriber to reassess the course.")})
+            if decision is not None:
+                problem = decision.problem(plan.mg_per_kg)
+                if problem:
+                    raise WorkflowError({"decision": problem})
+                self._record("dose_proposal", decision.as_record(plan.mg_per_kg), author)
             stored = self._record("dose_plan", plan.order_record(), author)
             self.plan = plan
             self.model.set_plan(plan)
@@ -163,6 +231,8 @@ class SessionWorkflow:
                 raise WorkflowError({"action": f"Unknown infusion action {action!r}."})
             if self.model.phase not in INFUSION_ACTIONS_FROM[action]:
                 raise WorkflowError({"action": INFUSION_REFUSALS[action]})
+            if action == "start":
+                self._refuse_while_flagged()
             payload: dict[str, Any] = {"action": action}
             if reason:
                 payload["reason"] = reason

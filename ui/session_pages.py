@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,6 +30,7 @@ from ketaconsole.catalogue import (
     SPO2,
 )
 from ketaconsole.checkin import CheckIn
+from ketaconsole.course.titration import DoseDecision
 from ketaconsole.discharge import SCALES, suggest_aldrete, suggest_padss, total
 from ketaconsole.dose import DosePlan, DosePlanError
 from ketaconsole.engine import Engine
@@ -36,7 +38,10 @@ from ketaconsole.patient import Patient
 from ketaconsole.phase import Phase
 from ketaconsole.workflow import SessionWorkflow, WorkflowError
 from ui import theme
+from ui.course_plan import course_table_html
+from ui.course_view import CourseView
 from ui.form_fields import FormFields
+from ui.measures_box import MeasuresBox
 
 Submit = Callable[[Callable[[], Any], "StepPage"], None]
 """The panel's runner: do this recording call off the GUI thread, answer to this page."""
@@ -124,6 +129,8 @@ class CheckInPage(StepPage):
         self._workflow, self._submit, self._author = workflow, submit, author
         f = self.form
         f.add("patient_name", "Patient", QLineEdit(patient.name if patient else ""))
+        f.add("mrn", "MRN", QLineEdit(patient.identifier if patient else ""))
+        f.add("date_of_birth", "Date of birth (YYYY-MM-DD)", QLineEdit())
         f.add("age_years", "Age (years)",
               QLineEdit("" if patient is None or patient.age_years is None
                         else str(patient.age_years)))
@@ -161,7 +168,8 @@ class CheckInPage(StepPage):
             bp_history=f.text("bp_history"), fasting_hours=f.number("fasting_hours"),
             consent_signed=f.checked("consent_signed"),
             phq9_total=int(phq) if phq is not None and phq.is_integer() else None,
-            iv_site=f.text("iv_site"), escort_present=f.checked("escort_present"))
+            iv_site=f.text("iv_site"), escort_present=f.checked("escort_present"),
+            mrn=f.text("mrn"), date_of_birth=f.text("date_of_birth"))
 
     def primary(self) -> QWidget | None:
         return self.sign
@@ -224,6 +232,19 @@ class PlanPage(StepPage):
         # room for two lines from the start, so the button below never moves under a tap
         self.computed.setMinimumHeight(2 * self.computed.fontMetrics().lineSpacing() + 4)
         self.column.addWidget(self.computed)
+        self.course = QLabel("")
+        self.course.setWordWrap(True)
+        self.course.setTextFormat(Qt.TextFormat.RichText)
+        self.column.addWidget(self.course)
+        self.measures = MeasuresBox(workflow, lambda work: submit(work, self), author)
+        self.column.addWidget(self.measures)
+        self.show_course = QPushButton("Show the course")
+        self.show_course.setEnabled(False)
+        self.show_course.clicked.connect(self.open_course)
+        self.column.addWidget(self.show_course)
+        self.course_view: QWidget | None = None
+        self.form.add("override_reason", "Reason if not the proposed dose", QLineEdit())
+        self._advice_shown: object = None
         for field in self.form.fields.values():
             assert isinstance(field, QLineEdit)
             field.textChanged.connect(self.recompute)
@@ -239,7 +260,30 @@ class PlanPage(StepPage):
         assert isinstance(weight, QLineEdit)
         if checked_in is not None and checked_in.weight_kg and not weight.text():
             weight.setText(f"{checked_in.weight_kg:g}")
+        self.show_advice()
         self.recompute()
+
+    def show_advice(self) -> None:
+        """The previous infusions and the proposed dose; the proposal pre-fills the dose once."""
+        self.measures.refresh()
+        advice = self._workflow.advice
+        if advice is None or advice is self._advice_shown:
+            return
+        self._advice_shown = advice
+        self.course.setText(course_table_html(advice))
+        self.show_course.setEnabled(True)
+        dose = self.form.fields["mg_per_kg"]
+        assert isinstance(dose, QLineEdit)
+        dose.setText(f"{advice.proposal.mg_per_kg:g}")
+
+    def open_course(self) -> None:
+        """The course view in its own window, beside (never over) the monitor."""
+        advice = self._workflow.advice
+        if advice is None:
+            return
+        self.course_view = CourseView(advice.course)
+        self.course_view.resize(1200, 800)
+        self.course_view.show()
 
     def plan(self) -> DosePlan:
         values = [self.form.number(k) for k in ("weight_kg", "mg_per_kg", "duration_min",
@@ -264,7 +308,11 @@ class PlanPage(StepPage):
         except DosePlanError as exc:
             self.message.setText(" ".join(exc.problems))
             return
-        self._submit(lambda: self._workflow.confirm_plan(plan, author=self._author()), self)
+        advice = self._workflow.advice
+        decision = DoseDecision(advice.proposal, self.form.text("override_reason")) \
+            if advice is not None else None
+        self._submit(lambda: self._workflow.confirm_plan(plan, author=self._author(),
+                                                         decision=decision), self)
 
 
 INFUSION_STATE_TEXT = {Phase.PRE_INFUSION: "Not started", Phase.INFUSION: "Running",

@@ -135,6 +135,9 @@ class SessionPanel(QFrame):
         infusion = self.pages[Step.INFUSION]
         assert isinstance(infusion, InfusionPage)
         infusion.update_buttons()
+        plan = self.pages[Step.PLAN]
+        if isinstance(plan, PlanPage):
+            plan.show_advice()
         self.show_step()
         current = self.pages[self.workflow.step]
         if current.isVisible():

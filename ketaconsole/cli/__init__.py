@@ -29,7 +29,7 @@ COMMANDS: dict[str, str] = {
     name: f"ketaconsole.cli.{name}_cmd"
     for name in ("drivers", "decode", "probe", "simulate", "record", "sessions", "verify",
                  "replay", "export", "users", "audit", "plugins", "settings", "doctor", "rooms",
-                 "overview")
+                 "overview", "patients", "course", "assess")
 }
 _WITH_VALUE = ("--db", "--room", "--scenario", "--speed", "--screenshot", "--quit-after",
                "--demo-device", "--size", "--page")

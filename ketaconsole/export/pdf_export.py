@@ -257,6 +257,45 @@ def _dose(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
     return parts
 
 
+def _course(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
+    """The course this session belongs to: eligibility, measures, the titration rule's say."""
+    events = record.events_of("course_clearance", "measure", "clinical_flag_acknowledged",
+                              "dose_proposal")
+    if not events:
+        return []
+    parts: list[Any] = [Paragraph("Course: eligibility, measures and dosing rule",
+                                  styles.heading)]
+    for event in events:
+        if event.kind != "dose_proposal":
+            parts.append(Paragraph(_escape(sentence(event.kind, event.payload)), styles.body))
+            continue
+        p = event.payload
+        inputs = p.get("inputs") or {}
+        approved = inputs.get("approved_mg_per_kg") or ["?", "?"]
+        parts.append(_pairs([
+            ("Rule", str(p.get("rule", "?"))),
+            ("Proposed", f"{p.get('proposed_mg_per_kg', '?')} mg/kg: {p.get('reason', '')}"),
+            ("Chosen", f"{p.get('chosen_mg_per_kg', '?')} mg/kg ({p.get('decision', '?')}"
+                       + (f": {p['override_reason']}" if p.get("override_reason") else "")
+                       + f", by {event.author})"),
+            ("Inputs", f"PHQ-9 now {inputs.get('current_phq9', '-')}; approved range "
+                       f"{approved[0]} to {approved[1]} mg/kg"),
+        ], width, styles))
+        rows: list[list[Any]] = [["Infusion", "mg/kg", "PHQ-9 before", "BP alarm",
+                                  "Peak CADSS-6"]]
+        for number, past in enumerate(inputs.get("history") or [], start=1):
+            rows.append([str(number), f"{past.get('mg_per_kg', '?')}",
+                         str(past.get("phq9_before") if past.get("phq9_before") is not None
+                             else "-"),
+                         "yes" if past.get("bp_alarm") else "no",
+                         str(past.get("peak_cadss6") if past.get("peak_cadss6") is not None
+                             else "-")])
+        if len(rows) > 1:
+            parts.append(Spacer(1, 4))
+            parts.append(_table(rows, [width / 5] * 5, styles))
+    return parts
+
+
 def _chart(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
     heading = Paragraph("Vitals trend", styles.heading)
     if not record.stored:
@@ -459,7 +498,7 @@ def write(record: SessionRecord, stream: BinaryIO, *, paper: Paper = Paper.A4,
     story += _header(record, clinic, width, styles)
     story.append(HRFlowable(width="100%", thickness=0.5, color=colors.HexColor("#999999"),
                             spaceBefore=4, spaceAfter=2))
-    for section in (_pre_assessment, _dose, _chart, _checks, _timeline, _scales, _adverse,
+    for section in (_pre_assessment, _course, _dose, _chart, _checks, _timeline, _scales, _adverse,
                     _discharge, _signatures):
         story += section(record, width, styles)
     status = "INTERIM record (session in progress)" if record.interim else "final record"

@@ -71,6 +71,9 @@ class Action:
     DENIED = "denied"
     BREAK_GLASS = "break_glass"
     BREAK_GLASS_REVIEWED = "break_glass_reviewed"
+    PATIENTS_MERGED = "patients_merged"
+    COURSE_ASSESSED = "course_assessed"
+    PATIENT_REGISTERED = "patient_registered"
 
 
 @dataclass(frozen=True, slots=True)

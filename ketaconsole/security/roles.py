@@ -1,6 +1,8 @@
 """Who may do what: the clinic's roles, the permissions, and the one table joining them.
 
-A nurse runs sessions (clinical entries, signatures, exports); a technician sets up
+A nurse runs sessions (clinical entries, signatures, exports) within the course a
+prescriber approved; a prescriber assesses a patient's eligibility and approves the
+course and its dose range; a technician sets up
 devices, drivers and alarm profiles and sees no patient data beyond what is on the
 screen; an admin manages users, plugins and clinic settings. Anyone at the console may
 acknowledge or pause an alarm, locked or not, so that permission is not in the table.
@@ -13,6 +15,7 @@ from enum import Enum
 
 class Role(Enum):
     NURSE = "nurse"
+    PRESCRIBER = "prescriber"
     TECHNICIAN = "technician"
     ADMIN = "admin"
 
@@ -38,17 +41,22 @@ class Permission(Enum):
     APPROVE_PLUGINS = "approve driver plugins"
     CLINIC_SETTINGS = "change clinic settings"
     REVIEW_AUDIT = "review the audit trail"
+    APPROVE_COURSE = "approve a course and its dose range"
+    MERGE_PATIENTS = "merge two patient records"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.NURSE: frozenset({
         Permission.RUN_SESSION, Permission.RECORD_CLINICAL_ENTRY, Permission.SIGN_RECORD,
         Permission.OPEN_RECORD, Permission.EXPORT_RECORD}),
+    Role.PRESCRIBER: frozenset({
+        Permission.APPROVE_COURSE, Permission.RECORD_CLINICAL_ENTRY, Permission.OPEN_RECORD,
+        Permission.EXPORT_RECORD}),
     Role.TECHNICIAN: frozenset({
         Permission.SAVE_DEVICE_PROFILE, Permission.EDIT_ALARM_PROFILE}),
     Role.ADMIN: frozenset({
         Permission.MANAGE_USERS, Permission.APPROVE_PLUGINS, Permission.CLINIC_SETTINGS,
-        Permission.REVIEW_AUDIT}),
+        Permission.REVIEW_AUDIT, Permission.MERGE_PATIENTS}),
 }
 """The one place that says which role holds which permission."""
 

@@ -51,6 +51,11 @@ class Patient(Base):
     date_of_birth: Mapped[str | None] = mapped_column(String(10))
     weight_kg: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[float] = mapped_column(Float)
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
+    """The record this one was merged into by an admin (migration 0008); NULL: in use."""
+
+    __table_args__ = (Index("ix_patients_external_id", "external_id"),
+                      Index("ix_patients_name_date_of_birth", "name", "date_of_birth"))
 
 
 class ClinicSession(Base):
@@ -264,3 +269,33 @@ class RoomCommand(Base):
     outcome: Mapped[str | None] = mapped_column(String(400))
 
     __table_args__ = (Index("ix_room_commands_station_done_at", "station", "done_at"),)
+
+
+class EligibilityAssessment(Base):
+    """A prescriber's assessment of a patient's suitability for a course (migration 0008)."""
+
+    __tablename__ = "eligibility_assessments"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    assessed_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+    prescriber: Mapped[str] = mapped_column(String(200))
+    approved: Mapped[bool] = mapped_column()
+    dose_min_mg_per_kg: Mapped[float] = mapped_column(Float)
+    dose_max_mg_per_kg: Mapped[float] = mapped_column(Float)
+    assessment: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """Contraindications, prior treatments, consent document and version, decision support."""
+
+
+class FollowUp(Base):
+    """A follow-up between infusions: PHQ-9, side effects, urinary symptoms, craving (0008)."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    interval: Mapped[str] = mapped_column(String(20))
+    at: Mapped[float] = mapped_column(Float)
+    author: Mapped[str] = mapped_column(String(200))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)

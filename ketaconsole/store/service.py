@@ -57,6 +57,8 @@ class SessionPlan:
     phase: str = "Pre-infusion"
     dose_plan: dict[str, Any] | None = None
     alarm_limits: dict[str, Any] | None = None
+    patient_id: int | None = None
+    """The patient's existing record; ``None`` registers a new one."""
 
 
 class UnknownSessionError(LookupError):
@@ -100,8 +102,13 @@ class SessionService:
                                      "before this session was ended")
         now = clock()
         with database.sessions() as session, session.begin():
-            patient = Patient(name=plan.patient_name, weight_kg=plan.weight_kg, created_at=now)
-            session.add(patient)
+            patient = session.get(Patient, plan.patient_id) if plan.patient_id else None
+            if patient is None:
+                patient = Patient(name=plan.patient_name, weight_kg=plan.weight_kg,
+                                  created_at=now)
+                session.add(patient)
+            elif plan.weight_kg:
+                patient.weight_kg = plan.weight_kg
             session.flush()
             row = ClinicSession(patient_id=patient.id, station=station, phase=plan.phase,
                                 started_at=now, weight_kg=plan.weight_kg,

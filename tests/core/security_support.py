@@ -10,8 +10,9 @@ from ketaconsole.security import AuditLog, ConsoleUser, Role
 from ketaconsole.security.users import add_first_admin, create_user
 from ketaconsole.store import Database
 
-PINS = {Role.NURSE: "4719", Role.TECHNICIAN: "5820", Role.ADMIN: "318264"}
-NAMES = {Role.NURSE: "nia", Role.TECHNICIAN: "tom", Role.ADMIN: "ada"}
+PINS = {Role.NURSE: "4719", Role.TECHNICIAN: "5820", Role.ADMIN: "318264",
+        Role.PRESCRIBER: "6093"}
+NAMES = {Role.NURSE: "nia", Role.TECHNICIAN: "tom", Role.ADMIN: "ada", Role.PRESCRIBER: "pia"}
 
 
 @dataclass
@@ -32,7 +33,8 @@ def staff(database: Database, audit: AuditLog) -> dict[Role, ConsoleUser]:
     admin = add_first_admin(database, audit, username=NAMES[Role.ADMIN],
                             display_name="Ada Admin", pin=PINS[Role.ADMIN])
     users = {Role.ADMIN: admin}
-    for role, display in ((Role.NURSE, "Nia Nurse"), (Role.TECHNICIAN, "Tom Technician")):
+    for role, display in ((Role.NURSE, "Nia Nurse"), (Role.TECHNICIAN, "Tom Technician"),
+                          (Role.PRESCRIBER, "Dr Pia Prescriber")):
         users[role] = create_user(database, audit, username=NAMES[role], display_name=display,
                                   role=role, pin=PINS[role], by=admin)
     return users

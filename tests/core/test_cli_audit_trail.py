@@ -100,7 +100,7 @@ def test_a_technician_may_not_list_patients_and_the_refusal_is_audited(
                          "--pin-stdin", pin=PINS[Role.TECHNICIAN])
     assert code == 1 and out == ""
     assert err.splitlines() == [f"ketaconsole: {technician} (technician) may not open a "
-                                "patient's record; ask a nurse to do it"]
+                                "patient's record; ask a nurse or a prescriber to do it"]
     login, denied = newest(database, 2)
     assert (login.action, login.actor) == ("login", technician)
     assert (denied.action, denied.actor, denied.target) == ("denied", technician,

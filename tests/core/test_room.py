@@ -22,13 +22,14 @@ from ketaconsole.store.review import list_sessions, timeline
 from ketaconsole.virtual_patient import SCENARIOS
 from ketaconsole.workflow import Step
 from tests.core.store_support import wait_until
+from tests.course_support import approved_patient
 from tests.room_support import serve_room
 
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
 GRACE = CheckIn("Grace Hopper", 52, 64.0, "none known", "none", "none", False, "none", 5.0,
-                True, 15, "right forearm", True)
-ALAN = dataclasses.replace(GRACE, patient_name="Alan Turing", weight_kg=70.0)
+                True, 15, "right forearm", True, mrn="MRN-1001")
+ALAN = dataclasses.replace(GRACE, patient_name="Alan Turing", weight_kg=70.0, mrn="MRN-1002")
 NURSE = "nurse.kim"
 PUMP_NOW = dataclasses.replace(SCENARIOS["normal"], infusion_start_s=0.0)
 """A story whose pump infuses from the start: 0.5 mg/kg of 1 mg/mL over 40 min, 52.5 mL/h."""
@@ -38,6 +39,8 @@ def _room(url: str, name: str) -> Room:
     database = open_database(url)
     try:
         specs = room_specs(database, name)
+        for form in (GRACE, ALAN):  # both have an approved course
+            approved_patient(database, form.patient_name, form.mrn)
     finally:
         database.dispose()
     return build_room(specs, registry=DriverRegistry.discover(allowed=built_ins_only),

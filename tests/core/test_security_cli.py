@@ -126,7 +126,7 @@ def test_a_nurse_cannot_manage_users_and_the_refusal_is_audited(staffed: Console
     (("users", "add", "--name", "x y", "--role", "admin", "--pin-stdin"), "1234\n",
      "a user name is one word of 1 to 100 visible characters, not 'x y'; choose another"),
     (("users", "add", "--name", "ada", "--role", "doctor", "--pin-stdin"), "1234\n",
-     "there is no role 'doctor'; choose one of nurse, technician, admin"),
+     "there is no role 'doctor'; choose one of nurse, prescriber, technician, admin"),
     (("users", "add", "--name", "ada", "--role", "admin", "--pin-stdin"), "12\n",
      "a PIN needs at least 6 characters; choose a longer one"),
     (("users", "add", "--name", "ada", "--role", "admin", "--pin-stdin"), "123456\n",

@@ -19,6 +19,9 @@ import pytest
 from sqlalchemy import func, select
 
 from ketaconsole.alarms.profile_file import default_profile
+from ketaconsole.course.desk import CourseDesk
+from ketaconsole.course.eligibility import latest_assessment
+from ketaconsole.course.identity import get_patient, register_patient
 from ketaconsole.device_profiles import DeviceSetup, save_profile
 from ketaconsole.export.service import ExportFormat
 from ketaconsole.security import (
@@ -40,6 +43,7 @@ from ketaconsole.store.models import DeviceProfile
 from ketaconsole.store.review import timeline
 from tests.core.security_support import NAMES, PINS, staff
 from tests.core.test_security_plugins import plugins_installed  # noqa: F401  (autouse)
+from tests.course_support import CLEAR
 
 PLUGIN = "ketaconsole-plugin-demo"
 """An installed fixture plugin (its code is what an approval covers)."""
@@ -63,7 +67,8 @@ class Bench:
         return [(e.kind, e.author) for e in timeline(self.database, self.service.session_id)]
 
 
-@pytest.fixture(params=[Role.NURSE, Role.TECHNICIAN, Role.ADMIN], ids=lambda r: r.value)
+@pytest.fixture(params=[Role.NURSE, Role.PRESCRIBER, Role.TECHNICIAN, Role.ADMIN],
+                ids=lambda r: r.value)
 def bench(request: pytest.FixtureRequest, database: Database,
           tmp_path: Path) -> Iterator[Bench]:
     audit = AuditLog(database)
@@ -84,6 +89,11 @@ def bench(request: pytest.FixtureRequest, database: Database,
 def _prepare_entry(b: Bench) -> None:
     b.prepared["seq"] = b.service.record_event("annotation", {"text": "restless"},
                                                author=NAMES[Role.NURSE]).seq
+
+
+def _prepare_patients(b: Bench) -> None:
+    b.prepared["patient"] = register_patient(b.database, "Ann Example", mrn="MRN-7").patient_id
+    b.prepared["duplicate"] = register_patient(b.database, "Ann Example").patient_id
 
 
 def _prepare_plugin(b: Bench) -> None:
@@ -110,7 +120,7 @@ class GuardedCall:
 CALLS: dict[str, GuardedCall] = {
     "record a clinical entry": GuardedCall(
         lambda b: b.session.record_entry("annotation", {"text": "calm"}),
-        lambda b: ("annotation", NAMES[Role.NURSE]) in b.kinds()),
+        lambda b: ("annotation", _acting(b).username) in b.kinds()),
     "correct an entry": GuardedCall(
         lambda b: b.session.correct(b.prepared["seq"], {"text": "agitated"}, reason="typo"),
         lambda b: any(k == "correction" for k, _ in b.kinds()), _prepare_entry),
@@ -168,6 +178,17 @@ CALLS: dict[str, GuardedCall] = {
     "revoke a plugin": GuardedCall(
         lambda b: b.plugin_admin.revoke(PLUGIN),
         lambda b: not b.allow_list.permits(PLUGIN, "0.1.0"), _prepare_plugin),
+    "approve a course": GuardedCall(
+        lambda b: CourseDesk(b.database, Guard(b.audit), lambda: _acting(b)).assess_eligibility(
+            b.prepared["patient"], CLEAR),
+        lambda b: latest_assessment(b.database, b.prepared["patient"]) is not None
+        and bool(b.audit.entries(action=Action.COURSE_ASSESSED)), _prepare_patients),
+    "merge patient records": GuardedCall(
+        lambda b: CourseDesk(b.database, Guard(b.audit), lambda: _acting(b)).merge_patients(
+            b.prepared["patient"], b.prepared["duplicate"], reason="same person"),
+        lambda b: get_patient(b.database, b.prepared["duplicate"]).patient_id
+        == b.prepared["patient"] and bool(b.audit.entries(action=Action.PATIENTS_MERGED)),
+        _prepare_patients),
     "change a clinic setting": GuardedCall(
         lambda b: change_setting(Guard(b.audit), _acting(b), "idle-lock-minutes", "10"),
         lambda b: security_settings(b.database).idle_lock_seconds == 600),
@@ -177,10 +198,13 @@ ALLOWED: dict[Role, set[str]] = {
     Role.NURSE: {"record a clinical entry", "correct an entry", "retract an entry",
                  "change the phase", "sign the record", "export the session",
                  "close the session", "open a record"},
+    Role.PRESCRIBER: {"approve a course", "record a clinical entry", "correct an entry",
+                      "retract an entry", "export the session", "open a record"},
     Role.TECHNICIAN: {"save a device profile", "delete a device profile",
                       "edit the alarm profile"},
     Role.ADMIN: {"add a user", "disable a user", "reset a PIN", "list the users",
-                 "approve a plugin", "revoke a plugin", "change a clinic setting"},
+                 "approve a plugin", "revoke a plugin", "change a clinic setting",
+                 "merge patient records"},
 }
 
 

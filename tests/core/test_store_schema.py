@@ -22,11 +22,12 @@ from ketaconsole.store.models import Base
 
 TABLES = {"patients", "sessions", "device_profiles", "timeline_events", "numerics",
           "wave_chunks", "journal_chunks", "users", "audit_log", "clinic_settings",
-          "plugin_approvals", "room_status", "room_commands"}
+          "plugin_approvals", "room_status", "room_commands", "eligibility_assessments",
+          "follow_ups"}
 
 
 def test_migrations_from_empty_build_exactly_the_model_schema(database: Database) -> None:
-    assert current_revision(database.engine) == head_revision() == "0007_room_status"
+    assert current_revision(database.engine) == head_revision() == "0008_patient_course"
     assert set(inspect(database.engine).get_table_names()) >= TABLES
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})

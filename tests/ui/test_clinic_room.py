@@ -31,12 +31,14 @@ from ketaconsole.store.review import list_sessions
 from ketaconsole.virtual_patient import SCENARIOS
 from ketaconsole.workflow import Step
 from tests.core.security_support import NAMES, PINS, staff
+from tests.course_support import approved_patient
 from tests.room_support import serve_room
 from tests.ui.conftest import fill_check_in, unlock, wait_step
 from tests.ui.conftest import type_into as _type
 from ui.app import open_room
 from ui.main_window import MainWindow
 
+MRNS = {"Grace Hopper": "MRN-1001", "Alan Turing": "MRN-1002"}
 PUMP_NOW = dataclasses.replace(SCENARIOS["normal"], infusion_start_s=0.0)
 """The simulated pump infuses 52.5 mL/h (0.5 mg/kg of 1 mg/mL over 40 min, 70 kg)."""
 
@@ -51,6 +53,10 @@ def room_window(qtbot: QtBot, tmp_path: Path,
     with ExitStack() as stack:
         database = open_database(url)
         staff(database, AuditLog(database))
+        database = open_database(url)
+        for name, mrn in MRNS.items():  # both patients' courses are approved
+            approved_patient(database, name, mrn)
+        database.dispose()
         database.dispose()
         serve_room(stack, url, "Room 1", PUMP_NOW,
                    [("Oximeter", "masimo-ascii"), ("Pump", "alaris-asena")])
@@ -73,7 +79,8 @@ def _click(qtbot: QtBot, button: QPushButton) -> None:
 
 def _check_in(qtbot: QtBot, window: MainWindow, name: str) -> None:
     page = window.monitor.session.pages[Step.CHECK_IN]
-    fill_check_in(qtbot, page, patient_name=name, age_years="45", weight_kg="70")
+    fill_check_in(qtbot, page, patient_name=name, mrn=MRNS[name], age_years="45",
+                  weight_kg="70")
     _click(qtbot, page.sign)  # type: ignore[attr-defined]
     wait_step(qtbot, window, Step.BASELINE)
 

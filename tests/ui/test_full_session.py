@@ -69,6 +69,13 @@ def test_a_nurse_runs_a_whole_session_through_the_screens(
 
     plan = panel.pages[Step.PLAN]
     qtbot.waitUntil(lambda: "52.5 mL/h" in plan.computed.text(), timeout=5000)
+    shown = plan.course.text()  # type: ignore[attr-defined]
+    assert "Proposed: 0.5 mg/kg" in shown and shown.count("<tr>") == 6  # header + 5 past
+    _click(qtbot, plan.show_course)  # type: ignore[attr-defined]
+    course = plan.course_view  # type: ignore[attr-defined]
+    assert course is not None and course.isVisible()
+    assert course.series["PHQ-9"][1] == [20.0, 17.0, 14.0, 12.0, 10.0]
+    course.close()
     _click(qtbot, plan.confirm)
     wait_step(qtbot, window, Step.INFUSION)
 
@@ -102,7 +109,8 @@ def test_a_nurse_runs_a_whole_session_through_the_screens(
     try:
         session_id = window.room.service.session_id if window.room.service else 0
         kinds = [e.kind for e in timeline(database, session_id)]
-        for kind in ("check_in", "baseline", "dose_plan", "infusion_start", "infusion_stop",
+        for kind in ("check_in", "course_clearance", "dose_proposal", "baseline", "dose_plan",
+                     "infusion_start", "infusion_stop",
                      "discharge_criteria", "signature", "export"):
             assert kind in kinds, f"{kind} missing from the record"
         authors = {e.author for e in timeline(database, session_id) if e.kind == "check_in"}

@@ -58,7 +58,7 @@ def test_a_technician_sees_no_patients_and_the_refusal_is_audited(
     qtbot.wait(200)  # a read, had one been started, would have answered by now
     assert screen.table.rowCount() == 0 and screen.sessions == []
     assert screen.status.text() == (f"{technician} (technician) may not open a patient's "
-                                    "record; ask a nurse to do it.")
+                                    "record; ask a nurse or a prescriber to do it.")
     assert (Action.DENIED, technician, "all sessions") in actions(window)
     assert not screen.open_session(1)
 

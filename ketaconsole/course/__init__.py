@@ -1,0 +1,1 @@
+"""A patient's course of treatment: identity across sessions, eligibility, measures, dosing."""

@@ -1,0 +1,94 @@
+"""The guarded doors of the course: a prescriber's assessment, an admin's merge of records.
+
+Each call checks the acting person's permission through the one :class:`Guard`
+(refusals are audited there) and puts what it did on the audit trail.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ketaconsole.course.eligibility import (
+    Assessment,
+    EligibilityForm,
+    EligibilityPolicy,
+    decision_support,
+    store_assessment,
+)
+from ketaconsole.course.follow_ups import FollowUpEntry, record_follow_up
+from ketaconsole.course.identity import MergeResult, get_patient, merge_records
+from ketaconsole.security.audit import Action
+from ketaconsole.security.guard import Guard
+from ketaconsole.security.roles import Permission
+from ketaconsole.security.users import ConsoleUser
+from ketaconsole.store.database import Database
+
+CurrentUser = Callable[[], ConsoleUser | None]
+
+
+class EligibilityRefused(ValueError):
+    """An assessment that cannot be signed; ``problems`` maps item -> sentence."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+class CourseDesk:
+    """What prescribers and admins do about a patient's course, checked and audited."""
+
+    def __init__(self, database: Database, guard: Guard, current_user: CurrentUser, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.database = database
+        self.guard = guard
+        self.current_user = current_user
+        self.clock = clock
+
+    def assess_eligibility(self, patient_id: int, form: EligibilityForm, *,
+                           policy: EligibilityPolicy | None = None) -> Assessment:
+        """Sign an assessment: approved unless an absolute contraindication was found."""
+        user = self.guard.require(self.current_user(), Permission.APPROVE_COURSE,
+                                  target=f"patient {patient_id}")
+        patient = get_patient(self.database, patient_id)
+        policy = policy or EligibilityPolicy.of_clinic(self.database)
+        findings = decision_support(form, policy)
+        if findings.problems:
+            raise EligibilityRefused(findings.problems)
+        assessment = store_assessment(self.database, patient.patient_id, form, findings,
+                                      prescriber=user.display_name or user.username,
+                                      policy=policy, clock=self.clock)
+        self.guard.audit.record(Action.COURSE_ASSESSED, actor=user.username,
+                                user_id=user.record_id, target=f"patient {patient.patient_id}",
+                                detail={"assessment": assessment.assessment_id,
+                                        "approved": assessment.approved,
+                                        "flagged": assessment.flagged,
+                                        "dose_range_mg_per_kg": [
+                                            assessment.dose_min_mg_per_kg,
+                                            assessment.dose_max_mg_per_kg]})
+        return assessment
+
+    def record_follow_up(self, patient_id: int, entry: FollowUpEntry) -> int:
+        """A follow-up between infusions, under the name of the nurse or prescriber."""
+        user = self.guard.require(self.current_user(), Permission.RECORD_CLINICAL_ENTRY,
+                                  target=f"patient {patient_id}")
+        patient = get_patient(self.database, patient_id)
+        return record_follow_up(self.database, patient.patient_id, entry,
+                                author=user.username, clock=self.clock)
+
+    def merge_patients(self, keep_id: int, merge_id: int, *, reason: str) -> MergeResult:
+        """Join two records of one person; the reason and both records are audited."""
+        user = self.guard.require(self.current_user(), Permission.MERGE_PATIENTS,
+                                  target=f"patients {keep_id} and {merge_id}")
+        if not reason.strip():
+            raise ValueError("Say why the two records are one person's (for example: same "
+                             "MRN and date of birth).")
+        before = [get_patient(self.database, keep_id), get_patient(self.database, merge_id)]
+        result = merge_records(self.database, keep_id, merge_id)
+        self.guard.audit.record(Action.PATIENTS_MERGED, actor=user.username,
+                                user_id=user.record_id, target=f"patient {keep_id}",
+                                detail={"kept": keep_id, "merged": merge_id,
+                                        "reason": reason.strip(),
+                                        "sessions_moved": result.sessions_moved,
+                                        "before": [p.label() for p in before]})
+        return result

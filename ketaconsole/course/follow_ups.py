@@ -1,0 +1,146 @@
+"""Follow-ups between infusions: 24 hours and 1 week after an infusion, monthly in maintenance.
+
+A follow-up records a PHQ-9 (item by item), side effects since the last infusion,
+urinary symptoms (ketamine's bladder risk) and craving / use questions (its
+dependence risk). :func:`due_follow_ups` lists, for the clinic, every follow-up that
+is due and not yet done.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from ketaconsole.course.measures import MeasureResult
+from ketaconsole.store.database import Database
+from ketaconsole.store.models import ClinicSession, FollowUp
+from ketaconsole.store.models import Patient as PatientRow
+
+DAY = 86400.0
+INTERVALS = {"24h": 1 * DAY, "1w": 7 * DAY, "monthly": 30 * DAY}
+TITLES = {"24h": "24-hour follow-up", "1w": "1-week follow-up", "monthly": "monthly follow-up"}
+MAINTENANCE_AFTER_INFUSIONS = 6
+"""After the induction series (typically six infusions) follow-ups are monthly."""
+URINARY_SYMPTOMS = ("frequency", "urgency", "pain_passing_urine", "blood_in_urine")
+
+
+class FollowUpError(ValueError):
+    """A follow-up that cannot be recorded; the text says what to enter."""
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpEntry:
+    interval: str
+    phq9: MeasureResult
+    side_effects: str
+    urinary: dict[str, bool]
+    craving_0_to_10: int
+    used_since_last_infusion: bool
+    use_detail: str = ""
+
+    def problems(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        if self.interval not in INTERVALS:
+            found["interval"] = f"Choose the follow-up: {', '.join(INTERVALS)}."
+        if self.phq9.instrument != "PHQ-9":
+            found["phq9"] = "A follow-up takes a PHQ-9."
+        if not self.side_effects.strip():
+            found["side_effects"] = "Enter the side effects since the last infusion (or 'none')."
+        if set(self.urinary) != set(URINARY_SYMPTOMS):
+            found["urinary"] = ("Answer each urinary question: " +
+                                ", ".join(s.replace("_", " ") for s in URINARY_SYMPTOMS) + ".")
+        if isinstance(self.craving_0_to_10, bool) or not isinstance(self.craving_0_to_10, int) \
+                or not 0 <= self.craving_0_to_10 <= 10:
+            found["craving"] = "Rate craving for ketamine from 0 (none) to 10."
+        if self.used_since_last_infusion and not self.use_detail.strip():
+            found["use_detail"] = "Say what was used, when and how much."
+        return found
+
+    def as_record(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["phq9"] = self.phq9.as_record()
+        record["flags"] = list(self.phq9.flags) + (
+            ["urinary symptoms"] if any(self.urinary.values()) else []) + (
+            ["use since the last infusion"] if self.used_since_last_infusion else [])
+        return record
+
+
+def record_follow_up(database: Database, patient_id: int, entry: FollowUpEntry, *,
+                     author: str, clock: Callable[[], float] = time.time) -> int:
+    """Store a follow-up (the caller checked the permission); returns its number."""
+    problems = entry.problems()
+    if problems:
+        raise FollowUpError(" ".join(problems.values()))
+    with database.sessions() as session, session.begin():
+        row = FollowUp(patient_id=patient_id, interval=entry.interval, at=clock(),
+                       author=author, answers=entry.as_record())
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+@dataclass(frozen=True, slots=True)
+class DueFollowUp:
+    patient_id: int
+    patient: str
+    mrn: str | None
+    interval: str
+    due_at: float
+    flags: list[str] = field(default_factory=list)
+
+    def sentence(self, now: float) -> str:
+        days = (now - self.due_at) / DAY
+        late = f"overdue by {days:.0f} d" if days >= 1 else "due now"
+        return f"{self.patient}: {TITLES[self.interval]} {late}"
+
+
+def _infusion_ends(database: Database) -> dict[int, list[float]]:
+    with database.sessions() as session:
+        rows = session.execute(select(ClinicSession.patient_id, ClinicSession.ended_at,
+                                      ClinicSession.dose_plan)
+                               .where(ClinicSession.ended_at.is_not(None))).all()
+    ends: dict[int, list[float]] = {}
+    for patient_id, ended_at, plan in rows:
+        if plan:  # an infusion was ordered
+            ends.setdefault(patient_id, []).append(float(ended_at))
+    return {pid: sorted(times) for pid, times in ends.items()}
+
+
+def follow_ups_of(database: Database, patient_id: int) -> list[FollowUp]:
+    with database.sessions() as session:
+        rows = list(session.scalars(select(FollowUp).where(FollowUp.patient_id == patient_id)
+                                    .order_by(FollowUp.at)))
+        for row in rows:
+            session.expunge(row)
+        return rows
+
+
+def due_follow_ups(database: Database, now: float) -> list[DueFollowUp]:
+    """Follow-ups due by ``now`` and not yet done, earliest first."""
+    due: list[DueFollowUp] = []
+    with database.sessions() as session:
+        people = {p.id: p for p in session.scalars(
+            select(PatientRow).where(PatientRow.merged_into.is_(None)))}
+        done = session.execute(select(FollowUp.patient_id, FollowUp.interval,
+                                      FollowUp.at)).all()
+    for patient_id, ends in _infusion_ends(database).items():
+        person = people.get(patient_id)
+        if person is None:
+            continue
+        last = ends[-1]
+        mine = [(interval, at) for pid, interval, at in done if pid == patient_id]
+        wanted: list[tuple[str, float]] = []
+        if len(ends) >= MAINTENANCE_AFTER_INFUSIONS:
+            latest = max([at for i, at in mine if i == "monthly"] + [last])
+            wanted.append(("monthly", latest + INTERVALS["monthly"]))
+        else:
+            for interval in ("24h", "1w"):
+                if not any(i == interval and at >= last for i, at in mine):
+                    wanted.append((interval, last + INTERVALS[interval]))
+        due += [DueFollowUp(patient_id, person.name, person.external_id, interval, due_at)
+                for interval, due_at in wanted if due_at <= now]
+    return sorted(due, key=lambda d: d.due_at)

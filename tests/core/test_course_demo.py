@@ -1,0 +1,67 @@
+"""The demo's course in progress: five past infusions, improving PHQ-9, one BP alarm."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from ketaconsole.checkin import CheckIn
+from ketaconsole.course.demo_course import DEMO_MRN
+from ketaconsole.course.history import course_history
+from ketaconsole.demo import DEMO_PATIENT, demo_room
+from ketaconsole.dose import DosePlan
+from ketaconsole.export.service import ExportFormat, export_session
+from ketaconsole.registry import DriverRegistry
+from ketaconsole.store.review import timeline
+from ketaconsole.virtual_patient import SCENARIOS
+from ketaconsole.workflow import Step, WorkflowError
+
+
+def test_a_nurse_sees_the_course_and_the_proposed_dose_before_planning_the_sixth(
+        tmp_path: Path) -> None:
+    story = SCENARIOS["normal"]
+    room = demo_room(story, speed=60.0, database_url=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+                     registry=DriverRegistry.discover())
+    try:
+        expected = room.options.expected_patient
+        assert expected is not None and expected.identifier == DEMO_MRN
+        room.workflow.check_in(CheckIn(
+            DEMO_PATIENT[0], DEMO_PATIENT[1], story.weight_kg, "none known", "none", "none",
+            False, "none", 4.0, True, 10, "left antecubital", True, mrn=DEMO_MRN),
+            author="demo-nurse")
+        room.workflow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 126.0}, author="demo-nurse")
+        assert room.workflow.step is Step.PLAN and room.model.course is not None
+        advice = room.plan_advice()
+        assert advice is not None
+        lines = advice.previous
+        assert [line.measures["PHQ-9"] for line in lines] == [20, 17, 14, 12, 10]
+        assert [line.mg_per_kg for line in lines] == [0.5, 0.5, 0.6, 0.5, 0.5]
+        assert [line.bp_alarm for line in lines] == [False, False, True, False, False]
+        assert advice.proposal.mg_per_kg == 0.5 and "responding" in advice.proposal.reason
+
+        from ketaconsole.course.titration import DoseDecision
+        too_high = DosePlan(story.weight_kg, 0.8, 40.0, 1.0)
+        try:
+            room.workflow.confirm_plan(too_high, author="demo-nurse",
+                                       decision=DoseDecision(advice.proposal, "patient asks"))
+            raise AssertionError("a dose above the approved maximum was accepted")
+        except WorkflowError as refused:
+            assert "outside the range the prescriber approved" in str(refused)
+        room.workflow.confirm_plan(DosePlan(story.weight_kg, 0.5, 40.0, 1.0),
+                                   author="demo-nurse", decision=DoseDecision(advice.proposal))
+        assert room.database is not None
+        events = timeline(room.database, room.workflow.service_id())
+        decided = next(e for e in events if e.kind == "dose_proposal")
+        assert decided.payload["decision"] == "accepted"
+        assert len(decided.payload["inputs"]["history"]) == 5
+        assert len(course_history(room.database, room.model.course.patient_id)) == 6
+
+        (pdf,) = export_session(room.database, room.workflow.service_id(), ExportFormat.PDF,
+                                tmp_path).files
+        text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                       text=True, check=True).stdout.split())
+        assert "titration rule default v1" in text
+        assert "0.5 mg/kg: PHQ-9 20 -> 10 (50% fall): responding, same dose" in text
+        assert "Course approved by Dr Demo Prescriber for 0.4 to 0.75 mg/kg" in text
+    finally:
+        room.stop(end_session="demo-nurse")

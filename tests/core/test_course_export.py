@@ -1,0 +1,98 @@
+"""The course exports: a summary PDF and a FHIR R4 bundle that validates and reads back."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+from fhir.resources.R4B.bundle import Bundle
+
+from ketaconsole.course.demo_course import seed_demo_course
+from ketaconsole.course.follow_ups import record_follow_up
+from ketaconsole.course.identity import register_patient
+from ketaconsole.course.measures import score
+from ketaconsole.store import open_database
+from tests.core.test_course_follow_ups import ENTRY
+
+
+def _ketaconsole(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ketaconsole", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def _demo_record(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    database = open_database(url)
+    try:
+        now = time.time()
+        person = seed_demo_course(database, "Demo Patient", 70.0, clock=lambda: now)
+        record_follow_up(database, person.patient_id,
+                         replace(ENTRY, phq9=score("PHQ-9", [1, 1, 1, 1, 1, 1, 1, 1, 0])),
+                         author="nia", clock=lambda: now - 3 * 86400)
+        register_patient(database, "Grace Hopper", mrn="MRN-1001")
+    finally:
+        database.dispose()
+    return url
+
+
+def test_the_course_exports_as_pdf_and_a_fhir_bundle_that_validates(tmp_path: Path) -> None:
+    url = _demo_record(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    done = _ketaconsole("course", "DEMO-0001", "--format", "pdf", "--format", "fhir",
+                        "--out", str(out), "--db", url)
+    assert done.returncode == 0, done.stderr
+    bundle_file, pdf = sorted(out.iterdir())
+    assert pdf.suffix == ".pdf" and bundle_file.name.endswith(".fhir.json")
+
+    data = json.loads(bundle_file.read_text())
+    bundle = Bundle.model_validate(data)
+    kinds = Counter(e.resource.__resource_type__ for e in bundle.entry or [])
+    assert kinds == {"Patient": 1, "Condition": 1, "QuestionnaireResponse": 6,
+                     "Observation": 6, "MedicationAdministration": 5}
+    resources = [e["resource"] for e in data["entry"]]
+    patient = next(r for r in resources if r["resourceType"] == "Patient")
+    assert patient["identifier"][0]["value"] == "DEMO-0001"
+    totals = [r for r in resources if r["resourceType"] == "Observation"]
+    assert {o["code"]["coding"][0]["code"] for o in totals} == {"44261-6"}
+    assert sorted(o["valueQuantity"]["value"] for o in totals) == [8, 10, 12, 14, 17, 20]
+    answered = next(r for r in resources if r["resourceType"] == "QuestionnaireResponse")
+    assert [i["answer"][0]["valueInteger"] for i in answered["item"]] == [3, 3, 2, 2, 2, 3, 2,
+                                                                          2, 1]
+    doses = [r["dosage"]["text"] for r in resources
+             if r["resourceType"] == "MedicationAdministration"]
+    assert [d.split()[0] for d in doses] == ["0.5", "0.5", "0.6", "0.5", "0.5"]
+    assert all(r["dosage"]["route"]["coding"][0]["code"] == "47625008" for r in resources
+               if r["resourceType"] == "MedicationAdministration")
+
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split())
+    assert "ketamine course summary" in text and "Approved by Dr Demo Prescriber" in text
+    assert "induction, 5 infusions, response" in text and "PHQ-9 (and MADRS) per visit" in text
+    assert "1-week follow-up" not in text and "24-hour follow-up: PHQ-9 8" in text
+
+
+def test_patients_lists_the_course_state_and_a_bad_patient_is_one_sentence(
+        tmp_path: Path) -> None:
+    url = _demo_record(tmp_path)
+    listed = _ketaconsole("patients", "--json", "--db", url)
+    assert listed.returncode == 0, listed.stderr
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    demo = next(r for r in rows if r["mrn"] == "DEMO-0001")
+    assert demo["course"] == "induction, 5 infusions, response" and demo["latest_phq9"] == 8
+    assert next(r for r in rows if r["mrn"] == "MRN-1001")["course"] == "not assessed"
+
+    out = tmp_path / "out"
+    out.mkdir()
+    missing = _ketaconsole("course", "Nobody Here", "--format", "pdf", "--out", str(out),
+                           "--db", url)
+    assert missing.returncode != 0 and list(out.iterdir()) == []
+    assert missing.stderr.strip().count("\n") == 0 and "'ketaconsole patients'" in missing.stderr
+    no_folder = _ketaconsole("course", "DEMO-0001", "--format", "fhir", "--out",
+                             str(tmp_path / "absent"), "--db", url)
+    assert no_folder.returncode != 0 and "does not exist" in no_folder.stderr

@@ -1,0 +1,41 @@
+"""Course set-up for tests: a registered patient whose course a prescriber approved."""
+
+from __future__ import annotations
+
+from ketaconsole.course.desk import CourseDesk
+from ketaconsole.course.eligibility import Assessment, EligibilityForm, PriorTreatment
+from ketaconsole.course.identity import PatientRecord, resolve_patient
+from ketaconsole.security import AuditLog, ConsoleUser, Guard, Role
+from ketaconsole.security.users import create_user, find_user
+from ketaconsole.store import Database
+
+CLEAR = EligibilityForm(
+    active_psychosis=False, pregnancy=False, screening_systolic_mmhg=128,
+    screening_diastolic_mmhg=82, substance_use_disorder=False, cardiovascular_disease=False,
+    prior_ketamine_misuse=False, interstitial_cystitis=False,
+    consent_document="IV ketamine course consent", consent_version="2026-03",
+    dose_min_mg_per_kg=0.4, dose_max_mg_per_kg=0.75,
+    prior_treatments=(PriorTreatment("antidepressant", "sertraline 200 mg, 12 weeks"),
+                      PriorTreatment("antidepressant", "venlafaxine 225 mg, 10 weeks"),
+                      PriorTreatment("TMS", "36 sessions, 2025")))
+"""A patient with no contraindication: two antidepressant trials and TMS before."""
+
+
+def prescriber(database: Database) -> ConsoleUser:
+    """Dr Pia Prescriber (username ``pia``), added once per record database."""
+    audit = AuditLog(database)
+    found = find_user(database, "pia")
+    if found is not None:
+        return found
+    return create_user(database, audit, username="pia", display_name="Dr Pia Prescriber",
+                       role=Role.PRESCRIBER, pin="4444", by=None)
+
+
+def approved_patient(database: Database, name: str, mrn: str, *,
+                     date_of_birth: str | None = None, form: EligibilityForm = CLEAR,
+                     weight_kg: float | None = None) -> tuple[PatientRecord, Assessment]:
+    person = resolve_patient(database, name, mrn=mrn, date_of_birth=date_of_birth,
+                              weight_kg=weight_kg)
+    doctor = prescriber(database)
+    desk = CourseDesk(database, Guard(AuditLog(database)), lambda: doctor)
+    return person, desk.assess_eligibility(person.patient_id, form)

@@ -1,0 +1,74 @@
+"""PHQ-9 answered item by item on the plan page; item 9 holds the plan until acknowledged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from ketaconsole.checkin import CheckIn
+from ketaconsole.course.demo_course import DEMO_MRN
+from ketaconsole.demo import DEMO_PATIENT
+from ketaconsole.store import open_database
+from ketaconsole.store.review import timeline
+from ketaconsole.workflow import Step
+from tests.ui.conftest import open_demo_window, unlock
+from ui.main_window import MainWindow
+from ui.session_pages import PlanPage
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
+    monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
+    yield from open_demo_window(qtbot, tmp_path, speed=60.0)
+
+
+def test_a_positive_item_nine_is_acknowledged_by_name_before_the_plan(
+        qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    unlock(qtbot, window)
+    panel = window.monitor.session
+    window.monitor.side.setCurrentWidget(panel)
+    flow = window.room.workflow
+    flow.check_in(CheckIn(DEMO_PATIENT[0], DEMO_PATIENT[1], 70.0, "none known", "none", "none",
+                          False, "none", 4.0, True, 9, "left antecubital", True, mrn=DEMO_MRN),
+                  author="demo-nurse")
+    flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0}, author="demo-nurse")
+    panel.show_step()
+    plan = panel.pages[Step.PLAN]
+    assert isinstance(plan, PlanPage)
+    qtbot.waitUntil(lambda: panel.stack.currentWidget() is plan, timeout=5000)
+    box = plan.measures
+
+    qtbot.mouseClick(box.record_button, Qt.MouseButton.LeftButton)
+    assert "item 1" in box.message.text()  # unanswered: nothing recorded
+    for answer, value in zip(box.answers, [1, 1, 1, 1, 1, 1, 1, 1, 1], strict=True):
+        answer.setCurrentIndex(answer.findData(value))
+    qtbot.mouseClick(box.record_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "self-harm" in box.flag.text(), timeout=10000)
+    assert box.acknowledge.isVisibleTo(box)
+    # today's PHQ-9 is the rule's input now: 20 -> 9 is a response, same dose
+    qtbot.waitUntil(lambda: "PHQ-9 20 -&gt; 9" in plan.course.text(), timeout=5000)
+    window.grab().save(str(tmp_path / "plan.png"))
+
+    qtbot.mouseClick(plan.confirm, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "must acknowledge" in plan.message.text(), timeout=10000)
+    assert flow.step is Step.PLAN
+
+    box.ack_name.setText("Dr Demo Prescriber")
+    box.ack_action.setText("passive thoughts, no plan; safety plan reviewed")
+    qtbot.mouseClick(box.acknowledge, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not flow.open_flags and box.flag.text() == "", timeout=10000)
+    qtbot.mouseClick(plan.confirm, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: flow.step is Step.INFUSION, timeout=10000)
+
+    database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
+    try:
+        kinds = [e.kind for e in timeline(database, flow.service_id())]
+    finally:
+        database.dispose()
+    assert kinds.index("measure") < kinds.index("clinical_flag_acknowledged") \
+        < kinds.index("dose_proposal") < kinds.index("dose_plan")
