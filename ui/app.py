@@ -16,27 +16,16 @@ from ketaconsole.room import Room, RoomOptions, StationBusy, build_room
 from ketaconsole.security.plugins import clinic_registry
 from ketaconsole.settings import database_url, demo_database_url
 from ketaconsole.virtual_patient import scenario
-from ui.display_check import display_problem
+from ui.launch import DEFAULT_SCREENSHOT_DELAY_S, window_arguments_problem
+from ui.launch import fail as _fail
 from ui.main_window import MainWindow
 from ui.screenshot import CaptureError, check_page, parse_size, show_page
 from ui.theme import apply_theme
-
-DEFAULT_SCREENSHOT_DELAY_S = 3.0
-
-
-def _fail(message: str, code: int = 1) -> int:
-    print(f"ketaconsole: {message}", file=sys.stderr)
-    return code
 
 
 def run(args: argparse.Namespace) -> int:
     """Open the console window; returns the process exit code."""
     screenshot = Path(args.screenshot) if args.screenshot else None
-    if screenshot is not None and not screenshot.parent.resolve().is_dir():
-        return _fail(f"cannot save the screenshot: folder {screenshot.parent} does not "
-                     "exist; create it or choose another path", 2)
-    if args.quit_after is not None and args.quit_after <= 0:
-        return _fail("--quit-after must be more than 0 seconds", 2)
     if args.speed <= 0:
         return _fail("--speed must be more than 0", 2)
     try:
@@ -44,9 +33,9 @@ def run(args: argparse.Namespace) -> int:
         page = check_page(args.page, demo=args.demo) if args.page else None
     except CaptureError as exc:
         return _fail(str(exc), 2)
-    problem = display_problem()
-    if problem:
-        return _fail(problem)
+    refused = window_arguments_problem(args)
+    if refused is not None:
+        return refused
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)

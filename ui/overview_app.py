@@ -15,30 +15,19 @@ from ketaconsole.overview.board import ClinicBoard
 from ketaconsole.overview.reader import StatusFeed
 from ketaconsole.settings import database_url
 from ketaconsole.store import DatabaseUnavailable, open_database
-from ui.display_check import display_problem
+from ui.launch import DEFAULT_SCREENSHOT_DELAY_S, window_arguments_problem
+from ui.launch import fail as _fail
 from ui.overview_window import OverviewWindow
 from ui.theme import apply_theme
 from ui.tone_player import TonePlayer
-
-DEFAULT_SCREENSHOT_DELAY_S = 3.0
-
-
-def _fail(message: str, code: int = 1) -> int:
-    print(f"ketaconsole: {message}", file=sys.stderr)
-    return code
 
 
 def run_overview(args: argparse.Namespace) -> int:
     """Open the overview window; returns the process exit code."""
     screenshot = Path(args.screenshot) if args.screenshot else None
-    if screenshot is not None and not screenshot.parent.resolve().is_dir():
-        return _fail(f"cannot save the screenshot: folder {screenshot.parent} does not "
-                     "exist; create it or choose another path", 2)
-    if args.quit_after is not None and args.quit_after <= 0:
-        return _fail("--quit-after must be more than 0 seconds", 2)
-    problem = display_problem()
-    if problem:
-        return _fail(problem)
+    refused = window_arguments_problem(args)
+    if refused is not None:
+        return refused
     try:
         database = open_database(database_url(args.command_db or args.db))
     except DatabaseUnavailable as exc:
