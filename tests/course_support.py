@@ -28,7 +28,7 @@ def prescriber(database: Database) -> ConsoleUser:
     if found is not None:
         return found
     return create_user(database, audit, username="pia", display_name="Dr Pia Prescriber",
-                       role=Role.PRESCRIBER, pin="4444", by=None)
+                       role=Role.PRESCRIBER, pin="6093", by=None)
 
 
 def approved_patient(database: Database, name: str, mrn: str, *,

@@ -143,13 +143,13 @@ def test_decode_reports_the_scan_floor_and_the_ratio_for_a_driver(
 def test_every_built_in_driver_format_has_a_delimiter_found_in_its_own_capture(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from benchmarks import decode
-    from ketaconsole.registry import DriverRegistry
+    from ketaconsole.registry import DriverRegistry, built_ins_only
 
     monkeypatch.setattr(decode, "SIMULATED_SECONDS", 120.0)  # a short conversation will do
     decode.synthetic_capture.cache_clear()
 
     names = []
-    for item in DriverRegistry.discover().installed():
+    for item in DriverRegistry.discover(allowed=built_ins_only).installed():
         slug = item.driver.info.slug
         if item.driver.create_simulator is None or item.distribution != "ketaconsole":
             continue  # a plugin's frames are taken to be lines (DEFAULT_DELIMITER)

@@ -11,7 +11,7 @@ from ketaconsole.course.history import course_history
 from ketaconsole.demo import DEMO_PATIENT, demo_room
 from ketaconsole.dose import DosePlan
 from ketaconsole.export.service import ExportFormat, export_session
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.store.review import timeline
 from ketaconsole.virtual_patient import SCENARIOS
 from ketaconsole.workflow import Step, WorkflowError
@@ -21,7 +21,7 @@ def test_a_nurse_sees_the_course_and_the_proposed_dose_before_planning_the_sixth
         tmp_path: Path) -> None:
     story = SCENARIOS["normal"]
     room = demo_room(story, speed=60.0, database_url=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-                     registry=DriverRegistry.discover())
+                     registry=DriverRegistry.discover(allowed=built_ins_only))
     try:
         expected = room.options.expected_patient
         assert expected is not None and expected.identifier == DEMO_MRN

@@ -17,7 +17,7 @@ import pytest
 from ketaconsole.checkin import CheckIn
 from ketaconsole.demo import demo_plan, demo_room
 from ketaconsole.observations import PumpState
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.room import Room
 from ketaconsole.virtual_patient import SCENARIOS
 from tests.core.store_support import wait_until
@@ -31,7 +31,7 @@ DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "n
 def _room(tmp_path: Path, story: str, speed: float) -> Iterator[Room]:
     room = demo_room(SCENARIOS[story], speed=speed,
                      database_url=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-                     registry=DriverRegistry.discover())
+                     registry=DriverRegistry.discover(allowed=built_ins_only))
     try:
         yield room
     finally:
