@@ -76,9 +76,10 @@ class CheckIn:
             found["consent_signed"] = "The consent form must be signed before the session."
         if self.phq9_total is None or not 0 <= self.phq9_total <= 27:
             found["phq9_total"] = "Enter the baseline PHQ-9 total (0 to 27)."
-        if self.date_of_birth.strip():
+        born = (self.date_of_birth or "").strip()
+        if born:
             try:
-                date.fromisoformat(self.date_of_birth.strip())
+                date.fromisoformat(born)
             except ValueError:
                 found["date_of_birth"] = "Enter the date of birth as YYYY-MM-DD."
         if not self.escort_present:

@@ -42,11 +42,18 @@ from ketaconsole.store import Database, SessionPlan, SessionService
 from ketaconsole.store.models import DeviceProfile
 from ketaconsole.store.review import timeline
 from tests.core.security_support import NAMES, PINS, staff
-from tests.core.test_security_plugins import plugins_installed  # noqa: F401  (autouse)
 from tests.course_support import CLEAR
+from tests.plugin_env import plugin_folder
 
 PLUGIN = "ketaconsole-plugin-demo"
 """An installed fixture plugin (its code is what an approval covers)."""
+
+
+
+@pytest.fixture(autouse=True)
+def plugins_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test plugins where this process looks for installed code (an approval covers it)."""
+    monkeypatch.syspath_prepend(str(plugin_folder()))
 
 
 @dataclass
