@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ketaconsole.checkin import CheckIn
+from ketaconsole.course.demo_course import DEMO_MRN
 from ketaconsole.demo import demo_plan, demo_room
 from ketaconsole.observations import PumpState
 from ketaconsole.registry import DriverRegistry, built_ins_only
@@ -25,7 +26,8 @@ from tests.core.store_support import wait_until
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
 NURSE = "Demo Nurse"
 DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0,
-               True, 15, "left forearm", True)
+               True, 15, "left forearm", True, mrn=DEMO_MRN)
+"""The demo's patient, whose course the demo's record holds (approved)."""
 
 
 def _room(tmp_path: Path, story: str, speed: float) -> Iterator[Room]:
