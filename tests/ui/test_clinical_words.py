@@ -27,6 +27,7 @@ from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS
 from ketaconsole.checkin import CheckIn
+from ketaconsole.course.demo_course import DEMO_MRN
 from ketaconsole.demo import demo_plan
 from ketaconsole.discharge import SCALES
 from ketaconsole.export.service import ExportFormat, export_session
@@ -45,7 +46,7 @@ INTERNAL = ("kind=", "mm[Hg]", "record head #", "reverse-engineer", "our reading
 
 NURSE = "Demo Nurse"
 DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0,
-               True, 15, "left forearm", True)
+               True, 15, "left forearm", True, mrn=DEMO_MRN)
 
 
 def internal_words(text: str) -> list[str]:
@@ -115,7 +116,7 @@ def test_no_internal_word_on_any_screen_or_in_the_pdf(qtbot: QtBot, window: Main
     for index in [*pages, -1]:
         if index == -1:  # then the admin, for the audit trail
             window.lock_now()
-            unlock(qtbot, window, "demo-admin", "1357")
+            unlock(qtbot, window, "demo-admin", "135790")
             index = side.indexOf(window.audit_page)
         side.setCurrentIndex(index)
         qtbot.wait(400)

@@ -9,13 +9,14 @@ from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS, SPO2
 from ketaconsole.checkin import CheckIn
+from ketaconsole.course.demo_course import DEMO_MRN
 from ketaconsole.demo import demo_plan, demo_room
 from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.virtual_patient import SCENARIOS
 from ui.main_window import MainWindow
 
 DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0,
-               True, 15, "left forearm", True)
+               True, 15, "left forearm", True, mrn=DEMO_MRN)
 
 
 @pytest.mark.parametrize("devices", [("nonin", "bbraun-bcc"), ("ne1000",)])

@@ -77,7 +77,7 @@ def test_every_side_page_fits_without_sideways_scrolling(
     _sized(qtbot, window, size)
     assert window.lock_panel is not None
     assert clipped(window.lock_panel, window) == []
-    unlock(qtbot, window, "demo-admin", "1357")
+    unlock(qtbot, window, "demo-admin", "135790")
     side = window.monitor.side
     for index in range(side.count()):
         side.setCurrentIndex(index)

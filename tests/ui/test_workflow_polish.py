@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS, SPO2
 from ketaconsole.checkin import CheckIn
+from ketaconsole.course.demo_course import DEMO_MRN
 from ketaconsole.demo import demo_plan
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.security.break_glass import EMERGENCY_USERNAME
@@ -25,7 +26,7 @@ from ui.timeline_panel import RescueForm
 
 NURSE = "Demo Nurse"
 DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0,
-               True, 15, "left forearm", True)
+               True, 15, "left forearm", True, mrn=DEMO_MRN)
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ def test_a_nurse_does_not_see_the_audit_tab_an_admin_does(qtbot: QtBot,
     unlock(qtbot, window)
     assert not side.isTabVisible(side.indexOf(audit))
     window.lock_now()
-    unlock(qtbot, window, "demo-admin", "1357")
+    unlock(qtbot, window, "demo-admin", "135790")
     assert side.isTabVisible(side.indexOf(audit))
 
 
