@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from ketaconsole.demo import demo_room
@@ -16,8 +14,8 @@ from ketaconsole.room import Room, RoomOptions, StationBusy, build_room
 from ketaconsole.security.plugins import clinic_registry
 from ketaconsole.settings import database_url, demo_database_url
 from ketaconsole.virtual_patient import scenario
-from ui.launch import DEFAULT_SCREENSHOT_DELAY_S, window_arguments_problem
 from ui.launch import fail as _fail
+from ui.launch import run_window, window_arguments_problem
 from ui.main_window import MainWindow
 from ui.screenshot import CaptureError, check_page, parse_size, show_page
 from ui.theme import apply_theme
@@ -25,7 +23,6 @@ from ui.theme import apply_theme
 
 def run(args: argparse.Namespace) -> int:
     """Open the console window; returns the process exit code."""
-    screenshot = Path(args.screenshot) if args.screenshot else None
     if args.speed <= 0:
         return _fail("--speed must be more than 0", 2)
     try:
@@ -55,26 +52,11 @@ def run(args: argparse.Namespace) -> int:
     if page is not None:
         show_page(window, page)
 
-    outcome = {"code": 0}
-
-    def finish() -> None:
-        if screenshot is not None:
-            window.monitor.refresh(room.engine.clock())
-            if not window.grab().save(str(screenshot), "PNG"):
-                print(f"ketaconsole: could not write the screenshot to {screenshot}; check "
-                      "that the folder is writable and has space", file=sys.stderr)
-                outcome["code"] = 1
-        window.close_now()
-        app.quit()
-
-    if screenshot is not None or args.quit_after is not None:
-        delay = args.quit_after if args.quit_after is not None else DEFAULT_SCREENSHOT_DELAY_S
-        QTimer.singleShot(int(delay * 1000), finish)
     try:
-        app.exec()
+        return run_window(app, window, args, close=window.close_now,
+                          refresh=lambda: window.monitor.refresh(room.engine.clock()))
     finally:
         room.stop()
-    return outcome["code"]
 
 
 def open_room(args: argparse.Namespace, registry: DriverRegistry) -> Room:

@@ -1,10 +1,14 @@
-"""What every window the console opens checks first: the screenshot folder, timing, a display."""
+"""What every window the console opens shares: its argument checks, and the timed close."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ui.display_check import display_problem
 
@@ -27,3 +31,29 @@ def window_arguments_problem(args: argparse.Namespace) -> int | None:
         return fail("--quit-after must be more than 0 seconds", 2)
     problem = display_problem()
     return fail(problem) if problem else None
+
+
+def run_window(app: QApplication, window: QWidget, args: argparse.Namespace, *,
+               refresh: Callable[[], object], close: Callable[[], object]) -> int:
+    """Run the event loop; with ``--screenshot`` / ``--quit-after`` capture and close on time.
+
+    Returns the exit code: 1 when the screenshot could not be written, else 0.
+    """
+    screenshot = Path(args.screenshot) if args.screenshot else None
+    outcome = {"code": 0}
+
+    def finish() -> None:
+        if screenshot is not None:
+            refresh()
+            if not window.grab().save(str(screenshot), "PNG"):
+                print(f"ketaconsole: could not write the screenshot to {screenshot}; check "
+                      "that the folder is writable and has space", file=sys.stderr)
+                outcome["code"] = 1
+        close()
+        app.quit()
+
+    if screenshot is not None or args.quit_after is not None:
+        delay = args.quit_after if args.quit_after is not None else DEFAULT_SCREENSHOT_DELAY_S
+        QTimer.singleShot(int(delay * 1000), finish)
+    app.exec()
+    return outcome["code"]

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from ketaconsole.bedside_security import BedsideSecurity
@@ -15,8 +13,8 @@ from ketaconsole.overview.board import ClinicBoard
 from ketaconsole.overview.reader import StatusFeed
 from ketaconsole.settings import database_url
 from ketaconsole.store import DatabaseUnavailable, open_database
-from ui.launch import DEFAULT_SCREENSHOT_DELAY_S, window_arguments_problem
 from ui.launch import fail as _fail
+from ui.launch import run_window, window_arguments_problem
 from ui.overview_window import OverviewWindow
 from ui.theme import apply_theme
 from ui.tone_player import TonePlayer
@@ -24,7 +22,6 @@ from ui.tone_player import TonePlayer
 
 def run_overview(args: argparse.Namespace) -> int:
     """Open the overview window; returns the process exit code."""
-    screenshot = Path(args.screenshot) if args.screenshot else None
     refused = window_arguments_problem(args)
     if refused is not None:
         return refused
@@ -47,25 +44,10 @@ def run_overview(args: argparse.Namespace) -> int:
                             feed_problem=lambda: feed.problem)
     window.resize(1920, 1080)
     window.show()
-    outcome = {"code": 0}
-
-    def finish() -> None:
-        if screenshot is not None:
-            window.refresh(time.time())
-            if not window.grab().save(str(screenshot), "PNG"):
-                print(f"ketaconsole: could not write the screenshot to {screenshot}; check "
-                      "that the folder is writable and has space", file=sys.stderr)
-                outcome["code"] = 1
-        window.close()
-        app.quit()
-
-    if screenshot is not None or args.quit_after is not None:
-        delay = args.quit_after if args.quit_after is not None else DEFAULT_SCREENSHOT_DELAY_S
-        QTimer.singleShot(int(delay * 1000), finish)
     try:
-        app.exec()
+        return run_window(app, window, args, close=window.close,
+                          refresh=lambda: window.refresh(time.time()))
     finally:
         window.stop()
         feed.stop()
         database.dispose()
-    return outcome["code"]
