@@ -122,8 +122,10 @@ class SessionWorkflow:
             if self.service is None and self._opener is not None:
                 self.service = self._opener(form)
             stored = self._record("check_in", form.as_record(), author)
-            self.model.open(self.service_id(), Patient(form.patient_name.strip(),
-                                                       form.age_years, form.weight_kg or 0.0))
+            if self.model.session_id != self.service_id():  # the opener has not named them
+                self.model.open(self.service_id(), Patient(form.patient_name.strip(),
+                                                           form.age_years,
+                                                           form.weight_kg or 0.0))
             self.check_in_record = form
             self.step = Step.BASELINE
             return stored
