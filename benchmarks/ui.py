@@ -171,13 +171,13 @@ def load_trend(engine: Engine, hours: float, now: float, seed: int = SEED) -> No
     append = engine.trends.append
     for s in range(seconds):
         at = first + s
-        append(SPO2.refid, at, round(97 + rng.gauss(0, 1)))
-        append(PULSE_RATE.refid, at, round(74 + rng.gauss(0, 3)))
-        append(HEART_RATE.refid, at, round(74 + rng.gauss(0, 3)))
-        append(PUMP_RATE.refid, at, 52.5 if s < seconds // 2 else 0.0)
+        append(SPO2.refid, "monitor", at, round(97 + rng.gauss(0, 1)))
+        append(PULSE_RATE.refid, "monitor", at, round(74 + rng.gauss(0, 3)))
+        append(HEART_RATE.refid, "monitor", at, round(74 + rng.gauss(0, 3)))
+        append(PUMP_RATE.refid, "pump", at, 52.5 if s < seconds // 2 else 0.0)
         if s % 600 == 0:
-            append(NIBP_SYS.refid, at, round(122 + rng.gauss(0, 5)))
-            append(NIBP_DIA.refid, at, round(78 + rng.gauss(0, 4)))
+            append(NIBP_SYS.refid, "monitor", at, round(122 + rng.gauss(0, 5)))
+            append(NIBP_DIA.refid, "monitor", at, round(78 + rng.gauss(0, 4)))
 
 
 @dataclass
@@ -274,7 +274,9 @@ class BareScreen(QWidget):
             data[PLETH.refid] = (x, samples)
         if now - self._drawn_at >= REDRAW_EVERY_S:
             for refid in (*self.trend_curves, NIBP_SYS.refid, NIBP_DIA.refid):
-                data[refid] = engine.trends.series(refid)
+                devices = engine.trends.devices(refid)
+                data[refid] = (engine.trends.series(refid, devices[0]) if devices
+                               else (np.empty(0), np.empty(0)))
         return data
 
     def draw(self, data: dict[str, tuple[np.ndarray, np.ndarray]], now: float) -> None:

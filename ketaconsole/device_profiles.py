@@ -16,7 +16,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from ketaconsole.catalogue import CATALOGUE, NIBP_DIA, NIBP_MEAN, NIBP_SYS
 from ketaconsole.device_spec import DeviceSpec
 from ketaconsole.sdk import LineSettings
 from ketaconsole.store import DatabaseUnavailable, open_database
@@ -54,6 +56,9 @@ class DeviceSetup:
     port: str
     line: LineSettings = field(default_factory=LineSettings)
     settings: dict[str, Any] = field(default_factory=dict)
+    primary_for: tuple[str, ...] = ()
+    """Metrics (refids) this device is the room's primary source of, when another device
+    measures them too; by default the dedicated device is (see ``metric_sources``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +137,56 @@ def setup_problems(setup: DeviceSetup) -> dict[str, str]:
                             "or socket://host:4001")
     elif len(setup.port.strip()) > 300:
         problems["port"] = "the port is too long; keep it under 300 characters"
+    unknown = [refid for refid in setup.primary_for if refid not in CATALOGUE]
+    if unknown:
+        problems["primary_for"] = (f"{', '.join(unknown)} is not a metric the console knows; "
+                                   "choose the metrics from the list")
     return problems
+
+
+def read_primary_for(text: str) -> tuple[str, ...]:
+    """Metrics typed as their short names or refids (``"SpO2, PR"``), as refids, or
+    :class:`ProfileProblems` naming the ones the console does not know."""
+    by_name: dict[str, tuple[str, ...]] = {
+        _folded(known.short): (refid,) for refid, known in CATALOGUE.items()}
+    by_name["nibp"] = (NIBP_SYS.refid, NIBP_DIA.refid, NIBP_MEAN.refid)  # one reading
+    found: list[str] = []
+    unknown: list[str] = []
+    for word in (w.strip() for w in text.replace(";", ",").split(",")):
+        if not word:
+            continue
+        refids = (word,) if word in CATALOGUE else by_name.get(_folded(word))
+        if refids is None:
+            unknown.append(word)
+        found.extend(r for r in refids or () if r not in found)
+    if unknown:
+        names = ", ".join(sorted({known.short for known in CATALOGUE.values()}))
+        raise ProfileProblems({"primary_for": (
+            f"{', '.join(repr(w) for w in unknown)} is not a metric the console knows; "
+            f"write metrics as {names} or NIBP, separated by commas")})
+    return tuple(found)
+
+
+def describe_primary_for(refids: tuple[str, ...]) -> str:
+    """Refids as the short names a technician types back (``"SpO2, PR"``)."""
+    return ", ".join(CATALOGUE[r].short if r in CATALOGUE else r for r in refids)
+
+
+def _folded(name: str) -> str:
+    """A metric name as typed: SpO\u2082 and SpO2 alike, case and spaces ignored."""
+    return name.translate(_SUBSCRIPTS).replace(" ", "").casefold()
+
+
+_SUBSCRIPTS = str.maketrans("\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089",
+                            "0123456789")
 
 
 def _stored(row: DeviceProfile) -> SavedProfile:
     line_record = row.line or {}
     line = LineSettings(**{f.name: line_record[f.name] for f in fields(LineSettings)
                            if f.name in line_record})
-    setup = DeviceSetup(row.name, row.room, row.slug, row.port, line, dict(row.settings or {}))
+    setup = DeviceSetup(row.name, row.room, row.slug, row.port, line, dict(row.settings or {}),
+                        tuple(row.primary_for or ()))
     return SavedProfile(row.id, setup, row.created_at)
 
 
@@ -154,6 +201,9 @@ def save_profile(database: Database, setup: DeviceSetup, *, by: str,
         raise ProfileProblems(problems)
     name, room = setup.name.strip(), setup.room.strip()
     with database.sessions() as session, session.begin():
+        taken = _primary_elsewhere(session, room, name, setup.primary_for)
+        if taken:
+            raise ProfileProblems({"primary_for": taken})
         row = session.scalars(select(DeviceProfile).where(
             DeviceProfile.room == room, DeviceProfile.name == name)).one_or_none()
         if row is None:
@@ -163,10 +213,26 @@ def save_profile(database: Database, setup: DeviceSetup, *, by: str,
         row.port = setup.port.strip()
         row.line = setup.line.as_record()
         row.settings = dict(setup.settings)
+        row.primary_for = list(setup.primary_for)
         session.flush()
         saved = _stored(row)
     log.info("device profile %r of %r saved by %s", name, room, by)
     return saved
+
+
+def _primary_elsewhere(session: Session, room: str, name: str,
+                       primary_for: tuple[str, ...]) -> str:
+    """A sentence when another profile of the room is already primary for one of these
+    metrics (a metric has one primary device), else ``""``."""
+    others = session.scalars(select(DeviceProfile).where(
+        DeviceProfile.room == room, DeviceProfile.name != name))
+    for other in others:
+        shared = [r for r in primary_for if r in (other.primary_for or ())]
+        if shared:
+            return (f"{describe_primary_for(tuple(shared))} already comes first from "
+                    f"{other.name!r}; take it off that profile before making this one "
+                    "the primary")
+    return ""
 
 
 def list_profiles(database: Database, room: str | None = None) -> list[SavedProfile]:
@@ -207,7 +273,8 @@ def room_specs(database: Database, room: str) -> list[DeviceSpec]:
     """A room's saved device profiles as the room builder takes them."""
     return [DeviceSpec(p.setup.name, p.setup.slug, p.setup.port,
                        label=f"{p.setup.name} ({p.setup.slug})",
-                       settings=dict(p.setup.settings), line=p.setup.line)
+                       settings=dict(p.setup.settings), line=p.setup.line,
+                       primary_for=frozenset(p.setup.primary_for))
             for p in list_profiles(database, room)]
 
 

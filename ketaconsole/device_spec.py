@@ -1,4 +1,5 @@
-"""A device of a room as the room builder takes it: id, driver, port, settings, label."""
+"""A device of a room as the room builder takes it: id, driver, port, settings, label,
+and the metrics it is the primary source of."""
 
 from __future__ import annotations
 
@@ -19,3 +20,6 @@ class DeviceSpec:
     label: str = ""
     settings: Mapping[str, Any] = field(default_factory=dict)
     line: LineSettings | None = None
+    primary_for: frozenset[str] = frozenset()
+    """Metrics (IEEE 11073 refids) this device is the room's primary source of, when
+    another device measures them too (see ``ketaconsole.metric_sources``)."""

@@ -1,7 +1,9 @@
 """The engine: takes observations from every device and keeps the live state of the room.
 
 ``Engine.ingest`` is called from the devices' reader threads; it never blocks on I/O.
-It keeps the latest value of each metric, a ring buffer per waveform, each device's
+It keeps the latest value of each metric from each device (read as the value of the
+metric's primary device, see ``ketaconsole.metric_sources``), a trend per metric and
+device, a ring buffer per waveform, each device's
 link state and identity, and a ledger per pump. Listeners (the recorder, the alarm
 system, the Qt bridge) are told of every observation on the ingesting thread and must
 hand work off rather than do it there. Readers (the UI frame timer) pull snapshots.
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.metric_sources import Chosen, MetricSources
 from ketaconsole.observations import (
     Identity,
     LinkState,
@@ -63,6 +66,14 @@ class WaveStream:
     last_received_at: float
 
 
+def _is_live(refid: str, latest: LatestValue, now: float) -> bool:
+    """A valid value still inside the metric's freshness window (episodic ones stand)."""
+    if latest.value is None:
+        return False
+    window = CATALOGUE[refid].fresh_for_s if refid in CATALOGUE else None
+    return window is None or latest.age(now) <= window
+
+
 class Engine:
     """Live state of the room, fed by drivers, read by the UI, the recorder and the alarms."""
 
@@ -71,7 +82,9 @@ class Engine:
         self.clock = clock
         self._wave_seconds = wave_seconds
         self._lock = threading.Lock()
-        self._latest: dict[str, LatestValue] = {}
+        self._latest: dict[str, dict[str, LatestValue]] = {}
+        self.sources = MetricSources()
+        """The room's devices and which is primary for which metric."""
         self._waves: dict[str, WaveStream] = {}
         self._links: dict[str, LinkState] = {}
         self._identities: dict[str, Identity] = {}
@@ -115,9 +128,9 @@ class Engine:
             if value is not None and known is not None and not known.is_plausible(value):
                 self._errors[obs.device_id] = self._errors.get(obs.device_id, 0) + 1
                 value = None
-            self._latest[obs.metric] = LatestValue(value, obs.received_at, obs.device_id,
-                                                   obs.device_time)
-            self.trends.append(obs.metric, obs.received_at, value)
+            self._latest.setdefault(obs.metric, {})[obs.device_id] = LatestValue(
+                value, obs.received_at, obs.device_id, obs.device_time)
+            self.trends.append(obs.metric, obs.device_id, obs.received_at, value)
         elif isinstance(obs, WaveChunk):
             self._apply_wave(obs)
         elif isinstance(obs, PumpStatus):
@@ -157,29 +170,47 @@ class Engine:
                              ("MDC_VOL_FLUID_DELIV_TOTAL", status.volume_infused_ml),
                              ("MDC_VOL_FLUID_TBI", status.vtbi_ml),
                              ("MDC_VOL_FLUID_TBI_REMAIN", status.volume_remaining_ml)):
-            self._latest[refid] = LatestValue(value, status.received_at, status.device_id,
-                                              status.device_time)
+            self._latest.setdefault(refid, {})[status.device_id] = LatestValue(
+                value, status.received_at, status.device_id, status.device_time)
             if refid == "MDC_FLOW_FLUID_PUMP" and (
                     status.state is PumpState.INFUSING or ledger.delivered_ml > 0):
                 # an idle slot of a station has no infusion to trend
-                self.trends.append(refid, status.received_at, value)
+                self.trends.append(refid, status.device_id, status.received_at, value)
 
     # -- reading -----------------------------------------------------------------
 
-    def latest(self, refid: str) -> LatestValue | None:
+    def source(self, refid: str, now: float | None = None) -> Chosen | None:
+        """The device ``refid`` is taken from at ``now``: its primary while that is live,
+        else a live stand-in (``None`` when no device has sent it)."""
+        now = self.clock() if now is None else now
         with self._lock:
-            return self._latest.get(refid)
+            values = dict(self._latest.get(refid, {}))
+        return self.sources.choose(refid, values, lambda v: _is_live(refid, v, now))
+
+    def latest(self, refid: str, now: float | None = None) -> LatestValue | None:
+        """The newest value of ``refid`` from the device it is taken from at ``now``."""
+        now = self.clock() if now is None else now
+        with self._lock:
+            values = dict(self._latest.get(refid, {}))
+        chosen = self.sources.choose(refid, values, lambda v: _is_live(refid, v, now))
+        return None if chosen is None else values[chosen.device_id]
+
+    def latest_from(self, refid: str, device_id: str) -> LatestValue | None:
+        """The newest value of ``refid`` that ``device_id`` sent."""
+        with self._lock:
+            return self._latest.get(refid, {}).get(device_id)
+
+    def senders(self, refid: str) -> list[str]:
+        """The devices that have sent ``refid``, primary first."""
+        with self._lock:
+            devices = list(self._latest.get(refid, {}))
+        return self.sources.ordered(refid, devices)
 
     def live_value(self, refid: str, now: float | None = None) -> float | None:
         """The newest value if it is still fresh by the catalogue's window, else ``None``."""
-        latest = self.latest(refid)
-        if latest is None or latest.value is None:
-            return None
-        window = CATALOGUE[refid].fresh_for_s if refid in CATALOGUE else None
         now = self.clock() if now is None else now
-        if window is not None and latest.age(now) > window:
-            return None
-        return latest.value
+        latest = self.latest(refid, now)
+        return latest.value if latest is not None and _is_live(refid, latest, now) else None
 
     def wave(self, refid: str) -> WaveStream | None:
         with self._lock:

@@ -122,11 +122,17 @@ class DeviceAlarm:
     active: bool
     received_at: float
     device_time: datetime | None = None
+    priority: str | None = None
+    """The device's own priority, ``"high"``, ``"medium"`` or ``"low"``, when its protocol
+    says it; the console then shows the alarm at that priority."""
 
     def as_record(self) -> dict[str, Any]:
-        return {"kind": "alarm", "device": self.device_id, "code": self.code,
-                "text": self.text, "source": self.source.value, "active": self.active,
-                "device_time": _iso(self.device_time), "received_at": self.received_at}
+        record = {"kind": "alarm", "device": self.device_id, "code": self.code,
+                  "text": self.text, "source": self.source.value, "active": self.active,
+                  "device_time": _iso(self.device_time), "received_at": self.received_at}
+        if self.priority is not None:
+            record["priority"] = self.priority
+        return record
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from ketaconsole.course.planning import PlanAdvice, plan_advice
 from ketaconsole.device_spec import DeviceSpec
 from ketaconsole.dose import DosePlan
 from ketaconsole.engine import Engine
+from ketaconsole.metric_sources import MetricSources, SourceDevice
 from ketaconsole.overview.publisher import RoomPublisher
 from ketaconsole.patient import Patient
 from ketaconsole.registry import DriverRegistry, UnknownDriverError
@@ -394,6 +395,10 @@ def build_room(specs: Sequence[DeviceSpec], *, registry: DriverRegistry,
     link = RecordLink(record, engine.clock, on_record_fault, pace=options.pace)
     journal = JournalRelay()
     devices = _devices(specs, registry, engine, journal, record)
+    sources = MetricSources([SourceDevice(d.spec.device_id, d.label, d.kind, d.spec.primary_for)
+                             for d in devices])
+    engine.sources = sources
+    link.alarms.use_sources(sources)
     room = Room(engine, options, link, devices, journal, database, station_lock, simulators)
     room.alarms.attach(engine)
     if database is not None:

@@ -1,6 +1,7 @@
-"""The whole session's numeric history per metric, for trend plots and review.
+"""The whole session's numeric history per metric and device, for trend plots and review.
 
-One series (times, values) per metric, kept in fixed-size blocks that are filled in
+One series (times, values) per metric and device (a monitor's SpO2 and an oximeter's
+are two lines, never one), kept in fixed-size blocks that are filled in
 turn: nothing is ever copied to grow, and a series holds at most one block it has not
 filled. A value the device marked invalid is stored as NaN so the trend shows a gap.
 
@@ -56,46 +57,53 @@ class _Series:
 
 
 class TrendHistory:
-    """Every numeric value of the session, by metric, oldest first."""
+    """Every numeric value of the session, by metric and device, oldest first."""
 
     def __init__(self) -> None:
-        self._series: dict[str, _Series] = {}
+        self._series: dict[tuple[str, str], _Series] = {}
         self._lock = threading.Lock()
         self._origin: float | None = None
         self.version = 0
         """Bumped on every append: a reader redraws only when it changed."""
 
-    def append(self, refid: str, at: float, value: float | None) -> None:
+    def append(self, refid: str, device_id: str, at: float, value: float | None) -> None:
         with self._lock:
             if self._origin is None:
                 self._origin = at
-            series = self._series.get(refid)
+            series = self._series.get((refid, device_id))
             if series is None:
-                series = self._series[refid] = _Series()
+                series = self._series[(refid, device_id)] = _Series()
             series.append(at - self._origin, np.nan if value is None else value)
             self.version += 1
 
-    def series(self, refid: str) -> tuple[FloatArray, FloatArray]:
-        """(times, values) for one metric, as new float64 arrays; empty when none."""
-        return self.since(refid, 0)
+    def series(self, refid: str, device_id: str) -> tuple[FloatArray, FloatArray]:
+        """(times, values) of one metric from one device, as new float64 arrays; empty
+        when none."""
+        return self.since(refid, device_id, 0)
 
-    def count(self, refid: str) -> int:
-        """How many samples one metric has (0 when none): a reader's cursor."""
+    def count(self, refid: str, device_id: str) -> int:
+        """How many samples one device's metric has (0 when none): a reader's cursor."""
         with self._lock:
-            series = self._series.get(refid)
+            series = self._series.get((refid, device_id))
             return 0 if series is None else series.count
 
-    def since(self, refid: str, start: int) -> tuple[FloatArray, FloatArray]:
-        """(times, values) for one metric from sample ``start`` on, as new float64 arrays."""
+    def since(self, refid: str, device_id: str, start: int) -> tuple[FloatArray, FloatArray]:
+        """(times, values) of one device's metric from sample ``start`` on, as new
+        float64 arrays."""
         with self._lock:
-            series = self._series.get(refid)
+            series = self._series.get((refid, device_id))
             if series is None or self._origin is None or start >= series.count:
                 return np.empty(0), np.empty(0)
             return series.since(max(start, 0), self._origin)
 
+    def devices(self, refid: str) -> list[str]:
+        """The devices with a series of ``refid``, in the order they first sent it."""
+        with self._lock:
+            return [device_id for metric, device_id in self._series if metric == refid]
+
     def metrics(self) -> list[str]:
         with self._lock:
-            return list(self._series)
+            return list(dict.fromkeys(metric for metric, _ in self._series))
 
     @property
     def nbytes(self) -> int:

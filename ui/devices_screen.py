@@ -36,7 +36,9 @@ from ketaconsole.device_profiles import (
     DeviceSetup,
     ProfileProblems,
     SavedProfile,
+    describe_primary_for,
     list_profiles,
+    read_primary_for,
     setup_problems,
 )
 from ketaconsole.port_discovery import SerialPort, serial_ports
@@ -222,8 +224,16 @@ class DevicesScreen(QWidget):
         self.room.setPlaceholderText("e.g. Room 1")
         self.profile_name = QLineEdit()
         self.profile_name.setPlaceholderText("e.g. Monitor, bed side")
+        self.primary_for = QLineEdit()
+        self.primary_for.setPlaceholderText("e.g. SpO2, PR (blank: the dedicated device)")
+        self.primary_for.setToolTip(
+            "When two devices of the room measure the same thing (a monitor's SpO2 and an "
+            "oximeter's), the console shows and alarms on one of them: list the metrics "
+            "this device should be that one for. Left blank, a dedicated device (an "
+            "oximeter, a pump) comes before a monitor.")
         self.profile_fields.add("room", "Room", self.room)
         self.profile_fields.add("name", "Profile name", self.profile_name)
+        self.profile_fields.add("primary_for", "Primary source for", self.primary_for)
         column.addLayout(form)
         buttons = QHBoxLayout()
         self.save_button = QPushButton("Save profile")
@@ -360,16 +370,22 @@ class DevicesScreen(QWidget):
         line, line_problems = self.line_form.read()
         settings, setting_problems = self.settings_form.read()
         port = self.port.text().strip()
+        primary_problem: dict[str, str] = {}
+        try:
+            primary_for = read_primary_for(self.primary_for.text())
+        except ProfileProblems as exc:
+            primary_for, primary_problem = (), exc.problems
         setup = DeviceSetup(self.profile_name.text().strip(), self.room.text().strip(),
                             info.slug if info else "", port,
-                            line or (info.line if info else LineSettings()), settings or {})
-        problems = setup_problems(setup)
+                            line or (info.line if info else LineSettings()), settings or {},
+                            primary_for)
+        problems = {**setup_problems(setup), **primary_problem}
         if not for_profile:
             problems = {k: v for k, v in problems.items() if k in ("port", "slug")}
         self.port_fields.show_problems({"port": problems.get("port", "")}
                                        if "port" in problems else {})
         self.profile_fields.show_problems({k: v for k, v in problems.items()
-                                           if k in ("room", "name")})
+                                           if k in ("room", "name", "primary_for")})
         if "slug" in problems:
             self.setup_message.setText(problems["slug"])
         elif line_problems or setting_problems:
@@ -438,6 +454,7 @@ class DevicesScreen(QWidget):
         self.line_form.show_line(setup.line)
         self.room.setText(setup.room)
         self.profile_name.setText(setup.name)
+        self.primary_for.setText(describe_primary_for(setup.primary_for))
         self.profile_message.setText(f"Loaded {setup.name!r} of {setup.room}.")
         self.tabs.setCurrentIndex(0)
 

@@ -2,6 +2,8 @@
 
 A tile shows a number only while it is live; a stale or invalid value blanks to
 dashes with the reason and its age underneath, so it can never pass for a live one.
+Under the number it names the device the value comes from (the metric's primary
+device, or the device standing in while the primary has no live value).
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from ketaconsole.alarms import Alarm
 from ketaconsole.catalogue import NIBP_DIA, NIBP_MEAN, NIBP_SYS, Metric
 from ketaconsole.engine import Engine
 from ketaconsole.freshness import Freshness, assess, describe_age
+from ketaconsole.metric_sources import Chosen
 from ui import theme
 from ui.alarm_bar import COLOURS, DIMMED, flash_on
+from ui.elided_label import ElidedLabel
 from ui.labels import RIGHT, label, set_text
 from ui.type_scale import restyle
 
@@ -34,12 +38,14 @@ class NumericTile(QFrame):
         self.unit = label(metric.display_unit, 14, muted=True)
         self.value = label(metric.format(None), value_px, bold=True, align=RIGHT)
         self.note = label("no data", 13, muted=True, align=Qt.AlignmentFlag.AlignRight)
+        self.source = source_label()
         layout = QGridLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(self.title, 0, 0)
         layout.addWidget(self.unit, 1, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.value, 0, 1, 2, 1)
-        layout.addWidget(self.note, 2, 0, 1, 2)
+        layout.addWidget(self.source, 2, 0)
+        layout.addWidget(self.note, 2, 1)
         layout.setColumnStretch(1, 1)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName(metric.label)
@@ -50,15 +56,34 @@ class NumericTile(QFrame):
         """An extra line the tile shows under its note (e.g. an overdue check)."""
 
     def refresh(self, now: float) -> None:
-        shown = assess(self.vital, self.engine.latest(self.vital.refid), now)
+        shown = assess(self.vital, self.engine.latest(self.vital.refid, now), now)
         self._live = shown.freshness is Freshness.LIVE
         set_text(self.value, shown.text)
         set_text(self.note, shown.note)
+        self.source.setText(source_text(self.engine, self.engine.source(self.vital.refid, now)))
         paint_values(self, [self.value], self._colour, self._live)
 
     def show_alarm(self, alarm: Alarm | None, now: float) -> None:
         show_tile_alarm(self, self.title, self.vital.short, alarm, now)
         paint_values(self, [self.value], self._colour, self._live)
+
+
+def source_label() -> ElidedLabel:
+    """The small muted line naming where a tile's value comes from."""
+    shown = ElidedLabel("")
+    shown.setFont(theme.font(12))
+    shown.setStyleSheet(f"color: {theme.MUTED};")
+    return shown
+
+
+def source_text(engine: Engine, chosen: Chosen | None) -> str:
+    """``"Pulse oximeter"``; ``"Patient monitor for Pulse oximeter"`` when standing in."""
+    if chosen is None:
+        return ""
+    name = engine.sources.label(chosen.device_id)
+    if not chosen.stands_in:
+        return name
+    return f"{name} for {engine.sources.label(chosen.primary_id)}"
 
 
 def paint_values(tile: QFrame, values: list[QLabel], colour: str, live: bool) -> None:
@@ -113,6 +138,7 @@ class BloodPressureTile(QFrame):
         self.note = label("no reading yet", 13, muted=True, align=Qt.AlignmentFlag.AlignRight)
         self.overdue = label("", 13, bold=True)
         self.overdue.setStyleSheet(f"color: {theme.ALARM_LOW};")
+        self.source = source_label()
         layout = QGridLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(self.title, 0, 0)
@@ -121,6 +147,7 @@ class BloodPressureTile(QFrame):
         layout.addWidget(self.mean, 0, 2, 2, 1)
         layout.addWidget(self.overdue, 2, 0)
         layout.addWidget(self.note, 2, 1, 1, 2)
+        layout.addWidget(self.source, 3, 0, 1, 3)
         layout.setColumnStretch(1, 1)
         self._colour = colour
         self._live = False
@@ -135,8 +162,12 @@ class BloodPressureTile(QFrame):
         paint_values(self, [self.value, self.mean], self._colour, self._live)
 
     def refresh(self, now: float) -> None:
-        sys_, dia = self.engine.latest(NIBP_SYS.refid), self.engine.latest(NIBP_DIA.refid)
-        mean = self.engine.latest(NIBP_MEAN.refid)
+        chosen = self.engine.source(NIBP_SYS.refid, now)
+        self.source.setText(source_text(self.engine, chosen))
+        cuff = chosen.device_id if chosen is not None else ""
+        sys_, dia = (self.engine.latest_from(NIBP_SYS.refid, cuff),
+                     self.engine.latest_from(NIBP_DIA.refid, cuff))
+        mean = self.engine.latest_from(NIBP_MEAN.refid, cuff)
         if sys_ is None or dia is None:
             text, mean_text, note, live = "---/---", "(---)", "no reading yet", False
         else:

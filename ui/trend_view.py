@@ -4,7 +4,9 @@ Trends change once a second at most, so they redraw only when the history change
 no more than once a second. A long session is drawn reduced to two to four points a
 pixel (each time bucket's lowest and highest sample, so no peak is lost; see
 ``ketaconsole.trend_decimation``), extended as samples arrive rather than redone, and
-gaps (invalid values) stay gaps.
+gaps (invalid values) stay gaps. Each device keeps its own line of a metric (a monitor's
+SpO2 and an oximeter's never join into one zig-zag): the primary device's is solid, any
+other's dashed, and a plot with more than one line names them in a legend.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
 
 from ketaconsole.catalogue import (
+    CATALOGUE,
     HEART_RATE,
     NIBP_DIA,
     NIBP_SYS,
@@ -36,8 +39,21 @@ LABEL_MIN_PLOT_PX = 75
 RANGE_STEPS = 500
 UNSHOWN_WIDTH_PX = 1000
 """Pixels assumed for the time axis before the plot has been laid out."""
-CURVES = (("spo2", SPO2.refid), ("pulse", PULSE_RATE.refid), ("hr", HEART_RATE.refid),
-          ("pump", PUMP_RATE.refid))
+CURVES = (("spo2", SPO2.refid, "spo2"), ("pulse", PULSE_RATE.refid, "rate"),
+          ("hr", HEART_RATE.refid, "rate"), ("pump", PUMP_RATE.refid, "pump"))
+"""Each curve's key, its metric and the plot it is drawn on."""
+STEPS = (("spo2",), ("pulse", "hr"), ("pump",))
+"""The curves redrawn together, one group a frame."""
+_METRIC = {key: refid for key, refid, _ in CURVES}
+_PLOT = {key: plot_key for key, _, plot_key in CURVES}
+
+
+class _Line:
+    """One device's line of one metric: its reduced samples and the curve drawing them."""
+
+    def __init__(self, curve: pg.PlotDataItem, bucket_s: float) -> None:
+        self.curve = curve
+        self.reduced = DecimatedTrend(bucket_s)
 
 
 class TrendView(QFrame):
@@ -52,7 +68,7 @@ class TrendView(QFrame):
         self._shown_range: tuple[float, float] | None = None
         self._start: float | None = None
         self._bucket_s = 0.0
-        self._reduced = {key: DecimatedTrend(self._bucket_s) for key, _ in CURVES}
+        self._lines: dict[tuple[str, str], _Line] = {}
         self._bars_drawn = -1
         self._steps: list[Callable[[], None]] = []
         self._marks: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
@@ -61,7 +77,7 @@ class TrendView(QFrame):
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground(theme.PANEL)
         self.plots: dict[str, pg.PlotItem] = {}
-        self.curves: dict[str, pg.PlotDataItem] = {}
+        self._legends: dict[str, pg.LegendItem] = {}
         rows = (("spo2", "SpO\u2082 %", (80, 101)), ("rate", "PR /min", (30, 180)),
                 ("bp", "BP mmHg", (40, 220)), ("pump", "mL/h", (0, 120)))
         first: pg.PlotItem | None = None
@@ -82,15 +98,6 @@ class TrendView(QFrame):
             else:
                 plot.setXLink(first)
             self.plots[key] = plot
-        for key, refid, plot_key in (("spo2", SPO2.refid, "spo2"),
-                                     ("pulse", PULSE_RATE.refid, "rate"),
-                                     ("hr", HEART_RATE.refid, "rate"),
-                                     ("pump", PUMP_RATE.refid, "pump")):
-            curve = self.plots[plot_key].plot(
-                pen=pg.mkPen(theme.metric_colour(refid), width=1), connect="finite",
-                stepMode="left" if key == "pump" else None, antialias=False)
-            curve.setClipToView(True)
-            self.curves[key] = curve
         self.bp_bars = pg.ErrorBarItem(x=np.empty(0), y=np.empty(0), top=np.empty(0),
                                        bottom=np.empty(0), beam=0,
                                        pen=pg.mkPen(theme.metric_colour(NIBP_SYS.refid),
@@ -131,30 +138,83 @@ class TrendView(QFrame):
             if not first_drawing:
                 break
 
+    def curve(self, key: str, device_id: str | None = None) -> pg.PlotDataItem:
+        """The drawn line of curve ``key`` from ``device_id`` (the primary device's when
+        ``None``); ``KeyError`` when that device has sent none."""
+        if device_id is None:
+            device_id = next(d for d in self._by_rank(_METRIC[key]) if (key, d) in self._lines)
+        return self._lines[(key, device_id)].curve
+
+    def _by_rank(self, refid: str) -> list[str]:
+        """The devices with a trend of ``refid``, the primary first."""
+        return self.engine.sources.ordered(refid, self.engine.trends.devices(refid))
+
+    def _line(self, key: str, refid: str, plot_key: str, device_id: str) -> _Line:
+        line = self._lines.get((key, device_id))
+        if line is not None:
+            return line
+        plot = self.plots[plot_key]
+        curve = plot.plot(pen=pg.mkPen(theme.metric_colour(refid), width=1),
+                          connect="finite", stepMode="left" if key == "pump" else None,
+                          antialias=False)
+        curve.setClipToView(True)
+        line = self._lines[(key, device_id)] = _Line(curve, self._bucket_s)
+        self._name_lines(refid, plot_key)
+        return line
+
+    def _name_lines(self, refid: str, plot_key: str) -> None:
+        """Solid for the primary device's line, dashed for the others; a legend naming
+        the lines once a plot has more than one."""
+        primary = self._by_rank(refid)[:1]
+        colour = theme.metric_colour(refid)
+        for (key, device_id), line in self._lines.items():
+            if _METRIC[key] != refid:
+                continue
+            style = (pg.QtCore.Qt.PenStyle.SolidLine if [device_id] == primary
+                     else pg.QtCore.Qt.PenStyle.DashLine)
+            line.curve.setPen(pg.mkPen(colour, width=1, style=style))
+        on_plot = [(key, device_id, line) for (key, device_id), line in self._lines.items()
+                   if _PLOT[key] == plot_key]
+        if len(on_plot) < 2:
+            return
+        legend = self._legends.get(plot_key)
+        if legend is None:
+            legend = self._legends[plot_key] = self.plots[plot_key].addLegend(
+                offset=(-10, 4), labelTextColor=theme.TEXT, labelTextSize="8pt")
+        legend.clear()
+        sources = self.engine.sources
+        for key, device_id, line in on_plot:
+            legend.addItem(line.curve,
+                           f"{CATALOGUE[_METRIC[key]].short} \u00b7 {sources.label(device_id)}")
+
     def _take_new_samples(self, now: float) -> list[Callable[[], None]]:
-        """Extend each reduced curve with its new samples; the redraws this asks for."""
+        """Extend each device's reduced line with its new samples; the redraws this asks
+        for."""
         trends = self.engine.trends
-        fresh = {key: trends.since(refid, self._reduced[key].consumed)
-                 for key, refid in CURVES}
-        for key, (times, _) in fresh.items():
-            if times.size and self._reduced[key].consumed == 0:
-                first = float(times[0])
-                self._start = first if self._start is None else min(self._start, first)
+        fresh: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        for key, refid, plot_key in CURVES:
+            for device_id in trends.devices(refid):
+                line = self._line(key, refid, plot_key, device_id)
+                fresh[(key, device_id)] = trends.since(refid, device_id, line.reduced.consumed)
+                times = fresh[(key, device_id)][0]
+                if times.size and line.reduced.consumed == 0:
+                    first = float(times[0])
+                    self._start = first if self._start is None else min(self._start, first)
         if self._start is not None:
             end = max(now, self._start + 60)
             bucket_s = bucket_seconds(end - self._start, self._time_axis_px())
             if bucket_s != self._bucket_s:
                 self._bucket_s = bucket_s
-                for key, refid in CURVES:
-                    self._reduced[key].reset(bucket_s)
-                    fresh[key] = trends.series(refid)
+                for (key, device_id), line in self._lines.items():
+                    line.reduced.reset(bucket_s)
+                    fresh[(key, device_id)] = trends.series(_METRIC[key], device_id)
         changed: set[str] = set()
-        for key, (times, values) in fresh.items():
+        for (key, device_id), (times, values) in fresh.items():
             if times.size:
-                self._reduced[key].extend(times, values)
+                self._lines[(key, device_id)].reduced.extend(times, values)
                 changed.add(key)
         steps: list[Callable[[], None]] = []
-        for keys in (("spo2",), ("pulse", "hr"), ("pump",)):
+        for keys in STEPS:
             if changed.intersection(keys):
                 steps.append(functools.partial(self._draw_curves, keys))
         steps.append(self._draw_bars)
@@ -164,8 +224,9 @@ class TrendView(QFrame):
         return steps
 
     def _draw_curves(self, keys: tuple[str, ...]) -> None:
-        for key in keys:
-            self.curves[key].setData(*self._reduced[key].points())
+        for (key, _), line in self._lines.items():
+            if key in keys:
+                line.curve.setData(*line.reduced.points())
 
     def _time_axis_px(self) -> int:
         width = int(self.plots["spo2"].getViewBox().width())
@@ -174,12 +235,17 @@ class TrendView(QFrame):
     def _draw_bars(self) -> None:
         """NIBP bars, redrawn only when a reading came (a few a session-hour)."""
         trends = self.engine.trends
-        count = min(trends.count(NIBP_SYS.refid), trends.count(NIBP_DIA.refid))
+        cuffs = [d for d in self._by_rank(NIBP_SYS.refid)
+                 if d in trends.devices(NIBP_DIA.refid)]
+        if not cuffs:
+            return
+        cuff = cuffs[0]  # the primary blood-pressure device's readings
+        count = min(trends.count(NIBP_SYS.refid, cuff), trends.count(NIBP_DIA.refid, cuff))
         if count == self._bars_drawn:
             return
         self._bars_drawn = count
-        sys_t, sys_v = trends.series(NIBP_SYS.refid)
-        _, dia_v = trends.series(NIBP_DIA.refid)
+        sys_t, sys_v = trends.series(NIBP_SYS.refid, cuff)
+        _, dia_v = trends.series(NIBP_DIA.refid, cuff)
         low, high = dia_v[:count], sys_v[:count]
         valid = ~(np.isnan(low) | np.isnan(high))
         middle = (low + high) / 2

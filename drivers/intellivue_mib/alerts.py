@@ -134,8 +134,9 @@ class AlertTracker:
             listed: dict[str, DeviceAlarm] = {}
             for entry in read_alarm_list(value):
                 key = f"{prefix}-{entry.source:04X}-{entry.code:04X}"
-                listed.setdefault(key, DeviceAlarm(self.device_id, key, describe(entry),
-                                                   source, True, now, when))
+                listed.setdefault(key, DeviceAlarm(
+                    self.device_id, key, describe(entry), source, True, now, when,
+                    priority=codes.ALERT_LEVELS.get(entry.alert_type)))
             mine = {k: a for k, a in self._active.items() if k.startswith(prefix + "-")}
             for key, alarm in listed.items():
                 if key not in mine:
@@ -145,5 +146,5 @@ class AlertTracker:
                 if key not in listed:
                     del self._active[key]
                     found.append(DeviceAlarm(self.device_id, key, alarm.text, source, False,
-                                             now, when))
+                                             now, when, priority=alarm.priority))
         return found

@@ -223,6 +223,11 @@ ALERT_PRIORITIES: dict[int, str] = {
     HI_PRI_T_AL: "high-priority INOP",
     LOW_PRI_P_AL: "low priority", MED_PRI_P_AL: "medium priority", HI_PRI_P_AL: "high priority",
 }
+ALERT_LEVELS: dict[int, str] = {
+    LOW_PRI_T_AL: "low", MED_PRI_T_AL: "medium", HI_PRI_T_AL: "high",
+    LOW_PRI_P_AL: "low", MED_PRI_P_AL: "medium", HI_PRI_P_AL: "high",
+}
+"""The monitor's alert type as the console's priority (high, medium, low)."""
 AL_INHIBITED = 0x8000  # alarms switched off on the monitor
 AL_SUSPENDED = 0x4000  # alarms paused on the monitor
 AL_LATCHED = 0x2000

@@ -1,9 +1,12 @@
 """Physiological alarm conditions: limit breaches that have lasted their sustain time.
 
 The evaluator keeps, per metric and device, the newest value the device sent and, per
-limit, when that device's current unbroken breach began (two oximeters on one patient
-are two series: one's gap or normal value never breaks the other's breach; either
-one's sustained breach raises the alarm). A breach is broken by a value inside the limit,
+limit, when that device's current unbroken breach began (a monitor's SpO2 and an
+oximeter's are two series: one's gap or normal value never breaks the other's breach).
+A limit judges the metric's primary device (``ketaconsole.metric_sources``: the one the
+room's profile names, else the dedicated device), the same device the tile shows; while
+the primary has no live value, a device with one stands in, and the alarm's message
+names the device it judged. A breach is broken by a value inside the limit,
 by a value the device marks invalid, or by a gap in the data longer than the
 metric's freshness window (catalogue ``fresh_for_s``). A value older than that window
 is never evaluated as if it were live: the condition is then *unknown*, not clear.
@@ -19,6 +22,7 @@ from typing import Any
 from ketaconsole.alarms.limits import AlarmRule, Limit, LimitProfile, Phase
 from ketaconsole.alarms.priority import Category, Priority
 from ketaconsole.catalogue import CATALOGUE, MetricKind
+from ketaconsole.metric_sources import MetricSources
 from ketaconsole.observations import Numeric
 
 
@@ -60,6 +64,11 @@ def _window(refid: str) -> float | None:
     return known.fresh_for_s if known is not None else None
 
 
+def _is_live(refid: str, sample: Sample, now: float) -> bool:
+    window = _window(refid)
+    return sample.value is not None and (window is None or now - sample.received_at <= window)
+
+
 def _describe(limit: Limit, refid: str, value: float, baseline: float | None) -> str:
     known = CATALOGUE[refid]
     shown = f"{known.short} {known.format(value)} {known.display_unit}"
@@ -76,8 +85,10 @@ def _describe(limit: Limit, refid: str, value: float, baseline: float | None) ->
 class PhysiologicalEvaluator:
     """Judges the profile's physiological alarms from the numerics devices send."""
 
-    def __init__(self, profile: LimitProfile) -> None:
+    def __init__(self, profile: LimitProfile, sources: MetricSources | None = None) -> None:
         self._profile = profile
+        self.sources = sources or MetricSources()
+        """The room's devices and which is primary for which metric."""
         self._latest: dict[_Series, Sample] = {}
         self._baselines: dict[str, float] = {}
         self._breach_since: dict[_LimitKey, float] = {}
@@ -148,56 +159,69 @@ class PhysiologicalEvaluator:
 
     def live(self, refid: str, now: float) -> list[Sample]:
         """The newest valid value of a metric from each device still fresh at ``now``."""
-        window = _window(refid)
         return [sample for (metric, _), sample in self._latest.items()
-                if metric == refid and sample.value is not None
-                and (window is None or now - sample.received_at <= window)]
+                if metric == refid and _is_live(refid, sample, now)]
+
+    def judged_sample(self, refid: str, now: float) -> tuple[Sample, str | None] | None:
+        """The sample a limit on ``refid`` judges at ``now``: the primary device's while it
+        is live, else a live stand-in (with the primary it stands in for); ``None`` when
+        no device has a live value."""
+        newest = {device_id: sample for (metric, device_id), sample in self._latest.items()
+                  if metric == refid}
+        chosen = self.sources.choose(refid, newest, lambda s: _is_live(refid, s, now))
+        if chosen is None or not _is_live(refid, newest[chosen.device_id], now):
+            return None
+        return newest[chosen.device_id], chosen.primary_id if chosen.stands_in else None
 
     def judge(self, rule: AlarmRule, now: float, dosing_started: bool
               ) -> tuple[Judgement, Condition | None]:
         """Whether one alarm's condition is present, clear or unknown at ``now``."""
-        worst: tuple[Limit, int, str, Sample] | None = None
+        worst: tuple[Limit, int, str, tuple[Sample, str | None]] | None = None
         any_live = False
         for index, limit in enumerate(rule.limits):
             if limit.phase is Phase.BEFORE_DOSING and dosing_started:
                 continue
             if limit.phase is Phase.AFTER_DOSING_START and not dosing_started:
                 continue
-            # the first of the limit's metrics that any device sends live is judged
-            found = next(((m, live) for m in limit.metrics if (live := self.live(m, now))),
-                         None)
+            # the first of the limit's metrics that any device sends live is judged, as
+            # its primary device (or a live stand-in) sends it
+            found = next(((m, judged) for m in limit.metrics
+                          if (judged := self.judged_sample(m, now)) is not None), None)
             if found is None:
                 continue
             any_live = True
-            refid, samples = found
-            for sample in samples:
-                assert sample.value is not None
-                since = self._breach_since.get((rule.alarm_id, index, refid,
-                                                sample.device_id))
-                if since is None or now - since < limit.sustain_s:
-                    continue
-                if not limit.breached(sample.value, self._baselines.get(refid)):
-                    continue
-                if worst is None or limit.priority.rank > worst[0].priority.rank:
-                    worst = (limit, index, refid, sample)
+            refid, (sample, _) = found
+            assert sample.value is not None
+            since = self._breach_since.get((rule.alarm_id, index, refid, sample.device_id))
+            if since is None or now - since < limit.sustain_s:
+                continue
+            if not limit.breached(sample.value, self._baselines.get(refid)):
+                continue
+            if worst is None or limit.priority.rank > worst[0].priority.rank:
+                worst = (limit, index, refid, found[1])
         if worst is None:
             return (Judgement.CLEAR if any_live else Judgement.UNKNOWN), None
-        limit, index, refid, sample = worst
+        limit, index, refid, (sample, stands_in_for) = worst
         assert sample.value is not None
         baseline = self._baselines.get(refid)
+        source = self.sources.label(sample.device_id)
         values: dict[str, Any] = {
             "metric": refid, "value": sample.value, "unit": CATALOGUE[refid].unit,
-            "device_id": sample.device_id, "received_at": sample.received_at,
+            "device_id": sample.device_id, "source": source,
+            "received_at": sample.received_at,
             "limit_index": index, "comparison": limit.comparison,
             "threshold": limit.threshold, "sustain_s": limit.sustain_s,
             "breach_since": self._breach_since[(rule.alarm_id, index, refid,
                                                 sample.device_id)],
         }
+        if stands_in_for is not None:
+            values["stands_in_for"] = stands_in_for
+            source += f", standing in for {self.sources.label(stands_in_for)}"
         if limit.relative:
             values["baseline"] = baseline
+        message = f"{_describe(limit, refid, sample.value, baseline)} (from {source})"
         condition = Condition(rule.alarm_id, rule.label, Category.PHYSIOLOGICAL,
-                              limit.priority, _describe(limit, refid, sample.value, baseline),
-                              values, rule.latching)
+                              limit.priority, message, values, rule.latching)
         return Judgement.PRESENT, condition
 
     def evaluate(self, now: float, dosing_started: bool

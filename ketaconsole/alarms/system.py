@@ -29,6 +29,7 @@ from ketaconsole.alarms.state import ActiveAlarm, AlarmState, AudioPause
 from ketaconsole.alarms.technical import DoseWatch, TechnicalMonitor
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.dose import DosePlan, InfusionClock
+from ketaconsole.metric_sources import MetricSources
 from ketaconsole.observations import Numeric, Observation
 
 
@@ -100,6 +101,11 @@ class AlarmSystem:
     @property
     def profile(self) -> LimitProfile:
         return self._profile
+
+    def use_sources(self, sources: MetricSources) -> None:
+        """Judge each metric from its primary device among the room's ``sources``."""
+        with self._lock:
+            self._physiological.sources = sources
 
     def attach(self, engine: _Subscribable) -> None:
         """Take every observation the engine ingests."""

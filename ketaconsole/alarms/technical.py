@@ -18,7 +18,7 @@ from typing import Any
 
 from ketaconsole.alarms.conditions import Condition, Judgement
 from ketaconsole.alarms.limits import TechnicalSettings
-from ketaconsole.alarms.priority import Category
+from ketaconsole.alarms.priority import Category, Priority
 from ketaconsole.dose import DosePlan, InfusionClock, reconcile
 from ketaconsole.observations import (
     AlarmSource,
@@ -76,6 +76,14 @@ class DoseWatch:
     plan: DosePlan
     infusion: InfusionClock
     pump_id: str | None = None
+
+
+def _device_priority(text: str | None) -> Priority | None:
+    """The device's own priority word as ours (``None`` when absent or unknown)."""
+    try:
+        return None if text is None else Priority(text)
+    except ValueError:
+        return None
 
 
 def _device_of(alarm_id: str) -> str | None:
@@ -280,14 +288,20 @@ class TechnicalMonitor:
                                 "clock_skew_s": self.settings.clock_skew_s})
 
     def _judge_device_alarm(self, device_id: str, alarm: DeviceAlarm) -> Judged:
+        """A device's own alarm, at the device's own priority when it says one (a
+        monitor's medium-priority SpO2 alarm is not shown as low), else at ours."""
         physiological = alarm.source is AlarmSource.PHYSIOLOGICAL
-        return self._condition(
-            f"device:{device_id}:{alarm.code}",
-            "device-alarm" if physiological else "sensor",
-            f"{device_id}: {alarm.text}", f"{device_id} reports: {alarm.text}",
-            {"device_id": device_id, "code": alarm.code, "source": alarm.source.value,
-             "received_at": alarm.received_at},
-            Category.PHYSIOLOGICAL if physiological else Category.TECHNICAL)
+        kind = "device-alarm" if physiological else "sensor"
+        values: dict[str, Any] = {"device_id": device_id, "code": alarm.code,
+                                  "source": alarm.source.value,
+                                  "received_at": alarm.received_at}
+        own = _device_priority(alarm.priority)
+        if own is not None:
+            values["device_priority"] = own.value
+        return Judgement.PRESENT, Condition(
+            f"device:{device_id}:{alarm.code}", f"{device_id}: {alarm.text}",
+            Category.PHYSIOLOGICAL if physiological else Category.TECHNICAL,
+            own or self.settings.priority(kind), f"{device_id} reports: {alarm.text}", values)
 
     def _judge_pump(self, device_id: str, device: _Device, now: float) -> Judged:
         watch = self.dose

@@ -14,6 +14,7 @@ import argparse
 import signal
 import sys
 import threading
+from dataclasses import replace
 from types import FrameType
 
 import serial
@@ -26,6 +27,7 @@ from ketaconsole.cli.common import (
     parse_sets,
 )
 from ketaconsole.cli.record_common import add_db_option
+from ketaconsole.device_profiles import ProfileProblems, read_primary_for
 from ketaconsole.dose import (
     CONCENTRATION_MG_ML,
     DURATION_MIN,
@@ -66,6 +68,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="a driver setting, as in 'probe'; applies to every device whose "
                              "driver has that setting (repeatable)")
+    parser.add_argument("--primary", action="append", metavar="METRIC=DEVICE",
+                        help="when two devices measure a metric, the one to show and alarm "
+                             "on, e.g. SpO2=intellivue-mib (default: the dedicated device, "
+                             "an oximeter before a monitor; repeatable)")
     parser.add_argument("--patient", default="Unnamed patient", help="patient's name",
                         type=name_option("the patient's name"))
     parser.add_argument("--weight", type=number_option(WEIGHT), metavar="KG",
@@ -136,9 +142,32 @@ def _specs(pairs: list[str], sets: list[str] | None) -> list[DeviceSpec]:
     return specs
 
 
+def _with_primaries(specs: list[DeviceSpec], pairs: list[str] | None) -> list[DeviceSpec]:
+    """``--primary METRIC=DEVICE`` choices on the devices they name."""
+    chosen: dict[str, set[str]] = {}
+    ids = [spec.device_id for spec in specs]
+    for pair in pairs or []:
+        metrics, sep, device_id = pair.rpartition("=")
+        device_id = device_id.strip()
+        if not sep or not metrics.strip() or device_id not in ids:
+            raise CliError(f"--primary takes METRIC=DEVICE with DEVICE one of "
+                           f"{', '.join(ids)} (e.g. SpO2={ids[0]}), not {pair!r}", 2)
+        try:
+            refids = read_primary_for(metrics)
+        except ProfileProblems as exc:
+            raise CliError(f"--primary {pair!r}: {exc}", 2) from None
+        for refid in refids:
+            if any(refid in mine for other, mine in chosen.items() if other != device_id):
+                raise CliError(f"--primary gives {metrics.strip()} two devices; each "
+                               "metric has one primary device", 2)
+            chosen.setdefault(device_id, set()).add(refid)
+    return [replace(spec, primary_for=frozenset(chosen.get(spec.device_id, ())))
+            for spec in specs]
+
+
 def run(args: argparse.Namespace) -> int:
     plan = _plan(args)
-    specs = _specs(args.device, args.set)
+    specs = _with_primaries(_specs(args.device, args.set), args.primary)
     registry = clinic_registry()
     for spec in specs:
         driver = registry.get(spec.slug)

@@ -91,6 +91,8 @@ class DeviceProfile(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON)
     line: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[float] = mapped_column(Float)
+    primary_for: Mapped[list[str] | None] = mapped_column(JSON)
+    """Metrics (refids) this device is the room's primary source of."""
 
     __table_args__ = (UniqueConstraint("room", "name", name="uq_device_profiles_room_name"),)
 

@@ -15,7 +15,12 @@ from ketaconsole.course.identity import (
 )
 from ketaconsole.security import Action, AuditLog, Guard, NotAllowed, Role
 from ketaconsole.store import Database, SessionPlan, SessionService, open_database
-from ketaconsole.store.database import create_record_engine, current_revision, migrate
+from ketaconsole.store.database import (
+    create_record_engine,
+    current_revision,
+    head_revision,
+    migrate,
+)
 from ketaconsole.store.models import ClinicSession, Patient
 from tests.core.security_support import staff
 
@@ -119,7 +124,7 @@ def test_existing_patient_rows_survive_the_migration_unmerged(record_url: str) -
     engine.dispose()
     database = open_database(record_url)
     try:
-        assert current_revision(database.engine) == "0008_patient_course"
+        assert current_revision(database.engine) == head_revision()
         found = find_patients(database, name="Grace Hopper")
         assert [(p.patient_id, p.sessions) for p in found] == [(4, 1), (5, 1)]
         with database.sessions() as session:

@@ -23,7 +23,8 @@ def test_the_infusing_slot_is_the_pumps_channel_and_idle_slots_do_not_stop_it() 
     assert engine.pump_channel("pump") == "pump/1-1"
     assert infusion.clock.started_at == 100.0
     assert infusion.clock.stopped_at is None and infusion.clock.running
-    _, rates = engine.trends.series("MDC_FLOW_FLUID_PUMP")
+    assert engine.trends.devices("MDC_FLOW_FLUID_PUMP") == ["pump/1-1"]
+    _, rates = engine.trends.series("MDC_FLOW_FLUID_PUMP", "pump/1-1")
     assert set(rates.tolist()) == {52.5}
 
 

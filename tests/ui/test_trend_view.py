@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS, PULSE_RATE, SPO2
 from ketaconsole.engine import Engine
+from ketaconsole.metric_sources import MetricSources, SourceDevice
+from ketaconsole.sdk import DeviceKind
 from ui.trend_view import TrendView
 
 FOUR_HOURS = 14_400
 START = 1_795_000_000.0
 DIP_AT = 9_001
 GAP = range(12_000, 12_120)
+MONITOR = "monitor"
 
 
 def _four_hour_engine() -> Engine:
@@ -25,11 +29,11 @@ def _four_hour_engine() -> Engine:
             spo2 = 72.0
         if s in GAP:
             spo2 = None
-        engine.trends.append(SPO2.refid, START + s, spo2)
-        engine.trends.append(PULSE_RATE.refid, START + s, 74.0)
+        engine.trends.append(SPO2.refid, MONITOR, START + s, spo2)
+        engine.trends.append(PULSE_RATE.refid, MONITOR, START + s, 74.0)
         if s % 600 == 0:
-            engine.trends.append(NIBP_SYS.refid, START + s, 122.0)
-            engine.trends.append(NIBP_DIA.refid, START + s, 78.0)
+            engine.trends.append(NIBP_SYS.refid, MONITOR, START + s, 122.0)
+            engine.trends.append(NIBP_DIA.refid, MONITOR, START + s, 78.0)
     return engine
 
 
@@ -45,7 +49,7 @@ def _shown(qtbot: QtBot, engine: Engine) -> TrendView:
 
 def test_a_long_trend_is_drawn_with_few_points_and_its_one_sample_dip(qtbot: QtBot) -> None:
     view = _shown(qtbot, _four_hour_engine())
-    x, y = view.curves["spo2"].getData()
+    x, y = view.curve("spo2").getData()
     assert x is not None and y is not None
     assert x.size < FOUR_HOURS / 3
     assert np.nanmin(y) == 72.0
@@ -54,7 +58,7 @@ def test_a_long_trend_is_drawn_with_few_points_and_its_one_sample_dip(qtbot: QtB
 
 def test_invalid_values_stay_a_gap_in_the_drawn_trend(qtbot: QtBot) -> None:
     view = _shown(qtbot, _four_hour_engine())
-    x, y = view.curves["spo2"].xData, view.curves["spo2"].yData
+    x, y = view.curve("spo2").xData, view.curve("spo2").yData
     inside = (x > START + GAP.start) & (x < START + GAP.stop - 1)
     assert np.all(np.isnan(y[inside]))
     assert np.isnan(y[np.searchsorted(x, START + GAP.start)])
@@ -63,13 +67,13 @@ def test_invalid_values_stay_a_gap_in_the_drawn_trend(qtbot: QtBot) -> None:
 def test_new_samples_extend_the_drawn_trend_one_plot_a_frame(qtbot: QtBot) -> None:
     engine = _four_hour_engine()
     view = _shown(qtbot, engine)
-    engine.trends.append(SPO2.refid, START + FOUR_HOURS, 61.0)
-    engine.trends.append(PULSE_RATE.refid, START + FOUR_HOURS, 140.0)
+    engine.trends.append(SPO2.refid, MONITOR, START + FOUR_HOURS, 61.0)
+    engine.trends.append(PULSE_RATE.refid, MONITOR, START + FOUR_HOURS, 140.0)
     view.refresh(START + FOUR_HOURS + 1)
-    assert view.curves["spo2"].yData[-1] == 61.0
-    assert view.curves["pulse"].yData[-1] == 74.0  # its plot's turn is the next frame
+    assert view.curve("spo2").yData[-1] == 61.0
+    assert view.curve("pulse").yData[-1] == 74.0  # its plot's turn is the next frame
     view.refresh(START + FOUR_HOURS + 1.03)
-    assert view.curves["pulse"].yData[-1] == 140.0
+    assert view.curve("pulse").yData[-1] == 140.0
 
 
 def test_nibp_readings_are_bars_and_the_infusion_start_is_marked(qtbot: QtBot) -> None:
@@ -81,3 +85,27 @@ def test_nibp_readings_are_bars_and_the_infusion_start_is_marked(qtbot: QtBot) -
     lines = [item for item in view.plots["spo2"].items if isinstance(item, pg.InfiniteLine)]
     assert [line.value() for line in lines] == [START + 600]
     assert lines[0].label is not None and lines[0].label.format == "infusion start"
+
+
+def test_two_devices_measuring_spo2_keep_a_line_each_and_are_named(qtbot: QtBot) -> None:
+    engine = Engine()
+    engine.sources = MetricSources([SourceDevice("monitor", "Patient monitor", DeviceKind.MONITOR),
+                                    SourceDevice("oximeter", "Pulse oximeter",
+                                                 DeviceKind.OXIMETER)])
+    for s in range(600):
+        engine.trends.append(SPO2.refid, "monitor", START + s, 98.0)
+        engine.trends.append(SPO2.refid, "oximeter", START + s + 0.5, 85.0)
+    view = TrendView(engine)
+    qtbot.addWidget(view)
+    view.resize(1100, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    view.refresh(START + 600)
+    oximeter, monitor = view.curve("spo2"), view.curve("spo2", "monitor")
+    assert set(oximeter.yData.tolist()) == {85.0}  # no zig-zag between the two
+    assert set(monitor.yData.tolist()) == {98.0}
+    assert oximeter.opts["pen"].style() == Qt.PenStyle.SolidLine  # the dedicated device
+    assert monitor.opts["pen"].style() == Qt.PenStyle.DashLine
+    legend = view.plots["spo2"].legend
+    names = [text.text for _, text in legend.items]
+    assert names == ["SpO\u2082 \u00b7 Patient monitor", "SpO\u2082 \u00b7 Pulse oximeter"]
