@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy
 
 from ketaconsole.alarms import Alarm
 from ketaconsole.catalogue import NIBP_DIA, NIBP_MEAN, NIBP_SYS, Metric
@@ -44,8 +44,7 @@ class NumericTile(QFrame):
         layout.addWidget(self.title, 0, 0)
         layout.addWidget(self.unit, 1, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.value, 0, 1, 2, 1)
-        layout.addWidget(self.source, 2, 0)
-        layout.addWidget(self.note, 2, 1)
+        layout.addLayout(footer(self.source, self.note), 2, 0, 1, 2)
         layout.setColumnStretch(1, 1)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName(metric.label)
@@ -72,8 +71,17 @@ def source_label() -> ElidedLabel:
     """The small muted line naming where a tile's value comes from."""
     shown = ElidedLabel("")
     shown.setFont(theme.font(12))
-    shown.setStyleSheet(f"color: {theme.MUTED};")
+    shown.setStyleSheet(f"background: transparent; border: none; color: {theme.MUTED};")
     return shown
+
+
+def footer(source: ElidedLabel, note: QLabel) -> QHBoxLayout:
+    """A tile's last line: its source on the left (shortened to fit), its note on the right."""
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(source, 1)
+    row.addWidget(note)
+    return row
 
 
 def source_text(engine: Engine, chosen: Chosen | None) -> str:

@@ -6,7 +6,7 @@ pixel (each time bucket's lowest and highest sample, so no peak is lost; see
 ``ketaconsole.trend_decimation``), extended as samples arrive rather than redone, and
 gaps (invalid values) stay gaps. Each device keeps its own line of a metric (a monitor's
 SpO2 and an oximeter's never join into one zig-zag): the primary device's is solid, any
-other's dashed, and a plot with more than one line names them in a legend.
+other's dashed, and a caption beside the title says which device is which.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout
 
 from ketaconsole.catalogue import (
     CATALOGUE,
@@ -32,6 +32,7 @@ from ketaconsole.catalogue import (
 from ketaconsole.engine import Engine
 from ketaconsole.trend_decimation import DecimatedTrend, bucket_seconds
 from ui import theme
+from ui.elided_label import ElidedLabel
 
 REDRAW_EVERY_S = 1.0
 LABEL_MIN_PLOT_PX = 75
@@ -77,7 +78,6 @@ class TrendView(QFrame):
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground(theme.PANEL)
         self.plots: dict[str, pg.PlotItem] = {}
-        self._legends: dict[str, pg.LegendItem] = {}
         rows = (("spo2", "SpO\u2082 %", (80, 101)), ("rate", "PR /min", (30, 180)),
                 ("bp", "BP mmHg", (40, 220)), ("pump", "mL/h", (0, 120)))
         first: pg.PlotItem | None = None
@@ -105,7 +105,13 @@ class TrendView(QFrame):
         self.plots["bp"].addItem(self.bp_bars)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
-        layout.addWidget(title)
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        self.caption = ElidedLabel("")
+        self.caption.setFont(theme.font(12))
+        self.caption.setStyleSheet(f"background: transparent; color: {theme.MUTED};")
+        heading.addWidget(self.caption, 1)
+        layout.addLayout(heading)
         layout.addWidget(self.canvas, 1)
         self.setAccessibleName("Session trend")
 
@@ -159,33 +165,33 @@ class TrendView(QFrame):
                           antialias=False)
         curve.setClipToView(True)
         line = self._lines[(key, device_id)] = _Line(curve, self._bucket_s)
-        self._name_lines(refid, plot_key)
+        self._name_lines(refid)
         return line
 
-    def _name_lines(self, refid: str, plot_key: str) -> None:
-        """Solid for the primary device's line, dashed for the others; a legend naming
-        the lines once a plot has more than one."""
+    def _name_lines(self, refid: str) -> None:
+        """Solid for the primary device's line, dashed for the others; the caption names
+        which device is which once a metric has more than one."""
         primary = self._by_rank(refid)[:1]
         colour = theme.metric_colour(refid)
         for (key, device_id), line in self._lines.items():
-            if _METRIC[key] != refid:
-                continue
-            style = (pg.QtCore.Qt.PenStyle.SolidLine if [device_id] == primary
-                     else pg.QtCore.Qt.PenStyle.DashLine)
-            line.curve.setPen(pg.mkPen(colour, width=1, style=style))
-        on_plot = [(key, device_id, line) for (key, device_id), line in self._lines.items()
-                   if _PLOT[key] == plot_key]
-        if len(on_plot) < 2:
-            return
-        legend = self._legends.get(plot_key)
-        if legend is None:
-            legend = self._legends[plot_key] = self.plots[plot_key].addLegend(
-                offset=(-10, 4), labelTextColor=theme.TEXT, labelTextSize="8pt")
-        legend.clear()
-        sources = self.engine.sources
-        for key, device_id, line in on_plot:
-            legend.addItem(line.curve,
-                           f"{CATALOGUE[_METRIC[key]].short} \u00b7 {sources.label(device_id)}")
+            if _METRIC[key] == refid:
+                style = (pg.QtCore.Qt.PenStyle.SolidLine if [device_id] == primary
+                         else pg.QtCore.Qt.PenStyle.DashLine)
+                line.curve.setPen(pg.mkPen(colour, width=1, style=style))
+        self.caption.setText(self.sources_caption())
+
+    def sources_caption(self) -> str:
+        """``"SpO₂, PR: solid Pulse oximeter, dashed Patient monitor"`` for each set of
+        metrics that more than one device sends ("" when each has one device)."""
+        shared: dict[tuple[str, ...], list[str]] = {}
+        for _, refid, _ in CURVES:
+            devices = self._by_rank(refid)
+            if len(devices) > 1:
+                shared.setdefault(tuple(devices), []).append(CATALOGUE[refid].short)
+        label = self.engine.sources.label
+        return "; ".join(
+            f"{', '.join(names)}: solid {label(devices[0])}, dashed "
+            f"{', '.join(label(d) for d in devices[1:])}" for devices, names in shared.items())
 
     def _take_new_samples(self, now: float) -> list[Callable[[], None]]:
         """Extend each device's reduced line with its new samples; the redraws this asks

@@ -303,11 +303,26 @@ class TechnicalMonitor:
             Category.PHYSIOLOGICAL if physiological else Category.TECHNICAL,
             own or self.settings.priority(kind), f"{device_id} reports: {alarm.text}", values)
 
+    def _watched(self, watch: DoseWatch, device_id: str) -> bool:
+        """Whether ``device_id`` is the pump channel checked against the plan: the plan's
+        pump itself, or for a station (``pump/1-1``, ``pump/1-2``, ...) its slot that
+        infuses (then the one that has delivered the most), as the session model reads it."""
+        if watch.pump_id is None or device_id == watch.pump_id:
+            return True
+        if not device_id.startswith(watch.pump_id + "/"):
+            return False
+        slots = {d: found.ledger for d, found in self._devices.items()
+                 if d.startswith(watch.pump_id + "/") and found.ledger is not None}
+        channel = max(slots, key=lambda d: (slots[d].state is PumpState.INFUSING,
+                                            slots[d].delivered_ml))
+        return channel == device_id
+
     def _judge_pump(self, device_id: str, device: _Device, now: float) -> Judged:
         watch = self.dose
         ledger = device.ledger
         if (watch is None or ledger is None or device.pump_seen_at is None
-                or (watch.pump_id is not None and watch.pump_id != device_id)):
+                or not self._watched(watch, device_id)):
+            device.mismatch_since = None
             return Judgement.CLEAR, None
         if now - device.pump_seen_at > PUMP_STATUS_FRESH_S:
             device.mismatch_since = None

@@ -87,7 +87,7 @@ def test_sensor_off_is_technical_and_ends_when_the_device_clears_it(
     assert [e.kind for e in recorded] == [AlarmEventKind.STARTED, AlarmEventKind.ENDED]
 
 
-def test_devices_own_patient_alarm_is_shown_low_and_does_not_latch(
+def test_a_devices_own_patient_alarm_without_a_priority_is_shown_low_and_does_not_latch(
         system: AlarmSystem) -> None:
     system.observe(DeviceAlarm("ox", "spo2-low", "SpO2 below the oximeter's limit",
                                AlarmSource.PHYSIOLOGICAL, True, 1.0))
@@ -206,3 +206,48 @@ def test_a_station_whose_pumps_report_under_their_slots_is_not_silent() -> None:
     assert not [a for a in active(system, last + 1) if a.startswith("no-data:")]
     system.evaluate(last + 30)
     assert "no-data:pump" in active(system, last + 30)
+
+
+def test_a_monitors_own_alarm_keeps_the_monitors_priority(system: AlarmSystem) -> None:
+    system.observe(DeviceAlarm("monitor", "p-4BB8-003E", "SpO2 88 < 90 (medium priority)",
+                               AlarmSource.PHYSIOLOGICAL, True, 1.0, priority="medium"))
+    system.observe(DeviceAlarm("monitor", "t-4BB8-0200", "SpO2 probe off (high-priority INOP)",
+                               AlarmSource.TECHNICAL, True, 1.0, priority="high"))
+    system.evaluate(1)
+    assert active(system, 1) == {"device:monitor:p-4BB8-003E": Priority.MEDIUM,
+                                 "device:monitor:t-4BB8-0200": Priority.HIGH}
+    shown = {a.alarm_id: a for a in system.active_alarms(1)}
+    assert shown["device:monitor:p-4BB8-003E"].values["device_priority"] == "medium"
+
+
+def _slot(slot: str, t: float, state: PumpState, rate: float, volume: float) -> PumpStatus:
+    return PumpStatus(f"pump/{slot}", t, state=state, rate_ml_h=rate, volume_infused_ml=volume)
+
+
+def test_a_stations_infusing_slot_is_checked_against_the_plan(
+        system: AlarmSystem) -> None:
+    # The plan names the station ("pump"); its pumps report as "pump/1-1", "pump/1-2".
+    # The slot that infuses is checked: at twice the planned rate it alarms, and the
+    # idle slot beside it never does.
+    clock = InfusionClock()
+    clock.start(0.0)
+    system.set_dose_plan(DosePlan(70, 0.5, 40, 1.0), clock, "pump")
+    volume = 0.0
+    for t in range(0, 60, 2):
+        volume += 105.0 * 2 / 3600
+        system.observe(_slot("1-1", t, PumpState.INFUSING, 105.0, volume))
+        system.observe(_slot("1-2", t, PumpState.STANDBY, 0.0, 0.0))
+        system.evaluate(t)
+    assert "pump-mismatch:pump/1-1" in active(system, 60)
+    assert "pump-mismatch:pump/1-2" not in active(system, 60)
+
+
+def test_a_stations_slot_running_to_plan_does_not_alarm(system: AlarmSystem) -> None:
+    clock = InfusionClock()
+    clock.start(0.0)
+    system.set_dose_plan(DosePlan(70, 0.5, 40, 1.0), clock, "pump")
+    for t in range(0, 300, 2):
+        system.observe(_slot("1-1", t, PumpState.STANDBY, 0.0, 0.0))
+        system.observe(_slot("1-2", t, PumpState.INFUSING, 52.5, 52.5 * t / 3600))
+        system.evaluate(t)
+    assert not [a for a in active(system, 300) if a.startswith("pump-mismatch")]

@@ -12,6 +12,8 @@ from ketaconsole.device_profiles import (
     list_profiles,
     load_profile,
     read_line_settings,
+    read_primary_for,
+    room_specs,
     save_profile,
 )
 from ketaconsole.port_discovery import SerialPort
@@ -83,3 +85,23 @@ def test_usb_port_is_described_with_its_vendor_and_product_ids() -> None:
     assert port.usb_id == "0403:6001"
     assert port.describe() == "/dev/ttyUSB0 \u2014 FT232R USB UART \u2014 USB 0403:6001"
     assert SerialPort("/dev/ttyS0", "n/a").describe() == "/dev/ttyS0"
+
+
+def test_a_rooms_specs_carry_the_metrics_each_device_is_primary_for(
+        database: Database) -> None:
+    save_profile(database, DeviceSetup("Monitor", "Room 1", "intellivue-mib", "/dev/ttyUSB1",
+                                       primary_for=read_primary_for("NIBP, SpO2")), by="tech")
+    save_profile(database, DeviceSetup("Oximeter", "Room 1", "masimo-ascii", "/dev/ttyUSB2"),
+                 by="tech")
+    specs = {spec.device_id: spec for spec in room_specs(database, "Room 1")}
+    assert specs["Monitor"].primary_for == {
+        "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA", "MDC_PRESS_BLD_NONINV_MEAN",
+        "MDC_PULS_OXIM_SAT_O2"}
+    assert specs["Oximeter"].primary_for == frozenset()
+
+
+def test_a_metric_typed_wrong_is_named_with_the_names_to_use() -> None:
+    with pytest.raises(ProfileProblems) as refused:
+        read_primary_for("SpO2, oxygen")
+    assert "'oxygen' is not a metric the console knows" in str(refused.value)
+    assert "SpO\u2082" in str(refused.value) and "NIBP" in str(refused.value)

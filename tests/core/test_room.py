@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ketaconsole.checkin import CheckIn
-from ketaconsole.device_profiles import DeviceSetup, room_specs, save_profile
+from ketaconsole.device_profiles import DeviceSetup, load_profile, room_specs, save_profile
 from ketaconsole.dose import DosePlan
 from ketaconsole.observations import PumpState
 from ketaconsole.phase import Phase
@@ -199,3 +199,31 @@ def test_an_unfinished_session_resumes_only_for_the_same_patient(tmp_path: Path)
         assert patients[room.service.session_id] == "Alan Turing"
     finally:
         room.stop()
+
+
+def test_a_rooms_monitor_and_oximeter_both_send_spo2_and_the_profile_picks_the_primary(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    with ExitStack() as stack:
+        serve_room(stack, url, "Room 2", PUMP_NOW,
+                   [("Monitor", "intellivue-mib"), ("Oximeter", "masimo-ascii")])
+        for primary_for in ((), (SPO2,)):
+            database = open_database(url)
+            try:
+                monitor = load_profile(database, "Room 2", "Monitor").setup
+                save_profile(database, dataclasses.replace(monitor, primary_for=primary_for),
+                             by="technician")
+            finally:
+                database.dispose()
+            room = _room(url, "Room 2")
+            try:
+                engine = room.engine
+                wait_until(lambda: set(engine.senders(SPO2)) == {"Monitor", "Oximeter"},  # noqa: B023
+                           timeout=30)
+                chosen = room.engine.source(SPO2)
+                assert chosen is not None and not chosen.stands_in
+                # the dedicated oximeter by default; the monitor once its profile says so
+                assert chosen.device_id == ("Monitor" if primary_for else "Oximeter")
+                assert room.engine.trends.devices(SPO2) != []
+            finally:
+                room.stop()

@@ -33,6 +33,31 @@ def test_record_rejects_a_bad_device(device: str, expected: str, tmp_path: Path,
     assert not (tmp_path / "r.db").exists()  # nothing was started
 
 
+@pytest.mark.parametrize(("primary", "expected"), [
+    ("SpO2", "--primary takes METRIC=DEVICE with DEVICE one of intellivue-mib, masimo-ascii"),
+    ("SpO2=nonin", "--primary takes METRIC=DEVICE"),
+    ("oxygen=masimo-ascii", "'oxygen' is not a metric the console knows"),
+])
+def test_record_rejects_a_bad_primary_device_choice(
+        primary: str, expected: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["record", "--device", "intellivue-mib=/dev/ttyS8",
+                 "--device", "masimo-ascii=/dev/ttyS9", "--primary", primary,
+                 "--db", f"sqlite:///{tmp_path / 'r.db'}"])
+    assert code == 2
+    assert expected in _one_line(capsys)
+    assert not (tmp_path / "r.db").exists()
+
+
+def test_record_refuses_two_primary_devices_for_one_metric(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["record", "--device", "intellivue-mib=/dev/ttyS8",
+                 "--device", "masimo-ascii=/dev/ttyS9", "--primary", "SpO2=masimo-ascii",
+                 "--primary", "SpO2=intellivue-mib", "--db", f"sqlite:///{tmp_path / 'r.db'}"])
+    assert code == 2
+    assert "each metric has one primary device" in _one_line(capsys)
+
+
 def test_record_with_a_dead_database_server_is_one_clear_line(
         capsys: pytest.CaptureFixture[str]) -> None:
     probe = socket.socket()

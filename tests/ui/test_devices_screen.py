@@ -243,3 +243,35 @@ def test_a_nurse_sees_the_profiles_read_only_and_cannot_save_one(
     assert list_profiles(database) == []
     assert len(security.audit.entries(action=Action.DENIED)) == denied_before + 1
     assert security.audit.entries(action=Action.DEVICE_PROFILE_SAVED) == []
+
+
+def test_a_profile_names_the_metrics_its_device_is_primary_for(
+        qtbot: QtBot, screen: DevicesScreen, database: Database) -> None:
+    screen.choose_driver("intellivue-mib")
+    screen.port.setText("/dev/ttyUSB1")
+    screen.profile_name.setText("Monitor")
+    screen.primary_for.setText("SpO3, PR")
+    screen.save_current()
+    assert "'SpO3' is not a metric the console knows" in \
+        screen.profile_fields.errors["primary_for"].text()
+    screen.calls.wait_idle()
+    assert list_profiles(database) == []
+
+    screen.primary_for.setText("spo2, PR")
+    screen.save_current()
+    qtbot.waitUntil(lambda: screen.profile_list.count() == 1, timeout=5000)
+    [saved] = list_profiles(database)
+    assert saved.setup.primary_for == ("MDC_PULS_OXIM_SAT_O2", "MDC_PULS_OXIM_PULS_RATE")
+    screen.primary_for.setText("")
+    screen.profile_list.setCurrentRow(0)
+    screen.load_chosen()
+    assert screen.primary_for.text() == "SpO\u2082, PR"
+
+    screen.choose_driver("masimo-ascii")
+    screen.port.setText("/dev/ttyUSB2")
+    screen.profile_name.setText("Oximeter")
+    screen.primary_for.setText("SpO2")
+    screen.save_current()
+    qtbot.waitUntil(lambda: "already comes first from 'Monitor'" in
+                    screen.profile_message.text(), timeout=5000)
+    assert [p.setup.name for p in list_profiles(database)] == ["Monitor"]

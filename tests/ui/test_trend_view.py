@@ -106,6 +106,4 @@ def test_two_devices_measuring_spo2_keep_a_line_each_and_are_named(qtbot: QtBot)
     assert set(monitor.yData.tolist()) == {98.0}
     assert oximeter.opts["pen"].style() == Qt.PenStyle.SolidLine  # the dedicated device
     assert monitor.opts["pen"].style() == Qt.PenStyle.DashLine
-    legend = view.plots["spo2"].legend
-    names = [text.text for _, text in legend.items]
-    assert names == ["SpO\u2082 \u00b7 Patient monitor", "SpO\u2082 \u00b7 Pulse oximeter"]
+    assert view.caption.text() == "SpO\u2082: solid Pulse oximeter, dashed Patient monitor"
