@@ -190,7 +190,7 @@ class RoomDevice:
     def use(self) -> DeviceUse:
         line = self.spec.line or self.driver.info.line
         return DeviceUse(self.spec.device_id, self.spec.slug, self.spec.port, self.settings,
-                         line.as_record())
+                         line.as_record(), self.kind.value, tuple(sorted(self.spec.primary_for)))
 
 
 class Room:

@@ -20,6 +20,8 @@ from sqlalchemy import ClauseElement, func, select
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from ketaconsole.dose import DosePlan, DosePlanError
+from ketaconsole.metric_sources import MetricSources, SourceDevice
+from ketaconsole.sdk import DeviceKind
 from ketaconsole.store import Database
 from ketaconsole.store.models import NumericValue, Patient, WaveChunkRecord
 from ketaconsole.store.review import CHAIN_ONLY_KINDS, chain_links, session_row, timeline
@@ -174,8 +176,17 @@ class SessionRecord:
         return [e for e in self.events if e.kind in kinds]
 
     @cached_property
+    def sources(self) -> MetricSources:
+        """The session's devices and which was primary for which metric, as the room had
+        them (a record from before devices said so: the room's order)."""
+        return MetricSources([SourceDevice(str(d["device_id"]), "", _kind(d.get("kind")),
+                                           frozenset(d.get("primary_for") or ()))
+                              for d in self.devices if d.get("device_id")])
+
+    @cached_property
     def series(self) -> dict[str, Series]:
-        """Per metric, its values in time order (the first device that sent it)."""
+        """Per metric, its values in time order, from the metric's primary device (the
+        one the room showed and alarmed on; else the first device that sent it)."""
         table = self.table
         if not len(table):
             return {}
@@ -185,16 +196,20 @@ class SessionRecord:
                                for m in table.metrics), dtype=np.int32, count=len(table))
         devices = np.fromiter((device_codes.setdefault(d, len(device_codes))
                                for d in table.devices), dtype=np.int32, count=len(table))
+        names = {code: name for name, code in device_codes.items()}
         order = np.lexsort((table.times, metrics))
         starts = np.flatnonzero(np.r_[True, np.diff(metrics[order]) != 0])
         ends = np.r_[starts[1:], len(order)]
         result: dict[str, Series] = {}
         for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
             rows = order[start:end]
+            metric = table.metrics[int(rows[0])]
+            codes, firsts = np.unique(devices[rows], return_index=True)
+            senders = [names[int(code)] for code in codes[np.argsort(firsts)]]
+            primary = self.sources.ordered(metric, senders)[0]
+            rows = rows[devices[rows] == device_codes[primary]]
             first = int(rows[0])
-            rows = rows[devices[rows] == devices[first]]
-            metric = table.metrics[first]
-            result[metric] = Series(metric, table.units[first], table.devices[first],
+            result[metric] = Series(metric, table.units[first], primary,
                                     table.times[rows], table.values[rows])
         return result
 
@@ -225,6 +240,13 @@ class SessionRecord:
             if device.get("device_id") == device_id:
                 slug = device.get("slug")
                 return str(slug) if slug else None
+        return None
+
+
+def _kind(text: object) -> DeviceKind | None:
+    try:
+        return DeviceKind(text) if isinstance(text, str) else None
+    except ValueError:
         return None
 
 

@@ -42,10 +42,19 @@ class DeviceUse:
     port: str
     settings: dict[str, Any]
     line: dict[str, Any]
+    kind: str | None = None
+    """What the device is (oximeter, monitor, pump, capnograph), as its driver says."""
+    primary_for: tuple[str, ...] = ()
+    """Metrics the room's profile makes this device the primary source of."""
 
     def as_record(self) -> dict[str, Any]:
-        return {"device_id": self.device_id, "slug": self.slug, "port": self.port,
-                "settings": self.settings, "line": self.line}
+        record = {"device_id": self.device_id, "slug": self.slug, "port": self.port,
+                  "settings": self.settings, "line": self.line}
+        if self.kind is not None:
+            record["kind"] = self.kind
+        if self.primary_for:
+            record["primary_for"] = list(self.primary_for)
+        return record
 
 
 @dataclass(frozen=True, slots=True)
