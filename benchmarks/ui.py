@@ -205,8 +205,9 @@ def loaded_window(trend_hours: float) -> LoadedWindow:
     """The main window on an engine with a 4-hour trend, two monitors and a pump streaming."""
     engine = Engine()
     load_trend(engine, trend_hours, time.time())
-    specs = [DeviceSpec(device_id, slug, "loop://", label=label)
-             for device_id, slug, label in BENCH_DEVICES]
+    specs = [DeviceSpec(device_id, slug, "loop://", label=label,
+                        primary_for=frozenset({SPO2.refid} if device_id == "oximeter" else ()))
+             for device_id, slug, label in BENCH_DEVICES]  # the tile shows the oximeter
     registry = DriverRegistry.discover(allowed=built_ins_only)
     bedside = build_room(specs, registry=registry, database_url=None,
                          options=RoomOptions(place="benchmark", simulated=True), engine=engine)

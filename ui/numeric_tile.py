@@ -153,9 +153,9 @@ class BloodPressureTile(QFrame):
         layout.addWidget(unit, 1, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.value, 0, 1, 2, 1)
         layout.addWidget(self.mean, 0, 2, 2, 1)
-        layout.addWidget(self.overdue, 2, 0)
-        layout.addWidget(self.note, 2, 1, 1, 2)
-        layout.addWidget(self.source, 3, 0, 1, 3)
+        last = footer(self.source, self.note)
+        last.insertWidget(0, self.overdue)
+        layout.addLayout(last, 2, 0, 1, 3)
         layout.setColumnStretch(1, 1)
         self._colour = colour
         self._live = False

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from ketaconsole import __version__
-from ketaconsole.cli.common import number_option, silence_stdout
+from ketaconsole.cli.common import database_option, number_option, silence_stdout
 from ketaconsole.cli.errors import CliError
 from ketaconsole.demo import demo_slugs
 from ketaconsole.names import printable
@@ -69,7 +69,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ketaconsole {__version__}")
     parser.add_argument("--demo", action="store_true",
                         help="run on simulated devices and a virtual patient")
-    parser.add_argument("--db", metavar="URL", help="SQLAlchemy database URL")
+    parser.add_argument("--db", metavar="URL", type=database_option,
+                        help="SQLAlchemy database URL")
     parser.add_argument("--room", metavar="NAME",
                         help="run this room's saved device profiles (set up in Devices)")
     parser.add_argument("--scenario", default="normal", choices=sorted(SCENARIOS),

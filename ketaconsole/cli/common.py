@@ -51,6 +51,18 @@ def name_option(what: str) -> Callable[[str], str]:
     return parse
 
 
+def database_option(text: str) -> str:
+    """An argparse ``type`` for ``--db``: a blank URL is a usage error, never the default."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "--db needs a database URL, such as sqlite:///record.sqlite3 or "
+            "postgresql+psycopg://user@host/ketaconsole; leave --db out to use the default")
+    return text.strip()
+
+
+database_option.__name__ = "database URL"
+
+
 def load_driver(slug: str) -> Driver:
     try:
         return clinic_registry().get(slug)

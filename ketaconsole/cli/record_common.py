@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from ketaconsole.cli.common import CliError
+from ketaconsole.cli.common import CliError, database_option
 from ketaconsole.numbers import ROW_NUMBER, NumberError, shown
 from ketaconsole.settings import database_url
 from ketaconsole.store import Database, DatabaseUnavailable, open_database
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", dest="command_db", metavar="URL",
+    parser.add_argument("--db", dest="command_db", metavar="URL", type=database_option,
                         help="SQLAlchemy database URL (default: KETACONSOLE_DB, else the "
                              "SQLite file in KETACONSOLE_HOME)")
 

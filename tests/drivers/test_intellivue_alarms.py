@@ -62,10 +62,11 @@ def alarms(observations: list[Observation]) -> list[DeviceAlarm]:
 SPO2_LOW_ENTRY = entry(SPO2, SPO2_LOW, 0x0200, text_info("**SpO2 88 < 90"))
 
 
-def test_a_patient_alarm_with_the_monitors_text_is_raised() -> None:
+def test_a_patient_alarm_with_the_monitors_text_and_priority_is_raised() -> None:
     found = feed(IntelliVueProtocol("mon", {}), alerts_result(alarm_list(SPO2_LOW_ENTRY)))
     assert found == [DeviceAlarm("mon", "p-4BB8-003E", "SpO2 88 < 90 (medium priority)",
-                                 AlarmSource.PHYSIOLOGICAL, True, NOW, WHEN)]
+                                 AlarmSource.PHYSIOLOGICAL, True, NOW, WHEN,
+                                 priority="medium")]
 
 
 def test_an_alarm_gone_from_the_next_list_is_cleared_and_an_unchanged_one_is_not_repeated(
