@@ -1,4 +1,5 @@
-"""The guarded doors of the course: a prescriber's assessment, an admin's merge of records.
+"""The guarded doors of the course: finding and registering patients, a prescriber's
+assessment, follow-ups, an admin's merge of records.
 
 Each call checks the acting person's permission through the one :class:`Guard`
 (refusals are audited there) and puts what it did on the audit trail.
@@ -17,7 +18,15 @@ from ketaconsole.course.eligibility import (
     store_assessment,
 )
 from ketaconsole.course.follow_ups import FollowUpEntry, record_follow_up
-from ketaconsole.course.identity import MergeResult, get_patient, merge_records
+from ketaconsole.course.identity import (
+    MergeResult,
+    PatientIdentityError,
+    PatientRecord,
+    get_patient,
+    merge_records,
+    register_patient,
+)
+from ketaconsole.course.lookup import PatientMatch, match_of, search_patients
 from ketaconsole.security.audit import Action
 from ketaconsole.security.guard import Guard
 from ketaconsole.security.roles import Permission
@@ -44,6 +53,36 @@ class CourseDesk:
         self.guard = guard
         self.current_user = current_user
         self.clock = clock
+
+    def find_patients(self, text: str, *, via: str = "check-in") -> list[PatientMatch]:
+        """The records matching ``text`` (name, MRN or birth date), each with its course.
+
+        Reading the list of patients is opening records: checked, and on the audit trail
+        (how many were listed, never who).
+        """
+        user = self.guard.require(self.current_user(), Permission.OPEN_RECORD,
+                                  target="patients")
+        matches = search_patients(self.database, text, self.clock())
+        self.guard.audit.record(Action.RECORDS_LISTED, actor=user.username,
+                                user_id=user.record_id, target="patients",
+                                detail={"via": via, "patients": len(matches)})
+        return matches
+
+    def register_patient(self, name: str, *, mrn: str | None, date_of_birth: str | None,
+                         via: str = "check-in") -> PatientMatch:
+        """A patient new to the clinic, registered on purpose (never by a check-in). Audited."""
+        user = self.guard.require(self.current_user(), Permission.RECORD_CLINICAL_ENTRY,
+                                  target="new patient")
+        if not (mrn or "").strip() and not (date_of_birth or "").strip():
+            raise PatientIdentityError("Enter the new patient's MRN or date of birth, so that "
+                                       "check-in finds them next time.")
+        patient: PatientRecord = register_patient(self.database, name, mrn=mrn,
+                                                  date_of_birth=date_of_birth,
+                                                  clock=self.clock)
+        self.guard.audit.record(Action.PATIENT_REGISTERED, actor=user.username,
+                                user_id=user.record_id, target=f"patient {patient.patient_id}",
+                                detail={"via": via, "mrn": patient.mrn})
+        return match_of(self.database, patient, self.clock())
 
     def assess_eligibility(self, patient_id: int, form: EligibilityForm, *,
                            policy: EligibilityPolicy | None = None) -> Assessment:

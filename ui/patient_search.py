@@ -1,0 +1,192 @@
+"""Check-in's patient search: find the record by name, MRN or birth date, or register a new one.
+
+Each match shows the course's state and whether a session may be checked in under it
+(an approved, unexpired assessment) with what the assessment flagged. Picking a match
+hands it to the check-in form; registering a patient new to the clinic is a button of
+its own, never a side effect of a check-in. The search and the registration go through
+the course's guarded door (role checked, audited) off the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketaconsole.course.desk import CourseDesk
+from ketaconsole.course.lookup import PatientMatch
+from ui import theme
+from ui.background import BackgroundCalls
+
+
+def match_html(match: PatientMatch) -> str:
+    """What a match shows: who it is, then the course and its clearance."""
+    colour = theme.MUTED if match.cleared else theme.ALARM_MEDIUM
+    return (f"<b>{escape(match.patient.label())}</b><br>{escape(match.course)}<br>"
+            f"<span style='color:{colour}'>{escape(match.clearance)}</span>")
+
+
+class MatchRow(QFrame):
+    """One record found: who, the course, the clearance, and the button that picks it."""
+
+    def __init__(self, match: PatientMatch, pick: Callable[[PatientMatch], None]) -> None:
+        super().__init__()
+        self.match = match
+        self.setObjectName("panel")
+        column = QVBoxLayout(self)
+        column.setContentsMargins(6, 4, 6, 4)
+        self.text = QLabel(match_html(match))
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        column.addWidget(self.text)
+        self.pick = QPushButton("Pick this patient")
+        self.pick.setAccessibleName(f"Check in {match.patient.name}")
+        self.pick.clicked.connect(lambda: pick(match))
+        column.addWidget(self.pick)
+
+
+def chosen_html(match: PatientMatch) -> str:
+    """What the check-in runs under: the person, the course, the clearance, the flags."""
+    colour = theme.TEXT if match.cleared else theme.ALARM_MEDIUM
+    flagged = ("<br>Assessment flagged: <b>" + escape(", ".join(match.flagged)) + "</b>"
+               if match.flagged else "<br>Assessment flagged nothing.")
+    if not match.cleared and not match.flagged:
+        flagged = ""
+    return (f"<b>{escape(match.patient.label())}</b><br>Course: {escape(match.course)}<br>"
+            f"<span style='color:{colour}'>{escape(match.clearance)}</span>{flagged}")
+
+
+class PatientSearch(QGroupBox):
+    """One search box, the matches with their course, and an explicit "new patient"."""
+
+    picked = Signal(object)
+    """The :class:`PatientMatch` the nurse picked (or just registered)."""
+
+    def __init__(self, desk: CourseDesk | None,
+                 new_identity: Callable[[], tuple[str, str, str]]) -> None:
+        super().__init__("Find the patient")
+        self._desk = desk
+        self._new_identity = new_identity
+        """(name, MRN, date of birth) typed in the form, for a new patient's record."""
+        self.found: list[PatientMatch] = []
+        self.calls = BackgroundCalls(self)
+        self.calls.done.connect(self._answered)
+        self.calls.failed.connect(self._failed)
+        column = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.query = QLineEdit()
+        self.query.setPlaceholderText("name, MRN or birth date")
+        self.query.setToolTip("Part of the name, the MRN, or the date of birth as YYYY-MM-DD")
+        self.query.setAccessibleName("Find the patient by name, MRN or date of birth")
+        self.query.returnPressed.connect(self.search)
+        self.find_button = QPushButton("Find")
+        self.find_button.clicked.connect(self.search)
+        row.addWidget(self.query, 1)
+        row.addWidget(self.find_button)
+        column.addLayout(row)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setObjectName("muted")
+        self.message.hide()
+        column.addWidget(self.message)
+        self.matches = QWidget()
+        self.matches.setAccessibleName("Patients found")
+        self._rows = QVBoxLayout(self.matches)
+        self._rows.setContentsMargins(0, 0, 0, 0)
+        self.rows: list[MatchRow] = []
+        self.matches.hide()
+        column.addWidget(self.matches)
+        self.chosen = QLabel("")
+        self.chosen.setWordWrap(True)
+        self.chosen.setTextFormat(Qt.TextFormat.RichText)
+        self.chosen.hide()
+        column.addWidget(self.chosen)
+        self.register_button = QPushButton("Register as a new patient")
+        self.register_button.setToolTip("Only for a patient new to the clinic: makes a record "
+                                        "from the name, MRN and date of birth below.")
+        self.register_button.clicked.connect(self.register)
+        column.addWidget(self.register_button)
+        if desk is None:
+            for widget in (self.query, self.find_button, self.register_button):
+                widget.setEnabled(False)
+            self.say("No record database is open, so no patient can be found.")
+
+    # -- the nurse's actions -----------------------------------------------------------
+
+    def search(self) -> None:
+        desk, text = self._desk, self.query.text()
+        if desk is None:
+            return
+        self.say("searching\u2026")
+        self.calls.run(lambda: desk.find_patients(text), "search")
+
+    def register(self) -> None:
+        desk = self._desk
+        if desk is None:
+            return
+        name, mrn, born = self._new_identity()
+        self.say("registering\u2026")
+        self.calls.run(lambda: desk.register_patient(name, mrn=mrn or None,
+                                                     date_of_birth=born or None), "register")
+
+    def _answered(self, result: object, tag: object) -> None:
+        if tag == "register" and isinstance(result, PatientMatch):
+            self.say(f"Registered {result.patient.name} as a new patient.")
+            self.show_matches([])
+            self.choose(result)
+            return
+        assert isinstance(result, list)
+        self.show_matches(result)
+        self.say(
+            "No patient matches; check the spelling, or register a patient new to the "
+            "clinic." if not result else
+            f"{len(result)} found: pick the patient." if len(result) > 1 else
+            "1 found: pick the patient to check them in.")
+
+    def say(self, text: str) -> None:
+        """The search's one line (hidden while there is nothing to say)."""
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def _failed(self, error: object, _tag: object) -> None:
+        self.say(str(error))
+
+    def show_matches(self, found: list[PatientMatch]) -> None:
+        self.found = list(found)
+        for row in self.rows:
+            self._rows.removeWidget(row)
+            row.deleteLater()
+        self.rows = [MatchRow(match, self.choose) for match in found]
+        for row in self.rows:
+            self._rows.addWidget(row)
+        self.matches.setVisible(bool(found))
+
+    def choose(self, match: PatientMatch) -> None:
+        """Show what the check-in will run under, and hand the record to the form."""
+        self.chosen.setText(chosen_html(match))
+        self.chosen.show()
+        self.matches.hide()
+        self.picked.emit(match)
+
+    def unchoose(self) -> None:
+        """The nurse changed the identity by hand: no record is picked any more."""
+        self.chosen.clear()
+        self.chosen.hide()
+
+    def forget(self) -> None:
+        """Out of sight (locked, another page): other patients' names leave the screen."""
+        self.calls.forget()
+        if self.found or self.message.text().endswith("\u2026"):
+            self.say("")
+        self.show_matches([])
