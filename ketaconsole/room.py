@@ -251,23 +251,45 @@ class Room:
     # -- the session life cycle ------------------------------------------------------------
 
     def _open_checked_in(self, form: CheckIn) -> SessionService:
-        """Find the patient's record, check their course is approved, open the session."""
+        """The window's check-in: the record the nurse picked or named, cleared, opened."""
+        return self.open_cleared(form.patient_name, mrn=form.mrn or None,
+                                 date_of_birth=form.date_of_birth or None,
+                                 patient_id=form.patient_id, age_years=form.age_years,
+                                 weight_kg=form.weight_kg)
+
+    def open_cleared(self, name: str, *, mrn: str | None = None,
+                     date_of_birth: str | None = None, patient_id: int | None = None,
+                     age_years: int | None = None, weight_kg: float | None = None,
+                     plan: DosePlan | None = None, author: str = "console") -> SessionService:
+        """Find the patient's record, check their course is approved, open the session.
+
+        The one check every session passes, in the window (check-in) and headless
+        (``record``): the record is found (never made), the course has an approved,
+        unexpired assessment, and a ``plan`` given now is within its dose range.
+        Refusals are :class:`WorkflowError` with one sentence.
+        """
         database = self.database
         if database is None:
             raise WorkflowError({"record": self.record.problem or "the database is not open"})
         try:
-            person = get_patient(database, form.patient_id) if form.patient_id is not None \
-                else find_for_check_in(database, form.patient_name, mrn=form.mrn or None,
-                                       date_of_birth=form.date_of_birth or None)
+            person = get_patient(database, patient_id) if patient_id is not None \
+                else find_for_check_in(database, name, mrn=mrn, date_of_birth=date_of_birth)
             course = clearance(database, person.patient_id, person.name, self.engine.clock())
         except (PatientIdentityError, NotCleared) as exc:
             raise WorkflowError({"eligibility": str(exc)}) from None
-        patient = Patient(person.name, form.age_years, form.weight_kg or 0.0,
+        if plan is not None:
+            problem = course.dose_problem(plan.mg_per_kg)
+            if problem:
+                raise WorkflowError({"mg_per_kg": problem})
+        patient = Patient(person.name, age_years, weight_kg or 0.0,
                           identifier=person.mrn or "")
         service = self.open_session(patient, patient_id=person.patient_id)
         service.record_event("course_clearance", course.clearance_record(person.mrn),
                              author=SYSTEM_AUTHOR)
         self.model.set_course(course)
+        if plan is not None:
+            service.record_event("dose_plan", plan.order_record(), author=author)
+            self.model.set_plan(plan)
         return service
 
     def plan_advice(self) -> PlanAdvice | None:

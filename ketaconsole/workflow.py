@@ -201,13 +201,9 @@ class SessionWorkflow:
             self._expect(Step.PLAN)
             self._refuse_while_flagged()
             course = self.model.course
-            if course is not None and not (
-                    course.dose_min_mg_per_kg - 1e-9 <= plan.mg_per_kg
-                    <= course.dose_max_mg_per_kg + 1e-9):
-                raise WorkflowError({"mg_per_kg": (
-                    f"{plan.mg_per_kg:g} mg/kg is outside the range the prescriber approved "
-                    f"({course.dose_min_mg_per_kg:g} to {course.dose_max_mg_per_kg:g} mg/kg); "
-                    "ask the prescriber to reassess the course.")})
+            outside = course.dose_problem(plan.mg_per_kg) if course is not None else None
+            if outside:
+                raise WorkflowError({"mg_per_kg": outside})
             if decision is not None:
                 problem = decision.problem(plan.mg_per_kg)
                 if problem:
