@@ -9,6 +9,7 @@ the course's guarded door (role checked, audited) off the GUI thread.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from html import escape
 
@@ -26,34 +27,43 @@ from PySide6.QtWidgets import (
 
 from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.lookup import PatientMatch
+from ketaconsole.course.summary import CourseSummary
 from ui import theme
 from ui.background import BackgroundCalls
 
 
-def match_html(match: PatientMatch) -> str:
-    """What a match shows: who it is, then the course and its clearance."""
+def match_html(match: PatientMatch, note: str = "") -> str:
+    """What a match shows: who it is, then the course and its clearance (and a note)."""
     colour = theme.MUTED if match.cleared else theme.ALARM_MEDIUM
+    due = f"<br><b>{escape(note)}</b>" if note else ""
     return (f"<b>{escape(match.patient.label())}</b><br>{escape(match.course)}<br>"
-            f"<span style='color:{colour}'>{escape(match.clearance)}</span>")
+            f"<span style='color:{colour}'>{escape(match.clearance)}</span>{due}")
 
 
 class MatchRow(QFrame):
-    """One record found: who, the course, the clearance, and the button that picks it."""
+    """One record found: who, the course, the clearance; pick it, or open its course."""
 
-    def __init__(self, match: PatientMatch, pick: Callable[[PatientMatch], None]) -> None:
+    def __init__(self, match: PatientMatch, pick: Callable[[PatientMatch], None],
+                 show_course: Callable[[PatientMatch], None], note: str = "") -> None:
         super().__init__()
         self.match = match
         self.setObjectName("panel")
         column = QVBoxLayout(self)
         column.setContentsMargins(6, 4, 6, 4)
-        self.text = QLabel(match_html(match))
-        self.text.setWordWrap(True)
-        self.text.setTextFormat(Qt.TextFormat.RichText)
-        column.addWidget(self.text)
+        self.details = QLabel(match_html(match, note))
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        column.addWidget(self.details)
         self.pick = QPushButton("Pick this patient")
         self.pick.setAccessibleName(f"Check in {match.patient.name}")
         self.pick.clicked.connect(lambda: pick(match))
-        column.addWidget(self.pick)
+        self.course = QPushButton("Course\u2026")
+        self.course.setAccessibleName(f"Show the course of {match.patient.name}")
+        self.course.clicked.connect(lambda: show_course(match))
+        row = QHBoxLayout()
+        row.addWidget(self.pick, 2)
+        row.addWidget(self.course, 1)
+        column.addLayout(row)
 
 
 def chosen_html(match: PatientMatch) -> str:
@@ -95,6 +105,9 @@ class PatientSearch(QGroupBox):
         row.addWidget(self.query, 1)
         row.addWidget(self.find_button)
         column.addLayout(row)
+        self.due_button = QPushButton("Follow-ups due")
+        self.due_button.setToolTip("The clinic's follow-ups due now (24 h, 1 week, monthly)")
+        self.due_button.clicked.connect(self.list_due)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setObjectName("muted")
@@ -116,9 +129,14 @@ class PatientSearch(QGroupBox):
         self.register_button.setToolTip("Only for a patient new to the clinic: makes a record "
                                         "from the name, MRN and date of birth below.")
         self.register_button.clicked.connect(self.register)
-        column.addWidget(self.register_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.register_button, 2)
+        buttons.addWidget(self.due_button, 1)
+        column.addLayout(buttons)
+        self.course_view: QWidget | None = None
         if desk is None:
-            for widget in (self.query, self.find_button, self.register_button):
+            for widget in (self.query, self.find_button, self.register_button,
+                           self.due_button):
                 widget.setEnabled(False)
             self.say("No record database is open, so no patient can be found.")
 
@@ -140,7 +158,40 @@ class PatientSearch(QGroupBox):
         self.calls.run(lambda: desk.register_patient(name, mrn=mrn or None,
                                                      date_of_birth=born or None), "register")
 
+    def list_due(self) -> None:
+        desk = self._desk
+        if desk is None:
+            return
+        self.say("reading the follow-ups due\u2026")
+        self.calls.run(lambda: (desk.follow_ups_due(), time.time()), "due")
+
+    def show_course(self, match: PatientMatch) -> None:
+        """The patient's course view (read through the guarded door, audited)."""
+        desk, patient_id = self._desk, match.patient.patient_id
+        if desk is None:
+            return
+        self.say("opening the course\u2026")
+        self.calls.run(lambda: desk.course_of(patient_id), "course")
+
+    def _open_course(self, summary: CourseSummary) -> None:
+        from ui.course_view import CourseView
+
+        self.say("")
+        self.course_view = CourseView(summary, desk=self._desk)
+        self.course_view.resize(1200, 820)
+        self.course_view.show()
+
     def _answered(self, result: object, tag: object) -> None:
+        if tag == "course" and isinstance(result, CourseSummary):
+            self._open_course(result)
+            return
+        if tag == "due" and isinstance(result, tuple):
+            due, now = result
+            self.show_matches([m for _, m in due], [d.sentence(now) for d, _ in due])
+            self.say("No follow-up is due." if not due else
+                     f"{len(due)} follow-up{'s' if len(due) > 1 else ''} due: open the "
+                     "course to record one.")
+            return
         if tag == "register" and isinstance(result, PatientMatch):
             self.say(f"Registered {result.patient.name} as a new patient.")
             self.show_matches([])
@@ -162,12 +213,14 @@ class PatientSearch(QGroupBox):
     def _failed(self, error: object, _tag: object) -> None:
         self.say(str(error))
 
-    def show_matches(self, found: list[PatientMatch]) -> None:
+    def show_matches(self, found: list[PatientMatch], notes: list[str] | None = None) -> None:
         self.found = list(found)
         for row in self.rows:
             self._rows.removeWidget(row)
             row.deleteLater()
-        self.rows = [MatchRow(match, self.choose) for match in found]
+        notes = notes or [""] * len(found)
+        self.rows = [MatchRow(match, self.choose, self.show_course, note)
+                     for match, note in zip(found, notes, strict=True)]
         for row in self.rows:
             self._rows.addWidget(row)
         self.matches.setVisible(bool(found))

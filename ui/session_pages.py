@@ -259,9 +259,11 @@ class BaselinePage(StepPage):
 
 class PlanPage(StepPage):
     def __init__(self, workflow: SessionWorkflow, submit: Submit,
-                 author: Callable[[], str], expected: DosePlan | None = None) -> None:
+                 author: Callable[[], str], expected: DosePlan | None = None,
+                 desk: CourseDesk | None = None) -> None:
         super().__init__("Dose plan")
         self._workflow, self._submit, self._author = workflow, submit, author
+        self._desk = desk
         order = expected.as_record() if expected is not None else DEFAULT_ORDER
         self.form.add("weight_kg", "Weight (kg)", QLineEdit())
         self.form.add("mg_per_kg", "Dose (mg/kg)", QLineEdit(f"{order['mg_per_kg']:g}"))
@@ -323,7 +325,7 @@ class PlanPage(StepPage):
         advice = self._workflow.advice
         if advice is None:
             return
-        self.course_view = CourseView(advice.course)
+        self.course_view = CourseView(advice.course, desk=self._desk)
         self.course_view.resize(1200, 800)
         self.course_view.show()
 

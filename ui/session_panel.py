@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from ketaconsole.course.desk import CourseDesk
 from ketaconsole.engine import Engine
 from ketaconsole.room import RoomOptions
-from ketaconsole.settings import home_dir
+from ketaconsole.settings import exports_dir
 from ketaconsole.workflow import STEPS, SessionWorkflow, Step
 from ui import theme
 from ui.record_worker import RecordWorker
@@ -45,7 +45,7 @@ from ui.session_review import Exporter
 
 def default_export_folder() -> Path:
     """Exports go to the ``exports`` folder in the console's data folder."""
-    return home_dir() / "exports"
+    return exports_dir()
 
 
 class SessionPanel(QFrame):
@@ -100,7 +100,8 @@ class SessionPanel(QFrame):
             Step.CHECK_IN: CheckInPage(workflow, self.submit, author,
                                        self._options.expected_patient, self._desk),
             Step.BASELINE: BaselinePage(workflow, self.submit, author, engine),
-            Step.PLAN: PlanPage(workflow, self.submit, author, self._options.expected_plan),
+            Step.PLAN: PlanPage(workflow, self.submit, author, self._options.expected_plan,
+                                self._desk),
             Step.INFUSION: InfusionPage(workflow, self.submit, author),
             Step.RECOVERY: RecoveryPage(workflow, self.submit, author),
             Step.DISCHARGE: DischargePage(workflow, self.submit, author, engine),

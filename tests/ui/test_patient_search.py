@@ -63,7 +63,7 @@ def test_the_nurse_finds_the_patient_picks_the_record_and_no_new_row_is_made(
     qtbot.keyClicks(search.query, DEMO_MRN)
     qtbot.keyClick(search.query, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: len(search.rows) == 1, timeout=10000)
-    line = search.rows[0].text.text()
+    line = search.rows[0].details.text()
     assert "Demo Patient" in line and "induction, 5 infusions, response" in line
     assert "approved by Dr Demo Prescriber" in line
     window.grab().save(str(tmp_path / "search.png"))
