@@ -75,6 +75,7 @@ class CourseView(QWidget):
         self.now = time.time() if now is None else now
         self._desk, self._export_folder = desk, export_folder
         self.follow_up: QWidget | None = None
+        self.assessment: QWidget | None = None
         self.setWindowTitle(f"Course: {summary.patient.name}")
         column = QVBoxLayout(self)
         self.heading = QLabel(self._heading())
@@ -90,7 +91,8 @@ class CourseView(QWidget):
             self.calls.done.connect(self._answered)
             self.calls.failed.connect(lambda error, _tag: self.message.setText(str(error)))
             row = QHBoxLayout()
-            for key, text, act in (("follow_up", "Record a follow-up", self.open_follow_up),
+            for key, text, act in (("assess", "Assess eligibility", self.open_assessment),
+                                   ("follow_up", "Record a follow-up", self.open_follow_up),
                                    ("pdf", "Export course PDF", lambda: self.export("pdf")),
                                    ("fhir", "Export FHIR R4", lambda: self.export("fhir"))):
                 button = QPushButton(text)
@@ -125,6 +127,15 @@ class CourseView(QWidget):
         self.follow_up = FollowUpForm(self._desk, self.summary.patient,
                                       on_recorded=lambda _number: self.reload())
         self.follow_up.show()
+
+    def open_assessment(self) -> None:
+        """The eligibility assessment form (signed by the prescriber logged in)."""
+        from ui.assessment_form import AssessmentForm
+
+        assert self._desk is not None
+        self.assessment = AssessmentForm(self._desk, self.summary.patient,
+                                         on_signed=lambda _signed: self.reload())
+        self.assessment.show()
 
     def reload(self) -> None:
         """Read the course again (after a follow-up), through the guarded door."""

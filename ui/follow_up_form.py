@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
@@ -31,6 +30,7 @@ from ketaconsole.course.identity import PatientRecord
 from ketaconsole.course.measures import PHQ9, SUICIDALITY_FLAG, MeasureError, score
 from ui import theme
 from ui.background import BackgroundCalls
+from ui.form_fields import QuestionRows
 
 
 def _choice(first: str, values: list[tuple[str, object]]) -> QComboBox:
@@ -39,34 +39,6 @@ def _choice(first: str, values: list[tuple[str, object]]) -> QComboBox:
     for text, value in values:
         box.addItem(text, value)
     return box
-
-
-class _Rows:
-    """Question-and-answer rows: the question wraps on the left, the answer stays narrow."""
-
-    ANSWER_WIDTH = 110
-
-    def __init__(self, group: QGroupBox, legend: str = "") -> None:
-        self.grid = QGridLayout(group)
-        self.grid.setColumnStretch(0, 1)
-        self.grid.setHorizontalSpacing(12)
-        if legend:
-            note = QLabel(legend)
-            note.setWordWrap(True)
-            note.setObjectName("muted")
-            self.grid.addWidget(note, 0, 0, 1, 2)
-
-    def add(self, question: str, answer: QWidget, *, wide: bool = False) -> None:
-        row = self.grid.rowCount()
-        label = QLabel(question)
-        label.setWordWrap(True)
-        if wide:  # a free-text answer takes the row under its question
-            self.grid.addWidget(label, row, 0, 1, 2)
-            self.grid.addWidget(answer, row + 1, 0, 1, 2)
-            return
-        answer.setFixedWidth(self.ANSWER_WIDTH)
-        self.grid.addWidget(label, row, 0)
-        self.grid.addWidget(answer, row, 1, Qt.AlignmentFlag.AlignTop)
 
 
 class FollowUpForm(QWidget):
@@ -103,7 +75,7 @@ class FollowUpForm(QWidget):
         column.addLayout(top)
 
         phq = QGroupBox("PHQ-9: over the last 2 weeks, how often bothered by\u2026")
-        items = _Rows(phq, "0 not at all \u00b7 1 several days \u00b7 2 more than half the "
+        items = QuestionRows(phq, "0 not at all \u00b7 1 several days \u00b7 2 more than half the "
                            "days \u00b7 3 nearly every day")
         self.phq9: list[QComboBox] = []
         for number, text in enumerate(PHQ9.items, start=1):
@@ -113,7 +85,7 @@ class FollowUpForm(QWidget):
         column.addWidget(phq)
 
         tolerability = QGroupBox("Since the last infusion")
-        rows = _Rows(tolerability)
+        rows = QuestionRows(tolerability)
         self.side_effects = QLineEdit()
         self.side_effects.setPlaceholderText("e.g. nausea the first evening, or 'none'")
         rows.add("Side effects", self.side_effects, wide=True)
