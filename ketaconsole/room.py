@@ -26,6 +26,7 @@ from ketaconsole.checkin import CheckIn
 from ketaconsole.checks import BpReminder, CheckIntervals
 from ketaconsole.course.eligibility import NotCleared, clearance
 from ketaconsole.course.identity import PatientIdentityError, find_for_check_in, get_patient
+from ketaconsole.course.measures import INSTRUMENTS
 from ketaconsole.course.planning import PlanAdvice, plan_advice
 from ketaconsole.device_spec import DeviceSpec
 from ketaconsole.dose import DosePlan
@@ -34,6 +35,7 @@ from ketaconsole.overview.publisher import RoomPublisher
 from ketaconsole.patient import Patient
 from ketaconsole.registry import DriverRegistry, UnknownDriverError
 from ketaconsole.sdk import DeviceKind, Driver
+from ketaconsole.security.clinic_settings import madrs_in_use
 from ketaconsole.session_model import SessionModel
 from ketaconsole.store import (
     Database,
@@ -287,6 +289,7 @@ class Room:
         service.record_event("course_clearance", course.clearance_record(person.mrn),
                              author=SYSTEM_AUTHOR)
         self.model.set_course(course)
+        self.workflow.instruments = clinic_instruments(database)
         if plan is not None:
             service.record_event("dose_plan", plan.order_record(), author=author)
             self.model.set_plan(plan)
@@ -382,6 +385,12 @@ def _devices(specs: Sequence[DeviceSpec], registry: DriverRegistry, engine: Engi
                           line=spec.line, journal=journal)
         devices.append(RoomDevice(spec, driver, link, settings))
     return devices
+
+
+def clinic_instruments(database: Database) -> tuple[str, ...]:
+    """The rating scales the clinic asks before an infusion (MADRS only where it is used)."""
+    use_madrs = madrs_in_use(database)
+    return tuple(key for key in INSTRUMENTS if key != "MADRS" or use_madrs)
 
 
 def build_room(specs: Sequence[DeviceSpec], *, registry: DriverRegistry,
