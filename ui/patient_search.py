@@ -3,8 +3,10 @@
 Each match shows the course's state and whether a session may be checked in under it
 (an approved, unexpired assessment) with what the assessment flagged. Picking a match
 hands it to the check-in form; registering a patient new to the clinic is a button of
-its own, never a side effect of a check-in. The search and the registration go through
-the course's guarded door (role checked, audited) off the GUI thread.
+its own, never a side effect of a check-in. **Follow-ups due** lists the clinic's
+follow-ups due now the same way, and each match opens its patient's course view
+(**Course…**), where a follow-up is recorded. Everything goes through the course's
+guarded door (role checked, audited) off the GUI thread.
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ class PatientSearch(QGroupBox):
         self.chosen.setTextFormat(Qt.TextFormat.RichText)
         self.chosen.hide()
         column.addWidget(self.chosen)
-        self.register_button = QPushButton("Register as a new patient")
+        self.register_button = QPushButton("New patient")
         self.register_button.setToolTip("Only for a patient new to the clinic: makes a record "
                                         "from the name, MRN and date of birth below.")
         self.register_button.clicked.connect(self.register)
