@@ -51,6 +51,13 @@ import numpy as np
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
 
+from ketaconsole.course.eligibility import (
+    EligibilityForm,
+    EligibilityPolicy,
+    decision_support,
+    store_assessment,
+)
+from ketaconsole.course.identity import register_patient
 from ketaconsole.overview.reader import read_statuses
 from ketaconsole.overview.status import RoomStatus
 from ketaconsole.registry import DriverRegistry, built_ins_only
@@ -105,9 +112,33 @@ def _devices(stack: ExitStack, rooms: int) -> list[tuple[str, str]]:
     return ports
 
 
+BENCH_COURSE = EligibilityForm(
+    active_psychosis=False, pregnancy=False, screening_systolic_mmhg=128,
+    screening_diastolic_mmhg=82, substance_use_disorder=False, cardiovascular_disease=False,
+    prior_ketamine_misuse=False, interstitial_cystitis=False,
+    consent_document="IV ketamine course consent", consent_version="bench-1")
+"""Each room's patient has an approved course, as ``record`` requires."""
+
+
+def _approve_patients(url: str, count: int) -> None:
+    """Register each room's patient (MRN BENCH-NN) with an approved course."""
+    database = open_database(url)
+    try:
+        policy = EligibilityPolicy()
+        for index in range(1, count + 1):
+            person = register_patient(database, f"Bench Patient{index}",
+                                      mrn=f"BENCH-{index:02d}")
+            store_assessment(database, person.patient_id, BENCH_COURSE,
+                             decision_support(BENCH_COURSE, policy), prescriber="Bench",
+                             policy=policy)
+    finally:
+        database.dispose()
+
+
 def _start_rooms(url: str, ports: list[tuple[str, str]],
                  home: Path) -> list[subprocess.Popen[bytes]]:
     minutes = (START_TIMEOUT_S + MEASURE_S + 60) / 60
+    _approve_patients(url, len(ports))
     processes = []
     for index, (oximeter, pump) in enumerate(ports, start=1):
         env = {**os.environ, "KETACONSOLE_HOME": str(home),
@@ -115,7 +146,7 @@ def _start_rooms(url: str, ports: list[tuple[str, str]],
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "ketaconsole", "record",
              "--device", f"masimo-ascii={oximeter}", "--device", f"alaris-asena={pump}",
-             "--patient", f"Bench Patient{index}", "--weight", "70", "--dose", "0.5",
+             "--mrn", f"BENCH-{index:02d}", "--weight", "70", "--dose", "0.5",
              "--over", "40", "--concentration", "1", "--minutes", f"{minutes:.2f}",
              "--db", url],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env))

@@ -8,6 +8,7 @@ The demo seeds its own two users in its own database, never in a clinic's record
 
 from __future__ import annotations
 
+from ketaconsole.course.desk import CourseDesk
 from ketaconsole.security import (
     Action,
     AuditLog,
@@ -44,6 +45,9 @@ class BedsideSecurity:
         self.lock = ConsoleLock(database, self.audit, security_settings(database), place=place)
         self.console = AuthorisedConsole(database, self.guard, self.lock.current_user)
         """The guarded door for device profiles and alarm profiles, for the screens."""
+        self.course = CourseDesk(database, self.guard, self.lock.current_user)
+        """The guarded door for patients and their course (search, register, assess,
+        follow-ups, course export), for the screens."""
         self.hint: str | None = None
         """A line for the lock panel (the demo's users and PINs)."""
 

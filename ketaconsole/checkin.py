@@ -1,8 +1,10 @@
 """Check-in and pre-assessment: the checklist that cannot be signed with a required item empty.
 
 Items follow CLINICAL.md section 1 (identity, weight, allergies, medication, substance
-use, psychiatric screen, BP history, fasting, consent, baseline rating scale, IV site,
-escort). Each problem is one sentence that says what to enter.
+use, psychiatric screen, BP history, fasting, consent, IV site, escort). The baseline
+rating scales (PHQ-9 and the others) are answered item by item before dosing, on the
+plan page, never typed here as a total. Each problem is one sentence that says what to
+enter.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ class CheckIn:
     bp_history: str
     fasting_hours: float | None
     consent_signed: bool
-    phq9_total: int | None
     iv_site: str
     escort_present: bool
     mrn: str = ""
@@ -74,8 +75,6 @@ class CheckIn:
                                       "intake; wait, or ask the prescriber.")
         if not self.consent_signed:
             found["consent_signed"] = "The consent form must be signed before the session."
-        if self.phq9_total is None or not 0 <= self.phq9_total <= 27:
-            found["phq9_total"] = "Enter the baseline PHQ-9 total (0 to 27)."
         born = (self.date_of_birth or "").strip()
         if born:
             try:

@@ -26,6 +26,7 @@ from ketaconsole.checkin import CheckIn
 from ketaconsole.checks import BpReminder, CheckIntervals
 from ketaconsole.course.eligibility import NotCleared, clearance
 from ketaconsole.course.identity import PatientIdentityError, find_for_check_in, get_patient
+from ketaconsole.course.measures import INSTRUMENTS
 from ketaconsole.course.planning import PlanAdvice, plan_advice
 from ketaconsole.device_spec import DeviceSpec
 from ketaconsole.dose import DosePlan
@@ -35,6 +36,7 @@ from ketaconsole.overview.publisher import RoomPublisher
 from ketaconsole.patient import Patient
 from ketaconsole.registry import DriverRegistry, UnknownDriverError
 from ketaconsole.sdk import DeviceKind, Driver
+from ketaconsole.security.clinic_settings import madrs_in_use
 from ketaconsole.session_model import SessionModel
 from ketaconsole.store import (
     Database,
@@ -252,23 +254,46 @@ class Room:
     # -- the session life cycle ------------------------------------------------------------
 
     def _open_checked_in(self, form: CheckIn) -> SessionService:
-        """Find the patient's record, check their course is approved, open the session."""
+        """The window's check-in: the record the nurse picked or named, cleared, opened."""
+        return self.open_cleared(form.patient_name, mrn=form.mrn or None,
+                                 date_of_birth=form.date_of_birth or None,
+                                 patient_id=form.patient_id, age_years=form.age_years,
+                                 weight_kg=form.weight_kg)
+
+    def open_cleared(self, name: str, *, mrn: str | None = None,
+                     date_of_birth: str | None = None, patient_id: int | None = None,
+                     age_years: int | None = None, weight_kg: float | None = None,
+                     plan: DosePlan | None = None, author: str = "console") -> SessionService:
+        """Find the patient's record, check their course is approved, open the session.
+
+        The one check every session passes, in the window (check-in) and headless
+        (``record``): the record is found (never made), the course has an approved,
+        unexpired assessment, and a ``plan`` given now is within its dose range.
+        Refusals are :class:`WorkflowError` with one sentence.
+        """
         database = self.database
         if database is None:
             raise WorkflowError({"record": self.record.problem or "the database is not open"})
         try:
-            person = get_patient(database, form.patient_id) if form.patient_id is not None \
-                else find_for_check_in(database, form.patient_name, mrn=form.mrn or None,
-                                       date_of_birth=form.date_of_birth or None)
+            person = get_patient(database, patient_id) if patient_id is not None \
+                else find_for_check_in(database, name, mrn=mrn, date_of_birth=date_of_birth)
             course = clearance(database, person.patient_id, person.name, self.engine.clock())
         except (PatientIdentityError, NotCleared) as exc:
             raise WorkflowError({"eligibility": str(exc)}) from None
-        patient = Patient(person.name, form.age_years, form.weight_kg or 0.0,
+        if plan is not None:
+            problem = course.dose_problem(plan.mg_per_kg)
+            if problem:
+                raise WorkflowError({"mg_per_kg": problem})
+        patient = Patient(person.name, age_years, weight_kg or 0.0,
                           identifier=person.mrn or "")
         service = self.open_session(patient, patient_id=person.patient_id)
         service.record_event("course_clearance", course.clearance_record(person.mrn),
                              author=SYSTEM_AUTHOR)
         self.model.set_course(course)
+        self.workflow.instruments = clinic_instruments(database)
+        if plan is not None:
+            service.record_event("dose_plan", plan.order_record(), author=author)
+            self.model.set_plan(plan)
         return service
 
     def plan_advice(self) -> PlanAdvice | None:
@@ -361,6 +386,12 @@ def _devices(specs: Sequence[DeviceSpec], registry: DriverRegistry, engine: Engi
                           line=spec.line, journal=journal)
         devices.append(RoomDevice(spec, driver, link, settings))
     return devices
+
+
+def clinic_instruments(database: Database) -> tuple[str, ...]:
+    """The rating scales the clinic asks before an infusion (MADRS only where it is used)."""
+    use_madrs = madrs_in_use(database)
+    return tuple(key for key in INSTRUMENTS if key != "MADRS" or use_madrs)
 
 
 def build_room(specs: Sequence[DeviceSpec], *, registry: DriverRegistry,

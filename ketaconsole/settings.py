@@ -27,6 +27,11 @@ def home_dir() -> Path:
     return path
 
 
+def exports_dir() -> Path:
+    """Where the console writes exports: ``exports`` in the data folder (made when used)."""
+    return home_dir() / "exports"
+
+
 DEMO_DB_NAME = "demo"
 """``--db demo`` names the demo's own database (see :func:`demo_database_url`)."""
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.checkin import CheckIn
-from ketaconsole.course.measures import MeasureResult
+from ketaconsole.course.measures import INSTRUMENTS, MeasureResult
 from ketaconsole.course.planning import PlanAdvice
 from ketaconsole.course.titration import DoseDecision
 from ketaconsole.discharge import SCALES as DISCHARGE_SCALES
@@ -79,6 +79,8 @@ class SessionWorkflow:
         self._advise = advise
         """The course's previous infusions and the proposed dose, read from the record."""
         self._lock = threading.Lock()
+        self.instruments: tuple[str, ...] = tuple(INSTRUMENTS)
+        """The rating scales this clinic asks (the room sets them at check-in)."""
         self._fresh()
 
     def _fresh(self) -> None:
@@ -166,6 +168,10 @@ class SessionWorkflow:
         """
         with self._lock:
             self._expect(Step.BASELINE, Step.PLAN, Step.INFUSION)
+            if result.instrument not in self.instruments:
+                raise WorkflowError({"instrument": (
+                    f"This clinic does not use the {result.instrument}; record "
+                    f"{' or '.join(self.instruments)}.")})
             stored = self._record("measure", result.as_record(), author)
             self.measures.append(result)
             self.open_flags.update(result.flags)
@@ -201,13 +207,9 @@ class SessionWorkflow:
             self._expect(Step.PLAN)
             self._refuse_while_flagged()
             course = self.model.course
-            if course is not None and not (
-                    course.dose_min_mg_per_kg - 1e-9 <= plan.mg_per_kg
-                    <= course.dose_max_mg_per_kg + 1e-9):
-                raise WorkflowError({"mg_per_kg": (
-                    f"{plan.mg_per_kg:g} mg/kg is outside the range the prescriber approved "
-                    f"({course.dose_min_mg_per_kg:g} to {course.dose_max_mg_per_kg:g} mg/kg); "
-                    "ask the prescriber to reassess the course.")})
+            outside = course.dose_problem(plan.mg_per_kg) if course is not None else None
+            if outside:
+                raise WorkflowError({"mg_per_kg": outside})
             if decision is not None:
                 problem = decision.problem(plan.mg_per_kg)
                 if problem:

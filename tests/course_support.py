@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from ketaconsole.course.desk import CourseDesk
-from ketaconsole.course.eligibility import Assessment, EligibilityForm, PriorTreatment
+from ketaconsole.course.eligibility import (
+    Assessment,
+    EligibilityForm,
+    PriorTreatment,
+    latest_assessment,
+)
 from ketaconsole.course.identity import PatientRecord, resolve_patient
 from ketaconsole.security import AuditLog, ConsoleUser, Guard, Role
 from ketaconsole.security.users import create_user, find_user
-from ketaconsole.store import Database
+from ketaconsole.store import Database, open_database
 
 CLEAR = EligibilityForm(
     active_psychosis=False, pregnancy=False, screening_systolic_mmhg=128,
@@ -39,3 +44,21 @@ def approved_patient(database: Database, name: str, mrn: str, *,
     doctor = prescriber(database)
     desk = CourseDesk(database, Guard(AuditLog(database)), lambda: doctor)
     return person, desk.assess_eligibility(person.patient_id, form)
+
+
+def mrn_of(name: str) -> str:
+    """The MRN the tests give a patient by name ("Ann Example" -> "MRN-ANNEXAMPLE")."""
+    return "MRN-" + "".join(c for c in name.upper() if c.isalnum())
+
+
+def cleared_mrn(url: str, name: str) -> str:
+    """The MRN of ``name``, registered and approved in the record at ``url`` (once)."""
+    database = open_database(url)
+    try:
+        mrn = mrn_of(name)
+        person = resolve_patient(database, name, mrn=mrn)
+        if latest_assessment(database, person.patient_id) is None:
+            approved_patient(database, name, mrn)
+        return mrn
+    finally:
+        database.dispose()

@@ -10,15 +10,28 @@ when the next infusion is due. It shows a :class:`CourseSummary` read off the GU
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from html import escape
+from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ketaconsole.course.desk import CourseDesk
+from ketaconsole.course.follow_ups import TITLES
 from ketaconsole.course.summary import CourseSummary
+from ketaconsole.settings import exports_dir
 from ui import theme
+from ui.background import BackgroundCalls
 
 PHQ9_COLOUR = "#60a5fa"
 MADRS_COLOUR = "#c084fc"
@@ -47,19 +60,47 @@ def _plot(title: str, left: str) -> pg.PlotWidget:
 
 
 class CourseView(QWidget):
-    """The plots and lists of one patient's course."""
+    """The plots and lists of one patient's course; with the course's door, its actions.
+
+    Given a :class:`CourseDesk` (the guarded door), the view also records a follow-up
+    and exports the course (PDF, FHIR), each checked and audited there, off the GUI
+    thread; after a follow-up it reads the course again.
+    """
 
     def __init__(self, summary: CourseSummary, parent: QWidget | None = None, *,
-                 now: float | None = None) -> None:
+                 now: float | None = None, desk: CourseDesk | None = None,
+                 export_folder: Callable[[], Path] = exports_dir) -> None:
         super().__init__(parent)
         self.summary = summary
         self.now = time.time() if now is None else now
+        self._desk, self._export_folder = desk, export_folder
+        self.follow_up: QWidget | None = None
+        self.assessment: QWidget | None = None
         self.setWindowTitle(f"Course: {summary.patient.name}")
         column = QVBoxLayout(self)
         self.heading = QLabel(self._heading())
         self.heading.setFont(theme.font(17, bold=True))
         self.heading.setWordWrap(True)
         column.addWidget(self.heading)
+        self.buttons: dict[str, QPushButton] = {}
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setObjectName("muted")
+        if desk is not None:
+            self.calls = BackgroundCalls(self)
+            self.calls.done.connect(self._answered)
+            self.calls.failed.connect(lambda error, _tag: self.message.setText(str(error)))
+            row = QHBoxLayout()
+            for key, text, act in (("assess", "Assess eligibility", self.open_assessment),
+                                   ("follow_up", "Record a follow-up", self.open_follow_up),
+                                   ("pdf", "Export course PDF", lambda: self.export("pdf")),
+                                   ("fhir", "Export FHIR R4", lambda: self.export("fhir"))):
+                button = QPushButton(text)
+                button.clicked.connect(act)
+                self.buttons[key] = button
+                row.addWidget(button)
+            row.addWidget(self.message, 1)
+            column.addLayout(row)
         grid = QGridLayout()
         column.addLayout(grid, 1)
         self.scores = _plot("PHQ-9 per visit", "score")
@@ -74,6 +115,66 @@ class CourseView(QWidget):
         column.addWidget(self.events)
         self.series: dict[str, tuple[list[float], list[float]]] = {}
         self.lines: dict[str, float] = {}
+        self._draw()
+
+    # -- the actions (with the course's door) ---------------------------------------------
+
+    def open_follow_up(self) -> None:
+        """The follow-up form for this patient, in a window of its own."""
+        from ui.follow_up_form import FollowUpForm
+
+        assert self._desk is not None
+        self.follow_up = FollowUpForm(self._desk, self.summary.patient,
+                                      on_recorded=lambda _number: self.reload())
+        self.follow_up.show()
+
+    def open_assessment(self) -> None:
+        """The eligibility assessment form (signed by the prescriber logged in)."""
+        from ui.assessment_form import AssessmentForm
+
+        assert self._desk is not None
+        self.assessment = AssessmentForm(self._desk, self.summary.patient,
+                                         on_signed=lambda _signed: self.reload())
+        self.assessment.show()
+
+    def reload(self) -> None:
+        """Read the course again (after a follow-up), through the guarded door."""
+        desk, patient_id = self._desk, self.summary.patient.patient_id
+        if desk is not None:
+            self.calls.run(lambda: desk.course_of(patient_id), "reload")
+
+    def export(self, fmt: str) -> None:
+        desk, patient_id, folder = self._desk, self.summary.patient.patient_id, \
+            self._export_folder()
+        if desk is None:
+            return
+        self.message.setText("exporting\u2026")
+
+        def work() -> list[Path]:
+            folder.mkdir(parents=True, exist_ok=True)
+            return desk.export_course(patient_id, [fmt], folder)
+
+        self.calls.run(work, "export")
+
+    def _answered(self, result: object, tag: object) -> None:
+        if tag == "reload" and isinstance(result, CourseSummary):
+            self.show_summary(result)
+        elif tag == "export" and isinstance(result, list):
+            self.message.setText("Exported " + ", ".join(p.name for p in result) +
+                                 f" into {self._export_folder()}.")
+
+    def show_summary(self, summary: CourseSummary) -> None:
+        """Show ``summary`` instead (the plots are drawn again from it)."""
+        self.summary = summary
+        self.heading.setText(self._heading())
+        self.events.setText(self._events_html())
+        self.series.clear()
+        self.lines.clear()
+        for plot in (self.scores, self.dose, self.vitals, self.dissociation):
+            plot.clear()
+            legend = plot.getPlotItem().legend
+            if legend is not None:
+                legend.clear()
         self._draw()
 
     def _heading(self) -> str:
@@ -155,5 +256,11 @@ class CourseView(QWidget):
                         f"{a.dose_min_mg_per_kg:g}-{a.dose_max_mg_per_kg:g} mg/kg, "
                         f"until {a.expires()}; {escape(flagged)}")
         events = "; ".join(items) or "none recorded"
+        follow_ups = "; ".join(
+            f"{escape(TITLES.get(str(f['interval']), str(f['interval'])))} {_date(f['at'])}: "
+            f"PHQ-9 {f['phq9']['total']}"
+            + (f" ({escape(', '.join(f.get('flags', [])))})" if f.get("flags") else "")
+            for f in s.follow_ups) or "none recorded"
         return (f"<p><b>Eligibility:</b> {assessed}</p>"
-                f"<p><b>Rescue medication and adverse events:</b> {events}</p>")
+                f"<p><b>Rescue medication and adverse events:</b> {events}</p>"
+                f"<p><b>Follow-ups:</b> {follow_ups}</p>")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
+    QGroupBox,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -82,3 +85,31 @@ class FormFields:
         widget = self.fields[key]
         assert isinstance(widget, QCheckBox)
         return widget.isChecked()
+
+
+class QuestionRows:
+    """Question-and-answer rows: the question wraps on the left, the answer stays narrow."""
+
+    ANSWER_WIDTH = 110
+
+    def __init__(self, group: QGroupBox, legend: str = "") -> None:
+        self.grid = QGridLayout(group)
+        self.grid.setColumnStretch(0, 1)
+        self.grid.setHorizontalSpacing(12)
+        if legend:
+            note = QLabel(legend)
+            note.setWordWrap(True)
+            note.setObjectName("muted")
+            self.grid.addWidget(note, 0, 0, 1, 2)
+
+    def add(self, question: str, answer: QWidget, *, wide: bool = False) -> None:
+        row = self.grid.rowCount()
+        label = QLabel(question)
+        label.setWordWrap(True)
+        if wide:  # a free-text answer takes the row under its question
+            self.grid.addWidget(label, row, 0, 1, 2)
+            self.grid.addWidget(answer, row + 1, 0, 1, 2)
+            return
+        answer.setFixedWidth(self.ANSWER_WIDTH)
+        self.grid.addWidget(label, row, 0)
+        self.grid.addWidget(answer, row, 1, Qt.AlignmentFlag.AlignTop)

@@ -39,7 +39,7 @@ class MeasuresBox(QGroupBox):
         column = QVBoxLayout(self)
         row = QHBoxLayout()
         self.instrument = QComboBox()
-        self.instrument.addItems(list(INSTRUMENTS))
+        self.instrument.addItems(list(workflow.instruments))
         self.instrument.currentTextChanged.connect(self._build_items)
         row.addWidget(self.instrument)
         self.record_button = QPushButton("Record scale")
@@ -106,7 +106,14 @@ class MeasuresBox(QGroupBox):
         self._record(acknowledge_all)
 
     def refresh(self) -> None:
-        """Show the flag and the acknowledgement only while a flag is open."""
+        """The clinic's scales; the flag and the acknowledgement only while a flag is open."""
+        offered = [self.instrument.itemText(i) for i in range(self.instrument.count())]
+        if offered != list(self._workflow.instruments):
+            self.instrument.blockSignals(True)
+            self.instrument.clear()
+            self.instrument.addItems(list(self._workflow.instruments))
+            self.instrument.blockSignals(False)
+            self._build_items(self.instrument.currentText())
         flagged = bool(self._workflow.open_flags)
         self.flag.setText("Thoughts of self-harm reported (PHQ-9 item 9): a named clinician "
                           "must acknowledge before dosing." if flagged else "")

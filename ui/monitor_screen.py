@@ -106,7 +106,8 @@ class MonitorScreen(QWidget):
         self.workflow = room.workflow
         self.session = SessionPanel(self.workflow, engine, self.worker.sharing(self),
                                     self.worker.author, room.options, exporter=exporter,
-                                    signer=signer)
+                                    signer=signer,
+                                    desk=room.security.course if room.security else None)
         self.side = QTabWidget()
         self.side.addTab(self.timeline, "Timeline")
         self.side.addTab(self.session, "Session")

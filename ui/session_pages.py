@@ -7,6 +7,7 @@ the GUI thread by the panel) and shows the problems that come back beside the fi
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ from ketaconsole.catalogue import (
     SPO2,
 )
 from ketaconsole.checkin import CheckIn
+from ketaconsole.course.desk import CourseDesk
+from ketaconsole.course.lookup import PatientMatch
 from ketaconsole.course.titration import DoseDecision
 from ketaconsole.discharge import SCALES, suggest_aldrete, suggest_padss, total
 from ketaconsole.dose import DosePlan, DosePlanError
@@ -42,6 +45,7 @@ from ui.course_plan import course_table_html
 from ui.course_view import CourseView
 from ui.form_fields import FormFields
 from ui.measures_box import MeasuresBox
+from ui.patient_search import PatientSearch
 
 Submit = Callable[[Callable[[], Any], "StepPage"], None]
 """The panel's runner: do this recording call off the GUI thread, answer to this page."""
@@ -123,10 +127,21 @@ class StepPage(QWidget):
 
 
 class CheckInPage(StepPage):
+    """Find the patient's record (or register a new patient), then the pre-assessment."""
+
+    IDENTITY = ("patient_name", "mrn", "date_of_birth")
+
     def __init__(self, workflow: SessionWorkflow, submit: Submit, author: Callable[[], str],
-                 patient: Patient | None) -> None:
+                 patient: Patient | None, desk: CourseDesk | None = None) -> None:
         super().__init__("Check-in and pre-assessment")
         self._workflow, self._submit, self._author = workflow, submit, author
+        self.picked: PatientMatch | None = None
+        """The record picked in the search; the check-in runs under it."""
+        self.search = PatientSearch(desk, lambda: (self.form.text("patient_name"),
+                                                   self.form.text("mrn"),
+                                                   self.form.text("date_of_birth")))
+        self.search.picked.connect(self.pick)
+        self.column.insertWidget(1, self.search)
         f = self.form
         f.add("patient_name", "Patient", QLineEdit(patient.name if patient else ""))
         f.add("mrn", "MRN", QLineEdit(patient.identifier if patient else ""))
@@ -144,13 +159,41 @@ class CheckInPage(StepPage):
         screen.addItems(("\u2014 choose \u2014", "negative", "positive"))
         f.add("psychosis_or_mania", "Psychosis / mania screen", screen)
         f.add("fasting_hours", "Hours since last intake", QLineEdit())
-        f.add("phq9_total", "PHQ-9 total (0-27)", QLineEdit())
         f.add("consent_signed", "Consent", QCheckBox("form signed"))
         f.add("escort_present", "Escort", QCheckBox("present, takes patient home"))
+        for key in self.IDENTITY:
+            field = f.fields[key]
+            assert isinstance(field, QLineEdit)
+            field.textEdited.connect(self.unpick)
         self.sign = QPushButton("Sign check-in")
         self.sign.clicked.connect(self.record)
         self.column.addWidget(self.sign)
         self.finish_layout()
+
+    def pick(self, match: PatientMatch) -> None:
+        """Fill the identity from the record picked (and the age from the birth date)."""
+        self.picked = match
+        person = match.patient
+        for key, value in (("patient_name", person.name), ("mrn", person.mrn or ""),
+                           ("date_of_birth", person.date_of_birth or "")):
+            field = self.form.fields[key]
+            assert isinstance(field, QLineEdit)
+            field.setText(value)
+        age = match.age_on(date.today())
+        if age is not None:
+            field = self.form.fields["age_years"]
+            assert isinstance(field, QLineEdit)
+            field.setText(str(age))
+
+    def unpick(self) -> None:
+        """The nurse typed over the identity: the record is found from what she typed."""
+        if self.picked is not None:
+            self.picked = None
+            self.search.unchoose()
+
+    def hideEvent(self, event: Any) -> None:
+        super().hideEvent(event)
+        self.search.forget()
 
     def collect(self) -> CheckIn:
         f = self.form
@@ -158,7 +201,6 @@ class CheckInPage(StepPage):
         assert isinstance(screen, QComboBox)
         answer = {1: False, 2: True}.get(screen.currentIndex())
         age = f.number("age_years")
-        phq = f.number("phq9_total")
         return CheckIn(
             patient_name=f.text("patient_name"),
             age_years=int(age) if age is not None and age.is_integer() else None,
@@ -167,9 +209,9 @@ class CheckInPage(StepPage):
             substance_use=f.text("substance_use"), psychosis_or_mania=answer,
             bp_history=f.text("bp_history"), fasting_hours=f.number("fasting_hours"),
             consent_signed=f.checked("consent_signed"),
-            phq9_total=int(phq) if phq is not None and phq.is_integer() else None,
             iv_site=f.text("iv_site"), escort_present=f.checked("escort_present"),
-            mrn=f.text("mrn"), date_of_birth=f.text("date_of_birth"))
+            mrn=f.text("mrn"), date_of_birth=f.text("date_of_birth"),
+            patient_id=self.picked.patient.patient_id if self.picked is not None else None)
 
     def primary(self) -> QWidget | None:
         return self.sign
@@ -217,9 +259,11 @@ class BaselinePage(StepPage):
 
 class PlanPage(StepPage):
     def __init__(self, workflow: SessionWorkflow, submit: Submit,
-                 author: Callable[[], str], expected: DosePlan | None = None) -> None:
+                 author: Callable[[], str], expected: DosePlan | None = None,
+                 desk: CourseDesk | None = None) -> None:
         super().__init__("Dose plan")
         self._workflow, self._submit, self._author = workflow, submit, author
+        self._desk = desk
         order = expected.as_record() if expected is not None else DEFAULT_ORDER
         self.form.add("weight_kg", "Weight (kg)", QLineEdit())
         self.form.add("mg_per_kg", "Dose (mg/kg)", QLineEdit(f"{order['mg_per_kg']:g}"))
@@ -281,7 +325,7 @@ class PlanPage(StepPage):
         advice = self._workflow.advice
         if advice is None:
             return
-        self.course_view = CourseView(advice.course)
+        self.course_view = CourseView(advice.course, desk=self._desk)
         self.course_view.resize(1200, 800)
         self.course_view.show()
 

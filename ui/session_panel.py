@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ketaconsole.course.desk import CourseDesk
 from ketaconsole.engine import Engine
 from ketaconsole.room import RoomOptions
-from ketaconsole.settings import home_dir
+from ketaconsole.settings import exports_dir
 from ketaconsole.workflow import STEPS, SessionWorkflow, Step
 from ui import theme
 from ui.record_worker import RecordWorker
@@ -44,7 +45,7 @@ from ui.session_review import Exporter
 
 def default_export_folder() -> Path:
     """Exports go to the ``exports`` folder in the console's data folder."""
-    return home_dir() / "exports"
+    return exports_dir()
 
 
 class SessionPanel(QFrame):
@@ -54,7 +55,8 @@ class SessionPanel(QFrame):
                  author: Callable[[], str], options: RoomOptions,
                  export_folder: Callable[[], Path] = default_export_folder,
                  exporter: Exporter | None = None,
-                 signer: Callable[[], str | None] = lambda: None) -> None:
+                 signer: Callable[[], str | None] = lambda: None,
+                 desk: CourseDesk | None = None) -> None:
         super().__init__()
         self.setObjectName("panel")
         self.workflow = workflow
@@ -63,6 +65,8 @@ class SessionPanel(QFrame):
         self._export_folder = export_folder
         self._exporter = exporter
         self._signer = signer
+        self._desk = desk
+        """The course's guarded door: patient search and registration at check-in."""
         self.steps = QLabel("")
         self.steps.setWordWrap(True)
         self.steps.setFont(theme.font(13))
@@ -94,9 +98,10 @@ class SessionPanel(QFrame):
         workflow, author, engine = self.workflow, self._author, self._engine
         self.pages = {
             Step.CHECK_IN: CheckInPage(workflow, self.submit, author,
-                                       self._options.expected_patient),
+                                       self._options.expected_patient, self._desk),
             Step.BASELINE: BaselinePage(workflow, self.submit, author, engine),
-            Step.PLAN: PlanPage(workflow, self.submit, author, self._options.expected_plan),
+            Step.PLAN: PlanPage(workflow, self.submit, author, self._options.expected_plan,
+                                self._desk),
             Step.INFUSION: InfusionPage(workflow, self.submit, author),
             Step.RECOVERY: RecoveryPage(workflow, self.submit, author),
             Step.DISCHARGE: DischargePage(workflow, self.submit, author, engine),

@@ -30,7 +30,7 @@ COMMANDS: dict[str, str] = {
     for name in ("drivers", "decode", "probe", "simulate", "record", "sessions", "verify",
                  "replay", "export", "users", "audit", "plugins", "settings", "doctor", "rooms",
                  "overview", "patients", "course", "assess")
-}
+} | {"follow-up": "ketaconsole.cli.follow_up_cmd"}
 _WITH_VALUE = ("--db", "--room", "--scenario", "--speed", "--screenshot", "--quit-after",
                "--demo-device", "--size", "--page")
 

@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from pathlib import Path
-from typing import BinaryIO
 
 from ketaconsole.cli.acting_person import acting_person, add_person_options, audit_as
 from ketaconsole.cli.errors import CliError
 from ketaconsole.cli.record_common import add_db_option, open_record
-from ketaconsole.course.course_fhir import course_bundle
-from ketaconsole.course.course_pdf import write_course_pdf
+from ketaconsole.course.course_export import COURSE_FORMATS, export_course
 from ketaconsole.course.identity import (
     PatientIdentityError,
     PatientRecord,
     find_patients,
     get_patient,
 )
-from ketaconsole.course.summary import CourseSummary, course_summary
-from ketaconsole.export.atomic import ExportFolderError, check_folder, write_atomically
+from ketaconsole.course.summary import course_summary
+from ketaconsole.export.atomic import ExportFolderError, check_folder
 from ketaconsole.security import Action, AuditLog, Permission
 from ketaconsole.store.database import Database
 
-FORMATS = ("pdf", "fhir")
+FORMATS = COURSE_FORMATS
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -63,28 +60,6 @@ def find_one(database: Database, text: str) -> PatientRecord:
         raise CliError(f"{len(found)} patients match {text!r}: {names}; give the number or "
                        "the MRN")
     return found[0]
-
-
-def _stem(summary: CourseSummary) -> str:
-    name = re.sub(r"[^A-Za-z0-9]+", "-", summary.patient.name).strip("-").lower() or "patient"
-    return f"course-{summary.patient.patient_id}-{name}"
-
-
-def export_course(summary: CourseSummary, formats: list[str], folder: Path) -> list[Path]:
-    stem = _stem(summary)
-    written: list[Path] = []
-    for fmt in dict.fromkeys(formats):
-        if fmt == "pdf":
-            written.append(write_atomically(folder / f"{stem}.pdf",
-                                            lambda out: write_course_pdf(summary, out)))
-        else:
-            bundle = course_bundle(summary)
-
-            def write_json(out: BinaryIO, bundle: dict[str, object] = bundle) -> None:
-                out.write(json.dumps(bundle, indent=2, sort_keys=True).encode())
-
-            written.append(write_atomically(folder / f"{stem}.fhir.json", write_json))
-    return written
 
 
 def run(args: argparse.Namespace) -> int:

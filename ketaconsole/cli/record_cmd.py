@@ -3,9 +3,13 @@
 The same room as the window (:func:`ketaconsole.room.build_room`): the same alarm
 system, and with ``--dose/--over/--concentration`` the same dose plan the pump is
 checked against. Prints the session number on its first line once ``session_start``
-is committed. This station's unfinished session (a crash or power cut) is resumed
-for the same ``--patient``; for another patient it is closed as interrupted and a new
-session opened. Stops after ``--minutes`` or on SIGINT / SIGTERM, closing the session.
+is committed. The patient is found by ``--mrn`` (or ``--patient NAME --dob DATE``),
+never made, and the session opens only under an approved, unexpired eligibility
+assessment, with a dose plan within its range: the same check as the window's
+check-in (:meth:`ketaconsole.room.Room.open_cleared`). This station's unfinished session
+(a crash or power cut) is resumed for the same patient; for another patient it is
+closed as interrupted and a new session opened. Stops after ``--minutes`` or on
+SIGINT / SIGTERM, closing the session.
 """
 
 from __future__ import annotations
@@ -37,7 +41,6 @@ from ketaconsole.dose import (
     DosePlanError,
 )
 from ketaconsole.numbers import NumberRange, echo
-from ketaconsole.patient import Patient
 from ketaconsole.room import DeviceSpec, Room, RoomOptions, StationBusy, build_room
 from ketaconsole.sdk import SettingError
 from ketaconsole.security.plugins import clinic_registry
@@ -45,6 +48,7 @@ from ketaconsole.settings import database_url
 from ketaconsole.store import DatabaseUnavailable
 from ketaconsole.store.recorder import RecordNotWritten
 from ketaconsole.transport import describe_port_error, open_port
+from ketaconsole.workflow import WorkflowError
 
 RECORD_AUTHOR = "console"
 
@@ -60,7 +64,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "record", help="record a session headless from the given devices",
         description="Run a session without the window: read each device through its driver, "
                     "run the alarm system and record everything. Prints the session number "
-                    "first. Resumes this station's unfinished session for the same patient; "
+                    "first. The patient is found by --mrn (or --patient with --dob) and needs "
+                    "an approved, unexpired eligibility assessment, as at the bedside. "
+                    "Resumes this station's unfinished session for the same patient; "
                     "another patient closes it as interrupted and starts a new session.")
     parser.add_argument("--device", action="append", metavar="SLUG=PORT", required=True,
                         help="a device: driver slug and port, e.g. masimo-ascii=/dev/ttyUSB0 "
@@ -72,8 +78,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                         help="when two devices measure a metric, the one to show and alarm "
                              "on, e.g. SpO2=intellivue-mib (default: the dedicated device, "
                              "an oximeter before a monitor; repeatable)")
-    parser.add_argument("--patient", default="Unnamed patient", help="patient's name",
+    parser.add_argument("--mrn", help="the patient's clinic identifier (MRN): finds their "
+                                      "record ('ketaconsole patients' lists them)")
+    parser.add_argument("--patient", help="the patient's name (checked against the record; "
+                                          "with --dob, finds it without an MRN)",
                         type=name_option("the patient's name"))
+    parser.add_argument("--dob", metavar="YYYY-MM-DD",
+                        help="the patient's date of birth (with --patient)")
     parser.add_argument("--weight", type=number_option(WEIGHT), metavar="KG",
                         help="patient's weight in kg")
     parser.add_argument("--dose", type=number_option(DOSE), metavar="MG_PER_KG",
@@ -165,6 +176,12 @@ def _with_primaries(specs: list[DeviceSpec], pairs: list[str] | None) -> list[De
             for spec in specs]
 
 
+def _check_patient(args: argparse.Namespace) -> None:
+    if not args.mrn and not (args.patient and args.dob):
+        raise CliError("say whose session it is: --mrn MRN (or --patient NAME --dob "
+                       "YYYY-MM-DD); 'ketaconsole patients' lists the patients", 2)
+
+
 def run(args: argparse.Namespace) -> int:
     plan = _plan(args)
     specs = _with_primaries(_specs(args.device, args.set), args.primary)
@@ -175,6 +192,7 @@ def run(args: argparse.Namespace) -> int:
             open_port(spec.port, driver.info.line, 0.05).close()
         except serial.SerialException as exc:
             raise CliError(describe_port_error(spec.port, exc)) from None
+    _check_patient(args)
     url = database_url(getattr(args, "command_db", None) or getattr(args, "db", None))
     try:
         room = build_room(specs, registry=registry, database_url=url,
@@ -202,11 +220,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _record(args: argparse.Namespace, room: Room, plan: DosePlan | None,
             stop: threading.Event) -> int:
-    patient = Patient(" ".join(args.patient.split()), None, args.weight or 0.0)
     try:
-        service = room.open_session(patient, plan=plan, author=RECORD_AUTHOR)
+        service = room.open_cleared(" ".join((args.patient or "").split()), mrn=args.mrn,
+                                    date_of_birth=args.dob, weight_kg=args.weight, plan=plan,
+                                    author=RECORD_AUTHOR)
         # The number is announced only once the session's start (or resume) is committed.
         service.recorder.flush()
+    except WorkflowError as exc:
+        room.stop()
+        raise CliError(str(exc)) from None
     except (RecordNotWritten, DatabaseUnavailable) as exc:
         room.stop()
         raise CliError(f"the session could not be opened: {exc} Check the database and "

@@ -1,4 +1,5 @@
-"""The guarded doors of the course: a prescriber's assessment, an admin's merge of records.
+"""The guarded doors of the course: finding and registering patients, a prescriber's
+assessment, follow-ups, an admin's merge of records.
 
 Each call checks the acting person's permission through the one :class:`Guard`
 (refusals are audited there) and puts what it did on the audit trail.
@@ -8,7 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
+from ketaconsole.course.course_export import export_course
 from ketaconsole.course.eligibility import (
     Assessment,
     EligibilityForm,
@@ -16,8 +19,22 @@ from ketaconsole.course.eligibility import (
     decision_support,
     store_assessment,
 )
-from ketaconsole.course.follow_ups import FollowUpEntry, record_follow_up
-from ketaconsole.course.identity import MergeResult, get_patient, merge_records
+from ketaconsole.course.follow_ups import (
+    DueFollowUp,
+    FollowUpEntry,
+    due_follow_ups,
+    record_follow_up,
+)
+from ketaconsole.course.identity import (
+    MergeResult,
+    PatientIdentityError,
+    PatientRecord,
+    get_patient,
+    merge_records,
+    register_patient,
+)
+from ketaconsole.course.lookup import PatientMatch, match_of, search_patients
+from ketaconsole.course.summary import CourseSummary, course_summary
 from ketaconsole.security.audit import Action
 from ketaconsole.security.guard import Guard
 from ketaconsole.security.roles import Permission
@@ -45,6 +62,36 @@ class CourseDesk:
         self.current_user = current_user
         self.clock = clock
 
+    def find_patients(self, text: str, *, via: str = "check-in") -> list[PatientMatch]:
+        """The records matching ``text`` (name, MRN or birth date), each with its course.
+
+        Reading the list of patients is opening records: checked, and on the audit trail
+        (how many were listed, never who).
+        """
+        user = self.guard.require(self.current_user(), Permission.OPEN_RECORD,
+                                  target="patients")
+        matches = search_patients(self.database, text, self.clock())
+        self.guard.audit.record(Action.RECORDS_LISTED, actor=user.username,
+                                user_id=user.record_id, target="patients",
+                                detail={"via": via, "patients": len(matches)})
+        return matches
+
+    def register_patient(self, name: str, *, mrn: str | None, date_of_birth: str | None,
+                         via: str = "check-in") -> PatientMatch:
+        """A patient new to the clinic, registered on purpose (never by a check-in). Audited."""
+        user = self.guard.require(self.current_user(), Permission.RECORD_CLINICAL_ENTRY,
+                                  target="new patient")
+        if not (mrn or "").strip() and not (date_of_birth or "").strip():
+            raise PatientIdentityError("Enter the new patient's MRN or date of birth, so that "
+                                       "check-in finds them next time.")
+        patient: PatientRecord = register_patient(self.database, name, mrn=mrn,
+                                                  date_of_birth=date_of_birth,
+                                                  clock=self.clock)
+        self.guard.audit.record(Action.PATIENT_REGISTERED, actor=user.username,
+                                user_id=user.record_id, target=f"patient {patient.patient_id}",
+                                detail={"via": via, "mrn": patient.mrn})
+        return match_of(self.database, patient, self.clock())
+
     def assess_eligibility(self, patient_id: int, form: EligibilityForm, *,
                            policy: EligibilityPolicy | None = None) -> Assessment:
         """Sign an assessment: approved unless an absolute contraindication was found."""
@@ -69,12 +116,57 @@ class CourseDesk:
         return assessment
 
     def record_follow_up(self, patient_id: int, entry: FollowUpEntry) -> int:
-        """A follow-up between infusions, under the name of the nurse or prescriber."""
+        """A follow-up between infusions, under the name of the nurse or prescriber. Audited."""
         user = self.guard.require(self.current_user(), Permission.RECORD_CLINICAL_ENTRY,
                                   target=f"patient {patient_id}")
         patient = get_patient(self.database, patient_id)
-        return record_follow_up(self.database, patient.patient_id, entry,
-                                author=user.username, clock=self.clock)
+        number = record_follow_up(self.database, patient.patient_id, entry,
+                                  author=user.username, clock=self.clock)
+        self.guard.audit.record(Action.CLINICAL_ENTRY, actor=user.username,
+                                user_id=user.record_id, target=f"patient {patient.patient_id}",
+                                detail={"kind": "follow_up", "follow_up": number,
+                                        "interval": entry.interval})
+        return number
+
+    def course_of(self, patient_id: int, *, via: str = "course view") -> CourseSummary:
+        """A patient's whole course, for the course view; opening it is on the audit trail."""
+        user = self.guard.require(self.current_user(), Permission.OPEN_RECORD,
+                                  target=f"patient {patient_id}")
+        summary = course_summary(self.database, patient_id)
+        self.guard.audit.record(Action.RECORD_OPENED, actor=user.username,
+                                user_id=user.record_id,
+                                target=f"patient {summary.patient.patient_id}",
+                                detail={"via": via})
+        return summary
+
+    def follow_ups_due(self, *, via: str = "check-in") -> list[tuple[DueFollowUp, PatientMatch]]:
+        """The clinic's follow-ups due now, each with its patient's match. Audited."""
+        user = self.guard.require(self.current_user(), Permission.OPEN_RECORD,
+                                  target="follow-ups due")
+        now = self.clock()
+        due = due_follow_ups(self.database, now)
+        people = {d.patient_id: match_of(self.database, get_patient(self.database,
+                                                                   d.patient_id), now)
+                  for d in due}
+        self.guard.audit.record(Action.RECORDS_LISTED, actor=user.username,
+                                user_id=user.record_id, target="follow-ups due",
+                                detail={"via": via, "patients": len(people)})
+        return [(d, people[d.patient_id]) for d in due]
+
+    def export_course(self, patient_id: int, formats: list[str], folder: Path, *,
+                      via: str = "course view") -> list[Path]:
+        """The course summary PDF and/or FHIR bundle, by someone who may export. Audited."""
+        user = self.guard.require(self.current_user(), Permission.EXPORT_RECORD,
+                                  target=f"patient {patient_id}")
+        summary = course_summary(self.database, patient_id)
+        written = export_course(summary, formats, folder)
+        self.guard.audit.record(Action.EXPORT, actor=user.username, user_id=user.record_id,
+                                target=f"patient {summary.patient.patient_id}",
+                                detail={"course": True, "via": via,
+                                        "formats": sorted(set(formats)),
+                                        "files": [p.name for p in written],
+                                        "folder": str(folder)})
+        return written
 
     def merge_patients(self, keep_id: int, merge_id: int, *, reason: str) -> MergeResult:
         """Join two records of one person; the reason and both records are audited."""

@@ -158,6 +158,14 @@ class Assessment:
     def expires(self) -> str:
         return datetime.fromtimestamp(self.expires_at, UTC).date().isoformat()
 
+    def dose_problem(self, mg_per_kg: float) -> str | None:
+        """Why ``mg_per_kg`` may not be given under this course (outside the approved range)."""
+        if self.dose_min_mg_per_kg - 1e-9 <= mg_per_kg <= self.dose_max_mg_per_kg + 1e-9:
+            return None
+        return (f"{mg_per_kg:g} mg/kg is outside the range the prescriber approved "
+                f"({self.dose_min_mg_per_kg:g} to {self.dose_max_mg_per_kg:g} mg/kg); "
+                "ask the prescriber to reassess the course.")
+
     def clearance_record(self, mrn: str | None = None) -> dict[str, Any]:
         """The ``course_clearance`` timeline payload a session starts under."""
         return {"assessment_id": self.assessment_id, "prescriber": self.prescriber,

@@ -175,6 +175,8 @@ def find_for_check_in(database: Database, name: str, *, mrn: str | None = None,
                       date_of_birth: str | None = None) -> PatientRecord:
     """The record a check-in names (by MRN, else name and birth date); never a new one.
 
+    With an MRN the name may be left out (``record --mrn``); given, it must match.
+
     Check-in only finds: a patient new to the clinic is registered explicitly
     (:func:`register_patient`, ``ketaconsole patients add``) before a prescriber
     assesses them.
@@ -186,7 +188,7 @@ def find_for_check_in(database: Database, name: str, *, mrn: str | None = None,
                                    "birth to find their record.")
     if mrn is not None:
         found = find_patients(database, mrn=mrn)
-        if found and normal_name(found[0].name) != normal_name(name):
+        if found and name.strip() and normal_name(found[0].name) != normal_name(name):
             raise PatientIdentityError(
                 f"MRN {mrn} is {found[0].name}'s record, not {name.strip()}'s; check the MRN.")
     else:

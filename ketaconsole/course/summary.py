@@ -16,6 +16,7 @@ from ketaconsole.course.follow_ups import DAY, MAINTENANCE_AFTER_INFUSIONS, foll
 from ketaconsole.course.history import SessionLine, course_history
 from ketaconsole.course.identity import PatientRecord, get_patient
 from ketaconsole.course.measures import PHQ9_REMISSION_BELOW, RESPONSE_FRACTION
+from ketaconsole.security.clinic_settings import madrs_in_use
 from ketaconsole.store.database import Database
 
 INDUCTION_INTERVAL_DAYS = 3.0
@@ -41,6 +42,8 @@ class CourseSummary:
     sessions: list[SessionLine]
     visits: list[Visit]
     follow_ups: list[dict[str, Any]]
+    madrs_in_use: bool = True
+    """The clinic uses the MADRS (when not, no visit carries one and nothing plots it)."""
 
     @property
     def infusions(self) -> list[SessionLine]:
@@ -94,17 +97,19 @@ def course_summary(database: Database, patient_id: int) -> CourseSummary:
     sessions = course_history(database, patient.patient_id)
     follow_ups = [{"at": f.at, "interval": f.interval, "author": f.author, **f.answers}
                   for f in follow_ups_of(database, patient.patient_id)]
+    madrs = madrs_in_use(database)
     visits: list[Visit] = []
     number = 0
     for line in sessions:
         if line.infused:
             number += 1
-        if "PHQ-9" in line.measures or "MADRS" in line.measures:
+        rated = line.measures.get("MADRS") if madrs else None
+        if "PHQ-9" in line.measures or rated is not None:
             visits.append(Visit(line.started_at, f"infusion {number}",
-                                line.measures.get("PHQ-9"), line.measures.get("MADRS")))
+                                line.measures.get("PHQ-9"), rated))
     for entry in follow_ups:
         visits.append(Visit(float(entry["at"]), f"follow-up {entry['interval']}",
                             int(entry["phq9"]["total"])))
     visits.sort(key=lambda v: v.at)
     return CourseSummary(patient, latest_assessment(database, patient.patient_id), sessions,
-                         visits, follow_ups)
+                         visits, follow_ups, madrs)

@@ -1,9 +1,9 @@
-"""The clinic's security settings an admin may change: idle lock, PIN lock-out, PIN length.
+"""The clinic's settings an admin may change: idle lock, PIN lock-out, PIN length, MADRS.
 
 They live in the record database (``clinic_settings``, migration 0005), so every room of
 a clinic on one PostgreSQL server follows the same policy. A setting never changed has
 its default (five minutes, five wrong PINs, five minutes, PINs of at least four
-characters and six for admins). A change needs the
+characters and six for admins; the MADRS asked and plotted). A change needs the
 ``CLINIC_SETTINGS`` permission (admins), is checked against its allowed range, and is on
 the audit trail with the old and the new value. Consoles read the settings when they
 start.
@@ -23,6 +23,9 @@ from ketaconsole.security.users import DEFAULT_SETTINGS, ConsoleUser, SecuritySe
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSetting
 
+MADRS_SETTING = "madrs"
+"""Whether the clinic uses the MADRS (clinician-rated) beside the PHQ-9 and GAD-7."""
+
 
 @dataclass(frozen=True, slots=True)
 class SettingRule:
@@ -30,13 +33,18 @@ class SettingRule:
 
     key: str
     meaning: str
-    field: str
+    field: str | None
+    """The log-in policy's field it sets; ``None`` for a setting of the course."""
     low: int
     high: int
     seconds_per_unit: int = 1
     """60 for a setting given in minutes and kept in seconds; 1 for a count."""
+    default_value: int = 0
+    """The default of a course setting (a security setting's is the policy's)."""
 
     def default(self) -> int:
+        if self.field is None:
+            return self.default_value
         return round(getattr(DEFAULT_SETTINGS, self.field) / self.seconds_per_unit)
 
     def parse(self, text: str) -> int:
@@ -55,6 +63,8 @@ RULES: dict[str, SettingRule] = {rule.key: rule for rule in (
                 "min_pin_length", 4, 12),
     SettingRule("admin-pin-min-length", "fewest characters in a new admin's PIN",
                 "admin_min_pin_length", 6, 12),
+    SettingRule(MADRS_SETTING, "1: the clinician-rated MADRS is asked before infusions and "
+                "plotted; 0: left out", None, 0, 1, default_value=1),
 )}
 
 
@@ -87,8 +97,19 @@ def security_settings(database: Database) -> SecuritySettings:
     settings = DEFAULT_SETTINGS
     for current in clinic_settings(database):
         rule = current.rule
-        settings = replace(settings, **{rule.field: current.value * rule.seconds_per_unit})
+        if rule.field is not None:
+            settings = replace(settings, **{rule.field: current.value * rule.seconds_per_unit})
     return settings
+
+
+def setting_value(database: Database, key: str) -> int:
+    """The clinic's value of setting ``key`` (its default where no one changed it)."""
+    return next(s.value for s in clinic_settings(database) if s.rule.key == key)
+
+
+def madrs_in_use(database: Database) -> bool:
+    """Whether this clinic asks and plots the MADRS (the ``madrs`` setting, default on)."""
+    return setting_value(database, MADRS_SETTING) == 1
 
 
 def change_setting(guard: Guard, user: ConsoleUser, key: str, text: str) -> SettingValue:

@@ -7,11 +7,16 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from ketaconsole.course.eligibility import clearance
+from ketaconsole.course.follow_ups import DAY, follow_ups_of
 from ketaconsole.course.identity import find_for_check_in
+from ketaconsole.dose import DosePlan
 from ketaconsole.security import Action, AuditLog, Role
-from ketaconsole.store import open_database
+from ketaconsole.store import SessionPlan, SessionService, open_database
 from tests.core.security_support import NAMES, PINS, staff
+from tests.course_support import approved_patient
 
 
 def _ketaconsole(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -69,3 +74,61 @@ def test_register_assess_and_the_check_in_finds_the_approved_patient(tmp_path: P
         assert len(audit.entries(action=Action.PATIENT_REGISTERED)) == 1
     finally:
         database.dispose()
+
+
+def _main(args: list[str], pin: str = "") -> int:
+    import io
+
+    from ketaconsole.cli import main
+
+    saved = sys.stdin
+    sys.stdin = io.StringIO(pin + "\n")
+    try:
+        return main(args)
+    finally:
+        sys.stdin = saved
+
+
+def test_follow_ups_due_are_listed_and_one_is_recorded_from_the_command_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    database = open_database(url)
+    staff(database, AuditLog(database))
+    grace, _ = approved_patient(database, "Grace Hopper", "MRN-1001")
+    infused = time.time() - 2 * DAY
+    service = SessionService.begin(
+        database, SessionPlan("Grace Hopper", 64.0, patient_id=grace.patient_id,
+                              dose_plan=DosePlan(64.0, 0.5, 40.0, 1.0).as_record()),
+        [], station="cli-test", clock=lambda: infused)
+    service.close()
+    database.dispose()
+    nurse = ("--as", NAMES[Role.NURSE], "--pin-stdin")
+    record = ["follow-up", "MRN-1001", "--interval", "24h", "--phq9", "1,1,1,1,1,1,1,0,1",
+              "--side-effects", "none", "--urinary", "urgency", "--craving", "0", "--db", url]
+
+    assert _main(["follow-up", "--due", "--db", url]) == 0
+    assert "Grace Hopper: 24-hour follow-up overdue by 1 d" in capsys.readouterr().out
+    assert _main(record) == 1
+    assert "give --as USER" in capsys.readouterr().err
+    bad = [*record[:5], "1,1", *record[6:]]
+    assert _main([*bad, *nurse], PINS[Role.NURSE]) == 1
+    assert "PHQ-9 has 9 items; 2 answers were given" in capsys.readouterr().err
+    assert _main([*record, "--as", NAMES[Role.TECHNICIAN], "--pin-stdin"],
+                 PINS[Role.TECHNICIAN]) == 1
+    assert "may not record a clinical entry" in capsys.readouterr().err
+
+    assert _main([*record, *nurse], PINS[Role.NURSE]) == 0
+    said = capsys.readouterr().out
+    assert "Grace Hopper, 24-hour follow-up, PHQ-9 8 (mild)" in said
+    assert "thoughts of self-harm reported" in said
+    assert _main(["follow-up", "--due", "--json", "--db", url]) == 0
+    assert capsys.readouterr().out == ""  # the 24-hour one is done; the 1-week is not yet due
+    database = open_database(url)
+    try:
+        (stored,) = follow_ups_of(database, grace.patient_id)
+    finally:
+        database.dispose()
+    assert stored.author == NAMES[Role.NURSE]
+    assert stored.answers["urinary"] == {"frequency": False, "urgency": True,
+                                         "pain_passing_urine": False, "blood_in_urine": False}
+    assert stored.answers["flags"] == ["suicidality", "urinary symptoms"]

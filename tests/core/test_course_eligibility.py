@@ -26,7 +26,7 @@ from tests.course_support import CLEAR, approved_patient, prescriber
 from tests.room_support import bare_room
 
 GRACE = CheckIn("Grace Hopper", 52, 64.0, "none known", "none", "none", False, "none", 5.0,
-                True, 15, "right forearm", True, mrn="MRN-1001")
+                True, "right forearm", True, mrn="MRN-1001")
 POLICY = EligibilityPolicy(max_systolic_mmhg=160, max_diastolic_mmhg=100, valid_days=90)
 
 

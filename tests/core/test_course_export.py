@@ -10,13 +10,17 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from ketaconsole.course.demo_course import seed_demo_course
+from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.follow_ups import record_follow_up
-from ketaconsole.course.identity import register_patient
+from ketaconsole.course.identity import find_patients, register_patient
 from ketaconsole.course.measures import score
+from ketaconsole.security import Action, AuditLog, Guard, NotAllowed, Role
 from ketaconsole.store import open_database
+from tests.core.security_support import staff
 from tests.core.test_course_follow_ups import ENTRY
 
 
@@ -96,3 +100,30 @@ def test_patients_lists_the_course_state_and_a_bad_patient_is_one_sentence(
     no_folder = _ketaconsole("course", "DEMO-0001", "--format", "fhir", "--out",
                              str(tmp_path / "absent"), "--db", url)
     assert no_folder.returncode != 0 and "does not exist" in no_folder.stderr
+
+
+def test_the_course_views_export_door_checks_the_role_and_audits_the_files(
+        tmp_path: Path) -> None:
+    url = _demo_record(tmp_path)
+    database = open_database(url)
+    try:
+        audit = AuditLog(database)
+        users = staff(database, audit)
+        demo = find_patients(database, mrn="DEMO-0001")[0].patient_id
+        out = tmp_path / "exports"
+        out.mkdir()
+        with pytest.raises(NotAllowed, match="may not export a record"):
+            CourseDesk(database, Guard(audit), lambda: users[Role.TECHNICIAN]).export_course(
+                demo, ["pdf"], out)
+        assert list(out.iterdir()) == []
+        desk = CourseDesk(database, Guard(audit), lambda: users[Role.NURSE])
+        written = desk.export_course(demo, ["pdf", "fhir"], out)
+        entries = [e for e in audit.entries() if e.action == Action.EXPORT]
+    finally:
+        database.dispose()
+    assert sorted(p.name for p in written) == sorted(p.name for p in out.iterdir())
+    bundle = Bundle.model_validate(json.loads(next(out.glob("*.fhir.json")).read_text()))
+    assert bundle.entry
+    assert [(e.actor, e.target, e.detail["formats"], e.detail["via"]) for e in entries] == \
+        [("nia", f"patient {demo}", ["fhir", "pdf"], "course view")]
+    assert entries[0].detail["files"] == [p.name for p in written]

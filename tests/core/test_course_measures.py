@@ -26,7 +26,7 @@ from ketaconsole.workflow import SessionWorkflow, WorkflowError
 
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
 ADA = CheckIn("Ada Lovelace", 36, 70.0, "none known", "sertraline 50 mg", "none", False,
-              "none", 6.0, True, 18, "left antecubital", True)
+              "none", 6.0, True, "left antecubital", True)
 
 
 # Severity bands as published: PHQ-9 (Kroenke et al. 2001) 5/10/15/20; GAD-7 (Spitzer et

@@ -42,7 +42,7 @@ def test_workflow_steps_reach_the_pdf_and_the_fhir_bundle(tmp_path: Path) -> Non
         now[0] = START + minutes * 60
 
     flow.check_in(CheckIn("Ada Lovelace", 36, 70.0, "none known", "sertraline 50 mg", "none",
-                          False, "none", 6.0, True, 18, "left antecubital", True),
+                          False, "none", 6.0, True, "left antecubital", True),
                   author=NURSE)
     flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0}, author=NURSE)
     flow.confirm_plan(DosePlan(70.0, 0.5, 40.0, 1.0), author=NURSE)

@@ -8,19 +8,24 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from ketaconsole.cli import main
+from ketaconsole.course.identity import register_patient
 from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import open_database
+from ketaconsole.store.models import ClinicSession, Patient
 from ketaconsole.store.review import list_sessions, timeline
 from ketaconsole.virtual_patient import SCENARIOS, Excursion
 from tests.core.store_support import record_url  # noqa: F401  (a fixture)
 from tests.core.test_store_crash import Recording, oximeter  # noqa: F401  (a fixture)
+from tests.course_support import cleared_mrn
 from tests.room_support import serve_simulators
 
 DESATURATED_ON_A_PUMP = dataclasses.replace(
@@ -47,7 +52,8 @@ def test_headless_record_raises_the_consoles_own_alarms_and_checks_the_pump_agai
     done = subprocess.run(
         [sys.executable, "-m", "ketaconsole", "record", "--device",
          f"masimo-ascii={oximeter_port}", "--device", f"alaris-asena={pump_port}",
-         "--patient", "Ann Example", "--weight", "70", "--dose", "0.5", "--over", "40",
+         "--mrn", cleared_mrn(url, "Ann Example"), "--weight", "70", "--dose", "0.5",
+         "--over", "40",
          "--concentration", "0.667", "--minutes", "0.45", "--db", url],
         capture_output=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr.decode()
@@ -96,11 +102,86 @@ def test_a_second_console_with_the_same_station_name_refuses(
         env = {**os.environ, "KETACONSOLE_HOME": str(tmp_path), "KETACONSOLE_STATION": "bay-2"}
         second = subprocess.run(
             [sys.executable, "-m", "ketaconsole", "record", "--device",
-             f"masimo-ascii={oximeter.path}", "--patient", "Bob Example", "--minutes", "0.1",
-             "--db", record_url], capture_output=True, env=env, timeout=60)
+             f"masimo-ascii={oximeter.path}", "--mrn", cleared_mrn(record_url, "Bob Example"),
+             "--minutes", "0.1", "--db", record_url], capture_output=True, env=env,
+            timeout=60)
         assert second.returncode == 1
         lines = second.stderr.decode().strip().splitlines()
         assert len(lines) == 1 and "already running as station 'bay-2'" in lines[0]
         assert second.stdout == b""
     finally:
         assert first.stop(signal.SIGINT) == 0
+
+
+def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    return err[0]
+
+
+def _sessions_and_patients(url: str) -> tuple[list[int | None], int]:
+    database = open_database(url)
+    try:
+        with database.sessions() as session:
+            owners = list(session.scalars(select(ClinicSession.patient_id)
+                                          .order_by(ClinicSession.id)))
+            rows = int(session.scalar(select(func.count()).select_from(Patient)) or 0)
+        return owners, rows
+    finally:
+        database.dispose()
+
+
+def test_record_runs_under_the_patients_one_record_and_never_makes_another(
+        oximeter: PtyDeviceHost, record_url: str, tmp_path: Path,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
+    monkeypatch.setenv("KETACONSOLE_STATION", f"bay-{uuid.uuid4().hex[:6]}")
+    mrn = cleared_mrn(record_url, "Ann Example")
+    _, rows_before = _sessions_and_patients(record_url)
+    for _ in range(2):
+        assert main(["record", "--device", f"masimo-ascii={oximeter.path}", "--mrn", mrn,
+                     "--weight", "70", "--minutes", "0.02", "--db", record_url]) == 0
+    owners, rows_after = _sessions_and_patients(record_url)
+    assert rows_after == rows_before  # the same person twice is still one patient row
+    assert len(owners) == 2 and len(set(owners)) == 1 and owners[0] is not None
+    database = open_database(record_url)
+    try:
+        second = max(s.id for s in list_sessions(database))
+        clearance = [e for e in timeline(database, second) if e.kind == "course_clearance"]
+        assert [(c.payload["mrn"], c.payload["prescriber"]) for c in clearance] == \
+            [(mrn, "Dr Pia Prescriber")]
+        assert {s.patient for s in list_sessions(database)} == {"Ann Example"}
+    finally:
+        database.dispose()
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(("extra", "code", "says"), [
+    ((), 2, "say whose session it is: --mrn MRN"),
+    (("--patient", "Ann Example"), 2, "say whose session it is: --mrn MRN"),
+    (("--mrn", "MRN-0404"), 1, "There is no record for MRN MRN-0404; register the patient"),
+    (("--mrn", "MRN-NEW"), 1, "Nia New has no eligibility assessment; a prescriber must"),
+    (("--patient", "Someone Else", "--mrn", "MRN-NEW"), 1,
+     "MRN MRN-NEW is Nia New's record, not Someone Else's"),
+    (("--mrn", "MRN-ANNEXAMPLE", "--weight", "70", "--dose", "0.9", "--over", "40",
+      "--concentration", "1"), 1,
+     "0.9 mg/kg is outside the range the prescriber approved (0.4 to 0.75 mg/kg)"),
+])
+def test_record_refuses_a_patient_without_an_approved_course_as_check_in_does(
+        extra: tuple[str, ...], code: int, says: str, oximeter: PtyDeviceHost,  # noqa: F811
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
+    monkeypatch.setenv("KETACONSOLE_STATION", "bay-9")
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    cleared_mrn(url, "Ann Example")
+    database = open_database(url)
+    try:
+        register_patient(database, "Nia New", mrn="MRN-NEW")
+    finally:
+        database.dispose()
+    owners, rows = _sessions_and_patients(url)
+    assert main(["record", "--device", f"masimo-ascii={oximeter.path}", "--minutes", "0.02",
+                 "--db", url, *extra]) == code
+    assert says in _one_line(capsys)
+    assert _sessions_and_patients(url) == (owners, rows)  # no session, no patient made

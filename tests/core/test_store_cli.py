@@ -68,7 +68,7 @@ def test_record_with_a_dead_database_server_is_one_clear_line(
     assert driver.create_simulator is not None
     with PtyDeviceHost(driver.create_simulator(VirtualPatient(), {})) as host:
         code = main(["record", "--device", f"masimo-ascii={host.path}", "--minutes", "0.05",
-                     "--db", f"postgresql+psycopg://nurse:pw@127.0.0.1:{port}/record"])
+                     "--mrn", "MRN-1001", "--db", f"postgresql+psycopg://nurse:pw@127.0.0.1:{port}/record"])
     assert code == 1
     line = _one_line(capsys)
     assert line.startswith(f"ketaconsole: the database server at 127.0.0.1:{port} cannot "

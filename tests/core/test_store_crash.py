@@ -25,6 +25,7 @@ from ketaconsole.store.recovery import last_committed_write
 from ketaconsole.store.review import timeline
 from ketaconsole.virtual_patient import VirtualPatient, scenario
 from tests.core.store_support import wait_until
+from tests.course_support import cleared_mrn
 
 
 @pytest.fixture
@@ -37,14 +38,18 @@ def oximeter() -> Iterator[PtyDeviceHost]:
 
 
 class Recording:
-    """A ``ketaconsole record`` process and the session number it printed."""
+    """A ``ketaconsole record`` process and the session number it printed.
+
+    The patient is registered and their course approved first, as record requires.
+    """
 
     def __init__(self, port: str, url: str, home: Path, station: str, *,
                  patient: str = "Ann Example", extra: tuple[str, ...] = ()) -> None:
         env = {**os.environ, "KETACONSOLE_HOME": str(home), "KETACONSOLE_STATION": station}
+        self.mrn = cleared_mrn(url, patient)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ketaconsole", "record", "--device",
-             f"masimo-ascii={port}", "--patient", patient, "--weight", "70",
+             f"masimo-ascii={port}", "--mrn", self.mrn, "--patient", patient, "--weight", "70",
              "--minutes", "10", "--db", url, *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self.session_id = int(self._first_line(timeout=60))

@@ -19,7 +19,7 @@ from ketaconsole.workflow import SessionWorkflow, Step, WorkflowError
 
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
 GOOD = CheckIn("Ada Lovelace", 36, 70.0, "none known", "sertraline 50 mg", "none", False,
-               "none", 6.0, True, 18, "left antecubital", True)
+               "none", 6.0, True, "left antecubital", True)
 NURSE = "Nurse Test"
 
 

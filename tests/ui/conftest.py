@@ -117,7 +117,7 @@ def fill_check_in(qtbot: QtBot, page: object, **typed: str) -> None:
 
     answers = {"allergies": "none known", "current_medication": "none",
                "substance_use": "none", "bp_history": "none", "iv_site": "left antecubital",
-               "fasting_hours": "4", "phq9_total": "17", **typed}
+               "fasting_hours": "4", **typed}
     for key, text in answers.items():
         type_into(qtbot, page, key, text)
     fields = page.form.fields  # type: ignore[attr-defined]

@@ -46,7 +46,7 @@ INTERNAL = ("kind=", "mm[Hg]", "record head #", "reverse-engineer", "our reading
 
 NURSE = "Demo Nurse"
 DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0,
-               True, 15, "left forearm", True, mrn=DEMO_MRN)
+               True, "left forearm", True, mrn=DEMO_MRN)
 
 
 def internal_words(text: str) -> list[str]:

@@ -16,7 +16,7 @@ from ketaconsole.virtual_patient import SCENARIOS
 from ui.main_window import MainWindow
 
 DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0,
-               True, 15, "left forearm", True, mrn=DEMO_MRN)
+               True, "left forearm", True, mrn=DEMO_MRN)
 
 
 @pytest.mark.parametrize("devices", [("nonin", "bbraun-bcc"), ("ne1000",)])

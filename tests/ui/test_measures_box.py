@@ -34,7 +34,7 @@ def test_a_positive_item_nine_is_acknowledged_by_name_before_the_plan(
     window.monitor.side.setCurrentWidget(panel)
     flow = window.room.workflow
     flow.check_in(CheckIn(DEMO_PATIENT[0], DEMO_PATIENT[1], 70.0, "none known", "none", "none",
-                          False, "none", 4.0, True, 9, "left antecubital", True, mrn=DEMO_MRN),
+                          False, "none", 4.0, True, "left antecubital", True, mrn=DEMO_MRN),
                   author="demo-nurse")
     flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0}, author="demo-nurse")
     panel.show_step()
@@ -72,3 +72,38 @@ def test_a_positive_item_nine_is_acknowledged_by_name_before_the_plan(
         database.dispose()
     assert kinds.index("measure") < kinds.index("clinical_flag_acknowledged") \
         < kinds.index("dose_proposal") < kinds.index("dose_plan")
+
+
+def test_a_clinic_without_madrs_is_not_offered_it(
+        qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    from ketaconsole.security import AuditLog, Guard
+    from ketaconsole.security.clinic_settings import change_setting
+    from ketaconsole.security.users import find_user
+
+    database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
+    try:
+        admin = find_user(database, "demo-admin")
+        assert admin is not None
+        change_setting(Guard(AuditLog(database)), admin, "madrs", "0")
+    finally:
+        database.dispose()
+    unlock(qtbot, window)
+    panel = window.monitor.session
+    window.monitor.side.setCurrentWidget(panel)
+    plan = panel.pages[Step.PLAN]
+    assert isinstance(plan, PlanPage)
+    offered = [plan.measures.instrument.itemText(i)
+               for i in range(plan.measures.instrument.count())]
+    assert "MADRS" in offered  # before check-in: every scale the console knows
+    flow = window.room.workflow
+    flow.check_in(CheckIn(DEMO_PATIENT[0], DEMO_PATIENT[1], 70.0, "none known", "none", "none",
+                          False, "none", 4.0, True, "left antecubital", True, mrn=DEMO_MRN),
+                  author="demo-nurse")
+    flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0}, author="demo-nurse")
+    panel.show_step()
+    qtbot.waitUntil(lambda: panel.stack.currentWidget() is plan, timeout=5000)
+    plan.show_advice()
+    offered = [plan.measures.instrument.itemText(i)
+               for i in range(plan.measures.instrument.count())]
+    assert offered == ["PHQ-9", "GAD-7"]
+    assert flow.advice is not None and not flow.advice.course.madrs_in_use

@@ -26,7 +26,7 @@ from ui.timeline_panel import RescueForm
 
 NURSE = "Demo Nurse"
 DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0,
-               True, 15, "left forearm", True, mrn=DEMO_MRN)
+               True, "left forearm", True, mrn=DEMO_MRN)
 
 
 @pytest.fixture

@@ -1,0 +1,147 @@
+"""``ketaconsole follow-up``: record a follow-up between infusions, or list those due.
+
+``ketaconsole follow-up PATIENT --as USER --interval 1w --phq9 1,1,0,... --side-effects
+TEXT --craving N [--urinary frequency,urgency] [--used DETAIL]`` records one (a nurse or
+prescriber, PIN asked; audited), through the same guarded door as the course view's
+form. ``ketaconsole follow-up --due [--json]`` lists the clinic's follow-ups due now.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import UTC, datetime
+
+from ketaconsole.cli.acting_person import acting_person, add_person_options, audit_as
+from ketaconsole.cli.common import print_json_line
+from ketaconsole.cli.course_cmd import find_one
+from ketaconsole.cli.errors import CliError
+from ketaconsole.cli.record_common import add_db_option, open_record
+from ketaconsole.course.desk import CourseDesk
+from ketaconsole.course.follow_ups import (
+    INTERVALS,
+    TITLES,
+    URINARY_SYMPTOMS,
+    FollowUpEntry,
+    FollowUpError,
+    due_follow_ups,
+)
+from ketaconsole.course.measures import SUICIDALITY_FLAG, MeasureError, score
+from ketaconsole.security import Action, AuditLog, Guard, Permission
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "follow-up", help="record a follow-up between infusions, or list those due",
+        description="Record a patient's follow-up (24 h, 1 week, or monthly in maintenance): "
+                    "PHQ-9 item by item, side effects since the last infusion, urinary "
+                    "symptoms, craving and use. Signed by a nurse or prescriber (--as USER). "
+                    "With --due, list the clinic's follow-ups due now. PATIENT is the "
+                    "patient's number, MRN or name.")
+    parser.add_argument("patient", metavar="PATIENT", nargs="?")
+    parser.add_argument("--due", action="store_true", help="list the follow-ups due now")
+    parser.add_argument("--json", action="store_true", help="with --due: one JSON object per "
+                                                            "line")
+    parser.add_argument("--interval", choices=list(INTERVALS),
+                        help="which follow-up: 24h, 1w or monthly")
+    parser.add_argument("--phq9", metavar="A,B,...",
+                        help="the nine PHQ-9 answers, 0 to 3 each, comma-separated")
+    parser.add_argument("--side-effects", default="", metavar="TEXT",
+                        help="side effects since the last infusion (or 'none')")
+    parser.add_argument("--urinary", default="", metavar="SYMPTOM,...",
+                        help=f"urinary symptoms present ({', '.join(URINARY_SYMPTOMS)}); "
+                             "none when left out")
+    parser.add_argument("--craving", type=int, metavar="N",
+                        help="craving for ketamine, 0 (none) to 10")
+    parser.add_argument("--used", metavar="DETAIL",
+                        help="ketamine or other drugs used outside the clinic: what, when, "
+                             "how much (left out: none)")
+    add_person_options(parser)
+    add_db_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def _answers(text: str | None) -> list[int | None]:
+    if not text:
+        raise CliError("give the nine PHQ-9 answers with --phq9, e.g. 1,1,0,2,1,0,1,0,0")
+    answers: list[int | None] = []
+    for word in text.split(","):
+        word = word.strip()
+        answers.append(int(word) if word.isdigit() else None)
+    return answers
+
+
+def _entry(args: argparse.Namespace) -> FollowUpEntry:
+    if args.interval is None:
+        raise CliError("say which follow-up it is: --interval 24h, 1w or monthly")
+    try:
+        phq9 = score("PHQ-9", _answers(args.phq9))
+    except MeasureError as exc:
+        raise CliError(str(exc)) from None
+    present = {s.strip().replace(" ", "_").replace("-", "_") for s in args.urinary.split(",")
+               if s.strip()}
+    unknown = sorted(present - set(URINARY_SYMPTOMS))
+    if unknown:
+        raise CliError(f"--urinary knows {', '.join(URINARY_SYMPTOMS)}, not {unknown[0]!r}")
+    if args.craving is None:
+        raise CliError("rate craving for ketamine with --craving 0 (none) to 10")
+    entry = FollowUpEntry(args.interval, phq9, args.side_effects,
+                          {s: s in present for s in URINARY_SYMPTOMS}, args.craving,
+                          args.used is not None, args.used or "")
+    problems = entry.problems()
+    if problems:
+        raise CliError(" ".join(problems.values()))
+    return entry
+
+
+def _due(args: argparse.Namespace) -> int:
+    database = open_record(args)
+    now = time.time()
+    try:
+        audit = AuditLog(database)
+        person = acting_person(database, audit, args, Permission.OPEN_RECORD,
+                               "follow-ups due")
+        due = due_follow_ups(database, now)
+        audit_as(audit, person, Action.RECORDS_LISTED, target="follow-ups due",
+                 detail={"patients": len({d.patient_id for d in due})})
+    finally:
+        database.dispose()
+    for item in due:
+        if args.json:
+            print_json_line({"patient": item.patient_id, "name": item.patient, "mrn": item.mrn,
+                             "follow_up": item.interval,
+                             "due": datetime.fromtimestamp(item.due_at, UTC).isoformat()
+                             .replace("+00:00", "Z")})
+        else:
+            print(f"{item.patient_id:>7}  {item.sentence(now)}")
+    if not due and not args.json:
+        print("no follow-up is due")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.due:
+        return _due(args)
+    if not args.patient:
+        raise CliError("name the patient (number, MRN or name), or list those due with --due", 2)
+    if not args.login:
+        raise CliError("a follow-up is signed by a nurse or prescriber: give --as USER")
+    entry = _entry(args)
+    database = open_record(args)
+    try:
+        audit = AuditLog(database)
+        patient = find_one(database, args.patient)
+        person = acting_person(database, audit, args, Permission.RECORD_CLINICAL_ENTRY,
+                               f"patient {patient.patient_id}")
+        desk = CourseDesk(database, Guard(audit), lambda: person.user)
+        try:
+            number = desk.record_follow_up(patient.patient_id, entry)
+        except FollowUpError as exc:
+            raise CliError(str(exc)) from None
+    finally:
+        database.dispose()
+    flag = " \u2014 thoughts of self-harm reported: act on the safety plan now" \
+        if SUICIDALITY_FLAG in entry.phq9.flags else ""
+    print(f"follow-up {number}: {patient.name}, {TITLES[entry.interval]}, PHQ-9 "
+          f"{entry.phq9.total} ({entry.phq9.band}){flag}")
+    return 0

@@ -1,0 +1,112 @@
+"""The prescriber's assessment at the console: a nurse is refused, a prescriber signs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+from pytestqt.qtbot import QtBot
+
+from ketaconsole.course.eligibility import latest_assessment
+from ketaconsole.security import Action, AuditLog
+from ketaconsole.store import open_database
+from ketaconsole.workflow import Step
+from tests.course_support import prescriber
+from tests.ui.conftest import open_demo_window, settle_deleted, type_into, unlock
+from ui.assessment_form import AssessmentForm
+from ui.course_view import CourseView
+from ui.main_window import MainWindow
+from ui.session_pages import CheckInPage
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
+    monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
+    yield from open_demo_window(qtbot, tmp_path, speed=60.0)
+
+
+def _click(qtbot: QtBot, button: QPushButton) -> None:
+    assert button.isEnabled(), f"{button.text()} is disabled"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_a_prescriber_signs_the_assessment_at_the_console_and_a_nurse_cannot(
+        qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    unlock(qtbot, window)
+    panel = window.monitor.session
+    window.monitor.side.setCurrentWidget(panel)
+    page = panel.pages[Step.CHECK_IN]
+    assert isinstance(page, CheckInPage)
+    search = page.search
+    type_into(qtbot, page, "patient_name", "Alan Turing")
+    type_into(qtbot, page, "mrn", "MRN-1912")
+    type_into(qtbot, page, "date_of_birth", "1982-06-23")
+    _click(qtbot, search.register_button)
+    qtbot.waitUntil(lambda: page.picked is not None, timeout=10000)
+    qtbot.keyClicks(search.query, "MRN-1912")
+    _click(qtbot, search.find_button)
+    qtbot.waitUntil(lambda: len(search.rows) == 1, timeout=10000)
+    _click(qtbot, search.rows[0].course)
+    qtbot.waitUntil(lambda: isinstance(search.course_view, CourseView), timeout=10000)
+    view = search.course_view
+    assert isinstance(view, CourseView) and "not assessed" in view.heading.text()
+
+    _click(qtbot, view.buttons["assess"])
+    form = view.assessment
+    assert isinstance(form, AssessmentForm)
+    qtbot.waitUntil(lambda: "160/100" in form.support.text(), timeout=10000)
+    qtbot.keyClicks(form.systolic, "172")
+    qtbot.keyClicks(form.diastolic, "96")
+    assert "Absolute contraindication: uncontrolled hypertension" in form.support.text()
+    form.systolic.clear()
+    qtbot.keyClicks(form.systolic, "128")
+    form.contraindications["substance_use_disorder"].setChecked(True)
+    assert "Relative contraindication: substance use disorder" in form.support.text()
+    form.prior[0][0].setCurrentIndex(form.prior[0][0].findData("antidepressant"))
+    qtbot.keyClicks(form.prior[0][1], "sertraline 200 mg, 12 weeks")
+    form.prior[1][0].setCurrentIndex(form.prior[1][0].findData("TMS"))
+    qtbot.keyClicks(form.consent_version, "2026-03")
+    form.dose_min.clear()
+    qtbot.keyClicks(form.dose_min, "0.4")
+
+    _click(qtbot, form.sign)  # no reasoning for the relative contraindication
+    qtbot.waitUntil(lambda: "may not approve a course" in form.message.text(),
+                    timeout=10000)  # the nurse is refused before anything is checked
+    qtbot.keyClicks(form.reasoning, "alcohol, in remission for 3 years")
+
+    database = open_database(url)
+    try:
+        prescriber(database)  # Dr Pia Prescriber joins the clinic
+    finally:
+        database.dispose()
+    window.lock_now()
+    unlock(qtbot, window, "pia", "6093")
+    form.grab().save(str(tmp_path / "assessment.png"))
+    _click(qtbot, form.sign)
+    qtbot.waitUntil(lambda: form.message.text().startswith("Signed by"), timeout=10000)
+    assert "Approved for 0.4-0.75 mg/kg" in form.message.text()
+    assert "substance use disorder (relative)" in form.message.text()
+    assert not form.sign.isEnabled()
+    qtbot.waitUntil(lambda: "not started" in view.heading.text(), timeout=10000)
+    assert "approved by Dr Pia Prescriber" in view.events.text()
+
+    database = open_database(url)
+    try:
+        assessment = latest_assessment(database, view.summary.patient.patient_id)
+        entries = [(e.action, e.actor, e.detail) for e in AuditLog(database).entries()]
+    finally:
+        database.dispose()
+    assert assessment is not None and assessment.approved
+    assert assessment.record["consent_version"] == "2026-03"
+    assert [t["kind"] for t in assessment.record["prior_treatments"]] == ["antidepressant",
+                                                                         "TMS"]
+    assert any(a == Action.DENIED and who == "demo-nurse" for a, who, _ in entries)
+    assert any(a == Action.COURSE_ASSESSED and who == "pia" and d["approved"]
+               for a, who, d in entries)
+    settle_deleted(qtbot, form)
+    settle_deleted(qtbot, view)
