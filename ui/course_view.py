@@ -32,6 +32,7 @@ from ketaconsole.course.summary import CourseSummary
 from ketaconsole.settings import exports_dir
 from ui import theme
 from ui.background import BackgroundCalls
+from ui.course_page import present
 
 PHQ9_COLOUR = "#60a5fa"
 MADRS_COLOUR = "#c084fc"
@@ -54,6 +55,7 @@ def _plot(title: str, left: str) -> pg.PlotWidget:
     plot.showGrid(y=True, alpha=0.2)
     plot.setMouseEnabled(x=False, y=False)
     plot.setMinimumHeight(170)
+    plot.setMaximumHeight(260)  # the page scrolls rather than squeezing the text below
     plot.getAxis("left").enableAutoSIPrefix(False)
     plot.getAxis("bottom").setTickSpacing(1, 1)
     return plot
@@ -120,13 +122,13 @@ class CourseView(QWidget):
     # -- the actions (with the course's door) ---------------------------------------------
 
     def open_follow_up(self) -> None:
-        """The follow-up form for this patient, in a window of its own."""
+        """The follow-up form for this patient, on the Course page above the view."""
         from ui.follow_up_form import FollowUpForm
 
         assert self._desk is not None
         self.follow_up = FollowUpForm(self._desk, self.summary.patient,
                                       on_recorded=lambda _number: self.reload())
-        self.follow_up.show()
+        present(self.follow_up, self)
 
     def open_assessment(self) -> None:
         """The eligibility assessment form (signed by the prescriber logged in)."""
@@ -135,7 +137,7 @@ class CourseView(QWidget):
         assert self._desk is not None
         self.assessment = AssessmentForm(self._desk, self.summary.patient,
                                          on_signed=lambda _signed: self.reload())
-        self.assessment.show()
+        present(self.assessment, self)
 
     def reload(self) -> None:
         """Read the course again (after a follow-up), through the guarded door."""

@@ -30,6 +30,7 @@ from ketaconsole.room import Room
 from ketaconsole.security.plugins import clinic_registry
 from ketaconsole.security.roles import ROLE_PERMISSIONS, Permission
 from ui.close_guard import CloseGuard
+from ui.course_page import CoursePage
 from ui.first_admin_form import FirstAdminForm
 from ui.frame_clock import FrameClock
 from ui.idle_watcher import IdleWatcher
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self.idle: IdleWatcher | None = None
         self.records_page: LazyPage | None = None
         self.audit_page: LazyPage | None = None
+        self.course_page = CoursePage()
         if security is not None:
             self._wire_lock(security)
         self.registry = registry
@@ -90,6 +92,9 @@ class MainWindow(QMainWindow):
         if security is not None and room.database is not None:
             self.audit_page = LazyPage(self._build_audit)
             self.monitor.add_page(self.audit_page, "Audit", wide=True)
+        self.monitor.add_page(self.course_page, "Course", wide=True)
+        self.course_page.listeners.append(self._show_course_tab)
+        self._show_course_tab()
         self.monitor.side.currentChanged.connect(self._refresh_records)
         self.frames = FrameClock(self.monitor.refresh, clock=room.engine.clock, parent=self)
         self.resize(1366, 820)
@@ -157,6 +162,7 @@ class MainWindow(QMainWindow):
             self.lock_panel.set_users(security.users())
             self.lock_panel.reset()
             self.monitor.show_locked(self.lock_panel)
+            self.course_page.clear()
             for lazy in (self.records_page, self.audit_page):
                 if lazy is not None and lazy.page is not None:
                     lazy.page.forget()  # type: ignore[attr-defined]
@@ -176,6 +182,18 @@ class MainWindow(QMainWindow):
         self._refresh_records(0)  # checked again for the person now at the console
         if self.devices_page.page is not None:
             self.devices_page.page.show_rights()  # type: ignore[attr-defined]
+
+    def _show_course_tab(self) -> None:
+        """The Course tab is there while a course screen is open, and comes to the front
+        when one opens; closed, the side panel goes back to the Session page."""
+        side, page = self.monitor.side, self.course_page
+        if page.screens:
+            side.setTabVisible(side.indexOf(page), True)
+            side.setCurrentWidget(page)
+            return
+        if side.currentWidget() is page:  # before hiding it, or the tab bar picks a page
+            side.setCurrentWidget(self.monitor.session)
+        side.setTabVisible(side.indexOf(page), False)
 
     def _build_devices(self) -> QWidget:
         from ui.devices_screen import DevicesScreen

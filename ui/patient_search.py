@@ -32,6 +32,7 @@ from ketaconsole.course.lookup import PatientMatch
 from ketaconsole.course.summary import CourseSummary
 from ui import theme
 from ui.background import BackgroundCalls
+from ui.course_page import present
 
 
 def match_html(match: PatientMatch, note: str = "") -> str:
@@ -180,8 +181,7 @@ class PatientSearch(QGroupBox):
 
         self.say("")
         self.course_view = CourseView(summary, desk=self._desk)
-        self.course_view.resize(1200, 820)
-        self.course_view.show()
+        present(self.course_view, self)
 
     def _answered(self, result: object, tag: object) -> None:
         if tag == "course" and isinstance(result, CourseSummary):

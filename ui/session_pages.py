@@ -41,6 +41,7 @@ from ketaconsole.patient import Patient
 from ketaconsole.phase import Phase
 from ketaconsole.workflow import SessionWorkflow, WorkflowError
 from ui import theme
+from ui.course_page import present
 from ui.course_plan import course_table_html
 from ui.course_view import CourseView
 from ui.form_fields import FormFields
@@ -321,13 +322,12 @@ class PlanPage(StepPage):
         dose.setText(f"{advice.proposal.mg_per_kg:g}")
 
     def open_course(self) -> None:
-        """The course view in its own window, beside (never over) the monitor."""
+        """The course view on the console's Course page, beside (never over) the monitor."""
         advice = self._workflow.advice
         if advice is None:
             return
         self.course_view = CourseView(advice.course, desk=self._desk)
-        self.course_view.resize(1200, 800)
-        self.course_view.show()
+        present(self.course_view, self)
 
     def plan(self) -> DosePlan:
         values = [self.form.number(k) for k in ("weight_kg", "mg_per_kg", "duration_min",

@@ -19,6 +19,7 @@ from tests.ui.conftest import open_demo_window, settle_deleted, type_into, unloc
 from ui.assessment_form import AssessmentForm
 from ui.course_view import CourseView
 from ui.main_window import MainWindow
+from ui.patient_search import PatientSearch
 from ui.session_pages import CheckInPage
 
 
@@ -32,6 +33,40 @@ def window(qtbot: QtBot, tmp_path: Path,
 def _click(qtbot: QtBot, button: QPushButton) -> None:
     assert button.isEnabled(), f"{button.text()} is disabled"
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def _open_assessment(qtbot: QtBot, search: PatientSearch) -> tuple[CourseView, AssessmentForm]:
+    """Find MRN-1912, open the course on the Course page, then its assessment form."""
+    before = search.course_view
+    search.query.clear()
+    qtbot.keyClicks(search.query, "MRN-1912")
+    _click(qtbot, search.find_button)
+    qtbot.waitUntil(lambda: len(search.rows) == 1, timeout=10000)
+    _click(qtbot, search.rows[0].course)
+    qtbot.waitUntil(lambda: search.course_view is not before, timeout=10000)
+    view = search.course_view
+    assert isinstance(view, CourseView) and view.isVisible()
+    _click(qtbot, view.buttons["assess"])
+    form = view.assessment
+    assert isinstance(form, AssessmentForm)
+    qtbot.waitUntil(lambda: "160/100" in form.support.text(), timeout=10000)
+    return view, form
+
+
+def _fill(qtbot: QtBot, form: AssessmentForm) -> None:
+    qtbot.keyClicks(form.systolic, "172")
+    qtbot.keyClicks(form.diastolic, "96")
+    assert "Absolute contraindication: uncontrolled hypertension" in form.support.text()
+    form.systolic.clear()
+    qtbot.keyClicks(form.systolic, "128")
+    form.contraindications["substance_use_disorder"].setChecked(True)
+    assert "Relative contraindication: substance use disorder" in form.support.text()
+    form.prior[0][0].setCurrentIndex(form.prior[0][0].findData("antidepressant"))
+    qtbot.keyClicks(form.prior[0][1], "sertraline 200 mg, 12 weeks")
+    form.prior[1][0].setCurrentIndex(form.prior[1][0].findData("TMS"))
+    qtbot.keyClicks(form.consent_version, "2026-03")
+    form.dose_min.clear()
+    qtbot.keyClicks(form.dose_min, "0.4")
 
 
 def test_a_prescriber_signs_the_assessment_at_the_console_and_a_nurse_cannot(
@@ -48,44 +83,27 @@ def test_a_prescriber_signs_the_assessment_at_the_console_and_a_nurse_cannot(
     type_into(qtbot, page, "date_of_birth", "1982-06-23")
     _click(qtbot, search.register_button)
     qtbot.waitUntil(lambda: page.picked is not None, timeout=10000)
-    qtbot.keyClicks(search.query, "MRN-1912")
-    _click(qtbot, search.find_button)
-    qtbot.waitUntil(lambda: len(search.rows) == 1, timeout=10000)
-    _click(qtbot, search.rows[0].course)
-    qtbot.waitUntil(lambda: isinstance(search.course_view, CourseView), timeout=10000)
-    view = search.course_view
-    assert isinstance(view, CourseView) and "not assessed" in view.heading.text()
-
-    _click(qtbot, view.buttons["assess"])
-    form = view.assessment
-    assert isinstance(form, AssessmentForm)
-    qtbot.waitUntil(lambda: "160/100" in form.support.text(), timeout=10000)
-    qtbot.keyClicks(form.systolic, "172")
-    qtbot.keyClicks(form.diastolic, "96")
-    assert "Absolute contraindication: uncontrolled hypertension" in form.support.text()
-    form.systolic.clear()
-    qtbot.keyClicks(form.systolic, "128")
-    form.contraindications["substance_use_disorder"].setChecked(True)
-    assert "Relative contraindication: substance use disorder" in form.support.text()
-    form.prior[0][0].setCurrentIndex(form.prior[0][0].findData("antidepressant"))
-    qtbot.keyClicks(form.prior[0][1], "sertraline 200 mg, 12 weeks")
-    form.prior[1][0].setCurrentIndex(form.prior[1][0].findData("TMS"))
-    qtbot.keyClicks(form.consent_version, "2026-03")
-    form.dose_min.clear()
-    qtbot.keyClicks(form.dose_min, "0.4")
-
+    view, form = _open_assessment(qtbot, search)
+    assert "not assessed" in view.heading.text()
+    # on the console's Course page, beside the alarms: the form over the view, then back
+    assert window.course_page.screens == [view, form] and not form.isWindow()
+    _fill(qtbot, form)
     _click(qtbot, form.sign)  # no reasoning for the relative contraindication
     qtbot.waitUntil(lambda: "may not approve a course" in form.message.text(),
                     timeout=10000)  # the nurse is refused before anything is checked
-    qtbot.keyClicks(form.reasoning, "alcohol, in remission for 3 years")
 
     database = open_database(url)
     try:
         prescriber(database)  # Dr Pia Prescriber joins the clinic
     finally:
         database.dispose()
-    window.lock_now()
+    window.lock_now()  # locking takes the patient's course off the screen
+    assert window.course_page.screens == []
     unlock(qtbot, window, "pia", "6093")
+    window.monitor.side.setCurrentWidget(panel)
+    view, form = _open_assessment(qtbot, search)
+    _fill(qtbot, form)
+    qtbot.keyClicks(form.reasoning, "alcohol, in remission for 3 years")
     form.grab().save(str(tmp_path / "assessment.png"))
     _click(qtbot, form.sign)
     qtbot.waitUntil(lambda: form.message.text().startswith("Signed by"), timeout=10000)
@@ -94,6 +112,8 @@ def test_a_prescriber_signs_the_assessment_at_the_console_and_a_nurse_cannot(
     assert not form.sign.isEnabled()
     qtbot.waitUntil(lambda: "not started" in view.heading.text(), timeout=10000)
     assert "approved by Dr Pia Prescriber" in view.events.text()
+    _click(qtbot, window.course_page.back)
+    assert window.course_page.screens == [view]
 
     database = open_database(url)
     try:

@@ -74,8 +74,13 @@ def test_a_nurse_runs_a_whole_session_through_the_screens(
     _click(qtbot, plan.show_course)  # type: ignore[attr-defined]
     course = plan.course_view  # type: ignore[attr-defined]
     assert course is not None and course.isVisible()
+    # on the console's Course page, beside the tiles and the alarm bar: not a window
+    assert not course.isWindow() and window.course_page.screens == [course]
+    assert window.monitor.side.currentWidget() is window.course_page
     assert course.series["PHQ-9"][1] == [20.0, 17.0, 14.0, 12.0, 10.0]
-    course.close()
+    _click(qtbot, window.course_page.close_button)
+    assert window.monitor.side.currentWidget() is window.monitor.session
+    assert not window.monitor.side.isTabVisible(window.monitor.side.indexOf(window.course_page))
     _click(qtbot, plan.confirm)
     wait_step(qtbot, window, Step.INFUSION)
 
