@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ketaconsole.alarms import AlarmSystem
-from ketaconsole.course.eligibility import Assessment
 from ketaconsole.dose import DoseDelivered, DosePlan, InfusionClock, reconcile
 from ketaconsole.engine import Engine
 from ketaconsole.observations import PumpState
@@ -27,6 +27,9 @@ from ketaconsole.pump_infusion import (
     PumpDrivenInfusion,
     PumpEvent,
 )
+
+if TYPE_CHECKING:
+    from ketaconsole.course.eligibility import Assessment
 
 
 class SessionModel:
@@ -58,6 +61,13 @@ class SessionModel:
         if self.pump_id is not None:
             self.engine.subscribe(follower.observe)
         return follower
+
+    def follow_pump(self, pump_id: str) -> None:
+        """The room's pump joined (before any session): its telemetry is the infusion."""
+        if self.pump_id is not None:
+            self.engine.unsubscribe(self.infusion.observe)
+        self.pump_id = pump_id
+        self.infusion = self._follow()
 
     # -- written by the workflow ----------------------------------------------------------
 

@@ -1,0 +1,41 @@
+"""A room on its way up: made (step 1), with what is left to do to finish it (steps 2-4).
+
+The console window paints the room's monitor first and finishes it afterwards
+(:mod:`ui.room_opening`); :meth:`RoomStart.finish` does the rest in turn, as every
+other caller of :mod:`ketaconsole.room` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ketaconsole.room import Room
+from ketaconsole.station import StationBusy
+
+if TYPE_CHECKING:
+    from ketaconsole.registry import DriverRegistry
+    from ketaconsole.room_record import RoomRecord
+
+
+@dataclass(frozen=True, slots=True)
+class RoomStart:
+    """A room made (its alarms running), its devices and its record still to come."""
+
+    room: Room
+    join_devices: Callable[[DriverRegistry], None]
+    """Step 2, on the room's thread: the devices join and start reading."""
+    open_record: Callable[[], RoomRecord]
+    """Step 3, on any thread: open the record (raises :class:`StationBusy`)."""
+
+    def finish(self, registry: DriverRegistry) -> Room:
+        """Steps 2 to 4 in turn; another console on this station stops the room and raises."""
+        self.join_devices(registry)
+        try:
+            opened = self.open_record()
+        except StationBusy:
+            self.room.stop()
+            raise
+        self.room.attach_record(opened)
+        return self.room
