@@ -183,6 +183,12 @@ class RoomDevice:
         return self.driver.info.kind
 
     @property
+    def is_pump(self) -> bool:
+        from ketaconsole.sdk import DeviceKind
+
+        return self.kind is DeviceKind.PUMP
+
+    @property
     def label(self) -> str:
         return self.spec.label or self.spec.device_id
 
@@ -243,9 +249,7 @@ class Room:
 
     @property
     def pumps(self) -> list[RoomDevice]:
-        from ketaconsole.sdk import DeviceKind
-
-        return [d for d in self.devices if d.kind is DeviceKind.PUMP]
+        return [d for d in self.devices if d.is_pump]
 
     def waiting_sentence(self) -> str:
         """Why nothing is recorded before a check-in, and what an unfinished session needs."""

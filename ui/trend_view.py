@@ -67,11 +67,12 @@ class TrendView(QFrame):
         first: pg.PlotItem | None = None
         for row, (key, label, (low, high)) in enumerate(rows):
             axis = pg.DateAxisItem(orientation="bottom")
-            plot = self.canvas.addPlot(row=row, col=0, axisItems={"bottom": axis})
+            # no context menu: never built (it costs start-up time), never offered
+            plot = self.canvas.addPlot(row=row, col=0, axisItems={"bottom": axis},
+                                       enableMenu=False)
             plot.setLabel("left", label, color=theme.MUTED, size="9pt")
             plot.setYRange(low, high, padding=0)
             plot.setMouseEnabled(x=False, y=False)
-            plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.showGrid(x=True, y=True, alpha=0.15)
             plot.getAxis("left").setWidth(70)
