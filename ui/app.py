@@ -84,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         room.stop()
         opening.wait_idle()
+        app.sendPostedEvents()  # a record that opened meanwhile is let go (the room stopped)
     return _fail(busy[0]) if busy else code
 
 

@@ -103,3 +103,25 @@ def test_a_window_closed_while_its_record_opens_lets_the_record_go(qtbot: QtBot,
         assert again.room.database is not None
     finally:
         again.room.stop()
+
+
+def test_another_console_on_the_station_is_refused_in_one_sentence(qtbot: QtBot,
+                                                                     tmp_path: Path) -> None:
+    first = room_start(_demo_args(tmp_path)).finish(
+        DriverRegistry.discover(allowed=built_ins_only))
+    start = room_start(_demo_args(tmp_path))
+    window = MainWindow(start.room)
+    qtbot.addWidget(window)
+    opening = RoomOpening(start, window, lambda: DriverRegistry.discover(allowed=built_ins_only))
+    window.first_painted.connect(opening.start)
+    try:
+        with qtbot.waitSignal(opening.refused, timeout=30000) as refused:
+            window.show()
+        assert refused.args is not None
+        assert "another console is already running as station" in refused.args[0]
+        assert not start.room.record_opened and not window.is_open
+    finally:
+        window.close_now()
+        start.room.stop()
+        opening.wait_idle()
+        first.stop()
