@@ -142,15 +142,16 @@ def demo_room(story: Scenario, *, speed: float, database_url: str | None,
               on_record_fault: FaultListener | None = None) -> Room:
     """A room whose devices are simulators on ptys following one virtual patient.
 
-    Made in the same steps as every room (:mod:`ketaconsole.room`), in turn; the record
-    opens when the nurse checks the (pre-filled) demo patient in.
+    Made in the same steps as every room (:mod:`ketaconsole.room`), in the order of
+    :func:`~ketaconsole.room.build_room`; the session opens when the nurse checks the
+    (pre-filled) demo patient in.
     """
     room = new_demo_room(story, speed=speed, on_record_fault=on_record_fault)
-    add_demo_devices(room, registry, devices)
     try:
         opened = open_demo_record(database_url, story, station=room.station)
     except StationBusy:
         room.stop()
         raise
+    add_demo_devices(room, registry, devices)
     room.attach_record(opened)
     return room

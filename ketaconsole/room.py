@@ -1,17 +1,20 @@
 """The room: one builder for every bedside, whether a clinic room, the demo or headless ``record``.
 
-A room is made in four steps, always in this order (:func:`build_room` runs them all):
+A room is made in four steps:
 
 1. :func:`new_room`: the engine, the alarm system and its loop, the session model and
    the workflow; the alarms run from here on;
 2. :meth:`Room.add_devices`: the devices and their links, which start reading at once;
 3. :func:`~ketaconsole.room_record.open_record`: the record database (migrated), the
-   station's lock and the bedside's security; the slow step, safe on any thread;
+   station's lock and the bedside's security; the slow step, safe on any thread, and
+   touching nothing of the room, so it may come before step 2 or alongside it;
 4. :meth:`Room.attach_record`: the record joins the room; check-in can open a session.
 
-The console window paints the live monitor after step 1 and runs the others after its
-first paint, step 3 off the GUI thread. Nothing is lost meanwhile: nothing is recorded
-before a session opens at check-in, and check-in needs step 4.
+:func:`build_room` runs steps 1, 3, 2 and 4 in turn (a station that is refused starts
+no device). The console window paints the live monitor after step 1 and runs the others
+after its first paint, step 3 off the GUI thread while the devices already read. Nothing
+is lost meanwhile: nothing is recorded before a session opens at check-in, and check-in
+needs step 4.
 
 Monitoring never depends on the record: when the database cannot be opened the devices
 still run and the vitals still show, and ``record.problem`` says in one sentence why
@@ -457,7 +460,7 @@ def build_room(specs: Sequence[DeviceSpec], *, registry: DriverRegistry,
                on_record_fault: FaultListener | None = None,
                simulators: Sequence[Stoppable] = (),
                engine: Engine | None = None) -> Room:
-    """The one way to make a bedside, all four steps in turn: devices start at once.
+    """The one way to make a bedside, its steps in turn: the record, then the devices.
 
     Raises :class:`StationBusy` (after stopping the room and ``simulators``) if another
     console runs as this station on the same record.
@@ -465,13 +468,15 @@ def build_room(specs: Sequence[DeviceSpec], *, registry: DriverRegistry,
     from ketaconsole.room_record import open_record
 
     room = new_room(options, on_record_fault=on_record_fault, engine=engine)
-    room.add_devices(specs, registry, simulators)
     try:
         opened = open_record(database_url, station=room.station, place=options.place,
                              demo_users=options.demo_users)
     except StationBusy:
         room.stop()
+        for simulator in simulators:
+            simulator.stop()
         raise
+    room.add_devices(specs, registry, simulators)
     room.attach_record(opened)
     return room
 

@@ -1,8 +1,8 @@
 """A room on its way up: made (step 1), with what is left to do to finish it (steps 2-4).
 
 The console window paints the room's monitor first and finishes it afterwards
-(:mod:`ui.room_opening`); :meth:`RoomStart.finish` does the rest in turn, as every
-other caller of :mod:`ketaconsole.room` does.
+(:mod:`ui.room_opening`); :meth:`RoomStart.finish` does the rest in turn, as
+:func:`~ketaconsole.room.build_room` does.
 """
 
 from __future__ import annotations
@@ -30,12 +30,15 @@ class RoomStart:
     """Step 3, on any thread: open the record (raises :class:`StationBusy`)."""
 
     def finish(self, registry: DriverRegistry) -> Room:
-        """Steps 2 to 4 in turn; another console on this station stops the room and raises."""
-        self.join_devices(registry)
+        """The rest in :func:`~ketaconsole.room.build_room`'s order: record, devices, join.
+
+        Another console on this station stops the room and raises :class:`StationBusy`.
+        """
         try:
             opened = self.open_record()
         except StationBusy:
             self.room.stop()
             raise
+        self.join_devices(registry)
         self.room.attach_record(opened)
         return self.room

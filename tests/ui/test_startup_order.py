@@ -125,3 +125,32 @@ def test_another_console_on_the_station_is_refused_in_one_sentence(qtbot: QtBot,
         start.room.stop()
         opening.wait_idle()
         first.stop()
+
+
+def test_the_window_and_its_room_are_made_without_the_records_modules(tmp_path: Path) -> None:
+    """What the first paint needs loads no database, migration, PIN hashing or export code."""
+    import os
+    import subprocess
+    import sys
+
+    heavy = ("sqlalchemy", "alembic", "argon2", "reportlab", "ketaconsole.store.database",
+             "ketaconsole.security", "ketaconsole.export", "ketaconsole.sdk", "serial")
+    script = (
+        "import argparse, sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from ketaconsole.cli import build_parser\n"
+        "from ui.app import room_start\n"
+        "from ui.main_window import MainWindow\n"
+        "app = QApplication([])\n"
+        "args = build_parser(['--demo']).parse_args(['--demo'])\n"
+        "start = room_start(args)\n"
+        "window = MainWindow(start.room)\n"
+        "window.show()\n"
+        "app.processEvents()\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+        "start.room.stop()\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", KETACONSOLE_HOME=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"
