@@ -28,6 +28,9 @@ class RoomStart:
     """Step 2, on the room's thread: the devices join and start reading."""
     open_record: Callable[[], RoomRecord]
     """Step 3, on any thread: open the record (raises :class:`StationBusy`)."""
+    devices_need_record: bool = False
+    """The devices are set up in the record (a clinic room's profiles): they join once it
+    is open (and migrated), never before."""
 
     def finish(self, registry: DriverRegistry) -> Room:
         """The rest in :func:`~ketaconsole.room.build_room`'s order: record, devices, join.

@@ -123,7 +123,7 @@ def room_start(args: argparse.Namespace) -> RoomStart:
 
 
 def _clinic_room_start(name: str, url: str) -> RoomStart:
-    """A clinic room: its devices from the profiles saved for it, its record at ``url``."""
+    """A clinic room: its devices from the profiles saved for it in its record at ``url``."""
     clinic = new_room(RoomOptions(place=f"room {name}"))
 
     def join_devices(registry: DriverRegistry) -> None:
@@ -136,7 +136,7 @@ def _clinic_room_start(name: str, url: str) -> RoomStart:
 
         return open_record(url, station=clinic.station, place=clinic.options.place)
 
-    return RoomStart(clinic, join_devices, record)
+    return RoomStart(clinic, join_devices, record, devices_need_record=True)
 
 
 def open_room(args: argparse.Namespace, registry: DriverRegistry) -> Room:

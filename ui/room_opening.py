@@ -22,7 +22,8 @@ class RoomOpening(QObject):
     :meth:`start` (at the first paint) lets the devices join and lays them out, then
     opens the record on a thread of its own (migrations and PIN hashes never hold up
     the monitor); back on the GUI thread the record joins the room and the window adds
-    the record's pages and the lock. A record that cannot be opened joins as its one
+    the record's pages and the lock. Devices set up in the record (a clinic room's)
+    join when it is open. A record that cannot be opened joins as its one
     sentence (the banner says it); another console on this station is ``refused``.
     """
 
@@ -44,17 +45,23 @@ class RoomOpening(QObject):
         if self.started:
             return
         self.started = True
+        if not self._start.devices_need_record:
+            self._join_devices()
+        self._calls.run(self._start.open_record, "record")
+
+    def _join_devices(self) -> None:
         registry = self._registry()
         self._window.registry = registry
         self._start.join_devices(registry)
         self._window.show_devices()
-        self._calls.run(self._start.open_record, "record")
 
     def _opened(self, opened: object, _tag: object) -> None:
         from ketaconsole.room_record import RoomRecord
 
         assert isinstance(opened, RoomRecord)
         room = self._start.room
+        if self._start.devices_need_record and not room.stopped:
+            self._join_devices()  # their profiles are read from the record, now open
         room.attach_record(opened)
         if room.record_opened:
             self._window.record_opened()
