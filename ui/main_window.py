@@ -59,8 +59,8 @@ class MainWindow(QMainWindow):
     Made on a room still opening (its devices joining, its record opening), the window
     shows the monitor and its alarms at once and holds the side panel behind
     :data:`OPENING_RECORD`; :meth:`show_devices` and :meth:`record_opened` add the rest.
-    Made on a finished room, it does both at once. ``first_painted`` is emitted once,
-    after the first paint.
+    Made on a finished room, it does both at once. Right after the first paint it adds
+    the trend's plots and loads the alarm sounds, then emits ``first_painted``.
     """
 
     first_painted = Signal()
@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         self._held_alarm_actions: list[tuple[str, str]] = []
         self.monitor = MonitorScreen(room, player=self.player, alarm_actor=self._actor,
                                      on_alarm_action=self._alarm_action,
-                                     session_pages=False)
+                                     session_pages=False, trend_later=True)
         self.setCentralWidget(self.monitor)
         own_layout = self.layout()
         if own_layout is not None:  # the monitor's text size follows the window, not back
@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
     def _first_paint_done(self) -> None:
         if self._report_first_paint:
             _report_first_paint()
+        self.monitor.trend.build_plots()
         self.player.load()
         self.first_painted.emit()
 

@@ -90,7 +90,8 @@ class MonitorScreen(QWidget):
     the side panel's Timeline and Session pages, which write to the record, are made at
     once too, unless ``session_pages`` is false: then :meth:`add_session_pages` adds them
     once the record is open. :meth:`show_devices` lays out devices that joined the room
-    after the screen was made.
+    after the screen was made. With ``trend_later`` the trend's plots wait for
+    ``trend.build_plots()`` (see :class:`~ui.trend_view.TrendView`).
     """
 
     def __init__(self, room: Room, worker: RecordWorker | None = None,
@@ -99,7 +100,7 @@ class MonitorScreen(QWidget):
                  on_alarm_action: Callable[[str, str], None] | None = None,
                  exporter: Exporter | None = None,
                  signer: Callable[[], str | None] = lambda: None, *,
-                 session_pages: bool = True) -> None:
+                 session_pages: bool = True, trend_later: bool = False) -> None:
         super().__init__()
         engine = self.engine = room.engine
         alarms = self.alarms = room.alarms
@@ -112,7 +113,7 @@ class MonitorScreen(QWidget):
         self.alarm_bar = AlarmBar(alarms, player, alarm_actor or (lambda: NO_LOGIN_AUTHOR),
                                   on_action=on_alarm_action)
         self.pleth = PlethView(engine)
-        self.trend = TrendView(engine)
+        self.trend = TrendView(engine, plots_now=not trend_later)
         self.workflow = room.workflow
         self.side = QTabWidget()
         self.side.setAccessibleName("Side panel")

@@ -53,6 +53,7 @@ def test_the_monitor_is_painted_while_the_record_is_still_opening(qtbot: QtBot,
         qtbot.waitUntil(lambda: bool(at_first_paint), timeout=10000)
         assert at_first_paint == [(False, False)], "painted only after the room was finished"
         assert room.alarm_loop is not None, "the alarm system runs from the first paint"
+        assert window.monitor.trend.built, "the trend's plots follow right after the paint"
 
         qtbot.waitUntil(opening_began.is_set, timeout=10000)
         # the record is opening: the monitor is live, nobody can act at the side panel
