@@ -8,6 +8,7 @@ The demo seeds its own two users in its own database, never in a clinic's record
 
 from __future__ import annotations
 
+from ketaconsole.actors import LOCKED_ACTOR
 from ketaconsole.course.desk import CourseDesk
 from ketaconsole.security import (
     Action,
@@ -108,7 +109,7 @@ class BedsideSecurity:
     def actor(self) -> str:
         """Who acts now, for alarm actions (allowed to anyone, even while locked)."""
         user = self.lock.current_user()
-        return user.username if user is not None else "someone at the locked console"
+        return user.username if user is not None else LOCKED_ACTOR
 
     def alarm_action(self, action: str, alarm: str) -> None:
         """Record an alarm acknowledged or paused while the console is locked."""

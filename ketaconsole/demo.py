@@ -11,55 +11,37 @@ import logging
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ketaconsole.course.demo_course import DEMO_MRN, seed_demo_course
+from ketaconsole.demo_cast import (
+    DEMO_MRN,
+    DEMO_PATIENT,
+    DEMO_ROLES,
+    DemoDevice,
+    demo_slugs,
+    prefer,
+)
 from ketaconsole.dose import DosePlan
 from ketaconsole.patient import Patient
-from ketaconsole.registry import DriverRegistry
-from ketaconsole.room import DeviceSpec, FaultListener, Room, RoomOptions, build_room
-from ketaconsole.sdk import Driver
+from ketaconsole.room import (
+    DeviceSpec,
+    FaultListener,
+    Room,
+    RoomOptions,
+    StationBusy,
+    new_room,
+)
 from ketaconsole.virtual_patient import Scenario, VirtualPatient
+
+if TYPE_CHECKING:
+    from ketaconsole.registry import DriverRegistry
+    from ketaconsole.room_record import RoomRecord
+    from ketaconsole.sdk import Driver
 
 log = logging.getLogger(__name__)
 
-DEMO_PATIENT = ("Demo Patient", 42)
-
-
-@dataclass(frozen=True, slots=True)
-class DemoDevice:
-    """One device of the demo room: which driver, the id it shows under, its settings."""
-
-    slug: str
-    device_id: str
-    label: str
-    settings: dict[str, str] = field(default_factory=dict)
-
-
-# In order of preference per role; the first installed driver of each role is used.
-DEMO_ROLES: tuple[tuple[DemoDevice, ...], ...] = (
-    (DemoDevice("intellivue-mib", "monitor", "Patient monitor"),),
-    (DemoDevice("masimo-ascii", "oximeter", "Pulse oximeter"),
-     DemoDevice("nonin", "oximeter", "Pulse oximeter", {"format": "7"})),
-    (DemoDevice("alaris-asena", "pump", "Infusion pump"),
-     DemoDevice("ne1000", "pump", "Infusion pump"),
-     DemoDevice("bbraun-bcc", "pump", "Infusion pump")),
-)
-
-
-def prefer(roles: Sequence[Sequence[DemoDevice]],
-           slugs: Sequence[str]) -> tuple[tuple[DemoDevice, ...], ...]:
-    """The roles with the preferred drivers first in each (``--demo-device nonin``)."""
-    wanted = list(slugs)
-    return tuple(tuple(sorted(role, key=lambda spec: (spec.slug not in wanted,
-                                                      wanted.index(spec.slug)
-                                                      if spec.slug in wanted else 0)))
-                 for role in roles)
-
-
-def demo_slugs(roles: Sequence[Sequence[DemoDevice]] = DEMO_ROLES) -> list[str]:
-    return [spec.slug for role in roles for spec in role]
+__all__ = ["DEMO_PATIENT", "DEMO_ROLES", "DemoDevice", "add_demo_devices", "demo_room",
+           "demo_slugs", "new_demo_room", "open_demo_record", "prefer"]
 
 
 class SimulatorHost(Protocol):
@@ -100,21 +82,37 @@ def demo_plan(story: Scenario) -> DosePlan:
                     story.concentration_mg_ml)
 
 
-def demo_room(story: Scenario, *, speed: float, database_url: str | None,
-              registry: DriverRegistry, devices: Sequence[str] = (),
-              on_record_fault: FaultListener | None = None) -> Room:
-    """A room whose devices are simulators on ptys following one virtual patient.
-
-    Built by the same :func:`~ketaconsole.room.build_room` as a clinic room; the record
-    opens when the nurse checks the (pre-filled) demo patient in.
-    """
-    patient = VirtualPatient(story, start=time.time(), speed=speed, follows_nurse=True)
-    hosts: list[SimulatorHost] = []
-    specs: list[DeviceSpec] = []
+def demo_options(story: Scenario, speed: float) -> RoomOptions:
+    """How the demo's room runs: simulated, at ``speed``, the story's patient and order."""
     notes: list[str] = []
     if os.name != "posix":
         notes.append("simulated devices need pseudo-terminals, which this system lacks")
-    else:
+    if speed != 1.0:
+        notes.append(f"time runs {speed:g} times faster")
+    return RoomOptions(
+        place="demo", pace=speed, simulated=True,
+        notes=tuple(notes), expected_patient=Patient(*DEMO_PATIENT, weight_kg=story.weight_kg,
+                                                     identifier=DEMO_MRN),
+        expected_plan=demo_plan(story), demo_users=True)
+
+
+def new_demo_room(story: Scenario, *, speed: float,
+                  on_record_fault: FaultListener | None = None) -> Room:
+    """Step 1 of the demo's room: its alarms running and the patient its devices will follow."""
+    patient = VirtualPatient(story, start=time.time(), speed=speed, follows_nurse=True)
+    room = new_room(demo_options(story, speed), on_record_fault=on_record_fault)
+    room.virtual_patient = patient
+    room.model.nurse_listeners.append(patient.nurse_did)  # the pump waits for the nurse
+    return room
+
+
+def add_demo_devices(room: Room, registry: DriverRegistry, devices: Sequence[str] = ()) -> None:
+    """Step 2: each role's simulator served on its own pty, read by its real driver."""
+    patient = room.virtual_patient
+    assert patient is not None, "a demo room is made by new_demo_room"
+    hosts: list[SimulatorHost] = []
+    specs: list[DeviceSpec] = []
+    if os.name == "posix":
         for spec, driver in chosen(registry, prefer(DEMO_ROLES, devices)):
             settings = driver.info.resolve_settings(spec.settings)
             host = serve(driver, patient, settings)
@@ -124,17 +122,36 @@ def demo_room(story: Scenario, *, speed: float, database_url: str | None,
             specs.append(DeviceSpec(spec.device_id, spec.slug, host.address, label=label,
                                     settings=dict(spec.settings)))
             log.info("demo %s: %s on %s", spec.device_id, driver.info.slug, host.address)
-    if speed != 1.0:
-        notes.append(f"time runs {speed:g} times faster")
-    options = RoomOptions(
-        place="demo", pace=speed, simulated=True,
-        notes=tuple(notes), expected_patient=Patient(*DEMO_PATIENT, weight_kg=story.weight_kg,
-                                                     identifier=DEMO_MRN),
-        expected_plan=demo_plan(story), demo_users=True)
-    room = build_room(specs, registry=registry, database_url=database_url, options=options,
-                      on_record_fault=on_record_fault, simulators=hosts)
-    room.virtual_patient = patient
-    room.model.nurse_listeners.append(patient.nurse_did)  # the pump waits for the nurse
-    if room.database is not None:
-        seed_demo_course(room.database, DEMO_PATIENT[0], story.weight_kg)
+    room.add_devices(specs, registry, hosts)
+
+
+def open_demo_record(database_url: str | None, story: Scenario, *,
+                     station: str) -> RoomRecord:
+    """Step 3 (any thread): the demo's own record, with its users and the patient's course."""
+    from ketaconsole.course.demo_course import seed_demo_course
+    from ketaconsole.room_record import open_record
+
+    opened = open_record(database_url, station=station, place="demo", demo_users=True)
+    if opened.database is not None:
+        seed_demo_course(opened.database, DEMO_PATIENT[0], story.weight_kg)
+    return opened
+
+
+def demo_room(story: Scenario, *, speed: float, database_url: str | None,
+              registry: DriverRegistry, devices: Sequence[str] = (),
+              on_record_fault: FaultListener | None = None) -> Room:
+    """A room whose devices are simulators on ptys following one virtual patient.
+
+    Made in the same steps as every room (:mod:`ketaconsole.room`), in the order of
+    :func:`~ketaconsole.room.build_room`; the session opens when the nurse checks the
+    (pre-filled) demo patient in.
+    """
+    room = new_demo_room(story, speed=speed, on_record_fault=on_record_fault)
+    try:
+        opened = open_demo_record(database_url, story, station=room.station)
+    except StationBusy:
+        room.stop()
+        raise
+    add_demo_devices(room, registry, devices)
+    room.attach_record(opened)
     return room

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ketaconsole.sdk import LineSettings
+if TYPE_CHECKING:
+    from ketaconsole.sdk import LineSettings
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from ketaconsole.sdk import DeviceKind
+if TYPE_CHECKING:  # the driver SDK loads with the first device, not with the window
+    from ketaconsole.sdk import DeviceKind
 
 T = TypeVar("T")
 
-_DEDICATED_FIRST = {DeviceKind.OXIMETER: 0, DeviceKind.CAPNOGRAPH: 0, DeviceKind.PUMP: 0,
-                    DeviceKind.MONITOR: 1}
-"""A single-purpose device before a multi-parameter monitor measuring the same thing."""
+_DEDICATED_FIRST = {"oximeter": 0, "capnograph": 0, "pump": 0, "monitor": 1}
+"""A single-purpose device (by its ``DeviceKind`` value) before a multi-parameter monitor
+measuring the same thing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,7 @@ class MetricSources:
         if device is None:
             return (1, 2, len(self._order))
         named = 0 if refid in device.primary_for else 1
-        dedicated = _DEDICATED_FIRST.get(device.kind, 1) if device.kind is not None else 1
+        dedicated = _DEDICATED_FIRST.get(device.kind.value, 1) if device.kind is not None else 1
         return (named, dedicated, self._order[device.device_id])
 
     def ordered(self, refid: str, device_ids: Iterable[str]) -> list[str]:

@@ -1,15 +1,28 @@
 """The room: one builder for every bedside, whether a clinic room, the demo or headless ``record``.
 
-:func:`build_room` takes the room's device specs (driver, port, settings) and makes
-the one runtime that the window, the headless ``record`` command and the tests host:
-devices and their links, the engine, the alarm system, the session model, the workflow
-and, once a patient is checked in, the record. The demo is a room whose specs point at
-simulators; nothing else differs.
+A room is made in four steps:
+
+1. :func:`new_room`: the engine, the alarm system and its loop, the session model and
+   the workflow; the alarms run from here on;
+2. :meth:`Room.add_devices`: the devices and their links, which start reading at once;
+3. :func:`~ketaconsole.room_record.open_record`: the record database (migrated), the
+   station's lock and the bedside's security; the slow step, safe on any thread, and
+   touching nothing of the room, so it may come before step 2 or alongside it;
+4. :meth:`Room.attach_record`: the record joins the room; check-in can open a session.
+
+:func:`build_room` runs steps 1, 3, 2 and 4 in turn (a station that is refused starts
+no device). The console window paints the live monitor after step 1 and runs the others
+after its first paint, step 3 off the GUI thread while the devices already read. Nothing
+is lost meanwhile: nothing is recorded before a session opens at check-in, and check-in
+needs step 4.
 
 Monitoring never depends on the record: when the database cannot be opened the devices
 still run and the vitals still show, and ``record.problem`` says in one sentence why
 nothing is being recorded. One console per station: a second console with the same
 station name on the same record is refused (:class:`StationBusy`).
+
+The record's modules (SQLAlchemy, the store, the course) are imported by the methods
+that need them, so that step 1 costs no more than the monitor it drives.
 """
 
 from __future__ import annotations
@@ -17,43 +30,31 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ketaconsole.alarm_loop import AlarmLoop
 from ketaconsole.alarms import AlarmEvent, AlarmSystem, default_profile
-from ketaconsole.bedside_security import BedsideSecurity
-from ketaconsole.checkin import CheckIn
 from ketaconsole.checks import BpReminder, CheckIntervals
-from ketaconsole.course.eligibility import NotCleared, clearance
-from ketaconsole.course.identity import PatientIdentityError, find_for_check_in, get_patient
-from ketaconsole.course.measures import INSTRUMENTS
-from ketaconsole.course.planning import PlanAdvice, plan_advice
 from ketaconsole.device_spec import DeviceSpec
 from ketaconsole.dose import DosePlan
 from ketaconsole.engine import Engine
 from ketaconsole.metric_sources import MetricSources, SourceDevice
-from ketaconsole.overview.publisher import RoomPublisher
 from ketaconsole.patient import Patient
-from ketaconsole.registry import DriverRegistry, UnknownDriverError
-from ketaconsole.sdk import DeviceKind, Driver
-from ketaconsole.security.clinic_settings import madrs_in_use
 from ketaconsole.session_model import SessionModel
-from ketaconsole.store import (
-    Database,
-    DatabaseUnavailable,
-    DeviceUse,
-    SessionPlan,
-    SessionService,
-    open_database,
-)
-from ketaconsole.store.recorder import SYSTEM_AUTHOR
-from ketaconsole.store.recovery import unfinished_session
-from ketaconsole.store.review import timeline
-from ketaconsole.store.service import station_name
-from ketaconsole.store.station_lock import StationBusy, StationLock, lock_station
-from ketaconsole.transport import DeviceLink, Direction
-from ketaconsole.virtual_patient import VirtualPatient
+from ketaconsole.station import StationBusy, station_name
 from ketaconsole.workflow import SessionWorkflow, WorkflowError
+
+if TYPE_CHECKING:
+    from ketaconsole.bedside_security import BedsideSecurity
+    from ketaconsole.checkin import CheckIn
+    from ketaconsole.course.planning import PlanAdvice
+    from ketaconsole.registry import DriverRegistry
+    from ketaconsole.room_record import RoomRecord
+    from ketaconsole.sdk import DeviceKind, Driver
+    from ketaconsole.store import Database, DeviceUse, SessionService
+    from ketaconsole.store.station_lock import StationLock
+    from ketaconsole.transport import DeviceLink, Direction
+    from ketaconsole.virtual_patient import VirtualPatient
 
 log = logging.getLogger(__name__)
 
@@ -186,34 +187,44 @@ class RoomDevice:
         return self.driver.info.kind
 
     @property
+    def is_pump(self) -> bool:
+        from ketaconsole.sdk import DeviceKind
+
+        return self.kind is DeviceKind.PUMP
+
+    @property
     def label(self) -> str:
         return self.spec.label or self.spec.device_id
 
     def use(self) -> DeviceUse:
+        from ketaconsole.store import DeviceUse
+
         line = self.spec.line or self.driver.info.line
         return DeviceUse(self.spec.device_id, self.spec.slug, self.spec.port, self.settings,
                          line.as_record(), self.kind.value, tuple(sorted(self.spec.primary_for)))
 
 
+OPENING = "not recording yet: opening the record"
+
+
 class Room:
     """A bedside's devices, engine, alarms, session model, workflow and record."""
 
-    def __init__(self, engine: Engine, options: RoomOptions, record_link: RecordLink,
-                 devices: list[RoomDevice], journal: JournalRelay,
-                 database: Database | None, station_lock: StationLock | None,
-                 simulators: Sequence[Stoppable]) -> None:
+    def __init__(self, engine: Engine, options: RoomOptions, record_link: RecordLink) -> None:
         self.engine = engine
         self.options = options
         self.record = record_link.record
         self._record_link = record_link
         self.alarms = record_link.alarms
-        self.database = database
+        self.database: Database | None = None
         self.station = options.station or station_name()
-        self._station_lock = station_lock
-        self._simulators = list(simulators)
-        self.devices = devices
-        self.journal = journal
-        self.model = SessionModel(engine, self.alarms, [d.spec.device_id for d in self.pumps],
+        self._station_lock: StationLock | None = None
+        self._simulators: list[Stoppable] = []
+        self.specs: list[DeviceSpec] = []
+        """Every device set up for the room (a device whose driver is missing included)."""
+        self.devices: list[RoomDevice] = []
+        self.journal = JournalRelay()
+        self.model = SessionModel(engine, self.alarms, [],
                                   check_pump_against_plan=options.check_pump_against_plan,
                                   pace=options.pace)
         self.workflow = SessionWorkflow(self.model, clock=engine.clock,
@@ -222,11 +233,17 @@ class Room:
         self.alarm_loop: AlarmLoop | None = None
         self.security: BedsideSecurity | None = None
         """The lock and guard; ``None`` when no record database is open."""
+        self.devices_joined = False
+        """Whether :meth:`add_devices` has run (the devices, if any, are reading)."""
+        self.record_opened = False
+        """Whether :meth:`attach_record` has run (the record is open, or known not to be)."""
+        self.stopped = False
         self.notes = list(options.notes)
         self.virtual_patient: VirtualPatient | None = None
         """The patient the simulators follow (the demo's), for tests and screenshots."""
         self.status_publisher: Stoppable | None = None
         """Publishes the room's status for the clinic overview (with a record database)."""
+        self._device_problem: str | None = None
 
     # -- what the screens read ------------------------------------------------------------
 
@@ -236,12 +253,14 @@ class Room:
 
     @property
     def pumps(self) -> list[RoomDevice]:
-        return [d for d in self.devices if d.kind is DeviceKind.PUMP]
+        return [d for d in self.devices if d.is_pump]
 
     def waiting_sentence(self) -> str:
         """Why nothing is recorded before a check-in, and what an unfinished session needs."""
         if self.database is None:
             return self.record.problem or "not recording: the record database is not open"
+        from ketaconsole.store.recovery import unfinished_session
+
         left = unfinished_session(self.database, self.station)
         if left is not None:
             session_id, name = left
@@ -250,6 +269,71 @@ class Room:
                     f"check {who} in to carry on with it (checking in anyone else closes "
                     "it as interrupted)")
         return f"not recording yet: check the patient in ({self.options.place})"
+
+    # -- the steps that make the room -----------------------------------------------------
+
+    def add_devices(self, specs: Sequence[DeviceSpec], registry: DriverRegistry,
+                    simulators: Sequence[Stoppable] = ()) -> None:
+        """The room's devices join it and their links start reading (step 2).
+
+        The first pump's telemetry becomes the infusion the session model follows.
+        """
+        from ketaconsole.registry import UnknownDriverError
+        from ketaconsole.transport import DeviceLink
+
+        self._simulators.extend(simulators)
+        self.specs.extend(specs)
+        joined: list[RoomDevice] = []
+        for spec in specs:
+            try:
+                driver = registry.get(spec.slug)
+            except UnknownDriverError as exc:
+                self._device_problem = f"device {spec.label or spec.device_id}: {exc}"
+                self.record.problem = self._device_problem
+                continue
+            settings = driver.info.resolve_settings({})
+            settings.update(spec.settings)
+            link = DeviceLink(driver, spec.device_id, spec.port, settings, self.engine.ingest,
+                              line=spec.line, journal=self.journal)
+            joined.append(RoomDevice(spec, driver, link, settings))
+        self.devices.extend(joined)
+        self.devices_joined = True
+        sources = MetricSources([SourceDevice(d.spec.device_id, d.label, d.kind,
+                                              d.spec.primary_for) for d in self.devices])
+        self.engine.sources = sources  # each metric's primary device, for tiles and alarms
+        self.alarms.use_sources(sources)
+        pumps = self.pumps
+        if pumps and self.model.pump_id is None:
+            self.model.follow_pump(pumps[0].spec.device_id)
+        for device in joined:
+            device.link.start()
+
+    def attach_record(self, opened: RoomRecord) -> None:
+        """The record, open or known not to open, joins the room (step 4).
+
+        A room already stopped (its window closed while the record opened) closes it.
+        """
+        if self.stopped:
+            opened.close()
+            return
+        self.database = opened.database
+        self._station_lock = opened.station_lock
+        self.security = opened.security
+        record = self.record
+        record.fail(self._device_problem or opened.problem)
+        database = opened.database
+        if database is not None:
+            from ketaconsole.overview.publisher import RoomPublisher
+            from ketaconsole.store.recovery import unfinished_session
+
+            left_open = unfinished_session(database, self.station) is not None
+            if not self.specs and not left_open:
+                record.fail(f"no devices set up for {self.options.place}: add them in "
+                            "Devices, then restart the console")
+            elif record.problem is None or left_open:
+                record.wait(self.waiting_sentence())
+            self.status_publisher = RoomPublisher(self, database.url).start()
+        self.record_opened = True
 
     # -- the session life cycle ------------------------------------------------------------
 
@@ -271,6 +355,14 @@ class Room:
         unexpired assessment, and a ``plan`` given now is within its dose range.
         Refusals are :class:`WorkflowError` with one sentence.
         """
+        from ketaconsole.course.eligibility import NotCleared, clearance
+        from ketaconsole.course.identity import (
+            PatientIdentityError,
+            find_for_check_in,
+            get_patient,
+        )
+        from ketaconsole.store.recorder import SYSTEM_AUTHOR
+
         database = self.database
         if database is None:
             raise WorkflowError({"record": self.record.problem or "the database is not open"})
@@ -301,6 +393,8 @@ class Room:
         course, service = self.model.course, self.workflow.service
         if course is None or service is None or self.database is None:
             return None
+        from ketaconsole.course.planning import plan_advice
+
         return plan_advice(self.database, course, service.session_id, self.workflow.measures)
 
     def open_session(self, patient: Patient, *, plan: DosePlan | None = None,
@@ -316,6 +410,8 @@ class Room:
         if self.workflow.service is not None:
             raise WorkflowError({"record": f"Session {self.workflow.service.session_id} is "
                                            "still open; end it before the next patient."})
+        from ketaconsole.store import SessionPlan, SessionService
+
         service = SessionService.begin(
             database, SessionPlan(patient_name=patient.name,
                                   weight_kg=patient.weight_kg or None,
@@ -349,6 +445,7 @@ class Room:
         Without it an open session stays unfinished, to be resumed by this station for
         the same patient. Returns whether the record was written in full.
         """
+        self.stopped = True
         written = True
         if self.status_publisher is not None:
             self.status_publisher.stop()
@@ -371,25 +468,26 @@ class Room:
         return written
 
 
-def _devices(specs: Sequence[DeviceSpec], registry: DriverRegistry, engine: Engine,
-             journal: JournalRelay, record: RecordState) -> list[RoomDevice]:
-    devices: list[RoomDevice] = []
-    for spec in specs:
-        try:
-            driver = registry.get(spec.slug)
-        except UnknownDriverError as exc:
-            record.problem = f"device {spec.label or spec.device_id}: {exc}"
-            continue
-        settings = driver.info.resolve_settings({})
-        settings.update(spec.settings)
-        link = DeviceLink(driver, spec.device_id, spec.port, settings, engine.ingest,
-                          line=spec.line, journal=journal)
-        devices.append(RoomDevice(spec, driver, link, settings))
-    return devices
+def new_room(options: RoomOptions, *, on_record_fault: FaultListener | None = None,
+             engine: Engine | None = None) -> Room:
+    """A room without devices or record yet, its alarms already running (step 1)."""
+    engine = engine or Engine()
+    record = RecordState()
+    record.wait(OPENING)
+    room = Room(engine, options, RecordLink(record, engine.clock, on_record_fault,
+                                            pace=options.pace))
+    room.alarms.attach(engine)
+    reminder = BpReminder(room.alarms, engine, room.model,
+                          CheckIntervals().at_pace(options.pace))
+    room.alarm_loop = AlarmLoop(room.alarms, clock=engine.clock, before=reminder).start()
+    return room
 
 
 def clinic_instruments(database: Database) -> tuple[str, ...]:
     """The rating scales the clinic asks before an infusion (MADRS only where it is used)."""
+    from ketaconsole.course.measures import INSTRUMENTS
+    from ketaconsole.security.clinic_settings import madrs_in_use
+
     use_madrs = madrs_in_use(database)
     return tuple(key for key in INSTRUMENTS if key != "MADRS" or use_madrs)
 
@@ -399,62 +497,32 @@ def build_room(specs: Sequence[DeviceSpec], *, registry: DriverRegistry,
                on_record_fault: FaultListener | None = None,
                simulators: Sequence[Stoppable] = (),
                engine: Engine | None = None) -> Room:
-    """The one way to make a bedside: devices start at once, the record at check-in.
+    """The one way to make a bedside, its steps in turn: the record, then the devices.
 
-    Raises :class:`StationBusy` (after stopping ``simulators``) if another console runs
-    as this station on the same record.
+    Raises :class:`StationBusy` (after stopping the room and ``simulators``) if another
+    console runs as this station on the same record.
     """
-    engine = engine or Engine()
-    record = RecordState()
-    database: Database | None = None
-    station_lock: StationLock | None = None
-    if database_url is not None:
-        try:
-            database = open_database(database_url)
-        except DatabaseUnavailable as exc:
-            record.problem = f"not recording: {exc}"
-    else:
-        record.problem = "not recording: no record database was given"
-    if database is not None:
-        try:
-            station_lock = lock_station(database, options.station or station_name())
-        except StationBusy:
-            database.dispose()
-            for simulator in simulators:
-                simulator.stop()
-            raise
-    link = RecordLink(record, engine.clock, on_record_fault, pace=options.pace)
-    journal = JournalRelay()
-    devices = _devices(specs, registry, engine, journal, record)
-    sources = MetricSources([SourceDevice(d.spec.device_id, d.label, d.kind, d.spec.primary_for)
-                             for d in devices])
-    engine.sources = sources
-    link.alarms.use_sources(sources)
-    room = Room(engine, options, link, devices, journal, database, station_lock, simulators)
-    room.alarms.attach(engine)
-    if database is not None:
-        left_open = unfinished_session(database, room.station) is not None
-        if not specs and not left_open:
-            record.problem = (f"no devices set up for {options.place}: add them in Devices, "
-                              "then restart the console")
-        elif record.problem is None or left_open:
-            record.wait(room.waiting_sentence())
-        room.security = BedsideSecurity(database, place=options.place)
-        if options.demo_users:
-            room.security.seed_demo_users()
-    reminder = BpReminder(room.alarms, engine, room.model,
-                          CheckIntervals().at_pace(options.pace))
-    room.alarm_loop = AlarmLoop(room.alarms, clock=engine.clock, before=reminder).start()
-    if database is not None:
-        room.status_publisher = RoomPublisher(room, database.url).start()
-    for device in room.devices:
-        device.link.start()
+    from ketaconsole.room_record import open_record
+
+    room = new_room(options, on_record_fault=on_record_fault, engine=engine)
+    try:
+        opened = open_record(database_url, station=room.station, place=options.place,
+                             demo_users=options.demo_users)
+    except StationBusy:
+        room.stop()
+        for simulator in simulators:
+            simulator.stop()
+        raise
+    room.add_devices(specs, registry, simulators)
+    room.attach_record(opened)
     return room
 
 
 def restore_alarms(alarms: AlarmSystem, database: Database, session_id: int,
                    now: float) -> None:
     """Alarms active when the console stopped are active again (from the recorded events)."""
+    from ketaconsole.store.review import timeline
+
     events = [AlarmEvent.from_record(e.payload) for e in timeline(database, session_id)
               if e.kind == "alarm"]
     alarms.restore(events, now)

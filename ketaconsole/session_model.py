@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ketaconsole.alarms import AlarmSystem
-from ketaconsole.course.eligibility import Assessment
 from ketaconsole.dose import DoseDelivered, DosePlan, InfusionClock, reconcile
 from ketaconsole.engine import Engine
-from ketaconsole.observations import PumpState
+from ketaconsole.observations import Observation, PumpState
 from ketaconsole.patient import Patient
 from ketaconsole.phase import Phase, PhaseNow
 from ketaconsole.pump_infusion import (
@@ -27,6 +27,9 @@ from ketaconsole.pump_infusion import (
     PumpDrivenInfusion,
     PumpEvent,
 )
+
+if TYPE_CHECKING:
+    from ketaconsole.course.eligibility import Assessment
 
 
 class SessionModel:
@@ -51,13 +54,22 @@ class SessionModel:
         self.course: Assessment | None = None
         """The approved eligibility assessment (dose range) this session runs under."""
         self.infusion = self._follow()
+        # Subscribed now, before the alarms are attached, so that the infusion has seen a
+        # pump's start before the alarms check the pump against the plan.
+        engine.subscribe(self._observe_pump)
 
     def _follow(self) -> PumpDrivenInfusion:
-        follower = PumpDrivenInfusion(self.pump_id or NURSE_PUMP, InfusionClock(pace=self.pace),
-                                      on_start=self.alarms.mark_dosing_started)
+        return PumpDrivenInfusion(self.pump_id or NURSE_PUMP, InfusionClock(pace=self.pace),
+                                  on_start=self.alarms.mark_dosing_started)
+
+    def _observe_pump(self, observation: Observation) -> None:
         if self.pump_id is not None:
-            self.engine.subscribe(follower.observe)
-        return follower
+            self.infusion.observe(observation)
+
+    def follow_pump(self, pump_id: str) -> None:
+        """The room's pump joined (before any session): its telemetry is the infusion."""
+        self.pump_id = pump_id
+        self.infusion = self._follow()
 
     # -- written by the workflow ----------------------------------------------------------
 
@@ -98,8 +110,6 @@ class SessionModel:
 
     def close(self) -> None:
         """The session ended: the bedside is ready for the next patient."""
-        if self.pump_id is not None:
-            self.engine.unsubscribe(self.infusion.observe)
         with self._lock:
             self.session_id = None
             self.patient = None

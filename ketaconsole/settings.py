@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_dir
-
 APP_NAME = "KetaConsole"
 HOME_ENV = "KETACONSOLE_HOME"
 DB_ENV = "KETACONSOLE_DB"
@@ -22,7 +20,12 @@ DEMO_DB_FILE = "demo.sqlite3"
 def home_dir() -> Path:
     """The data and settings folder (created if missing)."""
     configured = os.environ.get(HOME_ENV)
-    path = Path(configured) if configured else Path(user_data_dir(APP_NAME, appauthor=False))
+    if configured:
+        path = Path(configured)
+    else:
+        from platformdirs import user_data_dir  # only when no home is named
+
+        path = Path(user_data_dir(APP_NAME, appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
 

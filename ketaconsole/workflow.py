@@ -3,6 +3,9 @@
 Each step checks what the nurse entered (one sentence per problem), records it on the
 timeline (committed before the call returns) and moves the session on. The calls block
 on the store, so the UI makes them off its GUI thread.
+
+The typed timeline events and the store load with the first step recorded, not with
+the console window's first paint.
 """
 
 from __future__ import annotations
@@ -10,21 +13,23 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.checkin import CheckIn
-from ketaconsole.course.measures import INSTRUMENTS, MeasureResult
-from ketaconsole.course.planning import PlanAdvice
-from ketaconsole.course.titration import DoseDecision
+from ketaconsole.course.measures import INSTRUMENTS
 from ketaconsole.discharge import SCALES as DISCHARGE_SCALES
 from ketaconsole.discharge import fit_for_discharge, total
 from ketaconsole.dose import DosePlan
 from ketaconsole.patient import Patient
 from ketaconsole.phase import Phase
 from ketaconsole.session_model import SessionModel
-from ketaconsole.store import SessionService, StoredEvent
-from ketaconsole.timeline_events import ClinicalFlagAcknowledged, Signature
+
+if TYPE_CHECKING:
+    from ketaconsole.course.measures import MeasureResult
+    from ketaconsole.course.planning import PlanAdvice
+    from ketaconsole.course.titration import DoseDecision
+    from ketaconsole.store import SessionService, StoredEvent
 
 
 class Step(Enum):
@@ -189,6 +194,8 @@ class SessionWorkflow:
                 raise WorkflowError({"flag": "Type your name and what was done (for example: "
                                              "risk assessed by the prescriber, safe to "
                                              "proceed)."})
+            from ketaconsole.timeline_events import ClinicalFlagAcknowledged
+
             stored = self._record("clinical_flag_acknowledged", ClinicalFlagAcknowledged(
                 flag, name.strip(), action.strip()).payload(), author)
             self.open_flags.discard(flag)
@@ -287,6 +294,8 @@ class SessionWorkflow:
             self._expect(Step.SIGN_OFF)
             if not name.strip():
                 raise WorkflowError({"name": "Type your name to sign the record."})
+            from ketaconsole.timeline_events import Signature
+
             stored = self._record("signature", Signature(
                 signer=name.strip(), role="nurse", meaning="discharge sign-off").payload(),
                 author)

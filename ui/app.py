@@ -1,35 +1,51 @@
-"""Starts the console window: the demo room or an empty room, the frame clock, screenshots."""
+"""Starts the console window: the demo room or an empty room, the frame clock, screenshots.
+
+The window paints the live monitor first (the room made, its alarms running); the room's
+devices, its record and the record's pages follow after that first paint
+(:class:`ui.room_opening.RoomOpening`). Only what that first paint needs is imported
+before it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
-from ketaconsole.demo import demo_room
-from ketaconsole.device_profiles import profile_specs
-from ketaconsole.registry import DriverRegistry
-from ketaconsole.room import Room, RoomOptions, StationBusy, build_room
-from ketaconsole.security.plugins import clinic_registry
+from ketaconsole.room import RoomOptions, new_room
+from ketaconsole.room_start import RoomStart
 from ketaconsole.settings import database_url, demo_database_url
-from ketaconsole.virtual_patient import scenario
+from ketaconsole.station import StationBusy
 from ui.launch import fail as _fail
 from ui.launch import run_window, window_arguments_problem
 from ui.main_window import MainWindow
-from ui.screenshot import CaptureError, check_page, parse_size, show_page
+from ui.room_opening import RoomOpening
 from ui.theme import apply_theme
+
+if TYPE_CHECKING:
+    from ketaconsole.registry import DriverRegistry
+    from ketaconsole.room import Room
+    from ketaconsole.room_record import RoomRecord
+
+EMPTY_ROOM = ("no session: start with --room NAME for a room's devices "
+              "(set them up in Devices), or --demo")
 
 
 def run(args: argparse.Namespace) -> int:
     """Open the console window; returns the process exit code."""
     if args.speed <= 0:
         return _fail("--speed must be more than 0", 2)
-    try:
-        size = parse_size(args.size) if args.size else None
-        page = check_page(args.page, demo=args.demo) if args.page else None
-    except CaptureError as exc:
-        return _fail(str(exc), 2)
+    size, page = None, None
+    if args.size or args.page:
+        from ui.screenshot import CaptureError, check_page, parse_size
+
+        try:
+            size = parse_size(args.size) if args.size else None
+            page = check_page(args.page, demo=args.demo) if args.page else None
+        except CaptureError as exc:
+            return _fail(str(exc), 2)
     refused = window_arguments_problem(args)
     if refused is not None:
         return refused
@@ -38,39 +54,94 @@ def run(args: argparse.Namespace) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("KetaConsole")
     apply_theme(app)
-    registry = clinic_registry()
-    try:
-        room = open_room(args, registry)
-    except StationBusy as exc:
-        return _fail(str(exc))
+    start = room_start(args)
+    room = start.room
     window = MainWindow(room, database_url=(demo_database_url(args.db) if args.demo
                                             else database_url(args.db)),
-                        registry=registry, room_name=args.room or "")
+                        room_name=args.room or "")
     if size is not None:
         window.resize(*size)
-    window.show()
+    opening = RoomOpening(start, window, _clinic_registry)
+    window.first_painted.connect(opening.start)
+    busy: list[str] = []
+
+    def station_busy(sentence: str) -> None:
+        busy.append(sentence)
+        window.close_now()
+        app.quit()
+
+    opening.refused.connect(station_busy)
     if page is not None:
-        show_page(window, page)
+        from ui.screenshot import show_page
+
+        window.opened.connect(lambda: show_page(window, page))
+    window.show()
 
     try:
-        return run_window(app, window, args, close=window.close_now,
-                          refresh=lambda: window.monitor.refresh(room.engine.clock()))
+        code = run_window(app, window, args, close=window.close_now,
+                          refresh=lambda: window.monitor.refresh(room.engine.clock()),
+                          ready=lambda: window.is_open)
     finally:
         room.stop()
+        opening.wait_idle()
+        app.sendPostedEvents()  # a record that opened meanwhile is let go (the room stopped)
+    return _fail(busy[0]) if busy else code
+
+
+def _clinic_registry() -> DriverRegistry:
+    from ketaconsole.security.plugins import clinic_registry
+
+    return clinic_registry()
+
+
+def room_start(args: argparse.Namespace) -> RoomStart:
+    """The demo's room on simulators, a clinic room from its profiles, or an empty one.
+
+    Made (step 1) but not finished: :class:`RoomStart` says how its devices join and its
+    record opens.
+    """
+    if args.demo:
+        from ketaconsole.demo import add_demo_devices, new_demo_room, open_demo_record
+        from ketaconsole.virtual_patient import scenario
+
+        story = scenario(args.scenario)
+        demo = new_demo_room(story, speed=args.speed)
+        url = demo_database_url(args.db)
+        return RoomStart(demo, lambda registry: add_demo_devices(demo, registry,
+                                                                 args.demo_device),
+                         lambda: open_demo_record(url, story, station=demo.station))
+    if args.room:
+        return _clinic_room_start(args.room, database_url(args.db))
+    empty = new_room(RoomOptions(place="console"))
+
+    def no_record() -> RoomRecord:
+        from ketaconsole.room_record import RoomRecord
+
+        return RoomRecord(None, problem=EMPTY_ROOM)
+
+    return RoomStart(empty, lambda registry: empty.add_devices([], registry), no_record)
+
+
+def _clinic_room_start(name: str, url: str) -> RoomStart:
+    """A clinic room: its devices from the profiles saved for it in its record at ``url``."""
+    clinic = new_room(RoomOptions(place=f"room {name}"))
+
+    def join_devices(registry: DriverRegistry) -> None:
+        from ketaconsole.device_profiles import profile_specs
+
+        clinic.add_devices(profile_specs(url, name), registry)
+
+    def record() -> RoomRecord:
+        from ketaconsole.room_record import open_record
+
+        return open_record(url, station=clinic.station, place=clinic.options.place)
+
+    return RoomStart(clinic, join_devices, record, devices_need_record=True)
 
 
 def open_room(args: argparse.Namespace, registry: DriverRegistry) -> Room:
-    """The demo's room on simulators, a clinic room from its profiles, or an empty one."""
-    if args.demo:
-        return demo_room(scenario(args.scenario), speed=args.speed,
-                         database_url=demo_database_url(args.db), registry=registry,
-                         devices=args.demo_device)
-    if args.room:
-        url = database_url(args.db)
-        return build_room(profile_specs(url, args.room), registry=registry, database_url=url,
-                          options=RoomOptions(place=f"room {args.room}"))
-    room = build_room([], registry=registry, database_url=None,
-                      options=RoomOptions(place="console"))
-    room.record.problem = ("no session: start with --room NAME for a room's devices "
-                           "(set them up in Devices), or --demo")
-    return room
+    """The room the window opens, finished in turn (raises :class:`StationBusy`)."""
+    return room_start(args).finish(registry)
+
+
+__all__ = ["EMPTY_ROOM", "StationBusy", "open_room", "room_start", "run"]

@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from ui.display_check import display_problem
 
 DEFAULT_SCREENSHOT_DELAY_S = 3.0
+READY_WAIT_S = 60.0
+READY_POLL_S = 0.05
 
 
 def fail(message: str, code: int = 1) -> int:
@@ -34,15 +36,23 @@ def window_arguments_problem(args: argparse.Namespace) -> int | None:
 
 
 def run_window(app: QApplication, window: QWidget, args: argparse.Namespace, *,
-               refresh: Callable[[], object], close: Callable[[], object]) -> int:
+               refresh: Callable[[], object], close: Callable[[], object],
+               ready: Callable[[], bool] = lambda: True) -> int:
     """Run the event loop; with ``--screenshot`` / ``--quit-after`` capture and close on time.
 
+    A screenshot waits until the window is ``ready`` (its record open, its pages in
+    place), at most :data:`READY_WAIT_S` beyond the time asked, so it shows a whole screen.
     Returns the exit code: 1 when the screenshot could not be written, else 0.
     """
     screenshot = Path(args.screenshot) if args.screenshot else None
     outcome = {"code": 0}
+    waited = {"s": 0.0}
 
     def finish() -> None:
+        if screenshot is not None and not ready() and waited["s"] < READY_WAIT_S:
+            waited["s"] += READY_POLL_S
+            QTimer.singleShot(int(READY_POLL_S * 1000), finish)
+            return
         if screenshot is not None:
             refresh()
             if not window.grab().save(str(screenshot), "PNG"):

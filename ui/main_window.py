@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QPaintEvent, QShortcut, QShowEvent
@@ -24,23 +25,22 @@ from PySide6.QtWidgets import (
 )
 
 from ketaconsole import __version__
-from ketaconsole.bedside_security import BedsideSecurity
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.actors import LOCKED_ACTOR, NO_LOGIN_AUTHOR
 from ketaconsole.room import Room
-from ketaconsole.security.plugins import clinic_registry
-from ketaconsole.security.roles import ROLE_PERMISSIONS, Permission
 from ui.close_guard import CloseGuard
 from ui.course_page import CoursePage
-from ui.first_admin_form import FirstAdminForm
 from ui.frame_clock import FrameClock
-from ui.idle_watcher import IdleWatcher
 from ui.lazy_page import LazyPage
-from ui.lock_overlay import LockOverlay
 from ui.monitor_screen import MonitorScreen
-from ui.record_worker import NO_LOGIN_AUTHOR, RecordWorker
-from ui.session_panel import default_export_folder
-from ui.session_review import Exporter
 from ui.tone_player import TonePlayer
+
+if TYPE_CHECKING:
+    from ketaconsole.bedside_security import BedsideSecurity
+    from ketaconsole.registry import DriverRegistry
+    from ui.idle_watcher import IdleWatcher
+    from ui.lock_overlay import LockOverlay
+    from ui.record_worker import RecordWorker
+    from ui.session_review import Exporter
 
 FIRST_PAINT_ENV = "KETACONSOLE_REPORT_FIRST_PAINT"
 
@@ -50,24 +50,36 @@ def _report_first_paint() -> None:
           flush=True)
 
 
+OPENING_RECORD = "Opening the record \u2026"
+"""What the side panel says until the record is open (nobody acts before the lock)."""
+
+
 class MainWindow(QMainWindow):
+    """The console: the live monitor from the first paint, the record's pages once it opens.
+
+    Made on a room still opening (its devices joining, its record opening), the window
+    shows the monitor and its alarms at once and holds the side panel behind
+    :data:`OPENING_RECORD`; :meth:`show_devices` and :meth:`record_opened` add the rest.
+    Made on a finished room, it does both at once. Right after the first paint it adds
+    the trend's plots and loads the alarm sounds, then emits ``first_painted``.
+    """
+
+    first_painted = Signal()
+    opened = Signal()
+    """Emitted once the record's pages (and the lock) are in place."""
+
     def __init__(self, room: Room, *, database_url: str | None = None,
                  registry: DriverRegistry | None = None, room_name: str = "") -> None:
         super().__init__()
         self.room = room
         self.setWindowTitle(f"KetaConsole {__version__}")
-        security = self.security = room.security
-        self.worker = RecordWorker(lambda: room.service, self,
-                                   author=security.entry_author if security else
-                                   (lambda: NO_LOGIN_AUTHOR),
-                                   after=security.audit_result if security else None,
-                                   door=security.session_door if security else None)
-        self.player = TonePlayer(parent=self)
-        self.monitor = MonitorScreen(
-            room, worker=self.worker, player=self.player, exporter=self._exporter(),
-            alarm_actor=security.actor if security else None,
-            on_alarm_action=security.alarm_action if security else None,
-            signer=self._signer)
+        self.security: BedsideSecurity | None = None
+        self.worker: RecordWorker | None = None
+        self.player = TonePlayer(parent=self, load_now=False)
+        self._held_alarm_actions: list[tuple[str, str]] = []
+        self.monitor = MonitorScreen(room, player=self.player, alarm_actor=self._actor,
+                                     on_alarm_action=self._alarm_action,
+                                     session_pages=False, trend_later=True)
         self.setCentralWidget(self.monitor)
         own_layout = self.layout()
         if own_layout is not None:  # the monitor's text size follows the window, not back
@@ -78,14 +90,60 @@ class MainWindow(QMainWindow):
         self.idle: IdleWatcher | None = None
         self.records_page: LazyPage | None = None
         self.audit_page: LazyPage | None = None
+        self.devices_page: LazyPage | None = None
         self.course_page = CoursePage()
-        if security is not None:
-            self._wire_lock(security)
         self.registry = registry
         self.room_name = room_name
+        self._database_url = database_url
+        self.opening_panel = QLabel(OPENING_RECORD)
+        self.opening_panel.setObjectName("muted")
+        self.opening_panel.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.frames = FrameClock(self.monitor.refresh, clock=room.engine.clock, parent=self)
+        self.resize(1366, 820)
+        self._report_first_paint = bool(os.environ.get(FIRST_PAINT_ENV))
+        self._painted = False
+        self._leave_open = False
+        if room.record_opened:
+            self.record_opened()
+        else:
+            self.monitor.show_locked(self.opening_panel)
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the record's pages and the lock are in place."""
+        return self.worker is not None
+
+    def show_devices(self) -> None:
+        """The room's devices joined after the window was made: lay them out."""
+        self.monitor.show_devices()
+
+    def record_opened(self) -> None:
+        """The room's record is attached (or known not to open): add what writes to it.
+
+        The Timeline and Session pages, the lock (the console then shows it, locked),
+        and the Devices, Records and Audit pages, built on first visit.
+        """
+        from ui.record_worker import RecordWorker
+
+        room = self.room
+        security = self.security = room.security
+        self.worker = RecordWorker(lambda: room.service, self,
+                                   author=security.entry_author if security else
+                                   (lambda: NO_LOGIN_AUTHOR),
+                                   after=security.audit_result if security else None,
+                                   door=security.session_door if security else None)
+        self.monitor.add_session_pages(self.worker, exporter=self._exporter(),
+                                       signer=self._signer)
+        if security is not None:
+            self._wire_lock(security)
+            held, self._held_alarm_actions = self._held_alarm_actions, []
+            for action, alarm in held:
+                security.alarm_action(action, alarm)
+        else:
+            self.monitor.show_locked(None)
         self.devices_page = LazyPage(self._build_devices)
         self.monitor.add_page(self.devices_page, "Devices", wide=True)
-        self._record_source = room.database or database_url
+        self._record_source = room.database or self._database_url
         if self._record_source is not None:
             self.records_page = LazyPage(self._build_records)
             self.monitor.add_page(self.records_page, "Records", wide=True)
@@ -96,10 +154,7 @@ class MainWindow(QMainWindow):
         self.course_page.listeners.append(self._show_course_tab)
         self._show_course_tab()
         self.monitor.side.currentChanged.connect(self._refresh_records)
-        self.frames = FrameClock(self.monitor.refresh, clock=room.engine.clock, parent=self)
-        self.resize(1366, 820)
-        self._report_first_paint = bool(os.environ.get(FIRST_PAINT_ENV))
-        self._leave_open = False
+        self.opened.emit()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -108,9 +163,16 @@ class MainWindow(QMainWindow):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self._first_paint_done)  # after the children's paint too
+
+    def _first_paint_done(self) -> None:
         if self._report_first_paint:
-            self._report_first_paint = False
-            QTimer.singleShot(0, _report_first_paint)  # after the children's paint too
+            _report_first_paint()
+        self.monitor.trend.build_plots()
+        self.player.load()
+        self.first_painted.emit()
 
     # -- who is at the console ---------------------------------------------------------
 
@@ -118,6 +180,10 @@ class MainWindow(QMainWindow):
 
     def _wire_lock(self, security: BedsideSecurity) -> None:
         """Start locked; a PIN or emergency access opens the side panel; idle locks it."""
+        from ui.first_admin_form import FirstAdminForm
+        from ui.idle_watcher import IdleWatcher
+        from ui.lock_overlay import LockOverlay
+
         self.lock_panel = LockOverlay(security.lock, security.users())
         self.lock_hint = QLabel(security.hint or "")
         self.lock_hint.setWordWrap(True)
@@ -173,6 +239,8 @@ class MainWindow(QMainWindow):
                          + (" \u00b7 EMERGENCY ACCESS" if user.break_glass else ""))
         self.monitor.show_locked(None)
         if self.audit_page is not None:  # only those who may review the audit trail see it
+            from ketaconsole.security.roles import ROLE_PERMISSIONS, Permission
+
             side = self.monitor.side
             may_audit = Permission.REVIEW_AUDIT in ROLE_PERMISSIONS.get(user.role, frozenset()) \
                 if user is not None else False
@@ -180,7 +248,7 @@ class MainWindow(QMainWindow):
                 side.setCurrentIndex(0)
             side.setTabVisible(side.indexOf(self.audit_page), may_audit)
         self._refresh_records(0)  # checked again for the person now at the console
-        if self.devices_page.page is not None:
+        if self.devices_page is not None and self.devices_page.page is not None:
             self.devices_page.page.show_rights()  # type: ignore[attr-defined]
 
     def _show_course_tab(self) -> None:
@@ -196,6 +264,7 @@ class MainWindow(QMainWindow):
         side.setTabVisible(side.indexOf(page), False)
 
     def _build_devices(self) -> QWidget:
+        from ketaconsole.security.plugins import clinic_registry
         from ui.devices_screen import DevicesScreen
 
         return DevicesScreen(self.registry or clinic_registry(), self.room.database,
@@ -204,6 +273,7 @@ class MainWindow(QMainWindow):
 
     def _build_records(self) -> QWidget:
         from ui.records_screen import RecordsGate, RecordsScreen
+        from ui.session_panel import default_export_folder
 
         assert self._record_source is not None
         security = self.security
@@ -234,7 +304,17 @@ class MainWindow(QMainWindow):
         return None if user is None or user.break_glass else user.display_name
 
     def _actor(self) -> str:
-        return self.security.actor() if self.security is not None else NO_LOGIN_AUTHOR
+        """Who acts now (alarm actions): before the record opens, the console is locked."""
+        if self.security is not None:
+            return self.security.actor()
+        return NO_LOGIN_AUTHOR if self.is_open else LOCKED_ACTOR
+
+    def _alarm_action(self, action: str, alarm: str) -> None:
+        """Audit an alarm action taken while locked; before the record opens, hold it."""
+        if self.security is not None:
+            self.security.alarm_action(action, alarm)
+        elif not self.is_open:
+            self._held_alarm_actions.append((action, alarm))
 
     def _refresh_records(self, _index: int) -> None:
         """Read the Records or Audit page again when it comes into view (roles checked)."""

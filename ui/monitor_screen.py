@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketaconsole.actors import NO_LOGIN_AUTHOR
 from ketaconsole.alarms.technical import BP_OVERDUE
 from ketaconsole.catalogue import (
     ETCO2,
@@ -33,14 +34,17 @@ from ui.patient_header import PatientHeader
 from ui.pleth_view import PlethView
 from ui.pump_panel import PumpPanel
 from ui.record_banner import RecordBanner
-from ui.record_worker import NO_LOGIN_AUTHOR, RecordWorker
-from ui.session_panel import SessionPanel
-from ui.session_review import Exporter
 from ui.status_strip import DeviceStatusStrip
-from ui.timeline_panel import TimelinePanel
 from ui.tone_player import TonePlayer
 from ui.trend_view import TrendView
 from ui.type_scale import scale_for, scale_text
+
+if TYPE_CHECKING:
+    from ui.record_worker import RecordWorker
+    from ui.session_panel import SessionPanel
+    from ui.session_review import Exporter
+    from ui.timeline_panel import TimelinePanel
+
 
 SIDE_PX = 400
 """The side panel's width at the design size (1366 wide); it grows with the window."""
@@ -80,18 +84,28 @@ class RoomLayout:
 
 
 class MonitorScreen(QWidget):
-    """Everything a nurse watches during the session, redrawn by the frame clock."""
+    """Everything a nurse watches during the session, redrawn by the frame clock.
+
+    The live monitor (header, alarms, waves, tiles, pumps, device strip) is made at once;
+    the side panel's Timeline and Session pages, which write to the record, are made at
+    once too, unless ``session_pages`` is false: then :meth:`add_session_pages` adds them
+    once the record is open. :meth:`show_devices` lays out devices that joined the room
+    after the screen was made. With ``trend_later`` the trend's plots wait for
+    ``trend.build_plots()`` (see :class:`~ui.trend_view.TrendView`).
+    """
 
     def __init__(self, room: Room, worker: RecordWorker | None = None,
                  player: TonePlayer | None = None,
                  alarm_actor: Callable[[], str] | None = None,
                  on_alarm_action: Callable[[str, str], None] | None = None,
                  exporter: Exporter | None = None,
-                 signer: Callable[[], str | None] = lambda: None) -> None:
+                 signer: Callable[[], str | None] = lambda: None, *,
+                 session_pages: bool = True, trend_later: bool = False) -> None:
         super().__init__()
         engine = self.engine = room.engine
         alarms = self.alarms = room.alarms
         model = self.model = room.model
+        self._room = room
         layout_of = self.room = RoomLayout.of(room)
         self._marked_start: float | None = None
         self.header = PatientHeader(model, simulated=layout_of.simulated, notes=layout_of.notes)
@@ -99,19 +113,12 @@ class MonitorScreen(QWidget):
         self.alarm_bar = AlarmBar(alarms, player, alarm_actor or (lambda: NO_LOGIN_AUTHOR),
                                   on_action=on_alarm_action)
         self.pleth = PlethView(engine)
-        self.trend = TrendView(engine)
-        self.worker = worker or RecordWorker(None, self)
-        self.timeline = TimelinePanel(engine, self.worker, model.now,
-                                      CheckIntervals().at_pace(room.options.pace))
+        self.trend = TrendView(engine, plots_now=not trend_later)
         self.workflow = room.workflow
-        self.session = SessionPanel(self.workflow, engine, self.worker.sharing(self),
-                                    self.worker.author, room.options, exporter=exporter,
-                                    signer=signer,
-                                    desk=room.security.course if room.security else None)
         self.side = QTabWidget()
-        self.side.addTab(self.timeline, "Timeline")
-        self.side.addTab(self.session, "Session")
         self.side.setAccessibleName("Side panel")
+        self._pages: list[Refreshable] = []
+        """Side pages redrawn with the monitor (the timeline, once added)."""
         for index in range(9):
             shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
             shortcut.activated.connect(lambda i=index: self.side.setCurrentIndex(i))
@@ -122,9 +129,9 @@ class MonitorScreen(QWidget):
             for m in (HEART_RATE, PULSE_RATE, SPO2, RESP_RATE, ETCO2, PERFUSION_INDEX)
         }
         self.blood_pressure = BloodPressureTile(engine)
-        self.pumps = [PumpPanel(engine, device_id, label, model)
-                      for device_id, label in layout_of.pumps]
-        self.status = DeviceStatusStrip(engine, layout_of.devices)
+        self.pumps: list[PumpPanel] = []
+        self.status = DeviceStatusStrip(engine, layout_of.devices,
+                                        joining=not room.devices_joined)
 
         tiles = QGridLayout()
         tiles.setSpacing(8)
@@ -163,9 +170,45 @@ class MonitorScreen(QWidget):
         layout.addWidget(self.alarm_bar)
         layout.addWidget(self.record_banner)
         layout.addLayout(middle, 1)
-        for panel in self.pumps:
-            layout.addWidget(panel)
         layout.addWidget(self.status)
+        self._add_pumps(layout_of.pumps)
+        if session_pages:
+            self.add_session_pages(worker, exporter=exporter, signer=signer)
+
+    def add_session_pages(self, worker: RecordWorker | None, *, exporter: Exporter | None,
+                          signer: Callable[[], str | None] = lambda: None) -> None:
+        """The Timeline and Session pages, first in the side panel, on ``worker``'s record."""
+        from ui.record_worker import RecordWorker
+        from ui.session_panel import SessionPanel
+        from ui.timeline_panel import TimelinePanel
+
+        room, engine = self._room, self.engine
+        self.worker = worker or RecordWorker(None, self)
+        self.timeline: TimelinePanel = TimelinePanel(
+            engine, self.worker, self.model.now, CheckIntervals().at_pace(room.options.pace))
+        self.session: SessionPanel = SessionPanel(
+            self.workflow, engine, self.worker.sharing(self), self.worker.author,
+            room.options, exporter=exporter, signer=signer,
+            desk=room.security.course if room.security else None)
+        self.side.insertTab(0, self.timeline, "Timeline")
+        self.side.insertTab(1, self.session, "Session")
+        self._pages.append(self.timeline)
+        self.side.setCurrentIndex(0)
+        self.scale_text()
+
+    def show_devices(self) -> None:
+        """Lay out the room's devices again: they joined after the screen was made."""
+        layout_of = self.room = RoomLayout.of(self._room)
+        self.status.set_devices(layout_of.devices)
+        known = {panel.device_id for panel in self.pumps}
+        self._add_pumps([pump for pump in layout_of.pumps if pump[0] not in known])
+        self.scale_text()
+
+    def _add_pumps(self, pumps: list[tuple[str, str]]) -> None:
+        for device_id, label in pumps:
+            panel = PumpPanel(self.engine, device_id, label, self.model)
+            self._column.insertWidget(self._column.indexOf(self.status), panel)
+            self.pumps.append(panel)
 
     def insert_bar(self, bar: QWidget) -> None:
         """A bar under the header (above the alarms), e.g. the close question."""
@@ -219,7 +262,7 @@ class MonitorScreen(QWidget):
         scale_text(self, scale)
 
     def parts(self) -> list[Refreshable]:
-        return [self.header, self.record_banner, self.pleth, self.trend, self.timeline,
+        return [self.header, self.record_banner, self.pleth, self.trend, *self._pages,
                 *self.tiles.values(),
                 self.blood_pressure, *self.pumps, self.status]
 

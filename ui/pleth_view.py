@@ -26,8 +26,7 @@ class PlethView(QFrame):
         title.setStyleSheet(f"color: {theme.metric_colour(PLETH.refid)};")
         self.status = QLabel("no pleth signal")
         self.status.setObjectName("muted")
-        self.plot = pg.PlotWidget(background=theme.PANEL)
-        self.plot.setMenuEnabled(False)
+        self.plot = pg.PlotWidget(background=theme.PANEL, enableMenu=False)  # never built
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.hideAxis("left")

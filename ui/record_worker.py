@@ -12,12 +12,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from ketaconsole.actors import NO_LOGIN_AUTHOR
 from ketaconsole.security.services import AuthorisedSession
 from ketaconsole.store import RecordNotWritten, SessionService
 from ketaconsole.workflow import WorkflowError
 from ui.background import BackgroundCalls
 
-NO_LOGIN_AUTHOR = "nurse (no log-in)"
+__all__ = ["NO_LOGIN_AUTHOR", "RecordWorker"]
+
 ServiceSource = Callable[[], SessionService | None]
 EntryDoor = Callable[[SessionService], AuthorisedSession]
 """The guarded session a console's entries go through, for the session's record."""

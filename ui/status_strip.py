@@ -10,6 +10,9 @@ from ketaconsole.observations import LinkStatus
 from ui import theme
 from ui.type_scale import restyle
 
+JOINING = "\u25cf Devices: connecting"
+"""What the strip says before the room's devices have joined (the first paint)."""
+
 _WORDS = {
     LinkStatus.CONNECTING: "connecting",
     LinkStatus.CONNECTED: "connected",
@@ -21,23 +24,40 @@ _WORDS = {
 class DeviceStatusStrip(QFrame):
     """One entry per device: '● Pulse oximeter: connected'."""
 
-    def __init__(self, engine: Engine, devices: list[tuple[str, str]]) -> None:
+    def __init__(self, engine: Engine, devices: list[tuple[str, str]], *,
+                 joining: bool = False) -> None:
         super().__init__()
         self.setObjectName("panel")
         self.engine = engine
         self._labels: dict[str, tuple[str, QLabel]] = {}
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 4, 10, 4)
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(10, 4, 10, 4)
+        if joining:
+            self._note(JOINING)
+            self._layout.addStretch(1)
+        else:
+            self.set_devices(devices)
+
+    def set_devices(self, devices: list[tuple[str, str]]) -> None:
+        """One entry per device, in place of what the strip said before."""
+        while (item := self._layout.takeAt(0)) is not None:
+            widget = item.widget()
+            if widget is not None:
+                widget.deleteLater()
+        self._labels.clear()
         if not devices:
-            none = QLabel("No devices configured: open Devices to add one.")
-            none.setObjectName("muted")
-            layout.addWidget(none)
+            self._note("No devices configured: open Devices to add one.")
         for device_id, label in devices:
             widget = QLabel(f"\u25cf {label}: starting")
             widget.setFont(theme.font(14))
             self._labels[device_id] = (label, widget)
-            layout.addWidget(widget)
-        layout.addStretch(1)
+            self._layout.addWidget(widget)
+        self._layout.addStretch(1)
+
+    def _note(self, text: str) -> None:
+        note = QLabel(text)
+        note.setObjectName("muted")
+        self._layout.addWidget(note)
 
     def refresh(self, now: float) -> None:
         for device_id, (label, widget) in self._labels.items():

@@ -17,14 +17,31 @@ from ketaconsole.alarms.tones import TONE_FOLDER
 
 
 class TonePlayer(QObject):
-    """One sound effect per priority; ``update(audio, now)`` once a frame."""
+    """One sound effect per priority; ``update(audio, now)`` once a frame.
 
-    def __init__(self, folder: Path = TONE_FOLDER, parent: QObject | None = None) -> None:
+    With ``load_now=False`` the sounds (Qt Multimedia and its audio back end) are loaded
+    by :meth:`load`: the console window does it right after its first paint, so that
+    loading them never holds up the first sight of the monitor.
+    """
+
+    def __init__(self, folder: Path = TONE_FOLDER, parent: QObject | None = None, *,
+                 load_now: bool = True) -> None:
         super().__init__(parent)
         self.problem: str | None = None
+        self._folder = folder
         self._effects: dict[Priority, Any] = {}
         self._last_start: tuple[Priority, float] | None = None
         self.started = 0
+        self.loaded = False
+        if load_now:
+            self.load()
+
+    def load(self) -> None:
+        """Load the sound of each priority (once), or say in ``problem`` why there is none."""
+        if self.loaded:
+            return
+        self.loaded = True
+        folder = self._folder
         try:
             from PySide6.QtMultimedia import QMediaDevices, QSoundEffect
         except ImportError as exc:

@@ -58,9 +58,15 @@ class _Line:
 
 
 class TrendView(QFrame):
-    """Session trends pulled from the engine's history."""
+    """Session trends pulled from the engine's history.
 
-    def __init__(self, engine: Engine) -> None:
+    With ``plots_now=False`` the panel is laid out empty and :meth:`build_plots` adds
+    its four plots: the console window does it right after its first paint, when the
+    session's trend is still empty, so that they do not hold up the first sight of the
+    monitor.
+    """
+
+    def __init__(self, engine: Engine, *, plots_now: bool = True) -> None:
         super().__init__()
         self.setObjectName("panel")
         self.engine = engine
@@ -73,21 +79,45 @@ class TrendView(QFrame):
         self._bars_drawn = -1
         self._steps: list[Callable[[], None]] = []
         self._marks: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        self._marked: list[tuple[float, str]] = []
         title = QLabel("Session trend")
         title.setFont(theme.font(16, bold=True))
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground(theme.PANEL)
         self.plots: dict[str, pg.PlotItem] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        self.caption = ElidedLabel("")
+        self.caption.setFont(theme.font(12))
+        self.caption.setStyleSheet(f"background: transparent; color: {theme.MUTED};")
+        heading.addWidget(self.caption, 1)
+        layout.addLayout(heading)
+        layout.addWidget(self.canvas, 1)
+        self.setAccessibleName("Session trend")
+        if plots_now:
+            self.build_plots()
+
+    @property
+    def built(self) -> bool:
+        return bool(self.plots)
+
+    def build_plots(self) -> None:
+        """The four trend rows (SpO2, rates, BP, pump), their curves and bars (once)."""
+        if self.built:
+            return
         rows = (("spo2", "SpO\u2082 %", (80, 101)), ("rate", "PR /min", (30, 180)),
                 ("bp", "BP mmHg", (40, 220)), ("pump", "mL/h", (0, 120)))
         first: pg.PlotItem | None = None
         for row, (key, label, (low, high)) in enumerate(rows):
             axis = pg.DateAxisItem(orientation="bottom")
-            plot = self.canvas.addPlot(row=row, col=0, axisItems={"bottom": axis})
+            # no context menu: never built (it costs start-up time), never offered
+            plot = self.canvas.addPlot(row=row, col=0, axisItems={"bottom": axis},
+                                       enableMenu=False)
             plot.setLabel("left", label, color=theme.MUTED, size="9pt")
             plot.setYRange(low, high, padding=0)
             plot.setMouseEnabled(x=False, y=False)
-            plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.showGrid(x=True, y=True, alpha=0.15)
             plot.getAxis("left").setWidth(70)
@@ -103,22 +133,16 @@ class TrendView(QFrame):
                                        pen=pg.mkPen(theme.metric_colour(NIBP_SYS.refid),
                                                     width=3))
         self.plots["bp"].addItem(self.bp_bars)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
-        heading = QHBoxLayout()
-        heading.addWidget(title)
-        self.caption = ElidedLabel("")
-        self.caption.setFont(theme.font(12))
-        self.caption.setStyleSheet(f"background: transparent; color: {theme.MUTED};")
-        heading.addWidget(self.caption, 1)
-        layout.addLayout(heading)
-        layout.addWidget(self.canvas, 1)
-        self.setAccessibleName("Session trend")
+        self._show_labels()
+        self.set_marks(self._marked)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """A plot too short for its rotated axis title drops it (the ticks stay), so the
         titles never run into each other on a small screen."""
         super().resizeEvent(event)
+        self._show_labels()
+
+    def _show_labels(self) -> None:
         tall_enough = self.canvas.height() / max(len(self.plots), 1) >= LABEL_MIN_PLOT_PX
         for plot in self.plots.values():
             plot.getAxis("left").showLabel(tall_enough)
@@ -129,6 +153,8 @@ class TrendView(QFrame):
         Each changed plot repaints on its own frame (the curves are ready at once), so
         no frame pays for the whole canvas; the very first drawing is done in one go.
         """
+        if not self.built:
+            return
         if self._steps:
             self._steps.pop(0)()
             return
@@ -274,6 +300,7 @@ class TrendView(QFrame):
 
     def set_marks(self, marks: list[tuple[float, str]]) -> None:
         """Vertical event marks (time, short label) across every trend row."""
+        self._marked = list(marks)
         for plot, line in self._marks:
             plot.removeItem(line)
         self._marks = []

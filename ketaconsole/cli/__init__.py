@@ -17,7 +17,7 @@ from typing import NoReturn
 from ketaconsole import __version__
 from ketaconsole.cli.common import database_option, number_option, silence_stdout
 from ketaconsole.cli.errors import CliError
-from ketaconsole.demo import demo_slugs
+from ketaconsole.demo_cast import demo_slugs
 from ketaconsole.names import printable
 from ketaconsole.numbers import NumberRange
 from ketaconsole.virtual_patient import SCENARIO_SPEED, SCENARIOS

@@ -8,14 +8,14 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ketaconsole.cli.errors import CliError
 from ketaconsole.names import BadName, check_name
 from ketaconsole.numbers import NumberError, NumberRange
-from ketaconsole.registry import UnknownDriverError
-from ketaconsole.sdk import Driver, SettingError
-from ketaconsole.security.plugins import clinic_registry
+
+if TYPE_CHECKING:
+    from ketaconsole.sdk import Driver
 
 
 def parse_sets(pairs: Sequence[str] | None) -> dict[str, str]:
@@ -63,7 +63,14 @@ def database_option(text: str) -> str:
 database_option.__name__ = "database URL"
 
 
+# The drivers' registry and the SDK load with the first command that needs a driver,
+# not with the console window (which finds its drivers after its first paint).
+
+
 def load_driver(slug: str) -> Driver:
+    from ketaconsole.registry import UnknownDriverError
+    from ketaconsole.security.plugins import clinic_registry
+
     try:
         return clinic_registry().get(slug)
     except UnknownDriverError as exc:
@@ -71,6 +78,8 @@ def load_driver(slug: str) -> Driver:
 
 
 def resolve_settings(driver: Driver, pairs: Sequence[str] | None) -> dict[str, Any]:
+    from ketaconsole.sdk import SettingError
+
     try:
         return driver.info.resolve_settings(parse_sets(pairs))
     except SettingError as exc:

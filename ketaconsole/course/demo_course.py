@@ -21,11 +21,13 @@ from ketaconsole.course.eligibility import (
 from ketaconsole.course.history import SBP, SPO2
 from ketaconsole.course.identity import PatientRecord, resolve_patient
 from ketaconsole.course.measures import score
+from ketaconsole.demo_cast import DEMO_MRN
 from ketaconsole.dose import DosePlan
 from ketaconsole.store import Database, SessionPlan, SessionService
 from ketaconsole.store.models import NumericValue
 
-DEMO_MRN = "DEMO-0001"
+__all__ = ["DEMO_MRN", "seed_demo_course"]
+
 DEMO_PRESCRIBER = "Dr Demo Prescriber"
 DAY = 86400.0
 

@@ -9,8 +9,6 @@ returns.
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,18 +17,12 @@ from typing import Any
 from sqlalchemy import select
 
 from ketaconsole.names import check_name
+from ketaconsole.station import station_name
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSession, Patient
 from ketaconsole.store.recorder import SYSTEM_AUTHOR, Recorder
 from ketaconsole.store.recovery import last_committed_write, unfinished_session
 from ketaconsole.store.timeline import StoredEvent, format_time
-
-STATION_ENV = "KETACONSOLE_STATION"
-
-
-def station_name() -> str:
-    """Which console this is: ``KETACONSOLE_STATION``, else the computer's name."""
-    return os.environ.get(STATION_ENV) or socket.gethostname()
 
 
 @dataclass(frozen=True, slots=True)

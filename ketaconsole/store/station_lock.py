@@ -18,11 +18,10 @@ from typing import IO, Any
 
 from sqlalchemy.engine import make_url
 
+from ketaconsole.station import StationBusy
 from ketaconsole.store.database import Database
 
-
-class StationBusy(RuntimeError):
-    """Another console is running under this station's name on this record."""
+__all__ = ["StationBusy", "StationLock", "lock_station"]
 
 
 def _busy(station: str) -> StationBusy:

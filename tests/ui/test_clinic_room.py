@@ -24,6 +24,7 @@ from pytestqt.qtbot import QtBot
 
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.registry import DriverRegistry, built_ins_only
+from ketaconsole.room_record import RoomRecord
 from ketaconsole.security import Role
 from ketaconsole.security.audit import AuditLog
 from ketaconsole.store import open_database
@@ -35,31 +36,74 @@ from tests.course_support import approved_patient
 from tests.room_support import serve_room
 from tests.ui.conftest import fill_check_in, unlock, wait_step
 from tests.ui.conftest import type_into as _type
-from ui.app import open_room
+from ui.app import open_room, room_start
 from ui.main_window import MainWindow
+from ui.room_opening import RoomOpening
 
 MRNS = {"Grace Hopper": "MRN-1001", "Alan Turing": "MRN-1002"}
 PUMP_NOW = dataclasses.replace(SCENARIOS["normal"], infusion_start_s=0.0)
 """The simulated pump infuses 52.5 mL/h (0.5 mg/kg of 1 mg/mL over 40 min, 70 kg)."""
 
 
-@pytest.fixture
-def room_window(qtbot: QtBot, tmp_path: Path,
-                monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
+def _clinic_record(stack: ExitStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Room 1's record (staff, two approved patients, its two devices served): its URL."""
     monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
     monkeypatch.setenv("KETACONSOLE_STATION", "room-1-console")
     url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    database = open_database(url)
+    staff(database, AuditLog(database))
+    database = open_database(url)
+    for name, mrn in MRNS.items():  # both patients' courses are approved
+        approved_patient(database, name, mrn)
+    database.dispose()
+    database.dispose()
+    serve_room(stack, url, "Room 1", PUMP_NOW,
+               [("Oximeter", "masimo-ascii"), ("Pump", "alaris-asena")])
+    return url
+
+
+def test_a_clinic_rooms_devices_join_once_its_record_is_open(
+        qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its devices are set up in its record: the monitor paints first, they join after."""
     registry = DriverRegistry.discover(allowed=built_ins_only)
     with ExitStack() as stack:
-        database = open_database(url)
-        staff(database, AuditLog(database))
-        database = open_database(url)
-        for name, mrn in MRNS.items():  # both patients' courses are approved
-            approved_patient(database, name, mrn)
-        database.dispose()
-        database.dispose()
-        serve_room(stack, url, "Room 1", PUMP_NOW,
-                   [("Oximeter", "masimo-ascii"), ("Pump", "alaris-asena")])
+        url = _clinic_record(stack, tmp_path, monkeypatch)
+        start = room_start(argparse.Namespace(demo=False, room="Room 1", db=url))
+        seen: list[str] = []
+
+        def record() -> RoomRecord:
+            opened = start.open_record()
+            seen.append("record open")
+            return opened
+
+        def join(registry: DriverRegistry) -> None:
+            seen.append("devices join")
+            start.join_devices(registry)
+
+        window = MainWindow(start.room, database_url=url, room_name="Room 1")
+        qtbot.addWidget(window)
+        opening = RoomOpening(dataclasses.replace(start, open_record=record, join_devices=join),
+                              window, lambda: registry)
+        window.first_painted.connect(lambda: seen.append("painted"))
+        window.first_painted.connect(opening.start)
+        try:
+            window.show()
+            qtbot.waitUntil(lambda: window.is_open, timeout=30000)
+            assert seen == ["painted", "record open", "devices join"]
+            assert len(start.room.devices) == 2 and len(window.monitor.pumps) == 1
+            assert start.room.database is not None and window.lock_panel is not None
+        finally:
+            window.close_now()
+            start.room.stop()
+            opening.wait_idle()
+
+
+@pytest.fixture
+def room_window(qtbot: QtBot, tmp_path: Path,
+                monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
+    registry = DriverRegistry.discover(allowed=built_ins_only)
+    with ExitStack() as stack:
+        url = _clinic_record(stack, tmp_path, monkeypatch)
         args = argparse.Namespace(demo=False, room="Room 1", db=url)
         room = open_room(args, registry)
         window = MainWindow(room, database_url=url, registry=registry, room_name="Room 1")
