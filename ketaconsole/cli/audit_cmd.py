@@ -90,7 +90,7 @@ def _run(database: Database, args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from None
         print(f"emergency access {args.review} reviewed")
         return 0
-    since = parse_time(args.since) if args.since else None
+    since = parse_time(args.since) if args.since is not None else None
     person = acting_person(database, audit, args, Permission.REVIEW_AUDIT, "audit trail")
     if args.break_glass:
         entries = [e for e in pending_break_glass_reviews(audit)
