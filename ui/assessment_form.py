@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -39,7 +37,7 @@ from ketaconsole.course.eligibility import (
 from ketaconsole.course.identity import PatientRecord
 from ui import theme
 from ui.background import BackgroundCalls
-from ui.form_fields import QuestionRows
+from ui.form_fields import QuestionRows, headed_body
 
 PRIOR_ROWS = 4
 """Rows for prior treatments (antidepressant trials, ECT/TMS, esketamine...)."""
@@ -66,18 +64,7 @@ class AssessmentForm(QWidget):
         self.calls = BackgroundCalls(self)
         self.calls.done.connect(self._answered)
         self.calls.failed.connect(self._failed)
-        outer = QVBoxLayout(self)
-        heading = QLabel(f"Eligibility assessment \u00b7 {patient.label()}")
-        heading.setFont(theme.font(16, bold=True))
-        heading.setWordWrap(True)
-        outer.addWidget(heading)
-        scroller = QScrollArea()
-        scroller.setWidgetResizable(True)
-        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        body = QWidget()
-        column = QVBoxLayout(body)
-        scroller.setWidget(body)
-        outer.addWidget(scroller, 1)
+        outer, column = headed_body(self, f"Eligibility assessment \u00b7 {patient.label()}")
 
         absolute = QGroupBox("Absolute contraindications (any one stops the course)")
         rows = QuestionRows(absolute)

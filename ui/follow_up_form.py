@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,8 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -30,7 +27,7 @@ from ketaconsole.course.identity import PatientRecord
 from ketaconsole.course.measures import PHQ9, SUICIDALITY_FLAG, MeasureError, score
 from ui import theme
 from ui.background import BackgroundCalls
-from ui.form_fields import QuestionRows
+from ui.form_fields import QuestionRows, headed_body
 
 
 def _choice(first: str, values: list[tuple[str, object]]) -> QComboBox:
@@ -53,18 +50,7 @@ class FollowUpForm(QWidget):
         self.calls = BackgroundCalls(self)
         self.calls.done.connect(self._recorded)
         self.calls.failed.connect(lambda error, _tag: self._say(str(error)))
-        outer = QVBoxLayout(self)
-        heading = QLabel(f"Follow-up \u00b7 {patient.label()}")
-        heading.setFont(theme.font(16, bold=True))
-        heading.setWordWrap(True)
-        outer.addWidget(heading)
-        scroller = QScrollArea()
-        scroller.setWidgetResizable(True)
-        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        body = QWidget()
-        column = QVBoxLayout(body)
-        scroller.setWidget(body)
-        outer.addWidget(scroller, 1)
+        outer, column = headed_body(self, f"Follow-up \u00b7 {patient.label()}")
 
         top = QFormLayout()
         self.interval = _choice("\u2014 which follow-up \u2014",

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -113,3 +114,21 @@ class QuestionRows:
         answer.setFixedWidth(self.ANSWER_WIDTH)
         self.grid.addWidget(label, row, 0)
         self.grid.addWidget(answer, row, 1, Qt.AlignmentFlag.AlignTop)
+
+
+def headed_body(form: QWidget, heading: str) -> tuple[QVBoxLayout, QVBoxLayout]:
+    """A long form's frame: its heading, then a scrolling body. Returns (the form's own
+    column, for rows under the body; the body's column, for the questions)."""
+    outer = QVBoxLayout(form)
+    title = QLabel(heading)
+    title.setFont(theme.font(16, bold=True))
+    title.setWordWrap(True)
+    outer.addWidget(title)
+    scroller = QScrollArea()
+    scroller.setWidgetResizable(True)
+    scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    body = QWidget()
+    column = QVBoxLayout(body)
+    scroller.setWidget(body)
+    outer.addWidget(scroller, 1)
+    return outer, column
