@@ -220,7 +220,12 @@ def test_probe_decodes_the_simulate_command_over_its_pty(simulated_oximeter: str
                      "--seconds", "3")
     assert result.returncode == 0, result.stderr
     records = json_lines(result.stdout)
-    assert [r for r in records if r["kind"] == "error"] == []
+    # joining a stream already running may land mid-frame: that partial frame is skipped
+    # once, as a sync error, before the first value; after it, nothing is an error
+    first = next(i for i, r in enumerate(records) if r["kind"] in ("numeric", "wave"))
+    joining = [r["error"] for r in records[:first] if r["kind"] == "error"]
+    assert joining in ([], ["sync"])
+    assert [r for r in records[first:] if r["kind"] == "error"] == []
     assert any(r["kind"] == "identity" and r["details"].get("format_select") == "acknowledged"
                for r in records)
     values = {r["metric"]: r["value"] for r in records if r["kind"] == "numeric"}
