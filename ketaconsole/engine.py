@@ -31,7 +31,7 @@ from ketaconsole.observations import (
     PumpStatus,
     WaveChunk,
 )
-from ketaconsole.pump_ledger import PumpLedger
+from ketaconsole.pump_ledger import PumpLedger, pump_channel
 from ketaconsole.ring_buffer import RingBuffer
 from ketaconsole.trend_history import TrendHistory
 
@@ -179,20 +179,21 @@ class Engine:
 
     # -- reading -----------------------------------------------------------------
 
+    def _chosen(self, refid: str, now: float | None
+                ) -> tuple[Chosen | None, dict[str, LatestValue]]:
+        now = self.clock() if now is None else now
+        with self._lock:
+            values = dict(self._latest.get(refid, {}))
+        return self.sources.choose(refid, values, lambda v: _is_live(refid, v, now)), values
+
     def source(self, refid: str, now: float | None = None) -> Chosen | None:
         """The device ``refid`` is taken from at ``now``: its primary while that is live,
         else a live stand-in (``None`` when no device has sent it)."""
-        now = self.clock() if now is None else now
-        with self._lock:
-            values = dict(self._latest.get(refid, {}))
-        return self.sources.choose(refid, values, lambda v: _is_live(refid, v, now))
+        return self._chosen(refid, now)[0]
 
     def latest(self, refid: str, now: float | None = None) -> LatestValue | None:
         """The newest value of ``refid`` from the device it is taken from at ``now``."""
-        now = self.clock() if now is None else now
-        with self._lock:
-            values = dict(self._latest.get(refid, {}))
-        chosen = self.sources.choose(refid, values, lambda v: _is_live(refid, v, now))
+        chosen, values = self._chosen(refid, now)
         return None if chosen is None else values[chosen.device_id]
 
     def latest_from(self, refid: str, device_id: str) -> LatestValue | None:
@@ -247,11 +248,7 @@ class Engine:
         the one that has delivered the most.
         """
         with self._lock:
-            ids = [d for d in self._pumps if d == pump_id or d.startswith(pump_id + "/")]
-            if not ids:
-                return None
-            return max(ids, key=lambda d: (self._pumps[d].state is PumpState.INFUSING,
-                                           self._pumps[d].delivered_ml))
+            return pump_channel(pump_id, self._pumps)
 
     def pump_ids(self) -> list[str]:
         with self._lock:

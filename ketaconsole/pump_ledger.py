@@ -10,6 +10,7 @@ reading adds nothing, so nothing is counted twice.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ketaconsole.observations import PumpState
@@ -58,3 +59,14 @@ class PumpLedger:
         elif last is not None and counter_ml < last:
             return  # jitter below the tolerance: keep the higher reading
         self._last_counter_ml = counter_ml
+
+
+def pump_channel(pump_id: str, ledgers: Mapping[str, PumpLedger]) -> str | None:
+    """The channel of ``pump_id`` among ``ledgers`` (by device id): the pump itself, or for
+    a station, which reports its slots as ``<pump>/<slot>``, the slot that infuses, then
+    the one that has delivered the most (``None`` when it has sent nothing)."""
+    ids = [d for d in ledgers if d == pump_id or d.startswith(pump_id + "/")]
+    if not ids:
+        return None
+    return max(ids, key=lambda d: (ledgers[d].state is PumpState.INFUSING,
+                                   ledgers[d].delivered_ml))

@@ -33,7 +33,7 @@ from ketaconsole.observations import (
     PumpStatus,
     WaveChunk,
 )
-from ketaconsole.pump_ledger import PumpLedger
+from ketaconsole.pump_ledger import PumpLedger, pump_channel
 
 STORE_FAULT = "store-fault"
 AUDIO_FAULT = "audio-fault"
@@ -309,13 +309,9 @@ class TechnicalMonitor:
         infuses (then the one that has delivered the most), as the session model reads it."""
         if watch.pump_id is None or device_id == watch.pump_id:
             return True
-        if not device_id.startswith(watch.pump_id + "/"):
-            return False
-        slots = {d: found.ledger for d, found in self._devices.items()
-                 if d.startswith(watch.pump_id + "/") and found.ledger is not None}
-        channel = max(slots, key=lambda d: (slots[d].state is PumpState.INFUSING,
-                                            slots[d].delivered_ml))
-        return channel == device_id
+        ledgers = {d: found.ledger for d, found in self._devices.items()
+                   if found.ledger is not None}
+        return pump_channel(watch.pump_id, ledgers) == device_id
 
     def _judge_pump(self, device_id: str, device: _Device, now: float) -> Judged:
         watch = self.dose
