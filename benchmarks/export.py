@@ -108,9 +108,9 @@ def build_session(database: Database) -> int:
     devices = [DeviceUse("monitor-1", "intellivue-mib", "/dev/ttyUSB0", {}, {}),
                DeviceUse("pump-1", "alaris-asena", "/dev/ttyUSB1", {}, {})]
     service = SessionService.begin(
-        database, SessionPlan("Bench Patient", weight_kg=PLAN.weight_kg,
-                              dose_plan=PLAN.as_record()),
+        database, SessionPlan("Bench Patient", weight_kg=PLAN.weight_kg),
         devices, station="bench-room", clock=clock, max_held=2_000_000)
+    service.record_event("dose_plan", PLAN.order_record(), author="bench-nurse", at=START)
     recorder = service.recorder
     next_bp = 120
     infused = 0.0

@@ -39,10 +39,13 @@ class PumpDrivenInfusion:
     """Follows one pump's state into an :class:`InfusionClock`."""
 
     def __init__(self, pump_id: str, clock: InfusionClock | None = None, *,
-                 on_start: Callable[[float], None] | None = None) -> None:
+                 on_start: Callable[[float], None] | None = None,
+                 on_change: Callable[[str, float], None] | None = None) -> None:
         self.pump_id = pump_id
         self.clock = clock or InfusionClock()
         self._on_start = on_start
+        self._on_change = on_change
+        """Told ("start" | "pause" | "resume" | "stop", at) as the pump moves the clock."""
         self._lock = threading.Lock()
         self.channel: str | None = None
         """The pump, or station slot, whose telemetry is the infusion."""
@@ -65,21 +68,28 @@ class PumpDrivenInfusion:
         elif event.device_id != self.channel:
             return  # an idle slot beside the infusing one says nothing about the infusion
         state, at = event.state, event.at
+        moved: str | None = None
         with self._lock:
             infusion = self.clock
             if state is PumpState.INFUSING:
                 if infusion.started_at is None:
                     infusion.start(at)
+                    moved = "start"
                     if self._on_start is not None:
                         self._on_start(at)
                 elif infusion.paused and infusion.stopped_at is None:
                     infusion.resume(at)
+                    moved = "resume"
             elif state in (PumpState.PAUSED, PumpState.ALARM):
                 if infusion.running:
                     infusion.pause(at)
+                    moved = "pause"
             elif state in (PumpState.STOPPED, PumpState.STANDBY) and \
                     infusion.started_at is not None and infusion.stopped_at is None:
                 infusion.stop(at)
+                moved = "stop"
+        if moved is not None and self._on_change is not None:
+            self._on_change(moved, at)
 
 
 def infusion_from_events(pump_id: str, events: Iterable[PumpEvent]) -> PumpDrivenInfusion:

@@ -10,7 +10,7 @@ reading adds nothing, so nothing is counted twice.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ketaconsole.observations import PumpState
@@ -59,6 +59,22 @@ class PumpLedger:
         elif last is not None and counter_ml < last:
             return  # jitter below the tolerance: keep the higher reading
         self._last_counter_ml = counter_ml
+
+
+def recorded_ledger(readings: Iterable[tuple[str, float | None]],
+                    channel: str | None) -> PumpLedger | None:
+    """The ledger over a session's recorded volume readings (device, counter) in storage
+    order: the same total the live ledger kept. Only ``channel``'s readings count (``None``:
+    the first device that sent one); ``None`` when no reading was recorded."""
+    ledger: PumpLedger | None = None
+    for device, value in readings:
+        if value is None or math.isnan(value) or (channel is not None and device != channel):
+            continue
+        if ledger is None:
+            ledger = PumpLedger(device)
+            channel = device
+        ledger.record_counter(value)
+    return ledger
 
 
 def pump_channel(pump_id: str, ledgers: Mapping[str, PumpLedger]) -> str | None:

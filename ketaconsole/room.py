@@ -40,6 +40,7 @@ from ketaconsole.dose import DosePlan
 from ketaconsole.engine import Engine
 from ketaconsole.metric_sources import MetricSources, SourceDevice
 from ketaconsole.patient import Patient
+from ketaconsole.phase import Phase
 from ketaconsole.session_model import SessionModel
 from ketaconsole.station import StationBusy, station_name
 from ketaconsole.workflow import SessionWorkflow, WorkflowError
@@ -81,6 +82,9 @@ class RoomOptions:
     """An order to pre-fill the dose plan with (the demo's story)."""
     demo_users: bool = False
     """Seed the demo's users (only ever in the demo's own database)."""
+    phase_follows_pump: bool = False
+    """No nurse runs the session (headless ``record``): the pump's telemetry moves the
+    phase (Infusion, Infusion paused, Recovery), recorded on the timeline as it does."""
     pace: float = 1.0
     """Story seconds per wall second: above 1 only for simulated devices at --speed, so
     alarm sustain times, the dose-plan check and reminders keep up with the story."""
@@ -206,6 +210,11 @@ class RoomDevice:
 
 OPENING = "not recording yet: opening the record"
 
+PUMP_PHASES = {"start": Phase.INFUSION, "resume": Phase.INFUSION, "pause": Phase.PAUSED,
+               "stop": Phase.RECOVERY}
+"""The phase the pump's telemetry moves a session to where no nurse runs it."""
+PUMP_AUTHOR = "pump telemetry"
+
 
 class Room:
     """A bedside's devices, engine, alarms, session model, workflow and record."""
@@ -230,6 +239,8 @@ class Room:
         self.workflow = SessionWorkflow(self.model, clock=engine.clock,
                                         opener=self._open_checked_in, closer=self.close_session,
                                         advise=self.plan_advice)
+        if options.phase_follows_pump:
+            self.model.pump_listeners.append(self._phase_from_pump)
         self.alarm_loop: AlarmLoop | None = None
         self.security: BedsideSecurity | None = None
         """The lock and guard; ``None`` when no record database is open."""
@@ -376,6 +387,7 @@ class Room:
             problem = course.dose_problem(plan.mg_per_kg)
             if problem:
                 raise WorkflowError({"mg_per_kg": problem})
+            self._refuse_other_plan(person.name, plan)
         patient = Patient(person.name, age_years, weight_kg or 0.0,
                           identifier=person.mrn or "")
         service = self.open_session(patient, patient_id=person.patient_id)
@@ -383,10 +395,28 @@ class Room:
                              author=SYSTEM_AUTHOR)
         self.model.set_course(course)
         self.workflow.instruments = clinic_instruments(database)
-        if plan is not None:
+        if plan is not None and self.model.plan != plan:
             service.record_event("dose_plan", plan.order_record(), author=author)
             self.model.set_plan(plan)
         return service
+
+    def _refuse_other_plan(self, name: str, plan: DosePlan) -> None:
+        """A plan given for a session this station resumes must be the one it recorded."""
+        assert self.database is not None
+        from ketaconsole.store.recovery import unfinished_session
+        from ketaconsole.store.review import session_state
+        from ketaconsole.store.service import same_patient
+
+        left = unfinished_session(self.database, self.station)
+        if left is None or not same_patient(left[1], name):
+            return
+        recorded = session_state(self.database, left[0]).plan
+        if recorded is not None and recorded != plan:
+            raise WorkflowError({"plan": (
+                f"Session {left[0]} of {name} is resumed with its recorded plan "
+                f"({recorded.mg_per_kg:g} mg/kg over {recorded.duration_min:g} min at "
+                f"{recorded.concentration_mg_ml:g} mg/mL); leave out the plan options, or "
+                "give that plan.")})
 
     def plan_advice(self) -> PlanAdvice | None:
         """The previous infusions and the proposed dose (``None`` outside an approved course)."""
@@ -397,12 +427,13 @@ class Room:
 
         return plan_advice(self.database, course, service.session_id, self.workflow.measures)
 
-    def open_session(self, patient: Patient, *, plan: DosePlan | None = None,
-                     author: str = "console", patient_id: int | None = None) -> SessionService:
+    def open_session(self, patient: Patient, *,
+                     patient_id: int | None = None) -> SessionService:
         """Open (or, for the same patient after a crash, resume) this station's session.
 
-        With ``plan`` (headless ``record``), the order is recorded by ``author`` and the
-        pump is checked against it, as after the nurse confirms a plan in the window.
+        A resumed session carries on where its record stands: the fold of its events gives
+        the model its plan, phase and infusion clock and the workflow its step, and the
+        pump is checked against the recorded plan at once.
         """
         database = self.database
         if database is None:
@@ -415,18 +446,29 @@ class Room:
         service = SessionService.begin(
             database, SessionPlan(patient_name=patient.name,
                                   weight_kg=patient.weight_kg or None,
-                                  dose_plan=plan.as_record() if plan is not None else None,
                                   patient_id=patient_id),
-            [d.use() for d in self.devices], station=self.station,
+            [d.use() for d in self.devices], station=self.station, clock=self.engine.clock,
             on_fault=self._record_link.fault, on_recovered=self._record_link.recovered)
         self.journal.target = service.recorder.journal
         self._record_link.opened(service, database, self.engine)
         self.workflow.service = service
         self.model.open(service.session_id, patient)
-        if plan is not None:
-            service.record_event("dose_plan", plan.order_record(), author=author)
-            self.model.set_plan(plan)
+        if service.resumed:
+            from ketaconsole.store.review import session_state
+
+            state = session_state(database, service.session_id)
+            self.model.restore(state)
+            self.workflow.restore(state)
         return service
+
+    def _phase_from_pump(self, action: str, at: float) -> None:
+        """Headless: the pump started, paused, resumed or stopped the infusion (engine thread)."""
+        service = self.workflow.service
+        if service is None:
+            return
+        phase = PUMP_PHASES[action]
+        self.model.set_phase(phase)
+        service.note_phase(phase.value, author=PUMP_AUTHOR, at=at)
 
     def close_session(self, author: str, reason: str = "") -> bool:
         """End the open session; the room is then ready for the next patient."""

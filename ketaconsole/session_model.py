@@ -30,6 +30,7 @@ from ketaconsole.pump_infusion import (
 
 if TYPE_CHECKING:
     from ketaconsole.course.eligibility import Assessment
+    from ketaconsole.session_state import SessionState
 
 
 class SessionModel:
@@ -39,6 +40,9 @@ class SessionModel:
                  check_pump_against_plan: bool = True, pace: float = 1.0) -> None:
         self.engine = engine
         self.pace = pace
+        self.pump_listeners: list[Callable[[str, float], None]] = []
+        """Told (action, at) as the pump's telemetry starts, pauses, resumes or stops the
+        infusion (headless ``record``, where no nurse is there, records the phase)."""
         self.nurse_listeners: list[Callable[[str, float, DosePlan | None], None]] = []
         """Told (action, at, plan) of each start, pause, resume and stop the nurse records
         and of "end" when the session closes (a simulated pump follows them)."""
@@ -58,9 +62,17 @@ class SessionModel:
         # pump's start before the alarms check the pump against the plan.
         engine.subscribe(self._observe_pump)
 
-    def _follow(self) -> PumpDrivenInfusion:
-        return PumpDrivenInfusion(self.pump_id or NURSE_PUMP, InfusionClock(pace=self.pace),
-                                  on_start=self.alarms.mark_dosing_started)
+    def _follow(self, clock: InfusionClock | None = None) -> PumpDrivenInfusion:
+        return PumpDrivenInfusion(self.pump_id or NURSE_PUMP,
+                                  clock or InfusionClock(pace=self.pace),
+                                  on_start=self.alarms.mark_dosing_started,
+                                  on_change=self._pump_moved)
+
+    def _pump_moved(self, action: str, at: float) -> None:
+        if self.pump_id is None:
+            return  # the nurse's own actions: she moves the phase herself
+        for listener in list(self.pump_listeners):
+            listener(action, at)
 
     def _observe_pump(self, observation: Observation) -> None:
         if self.pump_id is not None:
@@ -89,6 +101,30 @@ class SessionModel:
             self.plan = plan
         if self.check_pump_against_plan:
             self.alarms.set_dose_plan(plan, self.infusion.clock, self.pump_id)
+
+    def restore(self, state: SessionState) -> None:
+        """A resumed session: its plan, phase and infusion clock as its record stands.
+
+        The pump is checked against the recorded plan at once, on the recorded clock (the
+        infusion's start before the console stopped), so a resumed room is where the
+        stopped one was.
+        """
+        from dataclasses import replace
+
+        follows = self.pump_id if self.pump_id is not None else NURSE_PUMP
+        if state.infused and ((state.pump is None and self.pump_id is None)
+                              or state.pump == follows):
+            clock = replace(state.infusion, pauses=list(state.infusion.pauses),
+                            pace=self.pace)
+            infusion = self._follow(clock)
+            infusion.channel = state.pump_channel if self.pump_id is not None else NURSE_PUMP
+            self.infusion = infusion
+            if clock.started_at is not None:
+                self.alarms.mark_dosing_started(clock.started_at)
+        with self._lock:
+            self.phase = state.phase
+        if state.plan is not None:
+            self.set_plan(state.plan)
 
     def set_phase(self, phase: Phase) -> None:
         with self._lock:

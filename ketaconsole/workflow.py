@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from ketaconsole.catalogue import CATALOGUE
@@ -24,23 +23,14 @@ from ketaconsole.dose import DosePlan
 from ketaconsole.patient import Patient
 from ketaconsole.phase import Phase
 from ketaconsole.session_model import SessionModel
+from ketaconsole.session_state import Step
 
 if TYPE_CHECKING:
     from ketaconsole.course.measures import MeasureResult
     from ketaconsole.course.planning import PlanAdvice
     from ketaconsole.course.titration import DoseDecision
+    from ketaconsole.session_state import SessionState
     from ketaconsole.store import SessionService, StoredEvent
-
-
-class Step(Enum):
-    CHECK_IN = "Check-in"
-    BASELINE = "Baseline vitals"
-    PLAN = "Dose plan"
-    INFUSION = "Infusion"
-    RECOVERY = "Recovery"
-    DISCHARGE = "Discharge"
-    SIGN_OFF = "Sign-off"
-    DONE = "Signed off"
 
 
 STEPS = tuple(Step)
@@ -83,7 +73,7 @@ class SessionWorkflow:
         self.service = service
         self._advise = advise
         """The course's previous infusions and the proposed dose, read from the record."""
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self.instruments: tuple[str, ...] = tuple(INSTRUMENTS)
         """The rating scales this clinic asks (the room sets them at check-in)."""
         self._fresh()
@@ -92,14 +82,30 @@ class SessionWorkflow:
         self.step = Step.CHECK_IN
         self.check_in_record: CheckIn | None = None
         self.baseline: dict[str, float] = {}
-        self.plan: DosePlan | None = None
         self.discharge_scores: dict[str, dict[str, int]] = {}
         self.signed_by: str | None = None
         self.measures: list[MeasureResult] = []
         self.open_flags: set[str] = set()
         self.advice: PlanAdvice | None = None
         """What the plan page shows: previous infusions and the proposal (read off-GUI)."""
-        """Clinical flags raised by a measure and not yet acknowledged by a named person."""
+
+    def restore(self, state: SessionState) -> None:
+        """Carry on a resumed session where its record stands (the fold of its events)."""
+        from ketaconsole.checkin import CheckIn
+        from ketaconsole.course.measures import MeasureResult
+
+        with self._lock:
+            self.step = state.step
+            recorded = dict(state.check_in) if state.check_in is not None else None
+            try:
+                self.check_in_record = CheckIn(**recorded) if recorded else None
+            except TypeError:
+                self.check_in_record = None
+            self.baseline = dict(state.baseline)
+            self.measures = [MeasureResult.from_record(m) for m in state.measures]
+            self.open_flags = set(state.open_flags)
+            self.discharge_scores = {k: dict(v) for k, v in state.discharge_scores.items()}
+            self.signed_by = state.signed_by
 
     @property
     def session_open(self) -> bool:
@@ -134,7 +140,8 @@ class SessionWorkflow:
                                                            form.age_years,
                                                            form.weight_kg or 0.0))
             self.check_in_record = form
-            self.step = Step.BASELINE
+            if self.step is Step.CHECK_IN:  # a resumed session carries on where it stood
+                self.step = Step.BASELINE
             return stored
 
     def confirm_baseline(self, values: dict[str, float | None], *,
@@ -223,7 +230,6 @@ class SessionWorkflow:
                     raise WorkflowError({"decision": problem})
                 self._record("dose_proposal", decision.as_record(plan.mg_per_kg), author)
             stored = self._record("dose_plan", plan.order_record(), author)
-            self.plan = plan
             self.model.set_plan(plan)
             self.step = Step.INFUSION
             return stored

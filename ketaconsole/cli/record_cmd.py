@@ -196,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
     url = database_url(getattr(args, "command_db", None) or getattr(args, "db", None))
     try:
         room = build_room(specs, registry=registry, database_url=url,
-                          options=RoomOptions(place="record"),
+                          options=RoomOptions(place="record", phase_follows_pump=True),
                           on_record_fault=lambda message: print(message, file=sys.stderr,
                                                                 flush=True))
     except StationBusy as exc:
@@ -235,8 +235,12 @@ def _record(args: argparse.Namespace, room: Room, plan: DosePlan | None,
                        "start again.") from None
     print(service.session_id, flush=True)
     how = "resumed after a gap" if service.resumed else "started"
-    print(f"session {service.session_id} {how}; recording {len(room.devices)} device(s); "
-          "Ctrl+C to stop", file=sys.stderr, flush=True)
+    recorded = room.model.plan
+    checked = "" if recorded is None else (
+        f"; the pump is checked against the plan of {recorded.mg_per_kg:g} mg/kg over "
+        f"{recorded.duration_min:g} min ({recorded.rate_ml_h:.2f} mL/h)")
+    print(f"session {service.session_id} {how}; recording {len(room.devices)} device(s)"
+          f"{checked}; Ctrl+C to stop", file=sys.stderr, flush=True)
     try:
         stop.wait(args.minutes * 60 if args.minutes is not None else None)
     finally:

@@ -107,17 +107,21 @@ def course_bundle(summary: CourseSummary) -> dict[str, Any]:
         if not line.infused:
             continue
         number += 1
-        dosage: dict[str, Any] = {"route": ROUTE_IV,
-                                  "text": f"{line.mg_per_kg:g} mg/kg (infusion {number})"}
-        if line.dose_mg is not None:
-            dosage["dose"] = {"value": round(line.dose_mg, 2), "unit": "mg", "system": UCUM,
-                              "code": "mg"}
+        given = (f"; {line.delivered_mg:.2f} mg delivered of {line.planned_mg:.1f} mg planned"
+                 if line.delivered_mg is not None and line.planned_mg is not None
+                 else "; no delivered volume reported by a pump")
+        dosage: dict[str, Any] = {
+            "route": ROUTE_IV,
+            "text": f"{line.mg_per_kg:g} mg/kg ordered (infusion {number}){given}"}
+        if line.delivered_mg is not None:
+            dosage["dose"] = {"value": round(line.delivered_mg, 2), "unit": "mg",
+                              "system": UCUM, "code": "mg"}
         period = {"start": _when(line.started_at)}
         if line.ended_at is not None:
             period["end"] = _when(line.ended_at)
         entries.add({
             "resourceType": "MedicationAdministration",
-            "status": "completed" if line.ended else "in-progress",
+            "status": line.outcome,
             "medicationCodeableConcept": {"text": "Ketamine (IV infusion)"},
             "subject": {"reference": patient_url}, "effectivePeriod": period,
             "dosage": dosage}, "session", line.session_id)

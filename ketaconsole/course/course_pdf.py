@@ -105,12 +105,12 @@ def _charts(summary: CourseSummary) -> Table:
 
 
 def _sessions(summary: CourseSummary, style: Any) -> Table:
-    rows: list[list[Any]] = [["#", "Date", "mg/kg", "mg", "PHQ-9", "GAD-7", "Peak SBP",
+    rows: list[list[Any]] = [["#", "Date", "mg/kg", "mg given", "PHQ-9", "GAD-7", "Peak SBP",
                               "Low SpO2", "CADSS-6", "BP alarm", "Rescue / adverse"]]
     for number, line in enumerate(summary.infusions, start=1):
         notes = "; ".join([*line.rescue_medications, *line.adverse_events]) or "-"
         rows.append([str(number), _date(line.started_at), f"{line.mg_per_kg:g}",
-                     f"{line.dose_mg:.1f}" if line.dose_mg is not None else "-",
+                     f"{line.delivered_mg:.2f}" if line.delivered_mg is not None else "-",
                      str(line.measures.get("PHQ-9", "-")), str(line.measures.get("GAD-7", "-")),
                      f"{line.peak_systolic:.0f}" if line.peak_systolic is not None else "-",
                      f"{line.lowest_spo2:.0f}" if line.lowest_spo2 is not None else "-",

@@ -71,7 +71,7 @@ def seed_demo_course(database: Database, name: str, weight_kg: float, *,
         plan = DosePlan(weight_kg, mg_per_kg, 40.0, 1.0)
         service = SessionService.begin(
             database, SessionPlan(name, weight_kg, phase="Signed off",
-                                  dose_plan=plan.as_record(), patient_id=person.patient_id),
+                                  patient_id=person.patient_id),
             [], station="demo-course-history", clock=_fixed(at + 7200))
         nurse = "demo-nurse"
         service.record_event("measure", score("PHQ-9", answers).as_record(), author=nurse,

@@ -19,6 +19,7 @@ from ketaconsole.course.measures import MeasureResult
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSession, FollowUp
 from ketaconsole.store.models import Patient as PatientRow
+from ketaconsole.store.review import session_states
 
 DAY = 86400.0
 INTERVALS = {"24h": 1 * DAY, "1w": 7 * DAY, "monthly": 30 * DAY}
@@ -99,13 +100,17 @@ class DueFollowUp:
 
 
 def _infusion_ends(database: Database) -> dict[int, list[float]]:
+    """Per patient, when each ended session that gave an infusion ended (the fold says
+    whether it did: a confirmed plan whose infusion ran)."""
     with database.sessions() as session:
-        rows = session.execute(select(ClinicSession.patient_id, ClinicSession.ended_at,
-                                      ClinicSession.dose_plan)
+        rows = session.execute(select(ClinicSession.id, ClinicSession.patient_id,
+                                      ClinicSession.ended_at)
                                .where(ClinicSession.ended_at.is_not(None))).all()
+    states = session_states(database, [row[0] for row in rows])
     ends: dict[int, list[float]] = {}
-    for patient_id, ended_at, plan in rows:
-        if plan:  # an infusion was ordered
+    for session_id, patient_id, ended_at in rows:
+        state = states[session_id]
+        if ended_at is not None and state.plan is not None and state.infused:
             ends.setdefault(patient_id, []).append(float(ended_at))
     return {pid: sorted(times) for pid, times in ends.items()}
 

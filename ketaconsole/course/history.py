@@ -1,7 +1,8 @@
 """The course so far: one line per session of a patient, read from the record.
 
-Per session: the dose (mg/kg and mg), the measures answered before it (PHQ-9,
-GAD-7, MADRS), peak systolic BP and lowest SpO2 from the stored numerics, the peak
+Per session: the order (mg/kg, planned mg) and what the pump delivered (mg, by the same
+ledger over the recorded volumes as the session's own export), the measures answered
+before it (PHQ-9, GAD-7, MADRS), peak systolic BP and lowest SpO2 from the stored numerics, the peak
 CADSS-6, whether a blood-pressure alarm sounded, rescue medications and adverse
 events. The titration rule, the course view and the course exports all read this.
 """
@@ -14,9 +15,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ketaconsole.course.titration import PastInfusion
+from ketaconsole.dose import DEFAULT_TOLERANCE, reconcile
+from ketaconsole.pump_ledger import recorded_ledger
+from ketaconsole.session_state import SessionState
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSession, NumericValue
-from ketaconsole.store.review import timeline
+from ketaconsole.store.review import pump_volumes, session_states, timeline
 
 SBP = "MDC_PRESS_BLD_NONINV_SYS"
 DBP = "MDC_PRESS_BLD_NONINV_DIA"
@@ -34,7 +38,11 @@ class SessionLine:
     ended: bool
     weight_kg: float | None
     mg_per_kg: float | None
-    dose_mg: float | None
+    """The order's dose (the plan last confirmed), ``None`` without a plan."""
+    planned_mg: float | None
+    delivered_mg: float | None
+    """What the pump delivered, by its ledger over the recorded volumes (as the session's
+    own export says); ``None`` when no pump reported a volume or there is no plan."""
     measures: dict[str, int] = field(default_factory=dict)
     peak_systolic: float | None = None
     lowest_spo2: float | None = None
@@ -46,13 +54,30 @@ class SessionLine:
     measure_records: tuple[dict[str, Any], ...] = ()
     """Each measure as recorded (items, version, total), with its time as ``at``."""
     ended_at: float | None = None
+    infusion_ran: bool = False
+    """Whether dosing began (the pump's telemetry, or the nurse's Start without a pump)."""
+    infusion_stopped: bool = False
+    delivered_fraction: float | None = None
+    """Delivered mg over the planned mg."""
 
     @property
     def infused(self) -> bool:
-        return self.mg_per_kg is not None
+        """An infusion of the course: a confirmed plan whose infusion ran."""
+        return self.mg_per_kg is not None and self.infusion_ran
+
+    @property
+    def outcome(self) -> str:
+        """``in-progress``, ``completed`` (the planned dose in, within the tolerance) or
+        ``stopped`` (ended short of it), as FHIR's MedicationAdministration names them."""
+        if not self.ended and not self.infusion_stopped:
+            return "in-progress"
+        if self.delivered_fraction is not None:
+            return "completed" if self.delivered_fraction >= 1 - DEFAULT_TOLERANCE \
+                else "stopped"
+        return "completed" if self.infusion_stopped else "stopped"
 
     def past_infusion(self) -> PastInfusion | None:
-        if self.mg_per_kg is None:
+        if not self.infused or self.mg_per_kg is None:
             return None
         return PastInfusion(self.mg_per_kg, self.measures.get("PHQ-9"), self.bp_alarm,
                             self.peak_cadss6)
@@ -66,28 +91,22 @@ def _extreme(database: Database, session_id: int, metric: str, highest: bool) ->
     return float(value) if value is not None else None
 
 
-def session_line(database: Database, row: ClinicSession) -> SessionLine:
+def session_line(database: Database, row: ClinicSession, state: SessionState) -> SessionLine:
+    """One session of the course: its fold for the plan and infusion, its record for the rest."""
+    plan = state.plan
     measures: dict[str, int] = {}
-    plan = row.dose_plan or {}
-    mg_per_kg = plan.get("mg_per_kg")
-    dose_mg = plan.get("dose_mg")
+    for record in state.measures:
+        measures.setdefault(str(record["instrument"]), int(record["total"]))
+    ledger = recorded_ledger(pump_volumes(database, row.id), state.pump_channel)
+    delivered = reconcile(plan, ledger.delivered_ml, None) \
+        if plan is not None and ledger is not None else None
     cadss: list[int] = []
     bp_alarm = False
     rescue: list[str] = []
     adverse: list[str] = []
-    decision: dict[str, Any] | None = None
-    records: list[dict[str, Any]] = []
-    for event in timeline(database, row.id):
+    for event in timeline(database, row.id, seals=False):
         payload = event.payload
-        if event.kind == "measure" and "instrument" in payload:
-            measures.setdefault(str(payload["instrument"]), int(payload["total"]))
-            records.append(dict(payload) | {"at": event.at})
-        elif event.kind == "dose_plan":
-            mg_per_kg = payload.get("mg_per_kg", mg_per_kg)
-            dose_mg = payload.get("dose_mg", dose_mg)
-        elif event.kind == "dose_proposal":
-            decision = dict(payload)
-        elif event.kind == "scale" and payload.get("scale") == "CADSS-6":
+        if event.kind == "scale" and payload.get("scale") == "CADSS-6":
             score = payload.get("score")
             if isinstance(score, int | float) and not isinstance(score, bool):
                 cadss.append(int(score))
@@ -100,13 +119,17 @@ def session_line(database: Database, row: ClinicSession) -> SessionLine:
                                                     payload.get("unit")) if p))
         elif event.kind == "adverse_event":
             adverse.append(str(payload.get("event", "adverse event")))
-    return SessionLine(row.id, row.started_at, row.ended_at is not None, row.weight_kg,
-                       float(mg_per_kg) if mg_per_kg is not None else None,
-                       float(dose_mg) if dose_mg is not None else None, measures,
-                       _extreme(database, row.id, SBP, True),
-                       _extreme(database, row.id, SPO2, False),
-                       max(cadss) if cadss else None, bp_alarm, tuple(rescue), tuple(adverse),
-                       decision, tuple(records), row.ended_at)
+    return SessionLine(
+        row.id, row.started_at, state.ended or row.ended_at is not None, row.weight_kg,
+        plan.mg_per_kg if plan is not None else None,
+        plan.dose_mg if plan is not None else None,
+        delivered.delivered_mg if delivered is not None else None, measures,
+        _extreme(database, row.id, SBP, True), _extreme(database, row.id, SPO2, False),
+        max(cadss) if cadss else None, bp_alarm, tuple(rescue), tuple(adverse),
+        dict(state.dose_decision) if state.dose_decision is not None else None,
+        tuple(dict(m) for m in state.measures), row.ended_at,
+        infusion_ran=state.infused, infusion_stopped=state.infusion.stopped_at is not None,
+        delivered_fraction=delivered.fraction_of_plan if delivered is not None else None)
 
 
 def course_history(database: Database, patient_id: int) -> list[SessionLine]:
@@ -117,7 +140,8 @@ def course_history(database: Database, patient_id: int) -> list[SessionLine]:
                                .order_by(ClinicSession.started_at, ClinicSession.id)).all()
         for row in rows:
             session.expunge(row)
-    return [session_line(database, row) for row in rows]
+    states = session_states(database, [row.id for row in rows])
+    return [session_line(database, row, states[row.id]) for row in rows]
 
 
 def past_infusions(lines: list[SessionLine], *, excluding: int | None = None) -> list[PastInfusion]:

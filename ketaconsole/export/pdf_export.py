@@ -11,6 +11,7 @@ Drawn with reportlab only; A4 or US Letter.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
@@ -37,6 +38,7 @@ from ketaconsole.export.pdf_chart import trend_chart
 from ketaconsole.export.record import SessionRecord
 from ketaconsole.export.summary import (
     CHECK_COLUMNS,
+    RateChange,
     checks,
     describe_event,
     dose_summary,
@@ -222,7 +224,7 @@ def _dose(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
             ("Planned dose", f"{plan.dose_mg:.1f} mg"),
             ("Concentration", f"{plan.concentration_mg_ml:g} mg/mL"),
             ("Planned rate", f"{plan.rate_mg_min:.3f} mg/min = {plan.rate_mg_h:.1f} mg/h"),
-            ("Pump rate", f"{plan.rate_ml_h:.1f} mL/h ({plan.volume_ml:.1f} mL in all)"),
+            ("Planned pump rate", f"{_ml_h(plan.rate_ml_h)} ({plan.volume_ml:.2f} mL in all)"),
         ], width, styles))
     dose = dose_summary(record)
     parts.append(Spacer(1, 4))
@@ -237,6 +239,7 @@ def _dose(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
         given = "no volume reported by the pump"
     parts.append(_pairs([
         ("Delivered", given),
+        ("Pump rate measured", _measured_rate(dose.rate_changes)),
         ("Infusion time", duration(dose.running_s) if dose.running_s else "not started"),
         ("Infusion start", clock(dose.infusion_started_at, True)),
         ("Infusion end", clock(dose.infusion_ended_at, True)),
@@ -255,6 +258,22 @@ def _dose(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
         parts.append(_table(rows, [width * 0.14, width * 0.16, width * 0.16, width * 0.54],
                             styles))
     return parts
+
+
+def _ml_h(rate: float) -> str:
+    """A pump rate at the pump's resolution: two decimals below 10 mL/h, else one."""
+    return f"{rate:.2f} mL/h" if rate < 10 else f"{rate:.1f} mL/h"
+
+
+def _measured_rate(changes: Sequence[RateChange]) -> str:
+    """The rates the pump reported while it ran (not the plan's), or that it sent none."""
+    running = [c.rate_ml_h for c in changes if c.rate_ml_h > 0]
+    if not running:
+        return "no rate reported by the pump"
+    low, high = min(running), max(running)
+    if low == high:
+        return f"{_ml_h(low)} as reported by the pump"
+    return f"{_ml_h(low)} to {_ml_h(high)} as reported by the pump (see rate changes)"
 
 
 def _course(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:

@@ -19,9 +19,10 @@ import numpy.typing as npt
 from sqlalchemy import ClauseElement, func, select
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from ketaconsole.dose import DosePlan, DosePlanError
+from ketaconsole.dose import DosePlan
 from ketaconsole.metric_sources import MetricSources, SourceDevice
 from ketaconsole.sdk import DeviceKind
+from ketaconsole.session_state import SessionState, fold
 from ketaconsole.store import Database
 from ketaconsole.store.models import NumericValue, Patient, WaveChunkRecord
 from ketaconsole.store.review import CHAIN_ONLY_KINDS, chain_links, session_row, timeline
@@ -117,7 +118,10 @@ class SessionRecord:
     started_at: float
     ended_at: float | None
     dose_plan: DosePlan | None
+    """The plan last confirmed (the fold's)."""
     dose_plan_problem: str | None
+    state: SessionState
+    """The session's state: the one fold of its events."""
     devices: list[dict[str, Any]]
     events: list[StoredEvent]
     """The timeline as people read it (the measurement seals left out)."""
@@ -250,22 +254,6 @@ def _kind(text: object) -> DeviceKind | None:
         return None
 
 
-def _plan(record: dict[str, Any] | None, weight_kg: float | None
-          ) -> tuple[DosePlan | None, str | None]:
-    if not record:
-        return None, "No dose plan recorded"
-    values = {key: record.get(key) for key in ("weight_kg", "mg_per_kg", "duration_min",
-                                               "concentration_mg_ml")}
-    if values.get("weight_kg") is None and weight_kg is not None:
-        values["weight_kg"] = weight_kg
-    try:
-        return DosePlan.from_record(values), None
-    except DosePlanError as exc:
-        return None, f"The recorded dose plan is not usable: {exc}"
-    except (KeyError, TypeError, AttributeError):
-        return None, "The recorded dose plan is incomplete"
-
-
 def _fetch_plain(database: Database, query: ClauseElement) -> list[NumericRow]:
     """Rows as the database driver gives them: plain tuples, without per-row wrapping.
 
@@ -320,18 +308,16 @@ def load_record(database: Database, session_id: int, *, through_seq: int | None 
               [e for e in timeline(database, session_id, seals=False) if e.seq <= last_seq])
     weight = row.weight_kg if row.weight_kg is not None else (
         patient.weight_kg if patient is not None else None)
-    # The plan confirmed in the session workflow (its last dose_plan event) wins over
-    # the one the session was opened with.
-    confirmed = [e.payload for e in events if e.kind == "dose_plan"]
-    plan, problem = _plan(confirmed[-1] if confirmed else row.dose_plan, weight)
+    state = fold(events)
+    plan_problem = state.plan_problem or (None if state.plan else "No dose plan recorded")
     return SessionRecord(
         session_id=session_id,
         patient_name=patient.name if patient is not None else "(unknown patient)",
         patient_identifier=patient.external_id if patient is not None else None,
         date_of_birth=patient.date_of_birth if patient is not None else None,
-        weight_kg=weight, station=row.station, phase=row.phase,
+        weight_kg=weight, station=row.station, phase=state.phase.value,
         started_at=row.started_at, ended_at=row.ended_at,
-        dose_plan=plan, dose_plan_problem=problem,
+        dose_plan=state.plan, dose_plan_problem=plan_problem, state=state,
         devices=[d for d in row.devices if isinstance(d, dict)],
         events=events, stored=stored, links=links, chain=chain, last_row=through_row,
         _database=database)

@@ -25,15 +25,7 @@ from ketaconsole import timeline_events
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.dose import DoseDelivered, reconcile
 from ketaconsole.export.record import SessionRecord
-from ketaconsole.observations import PumpState
-from ketaconsole.pump_infusion import (
-    NURSE_ACTION_STATES,
-    NURSE_PUMP,
-    PumpDrivenInfusion,
-    PumpEvent,
-    infusion_from_events,
-)
-from ketaconsole.pump_ledger import PumpLedger
+from ketaconsole.pump_ledger import recorded_ledger
 
 PUMP_RATE = "MDC_FLOW_FLUID_PUMP"
 VOLUME_INFUSED = "MDC_VOL_FLUID_DELIV_TOTAL"
@@ -79,59 +71,21 @@ class Check:
     others: dict[str, float | None]
 
 
-INFUSION_ACTIONS = ("infusion_start", "infusion_pause", "infusion_resume", "infusion_stop")
-
-
-def _pump_events(record: SessionRecord) -> tuple[str, list[PumpEvent]]:
-    """The pump's recorded state events; in a room without a pump, the nurse's actions."""
-    events: list[PumpEvent] = []
-    for event in record.events_of("pump_state"):
-        device, state = event.payload.get("device"), event.payload.get("state")
-        try:
-            events.append(PumpEvent(str(device), event.at, PumpState(state)))
-        except ValueError:
-            continue
-    if events:
-        # the room's first pump in its set-up order, as the live session model takes it
-        reporting = {e.device_id.split("/", 1)[0] for e in events}
-        pump = next((d for d in record.device_ids() if d in reporting),
-                    events[0].device_id.split("/", 1)[0])
-        return pump, events
-    for event in record.events_of(*INFUSION_ACTIONS):
-        action = event.kind.removeprefix("infusion_")
-        events.append(PumpEvent(NURSE_PUMP, event.at, NURSE_ACTION_STATES[action]))
-    return NURSE_PUMP, events
-
-
-def infusion_follower(record: SessionRecord) -> PumpDrivenInfusion:
-    """The infusion as the pump's recorded states show it: the same fold as the live clock."""
-    pump, events = _pump_events(record)
-    return infusion_from_events(pump, events)
-
-
 def delivered_ml(record: SessionRecord, channel: str | None) -> float | None:
     """The pump ledger over the recorded volume readings: the same total as the live one."""
     table = record.table
-    ledger: PumpLedger | None = None
-    for device, metric, value in zip(table.devices, table.metrics,
-                                     table.values.tolist(), strict=True):
-        if metric != VOLUME_INFUSED or math.isnan(value):
-            continue
-        if channel is not None and device != channel:
-            continue
-        if ledger is None:
-            ledger = PumpLedger(device)
-            channel = device
-        ledger.record_counter(value)
+    readings = ((device, value) for device, metric, value in
+                zip(table.devices, table.metrics, table.values.tolist(), strict=True)
+                if metric == VOLUME_INFUSED)
+    ledger = recorded_ledger(readings, channel)
     return None if ledger is None else ledger.delivered_ml
 
 
 def dose_summary(record: SessionRecord) -> DoseSummary:
     """Delivered mg and mg/kg from the pump ledger, running time, rate changes."""
     plan = record.dose_plan
-    follower = infusion_follower(record)
-    clock = follower.clock
-    volume = delivered_ml(record, follower.channel)
+    clock = record.state.infusion
+    volume = delivered_ml(record, record.state.pump_channel)
     rate_changes: list[RateChange] = []
     rates = record.series.get(PUMP_RATE)
     if rates is not None:

@@ -70,7 +70,6 @@ class ClinicSession(Base):
     started_at: Mapped[float] = mapped_column(Float)
     ended_at: Mapped[float | None] = mapped_column(Float)
     weight_kg: Mapped[float | None] = mapped_column(Float)
-    dose_plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     alarm_limits: Mapped[dict[str, Any]] = mapped_column(JSON)
     devices: Mapped[list[Any]] = mapped_column(JSON)
     """Each device used: ``{"device_id", "slug", "port", "settings", "line"}``."""

@@ -1,7 +1,8 @@
-"""The patient's and session's clinical fields on the chain: who, weight, phase, plan.
+"""The patient's and session's clinical fields on the chain: who, weight, phase.
 
 The ``patients`` and ``sessions`` rows hold what a record says about its patient (name,
-date of birth, weight) and session (weight, phase, dose plan). Whenever the writer
+date of birth, weight) and session (weight, phase); the dose plan is only on the
+timeline, in its ``dose_plan`` events. Whenever the writer
 commits a change to them, and when it first writes a session whose chain does not yet
 hold them as they stand, it chains a ``record_fields`` event with the fields' values in
 the same transaction. ``verify`` compares the rows with the last such event, so an
@@ -30,7 +31,6 @@ _WORDS = {
     "patient_weight_kg": "the patient's weight",
     "weight_kg": "the session's weight",
     "phase": "the session's phase",
-    "dose_plan": "the session's dose plan",
 }
 
 
@@ -38,15 +38,15 @@ def read_fields(session: Session, session_id: int) -> dict[str, Any] | None:
     """The clinical fields of one session's rows as they stand (``None``: no such session)."""
     row = session.execute(
         select(Patient.name, Patient.date_of_birth, Patient.weight_kg, ClinicSession.phase,
-               ClinicSession.weight_kg, ClinicSession.dose_plan)
+               ClinicSession.weight_kg)
         .join(Patient, Patient.id == ClinicSession.patient_id)
         .where(ClinicSession.id == session_id)).first()
     if row is None:
         return None
-    name, born, patient_weight, phase, weight, plan = row
+    name, born, patient_weight, phase, weight = row
     return canonical_payload({"patient": name, "date_of_birth": born,
                               "patient_weight_kg": patient_weight, "weight_kg": weight,
-                              "phase": phase, "dose_plan": plan})
+                              "phase": phase})
 
 
 def last_fields(events: Sequence[StoredEvent]) -> StoredEvent | None:

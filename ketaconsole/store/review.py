@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import String, func, select, type_coerce
 
+from ketaconsole.session_state import FOLD_KINDS, SessionState, fold
 from ketaconsole.store.anchors import AnchorProblem, session_chain
 from ketaconsole.store.database import Database
 from ketaconsole.store.journal_codec import unpack_pieces
@@ -27,6 +28,8 @@ from ketaconsole.store.seals import SEAL_KIND, MeasurementBreak, first_altered_m
 from ketaconsole.store.service import UnknownSessionError
 from ketaconsole.store.timeline import ChainBreak, StoredEvent, first_break, format_time
 from ketaconsole.store.wave_codec import decode_samples
+
+VOLUME_INFUSED = "MDC_VOL_FLUID_DELIV_TOTAL"
 
 CHAIN_ONLY_KINDS = (SEAL_KIND, FIELDS_KIND)
 """Entries that keep the chain whole and that no person reads as timeline events."""
@@ -121,6 +124,40 @@ def timeline(database: Database, session_id: int, *, seals: bool = True
                         json.loads(payload) if isinstance(payload, str | bytes) else payload,
                         corrects, prev_hash, digest)
             for sid, seq, at, kind, author, payload, corrects, prev_hash, digest in rows]
+
+
+def session_states(database: Database, session_ids: Iterable[int]) -> dict[int, SessionState]:
+    """Each session's state: the one fold of its recorded events (only the kinds it reads)."""
+    wanted = sorted(set(session_ids))
+    if not wanted:
+        return {}
+    query = (select(TimelineEvent.session_id, TimelineEvent.seq, TimelineEvent.at,
+                    TimelineEvent.kind, TimelineEvent.author, TimelineEvent.payload,
+                    TimelineEvent.corrects, TimelineEvent.prev_hash, TimelineEvent.hash)
+             .where(TimelineEvent.session_id.in_(wanted),
+                    TimelineEvent.kind.in_(sorted(FOLD_KINDS)))
+             .order_by(TimelineEvent.session_id, TimelineEvent.seq))
+    by_session: dict[int, list[StoredEvent]] = {sid: [] for sid in wanted}
+    with database.sessions() as session:
+        for sid, seq, at, kind, author, payload, corrects, prev, digest in session.execute(query):
+            by_session[int(sid)].append(StoredEvent(int(sid), seq, at, kind, author, payload,
+                                                    corrects, prev, digest))
+    return {sid: fold(events) for sid, events in by_session.items()}
+
+
+def pump_volumes(database: Database, session_id: int) -> list[tuple[str, float | None]]:
+    """The session's recorded pump volume readings (device, counter) in storage order."""
+    query = (select(NumericValue.device_id, NumericValue.value)
+             .where(NumericValue.session_id == session_id,
+                    NumericValue.metric == VOLUME_INFUSED)
+             .order_by(NumericValue.id))
+    with database.sessions() as session:
+        return [(str(device), value) for device, value in session.execute(query)]
+
+
+def session_state(database: Database, session_id: int) -> SessionState:
+    """Where one session stands, folded from its record."""
+    return session_states(database, [session_id])[session_id]
 
 
 def chain_links(database: Database, session_id: int, *, through_seq: int | None = None

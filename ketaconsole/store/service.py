@@ -56,7 +56,6 @@ class SessionPlan:
     patient_name: str
     weight_kg: float | None = None
     phase: str = "Pre-infusion"
-    dose_plan: dict[str, Any] | None = None
     alarm_limits: dict[str, Any] | None = None
     patient_id: int | None = None
     """The patient's existing record; ``None`` registers a new one."""
@@ -113,7 +112,7 @@ class SessionService:
             session.flush()
             row = ClinicSession(patient_id=patient.id, station=station, phase=plan.phase,
                                 started_at=now, weight_kg=plan.weight_kg,
-                                dose_plan=plan.dose_plan, alarm_limits=plan.alarm_limits or {},
+                                alarm_limits=plan.alarm_limits or {},
                                 devices=[d.as_record() for d in devices])
             session.add(row)
             session.flush()
@@ -172,6 +171,12 @@ class SessionService:
     def set_phase(self, phase: str, *, author: str) -> StoredEvent:
         self.recorder.update_session(phase=phase)
         return self.record_event("phase", {"phase": phase}, author=author)
+
+    def note_phase(self, phase: str, *, author: str, at: float) -> None:
+        """The phase moved without a person (headless, by the pump): queued, never waited
+        for, so the device thread that saw it is not held up."""
+        self.recorder.update_session(phase=phase)
+        self.recorder.post_event("phase", {"phase": phase}, author=author, at=at)
 
     def close(self, *, author: str = "console", reason: str = "",
               timeout: float = 10.0) -> bool:

@@ -51,8 +51,9 @@ def record_session(database: Database, *, close: bool = True,
                    patient: str = "Alex Example") -> Recorded:
     clock = Clock()
     service = SessionService.begin(
-        database, SessionPlan(patient, weight_kg=70.0, dose_plan=PLAN.as_record()),
+        database, SessionPlan(patient, weight_kg=70.0),
         _devices(), station=f"room-test-{patient}", clock=clock)
+    service.record_event("dose_plan", PLAN.order_record(), author="nurse.kim", at=T0 + 1)
     recorder = service.recorder
     numerics = invalid = samples = 0
     service.record_event("pre_assessment", {"items": {

@@ -97,9 +97,11 @@ def test_follow_ups_due_are_listed_and_one_is_recorded_from_the_command_line(
     grace, _ = approved_patient(database, "Grace Hopper", "MRN-1001")
     infused = time.time() - 2 * DAY
     service = SessionService.begin(
-        database, SessionPlan("Grace Hopper", 64.0, patient_id=grace.patient_id,
-                              dose_plan=DosePlan(64.0, 0.5, 40.0, 1.0).as_record()),
+        database, SessionPlan("Grace Hopper", 64.0, patient_id=grace.patient_id),
         [], station="cli-test", clock=lambda: infused)
+    service.record_event("dose_plan", DosePlan(64.0, 0.5, 40.0, 1.0).order_record(),
+                         author="nurse", at=infused)
+    service.record_event("infusion_start", {"action": "start"}, author="nurse", at=infused)
     service.close()
     database.dispose()
     nurse = ("--as", NAMES[Role.NURSE], "--pin-stdin")

@@ -31,8 +31,10 @@ ENTRY = FollowUpEntry("24h", score("PHQ-9", [1, 1, 1, 1, 1, 1, 1, 0, 0]), "mild 
 def _infusion(database: Database, patient_id: int, at: float) -> None:
     plan = DosePlan(70.0, 0.5, 40.0, 1.0)
     service = SessionService.begin(
-        database, SessionPlan("Grace Hopper", 70.0, dose_plan=plan.as_record(),
-                              patient_id=patient_id), [], station="fu", clock=lambda: at)
+        database, SessionPlan("Grace Hopper", 70.0, patient_id=patient_id), [], station="fu",
+        clock=lambda: at)
+    service.record_event("dose_plan", plan.order_record(), author="nurse", at=at)
+    service.record_event("infusion_start", {"action": "start"}, author="nurse", at=at)
     service.close()
 
 

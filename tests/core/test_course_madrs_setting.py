@@ -72,8 +72,10 @@ def test_with_madrs_switched_off_the_course_carries_and_plots_none(tmp_path: Pat
     try:
         grace = approved_patient(database, GRACE.patient_name, GRACE.mrn)[0]
         service = SessionService.begin(database, SessionPlan(
-            GRACE.patient_name, 64.0, patient_id=grace.patient_id,
-            dose_plan=DosePlan(64.0, 0.5, 40.0, 1.0).as_record()), [], station="madrs")
+            GRACE.patient_name, 64.0, patient_id=grace.patient_id), [], station="madrs")
+        service.record_event("dose_plan", DosePlan(64.0, 0.5, 40.0, 1.0).order_record(),
+                             author=NURSE)
+        service.record_event("infusion_start", {"action": "start"}, author=NURSE)
         service.record_event("measure", score("PHQ-9", [2] * 9).as_record(), author=NURSE)
         service.record_event("measure", score("MADRS", [3] * 10).as_record(), author=NURSE)
         service.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ketaconsole.dose import DosePlan
 from ketaconsole.engine import Engine
 from ketaconsole.export.record import load_record
 from ketaconsole.export.summary import dose_summary
@@ -19,10 +20,10 @@ def _pump(at: float, volume: float, state: PumpState = PumpState.INFUSING) -> Pu
 
 def test_an_export_after_a_pump_counter_restart_equals_the_live_ledger(tmp_path: Path) -> None:
     database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
-    plan = {"weight_kg": 70.0, "mg_per_kg": 0.5, "duration_min": 40.0,
-            "concentration_mg_ml": 1.0}
-    service = SessionService.begin(database, SessionPlan("Ann Example", 70.0, dose_plan=plan),
+    plan = DosePlan(70.0, 0.5, 40.0, 1.0)
+    service = SessionService.begin(database, SessionPlan("Ann Example", 70.0),
                                    [], station="ledger-test", clock=lambda: T0)
+    service.record_event("dose_plan", plan.order_record(), author="nurse", at=T0)
     engine = Engine(clock=lambda: T0)
     service.recorder.attach(engine)
     # 10 mL, then a new syringe: the pump's counter starts again from 0 and reaches 3 mL
