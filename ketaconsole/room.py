@@ -450,15 +450,23 @@ class Room:
             [d.use() for d in self.devices], station=self.station, clock=self.engine.clock,
             on_fault=self._record_link.fault, on_recovered=self._record_link.recovered)
         self.journal.target = service.recorder.journal
-        self._record_link.opened(service, database, self.engine)
-        self.workflow.service = service
         self.model.open(service.session_id, patient)
         if service.resumed:
+            # Where the record stands, before the alarms are restored: the pump is checked
+            # against the recorded plan from the first evaluation on.
             from ketaconsole.store.review import session_state
 
             state = session_state(database, service.session_id)
             self.model.restore(state)
             self.workflow.restore(state)
+        self._record_link.opened(service, database, self.engine)
+        self.workflow.service = service
+        if not service.resumed and self.options.phase_follows_pump:
+            clock = self.model.infusion_clock  # the pump may have started before the session
+            moved = "stop" if clock.stopped_at is not None else "pause" if clock.paused \
+                else "start" if clock.started_at is not None else None
+            if moved is not None:
+                self._phase_from_pump(moved, self.engine.clock())
         return service
 
     def _phase_from_pump(self, action: str, at: float) -> None:

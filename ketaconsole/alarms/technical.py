@@ -316,10 +316,13 @@ class TechnicalMonitor:
     def _judge_pump(self, device_id: str, device: _Device, now: float) -> Judged:
         watch = self.dose
         ledger = device.ledger
-        if (watch is None or ledger is None or device.pump_seen_at is None
-                or not self._watched(watch, device_id)):
+        if watch is None or not self._watched(watch, device_id):
             device.mismatch_since = None
             return Judgement.CLEAR, None
+        if ledger is None or device.pump_seen_at is None:
+            # nothing from the pump yet (a resumed room): an alarm restored from the record
+            # stays until the pump's own telemetry shows it clear
+            return Judgement.UNKNOWN, None
         if now - device.pump_seen_at > PUMP_STATUS_FRESH_S:
             device.mismatch_since = None
             return Judgement.UNKNOWN, None  # no live telemetry: the no-data alarm speaks
@@ -336,7 +339,7 @@ class TechnicalMonitor:
         if device.mismatch_since is None:
             device.mismatch_since = now
         if now - device.mismatch_since < self.settings.pump_mismatch_sustain_s:
-            return Judgement.CLEAR, None
+            return Judgement.UNKNOWN, None  # not long enough to raise it, nor to end one
         return self._condition(
             f"pump-mismatch:{device_id}", "pump-mismatch", "Pump disagrees with dose plan",
             f"{device_id}: {dose.describe(watch.plan, rate)} Check the pump against "

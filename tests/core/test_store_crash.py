@@ -44,12 +44,13 @@ class Recording:
     """
 
     def __init__(self, port: str, url: str, home: Path, station: str, *,
-                 patient: str = "Ann Example", extra: tuple[str, ...] = ()) -> None:
+                 patient: str = "Ann Example", extra: tuple[str, ...] = (),
+                 device: str = "masimo-ascii") -> None:
         env = {**os.environ, "KETACONSOLE_HOME": str(home), "KETACONSOLE_STATION": station}
         self.mrn = cleared_mrn(url, patient)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "ketaconsole", "record", "--device",
-             f"masimo-ascii={port}", "--mrn", self.mrn, "--patient", patient, "--weight", "70",
+             f"{device}={port}", "--mrn", self.mrn, "--patient", patient, "--weight", "70",
              "--minutes", "10", "--db", url, *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self.session_id = int(self._first_line(timeout=60))
