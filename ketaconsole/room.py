@@ -461,12 +461,10 @@ class Room:
             self.workflow.restore(state)
         self._record_link.opened(service, database, self.engine)
         self.workflow.service = service
-        if not service.resumed and self.options.phase_follows_pump:
-            clock = self.model.infusion_clock  # the pump may have started before the session
-            moved = "stop" if clock.stopped_at is not None else "pause" if clock.paused \
-                else "start" if clock.started_at is not None else None
-            if moved is not None:
-                self._phase_from_pump(moved, self.engine.clock())
+        if not service.resumed:
+            # The infusion is what the pump reports from now on, as the record has it
+            # (the first state the recorder writes is the first the clock sees).
+            self.model.follow_anew()
         return service
 
     def _phase_from_pump(self, action: str, at: float) -> None:

@@ -102,6 +102,10 @@ class SessionModel:
         if self.check_pump_against_plan:
             self.alarms.set_dose_plan(plan, self.infusion.clock, self.pump_id)
 
+    def follow_anew(self) -> None:
+        """A new session: the infusion clock starts from the pump's next report."""
+        self.infusion = self._follow()
+
     def restore(self, state: SessionState) -> None:
         """A resumed session: its plan, phase and infusion clock as its record stands.
 

@@ -104,11 +104,11 @@ def test_the_header_phase_is_the_nurses_and_the_pump_state_stands_beside_it(
         clinic_room: tuple[str, Room]) -> None:
     _, room = clinic_room
     _through_plan(room, DosePlan(64.0, 0.5, 40.0, 1.0))
-    wait_until(lambda: room.model.now().pump_state is PumpState.INFUSING, 15,
-               "the pump infusing")
+    wait_until(lambda: room.model.now().pump_state is PumpState.INFUSING
+               and room.model.now().infusion_started_at is not None, 15,
+               "the pump's telemetry to date the infusion")
     now = room.model.now()
     assert now.phase is Phase.PRE_INFUSION  # the pump runs; the nurse has not pressed Start
-    assert now.infusion_started_at is not None  # the pump's telemetry dates the infusion
     room.workflow.infusion_action("start", author=NURSE)
     assert room.model.now().phase is Phase.INFUSION
 
@@ -227,3 +227,45 @@ def test_a_rooms_monitor_and_oximeter_both_send_spo2_and_the_profile_picks_the_p
                 assert room.engine.trends.devices(SPO2) != []
             finally:
                 room.stop()
+
+
+def test_a_resumed_room_is_where_the_stopped_one_was_plan_phase_clock_and_pump_alarm(
+        clinic_room: tuple[str, Room]) -> None:
+    url, room = clinic_room
+    plan = DosePlan(70.0, 0.5, 40.0, 0.667)  # 78.8 mL/h against the pump's 52.5 mL/h
+    _through_plan(room, plan)
+    room.workflow.infusion_action("start", author=NURSE)
+    wait_until(lambda: any(a.alarm_id.startswith("pump-mismatch")
+                           for a in room.alarms.active_alarms(time.time())),
+               30, "the pump-vs-plan alarm")
+    assert room.service is not None
+    session_id = room.service.session_id
+    started_at = room.model.now().infusion_started_at
+    assert started_at is not None
+    room.stop()  # the console stops without ending the session (as a crash would)
+
+    room = _room(url, "Room 1")
+    try:
+        room.workflow.check_in(GRACE, author=NURSE)  # the same patient: the session resumes
+        assert room.service is not None and room.service.session_id == session_id
+        assert room.workflow.step is Step.INFUSION
+        assert room.model.plan == plan
+        now = room.model.now()
+        assert now.phase is Phase.INFUSION and now.infusion_started_at == started_at
+        resumed = time.time()
+        assert any(a.alarm_id.startswith("pump-mismatch")
+                   for a in room.alarms.active_alarms(resumed))
+        # the pump still disagrees: after the sustain time the alarm is still the same one
+        wait_until(lambda: (room.engine.pump(room.model.pump_channel or "") is not None
+                            and time.time() > resumed + 12), 30, "twelve seconds of pump data")
+        assert any(a.alarm_id.startswith("pump-mismatch")
+                   for a in room.alarms.active_alarms(time.time()))
+        assert room.database is not None
+        ended = [e for e in timeline(room.database, session_id)
+                 if e.kind == "alarm" and e.payload.get("kind") == "ended"
+                 and str(e.payload.get("alarm_id")).startswith("pump-mismatch")]
+        assert ended == []
+        room.workflow.infusion_action("stop", author=NURSE)  # carries on from Infusion
+        assert room.workflow.step is Step.RECOVERY
+    finally:
+        room.stop()
