@@ -1,0 +1,68 @@
+"""A session recorded the clinic's way makes its follow-up due, seen with the clock moved.
+
+``record`` runs a real session against a simulated pump on a pty (the course cleared,
+the plan confirmed, the pump infusing, the session ended); ``follow-up --due`` then runs
+under ``faketime`` 2 and 26 hours later, as a clinic's check the next day would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from ketaconsole.store import open_database
+from ketaconsole.store.review import session_state
+from ketaconsole.virtual_patient import SCENARIOS
+from tests.course_support import cleared_mrn
+from tests.room_support import serve_simulators
+
+
+@pytest.fixture
+def pump_port() -> Iterator[str]:
+    with ExitStack() as stack:
+        story = dataclasses.replace(SCENARIOS["normal"], infusion_start_s=0.0)
+        (port,) = serve_simulators(stack, story, ["alaris-asena"])
+        yield port
+
+
+def _due(url: str, env: dict[str, str], shift: str) -> list[dict[str, object]]:
+    done = subprocess.run(["faketime", "-f", shift, sys.executable, "-m", "ketaconsole",
+                           "follow-up", "--due", "--json", "--db", url],
+                          capture_output=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    return [json.loads(line) for line in done.stdout.decode().splitlines() if line.strip()]
+
+
+@pytest.mark.skipif(shutil.which("faketime") is None,
+                    reason="faketime is not installed ('./run test' installs it)")
+def test_a_recorded_infusion_makes_its_24_hour_follow_up_due_the_next_day(
+        pump_port: str, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    env = {**os.environ, "KETACONSOLE_HOME": str(tmp_path), "KETACONSOLE_STATION": "bay-9"}
+    mrn = cleared_mrn(url, "Grace Hopper")
+    done = subprocess.run(
+        [sys.executable, "-m", "ketaconsole", "record", "--device", f"alaris-asena={pump_port}",
+         "--mrn", mrn, "--weight", "70", "--dose", "0.5", "--over", "40",
+         "--concentration", "1", "--minutes", "0.15", "--db", url],
+        capture_output=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    session_id = int(done.stdout.decode().split()[0])
+    database = open_database(url)
+    try:
+        state = session_state(database, session_id)
+    finally:
+        database.dispose()
+    assert state.ended and state.plan is not None and state.infused
+    assert _due(url, env, "+2h") == []
+    due = _due(url, env, "+26h")
+    assert [(d["name"], d["mrn"], d["follow_up"]) for d in due] == [
+        ("Grace Hopper", mrn, "24h")]
