@@ -223,6 +223,20 @@ class DoseDelivered:
                 "delivered_mismatch": self.delivered_mismatch}
 
 
+def infusion_outcome(*, session_ended: bool, infusion_stopped: bool,
+                     fraction_of_plan: float | None,
+                     tolerance: float = DEFAULT_TOLERANCE) -> str:
+    """How an infusion ended, in FHIR MedicationAdministration's words: ``in-progress``
+    while the session is open and the infusion not stopped; ``completed`` when the pump
+    delivered the planned dose (within the tolerance), or, with no delivered volume
+    known, when the infusion was stopped; else ``stopped`` (ended short of the plan)."""
+    if not session_ended and not infusion_stopped:
+        return "in-progress"
+    if fraction_of_plan is not None:
+        return "completed" if fraction_of_plan >= 1 - tolerance else "stopped"
+    return "completed" if infusion_stopped else "stopped"
+
+
 def reconcile(plan: DosePlan, delivered_ml: float, rate_ml_h: float | None, *,
               infusion: InfusionClock | None = None, now: float | None = None,
               pump_infusing: bool | None = None,

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ketaconsole.course.titration import PastInfusion
-from ketaconsole.dose import DEFAULT_TOLERANCE, reconcile
+from ketaconsole.dose import infusion_outcome, reconcile
 from ketaconsole.pump_ledger import recorded_ledger
 from ketaconsole.session_state import SessionState
 from ketaconsole.store.database import Database
@@ -67,14 +67,10 @@ class SessionLine:
 
     @property
     def outcome(self) -> str:
-        """``in-progress``, ``completed`` (the planned dose in, within the tolerance) or
-        ``stopped`` (ended short of it), as FHIR's MedicationAdministration names them."""
-        if not self.ended and not self.infusion_stopped:
-            return "in-progress"
-        if self.delivered_fraction is not None:
-            return "completed" if self.delivered_fraction >= 1 - DEFAULT_TOLERANCE \
-                else "stopped"
-        return "completed" if self.infusion_stopped else "stopped"
+        """``in-progress``, ``completed`` or ``stopped`` (:func:`infusion_outcome`)."""
+        return infusion_outcome(session_ended=self.ended,
+                                infusion_stopped=self.infusion_stopped,
+                                fraction_of_plan=self.delivered_fraction)
 
     def past_infusion(self) -> PastInfusion | None:
         if not self.infused or self.mg_per_kg is None:

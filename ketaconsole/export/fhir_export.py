@@ -26,6 +26,7 @@ from ketaconsole.catalogue import (
     LOINC_BLOOD_PRESSURE_PANEL,
     LOINC_BODY_WEIGHT,
 )
+from ketaconsole.dose import infusion_outcome
 from ketaconsole.export.fhir_vitals import (
     DEFAULT_CHART_INTERVAL_S,
     alarm_observations,
@@ -140,7 +141,9 @@ def _infusion(bundle: _Bundle, patient: str, encounter: str) -> None:
                          "system": UCUM, "code": "mL/h"}}
     if delivered is not None:
         dosage["dose"] = _quantity(round(delivered.delivered_mg, 2), "mg")
-    status = "in-progress" if record.interim and dose.infusion_ended_at is None else "completed"
+    status = infusion_outcome(
+        session_ended=not record.interim, infusion_stopped=record.state.infusion.stopped_at
+        is not None, fraction_of_plan=delivered.fraction_of_plan if delivered else None)
     administration = {
         "resourceType": "MedicationAdministration", "status": status,
         "medicationCodeableConcept": {"text": "Ketamine (IV infusion)"},
