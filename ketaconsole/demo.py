@@ -28,7 +28,7 @@ from ketaconsole.room import (
     FaultListener,
     Room,
     RoomOptions,
-    StationBusy,
+    RoomStart,
     new_room,
 )
 from ketaconsole.virtual_patient import Scenario, VirtualPatient
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = ["DEMO_PATIENT", "DEMO_ROLES", "DemoDevice", "add_demo_devices", "demo_room",
-           "demo_slugs", "new_demo_room", "open_demo_record", "prefer"]
+           "demo_slugs", "demo_start", "new_demo_room", "open_demo_record", "prefer"]
 
 
 class SimulatorHost(Protocol):
@@ -137,21 +137,22 @@ def open_demo_record(database_url: str | None, story: Scenario, *,
     return opened
 
 
+def demo_start(story: Scenario, *, speed: float, database_url: str | None,
+               devices: Sequence[str] = (),
+               on_record_fault: FaultListener | None = None) -> RoomStart:
+    """The demo's room made (step 1), its simulators and its own record still to come."""
+    room = new_demo_room(story, speed=speed, on_record_fault=on_record_fault)
+    return RoomStart(room, lambda registry: add_demo_devices(room, registry, devices),
+                     lambda: open_demo_record(database_url, story, station=room.station))
+
+
 def demo_room(story: Scenario, *, speed: float, database_url: str | None,
               registry: DriverRegistry, devices: Sequence[str] = (),
               on_record_fault: FaultListener | None = None) -> Room:
     """A room whose devices are simulators on ptys following one virtual patient.
 
-    Made in the same steps as every room (:mod:`ketaconsole.room`), in the order of
-    :func:`~ketaconsole.room.build_room`; the session opens when the nurse checks the
-    (pre-filled) demo patient in.
+    The one opening sequence (:meth:`~ketaconsole.room.RoomStart.finish`), as every room;
+    the session opens when the nurse checks the (pre-filled) demo patient in.
     """
-    room = new_demo_room(story, speed=speed, on_record_fault=on_record_fault)
-    try:
-        opened = open_demo_record(database_url, story, station=room.station)
-    except StationBusy:
-        room.stop()
-        raise
-    add_demo_devices(room, registry, devices)
-    room.attach_record(opened)
-    return room
+    return demo_start(story, speed=speed, database_url=database_url, devices=devices,
+                      on_record_fault=on_record_fault).finish(registry)

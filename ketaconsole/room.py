@@ -10,9 +10,11 @@ A room is made in four steps:
    touching nothing of the room, so it may come before step 2 or alongside it;
 4. :meth:`Room.attach_record`: the record joins the room; check-in can open a session.
 
-:func:`build_room` runs steps 1, 3, 2 and 4 in turn (a station that is refused starts
-no device). The console window paints the live monitor after step 1 and runs the others
-after its first paint, step 3 off the GUI thread while the devices already read. Nothing
+:class:`RoomStart` is a room after step 1 with the rest to do; its :meth:`RoomStart.finish`
+is the one opening sequence, steps 3, 2 and 4 in turn (a station that is refused starts
+no device), run by :func:`build_room` and by the demo. The console window paints the live
+monitor after step 1 and runs the same steps after its first paint, step 3 off the GUI
+thread while the devices already read. Nothing
 is lost meanwhile: nothing is recorded before a session opens at check-in, and check-in
 needs step 4.
 
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ketaconsole.alarm_loop import AlarmLoop
@@ -61,7 +63,8 @@ log = logging.getLogger(__name__)
 
 FaultListener = Callable[[str], None]
 
-__all__ = ["DeviceSpec", "Room", "RoomOptions", "StationBusy", "build_room"]
+__all__ = ["DeviceSpec", "Room", "RoomOptions", "RoomStart", "StationBusy", "build_room",
+           "clinic_room_start", "room_start"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -540,30 +543,89 @@ def clinic_instruments(database: Database) -> tuple[str, ...]:
     return tuple(key for key in INSTRUMENTS if key != "MADRS" or use_madrs)
 
 
+@dataclass(frozen=True, slots=True)
+class RoomStart:
+    """A room made (step 1, its alarms running), its devices and its record still to come.
+
+    The one opening sequence: :meth:`finish` runs the rest in turn (what
+    :func:`build_room` and the demo do); the console window runs the same steps after its
+    first paint (:mod:`ui.room_opening`), the record off the GUI thread.
+    """
+
+    room: Room
+    join_devices: Callable[[DriverRegistry], None]
+    """Step 2, on the room's thread: the devices join and start reading."""
+    open_record: Callable[[], RoomRecord]
+    """Step 3, on any thread: open the record (raises :class:`StationBusy`)."""
+    devices_need_record: bool = False
+    """The devices are set up in the record (a clinic room's profiles): they join once it
+    is open (and migrated), never before."""
+    simulators: Sequence[Stoppable] = ()
+    """Simulators already serving the room's devices, stopped if the room is refused."""
+
+    def finish(self, registry: DriverRegistry) -> Room:
+        """Steps 3, 2 and 4 in turn: the record, the devices, the record joins the room.
+
+        Another console on this station stops the room (and its simulators) and raises
+        :class:`StationBusy`: a refused station starts no device.
+        """
+        try:
+            opened = self.open_record()
+        except StationBusy:
+            self.room.stop()
+            for simulator in self.simulators:
+                simulator.stop()
+            raise
+        self.join_devices(registry)
+        self.room.attach_record(opened)
+        return self.room
+
+
+def room_start(specs: Sequence[DeviceSpec], *, database_url: str | None,
+               options: RoomOptions, on_record_fault: FaultListener | None = None,
+               simulators: Sequence[Stoppable] = (),
+               engine: Engine | None = None) -> RoomStart:
+    """A room for these device ``specs`` at ``database_url``, made and ready to finish."""
+    room = new_room(options, on_record_fault=on_record_fault, engine=engine)
+
+    def join_devices(registry: DriverRegistry) -> None:
+        room.add_devices(specs, registry, simulators)
+
+    def record() -> RoomRecord:
+        from ketaconsole.room_record import open_record
+
+        return open_record(database_url, station=room.station, place=options.place,
+                           demo_users=options.demo_users)
+
+    return RoomStart(room, join_devices, record, simulators=simulators)
+
+
+def clinic_room_start(name: str, database_url: str) -> RoomStart:
+    """A clinic room: its devices from the profiles saved for it in its record."""
+    options = RoomOptions(place=f"room {name}")
+    start = room_start([], database_url=database_url, options=options)
+
+    def join_devices(registry: DriverRegistry) -> None:
+        from ketaconsole.device_profiles import profile_specs
+
+        start.room.add_devices(profile_specs(database_url, name), registry)
+
+    return replace(start, join_devices=join_devices, devices_need_record=True)
+
+
 def build_room(specs: Sequence[DeviceSpec], *, registry: DriverRegistry,
                database_url: str | None, options: RoomOptions,
                on_record_fault: FaultListener | None = None,
                simulators: Sequence[Stoppable] = (),
                engine: Engine | None = None) -> Room:
-    """The one way to make a bedside, its steps in turn: the record, then the devices.
+    """The one way to make a bedside from its device specs, its steps in turn.
 
     Raises :class:`StationBusy` (after stopping the room and ``simulators``) if another
     console runs as this station on the same record.
     """
-    from ketaconsole.room_record import open_record
-
-    room = new_room(options, on_record_fault=on_record_fault, engine=engine)
-    try:
-        opened = open_record(database_url, station=room.station, place=options.place,
-                             demo_users=options.demo_users)
-    except StationBusy:
-        room.stop()
-        for simulator in simulators:
-            simulator.stop()
-        raise
-    room.add_devices(specs, registry, simulators)
-    room.attach_record(opened)
-    return room
+    return room_start(specs, database_url=database_url, options=options,
+                      on_record_fault=on_record_fault, simulators=simulators,
+                      engine=engine).finish(registry)
 
 
 def restore_alarms(alarms: AlarmSystem, database: Database, session_id: int,

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
-from ketaconsole.room import RoomOptions, new_room
-from ketaconsole.room_start import RoomStart
+from ketaconsole.room import RoomOptions, RoomStart, clinic_room_start, new_room
 from ketaconsole.settings import database_url, demo_database_url
 from ketaconsole.station import StationBusy
 from ui.launch import fail as _fail
@@ -101,17 +100,13 @@ def room_start(args: argparse.Namespace) -> RoomStart:
     record opens.
     """
     if args.demo:
-        from ketaconsole.demo import add_demo_devices, new_demo_room, open_demo_record
+        from ketaconsole.demo import demo_start
         from ketaconsole.virtual_patient import scenario
 
-        story = scenario(args.scenario)
-        demo = new_demo_room(story, speed=args.speed)
-        url = demo_database_url(args.db)
-        return RoomStart(demo, lambda registry: add_demo_devices(demo, registry,
-                                                                 args.demo_device),
-                         lambda: open_demo_record(url, story, station=demo.station))
+        return demo_start(scenario(args.scenario), speed=args.speed,
+                          database_url=demo_database_url(args.db), devices=args.demo_device)
     if args.room:
-        return _clinic_room_start(args.room, database_url(args.db))
+        return clinic_room_start(args.room, database_url(args.db))
     empty = new_room(RoomOptions(place="console"))
 
     def no_record() -> RoomRecord:
@@ -122,21 +117,6 @@ def room_start(args: argparse.Namespace) -> RoomStart:
     return RoomStart(empty, lambda registry: empty.add_devices([], registry), no_record)
 
 
-def _clinic_room_start(name: str, url: str) -> RoomStart:
-    """A clinic room: its devices from the profiles saved for it in its record at ``url``."""
-    clinic = new_room(RoomOptions(place=f"room {name}"))
-
-    def join_devices(registry: DriverRegistry) -> None:
-        from ketaconsole.device_profiles import profile_specs
-
-        clinic.add_devices(profile_specs(url, name), registry)
-
-    def record() -> RoomRecord:
-        from ketaconsole.room_record import open_record
-
-        return open_record(url, station=clinic.station, place=clinic.options.place)
-
-    return RoomStart(clinic, join_devices, record, devices_need_record=True)
 
 
 def open_room(args: argparse.Namespace, registry: DriverRegistry) -> Room:

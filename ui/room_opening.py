@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from ketaconsole.room_start import RoomStart
+from ketaconsole.room import RoomStart
 from ketaconsole.station import StationBusy
 from ui.background import BackgroundCalls
 from ui.main_window import MainWindow

@@ -12,8 +12,8 @@ from ketaconsole.catalogue import SPO2
 from ketaconsole.checkin import CheckIn
 from ketaconsole.course.demo_course import DEMO_MRN
 from ketaconsole.registry import DriverRegistry, built_ins_only
+from ketaconsole.room import RoomStart
 from ketaconsole.room_record import RoomRecord
-from ketaconsole.room_start import RoomStart
 from tests.ui.conftest import unlock
 from ui.app import room_start
 from ui.main_window import OPENING_RECORD, MainWindow
