@@ -2,8 +2,9 @@
 
 The demo's record gets a prescriber and a technician (added by its admin, as a clinic
 adds them); each person logs in at the lock panel with their PIN and presses the
-session page's own buttons. A prescriber may chart (a timeline entry, a rating scale)
-but may not start, stop, sign off or end a session; a technician and an admin may do
+session page's own buttons. A prescriber may chart (a timeline entry, a rating scale
+and the acknowledgement of its flag) but may not confirm the plan, start, stop, sign off
+or end a session; a technician and an admin may do
 none of it; emergency access runs the session as a nurse does. Every refusal shows on
 the page and is a ``denied`` entry on the audit trail, naming the permission the
 workflow's table gives the step.
@@ -30,7 +31,7 @@ from ketaconsole.virtual_patient import SCENARIOS
 from ketaconsole.workflow import Step
 from tests.ui.conftest import fill_check_in, type_into, unlock, wait_step
 from ui.main_window import MainWindow
-from ui.session_pages import InfusionPage, StepPage
+from ui.session_pages import InfusionPage, PlanPage, StepPage
 
 NURSE = ("demo-nurse", "2468")
 ADMIN = ("demo-admin", "135790")
@@ -98,15 +99,17 @@ def _check_in(qtbot: QtBot, window: MainWindow) -> None:
     wait_step(qtbot, window, Step.BASELINE)
 
 
-def _baseline_and_plan(qtbot: QtBot, window: MainWindow) -> None:
-    panel = window.monitor.session
-    baseline = panel.pages[Step.BASELINE]
+def _baseline(qtbot: QtBot, window: MainWindow) -> None:
+    baseline = window.monitor.session.pages[Step.BASELINE]
     for metric, value in ((NIBP_SYS, "124"), (NIBP_DIA, "78"), (PULSE_RATE, "72"),
                           (SPO2, "97")):
         type_into(qtbot, baseline, metric.refid, value)
     _click(qtbot, baseline.confirm)  # type: ignore[attr-defined]
     wait_step(qtbot, window, Step.PLAN)
-    plan = panel.pages[Step.PLAN]
+
+
+def _plan(qtbot: QtBot, window: MainWindow) -> None:
+    plan = window.monitor.session.pages[Step.PLAN]
     qtbot.waitUntil(lambda: "mL/h" in plan.computed.text(), timeout=5000)  # type: ignore[attr-defined]
     _click(qtbot, plan.confirm)  # type: ignore[attr-defined]
     wait_step(qtbot, window, Step.INFUSION)
@@ -127,7 +130,27 @@ def test_a_prescriber_charts_but_cannot_start_stop_sign_or_end_and_a_nurse_can(
     prescriber = PRESCRIBER[0]
     _at_console(qtbot, window, NURSE)
     _check_in(qtbot, window)
-    _baseline_and_plan(qtbot, window)
+    _baseline(qtbot, window)
+
+    _at_console(qtbot, window, PRESCRIBER)  # a PHQ-9 and its flag: a clinician's entries
+    plan = panel.pages[Step.PLAN]
+    assert isinstance(plan, PlanPage)
+    box = plan.measures
+    for answer, value in zip(box.answers, [1, 1, 1, 1, 1, 1, 1, 1, 1], strict=True):
+        answer.setCurrentIndex(answer.findData(value))
+    _click(qtbot, box.record_button)
+    qtbot.waitUntil(lambda: "self-harm" in box.flag.text(), timeout=10000)
+    box.ack_name.setText("Dr Lee")
+    box.ack_action.setText("passive thoughts, no plan; safety plan reviewed")
+    with qtbot.waitSignal(panel.worker.recorded, timeout=10000):
+        _click(qtbot, box.acknowledge)
+    assert not room.workflow.open_flags
+    _refused(qtbot, window, plan.confirm, plan.message, prescriber, "RUN_SESSION",
+             "dose_plan")
+    assert room.workflow.step is Step.PLAN and room.model.plan is None
+
+    _at_console(qtbot, window, NURSE)
+    _plan(qtbot, window)
     infusion = panel.pages[Step.INFUSION]
     assert isinstance(infusion, InfusionPage)
 
@@ -146,8 +169,9 @@ def test_a_prescriber_charts_but_cannot_start_stop_sign_or_end_and_a_nurse_can(
     assert room.workflow.session_open
 
     _at_console(qtbot, window, NURSE)
-    _click(qtbot, infusion.buttons["start"])
-    qtbot.waitUntil(lambda: room.model.phase is Phase.INFUSION, timeout=10000)
+    with qtbot.waitSignal(panel.worker.recorded, timeout=10000):  # the page has its answer
+        _click(qtbot, infusion.buttons["start"])
+    assert room.model.phase is Phase.INFUSION
 
     _at_console(qtbot, window, PRESCRIBER)
     qtbot.waitUntil(lambda: infusion.buttons["stop"].isEnabled(), timeout=5000)
@@ -188,12 +212,14 @@ def test_a_prescriber_charts_but_cannot_start_stop_sign_or_end_and_a_nurse_can(
     for kind in ("check_in", "baseline", "dose_plan", "infusion_start", "infusion_stop",
                  "discharge_assessment_started", "discharge_criteria", "signature"):
         assert authors[kind] == {nurse}, kind
-    assert authors["annotation"] == {prescriber}
+    for kind in ("annotation", "measure", "clinical_flag_acknowledged"):
+        assert authors[kind] == {prescriber}, kind
     assert room.database is not None
     ends = [e for e in timeline(room.database, session_id) if e.kind == "session_end"]
     assert [e.author for e in ends] == [nurse]
     refusals = [(e.actor, e.detail["permission"], e.target) for e in _denied(window)]
     assert refusals == [
+        (prescriber, "RUN_SESSION", f"session {session_id}: dose_plan"),
         (prescriber, "RUN_SESSION", f"session {session_id}: infusion_start"),
         (prescriber, "RUN_SESSION", f"session {session_id}: session_end"),
         (prescriber, "RUN_SESSION", f"session {session_id}: infusion_stop"),
@@ -242,7 +268,8 @@ def test_emergency_access_runs_the_session_as_a_nurse_and_every_step_names_it(
     window.monitor.side.setCurrentWidget(panel)
 
     _check_in(qtbot, window)
-    _baseline_and_plan(qtbot, window)
+    _baseline(qtbot, window)
+    _plan(qtbot, window)
     infusion = panel.pages[Step.INFUSION]
     assert isinstance(infusion, InfusionPage)
     _click(qtbot, infusion.buttons["start"])
