@@ -31,7 +31,15 @@ from ketaconsole.virtual_patient import SCENARIOS
 from ketaconsole.workflow import Step
 from tests.ui.conftest import fill_check_in, type_into, unlock, wait_step
 from ui.main_window import MainWindow
-from ui.session_pages import InfusionPage, PlanPage, StepPage
+from ui.session_pages import (
+    BaselinePage,
+    CheckInPage,
+    DischargePage,
+    InfusionPage,
+    PlanPage,
+    RecoveryPage,
+    SignOffPage,
+)
 
 NURSE = ("demo-nurse", "2468")
 ADMIN = ("demo-admin", "135790")
@@ -94,24 +102,27 @@ def _refused(qtbot: QtBot, window: MainWindow, button: QPushButton, said: QLabel
 
 def _check_in(qtbot: QtBot, window: MainWindow) -> None:
     page = window.monitor.session.pages[Step.CHECK_IN]
+    assert isinstance(page, CheckInPage)
     fill_check_in(qtbot, page)
-    _click(qtbot, page.sign)  # type: ignore[attr-defined]
+    _click(qtbot, page.sign)
     wait_step(qtbot, window, Step.BASELINE)
 
 
 def _baseline(qtbot: QtBot, window: MainWindow) -> None:
     baseline = window.monitor.session.pages[Step.BASELINE]
+    assert isinstance(baseline, BaselinePage)
     for metric, value in ((NIBP_SYS, "124"), (NIBP_DIA, "78"), (PULSE_RATE, "72"),
                           (SPO2, "97")):
         type_into(qtbot, baseline, metric.refid, value)
-    _click(qtbot, baseline.confirm)  # type: ignore[attr-defined]
+    _click(qtbot, baseline.confirm)
     wait_step(qtbot, window, Step.PLAN)
 
 
 def _plan(qtbot: QtBot, window: MainWindow) -> None:
     plan = window.monitor.session.pages[Step.PLAN]
-    qtbot.waitUntil(lambda: "mL/h" in plan.computed.text(), timeout=5000)  # type: ignore[attr-defined]
-    _click(qtbot, plan.confirm)  # type: ignore[attr-defined]
+    assert isinstance(plan, PlanPage)
+    qtbot.waitUntil(lambda: "mL/h" in plan.computed.text(), timeout=5000)
+    _click(qtbot, plan.confirm)
     wait_step(qtbot, window, Step.INFUSION)
 
 
@@ -182,25 +193,28 @@ def test_a_prescriber_charts_but_cannot_start_stop_sign_or_end_and_a_nurse_can(
     _at_console(qtbot, window, NURSE)
     _click(qtbot, infusion.buttons["stop"])
     wait_step(qtbot, window, Step.RECOVERY)
-    _click(qtbot, panel.pages[Step.RECOVERY].begin)  # type: ignore[attr-defined]
+    recovery = panel.pages[Step.RECOVERY]
+    assert isinstance(recovery, RecoveryPage)
+    _click(qtbot, recovery.begin)
     wait_step(qtbot, window, Step.DISCHARGE)
     discharge = panel.pages[Step.DISCHARGE]
-    for box in discharge.boxes.values():  # type: ignore[attr-defined]
+    assert isinstance(discharge, DischargePage)
+    for box in discharge.boxes.values():
         box.setCurrentIndex(box.findData(2))
-    _click(qtbot, discharge.record_button)  # type: ignore[attr-defined]
+    _click(qtbot, discharge.record_button)
     wait_step(qtbot, window, Step.SIGN_OFF)
 
     _at_console(qtbot, window, PRESCRIBER)
     sign_off = panel.pages[Step.SIGN_OFF]
-    assert isinstance(sign_off, StepPage)
+    assert isinstance(sign_off, SignOffPage)
     type_into(qtbot, sign_off, "name", "Dr Lee")
-    _refused(qtbot, window, sign_off.sign, sign_off.message,  # type: ignore[attr-defined]
-             prescriber, "SIGN_RECORD", "signature")
+    _refused(qtbot, window, sign_off.sign, sign_off.message, prescriber, "SIGN_RECORD",
+             "signature")
     assert room.workflow.step is Step.SIGN_OFF
 
     _at_console(qtbot, window, NURSE)
     type_into(qtbot, sign_off, "name", "Demo Nurse")
-    _click(qtbot, sign_off.sign)  # type: ignore[attr-defined]
+    _click(qtbot, sign_off.sign)
     wait_step(qtbot, window, Step.DONE)
     authors = _authors(window)
     session_id = room.workflow.service_id()
@@ -236,9 +250,9 @@ def test_a_technician_or_an_admin_can_neither_check_in_nor_chart(
     who = person[0]
     _at_console(qtbot, window, person)
     check_in = window.monitor.session.pages[Step.CHECK_IN]
+    assert isinstance(check_in, CheckInPage)
     fill_check_in(qtbot, check_in)
-    _refused(qtbot, window, check_in.sign, check_in.message,  # type: ignore[attr-defined]
-             who, "RUN_SESSION", "check_in")
+    _refused(qtbot, window, check_in.sign, check_in.message, who, "RUN_SESSION", "check_in")
     assert window.room.service is None and window.room.workflow.step is Step.CHECK_IN
 
     _at_console(qtbot, window, NURSE)
