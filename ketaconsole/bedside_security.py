@@ -1,8 +1,10 @@
 """Who acts at this bedside: the console lock, the audit trail and the permission guard.
 
 The console starts locked; a PIN (or audited emergency access) opens it, and it locks
-itself after the idle time. Every clinical entry is checked against the person logged in
-(:meth:`BedsideSecurity.entry_author`), and alarm actions taken while locked are audited.
+itself after the idle time. :meth:`BedsideSecurity.door` is the session workflow's door
+at this bedside: every step and timeline entry is checked against the person logged in
+with the permission the workflow's table names for it (a refusal is on the audit trail),
+and alarm actions taken while locked are audited.
 The demo seeds its own two users in its own database, never in a clinic's record.
 """
 
@@ -22,14 +24,14 @@ from ketaconsole.security import (
     review_break_glass,
 )
 from ketaconsole.security.clinic_settings import security_settings
-from ketaconsole.security.services import AuthorisedConsole, AuthorisedSession
+from ketaconsole.security.services import AuthorisedConsole
 from ketaconsole.security.users import (
     add_first_admin,
     create_user,
     list_users,
     needs_first_admin,
 )
-from ketaconsole.store import Database, SessionService
+from ketaconsole.store import Database
 
 DEMO_USERS = (("demo-nurse", "Demo Nurse", Role.NURSE, "2468"),
               ("demo-admin", "Demo Admin", Role.ADMIN, "135790"))
@@ -67,19 +69,14 @@ class BedsideSecurity:
         return add_first_admin(self.database, self.audit, username=username,
                                display_name=display_name, pin=pin)
 
-    def session_door(self, service: SessionService) -> AuthorisedSession:
-        """The guarded door to one session's record, for the person at the console."""
-        return AuthorisedSession(service, self.guard, self.lock.current_user)
+    def door(self, permission: Permission, target: str) -> str:
+        """The session workflow's door: who is logged in, if they may (else ``NotAllowed``).
 
-    def entry_author(self) -> str:
-        """The username allowed to make a clinical entry now, or :class:`NotAllowed`."""
-        user = self.guard.require(self.lock.current_user(), Permission.RECORD_CLINICAL_ENTRY)
-        return user.username
-
-    def export_author(self) -> str:
-        """The username allowed to export a record now, or :class:`NotAllowed` (audited)."""
-        user = self.guard.require(self.lock.current_user(), Permission.EXPORT_RECORD)
-        return user.username
+        A locked console has nobody logged in, so it refuses; emergency access acts with
+        a nurse's permissions. Every refusal is on the audit trail.
+        """
+        return self.guard.require(self.lock.current_user(), permission,
+                                  target=target).username
 
     def records_listing(self) -> None:
         """Allow the list of recorded patients, or :class:`NotAllowed` (audited)."""

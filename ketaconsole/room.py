@@ -45,7 +45,7 @@ from ketaconsole.patient import Patient
 from ketaconsole.phase import Phase
 from ketaconsole.session_model import SessionModel
 from ketaconsole.station import StationBusy, station_name
-from ketaconsole.workflow import SessionWorkflow, WorkflowError
+from ketaconsole.workflow import Door, SessionWorkflow, WorkflowError
 
 if TYPE_CHECKING:
     from ketaconsole.bedside_security import BedsideSecurity
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from ketaconsole.registry import DriverRegistry
     from ketaconsole.room_record import RoomRecord
     from ketaconsole.sdk import DeviceKind, Driver
+    from ketaconsole.security.roles import Permission
     from ketaconsole.store import Database, DeviceUse, SessionService
     from ketaconsole.store.station_lock import StationLock
     from ketaconsole.transport import DeviceLink, Direction
@@ -91,6 +92,9 @@ class RoomOptions:
     pace: float = 1.0
     """Story seconds per wall second: above 1 only for simulated devices at --speed, so
     alarm sustain times, the dose-plan check and reminders keep up with the story."""
+    door: Door | None = None
+    """Who acts on the session where nobody logs in at a console (headless ``record``:
+    the operating-system account); by default the person logged in at the room's lock."""
 
 
 class Stoppable(Protocol):
@@ -239,7 +243,7 @@ class Room:
         self.model = SessionModel(engine, self.alarms, [],
                                   check_pump_against_plan=options.check_pump_against_plan,
                                   pace=options.pace)
-        self.workflow = SessionWorkflow(self.model, clock=engine.clock,
+        self.workflow = SessionWorkflow(self.model, clock=engine.clock, door=self._door,
                                         opener=self._open_checked_in, closer=self.close_session,
                                         advise=self.plan_advice)
         if options.phase_follows_pump:
@@ -258,6 +262,15 @@ class Room:
         self.status_publisher: Stoppable | None = None
         """Publishes the room's status for the clinic overview (with a record database)."""
         self._device_problem: str | None = None
+
+    def _door(self, permission: Permission, target: str) -> str:
+        """The workflow's door: the room's own (headless), else the person at its lock."""
+        if self.options.door is not None:
+            return self.options.door(permission, target)
+        if self.security is None:
+            raise WorkflowError({"record": self.record.problem or
+                                 "Nothing is being recorded: the record database is not open."})
+        return self.security.door(permission, target)
 
     # -- what the screens read ------------------------------------------------------------
 
@@ -361,13 +374,14 @@ class Room:
     def open_cleared(self, name: str, *, mrn: str | None = None,
                      date_of_birth: str | None = None, patient_id: int | None = None,
                      age_years: int | None = None, weight_kg: float | None = None,
-                     plan: DosePlan | None = None, author: str = "console") -> SessionService:
+                     plan: DosePlan | None = None) -> SessionService:
         """Find the patient's record, check their course is approved, open the session.
 
         The one check every session passes, in the window (check-in) and headless
         (``record``): the record is found (never made), the course has an approved,
-        unexpired assessment, and a ``plan`` given now is within its dose range.
-        Refusals are :class:`WorkflowError` with one sentence.
+        unexpired assessment, and a ``plan`` given now is within its dose range (and
+        ordered by whoever the workflow's door says acts). Refusals are
+        :class:`WorkflowError` with one sentence.
         """
         from ketaconsole.course.eligibility import NotCleared, clearance
         from ketaconsole.course.identity import (
@@ -377,6 +391,7 @@ class Room:
         )
         from ketaconsole.store.recorder import SYSTEM_AUTHOR
 
+        author = self.workflow.acting("dose_plan") if plan is not None else ""
         database = self.database
         if database is None:
             raise WorkflowError({"record": self.record.problem or "the database is not open"})
@@ -490,11 +505,11 @@ class Room:
         self.model.close()
         return written
 
-    def stop(self, *, end_session: str | None = None) -> bool:
-        """Stop the room; with ``end_session`` (the author), close the session first.
+    def stop(self) -> bool:
+        """Stop the room; an open session stays unfinished, to be resumed by this station
+        for the same patient (end it first with the workflow's ``end_session``).
 
-        Without it an open session stays unfinished, to be resumed by this station for
-        the same patient. Returns whether the record was written in full.
+        Returns whether the record was written in full.
         """
         self.stopped = True
         written = True
@@ -503,9 +518,7 @@ class Room:
         if self.alarm_loop is not None:
             self.alarm_loop.stop()
         service = self.workflow.service
-        if end_session is not None and service is not None:
-            written = self.close_session(end_session, "recording stopped")
-        elif service is not None:
+        if service is not None:
             self.journal.target = None
             written = service.recorder.close()
         for device in self.devices:

@@ -1,8 +1,10 @@
 """The session workflow: check-in, baseline, dose plan, infusion, recovery, discharge, sign-off.
 
-Each step checks what the nurse entered (one sentence per problem), records it on the
-timeline (committed before the call returns) and moves the session on. The calls block
-on the store, so the UI makes them off its GUI thread.
+Each step first asks the workflow's door who is acting, with the permission the step
+needs in :func:`step_permissions` (the one table of who may act on a session); then it
+checks what the nurse entered (one sentence per problem), records it on the timeline
+under that person's name (committed before the call returns) and moves the session on.
+The calls block on the store, so the UI makes them off its GUI thread.
 
 The typed timeline events and the store load with the first step recorded, not with
 the console window's first paint.
@@ -11,7 +13,9 @@ the console window's first paint.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import cache
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ketaconsole.catalogue import CATALOGUE
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
     from ketaconsole.course.measures import MeasureResult
     from ketaconsole.course.planning import PlanAdvice
     from ketaconsole.course.titration import DoseDecision
+    from ketaconsole.security.roles import Permission
     from ketaconsole.session_state import SessionState
     from ketaconsole.store import SessionService, StoredEvent
 
@@ -46,6 +51,53 @@ INFUSION_REFUSALS = {
     "resume": "The infusion is not paused, so it cannot be resumed.",
     "stop": "The infusion is not under way, so it cannot be stopped."}
 
+Door = Callable[["Permission", str], str]
+"""Who is acting, asked with a permission and a target ("session 4: infusion_start"): their
+username, or ``NotAllowed`` (a refusal the guard puts on the audit trail). The window's
+door is the bedside's lock and guard; headless ``record``'s is the operating-system account."""
+
+TIMELINE_ENTRIES = ("annotation", "scale", "rescue_medication", "adverse_event")
+"""What :meth:`SessionWorkflow.record_entry` takes: the timeline panel's entries."""
+
+
+@cache
+def step_permissions() -> Mapping[str, Permission]:
+    """The permission each step and each timeline entry needs, by the event kind it records.
+
+    The one table of who may act on a session: every step asks the workflow's door with
+    it, and the exports' guard reads its ``export`` row. Which role holds a permission is
+    :data:`ketaconsole.security.roles.ROLE_PERMISSIONS`. Built on first use, so that the
+    security package loads with the record, not with the monitor's first paint.
+    """
+    from ketaconsole.security.roles import Permission
+
+    run, entry = Permission.RUN_SESSION, Permission.RECORD_CLINICAL_ENTRY
+    return MappingProxyType({
+        # the session's steps (nurses)
+        "check_in": run,
+        "baseline": run,
+        "dose_plan": run,
+        "infusion_start": run,
+        "infusion_pause": run,
+        "infusion_resume": run,
+        "infusion_stop": run,
+        "discharge_assessment_started": run,
+        "discharge_criteria": run,
+        "signature": Permission.SIGN_RECORD,
+        "session_end": run,
+        # clinical entries by a named clinician (nurses and prescribers)
+        "measure": entry,
+        "clinical_flag_acknowledged": entry,
+        "annotation": entry,
+        "scale": entry,
+        "rescue_medication": entry,
+        "adverse_event": entry,
+        "correction": entry,
+        "retraction": entry,
+        # the record leaving the console
+        "export": Permission.EXPORT_RECORD,
+    })
+
 
 class WorkflowError(ValueError):
     """What the nurse entered cannot be recorded; ``problems`` maps field -> sentence."""
@@ -58,7 +110,7 @@ class WorkflowError(ValueError):
 class SessionWorkflow:
     """One session's clinical steps, recorded as they are taken, written into the model."""
 
-    def __init__(self, model: SessionModel, *, clock: Callable[[], float],
+    def __init__(self, model: SessionModel, *, clock: Callable[[], float], door: Door,
                  opener: Callable[[CheckIn], SessionService] | None = None,
                  closer: Callable[[str, str], bool] | None = None,
                  service: SessionService | None = None,
@@ -66,6 +118,8 @@ class SessionWorkflow:
         self.model = model
         self.alarms = model.alarms
         self.clock = clock
+        self.door = door
+        """Who is acting on each step (see :data:`Door`); asked with the table's permission."""
         self._opener = opener
         """Opens the session's record at check-in."""
         self._closer = closer
@@ -118,6 +172,14 @@ class SessionWorkflow:
             raise WorkflowError({"record": "Nothing is being recorded: no session is open."})
         return self.service.record_event(kind, payload, author=author)
 
+    def acting(self, kind: str) -> str:
+        """Who takes the step recording ``kind`` now: the door's answer for the table's
+        permission (``NotAllowed`` if they may not). Each step asks it first; the room asks
+        it for the plan headless ``record`` opens its session with."""
+        session = f"session {self.service.session_id}" if self.service is not None \
+            else "new session"
+        return self.door(step_permissions()[kind], f"{session}: {kind}")
+
     def _expect(self, *steps: Step) -> None:
         if self.step not in steps:
             names = " or ".join(s.value for s in steps)
@@ -126,8 +188,9 @@ class SessionWorkflow:
 
     # -- the steps -------------------------------------------------------------------
 
-    def check_in(self, form: CheckIn, *, author: str) -> StoredEvent:
+    def check_in(self, form: CheckIn) -> StoredEvent:
         with self._lock:
+            author = self.acting("check_in")
             self._expect(Step.CHECK_IN)
             problems = form.problems()
             if problems:
@@ -144,10 +207,10 @@ class SessionWorkflow:
                 self.step = Step.BASELINE
             return stored
 
-    def confirm_baseline(self, values: dict[str, float | None], *,
-                         author: str) -> StoredEvent:
+    def confirm_baseline(self, values: dict[str, float | None]) -> StoredEvent:
         """The nurse confirms pre-infusion values (device values pre-filled, editable)."""
         with self._lock:
+            author = self.acting("baseline")
             self._expect(Step.BASELINE, Step.PLAN)
             problems = {}
             for refid, value in values.items():
@@ -172,13 +235,14 @@ class SessionWorkflow:
         if self._advise is not None:
             self.advice = self._advise()
 
-    def record_measure(self, result: MeasureResult, *, author: str) -> StoredEvent:
+    def record_measure(self, result: MeasureResult) -> StoredEvent:
         """A rating scale answered before the infusion (PHQ-9, GAD-7, MADRS), scored.
 
         A flag it raises (PHQ-9 item 9 above 0) blocks the plan and the infusion's
         start until a named person acknowledges it.
         """
         with self._lock:
+            author = self.acting("measure")
             self._expect(Step.BASELINE, Step.PLAN, Step.INFUSION)
             if result.instrument not in self.instruments:
                 raise WorkflowError({"instrument": (
@@ -191,10 +255,10 @@ class SessionWorkflow:
                 self._refresh_advice()
             return stored
 
-    def acknowledge_flag(self, flag: str, *, name: str, action: str,
-                         author: str) -> StoredEvent:
+    def acknowledge_flag(self, flag: str, *, name: str, action: str) -> StoredEvent:
         """A named person acknowledges a clinical flag and says what was done about it."""
         with self._lock:
+            author = self.acting("clinical_flag_acknowledged")
             if flag not in self.open_flags:
                 raise WorkflowError({"flag": "There is no such clinical flag to acknowledge."})
             if not name.strip() or not action.strip():
@@ -214,10 +278,11 @@ class SessionWorkflow:
                                          "a named clinician must acknowledge them before "
                                          "dosing."})
 
-    def confirm_plan(self, plan: DosePlan, *, author: str,
+    def confirm_plan(self, plan: DosePlan, *,
                      decision: DoseDecision | None = None) -> StoredEvent:
         """The order, within the prescriber's approved range; with the titration decision."""
         with self._lock:
+            author = self.acting("dose_plan")
             self._expect(Step.PLAN)
             self._refuse_while_flagged()
             course = self.model.course
@@ -239,13 +304,13 @@ class SessionWorkflow:
         return self.step is Step.INFUSION and self.model.phase in INFUSION_ACTIONS_FROM.get(
             action, ())
 
-    def infusion_action(self, action: str, *, author: str,
-                        reason: str = "") -> StoredEvent:
+    def infusion_action(self, action: str, *, reason: str = "") -> StoredEvent:
         """start, pause, resume or stop the infusion (and record who and why)."""
         with self._lock:
-            self._expect(Step.INFUSION)
             if action not in INFUSION_ACTIONS_FROM:
                 raise WorkflowError({"action": f"Unknown infusion action {action!r}."})
+            author = self.acting(f"infusion_{action}")
+            self._expect(Step.INFUSION)
             if self.model.phase not in INFUSION_ACTIONS_FROM[action]:
                 raise WorkflowError({"action": INFUSION_REFUSALS[action]})
             if action == "start":
@@ -267,17 +332,18 @@ class SessionWorkflow:
             self.service.set_phase(phase.value, author=author)
         self.model.set_phase(phase)
 
-    def begin_discharge(self, *, author: str) -> StoredEvent:
+    def begin_discharge(self) -> StoredEvent:
         with self._lock:
+            author = self.acting("discharge_assessment_started")
             self._expect(Step.RECOVERY)
             stored = self._record("discharge_assessment_started", {}, author)
             self._set_phase(Phase.DISCHARGE, author)
             self.step = Step.DISCHARGE
             return stored
 
-    def record_discharge(self, scale: str, scores: dict[str, int], *,
-                         author: str) -> StoredEvent:
+    def record_discharge(self, scale: str, scores: dict[str, int]) -> StoredEvent:
         with self._lock:
+            author = self.acting("discharge_criteria")
             self._expect(Step.DISCHARGE)
             items = DISCHARGE_SCALES.get(scale)
             if items is None:
@@ -295,8 +361,9 @@ class SessionWorkflow:
                 self.step = Step.SIGN_OFF
             return stored
 
-    def sign_off(self, name: str, *, author: str) -> StoredEvent:
+    def sign_off(self, name: str) -> StoredEvent:
         with self._lock:
+            author = self.acting("signature")
             self._expect(Step.SIGN_OFF)
             if not name.strip():
                 raise WorkflowError({"name": "Type your name to sign the record."})
@@ -310,13 +377,14 @@ class SessionWorkflow:
             self.step = Step.DONE
             return stored
 
-    def end_session(self, *, author: str, reason: str = "") -> bool:
+    def end_session(self, *, reason: str = "") -> bool:
         """Close the session: after sign-off, or earlier with a reason.
 
         The record gets its ``session_end``; the bedside is then ready for the next
         patient's check-in. Returns whether everything was written.
         """
         with self._lock:
+            author = self.acting("session_end")
             if self.service is None:
                 raise WorkflowError({"record": "No session is open, so none can be ended."})
             if self.step is not Step.DONE and not reason.strip():
@@ -328,6 +396,28 @@ class SessionWorkflow:
             self.service = None
             self._fresh()
             return written
+
+    # -- the timeline's entries ------------------------------------------------------------
+
+    def record_entry(self, kind: str, payload: dict[str, Any]) -> StoredEvent:
+        """A timeline entry (annotation, scale, rescue medication, adverse event)."""
+        if kind not in TIMELINE_ENTRIES:
+            raise WorkflowError({"kind": f"A {kind!r} entry is not made from the timeline."})
+        return self._record(kind, payload, self.acting(kind))
+
+    def correct(self, seq: int, payload: dict[str, Any], *, reason: str) -> StoredEvent:
+        """Correct entry ``seq``: a new entry pointing at it, by whoever acts."""
+        author = self.acting("correction")
+        if self.service is None:
+            raise WorkflowError({"record": "Nothing is being recorded: no session is open."})
+        return self.service.correct(seq, payload, author=author, reason=reason)
+
+    def retract(self, seq: int, *, reason: str) -> StoredEvent:
+        """Withdraw entry ``seq`` (made in error): a new entry pointing at it."""
+        author = self.acting("retraction")
+        if self.service is None:
+            raise WorkflowError({"record": "Nothing is being recorded: no session is open."})
+        return self.service.retract(seq, author=author, reason=reason)
 
     def service_id(self) -> int:
         assert self.service is not None

@@ -11,9 +11,13 @@ from ketaconsole.device_spec import DeviceSpec
 from ketaconsole.engine import Engine
 from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.room import Room, RoomOptions, build_room
+from ketaconsole.security import Role
+from ketaconsole.security.users import add_first_admin, create_user, find_user
 from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import open_database
 from ketaconsole.virtual_patient import Scenario, VirtualPatient
+from ketaconsole.workflow import Door
+from tests.core.security_support import NAMES, PINS
 
 
 def bare_room(database_url: str | None = None, *, engine: Engine | None = None,
@@ -23,6 +27,51 @@ def bare_room(database_url: str | None = None, *, engine: Engine | None = None,
     return build_room(specs, registry=DriverRegistry.discover(allowed=built_ins_only),
                       database_url=database_url,
                       options=RoomOptions(place=place, station=station), engine=engine)
+
+
+def log_in(room: Room, role: Role = Role.NURSE) -> str:
+    """Log a ``role`` in at the room's lock with their PIN, as at the bedside: their username.
+
+    A record without that user gets them first, added by its admin (the first admin if
+    the record has none yet), with the names and PINs of ``tests.core.security_support``.
+    """
+    security, database = room.security, room.database
+    assert security is not None and database is not None, "the room has no record"
+    if find_user(database, NAMES[role]) is None:
+        admin = find_user(database, NAMES[Role.ADMIN]) or add_first_admin(
+            database, security.audit, username=NAMES[Role.ADMIN], display_name="Ada Admin",
+            pin=PINS[Role.ADMIN])
+        if role is not Role.ADMIN:
+            create_user(database, security.audit, username=NAMES[role],
+                        display_name=f"{NAMES[role].title()} {role.value.title()}", role=role,
+                        pin=PINS[role], by=admin)
+    security.lock.lock("next person")
+    security.lock.unlock(NAMES[role], PINS[role])
+    return NAMES[role]
+
+
+def log_in_demo_nurse(room: Room) -> str:
+    """Log the demo's nurse in at the demo room's lock with her PIN: her username."""
+    from ketaconsole.bedside_security import DEMO_USERS
+
+    assert room.security is not None, "the demo room has no record"
+    username, _, _, pin = DEMO_USERS[0]
+    room.security.lock.unlock(username, pin)
+    return username
+
+
+def end_and_stop(room: Room, reason: str = "test over") -> None:
+    """End the open session through the workflow (as whoever is logged in), stop the room."""
+    try:
+        if room.workflow.session_open:
+            room.workflow.end_session(reason=reason)
+    finally:
+        room.stop()
+
+
+def acting_as(username: str) -> Door:
+    """A workflow's door that lets ``username`` take every step (a workflow without a room)."""
+    return lambda _permission, _target: username
 
 
 def serve_simulators(stack: ExitStack, story: Scenario, slugs: Sequence[str]) -> list[str]:

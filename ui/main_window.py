@@ -127,11 +127,8 @@ class MainWindow(QMainWindow):
 
         room = self.room
         security = self.security = room.security
-        self.worker = RecordWorker(lambda: room.service, self,
-                                   author=security.entry_author if security else
-                                   (lambda: NO_LOGIN_AUTHOR),
-                                   after=security.audit_result if security else None,
-                                   door=security.session_door if security else None)
+        self.worker = RecordWorker(room.workflow, self,
+                                   after=security.audit_result if security else None)
         self.monitor.add_session_pages(self.worker, exporter=self._exporter(),
                                        signer=self._signer)
         if security is not None:
@@ -280,8 +277,7 @@ class MainWindow(QMainWindow):
         gate = (RecordsGate(listing=security.records_listing, opening=security.record_opening)
                 if security is not None else None)
         return RecordsScreen(self._record_source, export_folder=default_export_folder(),
-                             author=(security.export_author if security else self._actor),
-                             gate=gate, exporter=self._exporter())
+                             author=self._actor, gate=gate, exporter=self._exporter())
 
     def _build_audit(self) -> QWidget:
         from ui.audit_screen import AuditGate, AuditScreen

@@ -32,10 +32,9 @@ Record = Callable[[Callable[[], Any]], None]
 
 
 class MeasuresBox(QGroupBox):
-    def __init__(self, workflow: SessionWorkflow, record: Record,
-                 author: Callable[[], str]) -> None:
+    def __init__(self, workflow: SessionWorkflow, record: Record) -> None:
         super().__init__("Rating scales before the infusion")
-        self._workflow, self._record, self._author = workflow, record, author
+        self._workflow, self._record = workflow, record
         column = QVBoxLayout(self)
         row = QHBoxLayout()
         self.instrument = QComboBox()
@@ -93,15 +92,15 @@ class MeasuresBox(QGroupBox):
             self.message.setText(str(exc))
             return
         self.message.setText(f"{result.instrument} {result.total} ({result.band})")
-        self._record(lambda: self._workflow.record_measure(result, author=self._author()))
+        self._record(lambda: self._workflow.record_measure(result))
 
     def acknowledge_flag(self) -> None:
-        name, action, author = self.ack_name.text(), self.ack_action.text(), self._author()
+        name, action = self.ack_name.text(), self.ack_action.text()
         flags = sorted(self._workflow.open_flags)
 
         def acknowledge_all() -> None:
             for flag in flags:
-                self._workflow.acknowledge_flag(flag, name=name, action=action, author=author)
+                self._workflow.acknowledge_flag(flag, name=name, action=action)
 
         self._record(acknowledge_all)
 

@@ -183,13 +183,12 @@ class MonitorScreen(QWidget):
         from ui.timeline_panel import TimelinePanel
 
         room, engine = self._room, self.engine
-        self.worker = worker or RecordWorker(None, self)
+        self.worker = worker or RecordWorker(self.workflow, self)
         self.timeline: TimelinePanel = TimelinePanel(
             engine, self.worker, self.model.now, CheckIntervals().at_pace(room.options.pace))
         self.session: SessionPanel = SessionPanel(
-            self.workflow, engine, self.worker.sharing(self), self.worker.author,
-            room.options, exporter=exporter, signer=signer,
-            desk=room.security.course if room.security else None)
+            self.workflow, engine, self.worker.sharing(self), room.options,
+            exporter=exporter, signer=signer, desk=room.security.course if room.security else None)
         self.side.insertTab(0, self.timeline, "Timeline")
         self.side.insertTab(1, self.session, "Session")
         self._pages.append(self.timeline)

@@ -1,8 +1,9 @@
 """Records a nurse's entry off the GUI thread and says when the store has committed it.
 
-An entry is shown as recorded only after ``SessionService.record_event`` returned the
-stored event (committed, with its sequence number); until then it shows as pending, and
-a failure keeps the entry and says why.
+An entry is shown as recorded only after the session workflow returned the stored event
+(committed, with its sequence number); until then it shows as pending, and a failure
+keeps the entry and says why. Every entry and step goes through the workflow, which
+asks its door who is acting (a refusal comes back as a failure, and is audited).
 """
 
 from __future__ import annotations
@@ -12,17 +13,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ketaconsole.actors import NO_LOGIN_AUTHOR
-from ketaconsole.security.services import AuthorisedSession
 from ketaconsole.store import RecordNotWritten, SessionService
-from ketaconsole.workflow import WorkflowError
+from ketaconsole.workflow import SessionWorkflow, WorkflowError
 from ui.background import BackgroundCalls
 
-__all__ = ["NO_LOGIN_AUTHOR", "RecordWorker"]
-
-ServiceSource = Callable[[], SessionService | None]
-EntryDoor = Callable[[SessionService], AuthorisedSession]
-"""The guarded session a console's entries go through, for the session's record."""
+__all__ = ["RecordWorker"]
 
 
 class RecordWorker(QObject):
@@ -35,19 +30,13 @@ class RecordWorker(QObject):
     refused = Signal(object, object)
     """({field: sentence}, tag) when what was entered cannot be recorded as it is."""
 
-    def __init__(self, service: SessionService | ServiceSource | None,
-                 parent: QObject | None = None, *,
-                 author: Callable[[], str] = lambda: NO_LOGIN_AUTHOR,
-                 after: Callable[[object], None] | None = None,
-                 door: EntryDoor | None = None) -> None:
+    def __init__(self, workflow: SessionWorkflow | None, parent: QObject | None = None, *,
+                 after: Callable[[object], None] | None = None) -> None:
         super().__init__(parent)
-        self._door = door
-        """The guarded services a timeline entry goes through (the role is checked)."""
+        self.workflow = workflow
+        """The session's steps and entries, each asking the workflow's door who acts."""
         self._after = after
         """Told each committed result on the worker thread (the audit trail)."""
-        self._source: ServiceSource = service if callable(service) else (lambda: service)
-        self.author = author
-        """Who makes an entry now; raises (and is audited) when nobody may."""
         self._calls = BackgroundCalls(self)
         self._calls.done.connect(self.recorded.emit)
         self._calls.failed.connect(self._answer_failure)
@@ -55,25 +44,19 @@ class RecordWorker(QObject):
     @property
     def service(self) -> SessionService | None:
         """The session's record, once one is open (a room opens it at check-in)."""
-        return self._source()
+        return self.workflow.service if self.workflow is not None else None
 
     def sharing(self, parent: QObject | None = None) -> RecordWorker:
-        """Another worker (own signals) on the same session's record and author."""
-        return RecordWorker(self._source, parent, author=self.author, after=self._after,
-                            door=self._door)
+        """Another worker (own signals) on the same workflow and audit step."""
+        return RecordWorker(self.workflow, parent, after=self._after)
 
     def submit(self, kind: str, payload: dict[str, Any], *, tag: object = None) -> None:
-        """Record one timeline event (annotation, medication, score ...) by who is logged in."""
-        service = self.service
-        if service is None:
+        """Record one timeline entry (annotation, medication, score ...) by who is acting."""
+        workflow = self.workflow
+        if workflow is None or workflow.service is None:
             self.failed.emit("nothing is being recorded: no session is open", tag)
             return
-        door = self._door
-        if door is not None:
-            self.call(lambda: door(service).record_entry(kind, payload), tag=tag)
-        else:
-            self.call(lambda: service.record_event(kind, payload, author=self.author()),
-                      tag=tag)
+        self.call(lambda: workflow.record_entry(kind, payload), tag=tag)
 
     def call(self, work: Callable[[], Any], *, tag: object = None) -> None:
         """Run a recording step (e.g. a workflow call) off the GUI thread."""

@@ -1,7 +1,8 @@
 """The pages of the session workflow: each collects one step's entries for the core workflow.
 
-A page never records anything itself: it hands the workflow a call to make (run off
-the GUI thread by the panel) and shows the problems that come back beside the fields.
+A page never records anything itself, nor decides who may: it hands the workflow a
+call to make (run off the GUI thread by the panel; the workflow asks its door who is
+acting) and shows the problems, or the refusal, that come back.
 """
 
 from __future__ import annotations
@@ -132,10 +133,10 @@ class CheckInPage(StepPage):
 
     IDENTITY = ("patient_name", "mrn", "date_of_birth")
 
-    def __init__(self, workflow: SessionWorkflow, submit: Submit, author: Callable[[], str],
-                 patient: Patient | None, desk: CourseDesk | None = None) -> None:
+    def __init__(self, workflow: SessionWorkflow, submit: Submit, patient: Patient | None,
+                 desk: CourseDesk | None = None) -> None:
         super().__init__("Check-in and pre-assessment")
-        self._workflow, self._submit, self._author = workflow, submit, author
+        self._workflow, self._submit = workflow, submit
         self.picked: PatientMatch | None = None
         """The record picked in the search; the check-in runs under it."""
         self.search = PatientSearch(desk, lambda: (self.form.text("patient_name"),
@@ -219,15 +220,13 @@ class CheckInPage(StepPage):
 
     def record(self) -> None:
         form = self.collect()
-        self._submit(lambda: self._workflow.check_in(form, author=self._author()), self)
+        self._submit(lambda: self._workflow.check_in(form), self)
 
 
 class BaselinePage(StepPage):
-    def __init__(self, workflow: SessionWorkflow, submit: Submit, author: Callable[[], str],
-                 engine: Engine) -> None:
+    def __init__(self, workflow: SessionWorkflow, submit: Submit, engine: Engine) -> None:
         super().__init__("Baseline vitals")
-        self._workflow, self._submit, self._author, self._engine = (workflow, submit, author,
-                                                                     engine)
+        self._workflow, self._submit, self._engine = workflow, submit, engine
         self.column.insertWidget(1, _note("Pre-filled from the devices: check each value, "
                                           "correct it if needed, then confirm."))
         for known in BASELINE_METRICS:
@@ -254,16 +253,14 @@ class BaselinePage(StepPage):
 
     def record(self) -> None:
         values = {m.refid: self.form.number(m.refid) for m in BASELINE_METRICS}
-        self._submit(lambda: self._workflow.confirm_baseline(values, author=self._author()),
-                     self)
+        self._submit(lambda: self._workflow.confirm_baseline(values), self)
 
 
 class PlanPage(StepPage):
     def __init__(self, workflow: SessionWorkflow, submit: Submit,
-                 author: Callable[[], str], expected: DosePlan | None = None,
-                 desk: CourseDesk | None = None) -> None:
+                 expected: DosePlan | None = None, desk: CourseDesk | None = None) -> None:
         super().__init__("Dose plan")
-        self._workflow, self._submit, self._author = workflow, submit, author
+        self._workflow, self._submit = workflow, submit
         self._desk = desk
         order = expected.as_record() if expected is not None else DEFAULT_ORDER
         self.form.add("weight_kg", "Weight (kg)", QLineEdit())
@@ -281,7 +278,7 @@ class PlanPage(StepPage):
         self.course.setWordWrap(True)
         self.course.setTextFormat(Qt.TextFormat.RichText)
         self.column.addWidget(self.course)
-        self.measures = MeasuresBox(workflow, lambda work: submit(work, self), author)
+        self.measures = MeasuresBox(workflow, lambda work: submit(work, self))
         self.column.addWidget(self.measures)
         self.show_course = QPushButton("Show the course")
         self.show_course.setEnabled(False)
@@ -355,8 +352,7 @@ class PlanPage(StepPage):
         advice = self._workflow.advice
         decision = DoseDecision(advice.proposal, self.form.text("override_reason")) \
             if advice is not None else None
-        self._submit(lambda: self._workflow.confirm_plan(plan, author=self._author(),
-                                                         decision=decision), self)
+        self._submit(lambda: self._workflow.confirm_plan(plan, decision=decision), self)
 
 
 INFUSION_STATE_TEXT = {Phase.PRE_INFUSION: "Not started", Phase.INFUSION: "Running",
@@ -365,10 +361,9 @@ INFUSION_STATE_TEXT = {Phase.PRE_INFUSION: "Not started", Phase.INFUSION: "Runni
 
 
 class InfusionPage(StepPage):
-    def __init__(self, workflow: SessionWorkflow, submit: Submit,
-                 author: Callable[[], str]) -> None:
+    def __init__(self, workflow: SessionWorkflow, submit: Submit) -> None:
         super().__init__("Infusion")
-        self._workflow, self._submit, self._author = workflow, submit, author
+        self._workflow, self._submit = workflow, submit
         self.column.insertWidget(1, _note("Start the pump, then press Start here; the "
                                           "console checks the pump against the plan."))
         self.form.add("reason", "Reason (pause / stop)", QLineEdit())
@@ -394,8 +389,7 @@ class InfusionPage(StepPage):
 
     def act(self, action: str) -> None:
         reason = self.form.text("reason")
-        self._submit(lambda: self._workflow.infusion_action(
-            action, author=self._author(), reason=reason), self)
+        self._submit(lambda: self._workflow.infusion_action(action, reason=reason), self)
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
@@ -409,26 +403,23 @@ class InfusionPage(StepPage):
 
 
 class RecoveryPage(StepPage):
-    def __init__(self, workflow: SessionWorkflow, submit: Submit,
-                 author: Callable[[], str]) -> None:
+    def __init__(self, workflow: SessionWorkflow, submit: Submit) -> None:
         super().__init__("Recovery")
-        self._workflow, self._submit, self._author = workflow, submit, author
+        self._workflow, self._submit = workflow, submit
         self.column.insertWidget(1, _note(
             "Observe the patient; BP every 15 minutes. Blood pressure usually peaks 30-40 "
             "minutes after the start and is back to baseline by about 90 minutes."))
         self.begin = QPushButton("Begin discharge assessment")
         self.begin.clicked.connect(lambda: self._submit(
-            lambda: self._workflow.begin_discharge(author=self._author()), self))
+            self._workflow.begin_discharge, self))
         self.column.addWidget(self.begin)
         self.finish_layout()
 
 
 class DischargePage(StepPage):
-    def __init__(self, workflow: SessionWorkflow, submit: Submit, author: Callable[[], str],
-                 engine: Engine) -> None:
+    def __init__(self, workflow: SessionWorkflow, submit: Submit, engine: Engine) -> None:
         super().__init__("Discharge criteria")
-        self._workflow, self._submit, self._author, self._engine = (workflow, submit, author,
-                                                                     engine)
+        self._workflow, self._submit, self._engine = workflow, submit, engine
         self.scale = fitting_combo()
         self.scale.addItems(list(SCALES))
         self.column.insertWidget(1, self.scale)
@@ -487,16 +478,14 @@ class DischargePage(StepPage):
 
     def record(self) -> None:
         scale, scores = self.scale.currentText(), self.scores()
-        self._submit(lambda: self._workflow.record_discharge(scale, scores,
-                                                             author=self._author()), self)
+        self._submit(lambda: self._workflow.record_discharge(scale, scores), self)
 
 
 class SignOffPage(StepPage):
     def __init__(self, workflow: SessionWorkflow, submit: Submit,
-                 author: Callable[[], str],
                  signer: Callable[[], str | None] = lambda: None) -> None:
         super().__init__("Sign-off")
-        self._workflow, self._submit, self._author = workflow, submit, author
+        self._workflow, self._submit = workflow, submit
         self.form.add("name", "Your name", QLineEdit())
         self._signer = signer
         self.sign = QPushButton("Sign the record")
@@ -515,20 +504,21 @@ class SignOffPage(StepPage):
 
     def record(self) -> None:
         name = self.form.text("name")
-        self._submit(lambda: self._workflow.sign_off(name, author=self._author()), self)
+        self._submit(lambda: self._workflow.sign_off(name), self)
 
 
 class DonePage(StepPage):
     """Signed off: the record can now be exported, in each format, from here."""
 
     def __init__(self, workflow: SessionWorkflow, submit: Submit,
-                 export_folder: Callable[[], Path], author: Callable[[], str],
+                 export_folder: Callable[[], Path],
                  exporter: Callable[[int, Any, Path], Any] | None = None) -> None:
         super().__init__("Session signed off")
         self._workflow, self._submit, self._folder = workflow, submit, export_folder
-        self._author = author
         self._exporter = exporter
-        """The guarded export (role checked, audited), when the console has one."""
+        """The guarded export (the permission the workflow's table names for an export
+        checked against the person logged in, audited); a console without a record
+        database has none, and nothing to export."""
         self.summary = _note("")
         self.column.addWidget(self.summary)
         self.export_buttons: dict[str, QPushButton] = {}
@@ -550,28 +540,18 @@ class DonePage(StepPage):
 
     def export(self, fmt: str) -> None:
         """Export in format ``fmt`` (pdf, csv, fhir, hl7, vital) off the GUI thread."""
-        from ketaconsole.export.service import (
-            ExportFailed,
-            ExportFormat,
-            ExportOptions,
-            export_session,
-        )
+        from ketaconsole.export.service import ExportFailed, ExportFormat
 
-        service = self._workflow.service
-        if service is None:
+        service, exporter = self._workflow.service, self._exporter
+        if service is None or exporter is None:
             self.show_failure("Nothing was recorded, so there is nothing to export.")
             return
         folder = self._folder()
-        exporter = self._exporter
 
         def work() -> object:
             folder.mkdir(parents=True, exist_ok=True)
             try:
-                if exporter is not None:
-                    return exporter(service.session_id, ExportFormat(fmt), folder)
-                return export_session(service.database, service.session_id,
-                                      ExportFormat(fmt), folder,
-                                      ExportOptions(author=self._author()))
+                return exporter(service.session_id, ExportFormat(fmt), folder)
             except ExportFailed as exc:
                 raise WorkflowError({"export": str(exc)}) from None
 

@@ -1,7 +1,8 @@
 """The session workflow panel: where the session stands, and the page for its next step.
 
-Every step is recorded by the core workflow off the GUI thread; the panel moves to the
-next page only once the store has committed the step.
+Every step is recorded by the core workflow off the GUI thread, and the workflow asks
+its door who is acting (a refusal shows on the page and is on the audit trail); the
+panel moves to the next page only once the store has committed the step.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class SessionPanel(QFrame):
     """Check-in to sign-off, one page per step; End session closes the record."""
 
     def __init__(self, workflow: SessionWorkflow, engine: Engine, worker: RecordWorker,
-                 author: Callable[[], str], options: RoomOptions,
+                 options: RoomOptions,
                  export_folder: Callable[[], Path] = default_export_folder,
                  exporter: Exporter | None = None,
                  signer: Callable[[], str | None] = lambda: None,
@@ -61,7 +62,7 @@ class SessionPanel(QFrame):
         self.setObjectName("panel")
         self.workflow = workflow
         self.worker = worker
-        self._engine, self._author, self._options = engine, author, options
+        self._engine, self._options = engine, options
         self._export_folder = export_folder
         self._exporter = exporter
         self._signer = signer
@@ -95,19 +96,17 @@ class SessionPanel(QFrame):
         for page in self.pages.values():
             self.stack.removeWidget(page)
             page.deleteLater()
-        workflow, author, engine = self.workflow, self._author, self._engine
+        workflow, engine = self.workflow, self._engine
         self.pages = {
-            Step.CHECK_IN: CheckInPage(workflow, self.submit, author,
-                                       self._options.expected_patient, self._desk),
-            Step.BASELINE: BaselinePage(workflow, self.submit, author, engine),
-            Step.PLAN: PlanPage(workflow, self.submit, author, self._options.expected_plan,
-                                self._desk),
-            Step.INFUSION: InfusionPage(workflow, self.submit, author),
-            Step.RECOVERY: RecoveryPage(workflow, self.submit, author),
-            Step.DISCHARGE: DischargePage(workflow, self.submit, author, engine),
-            Step.SIGN_OFF: SignOffPage(workflow, self.submit, author, self._signer),
-            Step.DONE: DonePage(workflow, self.submit, self._export_folder, author,
-                                self._exporter),
+            Step.CHECK_IN: CheckInPage(workflow, self.submit, self._options.expected_patient,
+                                       self._desk),
+            Step.BASELINE: BaselinePage(workflow, self.submit, engine),
+            Step.PLAN: PlanPage(workflow, self.submit, self._options.expected_plan, self._desk),
+            Step.INFUSION: InfusionPage(workflow, self.submit),
+            Step.RECOVERY: RecoveryPage(workflow, self.submit),
+            Step.DISCHARGE: DischargePage(workflow, self.submit, engine),
+            Step.SIGN_OFF: SignOffPage(workflow, self.submit, self._signer),
+            Step.DONE: DonePage(workflow, self.submit, self._export_folder, self._exporter),
         }
         for page in self.pages.values():
             self.stack.addWidget(page)
@@ -115,8 +114,7 @@ class SessionPanel(QFrame):
     def _end_session(self, reason: str) -> None:
         self.ending.message.setText("recording\u2026")
         self._waiting = self.ending
-        self.worker.call(lambda: self.workflow.end_session(author=self._author(),
-                                                           reason=reason), tag=self.ending)
+        self.worker.call(lambda: self.workflow.end_session(reason=reason), tag=self.ending)
 
     def submit(self, work: Callable[[], Any], page: StepPage) -> None:
         page.clear_problems()

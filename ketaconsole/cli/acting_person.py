@@ -52,6 +52,15 @@ def os_account() -> str:
     return OS_ACCOUNT_PREFIX + name
 
 
+def os_door(permission: Permission, target: str) -> str:
+    """The session workflow's door for a session recorded headless: the ``os:NAME`` account.
+
+    Whoever can run ``ketaconsole record`` against a database can write to it anyway (see
+    above), so every step is theirs; the record names the account that took it.
+    """
+    return os_account()
+
+
 def acting_person(database: Database, audit: AuditLog, args: argparse.Namespace,
                   permission: Permission, target: str) -> ActingPerson:
     """The person to act for; with ``--as``, after their PIN and a role check (audited)."""

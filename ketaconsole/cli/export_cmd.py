@@ -20,8 +20,9 @@ from ketaconsole.export.service import (
     export_session,
 )
 from ketaconsole.numbers import NumberRange
-from ketaconsole.security import Action, AuditLog, Permission
+from ketaconsole.security import Action, AuditLog
 from ketaconsole.store import Database, UnknownSessionError
+from ketaconsole.workflow import step_permissions
 
 ACK_WAIT = NumberRange("--mllp-timeout", 0, 600, above_low=True, unit="seconds")
 MLLP_TRIES = NumberRange("--mllp-attempts", 1, 20, integer=True)
@@ -81,7 +82,7 @@ def _export(database: Database, args: argparse.Namespace, session_id: int, folde
             options: ExportOptions) -> ExportResult:
     audit = AuditLog(database)
     target = f"session {session_id}"
-    person = acting_person(database, audit, args, Permission.EXPORT_RECORD, target)
+    person = acting_person(database, audit, args, step_permissions()["export"], target)
     options = replace(options, author=args.author or person.name)
     result = export_session(database, session_id, ExportFormat(args.format), folder, options)
     audit_as(audit, person, Action.EXPORT, target=target,

@@ -9,7 +9,9 @@ assessment, with a dose plan within its range: the same check as the window's
 check-in (:meth:`ketaconsole.room.Room.open_cleared`). This station's unfinished session
 (a crash or power cut) is resumed for the same patient; for another patient it is
 closed as interrupted and a new session opened. Stops after ``--minutes`` or on
-SIGINT / SIGTERM, closing the session.
+SIGINT / SIGTERM, closing the session. The session's steps (the plan, the end) are
+taken by the operating-system account running the command, named ``os:NAME`` on the
+record (:func:`ketaconsole.cli.acting_person.os_door`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from types import FrameType
 
 import serial
 
+from ketaconsole.cli.acting_person import os_door
 from ketaconsole.cli.common import (
     CliError,
     load_driver,
@@ -49,8 +52,6 @@ from ketaconsole.store import DatabaseUnavailable
 from ketaconsole.store.recorder import RecordNotWritten
 from ketaconsole.transport import describe_port_error, open_port
 from ketaconsole.workflow import WorkflowError
-
-RECORD_AUTHOR = "console"
 
 RECORD_MINUTES = NumberRange("--minutes", 0, 24 * 60, above_low=True, unit="minutes")
 WEIGHT = NumberRange("--weight", *WEIGHT_KG, unit="kg")
@@ -196,7 +197,8 @@ def run(args: argparse.Namespace) -> int:
     url = database_url(getattr(args, "command_db", None) or getattr(args, "db", None))
     try:
         room = build_room(specs, registry=registry, database_url=url,
-                          options=RoomOptions(place="record", phase_follows_pump=True),
+                          options=RoomOptions(place="record", door=os_door,
+                                              phase_follows_pump=True),
                           on_record_fault=lambda message: print(message, file=sys.stderr,
                                                                 flush=True))
     except StationBusy as exc:
@@ -222,8 +224,7 @@ def _record(args: argparse.Namespace, room: Room, plan: DosePlan | None,
             stop: threading.Event) -> int:
     try:
         service = room.open_cleared(" ".join((args.patient or "").split()), mrn=args.mrn,
-                                    date_of_birth=args.dob, weight_kg=args.weight, plan=plan,
-                                    author=RECORD_AUTHOR)
+                                    date_of_birth=args.dob, weight_kg=args.weight, plan=plan)
         # The number is announced only once the session's start (or resume) is committed.
         service.recorder.flush()
     except WorkflowError as exc:
@@ -244,9 +245,19 @@ def _record(args: argparse.Namespace, room: Room, plan: DosePlan | None,
     try:
         stop.wait(args.minutes * 60 if args.minutes is not None else None)
     finally:
-        written = room.stop(end_session=RECORD_AUTHOR)
+        written = _end(room)
     if not written:
         raise CliError(f"session {service.session_id} is still open: its record cannot be "
                        f"written ({service.recorder.status.message or 'no answer'}); what was "
                        "held is recorded as lost when 'ketaconsole record' resumes it")
     return 0
+
+
+def _end(room: Room) -> bool:
+    """End the session through the workflow, then stop the room; whether all was written."""
+    try:
+        ended = room.workflow.end_session(reason="recording stopped")
+    except BaseException:
+        room.stop()
+        raise
+    return room.stop() and ended

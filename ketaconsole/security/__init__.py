@@ -1,10 +1,11 @@
 """Users, roles, the authorisation guard, the audit trail, the console lock and plugin policy.
 
 ``roles`` holds the role -> permission table; ``users`` the people and PIN log-in with
-lock-out; ``guard`` the check every guarded call makes; ``services`` the guarded session
-and console calls the UI uses; ``audit`` the hash-chained audit trail; ``lock`` the
-console lock and idle time-out; ``break_glass`` emergency access; ``plugins`` the driver
-plugin allow-list; ``protection`` the encryption checks.
+lock-out; ``guard`` the check every guarded call makes; ``services`` the guarded console
+calls the UI uses (a session's steps ask the workflow's door instead, with the permission
+``ketaconsole.workflow.step_permissions`` names); ``audit`` the hash-chained audit trail;
+``lock`` the console lock and idle time-out; ``break_glass`` emergency access;
+``plugins`` the driver plugin allow-list; ``protection`` the encryption checks.
 """
 
 from ketaconsole.security.audit import Action, AuditLog, AuditRecord

@@ -1,11 +1,11 @@
-"""The guarded services the UI calls: each call checks the acting person's permission first.
+"""The guarded console services the UI calls: each call checks the acting person's permission.
 
-:class:`AuthorisedSession` wraps one :class:`~ketaconsole.store.SessionService` (clinical
-entries, corrections, phase, signature, export, closing); :class:`AuthorisedConsole`
-covers what is not one session (opening a record, device profiles, alarm profiles). The
-acting person comes from a function (normally :meth:`ConsoleLock.current_user`), so a
-locked console refuses clinical entries whatever the screen still shows. A refusal
-raises ``NotAllowed`` and is on the audit trail.
+:class:`AuthorisedConsole` covers what is not one session's steps: opening and exporting
+a record, device profiles, alarm profiles. (A session's steps and timeline entries go
+through the session workflow, which asks its door with the permission its table names.)
+The acting person comes from a function (normally :meth:`ConsoleLock.current_user`), so
+a locked console refuses whatever the screen still shows. A refusal raises ``NotAllowed``
+and is on the audit trail.
 """
 
 from __future__ import annotations
@@ -29,73 +29,15 @@ from ketaconsole.security.audit import Action
 from ketaconsole.security.guard import Guard
 from ketaconsole.security.roles import Permission, permits
 from ketaconsole.security.users import ConsoleUser
-from ketaconsole.store import SessionService, StoredEvent
+from ketaconsole.store import StoredEvent
 from ketaconsole.store.database import Database
 from ketaconsole.store.review import timeline
-from ketaconsole.timeline_events import Signature
+from ketaconsole.workflow import step_permissions
 
 if TYPE_CHECKING:
     from ketaconsole.export.service import ExportFormat, ExportOptions, ExportResult
 
 CurrentUser = Callable[[], ConsoleUser | None]
-
-
-class AuthorisedSession:
-    """One session's record, written only by someone allowed to."""
-
-    def __init__(self, service: SessionService, guard: Guard, current_user: CurrentUser) -> None:
-        self.service = service
-        self.guard = guard
-        self.current_user = current_user
-
-    @property
-    def session_id(self) -> int:
-        return self.service.session_id
-
-    def _require(self, permission: Permission) -> ConsoleUser:
-        return self.guard.require(self.current_user(), permission,
-                                  target=f"session {self.session_id}")
-
-    def record_entry(self, kind: str, payload: dict[str, Any], *,
-                     at: float | None = None) -> StoredEvent:
-        """A clinical entry (annotation, dose change, score...) by the person logged in."""
-        user = self._require(Permission.RECORD_CLINICAL_ENTRY)
-        return self.service.record_event(kind, payload, author=user.username, at=at)
-
-    def correct(self, seq: int, payload: dict[str, Any], *, reason: str) -> StoredEvent:
-        user = self._require(Permission.RECORD_CLINICAL_ENTRY)
-        return self.service.correct(seq, payload, author=user.username, reason=reason)
-
-    def retract(self, seq: int, *, reason: str) -> StoredEvent:
-        user = self._require(Permission.RECORD_CLINICAL_ENTRY)
-        return self.service.retract(seq, author=user.username, reason=reason)
-
-    def set_phase(self, phase: str) -> StoredEvent:
-        user = self._require(Permission.RUN_SESSION)
-        return self.service.set_phase(phase, author=user.username)
-
-    def sign(self, statement: str) -> StoredEvent:
-        """The signed-in nurse signs the record; on the timeline and the audit trail."""
-        user = self._require(Permission.SIGN_RECORD)
-        event = self.service.record_event(
-            "signature", Signature(signer=user.display_name, role=user.role.value,
-                                   meaning="record signed", statement=statement,
-                                   break_glass=user.break_glass).payload(),
-            author=user.username)
-        self.guard.audit.record(Action.RECORD_SIGNED, actor=user.username,
-                                user_id=user.record_id, target=f"session {self.session_id}",
-                                detail={"seq": event.seq, "hash": event.hash})
-        return event
-
-    def export(self, fmt: ExportFormat, folder: Path,
-               options: ExportOptions | None = None) -> ExportResult:
-        user = self._require(Permission.EXPORT_RECORD)
-        return export_as(self.guard, user, self.service.database, self.session_id, fmt,
-                         folder, options)
-
-    def close(self) -> bool:
-        user = self._require(Permission.RUN_SESSION)
-        return self.service.close(author=user.username)
 
 
 def export_as(guard: Guard, user: ConsoleUser, database: Database, session_id: int,
@@ -134,7 +76,7 @@ class AuthorisedConsole:
 
     def export(self, session_id: int, fmt: ExportFormat, folder: Path,
                options: ExportOptions | None = None) -> ExportResult:
-        user = self.guard.require(self.current_user(), Permission.EXPORT_RECORD,
+        user = self.guard.require(self.current_user(), step_permissions()["export"],
                                   target=f"session {session_id}")
         return export_as(self.guard, user, self.database, session_id, fmt, folder, options)
 

@@ -1,4 +1,5 @@
-"""Shared pieces of the security tests: a clock the test moves, users of each role."""
+"""Shared pieces of the security tests: a clock the test moves, users of each role, and a
+session workflow behind the bedside's door."""
 
 from __future__ import annotations
 
@@ -6,9 +7,14 @@ from dataclasses import dataclass
 
 import pytest
 
+from ketaconsole.alarms import AlarmSystem, default_profile
+from ketaconsole.bedside_security import BedsideSecurity
+from ketaconsole.engine import Engine
 from ketaconsole.security import AuditLog, ConsoleUser, Role
 from ketaconsole.security.users import add_first_admin, create_user
-from ketaconsole.store import Database
+from ketaconsole.session_model import SessionModel
+from ketaconsole.store import Database, SessionService
+from ketaconsole.workflow import SessionWorkflow
 
 PINS = {Role.NURSE: "4719", Role.TECHNICIAN: "5820", Role.ADMIN: "318264",
         Role.PRESCRIBER: "6093"}
@@ -38,6 +44,16 @@ def staff(database: Database, audit: AuditLog) -> dict[Role, ConsoleUser]:
         users[role] = create_user(database, audit, username=NAMES[role], display_name=display,
                                   role=role, pin=PINS[role], by=admin)
     return users
+
+
+def session_workflow(security: BedsideSecurity, service: SessionService) -> SessionWorkflow:
+    """A session's workflow whose door is the bedside's (the person at its lock), as a
+    room makes it, on ``service``'s record."""
+    model = SessionModel(Engine(), AlarmSystem(default_profile()), [])
+    return SessionWorkflow(model, clock=security.audit.clock, door=security.door,
+                           service=service,
+                           closer=lambda author, reason: service.close(author=author,
+                                                                       reason=reason))
 
 
 @pytest.fixture

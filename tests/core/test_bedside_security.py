@@ -1,4 +1,4 @@
-"""At the bedside, entries and exports are checked against the person logged in."""
+"""At the bedside, the workflow's door checks each step against the person logged in."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from ketaconsole.bedside_security import BedsideSecurity
-from ketaconsole.security import Action, NotAllowed, Role
+from ketaconsole.security import Action, NotAllowed, Permission, Role
 from ketaconsole.security.users import create_user
 from ketaconsole.store import open_database
+from ketaconsole.workflow import step_permissions
 
 
-def test_a_technician_may_neither_chart_nor_export_and_each_refusal_is_audited(
+def test_the_door_answers_only_for_whoever_is_logged_in_and_may_and_audits_refusals(
         tmp_path: Path) -> None:
     database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
     try:
@@ -20,19 +21,25 @@ def test_a_technician_may_neither_chart_nor_export_and_each_refusal_is_audited(
         security.seed_demo_users()
         create_user(database, security.audit, username="tech", display_name="Tess Tech",
                     role=Role.TECHNICIAN, pin="482916", by=None)
-        with pytest.raises(NotAllowed):
-            security.entry_author()  # locked: nobody logged in
+        with pytest.raises(NotAllowed, match="someone must log in first"):
+            security.door(Permission.RECORD_CLINICAL_ENTRY, "session 1: annotation")
         security.lock.unlock("tech", "482916")
-        with pytest.raises(NotAllowed):
-            security.entry_author()
-        with pytest.raises(NotAllowed):
-            security.export_author()
+        for kind in ("annotation", "infusion_start", "signature"):
+            with pytest.raises(NotAllowed, match=r"^tech \(technician\) may not"):
+                security.door(step_permissions()[kind], f"session 1: {kind}")
         denied = [e for e in security.audit.entries() if e.action == Action.DENIED]
-        assert len(denied) == 3
+        assert [(e.actor, e.target, e.detail["permission"]) for e in denied] == [
+            ("-", "session 1: annotation", "RECORD_CLINICAL_ENTRY"),
+            ("tech", "session 1: annotation", "RECORD_CLINICAL_ENTRY"),
+            ("tech", "session 1: infusion_start", "RUN_SESSION"),
+            ("tech", "session 1: signature", "SIGN_RECORD")]
         security.lock.lock("test")
         security.lock.unlock("demo-nurse", "2468")
-        assert security.entry_author() == "demo-nurse"
-        assert security.export_author() == "demo-nurse"
+        assert {security.door(permission, "session 1")
+                for permission in set(step_permissions().values())} == {"demo-nurse"}
+        security.lock.lock("idle")
+        with pytest.raises(NotAllowed):
+            security.door(Permission.RUN_SESSION, "session 1: infusion_stop")
     finally:
         database.dispose()
 
@@ -51,9 +58,14 @@ def test_an_entry_under_emergency_access_is_audited_under_its_emergency_record(
         user = security.lock.emergency_access("patient desaturating, nurse locked out")
         glass = security.audit.entries(action=Action.BREAK_GLASS)[-1]
         assert user.emergency_entry == glass.seq
+        # emergency access acts as a nurse does: every row of the table is answered
+        assert {security.door(permission, f"session {service.session_id}")
+                for permission in set(step_permissions().values())} == {"emergency"}
         stored = service.record_event("rescue_medication", {"drug": "midazolam", "dose": 1,
                                                              "unit": "mg"},
-                                      author=security.entry_author())
+                                      author=security.door(
+                                          step_permissions()["rescue_medication"],
+                                          f"session {service.session_id}: rescue_medication"))
         security.audit_result(stored)  # the worker's after-commit step: must not fail
         entry = security.audit.entries(action=Action.CLINICAL_ENTRY)[-1]
         assert entry.user_id is None and entry.actor == "emergency"

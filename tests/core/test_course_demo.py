@@ -15,6 +15,7 @@ from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.store.review import timeline
 from ketaconsole.virtual_patient import SCENARIOS
 from ketaconsole.workflow import Step, WorkflowError
+from tests.room_support import end_and_stop, log_in_demo_nurse
 
 
 def test_a_nurse_sees_the_course_and_the_proposed_dose_before_planning_the_sixth(
@@ -23,13 +24,13 @@ def test_a_nurse_sees_the_course_and_the_proposed_dose_before_planning_the_sixth
     room = demo_room(story, speed=60.0, database_url=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
                      registry=DriverRegistry.discover(allowed=built_ins_only))
     try:
+        log_in_demo_nurse(room)
         expected = room.options.expected_patient
         assert expected is not None and expected.identifier == DEMO_MRN
         room.workflow.check_in(CheckIn(
             DEMO_PATIENT[0], DEMO_PATIENT[1], story.weight_kg, "none known", "none", "none",
-            False, "none", 4.0, True, "left antecubital", True, mrn=DEMO_MRN),
-            author="demo-nurse")
-        room.workflow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 126.0}, author="demo-nurse")
+            False, "none", 4.0, True, "left antecubital", True, mrn=DEMO_MRN))
+        room.workflow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 126.0})
         assert room.workflow.step is Step.PLAN and room.model.course is not None
         advice = room.plan_advice()
         assert advice is not None
@@ -42,13 +43,13 @@ def test_a_nurse_sees_the_course_and_the_proposed_dose_before_planning_the_sixth
         from ketaconsole.course.titration import DoseDecision
         too_high = DosePlan(story.weight_kg, 0.8, 40.0, 1.0)
         try:
-            room.workflow.confirm_plan(too_high, author="demo-nurse",
+            room.workflow.confirm_plan(too_high,
                                        decision=DoseDecision(advice.proposal, "patient asks"))
             raise AssertionError("a dose above the approved maximum was accepted")
         except WorkflowError as refused:
             assert "outside the range the prescriber approved" in str(refused)
         room.workflow.confirm_plan(DosePlan(story.weight_kg, 0.5, 40.0, 1.0),
-                                   author="demo-nurse", decision=DoseDecision(advice.proposal))
+                                   decision=DoseDecision(advice.proposal))
         assert room.database is not None
         events = timeline(room.database, room.workflow.service_id())
         decided = next(e for e in events if e.kind == "dose_proposal")
@@ -64,4 +65,4 @@ def test_a_nurse_sees_the_course_and_the_proposed_dose_before_planning_the_sixth
         assert "0.5 mg/kg: PHQ-9 20 -> 10 (50% fall): responding, same dose" in text
         assert "Course approved by Dr Demo Prescriber for 0.4 to 0.75 mg/kg" in text
     finally:
-        room.stop(end_session="demo-nurse")
+        end_and_stop(room)

@@ -23,7 +23,7 @@ from ketaconsole.timeline_events import sentence
 from ketaconsole.workflow import Step, WorkflowError
 from tests.core.security_support import staff
 from tests.course_support import CLEAR, approved_patient, prescriber
-from tests.room_support import bare_room
+from tests.room_support import bare_room, end_and_stop, log_in
 
 GRACE = CheckIn("Grace Hopper", 52, 64.0, "none known", "none", "none", False, "none", 5.0,
                 True, "right forearm", True, mrn="MRN-1001")
@@ -106,19 +106,20 @@ def test_check_in_is_refused_without_an_assessment_and_shows_what_it_flagged(
     room = bare_room(record_url, station="gate")
     try:
         assert room.database is not None
+        log_in(room)
         with pytest.raises(WorkflowError, match="no record for MRN MRN-1001; register"):
-            room.workflow.check_in(GRACE, author="nia")
+            room.workflow.check_in(GRACE)
         with pytest.raises(WorkflowError, match="MRN or date of birth"):
-            room.workflow.check_in(replace(GRACE, mrn=""), author="nia")
+            room.workflow.check_in(replace(GRACE, mrn=""))
         register_patient(room.database, "Grace Hopper", mrn="MRN-1001")
         with pytest.raises(WorkflowError, match="has no eligibility assessment"):
-            room.workflow.check_in(GRACE, author="nia")
+            room.workflow.check_in(GRACE)
         assert room.workflow.step is Step.CHECK_IN and list_sessions(room.database) == []
 
         approved_patient(room.database, "Grace Hopper", "MRN-1001",
                          form=replace(CLEAR, cardiovascular_disease=True,
                                       relative_reasoning="stable angina, cardiology agrees"))
-        room.workflow.check_in(GRACE, author="nia")
+        room.workflow.check_in(GRACE)
         assert room.model.course is not None
         events = timeline(room.database, room.workflow.service_id())
         shown = next(e for e in events if e.kind == "course_clearance")
@@ -126,4 +127,4 @@ def test_check_in_is_refused_without_an_assessment_and_shows_what_it_flagged(
         assert "flagged: cardiovascular disease (relative)" in sentence(shown.kind,
                                                                         shown.payload)
     finally:
-        room.stop(end_session="nia")
+        end_and_stop(room)

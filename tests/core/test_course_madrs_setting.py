@@ -12,12 +12,11 @@ from ketaconsole.dose import DosePlan
 from ketaconsole.security import AuditLog, ConsoleUser, Guard, Role
 from ketaconsole.security.clinic_settings import change_setting, madrs_in_use
 from ketaconsole.store import SessionPlan, SessionService, open_database
-from ketaconsole.store.recorder import SYSTEM_AUTHOR
 from ketaconsole.workflow import WorkflowError
 from tests.core.security_support import staff
 from tests.core.test_room import GRACE
 from tests.course_support import approved_patient
-from tests.room_support import bare_room
+from tests.room_support import bare_room, end_and_stop, log_in
 
 NURSE = "nurse.kim"
 
@@ -50,19 +49,20 @@ def test_the_clinic_setting_decides_whether_madrs_is_asked(
     _switch_madrs(url, _clinic(url), setting)
     room = bare_room(url)
     try:
+        log_in(room)
         flow = room.workflow
-        flow.check_in(GRACE, author=NURSE)
+        flow.check_in(GRACE)
         assert flow.instruments == asked
-        flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0}, author=NURSE)
+        flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0})
         madrs = score("MADRS", [2] * 10)
         if "MADRS" in asked:
-            assert flow.record_measure(madrs, author=NURSE).kind == "measure"
+            assert flow.record_measure(madrs).kind == "measure"
         else:
             with pytest.raises(WorkflowError, match="does not use the MADRS; record PHQ-9 or"):
-                flow.record_measure(madrs, author=NURSE)
-        assert flow.record_measure(score("PHQ-9", [1] * 9), author=NURSE).kind == "measure"
+                flow.record_measure(madrs)
+        assert flow.record_measure(score("PHQ-9", [1] * 9)).kind == "measure"
     finally:
-        room.stop(end_session=SYSTEM_AUTHOR)
+        end_and_stop(room)
 
 
 def test_with_madrs_switched_off_the_course_carries_and_plots_none(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from ketaconsole.store import Database, SessionPlan, SessionService
 from ketaconsole.store.review import timeline
 from ketaconsole.timeline_events import sentence
 from ketaconsole.workflow import SessionWorkflow, WorkflowError
+from tests.room_support import acting_as
 
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
 ADA = CheckIn("Ada Lovelace", 36, 70.0, "none known", "sertraline 50 mg", "none", False,
@@ -83,25 +84,25 @@ def workflow(database: Database) -> Iterator[SessionWorkflow]:
                                    station="measures-test")
     clock = iter(float(1_800_000_000 + n) for n in range(10_000))
     model = SessionModel(Engine(), AlarmSystem(default_profile()), [])
-    flow = SessionWorkflow(model, clock=lambda: next(clock), service=service)
-    flow.check_in(ADA, author="nia")
-    flow.confirm_baseline({SBP: 124.0, DBP: 78.0}, author="nia")
+    flow = SessionWorkflow(model, clock=lambda: next(clock), door=acting_as("nia"),
+                           service=service)
+    flow.check_in(ADA)
+    flow.confirm_baseline({SBP: 124.0, DBP: 78.0})
     yield flow
     service.close()
 
 
 def test_item_nine_positive_blocks_the_plan_until_a_named_person_acknowledges(
         workflow: SessionWorkflow) -> None:
-    workflow.record_measure(score("PHQ-9", [2, 2, 2, 2, 1, 2, 1, 1, 1]), author="nia")
+    workflow.record_measure(score("PHQ-9", [2, 2, 2, 2, 1, 2, 1, 1, 1]))
     plan = DosePlan(70.0, 0.5, 40.0, 1.0)
     with pytest.raises(WorkflowError, match="must acknowledge them before dosing"):
-        workflow.confirm_plan(plan, author="nia")
+        workflow.confirm_plan(plan)
     with pytest.raises(WorkflowError, match="Type your name"):
-        workflow.acknowledge_flag("suicidality", name=" ", action="", author="nia")
+        workflow.acknowledge_flag("suicidality", name=" ", action="")
     workflow.acknowledge_flag("suicidality", name="Dr Pia Prescriber",
-                              action="passive thoughts, no plan; safety plan reviewed",
-                              author="pia")
-    workflow.confirm_plan(plan, author="nia")
+                              action="passive thoughts, no plan; safety plan reviewed")
+    workflow.confirm_plan(plan)
     assert workflow.service is not None
     events = timeline(workflow.service.database, workflow.service.session_id)
     kinds = [e.kind for e in events]
@@ -117,10 +118,9 @@ def test_item_nine_positive_blocks_the_plan_until_a_named_person_acknowledges(
 
 
 def test_a_flag_raised_after_the_plan_blocks_the_start(workflow: SessionWorkflow) -> None:
-    workflow.confirm_plan(DosePlan(70.0, 0.5, 40.0, 1.0), author="nia")
-    workflow.record_measure(score("PHQ-9", [0, 0, 0, 0, 0, 0, 0, 0, 2]), author="nia")
+    workflow.confirm_plan(DosePlan(70.0, 0.5, 40.0, 1.0))
+    workflow.record_measure(score("PHQ-9", [0, 0, 0, 0, 0, 0, 0, 0, 2]))
     with pytest.raises(WorkflowError, match="self-harm"):
-        workflow.infusion_action("start", author="nia")
-    workflow.acknowledge_flag("suicidality", name="Nia Nurse", action="prescriber called",
-                              author="nia")
-    workflow.infusion_action("start", author="nia")
+        workflow.infusion_action("start")
+    workflow.acknowledge_flag("suicidality", name="Nia Nurse", action="prescriber called")
+    workflow.infusion_action("start")

@@ -22,9 +22,9 @@ from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.room import Room
 from ketaconsole.virtual_patient import SCENARIOS
 from tests.core.store_support import wait_until
+from tests.room_support import log_in_demo_nurse
 
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
-NURSE = "Demo Nurse"
 DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0,
                True, "left forearm", True, mrn=DEMO_MRN)
 """The demo's patient, whose course the demo's record holds (approved)."""
@@ -35,6 +35,7 @@ def _room(tmp_path: Path, story: str, speed: float) -> Iterator[Room]:
                      database_url=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
                      registry=DriverRegistry.discover(allowed=built_ins_only))
     try:
+        log_in_demo_nurse(room)
         yield room
     finally:
         room.stop()
@@ -56,11 +57,11 @@ def _pump(room: Room) -> tuple[float | None, PumpState | None, float]:
 
 def _start(room: Room) -> None:
     flow = room.workflow
-    flow.check_in(DEMO, author=NURSE)
-    flow.confirm_baseline({SBP: 124.0, DBP: 78.0}, author=NURSE)
+    flow.check_in(DEMO)
+    flow.confirm_baseline({SBP: 124.0, DBP: 78.0})
     assert room.virtual_patient is not None
-    flow.confirm_plan(demo_plan(room.virtual_patient.scenario), author=NURSE)
-    flow.infusion_action("start", author=NURSE)
+    flow.confirm_plan(demo_plan(room.virtual_patient.scenario))
+    flow.infusion_action("start")
 
 
 def test_the_pump_waits_for_the_nurse_then_runs_at_the_plans_rate(fast_room: Room) -> None:
@@ -76,7 +77,7 @@ def test_the_pump_waits_for_the_nurse_then_runs_at_the_plans_rate(fast_room: Roo
     assert not [a for a in fast_room.alarms.active_alarms(time.time())
                 if a.alarm_id.startswith("pump-mismatch")]
     assert fast_room.model.check_pump_against_plan
-    fast_room.workflow.infusion_action("pause", author=NURSE, reason="patient asked")
+    fast_room.workflow.infusion_action("pause", reason="patient asked")
     wait_until(lambda: _pump(fast_room)[1] is not PumpState.INFUSING, timeout=10)
     paused_at = _pump(fast_room)[2]
     time.sleep(1.0)
@@ -87,16 +88,16 @@ def test_a_pump_running_behind_the_nurses_back_still_alarms_at_speed(fast_room: 
     """The check is on at x60: a plan twice the pump's rate is a disagreement."""
     wait_until(lambda: _pump(fast_room)[1] is not None, timeout=15)
     flow = fast_room.workflow
-    flow.check_in(DEMO, author=NURSE)
-    flow.confirm_baseline({SBP: 124.0, DBP: 78.0}, author=NURSE)
+    flow.check_in(DEMO)
+    flow.confirm_baseline({SBP: 124.0, DBP: 78.0})
     plan = demo_plan(SCENARIOS["normal"])
-    flow.confirm_plan(dataclasses.replace(plan, duration_min=20.0), author=NURSE)
+    flow.confirm_plan(dataclasses.replace(plan, duration_min=20.0))
     patient = fast_room.virtual_patient
     assert patient is not None
     # the pump is programmed by hand at the usual 40 minutes, not the plan's 20
     fast_room.model.nurse_listeners.remove(patient.nurse_did)
     patient.nurse_did("start", time.time(), plan)
-    flow.infusion_action("start", author=NURSE)
+    flow.infusion_action("start")
     wait_until(lambda: any(a.alarm_id.startswith("pump-mismatch")
                            for a in fast_room.alarms.active_alarms(time.time())), timeout=15)
 

@@ -21,6 +21,7 @@ from ketaconsole.export.summary import dose_summary
 from ketaconsole.session_model import SessionModel
 from ketaconsole.store import SessionPlan, SessionService, open_database
 from ketaconsole.workflow import SessionWorkflow
+from tests.room_support import acting_as
 
 START = 1_800_000_000.0
 INTERNAL_WORDS = ("session_start", "session_end", "check_in", "dose_plan", "infusion_",
@@ -36,29 +37,28 @@ def test_workflow_steps_reach_the_pdf_and_the_fhir_bundle(tmp_path: Path) -> Non
     service = SessionService.begin(database, SessionPlan("Ada Lovelace", 70.0), [],
                                    station="workflow-export", clock=lambda: now[0])
     flow = SessionWorkflow(SessionModel(Engine(), AlarmSystem(default_profile()), []),
-                           clock=lambda: now[0], service=service)
+                           clock=lambda: now[0], door=acting_as(NURSE), service=service)
 
     def at(minutes: float) -> None:
         now[0] = START + minutes * 60
 
     flow.check_in(CheckIn("Ada Lovelace", 36, 70.0, "none known", "sertraline 50 mg", "none",
-                          False, "none", 6.0, True, "left antecubital", True),
-                  author=NURSE)
-    flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0}, author=NURSE)
-    flow.confirm_plan(DosePlan(70.0, 0.5, 40.0, 1.0), author=NURSE)
+                          False, "none", 6.0, True, "left antecubital", True))
+    flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0})
+    flow.confirm_plan(DosePlan(70.0, 0.5, 40.0, 1.0))
     at(5)
-    flow.infusion_action("start", author=NURSE)
+    flow.infusion_action("start")
     at(20)
-    flow.infusion_action("pause", author=NURSE, reason="BP 182/104")
+    flow.infusion_action("pause", reason="BP 182/104")
     at(25)
-    flow.infusion_action("resume", author=NURSE, reason="BP settled")
+    flow.infusion_action("resume", reason="BP settled")
     at(50)
-    flow.infusion_action("stop", author=NURSE)
+    flow.infusion_action("stop")
     at(120)
-    flow.begin_discharge(author=NURSE)
+    flow.begin_discharge()
     flow.record_discharge("Aldrete", {"activity": 2, "respiration": 2, "circulation": 2,
-                                      "consciousness": 2, "spo2": 2}, author=NURSE)
-    flow.sign_off("Kim Nurse", author=NURSE)
+                                      "consciousness": 2, "spo2": 2})
+    flow.sign_off("Kim Nurse")
     assert service.close()
 
     record = load_record(database, service.session_id)

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ketaconsole.cli import main
+from ketaconsole.cli.acting_person import os_account
 from ketaconsole.course.identity import register_patient
 from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import open_database
@@ -63,6 +64,9 @@ def test_headless_record_raises_the_consoles_own_alarms_and_checks_the_pump_agai
         events = timeline(database, session_id)
         plans = [e for e in events if e.kind == "dose_plan"]
         assert plans and plans[0].payload["rate_ml_h"] == pytest.approx(78.711, abs=0.01)
+        # the steps are the operating-system account's, through the command's door
+        assert {e.author for e in events if e.kind in ("dose_plan", "session_end")} == {
+            os_account()}
         started = {e.payload.get("alarm_id") for e in events
                    if e.kind == "alarm" and e.payload.get("kind") == "started"}
         assert any(str(a).startswith("pump-mismatch") for a in started), started

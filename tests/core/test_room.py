@@ -23,14 +23,13 @@ from ketaconsole.virtual_patient import SCENARIOS
 from ketaconsole.workflow import Step
 from tests.core.store_support import wait_until
 from tests.course_support import approved_patient
-from tests.room_support import serve_room
+from tests.room_support import log_in, serve_room
 
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
 GRACE = CheckIn("Grace Hopper", 52, 64.0, "none known", "none", "none", False, "none", 5.0,
                 True, "right forearm", True, mrn="MRN-1001")
 ALAN = dataclasses.replace(GRACE, patient_name="Alan Turing", weight_kg=70.0, mrn="MRN-1002")
-NURSE = "nurse.kim"
 PUMP_NOW = dataclasses.replace(SCENARIOS["normal"], infusion_start_s=0.0)
 """A story whose pump infuses from the start: 0.5 mg/kg of 1 mg/mL over 40 min, 52.5 mL/h."""
 
@@ -43,9 +42,11 @@ def _room(url: str, name: str) -> Room:
             approved_patient(database, form.patient_name, form.mrn)
     finally:
         database.dispose()
-    return build_room(specs, registry=DriverRegistry.discover(allowed=built_ins_only),
+    room = build_room(specs, registry=DriverRegistry.discover(allowed=built_ins_only),
                       database_url=url,
                       options=RoomOptions(place=f"room {name}", station=f"station-{name}"))
+    log_in(room)  # the nurse at the room's lock
+    return room
 
 
 @pytest.fixture
@@ -64,9 +65,9 @@ def clinic_room(tmp_path: Path) -> Iterator[tuple[str, Room]]:
 
 def _through_plan(room: Room, plan: DosePlan) -> None:
     flow = room.workflow
-    flow.check_in(GRACE, author=NURSE)
-    flow.confirm_baseline({SBP: 124.0, DBP: 78.0}, author=NURSE)
-    flow.confirm_plan(plan, author=NURSE)
+    flow.check_in(GRACE)
+    flow.confirm_baseline({SBP: 124.0, DBP: 78.0})
+    flow.confirm_plan(plan)
 
 
 def test_devices_run_before_check_in_and_the_record_opens_at_check_in(
@@ -75,7 +76,7 @@ def test_devices_run_before_check_in_and_the_record_opens_at_check_in(
     wait_until(lambda: room.engine.latest(SPO2) is not None, 10, "SpO2 from the oximeter")
     assert room.database is not None and list_sessions(room.database) == []
     assert room.record.problem is not None and "check the patient in" in room.record.problem
-    room.workflow.check_in(GRACE, author=NURSE)
+    room.workflow.check_in(GRACE)
     assert room.service is not None and room.record.problem is None
     assert room.model.patient is not None and room.model.patient.name == "Grace Hopper"
     assert [s.patient for s in list_sessions(room.database)] == ["Grace Hopper"]
@@ -88,7 +89,7 @@ def test_the_nurses_plan_reaches_the_pump_check_and_a_disagreeing_pump_alarms(
     plan = DosePlan(70.0, 0.5, 40.0, 0.667)
     _through_plan(room, plan)
     assert room.model.plan == plan
-    room.workflow.infusion_action("start", author=NURSE)
+    room.workflow.infusion_action("start")
     wait_until(lambda: any(a.alarm_id.startswith("pump-mismatch")
                            for a in room.alarms.active_alarms(time.time())),
                30, "the pump-vs-plan alarm")
@@ -109,22 +110,22 @@ def test_the_header_phase_is_the_nurses_and_the_pump_state_stands_beside_it(
                "the pump's telemetry to date the infusion")
     now = room.model.now()
     assert now.phase is Phase.PRE_INFUSION  # the pump runs; the nurse has not pressed Start
-    room.workflow.infusion_action("start", author=NURSE)
+    room.workflow.infusion_action("start")
     assert room.model.now().phase is Phase.INFUSION
 
 
 def test_ending_the_session_readies_the_room_for_the_next_patient(
         clinic_room: tuple[str, Room]) -> None:
     _, room = clinic_room
-    room.workflow.check_in(GRACE, author=NURSE)
+    room.workflow.check_in(GRACE)
     assert room.service is not None and room.database is not None
     first = room.service.session_id
     with pytest.raises(Exception, match="Say why"):
-        room.workflow.end_session(author=NURSE)
-    assert room.workflow.end_session(author=NURSE, reason="patient declined the infusion")
+        room.workflow.end_session()
+    assert room.workflow.end_session(reason="patient declined the infusion")
     assert room.service is None and room.model.patient is None
     assert room.workflow.step is Step.CHECK_IN
-    room.workflow.check_in(ALAN, author=NURSE)
+    room.workflow.check_in(ALAN)
     assert room.service is not None and room.service.session_id != first
     sessions = {s.id: s.patient for s in list_sessions(room.database)}
     assert sessions == {first: "Grace Hopper", room.service.session_id: "Alan Turing"}
@@ -161,7 +162,7 @@ def test_alarms_raised_before_check_in_reach_the_timeline_once_the_record_opens(
         wait_until(lambda: any("disconnected" in a.alarm_id
                                for a in room.alarms.active_alarms(time.time())),
                    10, "the disconnected-oximeter alarm")
-        room.workflow.check_in(GRACE, author="Nurse")
+        room.workflow.check_in(GRACE)
         assert room.service is not None and room.database is not None
         session_id, db = room.service.session_id, room.database
         wait_until(lambda: any(e.kind == "alarm" and "disconnected" in str(e.payload)
@@ -174,7 +175,7 @@ def test_alarms_raised_before_check_in_reach_the_timeline_once_the_record_opens(
 def test_an_unfinished_session_resumes_only_for_the_same_patient(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
     room = _room(url, "Room 3")
-    room.workflow.check_in(GRACE, author=NURSE)
+    room.workflow.check_in(GRACE)
     assert room.service is not None
     grace = room.service.session_id
     room.stop()  # the console stops without ending the session (as a crash would)
@@ -182,14 +183,14 @@ def test_an_unfinished_session_resumes_only_for_the_same_patient(tmp_path: Path)
     try:
         assert f"session {grace} of Grace Hopper was left unfinished" in (
             room.record.problem or "")
-        room.workflow.check_in(GRACE, author=NURSE)
+        room.workflow.check_in(GRACE)
         assert room.service is not None and room.service.session_id == grace
         assert room.service.resumed
     finally:
         room.stop()
     room = _room(url, "Room 3")
     try:
-        room.workflow.check_in(ALAN, author=NURSE)
+        room.workflow.check_in(ALAN)
         assert room.service is not None and room.service.session_id != grace
         assert room.database is not None
         kinds = [e.kind for e in timeline(room.database, grace)]
@@ -234,7 +235,7 @@ def test_a_resumed_room_is_where_the_stopped_one_was_plan_phase_clock_and_pump_a
     url, room = clinic_room
     plan = DosePlan(70.0, 0.5, 40.0, 0.667)  # 78.8 mL/h against the pump's 52.5 mL/h
     _through_plan(room, plan)
-    room.workflow.infusion_action("start", author=NURSE)
+    room.workflow.infusion_action("start")
     wait_until(lambda: any(a.alarm_id.startswith("pump-mismatch")
                            for a in room.alarms.active_alarms(time.time())),
                30, "the pump-vs-plan alarm")
@@ -246,7 +247,7 @@ def test_a_resumed_room_is_where_the_stopped_one_was_plan_phase_clock_and_pump_a
 
     room = _room(url, "Room 1")
     try:
-        room.workflow.check_in(GRACE, author=NURSE)  # the same patient: the session resumes
+        room.workflow.check_in(GRACE)  # the same patient: the session resumes
         assert room.service is not None and room.service.session_id == session_id
         assert room.workflow.step is Step.INFUSION
         assert room.model.plan == plan
@@ -265,7 +266,7 @@ def test_a_resumed_room_is_where_the_stopped_one_was_plan_phase_clock_and_pump_a
                  if e.kind == "alarm" and e.payload.get("kind") == "ended"
                  and str(e.payload.get("alarm_id")).startswith("pump-mismatch")]
         assert ended == []
-        room.workflow.infusion_action("stop", author=NURSE)  # carries on from Infusion
+        room.workflow.infusion_action("stop")  # carries on from Infusion
         assert room.workflow.step is Step.RECOVERY
     finally:
         room.stop()

@@ -14,6 +14,7 @@ from ketaconsole.security import (
     LockState,
     LoginRefused,
     NotAllowed,
+    Permission,
     Role,
     pending_break_glass_reviews,
     review_break_glass,
@@ -21,7 +22,7 @@ from ketaconsole.security import (
 from ketaconsole.security.users import SecuritySettings
 from ketaconsole.store import Database, SessionPlan, SessionService, open_database
 from ketaconsole.store.review import timeline
-from tests.core.security_support import NAMES, PINS, FakeClock, staff
+from tests.core.security_support import NAMES, PINS, FakeClock, session_workflow, staff
 
 
 @pytest.fixture
@@ -75,18 +76,19 @@ def test_alarm_actions_are_allowed_while_locked_and_audited(lock: ConsoleLock) -
     assert lock.record_alarm_action("pause audio", "SpO2 low") is None
 
 
-def test_locking_ends_what_the_guarded_services_allow(lock: ConsoleLock,
-                                                      database: Database) -> None:
-    from ketaconsole.security.services import AuthorisedSession
+def test_locking_ends_what_the_workflows_door_allows(database: Database) -> None:
+    from ketaconsole.bedside_security import BedsideSecurity
 
+    security = BedsideSecurity(database, place="room-1")
+    staff(database, security.audit)
     service = SessionService.begin(database, SessionPlan("Ann Example"), [], station="room-1")
     try:
-        session = AuthorisedSession(service, Guard(lock.audit), lock.current_user)
-        lock.unlock(NAMES[Role.NURSE], PINS[Role.NURSE])
-        session.record_entry("annotation", {"text": "before lock"})
-        lock.lock()
+        flow = session_workflow(security, service)
+        security.lock.unlock(NAMES[Role.NURSE], PINS[Role.NURSE])
+        flow.record_entry("annotation", {"text": "before lock"})
+        security.lock.lock()
         with pytest.raises(NotAllowed, match="someone must log in first"):
-            session.record_entry("annotation", {"text": "after lock"})
+            flow.record_entry("annotation", {"text": "after lock"})
     finally:
         service.recorder.close()
     texts = [e.payload.get("text") for e in timeline(database, service.session_id)
@@ -96,18 +98,12 @@ def test_locking_ends_what_the_guarded_services_allow(lock: ConsoleLock,
 
 def test_break_glass_opens_without_a_pin_and_is_recorded_loudly(
         lock: ConsoleLock, database: Database) -> None:
-    from ketaconsole.security.services import AuthorisedSession
-
     user = lock.emergency_access("patient desaturating, nurse's PIN locked out")
     assert lock.state is LockState.EMERGENCY
     assert user.break_glass and user.role is Role.NURSE and user.username == "emergency"
-    service = SessionService.begin(database, SessionPlan("Ann Example"), [], station="room-1")
-    try:
-        signed = AuthorisedSession(service, Guard(lock.audit), lock.current_user).sign(
-            "emergency note")
-    finally:
-        service.recorder.close()
-    assert signed.author == "emergency" and signed.payload["break_glass"] is True
+    for permission in (Permission.RUN_SESSION, Permission.SIGN_RECORD):  # a nurse's
+        assert Guard(lock.audit).require(lock.current_user(), permission).username == \
+            "emergency"
     pending = pending_break_glass_reviews(database)
     assert pending == pending_break_glass_reviews(lock.audit)
     assert len(pending) == 1

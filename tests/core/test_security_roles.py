@@ -1,10 +1,11 @@
-"""The role matrix: every guarded service call, tried by a nurse, a technician and an admin.
+"""The role matrix: every guarded call, tried by a nurse, a prescriber, a technician and an admin.
 
 A call the role may make does what it says (the event is on the timeline under the
 person's name, the profile is saved, the user changed...); a call it may not make
 raises NotAllowed with one sentence, changes nothing, and is a ``denied`` entry on the
-audit trail. The expected matrix is written out here from the clinic's role
-descriptions, not read from the code's table.
+audit trail. A session's steps and entries are made through the session workflow,
+whose door is the bedside's (the person logged in at the lock). The expected matrix is
+written out here from the clinic's role descriptions, not read from the code's tables.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import pytest
 from sqlalchemy import func, select
 
 from ketaconsole.alarms.profile_file import default_profile
+from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.eligibility import latest_assessment
 from ketaconsole.course.identity import get_patient, register_patient
 from ketaconsole.device_profiles import DeviceSetup, save_profile
+from ketaconsole.dose import DosePlan
 from ketaconsole.export.service import ExportFormat
 from ketaconsole.security import (
     Action,
@@ -36,12 +39,14 @@ from ketaconsole.security import (
 )
 from ketaconsole.security.admin import PluginAdmin, UserAdmin
 from ketaconsole.security.clinic_settings import change_setting, security_settings
-from ketaconsole.security.services import AuthorisedConsole, AuthorisedSession
+from ketaconsole.security.services import AuthorisedConsole
 from ketaconsole.security.users import LoginRefused, find_user
 from ketaconsole.store import Database, SessionPlan, SessionService
 from ketaconsole.store.models import DeviceProfile
 from ketaconsole.store.review import timeline
-from tests.core.security_support import NAMES, PINS, staff
+from ketaconsole.workflow import SessionWorkflow
+from tests.core.security_support import NAMES, PINS, session_workflow, staff
+from tests.core.test_workflow import GOOD
 from tests.course_support import CLEAR
 from tests.plugin_env import plugin_folder
 
@@ -62,7 +67,8 @@ class Bench:
     audit: AuditLog
     users: dict[Role, ConsoleUser]
     service: SessionService
-    session: AuthorisedSession
+    security: BedsideSecurity
+    workflow: SessionWorkflow
     console: AuthorisedConsole
     user_admin: UserAdmin
     plugin_admin: PluginAdmin
@@ -73,20 +79,26 @@ class Bench:
     def kinds(self) -> list[tuple[str, str]]:
         return [(e.kind, e.author) for e in timeline(self.database, self.service.session_id)]
 
+    def hand_to(self, role: Role) -> None:
+        """The person at the console changes: the lock, then ``role``'s PIN."""
+        self.security.lock.lock("hand-over")
+        self.security.lock.unlock(NAMES[role], PINS[role])
+
 
 @pytest.fixture(params=[Role.NURSE, Role.PRESCRIBER, Role.TECHNICIAN, Role.ADMIN],
                 ids=lambda r: r.value)
 def bench(request: pytest.FixtureRequest, database: Database,
           tmp_path: Path) -> Iterator[Bench]:
-    audit = AuditLog(database)
+    security = BedsideSecurity(database, place="room-1")
+    audit = security.audit
     users = staff(database, audit)
     acting = users[request.param]
+    security.lock.unlock(acting.username, PINS[request.param])
     guard = Guard(audit)
     service = SessionService.begin(database, SessionPlan("Ann Example", 70.0), [],
                                    station="room-1")
     allow_list = AllowList(database)
-    yield Bench(database, audit, users, service,
-                AuthorisedSession(service, guard, lambda: acting),
+    yield Bench(database, audit, users, service, security, session_workflow(security, service),
                 AuthorisedConsole(database, guard, lambda: acting),
                 UserAdmin(database, guard, acting), PluginAdmin(allow_list, guard, acting),
                 allow_list, tmp_path, {})
@@ -96,6 +108,27 @@ def bench(request: pytest.FixtureRequest, database: Database,
 def _prepare_entry(b: Bench) -> None:
     b.prepared["seq"] = b.service.record_event("annotation", {"text": "restless"},
                                                author=NAMES[Role.NURSE]).seq
+
+
+def _as_nurse(b: Bench, *steps: Callable[[SessionWorkflow], object]) -> None:
+    """The nurse takes ``steps``, then hands the console back to the role under test."""
+    acting = _acting_role(b)
+    b.hand_to(Role.NURSE)
+    for step in steps:
+        step(b.workflow)
+    b.hand_to(acting)
+
+
+PLANNED: tuple[Callable[[SessionWorkflow], object], ...] = (
+    lambda w: w.check_in(GOOD), lambda w: w.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124}),
+    lambda w: w.confirm_plan(DosePlan(70.0, 0.5, 40.0, 1.0)))
+"""The nurse's steps to the infusion: check-in, baseline, plan."""
+DISCHARGED = (*PLANNED, lambda w: w.infusion_action("start"),
+              lambda w: w.infusion_action("stop"), lambda w: w.begin_discharge(),
+              lambda w: w.record_discharge("Aldrete", {"activity": 2, "respiration": 2,
+                                                       "circulation": 2, "consciousness": 2,
+                                                       "spo2": 2}))
+"""The nurse's steps to sign-off."""
 
 
 def _prepare_patients(b: Bench) -> None:
@@ -126,28 +159,32 @@ class GuardedCall:
 
 CALLS: dict[str, GuardedCall] = {
     "record a clinical entry": GuardedCall(
-        lambda b: b.session.record_entry("annotation", {"text": "calm"}),
+        lambda b: b.workflow.record_entry("annotation", {"text": "calm"}),
         lambda b: ("annotation", _acting(b).username) in b.kinds()),
     "correct an entry": GuardedCall(
-        lambda b: b.session.correct(b.prepared["seq"], {"text": "agitated"}, reason="typo"),
+        lambda b: b.workflow.correct(b.prepared["seq"], {"text": "agitated"}, reason="typo"),
         lambda b: any(k == "correction" for k, _ in b.kinds()), _prepare_entry),
     "retract an entry": GuardedCall(
-        lambda b: b.session.retract(b.prepared["seq"], reason="wrong patient"),
+        lambda b: b.workflow.retract(b.prepared["seq"], reason="wrong patient"),
         lambda b: any(k == "retraction" for k, _ in b.kinds()), _prepare_entry),
-    "change the phase": GuardedCall(
-        lambda b: b.session.set_phase("Infusion"),
-        lambda b: ("phase", NAMES[Role.NURSE]) in b.kinds()),
+    "check a patient in": GuardedCall(
+        lambda b: b.workflow.check_in(GOOD),
+        lambda b: ("check_in", NAMES[Role.NURSE]) in b.kinds()),
+    "start the infusion": GuardedCall(
+        lambda b: b.workflow.infusion_action("start"),
+        lambda b: ("infusion_start", NAMES[Role.NURSE]) in b.kinds(),
+        lambda b: _as_nurse(b, *PLANNED)),
     "sign the record": GuardedCall(
-        lambda b: b.session.sign("I was present for the whole infusion"),
-        lambda b: ("signature", NAMES[Role.NURSE]) in b.kinds()
-        and bool(b.audit.entries(action=Action.RECORD_SIGNED))),
+        lambda b: b.workflow.sign_off("Nia Nurse"),
+        lambda b: ("signature", NAMES[Role.NURSE]) in b.kinds(),
+        lambda b: _as_nurse(b, *DISCHARGED)),
     "export the session": GuardedCall(
-        lambda b: b.session.export(ExportFormat.CSV, b.folder / "out"),
+        lambda b: b.console.export(b.service.session_id, ExportFormat.CSV, b.folder / "out"),
         lambda b: any((b.folder / "out").glob("*.csv"))
         and bool(b.audit.entries(action=Action.EXPORT)),
         lambda b: (b.folder / "out").mkdir()),
     "close the session": GuardedCall(
-        lambda b: b.session.close(),
+        lambda b: b.workflow.end_session(reason="patient declined the infusion"),
         lambda b: ("session_end", NAMES[Role.NURSE]) in b.kinds()),
     "open a record": GuardedCall(
         lambda b: b.console.open_record(b.service.session_id),
@@ -203,8 +240,8 @@ CALLS: dict[str, GuardedCall] = {
 
 ALLOWED: dict[Role, set[str]] = {
     Role.NURSE: {"record a clinical entry", "correct an entry", "retract an entry",
-                 "change the phase", "sign the record", "export the session",
-                 "close the session", "open a record"},
+                 "check a patient in", "start the infusion", "sign the record",
+                 "export the session", "close the session", "open a record"},
     Role.PRESCRIBER: {"approve a course", "record a clinical entry", "correct an entry",
                       "retract an entry", "export the session", "open a record"},
     Role.TECHNICIAN: {"save a device profile", "delete a device profile",
@@ -267,16 +304,16 @@ def test_the_matrix_covers_every_permission_given_to_some_role() -> None:
 
 
 def test_a_locked_console_refuses_clinical_entries_and_audits_it(database: Database) -> None:
-    audit = AuditLog(database)
-    staff(database, audit)
+    security = BedsideSecurity(database, place="room-2")
+    staff(database, security.audit)
     service = SessionService.begin(database, SessionPlan("Ann Example"), [], station="room-2")
     try:
-        session = AuthorisedSession(service, Guard(audit), lambda: None)
+        flow = session_workflow(security, service)
         with pytest.raises(NotAllowed, match="someone must log in first"):
-            session.record_entry("annotation", {"text": "calm"})
-        denied = audit.entries(action=Action.DENIED)
+            flow.record_entry("annotation", {"text": "calm"})
+        denied = security.audit.entries(action=Action.DENIED)
         assert [(d.actor, d.target) for d in denied] == [
-            ("-", f"session {service.session_id}")]
+            ("-", f"session {service.session_id}: annotation")]
     finally:
         service.recorder.close()
     assert [e.kind for e in timeline(database, service.session_id, seals=False)] == [
@@ -285,17 +322,18 @@ def test_a_locked_console_refuses_clinical_entries_and_audits_it(database: Datab
 
 def test_a_user_disabled_while_logged_in_loses_their_rights_at_once(
         database: Database) -> None:
-    audit = AuditLog(database)
+    security = BedsideSecurity(database, place="room-3")
+    audit = security.audit
     users = staff(database, audit)
-    logged_in = authenticate(database, audit, NAMES[Role.NURSE], PINS[Role.NURSE])
+    logged_in = security.lock.unlock(NAMES[Role.NURSE], PINS[Role.NURSE])
     service = SessionService.begin(database, SessionPlan("Ann Example"), [], station="room-3")
     try:
-        session = AuthorisedSession(service, Guard(audit), lambda: logged_in)
-        session.record_entry("annotation", {"text": "before"})
+        flow = session_workflow(security, service)
+        flow.record_entry("annotation", {"text": "before"})
         UserAdmin(database, Guard(audit), users[Role.ADMIN]).disable(NAMES[Role.NURSE])
-        assert logged_in.active, "the session still holds the user as they logged in"
+        assert logged_in.active, "the lock still holds the user as they logged in"
         with pytest.raises(NotAllowed, match=r"^nia \(nurse\) may not record"):
-            session.record_entry("annotation", {"text": "after"})
+            flow.record_entry("annotation", {"text": "after"})
     finally:
         service.recorder.close()
     texts = [e.payload.get("text") for e in timeline(database, service.session_id)

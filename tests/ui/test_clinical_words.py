@@ -64,25 +64,24 @@ def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
 
 def _whole_session(qtbot: QtBot, window: MainWindow) -> int:
     flow = window.room.workflow
-    flow.check_in(DEMO, author=NURSE)
-    flow.confirm_baseline({NIBP_SYS.refid: 124.0, NIBP_DIA.refid: 78.0}, author=NURSE)
-    flow.confirm_plan(demo_plan(SCENARIOS["normal"]), author=NURSE)
-    flow.infusion_action("start", author=NURSE)
+    flow.check_in(DEMO)
+    flow.confirm_baseline({NIBP_SYS.refid: 124.0, NIBP_DIA.refid: 78.0})
+    flow.confirm_plan(demo_plan(SCENARIOS["normal"]))
+    flow.infusion_action("start")
     window.monitor.timeline.annotate("Dizziness")
     qtbot.wait(1500)
-    flow.infusion_action("pause", author=NURSE, reason="patient asked")
+    flow.infusion_action("pause", reason="patient asked")
     qtbot.wait(300)
-    flow.infusion_action("resume", author=NURSE)
+    flow.infusion_action("resume")
     qtbot.wait(1500)
-    flow.infusion_action("stop", author=NURSE, reason="dose given")
-    flow.begin_discharge(author=NURSE)
-    flow.record_discharge("Aldrete", {item.key: 2 for item in SCALES["Aldrete"]},
-                          author=NURSE)
-    flow.sign_off(NURSE, author=NURSE)
+    flow.infusion_action("stop", reason="dose given")
+    flow.begin_discharge()
+    flow.record_discharge("Aldrete", {item.key: 2 for item in SCALES["Aldrete"]})
+    flow.sign_off(NURSE)
     assert flow.step is Step.DONE
     window.monitor.session.show_step()
     session_id = flow.service_id()
-    flow.end_session(author=NURSE)
+    flow.end_session()
     return session_id
 
 

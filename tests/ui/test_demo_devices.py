@@ -13,6 +13,7 @@ from ketaconsole.course.demo_course import DEMO_MRN
 from ketaconsole.demo import demo_plan, demo_room
 from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.virtual_patient import SCENARIOS
+from tests.ui.conftest import unlock
 from ui.main_window import MainWindow
 
 DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0,
@@ -36,12 +37,12 @@ def test_the_demo_runs_on_the_other_drivers(qtbot: QtBot, tmp_path: Path,
         pump = window.monitor.pumps[0]
         qtbot.waitUntil(lambda: pump.state.text() != "waiting for the pump", timeout=20000)
         assert pump.state.text() != "infusing", "the demo's pump waits for the nurse"
+        unlock(qtbot, window)  # the demo's nurse takes the steps
         flow = bedside.workflow
-        flow.check_in(DEMO, author="Demo Nurse")
-        flow.confirm_baseline({NIBP_SYS.refid: 124.0, NIBP_DIA.refid: 78.0},
-                              author="Demo Nurse")
-        flow.confirm_plan(demo_plan(SCENARIOS["normal"]), author="Demo Nurse")
-        flow.infusion_action("start", author="Demo Nurse")
+        flow.check_in(DEMO)
+        flow.confirm_baseline({NIBP_SYS.refid: 124.0, NIBP_DIA.refid: 78.0})
+        flow.confirm_plan(demo_plan(SCENARIOS["normal"]))
+        flow.infusion_action("start")
         qtbot.waitUntil(lambda: pump.state.text() == "infusing", timeout=20000)
         qtbot.waitUntil(lambda: pump.rate.text() == "52.5", timeout=10000)
     finally:

@@ -73,7 +73,7 @@ def test_the_monitor_is_painted_while_the_record_is_still_opening(qtbot: QtBot,
         assert window.lock_panel is not None
         qtbot.waitUntil(window.lock_panel.isVisible, timeout=5000)
         unlock(qtbot, window)
-        stored = room.workflow.check_in(DEMO, author="demo-nurse")
+        stored = room.workflow.check_in(DEMO)
         assert stored.kind == "check_in"
         assert room.service is not None and room.model.patient is not None
     finally:

@@ -1,4 +1,7 @@
-"""Nurse entries are recorded by the store before they show as recorded; mistakes keep the form."""
+"""Nurse entries are recorded by the store before they show as recorded; mistakes keep the form.
+
+Entries go through the session workflow, whose door says who is acting.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,14 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from ketaconsole.alarms import AlarmSystem, default_profile
 from ketaconsole.engine import Engine
 from ketaconsole.phase import Phase, PhaseNow
+from ketaconsole.session_model import SessionModel
 from ketaconsole.store import SessionPlan, SessionService, open_database
 from ketaconsole.store.review import timeline
+from ketaconsole.workflow import SessionWorkflow
+from tests.room_support import acting_as
 from ui.record_worker import RecordWorker
 from ui.timeline_panel import TimelinePanel
 
@@ -31,7 +38,9 @@ def service(tmp_path: Path) -> Iterator[SessionService]:
 
 
 def _panel(qtbot: QtBot, service: SessionService | None) -> TimelinePanel:
-    worker = RecordWorker(service)
+    model = SessionModel(Engine(), AlarmSystem(default_profile()), [])
+    worker = RecordWorker(SessionWorkflow(model, clock=time.time, door=acting_as("nia"),
+                                          service=service))
     panel = TimelinePanel(Engine(), worker, lambda: PhaseNow(Phase.INFUSION, time.time()))
     qtbot.addWidget(panel)
     return panel
@@ -126,12 +135,12 @@ def test_an_entry_goes_through_the_guarded_door_a_technician_is_refused_and_audi
         qtbot: QtBot, service: SessionService) -> None:
     from ketaconsole.bedside_security import BedsideSecurity
     from ketaconsole.security import Action, Role
-    from tests.core.security_support import NAMES, PINS, staff
+    from tests.core.security_support import NAMES, PINS, session_workflow, staff
 
     security = BedsideSecurity(service.database)
     staff(service.database, security.audit)
     security.lock.unlock(NAMES[Role.TECHNICIAN], PINS[Role.TECHNICIAN])
-    worker = RecordWorker(service, door=security.session_door)
+    worker = RecordWorker(session_workflow(security, service))
     panel = TimelinePanel(Engine(), worker, lambda: PhaseNow(Phase.INFUSION, time.time()))
     qtbot.addWidget(panel)
     with qtbot.waitSignal(panel.worker.failed, timeout=10000):

@@ -36,17 +36,18 @@ def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
 
 def _through_plan(window: MainWindow) -> None:
     flow = window.room.workflow
-    flow.check_in(DEMO, author=NURSE)
-    flow.confirm_baseline({NIBP_SYS.refid: 124.0, NIBP_DIA.refid: 78.0}, author=NURSE)
-    flow.confirm_plan(demo_plan(SCENARIOS["normal"]), author=NURSE)
+    flow.check_in(DEMO)
+    flow.confirm_baseline({NIBP_SYS.refid: 124.0, NIBP_DIA.refid: 78.0})
+    flow.confirm_plan(demo_plan(SCENARIOS["normal"]))
     window.monitor.session.show_step()
     window.monitor.session.pages[Step.INFUSION].update_buttons()  # type: ignore[attr-defined]
 
 
-def test_a_baseline_out_of_range_says_the_range(window: MainWindow) -> None:
-    window.room.workflow.check_in(DEMO, author=NURSE)
+def test_a_baseline_out_of_range_says_the_range(qtbot: QtBot, window: MainWindow) -> None:
+    unlock(qtbot, window)
+    window.room.workflow.check_in(DEMO)
     with pytest.raises(WorkflowError) as refused:
-        window.room.workflow.confirm_baseline({SPO2.refid: 150.0}, author=NURSE)
+        window.room.workflow.confirm_baseline({SPO2.refid: 150.0})
     assert refused.value.problems[SPO2.refid] == \
         "Enter oxygen saturation (%) between 0 and 100."
 
