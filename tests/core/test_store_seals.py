@@ -308,7 +308,8 @@ def test_a_phase_change_is_chained_with_the_row(database: Database) -> None:
     assert service.close()
     fields = [e.payload for e in timeline(database, service.session_id)
               if e.kind == "record_fields"]
-    assert [f["phase"] for f in fields] == ["Pre-infusion", "Infusion"]
+    assert [(f["phase"], f["ended_at"]) for f in fields] == [
+        ("Pre-infusion", None), ("Infusion", None), ("Infusion", T0)]
     assert fields[-1]["patient"] == "Ann Example" and fields[-1]["weight_kg"] == 70.0
     shown = timeline(database, service.session_id, seals=False)
     assert "record_fields" not in {e.kind for e in shown}
