@@ -187,6 +187,26 @@ def test_a_shortened_record_is_caught_by_the_anchor_log(recorded: Recorded,
                               f"{len(events)} at ")
 
 
+def test_a_deleted_session_is_reported_as_removed(
+        recorded: Recorded, capsys: pytest.CaptureFixture[str]) -> None:
+    events = timeline(recorded.database, recorded.session_id)
+    for table in ("timeline_events", "numerics", "wave_chunks", "journal_chunks", "sessions"):
+        column = "id" if table == "sessions" else "session_id"
+        _sql(recorded.database, f"DELETE FROM {table} WHERE {column} = :s",
+             s=recorded.session_id)
+    assert _problem(recorded) == (
+        f"the whole session was removed from the record (its anchor log saw its chain reach "
+        f"event {len(events)} at {format_time(events[-1].at)})")
+    code = main(["verify", str(recorded.session_id), "--db", recorded.url])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith(f"ketaconsole: session {recorded.session_id}: the whole session was "
+                          "removed from the record")
+    # A session that never was is still just not there.
+    assert main(["verify", "99", "--db", recorded.url]) == 1
+    assert "there is no session 99" in capsys.readouterr().err
+
+
 def _recompute_after_editing_a_note(record: Recorded) -> None:
     """What someone with the database but not the key can do: edit, then re-chain."""
     events = timeline(record.database, record.session_id)
