@@ -154,6 +154,21 @@ def test_moving_a_session_to_another_patient_or_merging_a_patient_away_is_named(
     assert err.count("\n") == 1 and "merged into reads" in err
 
 
+def test_a_phase_change_is_chained_with_the_row(database: Database) -> None:
+    service = SessionService.begin(database, SessionPlan("Ann Example", 70.0), [],
+                                   station="room-1", clock=lambda: T0)
+    service.record_event("annotation", {"text": "calm"}, author="nurse.kim")
+    service.set_phase("Infusion", author="nurse.kim")
+    assert service.close()
+    fields = [e.payload for e in timeline(database, service.session_id)
+              if e.kind == FIELDS_KIND]
+    assert [(f["phase"], f["ended_at"]) for f in fields] == [
+        ("Pre-infusion", None), ("Infusion", None), ("Infusion", T0)]
+    assert fields[-1]["patient"] == "Ann Example" and fields[-1]["weight_kg"] == 70.0
+    shown = timeline(database, service.session_id, seals=False)
+    assert FIELDS_KIND not in {e.kind for e in shown}
+
+
 # -- the product's own changes ------------------------------------------------------------------
 
 
