@@ -18,6 +18,7 @@ no longer matches its anchors.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import hmac
 import json
@@ -109,7 +110,7 @@ class AnchorLog:
         self.folder = folder / record
         self.record = record
         self.key = key
-        self._notes_lock = threading.Lock()
+        self._lock = threading.Lock()
 
     @classmethod
     def for_database(cls, url: str, home: Path) -> AnchorLog:
@@ -130,12 +131,15 @@ class AnchorLog:
         """Append one anchor and force it to disk (raises ``OSError`` if it cannot)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         line = f"{seq} {head} {at!r} {self._mac(chain, seq, head, at)}\n".encode("ascii")
-        descriptor = os.open(self.path(chain), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(descriptor, line)
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        with self._lock:
+            descriptor = os.open(self.path(chain), os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+                                 0o600)
+            try:
+                with _locked(descriptor):
+                    _write_whole(descriptor, os.fstat(descriptor).st_size, line)
+                    os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
 
     # -- losses noted outside the database -----------------------------------------------
 
@@ -150,7 +154,7 @@ class AnchorLog:
         disk while there is space, so that :meth:`note_loss` overwrites blocks the file
         already owns when the volume has since filled up.
         """
-        with self._notes_lock:
+        with self._lock:
             self.folder.mkdir(parents=True, exist_ok=True)
             descriptor = os.open(self.loss_notes, os.O_RDWR | os.O_CREAT, 0o600)
             try:
@@ -160,7 +164,7 @@ class AnchorLog:
                     if free >= LOSS_RESERVE // 2:
                         return
                     os.lseek(descriptor, size, os.SEEK_SET)
-                    _write_all(descriptor, bytes(LOSS_RESERVE))
+                    _write_whole(descriptor, size, bytes(LOSS_RESERVE))
                     os.fsync(descriptor)
             finally:
                 os.close(descriptor)
@@ -175,15 +179,17 @@ class AnchorLog:
         noted = uuid.uuid4().hex[:16]
         line = (json.dumps({**loss, "chain": chain, "noted": noted}, sort_keys=True,
                            ensure_ascii=True) + "\n").encode("ascii")
-        with self._notes_lock:
+        with self._lock:
             self.folder.mkdir(parents=True, exist_ok=True)
             descriptor = os.open(self.loss_notes, os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 with _locked(descriptor):
                     size = os.fstat(descriptor).st_size
                     end = _used(descriptor, size)
+                    if end and _byte_at(descriptor, end - 1) != b"\n":
+                        line = b"\n" + line  # after a note cut short, on its own line
                     os.lseek(descriptor, end, os.SEEK_SET)
-                    _write_all(descriptor, line)
+                    _write_whole(descriptor, size, line)
                     os.fsync(descriptor)
             finally:
                 os.close(descriptor)
@@ -292,7 +298,26 @@ def _used(descriptor: int, size: int) -> int:
     return size if end < 0 else end
 
 
-def _write_all(descriptor: int, data: bytes) -> None:
+def _byte_at(descriptor: int, offset: int) -> bytes:
+    os.lseek(descriptor, offset, os.SEEK_SET)
+    return os.read(descriptor, 1)
+
+
+def _write_whole(descriptor: int, size: int, data: bytes) -> None:
+    """Write ``data`` at the descriptor's offset, all of it or nothing beyond ``size``.
+
+    A disk that fills up in the middle of a line takes part of it; the file is cut
+    back to its former ``size`` so that no half line is left for the next one to follow.
+    """
     view = memoryview(data)
-    while view:
-        view = view[os.write(descriptor, view):]
+    try:
+        while view:
+            written = os.write(descriptor, view)
+            if not written:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            view = view[written:]
+    except OSError:
+        with contextlib.suppress(OSError):
+            if os.fstat(descriptor).st_size > size:
+                os.ftruncate(descriptor, size)
+        raise

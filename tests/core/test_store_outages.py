@@ -18,7 +18,7 @@ from ketaconsole.observations import Numeric
 from ketaconsole.settings import HOME_ENV
 from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import SessionPlan, SessionService, open_database
-from ketaconsole.store.anchors import session_chain
+from ketaconsole.store.anchors import LOSS_RESERVE, AnchorLog, session_chain
 from ketaconsole.store.review import timeline, verify
 from ketaconsole.store.timeline import format_time
 from tests.core.store_support import wait_until
@@ -216,3 +216,23 @@ def test_stopping_on_a_full_disk_notes_the_loss_and_the_next_recording_records_i
     out = capsys.readouterr().out
     assert "holes explained on the timeline: Lost from the record from" in out
     assert "noted beside the anchor log" not in out
+
+
+def test_a_loss_note_goes_into_the_room_set_aside_and_a_cut_line_spoils_no_other(
+        tmp_path: Path) -> None:
+    anchors = AnchorLog(tmp_path, "record")
+    anchors.reserve_loss_notes()
+    size = anchors.loss_notes.stat().st_size
+    assert size == LOSS_RESERVE and anchors.loss_notes.read_bytes() == bytes(size)
+    first = anchors.note_loss("session-1", {"count": 3, "from": 1.0, "to": 2.0})
+    assert anchors.loss_notes.stat().st_size == size  # written over the room, not appended
+    # A power cut in the middle of a note leaves part of a line; the next note is whole.
+    with open(anchors.loss_notes, "r+b") as notes:
+        end = notes.read().index(b"\0")
+        notes.seek(end)
+        notes.write(b'{"chain": "session-2", "cou')
+    second = anchors.note_loss("session-2", {"count": 5, "from": 3.0, "to": 4.0})
+    assert [n["noted"] for n in anchors.losses("session-1")] == [first]
+    assert [(n["noted"], n["count"]) for n in anchors.losses("session-2")] == [(second, 5)]
+    anchors.reserve_loss_notes()  # still room enough: nothing added
+    assert anchors.loss_notes.stat().st_size == size
