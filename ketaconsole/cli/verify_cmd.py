@@ -23,9 +23,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "verify", help="check that a session's record was not altered",
         description="Recompute the hash chain of a session's timeline, every seal of its "
-                    "measurements, its clinical fields and its anchors. Exits 0 when it is "
-                    "intact (and lists the holes its timeline explains); otherwise names "
-                    "the first thing that was altered.")
+                    "measurements, every stored field of the session and its patient, and "
+                    "its anchors. Exits 0 when it is intact (and lists the holes its "
+                    "timeline explains, and any loss noted beside the anchor log); "
+                    "otherwise names the first thing that was altered, or says that the "
+                    "session was removed.")
     parser.add_argument("session", help="session number (see 'ketaconsole sessions')")
     parser.add_argument("--export", metavar="FILE", type=Path,
                         help="also check that this exported file (PDF, FHIR, HL7, CSV, "
