@@ -13,6 +13,7 @@ from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.identity import PatientRecord, register_patient
 from ketaconsole.security import AuditLog, Guard, Role
 from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService
+from ketaconsole.store.anchors import session_chain
 from ketaconsole.store.models import Base, ClinicSession, Patient
 from ketaconsole.store.record_fields import FIELDS_KIND, SEALED_COLUMNS
 from ketaconsole.store.review import timeline, verify
@@ -182,6 +183,9 @@ def test_a_later_check_in_with_a_new_weight_leaves_earlier_sessions_intact(
     stated = [e for e in timeline(visit.database, visit.session_id) if e.kind == FIELDS_KIND]
     assert stated[-1].payload["patient_weight_kg"] == 82.5
     assert stated[-1].payload["weight_kg"] == 70.0  # that session's own weight stays
+    anchors = visit.database.anchors
+    assert anchors is not None  # ...and anchored once the check-in committed
+    assert anchors.read(session_chain(visit.session_id))[-1].seq == stated[-1].seq
     # ...and an edit of the shared row is found in both.
     _sql(visit.database, "UPDATE patients SET weight_kg = 60")
     for sid in (visit.session_id, later):
