@@ -288,7 +288,7 @@ class Room:
             return self.record.problem or "not recording: the record database is not open"
         from ketaconsole.store.recovery import unfinished_session
 
-        left = unfinished_session(self.database, self.station)
+        left = unfinished_session(self.database, self.station, quiet=True)
         if left is not None:
             session_id, name = left
             who = name or "an unnamed patient"

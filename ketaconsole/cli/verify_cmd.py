@@ -16,16 +16,18 @@ from ketaconsole.export.integrity import check_export_file, check_head
 from ketaconsole.export.summary import describe_event
 from ketaconsole.security import Action, AuditLog, Permission
 from ketaconsole.store import Database, UnknownSessionError
-from ketaconsole.store.review import timeline, verify
+from ketaconsole.store.review import timeline, unrecorded_losses, verify
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "verify", help="check that a session's record was not altered",
         description="Recompute the hash chain of a session's timeline, every seal of its "
-                    "measurements, its clinical fields and its anchors. Exits 0 when it is "
-                    "intact (and lists the holes its timeline explains); otherwise names "
-                    "the first thing that was altered.")
+                    "measurements, every stored field of the session and its patient, and "
+                    "its anchors. Exits 0 when it is intact (and lists the holes its "
+                    "timeline explains, and any loss noted beside the anchor log); "
+                    "otherwise names the first thing that was altered, or says that the "
+                    "session was removed.")
     parser.add_argument("session", help="session number (see 'ketaconsole sessions')")
     parser.add_argument("--export", metavar="FILE", type=Path,
                         help="also check that this exported file (PDF, FHIR, HL7, CSV, "
@@ -72,13 +74,23 @@ HOLE_KINDS = ("gap", "store_outage", "record_loss")
 
 
 def _holes(database: Database, session_id: int) -> list[str]:
-    """Every hole in the record with its cause, as the timeline explains it."""
+    """Every hole in the record with its cause: as the timeline explains it, and as noted
+    beside the anchor log by a console that stopped while it could not write the record."""
     found = [describe_event(e.kind, e.payload)
              for e in timeline(database, session_id, seals=False) if e.kind in HOLE_KINDS]
-    if not found:
-        return []
-    return [f"{len(found)} hole{'s' if len(found) > 1 else ''} explained on the timeline: "
-            + "; ".join(found)]
+    noted = [describe_event("record_loss", note)
+             for note in unrecorded_losses(database, session_id)]
+    holes = []
+    if found:
+        holes.append(f"{_count(found)} explained on the timeline: " + "; ".join(found))
+    if noted:
+        holes.append(f"{_count(noted)} noted beside the anchor log, not yet on the timeline "
+                     "(recording this session again puts it there): " + "; ".join(noted))
+    return holes
+
+
+def _count(holes: list[str]) -> str:
+    return f"{len(holes)} hole{'s' if len(holes) > 1 else ''}"
 
 
 def _check_export(database: Database, session_id: int, path: Path) -> str:

@@ -28,6 +28,7 @@ from ketaconsole.store.models import (
 from ketaconsole.store.models import (
     Patient as PatientRow,
 )
+from ketaconsole.store.record_fields import seal_patient_change
 
 MRN_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/.]{0,99}$")
 
@@ -242,6 +243,7 @@ def merge_records(database: Database, keep_id: int, merge_id: int) -> MergeResul
         keep.external_id = keep.external_id or gone.external_id
         keep.date_of_birth = keep.date_of_birth or gone.date_of_birth
         gone.merged_into = keep_id
-        session.flush()
+        seal_patient_change(database, session, keep_id, time.time(),
+                            {"mrn": keep.external_id, "date_of_birth": keep.date_of_birth})
         kept = _record(session, keep)
     return MergeResult(kept, merge_id, int(moved))

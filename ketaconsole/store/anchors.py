@@ -18,20 +18,32 @@ no longer matches its anchors.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import hmac
 import json
 import os
 import stat
+import threading
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: one console process per data folder
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy.engine import make_url
 
 from ketaconsole.store.timeline import format_time
 
 KEY_ENV = "KETACONSOLE_ANCHOR_KEY"
+LOSS_NOTES = "losses.log"
+LOSS_RESERVE = 4096
+"""Bytes of the loss notes set aside in advance (a note is about 400 bytes)."""
 KEY_FILE = "anchor.key"
 AUDIT_CHAIN = "audit"
 
@@ -98,6 +110,7 @@ class AnchorLog:
         self.folder = folder / record
         self.record = record
         self.key = key
+        self._lock = threading.Lock()
 
     @classmethod
     def for_database(cls, url: str, home: Path) -> AnchorLog:
@@ -118,38 +131,94 @@ class AnchorLog:
         """Append one anchor and force it to disk (raises ``OSError`` if it cannot)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         line = f"{seq} {head} {at!r} {self._mac(chain, seq, head, at)}\n".encode("ascii")
-        descriptor = os.open(self.path(chain), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(descriptor, line)
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        with self._lock:
+            descriptor = os.open(self.path(chain), os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+                                 0o600)
+            try:
+                with _locked(descriptor):
+                    _write_whole(descriptor, os.fstat(descriptor).st_size, line)
+                    os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
 
-    def note_loss(self, chain: str, loss: dict[str, Any]) -> None:
-        """Keep what a stopping console could not write, for its next start to record."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        line = (json.dumps(loss, sort_keys=True) + "\n").encode("utf-8")
-        descriptor = os.open(self.folder / f"{chain}.lost", os.O_WRONLY | os.O_APPEND
-                             | os.O_CREAT, 0o600)
-        try:
-            os.write(descriptor, line)
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+    # -- losses noted outside the database -----------------------------------------------
 
-    def take_losses(self, chain: str) -> list[dict[str, Any]]:
-        """The losses noted for a chain, removed from the note (each is recorded once)."""
-        path = self.folder / f"{chain}.lost"
-        try:
-            text = path.read_text("utf-8")
-        except (FileNotFoundError, NotADirectoryError):
-            return []
-        losses = []
-        for line in text.splitlines():
+    @property
+    def loss_notes(self) -> Path:
+        return self.folder / LOSS_NOTES
+
+    def reserve_loss_notes(self) -> None:
+        """Make sure the loss notes have room set aside that needs no new disk space.
+
+        The file ends in at least :data:`LOSS_RESERVE` zero bytes, written and forced to
+        disk while there is space, so that :meth:`note_loss` overwrites blocks the file
+        already owns when the volume has since filled up.
+        """
+        with self._lock:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(self.loss_notes, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                with _locked(descriptor):
+                    size = os.fstat(descriptor).st_size
+                    free = size - _used(descriptor, size)
+                    if free >= LOSS_RESERVE // 2:
+                        return
+                    os.lseek(descriptor, size, os.SEEK_SET)
+                    _write_whole(descriptor, size, bytes(LOSS_RESERVE))
+                    os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+
+    def note_loss(self, chain: str, loss: dict[str, Any]) -> str:
+        """Keep what a stopping console could not write, for ``verify`` and the next start.
+
+        The note goes into the room :meth:`reserve_loss_notes` set aside (beyond it, at
+        the end of the file) and is forced to disk; raises ``OSError`` if it cannot be.
+        Returns the note's id, which the ``record_loss`` event made of it carries.
+        """
+        noted = uuid.uuid4().hex[:16]
+        line = (json.dumps({**loss, "chain": chain, "noted": noted}, sort_keys=True,
+                           ensure_ascii=True) + "\n").encode("ascii")
+        with self._lock:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(self.loss_notes, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                with _locked(descriptor):
+                    size = os.fstat(descriptor).st_size
+                    end = _used(descriptor, size)
+                    if end and _byte_at(descriptor, end - 1) != b"\n":
+                        line = b"\n" + line  # after a note cut short, on its own line
+                    os.lseek(descriptor, end, os.SEEK_SET)
+                    _write_whole(descriptor, size, line)
+                    os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+        return noted
+
+    def losses(self, chain: str) -> list[dict[str, Any]]:
+        """Every loss noted for a chain, oldest first, each with its ``noted`` id."""
+        found = []
+        for line in self._note_lines():
             with contextlib.suppress(ValueError):
-                losses.append(json.loads(line))
-        path.unlink(missing_ok=True)
-        return losses
+                note = json.loads(line)
+                if isinstance(note, dict) and note.pop("chain", None) == chain:
+                    found.append(note)
+        # Notes of an earlier version, one file per chain.
+        with contextlib.suppress(OSError):
+            for line in (self.folder / f"{chain}.lost").read_bytes().splitlines():
+                with contextlib.suppress(ValueError):
+                    note = json.loads(line)
+                    if isinstance(note, dict):
+                        note["noted"] = hashlib.sha256(line).hexdigest()[:16]
+                        found.append(note)
+        return found
+
+    def _note_lines(self) -> list[bytes]:
+        try:
+            text = self.loss_notes.read_bytes()
+        except OSError:
+            return []
+        return text.split(b"\0", 1)[0].splitlines()
 
     def read(self, chain: str) -> list[Anchor]:
         try:
@@ -204,3 +273,51 @@ class AnchorLog:
                                      f"anchor log saw at {format_time(anchor.at)}; the chain "
                                      "was rewritten after an edit")
         return None
+
+
+@contextlib.contextmanager
+def _locked(descriptor: int) -> Iterator[None]:
+    """Hold the loss notes for one writer (another console process on this data folder)."""
+    if fcntl is None:
+        yield
+        return
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+
+def _used(descriptor: int, size: int) -> int:
+    """Where the notes end: the first zero byte of the room set aside (else the file's end)."""
+    os.lseek(descriptor, 0, os.SEEK_SET)
+    data = b""
+    while len(data) < size and (chunk := os.read(descriptor, size - len(data))):
+        data += chunk
+    end = data.find(b"\0")
+    return size if end < 0 else end
+
+
+def _byte_at(descriptor: int, offset: int) -> bytes:
+    os.lseek(descriptor, offset, os.SEEK_SET)
+    return os.read(descriptor, 1)
+
+
+def _write_whole(descriptor: int, size: int, data: bytes) -> None:
+    """Write ``data`` at the descriptor's offset, all of it or nothing beyond ``size``.
+
+    A disk that fills up in the middle of a line takes part of it; the file is cut
+    back to its former ``size`` so that no half line is left for the next one to follow.
+    """
+    view = memoryview(data)
+    try:
+        while view:
+            written = os.write(descriptor, view)
+            if not written:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            view = view[written:]
+    except OSError:
+        with contextlib.suppress(OSError):
+            if os.fstat(descriptor).st_size > size:
+                os.ftruncate(descriptor, size)
+        raise

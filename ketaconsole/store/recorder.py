@@ -7,7 +7,9 @@ writer and committed at once; :meth:`Recorder.record_event` blocks until its eve
 committed and returns it as stored. When the database cannot be written the recorder
 keeps everything in a bounded queue, reports the fault in one sentence, retries with
 back-off and writes the backlog when it can; what overflows the queue is counted and
-recorded as a ``record_loss`` event with its extent.
+recorded as a ``record_loss`` event with its extent. What is still unwritten when it
+stops is noted beside the anchor log (see ``anchors``), and the session's next start
+records that note as a ``record_loss`` event.
 """
 
 from __future__ import annotations
@@ -41,7 +43,13 @@ from ketaconsole.store.database import Database
 from ketaconsole.store.faults import holding_message, write_failure_reason
 from ketaconsole.store.models import ClinicSession, JournalChunk, NumericValue, TimelineEvent
 from ketaconsole.store.models import WaveChunkRecord as WaveRow
-from ketaconsole.store.record_fields import FIELDS_KIND, read_fields
+from ketaconsole.store.record_fields import (
+    FIELDS_KIND,
+    is_complete,
+    last_statement,
+    next_statement,
+    read_fields,
+)
 from ketaconsole.store.rows import (
     PUMP_METRICS,
     journal_rows,
@@ -50,12 +58,17 @@ from ketaconsole.store.rows import (
     wave_rows,
 )
 from ketaconsole.store.seals import SEAL_KIND, insert_sealed
-from ketaconsole.store.timeline import GENESIS_HASH, StoredEvent, chain_event, format_time
+from ketaconsole.store.timeline import (
+    GENESIS_HASH,
+    SYSTEM_AUTHOR,
+    StoredEvent,
+    chain_event,
+    format_time,
+)
 from ketaconsole.transport import Direction
 
 log = logging.getLogger(__name__)
 
-SYSTEM_AUTHOR = "console"
 ABANDON_WAIT_S = 10.0
 """How long a closing recorder waits for a write under way to end (database time-outs)."""
 FaultCallback = Callable[[str], None]
@@ -188,7 +201,7 @@ class Recorder:
         self._last_hash = GENESIS_HASH
         self._identities: dict[str, dict[str, Any]] = {}
         self._fields: dict[str, Any] | None = None
-        self._fields_checked = False
+        """The session's last ``record_fields`` statement (see ``record_fields``)."""
         self._outage: _Outage | None = None
         self._lost_when_written = 0
         """Items lost so far when the last write succeeded (an outage counts from there)."""
@@ -199,29 +212,41 @@ class Recorder:
     # -- life cycle ------------------------------------------------------------------
 
     def start(self) -> Recorder:
-        """Read where the session's chain ends and start the writer thread."""
+        """Read where the session's chain ends and start the writer thread.
+
+        A loss noted beside the anchor log when this session last stopped (the record
+        could not be written) and not yet on the timeline goes on it now.
+        """
         with self.database.sessions() as session:
-            last = session.execute(
-                select(TimelineEvent.seq, TimelineEvent.hash)
-                .where(TimelineEvent.session_id == self.session_id)
-                .order_by(TimelineEvent.seq.desc()).limit(1)).first()
-            fields = session.execute(
-                select(TimelineEvent.payload)
-                .where(TimelineEvent.session_id == self.session_id,
-                       TimelineEvent.kind == FIELDS_KIND)
-                .order_by(TimelineEvent.seq.desc()).limit(1)).scalar()
-        if last is not None:
-            self._last_seq, self._last_hash = int(last[0]), str(last[1])
-        self._fields = fields
-        self._fields_checked = False
+            self._read_tail(session)
+            noted = recorded_loss_notes(session, self.session_id)
         self.status.committed_events = self._last_seq
-        if self.database.anchors is not None:
-            for payload in self.database.anchors.take_losses(session_chain(self.session_id)):
-                self.post_event("record_loss", payload, at=self.clock())
+        anchors = self.database.anchors
+        if anchors is not None:
+            chain = session_chain(self.session_id)
+            for payload in anchors.losses(chain):
+                if payload.get("noted") not in noted:
+                    self.post_event("record_loss", payload, at=self.clock())
+            try:
+                anchors.reserve_loss_notes()
+            except OSError as exc:
+                log.warning("no room could be set aside to note losses (%s)", exc)
         self._thread = threading.Thread(target=self._run, name=f"recorder-{self.session_id}",
                                         daemon=True)
         self._thread.start()
         return self
+
+    def _read_tail(self, session: Session) -> bool:
+        """Where the chain ends and its last statement of the rows; True if it moved on."""
+        last = session.execute(
+            select(TimelineEvent.seq, TimelineEvent.hash)
+            .where(TimelineEvent.session_id == self.session_id)
+            .order_by(TimelineEvent.seq.desc()).limit(1)).first()
+        if last is None or int(last[0]) <= self._last_seq:
+            return False
+        self._last_seq, self._last_hash = int(last[0]), str(last[1])
+        self._fields = last_statement(session, self.session_id)
+        return True
 
     def attach(self, engine: Engine) -> None:
         """Record every observation the engine takes in."""
@@ -255,11 +280,13 @@ class Recorder:
                 loss.add(f"event:{request.kind}", request.at)
         if unwritten:
             log.error("%d items of session %d were not written", unwritten, self.session_id)
+        if loss.total:
             self._note_loss(loss)
         return unwritten == 0 and not (self._thread and self._thread.is_alive())
 
     def _note_loss(self, loss: _Loss) -> None:
-        """Keep what is given up outside the database; the next start records it."""
+        """Keep what is given up beside the anchor log: ``verify`` reports it as a hole
+        and the session's next start records it on the timeline."""
         anchors = self.database.anchors
         if anchors is None:
             return
@@ -527,22 +554,16 @@ class Recorder:
                             r.corrects, r.prev_hash, r.hash) for r in rows]
 
     def _reload_tail(self) -> bool:
-        """Re-read where the chain ends, in case another writer (an export) appended to it.
+        """Re-read where the chain ends, in case another writer (an export, a check-in of
+        the same patient) appended to it.
 
         True when the chain had moved on.
         """
         try:
             with self.database.sessions() as session:
-                last = session.execute(
-                    select(TimelineEvent.seq, TimelineEvent.hash)
-                    .where(TimelineEvent.session_id == self.session_id)
-                    .order_by(TimelineEvent.seq.desc()).limit(1)).first()
+                return self._read_tail(session)
         except Exception:
             return False
-        if last is not None and int(last[0]) > self._last_seq:
-            self._last_seq, self._last_hash = int(last[0]), str(last[1])
-            return True
-        return False
 
     def _wait_retry(self, backoff: float) -> bool:
         """Sleep before the next attempt; True when close() has given up waiting."""
@@ -608,9 +629,13 @@ class Recorder:
                 session.execute(update(ClinicSession).where(ClinicSession.id == sid)
                                 .values(**updates))
             fields = self._fields
-            if updates or not self._fields_checked:
-                # The rows' clinical fields go on the chain whenever they change.
-                fields = read_fields(session, sid)
+            if updates or not is_complete(fields):
+                # What the writer wrote to the row goes on the chain with it: the last
+                # statement with the change applied (never the row read back, which
+                # would take in an edit made with plain SQL). A session without a
+                # complete statement (recorded before a field was covered) completes it.
+                stood = None if is_complete(fields) else read_fields(session, sid)
+                fields = next_statement(self._fields, stood, updates)
                 if fields is not None and fields != self._fields:
                     seq += 1
                     noted = chain_event(sid, seq, self.clock(), FIELDS_KIND, SYSTEM_AUTHOR,
@@ -621,7 +646,7 @@ class Recorder:
                 {"session_id": e.session_id, "seq": e.seq, "at": e.at, "kind": e.kind,
                  "author": e.author, "payload": e.payload, "corrects": e.corrects,
                  "prev_hash": e.prev_hash, "hash": e.hash} for e in rows])
-        self._fields, self._fields_checked = fields, True
+        self._fields = fields
         self._last_seq, self._last_hash = seq, prev
         self.status.committed_events = seq
         self._anchor(seq, prev)
@@ -683,6 +708,13 @@ class Recorder:
                 self.on_recovered(message)
             except Exception:
                 log.exception("recovery listener failed")
+
+
+def recorded_loss_notes(session: Session, session_id: int) -> set[str]:
+    """The ids of the loss notes already on the session's timeline (``record_loss``)."""
+    payloads = session.scalars(select(TimelineEvent.payload).where(
+        TimelineEvent.session_id == session_id, TimelineEvent.kind == "record_loss"))
+    return {str(p["noted"]) for p in payloads if isinstance(p, dict) and "noted" in p}
 
 
 def _has_row(item: _Held) -> bool:

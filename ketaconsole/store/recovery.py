@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import (
@@ -15,15 +16,25 @@ from ketaconsole.store.models import (
 )
 
 
-def unfinished_session(database: Database, station: str) -> tuple[int, str | None] | None:
-    """The newest session of this station that has no end, with its patient's name."""
-    with database.sessions() as session:
-        found = session.execute(
-            select(ClinicSession.id, Patient.name)
-            .join(Patient, Patient.id == ClinicSession.patient_id, isouter=True)
-            .where(ClinicSession.station == station, ClinicSession.ended_at.is_(None))
-            .order_by(ClinicSession.started_at.desc(), ClinicSession.id.desc())
-            .limit(1)).first()
+def unfinished_session(database: Database, station: str, *,
+                       quiet: bool = False) -> tuple[int, str | None] | None:
+    """The newest session of this station that has no end, with its patient's name.
+
+    ``quiet``: a record that cannot be read now (a full disk) answers ``None`` instead
+    of failing, for a status line after a session could not be closed.
+    """
+    try:
+        with database.sessions() as session:
+            found = session.execute(
+                select(ClinicSession.id, Patient.name)
+                .join(Patient, Patient.id == ClinicSession.patient_id, isouter=True)
+                .where(ClinicSession.station == station, ClinicSession.ended_at.is_(None))
+                .order_by(ClinicSession.started_at.desc(), ClinicSession.id.desc())
+                .limit(1)).first()
+    except SQLAlchemyError:
+        if not quiet:
+            raise
+        return None
     return None if found is None else (int(found[0]), found[1])
 
 

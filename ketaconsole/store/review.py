@@ -24,8 +24,9 @@ from ketaconsole.store.models import (
     WaveChunkRecord,
 )
 from ketaconsole.store.record_fields import FIELDS_KIND, FieldsProblem, altered_fields
+from ketaconsole.store.recorder import recorded_loss_notes
 from ketaconsole.store.seals import SEAL_KIND, MeasurementBreak, first_altered_measurement, seals_of
-from ketaconsole.store.service import UnknownSessionError
+from ketaconsole.store.service import UnknownSessionError, session_exists
 from ketaconsole.store.timeline import ChainBreak, StoredEvent, first_break, format_time
 from ketaconsole.store.wave_codec import decode_samples
 
@@ -177,10 +178,15 @@ RecordProblem = ChainBreak | MeasurementBreak | FieldsProblem | AnchorProblem
 def verify(database: Database, session_id: int) -> tuple[int, RecordProblem | None]:
     """How many events the session's chain has and the first problem (``None``: intact).
 
-    In this order: the timeline's chain, then every measurement seal, then the patient's
-    and session's clinical fields against their last ``record_fields`` event, then the
-    chain against its anchors outside the database (a shortened or recomputed record).
+    In this order: a session whose rows are gone but whose anchor log is not (removed),
+    the timeline's chain, then every measurement seal, then the chain against its anchors
+    outside the database (a shortened or recomputed record: the fields a removed end
+    stated would read as edited), then every field of the session's and its patient's
+    rows against the chain's last ``record_fields`` statement.
     """
+    removed = removed_session(database, session_id)
+    if removed is not None:
+        return 0, removed
     session_row(database, session_id)
     events = timeline(database, session_id)
     broken = first_break(events)
@@ -189,15 +195,38 @@ def verify(database: Database, session_id: int) -> tuple[int, RecordProblem | No
     altered = first_altered_measurement(database, session_id, seals_of(events))
     if altered is not None:
         return len(events), altered
-    edited = altered_fields(database, session_id, events)
-    if edited is not None:
-        return len(events), edited
     if database.anchors is not None:
         problem = database.anchors.check(session_chain(session_id), "the record",
                                          {e.seq: e.hash for e in events})
         if problem is not None:
             return len(events), problem
-    return len(events), None
+    return len(events), altered_fields(database, session_id, events)
+
+
+def removed_session(database: Database, session_id: int) -> AnchorProblem | None:
+    """A session the record no longer has although its anchor log saw it (else ``None``)."""
+    if database.anchors is None or session_exists(database, session_id):
+        return None
+    seen = [a for a in database.anchors.read(session_chain(session_id)) if a.seq >= 0]
+    if not seen:
+        return None
+    last = max(seen, key=lambda a: a.seq)
+    return AnchorProblem(f"the whole session was removed from the record (its anchor log "
+                         f"saw its chain reach event {last.seq} at {format_time(last.at)})")
+
+
+def unrecorded_losses(database: Database, session_id: int) -> list[dict[str, Any]]:
+    """Losses noted beside the anchor log that are not yet ``record_loss`` events.
+
+    A console that stopped while the record could not be written (a full disk) notes
+    what it gave up there; the session's next start puts it on the timeline.
+    """
+    if database.anchors is None:
+        return []
+    with database.sessions() as session:
+        recorded = recorded_loss_notes(session, session_id)
+    return [note for note in database.anchors.losses(session_chain(session_id))
+            if note.get("noted") not in recorded]
 
 
 def trends(database: Database, session_id: int) -> dict[str, Trend]:

@@ -20,6 +20,7 @@ from ketaconsole.names import check_name
 from ketaconsole.station import station_name
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSession, Patient
+from ketaconsole.store.record_fields import seal_patient_change
 from ketaconsole.store.recorder import SYSTEM_AUTHOR, Recorder
 from ketaconsole.store.recovery import last_committed_write, unfinished_session
 from ketaconsole.store.timeline import StoredEvent, format_time
@@ -117,6 +118,8 @@ class SessionService:
             session.add(row)
             session.flush()
             session_id = row.id
+            seal_patient_change(database, session, patient.id, now,
+                                {"patient_weight_kg": plan.weight_kg} if plan.weight_kg else {})
         recorder = Recorder(database, session_id, clock=clock, **recorder_options).start()
         recorder.record_event("session_start", {
             "patient": plan.patient_name, "weight_kg": plan.weight_kg, "phase": plan.phase,

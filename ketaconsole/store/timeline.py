@@ -17,6 +17,8 @@ from typing import Any
 
 GENESIS_HASH = "0" * 64
 """What the first event of a session carries as its previous hash."""
+SYSTEM_AUTHOR = "console"
+"""The author of what the console records by itself (links, seals, gaps, losses)."""
 
 
 @dataclass(frozen=True, slots=True)

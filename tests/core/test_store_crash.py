@@ -77,7 +77,7 @@ class Recording:
             self.process.wait(timeout=10)
 
 
-def _numeric_keys(database: Database, session_id: int) -> list[tuple[str, str, float]]:
+def numeric_keys(database: Database, session_id: int) -> list[tuple[str, str, float]]:
     with database.sessions() as session:
         rows = session.execute(
             sql_select(NumericValue.device_id, NumericValue.metric, NumericValue.received_at)
@@ -92,7 +92,7 @@ def test_a_killed_recording_resumes_its_session_with_a_gap(
     database = open_database(record_url)
     first = Recording(oximeter.path, record_url, tmp_path, station)
     try:
-        wait_until(lambda: len(_numeric_keys(database, first.session_id)) >= 9, timeout=30,
+        wait_until(lambda: len(numeric_keys(database, first.session_id)) >= 9, timeout=30,
                    what="three oximeter lines recorded")
         first.process.send_signal(signal.SIGKILL)
         first.process.wait(timeout=10)
@@ -100,7 +100,7 @@ def test_a_killed_recording_resumes_its_session_with_a_gap(
     finally:
         first.kill()
     before = timeline(database, first.session_id)
-    numerics_before = _numeric_keys(database, first.session_id)
+    numerics_before = numeric_keys(database, first.session_id)
     outage_start = last_committed_write(database, first.session_id)
     shown = timeline(database, first.session_id, seals=False)
     assert [e.kind for e in shown][:2] == ["session_start", "link"]
@@ -109,7 +109,7 @@ def test_a_killed_recording_resumes_its_session_with_a_gap(
     second = Recording(oximeter.path, record_url, tmp_path, station)
     try:
         assert second.session_id == first.session_id
-        wait_until(lambda: len(_numeric_keys(database, first.session_id))
+        wait_until(lambda: len(numeric_keys(database, first.session_id))
                    >= len(numerics_before) + 6, timeout=30, what="recording to carry on")
         assert second.stop(signal.SIGTERM) == 0
     finally:
@@ -122,7 +122,7 @@ def test_a_killed_recording_resumes_its_session_with_a_gap(
     assert gap.payload["from"] == outage_start
     assert killed_at <= gap.payload["to"] == gap.at
     assert timeline(database, first.session_id, seals=False)[-1].kind == "session_end"
-    numerics_after = _numeric_keys(database, first.session_id)
+    numerics_after = numeric_keys(database, first.session_id)
     assert set(numerics_before) <= set(numerics_after)
     assert len(numerics_after) == len(set(numerics_after))  # nothing recorded twice
     with database.sessions() as session:

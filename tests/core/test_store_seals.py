@@ -187,6 +187,26 @@ def test_a_shortened_record_is_caught_by_the_anchor_log(recorded: Recorded,
                               f"{len(events)} at ")
 
 
+def test_a_deleted_session_is_reported_as_removed(
+        recorded: Recorded, capsys: pytest.CaptureFixture[str]) -> None:
+    events = timeline(recorded.database, recorded.session_id)
+    for table in ("timeline_events", "numerics", "wave_chunks", "journal_chunks", "sessions"):
+        column = "id" if table == "sessions" else "session_id"
+        _sql(recorded.database, f"DELETE FROM {table} WHERE {column} = :s",
+             s=recorded.session_id)
+    assert _problem(recorded) == (
+        f"the whole session was removed from the record (its anchor log saw its chain reach "
+        f"event {len(events)} at {format_time(events[-1].at)})")
+    code = main(["verify", str(recorded.session_id), "--db", recorded.url])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith(f"ketaconsole: session {recorded.session_id}: the whole session was "
+                          "removed from the record")
+    # A session that never was is still just not there.
+    assert main(["verify", "99", "--db", recorded.url]) == 1
+    assert "there is no session 99" in capsys.readouterr().err
+
+
 def _recompute_after_editing_a_note(record: Recorded) -> None:
     """What someone with the database but not the key can do: edit, then re-chain."""
     events = timeline(record.database, record.session_id)
@@ -271,44 +291,3 @@ def test_a_shortened_audit_trail_is_caught_by_its_anchors(database: Database) ->
     assert problem is not None and problem.describe().startswith(
         "the audit trail ends at entry 0")
 
-
-# -- the patient's and session's clinical fields ----------------------------------------------
-
-
-@pytest.mark.parametrize(("statement", "sentence"), [
-    ("UPDATE patients SET name = 'Someone Else'",
-     "the patient's name reads 'Someone Else' in the database, but the record says "
-     "'Ann Example'"),
-    ("UPDATE patients SET weight_kg = 55", "the patient's weight reads 55.0 in the "
-     "database, but the record says 70.0"),
-    ("UPDATE patients SET date_of_birth = '1970-01-01'", "the patient's date of birth "
-     "reads '1970-01-01' in the database, but the record says nothing"),
-    ("UPDATE sessions SET weight_kg = 55", "the session's weight reads 55.0 in the "
-     "database, but the record says 70.0"),
-    ("UPDATE sessions SET phase = 'Discharged'", "the session's phase reads 'Discharged' "
-     "in the database, but the record says 'Recovery'"),
-])
-def test_an_edited_patient_or_session_field_is_named(database: Database, statement: str,
-                                                     sentence: str) -> None:
-    service = SessionService.begin(database, SessionPlan("Ann Example", 70.0), [],
-                                   station="room-1", clock=lambda: T0)
-    service.set_phase("Recovery", author="nurse.kim")
-    assert service.close()
-    assert verify(database, service.session_id)[1] is None
-    _sql(database, statement)
-    _, problem = verify(database, service.session_id)
-    assert problem is not None and problem.describe().startswith(sentence)
-
-
-def test_a_phase_change_is_chained_with_the_row(database: Database) -> None:
-    service = SessionService.begin(database, SessionPlan("Ann Example", 70.0), [],
-                                   station="room-1", clock=lambda: T0)
-    service.record_event("annotation", {"text": "calm"}, author="nurse.kim")
-    service.set_phase("Infusion", author="nurse.kim")
-    assert service.close()
-    fields = [e.payload for e in timeline(database, service.session_id)
-              if e.kind == "record_fields"]
-    assert [f["phase"] for f in fields] == ["Pre-infusion", "Infusion"]
-    assert fields[-1]["patient"] == "Ann Example" and fields[-1]["weight_kg"] == 70.0
-    shown = timeline(database, service.session_id, seals=False)
-    assert "record_fields" not in {e.kind for e in shown}
