@@ -86,6 +86,8 @@ class RoomOptions:
     """An order to pre-fill the dose plan with (the demo's story)."""
     demo_users: bool = False
     """Seed the demo's users (only ever in the demo's own database)."""
+    publish_status: bool = True
+    """Publish the room's live status for the clinic overview (not for a story's room)."""
     phase_follows_pump: bool = False
     """No nurse runs the session (headless ``record``): the pump's telemetry moves the
     phase (Infusion, Infusion paused, Recovery), recorded on the timeline as it does."""
@@ -359,7 +361,8 @@ class Room:
                             "Devices, then restart the console")
             elif record.problem is None or left_open:
                 record.wait(self.waiting_sentence())
-            self.status_publisher = RoomPublisher(self, database.url).start()
+            if self.options.publish_status:
+                self.status_publisher = RoomPublisher(self, database.url).start()
         self.record_opened = True
 
     # -- the session life cycle ------------------------------------------------------------

@@ -1,0 +1,140 @@
+"""Infusions given through the clinic's own path on a story clock (the demo's past course).
+
+A room is made the one way (:func:`ketaconsole.room.room_start`), without devices, its
+engine on a clock the story moves; the nurse's steps go through the session workflow
+and its door (check-in, PHQ-9, baseline, plan, start, stop, CADSS-6, discharge,
+sign-off, end); the monitor's and the pump's readings reach the engine as a device's
+would, and the alarm system judges them. The record therefore holds exactly what a
+session at the bedside holds, and every reader (the course, follow-ups, exports) reads
+it through the same fold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ketaconsole.checkin import CheckIn
+from ketaconsole.course.identity import PatientRecord
+from ketaconsole.course.measures import score
+from ketaconsole.dose import DosePlan
+from ketaconsole.engine import Engine
+from ketaconsole.observations import Numeric, PumpState, PumpStatus
+from ketaconsole.registry import DriverRegistry
+from ketaconsole.room import Room, RoomOptions, room_start
+
+SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
+SPO2 = "MDC_PULS_OXIM_SAT_O2"
+MONITOR, PUMP = "monitor", "pump"
+STEP_S = 60.0
+"""The story's readings come once a minute (an NIBP cycle every 10 minutes)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoryInfusion:
+    """One infusion of the story: when, the order, the PHQ-9 before it, how it went."""
+
+    at: float
+    """When the patient is checked in (seconds since the epoch)."""
+    plan: DosePlan
+    phq9: Sequence[int]
+    peak_systolic: float = 138.0
+    """The highest systolic reading, about 30 minutes into the infusion."""
+    cadss6: int | None = None
+    baseline_systolic: float = 122.0
+
+
+class StoryClock:
+    """The story's time: moved by the story, read by the room."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def give_infusions(database_url: str, person: PatientRecord, story: Sequence[StoryInfusion],
+                   *, nurse: str, station: str, signer: str, age_years: int) -> list[int]:
+    """Give each infusion of ``story`` in turn at one bedside; the sessions' numbers.
+
+    ``nurse`` is who the workflow's door says acts; ``signer`` signs each discharge.
+    """
+    if not story:
+        return []
+    clock = StoryClock(story[0].at)
+    room = room_start([], database_url=database_url, engine=Engine(clock=clock),
+                      options=RoomOptions(place="course history", station=station,
+                                          door=lambda _permission, _target: nurse,
+                                          publish_status=False)).finish(
+        DriverRegistry({}, []))  # a bedside with no device: the story's readings stand in
+    try:
+        room.model.follow_pump(PUMP)  # the story's pump telemetry is the infusion
+        sessions = []
+        for infusion in story:
+            clock.now = infusion.at
+            sessions.append(_give(room, clock, person, age_years, infusion, signer))
+        return sessions
+    finally:
+        room.stop()
+
+
+def _give(room: Room, clock: StoryClock, person: PatientRecord, age_years: int,
+          infusion: StoryInfusion, signer: str) -> int:
+    flow = room.workflow
+    plan = infusion.plan
+    flow.check_in(CheckIn(person.name, age_years, plan.weight_kg, "none known", "none", "none",
+                          False, "none", 6.0, True, "left forearm", True,
+                          mrn=person.mrn or "", patient_id=person.patient_id))
+    assert flow.service is not None
+    session_id = flow.service.session_id
+    clock.now += 60
+    answered = score("PHQ-9", list(infusion.phq9))
+    flow.record_measure(answered)
+    for flag in answered.flags:  # item 9 above 0: a named clinician acknowledges it first
+        flow.acknowledge_flag(flag, name=signer, action="risk assessed with the patient; "
+                                                        "safe to proceed")
+    clock.now += 120
+    flow.confirm_baseline({SBP: infusion.baseline_systolic, DBP: 78.0})
+    clock.now += 120
+    flow.confirm_plan(plan)
+    clock.now += 300
+    flow.infusion_action("start")
+    given_s = plan.duration_min * 60.0
+    ran = 0.0
+    while ran <= given_s + 20 * 60:
+        infusing = ran < given_s
+        _readings(room, clock.now, infusion, ran, plan.rate_ml_h * min(ran, given_s) / 3600.0,
+                  plan.rate_ml_h if infusing else 0.0,
+                  PumpState.INFUSING if infusing else PumpState.STOPPED)
+        room.alarms.evaluate(clock.now)
+        if ran == given_s:
+            flow.infusion_action("stop")
+        if infusion.cadss6 is not None and ran == given_s + 10 * 60:
+            flow.record_entry("scale", {"scale": "CADSS-6", "score": infusion.cadss6})
+        ran += STEP_S
+        clock.now += STEP_S
+    flow.begin_discharge()
+    flow.record_discharge("Aldrete", {"activity": 2, "respiration": 2, "circulation": 2,
+                                      "consciousness": 2, "spo2": 2})
+    flow.sign_off(signer)
+    clock.now += 60
+    flow.end_session()
+    return session_id
+
+
+def _readings(room: Room, at: float, infusion: StoryInfusion, ran: float, volume_ml: float,
+              rate_ml_h: float, state: PumpState) -> None:
+    """A minute of the story: the pump's status, SpO2, and an NIBP cycle every 10 minutes."""
+    observations: list[Numeric | PumpStatus] = [
+        PumpStatus(PUMP, at, state=state, rate_ml_h=rate_ml_h,
+                   volume_infused_ml=round(volume_ml, 3)),
+        Numeric(MONITOR, SPO2, 97.0 - (2.0 if 1200 <= ran < 1260 else 0.0), "%", at)]
+    if ran % 600 == 0:
+        # the rise peaks about 30 minutes in and is back to baseline an hour later
+        rise = max(0.0, 1 - abs(ran - 1800) / 1800)
+        systolic = infusion.baseline_systolic + (
+            infusion.peak_systolic - infusion.baseline_systolic) * rise
+        observations += [Numeric(MONITOR, SBP, round(systolic), "mm[Hg]", at),
+                         Numeric(MONITOR, DBP, 78.0, "mm[Hg]", at)]
+    room.engine.ingest(observations)
