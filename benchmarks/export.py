@@ -32,6 +32,7 @@ from ketaconsole.dose import DosePlan
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.observations import Numeric, PumpState, PumpStatus, WaveChunk
 from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService, open_database
+from ketaconsole.timeline_events import DosePlanned, Signature
 
 HOURS = 4
 SEED = 20_260_921
@@ -110,7 +111,7 @@ def build_session(database: Database) -> int:
     service = SessionService.begin(
         database, SessionPlan("Bench Patient", weight_kg=PLAN.weight_kg),
         devices, station="bench-room", clock=clock, max_held=2_000_000)
-    service.record_event("dose_plan", PLAN.order_record(), author="bench-nurse", at=START)
+    service.record(DosePlanned(**PLAN.order_record()), author="bench-nurse", at=START)
     recorder = service.recorder
     next_bp = 120
     infused = 0.0
@@ -153,9 +154,8 @@ def build_session(database: Database) -> int:
         "items": {"activity": 2, "respiration": 2, "circulation": 2, "consciousness": 2,
                   "SpO2": 2}}, author="nurse.kim", at=end - 60)
     for name, role, user in (("Kim Nurse", "RN", "nurse.kim"), ("Dr Lee", "MD", "dr.lee")):
-        service.record_event("signature", {"name": name, "role": role,
-                                           "statement": "Reviewed and signed"},
-                             author=user, at=end - 30, timeout=120.0)
+        service.record(Signature(name, role, "record signed", "Reviewed and signed"),
+                       author=user, at=end - 30, timeout=120.0)
     if not service.close(timeout=300.0):
         raise RuntimeError("the benchmark session was not completely written")
     return service.session_id

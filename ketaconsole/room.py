@@ -412,12 +412,14 @@ class Room:
         patient = Patient(person.name, age_years, weight_kg or 0.0,
                           identifier=person.mrn or "")
         service = self.open_session(patient, patient_id=person.patient_id)
-        service.record_event("course_clearance", course.clearance_record(person.mrn),
-                             author=SYSTEM_AUTHOR)
+        from ketaconsole.timeline_events import CourseClearance, DosePlanned
+
+        service.record(CourseClearance(**course.clearance_record(person.mrn)),
+                       author=SYSTEM_AUTHOR)
         self.model.set_course(course)
         self.workflow.instruments = clinic_instruments(database)
         if plan is not None and self.model.plan != plan:
-            service.record_event("dose_plan", plan.order_record(), author=author)
+            service.record(DosePlanned(**plan.order_record()), author=author)
             self.model.set_plan(plan)
         return service
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
-from ketaconsole.dose import DosePlan, DosePlanError, InfusionClock
+from ketaconsole.dose import DosePlan, InfusionClock
 from ketaconsole.observations import PumpState
 from ketaconsole.phase import Phase
 from ketaconsole.pump_infusion import (
@@ -171,9 +171,10 @@ def fold(events: Iterable[RecordedEvent]) -> SessionState:
             continue
         try:
             entry = te.read(kind, payload)
-        except te.EventPayloadError:
+        except te.EventPayloadError as exc:
             if kind == "dose_plan":
-                s["plan"], s["plan_problem"] = None, "The recorded dose plan is incomplete."
+                s["plan"] = None
+                s["plan_problem"] = f"The recorded dose plan cannot be used: {exc}."
             continue
         if isinstance(entry, te.SessionStarted):
             s.update(patient=entry.patient or None, weight_kg=entry.weight_kg,
@@ -207,12 +208,9 @@ def fold(events: Iterable[RecordedEvent]) -> SessionState:
             s["dose_decision"] = dict(payload)
         elif isinstance(entry, te.DosePlanned):
             plans += 1
-            try:
-                s["plan"] = DosePlan(entry.weight_kg, entry.mg_per_kg, entry.duration_min,
-                                     entry.concentration_mg_ml)
-                s["plan_problem"] = None
-            except DosePlanError as exc:
-                s["plan"], s["plan_problem"] = None, f"The recorded dose plan is invalid: {exc}"
+            s["plan"] = DosePlan(entry.weight_kg, entry.mg_per_kg, entry.duration_min,
+                                 entry.concentration_mg_ml)  # checked when the entry was read
+            s["plan_problem"] = None
             if step in (Step.CHECK_IN, Step.BASELINE, Step.PLAN):
                 step = Step.INFUSION
         elif isinstance(entry, te.InfusionStep):

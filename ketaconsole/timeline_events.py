@@ -41,6 +41,13 @@ class Entry:
     kind: ClassVar[str] = ""
     title: ClassVar[str] = ""
 
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Raise :class:`EventPayloadError` (one sentence) if the entry cannot be recorded:
+        an entry is checked when it is made, never when it is read back."""
+
     def payload(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
@@ -192,16 +199,27 @@ class RecordFields(Entry):
 @kind("check_in", "Check-in")
 @dataclass(frozen=True)
 class CheckedIn(Entry):
+    """The check-in and pre-assessment checklist as the nurse signed it."""
+
     patient_name: str
     age_years: int | None = None
     weight_kg: float | None = None
+    allergies: str = ""
+    current_medication: str = ""
+    substance_use: str = ""
+    psychosis_or_mania: bool | None = None
+    bp_history: str = ""
+    fasting_hours: float | None = None
+    consent_signed: bool = False
+    iv_site: str = ""
+    escort_present: bool = False
+    mrn: str = ""
+    date_of_birth: str = ""
+    patient_id: int | None = None
 
-    @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> CheckedIn:
-        if not payload.get("patient_name"):
+    def check(self) -> None:
+        if not isinstance(self.patient_name, str) or not self.patient_name.strip():
             raise EventPayloadError("a check-in entry needs the patient's name")
-        return cls(str(payload["patient_name"]), payload.get("age_years"),
-                   payload.get("weight_kg"))
 
     def sentence(self) -> str:
         age = f", {self.age_years} y" if self.age_years is not None else ""
@@ -233,6 +251,15 @@ class DosePlanned(Entry):
     dose_mg: float | None = None
     rate_mg_min: float | None = None
     rate_ml_h: float | None = None
+
+    def check(self) -> None:
+        from ketaconsole.dose import DosePlan, DosePlanError
+
+        try:
+            DosePlan(self.weight_kg, self.mg_per_kg, self.duration_min,
+                     self.concentration_mg_ml)
+        except DosePlanError as exc:
+            raise EventPayloadError(f"a dose plan entry is not a usable order: {exc}") from None
 
     def sentence(self) -> str:
         dose = f" ({_number(self.dose_mg)} mg)" if self.dose_mg is not None else ""
@@ -280,6 +307,12 @@ class InfusionStopped(InfusionStep):
 @dataclass(frozen=True)
 class PhaseChanged(Entry):
     phase: str
+
+    def check(self) -> None:
+        from ketaconsole.phase import Phase
+
+        if self.phase not in {p.value for p in Phase}:
+            raise EventPayloadError(f"there is no session phase {self.phase!r}")
 
     def sentence(self) -> str:
         return f"Phase: {self.phase}"
@@ -359,6 +392,8 @@ class PreAssessment(Entry):
 @dataclass(frozen=True)
 class Annotation(Entry):
     text: str
+    free_text: bool = False
+    """Typed by the nurse, not one of the one-tap notes."""
 
     def sentence(self) -> str:
         return self.text
@@ -371,6 +406,8 @@ class RescueMedication(Entry):
     dose: float | str = "?"
     unit: str = ""
     route: str = "IV"
+    given_at: float | None = None
+    """When it was given, where the nurse records it after the fact."""
 
     def sentence(self) -> str:
         dose = _number(self.dose) if isinstance(self.dose, int | float) else str(self.dose)
@@ -534,12 +571,30 @@ class DevicesChanged(Entry):
 @kind("export", "Record exported")
 @dataclass(frozen=True)
 class Exported(Entry):
+    """A discharge record written: its files, the chain head it was read at, their hashes,
+    and what sending it to the record system gave (fields left out when they do not apply)."""
+
     format: str = "?"
     mllp_result: str | None = None
+    files: list[str] | None = None
+    interim: bool | None = None
+    head_seq: int | None = None
+    head: str | None = None
+    content_sha256: str | None = None
+    file_sha256: dict[str, str] | None = None
+    mllp: str | None = None
+    mllp_messages: int | None = None
+    mllp_attempts: int | None = None
+    mllp_problem: str | None = None
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Exported:
-        return cls(str(payload.get("format") or "?"), payload.get("mllp_result"))
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in payload.items() if k in known and k != "format"},
+                   format=str(payload.get("format") or "?"))
+
+    def payload(self) -> dict[str, Any]:
+        return {k: v for k, v in super().payload().items() if v is not None}
 
     def sentence(self) -> str:
         names = {"pdf": "PDF", "csv": "CSV", "fhir": "FHIR R4", "hl7": "HL7 v2",
@@ -656,6 +711,19 @@ def read(kind_name: str, payload: Mapping[str, Any]) -> Entry:
         return cls.from_payload(payload)
     except TypeError as exc:
         raise EventPayloadError(f"a {cls.title.lower()} entry is malformed ({exc})") from None
+
+
+def make(kind_name: str, payload: Mapping[str, Any]) -> Entry:
+    """A new typed event from a screen's fields: as :func:`read`, and a field the kind
+    does not hold is refused rather than dropped (nothing entered is silently lost)."""
+    cls = _KINDS.get(kind_name)
+    if cls is None:
+        raise EventPayloadError(f"there is no timeline event kind {kind_name!r}")
+    known = {f.name for f in fields(cls)} | ({"from", "to"} if issubclass(cls, Span) else set())
+    unknown = sorted(set(payload) - known)
+    if unknown:
+        raise EventPayloadError(f"a {cls.title.lower()} entry has no field {unknown[0]!r}")
+    return read(kind_name, payload)
 
 
 def title(kind_name: str) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from functools import cache
-from types import MappingProxyType
+from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ketaconsole.catalogue import CATALOGUE
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ketaconsole.security.roles import Permission
     from ketaconsole.session_state import SessionState
     from ketaconsole.store import SessionService, StoredEvent
+    from ketaconsole.timeline_events import Entry
 
 
 STEPS = tuple(Step)
@@ -97,6 +98,13 @@ def step_permissions() -> Mapping[str, Permission]:
         # the record leaving the console
         "export": Permission.EXPORT_RECORD,
     })
+
+
+def _entries() -> ModuleType:
+    """The typed timeline events (loaded with the first step recorded, not the first paint)."""
+    from ketaconsole import timeline_events
+
+    return timeline_events
 
 
 class WorkflowError(ValueError):
@@ -167,10 +175,10 @@ class SessionWorkflow:
 
     # -- recording -------------------------------------------------------------------
 
-    def _record(self, kind: str, payload: dict[str, Any], author: str) -> StoredEvent:
+    def _record(self, entry: Entry, author: str) -> StoredEvent:
         if self.service is None:
             raise WorkflowError({"record": "Nothing is being recorded: no session is open."})
-        return self.service.record_event(kind, payload, author=author)
+        return self.service.record(entry, author=author)
 
     def acting(self, kind: str) -> str:
         """Who takes the step recording ``kind`` now: the door's answer for the table's
@@ -197,7 +205,7 @@ class SessionWorkflow:
                 raise WorkflowError(problems)
             if self.service is None and self._opener is not None:
                 self.service = self._opener(form)
-            stored = self._record("check_in", form.as_record(), author)
+            stored = self._record(_entries().CheckedIn(**form.as_record()), author)
             if self.model.session_id != self.service_id():  # the opener has not named them
                 self.model.open(self.service_id(), Patient(form.patient_name.strip(),
                                                            form.age_years,
@@ -222,7 +230,7 @@ class SessionWorkflow:
             if problems:
                 raise WorkflowError(problems)
             confirmed = {refid: float(v) for refid, v in values.items() if v is not None}
-            stored = self._record("baseline", {"values": confirmed}, author)
+            stored = self._record(_entries().BaselineConfirmed(confirmed), author)
             now = self.clock()
             for refid, value in confirmed.items():
                 self.alarms.set_baseline(refid, value, by=author, now=now)
@@ -248,7 +256,7 @@ class SessionWorkflow:
                 raise WorkflowError({"instrument": (
                     f"This clinic does not use the {result.instrument}; record "
                     f"{' or '.join(self.instruments)}.")})
-            stored = self._record("measure", result.as_record(), author)
+            stored = self._record(_entries().MeasureAnswered(**result.as_record()), author)
             self.measures.append(result)
             self.open_flags.update(result.flags)
             if self.step is Step.PLAN:
@@ -265,10 +273,8 @@ class SessionWorkflow:
                 raise WorkflowError({"flag": "Type your name and what was done (for example: "
                                              "risk assessed by the prescriber, safe to "
                                              "proceed)."})
-            from ketaconsole.timeline_events import ClinicalFlagAcknowledged
-
-            stored = self._record("clinical_flag_acknowledged", ClinicalFlagAcknowledged(
-                flag, name.strip(), action.strip()).payload(), author)
+            stored = self._record(_entries().ClinicalFlagAcknowledged(
+                flag, name.strip(), action.strip()), author)
             self.open_flags.discard(flag)
             return stored
 
@@ -293,8 +299,9 @@ class SessionWorkflow:
                 problem = decision.problem(plan.mg_per_kg)
                 if problem:
                     raise WorkflowError({"decision": problem})
-                self._record("dose_proposal", decision.as_record(plan.mg_per_kg), author)
-            stored = self._record("dose_plan", plan.order_record(), author)
+                self._record(_entries().DoseProposalDecided(
+                    **decision.as_record(plan.mg_per_kg)), author)
+            stored = self._record(_entries().DosePlanned(**plan.order_record()), author)
             self.model.set_plan(plan)
             self.step = Step.INFUSION
             return stored
@@ -315,10 +322,8 @@ class SessionWorkflow:
                 raise WorkflowError({"action": INFUSION_REFUSALS[action]})
             if action == "start":
                 self._refuse_while_flagged()
-            payload: dict[str, Any] = {"action": action}
-            if reason:
-                payload["reason"] = reason
-            stored = self._record(f"infusion_{action}", payload, author)
+            step = _entries().read(f"infusion_{action}", {"action": action, "reason": reason})
+            stored = self._record(step, author)
             phase = {"start": Phase.INFUSION, "resume": Phase.INFUSION,
                      "pause": Phase.PAUSED, "stop": Phase.RECOVERY}[action]
             self._set_phase(phase, author)
@@ -336,7 +341,7 @@ class SessionWorkflow:
         with self._lock:
             author = self.acting("discharge_assessment_started")
             self._expect(Step.RECOVERY)
-            stored = self._record("discharge_assessment_started", {}, author)
+            stored = self._record(_entries().DischargeAssessmentStarted(), author)
             self._set_phase(Phase.DISCHARGE, author)
             self.step = Step.DISCHARGE
             return stored
@@ -353,9 +358,8 @@ class SessionWorkflow:
             if problems:
                 raise WorkflowError(problems)
             met = fit_for_discharge(scores)
-            stored = self._record("discharge_criteria", {
-                "scale": scale, "items": scores, "total": total(scores),
-                "criteria_met": met}, author)
+            stored = self._record(_entries().DischargeCriteria(scale, total(scores), met,
+                                                               dict(scores)), author)
             self.discharge_scores[scale] = dict(scores)
             if met:
                 self.step = Step.SIGN_OFF
@@ -367,11 +371,8 @@ class SessionWorkflow:
             self._expect(Step.SIGN_OFF)
             if not name.strip():
                 raise WorkflowError({"name": "Type your name to sign the record."})
-            from ketaconsole.timeline_events import Signature
-
-            stored = self._record("signature", Signature(
-                signer=name.strip(), role="nurse", meaning="discharge sign-off").payload(),
-                author)
+            stored = self._record(_entries().Signature(
+                signer=name.strip(), role="nurse", meaning="discharge sign-off"), author)
             self.signed_by = name.strip()
             self._set_phase(Phase.SIGNED_OFF, author)
             self.step = Step.DONE
@@ -403,7 +404,11 @@ class SessionWorkflow:
         """A timeline entry (annotation, scale, rescue medication, adverse event)."""
         if kind not in TIMELINE_ENTRIES:
             raise WorkflowError({"kind": f"A {kind!r} entry is not made from the timeline."})
-        return self._record(kind, payload, self.acting(kind))
+        try:
+            entry = _entries().make(kind, payload)  # checked as it is made
+        except _entries().EventPayloadError as exc:
+            raise WorkflowError({"kind": f"{str(exc)[0].upper()}{str(exc)[1:]}."}) from None
+        return self._record(entry, self.acting(kind))
 
     def correct(self, seq: int, payload: dict[str, Any], *, reason: str) -> StoredEvent:
         """Correct entry ``seq``: a new entry pointing at it, by whoever acts."""

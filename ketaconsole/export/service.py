@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import BinaryIO
@@ -24,6 +24,7 @@ from ketaconsole.export.paper import Paper
 from ketaconsole.export.record import SessionRecord, load_record
 from ketaconsole.store import Database, append_event
 from ketaconsole.store.timeline import StoredEvent
+from ketaconsole.timeline_events import Exported
 
 
 class ExportFormat(Enum):
@@ -110,27 +111,24 @@ def export_session(database: Database, session_id: int, fmt: ExportFormat, folde
         version += 1
         files = _files(record, fmt, folder, options, seal.line(), version)
     written = write_all_atomically(files)
-    payload: dict[str, object] = {
-        "format": fmt.value, "files": [p.name for p in written],
-        "interim": record.interim, "head_seq": seal.seq, "head": seal.head,
-        "content_sha256": seal.content,
-        "file_sha256": {p.name: file_sha256(p) for p in written}}
+    exported = Exported(
+        format=fmt.value, files=[p.name for p in written], interim=record.interim,
+        head_seq=seal.seq, head=seal.head, content_sha256=seal.content,
+        file_sha256={p.name: file_sha256(p) for p in written})
     delivered: int | None = None
     problem: str | None = None
     if options.mllp is not None:
-        payload["mllp"] = str(options.mllp)
         try:
             report = send(options.mllp, hl7_export.messages(record), options.mllp_policy)
             delivered = report.messages
-            payload["mllp_result"] = "delivered"
-            payload["mllp_messages"] = report.messages
-            payload["mllp_attempts"] = report.attempts
+            exported = replace(exported, mllp=str(options.mllp), mllp_result="delivered",
+                               mllp_messages=report.messages, mllp_attempts=report.attempts)
         except MllpError as exc:
             problem = str(exc)
-            payload["mllp_result"] = "failed"
-            payload["mllp_problem"] = problem
+            exported = replace(exported, mllp=str(options.mllp), mllp_result="failed",
+                               mllp_problem=problem)
     try:
-        event = append_event(database, session_id, "export", payload, author=options.author,
+        event = append_event(database, session_id, exported, author=options.author,
                              timeout=options.record_timeout_s)
     except Exception as exc:
         for path in written:

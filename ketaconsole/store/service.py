@@ -23,7 +23,17 @@ from ketaconsole.store.models import ClinicSession, Patient
 from ketaconsole.store.record_fields import seal_patient_change
 from ketaconsole.store.recorder import SYSTEM_AUTHOR, Recorder
 from ketaconsole.store.recovery import last_committed_write, unfinished_session
-from ketaconsole.store.timeline import StoredEvent, format_time
+from ketaconsole.store.timeline import StoredEvent
+from ketaconsole.timeline_events import (
+    Corrected,
+    DevicesChanged,
+    Entry,
+    Gap,
+    PhaseChanged,
+    Retracted,
+    SessionEnded,
+    SessionStarted,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +131,11 @@ class SessionService:
             seal_patient_change(database, session, patient.id, now,
                                 {"patient_weight_kg": plan.weight_kg} if plan.weight_kg else {})
         recorder = Recorder(database, session_id, clock=clock, **recorder_options).start()
-        recorder.record_event("session_start", {
-            "patient": plan.patient_name, "weight_kg": plan.weight_kg, "phase": plan.phase,
-            "station": station, "devices": [d.as_record() for d in devices]},
-            author=SYSTEM_AUTHOR, at=now)
-        return cls(database, recorder, resumed=False, clock=clock)
+        service = cls(database, recorder, resumed=False, clock=clock)
+        service.record(SessionStarted(plan.patient_name, plan.weight_kg, plan.phase, station,
+                                      [d.as_record() for d in devices]),
+                       author=SYSTEM_AUTHOR, at=now)
+        return service
 
     @classmethod
     def _resume(cls, database: Database, session_id: int, devices: list[DeviceUse],
@@ -136,59 +146,65 @@ class SessionService:
             assert row is not None
             known = {d["device_id"]: d for d in row.devices}
         recorder = Recorder(database, session_id, clock=clock, **options).start()
+        service = cls(database, recorder, resumed=True, clock=clock)
         now = clock()
-        recorder.post_event("gap", {
-            "from": outage_start, "to": now,
-            "from_time": format_time(outage_start) if outage_start else None,
-            "to_time": format_time(now),
-            "seconds": round(now - outage_start, 3) if outage_start else None,
-            "reason": "the console stopped without closing the session"}, at=now)
+        service.post(_gap(outage_start, now), at=now)
         changed = [d.as_record() for d in devices if known.get(d.device_id) != d.as_record()]
         if changed:
             merged = dict(known)
             merged.update({d["device_id"]: d for d in changed})
             recorder.update_session(devices=list(merged.values()))
-            recorder.post_event("devices", {"devices": changed}, at=now)
-        return cls(database, recorder, resumed=True, clock=clock)
+            service.post(DevicesChanged(changed), at=now)
+        return service
 
-    def record_event(self, kind: str, payload: dict[str, Any], *, author: str,
-                     at: float | None = None, corrects: int | None = None,
-                     timeout: float = 10.0) -> StoredEvent:
-        """Commit a clinical event (annotation, dose change, score, alarm, signature...)."""
-        if not kind.strip() or not author.strip():
-            raise ValueError("an event needs a kind and an author")
-        return self.recorder.record_event(kind, payload, author=author, at=at,
+    def record(self, entry: Entry, *, author: str, at: float | None = None,
+               corrects: int | None = None, timeout: float = 10.0) -> StoredEvent:
+        """Commit one typed timeline event (checked when it was made) and return it stored.
+
+        The one way a session's facts reach its record: each is a typed event of
+        :mod:`ketaconsole.timeline_events`, never a kind and a loose dictionary.
+        """
+        if not author.strip():
+            raise ValueError("an event needs an author")
+        return self.recorder.record_event(entry.kind, entry.payload(), author=author, at=at,
                                           corrects=corrects, timeout=timeout)
+
+    def post(self, entry: Entry, *, author: str = SYSTEM_AUTHOR,
+             at: float | None = None) -> None:
+        """Queue one typed event without waiting for it (a thread that must not block)."""
+        self.recorder.post_event(entry.kind, entry.payload(), author=author, at=at)
 
     def correct(self, seq: int, payload: dict[str, Any], *, author: str,
                 reason: str) -> StoredEvent:
         """A correction of event ``seq``: a new event that points at it."""
-        return self.record_event("correction", {"reason": reason, "corrected": payload},
-                                 author=author, corrects=seq)
+        return self.record(Corrected(reason, payload), author=author, corrects=seq)
 
     def retract(self, seq: int, *, author: str, reason: str) -> StoredEvent:
         """Withdraw event ``seq`` (entered in error): a new event that points at it."""
-        return self.record_event("retraction", {"reason": reason}, author=author,
-                                 corrects=seq)
+        return self.record(Retracted(reason), author=author, corrects=seq)
 
     def set_phase(self, phase: str, *, author: str) -> StoredEvent:
         self.recorder.update_session(phase=phase)
-        return self.record_event("phase", {"phase": phase}, author=author)
+        return self.record(PhaseChanged(phase), author=author)
 
     def note_phase(self, phase: str, *, author: str, at: float) -> None:
         """The phase moved without a person (headless, by the pump): queued, never waited
         for, so the device thread that saw it is not held up."""
         self.recorder.update_session(phase=phase)
-        self.recorder.post_event("phase", {"phase": phase}, author=author, at=at)
+        self.post(PhaseChanged(phase), author=author, at=at)
 
     def close(self, *, author: str = "console", reason: str = "",
               timeout: float = 10.0) -> bool:
         """End the session: a ``session_end`` event, the end time, everything written."""
         now = self.clock()
-        self.recorder.post_event("session_end", {"reason": reason} if reason else {},
-                                 author=author, at=now)
+        self.post(SessionEnded(reason), author=author, at=now)
         self.recorder.update_session(ended_at=now)
         return self.recorder.close(timeout)
+
+
+def _gap(outage_start: float | None, now: float) -> Gap:
+    return Gap(outage_start, now, "the console stopped without closing the session",
+               seconds=round(now - outage_start, 3) if outage_start else None)
 
 
 def same_patient(recorded: str | None, checked_in: str) -> bool:
@@ -205,15 +221,8 @@ def close_interrupted(database: Database, session_id: int, now: float, *,
     outage_start = last_committed_write(database, session_id)
     recorder = Recorder(database, session_id, flush_interval_s=0.05).start()
     try:
-        recorder.record_event("gap", {
-            "from": outage_start, "to": now,
-            "from_time": format_time(outage_start) if outage_start else None,
-            "to_time": format_time(now),
-            "seconds": round(now - outage_start, 3) if outage_start else None,
-            "reason": "the console stopped without closing the session"},
-            author=SYSTEM_AUTHOR, at=now)
-        recorder.record_event("session_end", {"reason": reason, "interrupted": True},
-                              author=SYSTEM_AUTHOR, at=now)
+        for entry in (_gap(outage_start, now), SessionEnded(reason, interrupted=True)):
+            recorder.record_event(entry.kind, entry.payload(), author=SYSTEM_AUTHOR, at=now)
         recorder.update_session(ended_at=now)
     finally:
         recorder.close()
@@ -225,7 +234,7 @@ def session_exists(database: Database, session_id: int) -> bool:
                                .where(ClinicSession.id == session_id)).first() is not None
 
 
-def append_event(database: Database, session_id: int, kind: str, payload: dict[str, Any], *,
+def append_event(database: Database, session_id: int, entry: Entry, *,
                  author: str, timeout: float = 10.0) -> StoredEvent:
     """Commit one event to any session's timeline, open or closed (an export, a review).
 
@@ -233,14 +242,15 @@ def append_event(database: Database, session_id: int, kind: str, payload: dict[s
     returns. A console still recording the session re-reads the chain's end when its
     next write meets this event, so both keep one unbroken chain.
     """
-    if not kind.strip() or not author.strip():
-        raise ValueError("an event needs a kind and an author")
+    if not author.strip():
+        raise ValueError("an event needs an author")
     if not session_exists(database, session_id):
         raise UnknownSessionError(
             f"there is no session {session_id} in this record; "
             "'ketaconsole sessions' lists the sessions there are")
     recorder = Recorder(database, session_id, flush_interval_s=0.05).start()
     try:
-        return recorder.record_event(kind, payload, author=author, timeout=timeout)
+        return recorder.record_event(entry.kind, entry.payload(), author=author,
+                                     timeout=timeout)
     finally:
         recorder.close(timeout)

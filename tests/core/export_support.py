@@ -15,6 +15,14 @@ from dataclasses import dataclass
 from ketaconsole.dose import DosePlan
 from ketaconsole.observations import Numeric, PumpState, PumpStatus, WaveChunk
 from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService
+from ketaconsole.timeline_events import (
+    Annotation,
+    DosePlanned,
+    RescueMedication,
+    ScaleScored,
+    Signature,
+    read,
+)
 
 T0 = 1_790_000_000.0
 """2026-09-21 14:13:20 UTC: the session's start."""
@@ -53,12 +61,12 @@ def record_session(database: Database, *, close: bool = True,
     service = SessionService.begin(
         database, SessionPlan(patient, weight_kg=70.0),
         _devices(), station=f"room-test-{patient}", clock=clock)
-    service.record_event("dose_plan", PLAN.order_record(), author="nurse.kim", at=T0 + 1)
+    service.record(DosePlanned.from_payload(PLAN.order_record()), author="nurse.kim", at=T0 + 1)
     recorder = service.recorder
     numerics = invalid = samples = 0
-    service.record_event("pre_assessment", {"items": {
+    service.record(read("pre_assessment", {"items": {
         "Identity confirmed": "yes", "Fasting": "light meal 7 h ago",
-        "Baseline PHQ-9": 17, "Consent signed": "yes"}}, author="nurse.kim", at=T0 + 5)
+        "Baseline PHQ-9": 17, "Consent signed": "yes"}}), author="nurse.kim", at=T0 + 5)
     rate = PLAN.rate_ml_h
     infused = 0.0
     for second in range(MINUTES * 60):
@@ -96,56 +104,56 @@ def record_session(database: Database, *, close: bool = True,
         recorder.observe(WaveChunk("monitor-1", "MDC_PULS_OXIM_PLETH", wave, 125.0, "1", at))
         samples += 125
         if second == 120:
-            service.record_event("annotation", {"text": "Dissociation"}, author="nurse.kim",
+            service.record(Annotation("Dissociation"), author="nurse.kim",
                                  at=at)
         if second == 200:
-            service.record_event("alarm", {
+            service.record(read("alarm", {
                 "kind": "started", "alarm_id": "bp-high", "label": "NIBP sys high",
                 "priority": "medium", "category": "physiological",
                 "message": "NIBP sys 182 mmHg, above 180 mmHg", "values": {"value": 182},
                 "by": None,
-                "previous_priority": None}, author="console", at=at)
+                "previous_priority": None}), author="console", at=at)
         if second == 215:
-            service.record_event("alarm", {
+            service.record(read("alarm", {
                 "kind": "acknowledged", "alarm_id": "bp-high", "label": "NIBP sys high",
                 "priority": "medium", "category": "physiological", "message": "",
-                "values": {}, "by": "nurse.kim", "previous_priority": None},
+                "values": {}, "by": "nurse.kim", "previous_priority": None}),
                 author="nurse.kim", at=at)
         if second == RATE_CHANGE_AT:
-            service.record_event("rate_change", {"rate_ml_h": rate,
-                                                 "reason": "BP rise; slowed by order"},
+            service.record(read("rate_change", {"rate_ml_h": rate,
+                                                 "reason": "BP rise; slowed by order"}),
                                  author="dr.lee", at=at)
         if second == 420:
-            service.record_event("rescue_medication", {"drug": "Ondansetron", "dose": 4.0,
-                                                       "unit": "mg", "route": "IV"},
+            service.record(RescueMedication.from_payload({"drug": "Ondansetron", "dose": 4.0,
+                                                       "unit": "mg", "route": "IV"}),
                                  author="nurse.kim", at=at)
-            service.record_event("adverse_event", {"event": "Nausea",
+            service.record(read("adverse_event", {"event": "Nausea",
                                                    "intervention": "Ondansetron 4 mg IV",
-                                                   "outcome": "resolved"},
+                                                   "outcome": "resolved"}),
                                  author="nurse.kim", at=at + 0.5)
         if second == 600:
-            service.record_event("scale", {"scale": "MOAA/S", "score": 4,
+            service.record(ScaleScored.from_payload({"scale": "MOAA/S", "score": 4,
                                            "meaning": "lethargic response to name spoken "
-                                                      "in normal tone"},
+                                                      "in normal tone"}),
                                  author="nurse.kim", at=at)
-            service.record_event("scale", {"scale": "CADSS-6", "items": {
+            service.record(ScaleScored.from_payload({"scale": "CADSS-6", "items": {
                 "1 things moving in slow motion": 2, "2 things seem unreal": 3,
                 "6 sense of time changed": 1, "7 body feels changed": 2,
                 "15 separated from what is happening": 1,
-                "22 feel disconnected from own body": 0}, "score": 9},
+                "22 feel disconnected from own body": 0}, "score": 9}),
                 author="nurse.kim", at=at + 1)
     end = T0 + 10 + MINUTES * 60
     clock.now = end
     if close:
-        service.record_event("discharge", {
+        service.record(read("discharge", {
             "criteria": "modified Aldrete", "score": 10, "escort_present": True,
             "items": {"activity": 2, "respiration": 2, "circulation": 2,
-                      "consciousness": 2, "SpO2": 2}}, author="nurse.kim", at=end - 30)
-        service.record_event("signature", {"name": "Kim Nurse", "role": "RN",
-                                           "statement": "Monitored and discharged"},
+                      "consciousness": 2, "SpO2": 2}}), author="nurse.kim", at=end - 30)
+        service.record(Signature.from_payload({"name": "Kim Nurse", "role": "RN",
+                                           "statement": "Monitored and discharged"}),
                              author="nurse.kim", at=end - 20)
-        service.record_event("signature", {"name": "Dr Lee", "role": "MD",
-                                           "statement": "Reviewed the record"},
+        service.record(Signature.from_payload({"name": "Dr Lee", "role": "MD",
+                                           "statement": "Reviewed the record"}),
                              author="dr.lee", at=end - 10)
         assert service.close(author="nurse.kim")
     else:

@@ -10,6 +10,7 @@ from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.security import Action, NotAllowed, Permission, Role
 from ketaconsole.security.users import create_user
 from ketaconsole.store import open_database
+from ketaconsole.timeline_events import RescueMedication
 from ketaconsole.workflow import step_permissions
 
 
@@ -61,8 +62,7 @@ def test_an_entry_under_emergency_access_is_audited_under_its_emergency_record(
         # emergency access acts as a nurse does: every row of the table is answered
         assert {security.door(permission, f"session {service.session_id}")
                 for permission in set(step_permissions().values())} == {"emergency"}
-        stored = service.record_event("rescue_medication", {"drug": "midazolam", "dose": 1,
-                                                             "unit": "mg"},
+        stored = service.record(RescueMedication("midazolam", 1, "mg"),
                                       author=security.door(
                                           step_permissions()["rescue_medication"],
                                           f"session {service.session_id}: rescue_medication"))

@@ -15,6 +15,7 @@ from ketaconsole.course.identity import find_for_check_in
 from ketaconsole.dose import DosePlan
 from ketaconsole.security import Action, AuditLog, Role
 from ketaconsole.store import SessionPlan, SessionService, open_database
+from ketaconsole.timeline_events import DosePlanned, read
 from tests.core.security_support import NAMES, PINS, staff
 from tests.course_support import approved_patient
 
@@ -99,9 +100,9 @@ def test_follow_ups_due_are_listed_and_one_is_recorded_from_the_command_line(
     service = SessionService.begin(
         database, SessionPlan("Grace Hopper", 64.0, patient_id=grace.patient_id),
         [], station="cli-test", clock=lambda: infused)
-    service.record_event("dose_plan", DosePlan(64.0, 0.5, 40.0, 1.0).order_record(),
+    service.record(DosePlanned.from_payload(DosePlan(64.0, 0.5, 40.0, 1.0).order_record()),
                          author="nurse", at=infused)
-    service.record_event("infusion_start", {"action": "start"}, author="nurse", at=infused)
+    service.record(read("infusion_start", {"action": "start"}), author="nurse", at=infused)
     service.close()
     database.dispose()
     nurse = ("--as", NAMES[Role.NURSE], "--pin-stdin")

@@ -19,6 +19,7 @@ from ketaconsole.course.measures import score
 from ketaconsole.dose import DosePlan
 from ketaconsole.security import AuditLog, Guard, NotAllowed, Role
 from ketaconsole.store import Database, SessionPlan, SessionService
+from ketaconsole.timeline_events import DosePlanned, read
 from tests.core.security_support import staff
 
 T0 = 1_800_000_000.0
@@ -33,8 +34,8 @@ def _infusion(database: Database, patient_id: int, at: float) -> None:
     service = SessionService.begin(
         database, SessionPlan("Grace Hopper", 70.0, patient_id=patient_id), [], station="fu",
         clock=lambda: at)
-    service.record_event("dose_plan", plan.order_record(), author="nurse", at=at)
-    service.record_event("infusion_start", {"action": "start"}, author="nurse", at=at)
+    service.record(DosePlanned.from_payload(plan.order_record()), author="nurse", at=at)
+    service.record(read("infusion_start", {"action": "start"}), author="nurse", at=at)
     service.close()
 
 

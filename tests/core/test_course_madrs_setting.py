@@ -12,6 +12,7 @@ from ketaconsole.dose import DosePlan
 from ketaconsole.security import AuditLog, ConsoleUser, Guard, Role
 from ketaconsole.security.clinic_settings import change_setting, madrs_in_use
 from ketaconsole.store import SessionPlan, SessionService, open_database
+from ketaconsole.timeline_events import DosePlanned, read
 from ketaconsole.workflow import WorkflowError
 from tests.core.security_support import staff
 from tests.core.test_room import GRACE
@@ -73,11 +74,11 @@ def test_with_madrs_switched_off_the_course_carries_and_plots_none(tmp_path: Pat
         grace = approved_patient(database, GRACE.patient_name, GRACE.mrn)[0]
         service = SessionService.begin(database, SessionPlan(
             GRACE.patient_name, 64.0, patient_id=grace.patient_id), [], station="madrs")
-        service.record_event("dose_plan", DosePlan(64.0, 0.5, 40.0, 1.0).order_record(),
+        service.record(DosePlanned.from_payload(DosePlan(64.0, 0.5, 40.0, 1.0).order_record()),
                              author=NURSE)
-        service.record_event("infusion_start", {"action": "start"}, author=NURSE)
-        service.record_event("measure", score("PHQ-9", [2] * 9).as_record(), author=NURSE)
-        service.record_event("measure", score("MADRS", [3] * 10).as_record(), author=NURSE)
+        service.record(read("infusion_start", {"action": "start"}), author=NURSE)
+        service.record(read("measure", score("PHQ-9", [2] * 9).as_record()), author=NURSE)
+        service.record(read("measure", score("MADRS", [3] * 10).as_record()), author=NURSE)
         service.close()
         before = course_summary(database, grace.patient_id)
     finally:

@@ -10,6 +10,7 @@ from ketaconsole.export.record import load_record
 from ketaconsole.export.summary import dose_summary
 from ketaconsole.observations import PumpState, PumpStatus
 from ketaconsole.store import SessionPlan, SessionService, open_database
+from ketaconsole.timeline_events import DosePlanned
 
 T0 = 1_800_000_000.0
 
@@ -23,7 +24,7 @@ def test_an_export_after_a_pump_counter_restart_equals_the_live_ledger(tmp_path:
     plan = DosePlan(70.0, 0.5, 40.0, 1.0)
     service = SessionService.begin(database, SessionPlan("Ann Example", 70.0),
                                    [], station="ledger-test", clock=lambda: T0)
-    service.record_event("dose_plan", plan.order_record(), author="nurse", at=T0)
+    service.record(DosePlanned(**plan.order_record()), author="nurse", at=T0)
     engine = Engine(clock=lambda: T0)
     service.recorder.attach(engine)
     # 10 mL, then a new syringe: the pump's counter starts again from 0 and reaches 3 mL

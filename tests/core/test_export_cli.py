@@ -23,6 +23,7 @@ from ketaconsole.export.atomic import write_atomically
 from ketaconsole.export.service import ExportFailed, ExportFormat, ExportOptions, export_session
 from ketaconsole.store import Database, SessionPlan, SessionService, append_event, open_database
 from ketaconsole.store.review import timeline, verify
+from ketaconsole.timeline_events import Annotation, Exported
 from tests.core.export_support import Recorded, record_session
 
 
@@ -164,10 +165,10 @@ def test_an_export_that_cannot_be_audited_is_undone(
 def test_an_export_during_live_recording_keeps_one_unbroken_chain(tmp_path: Path) -> None:
     database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
     live = SessionService.begin(database, SessionPlan("Pat Live"), [], station="live")
-    live.record_event("annotation", {"text": "Anxiety"}, author="nurse.kim")
-    exported = append_event(database, live.session_id, "export", {"format": "pdf"},
+    live.record(Annotation("Anxiety"), author="nurse.kim")
+    exported = append_event(database, live.session_id, Exported("pdf"),
                             author="records.clerk")
-    after = live.record_event("annotation", {"text": "Nausea"}, author="nurse.kim",
+    after = live.record(Annotation("Nausea"), author="nurse.kim",
                               timeout=15.0)
     assert after.seq == exported.seq + 1 and after.prev_hash == exported.hash
     assert live.close()

@@ -11,6 +11,7 @@ import pytest
 from ketaconsole.engine import Engine
 from ketaconsole.observations import Numeric
 from ketaconsole.store import RecordNotWritten, SessionPlan, SessionService, open_database
+from ketaconsole.timeline_events import Annotation
 from tests.core.store_support import wait_until
 
 PATIENT = "Zelda Quux"
@@ -36,7 +37,7 @@ def test_a_write_failure_logs_neither_statement_nor_patient_data(
         engine.ingest([Numeric("ox", "MDC_PULS_OXIM_SAT_O2", SPO2_VALUE, "%", 1000.0 + i)
                        for i in range(5)])
         with pytest.raises(RecordNotWritten):
-            service.record_event("annotation", {"text": f"{PATIENT} weighs {WEIGHT} kg"},
+            service.record(Annotation(f"{PATIENT} weighs {WEIGHT} kg"),
                                  author="nurse", timeout=0.5)
         wait_until(lambda: len(faults) > 0, what="a fault report")
     finally:

@@ -44,6 +44,7 @@ from ketaconsole.security.users import LoginRefused, find_user
 from ketaconsole.store import Database, SessionPlan, SessionService
 from ketaconsole.store.models import DeviceProfile
 from ketaconsole.store.review import timeline
+from ketaconsole.timeline_events import Annotation
 from ketaconsole.workflow import SessionWorkflow
 from tests.core.security_support import NAMES, PINS, session_workflow, staff
 from tests.core.test_workflow import GOOD
@@ -106,7 +107,7 @@ def bench(request: pytest.FixtureRequest, database: Database,
 
 
 def _prepare_entry(b: Bench) -> None:
-    b.prepared["seq"] = b.service.record_event("annotation", {"text": "restless"},
+    b.prepared["seq"] = b.service.record(Annotation("restless"),
                                                author=NAMES[Role.NURSE]).seq
 
 

@@ -29,6 +29,7 @@ from ketaconsole.store import (
 from ketaconsole.store.models import NumericValue
 from ketaconsole.store.review import timeline, verify
 from ketaconsole.store.timeline import first_break
+from ketaconsole.timeline_events import Annotation
 from tests.core.store_support import TcpCable, fresh_postgres_database, wait_until
 
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
@@ -88,7 +89,7 @@ def test_a_locked_sqlite_file_is_held_reported_and_caught_up(tmp_path: Path) -> 
         assert "holding 4" in message and message.endswith("and retrying.")
         assert not service.recorder.status.writing
         with pytest.raises(RecordNotWritten):
-            service.record_event("annotation", {"text": "held"}, author="nurse", timeout=0.3)
+            service.record(Annotation("held"), author="nurse", timeout=0.3)
     finally:
         blocker.rollback()
         blocker.close()
@@ -268,8 +269,8 @@ def test_a_commit_whose_answer_was_lost_is_not_written_twice(database: Database)
     service.recorder.flush()
     LostAcknowledgement(database)
     sent = _feed(engine, 1000.0, 25)
-    note = service.record_event("annotation", {"text": "calm"}, author="nurse", timeout=20)
-    later = service.record_event("annotation", {"text": "still calm"}, author="nurse")
+    note = service.record(Annotation("calm"), author="nurse", timeout=20)
+    later = service.record(Annotation("still calm"), author="nurse")
     service.recorder.flush()
     assert faults.faults  # the failure was reported while it was unknown
     assert _numerics(database) == sent  # each value once

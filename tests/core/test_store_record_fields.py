@@ -18,6 +18,7 @@ from ketaconsole.store.models import Base, ClinicSession, Patient
 from ketaconsole.store.record_fields import FIELDS_KIND, SEALED_COLUMNS
 from ketaconsole.store.review import timeline, verify
 from ketaconsole.store.timeline import format_time
+from ketaconsole.timeline_events import Annotation
 from tests.core.security_support import staff
 
 T0 = 1_790_000_000.0
@@ -158,7 +159,7 @@ def test_moving_a_session_to_another_patient_or_merging_a_patient_away_is_named(
 def test_a_phase_change_is_chained_with_the_row(database: Database) -> None:
     service = SessionService.begin(database, SessionPlan("Ann Example", 70.0), [],
                                    station="room-1", clock=lambda: T0)
-    service.record_event("annotation", {"text": "calm"}, author="nurse.kim")
+    service.record(Annotation("calm"), author="nurse.kim")
     service.set_phase("Infusion", author="nurse.kim")
     assert service.close()
     fields = [e.payload for e in timeline(database, service.session_id)
@@ -198,7 +199,7 @@ def test_a_check_in_while_the_patients_other_session_records_keeps_both_chains_w
     open_one = SessionService.begin(
         visit.database, SessionPlan("Ann Example", 71.0, patient_id=visit.person.patient_id),
         [], station="room-2", flush_interval_s=0.05)
-    open_one.record_event("annotation", {"text": "calm"}, author="nurse.kim")
+    open_one.record(Annotation("calm"), author="nurse.kim")
     # Another station checks the same person in with a new weight: that change is chained
     # into the open session too, and its writer carries on after it.
     elsewhere = _visit(visit.database, visit.person, station="room-3", weight=72.0)

@@ -33,6 +33,7 @@ from ketaconsole.store.models import NumericValue, TimelineEvent, WaveChunkRecor
 from ketaconsole.store.review import timeline, trends, waves
 from ketaconsole.store.timeline import first_break
 from ketaconsole.store.wave_codec import decode_samples, encode_samples
+from ketaconsole.timeline_events import Annotation, Exported
 from tests.core.store_support import wait_until
 
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
@@ -80,7 +81,7 @@ def test_a_clinical_event_is_committed_before_record_event_returns(
     engine = Engine()
     service.recorder.attach(engine)
     engine.ingest([Numeric("ox", SPO2, 96.0, "%", 1000.0)])
-    stored = service.record_event("annotation", {"text": "feels floaty"}, author="nurse.kim")
+    stored = service.record(Annotation("feels floaty"), author="nurse.kim")
     # A separate connection, opened only now, sees the event and everything before it.
     other = open_database(record_url)
     try:
@@ -100,7 +101,7 @@ def test_events_from_many_threads_form_one_unbroken_chain(
         service: SessionService, database: Database) -> None:
     def nurse(name: str) -> None:
         for n in range(10):
-            service.record_event("annotation", {"n": n, "by": name}, author=name)
+            service.record(Annotation(f"note {n} {name}"), author=name)
 
     threads = [threading.Thread(target=nurse, args=(f"nurse{i}",)) for i in range(4)]
     for t in threads:
@@ -177,10 +178,10 @@ def test_an_event_appended_by_another_writer_joins_the_same_chain(
         service: SessionService, database: Database) -> None:
     faults: list[str] = []
     service.recorder.on_fault = faults.append
-    service.record_event("annotation", {"n": 1}, author="nurse")
-    exported = append_event(database, service.session_id, "export", {"format": "pdf"},
+    service.record(Annotation("note 1"), author="nurse")
+    exported = append_event(database, service.session_id, Exported("pdf"),
                             author="dr.lee")
-    after = service.record_event("annotation", {"n": 2}, author="nurse")
+    after = service.record(Annotation("note 2"), author="nurse")
     assert after.seq == exported.seq + 1 and after.prev_hash == exported.hash
     shown = timeline(database, service.session_id, seals=False)
     assert [e.kind for e in shown] == ["session_start", "annotation", "export", "annotation"]
@@ -191,4 +192,4 @@ def test_an_event_appended_by_another_writer_joins_the_same_chain(
 def test_a_closed_recorder_refuses_events_at_once(service: SessionService) -> None:
     assert service.close()
     with pytest.raises(RecordNotWritten, match="not running"):
-        service.record_event("annotation", {"text": "too late"}, author="nurse", timeout=30)
+        service.record(Annotation("too late"), author="nurse", timeout=30)

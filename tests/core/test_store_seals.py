@@ -21,6 +21,7 @@ from ketaconsole.store.anchors import session_chain
 from ketaconsole.store.review import timeline, verify
 from ketaconsole.store.seals import SEAL_KIND
 from ketaconsole.store.timeline import chain_event, format_time
+from ketaconsole.timeline_events import Annotation
 from ketaconsole.transport import Direction
 
 T0 = 1_790_000_000.0
@@ -143,7 +144,7 @@ def test_zeroed_raw_bytes_are_named(recorded: Recorded) -> None:
 
 def test_a_session_without_seals_still_verifies_its_chain(database: Database) -> None:
     service = SessionService.begin(database, SessionPlan("Ann Example"), [], station="r")
-    service.record_event("annotation", {"text": "calm"}, author="nurse.kim")
+    service.record(Annotation("calm"), author="nurse.kim")
     assert service.close()
     count, problem = verify(database, service.session_id)
     assert problem is None and count == len(timeline(database, service.session_id))
@@ -246,7 +247,7 @@ def test_with_a_key_a_rewritten_anchor_log_is_found_out(record_url: str,
     try:
         service = SessionService.begin(database, SessionPlan("Ann Example", 70.0), [],
                                        station="room-1", clock=lambda: T0)
-        service.record_event("annotation", {"text": "calm"}, author="nurse.kim")
+        service.record(Annotation("calm"), author="nurse.kim")
         assert service.close()
         record = Recorded(database, record_url, service.session_id)
         lines = _anchor_lines(record)

@@ -15,6 +15,7 @@ from ketaconsole.store import Database, SessionPlan, SessionService
 from ketaconsole.store.models import TimelineEvent
 from ketaconsole.store.review import timeline
 from ketaconsole.store.timeline import GENESIS_HASH, chain_event, first_break
+from ketaconsole.timeline_events import Annotation, RateChanged, ScaleScored
 
 
 @pytest.fixture
@@ -57,8 +58,8 @@ def test_a_removed_or_reordered_event_breaks_the_chain() -> None:
 
 def test_recorded_events_are_numbered_and_chained(service: SessionService,
                                                   database: Database) -> None:
-    first = service.record_event("annotation", {"text": "patient calm"}, author="nurse.kim")
-    second = service.record_event("scale", {"scale": "MOAA/S", "score": 5}, author="nurse.kim")
+    first = service.record(Annotation("patient calm"), author="nurse.kim")
+    second = service.record(ScaleScored("MOAA/S", 5), author="nurse.kim")
     stored = timeline(database, service.session_id)
     # The writer also chains the patient's and session's fields (``record_fields``).
     shown = [e for e in stored if e.kind != "record_fields"]
@@ -72,12 +73,12 @@ def test_recorded_events_are_numbered_and_chained(service: SessionService,
 
 def test_a_correction_is_a_new_event_pointing_at_the_original(
         service: SessionService, database: Database) -> None:
-    dose = service.record_event("dose_change", {"rate_ml_h": 52.5}, author="nurse.kim")
+    dose = service.record(RateChanged(52.5), author="nurse.kim")
     fix = service.correct(dose.seq, {"rate_ml_h": 50.0}, author="nurse.kim",
                           reason="typed the planned rate, not the set rate")
     gone = service.retract(fix.seq, author="dr.lee", reason="entered on the wrong patient")
     stored = {e.seq: e for e in timeline(database, service.session_id)}
-    assert stored[dose.seq].payload == {"rate_ml_h": 52.5}  # the original is untouched
+    assert stored[dose.seq].payload == {"rate_ml_h": 52.5, "reason": ""}  # untouched
     assert stored[fix.seq].corrects == dose.seq and stored[fix.seq].kind == "correction"
     assert stored[gone.seq].corrects == fix.seq and stored[gone.seq].kind == "retraction"
     with pytest.raises(ValueError, match="no event 99"):
@@ -93,7 +94,7 @@ def test_no_statement_ever_updates_or_deletes_a_timeline_event(
 
     event.listen(database.engine, "before_cursor_execute", capture)
     svc = SessionService.begin(database, SessionPlan("Ann Example"), [], station="room-1")
-    note = svc.record_event("annotation", {"text": "x"}, author="nurse")
+    note = svc.record(Annotation("x"), author="nurse")
     svc.correct(note.seq, {"text": "y"}, author="nurse", reason="typo")
     svc.set_phase("Infusion", author="nurse")
     assert svc.close()
@@ -105,7 +106,7 @@ def test_no_statement_ever_updates_or_deletes_a_timeline_event(
 def test_verify_says_an_intact_chain_is_intact(service: SessionService, database: Database,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     for n in range(5):
-        service.record_event("annotation", {"n": n}, author="nurse")
+        service.record(Annotation(f"note {n}"), author="nurse")
     assert main(["verify", str(service.session_id), "--db", database.url]) == 0
     # five notes, the session's start and its chained fields
     expected = f"session {service.session_id}: 7 events, chain intact"
@@ -116,9 +117,9 @@ def test_verify_names_the_event_whose_payload_was_edited(
         service: SessionService, database: Database,
         capsys: pytest.CaptureFixture[str]) -> None:
     for n in range(5):
-        service.record_event("annotation", {"n": n}, author="nurse")
-    target = service.record_event("dose_change", {"rate_ml_h": 52.5}, author="nurse")
-    service.record_event("annotation", {"n": "after"}, author="nurse")
+        service.record(Annotation(f"note {n}"), author="nurse")
+    target = service.record(RateChanged(52.5), author="nurse")
+    service.record(Annotation("note after"), author="nurse")
     with database.engine.begin() as connection:
         connection.execute(text("UPDATE timeline_events SET payload = :p "
                                 "WHERE session_id = :s AND seq = :q"),
@@ -127,14 +128,14 @@ def test_verify_names_the_event_whose_payload_was_edited(
     assert main(["verify", str(service.session_id), "--db", database.url]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
-    assert f"event {target.seq} (dose_change, " in err
+    assert f"event {target.seq} (rate_change, " in err
     assert "content does not match its hash" in err
 
 
 def test_verify_names_a_deleted_event(service: SessionService, database: Database,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     for n in range(4):
-        service.record_event("annotation", {"n": n}, author="nurse")
+        service.record(Annotation(f"note {n}"), author="nurse")
     with database.engine.begin() as connection:
         connection.execute(text("DELETE FROM timeline_events WHERE session_id = :s AND seq = 3"),
                            {"s": service.session_id})
@@ -153,7 +154,7 @@ def test_verify_an_unknown_session_is_one_clear_line(database: Database,
 def test_sessions_lists_each_session_with_its_event_count(
         service: SessionService, database: Database,
         capsys: pytest.CaptureFixture[str]) -> None:
-    service.record_event("annotation", {"text": "hello"}, author="nurse")
+    service.record(Annotation("hello"), author="nurse")
     assert main(["sessions", "--json", "--db", database.url]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["id"], r["patient"], r["events"], r["ended"]) for r in rows] == [

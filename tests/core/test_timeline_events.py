@@ -86,3 +86,17 @@ def test_every_kind_has_a_clinical_title_and_a_bad_payload_is_a_sentence_not_a_c
         assert "_" not in title(name), name
     assert sentence("dose_plan", {"weight_kg": "heavy"}) == (
         "Dose plan (the entry's details could not be read)")
+
+
+def test_an_entry_is_checked_when_it_is_made_and_nothing_entered_is_dropped() -> None:
+    from ketaconsole.timeline_events import DosePlanned, PhaseChanged, make
+
+    with pytest.raises(EventPayloadError, match="no field 'colour'"):
+        make("annotation", {"text": "calm", "colour": "red"})
+    with pytest.raises(EventPayloadError, match="not a usable order"):
+        DosePlanned(weight_kg=0.0, mg_per_kg=0.5, duration_min=40.0, concentration_mg_ml=1.0)
+    with pytest.raises(EventPayloadError, match="no session phase"):
+        PhaseChanged("Halfway")
+    given = make("rescue_medication", {"drug": "Ondansetron", "dose": 4, "unit": "mg",
+                                       "route": "IV", "given_at": 1_790_000_000.0})
+    assert given.payload()["given_at"] == 1_790_000_000.0

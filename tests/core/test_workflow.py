@@ -128,7 +128,8 @@ STEP_KINDS: dict[str, tuple[str, ...]] = {
     "correct": ("correction",), "retract": ("retraction",)}
 """Each of the workflow's steps and the table rows it asks the door with."""
 
-READERS = {"infusion_allowed", "service_id", "acting"}
+READERS = {"infusion_allowed", "service_id", "acting", "restore"}
+"""Not steps: what the room and the screens ask, and the resume from the fold."""
 
 
 def test_every_step_and_timeline_entry_has_its_row_in_the_one_table() -> None:

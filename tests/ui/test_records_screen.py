@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService, open_database
-from ketaconsole.timeline_events import title
+from ketaconsole.timeline_events import Annotation, title
 from tests.core.export_support import T0, record_session
 from tests.ui.conftest import settle_deleted
 from ui.records_screen import RecordsScreen
@@ -27,7 +27,7 @@ def _short_session(database: Database, patient: str, at: float) -> int:
         database, SessionPlan(patient, weight_kg=60.0),
         [DeviceUse("oximeter-1", "masimo-ascii", "/dev/ttyUSB0", {}, {})],
         station=f"room-{patient}", clock=lambda: now[0])
-    service.record_event("annotation", {"text": "Calm, talking"}, author="nurse.ola",
+    service.record(Annotation("Calm, talking"), author="nurse.ola",
                          at=at + 60)
     now[0] = at + 600
     assert service.close(author="nurse.ola")
