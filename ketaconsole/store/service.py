@@ -1,10 +1,10 @@
 """The session service: starting, resuming and closing a session, and recording its events.
 
 It is what the UI and the headless ``record`` command use. A new session gets a
-patient row, its plan, the alarm limits in force and the devices used; a session this
-console left open (a crash, a power cut) is reopened with a ``gap`` event that spans
-the outage. Clinical events are committed before :meth:`SessionService.record_event`
-returns.
+patient row, the alarm limits in force and the devices used; a session this console
+left open (a crash, a power cut) is reopened with a ``gap`` event that spans the
+outage. Clinical events are typed timeline events, committed before
+:meth:`SessionService.record` returns.
 """
 
 from __future__ import annotations
