@@ -138,3 +138,38 @@ def wait_step(qtbot: QtBot, window: MainWindow, step: object) -> None:
     qtbot.waitUntil(lambda: window.room.workflow.step is step, timeout=15000)
     qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.pages[step],  # type: ignore[index]
                     timeout=5000)
+
+
+def click(qtbot: QtBot, button: object) -> None:
+    """Press an enabled button with the mouse, as a person does."""
+    from PySide6.QtWidgets import QPushButton
+
+    assert isinstance(button, QPushButton)
+    assert button.isEnabled(), f"{button.text()} is disabled"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def through_plan(qtbot: QtBot, window: MainWindow) -> None:
+    """Check the demo patient in, confirm the baseline and the proposed plan at the pages."""
+    from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS, PULSE_RATE, SPO2
+    from ketaconsole.workflow import Step
+    from ui.session_pages import BaselinePage, CheckInPage, PlanPage
+
+    pages = window.monitor.session.pages
+    check_in = pages[Step.CHECK_IN]
+    assert isinstance(check_in, CheckInPage)
+    fill_check_in(qtbot, check_in)
+    click(qtbot, check_in.sign)
+    wait_step(qtbot, window, Step.BASELINE)
+    baseline = pages[Step.BASELINE]
+    assert isinstance(baseline, BaselinePage)
+    for metric, value in ((NIBP_SYS, "124"), (NIBP_DIA, "78"), (PULSE_RATE, "72"),
+                          (SPO2, "97")):
+        type_into(qtbot, baseline, metric.refid, value)
+    click(qtbot, baseline.confirm)
+    wait_step(qtbot, window, Step.PLAN)
+    plan = pages[Step.PLAN]
+    assert isinstance(plan, PlanPage)
+    qtbot.waitUntil(lambda: "mL/h" in plan.computed.text(), timeout=5000)
+    click(qtbot, plan.confirm)
+    wait_step(qtbot, window, Step.INFUSION)
