@@ -48,7 +48,7 @@ from ketaconsole.security import NotAllowed
 from ketaconsole.store import Database
 from ui import theme
 from ui.background import BackgroundCalls
-from ui.connection_test import ConnectionTest
+from ui.connection_check import ConnectionCheck
 from ui.device_forms import DriverSettingsForm, LineSettingsForm
 from ui.form_fields import FormFields
 
@@ -134,7 +134,7 @@ class DevicesScreen(QWidget):
         split.addWidget(self._driver_column())
         self.tabs = QTabWidget()
         self.tabs.addTab(self._setup_page(), "Port and settings")
-        self.test = ConnectionTest()
+        self.test = ConnectionCheck()
         self.test.stopped.connect(self._test_stopped)
         test_page = QWidget()
         test_column = QVBoxLayout(test_page)

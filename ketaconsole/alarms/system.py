@@ -133,11 +133,6 @@ class AlarmSystem:
             return watch.infusion.started_at <= now
         return self._dosing_started_at is not None and self._dosing_started_at <= now
 
-    def clear_dose_plan(self) -> None:
-        """No plan to check the pump against (the session ended)."""
-        with self._lock:
-            self._technical.dose = None
-
     def next_patient(self) -> None:
         """Forget the last patient's baselines, dose plan and start of dosing."""
         with self._lock:
@@ -272,14 +267,6 @@ class AlarmSystem:
                 message=f"Audio paused for {self._profile.audio_pause_s:g} s",
                 values={"until": pause.until, "covers": covers.value if covers else None,
                         "alarms": sorted(self._state.active)}, by=by))
-
-    def resume_audio(self, *, by: str, now: float) -> AlarmEvent | None:
-        with self._lock:
-            if self._state.pause is None:
-                return None
-            self._state.pause = None
-            return self._emit(AlarmEvent(AlarmEventKind.AUDIO_RESUMED, now,
-                                         message="Audio on again", by=by))
 
     def _targets(self, alarm_id: str | None) -> list[ActiveAlarm]:
         if alarm_id is None:

@@ -14,12 +14,8 @@ from ketaconsole.cli.common import CliError, print_json_line
 from ketaconsole.cli.record_common import add_db_option, open_record
 from ketaconsole.cli.security_common import PinReader, add_login_options, log_in
 from ketaconsole.security import AuditLog, Guard, NotAllowed
-from ketaconsole.security.clinic_settings import (
-    RULES,
-    SettingValue,
-    change_setting,
-    clinic_settings,
-)
+from ketaconsole.security.admin import change_setting
+from ketaconsole.security.clinic_settings import RULES, SettingValue, clinic_settings
 from ketaconsole.store import Database
 
 

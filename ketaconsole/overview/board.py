@@ -141,10 +141,6 @@ class ClinicBoard:
             self._pause = AudioPause(now, now + AUDIO_PAUSE_S, covers, by)
             return self._pause
 
-    def resume_audio(self) -> None:
-        with self._lock:
-            self._pause = None
-
     def audio(self, now: float) -> AudioState:
         """The tone the desk should sound now, and the pause's countdown."""
         sounding = self._sounding(now)

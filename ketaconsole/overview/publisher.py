@@ -19,19 +19,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from ketaconsole.alarms import AlarmActionError
-from ketaconsole.overview.status import RoomStatus, room_status
+from ketaconsole.overview.status import PublishedRoom, RoomStatus, room_status
 from ketaconsole.store.database import create_record_engine
 from ketaconsole.store.models import RoomCommand, RoomStatusRow
-
-if TYPE_CHECKING:
-    from ketaconsole.room import Room
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +66,7 @@ def upsert_status(connection: Connection, status: RoomStatus) -> None:
 class RoomPublisher:
     """Publishes ``room``'s status every ``interval`` seconds and does the overview's asks."""
 
-    def __init__(self, room: Room, url: str, *, interval: float = PUBLISH_EVERY_S,
+    def __init__(self, room: PublishedRoom, url: str, *, interval: float = PUBLISH_EVERY_S,
                  clock: Callable[[], float] = time.time) -> None:
         self.room = room
         self.interval = interval

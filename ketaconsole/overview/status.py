@@ -10,7 +10,7 @@ ledger's, the BP check the one the timeline panel shows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ketaconsole.alarms import Alarm, Category, Priority
 from ketaconsole.alarms.priority import SIGNALS
@@ -27,7 +27,37 @@ from ketaconsole.catalogue import (
 from ketaconsole.checks import bp_check
 
 if TYPE_CHECKING:
-    from ketaconsole.room import Room
+    from ketaconsole.alarms import AlarmSystem
+    from ketaconsole.engine import Engine
+    from ketaconsole.session_model import SessionModel
+
+
+class _Place(Protocol):
+    @property
+    def place(self) -> str: ...
+
+
+class _RecordProblem(Protocol):
+    @property
+    def problem(self) -> str | None: ...
+
+
+class PublishedRoom(Protocol):
+    """What the overview reads of a room: the interface a bedside publishes through, so the
+    overview needs no room module (the room imports the publisher, never the reverse)."""
+
+    @property
+    def station(self) -> str: ...
+    @property
+    def options(self) -> _Place: ...
+    @property
+    def model(self) -> SessionModel: ...
+    @property
+    def engine(self) -> Engine: ...
+    @property
+    def alarms(self) -> AlarmSystem: ...
+    @property
+    def record(self) -> _RecordProblem: ...
 
 STATUS_VERSION = 1
 SHOWN_METRICS = (HEART_RATE.refid, PULSE_RATE.refid, SPO2.refid, NIBP_SYS.refid,
@@ -176,7 +206,7 @@ def _rounded(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _pump(room: Room, now: float) -> PumpNow | None:
+def _pump(room: PublishedRoom, now: float) -> PumpNow | None:
     model = room.model
     channel = model.pump_channel
     ledger = room.engine.pump(channel) if channel else None
@@ -191,7 +221,7 @@ def _pump(room: Room, now: float) -> PumpNow | None:
                    state.value if state else None)
 
 
-def room_status(room: Room, seq: int, now: float) -> RoomStatus:
+def room_status(room: PublishedRoom, seq: int, now: float) -> RoomStatus:
     """The room as it stands at ``now``; safe to call from any thread."""
     model = room.model
     vitals: dict[str, VitalNow] = {}

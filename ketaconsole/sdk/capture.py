@@ -11,13 +11,17 @@ capture, not talking to a device.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ketaconsole.observations import Observation
-from ketaconsole.sdk.errors import WINDOW_S
+from ketaconsole.sdk.errors import WINDOW_S, StepOutput
 
-if TYPE_CHECKING:
-    from ketaconsole.sdk import DeviceProtocol
+
+class Decoder(Protocol):
+    """A protocol object as a capture is decoded through it (a driver's ``DeviceProtocol``)."""
+
+    def feed(self, data: bytes, now: float) -> StepOutput: ...
+    def tick(self, now: float) -> StepOutput: ...
 
 CHUNK = 4096
 
@@ -29,7 +33,7 @@ def bytes_per_second(baudrate: int, bytesize: int = 8, parity: str = "N",
     return baudrate / bits
 
 
-def decode_capture(protocol: DeviceProtocol, data: bytes, rate_bytes_per_s: float, *,
+def decode_capture(protocol: Decoder, data: bytes, rate_bytes_per_s: float, *,
                    start: float = 0.0, chunk: int = CHUNK) -> Iterator[Observation]:
     """The observations ``protocol`` makes of ``data`` arriving at ``rate_bytes_per_s``.
 

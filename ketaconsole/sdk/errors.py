@@ -12,12 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 from ketaconsole.observations import Observation, ProtocolError
 
-if TYPE_CHECKING:
-    from ketaconsole.sdk import DeviceProtocol, ProtocolOutput
+
+class StepOutput(Protocol):
+    """What one step of a protocol gives (:class:`~ketaconsole.sdk.ProtocolOutput`)."""
+
+    observations: list[Observation]
+
+
+Out = TypeVar("Out", bound=StepOutput)
 
 ERRORS_PER_WINDOW = 3
 WINDOW_S = 1.0
@@ -71,21 +77,21 @@ class ErrorThrottle:
             f"not shown one by one; the latest: {latest.detail}", now)
 
 
-def _throttle_of(protocol: DeviceProtocol) -> ErrorThrottle:
+def _throttle_of(protocol: object) -> ErrorThrottle:
     throttle = protocol.__dict__.get("_error_throttle")
     if throttle is None:
         throttle = protocol.__dict__["_error_throttle"] = ErrorThrottle()
     return throttle
 
 
-def throttled_feed(feed: Callable[[Any, bytes, float], ProtocolOutput]
-                   ) -> Callable[[Any, bytes, float], ProtocolOutput]:
+def throttled_feed(feed: Callable[[Any, bytes, float], Out]
+                   ) -> Callable[[Any, bytes, float], Out]:
     """``feed`` whose protocol errors pass through the protocol's :class:`ErrorThrottle`."""
     if getattr(feed, "throttled", False):
         return feed
 
     @wraps(feed)
-    def step(self: DeviceProtocol, data: bytes, now: float) -> ProtocolOutput:
+    def step(self: Any, data: bytes, now: float) -> Out:
         if self.__dict__.get("_in_step"):
             return feed(self, data, now)  # a subclass calling its parent's feed
         self.__dict__["_in_step"] = True
@@ -100,15 +106,15 @@ def throttled_feed(feed: Callable[[Any, bytes, float], ProtocolOutput]
     return step
 
 
-def throttled_tick(tick: Callable[[Any, float], ProtocolOutput]
-                   ) -> Callable[[Any, float], ProtocolOutput]:
+def throttled_tick(tick: Callable[[Any, float], Out]
+                   ) -> Callable[[Any, float], Out]:
     """``tick`` whose protocol errors pass through the protocol's :class:`ErrorThrottle`
     (and which reports a window's held-back errors once the window has passed)."""
     if getattr(tick, "throttled", False):
         return tick
 
     @wraps(tick)
-    def step(self: DeviceProtocol, now: float) -> ProtocolOutput:
+    def step(self: Any, now: float) -> Out:
         if self.__dict__.get("_in_step"):
             return tick(self, now)
         self.__dict__["_in_step"] = True
@@ -123,6 +129,6 @@ def throttled_tick(tick: Callable[[Any, float], ProtocolOutput]
     return step
 
 
-def error_total(protocol: DeviceProtocol) -> int:
+def error_total(protocol: object) -> int:
     """Every protocol error the protocol has reported, including those held back."""
     return _throttle_of(protocol).total

@@ -14,6 +14,7 @@ from ketaconsole.security.break_glass import (
     pending_break_glass_reviews,
     review_break_glass,
 )
+from ketaconsole.security.clinic_settings import SecuritySettings
 from ketaconsole.security.guard import Guard, NotAllowed
 from ketaconsole.security.lock import ConsoleLock, LockState
 from ketaconsole.security.plugins import AllowList
@@ -21,7 +22,6 @@ from ketaconsole.security.roles import ROLE_PERMISSIONS, Permission, Role
 from ketaconsole.security.users import (
     ConsoleUser,
     LoginRefused,
-    SecuritySettings,
     UserError,
     authenticate,
     needs_first_admin,

@@ -1,7 +1,10 @@
-"""User management and plugin approval as an admin does them: guarded and audited."""
+"""User management, plugin approval and clinic settings as an admin does them: guarded and
+audited."""
 
 from __future__ import annotations
 
+from ketaconsole.security.audit import Action
+from ketaconsole.security.clinic_settings import RULES, SettingValue, clinic_settings
 from ketaconsole.security.guard import Guard
 from ketaconsole.security.plugins import AllowList, PluginApproval
 from ketaconsole.security.roles import Permission, Role
@@ -13,6 +16,7 @@ from ketaconsole.security.users import (
     set_pin,
 )
 from ketaconsole.store.database import Database
+from ketaconsole.store.models import ClinicSetting
 
 
 class UserAdmin:
@@ -64,3 +68,26 @@ class PluginAdmin:
     def revoke(self, distribution: str, version: str | None = None) -> list[PluginApproval]:
         by = self.guard.require(self.user, Permission.APPROVE_PLUGINS, target=distribution)
         return self.allow_list.revoke(distribution, version, by=by, audit=self.guard.audit)
+
+
+def change_setting(guard: Guard, user: ConsoleUser, key: str, text: str) -> SettingValue:
+    """Set ``key`` as ``user`` (an admin): checked, stored, and on the audit trail."""
+    rule = RULES.get(key)
+    if rule is None:
+        raise ValueError(f"there is no setting {key!r}; the settings are "
+                         f"{', '.join(RULES)}")
+    value = rule.parse(text)
+    admin = guard.require(user, Permission.CLINIC_SETTINGS, target=key)
+    database = guard.audit.database
+    old = next(s.value for s in clinic_settings(database) if s.rule.key == key)
+    at = guard.audit.clock()
+    with database.sessions() as session, session.begin():
+        row = session.get(ClinicSetting, key)
+        if row is None:
+            session.add(ClinicSetting(key=key, value=value, changed_at=at,
+                                      changed_by=admin.username))
+        else:
+            row.value, row.changed_at, row.changed_by = value, at, admin.username
+    guard.audit.record(Action.CLINIC_SETTING_CHANGED, actor=admin.username,
+                       user_id=admin.record_id, target=key, detail={"old": old, "new": value})
+    return SettingValue(rule, value, at, admin.username)

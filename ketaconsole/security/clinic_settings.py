@@ -1,12 +1,13 @@
-"""The clinic's settings an admin may change: idle lock, PIN lock-out, PIN length, MADRS.
+"""The clinic's settings (idle lock, PIN lock-out, PIN length, MADRS), read; an admin changes them.
 
 They live in the record database (``clinic_settings``, migration 0005), so every room of
 a clinic on one PostgreSQL server follows the same policy. A setting never changed has
 its default (five minutes, five wrong PINs, five minutes, PINs of at least four
-characters and six for admins; the MADRS asked and plotted). A change needs the
-``CLINIC_SETTINGS`` permission (admins), is checked against its allowed range, and is on
-the audit trail with the old and the new value. Consoles read the settings when they
-start.
+characters and six for admins; the MADRS asked and plotted). This module only reads
+them (it needs no user and no guard); a change
+(:func:`ketaconsole.security.admin.change_setting`) needs the ``CLINIC_SETTINGS``
+permission (admins), is checked against its allowed range, and is on the audit trail
+with the old and the new value. Consoles read the settings when they start.
 """
 
 from __future__ import annotations
@@ -16,12 +17,27 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 
 from ketaconsole.numbers import NumberRange
-from ketaconsole.security.audit import Action
-from ketaconsole.security.guard import Guard
-from ketaconsole.security.roles import Permission
-from ketaconsole.security.users import DEFAULT_SETTINGS, ConsoleUser, SecuritySettings
+from ketaconsole.security.roles import Role
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSetting
+
+
+@dataclass(frozen=True, slots=True)
+class SecuritySettings:
+    """The clinic's log-in policy."""
+
+    max_wrong_pins: int = 5
+    lockout_seconds: float = 300.0
+    idle_lock_seconds: float = 300.0
+    min_pin_length: int = 4
+    admin_min_pin_length: int = 6
+
+    def pin_length_for(self, role: Role) -> int:
+        """The fewest characters a new PIN of this role may have."""
+        return self.admin_min_pin_length if role is Role.ADMIN else self.min_pin_length
+
+
+DEFAULT_SETTINGS = SecuritySettings()
 
 MADRS_SETTING = "madrs"
 """Whether the clinic uses the MADRS (clinician-rated) beside the PHQ-9 and GAD-7."""
@@ -110,26 +126,3 @@ def setting_value(database: Database, key: str) -> int:
 def madrs_in_use(database: Database) -> bool:
     """Whether this clinic asks and plots the MADRS (the ``madrs`` setting, default on)."""
     return setting_value(database, MADRS_SETTING) == 1
-
-
-def change_setting(guard: Guard, user: ConsoleUser, key: str, text: str) -> SettingValue:
-    """Set ``key`` as ``user`` (an admin): checked, stored, and on the audit trail."""
-    rule = RULES.get(key)
-    if rule is None:
-        raise ValueError(f"there is no setting {key!r}; the settings are "
-                         f"{', '.join(RULES)}")
-    value = rule.parse(text)
-    admin = guard.require(user, Permission.CLINIC_SETTINGS, target=key)
-    database = guard.audit.database
-    old = next(s.value for s in clinic_settings(database) if s.rule.key == key)
-    at = guard.audit.clock()
-    with database.sessions() as session, session.begin():
-        row = session.get(ClinicSetting, key)
-        if row is None:
-            session.add(ClinicSetting(key=key, value=value, changed_at=at,
-                                      changed_by=admin.username))
-        else:
-            row.value, row.changed_at, row.changed_by = value, at, admin.username
-    guard.audit.record(Action.CLINIC_SETTING_CHANGED, actor=admin.username,
-                       user_id=admin.record_id, target=key, detail={"old": old, "new": value})
-    return SettingValue(rule, value, at, admin.username)

@@ -24,11 +24,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ketaconsole.security.audit import Action, AuditLog, AuditRecord
 from ketaconsole.security.break_glass import break_glass_detail, emergency_user
+from ketaconsole.security.clinic_settings import DEFAULT_SETTINGS, SecuritySettings
 from ketaconsole.security.users import (
-    DEFAULT_SETTINGS,
     ConsoleUser,
     LoginRefused,
-    SecuritySettings,
     authenticate,
     find_user,
 )

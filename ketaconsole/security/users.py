@@ -21,6 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from ketaconsole.names import BadName, check_name, printable
 from ketaconsole.numbers import echo, shown
 from ketaconsole.security.audit import Action, AuditLog
+from ketaconsole.security.clinic_settings import (
+    DEFAULT_SETTINGS,
+    SecuritySettings,
+    security_settings,
+)
 from ketaconsole.security.pins import hash_pin, pin_matches
 from ketaconsole.security.roles import Role
 from ketaconsole.store.database import Database
@@ -30,22 +35,6 @@ from ketaconsole.store.timeline import format_time
 USERNAME_MAX = 100
 
 
-@dataclass(frozen=True, slots=True)
-class SecuritySettings:
-    """The clinic's log-in policy."""
-
-    max_wrong_pins: int = 5
-    lockout_seconds: float = 300.0
-    idle_lock_seconds: float = 300.0
-    min_pin_length: int = 4
-    admin_min_pin_length: int = 6
-
-    def pin_length_for(self, role: Role) -> int:
-        """The fewest characters a new PIN of this role may have."""
-        return self.admin_min_pin_length if role is Role.ADMIN else self.min_pin_length
-
-
-DEFAULT_SETTINGS = SecuritySettings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +183,6 @@ def set_pin(database: Database, audit: AuditLog, username: str, pin: str, *,
 
 def _pin_policy(database: Database) -> SecuritySettings:
     """The clinic's settings, for the PIN length its policy asks of a role."""
-    from ketaconsole.security.clinic_settings import security_settings  # it imports this
-
     return security_settings(database)
 
 

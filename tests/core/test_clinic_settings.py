@@ -11,12 +11,13 @@ import pytest
 
 from ketaconsole.bedside_security import BedsideSecurity
 from ketaconsole.security import Action, AuditLog, Guard, LoginRefused, NotAllowed, Role
+from ketaconsole.security.admin import change_setting
 from ketaconsole.security.clinic_settings import (
-    change_setting,
+    DEFAULT_SETTINGS,
     clinic_settings,
     security_settings,
 )
-from ketaconsole.security.users import DEFAULT_SETTINGS, ConsoleUser, authenticate, find_user
+from ketaconsole.security.users import ConsoleUser, authenticate, find_user
 from ketaconsole.store import Database
 from tests.core.security_support import NAMES, PINS, FakeClock
 

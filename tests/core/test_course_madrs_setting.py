@@ -10,7 +10,8 @@ from ketaconsole.course.measures import score
 from ketaconsole.course.summary import course_summary
 from ketaconsole.dose import DosePlan
 from ketaconsole.security import AuditLog, ConsoleUser, Guard, Role
-from ketaconsole.security.clinic_settings import change_setting, madrs_in_use
+from ketaconsole.security.admin import change_setting
+from ketaconsole.security.clinic_settings import madrs_in_use
 from ketaconsole.store import SessionPlan, SessionService, open_database
 from ketaconsole.timeline_events import DosePlanned, read
 from ketaconsole.workflow import WorkflowError

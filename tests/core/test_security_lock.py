@@ -19,7 +19,7 @@ from ketaconsole.security import (
     pending_break_glass_reviews,
     review_break_glass,
 )
-from ketaconsole.security.users import SecuritySettings
+from ketaconsole.security.clinic_settings import SecuritySettings
 from ketaconsole.store import Database, SessionPlan, SessionService, open_database
 from ketaconsole.store.review import timeline
 from tests.core.security_support import NAMES, PINS, FakeClock, session_workflow, staff

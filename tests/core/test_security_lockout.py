@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 import pytest
 
 from ketaconsole.security import Action, AuditLog, LoginRefused, Role, authenticate
-from ketaconsole.security.users import SecuritySettings, find_user
+from ketaconsole.security.clinic_settings import SecuritySettings
+from ketaconsole.security.users import find_user
 from ketaconsole.store import Database
 from tests.core.security_support import NAMES, PINS, FakeClock
 

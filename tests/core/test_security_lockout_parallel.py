@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from ketaconsole.security import Action, AuditLog, LoginRefused, Role, authenticate
+from ketaconsole.security.clinic_settings import SecuritySettings
 from ketaconsole.security.pins import pin_matches
-from ketaconsole.security.users import SecuritySettings, find_user, set_active
+from ketaconsole.security.users import find_user, set_active
 from ketaconsole.store import Database
 from tests.core.security_support import NAMES, PINS, FakeClock, staff
 from tests.core.store_support import wait_until

@@ -37,8 +37,8 @@ from ketaconsole.security import (
     Role,
     authenticate,
 )
-from ketaconsole.security.admin import PluginAdmin, UserAdmin
-from ketaconsole.security.clinic_settings import change_setting, security_settings
+from ketaconsole.security.admin import PluginAdmin, UserAdmin, change_setting
+from ketaconsole.security.clinic_settings import security_settings
 from ketaconsole.security.services import AuthorisedConsole
 from ketaconsole.security.users import LoginRefused, find_user
 from ketaconsole.store import Database, SessionPlan, SessionService

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ketaconsole.security import AuditLog, Guard, Role
-from ketaconsole.security.clinic_settings import change_setting
+from ketaconsole.security.admin import change_setting
 from ketaconsole.security.pins import BadPin, check_new_pin
 from ketaconsole.security.users import ConsoleUser, create_user, set_pin
 from ketaconsole.store import Database

@@ -76,7 +76,7 @@ def test_a_positive_item_nine_is_acknowledged_by_name_before_the_plan(
 def test_a_clinic_without_madrs_is_not_offered_it(
         qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     from ketaconsole.security import AuditLog, Guard
-    from ketaconsole.security.clinic_settings import change_setting
+    from ketaconsole.security.admin import change_setting
     from ketaconsole.security.users import find_user
 
     database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")

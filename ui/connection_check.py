@@ -110,7 +110,7 @@ def describe(obs: Observation) -> tuple[str, str, str, str] | None:
     return None
 
 
-class ConnectionTest(QWidget):
+class ConnectionCheck(QWidget):
     """Start / Stop a test link and watch what crosses the line and what it decodes to."""
 
     stopped = Signal()
