@@ -151,8 +151,9 @@ class RecordLink:
         if service is None:
             self._pending.append(event)
         else:
-            service.recorder.post_event("alarm", event.as_record(),
-                                        author=event.by or "alarm system", at=event.at)
+            from ketaconsole.timeline_events import AlarmRecorded
+
+            service.post(AlarmRecorded(event), author=event.by or "alarm system", at=event.at)
 
     def fault(self, message: str) -> None:
         self.record.fail(message)
