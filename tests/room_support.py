@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
+
+import pytest
 
 from ketaconsole.device_profiles import DeviceSetup, save_profile
 from ketaconsole.device_spec import DeviceSpec
@@ -15,7 +18,7 @@ from ketaconsole.security import Role
 from ketaconsole.security.users import add_first_admin, create_user, find_user
 from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import open_database
-from ketaconsole.virtual_patient import Scenario, VirtualPatient
+from ketaconsole.virtual_patient import SCENARIOS, Scenario, VirtualPatient
 from ketaconsole.workflow import Door
 from tests.core.security_support import NAMES, PINS
 
@@ -98,3 +101,13 @@ def serve_room(stack: ExitStack, url: str, room: str, story: Scenario,
             save_profile(database, DeviceSetup(name, room, slug, path), by="technician")
     finally:
         database.dispose()
+
+
+@pytest.fixture
+def pump_port() -> Iterator[str]:
+    """An Alaris pump on a pty, infusing 52.5 mL/h (0.5 mg/kg for 70 kg at 1 mg/mL) from
+    the start."""
+    with ExitStack() as stack:
+        story = dataclasses.replace(SCENARIOS["normal"], infusion_start_s=0.0)
+        (port,) = serve_simulators(stack, story, ["alaris-asena"])
+        yield port

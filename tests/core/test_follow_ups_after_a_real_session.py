@@ -7,31 +7,34 @@ under ``faketime`` 2 and 26 hours later, as a clinic's check the next day would.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from ketaconsole.store import open_database
 from ketaconsole.store.review import session_state
-from ketaconsole.virtual_patient import SCENARIOS
 from tests.course_support import cleared_mrn
-from tests.room_support import serve_simulators
 
 
-@pytest.fixture
-def pump_port() -> Iterator[str]:
-    with ExitStack() as stack:
-        story = dataclasses.replace(SCENARIOS["normal"], infusion_start_s=0.0)
-        (port,) = serve_simulators(stack, story, ["alaris-asena"])
-        yield port
+def _recorded_infusion(pump_port: str, tmp_path: Path
+                       ) -> tuple[str, dict[str, str], str, int]:
+    """A session recorded by ``record`` for a cleared patient: (record URL, environment,
+    MRN, session number). The plan's 35 mg is not all in when it stops."""
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    env = {**os.environ, "KETACONSOLE_HOME": str(tmp_path), "KETACONSOLE_STATION": "bay-9"}
+    mrn = cleared_mrn(url, "Grace Hopper")
+    done = subprocess.run(
+        [sys.executable, "-m", "ketaconsole", "record", "--device", f"alaris-asena={pump_port}",
+         "--mrn", mrn, "--weight", "70", "--dose", "0.5", "--over", "40",
+         "--concentration", "1", "--minutes", "0.15", "--db", url],
+        capture_output=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    return url, env, mrn, int(done.stdout.decode().split()[0])
 
 
 def _due(url: str, env: dict[str, str], shift: str) -> list[dict[str, object]]:
@@ -46,16 +49,7 @@ def _due(url: str, env: dict[str, str], shift: str) -> list[dict[str, object]]:
                     reason="faketime is not installed ('./run test' installs it)")
 def test_a_recorded_infusion_makes_its_24_hour_follow_up_due_the_next_day(
         pump_port: str, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
-    env = {**os.environ, "KETACONSOLE_HOME": str(tmp_path), "KETACONSOLE_STATION": "bay-9"}
-    mrn = cleared_mrn(url, "Grace Hopper")
-    done = subprocess.run(
-        [sys.executable, "-m", "ketaconsole", "record", "--device", f"alaris-asena={pump_port}",
-         "--mrn", mrn, "--weight", "70", "--dose", "0.5", "--over", "40",
-         "--concentration", "1", "--minutes", "0.15", "--db", url],
-        capture_output=True, env=env, timeout=120)
-    assert done.returncode == 0, done.stderr.decode()
-    session_id = int(done.stdout.decode().split()[0])
+    url, env, mrn, session_id = _recorded_infusion(pump_port, tmp_path)
     database = open_database(url)
     try:
         state = session_state(database, session_id)
@@ -83,16 +77,7 @@ def test_the_course_gives_each_infusions_delivered_dose_as_the_sessions_own_expo
     from ketaconsole.export.summary import dose_summary
     from tests.course_support import prescriber
 
-    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
-    env = {**os.environ, "KETACONSOLE_HOME": str(tmp_path), "KETACONSOLE_STATION": "bay-8"}
-    mrn = cleared_mrn(url, "Grace Hopper")
-    done = subprocess.run(
-        [sys.executable, "-m", "ketaconsole", "record", "--device", f"alaris-asena={pump_port}",
-         "--mrn", mrn, "--weight", "70", "--dose", "0.5", "--over", "40",
-         "--concentration", "1", "--minutes", "0.15", "--db", url],
-        capture_output=True, env=env, timeout=120)
-    assert done.returncode == 0, done.stderr.decode()
-    session_id = int(done.stdout.decode().split()[0])
+    url, env, mrn, session_id = _recorded_infusion(pump_port, tmp_path)
     database = open_database(url)
     try:
         own = dose_summary(load_record(database, session_id)).delivered

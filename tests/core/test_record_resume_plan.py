@@ -7,15 +7,12 @@ pump, and the pump-vs-plan alarm that was sounding is active again, never ended.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -24,22 +21,11 @@ from ketaconsole.cli import main
 from ketaconsole.overview.reader import read_status
 from ketaconsole.store import open_database
 from ketaconsole.store.review import session_state, timeline
-from ketaconsole.virtual_patient import SCENARIOS
 from tests.core.store_support import wait_until
 from tests.core.test_store_crash import Recording
-from tests.room_support import serve_simulators
 
 PLAN = ("--weight", "70", "--dose", "0.75", "--over", "40", "--concentration", "1")
 """52.5 mg over 40 min at 1 mg/mL is 78.75 mL/h; the simulated pump runs at 52.5 mL/h."""
-
-
-@pytest.fixture
-def pump_port() -> Iterator[str]:
-    """An Alaris pump on a pty, infusing 52.5 mL/h from the start."""
-    with ExitStack() as stack:
-        story = dataclasses.replace(SCENARIOS["normal"], infusion_start_s=0.0)
-        (port,) = serve_simulators(stack, story, ["alaris-asena"])
-        yield port
 
 
 def _mismatch_started(url: str, session_id: int) -> bool:

@@ -149,27 +149,47 @@ def click(qtbot: QtBot, button: object) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
-def through_plan(qtbot: QtBot, window: MainWindow) -> None:
-    """Check the demo patient in, confirm the baseline and the proposed plan at the pages."""
+def check_in_at_page(qtbot: QtBot, window: MainWindow) -> None:
+    """Complete and sign the (pre-filled) check-in page; wait for the Baseline step."""
+    from ketaconsole.workflow import Step
+    from ui.session_pages import CheckInPage
+
+    page = window.monitor.session.pages[Step.CHECK_IN]
+    assert isinstance(page, CheckInPage)
+    fill_check_in(qtbot, page)
+    click(qtbot, page.sign)
+    wait_step(qtbot, window, Step.BASELINE)
+
+
+def confirm_baseline_at_page(qtbot: QtBot, window: MainWindow) -> None:
+    """Type the baseline vitals and confirm them; wait for the Dose plan step."""
     from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS, PULSE_RATE, SPO2
     from ketaconsole.workflow import Step
-    from ui.session_pages import BaselinePage, CheckInPage, PlanPage
+    from ui.session_pages import BaselinePage
 
-    pages = window.monitor.session.pages
-    check_in = pages[Step.CHECK_IN]
-    assert isinstance(check_in, CheckInPage)
-    fill_check_in(qtbot, check_in)
-    click(qtbot, check_in.sign)
-    wait_step(qtbot, window, Step.BASELINE)
-    baseline = pages[Step.BASELINE]
+    baseline = window.monitor.session.pages[Step.BASELINE]
     assert isinstance(baseline, BaselinePage)
     for metric, value in ((NIBP_SYS, "124"), (NIBP_DIA, "78"), (PULSE_RATE, "72"),
                           (SPO2, "97")):
         type_into(qtbot, baseline, metric.refid, value)
     click(qtbot, baseline.confirm)
     wait_step(qtbot, window, Step.PLAN)
-    plan = pages[Step.PLAN]
+
+
+def confirm_plan_at_page(qtbot: QtBot, window: MainWindow) -> None:
+    """Confirm the proposed plan once the page shows its rate; wait for the Infusion step."""
+    from ketaconsole.workflow import Step
+    from ui.session_pages import PlanPage
+
+    plan = window.monitor.session.pages[Step.PLAN]
     assert isinstance(plan, PlanPage)
     qtbot.waitUntil(lambda: "mL/h" in plan.computed.text(), timeout=5000)
     click(qtbot, plan.confirm)
     wait_step(qtbot, window, Step.INFUSION)
+
+
+def through_plan(qtbot: QtBot, window: MainWindow) -> None:
+    """Check the demo patient in, confirm the baseline and the proposed plan at the pages."""
+    check_in_at_page(qtbot, window)
+    confirm_baseline_at_page(qtbot, window)
+    confirm_plan_at_page(qtbot, window)

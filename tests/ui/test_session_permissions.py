@@ -16,11 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS, PULSE_RATE, SPO2
 from ketaconsole.demo import demo_room
 from ketaconsole.phase import Phase
 from ketaconsole.registry import DriverRegistry, built_ins_only
@@ -29,10 +27,18 @@ from ketaconsole.security.users import create_user, find_user
 from ketaconsole.store.review import timeline
 from ketaconsole.virtual_patient import SCENARIOS
 from ketaconsole.workflow import Step
-from tests.ui.conftest import fill_check_in, type_into, unlock, wait_step
+from tests.ui.conftest import (
+    check_in_at_page,
+    click,
+    confirm_baseline_at_page,
+    confirm_plan_at_page,
+    fill_check_in,
+    type_into,
+    unlock,
+    wait_step,
+)
 from ui.main_window import MainWindow
 from ui.session_pages import (
-    BaselinePage,
     CheckInPage,
     DischargePage,
     InfusionPage,
@@ -77,11 +83,6 @@ def _at_console(qtbot: QtBot, window: MainWindow, person: tuple[str, str]) -> No
     window.monitor.side.setCurrentWidget(window.monitor.session)
 
 
-def _click(qtbot: QtBot, button: QPushButton) -> None:
-    assert button.isEnabled(), f"{button.text()} is disabled"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
 def _denied(window: MainWindow) -> list[AuditRecord]:
     assert window.security is not None
     return window.security.audit.entries(action=Action.DENIED)
@@ -91,39 +92,13 @@ def _refused(qtbot: QtBot, window: MainWindow, button: QPushButton, said: QLabel
              who: str, permission: str, step: str) -> None:
     """Pressing ``button`` is refused in words on the page and audited, naming the step."""
     before = len(_denied(window))
-    _click(qtbot, button)
+    click(qtbot, button)
     qtbot.waitUntil(lambda: len(_denied(window)) == before + 1, timeout=10000)
     qtbot.waitUntil(lambda: "may not" in said.text(), timeout=5000)
     assert who in said.text() and "ask a nurse" in said.text()
     entry = _denied(window)[-1]
     assert (entry.actor, entry.detail["permission"]) == (who, permission)
     assert entry.target is not None and entry.target.endswith(f": {step}")
-
-
-def _check_in(qtbot: QtBot, window: MainWindow) -> None:
-    page = window.monitor.session.pages[Step.CHECK_IN]
-    assert isinstance(page, CheckInPage)
-    fill_check_in(qtbot, page)
-    _click(qtbot, page.sign)
-    wait_step(qtbot, window, Step.BASELINE)
-
-
-def _baseline(qtbot: QtBot, window: MainWindow) -> None:
-    baseline = window.monitor.session.pages[Step.BASELINE]
-    assert isinstance(baseline, BaselinePage)
-    for metric, value in ((NIBP_SYS, "124"), (NIBP_DIA, "78"), (PULSE_RATE, "72"),
-                          (SPO2, "97")):
-        type_into(qtbot, baseline, metric.refid, value)
-    _click(qtbot, baseline.confirm)
-    wait_step(qtbot, window, Step.PLAN)
-
-
-def _plan(qtbot: QtBot, window: MainWindow) -> None:
-    plan = window.monitor.session.pages[Step.PLAN]
-    assert isinstance(plan, PlanPage)
-    qtbot.waitUntil(lambda: "mL/h" in plan.computed.text(), timeout=5000)
-    _click(qtbot, plan.confirm)
-    wait_step(qtbot, window, Step.INFUSION)
 
 
 def _authors(window: MainWindow) -> dict[str, set[str]]:
@@ -140,8 +115,8 @@ def test_a_prescriber_charts_but_cannot_start_stop_sign_or_end_and_a_nurse_can(
     panel, room = window.monitor.session, window.room
     prescriber = PRESCRIBER[0]
     _at_console(qtbot, window, NURSE)
-    _check_in(qtbot, window)
-    _baseline(qtbot, window)
+    check_in_at_page(qtbot, window)
+    confirm_baseline_at_page(qtbot, window)
 
     _at_console(qtbot, window, PRESCRIBER)  # a PHQ-9 and its flag: a clinician's entries
     plan = panel.pages[Step.PLAN]
@@ -149,25 +124,25 @@ def test_a_prescriber_charts_but_cannot_start_stop_sign_or_end_and_a_nurse_can(
     box = plan.measures
     for answer, value in zip(box.answers, [1, 1, 1, 1, 1, 1, 1, 1, 1], strict=True):
         answer.setCurrentIndex(answer.findData(value))
-    _click(qtbot, box.record_button)
+    click(qtbot, box.record_button)
     qtbot.waitUntil(lambda: "self-harm" in box.flag.text(), timeout=10000)
     box.ack_name.setText("Dr Lee")
     box.ack_action.setText("passive thoughts, no plan; safety plan reviewed")
     with qtbot.waitSignal(panel.worker.recorded, timeout=10000):
-        _click(qtbot, box.acknowledge)
+        click(qtbot, box.acknowledge)
     assert not room.workflow.open_flags
     _refused(qtbot, window, plan.confirm, plan.message, prescriber, "RUN_SESSION",
              "dose_plan")
     assert room.workflow.step is Step.PLAN and room.model.plan is None
 
     _at_console(qtbot, window, NURSE)
-    _plan(qtbot, window)
+    confirm_plan_at_page(qtbot, window)
     infusion = panel.pages[Step.INFUSION]
     assert isinstance(infusion, InfusionPage)
 
     _at_console(qtbot, window, PRESCRIBER)
     timeline_panel = window.monitor.timeline
-    _click(qtbot, timeline_panel.quick["Anxiety"])  # a clinical entry: theirs to make
+    click(qtbot, timeline_panel.quick["Anxiety"])  # a clinical entry: theirs to make
     qtbot.waitUntil(lambda: "recorded #" in timeline_panel.entries.item(0).text(),
                     timeout=10000)
     _refused(qtbot, window, infusion.buttons["start"], infusion.message, prescriber,
@@ -181,7 +156,7 @@ def test_a_prescriber_charts_but_cannot_start_stop_sign_or_end_and_a_nurse_can(
 
     _at_console(qtbot, window, NURSE)
     with qtbot.waitSignal(panel.worker.recorded, timeout=10000):  # the page has its answer
-        _click(qtbot, infusion.buttons["start"])
+        click(qtbot, infusion.buttons["start"])
     assert room.model.phase is Phase.INFUSION
 
     _at_console(qtbot, window, PRESCRIBER)
@@ -191,17 +166,17 @@ def test_a_prescriber_charts_but_cannot_start_stop_sign_or_end_and_a_nurse_can(
     assert room.model.phase is Phase.INFUSION
 
     _at_console(qtbot, window, NURSE)
-    _click(qtbot, infusion.buttons["stop"])
+    click(qtbot, infusion.buttons["stop"])
     wait_step(qtbot, window, Step.RECOVERY)
     recovery = panel.pages[Step.RECOVERY]
     assert isinstance(recovery, RecoveryPage)
-    _click(qtbot, recovery.begin)
+    click(qtbot, recovery.begin)
     wait_step(qtbot, window, Step.DISCHARGE)
     discharge = panel.pages[Step.DISCHARGE]
     assert isinstance(discharge, DischargePage)
     for box in discharge.boxes.values():
         box.setCurrentIndex(box.findData(2))
-    _click(qtbot, discharge.record_button)
+    click(qtbot, discharge.record_button)
     wait_step(qtbot, window, Step.SIGN_OFF)
 
     _at_console(qtbot, window, PRESCRIBER)
@@ -214,11 +189,11 @@ def test_a_prescriber_charts_but_cannot_start_stop_sign_or_end_and_a_nurse_can(
 
     _at_console(qtbot, window, NURSE)
     type_into(qtbot, sign_off, "name", "Demo Nurse")
-    _click(qtbot, sign_off.sign)
+    click(qtbot, sign_off.sign)
     wait_step(qtbot, window, Step.DONE)
     authors = _authors(window)
     session_id = room.workflow.service_id()
-    _click(qtbot, ending.button)
+    click(qtbot, ending.button)
     qtbot.waitUntil(lambda: not room.workflow.session_open, timeout=10000)
     assert room.workflow.step is Step.CHECK_IN
 
@@ -256,11 +231,11 @@ def test_a_technician_or_an_admin_can_neither_check_in_nor_chart(
     assert window.room.service is None and window.room.workflow.step is Step.CHECK_IN
 
     _at_console(qtbot, window, NURSE)
-    _check_in(qtbot, window)
+    check_in_at_page(qtbot, window)
     _at_console(qtbot, window, person)
     entries = window.monitor.timeline.entries
     before = len(_denied(window))
-    _click(qtbot, window.monitor.timeline.quick["Nausea"])
+    click(qtbot, window.monitor.timeline.quick["Nausea"])
     qtbot.waitUntil(lambda: "may not" in entries.item(0).text(), timeout=10000)
     assert "NOT YET RECORDED" in entries.item(0).text()
     denied = _denied(window)
@@ -277,22 +252,22 @@ def test_emergency_access_runs_the_session_as_a_nurse_and_every_step_names_it(
     assert lock_panel is not None
     qtbot.waitUntil(lock_panel.isVisible, timeout=5000)
     qtbot.keyClicks(lock_panel.reason, "nurse's PIN locked out, patient on the pump")
-    _click(qtbot, lock_panel.emergency_button)
+    click(qtbot, lock_panel.emergency_button)
     qtbot.waitUntil(lambda: not lock_panel.isVisible(), timeout=10000)
     window.monitor.side.setCurrentWidget(panel)
 
-    _check_in(qtbot, window)
-    _baseline(qtbot, window)
-    _plan(qtbot, window)
+    check_in_at_page(qtbot, window)
+    confirm_baseline_at_page(qtbot, window)
+    confirm_plan_at_page(qtbot, window)
     infusion = panel.pages[Step.INFUSION]
     assert isinstance(infusion, InfusionPage)
-    _click(qtbot, infusion.buttons["start"])
+    click(qtbot, infusion.buttons["start"])
     qtbot.waitUntil(lambda: infusion.buttons["stop"].isEnabled(), timeout=10000)
-    _click(qtbot, infusion.buttons["stop"])
+    click(qtbot, infusion.buttons["stop"])
     wait_step(qtbot, window, Step.RECOVERY)
     authors = _authors(window)
     panel.ending.reason.setText("handed over to the nurse on duty")
-    _click(qtbot, panel.ending.button)
+    click(qtbot, panel.ending.button)
     qtbot.waitUntil(lambda: not room.workflow.session_open, timeout=10000)
 
     for kind in ("check_in", "baseline", "dose_plan", "infusion_start", "infusion_stop"):
