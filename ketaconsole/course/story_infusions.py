@@ -126,12 +126,12 @@ def _give(bedside: StoryBedside, person: PatientRecord, age_years: int,
           infusion: StoryInfusion, signer: str) -> int:
     flow = bedside.workflow
     plan = infusion.plan
-    bedside.at(infusion.at)
+    bedside.at(infusion.at, _idle(infusion.at, 0.0))  # the devices on the new patient
     flow.check_in(CheckIn(person.name, age_years, plan.weight_kg, "none known", "none", "none",
                           False, "none", 6.0, True, "left forearm", True,
                           mrn=person.mrn or "", patient_id=person.patient_id))
     session_id = flow.service_id()
-    bedside.at(bedside.now + 60)
+    _idle_until(bedside, bedside.now + 60)
     answered = score("PHQ-9", list(infusion.phq9))
     flow.record_measure(answered)
     for flag in answered.flags:  # item 9 above 0: a named clinician acknowledges it first
@@ -139,11 +139,11 @@ def _give(bedside: StoryBedside, person: PatientRecord, age_years: int,
                                                         "safe to proceed")
     for other in infusion.measures:
         flow.record_measure(other)
-    bedside.at(bedside.now + 120)
+    _idle_until(bedside, bedside.now + 120, systolic=infusion.baseline_systolic)
     flow.confirm_baseline({SBP: infusion.baseline_systolic, DBP: 78.0})
-    bedside.at(bedside.now + 120)
+    _idle_until(bedside, bedside.now + 120)
     flow.confirm_plan(plan)
-    bedside.at(bedside.now + 300)
+    _idle_until(bedside, bedside.now + 300)
     flow.infusion_action("start")
     started = bedside.now
     given_s = plan.duration_min * 60.0
@@ -159,14 +159,34 @@ def _give(bedside: StoryBedside, person: PatientRecord, age_years: int,
         if infusion.cadss6 is not None and ran == given_s + 10 * 60:
             flow.record_entry("scale", {"scale": "CADSS-6", "score": infusion.cadss6})
         ran += STEP_S
-    bedside.at(started + ran)
+    _idle_until(bedside, started + ran, volume_ml=plan.volume_ml)
     flow.begin_discharge()
     flow.record_discharge("Aldrete", {"activity": 2, "respiration": 2, "circulation": 2,
                                       "consciousness": 2, "spo2": 2})
     flow.sign_off(signer)
-    bedside.at(bedside.now + 60)
+    _idle_until(bedside, bedside.now + 60, volume_ml=plan.volume_ml)
     flow.end_session()
     return session_id
+
+
+def _idle_until(bedside: StoryBedside, until: float, *, volume_ml: float = 0.0,
+                systolic: float | None = None) -> None:
+    """The story's minutes outside the infusion up to ``until``: the devices keep reading
+    (the pump stopped), an NIBP reading at ``until`` if ``systolic`` is given."""
+    while bedside.now + STEP_S < until:
+        bedside.at(bedside.now + STEP_S, _idle(bedside.now + STEP_S, volume_ml))
+    bedside.at(until, _idle(until, volume_ml, systolic))
+
+
+def _idle(at: float, volume_ml: float, systolic: float | None = None) -> list[Observation]:
+    observations: list[Observation] = [
+        PumpStatus(PUMP, at, state=PumpState.STOPPED, rate_ml_h=0.0,
+                   volume_infused_ml=round(volume_ml, 3)),
+        Numeric(MONITOR, SPO2, 97.0, "%", at)]
+    if systolic is not None:
+        observations += [Numeric(MONITOR, SBP, round(systolic), "mm[Hg]", at),
+                         Numeric(MONITOR, DBP, 78.0, "mm[Hg]", at)]
+    return observations
 
 
 def _readings(at: float, infusion: StoryInfusion, ran: float, volume_ml: float,
