@@ -76,7 +76,7 @@ class StoryBedside:
 
     def at(self, moment: float, readings: Sequence[Observation] = ()) -> None:
         """The story reaches ``moment``: its devices' ``readings`` reach the engine as a
-        device's would, then the alarms (and the BP check's reminder) are judged then."""
+        device's would, then the alarm system (with the BP check's reminder) judges it."""
         self.clock.now = moment
         if readings:
             self.room.engine.ingest(readings)
