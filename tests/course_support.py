@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.eligibility import (
     Assessment,
@@ -36,14 +38,23 @@ def prescriber(database: Database) -> ConsoleUser:
                        role=Role.PRESCRIBER, pin="6093", by=None)
 
 
+def approve(database: Database, person: PatientRecord, *, form: EligibilityForm = CLEAR,
+            assessed_at: float | None = None) -> Assessment:
+    """Dr Pia Prescriber assesses ``person`` at her desk and approves the course (signed at
+    ``assessed_at``, by default now: a story's infusions come after their approval)."""
+    doctor = prescriber(database)
+    at = time.time() if assessed_at is None else assessed_at
+    desk = CourseDesk(database, Guard(AuditLog(database)), lambda: doctor, clock=lambda: at)
+    return desk.assess_eligibility(person.patient_id, form)
+
+
 def approved_patient(database: Database, name: str, mrn: str, *,
                      date_of_birth: str | None = None, form: EligibilityForm = CLEAR,
-                     weight_kg: float | None = None) -> tuple[PatientRecord, Assessment]:
+                     weight_kg: float | None = None, assessed_at: float | None = None
+                     ) -> tuple[PatientRecord, Assessment]:
     person = resolve_patient(database, name, mrn=mrn, date_of_birth=date_of_birth,
                               weight_kg=weight_kg)
-    doctor = prescriber(database)
-    desk = CourseDesk(database, Guard(AuditLog(database)), lambda: doctor)
-    return person, desk.assess_eligibility(person.patient_id, form)
+    return person, approve(database, person, form=form, assessed_at=assessed_at)
 
 
 def mrn_of(name: str) -> str:

@@ -1,10 +1,16 @@
-"""A short recorded session for the export tests, made through the store's own API.
+"""A short recorded session for the export tests, made the clinic's way at a bedside.
 
-Twenty minutes of a 70 kg patient: SpO2, pulse rate, heart rate and respiration once
-a second (with a stretch where the oximeter marks SpO2 invalid), NIBP every 5 minutes,
-the pump's rate and volume once a second with one rate change, a 125 Hz pleth wave,
-and a timeline with pre-assessment, annotations, an alarm and its acknowledgement,
-scales, a rescue medication, an adverse event, discharge criteria and two signatures.
+Twenty minutes of a 70 kg patient at a bedside on a story clock
+(:func:`ketaconsole.course.story_infusions.story_bedside`), its course approved the day
+before. The monitor's and the pump's readings reach the room's engine as a device's
+would, and the room records them: SpO2, pulse rate, heart rate and respiration once a
+second (with a stretch where the oximeter marks SpO2 invalid), NIBP every 5 minutes, the
+pump's rate and volume once a second (slowed by hand after 4 minutes, which the
+pump-vs-plan check notices), a 125 Hz pleth wave. The nurse's steps go through the
+session workflow and its door: check-in, PHQ-9, baseline, the dose plan, start and stop,
+the timeline's entries (an annotation, scales, a rescue medication, an adverse event),
+the discharge criteria, the sign-off and the end. The alarms are the alarm system's: an
+NIBP reading 44 mmHg above the baseline raises one, which the nurse acknowledges.
 """
 
 from __future__ import annotations
@@ -12,34 +18,34 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ketaconsole.checkin import CheckIn
+from ketaconsole.course.eligibility import latest_assessment
+from ketaconsole.course.identity import PatientRecord, resolve_patient
+from ketaconsole.course.measures import score
+from ketaconsole.course.story_infusions import StoryBedside, story_bedside
 from ketaconsole.dose import DosePlan
-from ketaconsole.observations import Numeric, PumpState, PumpStatus, WaveChunk
-from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService
-from ketaconsole.timeline_events import (
-    Annotation,
-    DosePlanned,
-    RescueMedication,
-    ScaleScored,
-    Signature,
-    read,
-)
+from ketaconsole.observations import Numeric, Observation, PumpState, PumpStatus, WaveChunk
+from ketaconsole.store import Database
+from tests.course_support import approve, mrn_of
 
 T0 = 1_790_000_000.0
-"""2026-09-21 14:13:20 UTC: the session's start."""
+"""2026-09-21 14:13:20 UTC: the patient is checked in and the session starts."""
 MINUTES = 20
 PLAN = DosePlan(weight_kg=70.0, mg_per_kg=0.5, duration_min=10.0, concentration_mg_ml=1.0)
 INVALID_SPO2_FROM = 300
 INVALID_SPO2_TO = 310
 RATE_CHANGE_AT = 240
 BP_EVERY_S = 300
-
-
-@dataclass
-class Clock:
-    now: float = T0
-
-    def __call__(self) -> float:
-        return self.now
+BASELINE_SYSTOLIC = 128.0
+BP_HIGH_AT = 330
+"""The second of the NIBP reading 44 mmHg above the baseline (a medium-priority alarm)."""
+BP_HIGH = 172.0
+INFUSION_FROM = 60
+"""The second the pump starts infusing and the nurse presses Start (10 minutes of it)."""
+NURSE = "nurse.kim"
+MONITOR, PUMP = "monitor-1", "pump-1"
+SBP, DBP, MAP = ("MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA",
+                 "MDC_PRESS_BLD_NONINV_MEAN")
 
 
 @dataclass(frozen=True)
@@ -50,113 +56,116 @@ class Recorded:
     pleth_samples: int
 
 
-def _devices() -> list[DeviceUse]:
-    return [DeviceUse("monitor-1", "intellivue-mib", "/dev/ttyUSB0", {}, {}),
-            DeviceUse("pump-1", "alaris-asena", "/dev/ttyUSB1", {}, {})]
+def _approved(database: Database, patient: str) -> PatientRecord:
+    """The patient's record, their course approved the day before (once)."""
+    person = resolve_patient(database, patient, mrn=mrn_of(patient))
+    if latest_assessment(database, person.patient_id) is None:
+        approve(database, person, assessed_at=T0 - 86400.0)
+    return person
 
 
-def record_session(database: Database, *, close: bool = True,
-                   patient: str = "Alex Example") -> Recorded:
-    clock = Clock()
-    service = SessionService.begin(
-        database, SessionPlan(patient, weight_kg=70.0),
-        _devices(), station=f"room-test-{patient}", clock=clock)
-    service.record(DosePlanned.from_payload(PLAN.order_record()), author="nurse.kim", at=T0 + 1)
-    recorder = service.recorder
+def record_session(database: Database, *, close: bool = True, patient: str = "Alex Example",
+                   paused: tuple[int, int] | None = None) -> Recorded:
+    """The session, ended and signed off (``close``), or left open as a console that stops
+    leaves it (the record then in progress); with the infusion ``paused`` from one second
+    to another (the pump paused, the nurse's Pause and Resume), if given."""
+    person = _approved(database, patient)
     numerics = invalid = samples = 0
-    service.record(read("pre_assessment", {"items": {
-        "Identity confirmed": "yes", "Fasting": "light meal 7 h ago",
-        "Baseline PHQ-9": 17, "Consent signed": "yes"}}), author="nurse.kim", at=T0 + 5)
-    rate = PLAN.rate_ml_h
-    infused = 0.0
-    for second in range(MINUTES * 60):
-        at = T0 + 10 + second
-        clock.now = at
-        spo2: float | None = 97.0 + math.sin(second / 40.0)
-        if INVALID_SPO2_FROM <= second < INVALID_SPO2_TO:
-            spo2 = None
-            invalid += 1
-        values = {"MDC_PULS_OXIM_SAT_O2": spo2,
-                  "MDC_PULS_OXIM_PULS_RATE": 72.0 + (second % 7),
-                  "MDC_ECG_HEART_RATE": 71.0 + (second % 5),
-                  "MDC_RESP_RATE": 14.0}
-        for metric, value in values.items():
-            unit = "%" if metric == "MDC_PULS_OXIM_SAT_O2" else "/min"
-            recorder.observe(Numeric("monitor-1", metric, value, unit, at))
-            numerics += 1
-        if second % BP_EVERY_S == 30:
-            for metric, value in (("MDC_PRESS_BLD_NONINV_SYS", 128.0 + second / 60),
-                                  ("MDC_PRESS_BLD_NONINV_DIA", 82.0),
-                                  ("MDC_PRESS_BLD_NONINV_MEAN", 97.0)):
-                recorder.observe(Numeric("monitor-1", metric, value, "mm[Hg]", at))
-                numerics += 1
-        infusing = 60 <= second < 60 + int(PLAN.duration_min * 60)
-        if second == RATE_CHANGE_AT:
-            rate = round(PLAN.rate_ml_h * 0.75, 3)
-        if infusing:
-            infused += rate / 3600.0
-        recorder.observe(PumpStatus("pump-1", at,
-                                    PumpState.INFUSING if infusing else PumpState.STOPPED,
-                                    rate_ml_h=rate if infusing else 0.0,
-                                    volume_infused_ml=round(infused, 4)))
-        numerics += 2
-        wave = tuple(math.sin(2 * math.pi * 1.2 * (second + i / 125.0)) for i in range(125))
-        recorder.observe(WaveChunk("monitor-1", "MDC_PULS_OXIM_PLETH", wave, 125.0, "1", at))
-        samples += 125
-        if second == 120:
-            service.record(Annotation("Dissociation"), author="nurse.kim",
-                                 at=at)
-        if second == 200:
-            service.record(read("alarm", {
-                "kind": "started", "alarm_id": "bp-high", "label": "NIBP sys high",
-                "priority": "medium", "category": "physiological",
-                "message": "NIBP sys 182 mmHg, above 180 mmHg", "values": {"value": 182},
-                "by": None,
-                "previous_priority": None}), author="console", at=at)
-        if second == 215:
-            service.record(read("alarm", {
-                "kind": "acknowledged", "alarm_id": "bp-high", "label": "NIBP sys high",
-                "priority": "medium", "category": "physiological", "message": "",
-                "values": {}, "by": "nurse.kim", "previous_priority": None}),
-                author="nurse.kim", at=at)
-        if second == RATE_CHANGE_AT:
-            service.record(read("rate_change", {"rate_ml_h": rate,
-                                                 "reason": "BP rise; slowed by order"}),
-                                 author="dr.lee", at=at)
-        if second == 420:
-            service.record(RescueMedication.from_payload({"drug": "Ondansetron", "dose": 4.0,
-                                                       "unit": "mg", "route": "IV"}),
-                                 author="nurse.kim", at=at)
-            service.record(read("adverse_event", {"event": "Nausea",
-                                                   "intervention": "Ondansetron 4 mg IV",
-                                                   "outcome": "resolved"}),
-                                 author="nurse.kim", at=at + 0.5)
-        if second == 600:
-            service.record(ScaleScored.from_payload({"scale": "MOAA/S", "score": 4,
-                                           "meaning": "lethargic response to name spoken "
-                                                      "in normal tone"}),
-                                 author="nurse.kim", at=at)
-            service.record(ScaleScored.from_payload({"scale": "CADSS-6", "items": {
-                "1 things moving in slow motion": 2, "2 things seem unreal": 3,
-                "6 sense of time changed": 1, "7 body feels changed": 2,
-                "15 separated from what is happening": 1,
-                "22 feel disconnected from own body": 0}, "score": 9}),
-                author="nurse.kim", at=at + 1)
-    end = T0 + 10 + MINUTES * 60
-    clock.now = end
-    if close:
-        service.record(read("discharge", {
-            "criteria": "modified Aldrete", "score": 10, "escort_present": True,
-            "items": {"activity": 2, "respiration": 2, "circulation": 2,
-                      "consciousness": 2, "SpO2": 2}}), author="nurse.kim", at=end - 30)
-        service.record(Signature.from_payload({"name": "Kim Nurse", "role": "RN",
-                                           "statement": "Monitored and discharged"}),
-                             author="nurse.kim", at=end - 20)
-        service.record(Signature.from_payload({"name": "Dr Lee", "role": "MD",
-                                           "statement": "Reviewed the record"}),
-                             author="dr.lee", at=end - 10)
-        assert service.close(author="nurse.kim")
-    else:
-        service.recorder.flush()
-        service.recorder.close()
-    return Recorded(service.session_id, numerics, invalid, samples)
+    with story_bedside(database.url, nurse=NURSE, station=f"room-test-{patient}", start=T0,
+                       pump=PUMP, place="export test room") as bedside:
+        flow = bedside.workflow
+        flow.check_in(CheckIn(patient, 41, 70.0, "none known", "sertraline 100 mg", "none",
+                              False, "none", 7.0, True, "left antecubital", True,
+                              mrn=person.mrn or "", patient_id=person.patient_id))
+        session_id = flow.service_id()
+        bedside.at(T0 + 2)
+        flow.record_measure(score("PHQ-9", [3, 2, 2, 2, 2, 2, 2, 2, 0]))
+        bedside.at(T0 + 3)
+        flow.confirm_baseline({SBP: BASELINE_SYSTOLIC, DBP: 82.0})
+        bedside.at(T0 + 5)
+        flow.confirm_plan(PLAN)
+        rate = PLAN.rate_ml_h
+        infused = 0.0
+        stop_at = INFUSION_FROM + int(PLAN.duration_min * 60)
+        for second in range(MINUTES * 60):
+            at = T0 + 10 + second
+            readings: list[Observation] = []
+            spo2: float | None = 97.0 + math.sin(second / 40.0)
+            if INVALID_SPO2_FROM <= second < INVALID_SPO2_TO:
+                spo2 = None
+                invalid += 1
+            values = {"MDC_PULS_OXIM_SAT_O2": spo2,
+                      "MDC_PULS_OXIM_PULS_RATE": 72.0 + (second % 7),
+                      "MDC_ECG_HEART_RATE": 71.0 + (second % 5),
+                      "MDC_RESP_RATE": 14.0}
+            for metric, value in values.items():
+                unit = "%" if metric == "MDC_PULS_OXIM_SAT_O2" else "/min"
+                readings.append(Numeric(MONITOR, metric, value, unit, at))
+            if second % BP_EVERY_S == 30:
+                systolic = BP_HIGH if second == BP_HIGH_AT else BASELINE_SYSTOLIC + second / 60
+                for metric, value in ((SBP, systolic), (DBP, 82.0), (MAP, 97.0)):
+                    readings.append(Numeric(MONITOR, metric, value, "mm[Hg]", at))
+            halted = paused is not None and paused[0] <= second < paused[1]
+            infusing = INFUSION_FROM <= second < stop_at and not halted
+            if second == RATE_CHANGE_AT:
+                rate = round(PLAN.rate_ml_h * 0.75, 3)  # the pump slowed by hand
+            if infusing:
+                infused += rate / 3600.0
+            state = PumpState.INFUSING if infusing else (
+                PumpState.PAUSED if halted else PumpState.STOPPED)
+            readings.append(PumpStatus(PUMP, at, state, rate_ml_h=rate if infusing else 0.0,
+                                       volume_infused_ml=round(infused, 4)))
+            wave = tuple(math.sin(2 * math.pi * 1.2 * (second + i / 125.0)) for i in range(125))
+            readings.append(WaveChunk(MONITOR, "MDC_PULS_OXIM_PLETH", wave, 125.0, "1", at))
+            # as many numerics as readings: the wave is none, the pump's status two (its
+            # rate and its volume)
+            numerics += len(readings)
+            samples += 125
+            bedside.at(at, readings)
+            _nurse(bedside, second, stop_at, close=close, paused=paused)
+        if close:
+            bedside.at(T0 + 10 + MINUTES * 60)
+            assert flow.end_session()
+    return Recorded(session_id, numerics, invalid, samples)
+
+
+def _nurse(bedside: StoryBedside, second: int, stop_at: int, *, close: bool,
+           paused: tuple[int, int] | None) -> None:
+    """What the nurse does at this second of the story (after its readings came in)."""
+    flow, at = bedside.workflow, bedside.now
+    if paused is not None and second == paused[0]:
+        flow.infusion_action("pause", reason="nausea")
+    elif paused is not None and second == paused[1]:
+        flow.infusion_action("resume", reason="nausea settled")
+    elif second == INFUSION_FROM:
+        flow.infusion_action("start")
+    elif second == stop_at:
+        flow.infusion_action("stop")
+    elif second == 120:
+        flow.record_entry("annotation", {"text": "Dissociation"})
+    elif second == BP_HIGH_AT + 15:  # at the alarm bar
+        bedside.room.alarms.acknowledge("bp-high", by=NURSE, now=at)
+    elif second == 420:
+        flow.record_entry("rescue_medication", {"drug": "Ondansetron", "dose": 4.0,
+                                                "unit": "mg", "route": "IV"})
+        bedside.at(at + 0.5)
+        flow.record_entry("adverse_event", {"event": "Nausea",
+                                            "intervention": "Ondansetron 4 mg IV",
+                                            "outcome": "resolved"})
+    elif second == 600:
+        flow.record_entry("scale", {"scale": "MOAA/S", "score": 4,
+                                    "meaning": "lethargic response to name spoken in "
+                                               "normal tone"})
+        bedside.at(at + 1)
+        flow.record_entry("scale", {"scale": "CADSS-6", "items": {
+            "1 things moving in slow motion": 2, "2 things seem unreal": 3,
+            "6 sense of time changed": 1, "7 body feels changed": 2,
+            "15 separated from what is happening": 1,
+            "22 feel disconnected from own body": 0}, "score": 9})
+    elif close and second == 1160:
+        flow.begin_discharge()
+    elif close and second == 1170:
+        flow.record_discharge("Aldrete", {"activity": 2, "respiration": 2, "circulation": 2,
+                                          "consciousness": 2, "spo2": 2})
+    elif close and second == 1180:
+        flow.sign_off("Kim Nurse")

@@ -28,8 +28,8 @@ def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path / "home"))
     url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
     database = open_database(url)
-    session = record_session(database)
     staff(database, AuditLog(database))
+    session = record_session(database)
     yield database, session, url
     database.dispose()
 

@@ -12,10 +12,10 @@ import pytest
 from ketaconsole.course.eligibility import clearance
 from ketaconsole.course.follow_ups import DAY, follow_ups_of
 from ketaconsole.course.identity import find_for_check_in
+from ketaconsole.course.story_infusions import StoryInfusion, give_infusions
 from ketaconsole.dose import DosePlan
 from ketaconsole.security import Action, AuditLog, Role
-from ketaconsole.store import SessionPlan, SessionService, open_database
-from ketaconsole.timeline_events import DosePlanned, read
+from ketaconsole.store import open_database
 from tests.core.security_support import NAMES, PINS, staff
 from tests.course_support import approved_patient
 
@@ -95,15 +95,13 @@ def test_follow_ups_due_are_listed_and_one_is_recorded_from_the_command_line(
     url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
     database = open_database(url)
     staff(database, AuditLog(database))
-    grace, _ = approved_patient(database, "Grace Hopper", "MRN-1001")
-    infused = time.time() - 2 * DAY
-    service = SessionService.begin(
-        database, SessionPlan("Grace Hopper", 64.0, patient_id=grace.patient_id),
-        [], station="cli-test", clock=lambda: infused)
-    service.record(DosePlanned.from_payload(DosePlan(64.0, 0.5, 40.0, 1.0).order_record()),
-                         author="nurse", at=infused)
-    service.record(read("infusion_start", {"action": "start"}), author="nurse", at=infused)
-    service.close()
+    checked_in = time.time() - 2 * DAY - 2 * 3600  # the session ended some 47 hours ago
+    grace, _ = approved_patient(database, "Grace Hopper", "MRN-1001",
+                                assessed_at=checked_in - DAY)
+    give_infusions(url, grace, [StoryInfusion(checked_in, DosePlan(64.0, 0.5, 40.0, 1.0),
+                                              [2, 2, 2, 2, 2, 2, 1, 1, 0])],
+                   nurse=NAMES[Role.NURSE], station="cli-test", signer="Nia Nurse",
+                   age_years=52)
     database.dispose()
     nurse = ("--as", NAMES[Role.NURSE], "--pin-stdin")
     record = ["follow-up", "MRN-1001", "--interval", "24h", "--phq9", "1,1,1,1,1,1,1,0,1",

@@ -1,4 +1,9 @@
-"""Follow-ups between infusions: what they hold, and which are due for the clinic."""
+"""Follow-ups between infusions: what they hold, and which are due for the clinic.
+
+The infusions are given the clinic's way, at a bedside on a story clock (check-in, PHQ-9,
+baseline, plan, start, stop, discharge, sign-off, end); a follow-up falls due counted
+from the end of the session that gave the infusion.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +19,15 @@ from ketaconsole.course.follow_ups import (
     due_follow_ups,
     follow_ups_of,
 )
-from ketaconsole.course.identity import register_patient
+from ketaconsole.course.identity import PatientRecord, register_patient
 from ketaconsole.course.measures import score
+from ketaconsole.course.story_infusions import StoryInfusion, give_infusions
 from ketaconsole.dose import DosePlan
 from ketaconsole.security import AuditLog, Guard, NotAllowed, Role
-from ketaconsole.store import Database, SessionPlan, SessionService
-from ketaconsole.timeline_events import DosePlanned, read
-from tests.core.security_support import staff
+from ketaconsole.store import Database
+from ketaconsole.store.review import session_state
+from tests.core.security_support import NAMES, staff
+from tests.course_support import approve
 
 T0 = 1_800_000_000.0
 NO_URINARY = {"frequency": False, "urgency": False, "pain_passing_urine": False,
@@ -29,14 +36,17 @@ ENTRY = FollowUpEntry("24h", score("PHQ-9", [1, 1, 1, 1, 1, 1, 1, 0, 0]), "mild 
                       NO_URINARY, 0, False)
 
 
-def _infusion(database: Database, patient_id: int, at: float) -> None:
+def _infusions(database: Database, person: PatientRecord, *times: float) -> float:
+    """An infusion checked in at each of ``times``, at one bedside: when the last ended."""
     plan = DosePlan(70.0, 0.5, 40.0, 1.0)
-    service = SessionService.begin(
-        database, SessionPlan("Grace Hopper", 70.0, patient_id=patient_id), [], station="fu",
-        clock=lambda: at)
-    service.record(DosePlanned.from_payload(plan.order_record()), author="nurse", at=at)
-    service.record(read("infusion_start", {"action": "start"}), author="nurse", at=at)
-    service.close()
+    sessions = give_infusions(database.url, person,
+                              [StoryInfusion(at, plan, [2, 2, 2, 2, 2, 2, 1, 1, 0])
+                               for at in times],
+                              nurse=NAMES[Role.NURSE], station="fu", signer="Nia Nurse",
+                              age_years=52)
+    ended = session_state(database, sessions[-1]).ended_at
+    assert ended is not None
+    return ended
 
 
 def test_a_follow_up_needs_each_answer() -> None:
@@ -50,12 +60,13 @@ def test_due_follow_ups_after_an_infusion_and_in_maintenance(database: Database)
     audit = AuditLog(database)
     users = staff(database, audit)
     grace = register_patient(database, "Grace Hopper", mrn="MRN-1001")
-    _infusion(database, grace.patient_id, T0)
-    assert due_follow_ups(database, T0 + 0.5 * DAY) == []
-    assert [d.interval for d in due_follow_ups(database, T0 + 1.1 * DAY)] == ["24h"]
-    assert [d.interval for d in due_follow_ups(database, T0 + 8 * DAY)] == ["24h", "1w"]
+    approve(database, grace, assessed_at=T0 - DAY)
+    ended = _infusions(database, grace, T0)
+    assert due_follow_ups(database, ended + 0.5 * DAY) == []
+    assert [d.interval for d in due_follow_ups(database, ended + 1.1 * DAY)] == ["24h"]
+    assert [d.interval for d in due_follow_ups(database, ended + 8 * DAY)] == ["24h", "1w"]
 
-    clock = [T0 + 1.2 * DAY]
+    clock = [ended + 1.2 * DAY]
     desk = CourseDesk(database, Guard(audit), lambda: users[Role.NURSE], clock=lambda: clock[0])
     with pytest.raises(NotAllowed):
         CourseDesk(database, Guard(audit), lambda: users[Role.TECHNICIAN]).record_follow_up(
@@ -65,17 +76,16 @@ def test_due_follow_ups_after_an_infusion_and_in_maintenance(database: Database)
     desk.record_follow_up(grace.patient_id, replace(
         ENTRY, phq9=score("PHQ-9", [1, 1, 1, 1, 1, 1, 1, 0, 1]),
         urinary=NO_URINARY | {"urgency": True}))
-    due = due_follow_ups(database, T0 + 8 * DAY)
+    due = due_follow_ups(database, ended + 8 * DAY)
     assert [d.interval for d in due] == ["1w"]
-    assert due[0].sentence(T0 + 8 * DAY) == "Grace Hopper: 1-week follow-up overdue by 1 d"
+    assert due[0].sentence(ended + 8 * DAY) == "Grace Hopper: 1-week follow-up overdue by 1 d"
     (stored,) = follow_ups_of(database, grace.patient_id)
     assert stored.author == "nia"
     assert stored.answers["flags"] == ["suicidality", "urinary symptoms"]
     assert stored.answers["phq9"]["items"][8] == 1
 
-    for n in range(1, 6):  # the induction series is complete: monthly from now on
-        _infusion(database, grace.patient_id, T0 + n * 3 * DAY)
-    last = T0 + 15 * DAY
+    # the induction series is complete: monthly from now on
+    last = _infusions(database, grace, *(T0 + n * 3 * DAY for n in range(1, 6)))
     assert due_follow_ups(database, last + 29 * DAY) == []
     assert [d.interval for d in due_follow_ups(database, last + 31 * DAY)] == ["monthly"]
     clock[0] = last + 31 * DAY

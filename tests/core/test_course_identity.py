@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import func, select, text
 
 from ketaconsole.course.desk import CourseDesk
+from ketaconsole.course.eligibility import latest_assessment
 from ketaconsole.course.identity import (
     PatientIdentityError,
+    PatientRecord,
     find_patients,
     get_patient,
     register_patient,
     resolve_patient,
 )
+from ketaconsole.course.story_infusions import story_bedside
 from ketaconsole.security import Action, AuditLog, Guard, NotAllowed, Role
-from ketaconsole.store import Database, SessionPlan, SessionService, open_database
+from ketaconsole.store import Database, open_database
 from ketaconsole.store.database import (
     create_record_engine,
     current_revision,
@@ -23,13 +28,25 @@ from ketaconsole.store.database import (
 )
 from ketaconsole.store.models import ClinicSession, Patient
 from tests.core.security_support import staff
+from tests.core.test_room import GRACE
+from tests.course_support import approve
+
+T0 = 1_800_000_000.0
 
 
-def _session(database: Database, name: str, patient_id: int | None, station: str) -> int:
-    service = SessionService.begin(database, SessionPlan(name, 70.0, patient_id=patient_id),
-                                   [], station=station)
-    service.close()
-    return service.session_id
+def _session(database: Database, person: PatientRecord, station: str) -> int:
+    """The patient picked at check-in at ``station`` (their course approved), then sent home
+    before dosing: the session ended with its reason."""
+    if latest_assessment(database, person.patient_id) is None:
+        approve(database, person, assessed_at=T0 - 86400.0)
+    with story_bedside(database.url, nurse="nia", station=station, start=T0) as bedside:
+        flow = bedside.workflow
+        flow.check_in(replace(GRACE, patient_name=person.name, mrn=person.mrn or "",
+                              patient_id=person.patient_id))
+        session_id = flow.service_id()
+        bedside.at(T0 + 600)
+        flow.end_session(reason="patient declined the infusion")
+    return session_id
 
 
 def _patient_rows(database: Database) -> int:
@@ -39,9 +56,9 @@ def _patient_rows(database: Database) -> int:
 
 def test_the_same_person_checked_in_twice_is_one_patient_row(database: Database) -> None:
     first = resolve_patient(database, "Grace Hopper", mrn="MRN-1001", weight_kg=64.0)
-    _session(database, "Grace Hopper", first.patient_id, "room-1")
+    _session(database, first, "room-1")
     again = resolve_patient(database, " grace  hopper ", mrn="MRN-1001")
-    _session(database, "Grace Hopper", again.patient_id, "room-1")
+    _session(database, again, "room-1")
     assert again.patient_id == first.patient_id
     assert _patient_rows(database) == 1
     with database.sessions() as session:
@@ -84,8 +101,8 @@ def test_an_admin_merges_two_records_of_one_person_and_it_is_audited(
     users = staff(database, audit)
     kept = register_patient(database, "Grace Hopper", mrn="MRN-1001")
     duplicate = register_patient(database, "Grace Hopper", date_of_birth="1906-12-09")
-    _session(database, "Grace Hopper", kept.patient_id, "room-1")
-    moved = _session(database, "Grace Hopper", duplicate.patient_id, "room-2")
+    _session(database, kept, "room-1")
+    moved = _session(database, duplicate, "room-2")
 
     nurse_desk = CourseDesk(database, Guard(audit), lambda: users[Role.NURSE])
     with pytest.raises(NotAllowed, match="ask an admin"):

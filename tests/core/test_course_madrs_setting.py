@@ -6,14 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from ketaconsole.course.identity import resolve_patient
 from ketaconsole.course.measures import score
+from ketaconsole.course.story_infusions import StoryInfusion, give_infusions
 from ketaconsole.course.summary import course_summary
 from ketaconsole.dose import DosePlan
 from ketaconsole.security import AuditLog, ConsoleUser, Guard, Role
 from ketaconsole.security.admin import change_setting
 from ketaconsole.security.clinic_settings import madrs_in_use
-from ketaconsole.store import SessionPlan, SessionService, open_database
-from ketaconsole.timeline_events import DosePlanned, read
+from ketaconsole.store import open_database
 from ketaconsole.workflow import WorkflowError
 from tests.core.security_support import staff
 from tests.core.test_room import GRACE
@@ -21,14 +22,15 @@ from tests.course_support import approved_patient
 from tests.room_support import bare_room, end_and_stop, log_in
 
 NURSE = "nurse.kim"
+T0 = 1_800_000_000.0
 
 
-def _clinic(url: str) -> ConsoleUser:
+def _clinic(url: str, assessed_at: float | None = None) -> ConsoleUser:
     """Staff and Grace Hopper's approved course; the admin."""
     database = open_database(url)
     try:
         users = staff(database, AuditLog(database))
-        approved_patient(database, GRACE.patient_name, GRACE.mrn)
+        approved_patient(database, GRACE.patient_name, GRACE.mrn, assessed_at=assessed_at)
         assert madrs_in_use(database)  # the default: the clinic uses it
         return users[Role.ADMIN]
     finally:
@@ -69,18 +71,13 @@ def test_the_clinic_setting_decides_whether_madrs_is_asked(
 
 def test_with_madrs_switched_off_the_course_carries_and_plots_none(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
-    admin = _clinic(url)
+    admin = _clinic(url, assessed_at=T0 - 86400.0)
     database = open_database(url)
     try:
-        grace = approved_patient(database, GRACE.patient_name, GRACE.mrn)[0]
-        service = SessionService.begin(database, SessionPlan(
-            GRACE.patient_name, 64.0, patient_id=grace.patient_id), [], station="madrs")
-        service.record(DosePlanned.from_payload(DosePlan(64.0, 0.5, 40.0, 1.0).order_record()),
-                             author=NURSE)
-        service.record(read("infusion_start", {"action": "start"}), author=NURSE)
-        service.record(read("measure", score("PHQ-9", [2] * 9).as_record()), author=NURSE)
-        service.record(read("measure", score("MADRS", [3] * 10).as_record()), author=NURSE)
-        service.close()
+        grace = resolve_patient(database, GRACE.patient_name, mrn=GRACE.mrn)
+        give_infusions(url, grace, [StoryInfusion(T0, DosePlan(64.0, 0.5, 40.0, 1.0), [2] * 9,
+                                                  measures=[score("MADRS", [3] * 10)])],
+                       nurse=NURSE, station="madrs", signer="Kim Nurse", age_years=52)
         before = course_summary(database, grace.patient_id)
     finally:
         database.dispose()

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from ketaconsole.alarms import AlarmSystem, default_profile
 from ketaconsole.checkin import CheckIn
 from ketaconsole.course.measures import (
     GAD7,
@@ -16,18 +15,18 @@ from ketaconsole.course.measures import (
     responded,
     score,
 )
+from ketaconsole.course.story_infusions import story_bedside
 from ketaconsole.dose import DosePlan
-from ketaconsole.engine import Engine
-from ketaconsole.session_model import SessionModel
-from ketaconsole.store import Database, SessionPlan, SessionService
+from ketaconsole.store import Database
 from ketaconsole.store.review import timeline
 from ketaconsole.timeline_events import sentence
 from ketaconsole.workflow import SessionWorkflow, WorkflowError
-from tests.room_support import acting_as
+from tests.course_support import approved_patient
 
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
 ADA = CheckIn("Ada Lovelace", 36, 70.0, "none known", "sertraline 50 mg", "none", False,
-              "none", 6.0, True, "left antecubital", True)
+              "none", 6.0, True, "left antecubital", True, mrn="MRN-1815")
+T0 = 1_800_000_000.0
 
 
 # Severity bands as published: PHQ-9 (Kroenke et al. 2001) 5/10/15/20; GAD-7 (Spitzer et
@@ -80,16 +79,18 @@ def test_response_is_a_halving_and_remission_is_below_five() -> None:
 
 @pytest.fixture
 def workflow(database: Database) -> Iterator[SessionWorkflow]:
-    service = SessionService.begin(database, SessionPlan("Ada Lovelace", 70.0), [],
-                                   station="measures-test")
-    clock = iter(float(1_800_000_000 + n) for n in range(10_000))
-    model = SessionModel(Engine(), AlarmSystem(default_profile()), [])
-    flow = SessionWorkflow(model, clock=lambda: next(clock), door=acting_as("nia"),
-                           service=service)
-    flow.check_in(ADA)
-    flow.confirm_baseline({SBP: 124.0, DBP: 78.0})
-    yield flow
-    service.close()
+    """Ada checked in at a bedside (her course approved), her baseline confirmed."""
+    approved_patient(database, ADA.patient_name, ADA.mrn, assessed_at=T0 - 86400.0)
+    with story_bedside(database.url, nurse="nia", station="measures-test",
+                       start=T0) as bedside:
+        flow = bedside.workflow
+        flow.check_in(ADA)
+        bedside.at(T0 + 120)
+        flow.confirm_baseline({SBP: 124.0, DBP: 78.0})
+        bedside.at(T0 + 180)
+        yield flow
+        if flow.session_open:
+            flow.end_session(reason="test over")
 
 
 def test_item_nine_positive_blocks_the_plan_until_a_named_person_acknowledges(

@@ -8,6 +8,7 @@ output line; an export that cannot be audited on the timeline is undone.
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,13 +19,15 @@ import pytest
 import vitaldb
 from sqlalchemy import text
 
+from ketaconsole.checkin import CheckIn
 from ketaconsole.cli import main
+from ketaconsole.course.story_infusions import story_bedside
 from ketaconsole.export.atomic import write_atomically
 from ketaconsole.export.service import ExportFailed, ExportFormat, ExportOptions, export_session
-from ketaconsole.store import Database, SessionPlan, SessionService, append_event, open_database
+from ketaconsole.store import Database, open_database
 from ketaconsole.store.review import timeline, verify
-from ketaconsole.timeline_events import Annotation, Exported
-from tests.core.export_support import Recorded, record_session
+from tests.core.export_support import T0, Recorded, record_session
+from tests.course_support import approved_patient, cleared_mrn
 
 
 @pytest.fixture(scope="module")
@@ -117,12 +120,23 @@ def test_a_session_in_progress_exports_as_an_interim_record(
     database.dispose()
 
 
-def test_an_empty_session_says_so_in_every_section(
-        tmp_path: Path) -> None:
-    database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
-    service = SessionService.begin(database, SessionPlan("Sam Empty"), [], station="empty")
-    assert service.close()
-    (pdf,) = export_session(database, service.session_id, ExportFormat.PDF, tmp_path).files
+def test_an_empty_session_says_so_in_every_section(tmp_path: Path) -> None:
+    """``record`` from a device that never answers, with no plan: a session with nothing in it."""
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    env = {**os.environ, "KETACONSOLE_HOME": str(tmp_path), "KETACONSOLE_STATION": "empty"}
+    mrn = cleared_mrn(url, "Sam Empty")
+    device, silent = pty.openpty()  # an oximeter switched off: its port opens, it says nothing
+    try:
+        done = subprocess.run([sys.executable, "-m", "ketaconsole", "record", "--device",
+                               f"masimo-ascii={os.ttyname(silent)}", "--mrn", mrn, "--minutes",
+                               "0.05", "--db", url], capture_output=True, env=env, timeout=120)
+    finally:
+        os.close(silent)
+        os.close(device)
+    assert done.returncode == 0, done.stderr.decode()
+    session_id = int(done.stdout.decode().split()[0])
+    database = open_database(url)
+    (pdf,) = export_session(database, session_id, ExportFormat.PDF, tmp_path).files
     text_of_pdf = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
                                  text=True, check=True).stdout
     for empty in ("No pre-assessment recorded.", "No dose plan recorded",
@@ -163,16 +177,26 @@ def test_an_export_that_cannot_be_audited_is_undone(
 
 
 def test_an_export_during_live_recording_keeps_one_unbroken_chain(tmp_path: Path) -> None:
-    database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
-    live = SessionService.begin(database, SessionPlan("Pat Live"), [], station="live")
-    live.record(Annotation("Anxiety"), author="nurse.kim")
-    exported = append_event(database, live.session_id, Exported("pdf"),
-                            author="records.clerk")
-    after = live.record(Annotation("Nausea"), author="nurse.kim",
-                              timeout=15.0)
-    assert after.seq == exported.seq + 1 and after.prev_hash == exported.hash
-    assert live.close()
-    count, broken = verify(database, live.session_id)
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    database = open_database(url)
+    approved_patient(database, "Pat Live", "MRN-PATLIVE", assessed_at=T0 - 86400.0)
+    with story_bedside(url, nurse="nurse.kim", station="live", start=T0,
+                       pump=None) as bedside:
+        flow = bedside.workflow
+        flow.check_in(CheckIn("Pat Live", 39, 70.0, "none known", "none", "none", False,
+                              "none", 6.0, True, "left forearm", True, mrn="MRN-PATLIVE"))
+        session_id = flow.service_id()
+        bedside.at(T0 + 60)
+        flow.record_entry("annotation", {"text": "Anxiety"})
+        bedside.at(T0 + 120)
+        exported = export_session(database, session_id, ExportFormat.CSV, tmp_path,
+                                  ExportOptions(author="records.clerk")).event
+        bedside.at(T0 + 180)
+        after = flow.record_entry("annotation", {"text": "Nausea"})
+        assert after.seq == exported.seq + 1 and after.prev_hash == exported.hash
+        bedside.at(T0 + 240)
+        assert flow.end_session(reason="patient declined the infusion")
+    count, broken = verify(database, session_id)
     assert broken is None and count == after.seq + 2  # the end, and its time on the chain
     database.dispose()
 

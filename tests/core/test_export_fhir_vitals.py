@@ -1,4 +1,9 @@
-"""FHIR carries the session's vital signs: charted values, extremes, alarm values, all metrics."""
+"""FHIR carries the session's vital signs: charted values, extremes, alarm values, all metrics.
+
+The session is recorded at a bedside on a story clock: an oximeter's readings reach the
+room's engine once a second, and the alarm system raises the SpO2 alarm when the
+saturation stays at 89% for 12 seconds.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,13 @@ from pathlib import Path
 
 from fhir.resources.R4B.bundle import Bundle
 
-from ketaconsole.alarms.events import AlarmEvent, AlarmEventKind
+from ketaconsole.checkin import CheckIn
+from ketaconsole.course.story_infusions import story_bedside
 from ketaconsole.export.fhir_vitals import METRIC_SYSTEM, STATISTIC_SYSTEM
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.observations import Numeric
-from ketaconsole.store import Database, SessionPlan, SessionService
+from ketaconsole.store import Database
+from tests.course_support import approved_patient
 
 T0 = 1_790_000_000.0
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
@@ -20,22 +27,28 @@ SPCO = "MDC_CONC_HB_CO_GEN"
 PVI = "MASIMO_PVI"
 
 
+ANN = CheckIn("Ann Example", 44, 70.0, "none known", "none", "none", False, "none", 6.0, True,
+              "left forearm", True, mrn="MRN-ANNEXAMPLE")
+DIP = range(20, 32)
+"""The seconds SpO2 reads 89%: past the 10 s the medium-priority limit (below 94%) waits."""
+
+
 def _record_a_minute(database: Database, minutes: int = 1) -> int:
-    clock = {"now": T0}
-    service = SessionService.begin(database, SessionPlan("Ann Example", 70.0), [],
-                                   station="room-1", clock=lambda: clock["now"])
-    for second in range(minutes * 60):
-        at = T0 + 1 + second
-        clock["now"] = at
-        service.recorder.observe(Numeric("oximeter", SPO2, 95.0 + second % 4, "%", at))
-        service.recorder.observe(Numeric("oximeter", PULSE, 70.0 + second % 9, "/min", at))
-        service.recorder.observe(Numeric("oximeter", SPCO, 1.5, "%", at))
-        service.recorder.observe(Numeric("oximeter", PVI, 12.0, "%", at))
-    alarm = AlarmEvent(AlarmEventKind.STARTED, T0 + 30.5, alarm_id="spo2_low", label="SpO2 low",
-                       values={"metric": SPO2, "value": 89.0, "unit": "%"})
-    service.recorder.post_event("alarm", alarm.as_record(), at=alarm.at)
-    assert service.close()
-    return service.session_id
+    approved_patient(database, ANN.patient_name, ANN.mrn, assessed_at=T0 - 86400.0)
+    with story_bedside(database.url, nurse="nurse.kim", station="room-1", start=T0,
+                       pump=None) as bedside:
+        flow = bedside.workflow
+        flow.check_in(ANN)
+        session_id = flow.service_id()
+        for second in range(minutes * 60):
+            at = T0 + 1 + second
+            spo2 = 89.0 if second in DIP else 95.0 + second % 4
+            bedside.at(at, [Numeric("oximeter", SPO2, spo2, "%", at),
+                            Numeric("oximeter", PULSE, 70.0 + second % 9, "/min", at),
+                            Numeric("oximeter", SPCO, 1.5, "%", at),
+                            Numeric("oximeter", PVI, 12.0, "%", at)])
+        assert flow.end_session(reason="monitoring only")
+    return session_id
 
 
 def _observations(bundle: dict) -> list[dict]:
@@ -59,7 +72,7 @@ def test_a_one_minute_spo2_recording_exports_a_valid_bundle_with_its_spo2(
     assert [o["valueQuantity"]["value"] for o in charted] == [95.0]
     (extremes,) = [o for o in spo2 if "component" in o]
     assert [(c["code"]["coding"][0]["system"], c["code"]["text"], c["valueQuantity"]["value"])
-            for c in extremes["component"]] == [(STATISTIC_SYSTEM, "minimum", 95.0),
+            for c in extremes["component"]] == [(STATISTIC_SYSTEM, "minimum", 89.0),
                                                  (STATISTIC_SYSTEM, "maximum", 98.0)]
     (at_alarm,) = [o for o in spo2 if "note" in o]
     assert at_alarm["valueQuantity"]["value"] == 89.0

@@ -65,17 +65,19 @@ def test_pdf_holds_every_section_of_the_discharge_record(
     (path,) = export(recorded, ExportFormat.PDF, tmp_path, clinic="Riverside Ketamine Clinic")
     text = pdf_text(path)
     for expected in ("Riverside Ketamine Clinic", "Alex Example", "70 kg", "2026-09-21",
-                     "1 (console room-test-Alex Example)", "Kim Nurse (RN)", "Dr Lee (MD)",
-                     "Pre-assessment", "light meal 7 h ago",
+                     "1 (console room-test-Alex Example)", "Kim Nurse (nurse)",
+                     "Pre-assessment", "Hours since last intake", "Escort present",
+                     "Baseline blood pressure, systolic", "PHQ-9 17 (moderately severe)",
                      "Dose plan and dose delivered", "0.5 mg/kg over 10 min", "35.0 mg",
-                     "Rate changes", "157.5 mL/h", "dr.lee: BP rise; slowed by order",
+                     "Rate changes", "157.5 mL/h", "pump telemetry",
                      "Vitals trend", "Vitals at each check", "Timeline",
-                     "Medium-priority alarm raised: NIBP sys 182 mmHg",
-                     "Medium-priority alarm acknowledged: NIBP sys high",
+                     "Medium-priority alarm raised: NIBP sys 172 mmHg",
+                     "Medium-priority alarm acknowledged: Blood pressure high by nurse.kim",
+                     "Medium-priority alarm raised: pump-1: The pump disagrees with the dose",
                      "Rescue medication: Ondansetron 4 mg IV", "Scales", "MOAA/S", "CADSS-6",
                      "Adverse events", "Nausea", "resolved", "Discharge criteria",
-                     "modified Aldrete: score 10", "escort present", "Signatures",
-                     "Monitored and discharged", "final record", "ketaconsole-integrity"):
+                     "Aldrete: score 10 (criteria met)", "Signatures",
+                     "discharge sign-off", "final record", "ketaconsole-integrity"):
         assert expected in text, expected
     pages = text.count("\f")
     assert pages >= 2
@@ -254,7 +256,7 @@ def test_vital_file_opens_in_vitaldb_with_numerics_pleth_and_events(
     assert pleth.recs[0]["dt"] == pytest.approx(T0 + 10 - 124 / 125, abs=0.01)
     texts = [r["val"] for r in vital.trks["EVENT"].recs]
     assert "Rescue medication: Ondansetron 4 mg IV" in texts
-    assert any(t.startswith("Medium-priority alarm raised: NIBP sys 182 mmHg") for t in texts)
+    assert any(t.startswith("Medium-priority alarm raised: NIBP sys 172 mmHg") for t in texts)
     assert not math.isnan(vital.dtstart) and vital.dtstart == pytest.approx(T0)
 
 

@@ -6,15 +6,20 @@ from pathlib import Path
 
 import pytest
 
+from ketaconsole.checkin import CheckIn
 from ketaconsole.cli import main
+from ketaconsole.course.story_infusions import story_bedside
 from ketaconsole.export.integrity import check_stamp, read_stamp, stamp
 from ketaconsole.export.record import load_record
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.observations import Numeric
-from ketaconsole.store import Database, SessionPlan, SessionService, open_database
+from ketaconsole.store import Database, open_database
 from tests.core.export_support import record_session
+from tests.course_support import approved_patient
 
 T0 = 1_790_000_000.0
+ANN = CheckIn("Ann Example", 44, 70.0, "none known", "none", "none", False, "none", 6.0, True,
+              "left forearm", True, mrn="MRN-ANNEXAMPLE")
 
 
 def _edit(path: Path, fmt: ExportFormat) -> None:
@@ -69,28 +74,32 @@ def test_an_edited_export_of_every_format_fails_naming_its_format(
 def test_two_hundred_exports_on_half_microsecond_times_all_verify(
         record_url: str, tmp_path: Path) -> None:
     database = open_database(record_url)
-    service = SessionService.begin(database, SessionPlan("Ann Example", 70.0), [],
-                                   station="room-1", clock=lambda: T0)
+    approved_patient(database, ANN.patient_name, ANN.mrn, assessed_at=T0 - 86400.0)
     try:
-        failures = []
-        for k in range(200):
-            # A time on the half-microsecond, where a stamp printed to the microsecond
-            # rounds either way.
-            at = round(T0 + k * 1.2345671, 6) + 5e-7
-            service.recorder.observe(Numeric("oximeter", "MDC_PULS_OXIM_SAT_O2",
-                                             96.0 + k % 4, "%", at))
-            service.recorder.flush()
-            line = stamp(load_record(database, service.session_id)).line()
-            exported = tmp_path / "stamp.txt"
-            exported.write_text(f"footer {line}\n")
-            given = read_stamp(exported)
-            assert given is not None
-            problem = check_stamp(database, given)
-            if problem is not None:
-                failures.append((k, at, problem))
-        assert failures == []
+        with story_bedside(record_url, nurse="nurse.kim", station="room-1", start=T0,
+                           pump=None) as bedside:
+            bedside.workflow.check_in(ANN)
+            service = bedside.room.service
+            assert service is not None
+            failures = []
+            for k in range(200):
+                # A time on the half-microsecond, where a stamp printed to the microsecond
+                # rounds either way.
+                at = round(T0 + k * 1.2345671, 6) + 5e-7
+                bedside.at(at, [Numeric("oximeter", "MDC_PULS_OXIM_SAT_O2", 96.0 + k % 4, "%",
+                                        at)])
+                service.recorder.flush()
+                line = stamp(load_record(database, service.session_id)).line()
+                exported = tmp_path / "stamp.txt"
+                exported.write_text(f"footer {line}\n")
+                given = read_stamp(exported)
+                assert given is not None
+                problem = check_stamp(database, given)
+                if problem is not None:
+                    failures.append((k, at, problem))
+            assert failures == []
+            assert bedside.workflow.end_session(reason="monitoring only")
     finally:
-        assert service.close()
         database.dispose()
 
 

@@ -1,7 +1,7 @@
 """A session recorded through the session workflow exports with its steps in place.
 
-Check-in answers, baseline vitals, the confirmed dose plan (not the one the session
-was opened with), the infusion's start, pause, resume and stop as the nurse recorded
+At a bedside without a pump (on a story clock): check-in answers, baseline vitals, the
+confirmed dose plan, the infusion's start, pause, resume and stop as the nurse recorded
 them, the discharge criteria and the sign-off all reach the PDF and the FHIR bundle.
 """
 
@@ -11,17 +11,14 @@ import json
 import subprocess
 from pathlib import Path
 
-from ketaconsole.alarms import AlarmSystem, default_profile
 from ketaconsole.checkin import CheckIn
+from ketaconsole.course.story_infusions import story_bedside
 from ketaconsole.dose import DosePlan
-from ketaconsole.engine import Engine
 from ketaconsole.export.record import load_record
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.export.summary import dose_summary
-from ketaconsole.session_model import SessionModel
-from ketaconsole.store import SessionPlan, SessionService, open_database
-from ketaconsole.workflow import SessionWorkflow
-from tests.room_support import acting_as
+from ketaconsole.store import open_database
+from tests.course_support import approved_patient
 
 START = 1_800_000_000.0
 INTERNAL_WORDS = ("session_start", "session_end", "check_in", "dose_plan", "infusion_",
@@ -32,42 +29,44 @@ NURSE = "nurse.kim"
 
 
 def test_workflow_steps_reach_the_pdf_and_the_fhir_bundle(tmp_path: Path) -> None:
-    database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
-    now = [START]
-    service = SessionService.begin(database, SessionPlan("Ada Lovelace", 70.0), [],
-                                   station="workflow-export", clock=lambda: now[0])
-    flow = SessionWorkflow(SessionModel(Engine(), AlarmSystem(default_profile()), []),
-                           clock=lambda: now[0], door=acting_as(NURSE), service=service)
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    database = open_database(url)
+    approved_patient(database, "Ada Lovelace", "MRN-1815", assessed_at=START - 86400.0)
+    with story_bedside(url, nurse=NURSE, station="workflow-export", start=START,
+                       pump=None) as bedside:
+        flow = bedside.workflow
 
-    def at(minutes: float) -> None:
-        now[0] = START + minutes * 60
+        def at(minutes: float) -> None:
+            bedside.at(START + minutes * 60)
 
-    flow.check_in(CheckIn("Ada Lovelace", 36, 70.0, "none known", "sertraline 50 mg", "none",
-                          False, "none", 6.0, True, "left antecubital", True))
-    flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0})
-    flow.confirm_plan(DosePlan(70.0, 0.5, 40.0, 1.0))
-    at(5)
-    flow.infusion_action("start")
-    at(20)
-    flow.infusion_action("pause", reason="BP 182/104")
-    at(25)
-    flow.infusion_action("resume", reason="BP settled")
-    at(50)
-    flow.infusion_action("stop")
-    at(120)
-    flow.begin_discharge()
-    flow.record_discharge("Aldrete", {"activity": 2, "respiration": 2, "circulation": 2,
-                                      "consciousness": 2, "spo2": 2})
-    flow.sign_off("Kim Nurse")
-    assert service.close()
+        flow.check_in(CheckIn("Ada Lovelace", 36, 70.0, "none known", "sertraline 50 mg",
+                              "none", False, "none", 6.0, True, "left antecubital", True,
+                              mrn="MRN-1815"))
+        session_id = flow.service_id()
+        flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0})
+        flow.confirm_plan(DosePlan(70.0, 0.5, 40.0, 1.0))
+        at(5)
+        flow.infusion_action("start")
+        at(20)
+        flow.infusion_action("pause", reason="BP 182/104")
+        at(25)
+        flow.infusion_action("resume", reason="BP settled")
+        at(50)
+        flow.infusion_action("stop")
+        at(120)
+        flow.begin_discharge()
+        flow.record_discharge("Aldrete", {"activity": 2, "respiration": 2, "circulation": 2,
+                                          "consciousness": 2, "spo2": 2})
+        flow.sign_off("Kim Nurse")
+        assert flow.end_session()
 
-    record = load_record(database, service.session_id)
+    record = load_record(database, session_id)
     assert record.dose_plan == DosePlan(70.0, 0.5, 40.0, 1.0)
     dose = dose_summary(record)
     assert dose.infusion_started_at == START + 5 * 60
     assert dose.running_s == 40 * 60
 
-    (pdf,) = export_session(database, service.session_id, ExportFormat.PDF, tmp_path).files
+    (pdf,) = export_session(database, session_id, ExportFormat.PDF, tmp_path).files
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                           text=True, check=True).stdout
     for expected in ("Allergies", "none known", "Consent signed", "left antecubital",
@@ -79,7 +78,7 @@ def test_workflow_steps_reach_the_pdf_and_the_fhir_bundle(tmp_path: Path) -> Non
     for internal in INTERNAL_WORDS:
         assert internal not in text, internal
 
-    (bundle_file,) = export_session(database, service.session_id, ExportFormat.FHIR,
+    (bundle_file,) = export_session(database, session_id, ExportFormat.FHIR,
                                     tmp_path).files
     bundle = json.loads(bundle_file.read_text(encoding="utf-8"))
     ketamine = next(e["resource"] for e in bundle["entry"]

@@ -25,6 +25,7 @@ from ketaconsole.security.users import UserError, add_first_admin
 from ketaconsole.store import SessionPlan, SessionService, open_database
 from ketaconsole.store.models import JournalChunk, Patient
 from ketaconsole.transport import Direction
+from tests.core.export_support import record_session
 
 
 @pytest.fixture(autouse=True)
@@ -95,12 +96,11 @@ def test_export_with_a_bad_acknowledgement_wait_writes_no_file(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
     database = open_database(url)
-    service = SessionService.begin(database, SessionPlan("Ann Example"), [], station="r1")
-    assert service.close()
+    session_id = record_session(database).session_id
     database.dispose()
     out = tmp_path / "out"
     out.mkdir()
-    assert run(["export", str(service.session_id), "--format", "hl7", "--out", str(out),
+    assert run(["export", str(session_id), "--format", "hl7", "--out", str(out),
                  "--mllp", "127.0.0.1:2575", "--mllp-timeout", "nan", "--db", url]) == 2
     assert "--mllp-timeout" in one_line(capsys)
     assert list(out.iterdir()) == []

@@ -4,7 +4,6 @@ every 5 or 10 minutes, and no label on top of another."""
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import subprocess
 from pathlib import Path
@@ -17,23 +16,19 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from ketaconsole.export.pdf_chart import SPO2_COLOUR, trend_chart
 from ketaconsole.export.record import SessionRecord, load_record
 from ketaconsole.store import open_database
-from ketaconsole.store.timeline import StoredEvent
-from tests.core.export_support import T0, record_session
+from tests.core.export_support import record_session
 
-STEPS = ((70, "infusion_start"), (500, "infusion_pause"), (560, "infusion_resume"),
-         (1150, "infusion_stop"))
+PAUSED = (440, 500)
+"""The nurse pauses the infusion (and the pump) for a minute, then resumes it."""
 
 
 @pytest.fixture
 def record(tmp_path: Path) -> SessionRecord:
     database = open_database(f"sqlite:///{tmp_path / 'record.sqlite3'}")
-    recorded = record_session(database)
+    recorded = record_session(database, paused=PAUSED)
     loaded = load_record(database, recorded.session_id)
     database.dispose()
-    steps = [StoredEvent(recorded.session_id, 1000 + i, T0 + second, kind, "nurse.kim", {},
-                         None, "", "") for i, (second, kind) in enumerate(STEPS)]
-    return dataclasses.replace(loaded, events=sorted([*loaded.events, *steps],
-                                                     key=lambda e: e.at))
+    return loaded
 
 
 def _strings(drawing: Drawing | Group) -> list[String]:

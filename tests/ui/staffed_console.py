@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from ketaconsole.security import AuditLog
 from ketaconsole.store import open_database
 from tests.core.export_support import record_session
 from tests.core.security_support import staff
@@ -21,10 +22,10 @@ from ui.main_window import MainWindow
 def staffed_window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
     url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
     database = open_database(url)
+    staff(database, AuditLog(database))
     record_session(database)
     room = bare_room(url)
     assert room.security is not None and room.database is not None
-    staff(room.database, room.security.audit)
     main = MainWindow(room)
     qtbot.addWidget(main)
     main.show()

@@ -11,9 +11,12 @@ from PySide6.QtCore import QDate
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
-from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService, open_database
-from ketaconsole.timeline_events import Annotation, title
+from ketaconsole.checkin import CheckIn
+from ketaconsole.course.story_infusions import story_bedside
+from ketaconsole.store import Database, open_database
+from ketaconsole.timeline_events import title
 from tests.core.export_support import T0, record_session
+from tests.course_support import approved_patient, mrn_of
 from tests.ui.conftest import settle_deleted
 from ui.records_screen import RecordsScreen
 
@@ -22,16 +25,19 @@ LATER = T0 + 3 * 86400.0
 
 
 def _short_session(database: Database, patient: str, at: float) -> int:
-    now = [at]
-    service = SessionService.begin(
-        database, SessionPlan(patient, weight_kg=60.0),
-        [DeviceUse("oximeter-1", "masimo-ascii", "/dev/ttyUSB0", {}, {})],
-        station=f"room-{patient}", clock=lambda: now[0])
-    service.record(Annotation("Calm, talking"), author="nurse.ola",
-                         at=at + 60)
-    now[0] = at + 600
-    assert service.close(author="nurse.ola")
-    return service.session_id
+    """The patient checked in at a bedside, a note, then sent home before dosing."""
+    approved_patient(database, patient, mrn_of(patient), assessed_at=at - 86400.0)
+    with story_bedside(database.url, nurse="nurse.ola", station=f"room-{patient}",
+                       start=at, pump=None) as bedside:
+        flow = bedside.workflow
+        flow.check_in(CheckIn(patient, 30, 60.0, "none known", "none", "none", False, "none",
+                              6.0, True, "left forearm", True, mrn=mrn_of(patient)))
+        session_id = flow.service_id()
+        bedside.at(at + 60)
+        flow.record_entry("annotation", {"text": "Calm, talking"})
+        bedside.at(at + 600)
+        assert flow.end_session(reason="patient declined the infusion")
+    return session_id
 
 
 def _cell(screen: RecordsScreen, row: int, column: int) -> str:
