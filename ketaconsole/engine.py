@@ -157,6 +157,12 @@ class Engine:
         stream.device_id = chunk.device_id
         stream.last_received_at = chunk.received_at
 
+    def start_pump_ledgers(self) -> None:
+        """A new session: each pump's ledger counts from its next report, as the session's
+        record does (the last patient's volume is not this one's)."""
+        with self._lock:
+            self._pumps.clear()
+
     def _apply_pump(self, status: PumpStatus) -> None:
         ledger = self._pumps.setdefault(status.device_id, PumpLedger(status.device_id))
         if status.state is not None:

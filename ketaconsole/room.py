@@ -486,9 +486,12 @@ class Room:
         self._record_link.opened(service, database, self.engine)
         self.workflow.service = service
         if not service.resumed:
-            # The infusion is what the pump reports from now on, as the record has it
-            # (the first state the recorder writes is the first the clock sees).
+            # The infusion and the delivered volume are what the pumps report from now on,
+            # as the session's record has them (the first report the recorder writes is
+            # the first the clock and the ledgers count), never the last patient's.
             self.model.follow_anew()
+            self.engine.start_pump_ledgers()
+            self.alarms.start_pump_ledgers()
         return service
 
     def _phase_from_pump(self, action: str, at: float) -> None:

@@ -140,6 +140,11 @@ class AlarmSystem:
             self._dosing_started_at = None
             self._physiological.clear_baselines()
 
+    def start_pump_ledgers(self) -> None:
+        """A new session: the pump check counts each pump's volume from its next report."""
+        with self._lock:
+            self._technical.start_pump_ledgers()
+
     def mark_dosing_started(self, at: float) -> None:
         """Date the start of dosing without a dose plan (limits before dosing stop applying)."""
         with self._lock:

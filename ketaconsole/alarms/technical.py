@@ -180,6 +180,13 @@ class TechnicalMonitor:
         elif state.status is LinkStatus.NO_DATA:
             device.quiet_reported = True
 
+    def start_pump_ledgers(self) -> None:
+        """A new session: the pumps are checked on what they report from now on."""
+        for device in self._devices.values():
+            device.ledger = None
+            device.volume_seen = False
+            device.mismatch_since = None
+
     def _observe_pump(self, device: _Device, status: PumpStatus) -> None:
         ledger = device.ledger or PumpLedger(status.device_id)
         device.ledger = ledger

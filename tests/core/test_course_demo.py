@@ -66,3 +66,31 @@ def test_a_nurse_sees_the_course_and_the_proposed_dose_before_planning_the_sixth
         assert "Course approved by Dr Demo Prescriber for 0.4 to 0.75 mg/kg" in text
     finally:
         end_and_stop(room)
+
+
+def test_each_infusion_at_one_bedside_counts_only_its_own_pump_volume(tmp_path: Path) -> None:
+    """Five infusions at one bedside: the pump check and the live ledger start afresh with
+    each session, so no infusion is judged on the last patient's volume."""
+    from ketaconsole.bedside_security import BedsideSecurity
+    from ketaconsole.course.demo_course import seed_demo_course
+    from ketaconsole.export.record import load_record
+    from ketaconsole.export.summary import dose_summary
+    from ketaconsole.store import open_database
+
+    database = open_database(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    try:
+        BedsideSecurity(database).seed_demo_users()
+        person = seed_demo_course(database, "Demo Patient", 70.0)
+        lines = course_history(database, person.patient_id)
+        assert len(lines) == 5
+        for line in lines:
+            mismatches = [e for e in timeline(database, line.session_id)
+                          if e.kind == "alarm" and str(e.payload.get("alarm_id", ""))
+                          .startswith("pump-mismatch")]
+            assert mismatches == [], line.session_id
+            given = dose_summary(load_record(database, line.session_id)).delivered
+            assert given is not None and line.planned_mg is not None
+            assert given.delivered_mg == line.delivered_mg
+            assert abs(given.delivered_mg - line.planned_mg) < 0.5  # its own plan, no more
+    finally:
+        database.dispose()
