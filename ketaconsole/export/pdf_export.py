@@ -174,6 +174,8 @@ def _pre_assessment(record: SessionRecord, width: float, styles: _Styles) -> lis
         items = event.payload.get("items")
         if event.kind == "check_in":
             for name, value in event.payload.items():
+                if name in CHECK_IN_UNPRINTED or (name == "date_of_birth" and not value):
+                    continue
                 rows.append([CHECK_IN_LABELS.get(name, name.replace("_", " ")),
                              _yes_no(value), clock(event.at), event.author])
         elif event.kind == "baseline":
@@ -199,8 +201,11 @@ CHECK_IN_LABELS = {
     "substance_use": "Substance use", "psychosis_or_mania": "Psychosis or mania",
     "bp_history": "Blood-pressure history", "fasting_hours": "Hours since last intake",
     "consent_signed": "Consent signed", "phq9_total": "Baseline PHQ-9",
-    "iv_site": "IV site", "escort_present": "Escort present"}
+    "iv_site": "IV site", "escort_present": "Escort present", "mrn": "MRN",
+    "date_of_birth": "Date of birth"}
 """How the check-in form's fields read on paper."""
+CHECK_IN_UNPRINTED = frozenset({"patient_id"})
+"""The record's own number for the patient: not a clinician's word (the MRN is)."""
 
 
 def _yes_no(value: object) -> str:
