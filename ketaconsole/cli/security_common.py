@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+import time
 from datetime import UTC, datetime
 
 from ketaconsole.cli.common import CliError
@@ -77,4 +78,7 @@ def parse_time(text: str) -> float:
                        f"not {shown(text)}", 2) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    if not moment.year >= 2000 or moment.timestamp() > time.time() + 86400:
+        raise CliError(f"--since {shown(text)} is not a time the record can hold; give one "
+                       "between 2000 and now, such as 2026-03-01T08:00:00Z", 2)
     return moment.timestamp()
