@@ -20,7 +20,7 @@ import time
 from ketaconsole.alarms import AlarmSystem, default_profile
 from ketaconsole.dose import DosePlan, InfusionClock
 from ketaconsole.observations import Numeric, Observation, PumpState, PumpStatus
-from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
+from ketaconsole.sim.virtual_patient import SCENARIOS, VirtualPatient
 
 SECONDS = 3600
 REPEATS = 3

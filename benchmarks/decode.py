@@ -30,9 +30,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ketaconsole.registry import DriverRegistry, built_ins_only
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.devices.sim_loop import converse
 from ketaconsole.sdk import Driver
-from ketaconsole.sim_loop import converse
 
 CAPTURE_MB = 4.0
 SIMULATED_SECONDS = 1800.0

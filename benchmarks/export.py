@@ -31,8 +31,8 @@ from benchmarks._home import private_home
 from ketaconsole.dose import DosePlan
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.observations import Numeric, PumpState, PumpStatus, WaveChunk
+from ketaconsole.session.events import DosePlanned, Signature
 from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService, open_database
-from ketaconsole.timeline_events import DosePlanned, Signature
 
 HOURS = 4
 SEED = 20_260_921

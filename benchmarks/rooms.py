@@ -58,12 +58,12 @@ from ketaconsole.course.eligibility import (
     store_assessment,
 )
 from ketaconsole.course.identity import register_patient
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.devices.sim_host import PtyDeviceHost
 from ketaconsole.overview.reader import read_statuses
 from ketaconsole.overview.status import RoomStatus
-from ketaconsole.registry import DriverRegistry, built_ins_only
-from ketaconsole.sim_host import PtyDeviceHost
+from ketaconsole.sim.virtual_patient import SCENARIOS, VirtualPatient
 from ketaconsole.store import Database, open_database
-from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
 
 ROOM_COUNTS = (5, 10, 20)
 MEASURE_S = float(os.environ.get("KETACONSOLE_BENCH_ROOMS_S", "60"))
@@ -252,9 +252,9 @@ def _overview_frames(database: Database, statuses: list[RoomStatus]) -> dict[str
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from ketaconsole.bedside_security import BedsideSecurity
+    from ketaconsole.bedside.security import BedsideSecurity
     from ketaconsole.overview.board import ClinicBoard
-    from ui.overview_window import OverviewWindow
+    from ui.overview.overview_window import OverviewWindow
     from ui.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

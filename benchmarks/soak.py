@@ -35,9 +35,9 @@ from pathlib import Path
 
 from benchmarks._full_room import SimulatedMonitor, room_second
 from ketaconsole.alarms import AlarmEvent, AlarmSystem, default_profile
-from ketaconsole.engine import Engine
+from ketaconsole.devices.transport import Direction
+from ketaconsole.live.engine import Engine
 from ketaconsole.store import DeviceUse, SessionPlan, SessionService, open_database
-from ketaconsole.transport import Direction
 
 SEED = 20261128
 START = 1_795_002_600.0

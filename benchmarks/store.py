@@ -40,7 +40,8 @@ from typing import Any
 from sqlalchemy import insert
 
 from benchmarks._home import private_home
-from ketaconsole.engine import Engine
+from ketaconsole.devices.transport import Direction
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import Numeric, PumpStatus, WaveChunk
 from ketaconsole.store import Database, SessionPlan, SessionService, open_database
 from ketaconsole.store.models import (
@@ -51,7 +52,6 @@ from ketaconsole.store.review import timeline, trends, verify
 from ketaconsole.store.rows import journal_rows, numeric_row, pump_rows, wave_rows
 from ketaconsole.store.seals import SEAL_KIND, insert_sealed
 from ketaconsole.store.timeline import GENESIS_HASH, StoredEvent, chain_event
-from ketaconsole.transport import Direction
 
 SEED = 20261127
 START = 1_795_000_000.0

@@ -65,6 +65,7 @@ from benchmarks._full_room import (
     pump_status,
 )
 from drivers.masimo_ascii.simulator import format_line
+from ketaconsole.bedside.room import Room, RoomOptions, build_room
 from ketaconsole.catalogue import (
     HEART_RATE,
     NIBP_DIA,
@@ -74,18 +75,17 @@ from ketaconsole.catalogue import (
     PUMP_RATE,
     SPO2,
 )
-from ketaconsole.device_spec import DeviceSpec
+from ketaconsole.devices.device_spec import DeviceSpec
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.devices.transport import DeviceLink
 from ketaconsole.dose import DosePlan
-from ketaconsole.engine import Engine
-from ketaconsole.patient import Patient
-from ketaconsole.registry import DriverRegistry, built_ins_only
-from ketaconsole.room import Room, RoomOptions, build_room
-from ketaconsole.transport import DeviceLink
-from ui.frame_clock import FRAME_INTERVAL_MS
+from ketaconsole.live.engine import Engine
+from ketaconsole.session.patient import Patient
 from ui.main_window import FIRST_PAINT_ENV, MainWindow
-from ui.pleth_view import WINDOW_S
+from ui.monitor.frame_clock import FRAME_INTERVAL_MS
+from ui.monitor.pleth_view import WINDOW_S
+from ui.monitor.trend_view import REDRAW_EVERY_S
 from ui.theme import apply_theme
-from ui.trend_view import REDRAW_EVERY_S
 
 SEED = 20261127
 TREND_HOURS = 4.0

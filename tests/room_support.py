@@ -9,17 +9,17 @@ from contextlib import ExitStack
 
 import pytest
 
-from ketaconsole.device_profiles import DeviceSetup, save_profile
-from ketaconsole.device_spec import DeviceSpec
-from ketaconsole.engine import Engine
-from ketaconsole.registry import DriverRegistry, built_ins_only
-from ketaconsole.room import Room, RoomOptions, build_room
+from ketaconsole.bedside.room import Room, RoomOptions, build_room
+from ketaconsole.devices.device_profiles import DeviceSetup, save_profile
+from ketaconsole.devices.device_spec import DeviceSpec
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.devices.sim_host import PtyDeviceHost
+from ketaconsole.live.engine import Engine
 from ketaconsole.security import Role
 from ketaconsole.security.users import add_first_admin, create_user, find_user
-from ketaconsole.sim_host import PtyDeviceHost
+from ketaconsole.session.workflow import Door
+from ketaconsole.sim.virtual_patient import SCENARIOS, Scenario, VirtualPatient
 from ketaconsole.store import open_database
-from ketaconsole.virtual_patient import SCENARIOS, Scenario, VirtualPatient
-from ketaconsole.workflow import Door
 from tests.core.security_support import NAMES, PINS
 
 
@@ -55,7 +55,7 @@ def log_in(room: Room, role: Role = Role.NURSE) -> str:
 
 def log_in_demo_nurse(room: Room) -> str:
     """Log the demo's nurse in at the demo room's lock with her PIN: her username."""
-    from ketaconsole.bedside_security import DEMO_USERS
+    from ketaconsole.bedside.security import DEMO_USERS
 
     assert room.security is not None, "the demo room has no record"
     username, _, _, pin = DEMO_USERS[0]

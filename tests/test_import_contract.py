@@ -27,7 +27,7 @@ def test_a_qt_import_in_the_core_breaks_the_contract(tmp_path: Path) -> None:
         shutil.copytree(ROOT / package, tmp_path / package,
                         ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    engine = tmp_path / "ketaconsole" / "engine.py"
+    engine = tmp_path / "ketaconsole" / "live" / "engine.py"
     engine.write_text(engine.read_text() + "\nimport PySide6  # noqa\n")
     result = _lint(tmp_path)
     assert result.returncode != 0

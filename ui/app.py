@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
-from ketaconsole.room import RoomOptions, RoomStart, clinic_room_start, new_room
+from ketaconsole.bedside.room import RoomOptions, RoomStart, clinic_room_start, new_room
 from ketaconsole.settings import database_url, demo_database_url
 from ketaconsole.station import StationBusy
 from ui.launch import fail as _fail
@@ -24,9 +24,9 @@ from ui.room_opening import RoomOpening
 from ui.theme import apply_theme
 
 if TYPE_CHECKING:
-    from ketaconsole.registry import DriverRegistry
-    from ketaconsole.room import Room
-    from ketaconsole.room_record import RoomRecord
+    from ketaconsole.bedside.room import Room
+    from ketaconsole.bedside.room_record import RoomRecord
+    from ketaconsole.devices.registry import DriverRegistry
 
 EMPTY_ROOM = ("no session: start with --room NAME for a room's devices "
               "(set them up in Devices), or --demo")
@@ -100,8 +100,8 @@ def room_start(args: argparse.Namespace) -> RoomStart:
     record opens.
     """
     if args.demo:
-        from ketaconsole.demo import demo_start
-        from ketaconsole.virtual_patient import scenario
+        from ketaconsole.demo.room import demo_start
+        from ketaconsole.sim.virtual_patient import scenario
 
         return demo_start(scenario(args.scenario), speed=args.speed,
                           database_url=demo_database_url(args.db), devices=args.demo_device)
@@ -110,7 +110,7 @@ def room_start(args: argparse.Namespace) -> RoomStart:
     empty = new_room(RoomOptions(place="console"))
 
     def no_record() -> RoomRecord:
-        from ketaconsole.room_record import RoomRecord
+        from ketaconsole.bedside.room_record import RoomRecord
 
         return RoomRecord(None, problem=EMPTY_ROOM)
 

@@ -25,22 +25,22 @@ from PySide6.QtWidgets import (
 )
 
 from ketaconsole import __version__
-from ketaconsole.actors import LOCKED_ACTOR, NO_LOGIN_AUTHOR
-from ketaconsole.room import Room
+from ketaconsole.bedside.actors import LOCKED_ACTOR, NO_LOGIN_AUTHOR
+from ketaconsole.bedside.room import Room
 from ui.close_guard import CloseGuard
-from ui.course_page import CoursePage
-from ui.frame_clock import FrameClock
-from ui.lazy_page import LazyPage
-from ui.monitor_screen import MonitorScreen
-from ui.tone_player import TonePlayer
+from ui.course.course_page import CoursePage
+from ui.monitor.frame_clock import FrameClock
+from ui.monitor.monitor_screen import MonitorScreen
+from ui.monitor.tone_player import TonePlayer
+from ui.widgets.lazy_page import LazyPage
 
 if TYPE_CHECKING:
-    from ketaconsole.bedside_security import BedsideSecurity
-    from ketaconsole.registry import DriverRegistry
-    from ui.idle_watcher import IdleWatcher
-    from ui.lock_overlay import LockOverlay
-    from ui.record_worker import RecordWorker
-    from ui.session_review import Exporter
+    from ketaconsole.bedside.security import BedsideSecurity
+    from ketaconsole.devices.registry import DriverRegistry
+    from ui.lock.idle_watcher import IdleWatcher
+    from ui.lock.lock_overlay import LockOverlay
+    from ui.records.session_review import Exporter
+    from ui.session.record_worker import RecordWorker
 
 FIRST_PAINT_ENV = "KETACONSOLE_REPORT_FIRST_PAINT"
 
@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
         The Timeline and Session pages, the lock (the console then shows it, locked),
         and the Devices, Records and Audit pages, built on first visit.
         """
-        from ui.record_worker import RecordWorker
+        from ui.session.record_worker import RecordWorker
 
         room = self.room
         security = self.security = room.security
@@ -177,9 +177,9 @@ class MainWindow(QMainWindow):
 
     def _wire_lock(self, security: BedsideSecurity) -> None:
         """Start locked; a PIN or emergency access opens the side panel; idle locks it."""
-        from ui.first_admin_form import FirstAdminForm
-        from ui.idle_watcher import IdleWatcher
-        from ui.lock_overlay import LockOverlay
+        from ui.lock.first_admin_form import FirstAdminForm
+        from ui.lock.idle_watcher import IdleWatcher
+        from ui.lock.lock_overlay import LockOverlay
 
         self.lock_panel = LockOverlay(security.lock, security.users())
         self.lock_hint = QLabel(security.hint or "")
@@ -262,15 +262,15 @@ class MainWindow(QMainWindow):
 
     def _build_devices(self) -> QWidget:
         from ketaconsole.security.plugins import clinic_registry
-        from ui.devices_screen import DevicesScreen
+        from ui.devices.devices_screen import DevicesScreen
 
         return DevicesScreen(self.registry or clinic_registry(), self.room.database,
                              self.security.console if self.security else None,
                              room=self.room_name)
 
     def _build_records(self) -> QWidget:
-        from ui.records_screen import RecordsGate, RecordsScreen
-        from ui.session_panel import default_export_folder
+        from ui.records.records_screen import RecordsGate, RecordsScreen
+        from ui.session.session_panel import default_export_folder
 
         assert self._record_source is not None
         security = self.security
@@ -280,7 +280,7 @@ class MainWindow(QMainWindow):
                              author=self._actor, gate=gate, exporter=self._exporter())
 
     def _build_audit(self) -> QWidget:
-        from ui.audit_screen import AuditGate, AuditScreen
+        from ui.records.audit_screen import AuditGate, AuditScreen
 
         security, database = self.security, self.room.database
         assert security is not None and database is not None

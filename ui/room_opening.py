@@ -7,17 +7,17 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from ketaconsole.room import RoomStart
+from ketaconsole.bedside.room import RoomStart
 from ketaconsole.station import StationBusy
-from ui.background import BackgroundCalls
 from ui.main_window import MainWindow
+from ui.widgets.background import BackgroundCalls
 
 if TYPE_CHECKING:
-    from ketaconsole.registry import DriverRegistry
+    from ketaconsole.devices.registry import DriverRegistry
 
 
 class RoomOpening(QObject):
-    """Steps 2 to 4 of making the window's room (:mod:`ketaconsole.room`), in the background.
+    """Steps 2 to 4 of making the window's room (:mod:`ketaconsole.bedside.room`), off the paint.
 
     :meth:`start` (at the first paint) lets the devices join and lays them out, then
     opens the record on a thread of its own (migrations and PIN hashes never hold up
@@ -56,7 +56,7 @@ class RoomOpening(QObject):
         self._window.show_devices()
 
     def _opened(self, opened: object, _tag: object) -> None:
-        from ketaconsole.room_record import RoomRecord
+        from ketaconsole.bedside.room_record import RoomRecord
 
         assert isinstance(opened, RoomRecord)
         room = self._start.room
@@ -70,7 +70,7 @@ class RoomOpening(QObject):
         if isinstance(error, StationBusy):
             self.refused.emit(str(error))
             return
-        from ketaconsole.room_record import RoomRecord
+        from ketaconsole.bedside.room_record import RoomRecord
 
         self._opened(RoomRecord(None, problem=f"not recording: the record could not be "
                                               f"opened ({error})"), None)

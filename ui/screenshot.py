@@ -7,7 +7,7 @@ Session page at that size. A page other than ``locked`` is shown to the demo's a
 
 from __future__ import annotations
 
-from ketaconsole.bedside_security import DEMO_USERS
+from ketaconsole.bedside.security import DEMO_USERS
 from ketaconsole.security import Role
 from ui.main_window import MainWindow
 

@@ -5,7 +5,7 @@ The simulated oximeter starts in the format of its ``format`` setting (as a real
 keeps its last format in non-volatile memory), answers a format-select command for
 #2, #7 or #8 with ACK and switches to it, and answers any other command with NAK.
 Formats #2 and #7 send 75 frames a second with the pleth from
-:class:`~ketaconsole.virtual_patient.PlethGenerator`; #8 sends one packet a second;
+:class:`~ketaconsole.sim.virtual_patient.PlethGenerator`; #8 sends one packet a second;
 the ASCII output prints one line a second and ignores what it receives. Every
 averaging slot carries the patient's current value (this oximeter does not average).
 With the sensor off it sends the missing-data codes (HR 511, SpO2 127), sets the

@@ -3,7 +3,7 @@
 The evaluator keeps, per metric and device, the newest value the device sent and, per
 limit, when that device's current unbroken breach began (a monitor's SpO2 and an
 oximeter's are two series: one's gap or normal value never breaks the other's breach).
-A limit judges the metric's primary device (``ketaconsole.metric_sources``: the one the
+A limit judges the metric's primary device (``ketaconsole.live.metric_sources``: the one the
 room's profile names, else the dedicated device), the same device the tile shows; while
 the primary has no live value, a device with one stands in, and the alarm's message
 names the device it judged. A breach is broken by a value inside the limit,
@@ -22,7 +22,7 @@ from typing import Any
 from ketaconsole.alarms.limits import AlarmRule, Limit, LimitProfile, Phase
 from ketaconsole.alarms.priority import Category, Priority
 from ketaconsole.catalogue import CATALOGUE, MetricKind
-from ketaconsole.metric_sources import MetricSources
+from ketaconsole.live.metric_sources import MetricSources
 from ketaconsole.observations import Numeric
 
 

@@ -29,7 +29,7 @@ from ketaconsole.alarms.state import ActiveAlarm, AlarmState, AudioPause
 from ketaconsole.alarms.technical import DoseWatch, TechnicalMonitor
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.dose import DosePlan, InfusionClock
-from ketaconsole.metric_sources import MetricSources
+from ketaconsole.live.metric_sources import MetricSources
 from ketaconsole.observations import Numeric, Observation
 
 

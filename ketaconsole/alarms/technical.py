@@ -20,6 +20,7 @@ from ketaconsole.alarms.conditions import Condition, Judgement
 from ketaconsole.alarms.limits import TechnicalSettings
 from ketaconsole.alarms.priority import Category, Priority
 from ketaconsole.dose import DosePlan, InfusionClock, reconcile
+from ketaconsole.live.pump_ledger import PumpLedger, pump_channel
 from ketaconsole.observations import (
     AlarmSource,
     DeviceAlarm,
@@ -33,7 +34,6 @@ from ketaconsole.observations import (
     PumpStatus,
     WaveChunk,
 )
-from ketaconsole.pump_ledger import PumpLedger, pump_channel
 
 STORE_FAULT = "store-fault"
 AUDIO_FAULT = "audio-fault"

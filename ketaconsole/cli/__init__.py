@@ -17,10 +17,10 @@ from typing import NoReturn
 from ketaconsole import __version__
 from ketaconsole.cli.common import database_option, number_option, silence_stdout
 from ketaconsole.cli.errors import CliError
-from ketaconsole.demo_cast import demo_slugs
+from ketaconsole.demo.cast import demo_slugs
 from ketaconsole.names import printable
 from ketaconsole.numbers import NumberRange
-from ketaconsole.virtual_patient import SCENARIO_SPEED, SCENARIOS
+from ketaconsole.sim.virtual_patient import SCENARIO_SPEED, SCENARIOS
 
 # Command name -> the module that registers and runs it. Modules are imported only when
 # their command is used (or help lists them all), so starting the console window does

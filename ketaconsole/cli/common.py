@@ -68,7 +68,7 @@ database_option.__name__ = "database URL"
 
 
 def load_driver(slug: str) -> Driver:
-    from ketaconsole.registry import UnknownDriverError
+    from ketaconsole.devices.registry import UnknownDriverError
     from ketaconsole.security.plugins import clinic_registry
 
     try:

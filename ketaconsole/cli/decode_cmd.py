@@ -10,8 +10,8 @@ import argparse
 from pathlib import Path
 
 from ketaconsole.cli.common import CliError, load_driver, print_json_line, resolve_settings
+from ketaconsole.devices.transport import line_for
 from ketaconsole.sdk import decode_capture
-from ketaconsole.transport import line_for
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -21,8 +21,8 @@ from ketaconsole.export.service import (
 )
 from ketaconsole.numbers import NumberRange
 from ketaconsole.security import Action, AuditLog
+from ketaconsole.session.workflow import step_permissions
 from ketaconsole.store import Database, UnknownSessionError
-from ketaconsole.workflow import step_permissions
 
 ACK_WAIT = NumberRange("--mllp-timeout", 0, 600, above_low=True, unit="seconds")
 MLLP_TRIES = NumberRange("--mllp-attempts", 1, 20, integer=True)

@@ -18,6 +18,6 @@ def run_gui(args: argparse.Namespace) -> int:
 
 def run_overview_gui(args: argparse.Namespace) -> int:
     """The clinic overview window (``ketaconsole overview``)."""
-    from ui.overview_app import run_overview
+    from ui.overview.overview_app import run_overview
 
     return run_overview(args)

@@ -18,9 +18,9 @@ from ketaconsole.cli.common import (
     resolve_settings,
     silence_stdout,
 )
+from ketaconsole.devices.transport import DeviceLink, LinkTimings, describe_port_error, open_port
 from ketaconsole.numbers import NumberRange
 from ketaconsole.observations import Observation, ProtocolError
-from ketaconsole.transport import DeviceLink, LinkTimings, describe_port_error, open_port
 
 _VALID = ("numeric", "wave", "pump", "identity", "alarm")
 LISTEN = NumberRange("--seconds", 0, 86_400, above_low=True, unit="seconds")

@@ -1,12 +1,12 @@
 """``ketaconsole record``: run a session headless, recording every device until stopped.
 
-The same room as the window (:func:`ketaconsole.room.build_room`): the same alarm
+The same room as the window (:func:`ketaconsole.bedside.room.build_room`): the same alarm
 system, and with ``--dose/--over/--concentration`` the same dose plan the pump is
 checked against. Prints the session number on its first line once ``session_start``
 is committed. The patient is found by ``--mrn`` (or ``--patient NAME --dob DATE``),
 never made, and the session opens only under an approved, unexpired eligibility
 assessment, with a dose plan within its range: the same check as the window's
-check-in (:meth:`ketaconsole.room.Room.open_cleared`). This station's unfinished session
+check-in (:meth:`ketaconsole.bedside.room.Room.open_cleared`). This station's unfinished session
 (a crash or power cut) is resumed for the same patient; for another patient it is
 closed as interrupted and a new session opened. Stops after ``--minutes`` or on
 SIGINT / SIGTERM, closing the session. The session's steps (the plan, the end) are
@@ -25,6 +25,7 @@ from types import FrameType
 
 import serial
 
+from ketaconsole.bedside.room import DeviceSpec, Room, RoomOptions, StationBusy, build_room
 from ketaconsole.cli.acting_person import os_door
 from ketaconsole.cli.common import (
     CliError,
@@ -34,7 +35,8 @@ from ketaconsole.cli.common import (
     parse_sets,
 )
 from ketaconsole.cli.record_common import add_db_option
-from ketaconsole.device_profiles import ProfileProblems, read_primary_for
+from ketaconsole.devices.device_profiles import ProfileProblems, read_primary_for
+from ketaconsole.devices.transport import describe_port_error, open_port
 from ketaconsole.dose import (
     CONCENTRATION_MG_ML,
     DURATION_MIN,
@@ -44,14 +46,12 @@ from ketaconsole.dose import (
     DosePlanError,
 )
 from ketaconsole.numbers import NumberRange, echo
-from ketaconsole.room import DeviceSpec, Room, RoomOptions, StationBusy, build_room
 from ketaconsole.sdk import SettingError
 from ketaconsole.security.plugins import clinic_registry
+from ketaconsole.session.workflow import WorkflowError
 from ketaconsole.settings import database_url
 from ketaconsole.store import DatabaseUnavailable
 from ketaconsole.store.recorder import RecordNotWritten
-from ketaconsole.transport import describe_port_error, open_port
-from ketaconsole.workflow import WorkflowError
 
 RECORD_MINUTES = NumberRange("--minutes", 0, 24 * 60, above_low=True, unit="minutes")
 WEIGHT = NumberRange("--weight", *WEIGHT_KG, unit="kg")

@@ -16,7 +16,7 @@ from ketaconsole.catalogue import CATALOGUE, HEART_RATE, NIBP_DIA, NIBP_SYS, PUL
 from ketaconsole.cli.acting_person import acting_person, add_person_options, audit_as
 from ketaconsole.cli.common import CliError, print_json_line
 from ketaconsole.cli.record_common import add_db_option, open_record
-from ketaconsole.freshness import describe_age
+from ketaconsole.live.freshness import describe_age
 from ketaconsole.overview.reader import read_statuses
 from ketaconsole.overview.status import RoomStatus
 from ketaconsole.security import Action, AuditLog, Permission

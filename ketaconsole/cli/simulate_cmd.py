@@ -10,8 +10,8 @@ import time
 from types import FrameType
 
 from ketaconsole.cli.common import CliError, load_driver, number_option, resolve_settings
-from ketaconsole.sim_host import host_for
-from ketaconsole.virtual_patient import (
+from ketaconsole.devices.sim_host import host_for
+from ketaconsole.sim.virtual_patient import (
     SCENARIO_SPEED,
     SCENARIOS,
     UnknownScenarioError,

@@ -32,7 +32,6 @@ from reportlab.platypus.flowables import HRFlowable
 
 from ketaconsole import __version__
 from ketaconsole.catalogue import CATALOGUE
-from ketaconsole.discharge import SCALES as DISCHARGE_SCALES
 from ketaconsole.export.paper import Paper
 from ketaconsole.export.pdf_chart import trend_chart
 from ketaconsole.export.record import SessionRecord
@@ -44,7 +43,8 @@ from ketaconsole.export.summary import (
     dose_summary,
     rescue_dose_text,
 )
-from ketaconsole.timeline_events import EventPayloadError, Signature, sentence, title
+from ketaconsole.session.discharge import SCALES as DISCHARGE_SCALES
+from ketaconsole.session.events import EventPayloadError, Signature, sentence, title
 
 HIDDEN_KINDS = ("device_identity",)
 """Timeline kinds too technical for the printed timeline (they stay in the CSV)."""

@@ -20,9 +20,9 @@ from sqlalchemy import ClauseElement, func, select
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from ketaconsole.dose import DosePlan
-from ketaconsole.metric_sources import MetricSources, SourceDevice
+from ketaconsole.live.metric_sources import MetricSources, SourceDevice
 from ketaconsole.sdk import DeviceKind
-from ketaconsole.session_state import SessionState, fold
+from ketaconsole.session.state import SessionState, fold
 from ketaconsole.store import Database
 from ketaconsole.store.models import NumericValue, Patient, WaveChunkRecord
 from ketaconsole.store.review import CHAIN_ONLY_KINDS, chain_links, session_row, timeline

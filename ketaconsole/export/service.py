@@ -22,9 +22,9 @@ from ketaconsole.export.integrity import IntegrityStamp, file_sha256, stamp
 from ketaconsole.export.mllp import MllpError, MllpPolicy, MllpTarget, send
 from ketaconsole.export.paper import Paper
 from ketaconsole.export.record import SessionRecord, load_record
+from ketaconsole.session.events import Exported
 from ketaconsole.store import Database, append_event
 from ketaconsole.store.timeline import StoredEvent
-from ketaconsole.timeline_events import Exported
 
 
 class ExportFormat(Enum):

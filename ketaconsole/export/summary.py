@@ -21,11 +21,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ketaconsole import timeline_events
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.dose import DoseDelivered, reconcile
 from ketaconsole.export.record import SessionRecord
-from ketaconsole.pump_ledger import recorded_ledger
+from ketaconsole.live.pump_ledger import recorded_ledger
+from ketaconsole.session import events as timeline_events
 
 PUMP_RATE = "MDC_FLOW_FLUID_PUMP"
 VOLUME_INFUSED = "MDC_VOL_FLUID_DELIV_TOTAL"

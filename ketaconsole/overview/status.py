@@ -24,12 +24,12 @@ from ketaconsole.catalogue import (
     RESP_RATE,
     SPO2,
 )
-from ketaconsole.checks import bp_check
+from ketaconsole.session.checks import bp_check
 
 if TYPE_CHECKING:
     from ketaconsole.alarms import AlarmSystem
-    from ketaconsole.engine import Engine
-    from ketaconsole.session_model import SessionModel
+    from ketaconsole.live.engine import Engine
+    from ketaconsole.session.model import SessionModel
 
 
 class _Place(Protocol):

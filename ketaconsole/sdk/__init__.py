@@ -4,7 +4,7 @@ A driver is a :class:`Driver` object registered under the ``ketaconsole.drivers`
 entry-point group. Its protocol is sans-I/O (it never touches a port): the transport
 calls ``connect``, ``feed`` and ``tick`` with bytes and the time, and sends what they
 return. Its simulator is the device side of the same protocol, driven by the shared
-:class:`~ketaconsole.virtual_patient.VirtualPatient`. Third-party drivers import only
+:class:`~ketaconsole.sim.virtual_patient.VirtualPatient`. Third-party drivers import only
 this package; what a simulator needs of the virtual patient (:class:`VirtualPatient`,
 its :class:`Vitals` and a :class:`PlethGenerator`) is exported here too.
 
@@ -48,7 +48,7 @@ from ketaconsole.sdk.errors import error_total, throttled_feed, throttled_tick
 from ketaconsole.sdk.faults import ErrorKind, Fault
 from ketaconsole.sdk.framing import DelimitedFrames
 from ketaconsole.sdk.values import plausible_or_none
-from ketaconsole.virtual_patient import PlethGenerator, VirtualPatient, Vitals
+from ketaconsole.sim.virtual_patient import PlethGenerator, VirtualPatient, Vitals
 
 __all__ = [
     "CATALOGUE",

@@ -3,7 +3,7 @@
 ``roles`` holds the role -> permission table; ``users`` the people and PIN log-in with
 lock-out; ``guard`` the check every guarded call makes; ``services`` the guarded console
 calls the UI uses (a session's steps ask the workflow's door instead, with the permission
-``ketaconsole.workflow.step_permissions`` names); ``audit`` the hash-chained audit trail;
+``ketaconsole.session.workflow.step_permissions`` names); ``audit`` the hash-chained audit trail;
 ``lock`` the console lock and idle time-out; ``break_glass`` emergency access;
 ``plugins`` the driver plugin allow-list; ``protection`` the encryption checks.
 """

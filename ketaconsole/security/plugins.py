@@ -27,7 +27,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from ketaconsole.registry import ENTRY_POINT_GROUP, DriverRegistry
+from ketaconsole.devices.registry import ENTRY_POINT_GROUP, DriverRegistry
 from ketaconsole.security.audit import Action, AuditLog
 from ketaconsole.security.users import ConsoleUser
 from ketaconsole.settings import database_url

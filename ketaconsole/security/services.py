@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ketaconsole.alarms.limits import LimitProfile
 from ketaconsole.alarms.profile_file import save_profile as save_alarm_profile
-from ketaconsole.device_profiles import (
+from ketaconsole.devices.device_profiles import (
     DeviceSetup,
     SavedProfile,
     UnknownProfileError,
@@ -29,10 +29,10 @@ from ketaconsole.security.audit import Action
 from ketaconsole.security.guard import Guard
 from ketaconsole.security.roles import Permission, permits
 from ketaconsole.security.users import ConsoleUser
+from ketaconsole.session.workflow import step_permissions
 from ketaconsole.store import StoredEvent
 from ketaconsole.store.database import Database
 from ketaconsole.store.review import timeline
-from ketaconsole.workflow import step_permissions
 
 if TYPE_CHECKING:
     from ketaconsole.export.service import ExportFormat, ExportOptions, ExportResult

@@ -27,7 +27,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ketaconsole.engine import Engine
+from ketaconsole.devices.transport import Direction
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import (
     DeviceAlarm,
     DeviceCommand,
@@ -65,7 +66,6 @@ from ketaconsole.store.timeline import (
     chain_event,
     format_time,
 )
-from ketaconsole.transport import Direction
 
 log = logging.getLogger(__name__)
 

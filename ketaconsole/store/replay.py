@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ketaconsole.devices.registry import DriverRegistry, UnknownDriverError
 from ketaconsole.observations import Observation
-from ketaconsole.registry import DriverRegistry, UnknownDriverError
 from ketaconsole.sdk import DeviceProtocol, Driver
 from ketaconsole.security.plugins import clinic_registry
 from ketaconsole.store.database import Database

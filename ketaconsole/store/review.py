@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import String, func, select, type_coerce
 
-from ketaconsole.session_state import FOLD_KINDS, SessionState, fold
+from ketaconsole.session.state import FOLD_KINDS, SessionState, fold
 from ketaconsole.store.anchors import AnchorProblem, session_chain
 from ketaconsole.store.database import Database
 from ketaconsole.store.journal_codec import unpack_pieces

@@ -17,14 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ketaconsole.names import check_name
-from ketaconsole.station import station_name
-from ketaconsole.store.database import Database
-from ketaconsole.store.models import ClinicSession, Patient
-from ketaconsole.store.record_fields import seal_patient_change
-from ketaconsole.store.recorder import SYSTEM_AUTHOR, Recorder
-from ketaconsole.store.recovery import last_committed_write, unfinished_session
-from ketaconsole.store.timeline import StoredEvent
-from ketaconsole.timeline_events import (
+from ketaconsole.session.events import (
     Corrected,
     DevicesChanged,
     Entry,
@@ -34,6 +27,13 @@ from ketaconsole.timeline_events import (
     SessionEnded,
     SessionStarted,
 )
+from ketaconsole.station import station_name
+from ketaconsole.store.database import Database
+from ketaconsole.store.models import ClinicSession, Patient
+from ketaconsole.store.record_fields import seal_patient_change
+from ketaconsole.store.recorder import SYSTEM_AUTHOR, Recorder
+from ketaconsole.store.recovery import last_committed_write, unfinished_session
+from ketaconsole.store.timeline import StoredEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +162,7 @@ class SessionService:
         """Commit one typed timeline event (checked when it was made) and return it stored.
 
         The one way a session's facts reach its record: each is a typed event of
-        :mod:`ketaconsole.timeline_events`, never a kind and a loose dictionary.
+        :mod:`ketaconsole.session.events`, never a kind and a loose dictionary.
         """
         if not author.strip():
             raise ValueError("an event needs an author")

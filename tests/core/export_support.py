@@ -1,7 +1,7 @@
 """A short recorded session for the export tests, made the clinic's way at a bedside.
 
 Twenty minutes of a 70 kg patient at a bedside on a story clock
-(:func:`ketaconsole.course.story_infusions.story_bedside`), its course approved the day
+(:func:`ketaconsole.demo.story_infusions.story_bedside`), its course approved the day
 before. The monitor's and the pump's readings reach the room's engine as a device's
 would, and the room records them: SpO2, pulse rate, heart rate and respiration once a
 second (with a stretch where the oximeter marks SpO2 invalid), NIBP every 5 minutes, the
@@ -18,13 +18,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ketaconsole.checkin import CheckIn
 from ketaconsole.course.eligibility import latest_assessment
 from ketaconsole.course.identity import PatientRecord, resolve_patient
 from ketaconsole.course.measures import score
-from ketaconsole.course.story_infusions import StoryBedside, story_bedside
+from ketaconsole.demo.story_infusions import StoryBedside, story_bedside
 from ketaconsole.dose import DosePlan
 from ketaconsole.observations import Numeric, Observation, PumpState, PumpStatus, WaveChunk
+from ketaconsole.session.checkin import CheckIn
 from ketaconsole.store import Database
 from tests.course_support import approve, mrn_of
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 import pytest
 
 from ketaconsole.alarms import AlarmSystem, default_profile
-from ketaconsole.bedside_security import BedsideSecurity
-from ketaconsole.engine import Engine
+from ketaconsole.bedside.security import BedsideSecurity
+from ketaconsole.live.engine import Engine
 from ketaconsole.security import AuditLog, ConsoleUser, Role
 from ketaconsole.security.users import add_first_admin, create_user
-from ketaconsole.session_model import SessionModel
+from ketaconsole.session.model import SessionModel
+from ketaconsole.session.workflow import SessionWorkflow
 from ketaconsole.store import Database, SessionService
-from ketaconsole.workflow import SessionWorkflow
 
 PINS = {Role.NURSE: "4719", Role.TECHNICIAN: "5820", Role.ADMIN: "318264",
         Role.PRESCRIBER: "6093"}

@@ -38,12 +38,12 @@ from ketaconsole.alarms import (
     default_profile,
 )
 from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS, SPO2
+from ketaconsole.devices.sim_host import PtyDeviceHost
+from ketaconsole.devices.transport import DeviceLink, LinkTimings
 from ketaconsole.dose import DosePlan, InfusionClock
-from ketaconsole.engine import Engine
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import Numeric, PumpState, PumpStatus
-from ketaconsole.sim_host import PtyDeviceHost
-from ketaconsole.transport import DeviceLink, LinkTimings
-from ketaconsole.virtual_patient import (
+from ketaconsole.sim.virtual_patient import (
     MINUTE,
     SCENARIOS,
     Excursion,

@@ -15,6 +15,7 @@ from ketaconsole.alarms import (
     Priority,
     default_profile,
 )
+from ketaconsole.devices.sim_loop import SIMULATED_START, converse
 from ketaconsole.dose import DosePlan, InfusionClock
 from ketaconsole.observations import (
     AlarmSource,
@@ -26,7 +27,6 @@ from ketaconsole.observations import (
     PumpState,
     PumpStatus,
 )
-from ketaconsole.sim_loop import SIMULATED_START, converse
 
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
 

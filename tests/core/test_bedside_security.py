@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from ketaconsole.bedside_security import BedsideSecurity
+from ketaconsole.bedside.security import BedsideSecurity
 from ketaconsole.security import Action, NotAllowed, Permission, Role
 from ketaconsole.security.users import create_user
+from ketaconsole.session.events import RescueMedication
+from ketaconsole.session.workflow import step_permissions
 from ketaconsole.store import open_database
-from ketaconsole.timeline_events import RescueMedication
-from ketaconsole.workflow import step_permissions
 
 
 def test_the_door_answers_only_for_whoever_is_logged_in_and_may_and_audits_refusals(

@@ -143,7 +143,7 @@ def test_decode_reports_the_scan_floor_and_the_ratio_for_a_driver(
 def test_every_built_in_driver_format_has_a_delimiter_found_in_its_own_capture(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from benchmarks import decode
-    from ketaconsole.registry import DriverRegistry, built_ins_only
+    from ketaconsole.devices.registry import DriverRegistry, built_ins_only
 
     monkeypatch.setattr(decode, "SIMULATED_SECONDS", 120.0)  # a short conversation will do
     decode.synthetic_capture.cache_clear()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketaconsole.bedside_security import BedsideSecurity
+from ketaconsole.bedside.security import BedsideSecurity
 from ketaconsole.security import Action, AuditLog, Guard, LoginRefused, NotAllowed, Role
 from ketaconsole.security.admin import change_setting
 from ketaconsole.security.clinic_settings import (

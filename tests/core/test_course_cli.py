@@ -12,7 +12,7 @@ import pytest
 from ketaconsole.course.eligibility import clearance
 from ketaconsole.course.follow_ups import DAY, follow_ups_of
 from ketaconsole.course.identity import find_for_check_in
-from ketaconsole.course.story_infusions import StoryInfusion, give_infusions
+from ketaconsole.demo.story_infusions import StoryInfusion, give_infusions
 from ketaconsole.dose import DosePlan
 from ketaconsole.security import Action, AuditLog, Role
 from ketaconsole.store import open_database

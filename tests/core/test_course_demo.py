@@ -5,16 +5,16 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from ketaconsole.checkin import CheckIn
-from ketaconsole.course.demo_course import DEMO_MRN
 from ketaconsole.course.history import course_history
-from ketaconsole.demo import DEMO_PATIENT, demo_room
+from ketaconsole.demo.course import DEMO_MRN
+from ketaconsole.demo.room import DEMO_PATIENT, demo_room
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
 from ketaconsole.dose import DosePlan
 from ketaconsole.export.service import ExportFormat, export_session
-from ketaconsole.registry import DriverRegistry, built_ins_only
+from ketaconsole.session.checkin import CheckIn
+from ketaconsole.session.workflow import Step, WorkflowError
+from ketaconsole.sim.virtual_patient import SCENARIOS
 from ketaconsole.store.review import timeline
-from ketaconsole.virtual_patient import SCENARIOS
-from ketaconsole.workflow import Step, WorkflowError
 from tests.room_support import end_and_stop, log_in_demo_nurse
 
 
@@ -71,8 +71,8 @@ def test_a_nurse_sees_the_course_and_the_proposed_dose_before_planning_the_sixth
 def test_each_infusion_at_one_bedside_counts_only_its_own_pump_volume(tmp_path: Path) -> None:
     """Five infusions at one bedside: the pump check and the live ledger start afresh with
     each session, so no infusion is judged on the last patient's volume."""
-    from ketaconsole.bedside_security import BedsideSecurity
-    from ketaconsole.course.demo_course import seed_demo_course
+    from ketaconsole.bedside.security import BedsideSecurity
+    from ketaconsole.demo.course import seed_demo_course
     from ketaconsole.export.record import load_record
     from ketaconsole.export.summary import dose_summary
     from ketaconsole.store import open_database

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from ketaconsole.checkin import CheckIn
 from ketaconsole.course.desk import CourseDesk, EligibilityRefused
 from ketaconsole.course.eligibility import (
     EligibilityPolicy,
@@ -17,10 +16,11 @@ from ketaconsole.course.eligibility import (
 )
 from ketaconsole.course.identity import register_patient
 from ketaconsole.security import Action, AuditLog, Guard, NotAllowed, Role
+from ketaconsole.session.checkin import CheckIn
+from ketaconsole.session.events import sentence
+from ketaconsole.session.workflow import Step, WorkflowError
 from ketaconsole.store import Database
 from ketaconsole.store.review import list_sessions, timeline
-from ketaconsole.timeline_events import sentence
-from ketaconsole.workflow import Step, WorkflowError
 from tests.core.security_support import staff
 from tests.course_support import CLEAR, approved_patient, prescriber
 from tests.room_support import bare_room, end_and_stop, log_in

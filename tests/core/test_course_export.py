@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
-from ketaconsole.course.demo_course import seed_demo_course
 from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.follow_ups import record_follow_up
 from ketaconsole.course.identity import find_patients, register_patient
 from ketaconsole.course.measures import score
+from ketaconsole.demo.course import seed_demo_course
 from ketaconsole.security import Action, AuditLog, Guard, NotAllowed, Role
 from ketaconsole.store import open_database
 from tests.core.security_support import staff

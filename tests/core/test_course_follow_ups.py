@@ -21,7 +21,7 @@ from ketaconsole.course.follow_ups import (
 )
 from ketaconsole.course.identity import PatientRecord, register_patient
 from ketaconsole.course.measures import score
-from ketaconsole.course.story_infusions import StoryInfusion, give_infusions
+from ketaconsole.demo.story_infusions import StoryInfusion, give_infusions
 from ketaconsole.dose import DosePlan
 from ketaconsole.security import AuditLog, Guard, NotAllowed, Role
 from ketaconsole.store import Database

@@ -17,7 +17,7 @@ from ketaconsole.course.identity import (
     register_patient,
     resolve_patient,
 )
-from ketaconsole.course.story_infusions import story_bedside
+from ketaconsole.demo.story_infusions import story_bedside
 from ketaconsole.security import Action, AuditLog, Guard, NotAllowed, Role
 from ketaconsole.store import Database, open_database
 from ketaconsole.store.database import (

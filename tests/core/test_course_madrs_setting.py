@@ -8,14 +8,14 @@ import pytest
 
 from ketaconsole.course.identity import resolve_patient
 from ketaconsole.course.measures import score
-from ketaconsole.course.story_infusions import StoryInfusion, give_infusions
 from ketaconsole.course.summary import course_summary
+from ketaconsole.demo.story_infusions import StoryInfusion, give_infusions
 from ketaconsole.dose import DosePlan
 from ketaconsole.security import AuditLog, ConsoleUser, Guard, Role
 from ketaconsole.security.admin import change_setting
 from ketaconsole.security.clinic_settings import madrs_in_use
+from ketaconsole.session.workflow import WorkflowError
 from ketaconsole.store import open_database
-from ketaconsole.workflow import WorkflowError
 from tests.core.security_support import staff
 from tests.core.test_room import GRACE
 from tests.course_support import approved_patient

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from ketaconsole.checkin import CheckIn
 from ketaconsole.course.measures import (
     GAD7,
     PHQ9,
@@ -15,12 +14,13 @@ from ketaconsole.course.measures import (
     responded,
     score,
 )
-from ketaconsole.course.story_infusions import story_bedside
+from ketaconsole.demo.story_infusions import story_bedside
 from ketaconsole.dose import DosePlan
+from ketaconsole.session.checkin import CheckIn
+from ketaconsole.session.events import sentence
+from ketaconsole.session.workflow import SessionWorkflow, WorkflowError
 from ketaconsole.store import Database
 from ketaconsole.store.review import timeline
-from ketaconsole.timeline_events import sentence
-from ketaconsole.workflow import SessionWorkflow, WorkflowError
 from tests.course_support import approved_patient
 
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"

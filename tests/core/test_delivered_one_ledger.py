@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ketaconsole.checkin import CheckIn
-from ketaconsole.course.story_infusions import story_bedside
+from ketaconsole.demo.story_infusions import story_bedside
 from ketaconsole.dose import DosePlan
 from ketaconsole.export.record import load_record
 from ketaconsole.export.summary import dose_summary
 from ketaconsole.observations import PumpState, PumpStatus
+from ketaconsole.session.checkin import CheckIn
 from ketaconsole.store import open_database
 from tests.course_support import approved_patient
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from ketaconsole.checkin import CheckIn
-from ketaconsole.course.demo_course import DEMO_MRN
-from ketaconsole.demo import demo_plan, demo_room
+from ketaconsole.bedside.room import Room
+from ketaconsole.demo.course import DEMO_MRN
+from ketaconsole.demo.room import demo_plan, demo_room
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
 from ketaconsole.observations import PumpState
-from ketaconsole.registry import DriverRegistry, built_ins_only
-from ketaconsole.room import Room
-from ketaconsole.virtual_patient import SCENARIOS
+from ketaconsole.session.checkin import CheckIn
+from ketaconsole.sim.virtual_patient import SCENARIOS
 from tests.core.store_support import wait_until
 from tests.room_support import log_in_demo_nurse
 

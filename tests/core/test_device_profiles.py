@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketaconsole.device_profiles import (
+from ketaconsole.devices.device_profiles import (
     DeviceSetup,
     ProfileProblems,
     UnknownProfileError,
@@ -16,7 +16,7 @@ from ketaconsole.device_profiles import (
     room_specs,
     save_profile,
 )
-from ketaconsole.port_discovery import SerialPort
+from ketaconsole.devices.port_discovery import SerialPort
 from ketaconsole.sdk import LineSettings
 from ketaconsole.store import Database
 

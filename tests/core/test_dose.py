@@ -15,7 +15,7 @@ from ketaconsole.dose import (
     InfusionClockError,
     reconcile,
 )
-from ketaconsole.pump_ledger import PumpLedger
+from ketaconsole.live.pump_ledger import PumpLedger
 
 
 def test_clinical_example_70_kg_gives_35_mg_at_0_875_mg_per_min_and_52_5_mg_per_h() -> None:

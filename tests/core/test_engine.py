@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ketaconsole.catalogue import CATALOGUE
-from ketaconsole.engine import Engine
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import (
     Identity,
     LinkState,
@@ -188,7 +188,7 @@ def test_ingest_from_several_threads_loses_nothing() -> None:
 
 
 def test_two_devices_sending_one_wave_do_not_interleave_it() -> None:
-    from ketaconsole.engine import Engine as LiveEngine
+    from ketaconsole.live.engine import Engine as LiveEngine
     from ketaconsole.observations import WaveChunk as Chunk
 
     engine = LiveEngine()

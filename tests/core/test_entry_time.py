@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from ketaconsole.entry_time import EntryTimeError, parse_entry_time
+from ketaconsole.session.entry_time import EntryTimeError, parse_entry_time
 
 NOW = datetime(2026, 11, 27, 14, 30).timestamp()
 

@@ -19,11 +19,11 @@ import pytest
 import vitaldb
 from sqlalchemy import text
 
-from ketaconsole.checkin import CheckIn
 from ketaconsole.cli import main
-from ketaconsole.course.story_infusions import story_bedside
+from ketaconsole.demo.story_infusions import story_bedside
 from ketaconsole.export.atomic import write_atomically
 from ketaconsole.export.service import ExportFailed, ExportFormat, ExportOptions, export_session
+from ketaconsole.session.checkin import CheckIn
 from ketaconsole.store import Database, open_database
 from ketaconsole.store.review import timeline, verify
 from tests.core.export_support import T0, Recorded, record_session

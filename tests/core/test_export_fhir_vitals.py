@@ -12,11 +12,11 @@ from pathlib import Path
 
 from fhir.resources.R4B.bundle import Bundle
 
-from ketaconsole.checkin import CheckIn
-from ketaconsole.course.story_infusions import story_bedside
+from ketaconsole.demo.story_infusions import story_bedside
 from ketaconsole.export.fhir_vitals import METRIC_SYSTEM, STATISTIC_SYSTEM
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.observations import Numeric
+from ketaconsole.session.checkin import CheckIn
 from ketaconsole.store import Database
 from tests.course_support import approved_patient
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from ketaconsole.export.record import load_record
+from ketaconsole.sim.virtual_patient import SCENARIOS
 from ketaconsole.store import open_database
-from ketaconsole.virtual_patient import SCENARIOS
 from tests.course_support import cleared_mrn
 from tests.room_support import serve_simulators
 

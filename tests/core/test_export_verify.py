@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from ketaconsole.checkin import CheckIn
 from ketaconsole.cli import main
-from ketaconsole.course.story_infusions import story_bedside
+from ketaconsole.demo.story_infusions import story_bedside
 from ketaconsole.export.integrity import check_stamp, read_stamp, stamp
 from ketaconsole.export.record import load_record
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.observations import Numeric
+from ketaconsole.session.checkin import CheckIn
 from ketaconsole.store import Database, open_database
 from tests.core.export_support import record_session
 from tests.course_support import approved_patient

@@ -11,12 +11,12 @@ import json
 import subprocess
 from pathlib import Path
 
-from ketaconsole.checkin import CheckIn
-from ketaconsole.course.story_infusions import story_bedside
+from ketaconsole.demo.story_infusions import story_bedside
 from ketaconsole.dose import DosePlan
 from ketaconsole.export.record import load_record
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.export.summary import dose_summary
+from ketaconsole.session.checkin import CheckIn
 from ketaconsole.store import open_database
 from tests.course_support import approved_patient
 

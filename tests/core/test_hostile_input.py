@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from ketaconsole.checkin import CheckIn
 from ketaconsole.cli import main
+from ketaconsole.devices.transport import Direction
 from ketaconsole.security import AuditLog
 from ketaconsole.security.users import UserError, add_first_admin
+from ketaconsole.session.checkin import CheckIn
 from ketaconsole.store import SessionPlan, SessionService, open_database
 from ketaconsole.store.models import JournalChunk, Patient
-from ketaconsole.transport import Direction
 from tests.core.export_support import record_session
 
 

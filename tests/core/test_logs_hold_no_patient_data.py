@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ketaconsole.engine import Engine
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import Numeric
+from ketaconsole.session.events import Annotation
 from ketaconsole.store import RecordNotWritten, SessionPlan, SessionService, open_database
-from ketaconsole.timeline_events import Annotation
 from tests.core.store_support import wait_until
 
 PATIENT = "Zelda Quux"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ketaconsole.alarms import AlarmSystem, default_profile
-from ketaconsole.engine import Engine
-from ketaconsole.metric_sources import MetricSources, SourceDevice
+from ketaconsole.live.engine import Engine
+from ketaconsole.live.metric_sources import MetricSources, SourceDevice
 from ketaconsole.observations import Numeric
 from ketaconsole.sdk import DeviceKind
 

@@ -56,7 +56,7 @@ def imported_by(tmp_path: Path, *args: str, policy_everything: bool = False,
     env.pop("KETACONSOLE_DB", None)
     script = WATCHED.format(mark=str(mark))
     if policy_everything:  # the control: a process that does import every plugin
-        script = script.replace("runpy.run_module(", "from ketaconsole.registry import "
+        script = script.replace("runpy.run_module(", "from ketaconsole.devices.registry import "
                                 "DriverRegistry\nDriverRegistry.discover(allowed=lambda "
                                 "n, v: True)\nrunpy.run_module(")
     done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True,

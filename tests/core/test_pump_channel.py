@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ketaconsole.engine import Engine
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import PumpState, PumpStatus
-from ketaconsole.pump_infusion import PumpDrivenInfusion
+from ketaconsole.session.pump_infusion import PumpDrivenInfusion
 
 
 def _slot(slot: str, state: PumpState, rate: float, volume: float, at: float) -> PumpStatus:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ketaconsole.engine import Engine
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import DeviceCommand, ProtocolError
 from ketaconsole.store import Database, SessionPlan, SessionService
 from ketaconsole.store.review import timeline

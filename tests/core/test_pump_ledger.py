@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ketaconsole.engine import Engine
+from ketaconsole.live.engine import Engine
+from ketaconsole.live.pump_ledger import COUNTER_RESTART_TOLERANCE_ML, PumpLedger
 from ketaconsole.observations import PumpState, PumpStatus
-from ketaconsole.pump_ledger import COUNTER_RESTART_TOLERANCE_ML, PumpLedger
 
 
 def fed(*readings: float) -> PumpLedger:

@@ -19,11 +19,11 @@ from sqlalchemy import func, select
 from ketaconsole.cli import main
 from ketaconsole.cli.acting_person import os_account
 from ketaconsole.course.identity import register_patient
-from ketaconsole.sim_host import PtyDeviceHost
+from ketaconsole.devices.sim_host import PtyDeviceHost
+from ketaconsole.sim.virtual_patient import SCENARIOS, Excursion
 from ketaconsole.store import open_database
 from ketaconsole.store.models import ClinicSession, Patient
 from ketaconsole.store.review import list_sessions, timeline
-from ketaconsole.virtual_patient import SCENARIOS, Excursion
 from tests.core.store_support import record_url  # noqa: F401  (a fixture)
 from tests.core.test_store_crash import Recording, oximeter  # noqa: F401  (a fixture)
 from tests.course_support import cleared_mrn

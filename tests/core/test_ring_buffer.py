@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ketaconsole.ring_buffer import RingBuffer
+from ketaconsole.live.ring_buffer import RingBuffer
 
 
 def test_an_empty_buffer_has_no_samples() -> None:

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from ketaconsole.checkin import CheckIn
-from ketaconsole.device_profiles import DeviceSetup, load_profile, room_specs, save_profile
+from ketaconsole.bedside.room import Room, RoomOptions, StationBusy, build_room
+from ketaconsole.devices.device_profiles import DeviceSetup, load_profile, room_specs, save_profile
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
 from ketaconsole.dose import DosePlan
 from ketaconsole.observations import PumpState
-from ketaconsole.phase import Phase
-from ketaconsole.registry import DriverRegistry, built_ins_only
-from ketaconsole.room import Room, RoomOptions, StationBusy, build_room
+from ketaconsole.session.checkin import CheckIn
+from ketaconsole.session.phase import Phase
+from ketaconsole.session.workflow import Step
+from ketaconsole.sim.virtual_patient import SCENARIOS
 from ketaconsole.store import open_database
 from ketaconsole.store.review import list_sessions, timeline
-from ketaconsole.virtual_patient import SCENARIOS
-from ketaconsole.workflow import Step
 from tests.core.store_support import wait_until
 from tests.course_support import approved_patient
 from tests.room_support import log_in, serve_room

@@ -14,19 +14,19 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from ketaconsole.alarms import AlarmEventKind, Priority
-from ketaconsole.device_spec import DeviceSpec
+from ketaconsole.bedside.room import Room
+from ketaconsole.devices.device_spec import DeviceSpec
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.devices.sim_host import PtyDeviceHost
 from ketaconsole.overview.commands import ask_acknowledge, command_outcome
 from ketaconsole.overview.publisher import CHANNEL, NOTIFY_LIMIT_BYTES, RoomPublisher
 from ketaconsole.overview.reader import read_status, read_statuses
 from ketaconsole.overview.status import MOST_ALARMS, AlarmNow, RoomStatus, initials
-from ketaconsole.patient import Patient
-from ketaconsole.registry import DriverRegistry, built_ins_only
-from ketaconsole.room import Room
-from ketaconsole.sim_host import PtyDeviceHost
+from ketaconsole.session.patient import Patient
+from ketaconsole.sim.virtual_patient import SCENARIOS, Excursion, VirtualPatient
 from ketaconsole.store import open_database
 from ketaconsole.store.models import RoomStatusRow
 from ketaconsole.store.review import timeline
-from ketaconsole.virtual_patient import SCENARIOS, Excursion, VirtualPatient
 from tests.core.store_support import (  # noqa: F401  (fixtures)
     TcpCable,
     fresh_postgres_database,

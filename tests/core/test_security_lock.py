@@ -77,7 +77,7 @@ def test_alarm_actions_are_allowed_while_locked_and_audited(lock: ConsoleLock) -
 
 
 def test_locking_ends_what_the_workflows_door_allows(database: Database) -> None:
-    from ketaconsole.bedside_security import BedsideSecurity
+    from ketaconsole.bedside.security import BedsideSecurity
 
     security = BedsideSecurity(database, place="room-1")
     staff(database, security.audit)

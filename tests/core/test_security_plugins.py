@@ -23,7 +23,7 @@ ADMIN_PIN = "864297"
 PROBE = """
 import json, sys
 from pathlib import Path
-from ketaconsole.registry import DriverRegistry
+from ketaconsole.devices.registry import DriverRegistry
 from ketaconsole.security.plugins import AllowList
 def everything(_name, _version):
     return True

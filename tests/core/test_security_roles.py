@@ -20,11 +20,11 @@ import pytest
 from sqlalchemy import func, select
 
 from ketaconsole.alarms.profile_file import default_profile
-from ketaconsole.bedside_security import BedsideSecurity
+from ketaconsole.bedside.security import BedsideSecurity
 from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.eligibility import latest_assessment
 from ketaconsole.course.identity import get_patient, register_patient
-from ketaconsole.device_profiles import DeviceSetup, save_profile
+from ketaconsole.devices.device_profiles import DeviceSetup, save_profile
 from ketaconsole.dose import DosePlan
 from ketaconsole.export.service import ExportFormat
 from ketaconsole.security import (
@@ -41,11 +41,11 @@ from ketaconsole.security.admin import PluginAdmin, UserAdmin, change_setting
 from ketaconsole.security.clinic_settings import security_settings
 from ketaconsole.security.services import AuthorisedConsole
 from ketaconsole.security.users import LoginRefused, find_user
+from ketaconsole.session.events import Annotation
+from ketaconsole.session.workflow import SessionWorkflow
 from ketaconsole.store import Database, SessionPlan, SessionService
 from ketaconsole.store.models import DeviceProfile
 from ketaconsole.store.review import timeline
-from ketaconsole.timeline_events import Annotation
-from ketaconsole.workflow import SessionWorkflow
 from tests.core.security_support import NAMES, PINS, session_workflow, staff
 from tests.core.test_workflow import GOOD
 from tests.course_support import CLEAR

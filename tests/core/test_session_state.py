@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from ketaconsole.dose import DosePlan
-from ketaconsole.phase import Phase
-from ketaconsole.session_state import Step, fold
+from ketaconsole.session.phase import Phase
+from ketaconsole.session.state import Step, fold
 from ketaconsole.store.timeline import GENESIS_HASH, StoredEvent
 
 T0 = 1_790_000_000.0

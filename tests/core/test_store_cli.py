@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from ketaconsole.cli import main
-from ketaconsole.registry import DriverRegistry, built_ins_only
-from ketaconsole.sim_host import PtyDeviceHost
-from ketaconsole.virtual_patient import VirtualPatient
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.devices.sim_host import PtyDeviceHost
+from ketaconsole.sim.virtual_patient import VirtualPatient
 
 
 def _one_line(capsys: pytest.CaptureFixture[str]) -> str:

@@ -17,13 +17,13 @@ from sqlalchemy import func
 from sqlalchemy import select as sql_select
 
 from ketaconsole.cli import main
-from ketaconsole.registry import DriverRegistry, built_ins_only
-from ketaconsole.sim_host import PtyDeviceHost
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.devices.sim_host import PtyDeviceHost
+from ketaconsole.sim.virtual_patient import VirtualPatient, scenario
 from ketaconsole.store import Database, open_database
 from ketaconsole.store.models import ClinicSession, NumericValue
 from ketaconsole.store.recovery import last_committed_write
 from ketaconsole.store.review import timeline
-from ketaconsole.virtual_patient import VirtualPatient, scenario
 from tests.core.store_support import wait_until
 from tests.course_support import cleared_mrn
 

@@ -17,8 +17,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from ketaconsole.cli import main
-from ketaconsole.engine import Engine
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import Numeric
+from ketaconsole.session.events import Annotation
 from ketaconsole.store import (
     Database,
     RecordNotWritten,
@@ -29,7 +30,6 @@ from ketaconsole.store import (
 from ketaconsole.store.models import NumericValue
 from ketaconsole.store.review import timeline, verify
 from ketaconsole.store.timeline import first_break
-from ketaconsole.timeline_events import Annotation
 from tests.core.store_support import TcpCable, fresh_postgres_database, wait_until
 
 SPO2 = "MDC_PULS_OXIM_SAT_O2"

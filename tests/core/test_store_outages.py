@@ -12,11 +12,11 @@ from typing import IO
 import pytest
 
 from ketaconsole.cli import main
-from ketaconsole.engine import Engine
+from ketaconsole.devices.sim_host import PtyDeviceHost
 from ketaconsole.export.summary import describe_event
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import Numeric
 from ketaconsole.settings import HOME_ENV
-from ketaconsole.sim_host import PtyDeviceHost
 from ketaconsole.store import SessionPlan, SessionService, open_database
 from ketaconsole.store.anchors import LOSS_RESERVE, AnchorLog, session_chain
 from ketaconsole.store.review import timeline, verify

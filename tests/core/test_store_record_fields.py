@@ -12,13 +12,13 @@ from ketaconsole.cli import main
 from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.identity import PatientRecord, register_patient
 from ketaconsole.security import AuditLog, Guard, Role
+from ketaconsole.session.events import Annotation
 from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService
 from ketaconsole.store.anchors import session_chain
 from ketaconsole.store.models import Base, ClinicSession, Patient
 from ketaconsole.store.record_fields import FIELDS_KIND, SEALED_COLUMNS
 from ketaconsole.store.review import timeline, verify
 from ketaconsole.store.timeline import format_time
-from ketaconsole.timeline_events import Annotation
 from tests.core.security_support import staff
 
 T0 = 1_790_000_000.0

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import event, func, select
 
-from ketaconsole.engine import Engine
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import (
     AlarmSource,
     DeviceAlarm,
@@ -21,6 +21,7 @@ from ketaconsole.observations import (
     PumpStatus,
     WaveChunk,
 )
+from ketaconsole.session.events import Annotation, Exported
 from ketaconsole.store import (
     Database,
     RecordNotWritten,
@@ -33,7 +34,6 @@ from ketaconsole.store.models import NumericValue, TimelineEvent, WaveChunkRecor
 from ketaconsole.store.review import timeline, trends, waves
 from ketaconsole.store.timeline import first_break
 from ketaconsole.store.wave_codec import decode_samples, encode_samples
-from ketaconsole.timeline_events import Annotation, Exported
 from tests.core.store_support import wait_until
 
 SPO2 = "MDC_PULS_OXIM_SAT_O2"

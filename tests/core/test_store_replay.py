@@ -9,16 +9,16 @@ import time
 import pytest
 
 from ketaconsole.cli import main
-from ketaconsole.engine import Engine
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.devices.sim_host import PtyDeviceHost
+from ketaconsole.devices.transport import DeviceLink, Direction
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import LinkState, LinkStatus, Observation
-from ketaconsole.registry import DriverRegistry, built_ins_only
-from ketaconsole.sim_host import PtyDeviceHost
+from ketaconsole.sim.virtual_patient import VirtualPatient, scenario
 from ketaconsole.store import Database, DeviceUse, SessionPlan, SessionService
 from ketaconsole.store.journal_codec import pack_pieces, unpack_pieces
 from ketaconsole.store.replay import replay
 from ketaconsole.store.review import journal
-from ketaconsole.transport import DeviceLink, Direction
-from ketaconsole.virtual_patient import VirtualPatient, scenario
 from tests.core.store_support import wait_until
 
 

@@ -12,17 +12,17 @@ import pytest
 from sqlalchemy import text
 
 from ketaconsole.cli import main
-from ketaconsole.engine import Engine
+from ketaconsole.devices.transport import Direction
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import Numeric, WaveChunk
 from ketaconsole.security import AuditLog
+from ketaconsole.session.events import Annotation
 from ketaconsole.store import Database, DatabaseUnavailable, SessionPlan, SessionService
 from ketaconsole.store import open_database as open_record
 from ketaconsole.store.anchors import session_chain
 from ketaconsole.store.review import timeline, verify
 from ketaconsole.store.seals import SEAL_KIND
 from ketaconsole.store.timeline import chain_event, format_time
-from ketaconsole.timeline_events import Annotation
-from ketaconsole.transport import Direction
 
 T0 = 1_790_000_000.0
 SPO2 = "MDC_PULS_OXIM_SAT_O2"

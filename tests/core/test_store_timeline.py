@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import event, select, text
 
 from ketaconsole.cli import main
+from ketaconsole.session.events import Annotation, RateChanged, ScaleScored
 from ketaconsole.store import Database, SessionPlan, SessionService
 from ketaconsole.store.models import TimelineEvent
 from ketaconsole.store.review import timeline
 from ketaconsole.store.timeline import GENESIS_HASH, chain_event, first_break
-from ketaconsole.timeline_events import Annotation, RateChanged, ScaleScored
 
 
 @pytest.fixture

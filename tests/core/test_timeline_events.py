@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ketaconsole.alarms import AlarmEvent, AlarmEventKind, Priority
-from ketaconsole.timeline_events import (
+from ketaconsole.session.events import (
     DosePlanned,
     EventPayloadError,
     Gap,
@@ -89,7 +89,7 @@ def test_every_kind_has_a_clinical_title_and_a_bad_payload_is_a_sentence_not_a_c
 
 
 def test_an_entry_is_checked_when_it_is_made_and_nothing_entered_is_dropped() -> None:
-    from ketaconsole.timeline_events import DosePlanned, PhaseChanged, make
+    from ketaconsole.session.events import DosePlanned, PhaseChanged, make
 
     with pytest.raises(EventPayloadError, match="no field 'colour'"):
         make("annotation", {"text": "calm", "colour": "red"})

@@ -16,11 +16,11 @@ import pytest
 
 from drivers.masimo_ascii import DRIVER as MASIMO
 from drivers.masimo_ascii.simulator import format_line
+from ketaconsole.devices.sim_host import PtyDeviceHost
+from ketaconsole.devices.transport import DeviceLink, Direction, LinkTimings
 from ketaconsole.observations import LinkState, LinkStatus, Numeric, Observation
 from ketaconsole.sdk import DeviceSimulator
-from ketaconsole.sim_host import PtyDeviceHost
-from ketaconsole.transport import DeviceLink, Direction, LinkTimings
-from ketaconsole.virtual_patient import VirtualPatient
+from ketaconsole.sim.virtual_patient import VirtualPatient
 
 LINE = format_line(datetime(2026, 1, 1, 9, 0, 0), 97, 70, 3.2)
 QUICK = LinkTimings(read_timeout_s=0.02, tick_every_s=0.05, no_data_after_s=0.4,

@@ -13,9 +13,9 @@ import serial
 import serial.rfc2217
 
 from drivers.masimo_ascii import DRIVER as MASIMO
+from ketaconsole.devices.sim_host import PtyDeviceHost
+from ketaconsole.devices.transport import DeviceLink, open_port
 from ketaconsole.observations import LinkStatus, Numeric
-from ketaconsole.sim_host import PtyDeviceHost
-from ketaconsole.transport import DeviceLink, open_port
 from tests.core.test_transport import LINE, QUICK, SPO2, Recorder, ScriptedOximeter, running
 
 

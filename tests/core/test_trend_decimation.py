@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ketaconsole.trend_decimation import DecimatedTrend, bucket_seconds, reduce_buckets
+from ketaconsole.live.trend_decimation import DecimatedTrend, bucket_seconds, reduce_buckets
 
 FOUR_HOURS = 14_400
 START = 1_795_000_000.0

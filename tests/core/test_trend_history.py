@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ketaconsole.trend_history import BLOCK_SAMPLES, TrendHistory
+from ketaconsole.live.trend_history import BLOCK_SAMPLES, TrendHistory
 
 START = 1_795_000_000.25
 SPO2 = "MDC_PULS_OXIM_SAT_O2"

@@ -12,22 +12,22 @@ from dataclasses import replace
 import pytest
 
 from ketaconsole.alarms import AlarmEvent, AlarmEventKind, AlarmSystem, default_profile
-from ketaconsole.checkin import CheckIn
 from ketaconsole.course.measures import score
-from ketaconsole.discharge import suggest_aldrete, suggest_padss
 from ketaconsole.dose import DosePlan
-from ketaconsole.engine import Engine
+from ketaconsole.live.engine import Engine
 from ketaconsole.security import NotAllowed, Permission
-from ketaconsole.session_model import SessionModel
-from ketaconsole.store import Database, SessionPlan, SessionService
-from ketaconsole.store.review import timeline
-from ketaconsole.workflow import (
+from ketaconsole.session.checkin import CheckIn
+from ketaconsole.session.discharge import suggest_aldrete, suggest_padss
+from ketaconsole.session.model import SessionModel
+from ketaconsole.session.workflow import (
     TIMELINE_ENTRIES,
     SessionWorkflow,
     Step,
     WorkflowError,
     step_permissions,
 )
+from ketaconsole.store import Database, SessionPlan, SessionService
+from ketaconsole.store.review import timeline
 from tests.room_support import acting_as
 
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from ketaconsole.engine import Engine
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import Observation
 
 

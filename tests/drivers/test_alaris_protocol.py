@@ -12,7 +12,7 @@ from drivers.alaris_asena import DRIVER
 from drivers.alaris_asena.framing import encode_frame
 from drivers.alaris_asena.protocol import AlarisAsenaProtocol
 from drivers.alaris_asena.simulator import AlarisAsenaSimulator
-from ketaconsole.engine import Engine
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import (
     DeviceAlarm,
     Identity,
@@ -21,7 +21,7 @@ from ketaconsole.observations import (
     PumpState,
     PumpStatus,
 )
-from ketaconsole.virtual_patient import VirtualPatient
+from ketaconsole.sim.virtual_patient import VirtualPatient
 
 T0 = 1_000.0
 REMOTE: dict[str, object] = {"remote_control": True}

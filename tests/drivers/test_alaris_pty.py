@@ -12,7 +12,9 @@ from pathlib import Path
 
 from drivers.alaris_asena import DRIVER
 from drivers.alaris_asena.simulator import PROTOCOL_REVISION, SERIAL_NUMBER, AlarisAsenaSimulator
-from ketaconsole.engine import Engine
+from ketaconsole.devices.sim_host import PtyDeviceHost
+from ketaconsole.devices.transport import DeviceLink, LinkTimings
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import (
     Identity,
     LinkState,
@@ -21,9 +23,7 @@ from ketaconsole.observations import (
     PumpState,
     PumpStatus,
 )
-from ketaconsole.sim_host import PtyDeviceHost
-from ketaconsole.transport import DeviceLink, LinkTimings
-from ketaconsole.virtual_patient import VirtualPatient
+from ketaconsole.sim.virtual_patient import VirtualPatient
 from tests.drivers.recorder import Recorder
 from tests.drivers.simulate_process import probe, simulated_device
 

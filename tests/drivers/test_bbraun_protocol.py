@@ -10,7 +10,7 @@ from itertools import pairwise
 from drivers.bbraun_bcc.framing import encode_frame
 from drivers.bbraun_bcc.protocol import BBraunBccProtocol
 from drivers.bbraun_bcc.simulator import BBraunBccSimulator
-from ketaconsole.engine import Engine
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import (
     DeviceAlarm,
     Identity,
@@ -19,7 +19,7 @@ from ketaconsole.observations import (
     PumpState,
     PumpStatus,
 )
-from ketaconsole.virtual_patient import VirtualPatient
+from ketaconsole.sim.virtual_patient import VirtualPatient
 from tests.drivers.bbraun_capture import ALIVE, PART1, PART2, PART3_AS_PUBLISHED
 
 T0 = 1_000.0

@@ -12,11 +12,11 @@ import time
 
 from drivers.bbraun_bcc import DRIVER
 from drivers.bbraun_bcc.simulator import BBraunBccSimulator
-from ketaconsole.engine import Engine
+from ketaconsole.devices.sim_host import TcpDeviceHost, host_for
+from ketaconsole.devices.transport import DeviceLink, LinkTimings
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import LinkState, LinkStatus, ProtocolError, PumpState, PumpStatus
-from ketaconsole.sim_host import TcpDeviceHost, host_for
-from ketaconsole.transport import DeviceLink, LinkTimings
-from ketaconsole.virtual_patient import VirtualPatient
+from ketaconsole.sim.virtual_patient import VirtualPatient
 from tests.drivers.recorder import Recorder
 from tests.drivers.simulate_process import probe, simulated_device
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from ketaconsole.cli import main
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.devices.sim_loop import converse
 from ketaconsole.observations import Observation, ProtocolError, PumpStatus
-from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.sdk import (
     DeviceProtocol,
     ErrorKind,
@@ -24,7 +25,6 @@ from ketaconsole.sdk import (
     error_total,
 )
 from ketaconsole.sdk.errors import ERRORS_PER_WINDOW
-from ketaconsole.sim_loop import converse
 
 REGISTRY = DriverRegistry.discover(allowed=built_ins_only)
 SLUGS = sorted(REGISTRY.slugs)

@@ -18,9 +18,12 @@ from contextlib import contextmanager
 
 import pytest
 
-from ketaconsole import sim_host
 from ketaconsole.catalogue import CATALOGUE
-from ketaconsole.engine import Engine
+from ketaconsole.devices import sim_host
+from ketaconsole.devices.registry import DriverRegistry
+from ketaconsole.devices.sim_loop import converse
+from ketaconsole.devices.transport import DeviceLink, LinkTimings
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import (
     DeviceAlarm,
     Identity,
@@ -32,7 +35,6 @@ from ketaconsole.observations import (
     PumpStatus,
     WaveChunk,
 )
-from ketaconsole.registry import DriverRegistry
 from ketaconsole.sdk import (
     DeviceKind,
     DeviceSimulator,
@@ -41,9 +43,7 @@ from ketaconsole.sdk import (
     ProtocolOutput,
     SettingError,
 )
-from ketaconsole.sim_loop import converse
-from ketaconsole.transport import DeviceLink, LinkTimings
-from ketaconsole.virtual_patient import VirtualPatient
+from ketaconsole.sim.virtual_patient import VirtualPatient
 
 REGISTRY = DriverRegistry.discover(allowed=lambda _name, _version: True)
 DRIVERS = [item.driver for item in REGISTRY.installed()]

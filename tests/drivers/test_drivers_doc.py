@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ketaconsole.devices.sim_loop import converse
 from ketaconsole.observations import Numeric
 from ketaconsole.sdk.testing import expected_protocol
-from ketaconsole.sim_loop import converse
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "drivers.md"
 

@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.devices.sim_loop import converse
 from ketaconsole.observations import (
     DeviceAlarm,
     Identity,
@@ -28,9 +30,7 @@ from ketaconsole.observations import (
     PumpStatus,
     WaveChunk,
 )
-from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.sdk import Driver
-from ketaconsole.sim_loop import converse
 
 DRIVERS = [item.driver for item in DriverRegistry.discover(allowed=built_ins_only).installed()]
 SLUGS = [d.info.slug for d in DRIVERS]

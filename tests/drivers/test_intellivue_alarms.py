@@ -17,9 +17,9 @@ from drivers.intellivue_mib.alerts import read_alarm_list
 from drivers.intellivue_mib.framing import encode_frame
 from drivers.intellivue_mib.protocol import IntelliVueProtocol
 from drivers.intellivue_mib.wire import MessageError
+from ketaconsole.devices.sim_loop import converse
 from ketaconsole.observations import AlarmSource, DeviceAlarm, Observation, ProtocolError
-from ketaconsole.sim_loop import converse
-from ketaconsole.virtual_patient import scenario
+from ketaconsole.sim.virtual_patient import scenario
 from tests.drivers.intellivue_vectors import WHEN, ava, observation, poll_result
 
 P_LIST, T_LIST = 0x0902, 0x0904

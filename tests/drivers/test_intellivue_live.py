@@ -17,7 +17,10 @@ import pytest
 from drivers.intellivue_mib import DRIVER, codes
 from drivers.intellivue_mib.framing import encode_frame
 from drivers.intellivue_mib.simulator import IntelliVueSimulator
-from ketaconsole.engine import Engine
+from ketaconsole.devices.sim_host import PtyDeviceHost
+from ketaconsole.devices.sim_loop import converse
+from ketaconsole.devices.transport import DeviceLink, Direction
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import (
     LinkState,
     LinkStatus,
@@ -26,10 +29,7 @@ from ketaconsole.observations import (
     ProtocolError,
     WaveChunk,
 )
-from ketaconsole.sim_host import PtyDeviceHost
-from ketaconsole.sim_loop import converse
-from ketaconsole.transport import DeviceLink, Direction
-from ketaconsole.virtual_patient import VirtualPatient
+from ketaconsole.sim.virtual_patient import VirtualPatient
 from tests.drivers.simulate_process import simulated_device
 
 METRICS = ("MDC_ECG_HEART_RATE", "MDC_PULS_OXIM_SAT_O2", "MDC_PULS_OXIM_PULS_RATE",

@@ -20,9 +20,9 @@ from drivers.intellivue_mib.messages import (
 )
 from drivers.intellivue_mib.protocol import IntelliVueProtocol, Phase
 from drivers.intellivue_mib.simulator import IntelliVueSimulator
+from ketaconsole.devices.sim_host import PtyDeviceHost
 from ketaconsole.observations import Numeric, Observation, ProtocolError, WaveChunk
-from ketaconsole.sim_host import PtyDeviceHost
-from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
+from ketaconsole.sim.virtual_patient import SCENARIOS, VirtualPatient
 
 START = 1_767_225_600.0
 

@@ -15,6 +15,7 @@ import pytest
 from drivers.masimo_ascii import DRIVER as MASIMO
 from drivers.masimo_ascii.protocol import MAX_LINE, MasimoAsciiProtocol
 from drivers.masimo_ascii.simulator import Rainbow, format_line
+from ketaconsole.devices.sim_loop import converse
 from ketaconsole.observations import (
     AlarmSource,
     DeviceAlarm,
@@ -23,8 +24,7 @@ from ketaconsole.observations import (
     Observation,
     ProtocolError,
 )
-from ketaconsole.sim_loop import converse
-from ketaconsole.virtual_patient import scenario
+from ketaconsole.sim.virtual_patient import scenario
 
 RAD8 = (b"05/12/13 14:51:32 SN=0000071453 SPO2=098% BPM=064 PI=03.60% SPCO=--.-% "
         b"SPMET=--.-% DESAT=-- PIDELTA=+-- ALARM=0000 EXC=000000\r\n")

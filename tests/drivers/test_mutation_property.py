@@ -28,10 +28,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.devices.sim_loop import converse
 from ketaconsole.observations import Numeric, Observation, PumpStatus
-from ketaconsole.registry import DriverRegistry, built_ins_only
 from ketaconsole.sdk import decode_capture
-from ketaconsole.sim_loop import converse
 
 REGISTRY = DriverRegistry.discover(allowed=built_ins_only)
 ALL = ("drop", "flip", "swap", "truncate")

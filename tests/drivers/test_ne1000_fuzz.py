@@ -13,7 +13,7 @@ from drivers.ne1000.replies import parse_reply
 from drivers.ne1000.simulator import Ne1000Simulator
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.observations import PumpStatus
-from ketaconsole.virtual_patient import VirtualPatient
+from ketaconsole.sim.virtual_patient import VirtualPatient
 
 REPLY_TEXT = st.text(alphabet="0123456789.ASIWPTUXREOMHLNV?DFK", max_size=20)
 

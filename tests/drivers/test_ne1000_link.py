@@ -19,7 +19,9 @@ import pytest
 from drivers.ne1000 import DRIVER
 from drivers.ne1000.protocol import Ne1000Protocol
 from drivers.ne1000.simulator import Ne1000Simulator
-from ketaconsole.engine import Engine
+from ketaconsole.devices.sim_host import PtyDeviceHost
+from ketaconsole.devices.transport import DeviceLink, LinkTimings
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import (
     DeviceCommand,
     Identity,
@@ -30,9 +32,7 @@ from ketaconsole.observations import (
     PumpState,
     PumpStatus,
 )
-from ketaconsole.sim_host import PtyDeviceHost
-from ketaconsole.transport import DeviceLink, LinkTimings
-from ketaconsole.virtual_patient import VirtualPatient
+from ketaconsole.sim.virtual_patient import VirtualPatient
 
 T = TypeVar("T")
 SPEED = 60.0  # a scenario minute per second: 52.5 mL/h runs at 0.875 mL a second

@@ -8,7 +8,7 @@ from drivers.ne1000 import INFO
 from drivers.ne1000.framing import ReplyReader, basic_reply, safe_packet
 from drivers.ne1000.simulator import Ne1000Simulator
 from drivers.ne1000.values import parse_dispensed
-from ketaconsole.virtual_patient import VirtualPatient
+from ketaconsole.sim.virtual_patient import VirtualPatient
 
 START = 0.0  # the session starts at time 0; the plan's infusion at 60 s, 52.5 mL/h
 

@@ -17,7 +17,7 @@ from ketaconsole.observations import (
     Observation,
     ProtocolError,
 )
-from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
+from ketaconsole.sim.virtual_patient import SCENARIOS, VirtualPatient
 from tests.drivers.nonin_bytes import PULSE_METRIC, SPO2_METRIC, format8
 
 NOW = 1000.0

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from drivers.nonin import DRIVER
 from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.devices.sim_loop import converse
 from ketaconsole.observations import Numeric, Observation, ProtocolError, WaveChunk
-from ketaconsole.sim_loop import converse
 
 FUZZ = settings(max_examples=200, deadline=None, derandomize=True)
 

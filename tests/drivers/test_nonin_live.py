@@ -21,7 +21,9 @@ import pytest
 
 from drivers.nonin import DRIVER
 from drivers.nonin.simulator import NoninSimulator
-from ketaconsole.engine import Engine
+from ketaconsole.devices.sim_host import PtyDeviceHost
+from ketaconsole.devices.transport import DeviceLink, LinkTimings
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import (
     DeviceAlarm,
     Identity,
@@ -29,9 +31,7 @@ from ketaconsole.observations import (
     Observation,
     ProtocolError,
 )
-from ketaconsole.sim_host import PtyDeviceHost
-from ketaconsole.transport import DeviceLink, LinkTimings
-from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
+from ketaconsole.sim.virtual_patient import SCENARIOS, VirtualPatient
 
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
 PULSE = "MDC_PULS_OXIM_PULS_RATE"

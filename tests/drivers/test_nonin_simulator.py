@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drivers.nonin.simulator import NoninSimulator
-from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
+from ketaconsole.sim.virtual_patient import SCENARIOS, VirtualPatient
 
 START = 5000.0
 

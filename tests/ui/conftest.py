@@ -13,10 +13,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.demo import demo_room as build_demo_room
-from ketaconsole.registry import DriverRegistry, built_ins_only
-from ketaconsole.room import Room
-from ketaconsole.virtual_patient import SCENARIOS
+from ketaconsole.bedside.room import Room
+from ketaconsole.demo.room import demo_room as build_demo_room
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.sim.virtual_patient import SCENARIOS
 from tests.ui.staffed_console import staffed_window  # noqa: F401  (a fixture)
 from ui.main_window import MainWindow
 
@@ -151,8 +151,8 @@ def click(qtbot: QtBot, button: object) -> None:
 
 def check_in_at_page(qtbot: QtBot, window: MainWindow) -> None:
     """Complete and sign the (pre-filled) check-in page; wait for the Baseline step."""
-    from ketaconsole.workflow import Step
-    from ui.session_pages import CheckInPage
+    from ketaconsole.session.workflow import Step
+    from ui.session.session_pages import CheckInPage
 
     page = window.monitor.session.pages[Step.CHECK_IN]
     assert isinstance(page, CheckInPage)
@@ -164,8 +164,8 @@ def check_in_at_page(qtbot: QtBot, window: MainWindow) -> None:
 def confirm_baseline_at_page(qtbot: QtBot, window: MainWindow) -> None:
     """Type the baseline vitals and confirm them; wait for the Dose plan step."""
     from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS, PULSE_RATE, SPO2
-    from ketaconsole.workflow import Step
-    from ui.session_pages import BaselinePage
+    from ketaconsole.session.workflow import Step
+    from ui.session.session_pages import BaselinePage
 
     baseline = window.monitor.session.pages[Step.BASELINE]
     assert isinstance(baseline, BaselinePage)
@@ -178,8 +178,8 @@ def confirm_baseline_at_page(qtbot: QtBot, window: MainWindow) -> None:
 
 def confirm_plan_at_page(qtbot: QtBot, window: MainWindow) -> None:
     """Confirm the proposed plan once the page shows its rate; wait for the Infusion step."""
-    from ketaconsole.workflow import Step
-    from ui.session_pages import PlanPage
+    from ketaconsole.session.workflow import Step
+    from ui.session.session_pages import PlanPage
 
     plan = window.monitor.session.pages[Step.PLAN]
     assert isinstance(plan, PlanPage)

@@ -14,8 +14,8 @@ from ketaconsole.store import open_database
 from tests.core.export_support import record_session
 from tests.core.security_support import staff
 from tests.room_support import bare_room
-from ui.lazy_page import LazyPage
 from ui.main_window import MainWindow
+from ui.widgets.lazy_page import LazyPage
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ from pytestqt.qtbot import QtBot
 
 from ketaconsole.alarms import AlarmEvent, AlarmEventKind, AlarmSystem, default_profile
 from ketaconsole.catalogue import SPO2
-from ketaconsole.engine import Engine
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import Numeric
 from tests.room_support import bare_room
-from ui.alarm_bar import COLOURS, DIMMED, AlarmBar
-from ui.monitor_screen import MonitorScreen
+from ui.monitor.alarm_bar import COLOURS, DIMMED, AlarmBar
+from ui.monitor.monitor_screen import MonitorScreen
 
 T0 = 1_800_000_000.0
 
@@ -92,7 +92,7 @@ def test_a_tone_that_cannot_sound_is_a_technical_alarm_on_screen(qtbot: QtBot) -
 def test_the_real_tone_player_says_whether_it_can_sound(qtbot: QtBot) -> None:
     from PySide6.QtMultimedia import QMediaDevices
 
-    from ui.tone_player import TonePlayer
+    from ui.monitor.tone_player import TonePlayer
 
     player = TonePlayer()
     if QMediaDevices.audioOutputs():

@@ -9,12 +9,12 @@ from pytestqt.qtbot import QtBot
 
 from ketaconsole.alarms import AlarmSystem
 from ketaconsole.catalogue import SPO2
-from ketaconsole.engine import Engine
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import Numeric
 from tests.room_support import bare_room
 from ui import theme
-from ui.alarm_bar import COLOURS
-from ui.monitor_screen import MonitorScreen
+from ui.monitor.alarm_bar import COLOURS
+from ui.monitor.monitor_screen import MonitorScreen
 
 T0 = 1_800_000_000.0
 LONG_FAULT = ("the pump reports end of infusion and has stopped; check the syringe and "

@@ -12,15 +12,15 @@ from pytestqt.qtbot import QtBot
 
 from ketaconsole.course.eligibility import latest_assessment
 from ketaconsole.security import Action, AuditLog
+from ketaconsole.session.workflow import Step
 from ketaconsole.store import open_database
-from ketaconsole.workflow import Step
 from tests.course_support import prescriber
 from tests.ui.conftest import open_demo_window, settle_deleted, type_into, unlock
-from ui.assessment_form import AssessmentForm
-from ui.course_view import CourseView
+from ui.course.assessment_form import AssessmentForm
+from ui.course.course_view import CourseView
+from ui.course.patient_search import PatientSearch
 from ui.main_window import MainWindow
-from ui.patient_search import PatientSearch
-from ui.session_pages import CheckInPage
+from ui.session.session_pages import CheckInPage
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from ketaconsole.security.break_glass import break_glass, pending_break_glass_re
 from tests.core.security_support import NAMES, PINS
 from tests.ui.conftest import unlock
 from tests.ui.staffed_console import actions, show_page
-from ui.audit_screen import AuditScreen
 from ui.main_window import MainWindow
+from ui.records.audit_screen import AuditScreen
 
 ADMIN = NAMES[Role.ADMIN]
 

@@ -7,13 +7,13 @@ from pytestqt.qtbot import QtBot
 
 from ketaconsole.alarms import Priority
 from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS
-from ketaconsole.checks import BpReminder, CheckIntervals
-from ketaconsole.engine import Engine
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import Numeric
-from ketaconsole.patient import Patient
-from ketaconsole.phase import Phase
+from ketaconsole.session.checks import BpReminder, CheckIntervals
+from ketaconsole.session.patient import Patient
+from ketaconsole.session.phase import Phase
 from tests.room_support import bare_room
-from ui.monitor_screen import MonitorScreen
+from ui.monitor.monitor_screen import MonitorScreen
 
 T0 = 1_800_000_000.0
 

@@ -22,15 +22,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
+from ketaconsole.bedside.room_record import RoomRecord
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
 from ketaconsole.export.service import ExportFormat, export_session
-from ketaconsole.registry import DriverRegistry, built_ins_only
-from ketaconsole.room_record import RoomRecord
 from ketaconsole.security import Role
 from ketaconsole.security.audit import AuditLog
+from ketaconsole.session.workflow import Step
+from ketaconsole.sim.virtual_patient import SCENARIOS
 from ketaconsole.store import open_database
 from ketaconsole.store.review import list_sessions
-from ketaconsole.virtual_patient import SCENARIOS
-from ketaconsole.workflow import Step
 from tests.core.security_support import NAMES, PINS, staff
 from tests.course_support import approved_patient
 from tests.room_support import serve_room

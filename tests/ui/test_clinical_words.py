@@ -26,17 +26,17 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS
-from ketaconsole.checkin import CheckIn
-from ketaconsole.course.demo_course import DEMO_MRN
-from ketaconsole.demo import demo_plan
-from ketaconsole.discharge import SCALES
+from ketaconsole.demo.course import DEMO_MRN
+from ketaconsole.demo.room import demo_plan
 from ketaconsole.export.service import ExportFormat, export_session
-from ketaconsole.timeline_events import known_kinds
-from ketaconsole.virtual_patient import SCENARIOS
-from ketaconsole.workflow import Step
+from ketaconsole.session.checkin import CheckIn
+from ketaconsole.session.discharge import SCALES
+from ketaconsole.session.events import known_kinds
+from ketaconsole.session.workflow import Step
+from ketaconsole.sim.virtual_patient import SCENARIOS
 from tests.ui.conftest import open_demo_window, unlock
-from ui.elided_label import ElidedLabel
 from ui.main_window import MainWindow
+from ui.widgets.elided_label import ElidedLabel
 
 INTERNAL = ("kind=", "mm[Hg]", "record head #", "reverse-engineer", "our reading of",
             "simulator output form", "pump-vs-plan check off", "permission=",

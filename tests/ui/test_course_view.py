@@ -7,10 +7,10 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.course.demo_course import seed_demo_course
 from ketaconsole.course.summary import course_summary
+from ketaconsole.demo.course import seed_demo_course
 from ketaconsole.store import open_database
-from ui.course_view import CourseView
+from ui.course.course_view import CourseView
 
 
 def test_the_course_view_shows_response_remission_dose_and_tolerability(

@@ -8,11 +8,11 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS, SPO2
-from ketaconsole.checkin import CheckIn
-from ketaconsole.course.demo_course import DEMO_MRN
-from ketaconsole.demo import demo_plan, demo_room
-from ketaconsole.registry import DriverRegistry, built_ins_only
-from ketaconsole.virtual_patient import SCENARIOS
+from ketaconsole.demo.course import DEMO_MRN
+from ketaconsole.demo.room import demo_plan, demo_room
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.session.checkin import CheckIn
+from ketaconsole.sim.virtual_patient import SCENARIOS
 from tests.ui.conftest import unlock
 from ui.main_window import MainWindow
 

@@ -11,16 +11,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.bedside_security import BedsideSecurity
-from ketaconsole.device_profiles import list_profiles
+from ketaconsole.bedside.security import BedsideSecurity
+from ketaconsole.devices.device_profiles import list_profiles
+from ketaconsole.devices.registry import BrokenDriver, DriverRegistry, built_ins_only
+from ketaconsole.devices.sim_host import PtyDeviceHost
 from ketaconsole.observations import LinkStatus
-from ketaconsole.registry import BrokenDriver, DriverRegistry, built_ins_only
 from ketaconsole.security import Action, Role
-from ketaconsole.sim_host import PtyDeviceHost
+from ketaconsole.sim.virtual_patient import SCENARIOS, VirtualPatient
 from ketaconsole.store import Database, open_database
-from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
 from tests.core.security_support import NAMES, PINS, staff
-from ui.devices_screen import DevicesScreen
+from ui.devices.devices_screen import DevicesScreen
 
 REGISTRY = DriverRegistry.discover(allowed=built_ins_only)
 TEXT_COLUMN = len("03:34:21.038 RX") + 2 + 16 * 3 - 1 + 2

@@ -13,13 +13,13 @@ from pytestqt.qtbot import QtBot
 
 from ketaconsole.course.follow_ups import follow_ups_of
 from ketaconsole.security import Action, AuditLog
+from ketaconsole.session.workflow import Step
 from ketaconsole.store import open_database
-from ketaconsole.workflow import Step
 from tests.ui.conftest import open_demo_window, settle_deleted, unlock
-from ui.course_view import CourseView
-from ui.follow_up_form import FollowUpForm
+from ui.course.course_view import CourseView
+from ui.course.follow_up_form import FollowUpForm
 from ui.main_window import MainWindow
-from ui.session_pages import CheckInPage
+from ui.session.session_pages import CheckInPage
 
 
 @pytest.fixture

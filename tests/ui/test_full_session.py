@@ -19,12 +19,12 @@ from PySide6.QtWidgets import QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import NIBP_SYS
+from ketaconsole.session.workflow import Step
 from ketaconsole.store import open_database
 from ketaconsole.store.review import timeline, verify
-from ketaconsole.workflow import Step
 from tests.ui.conftest import fill_check_in, open_demo_window, unlock, wait_step
 from ui.main_window import MainWindow
-from ui.session_pages import StepPage
+from ui.session.session_pages import StepPage
 
 
 @pytest.fixture

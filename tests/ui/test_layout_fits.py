@@ -20,7 +20,7 @@ from pytestqt.qtbot import QtBot
 from ketaconsole.catalogue import SPO2
 from tests.ui.conftest import open_demo_window, unlock
 from ui.main_window import MainWindow
-from ui.numeric_tile import paint_values
+from ui.monitor.numeric_tile import paint_values
 
 SIZES = ((1366, 768), (1920, 1080))
 LONG_PROBLEM = ("Enter a value in the range this field accepts; the sentence is long on "

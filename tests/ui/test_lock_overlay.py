@@ -27,8 +27,8 @@ from ketaconsole.security import (
 from ketaconsole.security.roles import Role
 from ketaconsole.security.users import add_first_admin, create_user, list_users
 from ketaconsole.store import Database, open_database
-from ui.idle_watcher import IdleWatcher
-from ui.lock_overlay import LOCKED_TEXT, NOBODY_CHOSEN, LockOverlay
+from ui.lock.idle_watcher import IdleWatcher
+from ui.lock.lock_overlay import LOCKED_TEXT, NOBODY_CHOSEN, LockOverlay
 
 
 @pytest.fixture

@@ -9,15 +9,15 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.checkin import CheckIn
-from ketaconsole.course.demo_course import DEMO_MRN
-from ketaconsole.demo import DEMO_PATIENT
+from ketaconsole.demo.course import DEMO_MRN
+from ketaconsole.demo.room import DEMO_PATIENT
+from ketaconsole.session.checkin import CheckIn
+from ketaconsole.session.workflow import Step
 from ketaconsole.store import open_database
 from ketaconsole.store.review import timeline
-from ketaconsole.workflow import Step
 from tests.ui.conftest import open_demo_window, unlock
 from ui.main_window import MainWindow
-from ui.session_pages import PlanPage
+from ui.session.session_pages import PlanPage
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import time
 
 from pytestqt.qtbot import QtBot
 
+from ketaconsole.bedside.room import Room
 from ketaconsole.catalogue import PULSE_RATE, SPO2
-from ketaconsole.engine import Engine
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import Numeric
-from ketaconsole.room import Room
 from tests.room_support import bare_room
 from ui.main_window import MainWindow
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import NIBP_SYS, SPO2
-from ketaconsole.engine import Engine
-from ketaconsole.metric_sources import MetricSources, SourceDevice
+from ketaconsole.live.engine import Engine
+from ketaconsole.live.metric_sources import MetricSources, SourceDevice
 from ketaconsole.observations import Numeric
 from ketaconsole.sdk import DeviceKind
-from ui.numeric_tile import BloodPressureTile, NumericTile
+from ui.monitor.numeric_tile import BloodPressureTile, NumericTile
 
 NOW = 1_795_000_060.0
 

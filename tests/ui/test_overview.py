@@ -13,24 +13,24 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.alarms import AlarmEventKind, Priority
-from ketaconsole.bedside_security import BedsideSecurity
-from ketaconsole.device_spec import DeviceSpec
+from ketaconsole.bedside.room import Room
+from ketaconsole.bedside.security import BedsideSecurity
+from ketaconsole.devices.device_spec import DeviceSpec
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.devices.sim_host import PtyDeviceHost
 from ketaconsole.overview.board import ClinicBoard
 from ketaconsole.overview.reader import StatusFeed
-from ketaconsole.patient import Patient
-from ketaconsole.registry import DriverRegistry, built_ins_only
-from ketaconsole.room import Room
 from ketaconsole.security import AuditLog, Role
-from ketaconsole.sim_host import PtyDeviceHost
+from ketaconsole.session.patient import Patient
+from ketaconsole.sim.virtual_patient import SCENARIOS, Excursion, VirtualPatient
 from ketaconsole.store import open_database
 from ketaconsole.store.review import timeline
-from ketaconsole.virtual_patient import SCENARIOS, Excursion, VirtualPatient
 from tests.core.security_support import NAMES, PINS, staff
 from tests.core.store_support import fresh_postgres_database
 from tests.core.test_store_crash import Recording
 from tests.room_support import bare_room
-from ui.overview_window import OverviewWindow
-from ui.room_card import RoomCardView
+from ui.overview.overview_window import OverviewWindow
+from ui.overview.room_card import RoomCardView
 
 DESATURATED = dataclasses.replace(
     SCENARIOS["normal"], excursions=(Excursion("spo2", 0.0, -14.0, ramp_s=1, hold_s=3600),))

@@ -13,13 +13,13 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.alarms import Priority
-from ketaconsole.bedside_security import BedsideSecurity
+from ketaconsole.bedside.security import BedsideSecurity
 from ketaconsole.overview.board import ClinicBoard
 from ketaconsole.overview.status import AlarmNow, RoomStatus, VitalNow
 from ketaconsole.security import AuditLog
 from ketaconsole.store import Database, open_database
 from tests.core.security_support import staff
-from ui.overview_window import PER_PAGE, OverviewWindow, grid_shape
+from ui.overview.overview_window import PER_PAGE, OverviewWindow, grid_shape
 
 
 @pytest.fixture

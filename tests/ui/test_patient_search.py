@@ -11,14 +11,14 @@ from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from ketaconsole.course.demo_course import DEMO_MRN
+from ketaconsole.demo.course import DEMO_MRN
 from ketaconsole.security import Action, AuditLog
+from ketaconsole.session.workflow import Step
 from ketaconsole.store import open_database
 from ketaconsole.store.models import ClinicSession, Patient
-from ketaconsole.workflow import Step
 from tests.ui.conftest import fill_check_in, open_demo_window, type_into, unlock, wait_step
 from ui.main_window import MainWindow
-from ui.session_pages import CheckInPage
+from ui.session.session_pages import CheckInPage
 
 
 @pytest.fixture

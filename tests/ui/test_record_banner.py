@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.room import RecordState
+from ketaconsole.bedside.room import RecordState
 from ui import theme
-from ui.record_banner import RecordBanner
+from ui.monitor.record_banner import RecordBanner
 
 
 def test_waiting_for_check_in_is_not_shown_as_a_fault_but_a_fault_is_red(

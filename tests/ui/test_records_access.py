@@ -15,7 +15,7 @@ from tests.core.security_support import NAMES, PINS
 from tests.ui.conftest import unlock
 from tests.ui.staffed_console import actions, show_page
 from ui.main_window import MainWindow
-from ui.records_screen import RecordsScreen
+from ui.records.records_screen import RecordsScreen
 
 
 def records(qtbot: QtBot, window: MainWindow) -> RecordsScreen:

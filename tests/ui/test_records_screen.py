@@ -11,14 +11,14 @@ from PySide6.QtCore import QDate
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
-from ketaconsole.checkin import CheckIn
-from ketaconsole.course.story_infusions import story_bedside
+from ketaconsole.demo.story_infusions import story_bedside
+from ketaconsole.session.checkin import CheckIn
+from ketaconsole.session.events import title
 from ketaconsole.store import Database, open_database
-from ketaconsole.timeline_events import title
 from tests.core.export_support import T0, record_session
 from tests.course_support import approved_patient, mrn_of
 from tests.ui.conftest import settle_deleted
-from ui.records_screen import RecordsScreen
+from ui.records.records_screen import RecordsScreen
 
 LATER = T0 + 3 * 86400.0
 """Three days after the long session: a second, short one on another date."""

@@ -11,14 +11,14 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.demo import demo_room
-from ketaconsole.phase import Phase
-from ketaconsole.registry import DriverRegistry, built_ins_only
-from ketaconsole.virtual_patient import SCENARIOS
-from ketaconsole.workflow import Step
+from ketaconsole.demo.room import demo_room
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.session.phase import Phase
+from ketaconsole.session.workflow import Step
+from ketaconsole.sim.virtual_patient import SCENARIOS
 from tests.ui.conftest import click, fill_check_in, through_plan, unlock, wait_step
 from ui.main_window import MainWindow
-from ui.session_pages import CheckInPage, InfusionPage
+from ui.session.session_pages import CheckInPage, InfusionPage
 
 
 def _window(qtbot: QtBot, url: str) -> MainWindow:

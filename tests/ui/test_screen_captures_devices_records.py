@@ -15,16 +15,16 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.bedside_security import BedsideSecurity
-from ketaconsole.device_profiles import DeviceSetup, save_profile
+from ketaconsole.bedside.security import BedsideSecurity
+from ketaconsole.devices.device_profiles import DeviceSetup, save_profile
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.devices.sim_host import PtyDeviceHost
 from ketaconsole.observations import LinkStatus
-from ketaconsole.registry import DriverRegistry, built_ins_only
-from ketaconsole.sim_host import PtyDeviceHost
+from ketaconsole.sim.virtual_patient import SCENARIOS, VirtualPatient
 from ketaconsole.store import open_database
-from ketaconsole.virtual_patient import SCENARIOS, VirtualPatient
 from tests.core.export_support import record_session
-from ui.devices_screen import DevicesScreen
-from ui.records_screen import RecordsScreen
+from ui.devices.devices_screen import DevicesScreen
+from ui.records.records_screen import RecordsScreen
 
 SIZE = (1366, 820)
 

@@ -19,14 +19,14 @@ import pytest
 from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.demo import demo_room
-from ketaconsole.phase import Phase
-from ketaconsole.registry import DriverRegistry, built_ins_only
+from ketaconsole.demo.room import demo_room
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
 from ketaconsole.security import Action, AuditRecord, Role
 from ketaconsole.security.users import create_user, find_user
+from ketaconsole.session.phase import Phase
+from ketaconsole.session.workflow import Step
+from ketaconsole.sim.virtual_patient import SCENARIOS
 from ketaconsole.store.review import timeline
-from ketaconsole.virtual_patient import SCENARIOS
-from ketaconsole.workflow import Step
 from tests.ui.conftest import (
     check_in_at_page,
     click,
@@ -38,7 +38,7 @@ from tests.ui.conftest import (
     wait_step,
 )
 from ui.main_window import MainWindow
-from ui.session_pages import (
+from ui.session.session_pages import (
     CheckInPage,
     DischargePage,
     InfusionPage,

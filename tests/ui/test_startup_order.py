@@ -8,12 +8,12 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from ketaconsole.bedside.room import RoomStart
+from ketaconsole.bedside.room_record import RoomRecord
 from ketaconsole.catalogue import SPO2
-from ketaconsole.checkin import CheckIn
-from ketaconsole.course.demo_course import DEMO_MRN
-from ketaconsole.registry import DriverRegistry, built_ins_only
-from ketaconsole.room import RoomStart
-from ketaconsole.room_record import RoomRecord
+from ketaconsole.demo.course import DEMO_MRN
+from ketaconsole.devices.registry import DriverRegistry, built_ins_only
+from ketaconsole.session.checkin import CheckIn
 from tests.ui.conftest import unlock
 from ui.app import room_start
 from ui.main_window import OPENING_RECORD, MainWindow

@@ -14,15 +14,15 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.alarms import AlarmSystem, default_profile
-from ketaconsole.engine import Engine
-from ketaconsole.phase import Phase, PhaseNow
-from ketaconsole.session_model import SessionModel
+from ketaconsole.live.engine import Engine
+from ketaconsole.session.model import SessionModel
+from ketaconsole.session.phase import Phase, PhaseNow
+from ketaconsole.session.workflow import SessionWorkflow
 from ketaconsole.store import SessionPlan, SessionService, open_database
 from ketaconsole.store.review import timeline
-from ketaconsole.workflow import SessionWorkflow
 from tests.room_support import acting_as
-from ui.record_worker import RecordWorker
-from ui.timeline_panel import TimelinePanel
+from ui.session.record_worker import RecordWorker
+from ui.session.timeline_panel import TimelinePanel
 
 
 @pytest.fixture
@@ -133,7 +133,7 @@ def test_an_adverse_event_needs_its_intervention_and_is_recorded_with_its_outcom
 
 def test_an_entry_goes_through_the_guarded_door_a_technician_is_refused_and_audited(
         qtbot: QtBot, service: SessionService) -> None:
-    from ketaconsole.bedside_security import BedsideSecurity
+    from ketaconsole.bedside.security import BedsideSecurity
     from ketaconsole.security import Action, Role
     from tests.core.security_support import NAMES, PINS, session_workflow, staff
 

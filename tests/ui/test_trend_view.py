@@ -8,10 +8,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS, PULSE_RATE, SPO2
-from ketaconsole.engine import Engine
-from ketaconsole.metric_sources import MetricSources, SourceDevice
+from ketaconsole.live.engine import Engine
+from ketaconsole.live.metric_sources import MetricSources, SourceDevice
 from ketaconsole.sdk import DeviceKind
-from ui.trend_view import TrendView
+from ui.monitor.trend_view import TrendView
 
 FOUR_HOURS = 14_400
 START = 1_795_000_000.0

@@ -11,18 +11,18 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS, SPO2
-from ketaconsole.checkin import CheckIn
-from ketaconsole.course.demo_course import DEMO_MRN
-from ketaconsole.demo import demo_plan
+from ketaconsole.demo.course import DEMO_MRN
+from ketaconsole.demo.room import demo_plan
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.security.break_glass import EMERGENCY_USERNAME
+from ketaconsole.session.checkin import CheckIn
+from ketaconsole.session.workflow import Step, WorkflowError
+from ketaconsole.sim.virtual_patient import SCENARIOS
 from ketaconsole.store import open_database
-from ketaconsole.virtual_patient import SCENARIOS
-from ketaconsole.workflow import Step, WorkflowError
 from tests.core.export_support import record_session
 from tests.ui.conftest import open_demo_window, unlock
 from ui.main_window import MainWindow
-from ui.timeline_panel import RescueForm
+from ui.session.timeline_panel import RescueForm
 
 NURSE = "Demo Nurse"
 DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0,

@@ -1,0 +1,158 @@
+"""The demo: a room whose devices are simulators on real ptys, read by their real drivers.
+
+Each simulator is served on its own pseudo-terminal (or TCP device server) and the room
+is built from specs that point at them, by the same builder as a clinic room. All
+simulators follow one :class:`VirtualPatient`, so pump and monitors agree.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ketaconsole.bedside.room import (
+    DeviceSpec,
+    FaultListener,
+    Room,
+    RoomOptions,
+    RoomStart,
+    new_room,
+)
+from ketaconsole.demo.cast import (
+    DEMO_MRN,
+    DEMO_PATIENT,
+    DEMO_ROLES,
+    DemoDevice,
+    demo_slugs,
+    prefer,
+)
+from ketaconsole.dose import DosePlan
+from ketaconsole.session.patient import Patient
+from ketaconsole.sim.virtual_patient import Scenario, VirtualPatient
+
+if TYPE_CHECKING:
+    from ketaconsole.bedside.room_record import RoomRecord
+    from ketaconsole.devices.registry import DriverRegistry
+    from ketaconsole.sdk import Driver
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DEMO_PATIENT", "DEMO_ROLES", "DemoDevice", "add_demo_devices", "demo_room",
+           "demo_slugs", "demo_start", "new_demo_room", "open_demo_record", "prefer"]
+
+
+class SimulatorHost(Protocol):
+    """A running simulated device and the address the console opens to reach it."""
+
+    @property
+    def address(self) -> str: ...
+
+    def stop(self, timeout: float = 2.0) -> None: ...
+
+
+def serve(driver: Driver, patient: VirtualPatient, settings: dict[str, Any]) -> SimulatorHost:
+    """Serve a driver's simulator the way it asks: a pty, or a TCP device server."""
+    from ketaconsole.devices.sim_host import host_for  # POSIX only: pseudo-terminals
+
+    assert driver.create_simulator is not None
+    return host_for(driver.create_simulator(patient, settings)).start()
+
+
+def chosen(registry: DriverRegistry,
+           roles: Sequence[Sequence[DemoDevice]] = DEMO_ROLES) -> list[tuple[DemoDevice, Driver]]:
+    """The first installed driver with a simulator for each role."""
+    picks: list[tuple[DemoDevice, Driver]] = []
+    installed = set(registry.slugs)
+    for role in roles:
+        for spec in role:
+            if spec.slug in installed:
+                driver = registry.get(spec.slug)
+                if driver.create_simulator is not None:
+                    picks.append((spec, driver))
+                    break
+    return picks
+
+
+def demo_plan(story: Scenario) -> DosePlan:
+    """The order the demo's story follows (pre-filled on the plan page)."""
+    return DosePlan(story.weight_kg, story.dose_mg_per_kg, story.infusion_minutes,
+                    story.concentration_mg_ml)
+
+
+def demo_options(story: Scenario, speed: float) -> RoomOptions:
+    """How the demo's room runs: simulated, at ``speed``, the story's patient and order."""
+    notes: list[str] = []
+    if os.name != "posix":
+        notes.append("simulated devices need pseudo-terminals, which this system lacks")
+    if speed != 1.0:
+        notes.append(f"time runs {speed:g} times faster")
+    return RoomOptions(
+        place="demo", pace=speed, simulated=True,
+        notes=tuple(notes), expected_patient=Patient(*DEMO_PATIENT, weight_kg=story.weight_kg,
+                                                     identifier=DEMO_MRN),
+        expected_plan=demo_plan(story), demo_users=True)
+
+
+def new_demo_room(story: Scenario, *, speed: float,
+                  on_record_fault: FaultListener | None = None) -> Room:
+    """Step 1 of the demo's room: its alarms running and the patient its devices will follow."""
+    patient = VirtualPatient(story, start=time.time(), speed=speed, follows_nurse=True)
+    room = new_room(demo_options(story, speed), on_record_fault=on_record_fault)
+    room.virtual_patient = patient
+    room.model.nurse_listeners.append(patient.nurse_did)  # the pump waits for the nurse
+    return room
+
+
+def add_demo_devices(room: Room, registry: DriverRegistry, devices: Sequence[str] = ()) -> None:
+    """Step 2: each role's simulator served on its own pty, read by its real driver."""
+    patient = room.virtual_patient
+    assert patient is not None, "a demo room is made by new_demo_room"
+    hosts: list[SimulatorHost] = []
+    specs: list[DeviceSpec] = []
+    if os.name == "posix":
+        for spec, driver in chosen(registry, prefer(DEMO_ROLES, devices)):
+            settings = driver.info.resolve_settings(spec.settings)
+            host = serve(driver, patient, settings)
+            hosts.append(host)
+            label = f"{spec.label} \u00b7 {driver.info.models[0]}" if driver.info.models \
+                else spec.label
+            specs.append(DeviceSpec(spec.device_id, spec.slug, host.address, label=label,
+                                    settings=dict(spec.settings)))
+            log.info("demo %s: %s on %s", spec.device_id, driver.info.slug, host.address)
+    room.add_devices(specs, registry, hosts)
+
+
+def open_demo_record(database_url: str | None, story: Scenario, *,
+                     station: str) -> RoomRecord:
+    """Step 3 (any thread): the demo's own record, with its users and the patient's course."""
+    from ketaconsole.bedside.room_record import open_record
+    from ketaconsole.demo.course import seed_demo_course
+
+    opened = open_record(database_url, station=station, place="demo", demo_users=True)
+    if opened.database is not None:
+        seed_demo_course(opened.database, DEMO_PATIENT[0], story.weight_kg)
+    return opened
+
+
+def demo_start(story: Scenario, *, speed: float, database_url: str | None,
+               devices: Sequence[str] = (),
+               on_record_fault: FaultListener | None = None) -> RoomStart:
+    """The demo's room made (step 1), its simulators and its own record still to come."""
+    room = new_demo_room(story, speed=speed, on_record_fault=on_record_fault)
+    return RoomStart(room, lambda registry: add_demo_devices(room, registry, devices),
+                     lambda: open_demo_record(database_url, story, station=room.station))
+
+
+def demo_room(story: Scenario, *, speed: float, database_url: str | None,
+              registry: DriverRegistry, devices: Sequence[str] = (),
+              on_record_fault: FaultListener | None = None) -> Room:
+    """A room whose devices are simulators on ptys following one virtual patient.
+
+    The one opening sequence (:meth:`~ketaconsole.bedside.room.RoomStart.finish`), as every room;
+    the session opens when the nurse checks the (pre-filled) demo patient in.
+    """
+    return demo_start(story, speed=speed, database_url=database_url, devices=devices,
+                      on_record_fault=on_record_fault).finish(registry)

@@ -1,0 +1,1 @@
+"""The course of treatment at the console: course view, assessment, follow-up, patient search."""

@@ -1,0 +1,209 @@
+"""The prescriber's eligibility assessment at the console, signed by the prescriber logged in.
+
+The same form as ``ketaconsole assess``: contraindications (absolute and relative) with
+the decision support shown as they are ticked, the screening blood pressure against the
+clinic's threshold, prior treatments, the consent document and its version, and the
+dose range approved. Signing goes through the course's guarded door, which refuses
+anyone but a prescriber and puts the assessment on the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketaconsole.course.desk import CourseDesk
+from ketaconsole.course.eligibility import (
+    ABSOLUTE,
+    PRIOR_TREATMENT_KINDS,
+    RELATIVE,
+    Assessment,
+    EligibilityForm,
+    EligibilityPolicy,
+    PriorTreatment,
+    decision_support,
+)
+from ketaconsole.course.identity import PatientRecord
+from ui import theme
+from ui.widgets.background import BackgroundCalls
+from ui.widgets.form_fields import QuestionRows, headed_body
+
+PRIOR_ROWS = 4
+"""Rows for prior treatments (antidepressant trials, ECT/TMS, esketamine...)."""
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text.strip().replace(",", "."))
+    except ValueError:
+        return float("nan")
+
+
+class AssessmentForm(QWidget):
+    """One patient's eligibility assessment; signing is a prescriber's."""
+
+    def __init__(self, desk: CourseDesk, patient: PatientRecord, *,
+                 on_signed: Callable[[Assessment], None] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._desk, self.patient, self._on_signed = desk, patient, on_signed
+        self.policy = EligibilityPolicy()
+        """The clinic's threshold, read when the form opens (the default until then)."""
+        self.setWindowTitle(f"Eligibility assessment: {patient.name}")
+        self.calls = BackgroundCalls(self)
+        self.calls.done.connect(self._answered)
+        self.calls.failed.connect(self._failed)
+        outer, column = headed_body(self, f"Eligibility assessment \u00b7 {patient.label()}")
+
+        absolute = QGroupBox("Absolute contraindications (any one stops the course)")
+        rows = QuestionRows(absolute)
+        self.contraindications: dict[str, QCheckBox] = {}
+        for key in ("active_psychosis", "pregnancy"):
+            self.contraindications[key] = self._tick(rows, ABSOLUTE[key].capitalize())
+        self.systolic, self.diastolic = QLineEdit(), QLineEdit()
+        self.systolic.setPlaceholderText("systolic")
+        self.diastolic.setPlaceholderText("diastolic")
+        bp = QWidget()
+        bp_row = QHBoxLayout(bp)
+        bp_row.setContentsMargins(0, 0, 0, 0)
+        bp_row.addWidget(self.systolic)
+        bp_row.addWidget(QLabel("/"))
+        bp_row.addWidget(self.diastolic)
+        rows.add("Screening blood pressure (mmHg)", bp, wide=True)
+        for line in (self.systolic, self.diastolic):
+            line.textChanged.connect(self.update_support)
+        column.addWidget(absolute)
+
+        relative = QGroupBox("Relative contraindications (need your reasoning)")
+        rows = QuestionRows(relative)
+        for key, label in RELATIVE.items():
+            self.contraindications[key] = self._tick(rows, label.capitalize())
+        self.reasoning = QLineEdit()
+        self.reasoning.setPlaceholderText("why the course goes ahead despite them")
+        rows.add("Reasoning", self.reasoning, wide=True)
+        column.addWidget(relative)
+
+        prior = QGroupBox("Prior treatments")
+        prior_column = QVBoxLayout(prior)
+        self.prior: list[tuple[QComboBox, QLineEdit]] = []
+        for _ in range(PRIOR_ROWS):
+            kind = QComboBox()
+            kind.addItem("\u2014", None)
+            for name in PRIOR_TREATMENT_KINDS:
+                kind.addItem(name, name)
+            detail = QLineEdit()
+            detail.setPlaceholderText("drug and dose, sessions, weeks, response")
+            row = QHBoxLayout()
+            row.addWidget(kind)
+            row.addWidget(detail, 1)
+            prior_column.addLayout(row)
+            self.prior.append((kind, detail))
+        column.addWidget(prior)
+
+        consent = QGroupBox("Consent and the approved dose")
+        rows = QuestionRows(consent)
+        self.consent_document = QLineEdit("IV ketamine course consent")
+        rows.add("Consent document signed", self.consent_document, wide=True)
+        self.consent_version = QLineEdit()
+        self.consent_version.setPlaceholderText("e.g. 2026-03")
+        rows.add("Its version", self.consent_version)
+        self.dose_min, self.dose_max = QLineEdit("0.5"), QLineEdit("0.75")
+        rows.add("Lowest dose approved (mg/kg)", self.dose_min)
+        rows.add("Highest dose approved (mg/kg)", self.dose_max)
+        column.addWidget(consent)
+        column.addStretch(1)
+
+        self.support = QLabel("")
+        self.support.setWordWrap(True)
+        outer.addWidget(self.support)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        outer.addWidget(self.message)
+        self.sign = QPushButton("Sign the assessment")
+        self.sign.setToolTip("Signed by the prescriber logged in at this console")
+        self.sign.clicked.connect(self.record)
+        outer.addWidget(self.sign)
+        self.resize(720, 780)
+        self.update_support()
+        self.calls.run(lambda: EligibilityPolicy.of_clinic(desk.database), "policy")
+
+    def _tick(self, rows: QuestionRows, label: str) -> QCheckBox:
+        box = QCheckBox("present")
+        box.toggled.connect(self.update_support)
+        rows.add(label, box)
+        return box
+
+    def form(self) -> EligibilityForm:
+        ticked = {key: box.isChecked() for key, box in self.contraindications.items()}
+        prior = tuple(PriorTreatment(str(kind.currentData()), detail.text().strip())
+                      for kind, detail in self.prior if kind.currentData() is not None)
+        return EligibilityForm(
+            active_psychosis=ticked["active_psychosis"], pregnancy=ticked["pregnancy"],
+            screening_systolic_mmhg=_number(self.systolic.text()),
+            screening_diastolic_mmhg=_number(self.diastolic.text()),
+            substance_use_disorder=ticked["substance_use_disorder"],
+            cardiovascular_disease=ticked["cardiovascular_disease"],
+            prior_ketamine_misuse=ticked["prior_ketamine_misuse"],
+            interstitial_cystitis=ticked["interstitial_cystitis"],
+            consent_document=self.consent_document.text(),
+            consent_version=self.consent_version.text(),
+            dose_min_mg_per_kg=_number(self.dose_min.text()),
+            dose_max_mg_per_kg=_number(self.dose_max.text()), prior_treatments=prior,
+            relative_reasoning=self.reasoning.text())
+
+    def update_support(self) -> None:
+        """The decision support as it stands: what stops the course, what needs reasoning."""
+        findings = decision_support(self.form(), self.policy)
+        threshold = (f"the clinic's threshold is {self.policy.max_systolic_mmhg:g}/"
+                     f"{self.policy.max_diastolic_mmhg:g} mmHg")
+        if findings.absolute:
+            self.support.setStyleSheet(f"color: {theme.ALARM_HIGH}; font-weight: bold;")
+            self.support.setText("Absolute contraindication: " + ", ".join(
+                ABSOLUTE[k] for k in findings.absolute) + f" ({threshold}). Signed, the "
+                "course is recorded as not approved.")
+        elif findings.relative:
+            self.support.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+            self.support.setText("Relative contraindication: " + ", ".join(
+                RELATIVE[k] for k in findings.relative) + ". The course may go ahead with "
+                "your reasoning.")
+        else:
+            self.support.setStyleSheet(f"color: {theme.MUTED};")
+            self.support.setText(f"No contraindication ticked; {threshold}.")
+
+    def record(self) -> None:
+        form, desk, patient_id = self.form(), self._desk, self.patient.patient_id
+        self.message.setStyleSheet(f"color: {theme.MUTED};")
+        self.message.setText("signing\u2026")
+        self.calls.run(lambda: desk.assess_eligibility(patient_id, form), "sign")
+
+    def _failed(self, error: object, _tag: object) -> None:
+        self.message.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        self.message.setText(str(error))
+
+    def _answered(self, result: object, tag: object) -> None:
+        if tag == "policy" and isinstance(result, EligibilityPolicy):
+            self.policy = result
+            self.update_support()
+            return
+        if not isinstance(result, Assessment):
+            return
+        verdict = (f"Approved for {result.dose_min_mg_per_kg:g}-{result.dose_max_mg_per_kg:g}"
+                   f" mg/kg until {result.expires()}" if result.approved else "Not approved")
+        flagged = ", ".join(result.flagged) or "nothing flagged"
+        colour = theme.TEXT if result.approved else theme.ALARM_HIGH
+        self.message.setStyleSheet(f"color: {colour};")
+        self.message.setText(f"Signed by {result.prescriber}. {verdict} ({flagged}).")
+        self.sign.setEnabled(False)
+        if self._on_signed is not None:
+            self._on_signed(result)

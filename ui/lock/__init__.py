@@ -1,0 +1,1 @@
+"""The console lock: the lock panel, the first admin's form, the idle watcher."""

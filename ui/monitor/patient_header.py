@@ -1,0 +1,85 @@
+"""The patient header: who, the session phase, time since the infusion started, the clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+
+from ketaconsole.observations import PumpState
+from ketaconsole.session.model import SessionModel
+from ui import theme
+from ui.widgets.elided_label import ElidedLabel
+
+NO_PATIENT = "No patient checked in"
+
+PUMP_SAYS = {PumpState.INFUSING: "pump infusing", PumpState.PAUSED: "pump paused",
+             PumpState.STOPPED: "pump stopped", PumpState.STANDBY: "pump on standby",
+             PumpState.ALARM: "pump in alarm"}
+"""The pump's own state, shown beside the nurse's phase."""
+
+
+def _elapsed(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+class PatientHeader(QFrame):
+    """One line across the top of the monitor screen."""
+
+    def __init__(self, model: SessionModel, *, simulated: bool = False,
+                 notes: list[str] | None = None) -> None:
+        super().__init__()
+        self.setObjectName("panel")
+        self._model = model
+        self.patient = QLabel(NO_PATIENT)
+        self.patient.setFont(theme.font(22, bold=True))
+        flags = (["SIMULATED DEVICES"] if simulated else []) + list(notes or [])
+        self.simulated = ElidedLabel(" \u00b7 ".join(flags))
+        self.simulated.setStyleSheet("background: transparent; color: #fb923c;")
+        self.simulated.setFont(theme.font(13, bold=True))
+        self.phase = QLabel("")
+        self.phase.setFont(theme.font(20))
+        self.phase.setAccessibleName("Session phase")
+        self.pump_state = QLabel("")
+        self.pump_state.setFont(theme.font(16))
+        self.pump_state.setObjectName("muted")
+        self.pump_state.setAccessibleName("Pump state")
+        self.elapsed = QLabel("")
+        self.elapsed.setFont(theme.font(20, mono=True))
+        self.clock = QLabel("")
+        self.clock.setFont(theme.font(20, mono=True))
+        self.clock.setObjectName("muted")
+        layout = self._row = QHBoxLayout(self)
+        layout.setContentsMargins(14, 6, 14, 6)
+        layout.addWidget(self.patient)
+        layout.addWidget(self.simulated, 1)
+        layout.addWidget(self.phase)
+        layout.addSpacing(10)
+        layout.addWidget(self.pump_state)
+        layout.addSpacing(18)
+        layout.addWidget(self.elapsed)
+        layout.addSpacing(18)
+        layout.addWidget(self.clock)
+
+    def add_control(self, widget: QWidget) -> None:
+        """A control at the header's right end (who is logged in, Lock)."""
+        self._row.insertWidget(self._row.count() - 1, widget)
+
+    def refresh(self, now: float) -> None:
+        model = self._model
+        patient = model.patient
+        who = patient.summary() if patient is not None else NO_PATIENT
+        if self.patient.text() != who:
+            self.patient.setText(who)
+        current = model.now()
+        phase = current.phase.value
+        pump = "" if current.pump_state is None else PUMP_SAYS[current.pump_state]
+        if self.pump_state.text() != pump:
+            self.pump_state.setText(pump)
+        elapsed = ("" if current.infusion_started_at is None
+                   else f"since infusion start {_elapsed(now - current.infusion_started_at)}")
+        clock = datetime.fromtimestamp(now).strftime("%H:%M:%S")
+        for label, text in ((self.phase, phase), (self.elapsed, elapsed), (self.clock, clock)):
+            if label.text() != text:
+                label.setText(text)

@@ -1,0 +1,570 @@
+"""The pages of the session workflow: each collects one step's entries for the core workflow.
+
+A page never records anything itself, nor decides who may: it hands the workflow a
+call to make (run off the GUI thread by the panel; the workflow asks its door who is
+acting) and shows the problems, or the refusal, that come back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketaconsole.catalogue import (
+    NIBP_DIA,
+    NIBP_SYS,
+    PULSE_RATE,
+    SPO2,
+)
+from ketaconsole.course.desk import CourseDesk
+from ketaconsole.course.lookup import PatientMatch
+from ketaconsole.course.titration import DoseDecision
+from ketaconsole.dose import DosePlan, DosePlanError
+from ketaconsole.live.engine import Engine
+from ketaconsole.session.checkin import CheckIn
+from ketaconsole.session.discharge import SCALES, suggest_aldrete, suggest_padss, total
+from ketaconsole.session.patient import Patient
+from ketaconsole.session.phase import Phase
+from ketaconsole.session.workflow import SessionWorkflow, WorkflowError
+from ui import theme
+from ui.course.course_page import present
+from ui.course.course_plan import course_table_html
+from ui.course.course_view import CourseView
+from ui.course.patient_search import PatientSearch
+from ui.session.measures_box import MeasuresBox
+from ui.widgets.form_fields import FormFields
+
+Submit = Callable[[Callable[[], Any], "StepPage"], None]
+"""The panel's runner: do this recording call off the GUI thread, answer to this page."""
+
+BASELINE_METRICS = (NIBP_SYS, NIBP_DIA, PULSE_RATE, SPO2)
+
+DEFAULT_ORDER = {"mg_per_kg": 0.5, "duration_min": 40.0, "concentration_mg_ml": 1.0}
+"""The usual order (CLINICAL.md section 1), pre-filled on the plan page."""
+
+
+def button_rows(buttons: list[QPushButton], columns: int = 2) -> QGridLayout:
+    """Buttons two to a row, so a row never needs more than the side panel's width."""
+    grid = QGridLayout()
+    grid.setSpacing(6)
+    for index, button in enumerate(buttons):
+        grid.addWidget(button, index // columns, index % columns)
+    return grid
+
+
+def fitting_combo() -> QComboBox:
+    """A choice list as wide as the panel gives it, not as wide as its longest item."""
+    box = QComboBox()
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(8)
+    return box
+
+
+def _note(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setObjectName("muted")
+    return label
+
+
+class StepPage(QWidget):
+    """A workflow page: a form, a primary action and a line for what went wrong."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.column = QVBoxLayout(self)
+        heading = QLabel(title)
+        heading.setFont(theme.font(17, bold=True))
+        self.column.addWidget(heading)
+        self.form_layout = QFormLayout()
+        self.form_layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.form_layout.setFieldGrowthPolicy(
+            QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form = FormFields(self.form_layout)
+        self.column.addLayout(self.form_layout)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        self.column.addWidget(self.message)
+
+    def finish_layout(self) -> None:
+        self.column.addStretch(1)
+
+    def primary(self) -> QWidget | None:
+        """The control the nurse most likely uses next on this page."""
+        return next((b for b in self.findChildren(QPushButton)
+                     if b.isEnabled() and b.isVisibleTo(self)), None)
+
+    def take_focus(self) -> None:
+        """Focus the next thing to do here (never a control outside the page)."""
+        target = self.primary()
+        if target is not None:
+            target.setFocus()
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        unplaced = self.form.show_problems(problems)
+        self.message.setText(" ".join(unplaced))
+
+    def show_failure(self, reason: str) -> None:
+        self.message.setText(reason)
+
+    def clear_problems(self) -> None:
+        self.form.show_problems({})
+        self.message.setText("")
+
+
+class CheckInPage(StepPage):
+    """Find the patient's record (or register a new patient), then the pre-assessment."""
+
+    IDENTITY = ("patient_name", "mrn", "date_of_birth")
+
+    def __init__(self, workflow: SessionWorkflow, submit: Submit, patient: Patient | None,
+                 desk: CourseDesk | None = None) -> None:
+        super().__init__("Check-in and pre-assessment")
+        self._workflow, self._submit = workflow, submit
+        self.picked: PatientMatch | None = None
+        """The record picked in the search; the check-in runs under it."""
+        self.search = PatientSearch(desk, lambda: (self.form.text("patient_name"),
+                                                   self.form.text("mrn"),
+                                                   self.form.text("date_of_birth")))
+        self.search.picked.connect(self.pick)
+        self.column.insertWidget(1, self.search)
+        f = self.form
+        f.add("patient_name", "Patient", QLineEdit(patient.name if patient else ""))
+        f.add("mrn", "MRN", QLineEdit(patient.identifier if patient else ""))
+        f.add("date_of_birth", "Date of birth (YYYY-MM-DD)", QLineEdit())
+        f.add("age_years", "Age (years)",
+              QLineEdit("" if patient is None or patient.age_years is None
+                        else str(patient.age_years)))
+        f.add("weight_kg", "Weight (kg)",
+              QLineEdit(f"{patient.weight_kg:g}" if patient else ""))
+        for key, label in (("allergies", "Allergies"), ("current_medication", "Medication"),
+                           ("substance_use", "Substance use"), ("bp_history", "BP history"),
+                           ("iv_site", "IV site")):
+            f.add(key, label, QLineEdit())
+        screen = fitting_combo()
+        screen.addItems(("\u2014 choose \u2014", "negative", "positive"))
+        f.add("psychosis_or_mania", "Psychosis / mania screen", screen)
+        f.add("fasting_hours", "Hours since last intake", QLineEdit())
+        f.add("consent_signed", "Consent", QCheckBox("form signed"))
+        f.add("escort_present", "Escort", QCheckBox("present, takes patient home"))
+        for key in self.IDENTITY:
+            field = f.fields[key]
+            assert isinstance(field, QLineEdit)
+            field.textEdited.connect(self.unpick)
+        self.sign = QPushButton("Sign check-in")
+        self.sign.clicked.connect(self.record)
+        self.column.addWidget(self.sign)
+        self.finish_layout()
+
+    def pick(self, match: PatientMatch) -> None:
+        """Fill the identity from the record picked (and the age from the birth date)."""
+        self.picked = match
+        person = match.patient
+        for key, value in (("patient_name", person.name), ("mrn", person.mrn or ""),
+                           ("date_of_birth", person.date_of_birth or "")):
+            field = self.form.fields[key]
+            assert isinstance(field, QLineEdit)
+            field.setText(value)
+        age = match.age_on(date.today())
+        if age is not None:
+            field = self.form.fields["age_years"]
+            assert isinstance(field, QLineEdit)
+            field.setText(str(age))
+
+    def unpick(self) -> None:
+        """The nurse typed over the identity: the record is found from what she typed."""
+        if self.picked is not None:
+            self.picked = None
+            self.search.unchoose()
+
+    def hideEvent(self, event: Any) -> None:
+        super().hideEvent(event)
+        self.search.forget()
+
+    def collect(self) -> CheckIn:
+        f = self.form
+        screen = f.fields["psychosis_or_mania"]
+        assert isinstance(screen, QComboBox)
+        answer = {1: False, 2: True}.get(screen.currentIndex())
+        age = f.number("age_years")
+        return CheckIn(
+            patient_name=f.text("patient_name"),
+            age_years=int(age) if age is not None and age.is_integer() else None,
+            weight_kg=f.number("weight_kg"), allergies=f.text("allergies"),
+            current_medication=f.text("current_medication"),
+            substance_use=f.text("substance_use"), psychosis_or_mania=answer,
+            bp_history=f.text("bp_history"), fasting_hours=f.number("fasting_hours"),
+            consent_signed=f.checked("consent_signed"),
+            iv_site=f.text("iv_site"), escort_present=f.checked("escort_present"),
+            mrn=f.text("mrn"), date_of_birth=f.text("date_of_birth"),
+            patient_id=self.picked.patient.patient_id if self.picked is not None else None)
+
+    def primary(self) -> QWidget | None:
+        return self.sign
+
+    def record(self) -> None:
+        form = self.collect()
+        self._submit(lambda: self._workflow.check_in(form), self)
+
+
+class BaselinePage(StepPage):
+    def __init__(self, workflow: SessionWorkflow, submit: Submit, engine: Engine) -> None:
+        super().__init__("Baseline vitals")
+        self._workflow, self._submit, self._engine = workflow, submit, engine
+        self.column.insertWidget(1, _note("Pre-filled from the devices: check each value, "
+                                          "correct it if needed, then confirm."))
+        for known in BASELINE_METRICS:
+            self.form.add(known.refid, f"{known.short} ({known.display_unit})", QLineEdit())
+        fill = QPushButton("Fill from devices")
+        fill.clicked.connect(self.fill_from_devices)
+        self.confirm = QPushButton("Confirm baseline")
+        self.confirm.clicked.connect(self.record)
+        self.column.addLayout(button_rows([fill, self.confirm]))
+        self.finish_layout()
+
+    def fill_from_devices(self) -> None:
+        for known in BASELINE_METRICS:
+            latest = self._engine.latest(known.refid)
+            field = self.form.fields[known.refid]
+            assert isinstance(field, QLineEdit)
+            if latest is not None and latest.value is not None:
+                field.setText(known.format(latest.value))
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not any(self.form.text(m.refid) for m in BASELINE_METRICS):
+            self.fill_from_devices()
+
+    def record(self) -> None:
+        values = {m.refid: self.form.number(m.refid) for m in BASELINE_METRICS}
+        self._submit(lambda: self._workflow.confirm_baseline(values), self)
+
+
+class PlanPage(StepPage):
+    def __init__(self, workflow: SessionWorkflow, submit: Submit,
+                 expected: DosePlan | None = None, desk: CourseDesk | None = None) -> None:
+        super().__init__("Dose plan")
+        self._workflow, self._submit = workflow, submit
+        self._desk = desk
+        order = expected.as_record() if expected is not None else DEFAULT_ORDER
+        self.form.add("weight_kg", "Weight (kg)", QLineEdit())
+        self.form.add("mg_per_kg", "Dose (mg/kg)", QLineEdit(f"{order['mg_per_kg']:g}"))
+        self.form.add("duration_min", "Over (min)", QLineEdit(f"{order['duration_min']:g}"))
+        self.form.add("concentration_mg_ml", "Concentration (mg/mL)",
+                      QLineEdit(f"{order['concentration_mg_ml']:g}"))
+        self.computed = QLabel("")
+        self.computed.setWordWrap(True)
+        self.computed.setFont(theme.font(16, bold=True))
+        # room for two lines from the start, so the button below never moves under a tap
+        self.computed.setMinimumHeight(2 * self.computed.fontMetrics().lineSpacing() + 4)
+        self.column.addWidget(self.computed)
+        self.course = QLabel("")
+        self.course.setWordWrap(True)
+        self.course.setTextFormat(Qt.TextFormat.RichText)
+        self.column.addWidget(self.course)
+        self.measures = MeasuresBox(workflow, lambda work: submit(work, self))
+        self.column.addWidget(self.measures)
+        self.show_course = QPushButton("Show the course")
+        self.show_course.setEnabled(False)
+        self.show_course.clicked.connect(self.open_course)
+        self.column.addWidget(self.show_course)
+        self.course_view: QWidget | None = None
+        self.form.add("override_reason", "Reason if not the proposed dose", QLineEdit())
+        self._advice_shown: object = None
+        for field in self.form.fields.values():
+            assert isinstance(field, QLineEdit)
+            field.textChanged.connect(self.recompute)
+        self.confirm = QPushButton("Confirm plan")
+        self.confirm.clicked.connect(self.record)
+        self.column.addWidget(self.confirm)
+        self.finish_layout()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        checked_in = self._workflow.check_in_record
+        weight = self.form.fields["weight_kg"]
+        assert isinstance(weight, QLineEdit)
+        if checked_in is not None and checked_in.weight_kg and not weight.text():
+            weight.setText(f"{checked_in.weight_kg:g}")
+        self.show_advice()
+        self.recompute()
+
+    def show_advice(self) -> None:
+        """The previous infusions and the proposed dose; the proposal pre-fills the dose once."""
+        self.measures.refresh()
+        advice = self._workflow.advice
+        if advice is None or advice is self._advice_shown:
+            return
+        self._advice_shown = advice
+        self.course.setText(course_table_html(advice))
+        self.show_course.setEnabled(True)
+        dose = self.form.fields["mg_per_kg"]
+        assert isinstance(dose, QLineEdit)
+        dose.setText(f"{advice.proposal.mg_per_kg:g}")
+
+    def open_course(self) -> None:
+        """The course view on the console's Course page, beside (never over) the monitor."""
+        advice = self._workflow.advice
+        if advice is None:
+            return
+        self.course_view = CourseView(advice.course, desk=self._desk)
+        present(self.course_view, self)
+
+    def plan(self) -> DosePlan:
+        values = [self.form.number(k) for k in ("weight_kg", "mg_per_kg", "duration_min",
+                                                "concentration_mg_ml")]
+        return DosePlan(*[v if v is not None else float("nan") for v in values])
+
+    def recompute(self) -> None:
+        try:
+            plan = self.plan()
+        except DosePlanError as exc:
+            self.computed.setText("")
+            self.message.setText(" ".join(exc.problems))
+            return
+        self.message.setText("")
+        self.computed.setText(f"{plan.dose_mg:.1f} mg over {plan.duration_min:g} min = "
+                              f"{plan.rate_mg_min:.3f} mg/min = {plan.rate_ml_h:.1f} mL/h "
+                              f"({plan.volume_ml:.1f} mL)")
+
+    def record(self) -> None:
+        try:
+            plan = self.plan()
+        except DosePlanError as exc:
+            self.message.setText(" ".join(exc.problems))
+            return
+        advice = self._workflow.advice
+        decision = DoseDecision(advice.proposal, self.form.text("override_reason")) \
+            if advice is not None else None
+        self._submit(lambda: self._workflow.confirm_plan(plan, decision=decision), self)
+
+
+INFUSION_STATE_TEXT = {Phase.PRE_INFUSION: "Not started", Phase.INFUSION: "Running",
+                       Phase.PAUSED: "Paused"}
+"""The infusion step's state, as the nurse has run it."""
+
+
+class InfusionPage(StepPage):
+    def __init__(self, workflow: SessionWorkflow, submit: Submit) -> None:
+        super().__init__("Infusion")
+        self._workflow, self._submit = workflow, submit
+        self.column.insertWidget(1, _note("Start the pump, then press Start here; the "
+                                          "console checks the pump against the plan."))
+        self.form.add("reason", "Reason (pause / stop)", QLineEdit())
+        self.state = QLabel("Not started")
+        self.state.setFont(theme.font(16, bold=True))
+        self.column.addWidget(self.state)
+        self.buttons: dict[str, QPushButton] = {}
+        for action in ("start", "pause", "resume", "stop"):
+            button = QPushButton(action.capitalize())
+            button.clicked.connect(lambda _=False, a=action: self.act(a))
+            self.buttons[action] = button
+        self.column.addLayout(button_rows(list(self.buttons.values())))
+        self.finish_layout()
+        self.update_buttons()
+
+    def primary(self) -> QWidget | None:
+        """Running: Pause; paused: Resume; before: Start (the next likely action)."""
+        for action in ("start", "resume", "pause", "stop"):
+            button = self.buttons[action]
+            if button.isEnabled():
+                return button
+        return None
+
+    def act(self, action: str) -> None:
+        reason = self.form.text("reason")
+        self._submit(lambda: self._workflow.infusion_action(action, reason=reason), self)
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self.update_buttons()
+
+    def update_buttons(self) -> None:
+        workflow = self._workflow
+        for action, button in self.buttons.items():
+            button.setEnabled(workflow.infusion_allowed(action))
+        self.state.setText(INFUSION_STATE_TEXT.get(workflow.model.phase, "Stopped"))
+
+
+class RecoveryPage(StepPage):
+    def __init__(self, workflow: SessionWorkflow, submit: Submit) -> None:
+        super().__init__("Recovery")
+        self._workflow, self._submit = workflow, submit
+        self.column.insertWidget(1, _note(
+            "Observe the patient; BP every 15 minutes. Blood pressure usually peaks 30-40 "
+            "minutes after the start and is back to baseline by about 90 minutes."))
+        self.begin = QPushButton("Begin discharge assessment")
+        self.begin.clicked.connect(lambda: self._submit(
+            self._workflow.begin_discharge, self))
+        self.column.addWidget(self.begin)
+        self.finish_layout()
+
+
+class DischargePage(StepPage):
+    def __init__(self, workflow: SessionWorkflow, submit: Submit, engine: Engine) -> None:
+        super().__init__("Discharge criteria")
+        self._workflow, self._submit, self._engine = workflow, submit, engine
+        self.scale = fitting_combo()
+        self.scale.addItems(list(SCALES))
+        self.column.insertWidget(1, self.scale)
+        self.column.insertWidget(2, _note("Items marked 'suggested' come from the devices; "
+                                          "you decide every item."))
+        self.boxes: dict[str, QComboBox] = {}
+        self.total = QLabel("")
+        self.total.setWordWrap(True)
+        self.total.setFont(theme.font(16, bold=True))
+        self.column.addWidget(self.total)
+        self.record_button = QPushButton("Record discharge criteria")
+        self.record_button.clicked.connect(self.record)
+        self.column.addWidget(self.record_button)
+        self.finish_layout()
+        self.scale.currentTextChanged.connect(self.build)
+        self.build(self.scale.currentText())
+
+    def build(self, scale: str) -> None:
+        while self.form_layout.rowCount():
+            self.form_layout.removeRow(0)
+        self.form.fields.clear()
+        self.form.errors.clear()
+        self.boxes = {}
+        suggested = self.suggestions(scale)
+        for item in SCALES[scale]:
+            box = fitting_combo()
+            box.addItem("\u2014 score \u2014", None)
+            for score, meaning in item.choices:
+                mark = " (suggested)" if suggested.get(item.key) == score else ""
+                box.addItem(f"{score}  {meaning}{mark}", score)
+            if item.key in suggested:
+                box.setCurrentIndex(box.findData(suggested[item.key]))
+            box.currentIndexChanged.connect(self.update_total)
+            self.form.add(item.key, item.label, box)
+            self.boxes[item.key] = box
+        self.update_total()
+
+    def suggestions(self, scale: str) -> dict[str, int]:
+        def live(refid: str) -> float | None:
+            latest = self._engine.latest(refid)
+            return None if latest is None else latest.value
+
+        baseline = self._workflow.baseline.get(NIBP_SYS.refid)
+        if scale == "Aldrete":
+            return suggest_aldrete(live(SPO2.refid), live(NIBP_SYS.refid), baseline)
+        return suggest_padss(live(NIBP_SYS.refid), baseline)
+
+    def scores(self) -> dict[str, int]:
+        return {key: box.currentData() for key, box in self.boxes.items()
+                if box.currentData() is not None}
+
+    def update_total(self) -> None:
+        scores = self.scores()
+        self.total.setText(f"Total {total(scores)} of {2 * len(self.boxes)} "
+                           f"(discharge at 9 or more)")
+
+    def record(self) -> None:
+        scale, scores = self.scale.currentText(), self.scores()
+        self._submit(lambda: self._workflow.record_discharge(scale, scores), self)
+
+
+class SignOffPage(StepPage):
+    def __init__(self, workflow: SessionWorkflow, submit: Submit,
+                 signer: Callable[[], str | None] = lambda: None) -> None:
+        super().__init__("Sign-off")
+        self._workflow, self._submit = workflow, submit
+        self.form.add("name", "Your name", QLineEdit())
+        self._signer = signer
+        self.sign = QPushButton("Sign the record")
+        self.sign.clicked.connect(self.record)
+        self.column.addWidget(self.sign)
+        self.finish_layout()
+
+    def showEvent(self, event: Any) -> None:
+        """The name is pre-filled with the person logged in (she can change it)."""
+        super().showEvent(event)
+        field = self.form.fields["name"]
+        assert isinstance(field, QLineEdit)
+        name = self._signer()
+        if name and not field.text():
+            field.setText(name)
+
+    def record(self) -> None:
+        name = self.form.text("name")
+        self._submit(lambda: self._workflow.sign_off(name), self)
+
+
+class DonePage(StepPage):
+    """Signed off: the record can now be exported, in each format, from here."""
+
+    def __init__(self, workflow: SessionWorkflow, submit: Submit,
+                 export_folder: Callable[[], Path],
+                 exporter: Callable[[int, Any, Path], Any] | None = None) -> None:
+        super().__init__("Session signed off")
+        self._workflow, self._submit, self._folder = workflow, submit, export_folder
+        self._exporter = exporter
+        """The guarded export (the permission the workflow's table names for an export
+        checked against the person logged in, audited); a console without a record
+        database has none, and nothing to export."""
+        self.summary = _note("")
+        self.column.addWidget(self.summary)
+        self.export_buttons: dict[str, QPushButton] = {}
+        for fmt in EXPORT_LABELS:
+            button = QPushButton(EXPORT_LABELS[fmt])
+            button.clicked.connect(lambda _=False, f=fmt: self.export(f))
+            self.export_buttons[fmt] = button
+        self.column.addLayout(button_rows(list(self.export_buttons.values())))
+        self.exported = _note("")
+        self.column.addWidget(self.exported)
+        self.finish_layout()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        signed = self._workflow.signed_by
+        self.summary.setText(("Signed off" + (f" by {signed}" if signed else "")) +
+                             f". Export the record for the clinic's file (into "
+                             f"{self._folder()}):")
+
+    def export(self, fmt: str) -> None:
+        """Export in format ``fmt`` (pdf, csv, fhir, hl7, vital) off the GUI thread."""
+        from ketaconsole.export.service import ExportFailed, ExportFormat
+
+        service, exporter = self._workflow.service, self._exporter
+        if service is None or exporter is None:
+            self.show_failure("Nothing was recorded, so there is nothing to export.")
+            return
+        folder = self._folder()
+
+        def work() -> object:
+            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                return exporter(service.session_id, ExportFormat(fmt), folder)
+            except ExportFailed as exc:
+                raise WorkflowError({"export": str(exc)}) from None
+
+        self._submit(work, self)
+
+    def exported_result(self, result: object) -> None:
+        from ketaconsole.export.service import ExportResult
+
+        if isinstance(result, ExportResult):
+            names = ", ".join(p.name for p in result.files)
+            self.exported.setText(f"Exported {names}.")
+
+
+EXPORT_LABELS = {"pdf": "PDF chart", "csv": "CSV", "fhir": "FHIR R4", "hl7": "HL7 v2",
+                 "vital": "VitalDB .vital"}
+"""Export formats by their ``ExportFormat`` value (imported only when an export runs)."""

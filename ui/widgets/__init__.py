@@ -1,0 +1,1 @@
+"""Shared widgets and type: elided labels, form fields, lazy pages, the type scale."""
