@@ -43,7 +43,7 @@ from ketaconsole.live.metric_sources import MetricSources, SourceDevice
 from ketaconsole.session.checks import BpReminder, CheckIntervals
 from ketaconsole.session.model import SessionModel
 from ketaconsole.session.patient import Patient
-from ketaconsole.session.phase import Phase
+from ketaconsole.session.phase import PHASE_AFTER
 from ketaconsole.session.workflow import Door, SessionWorkflow, WorkflowError
 from ketaconsole.station import StationBusy, station_name
 
@@ -220,9 +220,6 @@ class RoomDevice:
 
 OPENING = "not recording yet: opening the record"
 
-PUMP_PHASES = {"start": Phase.INFUSION, "resume": Phase.INFUSION, "pause": Phase.PAUSED,
-               "stop": Phase.RECOVERY}
-"""The phase the pump's telemetry moves a session to where no nurse runs it."""
 PUMP_AUTHOR = "pump telemetry"
 
 
@@ -499,7 +496,7 @@ class Room:
         service = self.workflow.service
         if service is None:
             return
-        phase = PUMP_PHASES[action]
+        phase = PHASE_AFTER[action]
         self.model.set_phase(phase)
         service.note_phase(phase.value, author=PUMP_AUTHOR, at=at)
 

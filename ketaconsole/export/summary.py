@@ -21,14 +21,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.catalogue import CATALOGUE, VOLUME_INFUSED
 from ketaconsole.dose import DoseDelivered, reconcile
 from ketaconsole.export.record import SessionRecord
 from ketaconsole.live.pump_ledger import recorded_ledger
 from ketaconsole.session import events as timeline_events
 
 PUMP_RATE = "MDC_FLOW_FLUID_PUMP"
-VOLUME_INFUSED = "MDC_VOL_FLUID_DELIV_TOTAL"
 NIBP_SYS = "MDC_PRESS_BLD_NONINV_SYS"
 NIBP_DIA = "MDC_PRESS_BLD_NONINV_DIA"
 NIBP_MEAN = "MDC_PRESS_BLD_NONINV_MEAN"
@@ -76,7 +75,7 @@ def delivered_ml(record: SessionRecord, channel: str | None) -> float | None:
     table = record.table
     readings = ((device, value) for device, metric, value in
                 zip(table.devices, table.metrics, table.values.tolist(), strict=True)
-                if metric == VOLUME_INFUSED)
+                if metric == VOLUME_INFUSED.refid)
     ledger = recorded_ledger(readings, channel)
     return None if ledger is None else ledger.delivered_ml
 

@@ -702,11 +702,16 @@ class DoseProposalDecided(Entry):
                 f"{_number(self.chosen_mg_per_kg)} mg/kg{_because(self.override_reason)}")
 
 
-def read(kind_name: str, payload: Mapping[str, Any]) -> Entry:
-    """The typed event for a stored kind and payload; :class:`EventPayloadError` if unfit."""
+def _class_of(kind_name: str) -> type[Entry]:
     cls = _KINDS.get(kind_name)
     if cls is None:
         raise EventPayloadError(f"there is no timeline event kind {kind_name!r}")
+    return cls
+
+
+def read(kind_name: str, payload: Mapping[str, Any]) -> Entry:
+    """The typed event for a stored kind and payload; :class:`EventPayloadError` if unfit."""
+    cls = _class_of(kind_name)
     try:
         return cls.from_payload(payload)
     except TypeError as exc:
@@ -716,9 +721,7 @@ def read(kind_name: str, payload: Mapping[str, Any]) -> Entry:
 def make(kind_name: str, payload: Mapping[str, Any]) -> Entry:
     """A new typed event from a screen's fields: as :func:`read`, and a field the kind
     does not hold is refused rather than dropped (nothing entered is silently lost)."""
-    cls = _KINDS.get(kind_name)
-    if cls is None:
-        raise EventPayloadError(f"there is no timeline event kind {kind_name!r}")
+    cls = _class_of(kind_name)
     known = {f.name for f in fields(cls)} | ({"from", "to"} if issubclass(cls, Span) else set())
     unknown = sorted(set(payload) - known)
     if unknown:

@@ -17,6 +17,12 @@ class Phase(Enum):
     SIGNED_OFF = "Signed off"
 
 
+PHASE_AFTER = {"start": Phase.INFUSION, "resume": Phase.INFUSION, "pause": Phase.PAUSED,
+               "stop": Phase.RECOVERY}
+"""The phase an infusion's start, pause, resume or stop leads to: the nurse's step in the
+window, the pump's telemetry where no nurse runs the session (headless ``record``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PhaseNow:
     """The nurse's phase, when the pump's telemetry says the infusion started, the pump's state."""

@@ -146,8 +146,6 @@ def _pump_of(devices: Sequence[Mapping[str, Any]], reporting: set[str]) -> str |
     return min(reporting) if reporting else None
 
 
-_NURSE_PHASE = {"start": Phase.INFUSION, "resume": Phase.INFUSION,
-                "pause": Phase.PAUSED, "stop": Phase.RECOVERY}
 
 
 def fold(events: Iterable[RecordedEvent]) -> SessionState:

@@ -26,7 +26,7 @@ from ketaconsole.session.discharge import SCALES as DISCHARGE_SCALES
 from ketaconsole.session.discharge import fit_for_discharge, total
 from ketaconsole.session.model import SessionModel
 from ketaconsole.session.patient import Patient
-from ketaconsole.session.phase import Phase
+from ketaconsole.session.phase import PHASE_AFTER, Phase
 from ketaconsole.session.state import Step
 
 if TYPE_CHECKING:
@@ -324,9 +324,7 @@ class SessionWorkflow:
                 self._refuse_while_flagged()
             step = _entries().read(f"infusion_{action}", {"action": action, "reason": reason})
             stored = self._record(step, author)
-            phase = {"start": Phase.INFUSION, "resume": Phase.INFUSION,
-                     "pause": Phase.PAUSED, "stop": Phase.RECOVERY}[action]
-            self._set_phase(phase, author)
+            self._set_phase(PHASE_AFTER[action], author)
             self.model.nurse_action(action, stored.at)
             if action == "stop":
                 self.step = Step.RECOVERY

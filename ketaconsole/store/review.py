@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import String, func, select, type_coerce
 
+from ketaconsole.catalogue import VOLUME_INFUSED
 from ketaconsole.session.state import FOLD_KINDS, SessionState, fold
 from ketaconsole.store.anchors import AnchorProblem, session_chain
 from ketaconsole.store.database import Database
@@ -29,8 +30,6 @@ from ketaconsole.store.seals import SEAL_KIND, MeasurementBreak, first_altered_m
 from ketaconsole.store.service import UnknownSessionError, session_exists
 from ketaconsole.store.timeline import ChainBreak, StoredEvent, first_break, format_time
 from ketaconsole.store.wave_codec import decode_samples
-
-VOLUME_INFUSED = "MDC_VOL_FLUID_DELIV_TOTAL"
 
 CHAIN_ONLY_KINDS = (SEAL_KIND, FIELDS_KIND)
 """Entries that keep the chain whole and that no person reads as timeline events."""
@@ -150,7 +149,7 @@ def pump_volumes(database: Database, session_id: int) -> list[tuple[str, float |
     """The session's recorded pump volume readings (device, counter) in storage order."""
     query = (select(NumericValue.device_id, NumericValue.value)
              .where(NumericValue.session_id == session_id,
-                    NumericValue.metric == VOLUME_INFUSED)
+                    NumericValue.metric == VOLUME_INFUSED.refid)
              .order_by(NumericValue.id))
     with database.sessions() as session:
         return [(str(device), value) for device, value in session.execute(query)]
