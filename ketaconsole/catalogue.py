@@ -53,6 +53,10 @@ class Metric:
         low, high = self.plausible
         return low <= value <= high
 
+    def fresh_at(self, age_s: float) -> bool:
+        """Whether a value this old is still live (episodic readings stand until the next)."""
+        return self.fresh_for_s is None or age_s <= self.fresh_for_s
+
     def format(self, value: float | None) -> str:
         """The value as the clinic reads it, in this metric's precision; dashes for no value."""
         if value is None:

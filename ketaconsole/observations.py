@@ -39,6 +39,15 @@ class AlarmSource(Enum):
     TECHNICAL = "technical"
 
 
+def reported_over(device_id: str) -> list[str]:
+    """The device and the links its data comes over: a station reports its pumps as
+    ``station/1-1``, ``station/1-2``, ... over the station's one link."""
+    links = [device_id]
+    while "/" in links[-1]:
+        links.append(links[-1].rsplit("/", 1)[0])
+    return links
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 

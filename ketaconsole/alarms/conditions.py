@@ -1,12 +1,13 @@
 """Physiological alarm conditions: limit breaches that have lasted their sustain time.
 
-The evaluator keeps, per metric and device, the newest value the device sent and, per
-limit, when that device's current unbroken breach began (a monitor's SpO2 and an
-oximeter's are two series: one's gap or normal value never breaks the other's breach).
-A limit judges the metric's primary device (``ketaconsole.live.metric_sources``: the one the
-room's profile names, else the dedicated device), the same device the tile shows; while
-the primary has no live value, a device with one stands in, and the alarm's message
-names the device it judged. A breach is broken by a value inside the limit,
+The evaluator reads the newest values from the room's engine (cleaned there once: an
+invalid or implausible value is no value) and keeps only, per limit and device, when
+that device's current unbroken breach began (a monitor's SpO2 and an oximeter's are two
+series: one's gap or normal value never breaks the other's breach).
+A limit judges the metric's source as the engine chooses it (``ketaconsole.live.metric_sources``:
+the primary device the room's profile names, else the dedicated device), the same device
+the tile shows; while the primary has no live value, a device with one stands in, and
+the alarm's message names the device it judged. A breach is broken by a value inside the limit,
 by a value the device marks invalid, or by a gap in the data longer than the
 metric's freshness window (catalogue ``fresh_for_s``). A value older than that window
 is never evaluated as if it were live: the condition is then *unknown*, not clear.
@@ -22,7 +23,8 @@ from typing import Any
 from ketaconsole.alarms.limits import AlarmRule, Limit, LimitProfile, Phase
 from ketaconsole.alarms.priority import Category, Priority
 from ketaconsole.catalogue import CATALOGUE, MetricKind
-from ketaconsole.live.metric_sources import MetricSources
+from ketaconsole.live.engine import Engine
+from ketaconsole.live.freshness import LatestValue, is_live
 from ketaconsole.observations import Numeric
 
 
@@ -48,25 +50,15 @@ class Condition:
     latching: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
-    value: float | None
-    received_at: float
-    device_id: str
+@dataclass(slots=True)
+class _Breach:
+    """One device's unbroken breach of one limit: since when, and its newest value's time."""
+
+    since: float
+    last_at: float
 
 
 _LimitKey = tuple[str, int, str, str]  # alarm id, limit index, metric, device
-_Series = tuple[str, str]  # metric, device
-
-
-def _window(refid: str) -> float | None:
-    known = CATALOGUE.get(refid)
-    return known.fresh_for_s if known is not None else None
-
-
-def _is_live(refid: str, sample: Sample, now: float) -> bool:
-    window = _window(refid)
-    return sample.value is not None and (window is None or now - sample.received_at <= window)
 
 
 def _describe(limit: Limit, refid: str, value: float, baseline: float | None) -> str:
@@ -85,13 +77,12 @@ def _describe(limit: Limit, refid: str, value: float, baseline: float | None) ->
 class PhysiologicalEvaluator:
     """Judges the profile's physiological alarms from the numerics devices send."""
 
-    def __init__(self, profile: LimitProfile, sources: MetricSources | None = None) -> None:
+    def __init__(self, profile: LimitProfile, live: Engine) -> None:
         self._profile = profile
-        self.sources = sources or MetricSources()
-        """The room's devices and which is primary for which metric."""
-        self._latest: dict[_Series, Sample] = {}
+        self.live = live
+        """The room's live state: each metric's newest values and its chosen source."""
         self._baselines: dict[str, float] = {}
-        self._breach_since: dict[_LimitKey, float] = {}
+        self._breaches: dict[_LimitKey, _Breach] = {}
 
     @property
     def profile(self) -> LimitProfile:
@@ -112,71 +103,66 @@ class PhysiologicalEvaluator:
     def set_profile(self, profile: LimitProfile, now: float) -> None:
         """Use new limits from now on; breaches are judged afresh against the newest values."""
         self._profile = profile
-        self._breach_since.clear()
+        self._breaches.clear()
         self._rescan(now)
 
     def set_baseline(self, refid: str, value: float, now: float) -> None:
         self._baselines[refid] = value
-        for metric, device_id in self._latest:
-            if metric == refid:
-                for key, _ in self._limits_on(refid, device_id):
-                    self._breach_since.pop(key, None)
+        for key in [key for key in self._breaches if key[2] == refid]:
+            del self._breaches[key]
         self._rescan(now, only=refid)
 
     def _rescan(self, now: float, only: str | None = None) -> None:
-        for (refid, device_id), sample in self._latest.items():
-            if only is not None and refid != only:
-                continue
-            for key, limit in self._limits_on(refid, device_id):
-                if sample.value is not None and limit.breached(
-                        sample.value, self._baselines.get(refid)):
-                    self._breach_since.setdefault(key, max(now, sample.received_at))
+        """Breaches judged afresh against each device's newest value (new limits or a new
+        baseline), as if they began now."""
+        metrics = {refid for rule in self._profile.alarms for limit in rule.limits
+                   for refid in limit.metrics if only is None or refid == only}
+        for refid in metrics:
+            for device_id in self.live.senders(refid):
+                latest = self.live.latest_from(refid, device_id)
+                if latest is None or latest.value is None:
+                    continue
+                for key, limit in self._limits_on(refid, device_id):
+                    if limit.breached(latest.value, self._baselines.get(refid)):
+                        self._breaches.setdefault(key, _Breach(max(now, latest.received_at),
+                                                               latest.received_at))
 
     def observe(self, numeric: Numeric) -> None:
-        """Take one value from a device (invalid or implausible values break a breach)."""
+        """Take one cleaned value from the engine (no value, or a gap in the data longer
+        than the metric's freshness window, breaks a breach)."""
         known = CATALOGUE.get(numeric.metric)
         if known is None or known.kind is not MetricKind.NUMERIC:
             return
-        series = (numeric.metric, numeric.device_id)
-        previous = self._latest.get(series)
-        if previous is not None and numeric.received_at < previous.received_at:
-            return  # out of order: the newer value already stands
-        value = numeric.value
-        if value is not None and (not known.is_plausible(value) or value != value):
-            value = None
-        window = known.fresh_for_s
-        gap_broke = (previous is not None and window is not None
-                     and numeric.received_at - previous.received_at > window)
-        self._latest[series] = Sample(value, numeric.received_at, numeric.device_id)
+        at, value = numeric.received_at, numeric.value
         baseline = self._baselines.get(numeric.metric)
-        for key, limit in self._limits_on(*series):
-            if gap_broke:
-                self._breach_since.pop(key, None)
-            if value is not None and limit.breached(value, baseline):
-                self._breach_since.setdefault(key, numeric.received_at)
+        for key, limit in self._limits_on(numeric.metric, numeric.device_id):
+            breach = self._breaches.get(key)
+            if breach is not None and at < breach.last_at:
+                continue  # out of order: the newer value already stands
+            if value is None or not limit.breached(value, baseline):
+                self._breaches.pop(key, None)
+            elif breach is None or not known.fresh_at(at - breach.last_at):
+                self._breaches[key] = _Breach(at, at)
             else:
-                self._breach_since.pop(key, None)
+                breach.last_at = at
 
-    def live(self, refid: str, now: float) -> list[Sample]:
-        """The newest valid value of a metric from each device still fresh at ``now``."""
-        return [sample for (metric, _), sample in self._latest.items()
-                if metric == refid and _is_live(refid, sample, now)]
-
-    def judged_sample(self, refid: str, now: float) -> tuple[Sample, str | None] | None:
-        """The sample a limit on ``refid`` judges at ``now``: the primary device's while it
+    def judged_sample(self, refid: str, now: float
+                      ) -> tuple[LatestValue, str | None] | None:
+        """The value a limit on ``refid`` judges at ``now``: the primary device's while it
         is live, else a live stand-in (with the primary it stands in for); ``None`` when
         no device has a live value."""
-        newest = {device_id: sample for (metric, device_id), sample in self._latest.items()
-                  if metric == refid}
-        chosen = self.sources.choose(refid, newest, lambda s: _is_live(refid, s, now))
-        if chosen is None or not _is_live(refid, newest[chosen.device_id], now):
+        chosen = self.live.source(refid, now)
+        if chosen is None:
             return None
-        return newest[chosen.device_id], chosen.primary_id if chosen.stands_in else None
+        latest = self.live.latest_from(refid, chosen.device_id)
+        if latest is None or not is_live(refid, latest, now):
+            return None
+        return latest, chosen.primary_id if chosen.stands_in else None
 
     def judge(self, rule: AlarmRule, now: float, dosing_started: bool
               ) -> tuple[Judgement, Condition | None]:
         """Whether one alarm's condition is present, clear or unknown at ``now``."""
-        worst: tuple[Limit, int, str, tuple[Sample, str | None]] | None = None
+        worst: tuple[Limit, int, str, tuple[LatestValue, str | None]] | None = None
         any_live = False
         for index, limit in enumerate(rule.limits):
             if limit.phase is Phase.BEFORE_DOSING and dosing_started:
@@ -192,8 +178,8 @@ class PhysiologicalEvaluator:
             any_live = True
             refid, (sample, _) = found
             assert sample.value is not None
-            since = self._breach_since.get((rule.alarm_id, index, refid, sample.device_id))
-            if since is None or now - since < limit.sustain_s:
+            breach = self._breaches.get((rule.alarm_id, index, refid, sample.device_id))
+            if breach is None or now - breach.since < limit.sustain_s:
                 continue
             if not limit.breached(sample.value, self._baselines.get(refid)):
                 continue
@@ -204,19 +190,19 @@ class PhysiologicalEvaluator:
         limit, index, refid, (sample, stands_in_for) = worst
         assert sample.value is not None
         baseline = self._baselines.get(refid)
-        source = self.sources.label(sample.device_id)
+        source = self.live.sources.label(sample.device_id)
         values: dict[str, Any] = {
             "metric": refid, "value": sample.value, "unit": CATALOGUE[refid].unit,
             "device_id": sample.device_id, "source": source,
             "received_at": sample.received_at,
             "limit_index": index, "comparison": limit.comparison,
             "threshold": limit.threshold, "sustain_s": limit.sustain_s,
-            "breach_since": self._breach_since[(rule.alarm_id, index, refid,
-                                                sample.device_id)],
+            "breach_since": self._breaches[(rule.alarm_id, index, refid,
+                                            sample.device_id)].since,
         }
         if stands_in_for is not None:
             values["stands_in_for"] = stands_in_for
-            source += f", standing in for {self.sources.label(stands_in_for)}"
+            source += f", standing in for {self.live.sources.label(stands_in_for)}"
         if limit.relative:
             values["baseline"] = baseline
         message = f"{_describe(limit, refid, sample.value, baseline)} (from {source})"

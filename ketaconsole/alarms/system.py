@@ -1,14 +1,15 @@
 """The alarm system: the IEC 60601-1-8 state machine over physiological and technical alarms.
 
-Driven by a clock the caller passes in (no sleeping): feed it observations (or
-:meth:`AlarmSystem.attach` it to the engine), call :meth:`AlarmSystem.evaluate` with
-the time, read the active alarms and the audio state. Per alarm: it starts when its
-condition is present; escalates (the same alarm, recorded as escalation) when the
-condition worsens; is acknowledged (its sound stops, its display stays; it sounds again
-if it escalates); ends when its condition clears, unless it latches, in which case it
-keeps signalling until a person resets it (reset, or acknowledge once the condition has
-cleared). An alarm whose condition cannot be judged (no live data) stays as it is
-rather than ending. Audio pause silences the alarms
+Driven by a clock the caller passes in (no sleeping): attach it to the room's engine
+(:meth:`AlarmSystem.attach`; it then judges the engine's cleaned observations and reads
+its live state) or feed it observations (it keeps its own engine for them), call
+:meth:`AlarmSystem.evaluate` with the time, read the active alarms and the audio state.
+Per alarm: it starts when its condition is present; escalates (the same alarm, recorded
+as escalation) when the condition worsens; is acknowledged (its sound stops, its display
+stays; it sounds again if it escalates); ends when its condition clears, unless it
+latches, in which case it keeps signalling until a person resets it (reset, or
+acknowledge once the condition has cleared). An alarm whose condition cannot be judged
+(no live data) stays as it is rather than ending. Audio pause silences the alarms
 present for two minutes; a new alarm of higher priority than any paused one sounds
 through it. Every change is an :class:`AlarmEvent` handed to ``on_event``.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from ketaconsole.alarms.conditions import Condition, Judgement, PhysiologicalEvaluator
 from ketaconsole.alarms.events import AlarmEvent, AlarmEventKind, EventSink
@@ -29,16 +30,13 @@ from ketaconsole.alarms.state import ActiveAlarm, AlarmState, AudioPause
 from ketaconsole.alarms.technical import DoseWatch, TechnicalMonitor
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.dose import DosePlan, InfusionClock
+from ketaconsole.live.engine import Engine
 from ketaconsole.live.metric_sources import MetricSources
 from ketaconsole.observations import Numeric, Observation
 
 
 class AlarmActionError(ValueError):
     """An acknowledge, reset or pause that cannot be done; the message says why and what to do."""
-
-
-class _Subscribable(Protocol):
-    def subscribe(self, listener: Callable[[Observation], None]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +87,10 @@ class AlarmSystem:
     def __init__(self, profile: LimitProfile, *, on_event: EventSink | None = None) -> None:
         self._lock = threading.RLock()
         self._profile = profile
-        self._physiological = PhysiologicalEvaluator(profile)
-        self._technical = TechnicalMonitor(profile.technical)
+        self._live = Engine()
+        self._physiological = PhysiologicalEvaluator(profile, self._live)
+        self._technical = TechnicalMonitor(profile.technical, self._live)
+        self._live.subscribe(self._judge)
         self._state = AlarmState()
         self._on_event = on_event
         self._events: list[AlarmEvent] = []
@@ -103,15 +103,26 @@ class AlarmSystem:
         return self._profile
 
     def use_sources(self, sources: MetricSources) -> None:
-        """Judge each metric from its primary device among the room's ``sources``."""
+        """Judge each metric from its primary device among ``sources`` (an attached
+        engine's own sources are the room's)."""
         with self._lock:
-            self._physiological.sources = sources
+            self._live.sources = sources
 
-    def attach(self, engine: _Subscribable) -> None:
-        """Take every observation the engine ingests."""
-        engine.subscribe(self.observe)
+    def attach(self, engine: Engine) -> None:
+        """Judge every observation the room's engine ingests, by its live state (before
+        anything is fed to this system)."""
+        with self._lock:
+            self._live.unsubscribe(self._judge)
+            self._live = engine
+            self._physiological.live = engine
+            self._technical.live = engine
+        engine.subscribe(self._judge)
 
     def observe(self, observation: Observation) -> None:
+        """Take one observation into this system's engine (where none is attached)."""
+        self._live.ingest([observation])
+
+    def _judge(self, observation: Observation) -> None:
         with self._lock:
             if isinstance(observation, Numeric):
                 self._physiological.observe(observation)
@@ -122,10 +133,12 @@ class AlarmSystem:
             self.observe(observation)
 
     def set_dose_plan(self, plan: DosePlan, infusion: InfusionClock,
-                      pump_id: str | None = None) -> None:
-        """Check the pump(s) against this plan, and date the start of dosing by its clock."""
+                      pump_id: str | None = None,
+                      channel: Callable[[], str | None] | None = None) -> None:
+        """Check the pump(s) against this plan, and date the start of dosing by its clock;
+        ``channel`` says which of a station's slots the infusion follows."""
         with self._lock:
-            self._technical.dose = DoseWatch(plan, infusion, pump_id)
+            self._technical.dose = DoseWatch(plan, infusion, pump_id, channel)
 
     def dosing_started(self, now: float) -> bool:
         watch = self._technical.dose
@@ -141,7 +154,9 @@ class AlarmSystem:
             self._physiological.clear_baselines()
 
     def start_pump_ledgers(self) -> None:
-        """A new session: the pump check counts each pump's volume from its next report."""
+        """A new session: the pump check counts each pump's volume from its next report
+        (the engine's ledgers start afresh, and so does any mismatch)."""
+        self._live.start_pump_ledgers()
         with self._lock:
             self._technical.start_pump_ledgers()
 

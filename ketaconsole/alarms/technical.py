@@ -1,6 +1,8 @@
 """Technical alarm conditions: the equipment, not the patient, needs attention.
 
-Judged per device from what its link and driver report: disconnected (link state),
+Judged per device from what its link and driver report, reading the room's live state
+from the engine (when each device last sent data, each pump's ledger and which of a
+station's channels infuses) rather than keeping copies: disconnected (link state),
 no valid data for N seconds while connected (data a device reports under a sub-id,
 ``station/1-1``, is data from the station's link too), too many checksum / framing errors a
 minute, the device's own alarms (sensor off, no sensor, ... and its own patient
@@ -13,6 +15,7 @@ through :meth:`TechnicalMonitor.report_audio_fault`. Technical alarms never latc
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +23,7 @@ from ketaconsole.alarms.conditions import Condition, Judgement
 from ketaconsole.alarms.limits import TechnicalSettings
 from ketaconsole.alarms.priority import Category, Priority
 from ketaconsole.dose import DosePlan, InfusionClock, reconcile
-from ketaconsole.live.pump_ledger import PumpLedger, pump_channel
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import (
     AlarmSource,
     DeviceAlarm,
@@ -33,6 +36,7 @@ from ketaconsole.observations import (
     PumpState,
     PumpStatus,
     WaveChunk,
+    reported_over,
 )
 
 STORE_FAULT = "store-fault"
@@ -59,13 +63,9 @@ class _Device:
     ever_connected: bool = False
     lost_detail: str = ""
     quiet_reported: bool = False
-    last_data_at: float | None = None
     errors: deque[float] = field(default_factory=deque)
     alarms: dict[str, DeviceAlarm] = field(default_factory=dict)
     skew_s: float | None = None
-    ledger: PumpLedger | None = None
-    pump_seen_at: float | None = None
-    volume_seen: bool = False
     mismatch_since: float | None = None
 
 
@@ -76,6 +76,9 @@ class DoseWatch:
     plan: DosePlan
     infusion: InfusionClock
     pump_id: str | None = None
+    channel: Callable[[], str | None] | None = None
+    """Which of the pump's channels the infusion follows (for a station, its slot); by
+    default the engine's choice of the channel that infuses."""
 
 
 def _device_priority(text: str | None) -> Priority | None:
@@ -96,8 +99,10 @@ def _device_of(alarm_id: str) -> str | None:
 class TechnicalMonitor:
     """Judges technical alarm conditions from the observations of every device."""
 
-    def __init__(self, settings: TechnicalSettings) -> None:
+    def __init__(self, settings: TechnicalSettings, live: Engine) -> None:
         self.settings = settings
+        self.live = live
+        """The room's live state: when each device last sent data, each pump's ledger."""
         self._devices: dict[str, _Device] = {}
         self._faults: dict[str, tuple[str, float]] = {}
         self._forgotten: set[str] = set()
@@ -146,26 +151,12 @@ class TechnicalMonitor:
             else:
                 device.alarms.pop(obs.code, None)
         if isinstance(obs, Numeric | WaveChunk | PumpStatus | Identity):
-            for source in self._data_sources(obs.device_id, device):
-                source.last_data_at = max(source.last_data_at or obs.received_at,
-                                          obs.received_at)
-                source.quiet_reported = False
-        if isinstance(obs, PumpStatus):
-            self._observe_pump(device, obs)
+            for link in reported_over(obs.device_id):
+                if link in self._devices:
+                    self._devices[link].quiet_reported = False
         moment = getattr(obs, "device_time", None)
         if moment is not None:
             device.skew_s = moment.timestamp() - obs.received_at
-
-    def _data_sources(self, device_id: str, device: _Device) -> list[_Device]:
-        """The device that sent data and the links it came over: a station's pumps
-        report as ``station/1-1``, ``station/1-2``, ... over the station's one link."""
-        sources = [device]
-        parent = device_id
-        while "/" in parent:
-            parent = parent.rsplit("/", 1)[0]
-            if parent in self._devices:
-                sources.append(self._devices[parent])
-        return sources
 
     def _observe_link(self, device: _Device, state: LinkState) -> None:
         device.link = state.status
@@ -183,21 +174,7 @@ class TechnicalMonitor:
     def start_pump_ledgers(self) -> None:
         """A new session: the pumps are checked on what they report from now on."""
         for device in self._devices.values():
-            device.ledger = None
-            device.volume_seen = False
             device.mismatch_since = None
-
-    def _observe_pump(self, device: _Device, status: PumpStatus) -> None:
-        ledger = device.ledger or PumpLedger(status.device_id)
-        device.ledger = ledger
-        device.pump_seen_at = status.received_at
-        if status.state is not None:
-            ledger.state = status.state
-        if status.rate_ml_h is not None:
-            ledger.record_rate(status.received_at, status.rate_ml_h)
-        if status.volume_infused_ml is not None:
-            ledger.record_counter(status.volume_infused_ml)
-            device.volume_seen = True
 
     # -- judging ----------------------------------------------------------------------
 
@@ -245,7 +222,8 @@ class TechnicalMonitor:
 
     def _judge_lost(self, device_id: str, device: _Device) -> Judged:
         if device.link is None:
-            return (Judgement.UNKNOWN if device.last_data_at is None else Judgement.CLEAR), None
+            heard = self.live.last_data_at(device_id) is not None
+            return (Judgement.CLEAR if heard else Judgement.UNKNOWN), None
         if not device.lost:
             never = device.link is LinkStatus.CONNECTING and not device.ever_connected
             return (Judgement.UNKNOWN if never else Judgement.CLEAR), None
@@ -258,17 +236,18 @@ class TechnicalMonitor:
         if device.lost:
             return Judgement.CLEAR, None  # the disconnection alarm says it already
         limit = self.settings.no_data_s
-        overdue = (device.last_data_at is not None and device.link in (
+        last_data_at = self.live.last_data_at(device_id)
+        overdue = (last_data_at is not None and device.link in (
             None, LinkStatus.CONNECTED, LinkStatus.NO_DATA)
-            and now - device.last_data_at > limit)
+            and now - last_data_at > limit)
         if not (device.quiet_reported or overdue):
             return Judgement.CLEAR, None
-        age = None if device.last_data_at is None else now - device.last_data_at
+        age = None if last_data_at is None else now - last_data_at
         shown = "ever" if age is None else f"{age:.0f} s"
         return self._condition(
             f"no-data:{device_id}", "no-data", f"No data from {device_id}",
             f"{device_id} has sent no valid data for {shown}; its values are not live.",
-            {"device_id": device_id, "last_data_at": device.last_data_at,
+            {"device_id": device_id, "last_data_at": last_data_at,
              "no_data_s": limit})
 
     def _judge_errors(self, device_id: str, device: _Device, now: float) -> Judged:
@@ -312,25 +291,26 @@ class TechnicalMonitor:
 
     def _watched(self, watch: DoseWatch, device_id: str) -> bool:
         """Whether ``device_id`` is the pump channel checked against the plan: the plan's
-        pump itself, or for a station (``pump/1-1``, ``pump/1-2``, ...) its slot that
-        infuses (then the one that has delivered the most), as the session model reads it."""
+        pump itself, or for a station (``pump/1-1``, ``pump/1-2``, ...) the slot the
+        infusion follows, as the session model reads it."""
         if watch.pump_id is None or device_id == watch.pump_id:
             return True
-        ledgers = {d: found.ledger for d, found in self._devices.items()
-                   if found.ledger is not None}
-        return pump_channel(watch.pump_id, ledgers) == device_id
+        channel = (watch.channel() if watch.channel is not None
+                   else self.live.pump_channel(watch.pump_id))
+        return channel == device_id
 
     def _judge_pump(self, device_id: str, device: _Device, now: float) -> Judged:
         watch = self.dose
-        ledger = device.ledger
         if watch is None or not self._watched(watch, device_id):
             device.mismatch_since = None
             return Judgement.CLEAR, None
-        if ledger is None or device.pump_seen_at is None:
-            # nothing from the pump yet (a resumed room): an alarm restored from the record
-            # stays until the pump's own telemetry shows it clear
+        ledger = self.live.pump(device_id)
+        status = self.live.pump_status(device_id)
+        if ledger is None or status is None:
+            # nothing from the pump this session yet (a resumed room): an alarm restored
+            # from the record stays until the pump's own telemetry shows it clear
             return Judgement.UNKNOWN, None
-        if now - device.pump_seen_at > PUMP_STATUS_FRESH_S:
+        if now - status.received_at > PUMP_STATUS_FRESH_S:
             device.mismatch_since = None
             return Judgement.UNKNOWN, None  # no live telemetry: the no-data alarm speaks
         rate = ledger.rate_ml_h
@@ -339,7 +319,7 @@ class TechnicalMonitor:
         dose = reconcile(watch.plan, ledger.delivered_ml, rate, infusion=watch.infusion,
                          now=now, pump_infusing=infusing,
                          tolerance=self.settings.pump_tolerance)
-        mismatch = dose.rate_mismatch or (device.volume_seen and dose.delivered_mismatch)
+        mismatch = dose.rate_mismatch or (ledger.counted and dose.delivered_mismatch)
         if not mismatch:
             device.mismatch_since = None
             return Judgement.CLEAR, None

@@ -328,7 +328,6 @@ class Room:
         sources = MetricSources([SourceDevice(d.spec.device_id, d.label, d.kind,
                                               d.spec.primary_for) for d in self.devices])
         self.engine.sources = sources  # each metric's primary device, for tiles and alarms
-        self.alarms.use_sources(sources)
         pumps = self.pumps
         if pumps and self.model.pump_id is None:
             self.model.follow_pump(pumps[0].spec.device_id)
@@ -487,8 +486,7 @@ class Room:
             # as the session's record has them (the first report the recorder writes is
             # the first the clock and the ledgers count), never the last patient's.
             self.model.follow_anew()
-            self.engine.start_pump_ledgers()
-            self.alarms.start_pump_ledgers()
+            self.alarms.start_pump_ledgers()  # and the engine's
         return service
 
     def _phase_from_pump(self, action: str, at: float) -> None:

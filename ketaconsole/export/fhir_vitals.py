@@ -22,7 +22,7 @@ import numpy as np
 
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.export.record import Series, SessionRecord
-from ketaconsole.store.rows import PUMP_METRICS
+from ketaconsole.live.cleaning import PUMP_METRICS
 from ketaconsole.store.timeline import format_time
 
 LOINC = "http://loinc.org"

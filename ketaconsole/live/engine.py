@@ -16,9 +16,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
-from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.live.cleaning import PUMP_METRICS, cleaned
+from ketaconsole.live.freshness import LatestValue, is_live
 from ketaconsole.live.metric_sources import Chosen, MetricSources
 from ketaconsole.live.pump_ledger import PumpLedger, pump_channel
 from ketaconsole.live.ring_buffer import RingBuffer
@@ -33,6 +33,7 @@ from ketaconsole.observations import (
     PumpState,
     PumpStatus,
     WaveChunk,
+    reported_over,
 )
 
 log = logging.getLogger(__name__)
@@ -43,19 +44,6 @@ WAVE_OWNER_STALE_S = 2.0
 """Seconds a waveform's device may fall silent before another device's wave takes over."""
 
 
-@dataclass(frozen=True, slots=True)
-class LatestValue:
-    """The newest value of a metric and where and when it came from."""
-
-    value: float | None
-    received_at: float
-    device_id: str
-    device_time: datetime | None = None
-
-    def age(self, now: float) -> float:
-        return max(0.0, now - self.received_at)
-
-
 @dataclass(slots=True)
 class WaveStream:
     """A waveform's recent samples and how fast they come."""
@@ -64,14 +52,6 @@ class WaveStream:
     sample_rate_hz: float
     buffer: RingBuffer
     last_received_at: float
-
-
-def _is_live(refid: str, latest: LatestValue, now: float) -> bool:
-    """A valid value still inside the metric's freshness window (episodic ones stand)."""
-    if latest.value is None:
-        return False
-    window = CATALOGUE[refid].fresh_for_s if refid in CATALOGUE else None
-    return window is None or latest.age(now) <= window
 
 
 class Engine:
@@ -108,9 +88,17 @@ class Engine:
             self._listeners = [x for x in self._listeners if x != listener]
 
     def ingest(self, observations: Iterable[Observation]) -> None:
-        """Take observations from a device (thread-safe)."""
-        for observation in observations:
+        """Take observations from a device (thread-safe).
+
+        Each is cleaned once (``ketaconsole.live.cleaning``: an unbelievable value is no
+        value and counts as a device error) and kept; the listeners are told of the
+        cleaned observation, so they never check a value again.
+        """
+        for sent in observations:
+            observation, doubtful = cleaned(sent)
             with self._lock:
+                if doubtful:
+                    self._count_error(observation.device_id)
                 self._apply(observation)
                 listeners = self._listeners
             for listener in listeners:
@@ -119,18 +107,22 @@ class Engine:
                 except Exception:  # a listener's fault must not stop the devices
                     log.exception("observation listener failed")
 
+    def _count_error(self, device_id: str) -> None:
+        self._errors[device_id] = self._errors.get(device_id, 0) + 1
+
     def _apply(self, obs: Observation) -> None:
         if isinstance(obs, Numeric | WaveChunk | PumpStatus | Identity):
-            self._last_data[obs.device_id] = obs.received_at
+            for link in reported_over(obs.device_id):
+                self._last_data[link] = max(self._last_data.get(link, obs.received_at),
+                                            obs.received_at)
         if isinstance(obs, Numeric):
-            value = obs.value
-            known = CATALOGUE.get(obs.metric)
-            if value is not None and known is not None and not known.is_plausible(value):
-                self._errors[obs.device_id] = self._errors.get(obs.device_id, 0) + 1
-                value = None
-            self._latest.setdefault(obs.metric, {})[obs.device_id] = LatestValue(
-                value, obs.received_at, obs.device_id, obs.device_time)
-            self.trends.append(obs.metric, obs.device_id, obs.received_at, value)
+            newest = self._latest.setdefault(obs.metric, {})
+            standing = newest.get(obs.device_id)
+            if standing is None or standing.received_at <= obs.received_at:
+                # (one that comes out of order is recorded, but the newer value stands)
+                newest[obs.device_id] = LatestValue(obs.value, obs.received_at,
+                                                    obs.device_id, obs.device_time)
+                self.trends.append(obs.metric, obs.device_id, obs.received_at, obs.value)
         elif isinstance(obs, WaveChunk):
             self._apply_wave(obs)
         elif isinstance(obs, PumpStatus):
@@ -140,7 +132,7 @@ class Engine:
         elif isinstance(obs, Identity):
             self._identities[obs.device_id] = obs
         elif isinstance(obs, ProtocolError):
-            self._errors[obs.device_id] = self._errors.get(obs.device_id, 0) + 1
+            self._count_error(obs.device_id)
 
     def _apply_wave(self, chunk: WaveChunk) -> None:
         stream = self._waves.get(chunk.metric)
@@ -172,10 +164,8 @@ class Engine:
         if status.volume_infused_ml is not None:
             ledger.record_counter(status.volume_infused_ml)
         self._pump_status[status.device_id] = status
-        for refid, value in (("MDC_FLOW_FLUID_PUMP", status.rate_ml_h),
-                             ("MDC_VOL_FLUID_DELIV_TOTAL", status.volume_infused_ml),
-                             ("MDC_VOL_FLUID_TBI", status.vtbi_ml),
-                             ("MDC_VOL_FLUID_TBI_REMAIN", status.volume_remaining_ml)):
+        for refid, attribute in PUMP_METRICS:
+            value = getattr(status, attribute)
             self._latest.setdefault(refid, {})[status.device_id] = LatestValue(
                 value, status.received_at, status.device_id, status.device_time)
             if refid == "MDC_FLOW_FLUID_PUMP" and (
@@ -190,7 +180,7 @@ class Engine:
         now = self.clock() if now is None else now
         with self._lock:
             values = dict(self._latest.get(refid, {}))
-        return self.sources.choose(refid, values, lambda v: _is_live(refid, v, now)), values
+        return self.sources.choose(refid, values, lambda v: is_live(refid, v, now)), values
 
     def source(self, refid: str, now: float | None = None) -> Chosen | None:
         """The device ``refid`` is taken from at ``now``: its primary while that is live,
@@ -217,7 +207,7 @@ class Engine:
         """The newest value if it is still fresh by the catalogue's window, else ``None``."""
         now = self.clock() if now is None else now
         latest = self.latest(refid, now)
-        return latest.value if latest is not None and _is_live(refid, latest, now) else None
+        return latest.value if latest is not None and is_live(refid, latest, now) else None
 
     def wave(self, refid: str) -> WaveStream | None:
         with self._lock:
@@ -261,7 +251,8 @@ class Engine:
             return list(self._pumps)
 
     def last_data_at(self, device_id: str) -> float | None:
-        """When the device last sent something valid (a value, wave, status or identity)."""
+        """When the device last sent something (a value, wave, status or identity); for a
+        station, when any of its channels did (they report over its one link)."""
         with self._lock:
             return self._last_data.get(device_id)
 

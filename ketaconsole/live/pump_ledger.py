@@ -42,6 +42,11 @@ class PumpLedger:
         return self._carried_ml + (self._last_counter_ml or 0.0)
 
     @property
+    def counted(self) -> bool:
+        """Whether the pump has reported its volume counter this session."""
+        return self._last_counter_ml is not None
+
+    @property
     def rate_ml_h(self) -> float | None:
         return self.rate_history[-1].rate_ml_h if self.rate_history else None
 

@@ -100,7 +100,8 @@ class SessionModel:
         with self._lock:
             self.plan = plan
         if self.check_pump_against_plan:
-            self.alarms.set_dose_plan(plan, self.infusion.clock, self.pump_id)
+            self.alarms.set_dose_plan(plan, self.infusion.clock, self.pump_id,
+                                      lambda: self.pump_channel)
 
     def follow_anew(self) -> None:
         """A new session: the infusion clock starts from the pump's next report."""

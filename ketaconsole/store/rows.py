@@ -1,4 +1,8 @@
-"""Observations into table rows: numerics, merged wave chunks, packed journal runs."""
+"""Observations into table rows: numerics, merged wave chunks, packed journal runs.
+
+The observations come cleaned from the engine (``ketaconsole.live.cleaning``): a value
+the device marked invalid or that is implausible is already ``None``, stored as no value.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +10,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.live.cleaning import PUMP_METRICS
 from ketaconsole.observations import Numeric, PumpStatus, WaveChunk
 from ketaconsole.store.journal_codec import pack_pieces
 from ketaconsole.store.wave_codec import ENCODING, encode_samples
 
 MAX_SAMPLES_PER_CHUNK = 8192
 
-PUMP_METRICS = (
-    ("MDC_FLOW_FLUID_PUMP", "rate_ml_h"),
-    ("MDC_VOL_FLUID_DELIV_TOTAL", "volume_infused_ml"),
-    ("MDC_VOL_FLUID_TBI", "vtbi_ml"),
-    ("MDC_VOL_FLUID_TBI_REMAIN", "volume_remaining_ml"),
-)
-
-
-def checked_value(metric: str, value: float | None) -> float | None:
-    """The value to store: ``None`` when the device marked it invalid or it is implausible."""
-    if value is None:
-        return None
-    known = CATALOGUE.get(metric)
-    if known is not None and not known.is_plausible(value):
-        return None
-    return float(value)
-
-
 def numeric_row(session_id: int, obs: Numeric) -> dict[str, Any]:
     return {"session_id": session_id, "device_id": obs.device_id, "metric": obs.metric,
-            "value": checked_value(obs.metric, obs.value), "unit": obs.unit,
+            "value": obs.value, "unit": obs.unit,
             "received_at": obs.received_at,
             "device_time": obs.device_time.timestamp() if obs.device_time else None}
 
@@ -46,7 +33,7 @@ def pump_rows(session_id: int, status: PumpStatus) -> list[dict[str, Any]]:
         if value is None:
             continue
         rows.append({"session_id": session_id, "device_id": status.device_id,
-                     "metric": refid, "value": checked_value(refid, value),
+                     "metric": refid, "value": value,
                      "unit": CATALOGUE[refid].unit, "received_at": status.received_at,
                      "device_time": device_time})
     return rows

@@ -19,6 +19,7 @@ from ketaconsole.alarms import (
     profile_from_record,
 )
 from ketaconsole.catalogue import SPO2
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import Numeric
 
 assert SPO2.fresh_for_s is not None
@@ -67,14 +68,16 @@ step = st.tuples(
 @given(sustain=st.sampled_from([0.0, 1.0, 5.0, 15.0, 30.0]), steps=st.lists(step, max_size=60))
 def test_evaluator_present_exactly_when_breach_lasts_its_sustain_time(
         sustain: float, steps: list[Step]) -> None:
-    evaluator = PhysiologicalEvaluator(_profile(sustain))
+    engine = Engine()
+    evaluator = PhysiologicalEvaluator(_profile(sustain), engine)
+    engine.subscribe(lambda obs: evaluator.observe(obs) if isinstance(obs, Numeric) else None)
     rule = evaluator.profile.rule("spo2-low")
     samples: list[tuple[float, float | None]] = []
     t = 0.0
     for gap, number, looks in steps:
         t += gap
         samples.append((t, number))
-        evaluator.observe(Numeric("ox", SPO2.refid, number, "%", t))
+        engine.ingest([Numeric("ox", SPO2.refid, number, "%", t)])
         for now in [t, *(t + x for x in sorted(looks))]:
             judgement, _ = evaluator.judge(rule, now, dosing_started=True)
             lasting = breach_lasting(samples, now)

@@ -17,6 +17,7 @@ from ketaconsole.alarms import (
 )
 from ketaconsole.devices.sim_loop import SIMULATED_START, converse
 from ketaconsole.dose import DosePlan, InfusionClock
+from ketaconsole.live.engine import Engine
 from ketaconsole.observations import (
     AlarmSource,
     DeviceAlarm,
@@ -27,6 +28,7 @@ from ketaconsole.observations import (
     PumpState,
     PumpStatus,
 )
+from ketaconsole.session.model import SessionModel
 
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
 
@@ -251,3 +253,25 @@ def test_a_stations_slot_running_to_plan_does_not_alarm(system: AlarmSystem) -> 
         system.observe(_slot("1-2", t, PumpState.INFUSING, 52.5, 52.5 * t / 3600))
         system.evaluate(t)
     assert not [a for a in active(system, 300) if a.startswith("pump-mismatch")]
+
+
+def test_the_pump_check_follows_the_slot_the_infusion_follows() -> None:
+    # Slot 1-1 starts the infusion; later slot 1-2 infuses something else faster and has
+    # soon delivered more. The infusion shown is still 1-1's, so 1-1 is what is checked
+    # against the plan: one rule for which channel counts, not one per reader.
+    engine = Engine()
+    system = AlarmSystem(default_profile())
+    system.attach(engine)
+    model = SessionModel(engine, system, ["pump"])
+    model.set_plan(DosePlan(70, 0.5, 40, 1.0))
+    volume = {"1-1": 0.0, "1-2": 0.0}
+    for t in range(0, 120, 2):
+        volume["1-1"] += 52.5 * 2 / 3600
+        engine.ingest([_slot("1-1", t, PumpState.INFUSING, 52.5, volume["1-1"])])
+        if t >= 30:
+            volume["1-2"] += 300.0 * 2 / 3600
+            engine.ingest([_slot("1-2", t, PumpState.INFUSING, 300.0, volume["1-2"])])
+        system.evaluate(t)
+    assert model.pump_channel == "pump/1-1"
+    assert engine.pump_channel("pump") == "pump/1-2", "the other slot has delivered more"
+    assert not [a for a in active(system, 120) if a.startswith("pump-mismatch")]

@@ -17,6 +17,8 @@ from ketaconsole.observations import (
     Numeric,
     Observation,
     ProtocolError,
+    PumpState,
+    PumpStatus,
     WaveChunk,
 )
 
@@ -59,6 +61,46 @@ def test_an_implausible_value_is_rejected_and_counted(value: float) -> None:
     assert latest is not None and latest.value is None
     assert engine.live_value(SPO2, now=11.0) is None
     assert engine.error_count("ox") == 1
+
+
+@pytest.mark.parametrize("value", [101.0, float("nan"), float("inf")])
+def test_every_listener_is_told_of_the_cleaned_value_not_the_one_sent(value: float) -> None:
+    engine = Engine()
+    heard: list[Observation] = []
+    engine.subscribe(heard.append)
+    engine.ingest([numeric(SPO2, value, 11.0)])
+    (told,) = heard
+    assert isinstance(told, Numeric) and told.value is None and told.received_at == 11.0
+    assert engine.error_count("ox") == 1
+
+
+def test_an_implausible_pump_quantity_is_no_value_and_the_others_stand() -> None:
+    engine = Engine()
+    heard: list[Observation] = []
+    engine.subscribe(heard.append)
+    engine.ingest([PumpStatus("pump", 5.0, PumpState.INFUSING, rate_ml_h=5000.0,
+                              volume_infused_ml=2.5)])
+    (told,) = heard
+    assert isinstance(told, PumpStatus)
+    assert (told.rate_ml_h, told.volume_infused_ml, told.state) == (None, 2.5,
+                                                                    PumpState.INFUSING)
+    ledger = engine.pump("pump")
+    assert ledger is not None and ledger.rate_ml_h is None and ledger.delivered_ml == 2.5
+    assert engine.error_count("pump") == 1
+
+
+def test_a_value_that_comes_out_of_order_does_not_replace_the_newer_one() -> None:
+    engine = Engine()
+    engine.ingest([numeric(SPO2, 95, 12.0), numeric(SPO2, 80, 11.0)])
+    assert engine.live_value(SPO2, now=12.0) == 95
+
+
+def test_a_stations_link_has_data_when_any_of_its_channels_reports() -> None:
+    engine = Engine()
+    engine.ingest([PumpStatus("station/1-2", 7.0, PumpState.INFUSING, rate_ml_h=10.0)])
+    assert engine.last_data_at("station/1-2") == 7.0
+    assert engine.last_data_at("station") == 7.0
+    assert engine.last_data_at("station/1-1") is None
 
 
 def test_the_edges_of_the_plausible_range_are_accepted() -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFrame, QGridLayout, QProgressBar
 
 from ketaconsole.catalogue import PUMP_RATE, VTBI
-from ketaconsole.live.engine import Engine, LatestValue
-from ketaconsole.live.freshness import Freshness, assess
+from ketaconsole.live.engine import Engine
+from ketaconsole.live.freshness import Freshness, LatestValue, assess
 from ketaconsole.session.model import SessionModel
 from ui import theme
 from ui.widgets.labels import RIGHT, label, set_text

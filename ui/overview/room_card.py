@@ -50,8 +50,7 @@ def shown_number(status: RoomStatus, refid: str, silent_s: float) -> str | None:
     found = status.vitals.get(refid)
     if found is None or found.value is None:
         return None
-    window = CATALOGUE[refid].fresh_for_s
-    if window is not None and found.age_s + silent_s > window:
+    if not CATALOGUE[refid].fresh_at(found.age_s + silent_s):
         return None
     return CATALOGUE[refid].format(found.value)
 
