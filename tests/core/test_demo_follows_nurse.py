@@ -8,6 +8,7 @@ stays on at speed, and at x60 a desaturation raises the console's own SpO2 alarm
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from ketaconsole.bedside.room import Room
 from ketaconsole.demo.course import DEMO_MRN
 from ketaconsole.demo.room import demo_plan, demo_room
 from ketaconsole.devices.registry import DriverRegistry, built_ins_only
-from ketaconsole.observations import PumpState
+from ketaconsole.observations import PumpState, PumpStatus
 from ketaconsole.session.checkin import CheckIn
 from ketaconsole.sim.virtual_patient import SCENARIOS
 from tests.core.store_support import wait_until
@@ -55,6 +56,37 @@ def _pump(room: Room) -> tuple[float | None, PumpState | None, float]:
             0.0 if ledger is None else ledger.delivered_ml)
 
 
+def _latest_report(room: Room) -> PumpStatus | None:
+    channel = room.engine.pump_channel("pump")
+    return room.engine.pump_status(channel) if channel else None
+
+
+def _reported_at(room: Room, moment: float) -> PumpStatus:
+    """The pump's first report received at ``moment`` (wall clock) or later."""
+    wait_until(lambda: (s := _latest_report(room)) is not None and s.received_at >= moment,
+               timeout=15, what="a pump report")
+    report = _latest_report(room)
+    assert report is not None
+    return report
+
+
+def _polled_after(room: Room, moment: float) -> PumpStatus:
+    """The pump's answer to a poll sent after ``moment`` (wall clock): the report after the
+    first one received then, since the driver asks one question at a time."""
+    first = _reported_at(room, moment)
+    return _reported_at(room, math.nextafter(first.received_at, math.inf))
+
+
+def _alarms_judged_after(room: Room, moment: float) -> None:
+    """The room's alarm loop has judged every alarm at ``moment`` (wall clock) or later."""
+    loop = room.alarm_loop
+    assert loop is not None
+    wait_until(lambda: room.engine.clock() >= moment, timeout=15, what="the moment")
+    seen = loop.evaluations
+    # one evaluation may have read its clock before the moment; the second after it did not
+    wait_until(lambda: loop.evaluations >= seen + 2, timeout=15, what="two alarm evaluations")
+
+
 def _start(room: Room) -> None:
     flow = room.workflow
     flow.check_in(DEMO)
@@ -65,22 +97,36 @@ def _start(room: Room) -> None:
 
 
 def test_the_pump_waits_for_the_nurse_then_runs_at_the_plans_rate(fast_room: Room) -> None:
-    wait_until(lambda: _pump(fast_room)[1] is not None, timeout=15)
-    time.sleep(2.5)  # two and a half story minutes at x60: past the old start at one minute
+    patient = fast_room.virtual_patient
+    assert patient is not None
+    story_minute = 60.0 / patient.speed  # wall seconds
+    # the story used to start the infusion at its own minute one, whoever was there: the
+    # answer to a poll ten story seconds past that start shows the pump still waiting
+    old_start = patient.start + patient.scenario.infusion_start_s / patient.speed
+    _polled_after(fast_room, old_start + story_minute / 6)
     rate, state, delivered = _pump(fast_room)
     assert state is not PumpState.INFUSING and not rate and delivered == 0.0
     _start(fast_room)
     plan = demo_plan(SCENARIOS["normal"])
     wait_until(lambda: _pump(fast_room)[1] is PumpState.INFUSING, timeout=10)
     assert _pump(fast_room)[0] == pytest.approx(plan.rate_ml_h, abs=0.1)
-    time.sleep(3.0)  # three story minutes of infusing, checked against the plan
+    began = _latest_report(fast_room)
+    assert began is not None
+    # three story minutes of infusing, reported by the pump and judged against the plan for
+    # longer than a disagreement must last to raise the alarm
+    infusing = _reported_at(fast_room, began.received_at + 3 * story_minute)
+    assert infusing.state is PumpState.INFUSING
+    sustain_s = fast_room.alarms.profile.technical.pump_mismatch_sustain_s
+    _alarms_judged_after(fast_room, infusing.received_at + sustain_s)
     assert not [a for a in fast_room.alarms.active_alarms(time.time())
                 if a.alarm_id.startswith("pump-mismatch")]
     assert fast_room.model.check_pump_against_plan
     fast_room.workflow.infusion_action("pause", reason="patient asked")
     wait_until(lambda: _pump(fast_room)[1] is not PumpState.INFUSING, timeout=10)
     paused_at = _pump(fast_room)[2]
-    time.sleep(1.0)
+    # a report to a poll half a story minute later: a pump still running would have added
+    # the plan's rate for that long (0.44 mL), far past the tolerance
+    _polled_after(fast_room, time.time() + story_minute / 2)
     assert _pump(fast_room)[2] == pytest.approx(paused_at, abs=0.05)
 
 

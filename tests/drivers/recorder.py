@@ -37,3 +37,26 @@ class Recorder:
                     recent = [o.as_record() for o in self.seen[after:]][-8:]
                     raise AssertionError(f"not seen within {timeout} s; last seen: {recent}")
                 self._changed.wait(left)
+
+    def wait_until(self, condition: Callable[[list[Observation]], bool], *,
+                   timeout: float = 10.0) -> None:
+        """Wait until ``condition`` holds of everything seen so far (checked as each arrives)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not condition(self.seen):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    recent = [o.as_record() for o in self.seen][-8:]
+                    raise AssertionError(f"not so after {timeout} s; last seen: {recent}")
+                self._changed.wait(left)
+
+
+def poll_until(condition: Callable[[], bool], *, timeout: float = 10.0,
+               what: str = "the condition") -> None:
+    """Wait until ``condition()`` holds, looking every 20 ms (for what no engine reports, such
+    as a simulated device's own state)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout} s")
+        time.sleep(0.02)

@@ -24,7 +24,7 @@ from ketaconsole.observations import (
     PumpStatus,
 )
 from ketaconsole.sim.virtual_patient import VirtualPatient
-from tests.drivers.recorder import Recorder
+from tests.drivers.recorder import Recorder, poll_until
 from tests.drivers.simulate_process import probe, simulated_device
 
 FAST_RECONNECT = LinkTimings(first_backoff_s=0.1, max_backoff_s=0.3, no_data_after_s=8.0)
@@ -48,7 +48,9 @@ def test_driver_reads_identity_and_live_infusion_from_its_simulator_over_a_pty()
             identity = recorder.wait_for(
                 lambda o: isinstance(o, Identity) and o.firmware is not None)
             status = recorder.wait_for(lambda o: isinstance(o, PumpStatus))
-            time.sleep(3.0)  # long enough for the keep-alive to have been renewed
+            # the keep-alive renewed: a lapse of remote control before it would have been
+            # counted as the pump saw the renewal come in
+            poll_until(lambda: len(pump.keepalives) >= 2, what="a renewed keep-alive")
         finally:
             link.stop()
     assert isinstance(identity, Identity)
@@ -100,7 +102,13 @@ def test_pump_unplugged_mid_infusion_and_plugged_back_loses_no_volume(tmp_path: 
         host.stop()  # cable pulled
         recorder.wait_for(lambda o: isinstance(o, LinkState)
                           and o.status is LinkStatus.DISCONNECTED, after=mark)
-        time.sleep(1.0)  # the pump keeps infusing while nobody listens
+        # the pump keeps infusing while nobody listens: wait until it has put a tenth of a
+        # millilitre (a hundred of its counter's steps) past what the console last read
+        read = engine.pump_status("pump")
+        assert read is not None and read.volume_infused_ml is not None
+        read_ml = read.volume_infused_ml
+        poll_until(lambda: pump.volume_infused(time.time()) >= read_ml + 0.1,
+                   what="the pump infusing on while unplugged")
         second = PtyDeviceHost(pump).start()
         port.unlink()
         os.symlink(second.path, port)

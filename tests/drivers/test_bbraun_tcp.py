@@ -17,7 +17,7 @@ from ketaconsole.devices.transport import DeviceLink, LinkTimings
 from ketaconsole.live.engine import Engine
 from ketaconsole.observations import LinkState, LinkStatus, ProtocolError, PumpState, PumpStatus
 from ketaconsole.sim.virtual_patient import VirtualPatient
-from tests.drivers.recorder import Recorder
+from tests.drivers.recorder import Recorder, poll_until
 from tests.drivers.simulate_process import probe, simulated_device
 
 SLOTS = {"station/1-1", "station/1-2", "station/1-3"}
@@ -48,7 +48,9 @@ def test_driver_reads_one_pump_stream_per_slot_over_tcp() -> None:
         link.start()
         try:
             recorder.wait_for(lambda o: isinstance(o, PumpStatus) and o.device_id == "station/1-3")
-            time.sleep(2.5)
+            recorder.wait_until(lambda seen: all(  # a second poll of every slot
+                sum(isinstance(o, PumpStatus) and o.device_id == slot for o in seen) >= 2
+                for slot in SLOTS))
         finally:
             link.stop()
     streams: dict[str, list[PumpStatus]] = {}
@@ -88,6 +90,7 @@ def test_station_unplugged_mid_infusion_and_back_on_the_same_port_loses_no_volum
     patient = infusing_patient(speed=20.0)
     settings = DRIVER.info.resolve_settings({"poll_s": "1"})
     station = BBraunBccSimulator(patient, settings)
+    pump = station.pump("1-1")
     engine = Engine()
     recorder = Recorder(engine)
     host = TcpDeviceHost(station).start()
@@ -104,7 +107,13 @@ def test_station_unplugged_mid_infusion_and_back_on_the_same_port_loses_no_volum
         host.stop()  # the station's network cable is pulled
         recorder.wait_for(lambda o: isinstance(o, LinkState)
                           and o.status is LinkStatus.DISCONNECTED, after=mark)
-        time.sleep(1.0)  # the pumps keep infusing meanwhile
+        # the pumps keep infusing meanwhile: wait until the running one has put a tenth of a
+        # millilitre (ten of its counter's steps) past what the console last read
+        read = engine.pump_status("station/1-1")
+        assert read is not None and read.volume_infused_ml is not None
+        read_ml = read.volume_infused_ml
+        poll_until(lambda: station.volume_infused(pump, time.time()) >= read_ml + 0.1,
+                   what="the pump infusing on while unplugged")
         second = TcpDeviceHost(station, port=host.port).start()
         mark = len(recorder.seen)
         recorder.wait_for(lambda o: isinstance(o, LinkState)
@@ -122,7 +131,6 @@ def test_station_unplugged_mid_infusion_and_back_on_the_same_port_loses_no_volum
     assert ledger.delivered_ml == last.volume_infused_ml > before
     # the pump's counter as it stood when the station answered (at most 0.5 s before the
     # console received it), to the station's two decimals
-    pump = station.pump("1-1")
     earliest = station.volume_infused(pump, last.received_at - 0.5) - 0.005
     latest = station.volume_infused(pump, last.received_at) + 0.005
     assert earliest <= ledger.delivered_ml <= latest
@@ -152,7 +160,10 @@ def test_the_gap_between_polls_is_not_reported_as_no_data() -> None:
         link.start()
         try:
             recorder.wait_for(lambda o: isinstance(o, PumpStatus))
-            time.sleep(5.0)  # two more polls, each 2 s apart
+            # two more polls, each 2 s apart: a "no data" for either gap would come before
+            # the answers to the poll that ends it
+            recorder.wait_until(lambda seen: sum(isinstance(o, PumpStatus) for o in seen) >= 9,
+                                timeout=15.0)
         finally:
             link.stop()
     statuses = [o.status for o in recorder.seen if isinstance(o, LinkState)]

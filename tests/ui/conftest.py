@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -99,6 +100,26 @@ def settle_deleted(qtbot: QtBot, widget: object) -> None:
     widget.deleteLater()
     qtbot.wait(10)
     gc.collect()
+
+
+class _Worker(Protocol):
+    def wait_idle(self, timeout: float = ...) -> None: ...
+
+
+def deliver_answers(*workers: _Worker) -> None:
+    """Every call these workers started has returned, and its answer has reached the GUI
+    thread's slots (``done``, ``failed`` or ``forgotten`` of a ``BackgroundCalls``).
+
+    A call's answer is queued for the GUI thread as it returns: once the call's thread has
+    ended, sending the posted events delivers it. Then what a screen does not show is not
+    merely on its way, and a test may assert it without sleeping first.
+    """
+    from PySide6.QtCore import QCoreApplication
+
+    for worker in workers:
+        worker.wait_idle()
+        assert not getattr(worker, "busy", False), f"{worker!r} is still working"
+    QCoreApplication.sendPostedEvents()
 
 
 def type_into(qtbot: QtBot, page: object, key: str, text: str) -> None:

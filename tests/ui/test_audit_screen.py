@@ -15,7 +15,7 @@ from sqlalchemy import text
 from ketaconsole.security import Action, Role
 from ketaconsole.security.break_glass import break_glass, pending_break_glass_reviews
 from tests.core.security_support import NAMES, PINS
-from tests.ui.conftest import unlock
+from tests.ui.conftest import deliver_answers, unlock
 from tests.ui.staffed_console import actions, show_page
 from ui.main_window import MainWindow
 from ui.records.audit_screen import AuditScreen
@@ -38,7 +38,7 @@ def test_an_admin_sees_the_trail_newest_first_and_the_view_is_audited(
     unlock(qtbot, staffed_window, ADMIN, PINS[Role.ADMIN])
     screen = audit_page(qtbot, staffed_window)
     qtbot.waitUntil(lambda: screen.table.rowCount() > 0, timeout=10000)
-    qtbot.wait(200)
+    deliver_answers(screen.calls)  # a second read, had one been started
     reviews = [a for a in actions(staffed_window) if a[0] == Action.AUDIT_REVIEWED]
     assert reviews == [(Action.AUDIT_REVIEWED, ADMIN, "audit trail")], "one view, one entry"
     numbers = [int(n) for n in column(screen, 0)]
@@ -93,7 +93,7 @@ def test_a_nurse_is_refused_with_nothing_listed_and_locking_clears_the_page(
     assert screen.table.rowCount() == 0
     nurse = NAMES[Role.NURSE]
     unlock(qtbot, staffed_window, nurse, PINS[Role.NURSE])
-    qtbot.wait(200)  # a read, had one been started, would have answered by now
+    deliver_answers(screen.calls)  # a read, had one been started
     assert screen.table.rowCount() == 0 and screen.entries == []
     side = staffed_window.monitor.side
     assert not side.isTabVisible(side.indexOf(staffed_window.audit_page)), \
@@ -107,9 +107,10 @@ def test_a_read_still_running_when_the_console_locks_is_never_shown(
     unlock(qtbot, staffed_window, ADMIN, PINS[Role.ADMIN])
     screen = audit_page(qtbot, staffed_window)
     qtbot.waitUntil(lambda: screen.table.rowCount() > 0, timeout=10000)
+    late: list[object] = []
+    screen.calls.forgotten.connect(lambda _result, tag: late.append(tag))
     screen.refresh()  # its answer is queued for the GUI thread, behind the lock below
     staffed_window.lock_now()
-    qtbot.wait(300)
-    screen.calls.wait_idle()
-    qtbot.wait(50)
+    deliver_answers(screen.calls)
+    assert late == ["read"], "the read answered after the lock"
     assert screen.table.rowCount() == 0 and screen.entries == []

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from ketaconsole.security import Action, Role
 from tests.core.security_support import NAMES, PINS
-from tests.ui.conftest import unlock
+from tests.ui.conftest import deliver_answers, unlock
 from tests.ui.staffed_console import actions, show_page
 from ui.main_window import MainWindow
 from ui.records.records_screen import RecordsScreen
@@ -55,7 +55,7 @@ def test_a_technician_sees_no_patients_and_the_refusal_is_audited(
     technician = NAMES[Role.TECHNICIAN]
     unlock(qtbot, window, technician, PINS[Role.TECHNICIAN])
     screen = records(qtbot, window)
-    qtbot.wait(200)  # a read, had one been started, would have answered by now
+    deliver_answers(screen.calls, screen.review.calls)  # a read, had one been started
     assert screen.table.rowCount() == 0 and screen.sessions == []
     assert screen.status.text() == (f"{technician} (technician) may not open a patient's "
                                     "record; ask a nurse or a prescriber to do it.")
@@ -69,13 +69,14 @@ def test_a_list_or_record_still_being_read_when_the_console_locks_is_never_shown
     unlock(qtbot, window, NAMES[Role.NURSE], PINS[Role.NURSE])
     screen = records(qtbot, window)
     qtbot.waitUntil(lambda: screen.table.rowCount() == 1, timeout=10000)
+    late: list[object] = []
+    screen.calls.forgotten.connect(lambda _result, tag: late.append(tag))
+    screen.review.calls.forgotten.connect(lambda _result, tag: late.append(tag))
     screen.refresh()
     screen.open_session(1)  # both answers are queued behind the lock below
     window.lock_now()
-    qtbot.wait(300)
-    screen.calls.wait_idle()
-    screen.review.calls.wait_idle()
-    qtbot.wait(50)
+    deliver_answers(screen.calls, screen.review.calls)
+    assert sorted(map(str, late)) == ["list", "open"], "both reads answered after the lock"
     assert screen.table.rowCount() == 0 and screen.review.opened is None
     assert screen.review.events.rowCount() == 0
 

@@ -14,7 +14,7 @@ from ketaconsole.catalogue import SPO2
 from ketaconsole.demo.course import DEMO_MRN
 from ketaconsole.devices.registry import DriverRegistry, built_ins_only
 from ketaconsole.session.checkin import CheckIn
-from tests.ui.conftest import unlock
+from tests.ui.conftest import deliver_answers, unlock
 from ui.app import room_start
 from ui.main_window import OPENING_RECORD, MainWindow
 from ui.room_opening import RoomOpening
@@ -95,8 +95,7 @@ def test_a_window_closed_while_its_record_opens_lets_the_record_go(qtbot: QtBot,
     qtbot.waitUntil(lambda: room.devices_joined, timeout=10000)
     window.close_now()
     room.stop()
-    opening.wait_idle()
-    qtbot.wait(50)  # the worker's answer, delivered on this thread
+    deliver_answers(opening)  # the record the worker opened, handed to the stopped room
     assert room.database is None and not window.is_open
     again = room_start(_demo_args(tmp_path))  # the station's lock was released
     try:
