@@ -24,8 +24,8 @@ from ketaconsole.store.models import (
     TimelineEvent,
     WaveChunkRecord,
 )
+from ketaconsole.store.outages import recorded_loss_notes
 from ketaconsole.store.record_fields import FIELDS_KIND, FieldsProblem, altered_fields
-from ketaconsole.store.recorder import recorded_loss_notes
 from ketaconsole.store.seals import SEAL_KIND, MeasurementBreak, first_altered_measurement, seals_of
 from ketaconsole.store.service import UnknownSessionError, session_exists
 from ketaconsole.store.timeline import ChainBreak, StoredEvent, first_break, format_time

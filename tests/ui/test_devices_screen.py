@@ -66,7 +66,7 @@ def test_driver_list_shows_every_installed_driver_and_broken_plugins_with_their_
     [shown_broken] = [i for i in items if "acme-vent" in i.text()]
     assert "ImportError: no module named acme" in shown_broken.text()
     assert not shown_broken.flags() & Qt.ItemFlag.ItemIsSelectable
-    assert not widget.save_button.isEnabled()
+    assert not widget.profile_page.save_button.isEnabled()
 
 
 def test_choosing_a_driver_prefills_its_line_and_renders_its_settings_schema(
@@ -142,6 +142,7 @@ def test_test_connection_shows_raw_bytes_decoded_values_and_the_link_state_then_
 
 def test_saved_profile_is_stored_listed_loaded_and_deleted(
         qtbot: QtBot, screen: DevicesScreen, database: Database) -> None:
+    profiles = screen.profile_page
     screen.choose_driver("bbraun-bcc")
     screen.port.setText("socket://station-1:4001")
     screen.line_form.baudrate.setText("19200")
@@ -149,20 +150,20 @@ def test_saved_profile_is_stored_listed_loaded_and_deleted(
     poll = screen.settings_form.form.fields["poll_s"]
     assert isinstance(poll, QLineEdit)
     poll.setText("2.5")
-    screen.profile_name.setText("Pump station")
+    profiles.profile_name.setText("Pump station")
     screen.save_current()
-    qtbot.waitUntil(lambda: screen.profile_list.count() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: profiles.profile_list.count() == 1, timeout=5000)
     [saved] = list_profiles(database)
     assert (saved.setup.room, saved.setup.name, saved.setup.slug) == (
         "Room 1", "Pump station", "bbraun-bcc")
     assert saved.setup.port == "socket://station-1:4001"
     assert saved.setup.line.baudrate == 19200 and saved.setup.line.rtscts
     assert saved.setup.settings["poll_s"] == 2.5
-    assert "Pump station" in screen.profile_list.item(0).text()
+    assert "Pump station" in profiles.profile_list.item(0).text()
 
     screen.choose_driver("masimo-ascii")
     screen.port.setText("/dev/ttyS9")
-    screen.profile_list.setCurrentRow(0)
+    profiles.profile_list.setCurrentRow(0)
     screen.load_chosen()
     assert screen.driver_info is not None and screen.driver_info.slug == "bbraun-bcc"
     assert screen.port.text() == "socket://station-1:4001"
@@ -170,9 +171,9 @@ def test_saved_profile_is_stored_listed_loaded_and_deleted(
     loaded_poll = screen.settings_form.form.fields["poll_s"]
     assert isinstance(loaded_poll, QLineEdit) and loaded_poll.text() == "2.5"
 
-    screen.profile_list.setCurrentRow(0)
-    screen.delete_chosen()
-    qtbot.waitUntil(lambda: screen.profile_list.count() == 0, timeout=5000)
+    profiles.profile_list.setCurrentRow(0)
+    profiles.delete_chosen()
+    qtbot.waitUntil(lambda: profiles.profile_list.count() == 0, timeout=5000)
     assert list_profiles(database) == []
 
 
@@ -180,9 +181,9 @@ def test_profile_without_a_name_is_not_saved_and_says_why(
         qtbot: QtBot, screen: DevicesScreen, database: Database) -> None:
     screen.choose_driver("masimo-ascii")
     screen.port.setText("/dev/ttyUSB0")
-    screen.profile_name.setText("")
+    screen.profile_page.profile_name.setText("")
     screen.save_current()
-    assert "give the profile a name" in screen.profile_fields.errors["name"].text()
+    assert "give the profile a name" in screen.profile_page.profile_fields.errors["name"].text()
     screen.calls.wait_idle()
     assert list_profiles(database) == []
 
@@ -212,16 +213,17 @@ def test_a_port_that_does_not_exist_is_reported_in_words_and_the_test_stops(
 def test_profile_changes_go_through_the_guarded_door_and_are_audited(
         qtbot: QtBot, screen: DevicesScreen, database: Database,
         security: BedsideSecurity) -> None:
+    profiles = screen.profile_page
     screen.choose_driver("masimo-ascii")
     screen.port.setText("/dev/ttyUSB3")
-    screen.profile_name.setText("Oximeter")
+    profiles.profile_name.setText("Oximeter")
     screen.save_current()
-    qtbot.waitUntil(lambda: screen.profile_list.count() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: profiles.profile_list.count() == 1, timeout=5000)
     [saved] = security.audit.entries(action=Action.DEVICE_PROFILE_SAVED)
     assert saved.actor == NAMES[Role.TECHNICIAN] and saved.target == "Room 1/Oximeter"
-    screen.profile_list.setCurrentRow(0)
-    screen.delete_chosen()
-    qtbot.waitUntil(lambda: screen.profile_list.count() == 0, timeout=5000)
+    profiles.profile_list.setCurrentRow(0)
+    profiles.delete_chosen()
+    qtbot.waitUntil(lambda: profiles.profile_list.count() == 0, timeout=5000)
     [deleted] = security.audit.entries(action=Action.DEVICE_PROFILE_DELETED)
     assert deleted.actor == NAMES[Role.TECHNICIAN] and deleted.detail["slug"] == "masimo-ascii"
 
@@ -229,17 +231,18 @@ def test_profile_changes_go_through_the_guarded_door_and_are_audited(
 def test_a_nurse_sees_the_profiles_read_only_and_cannot_save_one(
         qtbot: QtBot, screen: DevicesScreen, database: Database,
         security: BedsideSecurity) -> None:
+    profiles = screen.profile_page
     security.lock.lock("shift change")
     security.lock.unlock(NAMES[Role.NURSE], PINS[Role.NURSE])
-    screen.show_rights()
-    assert not screen.save_button.isEnabled() and not screen.delete_button.isEnabled()
-    assert "Read only" in screen.read_only.text()
+    profiles.show_rights()
+    assert not profiles.save_button.isEnabled() and not profiles.delete_button.isEnabled()
+    assert "Read only" in profiles.read_only.text()
     screen.choose_driver("alaris-asena")
     screen.port.setText("/dev/ttyUSB4")
-    screen.profile_name.setText("Pump")
+    profiles.profile_name.setText("Pump")
     denied_before = len(security.audit.entries(action=Action.DENIED))
     screen.save_current()  # as if the button were pressed anyway
-    qtbot.waitUntil(lambda: "may not" in screen.profile_message.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "may not" in profiles.profile_message.text(), timeout=5000)
     assert list_profiles(database) == []
     assert len(security.audit.entries(action=Action.DENIED)) == denied_before + 1
     assert security.audit.entries(action=Action.DEVICE_PROFILE_SAVED) == []
@@ -247,31 +250,32 @@ def test_a_nurse_sees_the_profiles_read_only_and_cannot_save_one(
 
 def test_a_profile_names_the_metrics_its_device_is_primary_for(
         qtbot: QtBot, screen: DevicesScreen, database: Database) -> None:
+    profiles = screen.profile_page
     screen.choose_driver("intellivue-mib")
     screen.port.setText("/dev/ttyUSB1")
-    screen.profile_name.setText("Monitor")
-    screen.primary_for.setText("SpO3, PR")
+    profiles.profile_name.setText("Monitor")
+    profiles.primary_for.setText("SpO3, PR")
     screen.save_current()
     assert "'SpO3' is not a metric the console knows" in \
-        screen.profile_fields.errors["primary_for"].text()
+        profiles.profile_fields.errors["primary_for"].text()
     screen.calls.wait_idle()
     assert list_profiles(database) == []
 
-    screen.primary_for.setText("spo2, PR")
+    profiles.primary_for.setText("spo2, PR")
     screen.save_current()
-    qtbot.waitUntil(lambda: screen.profile_list.count() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: profiles.profile_list.count() == 1, timeout=5000)
     [saved] = list_profiles(database)
     assert saved.setup.primary_for == ("MDC_PULS_OXIM_SAT_O2", "MDC_PULS_OXIM_PULS_RATE")
-    screen.primary_for.setText("")
-    screen.profile_list.setCurrentRow(0)
+    profiles.primary_for.setText("")
+    profiles.profile_list.setCurrentRow(0)
     screen.load_chosen()
-    assert screen.primary_for.text() == "SpO\u2082, PR"
+    assert profiles.primary_for.text() == "SpO\u2082, PR"
 
     screen.choose_driver("masimo-ascii")
     screen.port.setText("/dev/ttyUSB2")
-    screen.profile_name.setText("Oximeter")
-    screen.primary_for.setText("SpO2")
+    profiles.profile_name.setText("Oximeter")
+    profiles.primary_for.setText("SpO2")
     screen.save_current()
     qtbot.waitUntil(lambda: "already comes first from 'Monitor'" in
-                    screen.profile_message.text(), timeout=5000)
+                    profiles.profile_message.text(), timeout=5000)
     assert [p.setup.name for p in list_profiles(database)] == ["Monitor"]

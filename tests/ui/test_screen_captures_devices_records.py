@@ -72,7 +72,7 @@ def test_devices_screen_is_captured(qtbot: QtBot, tmp_path: Path, captures: Path
             with qtbot.waitSignal(screen.test.stopped, timeout=10000):
                 screen.test.stop()
         screen.tabs.setCurrentIndex(2)
-        qtbot.waitUntil(lambda: screen.profile_list.count() == 1, timeout=5000)
+        qtbot.waitUntil(lambda: screen.profile_page.profile_list.count() == 1, timeout=5000)
         _capture(qtbot, screen, captures / "devices-profiles.png")
     finally:
         screen.shutdown()

@@ -5,13 +5,13 @@ profile read or change run on worker threads (:class:`~ui.widgets.background.Bac
 and the connection test runs the driver on its link's own thread. Every profile change
 goes through the guarded services (:class:`~ketaconsole.security.services.AuthorisedConsole`:
 the role is checked and the change audited); someone who may not change profiles sees
-the page read-only.
+the Profiles page read-only (:mod:`ui.devices.profiles_page`).
 """
 
 from __future__ import annotations
 
 import html
-from typing import Any, Protocol
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent, QShowEvent
@@ -35,46 +35,24 @@ from PySide6.QtWidgets import (
 from ketaconsole.devices.device_profiles import (
     DeviceSetup,
     ProfileProblems,
-    SavedProfile,
-    describe_primary_for,
-    list_profiles,
     read_primary_for,
     setup_problems,
 )
 from ketaconsole.devices.port_discovery import SerialPort, serial_ports
 from ketaconsole.devices.registry import DriverRegistry
 from ketaconsole.sdk import DriverInfo, LineSettings
-from ketaconsole.security import NotAllowed
 from ketaconsole.store import Database
 from ui import theme
 from ui.devices.connection_check import ConnectionCheck
 from ui.devices.device_forms import DriverSettingsForm, LineSettingsForm
+from ui.devices.page_labels import heading, message_line
+from ui.devices.profiles_page import ProfileDoor, ProfilesPage
 from ui.widgets.background import BackgroundCalls
 from ui.widgets.form_fields import FormFields
 
 NARROW_BELOW_PX = 760
 """Below this width the driver list goes above the set-up instead of beside it."""
 PORT_HINT = "/dev/ttyUSB0, COM3, socket://host:4001, rfc2217://host:2217"
-
-
-def _heading(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setFont(theme.font(16, bold=True))
-    return label
-
-
-def _note(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setObjectName("muted")
-    return label
-
-
-def _message() -> QLabel:
-    label = QLabel("")
-    label.setWordWrap(True)
-    label.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
-    return label
 
 
 def driver_details(info: DriverInfo) -> str:
@@ -93,16 +71,6 @@ def driver_details(info: DriverInfo) -> str:
     return f"<b>{html.escape(info.title)}</b><table>{body}</table>"
 
 
-class ProfileDoor(Protocol):
-    """The guarded calls that change device profiles (``AuthorisedConsole``)."""
-
-    def may_change_device_profiles(self) -> bool: ...
-
-    def save_device_profile(self, setup: DeviceSetup) -> SavedProfile: ...
-
-    def delete_device_profile(self, room: str, name: str) -> None: ...
-
-
 class DevicesScreen(QWidget):
     """Choose a driver and a port, set the line, test the connection, keep it as a profile."""
 
@@ -110,22 +78,18 @@ class DevicesScreen(QWidget):
                  door: ProfileDoor | None, *, room: str = "") -> None:
         super().__init__()
         self.registry = registry
-        self.database = database
-        self.door = door
-        """The guarded services every profile change goes through (``None``: no record)."""
-        self.profiles: list[SavedProfile] = []
         self.ports: list[SerialPort] = []
         self.calls = BackgroundCalls(self)
         self.calls.done.connect(self._call_done)
         self.calls.failed.connect(self._call_failed)
-        self._build(room)
+        self._build(database, door, room)
         self._fill_drivers()
         self.refresh_ports()
-        self.refresh_profiles()
+        self.profile_page.refresh()
 
     # -- layout ----------------------------------------------------------------------
 
-    def _build(self, room: str) -> None:
+    def _build(self, database: Database | None, door: ProfileDoor | None, room: str) -> None:
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -140,7 +104,10 @@ class DevicesScreen(QWidget):
         test_column = QVBoxLayout(test_page)
         test_column.addWidget(self.test)
         self.tabs.addTab(test_page, "Test connection")
-        self.tabs.addTab(self._profiles_page(room), "Profiles")
+        self.profile_page = ProfilesPage(database, door, self.calls, room=room)
+        self.profile_page.save_wanted.connect(self.save_current)
+        self.profile_page.load_wanted.connect(self.load_chosen)
+        self.tabs.addTab(self.profile_page, "Profiles")
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
@@ -150,7 +117,7 @@ class DevicesScreen(QWidget):
         box = QWidget()
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 4, 0)
-        column.addWidget(_heading("Drivers"))
+        column.addWidget(heading("Drivers"))
         self.drivers = QListWidget()
         self.drivers.setWordWrap(True)
         self.drivers.setSpacing(3)
@@ -169,7 +136,7 @@ class DevicesScreen(QWidget):
     def _setup_page(self) -> QWidget:
         page = QWidget()
         column = QVBoxLayout(page)
-        column.addWidget(_heading("Port"))
+        column.addWidget(heading("Port"))
         ports_row = QHBoxLayout()
         self.found_ports = QComboBox()
         self.found_ports.setPlaceholderText("Searching for ports\u2026")
@@ -185,13 +152,13 @@ class DevicesScreen(QWidget):
         self.port.setPlaceholderText(PORT_HINT)
         self.port_fields.add("port", "Port or URL", self.port)
         column.addLayout(port_form)
-        column.addWidget(_heading("Line settings"))
+        column.addWidget(heading("Line settings"))
         self.line_form = LineSettingsForm()
         column.addWidget(self.line_form)
-        column.addWidget(_heading("Driver settings"))
+        column.addWidget(heading("Driver settings"))
         self.settings_form = DriverSettingsForm()
         column.addWidget(self.settings_form)
-        self.setup_message = _message()
+        self.setup_message = message_line()
         column.addWidget(self.setup_message)
         buttons = QHBoxLayout()
         self.test_button = QPushButton("Test connection")
@@ -212,68 +179,9 @@ class DevicesScreen(QWidget):
         scroll.setWidget(holder)
         return scroll
 
-    def _profiles_page(self, room: str) -> QWidget:
-        page = QWidget()
-        column = QVBoxLayout(page)
-        column.addWidget(_heading("Device profiles"))
-        column.addWidget(_note("A profile keeps this driver, port and settings for a room, "
-                               "to be loaded again in one step."))
-        form = QFormLayout()
-        self.profile_fields = FormFields(form)
-        self.room = QLineEdit(room)
-        self.room.setPlaceholderText("e.g. Room 1")
-        self.profile_name = QLineEdit()
-        self.profile_name.setPlaceholderText("e.g. Monitor, bed side")
-        self.primary_for = QLineEdit()
-        self.primary_for.setPlaceholderText("e.g. SpO2, PR (blank: the dedicated device)")
-        self.primary_for.setToolTip(
-            "When two devices of the room measure the same thing (a monitor's SpO2 and an "
-            "oximeter's), the console shows and alarms on one of them: list the metrics "
-            "this device should be that one for. Left blank, a dedicated device (an "
-            "oximeter, a pump) comes before a monitor.")
-        self.profile_fields.add("room", "Room", self.room)
-        self.profile_fields.add("name", "Profile name", self.profile_name)
-        self.profile_fields.add("primary_for", "Primary source for", self.primary_for)
-        column.addLayout(form)
-        buttons = QHBoxLayout()
-        self.save_button = QPushButton("Save profile")
-        self.save_button.clicked.connect(self.save_current)
-        self.load_button = QPushButton("Load")
-        self.load_button.clicked.connect(self.load_chosen)
-        self.delete_button = QPushButton("Delete")
-        self.delete_button.clicked.connect(self.delete_chosen)
-        for button in (self.save_button, self.load_button, self.delete_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        column.addLayout(buttons)
-        self.profile_message = _message()
-        column.addWidget(self.profile_message)
-        self.profile_list = QListWidget()
-        self.profile_list.itemDoubleClicked.connect(lambda _item: self.load_chosen())
-        column.addWidget(self.profile_list, 1)
-        self.read_only = _note("")
-        column.insertWidget(2, self.read_only)
-        if self.database is None or self.door is None:
-            for button in (self.save_button, self.load_button, self.delete_button):
-                button.setEnabled(False)
-            self.profile_message.setText("No record database is open, so profiles cannot be "
-                                         "saved; start the console with its database.")
-        return page
-
-    def show_rights(self) -> None:
-        """Save and Delete only for someone who may change profiles; others look, read-only."""
-        if self.door is None:
-            return
-        may = self.door.may_change_device_profiles()
-        self.save_button.setEnabled(may)
-        self.delete_button.setEnabled(may)
-        self.read_only.setText("" if may else
-                               "Read only: device profiles are changed by a technician; log "
-                               "in as one to save or delete a profile.")
-
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self.show_rights()
+        self.profile_page.show_rights()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Side by side when there is room; drivers above the set-up in a narrow panel."""
@@ -367,15 +275,16 @@ class DevicesScreen(QWidget):
     def read_setup(self, *, for_profile: bool) -> DeviceSetup | None:
         """The set-up as typed, or ``None`` with every problem shown beside its field."""
         info = self.driver_info
+        names = self.profile_page
         line, line_problems = self.line_form.read()
         settings, setting_problems = self.settings_form.read()
         port = self.port.text().strip()
         primary_problem: dict[str, str] = {}
         try:
-            primary_for = read_primary_for(self.primary_for.text())
+            primary_for = read_primary_for(names.primary_for.text())
         except ProfileProblems as exc:
             primary_for, primary_problem = (), exc.problems
-        setup = DeviceSetup(self.profile_name.text().strip(), self.room.text().strip(),
+        setup = DeviceSetup(names.profile_name.text().strip(), names.room.text().strip(),
                             info.slug if info else "", port,
                             line or (info.line if info else LineSettings()), settings or {},
                             primary_for)
@@ -384,8 +293,8 @@ class DevicesScreen(QWidget):
             problems = {k: v for k, v in problems.items() if k in ("port", "slug")}
         self.port_fields.show_problems({"port": problems.get("port", "")}
                                        if "port" in problems else {})
-        self.profile_fields.show_problems({k: v for k, v in problems.items()
-                                           if k in ("room", "name", "primary_for")})
+        names.profile_fields.show_problems({k: v for k, v in problems.items()
+                                            if k in ("room", "name", "primary_for")})
         if "slug" in problems:
             self.setup_message.setText(problems["slug"])
         elif line_problems or setting_problems:
@@ -394,8 +303,8 @@ class DevicesScreen(QWidget):
             self.setup_message.setText("")
         if problems or line_problems or setting_problems:
             if for_profile and (line_problems or setting_problems or "port" in problems):
-                self.profile_message.setText("The set-up has mistakes; correct the fields "
-                                             "marked on the Port and settings page.")
+                names.say("The set-up has mistakes; correct the fields marked on the Port "
+                          "and settings page.")
             return None
         return setup
 
@@ -417,34 +326,23 @@ class DevicesScreen(QWidget):
 
     # -- profiles ----------------------------------------------------------------------
 
-    def refresh_profiles(self) -> None:
-        database = self.database
-        if database is not None:
-            self.calls.run(lambda: list_profiles(database), tag="profiles")
-
     def save_current(self) -> None:
-        door = self.door
+        """Keep the set-up as typed as the profile named on the Profiles page."""
         setup = self.read_setup(for_profile=True)
-        if door is None or setup is None:
-            return
-        self.profile_message.setText("Saving\u2026")
-        self.save_button.setEnabled(False)
-        self.calls.run(lambda: door.save_device_profile(setup), tag="save")
-
-    def chosen_profile(self) -> SavedProfile | None:
-        row = self.profile_list.currentRow()
-        return self.profiles[row] if 0 <= row < len(self.profiles) else None
+        if setup is not None:
+            self.profile_page.save(setup)
 
     def load_chosen(self) -> None:
-        chosen = self.chosen_profile()
+        """Fill the set-up from the profile chosen on the Profiles page."""
+        names = self.profile_page
+        chosen = names.chosen_profile()
         if chosen is None:
-            self.profile_message.setText("Choose a profile in the list first.")
+            names.say("Choose a profile in the list first.")
             return
         setup = chosen.setup
         if not self.choose_driver(setup.slug):
-            self.profile_message.setText(
-                f"Profile {setup.name!r} needs driver {setup.slug}, which is not installed "
-                "here; install it or choose another profile.")
+            names.say(f"Profile {setup.name!r} needs driver {setup.slug}, which is not "
+                      "installed here; install it or choose another profile.")
             return
         info = self.driver_info
         assert info is not None
@@ -452,66 +350,21 @@ class DevicesScreen(QWidget):
         self.settings_form.show_schema(info.settings, setup.settings)
         self._follow_baud_setting()
         self.line_form.show_line(setup.line)
-        self.room.setText(setup.room)
-        self.profile_name.setText(setup.name)
-        self.primary_for.setText(describe_primary_for(setup.primary_for))
-        self.profile_message.setText(f"Loaded {setup.name!r} of {setup.room}.")
+        names.show_names(setup)
+        names.say(f"Loaded {setup.name!r} of {setup.room}.")
         self.tabs.setCurrentIndex(0)
 
-    def delete_chosen(self) -> None:
-        door = self.door
-        chosen = self.chosen_profile()
-        if door is None:
-            return
-        if chosen is None:
-            self.profile_message.setText("Choose a profile in the list first.")
-            return
-        room, name = chosen.setup.room, chosen.setup.name
-        self.calls.run(lambda: door.delete_device_profile(room, name), tag="delete")
-
-    def _show_profiles(self, profiles: list[SavedProfile]) -> None:
-        self.profiles = profiles
-        self.profile_list.clear()
-        for saved in profiles:
-            s = saved.setup
-            self.profile_list.addItem(f"{s.room} \u00b7 {s.name}\n{s.slug} on {s.port}, "
-                                      f"{s.line.describe()}")
-
-    # -- answers from the worker threads -------------------------------------------------
+    # -- answers from the worker threads (the Profiles page takes its own) ---------------
 
     def _call_done(self, result: Any, tag: object) -> None:
         if tag == "ports":
             self._show_ports(result)
-        elif tag == "profiles":
-            self._show_profiles(result)
-        elif tag == "save":
-            self.show_rights()
-            setup = result.setup
-            self.profile_message.setText(f"Saved {setup.name!r} for {setup.room}.")
-            self.refresh_profiles()
-        elif tag == "delete":
-            self.profile_message.setText("Profile deleted.")
-            self.refresh_profiles()
 
     def _call_failed(self, exc: Exception, tag: object) -> None:
         if tag == "ports":
             self._show_ports([])
             self.found_ports.setPlaceholderText(f"Ports could not be listed ({exc}); type "
                                                 "the port below")
-            return
-        if tag == "save":
-            self.show_rights()
-        if isinstance(exc, NotAllowed):
-            self.profile_message.setText(str(exc))
-            return
-        if isinstance(exc, ProfileProblems):
-            self.profile_fields.show_problems(exc.problems)
-            self.profile_message.setText(str(exc))
-            return
-        what = {"profiles": "The profiles could not be read",
-                "save": "The profile was not saved",
-                "delete": "The profile was not deleted"}.get(str(tag), "That failed")
-        self.profile_message.setText(f"{what} ({exc}); check the database and try again.")
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Close a running test's port and wait for the worker threads (closing the screen)."""

@@ -1,0 +1,28 @@
+"""The labels the Devices screen's pages share: headings, muted notes, message lines."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel
+
+from ui import theme
+
+
+def heading(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setFont(theme.font(16, bold=True))
+    return label
+
+
+def note(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setObjectName("muted")
+    return label
+
+
+def message_line() -> QLabel:
+    """An empty line for what a page has to say (a problem, what was saved)."""
+    label = QLabel("")
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+    return label
