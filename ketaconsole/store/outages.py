@@ -20,13 +20,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ketaconsole.live.cleaning import PUMP_METRICS
 from ketaconsole.store.anchors import session_chain
 from ketaconsole.store.chain_writer import ChainWriter
 from ketaconsole.store.database import Database
 from ketaconsole.store.faults import holding_message, write_failure_reason
 from ketaconsole.store.models import TimelineEvent
 from ketaconsole.store.recorder_status import RecorderStatus
-from ketaconsole.store.rows import PUMP_METRICS
 from ketaconsole.store.timeline import SYSTEM_AUTHOR, chain_event, format_time
 from ketaconsole.store.write_queue import EventRequest, Held, Loss, WriteQueue
 
