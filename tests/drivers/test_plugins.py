@@ -5,7 +5,7 @@ The plugin distributions live in tests/fixtures/ and are installed into a folder
 their own for the test run (tests/plugin_env.py), never into the console's environment.
 Plugins load only once approved, so these tests run the commands in a console home
 whose admin has put both plugins on the allow-list (what happens to a plugin that is
-not approved is in tests/core/test_security_plugins.py).
+not approved is in tests/core/security/test_security_plugins.py).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import pytest
 from ketaconsole.security.plugins import installed_code
 from ketaconsole.store import open_database
 from ketaconsole.store.models import PluginApprovalRow
-from tests.core.test_security_plugins import ADMIN_PIN, add_admin, drivers, ketaconsole
+from tests.core.security.test_security_plugins import ADMIN_PIN, add_admin, drivers, ketaconsole
 from tests.plugin_env import FIXTURES, plugin_folder
 
 DEMO = "ketaconsole-plugin-demo"

@@ -16,7 +16,7 @@ from drivers.masimo_ascii import DRIVER as MASIMO
 from ketaconsole.devices.sim_host import PtyDeviceHost
 from ketaconsole.devices.transport import DeviceLink, open_port
 from ketaconsole.observations import LinkStatus, Numeric
-from tests.core.test_transport import LINE, QUICK, SPO2, Recorder, ScriptedOximeter, running
+from tests.core.devices.test_transport import LINE, QUICK, SPO2, Recorder, ScriptedOximeter, running
 
 
 class PtyLine(serial.Serial):

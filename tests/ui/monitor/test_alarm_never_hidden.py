@@ -20,7 +20,7 @@ from ketaconsole.observations import Numeric
 from tests.room_support import bare_room
 from ui.main_window import MainWindow
 
-UI = Path(__file__).resolve().parents[2] / "ui"
+UI = Path(__file__).resolve().parents[3] / "ui"
 T0 = 1_800_000_000.0
 MODAL = re.compile(r"\b(QDialog|QMessageBox|QFileDialog|QInputDialog|QProgressDialog)\b"
                    r"|(?<!app)\.exec\(\)")

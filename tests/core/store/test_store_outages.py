@@ -22,8 +22,8 @@ from ketaconsole.store.anchors import LOSS_RESERVE, AnchorLog, session_chain
 from ketaconsole.store.review import timeline, verify
 from ketaconsole.store.timeline import format_time
 from tests.core.store_support import wait_until
-from tests.core.test_store_crash import Recording, numeric_keys, oximeter
-from tests.core.test_store_faults import small_disk
+from tests.core.store.test_store_crash import Recording, numeric_keys, oximeter
+from tests.core.store.test_store_faults import small_disk
 
 __all__ = ["oximeter", "small_disk"]
 

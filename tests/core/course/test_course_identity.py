@@ -28,7 +28,7 @@ from ketaconsole.store.database import (
 )
 from ketaconsole.store.models import ClinicSession, Patient
 from tests.core.security_support import staff
-from tests.core.test_room import GRACE
+from tests.core.bedside.test_room import GRACE
 from tests.course_support import approve
 
 T0 = 1_800_000_000.0

@@ -21,7 +21,7 @@ from ketaconsole.demo.course import seed_demo_course
 from ketaconsole.security import Action, AuditLog, Guard, NotAllowed, Role
 from ketaconsole.store import open_database
 from tests.core.security_support import staff
-from tests.core.test_course_follow_ups import ENTRY
+from tests.core.course.test_course_follow_ups import ENTRY
 
 
 def _ketaconsole(*args: str) -> subprocess.CompletedProcess[str]:

@@ -19,7 +19,7 @@ from ketaconsole.session.events import (
     title,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 WRITTEN = re.compile(r"(?:_record|record_event|post_event|append_event|_submit|submit)\(\s*"
                      r"\"([a-z_]+)\"")
 INTERNAL = re.compile(r"\b[a-z]+_[a-z_]+\b|\w+=|\[Hg\]")

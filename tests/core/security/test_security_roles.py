@@ -47,7 +47,7 @@ from ketaconsole.store import Database, SessionPlan, SessionService
 from ketaconsole.store.models import DeviceProfile
 from ketaconsole.store.review import timeline
 from tests.core.security_support import NAMES, PINS, session_workflow, staff
-from tests.core.test_workflow import GOOD
+from tests.core.session.test_workflow import GOOD
 from tests.course_support import CLEAR
 from tests.plugin_env import plugin_folder
 
