@@ -1,4 +1,4 @@
-"""The labels the Devices screen's pages share: headings, muted notes, message lines."""
+"""The labels the Devices screen's pages share: headings and message lines."""
 
 from __future__ import annotations
 
@@ -10,13 +10,6 @@ from ui import theme
 def heading(text: str) -> QLabel:
     label = QLabel(text)
     label.setFont(theme.font(16, bold=True))
-    return label
-
-
-def note(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setObjectName("muted")
     return label
 
 

@@ -32,9 +32,10 @@ from ketaconsole.devices.device_profiles import (
 )
 from ketaconsole.security import NotAllowed
 from ketaconsole.store import Database
-from ui.devices.page_labels import heading, message_line, note
+from ui.devices.page_labels import heading, message_line
 from ui.widgets.background import BackgroundCalls
 from ui.widgets.form_fields import FormFields
+from ui.widgets.labels import note
 
 PROFILE_CALLS = ("profiles", "save", "delete")
 """The tags of this page's calls on the screen's worker threads."""

@@ -48,6 +48,7 @@ from ui.course.course_view import CourseView
 from ui.course.patient_search import PatientSearch
 from ui.session.measures_box import MeasuresBox
 from ui.widgets.form_fields import FormFields
+from ui.widgets.labels import note
 
 Submit = Callable[[Callable[[], Any], "StepPage"], None]
 """The panel's runner: do this recording call off the GUI thread, answer to this page."""
@@ -73,13 +74,6 @@ def fitting_combo() -> QComboBox:
     box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     box.setMinimumContentsLength(8)
     return box
-
-
-def _note(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setObjectName("muted")
-    return label
 
 
 class StepPage(QWidget):
@@ -227,7 +221,7 @@ class BaselinePage(StepPage):
     def __init__(self, workflow: SessionWorkflow, submit: Submit, engine: Engine) -> None:
         super().__init__("Baseline vitals")
         self._workflow, self._submit, self._engine = workflow, submit, engine
-        self.column.insertWidget(1, _note("Pre-filled from the devices: check each value, "
+        self.column.insertWidget(1, note("Pre-filled from the devices: check each value, "
                                           "correct it if needed, then confirm."))
         for known in BASELINE_METRICS:
             self.form.add(known.refid, f"{known.short} ({known.display_unit})", QLineEdit())
@@ -364,7 +358,7 @@ class InfusionPage(StepPage):
     def __init__(self, workflow: SessionWorkflow, submit: Submit) -> None:
         super().__init__("Infusion")
         self._workflow, self._submit = workflow, submit
-        self.column.insertWidget(1, _note("Start the pump, then press Start here; the "
+        self.column.insertWidget(1, note("Start the pump, then press Start here; the "
                                           "console checks the pump against the plan."))
         self.form.add("reason", "Reason (pause / stop)", QLineEdit())
         self.state = QLabel("Not started")
@@ -406,7 +400,7 @@ class RecoveryPage(StepPage):
     def __init__(self, workflow: SessionWorkflow, submit: Submit) -> None:
         super().__init__("Recovery")
         self._workflow, self._submit = workflow, submit
-        self.column.insertWidget(1, _note(
+        self.column.insertWidget(1, note(
             "Observe the patient; BP every 15 minutes. Blood pressure usually peaks 30-40 "
             "minutes after the start and is back to baseline by about 90 minutes."))
         self.begin = QPushButton("Begin discharge assessment")
@@ -423,7 +417,7 @@ class DischargePage(StepPage):
         self.scale = fitting_combo()
         self.scale.addItems(list(SCALES))
         self.column.insertWidget(1, self.scale)
-        self.column.insertWidget(2, _note("Items marked 'suggested' come from the devices; "
+        self.column.insertWidget(2, note("Items marked 'suggested' come from the devices; "
                                           "you decide every item."))
         self.boxes: dict[str, QComboBox] = {}
         self.total = QLabel("")
@@ -519,7 +513,7 @@ class DonePage(StepPage):
         """The guarded export (the permission the workflow's table names for an export
         checked against the person logged in, audited); a console without a record
         database has none, and nothing to export."""
-        self.summary = _note("")
+        self.summary = note("")
         self.column.addWidget(self.summary)
         self.export_buttons: dict[str, QPushButton] = {}
         for fmt in EXPORT_LABELS:
@@ -527,7 +521,7 @@ class DonePage(StepPage):
             button.clicked.connect(lambda _=False, f=fmt: self.export(f))
             self.export_buttons[fmt] = button
         self.column.addLayout(button_rows(list(self.export_buttons.values())))
-        self.exported = _note("")
+        self.exported = note("")
         self.column.addWidget(self.exported)
         self.finish_layout()
 

@@ -25,3 +25,11 @@ def set_text(shown: QLabel, text: str) -> None:
     """Change a label's text only when it differs (no needless relayout each frame)."""
     if shown.text() != text:
         shown.setText(text)
+
+
+def note(text: str = "") -> QLabel:
+    """A muted, wrapping line that explains (what a page is for, what was done)."""
+    made = QLabel(text)
+    made.setWordWrap(True)
+    made.setObjectName("muted")
+    return made
