@@ -2,7 +2,10 @@
 
 Dose mg = mg/kg x weight; rate mg/min = dose / duration; mL/h = mg/h / concentration
 (CLINICAL.md section 1: 70 kg at 0.5 mg/kg over 40 min -> 35 mg, 0.875 mg/min,
-52.5 mg/h). Delivered mg = the pump's delivered volume x the plan's concentration.
+52.5 mg/h). Delivered mg = the pump's delivered volume x the concentration the pump
+reports (its syringe's), else the plan's; the result says which it used. The pump's rate
+is compared with the plan in mg/h, so a syringe of another strength at the planned mL/h
+is a wrong dose, not agreement.
 The monitor screen, the alarms and the exported record all use these functions.
 
 A plan is checked when it is made: a weight of 0, a concentration of 1000 mg/mL or a
@@ -195,6 +198,12 @@ class DoseDelivered:
     """Delivered mg - expected mg (given the infusion clock)."""
     rate_mismatch: bool = False
     delivered_mismatch: bool = False
+    concentration_mg_ml: float | None = None
+    """The concentration the delivered mg was counted at."""
+    concentration_from: str = "plan"
+    """Whose concentration that is: ``"pump"`` (the syringe it reports) or ``"plan"``."""
+    rate_factor: float | None = None
+    """The pump's drug rate (mg/h) as a multiple of the plan's, while the pump infuses."""
 
     @property
     def mismatch(self) -> bool:
@@ -209,6 +218,10 @@ class DoseDelivered:
         if self.delivered_mismatch and self.expected_mg is not None:
             parts.append(f"{self.delivered_mg:.1f} mg delivered where the plan expects "
                          f"{self.expected_mg:.1f} mg by now")
+        if parts and self.concentration_from == "pump" and \
+                self.concentration_mg_ml != plan.concentration_mg_ml:
+            parts.append(f"counted at the pump's {self.concentration_mg_ml:g} mg/mL, not the "
+                         f"plan's {plan.concentration_mg_ml:g} mg/mL")
         if not parts:
             return "The pump agrees with the dose plan."
         return "The pump disagrees with the dose plan: " + "; ".join(parts) + "."
@@ -220,7 +233,10 @@ class DoseDelivered:
                 "expected_mg": self.expected_mg, "rate_off_fraction": self.rate_off_fraction,
                 "delivered_off_mg": self.delivered_off_mg,
                 "rate_mismatch": self.rate_mismatch,
-                "delivered_mismatch": self.delivered_mismatch}
+                "delivered_mismatch": self.delivered_mismatch,
+                "concentration_mg_ml": self.concentration_mg_ml,
+                "concentration_from": self.concentration_from,
+                "rate_factor": self.rate_factor}
 
 
 def infusion_outcome(*, session_ended: bool, infusion_stopped: bool,
@@ -241,22 +257,29 @@ def reconcile(plan: DosePlan, delivered_ml: float, rate_ml_h: float | None, *,
               infusion: InfusionClock | None = None, now: float | None = None,
               pump_infusing: bool | None = None,
               tolerance: float = DEFAULT_TOLERANCE,
-              min_gap_mg: float = MIN_DELIVERED_GAP_MG) -> DoseDelivered:
+              min_gap_mg: float = MIN_DELIVERED_GAP_MG,
+              pump_concentration_mg_ml: float | None = None) -> DoseDelivered:
     """Delivered mg and mg/kg from the pump's volume; mg/h from its live rate (if any).
 
-    Given the infusion clock and ``now``, also what the plan expects by now and whether
-    the pump disagrees: its rate more than ``tolerance`` off the planned rate while it
-    infuses (``pump_infusing``; the planned rate is 0 while the plan's infusion is not
-    running), or the delivered dose more than ``tolerance`` (and more than
-    ``min_gap_mg``) off the expected dose.
+    Counted at the pump's concentration where it reports one (``pump_concentration_mg_ml``),
+    else the plan's. Given the infusion clock and ``now``, also what the plan expects by
+    now and whether the pump disagrees: its drug rate (mg/h) more than ``tolerance`` off
+    the planned rate while it infuses (``pump_infusing``; the planned rate is 0 while the
+    plan's infusion is not running), or the delivered dose more than ``tolerance`` (and
+    more than ``min_gap_mg``) off the expected dose.
     """
-    delivered_mg = delivered_ml * plan.concentration_mg_ml
+    reported = pump_concentration_mg_ml is not None and pump_concentration_mg_ml > 0
+    concentration = pump_concentration_mg_ml if reported else plan.concentration_mg_ml
+    assert concentration is not None
+    delivered_mg = delivered_ml * concentration
     rate_off: float | None = None
+    factor: float | None = None
     if rate_ml_h is not None and pump_infusing:
         # while the plan's infusion is not running (not started, paused, stopped) the
         # planned rate is 0, so a pump infusing behind the plan's back disagrees with it
-        planned = plan.rate_ml_h if infusion is None or infusion.running else 0.0
-        rate_off = (rate_ml_h - planned) / plan.rate_ml_h
+        planned = plan.rate_mg_h if infusion is None or infusion.running else 0.0
+        factor = rate_ml_h * concentration / plan.rate_mg_h
+        rate_off = (rate_ml_h * concentration - planned) / plan.rate_mg_h
     expected: float | None = None
     delivered_off: float | None = None
     if infusion is not None and now is not None:
@@ -267,7 +290,7 @@ def reconcile(plan: DosePlan, delivered_ml: float, rate_ml_h: float | None, *,
         delivered_mg=delivered_mg,
         delivered_mg_per_kg=delivered_mg / plan.weight_kg,
         fraction_of_plan=delivered_mg / plan.dose_mg if plan.dose_mg > 0 else 0.0,
-        rate_mg_h=None if rate_ml_h is None else rate_ml_h * plan.concentration_mg_ml,
+        rate_mg_h=None if rate_ml_h is None else rate_ml_h * concentration,
         expected_mg=expected,
         rate_off_fraction=rate_off,
         delivered_off_mg=delivered_off,
@@ -275,4 +298,7 @@ def reconcile(plan: DosePlan, delivered_ml: float, rate_ml_h: float | None, *,
         delivered_mismatch=(delivered_off is not None and expected is not None
                             and abs(delivered_off) > tolerance * expected
                             and abs(delivered_off) > min_gap_mg),
+        concentration_mg_ml=concentration,
+        concentration_from="pump" if reported else "plan",
+        rate_factor=factor,
     )

@@ -111,6 +111,12 @@ class TechnicalSettings:
     clock_skew_s: float = 120.0
     pump_tolerance: float = 0.10
     pump_mismatch_sustain_s: float = 10.0
+    pump_escalate_rate: float = 1.5
+    """A pump's drug rate beyond this multiple of the plan's is a high-priority alarm."""
+    pump_escalate_delivered: float = 1.10
+    """Delivered beyond this share of the planned dose is a high-priority alarm."""
+    pump_unplanned_escalate_s: float = 60.0
+    """A pump infusing with no confirmed plan for this long is a high-priority alarm."""
     priorities: Mapping[str, Priority] = field(default_factory=lambda: dict(
         TECHNICAL_PRIORITIES))
 
@@ -121,6 +127,9 @@ class TechnicalSettings:
         return {"no_data_s": self.no_data_s, "max_errors_per_min": self.max_errors_per_min,
                 "clock_skew_s": self.clock_skew_s, "pump_tolerance": self.pump_tolerance,
                 "pump_mismatch_sustain_s": self.pump_mismatch_sustain_s,
+                "pump_escalate_rate": self.pump_escalate_rate,
+                "pump_escalate_delivered": self.pump_escalate_delivered,
+                "pump_unplanned_escalate_s": self.pump_unplanned_escalate_s,
                 "priorities": {k: v.value for k, v in sorted(self.priorities.items())}}
 
 
@@ -131,6 +140,8 @@ TECHNICAL_PRIORITIES: dict[str, Priority] = {
     "sensor": Priority.MEDIUM,
     "device-alarm": Priority.LOW,
     "pump-mismatch": Priority.MEDIUM,
+    "pump-programme": Priority.MEDIUM,
+    "pump-unplanned": Priority.MEDIUM,
     "clock-skew": Priority.LOW,
     "store-fault": Priority.MEDIUM,
     "audio-fault": Priority.MEDIUM,
@@ -190,7 +201,8 @@ class LimitProfile:
                                                   for limit in rule.limits))
                        for rule in self.alarms)
         technical = replace(self.technical, pump_mismatch_sustain_s=(
-            self.technical.pump_mismatch_sustain_s / pace))
+            self.technical.pump_mismatch_sustain_s / pace), pump_unplanned_escalate_s=(
+            self.technical.pump_unplanned_escalate_s / pace))
         return replace(self, alarms=alarms, technical=technical)
 
     def as_record(self) -> dict[str, Any]:
@@ -345,6 +357,12 @@ def _technical(record: object, problems: _Problems) -> TechnicalSettings:
                         default=base.pump_tolerance, low=0.01, high=1.0)
     sustain = _number(record, "pump_mismatch_sustain_s", where, problems,
                       default=base.pump_mismatch_sustain_s, low=0.0, high=600.0)
+    escalate_rate = _number(record, "pump_escalate_rate", where, problems,
+                            default=base.pump_escalate_rate, low=1.05, high=10.0)
+    escalate_delivered = _number(record, "pump_escalate_delivered", where, problems,
+                                 default=base.pump_escalate_delivered, low=1.0, high=2.0)
+    unplanned = _number(record, "pump_unplanned_escalate_s", where, problems,
+                        default=base.pump_unplanned_escalate_s, low=0.0, high=600.0)
     priorities = dict(TECHNICAL_PRIORITIES)
     raw = record.get("priorities", {})
     if not isinstance(raw, Mapping):
@@ -364,6 +382,12 @@ def _technical(record: object, problems: _Problems) -> TechnicalSettings:
         clock_skew_s=skew if skew is not None else base.clock_skew_s,
         pump_tolerance=tolerance if tolerance is not None else base.pump_tolerance,
         pump_mismatch_sustain_s=sustain if sustain is not None else base.pump_mismatch_sustain_s,
+        pump_escalate_rate=(escalate_rate if escalate_rate is not None
+                            else base.pump_escalate_rate),
+        pump_escalate_delivered=(escalate_delivered if escalate_delivered is not None
+                                 else base.pump_escalate_delivered),
+        pump_unplanned_escalate_s=(unplanned if unplanned is not None
+                                   else base.pump_unplanned_escalate_s),
         priorities=priorities)
 
 

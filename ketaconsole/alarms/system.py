@@ -146,9 +146,15 @@ class AlarmSystem:
             return watch.infusion.started_at <= now
         return self._dosing_started_at is not None and self._dosing_started_at <= now
 
+    def expect_plan(self) -> None:
+        """A session opened: a pump infusing before its plan is confirmed is an alarm."""
+        with self._lock:
+            self._technical.plan_expected = True
+
     def next_patient(self) -> None:
         """Forget the last patient's baselines, dose plan and start of dosing."""
         with self._lock:
+            self._technical.plan_expected = False
             self._technical.dose = None
             self._dosing_started_at = None
             self._physiological.clear_baselines()

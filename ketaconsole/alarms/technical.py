@@ -2,12 +2,16 @@
 
 Judged per device from what its link and driver report, reading the room's live state
 from the engine (when each device last sent data, each pump's ledger and which of a
-station's channels infuses) rather than keeping copies: disconnected (link state),
-no valid data for N seconds while connected (data a device reports under a sub-id,
-``station/1-1``, is data from the station's link too), too many checksum / framing errors a
-minute, the device's own alarms (sensor off, no sensor, ... and its own patient
-alarms), the device clock far from the console's, and a pump that disagrees with the
-dose plan. The store reports an unwritable database through
+station's channels infuses) rather than keeping copies: disconnected (link state), no
+valid data for N seconds while connected (data a device reports under a sub-id,
+``station/1-1``, is data from the station's link too), too many checksum / framing
+errors a minute, the device's own alarms (sensor off, no sensor, ... and its own patient
+alarms), the device clock far from the console's, a pump that disagrees with the dose
+plan (high priority when its drug rate is beyond the clinic's multiple of the plan's or
+it has delivered beyond the clinic's share of the planned dose), a pump whose programme
+disagrees with the plan (:mod:`ketaconsole.alarms.pump_programme`) and a pump infusing
+in a session with no confirmed plan (high priority once that has lasted a minute). The
+store reports an unwritable database through
 :meth:`TechnicalMonitor.report_store_fault`, the tone player one that cannot sound
 through :meth:`TechnicalMonitor.report_audio_fault`. Technical alarms never latch.
 """
@@ -22,6 +26,7 @@ from typing import Any
 from ketaconsole.alarms.conditions import Condition, Judgement
 from ketaconsole.alarms.limits import TechnicalSettings
 from ketaconsole.alarms.priority import Category, Priority
+from ketaconsole.alarms.pump_programme import check_programme
 from ketaconsole.dose import DosePlan, InfusionClock, reconcile
 from ketaconsole.live.engine import Engine
 from ketaconsole.observations import (
@@ -67,6 +72,7 @@ class _Device:
     alarms: dict[str, DeviceAlarm] = field(default_factory=dict)
     skew_s: float | None = None
     mismatch_since: float | None = None
+    unplanned_since: float | None = None
 
 
 @dataclass(slots=True)
@@ -107,6 +113,8 @@ class TechnicalMonitor:
         self._faults: dict[str, tuple[str, float]] = {}
         self._forgotten: set[str] = set()
         self.dose: DoseWatch | None = None
+        self.plan_expected = False
+        """A session is open, so a pump infusing before its plan is confirmed is an alarm."""
 
     def _device(self, device_id: str) -> _Device:
         return self._devices.setdefault(device_id, _Device())
@@ -179,10 +187,11 @@ class TechnicalMonitor:
     # -- judging ----------------------------------------------------------------------
 
     def _condition(self, alarm_id: str, kind: str, label: str, message: str,
-                   values: dict[str, Any], category: Category = Category.TECHNICAL
-                   ) -> Judged:
+                   values: dict[str, Any], category: Category = Category.TECHNICAL,
+                   priority: Priority | None = None) -> Judged:
         return Judgement.PRESENT, Condition(alarm_id, label, category,
-                                            self.settings.priority(kind), message, values)
+                                            priority or self.settings.priority(kind),
+                                            message, values)
 
     def evaluate(self, now: float) -> dict[str, Judged]:
         """Every technical condition this monitor can judge at ``now``."""
@@ -194,6 +203,9 @@ class TechnicalMonitor:
             judged[f"error-rate:{device_id}"] = self._judge_errors(device_id, device, now)
             judged[f"clock-skew:{device_id}"] = self._judge_skew(device_id, device)
             judged[f"pump-mismatch:{device_id}"] = self._judge_pump(device_id, device, now)
+            judged[f"pump-programme:{device_id}"] = self._judge_programme(device_id, now)
+            judged[f"pump-unplanned:{device_id}"] = self._judge_unplanned(device_id, device,
+                                                                          now)
             for code, alarm in device.alarms.items():
                 judged[f"device:{device_id}:{code}"] = self._judge_device_alarm(
                     device_id, alarm)
@@ -299,18 +311,25 @@ class TechnicalMonitor:
                    else self.live.pump_channel(watch.pump_id))
         return channel == device_id
 
+    def _live_status(self, device_id: str, now: float) -> PumpStatus | None:
+        """The pump's newest report while it is live, else ``None``."""
+        status = self.live.pump_status(device_id)
+        if status is None or now - status.received_at > PUMP_STATUS_FRESH_S:
+            return None
+        return status
+
     def _judge_pump(self, device_id: str, device: _Device, now: float) -> Judged:
         watch = self.dose
         if watch is None or not self._watched(watch, device_id):
             device.mismatch_since = None
             return Judgement.CLEAR, None
         ledger = self.live.pump(device_id)
-        status = self.live.pump_status(device_id)
-        if ledger is None or status is None:
+        if ledger is None or self.live.pump_status(device_id) is None:
             # nothing from the pump this session yet (a resumed room): an alarm restored
             # from the record stays until the pump's own telemetry shows it clear
             return Judgement.UNKNOWN, None
-        if now - status.received_at > PUMP_STATUS_FRESH_S:
+        status = self._live_status(device_id, now)
+        if status is None:
             device.mismatch_since = None
             return Judgement.UNKNOWN, None  # no live telemetry: the no-data alarm speaks
         rate = ledger.rate_ml_h
@@ -318,7 +337,8 @@ class TechnicalMonitor:
                     else rate is not None and rate > 0)
         dose = reconcile(watch.plan, ledger.delivered_ml, rate, infusion=watch.infusion,
                          now=now, pump_infusing=infusing,
-                         tolerance=self.settings.pump_tolerance)
+                         tolerance=self.settings.pump_tolerance,
+                         pump_concentration_mg_ml=status.concentration_mg_ml)
         mismatch = dose.rate_mismatch or (ledger.counted and dose.delivered_mismatch)
         if not mismatch:
             device.mismatch_since = None
@@ -327,8 +347,61 @@ class TechnicalMonitor:
             device.mismatch_since = now
         if now - device.mismatch_since < self.settings.pump_mismatch_sustain_s:
             return Judgement.UNKNOWN, None  # not long enough to raise it, nor to end one
+        too_fast = dose.rate_factor is not None and \
+            dose.rate_factor > self.settings.pump_escalate_rate
+        too_much = ledger.counted and \
+            dose.fraction_of_plan > self.settings.pump_escalate_delivered
         return self._condition(
             f"pump-mismatch:{device_id}", "pump-mismatch", "Pump disagrees with dose plan",
             f"{device_id}: {dose.describe(watch.plan, rate)} Check the pump against "
             "the order.", {"device_id": device_id, "pump_rate_ml_h": rate,
-                           "planned_rate_ml_h": watch.plan.rate_ml_h, **dose.as_record()})
+                           "planned_rate_ml_h": watch.plan.rate_ml_h, **dose.as_record()},
+            priority=Priority.HIGH if too_fast or too_much else None)
+
+    def _judge_programme(self, device_id: str, now: float) -> Judged:
+        watch = self.dose
+        if watch is None or not self._watched(watch, device_id):
+            return Judgement.CLEAR, None
+        status = self._live_status(device_id, now)
+        if status is None:
+            known = self.live.pump_status(device_id) is not None
+            return (Judgement.UNKNOWN if known else Judgement.CLEAR), None
+        check = check_programme(watch.plan, status, self.settings.pump_tolerance)
+        if check.agrees:
+            return Judgement.CLEAR, None
+        return self._condition(
+            f"pump-programme:{device_id}", "pump-programme",
+            "Pump programme disagrees with dose plan",
+            f"{device_id}: {check.describe()}. Check the syringe and the pump's programme "
+            "against the order before the infusion goes on.",
+            {"device_id": device_id, "drug": status.drug,
+             "pump_concentration_mg_ml": status.concentration_mg_ml,
+             "planned_concentration_mg_ml": watch.plan.concentration_mg_ml,
+             "vtbi_ml": status.vtbi_ml, "planned_volume_ml": watch.plan.volume_ml},
+            priority=Priority.HIGH if check.serious else None)
+
+    def _judge_unplanned(self, device_id: str, device: _Device, now: float) -> Judged:
+        ledger = self.live.pump(device_id)
+        if not self.plan_expected or self.dose is not None or ledger is None:
+            device.unplanned_since = None
+            return Judgement.CLEAR, None
+        status = self._live_status(device_id, now)
+        if status is None:
+            return Judgement.UNKNOWN, None  # no live telemetry: the no-data alarm speaks
+        rate = ledger.rate_ml_h
+        infusing = (ledger.state is PumpState.INFUSING if ledger.state is not None
+                    else rate is not None and rate > 0)
+        if not infusing:
+            device.unplanned_since = None
+            return Judgement.CLEAR, None
+        if device.unplanned_since is None:
+            device.unplanned_since = now
+        lasted = now - device.unplanned_since
+        shown = "" if rate is None else f" at {rate:g} mL/h"
+        return self._condition(
+            f"pump-unplanned:{device_id}", "pump-unplanned", "Pump infusing without a plan",
+            f"{device_id} is infusing{shown} but no dose plan is confirmed for this "
+            "session; stop the pump, or confirm the plan.",
+            {"device_id": device_id, "pump_rate_ml_h": rate, "since": device.unplanned_since},
+            priority=Priority.HIGH if lasted >= self.settings.pump_unplanned_escalate_s
+            else None)

@@ -90,6 +90,8 @@ class SessionModel:
         with self._lock:
             self.session_id = session_id
             self.patient = patient
+        if self.check_pump_against_plan:
+            self.alarms.expect_plan()
 
     def set_course(self, course: Assessment | None) -> None:
         with self._lock:
@@ -196,6 +198,9 @@ class SessionModel:
         ledger = self.engine.pump(channel) if channel else None
         if plan is None or ledger is None:
             return None
+        status = self.engine.pump_status(channel) if channel else None
         return reconcile(plan, ledger.delivered_ml, ledger.rate_ml_h,
                          infusion=self.infusion.clock, now=now,
-                         pump_infusing=ledger.state is PumpState.INFUSING)
+                         pump_infusing=ledger.state is PumpState.INFUSING,
+                         pump_concentration_mg_ml=None if status is None
+                         else status.concentration_mg_ml)
