@@ -16,7 +16,7 @@ from ketaconsole.alarms import (
     default_profile,
 )
 from ketaconsole.devices.sim_loop import SIMULATED_START, converse
-from ketaconsole.dose import DosePlan, InfusionClock
+from ketaconsole.dose import DosePlan, InfusionClock, reconcile
 from ketaconsole.live.engine import Engine
 from ketaconsole.observations import (
     AlarmSource,
@@ -275,3 +275,102 @@ def test_the_pump_check_follows_the_slot_the_infusion_follows() -> None:
     assert model.pump_channel == "pump/1-1"
     assert engine.pump_channel("pump") == "pump/1-2", "the other slot has delivered more"
     assert not [a for a in active(system, 120) if a.startswith("pump-mismatch")]
+
+
+def _report(t: float, state: PumpState, rate: float, volume: float, **programme: object
+          ) -> PumpStatus:
+    return PumpStatus("pump", t, state=state, rate_ml_h=rate, volume_infused_ml=volume,
+                      **programme)  # type: ignore[arg-type]
+
+
+def test_a_pump_at_ten_times_the_planned_rate_escalates_to_high(system: AlarmSystem) -> None:
+    clock = InfusionClock()
+    clock.start(0.0)
+    system.set_dose_plan(DosePlan(70, 0.5, 40, 10.0), clock, "pump")  # 5.25 mL/h
+    for t in range(0, 30, 2):
+        system.observe(_report(t, PumpState.INFUSING, 52.5, 52.5 * t / 3600))
+        system.evaluate(t)
+    (alarm,) = [a for a in system.active_alarms(30) if a.alarm_id == "pump-mismatch:pump"]
+    assert alarm.priority is Priority.HIGH
+    assert alarm.values["rate_factor"] == pytest.approx(10.0)
+
+
+def test_a_pump_a_little_fast_stays_medium(system: AlarmSystem) -> None:
+    clock = InfusionClock()
+    clock.start(0.0)
+    system.set_dose_plan(DosePlan(70, 0.5, 40, 1.0), clock, "pump")  # 52.5 mL/h
+    for t in range(0, 30, 2):
+        system.observe(_report(t, PumpState.INFUSING, 70.0, 70.0 * t / 3600))
+        system.evaluate(t)
+    assert active(system, 30)["pump-mismatch:pump"] is Priority.MEDIUM
+
+
+def test_delivered_beyond_110_percent_of_the_planned_dose_is_high(system: AlarmSystem) -> None:
+    # the whole 35 mL in, then 4 mL more at the planned rate: 111 % of the dose
+    clock = InfusionClock()
+    clock.start(0.0)
+    system.set_dose_plan(DosePlan(70, 0.5, 40, 1.0), clock, "pump")
+    system.observe(_report(2400.0, PumpState.INFUSING, 52.5, 35.0))
+    system.evaluate(2400.0)
+    for t in range(2402, 2440, 2):
+        system.observe(_report(t, PumpState.INFUSING, 52.5, 39.0))
+        system.evaluate(t)
+    assert active(system, 2440)["pump-mismatch:pump"] is Priority.HIGH
+
+
+def test_a_syringe_of_another_strength_is_high_before_the_start(system: AlarmSystem) -> None:
+    clock = InfusionClock()
+    system.set_dose_plan(DosePlan(70, 0.5, 40, 10.0), clock, "pump")
+    system.observe(_report(1.0, PumpState.STOPPED, 0.0, 0.0, drug="Ketamine",
+                         concentration_mg_ml=1.0))
+    system.evaluate(1.0)
+    assert active(system, 1.0)["pump-programme:pump"] is Priority.HIGH
+
+
+def test_another_drug_is_high_and_the_planned_one_is_clear(system: AlarmSystem) -> None:
+    clock = InfusionClock()
+    system.set_dose_plan(DosePlan(70, 0.5, 40, 1.0), clock, "pump")
+    system.observe(_report(1.0, PumpState.STOPPED, 0.0, 0.0, drug="Esketamine",
+                         concentration_mg_ml=1.0))
+    system.evaluate(1.0)
+    assert active(system, 1.0)["pump-programme:pump"] is Priority.HIGH
+    system.observe(_report(2.0, PumpState.STOPPED, 0.0, 0.0, drug="Ketamine HCl",
+                         concentration_mg_ml=1.0, vtbi_ml=35.0))
+    system.evaluate(2.0)
+    assert "pump-programme:pump" not in active(system, 2.0)
+
+
+def test_a_vtbi_past_the_planned_volume_is_medium(system: AlarmSystem) -> None:
+    clock = InfusionClock()
+    system.set_dose_plan(DosePlan(70, 0.5, 40, 1.0), clock, "pump")  # 35 mL
+    system.observe(_report(1.0, PumpState.STOPPED, 0.0, 0.0, vtbi_ml=50.0))
+    system.evaluate(1.0)
+    assert active(system, 1.0)["pump-programme:pump"] is Priority.MEDIUM
+
+
+def test_a_pump_infusing_with_no_plan_is_medium_then_high_after_a_minute(
+        system: AlarmSystem) -> None:
+    system.observe(_report(0.0, PumpState.INFUSING, 52.5, 0.0))
+    system.evaluate(0.0)
+    assert "pump-unplanned:pump" not in active(system, 0.0), "no session is open"
+    system.expect_plan()
+    for t in range(2, 64, 2):
+        system.observe(_report(t, PumpState.INFUSING, 52.5, 52.5 * t / 3600))
+        system.evaluate(t)
+        if t == 2:
+            assert active(system, t)["pump-unplanned:pump"] is Priority.MEDIUM
+    assert active(system, 62)["pump-unplanned:pump"] is Priority.HIGH
+    clock = InfusionClock()
+    clock.start(0.0)
+    system.set_dose_plan(DosePlan(70, 0.5, 40, 1.0), clock, "pump")
+    system.evaluate(62)
+    assert "pump-unplanned:pump" not in active(system, 62), "the plan is confirmed"
+
+
+def test_the_delivered_dose_is_counted_at_the_pumps_concentration_and_says_so() -> None:
+    plan = DosePlan(70, 0.5, 40, 1.0)
+    by_pump = reconcile(plan, 10.0, 52.5, pump_concentration_mg_ml=2.0, pump_infusing=True)
+    assert (by_pump.delivered_mg, by_pump.concentration_from) == (20.0, "pump")
+    assert by_pump.rate_factor == pytest.approx(2.0)
+    by_plan = reconcile(plan, 10.0, 52.5, pump_concentration_mg_ml=None)
+    assert (by_plan.delivered_mg, by_plan.concentration_from) == (10.0, "plan")
