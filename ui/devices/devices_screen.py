@@ -181,6 +181,11 @@ class DevicesScreen(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.show_rights()
+
+    def show_rights(self) -> None:
+        """The profiles page as the person now at the console may use it (asked again by
+        the window at each log-in and lock)."""
         self.profile_page.show_rights()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
