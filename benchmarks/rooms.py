@@ -60,6 +60,7 @@ from ketaconsole.course.eligibility import (
 from ketaconsole.course.identity import register_patient
 from ketaconsole.devices.registry import DriverRegistry, built_ins_only
 from ketaconsole.devices.sim_host import PtyDeviceHost
+from ketaconsole.medication.library import default_library
 from ketaconsole.overview.reader import read_statuses
 from ketaconsole.overview.status import RoomStatus
 from ketaconsole.sim.virtual_patient import SCENARIOS, VirtualPatient
@@ -116,7 +117,8 @@ BENCH_COURSE = EligibilityForm(
     active_psychosis=False, pregnancy=False, screening_systolic_mmhg=128,
     screening_diastolic_mmhg=82, substance_use_disorder=False, cardiovascular_disease=False,
     prior_ketamine_misuse=False, interstitial_cystitis=False,
-    consent_document="IV ketamine course consent", consent_version="bench-1")
+    consent_document="IV ketamine course consent", consent_version="bench-1",
+    infusion_min_minutes=40.0, infusion_max_minutes=60.0, max_total_mg=60.0)
 """Each room's patient has an approved course, as ``record`` requires."""
 
 
@@ -129,7 +131,8 @@ def _approve_patients(url: str, count: int) -> None:
             person = register_patient(database, f"Bench Patient{index}",
                                       mrn=f"BENCH-{index:02d}")
             store_assessment(database, person.patient_id, BENCH_COURSE,
-                             decision_support(BENCH_COURSE, policy), prescriber="Bench",
+                             decision_support(BENCH_COURSE, policy, default_library()),
+                             prescriber="Bench",
                              policy=policy)
     finally:
         database.dispose()
@@ -146,7 +149,8 @@ def _start_rooms(url: str, ports: list[tuple[str, str]],
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "ketaconsole", "record",
              "--device", f"masimo-ascii={oximeter}", "--device", f"alaris-asena={pump}",
-             "--mrn", f"BENCH-{index:02d}", "--weight", "70", "--dose", "0.5",
+             "--mrn", f"BENCH-{index:02d}", "--weight", "70", "--height", "175",
+             "--dose", "0.5",
              "--over", "40", "--concentration", "1", "--minutes", f"{minutes:.2f}",
              "--db", url],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env))

@@ -7,9 +7,14 @@ reports (its syringe's), else the plan's; the result says which it used. The pum
 is compared with the plan in mg/h, so a syringe of another strength at the planned mL/h
 is a wrong dose, not agreement.
 The monitor screen, the alarms and the exported record all use these functions.
+The weight is the dosing weight: the patient's actual weight, or the ideal or adjusted
+weight the clinic's rule gives (:mod:`ketaconsole.medication.body`), which the plan
+carries with its reason.
 
 A plan is checked when it is made: a weight of 0, a concentration of 1000 mg/mL or a
-negative duration is refused with one sentence per bad field. An
+negative duration is refused with one sentence per bad field (the clinic's drug
+library and the prescriber's approval narrow these further:
+:mod:`ketaconsole.medication.order_check`). An
 :class:`InfusionClock` records start, pauses and stop, so :func:`reconcile` can say
 what the plan expects to be in by now and whether the pump disagrees with it.
 """
@@ -20,9 +25,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from ketaconsole.medication.body import HEIGHT_CM, WEIGHT_KG, DosingWeight
+
 # Bounds for an IV ketamine order (ours): a value outside them is far more often a
-# typing slip than a real order, so the console asks for the order to be checked.
-WEIGHT_KG = (10.0, 350.0)
+# typing slip than a real order, so the console asks for the order to be checked. The
+# patient's weight has its one range in ketaconsole.medication.body.
 MG_PER_KG = (0.01, 2.0)
 DURATION_MIN = (1.0, 480.0)
 CONCENTRATION_MG_ML = (0.01, 100.0)  # 100 mg/mL is the strongest ketamine vial sold
@@ -63,13 +70,18 @@ class DosePlan:
     """An infusion order: mg/kg over a duration, at a concentration, for a weight."""
 
     weight_kg: float
+    """The dosing weight (the actual weight unless ``dosing`` says otherwise)."""
     mg_per_kg: float
     duration_min: float
     concentration_mg_ml: float
+    dosing: DosingWeight | None = field(default=None, compare=False)
+    """Which weight the order is given on and why (``None``: the weight given, for a plan
+    made without the clinic's rule, as before there was one). Not part of the order's
+    equality: two plans giving the same mg/kg of the same weight are the same order."""
 
     def __post_init__(self) -> None:
         problems = [p for p in (
-            _field_problem("Weight", self.weight_kg, WEIGHT_KG, "kg"),
+            *self._weight_problems(),
             _field_problem("Dose", self.mg_per_kg, MG_PER_KG, "mg/kg"),
             _field_problem("Duration", self.duration_min, DURATION_MIN, "min"),
             _field_problem("Concentration", self.concentration_mg_ml, CONCENTRATION_MG_ML,
@@ -77,6 +89,21 @@ class DosePlan:
         ) if p is not None]
         if problems:
             raise DosePlanError(problems)
+
+    def _weight_problems(self) -> list[str | None]:
+        dosing = self.dosing
+        if dosing is None:
+            return [_field_problem("Weight", self.weight_kg, WEIGHT_KG, "kg")]
+        found = [_field_problem("Weight", dosing.actual_kg, WEIGHT_KG, "kg")]
+        if dosing.height_cm is not None:
+            found.append(_field_problem("Height", dosing.height_cm, HEIGHT_CM, "cm"))
+        if isinstance(self.weight_kg, bool) or not isinstance(self.weight_kg, int | float) \
+                or not math.isfinite(self.weight_kg) \
+                or abs(self.weight_kg - dosing.weight_kg) > 0.05 or self.weight_kg <= 0:
+            found.append(f"The dosing weight {self.weight_kg!r} kg is not the "
+                         f"{dosing.weight_kg:g} kg its {dosing.basis.words} gives; plan the "
+                         "order again.")
+        return found
 
     @property
     def dose_mg(self) -> float:
@@ -103,16 +130,19 @@ class DosePlan:
                 "duration_min": self.duration_min,
                 "concentration_mg_ml": self.concentration_mg_ml}
 
-    def order_record(self) -> dict[str, float]:
+    def order_record(self) -> dict[str, Any]:
         """The order and what follows from it, as the ``dose_plan`` event records it."""
         return {**self.as_record(), "dose_mg": round(self.dose_mg, 3),
                 "rate_mg_min": round(self.rate_mg_min, 4),
-                "rate_ml_h": round(self.rate_ml_h, 3)}
+                "rate_ml_h": round(self.rate_ml_h, 3),
+                "dosing": None if self.dosing is None else self.dosing.as_record()}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> DosePlan:
+        dosing = record.get("dosing")
         return cls(record["weight_kg"], record["mg_per_kg"], record["duration_min"],
-                   record["concentration_mg_ml"])
+                   record["concentration_mg_ml"],
+                   DosingWeight.from_record(dosing) if isinstance(dosing, dict) else None)
 
 
 class InfusionClockError(ValueError):

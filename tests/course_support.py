@@ -21,11 +21,13 @@ CLEAR = EligibilityForm(
     screening_diastolic_mmhg=82, substance_use_disorder=False, cardiovascular_disease=False,
     prior_ketamine_misuse=False, interstitial_cystitis=False,
     consent_document="IV ketamine course consent", consent_version="2026-03",
-    dose_min_mg_per_kg=0.4, dose_max_mg_per_kg=0.75,
+    dose_min_mg_per_kg=0.4, dose_max_mg_per_kg=0.75, infusion_min_minutes=40.0,
+    infusion_max_minutes=60.0, max_total_mg=60.0,
     prior_treatments=(PriorTreatment("antidepressant", "sertraline 200 mg, 12 weeks"),
                       PriorTreatment("antidepressant", "venlafaxine 225 mg, 10 weeks"),
                       PriorTreatment("TMS", "36 sessions, 2025")))
-"""A patient with no contraindication: two antidepressant trials and TMS before."""
+"""A patient with no contraindication: two antidepressant trials and TMS before; approved
+for 0.4 to 0.75 mg/kg over 40 to 60 minutes, at most 60 mg an infusion."""
 
 
 def prescriber(database: Database) -> ConsoleUser:

@@ -44,7 +44,7 @@ from ketaconsole.session.checks import BpReminder, CheckIntervals
 from ketaconsole.session.model import SessionModel
 from ketaconsole.session.patient import Patient
 from ketaconsole.session.phase import PHASE_AFTER
-from ketaconsole.session.workflow import Door, SessionWorkflow, WorkflowError
+from ketaconsole.session.workflow import Door, SessionWorkflow, WorkflowError, order_entries
 from ketaconsole.station import StationBusy, station_name
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from ketaconsole.course.planning import PlanAdvice
     from ketaconsole.devices.registry import DriverRegistry
     from ketaconsole.devices.transport import DeviceLink, Direction
+    from ketaconsole.medication.order_check import LimitAcceptance
     from ketaconsole.sdk import DeviceKind, Driver
     from ketaconsole.security.roles import Permission
     from ketaconsole.session.checkin import CheckIn
@@ -374,21 +375,24 @@ class Room:
     def open_cleared(self, name: str, *, mrn: str | None = None,
                      date_of_birth: str | None = None, patient_id: int | None = None,
                      age_years: int | None = None, weight_kg: float | None = None,
-                     plan: DosePlan | None = None) -> SessionService:
+                     plan: DosePlan | None = None,
+                     accepted: LimitAcceptance | None = None) -> SessionService:
         """Find the patient's record, check their course is approved, open the session.
 
         The one check every session passes, in the window (check-in) and headless
         (``record``): the record is found (never made), the course has an approved,
-        unexpired assessment, and a ``plan`` given now is within its dose range (and
-        ordered by whoever the workflow's door says acts). Refusals are
-        :class:`WorkflowError` with one sentence.
+        unexpired assessment, and a ``plan`` given now passes the order check against
+        the clinic's drug library and that approval
+        (:func:`~ketaconsole.session.workflow.order_entries`; past a soft limit,
+        ``accepted`` names the clinician and the reason), ordered by whoever the
+        workflow's door says acts. Refusals are :class:`WorkflowError` with one sentence,
+        and open no session.
         """
-        from ketaconsole.course.eligibility import NotCleared, clearance
-        from ketaconsole.course.identity import (
-            PatientIdentityError,
-            find_for_check_in,
-            get_patient,
-        )
+        from ketaconsole.course.eligibility import NotCleared
+        from ketaconsole.course.identity import PatientIdentityError
+        from ketaconsole.course.lookup import cleared_patient
+        from ketaconsole.medication.clinic_library import clinic_library
+        from ketaconsole.medication.library import LibraryError
         from ketaconsole.store.recorder import SYSTEM_AUTHOR
 
         author = self.workflow.acting("dose_plan") if plan is not None else ""
@@ -396,32 +400,36 @@ class Room:
         if database is None:
             raise WorkflowError({"record": self.record.problem or "the database is not open"})
         try:
-            person = get_patient(database, patient_id) if patient_id is not None \
-                else find_for_check_in(database, name, mrn=mrn, date_of_birth=date_of_birth)
-            course = clearance(database, person.patient_id, person.name, self.engine.clock())
+            person, course = cleared_patient(database, name, mrn=mrn,
+                                             date_of_birth=date_of_birth,
+                                             patient_id=patient_id, now=self.engine.clock())
+            library = clinic_library(database)
         except (PatientIdentityError, NotCleared) as exc:
             raise WorkflowError({"eligibility": str(exc)}) from None
-        if plan is not None:
-            problem = course.dose_problem(plan.mg_per_kg)
-            if problem:
-                raise WorkflowError({"mg_per_kg": problem})
-            self._refuse_other_plan(person.name, plan)
+        except LibraryError as exc:
+            raise WorkflowError({"drug_library": str(exc)}) from None
+        ordered = []
+        if plan is not None and plan != self._recorded_plan(person.name, plan):
+            ordered = order_entries(plan, library, course, accepted)
         patient = Patient(person.name, age_years, weight_kg or 0.0,
                           identifier=person.mrn or "")
         service = self.open_session(patient, patient_id=person.patient_id)
-        from ketaconsole.session.events import CourseClearance, DosePlanned
+        from ketaconsole.session.events import CourseClearance
 
         service.record(CourseClearance(**course.clearance_record(person.mrn)),
                        author=SYSTEM_AUTHOR)
         self.model.set_course(course)
+        self.workflow.library = library
         self.workflow.instruments = clinic_instruments(database)
         if plan is not None and self.model.plan != plan:
-            service.record(DosePlanned(**plan.order_record()), author=author)
+            for entry in ordered or order_entries(plan, library, course, accepted):
+                service.record(entry, author=author)
             self.model.set_plan(plan)
         return service
 
-    def _refuse_other_plan(self, name: str, plan: DosePlan) -> None:
-        """A plan given for a session this station resumes must be the one it recorded."""
+    def _recorded_plan(self, name: str, plan: DosePlan) -> DosePlan | None:
+        """The plan of this patient's session this station resumes (``None``: none); a plan
+        given for it must be that one."""
         assert self.database is not None
         from ketaconsole.store.recovery import unfinished_session
         from ketaconsole.store.review import session_state
@@ -429,7 +437,7 @@ class Room:
 
         left = unfinished_session(self.database, self.station)
         if left is None or not same_patient(left[1], name):
-            return
+            return None
         recorded = session_state(self.database, left[0]).plan
         if recorded is not None and recorded != plan:
             raise WorkflowError({"plan": (
@@ -437,6 +445,7 @@ class Room:
                 f"({recorded.mg_per_kg:g} mg/kg over {recorded.duration_min:g} min at "
                 f"{recorded.concentration_mg_ml:g} mg/mL); leave out the plan options, or "
                 "give that plan.")})
+        return recorded
 
     def plan_advice(self) -> PlanAdvice | None:
         """The previous infusions and the proposed dose (``None`` outside an approved course)."""

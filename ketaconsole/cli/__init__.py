@@ -30,7 +30,8 @@ COMMANDS: dict[str, str] = {
     for name in ("drivers", "decode", "probe", "simulate", "record", "sessions", "verify",
                  "replay", "export", "users", "audit", "plugins", "settings", "doctor", "rooms",
                  "overview", "patients", "course", "assess")
-} | {"follow-up": "ketaconsole.cli.follow_up_cmd"}
+} | {"follow-up": "ketaconsole.cli.follow_up_cmd",
+     "drug-library": "ketaconsole.cli.drug_library_cmd"}
 _WITH_VALUE = ("--db", "--room", "--scenario", "--speed", "--screenshot", "--quit-after",
                "--demo-device", "--size", "--page")
 

@@ -16,6 +16,7 @@ from ketaconsole.course.eligibility import (
     EligibilityForm,
     PriorTreatment,
 )
+from ketaconsole.medication.library import LibraryError
 from ketaconsole.security import AuditLog, Guard, Permission
 
 
@@ -24,10 +25,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "assess", help="sign a patient's eligibility assessment (prescribers)",
         description="A prescriber assesses a patient's suitability for a course of IV "
                     "ketamine: contraindications, screening blood pressure, prior treatments, "
-                    "consent and the approved dose range. An absolute contraindication "
-                    "(active psychosis, pregnancy, blood pressure above the clinic's "
-                    "threshold) means the course is not approved; a relative one needs "
-                    "--reasoning. PATIENT is the patient's number, MRN or name.")
+                    "consent and the approved order (dose range, infusion-time range and "
+                    "the most mg one infusion may give, within the clinic's drug library). "
+                    "An absolute contraindication (active psychosis, pregnancy, blood "
+                    "pressure above the clinic's threshold) means the course is not "
+                    "approved; a relative one needs --reasoning. PATIENT is the patient's "
+                    "number, MRN or name.")
     parser.add_argument("patient", metavar="PATIENT")
     parser.add_argument("--bp", required=True, metavar="SYS/DIA",
                         help="screening blood pressure in mmHg, e.g. 128/82")
@@ -45,6 +48,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--consent-version", required=True, metavar="VERSION")
     parser.add_argument("--dose-range", default="0.5-0.75", metavar="MIN-MAX",
                         help="approved dose range in mg/kg (default 0.5-0.75)")
+    parser.add_argument("--infusion-range", required=True, metavar="MIN-MAX",
+                        help="approved infusion times in minutes, e.g. 40-60")
+    parser.add_argument("--max-total", required=True, metavar="MG",
+                        help="the most one infusion may give, in mg, e.g. 60")
     add_person_options(parser)
     add_db_option(parser)
     parser.set_defaults(handler=run)
@@ -55,14 +62,16 @@ def _form(args: argparse.Namespace) -> EligibilityForm:
     if bp is None:
         raise CliError(f"--bp takes the screening blood pressure as SYS/DIA in mmHg (e.g. "
                        f"128/82), not {args.bp!r}")
-    doses = re.fullmatch(r"\s*([0-9.]+)\s*-\s*([0-9.]+)\s*", args.dose_range)
+    low, high = _range("--dose-range", args.dose_range, "mg/kg (e.g. 0.5-0.75)")
+    shortest, longest = _range("--infusion-range", args.infusion_range,
+                               "minutes (e.g. 40-60)")
     try:
-        low, high = (float(doses.group(1)), float(doses.group(2))) if doses else (-1.0, -1.0)
+        most = float(args.max_total)
     except ValueError:
-        low = high = -1.0
-    if low < 0:
-        raise CliError(f"--dose-range takes MIN-MAX in mg/kg (e.g. 0.5-0.75), not "
-                       f"{args.dose_range!r}")
+        most = -1.0
+    if not most > 0 or most == float("inf"):
+        raise CliError(f"--max-total takes the most one infusion may give, in mg (e.g. 60), "
+                       f"not {args.max_total!r}")
     prior = []
     for text in args.prior:
         kind, _, detail = text.partition(":")
@@ -75,7 +84,20 @@ def _form(args: argparse.Namespace) -> EligibilityForm:
         prior_ketamine_misuse=args.prior_ketamine_misuse,
         interstitial_cystitis=args.interstitial_cystitis, consent_document=args.consent,
         consent_version=args.consent_version, dose_min_mg_per_kg=low, dose_max_mg_per_kg=high,
-        prior_treatments=tuple(prior), relative_reasoning=args.reasoning)
+        prior_treatments=tuple(prior), relative_reasoning=args.reasoning,
+        infusion_min_minutes=shortest, infusion_max_minutes=longest, max_total_mg=most)
+
+
+def _range(option: str, text: str, unit: str) -> tuple[float, float]:
+    """MIN-MAX as two numbers, or one sentence saying the form."""
+    found = re.fullmatch(r"\s*([0-9.]+)\s*-\s*([0-9.]+)\s*", text)
+    try:
+        low, high = (float(found.group(1)), float(found.group(2))) if found else (-1.0, -1.0)
+    except ValueError:
+        low = high = -1.0
+    if low < 0:
+        raise CliError(f"{option} takes MIN-MAX in {unit}, not {text!r}")
+    return low, high
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,15 +114,14 @@ def run(args: argparse.Namespace) -> int:
         desk = CourseDesk(database, Guard(audit), lambda: person.user)
         try:
             assessment = desk.assess_eligibility(patient.patient_id, form)
-        except EligibilityRefused as exc:
+        except (EligibilityRefused, LibraryError) as exc:
             raise CliError(str(exc)) from None
     finally:
         database.dispose()
     flagged = ", ".join(assessment.flagged) or "nothing flagged"
     if assessment.approved:
-        print(f"{patient.name}: course approved for {assessment.dose_min_mg_per_kg:g} to "
-              f"{assessment.dose_max_mg_per_kg:g} mg/kg until {assessment.expires()} "
-              f"({flagged})")
+        print(f"{patient.name}: course approved for {assessment.summary()} until "
+              f"{assessment.expires()} ({flagged})")
         return 0
     print(f"{patient.name}: course not approved ({flagged})")
     return 3

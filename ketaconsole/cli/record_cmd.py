@@ -5,8 +5,12 @@ system, and with ``--dose/--over/--concentration`` the same dose plan the pump i
 checked against. Prints the session number on its first line once ``session_start``
 is committed. The patient is found by ``--mrn`` (or ``--patient NAME --dob DATE``),
 never made, and the session opens only under an approved, unexpired eligibility
-assessment, with a dose plan within its range: the same check as the window's
-check-in (:meth:`ketaconsole.bedside.room.Room.open_cleared`). This station's unfinished session
+assessment: the same check as the window's check-in
+(:meth:`ketaconsole.bedside.room.Room.open_cleared`). The order passes the same check as
+the window's plan page, against the clinic's drug library and the prescriber's
+approval: outside a hard limit it is refused in one sentence before a port is opened or
+a session started; past a soft limit it needs ``--limit-clinician`` and
+``--limit-reason``, recorded with the plan. This station's unfinished session
 (a crash or power cut) is resumed for the same patient; for another patient it is
 closed as interrupted and a new session opened. Stops after ``--minutes`` or on
 SIGINT / SIGTERM, closing the session. The session's steps (the plan, the end) are
@@ -20,6 +24,7 @@ import argparse
 import signal
 import sys
 import threading
+import time
 from dataclasses import replace
 from types import FrameType
 
@@ -35,26 +40,33 @@ from ketaconsole.cli.common import (
     parse_sets,
 )
 from ketaconsole.cli.record_common import add_db_option
+from ketaconsole.course.eligibility import NotCleared
+from ketaconsole.course.identity import PatientIdentityError
+from ketaconsole.course.lookup import cleared_patient
 from ketaconsole.devices.device_profiles import ProfileProblems, read_primary_for
 from ketaconsole.devices.transport import describe_port_error, open_port
 from ketaconsole.dose import (
     CONCENTRATION_MG_ML,
     DURATION_MIN,
     MG_PER_KG,
-    WEIGHT_KG,
     DosePlan,
     DosePlanError,
 )
+from ketaconsole.medication.body import HEIGHT_CM, WEIGHT_KG
+from ketaconsole.medication.clinic_library import clinic_library
+from ketaconsole.medication.library import LibraryError
+from ketaconsole.medication.order_check import LimitAcceptance, check_order, plan_order
 from ketaconsole.numbers import NumberRange, echo
 from ketaconsole.sdk import SettingError
 from ketaconsole.security.plugins import clinic_registry
 from ketaconsole.session.workflow import WorkflowError
 from ketaconsole.settings import database_url
-from ketaconsole.store import DatabaseUnavailable
+from ketaconsole.store import DatabaseUnavailable, open_database
 from ketaconsole.store.recorder import RecordNotWritten
 
 RECORD_MINUTES = NumberRange("--minutes", 0, 24 * 60, above_low=True, unit="minutes")
 WEIGHT = NumberRange("--weight", *WEIGHT_KG, unit="kg")
+HEIGHT = NumberRange("--height", *HEIGHT_CM, unit="cm")
 DOSE = NumberRange("--dose", *MG_PER_KG, unit="mg/kg")
 OVER = NumberRange("--over", *DURATION_MIN, unit="minutes")
 CONCENTRATION = NumberRange("--concentration", *CONCENTRATION_MG_ML, unit="mg/mL")
@@ -88,6 +100,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                         help="the patient's date of birth (with --patient)")
     parser.add_argument("--weight", type=number_option(WEIGHT), metavar="KG",
                         help="patient's weight in kg")
+    parser.add_argument("--height", type=number_option(HEIGHT), metavar="CM",
+                        help="patient's height in cm (a dose plan needs it where the "
+                             "clinic doses on ideal or adjusted weight above a BMI)")
     parser.add_argument("--dose", type=number_option(DOSE), metavar="MG_PER_KG",
                         help="the order's dose in mg/kg (with --over, --concentration and "
                              "--weight): the pump is checked against this plan")
@@ -96,26 +111,68 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--concentration", type=number_option(CONCENTRATION),
                         metavar="MG_PER_ML",
                         help="the drug's concentration after dilution, mg/mL")
+    parser.add_argument("--limit-clinician", metavar="NAME", default="",
+                        help="the clinician who accepts an order past the clinic's usual "
+                             "(soft) limits (with --limit-reason)")
+    parser.add_argument("--limit-reason", metavar="TEXT", default="",
+                        help="why the order goes past the clinic's usual limits")
     parser.add_argument("--minutes", type=number_option(RECORD_MINUTES), metavar="N",
                         help="stop after N minutes (default: run until interrupted)")
     add_db_option(parser)
     parser.set_defaults(handler=run)
 
 
-def _plan(args: argparse.Namespace) -> DosePlan | None:
+def _ordered(args: argparse.Namespace) -> bool:
+    """Whether the command gives a dose plan (all its options, or a usage error)."""
     given = {"--dose": args.dose, "--over": args.over, "--concentration": args.concentration}
     if all(v is None for v in given.values()):
-        return None
+        if args.limit_clinician or args.limit_reason:
+            raise CliError("--limit-clinician and --limit-reason go with a dose plan "
+                           "(--dose, --over, --concentration, --weight)", 2)
+        return False
     missing = [name for name, value in given.items() if value is None]
     if args.weight is None:
         missing.append("--weight")
     if missing:
         raise CliError("a dose plan needs --dose, --over, --concentration and --weight; "
                        f"add {', '.join(missing)}", 2)
+    return True
+
+
+def _preflight(args: argparse.Namespace, url: str,
+               ordered: bool) -> tuple[DosePlan | None, LimitAcceptance | None]:
+    """Before a port is opened or a session started: the patient's approved course, and the
+    order on the clinic's dosing weight checked against its drug library and that approval.
+    The same lookup and check as the session's opening, which makes them again."""
     try:
-        return DosePlan(args.weight, args.dose, args.over, args.concentration)
+        database = open_database(url)
+    except DatabaseUnavailable as exc:
+        raise CliError(str(exc)) from None
+    try:
+        _, course = cleared_patient(database, _patient_name(args), mrn=args.mrn,
+                                    date_of_birth=args.dob, now=time.time())
+        library = clinic_library(database)
+    except (PatientIdentityError, NotCleared, LibraryError) as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        database.dispose()
+    if not ordered:
+        return None, None
+    try:
+        plan = plan_order(library, weight_kg=args.weight, height_cm=args.height,
+                          mg_per_kg=args.dose, duration_min=args.over,
+                          concentration_mg_ml=args.concentration)
     except DosePlanError as exc:
         raise CliError(str(exc), 2) from None
+    check = check_order(plan, library, course.approved_order())
+    refused = check.refusal
+    if refused is not None:
+        raise CliError(refused[1].rstrip("."))
+    accepted = LimitAcceptance(args.limit_clinician, args.limit_reason)
+    if check.unaccepted(accepted):
+        raise CliError(f"{check.soft_sentence().rstrip('.')}; a named clinician must accept "
+                       "it: give --limit-clinician NAME and --limit-reason TEXT")
+    return plan, (accepted if check.soft else None)
 
 
 def _specs(pairs: list[str], sets: list[str] | None) -> list[DeviceSpec]:
@@ -177,6 +234,10 @@ def _with_primaries(specs: list[DeviceSpec], pairs: list[str] | None) -> list[De
             for spec in specs]
 
 
+def _patient_name(args: argparse.Namespace) -> str:
+    return " ".join((args.patient or "").split())
+
+
 def _check_patient(args: argparse.Namespace) -> None:
     if not args.mrn and not (args.patient and args.dob):
         raise CliError("say whose session it is: --mrn MRN (or --patient NAME --dob "
@@ -184,7 +245,7 @@ def _check_patient(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    plan = _plan(args)
+    ordered = _ordered(args)
     specs = _with_primaries(_specs(args.device, args.set), args.primary)
     registry = clinic_registry()
     for spec in specs:
@@ -195,6 +256,7 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(describe_port_error(spec.port, exc)) from None
     _check_patient(args)
     url = database_url(getattr(args, "command_db", None) or getattr(args, "db", None))
+    plan, accepted = _preflight(args, url, ordered)
     try:
         room = build_room(specs, registry=registry, database_url=url,
                           options=RoomOptions(place="record", door=os_door,
@@ -214,17 +276,18 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, finish) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return _record(args, room, plan, stop)
+        return _record(args, room, plan, accepted, stop)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
 def _record(args: argparse.Namespace, room: Room, plan: DosePlan | None,
-            stop: threading.Event) -> int:
+            accepted: LimitAcceptance | None, stop: threading.Event) -> int:
     try:
-        service = room.open_cleared(" ".join((args.patient or "").split()), mrn=args.mrn,
-                                    date_of_birth=args.dob, weight_kg=args.weight, plan=plan)
+        service = room.open_cleared(_patient_name(args), mrn=args.mrn,
+                                    date_of_birth=args.dob, weight_kg=args.weight, plan=plan,
+                                    accepted=accepted)
         # The number is announced only once the session's start (or resume) is committed.
         service.recorder.flush()
     except WorkflowError as exc:
@@ -240,6 +303,10 @@ def _record(args: argparse.Namespace, room: Room, plan: DosePlan | None,
     checked = "" if recorded is None else (
         f"; the pump is checked against the plan of {recorded.mg_per_kg:g} mg/kg over "
         f"{recorded.duration_min:g} min ({recorded.rate_ml_h:.2f} mL/h)")
+    course = room.model.course
+    if course is not None:
+        approval = course.approved_order().describe(room.workflow.drug_library).rstrip(".")
+        checked += f"; {approval[0].lower()}{approval[1:]}"
     print(f"session {service.session_id} {how}; recording {len(room.devices)} device(s)"
           f"{checked}; Ctrl+C to stop", file=sys.stderr, flush=True)
     try:

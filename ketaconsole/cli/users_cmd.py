@@ -25,7 +25,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "users", help="add, list, disable or reset the console's users",
         description="Manage who may use the console. Roles: nurse (sessions, entries, "
                     "signatures, exports), technician (devices, drivers, alarm profiles), "
-                    "admin (users, plugins, clinic settings).")
+                    "admin (users, plugins, clinic settings, the drug library).")
     actions = parser.add_subparsers(dest="users_action", metavar="ACTION", required=True)
     add = actions.add_parser("add", help="add a user (the first admin needs no log-in)")
     add.add_argument("--name", required=True, help="user name for log-in (one word)")

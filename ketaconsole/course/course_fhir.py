@@ -97,8 +97,7 @@ def course_bundle(summary: CourseSummary) -> dict[str, Any]:
         decided = "approved" if assessment.approved else "not approved"
         condition["note"] = [{"text": f"Eligibility {decided} by {assessment.prescriber}: "
                                       f"{', '.join(assessment.flagged) or 'nothing flagged'}; "
-                                      f"dose range {assessment.dose_min_mg_per_kg:g}-"
-                                      f"{assessment.dose_max_mg_per_kg:g} mg/kg"}]
+                                      f"approved order {assessment.summary()}"}]
     entries.add(condition)
     number = 0
     for line in summary.sessions:

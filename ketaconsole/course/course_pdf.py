@@ -145,8 +145,8 @@ def write_course_pdf(summary: CourseSummary, stream: BinaryIO, *,
         story += [Spacer(1, 4), Paragraph("Eligibility assessment", styles["Heading3"]),
                   Paragraph(_text(
                       f"{'Approved' if a.approved else 'Not approved'} by {a.prescriber} on "
-                      f"{_date(a.assessed_at)}, valid until {a.expires()}; dose range "
-                      f"{a.dose_min_mg_per_kg:g} to {a.dose_max_mg_per_kg:g} mg/kg. Flagged: "
+                      f"{_date(a.assessed_at)}, valid until {a.expires()}; approved order "
+                      f"{a.summary()}. Flagged: "
                       f"{', '.join(a.flagged) or 'nothing'}. Prior treatments: {prior}. Consent: "
                       f"{record.get('consent_document', '-')}, version "
                       f"{record.get('consent_version', '-')}."), styles["Normal"])]

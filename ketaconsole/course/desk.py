@@ -35,6 +35,7 @@ from ketaconsole.course.identity import (
 )
 from ketaconsole.course.lookup import PatientMatch, match_of, search_patients
 from ketaconsole.course.summary import CourseSummary, course_summary
+from ketaconsole.medication.clinic_library import clinic_library
 from ketaconsole.security.audit import Action
 from ketaconsole.security.guard import Guard
 from ketaconsole.security.roles import Permission
@@ -99,7 +100,7 @@ class CourseDesk:
                                   target=f"patient {patient_id}")
         patient = get_patient(self.database, patient_id)
         policy = policy or EligibilityPolicy.of_clinic(self.database)
-        findings = decision_support(form, policy)
+        findings = decision_support(form, policy, clinic_library(self.database))
         if findings.problems:
             raise EligibilityRefused(findings.problems)
         assessment = store_assessment(self.database, patient.patient_id, form, findings,
@@ -112,7 +113,10 @@ class CourseDesk:
                                         "flagged": assessment.flagged,
                                         "dose_range_mg_per_kg": [
                                             assessment.dose_min_mg_per_kg,
-                                            assessment.dose_max_mg_per_kg]})
+                                            assessment.dose_max_mg_per_kg],
+                                        "infusion_range_min": list(
+                                            assessment.infusion_minutes or ()),
+                                        "max_total_mg": assessment.max_total_mg})
         return assessment
 
     def record_follow_up(self, patient_id: int, entry: FollowUpEntry) -> int:

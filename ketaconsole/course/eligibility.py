@@ -5,8 +5,11 @@ Contraindications are structured items with decision support: an absolute one
 course; a relative one (substance use disorder, cardiovascular disease, prior ketamine
 misuse, interstitial cystitis) needs the prescriber's written reasoning to go ahead.
 The assessment also holds prior treatments, the consent document and its version, and
-the dose range the prescriber approves; a nurse runs sessions within that range until
-the assessment expires. :func:`clearance` is what check-in asks.
+the order the prescriber approves: the dose range, the infusion-time range and the
+maximum total dose, each within the hard limits of the clinic's drug library; a nurse
+runs sessions within them until the assessment expires (an approval signed before the
+infusion time and total dose were asked has the library's hard limits in their place,
+and says so). :func:`clearance` is what check-in asks.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ketaconsole.medication.library import DOSE, INFUSION, TOTAL, DrugLibrary, shown
+from ketaconsole.medication.order_check import ApprovedOrder
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSetting, EligibilityAssessment
 
@@ -31,11 +36,6 @@ RELATIVE = {"substance_use_disorder": "substance use disorder",
             "interstitial_cystitis": "interstitial cystitis"}
 PRIOR_TREATMENT_KINDS = ("antidepressant", "augmentation", "psychotherapy", "ECT", "TMS",
                          "esketamine", "ketamine")
-
-DOSE_FLOOR_MG_PER_KG = 0.1
-DOSE_CEILING_MG_PER_KG = 1.0
-"""The range a prescriber may approve at all (ours: published IV protocols stay within it)."""
-
 
 @dataclass(frozen=True, slots=True)
 class EligibilityPolicy:
@@ -88,6 +88,11 @@ class EligibilityForm:
     relative_reasoning: str = ""
     """Why the course goes ahead despite a relative contraindication."""
     diagnosis: str = "Treatment-resistant depression"
+    infusion_min_minutes: float | None = None
+    infusion_max_minutes: float | None = None
+    """The infusion times approved (shortest, longest): the prescriber states them."""
+    max_total_mg: float | None = None
+    """The most ketamine one infusion may give, in mg: the prescriber states it."""
 
     def as_record(self) -> dict[str, Any]:
         record = asdict(self)
@@ -109,7 +114,37 @@ class Findings:
             [RELATIVE[k] + " (relative)" for k in self.relative]
 
 
-def decision_support(form: EligibilityForm, policy: EligibilityPolicy) -> Findings:
+def _finite(*values: object) -> bool:
+    return all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+               for v in values)
+
+
+def _order_problems(form: EligibilityForm, library: DrugLibrary) -> dict[str, str]:
+    """The approved order against the hard limits of the clinic's drug library."""
+    problems: dict[str, str] = {}
+    band = library.dose_mg_per_kg
+    low, high = form.dose_min_mg_per_kg, form.dose_max_mg_per_kg
+    assert band.hard_min is not None
+    if not (_finite(low, high) and band.hard_min <= low <= high <= band.hard_max):
+        problems["dose_range"] = (f"Approve a dose range within the clinic's hard limits, "
+                                  f"{band.hard(DOSE)}, lowest first.")
+    band = library.infusion_minutes
+    low_t, high_t = form.infusion_min_minutes, form.infusion_max_minutes
+    assert band.hard_min is not None
+    if low_t is None or high_t is None or not (
+            _finite(low_t, high_t) and band.hard_min <= low_t <= high_t <= band.hard_max):
+        problems["infusion_range"] = (f"Approve an infusion-time range within the clinic's "
+                                      f"hard limits, {band.hard(INFUSION)}, shortest first.")
+    most = form.max_total_mg
+    if most is None or not (_finite(most) and 0 < most <= library.total_mg.hard_max):
+        problems["max_total"] = ("Approve the most one infusion may give, in mg, up to the "
+                                 "clinic's hard limit of "
+                                 f"{TOTAL.format(library.total_mg.hard_max)}.")
+    return problems
+
+
+def decision_support(form: EligibilityForm, policy: EligibilityPolicy,
+                     library: DrugLibrary) -> Findings:
     problems: dict[str, str] = {}
     absolute = [k for k in ("active_psychosis", "pregnancy") if getattr(form, k)]
     sbp, dbp = form.screening_systolic_mmhg, form.screening_diastolic_mmhg
@@ -125,10 +160,7 @@ def decision_support(form: EligibilityForm, policy: EligibilityPolicy) -> Findin
             ", ".join(RELATIVE[k] for k in relative) + ".")
     if not form.consent_document.strip() or not form.consent_version.strip():
         problems["consent"] = "Record the consent document and its version."
-    low, high = form.dose_min_mg_per_kg, form.dose_max_mg_per_kg
-    if not (DOSE_FLOOR_MG_PER_KG <= low <= high <= DOSE_CEILING_MG_PER_KG):
-        problems["dose_range"] = (f"Approve a dose range from {DOSE_FLOOR_MG_PER_KG:g} to "
-                                  f"{DOSE_CEILING_MG_PER_KG:g} mg/kg, lowest first.")
+    problems.update(_order_problems(form, library))
     for treatment in form.prior_treatments:
         if treatment.kind not in PRIOR_TREATMENT_KINDS:
             problems["prior_treatments"] = (
@@ -155,23 +187,48 @@ class Assessment:
     def flagged(self) -> list[str]:
         return list(self.record.get("flagged", []))
 
+    @property
+    def infusion_minutes(self) -> tuple[float, float] | None:
+        """The infusion times approved; ``None`` for an approval made before they were asked."""
+        low, high = (self.record.get("infusion_min_minutes"),
+                     self.record.get("infusion_max_minutes"))
+        return (float(low), float(high)) if _finite(low, high) and low is not None \
+            and high is not None else None
+
+    @property
+    def max_total_mg(self) -> float | None:
+        """The most one infusion may give; ``None`` for an approval made before it was asked."""
+        most = self.record.get("max_total_mg")
+        return float(most) if most is not None and _finite(most) else None
+
     def expires(self) -> str:
         return datetime.fromtimestamp(self.expires_at, UTC).date().isoformat()
 
-    def dose_problem(self, mg_per_kg: float) -> str | None:
-        """Why ``mg_per_kg`` may not be given under this course (outside the approved range)."""
-        if self.dose_min_mg_per_kg - 1e-9 <= mg_per_kg <= self.dose_max_mg_per_kg + 1e-9:
-            return None
-        return (f"{mg_per_kg:g} mg/kg is outside the range the prescriber approved "
-                f"({self.dose_min_mg_per_kg:g} to {self.dose_max_mg_per_kg:g} mg/kg); "
-                "ask the prescriber to reassess the course.")
+    def approved_order(self) -> ApprovedOrder:
+        """What this approval allows, as the order check reads it."""
+        return ApprovedOrder(self.prescriber, (self.dose_min_mg_per_kg, self.dose_max_mg_per_kg),
+                             self.infusion_minutes, self.max_total_mg)
 
     def clearance_record(self, mrn: str | None = None) -> dict[str, Any]:
         """The ``course_clearance`` timeline payload a session starts under."""
+        infusion = self.infusion_minutes
         return {"assessment_id": self.assessment_id, "prescriber": self.prescriber,
                 "dose_min_mg_per_kg": self.dose_min_mg_per_kg,
                 "dose_max_mg_per_kg": self.dose_max_mg_per_kg, "expires": self.expires(),
-                "flagged": self.flagged, "patient_id": self.patient_id, "mrn": mrn}
+                "flagged": self.flagged, "patient_id": self.patient_id, "mrn": mrn,
+                "infusion_min_minutes": None if infusion is None else infusion[0],
+                "infusion_max_minutes": None if infusion is None else infusion[1],
+                "max_total_mg": self.max_total_mg}
+
+    def summary(self) -> str:
+        """The approved order in a line: '0.4-0.75 mg/kg over 40-100 min, at most 75 mg'."""
+        text = f"{shown(self.dose_min_mg_per_kg)}-{DOSE.format(self.dose_max_mg_per_kg)}"
+        infusion = self.infusion_minutes
+        if infusion is not None:
+            text += f" over {shown(infusion[0])}-{INFUSION.format(infusion[1])}"
+        if self.max_total_mg is not None:
+            text += f", at most {TOTAL.format(self.max_total_mg)}"
+        return text
 
 
 def _assessment(row: EligibilityAssessment) -> Assessment:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ketaconsole.course.eligibility import NotCleared, clearance
+from ketaconsole.course.eligibility import Assessment, NotCleared, clearance
 from ketaconsole.course.identity import (
     MRN_PATTERN,
     PatientIdentityError,
     PatientRecord,
+    find_for_check_in,
     find_patients,
+    get_patient,
 )
 from ketaconsole.course.summary import course_summary
 from ketaconsole.store.database import Database
@@ -86,6 +88,18 @@ def match_of(database: Database, person: PatientRecord, now: float) -> PatientMa
         return PatientMatch(person, summary.state(), False, str(exc), flagged)
     flagged = tuple(course.flagged)
     return PatientMatch(person, summary.state(), True,
-                        f"approved by {course.prescriber} for {course.dose_min_mg_per_kg:g}-"
-                        f"{course.dose_max_mg_per_kg:g} mg/kg until {course.expires()}",
+                        f"approved by {course.prescriber} for {course.summary()} until "
+                        f"{course.expires()}",
                         flagged)
+
+
+def cleared_patient(database: Database, name: str, *, now: float, mrn: str | None = None,
+                    date_of_birth: str | None = None,
+                    patient_id: int | None = None) -> tuple[PatientRecord, Assessment]:
+    """The record a session is for and the approved course it runs under: the one lookup
+    check-in and headless ``record`` make (the record picked, else found by MRN or name and
+    birth date; never made). :class:`PatientIdentityError` or :class:`NotCleared` with one
+    sentence when there is no such record or no approved, unexpired assessment."""
+    person = get_patient(database, patient_id) if patient_id is not None \
+        else find_for_check_in(database, name, mrn=mrn, date_of_birth=date_of_birth)
+    return person, clearance(database, person.patient_id, person.name, now)

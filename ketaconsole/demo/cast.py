@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 DEMO_PATIENT = ("Demo Patient", 42)
+DEMO_HEIGHT_CM = 172.0
+"""The demo patient's height: 70 kg at 172 cm is a BMI of 23.7, dosed on actual weight."""
 DEMO_MRN = "DEMO-0001"
 
 

@@ -19,9 +19,10 @@ from ketaconsole.course.eligibility import (
     store_assessment,
 )
 from ketaconsole.course.identity import PatientRecord, resolve_patient
-from ketaconsole.demo.cast import DEMO_MRN
+from ketaconsole.demo.cast import DEMO_HEIGHT_CM, DEMO_MRN
 from ketaconsole.demo.story_infusions import StoryInfusion, give_infusions
-from ketaconsole.dose import DosePlan
+from ketaconsole.medication.clinic_library import clinic_library
+from ketaconsole.medication.order_check import plan_order
 from ketaconsole.store import Database
 
 __all__ = ["DEMO_MRN", "seed_demo_course"]
@@ -46,7 +47,8 @@ DEMO_ASSESSMENT = EligibilityForm(
     screening_diastolic_mmhg=84, substance_use_disorder=False, cardiovascular_disease=False,
     prior_ketamine_misuse=False, interstitial_cystitis=False,
     consent_document="IV ketamine course consent", consent_version="demo-1",
-    dose_min_mg_per_kg=0.4, dose_max_mg_per_kg=0.75,
+    dose_min_mg_per_kg=0.4, dose_max_mg_per_kg=0.75, infusion_min_minutes=40.0,
+    infusion_max_minutes=60.0, max_total_mg=60.0,
     prior_treatments=(PriorTreatment("antidepressant", "sertraline, 12 weeks"),
                       PriorTreatment("antidepressant", "bupropion, 8 weeks"),
                       PriorTreatment("TMS", "30 sessions")))
@@ -64,11 +66,15 @@ def seed_demo_course(database: Database, name: str, weight_kg: float, *,
         return person
     now = clock()
     start = now - 16 * DAY
+    library = clinic_library(database)
     store_assessment(database, person.patient_id, DEMO_ASSESSMENT,
-                     decision_support(DEMO_ASSESSMENT, EligibilityPolicy()),
+                     decision_support(DEMO_ASSESSMENT, EligibilityPolicy(), library),
                      prescriber=DEMO_PRESCRIBER, policy=EligibilityPolicy(),
                      clock=lambda: start - DAY)
-    story = [StoryInfusion(start + number * 3 * DAY, DosePlan(weight_kg, mg_per_kg, 40.0, 1.0),
+    story = [StoryInfusion(start + number * 3 * DAY,
+                           plan_order(library, weight_kg=weight_kg, height_cm=DEMO_HEIGHT_CM,
+                                      mg_per_kg=mg_per_kg, duration_min=40.0,
+                                      concentration_mg_ml=1.0),
                            answers, peak_systolic=168.0 if bp_alarm else 138.0, cadss6=cadss)
              for number, (mg_per_kg, answers, bp_alarm, cadss) in enumerate(PAST)]
     give_infusions(database.url, person, story, nurse=DEMO_NURSE, station=HISTORY_STATION,

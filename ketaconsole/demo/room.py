@@ -22,6 +22,7 @@ from ketaconsole.bedside.room import (
     new_room,
 )
 from ketaconsole.demo.cast import (
+    DEMO_HEIGHT_CM,
     DEMO_MRN,
     DEMO_PATIENT,
     DEMO_ROLES,
@@ -30,6 +31,8 @@ from ketaconsole.demo.cast import (
     prefer,
 )
 from ketaconsole.dose import DosePlan
+from ketaconsole.medication.library import default_library
+from ketaconsole.medication.order_check import plan_order
 from ketaconsole.session.patient import Patient
 from ketaconsole.sim.virtual_patient import Scenario, VirtualPatient
 
@@ -77,9 +80,12 @@ def chosen(registry: DriverRegistry,
 
 
 def demo_plan(story: Scenario) -> DosePlan:
-    """The order the demo's story follows (pre-filled on the plan page)."""
-    return DosePlan(story.weight_kg, story.dose_mg_per_kg, story.infusion_minutes,
-                    story.concentration_mg_ml)
+    """The order the demo's story follows (pre-filled on the plan page), on the dosing
+    weight the default drug library gives the demo patient (the demo's own record keeps
+    the default library)."""
+    return plan_order(default_library(), weight_kg=story.weight_kg, height_cm=DEMO_HEIGHT_CM,
+                      mg_per_kg=story.dose_mg_per_kg, duration_min=story.infusion_minutes,
+                      concentration_mg_ml=story.concentration_mg_ml)
 
 
 def demo_options(story: Scenario, speed: float) -> RoomOptions:
@@ -92,7 +98,8 @@ def demo_options(story: Scenario, speed: float) -> RoomOptions:
     return RoomOptions(
         place="demo", pace=speed, simulated=True,
         notes=tuple(notes), expected_patient=Patient(*DEMO_PATIENT, weight_kg=story.weight_kg,
-                                                     identifier=DEMO_MRN),
+                                                     identifier=DEMO_MRN,
+                                                     height_cm=DEMO_HEIGHT_CM),
         expected_plan=demo_plan(story), demo_users=True)
 
 

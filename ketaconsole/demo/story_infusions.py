@@ -127,9 +127,11 @@ def _give(bedside: StoryBedside, person: PatientRecord, age_years: int,
     flow = bedside.workflow
     plan = infusion.plan
     bedside.at(infusion.at, _idle(infusion.at, 0.0))  # the devices on the new patient
-    flow.check_in(CheckIn(person.name, age_years, plan.weight_kg, "none known", "none", "none",
+    weighed = plan.dosing.actual_kg if plan.dosing is not None else plan.weight_kg
+    flow.check_in(CheckIn(person.name, age_years, weighed, "none known", "none", "none",
                           False, "none", 6.0, True, "left forearm", True,
-                          mrn=person.mrn or "", patient_id=person.patient_id))
+                          mrn=person.mrn or "", patient_id=person.patient_id,
+                          height_cm=plan.dosing.height_cm if plan.dosing is not None else None))
     session_id = flow.service_id()
     _idle_until(bedside, bedside.now + 60)
     answered = score("PHQ-9", list(infusion.phq9))

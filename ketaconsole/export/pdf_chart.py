@@ -257,7 +257,8 @@ def trend_chart(record: SessionRecord, width: float, height: float = 250.0) -> D
                          strokeDashArray=[1.5, 1.5]))
         raised = 0 if not letters or x - letters[-1] > 6 else 7  # two marks side by side
         letters.append(x if raised == 0 else letters[-1])
-        drawing.add(String(x + (4 if raised else 0), top + 2, letter, fontSize=6,
+        # side by side: a letter's width (at most 4.4 pt) and a gap apart, on any time scale
+        drawing.add(String(x + (5.5 if raised else 0), top + 2, letter, fontSize=6,
                            textAnchor="middle", fillColor=colour,
                            fontName="Helvetica-Bold"))
     _band_title(drawing, spo2_band, "SpO2 %")

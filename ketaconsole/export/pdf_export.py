@@ -197,6 +197,7 @@ def _pre_assessment(record: SessionRecord, width: float, styles: _Styles) -> lis
 
 CHECK_IN_LABELS = {
     "patient_name": "Patient", "age_years": "Age (years)", "weight_kg": "Weight (kg)",
+    "height_cm": "Height (cm)",
     "allergies": "Allergies", "current_medication": "Current medication",
     "substance_use": "Substance use", "psychosis_or_mania": "Psychosis or mania",
     "bp_history": "Blood-pressure history", "fasting_hours": "Hours since last intake",
@@ -223,13 +224,18 @@ def _dose(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
         parts.append(Paragraph(_escape(record.dose_plan_problem or "No dose plan recorded."),
                                styles.empty))
     else:
+        weight = f"{plan.weight_kg:g} kg" + ("" if plan.dosing is None
+                                             else f": {plan.dosing.reason()}")
+        state = record.state
+        checked = [("Drug library", state.drug_library)] if state.drug_library else []
         parts.append(_pairs([
             ("Order", f"{plan.mg_per_kg:g} mg/kg over {plan.duration_min:g} min"),
-            ("Weight used", f"{plan.weight_kg:g} kg"),
+            ("Weight used", weight),
             ("Planned dose", f"{plan.dose_mg:.1f} mg"),
             ("Concentration", f"{plan.concentration_mg_ml:g} mg/mL"),
             ("Planned rate", f"{plan.rate_mg_min:.3f} mg/min = {plan.rate_mg_h:.1f} mg/h"),
             ("Planned pump rate", f"{_ml_h(plan.rate_ml_h)} ({plan.volume_ml:.2f} mL in all)"),
+            *checked, *_limits_accepted(record),
         ], width, styles))
     dose = dose_summary(record)
     parts.append(Spacer(1, 4))
@@ -263,6 +269,14 @@ def _dose(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
         parts.append(_table(rows, [width * 0.14, width * 0.16, width * 0.16, width * 0.54],
                             styles))
     return parts
+
+
+def _limits_accepted(record: SessionRecord) -> list[tuple[str, str]]:
+    """The plan's going past the clinic's usual limits: which, who accepted it and why."""
+    accepted = record.state.limits_accepted
+    if accepted is None:
+        return []
+    return [("Past the usual limits", sentence("dose_limits_accepted", accepted))]
 
 
 def _ml_h(rate: float) -> str:

@@ -1,8 +1,18 @@
-"""User management, plugin approval and clinic settings as an admin does them: guarded and
-audited."""
+"""User management, plugin approval, clinic settings and the drug library as an admin does
+them: guarded and audited."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
+from ketaconsole.medication.clinic_library import (
+    LibraryInForce,
+    library_in_force,
+    store_library,
+    stored_version,
+)
+from ketaconsole.medication.library import DrugLibrary, LibraryError
 from ketaconsole.security.audit import Action
 from ketaconsole.security.clinic_settings import RULES, SettingValue, clinic_settings
 from ketaconsole.security.guard import Guard
@@ -91,3 +101,43 @@ def change_setting(guard: Guard, user: ConsoleUser, key: str, text: str) -> Sett
     guard.audit.record(Action.CLINIC_SETTING_CHANGED, actor=admin.username,
                        user_id=admin.record_id, target=key, detail={"old": old, "new": value})
     return SettingValue(rule, value, at, admin.username)
+
+
+def _changes(old: dict[str, Any], new: dict[str, Any], where: str = "") -> dict[str, Any]:
+    """Each field that differs, by its path: {"dose_mg_per_kg.soft_max": [0.75, 0.8]}."""
+    found: dict[str, Any] = {}
+    for key in sorted(set(old) | set(new)):
+        path = f"{where}{key}"
+        before, after = old.get(key), new.get(key)
+        if isinstance(before, dict) and isinstance(after, dict):
+            found.update(_changes(before, after, f"{path}."))
+        elif before != after and key != "version":
+            found[path] = [before, after]
+    return found
+
+
+def change_drug_library(guard: Guard, user: ConsoleUser, changed: DrugLibrary) -> LibraryInForce:
+    """Make ``changed`` the clinic's drug library as ``user`` (an admin): the next version,
+    stored for every console, on the audit trail with each field's old and new value.
+
+    Bedsides read the library when a session opens; an order already confirmed keeps the
+    library it was checked against (named on its record).
+    """
+    admin = guard.require(user, Permission.EDIT_DRUG_LIBRARY, target=f"{changed.drug} library")
+    database = guard.audit.database
+    try:
+        current: DrugLibrary | None = library_in_force(database).library
+    except LibraryError:
+        current = None  # an unreadable stored library is replaced whole
+    version = current.version if current is not None else stored_version(database)
+    new = replace(changed, version=version + 1)
+    changes = _changes(current.as_record(), new.as_record()) if current is not None \
+        else {"library": ["unreadable", new.label]}
+    if not changes:
+        raise ValueError("the drug library already holds these values; nothing changed")
+    at = guard.audit.clock()
+    store_library(database, new, by=admin.username, at=at)
+    guard.audit.record(Action.DRUG_LIBRARY_CHANGED, actor=admin.username,
+                       user_id=admin.record_id, target=f"{new.drug} library",
+                       detail={"version": [version, new.version], "changes": changes})
+    return LibraryInForce(new, at, admin.username)

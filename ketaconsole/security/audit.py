@@ -66,6 +66,7 @@ class Action:
     USER_ENABLED = "user_enabled"
     PIN_RESET = "pin_reset"
     CLINIC_SETTING_CHANGED = "clinic_setting_changed"
+    DRUG_LIBRARY_CHANGED = "drug_library_changed"
     PLUGIN_ALLOWED = "plugin_allowed"
     PLUGIN_REVOKED = "plugin_revoked"
     DENIED = "denied"

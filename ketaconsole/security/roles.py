@@ -2,10 +2,10 @@
 
 A nurse runs sessions (clinical entries, signatures, exports) within the course a
 prescriber approved; a prescriber assesses a patient's eligibility and approves the
-course and its dose range; a technician sets up
-devices, drivers and alarm profiles and sees no patient data beyond what is on the
-screen; an admin manages users, plugins and clinic settings. Anyone at the console may
-acknowledge or pause an alarm, locked or not, so that permission is not in the table.
+course and its dose range; a technician sets up devices, drivers and alarm profiles and
+sees no patient data beyond what is on the screen; an admin manages users, plugins,
+clinic settings and the drug library. Anyone at the console may acknowledge or pause an
+alarm, locked or not, so that permission is not in the table.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class Permission(Enum):
     MANAGE_USERS = "manage users"
     APPROVE_PLUGINS = "approve driver plugins"
     CLINIC_SETTINGS = "change clinic settings"
+    EDIT_DRUG_LIBRARY = "change the drug library"
     REVIEW_AUDIT = "review the audit trail"
     APPROVE_COURSE = "approve a course and its dose range"
     MERGE_PATIENTS = "merge two patient records"
@@ -56,7 +57,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.SAVE_DEVICE_PROFILE, Permission.EDIT_ALARM_PROFILE}),
     Role.ADMIN: frozenset({
         Permission.MANAGE_USERS, Permission.APPROVE_PLUGINS, Permission.CLINIC_SETTINGS,
-        Permission.REVIEW_AUDIT, Permission.MERGE_PATIENTS}),
+        Permission.EDIT_DRUG_LIBRARY, Permission.REVIEW_AUDIT, Permission.MERGE_PATIENTS}),
 }
 """The one place that says which role holds which permission."""
 

@@ -1,7 +1,10 @@
 """Check-in and pre-assessment: the checklist that cannot be signed with a required item empty.
 
 Items follow CLINICAL.md section 1 (identity, weight, allergies, medication, substance
-use, psychiatric screen, BP history, fasting, consent, IV site, escort). The baseline
+use, psychiatric screen, BP history, fasting, consent, IV site, escort), and the height
+the clinic's dosing-weight rule reads the BMI from. Weight and height are checked
+against the one range every screen and command uses
+(:mod:`ketaconsole.medication.body`). The baseline
 rating scales (PHQ-9 and the others) are answered item by item before dosing, on the
 plan page, never typed here as a total. Each problem is one sentence that says what to
 enter.
@@ -14,6 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from ketaconsole.medication.body import HEIGHT_CM, WEIGHT_KG
 from ketaconsole.names import BadName, check_name
 
 FASTING_CLEAR_LIQUIDS_H = 2.0
@@ -43,6 +47,9 @@ class CheckIn:
     """YYYY-MM-DD, or empty."""
     patient_id: int | None = None
     """The record picked from the search; ``None``: found or registered at check-in."""
+    height_cm: float | None = None
+    """Measured at check-in, for the BMI the dosing-weight rule reads (the plan asks for
+    it where the clinic's rule needs it and it was not entered here)."""
 
     def problems(self) -> dict[str, str]:
         """Field name -> what to fix; empty when the checklist can be signed."""
@@ -53,9 +60,16 @@ class CheckIn:
             found["patient_name"] = f"{str(exc)[0].upper()}{str(exc)[1:]}."
         if self.age_years is None or not 18 <= self.age_years <= 110:
             found["age_years"] = "Enter the patient's age in years (18 to 110)."
+        low, high = WEIGHT_KG
         if self.weight_kg is None or not math.isfinite(self.weight_kg) \
-                or not 30 <= self.weight_kg <= 350:
-            found["weight_kg"] = "Weigh the patient and enter the weight in kg (30 to 350)."
+                or not low <= self.weight_kg <= high:
+            found["weight_kg"] = (f"Weigh the patient and enter the weight in kg ({low:g} to "
+                                  f"{high:g}).")
+        low, high = HEIGHT_CM
+        if self.height_cm is not None and (not math.isfinite(self.height_cm)
+                                           or not low <= self.height_cm <= high):
+            found["height_cm"] = (f"Enter the patient's height in cm ({low:g} to {high:g}), "
+                                  "or leave it empty.")
         for name, label in (("allergies", "allergies (or 'none known')"),
                             ("current_medication", "current medication (or 'none')"),
                             ("substance_use", "substance use (or 'none')"),

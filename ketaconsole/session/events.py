@@ -13,11 +13,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ketaconsole.alarms.events import AlarmEvent, AlarmEventKind
 from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.medication.order_check import SoftLimit, limits_sentence
 from ketaconsole.store.timeline import format_time
+
+if TYPE_CHECKING:
+    from ketaconsole.dose import DosePlan
 
 
 class EventPayloadError(ValueError):
@@ -216,6 +220,7 @@ class CheckedIn(Entry):
     mrn: str = ""
     date_of_birth: str = ""
     patient_id: int | None = None
+    height_cm: float | None = None
 
     def check(self) -> None:
         if not isinstance(self.patient_name, str) or not self.patient_name.strip():
@@ -224,7 +229,8 @@ class CheckedIn(Entry):
     def sentence(self) -> str:
         age = f", {self.age_years} y" if self.age_years is not None else ""
         weight = f", {_number(self.weight_kg)} kg" if self.weight_kg else ""
-        return f"Checked in: {self.patient_name}{age}{weight}; pre-assessment complete"
+        height = f", {_number(self.height_cm)} cm" if self.height_cm else ""
+        return f"Checked in: {self.patient_name}{age}{weight}{height}; pre-assessment complete"
 
 
 @kind("baseline", "Baseline vitals")
@@ -251,22 +257,75 @@ class DosePlanned(Entry):
     dose_mg: float | None = None
     rate_mg_min: float | None = None
     rate_ml_h: float | None = None
+    dosing: dict[str, Any] | None = None
+    """Which weight the order is given on and why (``DosingWeight.as_record``); ``None``
+    in records made before the clinic's dosing-weight rule."""
+    drug_library: str = ""
+    """The drug library the order was checked against ('ketamine library default v1')."""
 
     def check(self) -> None:
+        self.plan()
+
+    def plan(self) -> DosePlan:
+        """The order as a dose plan (:class:`EventPayloadError` if it is not a usable one)."""
         from ketaconsole.dose import DosePlan, DosePlanError
+        from ketaconsole.medication.body import DosingWeight
 
         try:
-            DosePlan(self.weight_kg, self.mg_per_kg, self.duration_min,
-                     self.concentration_mg_ml)
+            dosing = DosingWeight.from_record(self.dosing) if self.dosing is not None else None
+        except (KeyError, ValueError, TypeError) as exc:
+            raise EventPayloadError(f"a dose plan entry's dosing weight is unreadable ({exc})"
+                                    ) from None
+        try:
+            return DosePlan(self.weight_kg, self.mg_per_kg, self.duration_min,
+                            self.concentration_mg_ml, dosing)
         except DosePlanError as exc:
             raise EventPayloadError(f"a dose plan entry is not a usable order: {exc}") from None
 
     def sentence(self) -> str:
         dose = f" ({_number(self.dose_mg)} mg)" if self.dose_mg is not None else ""
         rate = f", {_number(self.rate_ml_h)} mL/h" if self.rate_ml_h is not None else ""
+        dosing = self.plan().dosing
+        basis = "" if dosing is None or dosing.basis.value == "actual" else (
+            f" ({dosing.basis.words}; actual weight {_number(dosing.actual_kg)} kg)")
         return (f"Dose plan: {_number(self.mg_per_kg)} mg/kg{dose} over "
                 f"{_number(self.duration_min)} min at {_number(self.concentration_mg_ml)} "
-                f"mg/mL for {_number(self.weight_kg)} kg{rate}")
+                f"mg/mL for {_number(self.weight_kg)} kg{basis}{rate}")
+
+
+@kind("dose_limits_accepted", "Order past the clinic's usual limits")
+@dataclass(frozen=True)
+class DoseLimitsAccepted(Entry):
+    """The order goes past soft limits of the clinic's drug library; a named clinician
+    accepts it with the reason (recorded just before the plan it belongs to)."""
+
+    clinician: str
+    reason: str
+    limits: list[dict[str, Any]] = field(default_factory=list)
+    drug_library: str = ""
+
+    def check(self) -> None:
+        if not isinstance(self.clinician, str) or not self.clinician.strip():
+            raise EventPayloadError("an order past the usual limits needs the accepting "
+                                    "clinician's name")
+        if not isinstance(self.reason, str) or not self.reason.strip():
+            raise EventPayloadError("an order past the usual limits needs the reason")
+        self.past()
+
+    def past(self) -> tuple[SoftLimit, ...]:
+        """The soft limits the order went past."""
+        try:
+            found = tuple(SoftLimit.from_record(limit) for limit in self.limits)
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise EventPayloadError(f"an order past the usual limits names a limit that "
+                                    f"cannot be read ({exc})") from None
+        if not found:
+            raise EventPayloadError("an order past the usual limits names no limit")
+        return found
+
+    def sentence(self) -> str:
+        past = limits_sentence(self.past()).rstrip(".")
+        return f"{past}; accepted by {self.clinician}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -671,14 +730,28 @@ class CourseClearance(Entry):
     flagged: list[str] = field(default_factory=list)
     patient_id: int | None = None
     mrn: str | None = None
+    infusion_min_minutes: float | None = None
+    infusion_max_minutes: float | None = None
+    max_total_mg: float | None = None
+    """The infusion time and total dose approved; ``None`` for an approval made before
+    they were asked (the clinic's hard limits then apply)."""
 
     def sentence(self) -> str:
         flagged = "; flagged: " + ", ".join(self.flagged) if self.flagged else \
             "; nothing flagged"
         until = f", valid until {self.expires}" if self.expires else ""
+        over = (f" over {_number(self.infusion_min_minutes)} to "
+                f"{_number(self.infusion_max_minutes)} min"
+                if self.infusion_min_minutes is not None
+                and self.infusion_max_minutes is not None else "")
+        total = f", at most {_number(self.max_total_mg)} mg" \
+            if self.max_total_mg is not None else ""
+        older = "" if over and total else (
+            " (the approval does not state the infusion time and total dose: the clinic's "
+            "hard limits apply)")
         return (f"Course approved by {self.prescriber} for "
                 f"{_number(self.dose_min_mg_per_kg)} to {_number(self.dose_max_mg_per_kg)} "
-                f"mg/kg{until}{flagged}")
+                f"mg/kg{over}{total}{older}{until}{flagged}")
 
 
 @kind("dose_proposal", "Dose proposal")

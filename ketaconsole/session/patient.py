@@ -1,4 +1,4 @@
-"""The patient as the bedside screens name them: who, how old, how heavy."""
+"""The patient as the bedside screens name them: who, how old, how heavy (and how tall)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ class Patient:
     age_years: int | None
     weight_kg: float
     identifier: str = ""
+    height_cm: float | None = None
 
     def summary(self) -> str:
         age = f"{self.age_years} y" if self.age_years is not None else "age not recorded"

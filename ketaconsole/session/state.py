@@ -66,7 +66,8 @@ INFUSION_KINDS = ("infusion_start", "infusion_pause", "infusion_resume", "infusi
 
 FOLD_KINDS = frozenset({
     "session_start", "session_end", "check_in", "course_clearance", "baseline", "measure",
-    "clinical_flag_acknowledged", "dose_proposal", "dose_plan", *INFUSION_KINDS, "phase",
+    "clinical_flag_acknowledged", "dose_proposal", "dose_limits_accepted", "dose_plan",
+    *INFUSION_KINDS, "phase",
     "pump_state", "devices", "discharge_assessment_started", "discharge_criteria",
     "signature", "correction", "retraction"})
 """The kinds the fold reads: a reader may fetch only these (alarms and seals aside)."""
@@ -93,6 +94,11 @@ class SessionState:
     """Why a recorded plan could not be read, in one sentence."""
     plans_confirmed: int = 0
     dose_decision: Mapping[str, Any] | None = None
+    limits_accepted: Mapping[str, Any] | None = None
+    """The clinician's acceptance of the plan's going past the clinic's usual limits, as
+    recorded with the plan last confirmed (``None``: the plan is within them)."""
+    drug_library: str | None = None
+    """The drug library the plan last confirmed was checked against."""
     step: Step = Step.CHECK_IN
     phase: Phase = Phase.PRE_INFUSION
     nurse_actions: tuple[tuple[str, float], ...] = ()
@@ -163,6 +169,7 @@ def fold(events: Iterable[RecordedEvent]) -> SessionState:
     pump_events: list[PumpEvent] = []
     devices: dict[str, Mapping[str, Any]] = {}
     scores: dict[str, Mapping[str, int]] = {}
+    accepting: Mapping[str, Any] | None = None
     for event, payload in _effective(events):
         kind = event.kind
         if kind not in FOLD_KINDS:
@@ -204,11 +211,14 @@ def fold(events: Iterable[RecordedEvent]) -> SessionState:
             flags.discard(entry.flag)
         elif isinstance(entry, te.DoseProposalDecided):
             s["dose_decision"] = dict(payload)
+        elif isinstance(entry, te.DoseLimitsAccepted):
+            accepting = dict(payload)
         elif isinstance(entry, te.DosePlanned):
             plans += 1
-            s["plan"] = DosePlan(entry.weight_kg, entry.mg_per_kg, entry.duration_min,
-                                 entry.concentration_mg_ml)  # checked when the entry was read
+            s["plan"] = entry.plan()  # checked when the entry was read
             s["plan_problem"] = None
+            s["limits_accepted"], accepting = accepting, None
+            s["drug_library"] = entry.drug_library or None
             if step in (Step.CHECK_IN, Step.BASELINE, Step.PLAN):
                 step = Step.INFUSION
         elif isinstance(entry, te.InfusionStep):

@@ -30,9 +30,12 @@ from ketaconsole.session.phase import PHASE_AFTER, Phase
 from ketaconsole.session.state import Step
 
 if TYPE_CHECKING:
+    from ketaconsole.course.eligibility import Assessment
     from ketaconsole.course.measures import MeasureResult
     from ketaconsole.course.planning import PlanAdvice
     from ketaconsole.course.titration import DoseDecision
+    from ketaconsole.medication.library import DrugLibrary
+    from ketaconsole.medication.order_check import LimitAcceptance
     from ketaconsole.security.roles import Permission
     from ketaconsole.session.events import Entry
     from ketaconsole.session.state import SessionState
@@ -115,6 +118,34 @@ class WorkflowError(ValueError):
         self.problems = problems
 
 
+def order_entries(plan: DosePlan, library: DrugLibrary, course: Assessment | None,
+                  accepted: LimitAcceptance | None = None) -> list[Entry]:
+    """The entries that put an order on the record, once it passes the one check.
+
+    The order is checked against the clinic's drug library and the prescriber's approval
+    (:func:`ketaconsole.medication.order_check.check_order`): outside a hard limit or the
+    approval it is refused in one sentence naming the limit; past a soft limit it needs
+    a named clinician and a reason, recorded just before the plan. The plan step and
+    headless ``record`` (:meth:`ketaconsole.bedside.room.Room.open_cleared`) both ask it.
+    """
+    from ketaconsole.medication.order_check import check_order
+
+    check = check_order(plan, library, course.approved_order() if course is not None else None)
+    refused = check.refusal
+    if refused is not None:
+        raise WorkflowError(dict([refused]))
+    missing = check.unaccepted(accepted)
+    if missing:
+        raise WorkflowError(missing)
+    entries: list[Entry] = []
+    if check.soft and accepted is not None:
+        entries.append(_entries().DoseLimitsAccepted(
+            clinician=accepted.clinician.strip(), reason=accepted.reason.strip(),
+            limits=[limit.as_record() for limit in check.soft], drug_library=library.label))
+    entries.append(_entries().DosePlanned(**plan.order_record(), drug_library=library.label))
+    return entries
+
+
 class SessionWorkflow:
     """One session's clinical steps, recorded as they are taken, written into the model."""
 
@@ -138,6 +169,8 @@ class SessionWorkflow:
         self._lock = threading.RLock()
         self.instruments: tuple[str, ...] = tuple(INSTRUMENTS)
         """The rating scales this clinic asks (the room sets them at check-in)."""
+        self.library: DrugLibrary | None = None
+        """The clinic's drug library (the room reads it when the session opens)."""
         self._fresh()
 
     def _fresh(self) -> None:
@@ -284,24 +317,34 @@ class SessionWorkflow:
                                          "a named clinician must acknowledge them before "
                                          "dosing."})
 
-    def confirm_plan(self, plan: DosePlan, *,
-                     decision: DoseDecision | None = None) -> StoredEvent:
-        """The order, within the prescriber's approved range; with the titration decision."""
+    @property
+    def drug_library(self) -> DrugLibrary:
+        """The library orders are checked against: the clinic's, read when the session
+        opened, else (a workflow without a record) the default file."""
+        if self.library is None:
+            from ketaconsole.medication.library import default_library
+
+            self.library = default_library()
+        return self.library
+
+    def confirm_plan(self, plan: DosePlan, *, decision: DoseDecision | None = None,
+                     accepted: LimitAcceptance | None = None) -> StoredEvent:
+        """The order, within the clinic's drug library and the prescriber's approval (past a
+        soft limit ``accepted`` by a named clinician with a reason); with the titration
+        decision."""
         with self._lock:
             author = self.acting("dose_plan")
             self._expect(Step.PLAN)
             self._refuse_while_flagged()
-            course = self.model.course
-            outside = course.dose_problem(plan.mg_per_kg) if course is not None else None
-            if outside:
-                raise WorkflowError({"mg_per_kg": outside})
+            entries = order_entries(plan, self.drug_library, self.model.course, accepted)
             if decision is not None:
                 problem = decision.problem(plan.mg_per_kg)
                 if problem:
                     raise WorkflowError({"decision": problem})
                 self._record(_entries().DoseProposalDecided(
                     **decision.as_record(plan.mg_per_kg)), author)
-            stored = self._record(_entries().DosePlanned(**plan.order_record()), author)
+            for entry in entries:
+                stored = self._record(entry, author)
             self.model.set_plan(plan)
             self.step = Step.INFUSION
             return stored

@@ -1,13 +1,14 @@
 """A short recorded session for the export tests, made the clinic's way at a bedside.
 
-Twenty minutes of a 70 kg patient at a bedside on a story clock
+Thirty minutes of a 70 kg patient at a bedside on a story clock
 (:func:`ketaconsole.demo.story_infusions.story_bedside`), its course approved the day
 before. The monitor's and the pump's readings reach the room's engine as a device's
 would, and the room records them: SpO2, pulse rate, heart rate and respiration once a
 second (with a stretch where the oximeter marks SpO2 invalid), NIBP every 5 minutes, the
 pump's rate and volume once a second (slowed by hand after 4 minutes, which the
 pump-vs-plan check notices), a 125 Hz pleth wave. The nurse's steps go through the
-session workflow and its door: check-in, PHQ-9, baseline, the dose plan, start and stop,
+session workflow and its door: check-in, PHQ-9, baseline, the dose plan (20 minutes, past
+the clinic's usual 40, accepted by the prescriber with a reason), start and stop,
 the timeline's entries (an annotation, scales, a rescue medication, an adverse event),
 the discharge criteria, the sign-off and the end. The alarms are the alarm system's: an
 NIBP reading 44 mmHg above the baseline raises one, which the nurse acknowledges.
@@ -16,22 +17,26 @@ NIBP reading 44 mmHg above the baseline raises one, which the nurse acknowledges
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ketaconsole.course.eligibility import latest_assessment
 from ketaconsole.course.identity import PatientRecord, resolve_patient
 from ketaconsole.course.measures import score
 from ketaconsole.demo.story_infusions import StoryBedside, story_bedside
-from ketaconsole.dose import DosePlan
+from ketaconsole.medication.order_check import LimitAcceptance
 from ketaconsole.observations import Numeric, Observation, PumpState, PumpStatus, WaveChunk
 from ketaconsole.session.checkin import CheckIn
 from ketaconsole.store import Database
-from tests.course_support import approve, mrn_of
+from tests.course_support import CLEAR, approve, mrn_of
+from tests.plan_support import ketamine_plan
 
 T0 = 1_790_000_000.0
 """2026-09-21 14:13:20 UTC: the patient is checked in and the session starts."""
-MINUTES = 20
-PLAN = DosePlan(weight_kg=70.0, mg_per_kg=0.5, duration_min=10.0, concentration_mg_ml=1.0)
+MINUTES = 30
+PLAN = ketamine_plan(70.0, 0.5, 20.0, 1.0)
+SHORTER = LimitAcceptance("Dr Pia Prescriber", "20 minutes agreed with the patient after "
+                                               "dissociation at 40")
+"""Who accepts the 20-minute infusion, below the clinic's usual 40, and why."""
 INVALID_SPO2_FROM = 300
 INVALID_SPO2_TO = 310
 RATE_CHANGE_AT = 240
@@ -41,7 +46,7 @@ BP_HIGH_AT = 330
 """The second of the NIBP reading 44 mmHg above the baseline (a medium-priority alarm)."""
 BP_HIGH = 172.0
 INFUSION_FROM = 60
-"""The second the pump starts infusing and the nurse presses Start (10 minutes of it)."""
+"""The second the pump starts infusing and the nurse presses Start (20 minutes of it)."""
 NURSE = "nurse.kim"
 MONITOR, PUMP = "monitor-1", "pump-1"
 SBP, DBP, MAP = ("MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA",
@@ -60,7 +65,8 @@ def _approved(database: Database, patient: str) -> PatientRecord:
     """The patient's record, their course approved the day before (once)."""
     person = resolve_patient(database, patient, mrn=mrn_of(patient))
     if latest_assessment(database, person.patient_id) is None:
-        approve(database, person, assessed_at=T0 - 86400.0)
+        approve(database, person, assessed_at=T0 - 86400.0,
+                form=replace(CLEAR, infusion_min_minutes=20.0))
     return person
 
 
@@ -83,7 +89,7 @@ def record_session(database: Database, *, close: bool = True, patient: str = "Al
         bedside.at(T0 + 3)
         flow.confirm_baseline({SBP: BASELINE_SYSTOLIC, DBP: 82.0})
         bedside.at(T0 + 5)
-        flow.confirm_plan(PLAN)
+        flow.confirm_plan(PLAN, accepted=SHORTER)
         rate = PLAN.rate_ml_h
         infused = 0.0
         stop_at = INFUSION_FROM + int(PLAN.duration_min * 60)
@@ -162,10 +168,10 @@ def _nurse(bedside: StoryBedside, second: int, stop_at: int, *, close: bool,
             "6 sense of time changed": 1, "7 body feels changed": 2,
             "15 separated from what is happening": 1,
             "22 feel disconnected from own body": 0}, "score": 9})
-    elif close and second == 1160:
+    elif close and second == 1760:
         flow.begin_discharge()
-    elif close and second == 1170:
+    elif close and second == 1770:
         flow.record_discharge("Aldrete", {"activity": 2, "respiration": 2, "circulation": 2,
                                           "consciousness": 2, "spo2": 2})
-    elif close and second == 1180:
+    elif close and second == 1780:
         flow.sign_off("Kim Nurse")

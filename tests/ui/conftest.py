@@ -138,7 +138,7 @@ def fill_check_in(qtbot: QtBot, page: object, **typed: str) -> None:
 
     answers = {"allergies": "none known", "current_medication": "none",
                "substance_use": "none", "bp_history": "none", "iv_site": "left antecubital",
-               "fasting_hours": "4", **typed}
+               "fasting_hours": "4", "height_cm": "172", **typed}
     for key, text in answers.items():
         type_into(qtbot, page, key, text)
     fields = page.form.fields  # type: ignore[attr-defined]
@@ -200,7 +200,7 @@ def confirm_baseline_at_page(qtbot: QtBot, window: MainWindow) -> None:
 def confirm_plan_at_page(qtbot: QtBot, window: MainWindow) -> None:
     """Confirm the proposed plan once the page shows its rate; wait for the Infusion step."""
     from ketaconsole.session.workflow import Step
-    from ui.session.session_pages import PlanPage
+    from ui.session.plan_page import PlanPage
 
     plan = window.monitor.session.pages[Step.PLAN]
     assert isinstance(plan, PlanPage)

@@ -3,8 +3,11 @@
 The same form as ``ketaconsole assess``: contraindications (absolute and relative) with
 the decision support shown as they are ticked, the screening blood pressure against the
 clinic's threshold, prior treatments, the consent document and its version, and the
-dose range approved. Signing goes through the course's guarded door, which refuses
-anyone but a prescriber and puts the assessment on the audit trail.
+order approved: the dose range, the infusion-time range and the most mg one infusion
+may give, within the hard limits of the clinic's drug library (its usual limits
+pre-filled, read with the threshold when the form opens). Signing goes through the
+course's guarded door, which refuses anyone but a prescriber and puts the assessment on
+the audit trail.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from ketaconsole.course.eligibility import (
     decision_support,
 )
 from ketaconsole.course.identity import PatientRecord
+from ketaconsole.medication.clinic_library import clinic_library
+from ketaconsole.medication.library import DrugLibrary, default_library
 from ui import theme
 from ui.widgets.background import BackgroundCalls
 from ui.widgets.form_fields import QuestionRows, headed_body
@@ -60,6 +65,8 @@ class AssessmentForm(QWidget):
         self._desk, self.patient, self._on_signed = desk, patient, on_signed
         self.policy = EligibilityPolicy()
         """The clinic's threshold, read when the form opens (the default until then)."""
+        self.library: DrugLibrary = default_library()
+        """The clinic's drug library, read when the form opens (the default until then)."""
         self.setWindowTitle(f"Eligibility assessment: {patient.name}")
         self.calls = BackgroundCalls(self)
         self.calls.done.connect(self._answered)
@@ -111,7 +118,7 @@ class AssessmentForm(QWidget):
             self.prior.append((kind, detail))
         column.addWidget(prior)
 
-        consent = QGroupBox("Consent and the approved dose")
+        consent = QGroupBox("Consent and the approved order")
         rows = QuestionRows(consent)
         self.consent_document = QLineEdit("IV ketamine course consent")
         rows.add("Consent document signed", self.consent_document, wide=True)
@@ -121,6 +128,15 @@ class AssessmentForm(QWidget):
         self.dose_min, self.dose_max = QLineEdit("0.5"), QLineEdit("0.75")
         rows.add("Lowest dose approved (mg/kg)", self.dose_min)
         rows.add("Highest dose approved (mg/kg)", self.dose_max)
+        self.infusion_min, self.infusion_max = QLineEdit(), QLineEdit()
+        rows.add("Shortest infusion approved (min)", self.infusion_min)
+        rows.add("Longest infusion approved (min)", self.infusion_max)
+        self.max_total = QLineEdit()
+        rows.add("Most one infusion may give (mg)", self.max_total)
+        self._usual_limits()
+        for line in (self.dose_min, self.dose_max, self.infusion_min, self.infusion_max,
+                     self.max_total):
+            line.textChanged.connect(self.update_support)
         column.addWidget(consent)
         column.addStretch(1)
 
@@ -137,6 +153,16 @@ class AssessmentForm(QWidget):
         self.resize(720, 780)
         self.update_support()
         self.calls.run(lambda: EligibilityPolicy.of_clinic(desk.database), "policy")
+        self.calls.run(lambda: clinic_library(desk.database), "library")
+
+    def _usual_limits(self) -> None:
+        """Pre-fill the infusion times and the most mg with the library's usual limits."""
+        band = self.library.infusion_minutes
+        for line, value in ((self.infusion_min, band.soft_min),
+                            (self.infusion_max, band.soft_max),
+                            (self.max_total, self.library.total_mg.soft_max)):
+            if value is not None:
+                line.setText(f"{value:g}")
 
     def _tick(self, rows: QuestionRows, label: str) -> QCheckBox:
         box = QCheckBox("present")
@@ -160,14 +186,22 @@ class AssessmentForm(QWidget):
             consent_version=self.consent_version.text(),
             dose_min_mg_per_kg=_number(self.dose_min.text()),
             dose_max_mg_per_kg=_number(self.dose_max.text()), prior_treatments=prior,
-            relative_reasoning=self.reasoning.text())
+            relative_reasoning=self.reasoning.text(),
+            infusion_min_minutes=_number(self.infusion_min.text()),
+            infusion_max_minutes=_number(self.infusion_max.text()),
+            max_total_mg=_number(self.max_total.text()))
 
     def update_support(self) -> None:
         """The decision support as it stands: what stops the course, what needs reasoning."""
-        findings = decision_support(self.form(), self.policy)
+        findings = decision_support(self.form(), self.policy, self.library)
         threshold = (f"the clinic's threshold is {self.policy.max_systolic_mmhg:g}/"
                      f"{self.policy.max_diastolic_mmhg:g} mmHg")
-        if findings.absolute:
+        order = [findings.problems[k] for k in ("dose_range", "infusion_range", "max_total")
+                 if k in findings.problems]
+        if order:
+            self.support.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+            self.support.setText(" ".join(order))
+        elif findings.absolute:
             self.support.setStyleSheet(f"color: {theme.ALARM_HIGH}; font-weight: bold;")
             self.support.setText("Absolute contraindication: " + ", ".join(
                 ABSOLUTE[k] for k in findings.absolute) + f" ({threshold}). Signed, the "
@@ -196,10 +230,19 @@ class AssessmentForm(QWidget):
             self.policy = result
             self.update_support()
             return
+        if tag == "library" and isinstance(result, DrugLibrary):
+            usual = self.library
+            self.library = result
+            if (self.infusion_min.text(), self.infusion_max.text(), self.max_total.text()) == (
+                    f"{usual.infusion_minutes.soft_min:g}", f"{usual.infusion_minutes.soft_max:g}",
+                    f"{usual.total_mg.soft_max:g}"):
+                self._usual_limits()  # the clinic's usual limits, unless already changed
+            self.update_support()
+            return
         if not isinstance(result, Assessment):
             return
-        verdict = (f"Approved for {result.dose_min_mg_per_kg:g}-{result.dose_max_mg_per_kg:g}"
-                   f" mg/kg until {result.expires()}" if result.approved else "Not approved")
+        verdict = (f"Approved for {result.summary()} until {result.expires()}"
+                   if result.approved else "Not approved")
         flagged = ", ".join(result.flagged) or "nothing flagged"
         colour = theme.TEXT if result.approved else theme.ALARM_HIGH
         self.message.setStyleSheet(f"color: {colour};")

@@ -255,7 +255,7 @@ class CourseView(QWidget):
             flagged = ", ".join(a.flagged) or "nothing flagged"
             assessed = (f"{'approved' if a.approved else 'not approved'} by "
                         f"{escape(a.prescriber)} on {_date(a.assessed_at)}, "
-                        f"{a.dose_min_mg_per_kg:g}-{a.dose_max_mg_per_kg:g} mg/kg, "
+                        f"{escape(a.summary())}, "
                         f"until {a.expires()}; {escape(flagged)}")
         events = "; ".join(items) or "none recorded"
         follow_ups = "; ".join(

@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,8 +32,6 @@ from ketaconsole.catalogue import (
 )
 from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.lookup import PatientMatch
-from ketaconsole.course.titration import DoseDecision
-from ketaconsole.dose import DosePlan, DosePlanError
 from ketaconsole.live.engine import Engine
 from ketaconsole.session.checkin import CheckIn
 from ketaconsole.session.discharge import SCALES, suggest_aldrete, suggest_padss, total
@@ -42,11 +39,7 @@ from ketaconsole.session.patient import Patient
 from ketaconsole.session.phase import Phase
 from ketaconsole.session.workflow import SessionWorkflow, WorkflowError
 from ui import theme
-from ui.course.course_page import present
-from ui.course.course_plan import course_table_html
-from ui.course.course_view import CourseView
 from ui.course.patient_search import PatientSearch
-from ui.session.measures_box import MeasuresBox
 from ui.widgets.form_fields import FormFields
 from ui.widgets.labels import note
 
@@ -54,9 +47,6 @@ Submit = Callable[[Callable[[], Any], "StepPage"], None]
 """The panel's runner: do this recording call off the GUI thread, answer to this page."""
 
 BASELINE_METRICS = (NIBP_SYS, NIBP_DIA, PULSE_RATE, SPO2)
-
-DEFAULT_ORDER = {"mg_per_kg": 0.5, "duration_min": 40.0, "concentration_mg_ml": 1.0}
-"""The usual order (CLINICAL.md section 1), pre-filled on the plan page."""
 
 
 def button_rows(buttons: list[QPushButton], columns: int = 2) -> QGridLayout:
@@ -147,6 +137,8 @@ class CheckInPage(StepPage):
                         else str(patient.age_years)))
         f.add("weight_kg", "Weight (kg)",
               QLineEdit(f"{patient.weight_kg:g}" if patient else ""))
+        f.add("height_cm", "Height (cm)",
+              QLineEdit(f"{patient.height_cm:g}" if patient and patient.height_cm else ""))
         for key, label in (("allergies", "Allergies"), ("current_medication", "Medication"),
                            ("substance_use", "Substance use"), ("bp_history", "BP history"),
                            ("iv_site", "IV site")):
@@ -207,7 +199,15 @@ class CheckInPage(StepPage):
             consent_signed=f.checked("consent_signed"),
             iv_site=f.text("iv_site"), escort_present=f.checked("escort_present"),
             mrn=f.text("mrn"), date_of_birth=f.text("date_of_birth"),
-            patient_id=self.picked.patient.patient_id if self.picked is not None else None)
+            patient_id=self.picked.patient.patient_id if self.picked is not None else None,
+            height_cm=self._height())
+
+    def _height(self) -> float | None:
+        """The height typed (NaN when it is not a number, so the checklist says so)."""
+        if not self.form.text("height_cm"):
+            return None
+        height = self.form.number("height_cm")
+        return float("nan") if height is None else height
 
     def primary(self) -> QWidget | None:
         return self.sign
@@ -248,105 +248,6 @@ class BaselinePage(StepPage):
     def record(self) -> None:
         values = {m.refid: self.form.number(m.refid) for m in BASELINE_METRICS}
         self._submit(lambda: self._workflow.confirm_baseline(values), self)
-
-
-class PlanPage(StepPage):
-    def __init__(self, workflow: SessionWorkflow, submit: Submit,
-                 expected: DosePlan | None = None, desk: CourseDesk | None = None) -> None:
-        super().__init__("Dose plan")
-        self._workflow, self._submit = workflow, submit
-        self._desk = desk
-        order = expected.as_record() if expected is not None else DEFAULT_ORDER
-        self.form.add("weight_kg", "Weight (kg)", QLineEdit())
-        self.form.add("mg_per_kg", "Dose (mg/kg)", QLineEdit(f"{order['mg_per_kg']:g}"))
-        self.form.add("duration_min", "Over (min)", QLineEdit(f"{order['duration_min']:g}"))
-        self.form.add("concentration_mg_ml", "Concentration (mg/mL)",
-                      QLineEdit(f"{order['concentration_mg_ml']:g}"))
-        self.computed = QLabel("")
-        self.computed.setWordWrap(True)
-        self.computed.setFont(theme.font(16, bold=True))
-        # room for two lines from the start, so the button below never moves under a tap
-        self.computed.setMinimumHeight(2 * self.computed.fontMetrics().lineSpacing() + 4)
-        self.column.addWidget(self.computed)
-        self.course = QLabel("")
-        self.course.setWordWrap(True)
-        self.course.setTextFormat(Qt.TextFormat.RichText)
-        self.column.addWidget(self.course)
-        self.measures = MeasuresBox(workflow, lambda work: submit(work, self))
-        self.column.addWidget(self.measures)
-        self.show_course = QPushButton("Show the course")
-        self.show_course.setEnabled(False)
-        self.show_course.clicked.connect(self.open_course)
-        self.column.addWidget(self.show_course)
-        self.course_view: QWidget | None = None
-        self.form.add("override_reason", "Reason if not the proposed dose", QLineEdit())
-        self._advice_shown: object = None
-        for field in self.form.fields.values():
-            assert isinstance(field, QLineEdit)
-            field.textChanged.connect(self.recompute)
-        self.confirm = QPushButton("Confirm plan")
-        self.confirm.clicked.connect(self.record)
-        self.column.addWidget(self.confirm)
-        self.finish_layout()
-
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        checked_in = self._workflow.check_in_record
-        weight = self.form.fields["weight_kg"]
-        assert isinstance(weight, QLineEdit)
-        if checked_in is not None and checked_in.weight_kg and not weight.text():
-            weight.setText(f"{checked_in.weight_kg:g}")
-        self.show_advice()
-        self.recompute()
-
-    def show_advice(self) -> None:
-        """The previous infusions and the proposed dose; the proposal pre-fills the dose once."""
-        self.measures.refresh()
-        advice = self._workflow.advice
-        if advice is None or advice is self._advice_shown:
-            return
-        self._advice_shown = advice
-        self.course.setText(course_table_html(advice))
-        self.show_course.setEnabled(True)
-        dose = self.form.fields["mg_per_kg"]
-        assert isinstance(dose, QLineEdit)
-        dose.setText(f"{advice.proposal.mg_per_kg:g}")
-
-    def open_course(self) -> None:
-        """The course view on the console's Course page, beside (never over) the monitor."""
-        advice = self._workflow.advice
-        if advice is None:
-            return
-        self.course_view = CourseView(advice.course, desk=self._desk)
-        present(self.course_view, self)
-
-    def plan(self) -> DosePlan:
-        values = [self.form.number(k) for k in ("weight_kg", "mg_per_kg", "duration_min",
-                                                "concentration_mg_ml")]
-        return DosePlan(*[v if v is not None else float("nan") for v in values])
-
-    def recompute(self) -> None:
-        try:
-            plan = self.plan()
-        except DosePlanError as exc:
-            self.computed.setText("")
-            self.message.setText(" ".join(exc.problems))
-            return
-        self.message.setText("")
-        self.computed.setText(f"{plan.dose_mg:.1f} mg over {plan.duration_min:g} min = "
-                              f"{plan.rate_mg_min:.3f} mg/min = {plan.rate_ml_h:.1f} mL/h "
-                              f"({plan.volume_ml:.1f} mL)")
-
-    def record(self) -> None:
-        try:
-            plan = self.plan()
-        except DosePlanError as exc:
-            self.message.setText(" ".join(exc.problems))
-            return
-        advice = self._workflow.advice
-        decision = DoseDecision(advice.proposal, self.form.text("override_reason")) \
-            if advice is not None else None
-        self._submit(lambda: self._workflow.confirm_plan(plan, decision=decision), self)
 
 
 INFUSION_STATE_TEXT = {Phase.PRE_INFUSION: "Not started", Phase.INFUSION: "Running",

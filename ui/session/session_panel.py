@@ -30,6 +30,7 @@ from ketaconsole.session.workflow import STEPS, SessionWorkflow, Step
 from ketaconsole.settings import exports_dir
 from ui import theme
 from ui.records.session_review import Exporter
+from ui.session.plan_page import PlanPage
 from ui.session.record_worker import RecordWorker
 from ui.session.session_pages import (
     BaselinePage,
@@ -37,7 +38,6 @@ from ui.session.session_pages import (
     DischargePage,
     DonePage,
     InfusionPage,
-    PlanPage,
     RecoveryPage,
     SignOffPage,
     StepPage,

@@ -45,7 +45,7 @@ def _record(tmp_path: Path, device: str, *plan: str, minutes: str = "0.4") -> in
     env = {**os.environ, "KETACONSOLE_HOME": str(tmp_path)}
     done = subprocess.run(
         [sys.executable, "-m", "ketaconsole", "record", "--device", device,
-         "--mrn", cleared_mrn(url, "Ann Example"), "--weight", "70", *plan,
+         "--mrn", cleared_mrn(url, "Ann Example"), "--weight", "70", "--height", "175", *plan,
          "--minutes", minutes, "--db", url], capture_output=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr.decode()
     return int(done.stdout.decode().splitlines()[0])

@@ -24,7 +24,8 @@ from ketaconsole.store.review import session_state, timeline
 from tests.core.store.test_store_crash import Recording
 from tests.core.store_support import wait_until
 
-PLAN = ("--weight", "70", "--dose", "0.75", "--over", "40", "--concentration", "1")
+PLAN = ("--weight", "70", "--height", "175", "--dose", "0.75", "--over", "40",
+        "--concentration", "1")
 """52.5 mg over 40 min at 1 mg/mL is 78.75 mL/h; the simulated pump runs at 52.5 mL/h."""
 
 
@@ -122,7 +123,8 @@ def test_a_resumed_record_refuses_a_plan_other_than_the_recorded_one(
     env = {**os.environ, "KETACONSOLE_HOME": str(tmp_path), "KETACONSOLE_STATION": station}
     other = subprocess.run(
         [sys.executable, "-m", "ketaconsole", "record", "--device",
-         f"alaris-asena={pump_port}", "--mrn", first.mrn, "--weight", "70", "--dose", "0.5",
+         f"alaris-asena={pump_port}", "--mrn", first.mrn, "--weight", "70", "--height", "175",
+         "--dose", "0.5",
          "--over", "40", "--concentration", "1", "--minutes", "0.1", "--db", record_url],
         capture_output=True, env=env, timeout=60)
     assert other.returncode != 0

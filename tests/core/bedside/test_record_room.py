@@ -53,8 +53,8 @@ def test_headless_record_raises_the_consoles_own_alarms_and_checks_the_pump_agai
     done = subprocess.run(
         [sys.executable, "-m", "ketaconsole", "record", "--device",
          f"masimo-ascii={oximeter_port}", "--device", f"alaris-asena={pump_port}",
-         "--mrn", cleared_mrn(url, "Ann Example"), "--weight", "70", "--dose", "0.5",
-         "--over", "40",
+         "--mrn", cleared_mrn(url, "Ann Example"), "--weight", "70", "--height", "175",
+         "--dose", "0.5", "--over", "40",
          "--concentration", "0.667", "--minutes", "0.45", "--db", url],
         capture_output=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr.decode()
@@ -167,9 +167,10 @@ def test_record_runs_under_the_patients_one_record_and_never_makes_another(
     (("--mrn", "MRN-NEW"), 1, "Nia New has no eligibility assessment; a prescriber must"),
     (("--patient", "Someone Else", "--mrn", "MRN-NEW"), 1,
      "MRN MRN-NEW is Nia New's record, not Someone Else's"),
-    (("--mrn", "MRN-ANNEXAMPLE", "--weight", "70", "--dose", "0.9", "--over", "40",
-      "--concentration", "1"), 1,
-     "0.9 mg/kg is outside the range the prescriber approved (0.4 to 0.75 mg/kg)"),
+    (("--mrn", "MRN-ANNEXAMPLE", "--weight", "70", "--height", "175", "--dose", "0.9",
+      "--over", "40", "--concentration", "1"), 1,
+     "Dose 0.9 mg/kg is outside the 0.4 to 0.75 mg/kg the prescriber approved; ask the "
+     "prescriber to reassess the course"),
 ])
 def test_record_refuses_a_patient_without_an_approved_course_as_check_in_does(
         extra: tuple[str, ...], code: int, says: str, oximeter: PtyDeviceHost,  # noqa: F811

@@ -23,6 +23,7 @@ from ketaconsole.store import open_database
 from ketaconsole.store.review import list_sessions, timeline
 from tests.core.store_support import wait_until
 from tests.course_support import approved_patient
+from tests.plan_support import ketamine_plan
 from tests.room_support import log_in, serve_room
 
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
@@ -86,7 +87,7 @@ def test_the_nurses_plan_reaches_the_pump_check_and_a_disagreeing_pump_alarms(
         clinic_room: tuple[str, Room]) -> None:
     _, room = clinic_room
     # 0.5 mg/kg over 40 min at 0.667 mg/mL is 78.8 mL/h; the pump runs at 52.5 mL/h
-    plan = DosePlan(70.0, 0.5, 40.0, 0.667)
+    plan = ketamine_plan(70.0, 0.5, 40.0, 0.667)
     _through_plan(room, plan)
     assert room.model.plan == plan
     room.workflow.infusion_action("start")
@@ -104,7 +105,7 @@ def test_the_nurses_plan_reaches_the_pump_check_and_a_disagreeing_pump_alarms(
 def test_the_header_phase_is_the_nurses_and_the_pump_state_stands_beside_it(
         clinic_room: tuple[str, Room]) -> None:
     _, room = clinic_room
-    _through_plan(room, DosePlan(64.0, 0.5, 40.0, 1.0))
+    _through_plan(room, ketamine_plan(64.0, 0.5, 40.0, 1.0))
     wait_until(lambda: room.model.now().pump_state is PumpState.INFUSING
                and room.model.now().infusion_started_at is not None, 15,
                "the pump's telemetry to date the infusion")
@@ -233,7 +234,7 @@ def test_a_rooms_monitor_and_oximeter_both_send_spo2_and_the_profile_picks_the_p
 def test_a_resumed_room_is_where_the_stopped_one_was_plan_phase_clock_and_pump_alarm(
         clinic_room: tuple[str, Room]) -> None:
     url, room = clinic_room
-    plan = DosePlan(70.0, 0.5, 40.0, 0.667)  # 78.8 mL/h against the pump's 52.5 mL/h
+    plan = ketamine_plan(70.0, 0.5, 40.0, 0.667)  # 78.8 mL/h against the pump's 52.5 mL/h
     _through_plan(room, plan)
     room.workflow.infusion_action("start")
     wait_until(lambda: any(a.alarm_id.startswith("pump-mismatch")

@@ -13,11 +13,11 @@ from ketaconsole.course.eligibility import clearance
 from ketaconsole.course.follow_ups import DAY, follow_ups_of
 from ketaconsole.course.identity import find_for_check_in
 from ketaconsole.demo.story_infusions import StoryInfusion, give_infusions
-from ketaconsole.dose import DosePlan
 from ketaconsole.security import Action, AuditLog, Role
 from ketaconsole.store import open_database
 from tests.core.security_support import NAMES, PINS, staff
 from tests.course_support import approved_patient
+from tests.plan_support import ketamine_plan
 
 
 def _ketaconsole(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -27,6 +27,7 @@ def _ketaconsole(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str
 
 ASSESS = ("assess", "MRN-1001", "--bp", "128/82", "--consent", "IV ketamine consent",
           "--consent-version", "2026-03", "--dose-range", "0.4-0.75",
+          "--infusion-range", "40-60", "--max-total", "60",
           "--prior", "antidepressant:sertraline 12 weeks", "--prior", "TMS:36 sessions")
 
 
@@ -60,7 +61,7 @@ def test_register_assess_and_the_check_in_finds_the_approved_patient(tmp_path: P
                           "alcohol, in remission 4 years", "--as", "pia", "--pin-stdin",
                           "--db", url, stdin=f"{PINS[Role.PRESCRIBER]}\n")
     assert signed.returncode == 0, signed.stderr
-    assert "course approved for 0.4 to 0.75 mg/kg" in signed.stdout
+    assert "course approved for 0.4-0.75 mg/kg over 40-60 min, at most 60 mg" in signed.stdout
     assert "substance use disorder (relative)" in signed.stdout
 
     database = open_database(url)
@@ -98,7 +99,7 @@ def test_follow_ups_due_are_listed_and_one_is_recorded_from_the_command_line(
     checked_in = time.time() - 2 * DAY - 2 * 3600  # the session ended some 47 hours ago
     grace, _ = approved_patient(database, "Grace Hopper", "MRN-1001",
                                 assessed_at=checked_in - DAY)
-    give_infusions(url, grace, [StoryInfusion(checked_in, DosePlan(64.0, 0.5, 40.0, 1.0),
+    give_infusions(url, grace, [StoryInfusion(checked_in, ketamine_plan(64.0, 0.5, 40.0, 1.0),
                                               [2, 2, 2, 2, 2, 2, 1, 1, 0])],
                    nurse=NAMES[Role.NURSE], station="cli-test", signer="Nia Nurse",
                    age_years=52)

@@ -15,6 +15,7 @@ from ketaconsole.course.eligibility import (
     decision_support,
 )
 from ketaconsole.course.identity import register_patient
+from ketaconsole.medication.library import default_library
 from ketaconsole.security import Action, AuditLog, Guard, NotAllowed, Role
 from ketaconsole.session.checkin import CheckIn
 from ketaconsole.session.events import sentence
@@ -28,6 +29,7 @@ from tests.room_support import bare_room, end_and_stop, log_in
 GRACE = CheckIn("Grace Hopper", 52, 64.0, "none known", "none", "none", False, "none", 5.0,
                 True, "right forearm", True, mrn="MRN-1001")
 POLICY = EligibilityPolicy(max_systolic_mmhg=160, max_diastolic_mmhg=100, valid_days=90)
+LIBRARY = default_library()
 
 
 @pytest.mark.parametrize(("change", "absolute", "relative"), [
@@ -46,20 +48,20 @@ POLICY = EligibilityPolicy(max_systolic_mmhg=160, max_diastolic_mmhg=100, valid_
 def test_decision_support_sorts_absolute_and_relative_contraindications(
         change: dict[str, object], absolute: tuple[str, ...],
         relative: tuple[str, ...]) -> None:
-    findings = decision_support(replace(CLEAR, **change), POLICY)  # type: ignore[arg-type]
+    findings = decision_support(replace(CLEAR, **change), POLICY, LIBRARY)  # type: ignore[arg-type]
     assert (findings.absolute, findings.relative, findings.problems) == (absolute, relative, {})
 
 
 def test_the_hypertension_threshold_is_the_clinics() -> None:
     strict = EligibilityPolicy(max_systolic_mmhg=140, max_diastolic_mmhg=90)
     reading = replace(CLEAR, screening_systolic_mmhg=150, screening_diastolic_mmhg=85)
-    assert decision_support(reading, strict).absolute == ("uncontrolled_hypertension",)
-    assert decision_support(reading, POLICY).absolute == ()
+    assert decision_support(reading, strict, LIBRARY).absolute == ("uncontrolled_hypertension",)
+    assert decision_support(reading, POLICY, LIBRARY).absolute == ()
 
 
 def test_a_relative_contraindication_needs_reasoning_and_consent_its_version() -> None:
     findings = decision_support(replace(CLEAR, substance_use_disorder=True,
-                                        consent_version=" "), POLICY)
+                                        consent_version=" "), POLICY, LIBRARY)
     assert set(findings.problems) == {"relative_reasoning", "consent"}
 
 

@@ -22,12 +22,12 @@ from ketaconsole.course.follow_ups import (
 from ketaconsole.course.identity import PatientRecord, register_patient
 from ketaconsole.course.measures import score
 from ketaconsole.demo.story_infusions import StoryInfusion, give_infusions
-from ketaconsole.dose import DosePlan
 from ketaconsole.security import AuditLog, Guard, NotAllowed, Role
 from ketaconsole.store import Database
 from ketaconsole.store.review import session_state
 from tests.core.security_support import NAMES, staff
 from tests.course_support import approve
+from tests.plan_support import ketamine_plan
 
 T0 = 1_800_000_000.0
 NO_URINARY = {"frequency": False, "urgency": False, "pain_passing_urine": False,
@@ -38,7 +38,7 @@ ENTRY = FollowUpEntry("24h", score("PHQ-9", [1, 1, 1, 1, 1, 1, 1, 0, 0]), "mild 
 
 def _infusions(database: Database, person: PatientRecord, *times: float) -> float:
     """An infusion checked in at each of ``times``, at one bedside: when the last ended."""
-    plan = DosePlan(70.0, 0.5, 40.0, 1.0)
+    plan = ketamine_plan(70.0, 0.5, 40.0, 1.0)
     sessions = give_infusions(database.url, person,
                               [StoryInfusion(at, plan, [2, 2, 2, 2, 2, 2, 1, 1, 0])
                                for at in times],

@@ -10,7 +10,6 @@ from ketaconsole.course.identity import resolve_patient
 from ketaconsole.course.measures import score
 from ketaconsole.course.summary import course_summary
 from ketaconsole.demo.story_infusions import StoryInfusion, give_infusions
-from ketaconsole.dose import DosePlan
 from ketaconsole.security import AuditLog, ConsoleUser, Guard, Role
 from ketaconsole.security.admin import change_setting
 from ketaconsole.security.clinic_settings import madrs_in_use
@@ -19,6 +18,7 @@ from ketaconsole.store import open_database
 from tests.core.bedside.test_room import GRACE
 from tests.core.security_support import staff
 from tests.course_support import approved_patient
+from tests.plan_support import ketamine_plan
 from tests.room_support import bare_room, end_and_stop, log_in
 
 NURSE = "nurse.kim"
@@ -75,7 +75,7 @@ def test_with_madrs_switched_off_the_course_carries_and_plots_none(tmp_path: Pat
     database = open_database(url)
     try:
         grace = resolve_patient(database, GRACE.patient_name, mrn=GRACE.mrn)
-        give_infusions(url, grace, [StoryInfusion(T0, DosePlan(64.0, 0.5, 40.0, 1.0), [2] * 9,
+        give_infusions(url, grace, [StoryInfusion(T0, ketamine_plan(64.0, 0.5, 40.0, 1.0), [2] * 9,
                                                   measures=[score("MADRS", [3] * 10)])],
                        nurse=NURSE, station="madrs", signer="Kim Nurse", age_years=52)
         before = course_summary(database, grace.patient_id)

@@ -15,13 +15,13 @@ from ketaconsole.course.measures import (
     score,
 )
 from ketaconsole.demo.story_infusions import story_bedside
-from ketaconsole.dose import DosePlan
 from ketaconsole.session.checkin import CheckIn
 from ketaconsole.session.events import sentence
 from ketaconsole.session.workflow import SessionWorkflow, WorkflowError
 from ketaconsole.store import Database
 from ketaconsole.store.review import timeline
 from tests.course_support import approved_patient
+from tests.plan_support import ketamine_plan
 
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
 ADA = CheckIn("Ada Lovelace", 36, 70.0, "none known", "sertraline 50 mg", "none", False,
@@ -96,7 +96,7 @@ def workflow(database: Database) -> Iterator[SessionWorkflow]:
 def test_item_nine_positive_blocks_the_plan_until_a_named_person_acknowledges(
         workflow: SessionWorkflow) -> None:
     workflow.record_measure(score("PHQ-9", [2, 2, 2, 2, 1, 2, 1, 1, 1]))
-    plan = DosePlan(70.0, 0.5, 40.0, 1.0)
+    plan = ketamine_plan(70.0, 0.5, 40.0, 1.0)
     with pytest.raises(WorkflowError, match="must acknowledge them before dosing"):
         workflow.confirm_plan(plan)
     with pytest.raises(WorkflowError, match="Type your name"):
@@ -119,7 +119,7 @@ def test_item_nine_positive_blocks_the_plan_until_a_named_person_acknowledges(
 
 
 def test_a_flag_raised_after_the_plan_blocks_the_start(workflow: SessionWorkflow) -> None:
-    workflow.confirm_plan(DosePlan(70.0, 0.5, 40.0, 1.0))
+    workflow.confirm_plan(ketamine_plan(70.0, 0.5, 40.0, 1.0))
     workflow.record_measure(score("PHQ-9", [0, 0, 0, 0, 0, 0, 0, 0, 2]))
     with pytest.raises(WorkflowError, match="self-harm"):
         workflow.infusion_action("start")

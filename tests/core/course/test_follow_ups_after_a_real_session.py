@@ -30,7 +30,7 @@ def _recorded_infusion(pump_port: str, tmp_path: Path
     mrn = cleared_mrn(url, "Grace Hopper")
     done = subprocess.run(
         [sys.executable, "-m", "ketaconsole", "record", "--device", f"alaris-asena={pump_port}",
-         "--mrn", mrn, "--weight", "70", "--dose", "0.5", "--over", "40",
+         "--mrn", mrn, "--weight", "70", "--height", "175", "--dose", "0.5", "--over", "40",
          "--concentration", "1", "--minutes", "0.15", "--db", url],
         capture_output=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr.decode()

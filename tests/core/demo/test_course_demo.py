@@ -9,12 +9,12 @@ from ketaconsole.course.history import course_history
 from ketaconsole.demo.course import DEMO_MRN
 from ketaconsole.demo.room import DEMO_PATIENT, demo_room
 from ketaconsole.devices.registry import DriverRegistry, built_ins_only
-from ketaconsole.dose import DosePlan
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.session.checkin import CheckIn
 from ketaconsole.session.workflow import Step, WorkflowError
 from ketaconsole.sim.virtual_patient import SCENARIOS
 from ketaconsole.store.review import timeline
+from tests.plan_support import ketamine_plan
 from tests.room_support import end_and_stop, log_in_demo_nurse
 
 
@@ -41,14 +41,15 @@ def test_a_nurse_sees_the_course_and_the_proposed_dose_before_planning_the_sixth
         assert advice.proposal.mg_per_kg == 0.5 and "responding" in advice.proposal.reason
 
         from ketaconsole.course.titration import DoseDecision
-        too_high = DosePlan(story.weight_kg, 0.8, 40.0, 1.0)
+        too_high = ketamine_plan(story.weight_kg, 0.8, 40.0, 1.0)
         try:
             room.workflow.confirm_plan(too_high,
                                        decision=DoseDecision(advice.proposal, "patient asks"))
             raise AssertionError("a dose above the approved maximum was accepted")
         except WorkflowError as refused:
-            assert "outside the range the prescriber approved" in str(refused)
-        room.workflow.confirm_plan(DosePlan(story.weight_kg, 0.5, 40.0, 1.0),
+            assert "0.8 mg/kg is outside the 0.4 to 0.75 mg/kg the prescriber approved" in \
+                str(refused)
+        room.workflow.confirm_plan(ketamine_plan(story.weight_kg, 0.5, 40.0, 1.0),
                                    decision=DoseDecision(advice.proposal))
         assert room.database is not None
         events = timeline(room.database, room.workflow.service_id())

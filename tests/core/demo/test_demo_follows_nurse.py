@@ -137,12 +137,12 @@ def test_a_pump_running_behind_the_nurses_back_still_alarms_at_speed(fast_room: 
     flow.check_in(DEMO)
     flow.confirm_baseline({SBP: 124.0, DBP: 78.0})
     plan = demo_plan(SCENARIOS["normal"])
-    flow.confirm_plan(dataclasses.replace(plan, duration_min=20.0))
+    flow.confirm_plan(plan)
     patient = fast_room.virtual_patient
     assert patient is not None
-    # the pump is programmed by hand at the usual 40 minutes, not the plan's 20
+    # the pump is programmed by hand for 80 minutes, not the plan's 40
     fast_room.model.nurse_listeners.remove(patient.nurse_did)
-    patient.nurse_did("start", time.time(), plan)
+    patient.nurse_did("start", time.time(), dataclasses.replace(plan, duration_min=80.0))
     flow.infusion_action("start")
     wait_until(lambda: any(a.alarm_id.startswith("pump-mismatch")
                            for a in fast_room.alarms.active_alarms(time.time())), timeout=15)

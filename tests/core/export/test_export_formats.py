@@ -68,8 +68,8 @@ def test_pdf_holds_every_section_of_the_discharge_record(
                      "1 (console room-test-Alex Example)", "Kim Nurse (nurse)",
                      "Pre-assessment", "Hours since last intake", "Escort present",
                      "Baseline blood pressure, systolic", "PHQ-9 17 (moderately severe)",
-                     "Dose plan and dose delivered", "0.5 mg/kg over 10 min", "35.0 mg",
-                     "Rate changes", "157.5 mL/h", "pump telemetry",
+                     "Dose plan and dose delivered", "0.5 mg/kg over 20 min", "35.0 mg",
+                     "Rate changes", "78.8 mL/h", "pump telemetry",
                      "Vitals trend", "Vitals at each check", "Timeline",
                      "Medium-priority alarm raised: NIBP sys 172 mmHg",
                      "Medium-priority alarm acknowledged: Blood pressure high by nurse.kim",
@@ -94,8 +94,8 @@ def test_pdf_dose_delivered_is_the_pumps_volume_through_the_dose_plan(
     text = pdf_text(path)
     assert (f"{delivered.delivered_mg:.1f} mg = {delivered.delivered_mg_per_kg:.3f} mg/kg"
             in text)
-    assert "Infusion time              10 min 00 s" in " ".join(text.split("\n")) or \
-        "10 min 00 s" in text
+    assert "Infusion time              20 min 00 s" in " ".join(text.split("\n")) or \
+        "20 min 00 s" in text
 
 
 def test_pdf_paper_setting_gives_a4_or_letter_pages(
@@ -173,7 +173,7 @@ def test_fhir_bundle_parses_as_r4_with_vital_signs_and_medication_codes(
     assert ketamine["dosage"]["route"]["coding"][0]["code"] == "47625008"
     assert ketamine["dosage"]["rateQuantity"]["value"] == pytest.approx(PLAN.rate_ml_h)
     assert ketamine["effectivePeriod"]["start"] == "2026-09-21T14:14:30.000Z"
-    assert ketamine["effectivePeriod"]["end"] == "2026-09-21T14:24:30.000Z"
+    assert ketamine["effectivePeriod"]["end"] == "2026-09-21T14:34:30.000Z"
     rescue = next(m for m in medications if m["medicationCodeableConcept"]["text"]
                   == "Ondansetron")
     assert rescue["dosage"]["dose"] == {"value": 4.0, "unit": "mg",

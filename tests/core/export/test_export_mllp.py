@@ -148,7 +148,7 @@ def test_a_peer_that_never_answers_times_out_after_bounded_retries(
     assert code == 1 and out == ""
     assert err.count("\n") == 1
     assert f"the receiver at {listener.target} did not acknowledge within 0.3 s after 2 " \
-           "attempts (0 of 20 messages delivered)" in err
+           f"attempts (0 of {MINUTES} messages delivered)" in err
     assert listener.connections == 2
     event = timeline(database, session.session_id)[-1]
     assert event.payload["mllp_result"] == "failed"

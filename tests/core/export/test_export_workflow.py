@@ -12,13 +12,13 @@ import subprocess
 from pathlib import Path
 
 from ketaconsole.demo.story_infusions import story_bedside
-from ketaconsole.dose import DosePlan
 from ketaconsole.export.record import load_record
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.export.summary import dose_summary
 from ketaconsole.session.checkin import CheckIn
 from ketaconsole.store import open_database
 from tests.course_support import approved_patient
+from tests.plan_support import ketamine_plan
 
 START = 1_800_000_000.0
 INTERNAL_WORDS = ("session_start", "session_end", "check_in", "dose_plan", "infusion_",
@@ -44,7 +44,7 @@ def test_workflow_steps_reach_the_pdf_and_the_fhir_bundle(tmp_path: Path) -> Non
                               mrn="MRN-1815"))
         session_id = flow.service_id()
         flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0})
-        flow.confirm_plan(DosePlan(70.0, 0.5, 40.0, 1.0))
+        flow.confirm_plan(ketamine_plan(70.0, 0.5, 40.0, 1.0))
         at(5)
         flow.infusion_action("start")
         at(20)
@@ -61,7 +61,7 @@ def test_workflow_steps_reach_the_pdf_and_the_fhir_bundle(tmp_path: Path) -> Non
         assert flow.end_session()
 
     record = load_record(database, session_id)
-    assert record.dose_plan == DosePlan(70.0, 0.5, 40.0, 1.0)
+    assert record.dose_plan == ketamine_plan(70.0, 0.5, 40.0, 1.0)
     dose = dose_summary(record)
     assert dose.infusion_started_at == START + 5 * 60
     assert dose.running_s == 40 * 60

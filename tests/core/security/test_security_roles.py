@@ -25,8 +25,9 @@ from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.eligibility import latest_assessment
 from ketaconsole.course.identity import get_patient, register_patient
 from ketaconsole.devices.device_profiles import DeviceSetup, save_profile
-from ketaconsole.dose import DosePlan
 from ketaconsole.export.service import ExportFormat
+from ketaconsole.medication.clinic_library import clinic_library
+from ketaconsole.medication.library import with_value
 from ketaconsole.security import (
     Action,
     AllowList,
@@ -37,7 +38,12 @@ from ketaconsole.security import (
     Role,
     authenticate,
 )
-from ketaconsole.security.admin import PluginAdmin, UserAdmin, change_setting
+from ketaconsole.security.admin import (
+    PluginAdmin,
+    UserAdmin,
+    change_drug_library,
+    change_setting,
+)
 from ketaconsole.security.clinic_settings import security_settings
 from ketaconsole.security.services import AuthorisedConsole
 from ketaconsole.security.users import LoginRefused, find_user
@@ -49,6 +55,7 @@ from ketaconsole.store.review import timeline
 from tests.core.security_support import NAMES, PINS, session_workflow, staff
 from tests.core.session.test_workflow import GOOD
 from tests.course_support import CLEAR
+from tests.plan_support import ketamine_plan
 from tests.plugin_env import plugin_folder
 
 PLUGIN = "ketaconsole-plugin-demo"
@@ -122,7 +129,7 @@ def _as_nurse(b: Bench, *steps: Callable[[SessionWorkflow], object]) -> None:
 
 PLANNED: tuple[Callable[[SessionWorkflow], object], ...] = (
     lambda w: w.check_in(GOOD), lambda w: w.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124}),
-    lambda w: w.confirm_plan(DosePlan(70.0, 0.5, 40.0, 1.0)))
+    lambda w: w.confirm_plan(ketamine_plan(70.0, 0.5, 40.0, 1.0)))
 """The nurse's steps to the infusion: check-in, baseline, plan."""
 DISCHARGED = (*PLANNED, lambda w: w.infusion_action("start"),
               lambda w: w.infusion_action("stop"), lambda w: w.begin_discharge(),
@@ -237,6 +244,11 @@ CALLS: dict[str, GuardedCall] = {
     "change a clinic setting": GuardedCall(
         lambda b: change_setting(Guard(b.audit), _acting(b), "idle-lock-minutes", "10"),
         lambda b: security_settings(b.database).idle_lock_seconds == 600),
+    "change the drug library": GuardedCall(
+        lambda b: change_drug_library(Guard(b.audit), _acting(b), with_value(
+            clinic_library(b.database), "infusion_minutes.hard_min", "30")),
+        lambda b: clinic_library(b.database).infusion_minutes.hard_min == 30
+        and bool(b.audit.entries(action=Action.DRUG_LIBRARY_CHANGED))),
 }
 
 ALLOWED: dict[Role, set[str]] = {
@@ -249,7 +261,7 @@ ALLOWED: dict[Role, set[str]] = {
                       "edit the alarm profile"},
     Role.ADMIN: {"add a user", "disable a user", "reset a PIN", "list the users",
                  "approve a plugin", "revoke a plugin", "change a clinic setting",
-                 "merge patient records"},
+                 "change the drug library", "merge patient records"},
 }
 
 

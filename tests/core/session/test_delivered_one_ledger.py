@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ketaconsole.demo.story_infusions import story_bedside
-from ketaconsole.dose import DosePlan
 from ketaconsole.export.record import load_record
 from ketaconsole.export.summary import dose_summary
 from ketaconsole.observations import PumpState, PumpStatus
 from ketaconsole.session.checkin import CheckIn
 from ketaconsole.store import open_database
 from tests.course_support import approved_patient
+from tests.plan_support import ketamine_plan
 
 T0 = 1_800_000_000.0
 ANN = CheckIn("Ann Example", 44, 70.0, "none known", "none", "none", False, "none", 6.0, True,
@@ -38,7 +38,7 @@ def test_an_export_after_a_pump_counter_restart_equals_the_live_ledger(tmp_path:
         bedside.at(T0 - 120)
         flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0})
         bedside.at(T0 - 60)
-        flow.confirm_plan(DosePlan(70.0, 0.5, 40.0, 1.0))
+        flow.confirm_plan(ketamine_plan(70.0, 0.5, 40.0, 1.0))
         for reading in readings:
             bedside.at(reading.received_at, [reading])
             if reading.received_at == T0:

@@ -13,7 +13,6 @@ import pytest
 
 from ketaconsole.alarms import AlarmEvent, AlarmEventKind, AlarmSystem, default_profile
 from ketaconsole.course.measures import score
-from ketaconsole.dose import DosePlan
 from ketaconsole.live.engine import Engine
 from ketaconsole.security import NotAllowed, Permission
 from ketaconsole.session.checkin import CheckIn
@@ -28,6 +27,7 @@ from ketaconsole.session.workflow import (
 )
 from ketaconsole.store import Database, SessionPlan, SessionService
 from ketaconsole.store.review import timeline
+from tests.plan_support import ketamine_plan
 from tests.room_support import acting_as
 
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
@@ -71,7 +71,7 @@ def test_a_whole_session_is_recorded_step_by_step(workflow: SessionWorkflow) -> 
     baselines = [e.values.get("metric") for e in workflow.alarm_events  # type: ignore[attr-defined]
                  if e.kind is AlarmEventKind.BASELINE_SET]
     assert sorted(baselines) == sorted([SBP, DBP])
-    workflow.confirm_plan(DosePlan(70.0, 0.5, 40.0, 1.0))
+    workflow.confirm_plan(ketamine_plan(70.0, 0.5, 40.0, 1.0))
     for action in ("start", "pause", "resume", "stop"):
         workflow.infusion_action(action, reason="test")
     assert workflow.step is Step.RECOVERY
@@ -180,7 +180,7 @@ def test_each_step_asks_the_door_with_its_rows_permission_and_records_its_answer
     flow.confirm_baseline({SBP: 124.0, DBP: 78.0})
     flow.record_measure(score("PHQ-9", [0, 0, 0, 0, 0, 0, 0, 0, 1]))
     flow.acknowledge_flag("suicidality", name="Dr Pia", action="risk assessed")
-    flow.confirm_plan(DosePlan(70.0, 0.5, 40.0, 1.0))
+    flow.confirm_plan(ketamine_plan(70.0, 0.5, 40.0, 1.0))
     for action in ("start", "pause", "resume", "stop"):
         flow.infusion_action(action)
     note = flow.record_entry("annotation", {"text": "calm"})
@@ -222,7 +222,7 @@ def test_a_step_the_door_refuses_records_nothing_and_stays_where_it_was(
     door.refuse = None
     flow.check_in(GOOD)
     flow.confirm_baseline({SBP: 124.0})
-    flow.confirm_plan(DosePlan(70.0, 0.5, 40.0, 1.0))
+    flow.confirm_plan(ketamine_plan(70.0, 0.5, 40.0, 1.0))
     door.refuse = Permission.RUN_SESSION
     for refused in (lambda: flow.infusion_action("start"),
                     lambda: flow.end_session(reason="test")):

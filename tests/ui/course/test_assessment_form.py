@@ -104,10 +104,22 @@ def test_a_prescriber_signs_the_assessment_at_the_console_and_a_nurse_cannot(
     view, form = _open_assessment(qtbot, search)
     _fill(qtbot, form)
     qtbot.keyClicks(form.reasoning, "alcohol, in remission for 3 years")
+    # the approved order: the clinic's usual limits pre-filled, its hard limits enforced
+    assert (form.infusion_min.text(), form.infusion_max.text(), form.max_total.text()) == (
+        "40", "100", "75")
+    form.infusion_max.clear()
+    qtbot.keyClicks(form.infusion_max, "300")
+    assert form.support.text() == ("Approve an infusion-time range within the clinic's hard "
+                                   "limits, 20 to 240 min, shortest first.")
+    form.infusion_max.clear()
+    qtbot.keyClicks(form.infusion_max, "60")
+    form.max_total.clear()
+    qtbot.keyClicks(form.max_total, "60")
+    assert "substance use disorder" in form.support.text()
     form.grab().save(str(tmp_path / "assessment.png"))
     _click(qtbot, form.sign)
     qtbot.waitUntil(lambda: form.message.text().startswith("Signed by"), timeout=10000)
-    assert "Approved for 0.4-0.75 mg/kg" in form.message.text()
+    assert "Approved for 0.4-0.75 mg/kg over 40-60 min, at most 60 mg" in form.message.text()
     assert "substance use disorder (relative)" in form.message.text()
     assert not form.sign.isEnabled()
     qtbot.waitUntil(lambda: "not started" in view.heading.text(), timeout=10000)
@@ -122,6 +134,7 @@ def test_a_prescriber_signs_the_assessment_at_the_console_and_a_nurse_cannot(
     finally:
         database.dispose()
     assert assessment is not None and assessment.approved
+    assert (assessment.infusion_minutes, assessment.max_total_mg) == ((40.0, 60.0), 60.0)
     assert assessment.record["consent_version"] == "2026-03"
     assert [t["kind"] for t in assessment.record["prior_treatments"]] == ["antidepressant",
                                                                          "TMS"]

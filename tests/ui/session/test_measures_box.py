@@ -17,7 +17,7 @@ from ketaconsole.store import open_database
 from ketaconsole.store.review import timeline
 from tests.ui.conftest import open_demo_window, unlock
 from ui.main_window import MainWindow
-from ui.session.session_pages import PlanPage
+from ui.session.plan_page import PlanPage
 
 
 @pytest.fixture
@@ -34,7 +34,8 @@ def test_a_positive_item_nine_is_acknowledged_by_name_before_the_plan(
     window.monitor.side.setCurrentWidget(panel)
     flow = window.room.workflow
     flow.check_in(CheckIn(DEMO_PATIENT[0], DEMO_PATIENT[1], 70.0, "none known", "none", "none",
-                          False, "none", 4.0, True, "left antecubital", True, mrn=DEMO_MRN))
+                          False, "none", 4.0, True, "left antecubital", True, mrn=DEMO_MRN,
+                          height_cm=172.0))
     flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0})
     panel.show_step()
     plan = panel.pages[Step.PLAN]
@@ -96,7 +97,8 @@ def test_a_clinic_without_madrs_is_not_offered_it(
     assert "MADRS" in offered  # before check-in: every scale the console knows
     flow = window.room.workflow
     flow.check_in(CheckIn(DEMO_PATIENT[0], DEMO_PATIENT[1], 70.0, "none known", "none", "none",
-                          False, "none", 4.0, True, "left antecubital", True, mrn=DEMO_MRN))
+                          False, "none", 4.0, True, "left antecubital", True, mrn=DEMO_MRN,
+                          height_cm=172.0))
     flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0})
     panel.show_step()
     qtbot.waitUntil(lambda: panel.stack.currentWidget() is plan, timeout=5000)

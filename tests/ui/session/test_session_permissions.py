@@ -38,11 +38,11 @@ from tests.ui.conftest import (
     wait_step,
 )
 from ui.main_window import MainWindow
+from ui.session.plan_page import PlanPage
 from ui.session.session_pages import (
     CheckInPage,
     DischargePage,
     InfusionPage,
-    PlanPage,
     RecoveryPage,
     SignOffPage,
 )
