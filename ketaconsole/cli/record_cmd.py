@@ -26,6 +26,7 @@ from types import FrameType
 import serial
 
 from ketaconsole.bedside.room import DeviceSpec, Room, RoomOptions, StationBusy, build_room
+from ketaconsole.catalogue import PUMP_RATE
 from ketaconsole.cli.acting_person import os_door
 from ketaconsole.cli.common import (
     CliError,
@@ -239,7 +240,7 @@ def _record(args: argparse.Namespace, room: Room, plan: DosePlan | None,
     recorded = room.model.plan
     checked = "" if recorded is None else (
         f"; the pump is checked against the plan of {recorded.mg_per_kg:g} mg/kg over "
-        f"{recorded.duration_min:g} min ({recorded.rate_ml_h:.2f} mL/h)")
+        f"{recorded.duration_min:g} min ({PUMP_RATE.with_unit(recorded.rate_ml_h)})")
     print(f"session {service.session_id} {how}; recording {len(room.devices)} device(s)"
           f"{checked}; Ctrl+C to stop", file=sys.stderr, flush=True)
     try:

@@ -31,7 +31,7 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import HRFlowable
 
 from ketaconsole import __version__
-from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.catalogue import CATALOGUE, PUMP_RATE
 from ketaconsole.export.paper import Paper
 from ketaconsole.export.pdf_chart import trend_chart
 from ketaconsole.export.record import SessionRecord
@@ -229,7 +229,8 @@ def _dose(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
             ("Planned dose", f"{plan.dose_mg:.1f} mg"),
             ("Concentration", f"{plan.concentration_mg_ml:g} mg/mL"),
             ("Planned rate", f"{plan.rate_mg_min:.3f} mg/min = {plan.rate_mg_h:.1f} mg/h"),
-            ("Planned pump rate", f"{_ml_h(plan.rate_ml_h)} ({plan.volume_ml:.2f} mL in all)"),
+            ("Planned pump rate",
+             f"{PUMP_RATE.with_unit(plan.rate_ml_h)} ({plan.volume_ml:.2f} mL in all)"),
         ], width, styles))
     dose = dose_summary(record)
     parts.append(Spacer(1, 4))
@@ -255,7 +256,7 @@ def _dose(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
         for change in dose.rate_changes:
             note = next((f"{e.author}: {e.payload.get('reason', '')}" for e in notes
                          if abs(e.at - change.at) <= 60), "pump telemetry")
-            rows.append([clock(change.at), f"{change.rate_ml_h:.1f} mL/h",
+            rows.append([clock(change.at), PUMP_RATE.with_unit(change.rate_ml_h),
                          "-" if change.rate_mg_h is None else f"{change.rate_mg_h:.1f} mg/h",
                          note])
         parts.append(Spacer(1, 4))
@@ -265,11 +266,6 @@ def _dose(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
     return parts
 
 
-def _ml_h(rate: float) -> str:
-    """A pump rate at the pump's resolution: two decimals below 10 mL/h, else one."""
-    return f"{rate:.2f} mL/h" if rate < 10 else f"{rate:.1f} mL/h"
-
-
 def _measured_rate(changes: Sequence[RateChange]) -> str:
     """The rates the pump reported while it ran (not the plan's), or that it sent none."""
     running = [c.rate_ml_h for c in changes if c.rate_ml_h > 0]
@@ -277,8 +273,9 @@ def _measured_rate(changes: Sequence[RateChange]) -> str:
         return "no rate reported by the pump"
     low, high = min(running), max(running)
     if low == high:
-        return f"{_ml_h(low)} as reported by the pump"
-    return f"{_ml_h(low)} to {_ml_h(high)} as reported by the pump (see rate changes)"
+        return f"{PUMP_RATE.with_unit(low)} as reported by the pump"
+    return (f"{PUMP_RATE.with_unit(low)} to {PUMP_RATE.with_unit(high)} as reported by the "
+            "pump (see rate changes)")
 
 
 def _course(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:

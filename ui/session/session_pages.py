@@ -29,7 +29,9 @@ from ketaconsole.catalogue import (
     NIBP_DIA,
     NIBP_SYS,
     PULSE_RATE,
+    PUMP_RATE,
     SPO2,
+    VTBI,
 )
 from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.lookup import PatientMatch
@@ -334,8 +336,9 @@ class PlanPage(StepPage):
             return
         self.message.setText("")
         self.computed.setText(f"{plan.dose_mg:.1f} mg over {plan.duration_min:g} min = "
-                              f"{plan.rate_mg_min:.3f} mg/min = {plan.rate_ml_h:.1f} mL/h "
-                              f"({plan.volume_ml:.1f} mL)")
+                              f"{plan.rate_mg_min:.3f} mg/min = "
+                              f"{PUMP_RATE.with_unit(plan.rate_ml_h)} "
+                              f"({VTBI.with_unit(plan.volume_ml)})")
 
     def record(self) -> None:
         try:
