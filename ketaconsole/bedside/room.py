@@ -6,9 +6,11 @@ A room is made in four steps:
    the workflow; the alarms run from here on;
 2. :meth:`Room.add_devices`: the devices and their links, which start reading at once;
 3. :func:`~ketaconsole.bedside.room_record.open_record`: the record database (migrated), the
-   station's lock and the bedside's security; the slow step, safe on any thread, and
+   station's lock, the bedside's security and the alarm profile with the clinic's
+   settings in force; the slow step, safe on any thread, and
    touching nothing of the room, so it may come before step 2 or alongside it;
-4. :meth:`Room.attach_record`: the record joins the room; check-in can open a session.
+4. :meth:`Room.attach_record`: the record joins the room, its alarms judge by the
+   clinic's profile; check-in can open a session.
 
 :class:`RoomStart` is a room after step 1 with the rest to do; its :meth:`RoomStart.finish`
 is the one opening sequence, steps 3, 2 and 4 in turn (a station that is refused starts
@@ -34,7 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ketaconsole.alarms import AlarmEvent, AlarmSystem, default_profile
+from ketaconsole.alarms import AlarmEvent, AlarmSystem, LimitProfile, default_profile
 from ketaconsole.devices.device_spec import DeviceSpec
 from ketaconsole.dose import DosePlan
 from ketaconsole.live.alarm_loop import AlarmLoop
@@ -144,7 +146,17 @@ class RecordLink:
         self._listener = on_record_fault
         self.service: SessionService | None = None
         self._pending: list[AlarmEvent] = []
+        self._pace = pace
         self.alarms = AlarmSystem(default_profile().at_pace(pace), on_event=self.alarm_event)
+
+    def use_clinic_profile(self, profile: LimitProfile) -> None:
+        """Judge by the clinic's profile (its settings in force) from now on, at the room's pace.
+
+        Applied when the record joins the room, before any session: the profile a
+        session starts with is the one its record stores, and a resumed session's limit
+        changes are replayed on top of it.
+        """
+        self.alarms.use_clinic_profile(profile.at_pace(self._pace), self.clock())
 
     def alarm_event(self, event: AlarmEvent) -> None:
         service = self.service
@@ -347,6 +359,8 @@ class Room:
         self.security = opened.security
         record = self.record
         record.fail(self._device_problem or opened.problem)
+        if opened.alarm_profile is not None:
+            self._record_link.use_clinic_profile(opened.alarm_profile)
         database = opened.database
         if database is not None:
             from ketaconsole.overview.publisher import RoomPublisher
@@ -466,6 +480,7 @@ class Room:
         service = SessionService.begin(
             database, SessionPlan(patient_name=patient.name,
                                   weight_kg=patient.weight_kg or None,
+                                  alarm_limits=self.alarms.snapshot_profile(),
                                   patient_id=patient_id),
             [d.use() for d in self.devices], station=self.station, clock=self.engine.clock,
             on_fault=self._record_link.fault, on_recovered=self._record_link.recovered)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ketaconsole.catalogue import (
     NIBP_DIA,
+    NIBP_MEAN,
     NIBP_SYS,
     PULSE_RATE,
     PUMP_RATE,
@@ -55,7 +56,11 @@ from ui.widgets.labels import note
 Submit = Callable[[Callable[[], Any], "StepPage"], None]
 """The panel's runner: do this recording call off the GUI thread, answer to this page."""
 
-BASELINE_METRICS = (NIBP_SYS, NIBP_DIA, PULSE_RATE, SPO2)
+BASELINE_METRICS = (NIBP_SYS, NIBP_DIA, NIBP_MEAN, PULSE_RATE, SPO2)
+
+OPTIONAL_BASELINE = frozenset({NIBP_MEAN.refid})
+"""Baseline values a manual cuff does not give: left empty, their limits against the
+baseline stay silent (the low-mean-pressure alarm's fall from baseline)."""
 
 DEFAULT_ORDER = {"mg_per_kg": 0.5, "duration_min": 40.0, "concentration_mg_ml": 1.0}
 """The usual order (CLINICAL.md section 1), pre-filled on the plan page."""
@@ -226,7 +231,9 @@ class BaselinePage(StepPage):
         self.column.insertWidget(1, note("Pre-filled from the devices: check each value, "
                                           "correct it if needed, then confirm."))
         for known in BASELINE_METRICS:
-            self.form.add(known.refid, f"{known.short} ({known.display_unit})", QLineEdit())
+            optional = ", if measured" if known.refid in OPTIONAL_BASELINE else ""
+            self.form.add(known.refid, f"{known.short} ({known.display_unit}{optional})",
+                          QLineEdit())
         fill = QPushButton("Fill from devices")
         fill.clicked.connect(self.fill_from_devices)
         self.confirm = QPushButton("Confirm baseline")
@@ -248,7 +255,8 @@ class BaselinePage(StepPage):
             self.fill_from_devices()
 
     def record(self) -> None:
-        values = {m.refid: self.form.number(m.refid) for m in BASELINE_METRICS}
+        values = {m.refid: self.form.number(m.refid) for m in BASELINE_METRICS
+                  if m.refid not in OPTIONAL_BASELINE or self.form.text(m.refid)}
         self._submit(lambda: self._workflow.confirm_baseline(values), self)
 
 
