@@ -181,6 +181,10 @@ class DevicesScreen(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.show_rights()
+
+    def show_rights(self) -> None:
+        """What the person now at the console may do here (a new person after the lock)."""
         self.profile_page.show_rights()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
