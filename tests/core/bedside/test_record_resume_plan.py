@@ -21,8 +21,8 @@ from ketaconsole.cli import main
 from ketaconsole.overview.reader import read_status
 from ketaconsole.store import open_database
 from ketaconsole.store.review import session_state, timeline
-from tests.core.store_support import wait_until
 from tests.core.store.test_store_crash import Recording
+from tests.core.store_support import wait_until
 
 PLAN = ("--weight", "70", "--dose", "0.75", "--over", "40", "--concentration", "1")
 """52.5 mg over 40 min at 1 mg/mL is 78.75 mL/h; the simulated pump runs at 52.5 mL/h."""

@@ -24,8 +24,8 @@ from ketaconsole.sim.virtual_patient import SCENARIOS, Excursion
 from ketaconsole.store import open_database
 from ketaconsole.store.models import ClinicSession, Patient
 from ketaconsole.store.review import list_sessions, timeline
-from tests.core.store_support import record_url  # noqa: F401  (a fixture)
 from tests.core.store.test_store_crash import Recording, oximeter  # noqa: F401  (a fixture)
+from tests.core.store_support import record_url  # noqa: F401  (a fixture)
 from tests.course_support import cleared_mrn
 from tests.room_support import serve_simulators
 

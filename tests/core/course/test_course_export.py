@@ -20,8 +20,8 @@ from ketaconsole.course.measures import score
 from ketaconsole.demo.course import seed_demo_course
 from ketaconsole.security import Action, AuditLog, Guard, NotAllowed, Role
 from ketaconsole.store import open_database
-from tests.core.security_support import staff
 from tests.core.course.test_course_follow_ups import ENTRY
+from tests.core.security_support import staff
 
 
 def _ketaconsole(*args: str) -> subprocess.CompletedProcess[str]:

@@ -27,8 +27,8 @@ from ketaconsole.store.database import (
     migrate,
 )
 from ketaconsole.store.models import ClinicSession, Patient
-from tests.core.security_support import staff
 from tests.core.bedside.test_room import GRACE
+from tests.core.security_support import staff
 from tests.course_support import approve
 
 T0 = 1_800_000_000.0

@@ -16,8 +16,8 @@ from ketaconsole.security.admin import change_setting
 from ketaconsole.security.clinic_settings import madrs_in_use
 from ketaconsole.session.workflow import WorkflowError
 from ketaconsole.store import open_database
-from tests.core.security_support import staff
 from tests.core.bedside.test_room import GRACE
+from tests.core.security_support import staff
 from tests.course_support import approved_patient
 from tests.room_support import bare_room, end_and_stop, log_in
 

@@ -21,9 +21,9 @@ from ketaconsole.store import SessionPlan, SessionService, open_database
 from ketaconsole.store.anchors import LOSS_RESERVE, AnchorLog, session_chain
 from ketaconsole.store.review import timeline, verify
 from ketaconsole.store.timeline import format_time
-from tests.core.store_support import wait_until
 from tests.core.store.test_store_crash import Recording, numeric_keys, oximeter
 from tests.core.store.test_store_faults import small_disk
+from tests.core.store_support import wait_until
 
 __all__ = ["oximeter", "small_disk"]
 

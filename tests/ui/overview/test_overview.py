@@ -26,8 +26,8 @@ from ketaconsole.sim.virtual_patient import SCENARIOS, Excursion, VirtualPatient
 from ketaconsole.store import open_database
 from ketaconsole.store.review import timeline
 from tests.core.security_support import NAMES, PINS, staff
-from tests.core.store_support import fresh_postgres_database
 from tests.core.store.test_store_crash import Recording
+from tests.core.store_support import fresh_postgres_database
 from tests.room_support import bare_room
 from ui.overview.overview_window import OverviewWindow
 from ui.overview.room_card import RoomCardView
