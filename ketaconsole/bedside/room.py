@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from ketaconsole.devices.transport import DeviceLink, Direction
     from ketaconsole.sdk import DeviceKind, Driver
     from ketaconsole.security.roles import Permission
-    from ketaconsole.session.checkin import CheckIn
+    from ketaconsole.session.checkin import FastingRule, PatientNamed
     from ketaconsole.sim.virtual_patient import VirtualPatient
     from ketaconsole.store import Database, DeviceUse, SessionService
     from ketaconsole.store.station_lock import StationLock
@@ -256,7 +256,7 @@ class Room:
                                   check_pump_against_plan=options.check_pump_against_plan,
                                   pace=options.pace)
         self.workflow = SessionWorkflow(self.model, clock=engine.clock, door=self._door,
-                                        opener=self._open_checked_in, closer=self.close_session,
+                                        opener=self.open_cleared, closer=self.close_session,
                                         advise=self.plan_advice)
         if options.phase_follows_pump:
             self.model.pump_listeners.append(self._phase_from_pump)
@@ -366,6 +366,8 @@ class Room:
             from ketaconsole.overview.publisher import RoomPublisher
             from ketaconsole.store.recovery import unfinished_session
 
+            self.workflow.fasting = clinic_fasting(database)
+
             left_open = unfinished_session(database, self.station) is not None
             if not self.specs and not left_open:
                 record.fail(f"no devices set up for {self.options.place}: add them in "
@@ -378,24 +380,14 @@ class Room:
 
     # -- the session life cycle ------------------------------------------------------------
 
-    def _open_checked_in(self, form: CheckIn) -> SessionService:
-        """The window's check-in: the record the nurse picked or named, cleared, opened."""
-        return self.open_cleared(form.patient_name, mrn=form.mrn or None,
-                                 date_of_birth=form.date_of_birth or None,
-                                 patient_id=form.patient_id, age_years=form.age_years,
-                                 weight_kg=form.weight_kg)
-
-    def open_cleared(self, name: str, *, mrn: str | None = None,
-                     date_of_birth: str | None = None, patient_id: int | None = None,
-                     age_years: int | None = None, weight_kg: float | None = None,
-                     plan: DosePlan | None = None) -> SessionService:
+    def open_cleared(self, who: PatientNamed, plan: DosePlan | None = None) -> SessionService:
         """Find the patient's record, check their course is approved, open the session.
 
         The one check every session passes, in the window (check-in) and headless
-        (``record``): the record is found (never made), the course has an approved,
-        unexpired assessment, and a ``plan`` given now is within its dose range (and
-        ordered by whoever the workflow's door says acts). Refusals are
-        :class:`WorkflowError` with one sentence.
+        (``record``), as the workflow's opener: the record is found (never made), the
+        course has an approved, unexpired assessment, and a ``plan`` given now is within
+        its dose range (the workflow records it once the session is open). Refusals are
+        :class:`WorkflowError` with one sentence; nothing is opened then.
         """
         from ketaconsole.course.eligibility import NotCleared, clearance
         from ketaconsole.course.identity import (
@@ -405,13 +397,13 @@ class Room:
         )
         from ketaconsole.store.recorder import SYSTEM_AUTHOR
 
-        author = self.workflow.acting("dose_plan") if plan is not None else ""
         database = self.database
         if database is None:
             raise WorkflowError({"record": self.record.problem or "the database is not open"})
         try:
-            person = get_patient(database, patient_id) if patient_id is not None \
-                else find_for_check_in(database, name, mrn=mrn, date_of_birth=date_of_birth)
+            person = get_patient(database, who.patient_id) if who.patient_id is not None \
+                else find_for_check_in(database, who.name, mrn=who.mrn,
+                                       date_of_birth=who.date_of_birth)
             course = clearance(database, person.patient_id, person.name, self.engine.clock())
         except (PatientIdentityError, NotCleared) as exc:
             raise WorkflowError({"eligibility": str(exc)}) from None
@@ -420,18 +412,15 @@ class Room:
             if problem:
                 raise WorkflowError({"mg_per_kg": problem})
             self._refuse_other_plan(person.name, plan)
-        patient = Patient(person.name, age_years, weight_kg or 0.0,
+        patient = Patient(person.name, who.age_years, who.weight_kg or 0.0,
                           identifier=person.mrn or "")
         service = self.open_session(patient, patient_id=person.patient_id)
-        from ketaconsole.session.events import CourseClearance, DosePlanned
+        from ketaconsole.session.events import CourseClearance
 
         service.record(CourseClearance(**course.clearance_record(person.mrn)),
                        author=SYSTEM_AUTHOR)
         self.model.set_course(course)
         self.workflow.instruments = clinic_instruments(database)
-        if plan is not None and self.model.plan != plan:
-            service.record(DosePlanned(**plan.order_record()), author=author)
-            self.model.set_plan(plan)
         return service
 
     def _refuse_other_plan(self, name: str, plan: DosePlan) -> None:
@@ -573,6 +562,19 @@ def clinic_instruments(database: Database) -> tuple[str, ...]:
 
     use_madrs = madrs_in_use(database)
     return tuple(key for key in INSTRUMENTS if key != "MADRS" or use_madrs)
+
+
+def clinic_fasting(database: Database) -> FastingRule:
+    """The clinic's fasting hours for solid food and clear liquids (its settings)."""
+    from ketaconsole.security.clinic_settings import (
+        FASTING_CLEAR_LIQUIDS_SETTING,
+        FASTING_SOLIDS_SETTING,
+        clinic_settings,
+    )
+    from ketaconsole.session.checkin import FastingRule
+
+    hours = {current.rule.key: float(current.value) for current in clinic_settings(database)}
+    return FastingRule(hours[FASTING_SOLIDS_SETTING], hours[FASTING_CLEAR_LIQUIDS_SETTING])
 
 
 @dataclass(frozen=True, slots=True)

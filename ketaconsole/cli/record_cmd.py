@@ -6,12 +6,21 @@ checked against. Prints the session number on its first line once ``session_star
 is committed. The patient is found by ``--mrn`` (or ``--patient NAME --dob DATE``),
 never made, and the session opens only under an approved, unexpired eligibility
 assessment, with a dose plan within its range: the same check as the window's
-check-in (:meth:`ketaconsole.bedside.room.Room.open_cleared`). This station's unfinished session
-(a crash or power cut) is resumed for the same patient; for another patient it is
-closed as interrupted and a new session opened. Stops after ``--minutes`` or on
-SIGINT / SIGTERM, closing the session. The session's steps (the plan, the end) are
-taken by the operating-system account running the command, named ``os:NAME`` on the
-record (:func:`ketaconsole.cli.acting_person.os_door`).
+check-in (:meth:`ketaconsole.bedside.room.Room.open_cleared`).
+
+The check-in checklist (``--checklist FILE`` or its answers as options, see
+:mod:`ketaconsole.cli.checklist_input`) is the window's check-in step, checked the same
+way against the clinic's fasting hours: a checklist that cannot be signed stops the
+command with one sentence naming the answer, before any session opens. Without one the
+session is opened through the workflow as *unchecked* (a ``check_in_skipped`` event),
+which every export of it states.
+
+This station's unfinished session (a crash or power cut) is resumed for the same
+patient; for another patient it is closed as interrupted and a new session opened.
+Stops after ``--minutes`` or on SIGINT / SIGTERM, closing the session. The session's
+steps (the check-in, the plan, the end) are taken by the operating-system account
+running the command, named ``os:NAME`` on the record
+(:func:`ketaconsole.cli.acting_person.os_door`).
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import textwrap
 import threading
 from dataclasses import replace
 from types import FrameType
@@ -28,6 +38,12 @@ import serial
 from ketaconsole.bedside.room import DeviceSpec, Room, RoomOptions, StationBusy, build_room
 from ketaconsole.catalogue import PUMP_RATE
 from ketaconsole.cli.acting_person import os_door
+from ketaconsole.cli.checklist_input import (
+    EXAMPLE,
+    Checklist,
+    add_checklist_options,
+    read_checklist,
+)
 from ketaconsole.cli.common import (
     CliError,
     load_driver,
@@ -49,6 +65,7 @@ from ketaconsole.dose import (
 from ketaconsole.numbers import NumberRange, echo
 from ketaconsole.sdk import SettingError
 from ketaconsole.security.plugins import clinic_registry
+from ketaconsole.session.checkin import PatientNamed
 from ketaconsole.session.workflow import WorkflowError
 from ketaconsole.settings import database_url
 from ketaconsole.store import DatabaseUnavailable
@@ -64,12 +81,23 @@ CONCENTRATION = NumberRange("--concentration", *CONCENTRATION_MG_ML, unit="mg/mL
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "record", help="record a session headless from the given devices",
-        description="Run a session without the window: read each device through its driver, "
-                    "run the alarm system and record everything. Prints the session number "
-                    "first. The patient is found by --mrn (or --patient with --dob) and needs "
-                    "an approved, unexpired eligibility assessment, as at the bedside. "
-                    "Resumes this station's unfinished session for the same patient; "
-                    "another patient closes it as interrupted and starts a new session.")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.fill(
+            "Run a session without the window: read each device through its driver, run "
+            "the alarm system and record everything. Prints the session number first. The "
+            "patient is found by --mrn (or --patient with --dob) and needs an approved, "
+            "unexpired eligibility assessment, as at the bedside. The check-in checklist "
+            "(--checklist FILE, or its answers as options) is checked as at the bedside, "
+            "fasting against the clinic's hours; without it the session is recorded as "
+            "UNCHECKED. Resumes this station's unfinished session for the same patient; "
+            "another patient closes it as interrupted and starts a new session.", 78),
+        epilog="A checklist file is one JSON object with the answers of the window's "
+               "check-in form\n(every answer is needed; the patient is named by --patient "
+               "and --mrn or --dob):\n\n" + EXAMPLE + "\n\n" + textwrap.fill(
+                   "psychosis_or_mania is the screen's result (false: negative); "
+                   "solids_hours and clear_liquids_hours are the hours since the patient "
+                   "last had solid food and clear liquids; weight_kg may be --weight "
+                   "instead.", 78))
     parser.add_argument("--device", action="append", metavar="SLUG=PORT", required=True,
                         help="a device: driver slug and port, e.g. masimo-ascii=/dev/ttyUSB0 "
                              "(repeatable)")
@@ -99,22 +127,23 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                         help="the drug's concentration after dilution, mg/mL")
     parser.add_argument("--minutes", type=number_option(RECORD_MINUTES), metavar="N",
                         help="stop after N minutes (default: run until interrupted)")
+    add_checklist_options(parser)
     add_db_option(parser)
     parser.set_defaults(handler=run)
 
 
-def _plan(args: argparse.Namespace) -> DosePlan | None:
+def _plan(args: argparse.Namespace, weight: float | None) -> DosePlan | None:
     given = {"--dose": args.dose, "--over": args.over, "--concentration": args.concentration}
     if all(v is None for v in given.values()):
         return None
     missing = [name for name, value in given.items() if value is None]
-    if args.weight is None:
+    if weight is None:
         missing.append("--weight")
-    if missing:
+    if missing or weight is None:
         raise CliError("a dose plan needs --dose, --over, --concentration and --weight; "
                        f"add {', '.join(missing)}", 2)
     try:
-        return DosePlan(args.weight, args.dose, args.over, args.concentration)
+        return DosePlan(weight, args.dose, args.over, args.concentration)
     except DosePlanError as exc:
         raise CliError(str(exc), 2) from None
 
@@ -185,7 +214,9 @@ def _check_patient(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    plan = _plan(args)
+    checklist = read_checklist(args)
+    weight = checklist.weight_kg if checklist is not None else args.weight
+    plan = _plan(args, weight)
     specs = _with_primaries(_specs(args.device, args.set), args.primary)
     registry = clinic_registry()
     for spec in specs:
@@ -215,22 +246,32 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, finish) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return _record(args, room, plan, stop)
+        return _record(args, room, plan, checklist, stop)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
+UNCHECKED_REASON = "opened by 'ketaconsole record' without a checklist"
+
+
 def _record(args: argparse.Namespace, room: Room, plan: DosePlan | None,
-            stop: threading.Event) -> int:
+            checklist: Checklist | None, stop: threading.Event) -> int:
+    who = PatientNamed(" ".join((args.patient or "").split()), args.mrn, args.dob,
+                       weight_kg=checklist.weight_kg if checklist is not None else args.weight)
     try:
-        service = room.open_cleared(" ".join((args.patient or "").split()), mrn=args.mrn,
-                                    date_of_birth=args.dob, weight_kg=args.weight, plan=plan)
+        if checklist is None:
+            room.workflow.open_unchecked(who, reason=UNCHECKED_REASON, plan=plan)
+        else:
+            room.workflow.check_in(checklist.form(who), plan=plan)
+        service = room.service
+        assert service is not None
         # The number is announced only once the session's start (or resume) is committed.
         service.recorder.flush()
     except WorkflowError as exc:
         room.stop()
-        raise CliError(str(exc)) from None
+        raise CliError(checklist.explain(exc.problems) if checklist is not None
+                       else str(exc)) from None
     except (RecordNotWritten, DatabaseUnavailable) as exc:
         room.stop()
         raise CliError(f"the session could not be opened: {exc} Check the database and "
@@ -243,6 +284,10 @@ def _record(args: argparse.Namespace, room: Room, plan: DosePlan | None,
         f"{recorded.duration_min:g} min ({PUMP_RATE.with_unit(recorded.rate_ml_h)})")
     print(f"session {service.session_id} {how}; recording {len(room.devices)} device(s)"
           f"{checked}; Ctrl+C to stop", file=sys.stderr, flush=True)
+    if room.workflow.check_in_record is None:
+        print(f"session {service.session_id} is recorded UNCHECKED: no check-in checklist "
+              "was given (--checklist FILE); its exports say so", file=sys.stderr,
+              flush=True)
     try:
         stop.wait(args.minutes * 60 if args.minutes is not None else None)
     finally:

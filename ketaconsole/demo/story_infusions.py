@@ -127,8 +127,9 @@ def _give(bedside: StoryBedside, person: PatientRecord, age_years: int,
     flow = bedside.workflow
     plan = infusion.plan
     bedside.at(infusion.at, _idle(infusion.at, 0.0))  # the devices on the new patient
+    # fasted overnight, a glass of water four hours before: within any clinic's hours
     flow.check_in(CheckIn(person.name, age_years, plan.weight_kg, "none known", "none", "none",
-                          False, "none", 6.0, True, "left forearm", True,
+                          False, "none", 12.0, 4.0, True, "left forearm", True,
                           mrn=person.mrn or "", patient_id=person.patient_id))
     session_id = flow.service_id()
     _idle_until(bedside, bedside.now + 60)

@@ -1,11 +1,13 @@
-"""The clinic's settings (idle lock, PIN lock-out, PIN length, MADRS, an alarm delay), read.
+"""The clinic's settings (idle lock, PIN lock-out, PIN length, MADRS, an alarm delay,
+fasting hours), read.
 
 They live in the record database (``clinic_settings``, migration 0005), so every room of
 a clinic on one PostgreSQL server follows the same policy. A setting never changed has
 its default (five minutes, five wrong PINs, five minutes, PINs of at least four
 characters and six for admins; the MADRS asked and plotted; the heart-rate-high alarm's
-sustain time as the default alarm profile gives it). This module only reads
-them (it needs no user and no guard); a change
+sustain time as the default alarm profile gives it; 6 h without solid food and 2 h
+without clear liquids before an infusion, CLINICAL.md section 1). This module only
+reads them (it needs no user and no guard); a change
 (:func:`ketaconsole.security.admin.change_setting`) needs the ``CLINIC_SETTINGS``
 permission (admins), is checked against its allowed range, and is on the audit trail
 with the old and the new value. Consoles read the settings when they start.
@@ -44,6 +46,10 @@ DEFAULT_SETTINGS = SecuritySettings()
 
 MADRS_SETTING = "madrs"
 """Whether the clinic uses the MADRS (clinician-rated) beside the PHQ-9 and GAD-7."""
+FASTING_SOLIDS_SETTING = "fasting-solids-hours"
+"""Hours without solid food the clinic asks before an infusion (CLINICAL.md: 6)."""
+FASTING_CLEAR_LIQUIDS_SETTING = "fasting-clear-liquids-hours"
+"""Hours without clear liquids the clinic asks before an infusion (CLINICAL.md: 2)."""
 
 HR_HIGH_SUSTAIN_SETTING = "hr-high-sustain-seconds"
 """How long the heart rate must stay above the ``hr-high`` limit before that alarm sounds."""
@@ -101,6 +107,10 @@ RULES: dict[str, SettingRule] = {rule.key: rule for rule in (
     SettingRule(HR_HIGH_SUSTAIN_SETTING, "seconds the heart rate stays above its high limit "
                 "before that alarm sounds", None, 10, 900,
                 default_from=_profile_hr_high_sustain),
+    SettingRule(FASTING_SOLIDS_SETTING, "hours without solid food before an infusion, "
+                "checked at check-in", None, 4, 12, default_value=6),
+    SettingRule(FASTING_CLEAR_LIQUIDS_SETTING, "hours without clear liquids before an "
+                "infusion, checked at check-in", None, 1, 4, default_value=2),
 )}
 
 

@@ -161,7 +161,8 @@ class CheckInPage(StepPage):
         screen = fitting_combo()
         screen.addItems(("\u2014 choose \u2014", "negative", "positive"))
         f.add("psychosis_or_mania", "Psychosis / mania screen", screen)
-        f.add("fasting_hours", "Hours since last intake", QLineEdit())
+        f.add("solids_hours", "Solid food (hours ago)", QLineEdit())
+        f.add("clear_liquids_hours", "Clear liquids (hours ago)", QLineEdit())
         f.add("consent_signed", "Consent", QCheckBox("form signed"))
         f.add("escort_present", "Escort", QCheckBox("present, takes patient home"))
         for key in self.IDENTITY:
@@ -194,6 +195,19 @@ class CheckInPage(StepPage):
             self.picked = None
             self.search.unchoose()
 
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self.show_fasting_rule()
+
+    def show_fasting_rule(self) -> None:
+        """Each fasting answer says the clinic's hours it is checked against."""
+        rule = self._workflow.fasting
+        for key, hours in (("solids_hours", rule.solids_h),
+                           ("clear_liquids_hours", rule.clear_liquids_h)):
+            field = self.form.fields[key]
+            assert isinstance(field, QLineEdit)
+            field.setPlaceholderText(f"at least {hours:g} h")
+
     def hideEvent(self, event: Any) -> None:
         super().hideEvent(event)
         self.search.forget()
@@ -210,7 +224,8 @@ class CheckInPage(StepPage):
             weight_kg=f.number("weight_kg"), allergies=f.text("allergies"),
             current_medication=f.text("current_medication"),
             substance_use=f.text("substance_use"), psychosis_or_mania=answer,
-            bp_history=f.text("bp_history"), fasting_hours=f.number("fasting_hours"),
+            bp_history=f.text("bp_history"), solids_hours=f.number("solids_hours"),
+            clear_liquids_hours=f.number("clear_liquids_hours"),
             consent_signed=f.checked("consent_signed"),
             iv_site=f.text("iv_site"), escort_present=f.checked("escort_present"),
             mrn=f.text("mrn"), date_of_birth=f.text("date_of_birth"),
