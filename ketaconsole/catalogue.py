@@ -43,6 +43,9 @@ class Metric:
     """Seconds a value stays live; ``None`` for episodic readings such as NIBP."""
     vendor: bool = False
     """A maker's own quantity with no IEEE 11073 term; see the module's note."""
+    fine_below: float | None = None
+    """Below this the value is shown with one more decimal: a pump's rate and volumes
+    under 10 mL/h or 10 mL at the pump's own resolution (5.25 mL/h, not 5.2)."""
 
     @property
     def display_unit(self) -> str:
@@ -57,11 +60,16 @@ class Metric:
         """Whether a value this old is still live (episodic readings stand until the next)."""
         return self.fresh_for_s is None or age_s <= self.fresh_for_s
 
+    def with_unit(self, value: float | None) -> str:
+        """The value as :meth:`format` shows it, then its unit: ``5.25 mL/h``."""
+        return f"{self.format(value)} {self.display_unit}".rstrip()
+
     def format(self, value: float | None) -> str:
         """The value as the clinic reads it, in this metric's precision; dashes for no value."""
         if value is None:
             return "-" * max(2, 2 + self.precision)
-        return f"{value:.{self.precision}f}"
+        fine = self.fine_below is not None and abs(value) < self.fine_below
+        return f"{value:.{self.precision + (1 if fine else 0)}f}"
 
 
 _DISPLAY_UNITS = {"mm[Hg]": "mmHg", "Cel": "\u00b0C", "1": ""}
@@ -108,13 +116,13 @@ _NUMERICS: tuple[Metric, ...] = (
     Metric("MASIMO_PIDELTA", "Perfusion index change (Masimo)", "PI\u0394", "%", 0,
            (-99, 99), vendor=True),
     Metric("MDC_FLOW_FLUID_PUMP", "Infusion rate", "Rate", "mL/h", 1, (0, 1200),
-           fresh_for_s=15.0),
+           fresh_for_s=15.0, fine_below=10.0),
     Metric("MDC_VOL_FLUID_DELIV_TOTAL", "Volume infused", "Infused", "mL", 2, (0, 10000),
            fresh_for_s=15.0),
     Metric("MDC_VOL_FLUID_TBI", "Volume to be infused", "VTBI", "mL", 1, (0, 10000),
-           fresh_for_s=15.0),
+           fresh_for_s=15.0, fine_below=10.0),
     Metric("MDC_VOL_FLUID_TBI_REMAIN", "Volume remaining", "Remaining", "mL", 1, (0, 10000),
-           fresh_for_s=15.0),
+           fresh_for_s=15.0, fine_below=10.0),
 )
 
 _WAVES: tuple[Metric, ...] = (

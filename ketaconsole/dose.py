@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from ketaconsole.catalogue import PUMP_RATE
 from ketaconsole.medication.body import HEIGHT_CM, WEIGHT_KG, DosingWeight
 
 # Bounds for an IV ketamine order (ours): a value outside them is far more often a
@@ -243,8 +244,8 @@ class DoseDelivered:
         """One sentence on how the pump stands against the plan."""
         parts: list[str] = []
         if self.rate_mismatch and rate_ml_h is not None:
-            parts.append(f"pump rate {rate_ml_h:.1f} mL/h against a planned "
-                         f"{plan.rate_ml_h:.1f} mL/h")
+            parts.append(f"pump rate {PUMP_RATE.with_unit(rate_ml_h)} against a planned "
+                         f"{PUMP_RATE.with_unit(plan.rate_ml_h)}")
         if self.delivered_mismatch and self.expected_mg is not None:
             parts.append(f"{self.delivered_mg:.1f} mg delivered where the plan expects "
                          f"{self.expected_mg:.1f} mg by now")

@@ -187,6 +187,19 @@ class LimitProfile:
                        for r in self.alarms)
         return profile_from_record(replace(self, alarms=alarms).as_record())
 
+    def with_sustain(self, alarm_id: str, sustain_s: float) -> LimitProfile:
+        """A copy in which every limit of ``alarm_id`` must last ``sustain_s`` before it
+        sounds (a clinic's setting), validated like a loaded profile.
+
+        A profile without that alarm has nothing to delay and comes back unchanged.
+        """
+        if not any(rule.alarm_id == alarm_id for rule in self.alarms):
+            return self
+        alarms = tuple(replace(rule, limits=tuple(replace(limit, sustain_s=sustain_s)
+                                                  for limit in rule.limits))
+                       if rule.alarm_id == alarm_id else rule for rule in self.alarms)
+        return profile_from_record(replace(self, alarms=alarms).as_record())
+
     def at_pace(self, pace: float) -> LimitProfile:
         """A copy whose sustain times pass ``pace`` times faster (a demo at --speed).
 
@@ -259,6 +272,25 @@ def _priority(text: object, where: str, problems: _Problems) -> Priority | None:
         return None
 
 
+def _threshold_problem(comparison: str, threshold: float, refid: str) -> str | None:
+    """What is wrong with ``threshold`` for ``comparison`` on ``refid``, if anything.
+
+    An absolute limit must be a value the metric can read; a rise or fall from the
+    baseline must be an amount above 0 (a fall of 0 would alarm at the baseline itself)
+    and no larger than the metric's whole range.
+    """
+    low, high = CATALOGUE[refid].plausible
+    if comparison in ("rise", "fall"):
+        if 0 < threshold <= high - low:
+            return None
+        return (f"{comparison} {threshold:g} is not a change {refid} can show; give how far "
+                f"it may {comparison} from the baseline, above 0 and at most {high - low:g}.")
+    if low <= threshold <= high:
+        return None
+    return (f"{comparison} {threshold:g} is outside what {refid} can read ({low:g} to "
+            f"{high:g}); correct the threshold.")
+
+
 def _limit(record: object, where: str, problems: _Problems) -> Limit | None:
     if not isinstance(record, Mapping):
         problems.add(where, "a limit must be an object with metrics, a comparison and a "
@@ -286,13 +318,9 @@ def _limit(record: object, where: str, problems: _Problems) -> Limit | None:
     threshold = _number(record, comparison, where, problems)
     if threshold is not None and ok:
         for refid in metrics:
-            low, high = CATALOGUE[str(refid)].plausible
-            span = high - low
-            bounds = (0.0, span) if comparison in ("rise", "fall") else (low, high)
-            if not bounds[0] <= threshold <= bounds[1]:
-                problems.add(where, f"{comparison} {threshold:g} is outside what "
-                                    f"{refid} can read ({bounds[0]:g} to {bounds[1]:g}); "
-                                    "correct the threshold.")
+            problem = _threshold_problem(comparison, threshold, str(refid))
+            if problem:
+                problems.add(where, problem)
                 ok = False
     priority = _priority(record.get("priority"), where, problems)
     sustain = _number(record, "sustain_s", where, problems, default=0.0, low=0.0, high=3600.0)

@@ -241,6 +241,15 @@ class AlarmSystem:
                 values={"limit_index": index, "old": old.as_record() if old else None,
                         "new": new.as_record()}, by=by))
 
+    def use_clinic_profile(self, profile: LimitProfile, now: float) -> None:
+        """Judge by the clinic's profile from now on (the room's, once its record is open).
+
+        The profile a session starts with, stored with its record; a change during a
+        session is a nurse's :meth:`change_limit`, which the timeline records.
+        """
+        with self._lock:
+            self._use_profile(profile, now)
+
     def _use_profile(self, profile: LimitProfile, now: float) -> None:
         self._profile = profile
         self._physiological.set_profile(profile, now)

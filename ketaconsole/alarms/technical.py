@@ -27,6 +27,7 @@ from ketaconsole.alarms.conditions import Condition, Judgement
 from ketaconsole.alarms.limits import TechnicalSettings
 from ketaconsole.alarms.priority import Category, Priority
 from ketaconsole.alarms.pump_programme import check_programme
+from ketaconsole.catalogue import PUMP_RATE
 from ketaconsole.dose import DosePlan, InfusionClock, reconcile
 from ketaconsole.live.engine import Engine
 from ketaconsole.observations import (
@@ -397,7 +398,7 @@ class TechnicalMonitor:
         if device.unplanned_since is None:
             device.unplanned_since = now
         lasted = now - device.unplanned_since
-        shown = "" if rate is None else f" at {rate:g} mL/h"
+        shown = "" if rate is None else f" at {PUMP_RATE.with_unit(rate)}"
         return self._condition(
             f"pump-unplanned:{device_id}", "pump-unplanned", "Pump infusing without a plan",
             f"{device_id} is infusing{shown} but no dose plan is confirmed for this "

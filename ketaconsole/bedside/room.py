@@ -6,9 +6,11 @@ A room is made in four steps:
    the workflow; the alarms run from here on;
 2. :meth:`Room.add_devices`: the devices and their links, which start reading at once;
 3. :func:`~ketaconsole.bedside.room_record.open_record`: the record database (migrated), the
-   station's lock and the bedside's security; the slow step, safe on any thread, and
+   station's lock, the bedside's security and the alarm profile with the clinic's
+   settings in force; the slow step, safe on any thread, and
    touching nothing of the room, so it may come before step 2 or alongside it;
-4. :meth:`Room.attach_record`: the record joins the room; check-in can open a session.
+4. :meth:`Room.attach_record`: the record joins the room, its alarms judge by the
+   clinic's profile; check-in can open a session.
 
 :class:`RoomStart` is a room after step 1 with the rest to do; its :meth:`RoomStart.finish`
 is the one opening sequence, steps 3, 2 and 4 in turn (a station that is refused starts
@@ -34,7 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ketaconsole.alarms import AlarmEvent, AlarmSystem, default_profile
+from ketaconsole.alarms import AlarmEvent, AlarmSystem, LimitProfile, default_profile
 from ketaconsole.devices.device_spec import DeviceSpec
 from ketaconsole.dose import DosePlan
 from ketaconsole.live.alarm_loop import AlarmLoop
@@ -56,7 +58,7 @@ if TYPE_CHECKING:
     from ketaconsole.medication.order_check import LimitAcceptance
     from ketaconsole.sdk import DeviceKind, Driver
     from ketaconsole.security.roles import Permission
-    from ketaconsole.session.checkin import CheckIn
+    from ketaconsole.session.checkin import FastingRule, PatientNamed
     from ketaconsole.sim.virtual_patient import VirtualPatient
     from ketaconsole.store import Database, DeviceUse, SessionService
     from ketaconsole.store.station_lock import StationLock
@@ -145,7 +147,17 @@ class RecordLink:
         self._listener = on_record_fault
         self.service: SessionService | None = None
         self._pending: list[AlarmEvent] = []
+        self._pace = pace
         self.alarms = AlarmSystem(default_profile().at_pace(pace), on_event=self.alarm_event)
+
+    def use_clinic_profile(self, profile: LimitProfile) -> None:
+        """Judge by the clinic's profile (its settings in force) from now on, at the room's pace.
+
+        Applied when the record joins the room, before any session: the profile a
+        session starts with is the one its record stores, and a resumed session's limit
+        changes are replayed on top of it.
+        """
+        self.alarms.use_clinic_profile(profile.at_pace(self._pace), self.clock())
 
     def alarm_event(self, event: AlarmEvent) -> None:
         service = self.service
@@ -245,7 +257,7 @@ class Room:
                                   check_pump_against_plan=options.check_pump_against_plan,
                                   pace=options.pace)
         self.workflow = SessionWorkflow(self.model, clock=engine.clock, door=self._door,
-                                        opener=self._open_checked_in, closer=self.close_session,
+                                        opener=self.open_cleared, closer=self.close_session,
                                         advise=self.plan_advice)
         if options.phase_follows_pump:
             self.model.pump_listeners.append(self._phase_from_pump)
@@ -348,10 +360,14 @@ class Room:
         self.security = opened.security
         record = self.record
         record.fail(self._device_problem or opened.problem)
+        if opened.alarm_profile is not None:
+            self._record_link.use_clinic_profile(opened.alarm_profile)
         database = opened.database
         if database is not None:
             from ketaconsole.overview.publisher import RoomPublisher
             from ketaconsole.store.recovery import unfinished_session
+
+            self.workflow.fasting = clinic_fasting(database)
 
             left_open = unfinished_session(database, self.station) is not None
             if not self.specs and not left_open:
@@ -365,28 +381,19 @@ class Room:
 
     # -- the session life cycle ------------------------------------------------------------
 
-    def _open_checked_in(self, form: CheckIn) -> SessionService:
-        """The window's check-in: the record the nurse picked or named, cleared, opened."""
-        return self.open_cleared(form.patient_name, mrn=form.mrn or None,
-                                 date_of_birth=form.date_of_birth or None,
-                                 patient_id=form.patient_id, age_years=form.age_years,
-                                 weight_kg=form.weight_kg)
-
-    def open_cleared(self, name: str, *, mrn: str | None = None,
-                     date_of_birth: str | None = None, patient_id: int | None = None,
-                     age_years: int | None = None, weight_kg: float | None = None,
-                     plan: DosePlan | None = None,
+    def open_cleared(self, who: PatientNamed, plan: DosePlan | None = None,
                      accepted: LimitAcceptance | None = None) -> SessionService:
         """Find the patient's record, check their course is approved, open the session.
 
         The one check every session passes, in the window (check-in) and headless
-        (``record``): the record is found (never made), the course has an approved,
-        unexpired assessment, and a ``plan`` given now passes the order check against
-        the clinic's drug library and that approval
+        (``record``), as the workflow's opener: the record is found (never made), the
+        course has an approved, unexpired assessment, and a ``plan`` given now passes the
+        order check against the clinic's drug library and that approval
         (:func:`~ketaconsole.session.workflow.order_entries`; past a soft limit,
-        ``accepted`` names the clinician and the reason), ordered by whoever the
-        workflow's door says acts. Refusals are :class:`WorkflowError` with one sentence,
-        and open no session.
+        ``accepted`` names the clinician and the reason); the workflow records it once
+        the session is open. Refusals are :class:`WorkflowError` with one sentence;
+        nothing is opened then. The session's workflow checks orders against the library
+        read here.
         """
         from ketaconsole.course.eligibility import NotCleared
         from ketaconsole.course.identity import PatientIdentityError
@@ -395,23 +402,22 @@ class Room:
         from ketaconsole.medication.library import LibraryError
         from ketaconsole.store.recorder import SYSTEM_AUTHOR
 
-        author = self.workflow.acting("dose_plan") if plan is not None else ""
         database = self.database
         if database is None:
             raise WorkflowError({"record": self.record.problem or "the database is not open"})
         try:
-            person, course = cleared_patient(database, name, mrn=mrn,
-                                             date_of_birth=date_of_birth,
-                                             patient_id=patient_id, now=self.engine.clock())
+            person, course = cleared_patient(database, who.name, mrn=who.mrn,
+                                             date_of_birth=who.date_of_birth,
+                                             patient_id=who.patient_id,
+                                             now=self.engine.clock())
             library = clinic_library(database)
         except (PatientIdentityError, NotCleared) as exc:
             raise WorkflowError({"eligibility": str(exc)}) from None
         except LibraryError as exc:
             raise WorkflowError({"drug_library": str(exc)}) from None
-        ordered = []
         if plan is not None and plan != self._recorded_plan(person.name, plan):
-            ordered = order_entries(plan, library, course, accepted)
-        patient = Patient(person.name, age_years, weight_kg or 0.0,
+            order_entries(plan, library, course, accepted)  # refused before anything opens
+        patient = Patient(person.name, who.age_years, who.weight_kg or 0.0,
                           identifier=person.mrn or "")
         service = self.open_session(patient, patient_id=person.patient_id)
         from ketaconsole.session.events import CourseClearance
@@ -421,10 +427,6 @@ class Room:
         self.model.set_course(course)
         self.workflow.library = library
         self.workflow.instruments = clinic_instruments(database)
-        if plan is not None and self.model.plan != plan:
-            for entry in ordered or order_entries(plan, library, course, accepted):
-                service.record(entry, author=author)
-            self.model.set_plan(plan)
         return service
 
     def _recorded_plan(self, name: str, plan: DosePlan) -> DosePlan | None:
@@ -475,6 +477,7 @@ class Room:
         service = SessionService.begin(
             database, SessionPlan(patient_name=patient.name,
                                   weight_kg=patient.weight_kg or None,
+                                  alarm_limits=self.alarms.snapshot_profile(),
                                   patient_id=patient_id),
             [d.use() for d in self.devices], station=self.station, clock=self.engine.clock,
             on_fault=self._record_link.fault, on_recovered=self._record_link.recovered)
@@ -567,6 +570,19 @@ def clinic_instruments(database: Database) -> tuple[str, ...]:
 
     use_madrs = madrs_in_use(database)
     return tuple(key for key in INSTRUMENTS if key != "MADRS" or use_madrs)
+
+
+def clinic_fasting(database: Database) -> FastingRule:
+    """The clinic's fasting hours for solid food and clear liquids (its settings)."""
+    from ketaconsole.security.clinic_settings import (
+        FASTING_CLEAR_LIQUIDS_SETTING,
+        FASTING_SOLIDS_SETTING,
+        clinic_settings,
+    )
+    from ketaconsole.session.checkin import FastingRule
+
+    hours = {current.rule.key: float(current.value) for current in clinic_settings(database)}
+    return FastingRule(hours[FASTING_SOLIDS_SETTING], hours[FASTING_CLEAR_LIQUIDS_SETTING])
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,8 @@
 This is the slow part of starting a console (SQLAlchemy, the migrations, the argon2
 hashes of the demo's PINs), and it touches nothing of the room, so it may run on any
 thread: the console window runs it off the GUI thread after its first paint, the
-headless ``record`` command in turn. :meth:`Room.attach_record` then joins the result
+headless ``record`` command in turn. It also reads the clinic's alarm settings into the
+alarm profile the room will judge by. :meth:`Room.attach_record` then joins the result
 to the room, on the room's own thread.
 """
 
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ketaconsole.alarms import LimitProfile, default_profile
 from ketaconsole.bedside.security import BedsideSecurity
+from ketaconsole.security.clinic_settings import clinic_alarm_profile
 from ketaconsole.station import StationBusy
 from ketaconsole.store import Database, DatabaseUnavailable, open_database
 from ketaconsole.store.station_lock import StationLock, lock_station
@@ -27,6 +30,8 @@ class RoomRecord:
     station_lock: StationLock | None = None
     security: BedsideSecurity | None = None
     problem: str | None = None
+    alarm_profile: LimitProfile | None = None
+    """The default alarm profile with the clinic's settings in force (none without a record)."""
 
     def close(self) -> None:
         """Let the record go unused (its room stopped before it could join)."""
@@ -57,4 +62,5 @@ def open_record(database_url: str | None, *, station: str, place: str,
     security = BedsideSecurity(database, place=place)
     if demo_users:
         security.seed_demo_users()
-    return RoomRecord(database, station_lock, security)
+    return RoomRecord(database, station_lock, security,
+                      alarm_profile=clinic_alarm_profile(database, default_profile()))

@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
                        "the folder and the free space, then try again") from None
     finally:
         database.dispose()
-    status = "INTERIM record (session in progress)" if result.interim else "final record"
+    status = result.status_words()
     names = ", ".join(str(p) for p in result.files)
     sent = ""
     if result.delivered_messages is not None:

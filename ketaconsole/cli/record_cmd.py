@@ -8,14 +8,24 @@ never made, and the session opens only under an approved, unexpired eligibility
 assessment: the same check as the window's check-in
 (:meth:`ketaconsole.bedside.room.Room.open_cleared`). The order passes the same check as
 the window's plan page, against the clinic's drug library and the prescriber's
-approval: outside a hard limit it is refused in one sentence before a port is opened or
-a session started; past a soft limit it needs ``--limit-clinician`` and
-``--limit-reason``, recorded with the plan. This station's unfinished session
-(a crash or power cut) is resumed for the same patient; for another patient it is
-closed as interrupted and a new session opened. Stops after ``--minutes`` or on
-SIGINT / SIGTERM, closing the session. The session's steps (the plan, the end) are
-taken by the operating-system account running the command, named ``os:NAME`` on the
-record (:func:`ketaconsole.cli.acting_person.os_door`).
+approval, on the weight the clinic's dosing-weight rule gives (``--height`` where it
+reads the BMI): outside a hard limit it is refused in one sentence before a port is
+opened or a session started; past a soft limit it needs ``--limit-clinician`` and
+``--limit-reason``, recorded with the plan.
+
+The check-in checklist (``--checklist FILE`` or its answers as options, see
+:mod:`ketaconsole.cli.checklist_input`) is the window's check-in step, checked the same
+way against the clinic's fasting hours: a checklist that cannot be signed stops the
+command with one sentence naming the answer, before any session opens. Without one the
+session is opened through the workflow as *unchecked* (a ``check_in_skipped`` event),
+which every export of it states.
+
+This station's unfinished session (a crash or power cut) is resumed for the same
+patient; for another patient it is closed as interrupted and a new session opened.
+Stops after ``--minutes`` or on SIGINT / SIGTERM, closing the session. The session's
+steps (the check-in, the plan, the end) are taken by the operating-system account
+running the command, named ``os:NAME`` on the record
+(:func:`ketaconsole.cli.acting_person.os_door`).
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import textwrap
 import threading
 import time
 from dataclasses import replace
@@ -31,7 +42,14 @@ from types import FrameType
 import serial
 
 from ketaconsole.bedside.room import DeviceSpec, Room, RoomOptions, StationBusy, build_room
+from ketaconsole.catalogue import PUMP_RATE
 from ketaconsole.cli.acting_person import os_door
+from ketaconsole.cli.checklist_input import (
+    EXAMPLE,
+    Checklist,
+    add_checklist_options,
+    read_checklist,
+)
 from ketaconsole.cli.common import (
     CliError,
     load_driver,
@@ -59,6 +77,7 @@ from ketaconsole.medication.order_check import LimitAcceptance, check_order, pla
 from ketaconsole.numbers import NumberRange, echo
 from ketaconsole.sdk import SettingError
 from ketaconsole.security.plugins import clinic_registry
+from ketaconsole.session.checkin import PatientNamed
 from ketaconsole.session.workflow import WorkflowError
 from ketaconsole.settings import database_url
 from ketaconsole.store import DatabaseUnavailable, open_database
@@ -75,12 +94,25 @@ CONCENTRATION = NumberRange("--concentration", *CONCENTRATION_MG_ML, unit="mg/mL
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "record", help="record a session headless from the given devices",
-        description="Run a session without the window: read each device through its driver, "
-                    "run the alarm system and record everything. Prints the session number "
-                    "first. The patient is found by --mrn (or --patient with --dob) and needs "
-                    "an approved, unexpired eligibility assessment, as at the bedside. "
-                    "Resumes this station's unfinished session for the same patient; "
-                    "another patient closes it as interrupted and starts a new session.")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.fill(
+            "Run a session without the window: read each device through its driver, run "
+            "the alarm system and record everything. Prints the session number first. The "
+            "patient is found by --mrn (or --patient with --dob) and needs an approved, "
+            "unexpired eligibility assessment, as at the bedside. The check-in checklist "
+            "(--checklist FILE, or its answers as options) is checked as at the bedside, "
+            "fasting against the clinic's hours; without it the session is recorded as "
+            "UNCHECKED. The order (--dose, --over, --concentration) is checked against the "
+            "clinic's drug library and the approval before anything starts. Resumes this "
+            "station's unfinished session for the same patient; another patient closes it "
+            "as interrupted and starts a new session.", 78),
+        epilog="A checklist file is one JSON object with the answers of the window's "
+               "check-in form\n(every answer is needed; the patient is named by --patient "
+               "and --mrn or --dob):\n\n" + EXAMPLE + "\n\n" + textwrap.fill(
+                   "psychosis_or_mania is the screen's result (false: negative); "
+                   "solids_hours and clear_liquids_hours are the hours since the patient "
+                   "last had solid food and clear liquids; weight_kg may be --weight "
+                   "instead, and height_cm --height.", 78))
     parser.add_argument("--device", action="append", metavar="SLUG=PORT", required=True,
                         help="a device: driver slug and port, e.g. masimo-ascii=/dev/ttyUSB0 "
                              "(repeatable)")
@@ -118,11 +150,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                         help="why the order goes past the clinic's usual limits")
     parser.add_argument("--minutes", type=number_option(RECORD_MINUTES), metavar="N",
                         help="stop after N minutes (default: run until interrupted)")
+    add_checklist_options(parser)
     add_db_option(parser)
     parser.set_defaults(handler=run)
 
 
-def _ordered(args: argparse.Namespace) -> bool:
+def _ordered(args: argparse.Namespace, weight: float | None) -> bool:
     """Whether the command gives a dose plan (all its options, or a usage error)."""
     given = {"--dose": args.dose, "--over": args.over, "--concentration": args.concentration}
     if all(v is None for v in given.values()):
@@ -131,7 +164,7 @@ def _ordered(args: argparse.Namespace) -> bool:
                            "(--dose, --over, --concentration, --weight)", 2)
         return False
     missing = [name for name, value in given.items() if value is None]
-    if args.weight is None:
+    if weight is None:
         missing.append("--weight")
     if missing:
         raise CliError("a dose plan needs --dose, --over, --concentration and --weight; "
@@ -139,11 +172,12 @@ def _ordered(args: argparse.Namespace) -> bool:
     return True
 
 
-def _preflight(args: argparse.Namespace, url: str,
+def _preflight(args: argparse.Namespace, url: str, body: tuple[float | None, float | None],
                ordered: bool) -> tuple[DosePlan | None, LimitAcceptance | None]:
     """Before a port is opened or a session started: the patient's approved course, and the
-    order on the clinic's dosing weight checked against its drug library and that approval.
-    The same lookup and check as the session's opening, which makes them again."""
+    order on the clinic's dosing weight (``body``: weight and height) checked against its
+    drug library and that approval. The same lookup and check as the session's opening,
+    which makes them again."""
     try:
         database = open_database(url)
     except DatabaseUnavailable as exc:
@@ -156,12 +190,12 @@ def _preflight(args: argparse.Namespace, url: str,
         raise CliError(str(exc)) from None
     finally:
         database.dispose()
-    if not ordered:
+    weight, height = body
+    if not ordered or weight is None:
         return None, None
     try:
-        plan = plan_order(library, weight_kg=args.weight, height_cm=args.height,
-                          mg_per_kg=args.dose, duration_min=args.over,
-                          concentration_mg_ml=args.concentration)
+        plan = plan_order(library, weight_kg=weight, height_cm=height, mg_per_kg=args.dose,
+                          duration_min=args.over, concentration_mg_ml=args.concentration)
     except DosePlanError as exc:
         raise CliError(str(exc), 2) from None
     check = check_order(plan, library, course.approved_order())
@@ -245,7 +279,10 @@ def _check_patient(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    ordered = _ordered(args)
+    checklist = read_checklist(args)
+    body = (checklist.weight_kg, checklist.height_cm) if checklist is not None \
+        else (args.weight, args.height)
+    ordered = _ordered(args, body[0])
     specs = _with_primaries(_specs(args.device, args.set), args.primary)
     registry = clinic_registry()
     for spec in specs:
@@ -256,7 +293,7 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(describe_port_error(spec.port, exc)) from None
     _check_patient(args)
     url = database_url(getattr(args, "command_db", None) or getattr(args, "db", None))
-    plan, accepted = _preflight(args, url, ordered)
+    plan, accepted = _preflight(args, url, body, ordered)
     try:
         room = build_room(specs, registry=registry, database_url=url,
                           options=RoomOptions(place="record", door=os_door,
@@ -276,23 +313,35 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, finish) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return _record(args, room, plan, accepted, stop)
+        return _record(args, room, (plan, accepted), checklist, stop)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
-def _record(args: argparse.Namespace, room: Room, plan: DosePlan | None,
-            accepted: LimitAcceptance | None, stop: threading.Event) -> int:
+UNCHECKED_REASON = "opened by 'ketaconsole record' without a checklist"
+
+
+def _record(args: argparse.Namespace, room: Room,
+            order: tuple[DosePlan | None, LimitAcceptance | None],
+            checklist: Checklist | None, stop: threading.Event) -> int:
+    who = PatientNamed(_patient_name(args), args.mrn, args.dob,
+                       weight_kg=checklist.weight_kg if checklist is not None else args.weight)
+    plan, accepted = order
     try:
-        service = room.open_cleared(_patient_name(args), mrn=args.mrn,
-                                    date_of_birth=args.dob, weight_kg=args.weight, plan=plan,
-                                    accepted=accepted)
+        if checklist is None:
+            room.workflow.open_unchecked(who, reason=UNCHECKED_REASON, plan=plan,
+                                         accepted=accepted)
+        else:
+            room.workflow.check_in(checklist.form(who), plan=plan, accepted=accepted)
+        service = room.service
+        assert service is not None
         # The number is announced only once the session's start (or resume) is committed.
         service.recorder.flush()
     except WorkflowError as exc:
         room.stop()
-        raise CliError(str(exc)) from None
+        raise CliError(checklist.explain(exc.problems) if checklist is not None
+                       else str(exc)) from None
     except (RecordNotWritten, DatabaseUnavailable) as exc:
         room.stop()
         raise CliError(f"the session could not be opened: {exc} Check the database and "
@@ -302,13 +351,17 @@ def _record(args: argparse.Namespace, room: Room, plan: DosePlan | None,
     recorded = room.model.plan
     checked = "" if recorded is None else (
         f"; the pump is checked against the plan of {recorded.mg_per_kg:g} mg/kg over "
-        f"{recorded.duration_min:g} min ({recorded.rate_ml_h:.2f} mL/h)")
+        f"{recorded.duration_min:g} min ({PUMP_RATE.with_unit(recorded.rate_ml_h)})")
     course = room.model.course
     if course is not None:
         approval = course.approved_order().describe(room.workflow.drug_library).rstrip(".")
         checked += f"; {approval[0].lower()}{approval[1:]}"
     print(f"session {service.session_id} {how}; recording {len(room.devices)} device(s)"
           f"{checked}; Ctrl+C to stop", file=sys.stderr, flush=True)
+    if room.workflow.check_in_record is None:
+        print(f"session {service.session_id} is recorded UNCHECKED: no check-in checklist "
+              "was given (--checklist FILE); its exports say so", file=sys.stderr,
+              flush=True)
     try:
         stop.wait(args.minutes * 60 if args.minutes is not None else None)
     finally:

@@ -1,4 +1,5 @@
-"""``ketaconsole settings [list|set KEY VALUE]``: the clinic's lock and log-in settings.
+"""``ketaconsole settings [list|set KEY VALUE]``: the clinic's lock, log-in, alarm and
+check-in settings.
 
 Listing needs no log-in (the settings are no patient data); a change needs an admin's
 log-in (``--as ADMIN``), is checked against the setting's range and is on the audit
@@ -21,9 +22,11 @@ from ketaconsole.store import Database
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
-        "settings", help="show or change the clinic's lock and log-in settings",
-        description="The clinic's idle lock time and PIN lock-out, kept in the record "
-                    "database for every console of the clinic.")
+        "settings", help="show or change the clinic's lock, log-in, alarm and check-in settings",
+        description="The clinic's idle lock time and PIN lock-out, whether it uses the "
+                    "MADRS, the heart-rate-high alarm's sustain time and the fasting hours "
+                    "check-in asks (solid food, clear liquids), kept in the record database "
+                    "for every console of the clinic.")
     actions = parser.add_subparsers(dest="settings_action", metavar="ACTION")
     listing = actions.add_parser("list", help="every setting with its value (the default)")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")

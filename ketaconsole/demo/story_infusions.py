@@ -127,9 +127,10 @@ def _give(bedside: StoryBedside, person: PatientRecord, age_years: int,
     flow = bedside.workflow
     plan = infusion.plan
     bedside.at(infusion.at, _idle(infusion.at, 0.0))  # the devices on the new patient
+    # fasted overnight, a glass of water four hours before: within any clinic's hours
     weighed = plan.dosing.actual_kg if plan.dosing is not None else plan.weight_kg
     flow.check_in(CheckIn(person.name, age_years, weighed, "none known", "none", "none",
-                          False, "none", 6.0, True, "left forearm", True,
+                          False, "none", 12.0, 4.0, True, "left forearm", True,
                           mrn=person.mrn or "", patient_id=person.patient_id,
                           height_cm=plan.dosing.height_cm if plan.dosing is not None else None))
     session_id = flow.service_id()

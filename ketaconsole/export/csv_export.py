@@ -3,7 +3,10 @@
 Observations: ``time`` (ISO 8601, UTC, milliseconds), ``device``, ``metric`` (IEEE 11073
 reference id, from the catalogue), ``value`` (empty when the device marked it
 invalid), ``unit`` (UCUM). Timeline: ``seq``, ``time``, ``kind``, ``author``,
-``payload`` (JSON), ``hash``, and ``record`` (``final`` or ``interim``).
+``payload`` (JSON), ``hash``, ``record`` (``final``, ``unsigned``: ended without the
+sign-off, or ``interim``: in progress) and ``check_in`` (``checked``, or ``unchecked``:
+the session has no check-in checklist), on every row, so no row reads as final or
+checked out of its file.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from ketaconsole.export.record import SessionRecord
 from ketaconsole.store.timeline import format_time
 
 OBSERVATION_COLUMNS = ("time", "device", "metric", "value", "unit")
-TIMELINE_COLUMNS = ("seq", "time", "kind", "author", "payload", "hash", "record")
+TIMELINE_COLUMNS = ("seq", "time", "kind", "author", "payload", "hash", "record", "check_in")
 
 
 def _field(text: str) -> str:
@@ -55,10 +58,11 @@ def write_timeline(record: SessionRecord, stream: BinaryIO) -> None:
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(TIMELINE_COLUMNS)
-    status = "interim" if record.interim else "final"
+    status = record.status.value
+    checked = "unchecked" if record.unchecked else "checked"
     for event in record.events:
         writer.writerow((event.seq, format_time(event.at), event.kind, event.author,
                          json.dumps(event.payload, sort_keys=True, ensure_ascii=False),
-                         event.hash, status))
+                         event.hash, status, checked))
     text.flush()
     text.detach()

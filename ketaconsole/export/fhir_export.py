@@ -10,6 +10,11 @@ rateQuantity in mL/h, route IV SNOMED 47625008) and for each rescue medication (
 bolus: effectiveDateTime), and an Observation per scale score. The second-by-second
 values are in the CSV and .vital exports; this record holds the charted vitals.
 
+The Bundle's ``meta.tag`` gives the record's status (``final``, ``unsigned`` or
+``interim``, see ``export.status``) and, for a session without a check-in checklist, a
+second tag ``unchecked``; the Observations are ``final`` only in a final record, else
+``preliminary``.
+
 Codes: LOINC and IEEE 11073 MDC codes come from the catalogue (CLINICAL.md section 5;
 MDC system ``urn:iso:std:iso:11073:10101``); units are UCUM. A maker's own quantity
 with neither code is coded in the project's own system (``urn:ketaconsole:metric``).
@@ -33,6 +38,11 @@ from ketaconsole.export.fhir_vitals import (
     interval_observations,
 )
 from ketaconsole.export.record import SessionRecord
+from ketaconsole.export.status import (
+    STATUS_WORDS,
+    UNCHECKED_WARNING,
+    RecordStatus,
+)
 from ketaconsole.export.summary import NIBP_DIA, NIBP_SYS, Check, checks, dose_summary
 from ketaconsole.store.timeline import format_time
 
@@ -196,7 +206,7 @@ def build_bundle(record: SessionRecord, *, stamp_line: str = "",
                  chart_interval_s: float = DEFAULT_CHART_INTERVAL_S) -> dict[str, Any]:
     """The Bundle as a JSON-ready dict; vitals are charted every ``chart_interval_s``."""
     bundle = _Bundle(record)
-    status = "preliminary" if record.interim else "final"
+    status = "final" if record.status is RecordStatus.FINAL else "preliminary"
     patient_resource: dict[str, Any] = {
         "resourceType": "Patient",
         "identifier": [{"system": f"{IDENTIFIER_SYSTEM}:patient",
@@ -248,13 +258,22 @@ def build_bundle(record: SessionRecord, *, stamp_line: str = "",
     _scales(bundle, patient, encounter, status)
     result: dict[str, Any] = {
         "resourceType": "Bundle", "type": "collection",
-        "meta": {"tag": [{"system": STATUS_SYSTEM,
-                          "code": "interim" if record.interim else "final"}]},
+        "meta": {"tag": _status_tags(record)},
         "timestamp": format_time(record.end_time),
         "entry": bundle.entries}
     if stamp_line:
         result["identifier"] = {"system": INTEGRITY_SYSTEM, "value": stamp_line}
     return result
+
+
+def _status_tags(record: SessionRecord) -> list[dict[str, str]]:
+    """The record's status, and ``unchecked`` for a session without a check-in."""
+    tags = [{"system": STATUS_SYSTEM, "code": record.status.value,
+             "display": STATUS_WORDS[record.status]}]
+    if record.unchecked:
+        tags.append({"system": STATUS_SYSTEM, "code": "unchecked",
+                     "display": UNCHECKED_WARNING})
+    return tags
 
 
 def write(record: SessionRecord, stream: BinaryIO, *, stamp_line: str = "") -> None:

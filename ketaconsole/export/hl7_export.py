@@ -1,14 +1,17 @@
 """HL7 v2.6 ORU^R01 messages as IHE PCD-01 (Device Enterprise Communication) shapes them.
 
 Each message: MSH (v2.6, PCD-01 profile id in MSH-21), PID, PV1, OBR ("monitoring of
-patient") and one OBX per valid numeric value: OBX-2 ``NM``, OBX-3 ``code^refid^MDC``,
-OBX-5 the value, OBX-6 ``unit^^UCUM``, OBX-11 ``F``, OBX-14 the receive time, OBX-18
-the device id. Values arrive one per second per metric, so the session is split into
-one message per minute of observations; the file is an HL7 batch file (FHS, BHS,
-messages, BTS, FTS). An invalid value is left out: no OBX says a number the device
-did not give. Codes: the catalogue (CLINICAL.md section 5); a metric without a
-confirmed numeric code (EtCO2, pump metrics) carries its reference id only.
-Segment constants read from public PCD-01 sample messages (MSH-15/16 ``AL``/``NE``,
+patient"), for a record that is not final or is unchecked an NTE saying so, and one OBX
+per valid numeric value: OBX-2 ``NM``, OBX-3 ``code^refid^MDC``, OBX-5 the value, OBX-6
+``unit^^UCUM``, OBX-11 ``F`` (``R``, not verified, until the record is final), OBX-14
+the receive time, OBX-18 the device id. Values arrive one per second per metric, so
+the session is split into one message per minute of observations; the file is an HL7
+batch file (FHS, BHS, messages, BTS, FTS). An invalid value is left out: no OBX says a
+number the device did not give. Codes: the catalogue (CLINICAL.md section 5); a metric
+without a confirmed numeric code (EtCO2, pump metrics) carries its reference id only.
+OBR-25 is ``F`` (final) only for a record signed off and ended, else ``P``; the NTE and
+the batch header's FHS-10 say the record's status in words (``export.status``). Segment
+constants read from public PCD-01 sample messages (MSH-15/16 ``AL``/``NE``,
 MSH-21 ``IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO``, OBR-4
 ``182777000^monitoring of patient^SCT``).
 """
@@ -22,6 +25,7 @@ from typing import BinaryIO
 from ketaconsole import __version__
 from ketaconsole.catalogue import CATALOGUE, LOCAL_CODING_SYSTEM
 from ketaconsole.export.record import SessionRecord
+from ketaconsole.export.status import RecordStatus
 
 SEGMENT_END = "\r"
 PCD01_PROFILE = "IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO"
@@ -76,7 +80,7 @@ def _header(record: SessionRecord, control_id: str, at: float) -> list[str]:
 
 
 def _obr(record: SessionRecord, control_id: str, start: float, end: float) -> str:
-    status = "P" if record.interim else "F"
+    status = "F" if record.status is RecordStatus.FINAL else "P"
     fields = ["OBR", "1", control_id, control_id, MONITORING_OF_PATIENT, "", "",
               hl7_time(start), hl7_time(end)] + [""] * 16 + [status]
     return "|".join(fields)
@@ -91,6 +95,10 @@ def messages(record: SessionRecord) -> Iterator[str]:
     devices: dict[str, str] = {}
     times: dict[float, str] = {}
     texts: dict[float, str] = {}
+    final = record.status is RecordStatus.FINAL
+    note = None if final and not record.unchecked else \
+        f"NTE|1||{escape(record.status_words())}"
+    result = "F" if final else "R"
     index = 0
     number = 0
     while index < len(rows):
@@ -103,6 +111,8 @@ def messages(record: SessionRecord) -> Iterator[str]:
         group = rows[index:stop]
         segments = _header(record, control_id, group[-1][0])
         segments.append(_obr(record, control_id, start, group[-1][0]))
+        if note is not None:
+            segments.append(note)
         for set_id, (at, device, metric, value, unit) in enumerate(group, start=1):
             # The per-metric, per-unit, per-device and per-second parts are made once.
             code = ids.get(metric) or ids.setdefault(metric, observation_id(metric))
@@ -111,7 +121,7 @@ def messages(record: SessionRecord) -> Iterator[str]:
             moment = times.get(at) or times.setdefault(at, hl7_time(at))
             text = texts.get(value) or texts.setdefault(value, format_value(value))
             segments.append(f"OBX|{set_id}|NM|{code}|1|{text}|{unit_text}"
-                            f"|||||F|||{moment}||||{source}")
+                            f"|||||{result}|||{moment}||||{source}")
         yield SEGMENT_END.join(segments) + SEGMENT_END
         index = stop
 
@@ -119,7 +129,7 @@ def messages(record: SessionRecord) -> Iterator[str]:
 def write(record: SessionRecord, stream: BinaryIO, *, stamp_line: str = "") -> int:
     """The batch file; returns how many messages it holds."""
     made = hl7_time(record.end_time)
-    note = "interim record" if record.interim else "final record"
+    note = record.status_words()
     if stamp_line:
         note += f" {stamp_line}"
     stream.write(("|".join(["FHS", "^~\\&", SENDING_APPLICATION, escape(record.station), "",

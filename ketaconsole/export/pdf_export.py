@@ -4,8 +4,10 @@ Sections, in order: header (clinic, patient, date, session, clinicians), pre-ass
 dose plan and dose delivered (mg, mg/kg, running time, rate changes; figures from
 :mod:`ketaconsole.dose`), the vitals trend chart with event marks, the vitals at each
 check, the timeline, scales, adverse events, discharge criteria, signatures. A section
-with nothing recorded says so. Every page carries its number, the record status
-(interim while the session is open) and the integrity stamp (see ``integrity``).
+with nothing recorded says so. A record that is not final (interim, or ended without the
+sign-off) says so under its title, and an unchecked one (no check-in checklist) says so
+there in a red box and again in its pre-assessment. Every page carries its number, the
+record status (``export.status``) and the integrity stamp (see ``integrity``).
 Drawn with reportlab only; A4 or US Letter.
 """
 
@@ -31,10 +33,11 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import HRFlowable
 
 from ketaconsole import __version__
-from ketaconsole.catalogue import CATALOGUE
+from ketaconsole.catalogue import CATALOGUE, PUMP_RATE
 from ketaconsole.export.paper import Paper
 from ketaconsole.export.pdf_chart import trend_chart
 from ketaconsole.export.record import SessionRecord
+from ketaconsole.export.status import NOT_FINAL, UNCHECKED_WARNING
 from ketaconsole.export.summary import (
     CHECK_COLUMNS,
     RateChange,
@@ -83,6 +86,10 @@ class _Styles:
         self.interim = ParagraphStyle("interim", parent=sheet["Normal"], fontSize=10,
                                       textColor=colors.HexColor("#b03a2e"),
                                       fontName="Helvetica-Bold", spaceAfter=4)
+        self.unchecked = ParagraphStyle("unchecked", parent=self.interim, fontSize=11.5,
+                                        leading=14, borderWidth=1.2, borderPadding=5,
+                                        borderColor=colors.HexColor("#b03a2e"),
+                                        spaceBefore=10, spaceAfter=10)
         self.heading = ParagraphStyle("heading", parent=sheet["Heading2"], fontSize=11.5,
                                       spaceBefore=9, spaceAfter=4)
         self.body = ParagraphStyle("body", parent=sheet["Normal"], fontSize=8.5, leading=10.5)
@@ -148,9 +155,11 @@ def _clinicians(record: SessionRecord) -> str:
 
 def _header(record: SessionRecord, clinic: str, width: float, styles: _Styles) -> list[Any]:
     parts: list[Any] = [Paragraph(_escape(f"{clinic}: ketamine infusion record"), styles.title)]
-    if record.interim:
-        parts.append(Paragraph("INTERIM RECORD: the session is still in progress; this is "
-                               "not the final discharge record.", styles.interim))
+    not_final = NOT_FINAL.get(record.status)
+    if not_final:
+        parts.append(Paragraph(_escape(not_final), styles.interim))
+    if record.unchecked:
+        parts.append(Paragraph(_escape(UNCHECKED_WARNING), styles.unchecked))
     weight = f"{record.weight_kg:g} kg" if record.weight_kg is not None else "not recorded"
     ended = clock(record.ended_at, True) if record.ended_at is not None else "in progress"
     parts.append(_pairs([
@@ -166,9 +175,14 @@ def _header(record: SessionRecord, clinic: str, width: float, styles: _Styles) -
 
 def _pre_assessment(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
     parts: list[Any] = [Paragraph("Pre-assessment", styles.heading)]
+    if record.unchecked:
+        why = record.state.check_in_skipped
+        parts.append(Paragraph(_escape(UNCHECKED_WARNING + (f" The record says: {why}." if why
+                                                            else "")), styles.interim))
     events = record.events_of("check_in", "pre_assessment", "baseline")
     if not events:
-        return [*parts, Paragraph("No pre-assessment recorded.", styles.empty)]
+        return parts if record.unchecked else [
+            *parts, Paragraph("No pre-assessment recorded.", styles.empty)]
     rows: list[list[Any]] = [["Item", "Entry", "Recorded", "By"]]
     for event in events:
         items = event.payload.get("items")
@@ -200,7 +214,11 @@ CHECK_IN_LABELS = {
     "height_cm": "Height (cm)",
     "allergies": "Allergies", "current_medication": "Current medication",
     "substance_use": "Substance use", "psychosis_or_mania": "Psychosis or mania",
-    "bp_history": "Blood-pressure history", "fasting_hours": "Hours since last intake",
+    "bp_history": "Blood-pressure history",
+    "solids_hours": "Hours since solid food", "clear_liquids_hours": "Hours since clear liquids",
+    "solids_needed_h": "Clinic asks: hours without solid food",
+    "clear_liquids_needed_h": "Clinic asks: hours without clear liquids",
+    "fasting_hours": "Hours since last ate or drank",
     "consent_signed": "Consent signed", "phq9_total": "Baseline PHQ-9",
     "iv_site": "IV site", "escort_present": "Escort present", "mrn": "MRN",
     "date_of_birth": "Date of birth"}
@@ -214,6 +232,8 @@ def _yes_no(value: object) -> str:
         return "yes"
     if value is False:
         return "no"
+    if isinstance(value, float):
+        return f"{value:g}"
     return "-" if value is None else str(value)
 
 
@@ -234,7 +254,8 @@ def _dose(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
             ("Planned dose", f"{plan.dose_mg:.1f} mg"),
             ("Concentration", f"{plan.concentration_mg_ml:g} mg/mL"),
             ("Planned rate", f"{plan.rate_mg_min:.3f} mg/min = {plan.rate_mg_h:.1f} mg/h"),
-            ("Planned pump rate", f"{_ml_h(plan.rate_ml_h)} ({plan.volume_ml:.2f} mL in all)"),
+            ("Planned pump rate",
+             f"{PUMP_RATE.with_unit(plan.rate_ml_h)} ({plan.volume_ml:.2f} mL in all)"),
             *checked, *_limits_accepted(record),
         ], width, styles))
     dose = dose_summary(record)
@@ -261,7 +282,7 @@ def _dose(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
         for change in dose.rate_changes:
             note = next((f"{e.author}: {e.payload.get('reason', '')}" for e in notes
                          if abs(e.at - change.at) <= 60), "pump telemetry")
-            rows.append([clock(change.at), f"{change.rate_ml_h:.1f} mL/h",
+            rows.append([clock(change.at), PUMP_RATE.with_unit(change.rate_ml_h),
                          "-" if change.rate_mg_h is None else f"{change.rate_mg_h:.1f} mg/h",
                          note])
         parts.append(Spacer(1, 4))
@@ -279,11 +300,6 @@ def _limits_accepted(record: SessionRecord) -> list[tuple[str, str]]:
     return [("Past the usual limits", sentence("dose_limits_accepted", accepted))]
 
 
-def _ml_h(rate: float) -> str:
-    """A pump rate at the pump's resolution: two decimals below 10 mL/h, else one."""
-    return f"{rate:.2f} mL/h" if rate < 10 else f"{rate:.1f} mL/h"
-
-
 def _measured_rate(changes: Sequence[RateChange]) -> str:
     """The rates the pump reported while it ran (not the plan's), or that it sent none."""
     running = [c.rate_ml_h for c in changes if c.rate_ml_h > 0]
@@ -291,8 +307,9 @@ def _measured_rate(changes: Sequence[RateChange]) -> str:
         return "no rate reported by the pump"
     low, high = min(running), max(running)
     if low == high:
-        return f"{_ml_h(low)} as reported by the pump"
-    return f"{_ml_h(low)} to {_ml_h(high)} as reported by the pump (see rate changes)"
+        return f"{PUMP_RATE.with_unit(low)} as reported by the pump"
+    return (f"{PUMP_RATE.with_unit(low)} to {PUMP_RATE.with_unit(high)} as reported by the "
+            "pump (see rate changes)")
 
 
 def _course(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
@@ -539,6 +556,6 @@ def write(record: SessionRecord, stream: BinaryIO, *, paper: Paper = Paper.A4,
     for section in (_pre_assessment, _course, _dose, _chart, _checks, _timeline, _scales, _adverse,
                     _discharge, _signatures):
         story += section(record, width, styles)
-    status = "INTERIM record (session in progress)" if record.interim else "final record"
-    canvas_class = _page_furniture_factory(status, stamp_line, page_size, record.session_id)
+    canvas_class = _page_furniture_factory(record.status_words(), stamp_line, page_size,
+                                           record.session_id)
     document.build(story, canvasmaker=canvas_class)

@@ -20,6 +20,7 @@ from sqlalchemy import ClauseElement, func, select
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from ketaconsole.dose import DosePlan
+from ketaconsole.export.status import RecordStatus, record_status, status_words
 from ketaconsole.live.metric_sources import MetricSources, SourceDevice
 from ketaconsole.sdk import DeviceKind
 from ketaconsole.session.state import SessionState, fold
@@ -149,6 +150,20 @@ class SessionRecord:
     def interim(self) -> bool:
         """True while the session is still open: the export is an interim record."""
         return self.ended_at is None
+
+    @property
+    def status(self) -> RecordStatus:
+        """Interim, unsigned or final (final only after the sign-off and the end)."""
+        return record_status(self.state, ended=not self.interim)
+
+    @property
+    def unchecked(self) -> bool:
+        """The session has no check-in checklist; every export says so."""
+        return self.state.unchecked
+
+    def status_words(self) -> str:
+        """'final record', 'UNSIGNED record (...); UNCHECKED: ...' and the like."""
+        return status_words(self.status, self.unchecked)
 
     @property
     def head(self) -> tuple[int, str] | None:

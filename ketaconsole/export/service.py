@@ -22,6 +22,7 @@ from ketaconsole.export.integrity import IntegrityStamp, file_sha256, stamp
 from ketaconsole.export.mllp import MllpError, MllpPolicy, MllpTarget, send
 from ketaconsole.export.paper import Paper
 from ketaconsole.export.record import SessionRecord, load_record
+from ketaconsole.export.status import RecordStatus, status_words
 from ketaconsole.session.events import Exported
 from ketaconsole.store import Database, append_event
 from ketaconsole.store.timeline import StoredEvent
@@ -56,9 +57,15 @@ class ExportResult:
     format: ExportFormat
     files: list[Path]
     interim: bool
+    status: RecordStatus
+    unchecked: bool
     stamp: IntegrityStamp
     event: StoredEvent
     delivered_messages: int | None = None
+
+    def status_words(self) -> str:
+        """What the files call the record ('final record', 'UNSIGNED record (...)', ...)."""
+        return status_words(self.status, self.unchecked)
 
 
 def _user() -> str:
@@ -139,4 +146,5 @@ def export_session(database: Database, session_id: int, fmt: ExportFormat, folde
     if problem is not None:
         raise ExportFailed(f"{problem}; the files were written to {folder} and the failed "
                            "delivery is on the timeline")
-    return ExportResult(session_id, fmt, written, record.interim, seal, event, delivered)
+    return ExportResult(session_id, fmt, written, record.interim, record.status,
+                        record.unchecked, seal, event, delivered)

@@ -7,7 +7,8 @@ little-endian; strings are a 4-byte length and UTF-8. Packets used here: device 
 (9), track info (0) and records (1), in the unpacked layout (one record per value).
 Numerics are float tracks at their receive times; the pleth wave is a float wave
 track at its sample rate, one record per stored run, gaps as NaN; timeline events
-are text records in the ``EVENT`` track (an interim record ends with a note saying so).
+are text records in the ``EVENT`` track (a record that is not final ends with a note
+saying so, and an unchecked one starts with one).
 An invalid numeric value is left out.
 """
 
@@ -21,6 +22,7 @@ from typing import BinaryIO
 import numpy as np
 
 from ketaconsole.export.record import PLETH, SessionRecord
+from ketaconsole.export.status import UNCHECKED_WARNING, RecordStatus
 from ketaconsole.export.summary import describe_event
 
 FORMAT_VERSION = 3
@@ -33,6 +35,7 @@ PACKET_RECORD = 1
 PACKET_DEVICE_INFO = 9
 EVENT_TRACK = "EVENT"
 INTERIM_NOTE = "INTERIM record: the session was still in progress when exported"
+UNSIGNED_NOTE = "UNSIGNED record: the session ended without the discharge sign-off"
 
 TRACK_NAMES = {
     "MDC_ECG_HEART_RATE": "HR",
@@ -131,8 +134,12 @@ def _chunks(record: SessionRecord) -> Iterator[bytes]:
         yield (_record_head(run.starts_at, wave_tids[run.device_id], 4 + len(samples))
                + struct.pack("<L", len(run.samples)) + samples)
     notes = [(event.at, describe_event(event.kind, event.payload)) for event in record.events]
-    if record.interim:
+    if record.unchecked:
+        notes.insert(0, (record.started_at, UNCHECKED_WARNING))
+    if record.status is RecordStatus.INTERIM:
         notes.append((record.end_time, INTERIM_NOTE))
+    elif record.status is RecordStatus.UNSIGNED:
+        notes.append((record.end_time, UNSIGNED_NOTE))
     for at, text in notes:
         body = struct.pack("<L", 0) + _text(text)
         yield _record_head(at, event_tid, len(body)) + body

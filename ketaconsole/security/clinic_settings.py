@@ -1,10 +1,13 @@
-"""The clinic's settings (idle lock, PIN lock-out, PIN length, MADRS), read; an admin changes them.
+"""The clinic's settings (idle lock, PIN lock-out, PIN length, MADRS, an alarm delay,
+fasting hours), read.
 
 They live in the record database (``clinic_settings``, migration 0005), so every room of
 a clinic on one PostgreSQL server follows the same policy. A setting never changed has
 its default (five minutes, five wrong PINs, five minutes, PINs of at least four
-characters and six for admins; the MADRS asked and plotted). This module only reads
-them (it needs no user and no guard); a change
+characters and six for admins; the MADRS asked and plotted; the heart-rate-high alarm's
+sustain time as the default alarm profile gives it; 6 h without solid food and 2 h
+without clear liquids before an infusion, CLINICAL.md section 1). This module only
+reads them (it needs no user and no guard); a change
 (:func:`ketaconsole.security.admin.change_setting`) needs the ``CLINIC_SETTINGS``
 permission (admins), is checked against its allowed range, and is on the audit trail
 with the old and the new value. Consoles read the settings when they start.
@@ -12,10 +15,12 @@ with the old and the new value. Consoles read the settings when they start.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
+from ketaconsole.alarms import LimitProfile, default_profile
 from ketaconsole.numbers import NumberRange
 from ketaconsole.security.roles import Role
 from ketaconsole.store.database import Database
@@ -41,6 +46,20 @@ DEFAULT_SETTINGS = SecuritySettings()
 
 MADRS_SETTING = "madrs"
 """Whether the clinic uses the MADRS (clinician-rated) beside the PHQ-9 and GAD-7."""
+FASTING_SOLIDS_SETTING = "fasting-solids-hours"
+"""Hours without solid food the clinic asks before an infusion (CLINICAL.md: 6)."""
+FASTING_CLEAR_LIQUIDS_SETTING = "fasting-clear-liquids-hours"
+"""Hours without clear liquids the clinic asks before an infusion (CLINICAL.md: 2)."""
+
+HR_HIGH_SUSTAIN_SETTING = "hr-high-sustain-seconds"
+"""How long the heart rate must stay above the ``hr-high`` limit before that alarm sounds."""
+
+HR_HIGH_ALARM = "hr-high"
+
+
+def _profile_hr_high_sustain() -> int:
+    """The default alarm profile's heart-rate-high sustain time: the setting's default."""
+    return round(default_profile().rule(HR_HIGH_ALARM).limits[0].sustain_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +76,12 @@ class SettingRule:
     """60 for a setting given in minutes and kept in seconds; 1 for a count."""
     default_value: int = 0
     """The default of a course setting (a security setting's is the policy's)."""
+    default_from: Callable[[], int] | None = None
+    """Where a setting that another file owns takes its default from (the alarm profile)."""
 
     def default(self) -> int:
+        if self.default_from is not None:
+            return self.default_from()
         if self.field is None:
             return self.default_value
         return round(getattr(DEFAULT_SETTINGS, self.field) / self.seconds_per_unit)
@@ -81,6 +104,13 @@ RULES: dict[str, SettingRule] = {rule.key: rule for rule in (
                 "admin_min_pin_length", 6, 12),
     SettingRule(MADRS_SETTING, "1: the clinician-rated MADRS is asked before infusions and "
                 "plotted; 0: left out", None, 0, 1, default_value=1),
+    SettingRule(HR_HIGH_SUSTAIN_SETTING, "seconds the heart rate stays above its high limit "
+                "before that alarm sounds", None, 10, 900,
+                default_from=_profile_hr_high_sustain),
+    SettingRule(FASTING_SOLIDS_SETTING, "hours without solid food before an infusion, "
+                "checked at check-in", None, 4, 12, default_value=6),
+    SettingRule(FASTING_CLEAR_LIQUIDS_SETTING, "hours without clear liquids before an "
+                "infusion, checked at check-in", None, 1, 4, default_value=2),
 )}
 
 
@@ -126,3 +156,11 @@ def setting_value(database: Database, key: str) -> int:
 def madrs_in_use(database: Database) -> bool:
     """Whether this clinic asks and plots the MADRS (the ``madrs`` setting, default on)."""
     return setting_value(database, MADRS_SETTING) == 1
+
+
+def clinic_alarm_profile(database: Database, profile: LimitProfile) -> LimitProfile:
+    """``profile`` with the clinic's alarm settings in force: heart-rate-high's sustain time.
+
+    What a room judges by once its record is open, and what each session's record stores.
+    """
+    return profile.with_sustain(HR_HIGH_ALARM, setting_value(database, HR_HIGH_SUSTAIN_SETTING))

@@ -203,7 +203,13 @@ class RecordFields(Entry):
 @kind("check_in", "Check-in")
 @dataclass(frozen=True)
 class CheckedIn(Entry):
-    """The check-in and pre-assessment checklist as the nurse signed it."""
+    """The check-in and pre-assessment checklist as the nurse signed it, with the clinic's
+    fasting hours in force (``solids_needed_h``, ``clear_liquids_needed_h``).
+
+    Records from before solids and clear liquids were asked apart hold one
+    ``fasting_hours`` instead (since the patient last ate or drank anything); they read
+    as they were written, never rewritten.
+    """
 
     patient_name: str
     age_years: int | None = None
@@ -213,7 +219,8 @@ class CheckedIn(Entry):
     substance_use: str = ""
     psychosis_or_mania: bool | None = None
     bp_history: str = ""
-    fasting_hours: float | None = None
+    solids_hours: float | None = None
+    clear_liquids_hours: float | None = None
     consent_signed: bool = False
     iv_site: str = ""
     escort_present: bool = False
@@ -221,16 +228,59 @@ class CheckedIn(Entry):
     date_of_birth: str = ""
     patient_id: int | None = None
     height_cm: float | None = None
+    solids_needed_h: float | None = None
+    clear_liquids_needed_h: float | None = None
+    fasting_hours: float | None = None
+    """Only in records of the earlier, single fasting question."""
 
     def check(self) -> None:
         if not isinstance(self.patient_name, str) or not self.patient_name.strip():
             raise EventPayloadError("a check-in entry needs the patient's name")
 
+    def payload(self) -> dict[str, Any]:
+        record = super().payload()
+        if record["fasting_hours"] is None:  # the earlier question, not asked any more
+            del record["fasting_hours"]
+        return record
+
+    def fasting(self) -> str:
+        """'solid food 8 h ago, clear liquids 3 h ago (clinic: 6 h, 2 h)', in either shape."""
+        if self.solids_hours is None and self.clear_liquids_hours is None:
+            if self.fasting_hours is None:
+                return ""
+            return f"last ate or drank {_number(self.fasting_hours)} h ago"
+        text = (f"solid food {_number(self.solids_hours)} h ago, clear liquids "
+                f"{_number(self.clear_liquids_hours)} h ago")
+        if self.solids_needed_h is not None and self.clear_liquids_needed_h is not None:
+            text += (f" (clinic asks {_number(self.solids_needed_h)} h and "
+                     f"{_number(self.clear_liquids_needed_h)} h)")
+        return text
+
     def sentence(self) -> str:
         age = f", {self.age_years} y" if self.age_years is not None else ""
         weight = f", {_number(self.weight_kg)} kg" if self.weight_kg else ""
         height = f", {_number(self.height_cm)} cm" if self.height_cm else ""
-        return f"Checked in: {self.patient_name}{age}{weight}{height}; pre-assessment complete"
+        fasting = f"; {self.fasting()}" if self.fasting() else ""
+        return (f"Checked in: {self.patient_name}{age}{weight}{height}; pre-assessment "
+                f"complete{fasting}")
+
+
+UNCHECKED_ITEMS = "escort, fasting, psychosis / mania screen, consent and the rest"
+"""What a session without a check-in never had checked, in the clinic's words."""
+
+
+@kind("check_in_skipped", "No check-in")
+@dataclass(frozen=True)
+class CheckInSkipped(Entry):
+    """The session was opened without the check-in checklist (headless ``record`` given
+    none): nobody confirmed the escort, fasting, the psychosis / mania screen or consent
+    on this console. Every export of the session says so."""
+
+    reason: str = ""
+
+    def sentence(self) -> str:
+        return (f"UNCHECKED: no check-in checklist ({UNCHECKED_ITEMS} not checked)"
+                f"{_because(self.reason)}")
 
 
 @kind("baseline", "Baseline vitals")

@@ -1,9 +1,10 @@
 """The session's state: one pure fold of its recorded, typed timeline events.
 
 ``fold(events)`` is the one answer to "where does this session stand": who the patient
-is, the confirmed dose plan, the nurse's step and phase, when the pump's telemetry says
-the infusion started, paused and stopped, the measures answered and the flags still
-open, the sign-off and the end. A live room resumed after a crash, headless ``record``,
+is, whether they were checked in (or the session opened unchecked), the confirmed dose
+plan, the nurse's step and phase, when the pump's telemetry says the infusion started,
+paused and stopped, the measures answered and the flags still open, the sign-off and
+the end. A live room resumed after a crash, headless ``record``,
 every export, the course and its follow-ups all call it on the same events, so none of
 them keeps a second copy of a session fact.
 
@@ -65,11 +66,11 @@ class RecordedEvent(Protocol):
 INFUSION_KINDS = ("infusion_start", "infusion_pause", "infusion_resume", "infusion_stop")
 
 FOLD_KINDS = frozenset({
-    "session_start", "session_end", "check_in", "course_clearance", "baseline", "measure",
-    "clinical_flag_acknowledged", "dose_proposal", "dose_limits_accepted", "dose_plan",
-    *INFUSION_KINDS, "phase",
-    "pump_state", "devices", "discharge_assessment_started", "discharge_criteria",
-    "signature", "correction", "retraction"})
+    "session_start", "session_end", "check_in", "check_in_skipped", "course_clearance",
+    "baseline", "measure", "clinical_flag_acknowledged", "dose_proposal",
+    "dose_limits_accepted", "dose_plan", *INFUSION_KINDS, "phase", "pump_state", "devices",
+    "discharge_assessment_started", "discharge_criteria", "signature", "correction",
+    "retraction"})
 """The kinds the fold reads: a reader may fetch only these (alarms and seals aside)."""
 
 
@@ -84,6 +85,8 @@ class SessionState:
     started_at: float | None = None
     check_in: Mapping[str, Any] | None = None
     """The check-in form as recorded (``None``: nobody checked the patient in)."""
+    check_in_skipped: str | None = None
+    """Why the session was opened without a check-in, as recorded (``None``: it was not)."""
     baseline: Mapping[str, float] = field(default_factory=dict)
     measures: tuple[Mapping[str, Any], ...] = ()
     """Each measure as recorded (instrument, items, total, flags), oldest first."""
@@ -122,9 +125,10 @@ class SessionState:
         return self.infusion.started_at is not None
 
     @property
-    def attended(self) -> bool:
-        """Whether a nurse ran the session (it has a check-in), not headless ``record``."""
-        return self.check_in is not None
+    def unchecked(self) -> bool:
+        """Whether the session has no check-in checklist: headless ``record`` without one
+        (recorded as such), or a session recorded before ``record`` took one."""
+        return self.check_in is None
 
 
 def _effective(events: Iterable[RecordedEvent]) -> list[tuple[RecordedEvent, dict[str, Any]]]:
@@ -198,6 +202,8 @@ def fold(events: Iterable[RecordedEvent]) -> SessionState:
                 s["weight_kg"] = entry.weight_kg
             if step is Step.CHECK_IN:
                 step = Step.BASELINE
+        elif isinstance(entry, te.CheckInSkipped):
+            s["check_in_skipped"] = entry.reason or "no reason recorded"
         elif isinstance(entry, te.CourseClearance):
             s["mrn"] = entry.mrn
         elif isinstance(entry, te.BaselineConfirmed):

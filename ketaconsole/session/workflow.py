@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.course.measures import INSTRUMENTS
 from ketaconsole.dose import DosePlan
-from ketaconsole.session.checkin import CheckIn
+from ketaconsole.session.checkin import CheckIn, FastingRule, PatientNamed
 from ketaconsole.session.discharge import SCALES as DISCHARGE_SCALES
 from ketaconsole.session.discharge import fit_for_discharge, total
 from ketaconsole.session.model import SessionModel
@@ -55,6 +55,11 @@ INFUSION_REFUSALS = {
     "resume": "The infusion is not paused, so it cannot be resumed.",
     "stop": "The infusion is not under way, so it cannot be stopped."}
 
+Opener = Callable[[PatientNamed, DosePlan | None, "LimitAcceptance | None"], "SessionService"]
+"""Opens the session's record for a patient, checking a plan given with it and a
+clinician's acceptance of its going past the usual limits (never recording them): the
+room's :meth:`~ketaconsole.bedside.room.Room.open_cleared`."""
+
 Door = Callable[["Permission", str], str]
 """Who is acting, asked with a permission and a target ("session 4: infusion_start"): their
 username, or ``NotAllowed`` (a refusal the guard puts on the audit trail). The window's
@@ -79,6 +84,7 @@ def step_permissions() -> Mapping[str, Permission]:
     return MappingProxyType({
         # the session's steps (nurses)
         "check_in": run,
+        "check_in_skipped": run,
         "baseline": run,
         "dose_plan": run,
         "infusion_start": run,
@@ -150,7 +156,7 @@ class SessionWorkflow:
     """One session's clinical steps, recorded as they are taken, written into the model."""
 
     def __init__(self, model: SessionModel, *, clock: Callable[[], float], door: Door,
-                 opener: Callable[[CheckIn], SessionService] | None = None,
+                 opener: Opener | None = None,
                  closer: Callable[[str, str], bool] | None = None,
                  service: SessionService | None = None,
                  advise: Callable[[], PlanAdvice | None] | None = None) -> None:
@@ -171,11 +177,15 @@ class SessionWorkflow:
         """The rating scales this clinic asks (the room sets them at check-in)."""
         self.library: DrugLibrary | None = None
         """The clinic's drug library (the room reads it when the session opens)."""
+        self.fasting = FastingRule()
+        """The clinic's fasting hours (the room sets them when its record opens)."""
         self._fresh()
 
     def _fresh(self) -> None:
         self.step = Step.CHECK_IN
         self.check_in_record: CheckIn | None = None
+        self.opened_unchecked = False
+        """The session's record says it was opened without a check-in."""
         self.baseline: dict[str, float] = {}
         self.discharge_scores: dict[str, dict[str, int]] = {}
         self.signed_by: str | None = None
@@ -187,15 +197,15 @@ class SessionWorkflow:
     def restore(self, state: SessionState) -> None:
         """Carry on a resumed session where its record stands (the fold of its events)."""
         from ketaconsole.course.measures import MeasureResult
-        from ketaconsole.session.checkin import CheckIn
 
         with self._lock:
             self.step = state.step
             recorded = dict(state.check_in) if state.check_in is not None else None
             try:
-                self.check_in_record = CheckIn(**recorded) if recorded else None
+                self.check_in_record = CheckIn.from_record(recorded) if recorded else None
             except TypeError:
                 self.check_in_record = None
+            self.opened_unchecked = state.check_in_skipped is not None
             self.baseline = dict(state.baseline)
             self.measures = [MeasureResult.from_record(m) for m in state.measures]
             self.open_flags = set(state.open_flags)
@@ -229,16 +239,26 @@ class SessionWorkflow:
 
     # -- the steps -------------------------------------------------------------------
 
-    def check_in(self, form: CheckIn) -> StoredEvent:
+    def check_in(self, form: CheckIn, *, plan: DosePlan | None = None,
+                 accepted: LimitAcceptance | None = None) -> StoredEvent:
+        """The signed checklist opens the session (against the clinic's fasting hours).
+
+        ``plan``: the order given with the check-in where no nurse confirms one on the plan
+        page (headless ``record``): checked against the clinic's drug library and the course
+        before anything opens (past a soft limit, ``accepted`` by a named clinician),
+        recorded after the check-in.
+        """
         with self._lock:
             author = self.acting("check_in")
             self._expect(Step.CHECK_IN)
-            problems = form.problems()
+            problems = form.problems(self.fasting)
             if problems:
                 raise WorkflowError(problems)
+            ordered_by = self.acting("dose_plan") if plan is not None else ""
             if self.service is None and self._opener is not None:
-                self.service = self._opener(form)
-            stored = self._record(_entries().CheckedIn(**form.as_record()), author)
+                self.service = self._opener(form.patient(), plan, accepted)
+            stored = self._record(_entries().CheckedIn(**form.as_record(),
+                                                       **self.fasting.as_record()), author)
             if self.model.session_id != self.service_id():  # the opener has not named them
                 self.model.open(self.service_id(), Patient(form.patient_name.strip(),
                                                            form.age_years,
@@ -246,7 +266,45 @@ class SessionWorkflow:
             self.check_in_record = form
             if self.step is Step.CHECK_IN:  # a resumed session carries on where it stood
                 self.step = Step.BASELINE
+            if plan is not None:
+                self._order_given(plan, ordered_by, accepted)
             return stored
+
+    def open_unchecked(self, patient: PatientNamed, *, reason: str,
+                       plan: DosePlan | None = None,
+                       accepted: LimitAcceptance | None = None) -> StoredEvent | None:
+        """Open the session without the check-in checklist, recorded as unchecked.
+
+        Only headless ``record`` given no checklist does this; every export of the session
+        then says it is unchecked. A resumed session whose record already says whether it
+        was checked in is not told again (``None``). ``plan`` and ``accepted`` as for
+        :meth:`check_in`.
+        """
+        with self._lock:
+            author = self.acting("check_in_skipped")
+            self._expect(Step.CHECK_IN)
+            ordered_by = self.acting("dose_plan") if plan is not None else ""
+            if self.service is None and self._opener is not None:
+                self.service = self._opener(patient, plan, accepted)
+            stored = None
+            if self.check_in_record is None and not self.opened_unchecked:
+                stored = self._record(_entries().CheckInSkipped(reason.strip()), author)
+                self.opened_unchecked = True
+            if plan is not None:
+                self._order_given(plan, ordered_by, accepted)
+            return stored
+
+    def _order_given(self, plan: DosePlan, author: str,
+                     accepted: LimitAcceptance | None) -> None:
+        """The order given as the session opened, recorded once (a resumed session whose
+        record holds it already keeps it), through the one order check."""
+        if self.model.plan == plan:
+            return
+        for entry in order_entries(plan, self.drug_library, self.model.course, accepted):
+            self._record(entry, author)
+        self.model.set_plan(plan)
+        if self.step in (Step.CHECK_IN, Step.BASELINE, Step.PLAN):
+            self.step = Step.INFUSION
 
     def confirm_baseline(self, values: dict[str, float | None]) -> StoredEvent:
         """The nurse confirms pre-infusion values (device values pre-filled, editable)."""

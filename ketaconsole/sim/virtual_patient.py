@@ -5,7 +5,8 @@ Time runs in *scenario seconds*: ``(now - start) * speed``. The default scenario
 starting one minute into the session. Blood pressure rises during the infusion, peaks
 about 35 minutes after its start and is back to baseline by about 90 minutes
 (CLINICAL.md section 1). Scenarios add excursions (hypertension, desaturation, sensor
-off) on top. Everything is deterministic for a given seed.
+off, hypotension, respiratory depression) on top; every simulator that measures a vital
+sign follows them. Everything is deterministic for a given seed.
 
 A patient that *follows the nurse* (the demo's) waits instead: its pump infuses only
 once the nurse starts the plan, at the plan's rate, pauses, resumes and stops with her,
@@ -102,6 +103,24 @@ SCENARIOS: dict[str, Scenario] = {
             "sensor-off",
             "The oximeter probe comes off the finger five minutes into the infusion.",
             sensor_off=((_INFUSION_START + 5 * MINUTE, _INFUSION_START + 7 * MINUTE),)),
+        Scenario(
+            "hypotension",
+            "Blood pressure falls to about 66/42 mmHg (mean about 50) ten minutes into the "
+            "infusion, for fifteen minutes.",
+            bp_rise_mmhg=0.0,
+            excursions=(
+                Excursion("sbp", _INFUSION_START + 10 * MINUTE, -56.0, ramp_s=120, hold_s=900),
+                Excursion("dbp", _INFUSION_START + 10 * MINUTE, -36.0, ramp_s=120, hold_s=900),
+            )),
+        Scenario(
+            "respiratory-depression",
+            "Breathing slows to about 5 /min and EtCO2 climbs to about 58 mmHg from five "
+            "minutes into the infusion until about ten minutes after it ends; SpO2 dips "
+            "to about 95%.",
+            excursions=tuple(
+                Excursion(vital, _INFUSION_START + 5 * MINUTE, delta, ramp_s=180,
+                          hold_s=42 * MINUTE)
+                for vital, delta in (("rr", -9.0), ("etco2", 22.0), ("spo2", -2.0)))),
     )
 }
 

@@ -81,7 +81,7 @@ def record_session(database: Database, *, close: bool = True, patient: str = "Al
                        pump=PUMP, place="export test room") as bedside:
         flow = bedside.workflow
         flow.check_in(CheckIn(patient, 41, 70.0, "none known", "sertraline 100 mg", "none",
-                              False, "none", 7.0, True, "left antecubital", True,
+                              False, "none", 7.0, 3.0, True, "left antecubital", True,
                               mrn=person.mrn or "", patient_id=person.patient_id))
         session_id = flow.service_id()
         bedside.at(T0 + 2)

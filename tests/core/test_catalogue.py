@@ -116,3 +116,12 @@ def test_values_are_shown_in_the_metrics_precision_and_no_value_as_dashes() -> N
     assert metric("MDC_PULS_OXIM_PERF_REL").format(3.6) == "3.60"
     assert metric("MDC_PULS_OXIM_SAT_O2").format(None) == "--"
     assert metric("MDC_PULS_OXIM_PERF_REL").format(None) == "----"
+
+
+def test_a_pump_rate_and_volume_under_ten_show_the_pumps_second_decimal() -> None:
+    from ketaconsole.catalogue import PUMP_RATE, VTBI
+
+    assert PUMP_RATE.with_unit(5.25) == "5.25 mL/h", "not 5.2: a 1 % error at 100 mg/mL"
+    assert PUMP_RATE.with_unit(52.5) == "52.5 mL/h"
+    assert VTBI.format(3.5) == "3.50" and VTBI.format(35.0) == "35.0"
+    assert PUMP_RATE.format(None) == "---"

@@ -138,7 +138,7 @@ def fill_check_in(qtbot: QtBot, page: object, **typed: str) -> None:
 
     answers = {"allergies": "none known", "current_medication": "none",
                "substance_use": "none", "bp_history": "none", "iv_site": "left antecubital",
-               "fasting_hours": "4", "height_cm": "172", **typed}
+               "solids_hours": "8", "clear_liquids_hours": "3", "height_cm": "172", **typed}
     for key, text in answers.items():
         type_into(qtbot, page, key, text)
     fields = page.form.fields  # type: ignore[attr-defined]

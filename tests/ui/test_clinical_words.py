@@ -45,7 +45,7 @@ INTERNAL = ("kind=", "mm[Hg]", "record head #", "reverse-engineer", "our reading
 """Words that once reached the screen or the PDF and must never again."""
 
 NURSE = "Demo Nurse"
-DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0,
+DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0,
                True, "left forearm", True, mrn=DEMO_MRN)
 
 

@@ -19,7 +19,7 @@ from ui.app import room_start
 from ui.main_window import OPENING_RECORD, MainWindow
 from ui.room_opening import RoomOpening
 
-DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0,
+DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0,
                True, "left forearm", True, mrn=DEMO_MRN)
 
 

@@ -184,8 +184,7 @@ class DevicesScreen(QWidget):
         self.show_rights()
 
     def show_rights(self) -> None:
-        """The profiles page as the person now at the console may use it (asked again by
-        the window at each log-in and lock)."""
+        """What the person now at the console may do here (a new person after the lock)."""
         self.profile_page.show_rights()
 
     def resizeEvent(self, event: QResizeEvent) -> None:

@@ -22,6 +22,9 @@ from ketaconsole.bedside.room import Room
 from ketaconsole.catalogue import (
     ETCO2,
     HEART_RATE,
+    NIBP_DIA,
+    NIBP_MEAN,
+    NIBP_SYS,
     PERFUSION_INDEX,
     PULSE_RATE,
     RESP_RATE,
@@ -278,6 +281,8 @@ class MonitorScreen(QWidget):
         for refid, tile in self.tiles.items():
             tile.show_alarm(on_metric.get(refid), now)
         self.blood_pressure.show_overdue(any(a.alarm_id == BP_OVERDUE for a in active))
+        # the most urgent alarm on any of the tile's pressures (systolic first on a tie)
+        pressures = [on_metric[m.refid] for m in (NIBP_SYS, NIBP_DIA, NIBP_MEAN)
+                     if m.refid in on_metric]
         self.blood_pressure.show_alarm(
-            on_metric.get("MDC_PRESS_BLD_NONINV_SYS") or on_metric.get(
-                "MDC_PRESS_BLD_NONINV_DIA"), now)
+            max(pressures, key=lambda alarm: alarm.priority.rank, default=None), now)

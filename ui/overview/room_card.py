@@ -29,6 +29,7 @@ from ketaconsole.catalogue import (
     NIBP_DIA,
     NIBP_SYS,
     PULSE_RATE,
+    PUMP_RATE,
     RESP_RATE,
     SPO2,
 )
@@ -225,7 +226,7 @@ class RoomCardView(QFrame):
                                f"{delivered:.1f} of {planned:g} mg")
         else:
             self._set_progress(0, "no dose plan")
-        rate = f"{pump.rate_ml_h:g} mL/h" if pump.rate_ml_h is not None else "-- mL/h"
+        rate = PUMP_RATE.with_unit(pump.rate_ml_h)
         mg_h = f" \u00b7 {pump.rate_mg_h:g} mg/h" if pump.rate_mg_h is not None else ""
         set_text(self.pump, f"Pump {pump.state or 'unknown'} \u00b7 {rate}{mg_h}")
 

@@ -312,7 +312,7 @@ class SessionReview(QWidget):
             self._enable(True)
             self._refocus_export()
             self.last_export = list(result.files)
-            kind = "interim record (session in progress)" if result.interim else "record"
+            kind = result.status_words()
             names = ", ".join(str(p) for p in result.files)
             self.export_result.setText(f"{result.format.value.upper()} {kind} written to "
                                        f"{names}; the export is noted in the record.")

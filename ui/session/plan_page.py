@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from ketaconsole.catalogue import PUMP_RATE, VTBI
 from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.titration import DoseDecision
 from ketaconsole.dose import DosePlan, DosePlanError
@@ -171,8 +172,9 @@ class PlanPage(StepPage):
             return
         self.message.setText("")
         self.computed.setText(f"{plan.dose_mg:.1f} mg over {plan.duration_min:g} min = "
-                              f"{plan.rate_mg_min:.3f} mg/min = {plan.rate_ml_h:.1f} mL/h "
-                              f"({plan.volume_ml:.1f} mL)")
+                              f"{plan.rate_mg_min:.3f} mg/min = "
+                              f"{PUMP_RATE.with_unit(plan.rate_ml_h)} "
+                              f"({VTBI.with_unit(plan.volume_ml)})")
         dosing = plan.dosing
         self.weight_basis.setText("" if dosing is None else
                                   f"Dosed on {dosing.weight_kg:g} kg: {dosing.reason()}.")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ketaconsole.catalogue import (
     NIBP_DIA,
+    NIBP_MEAN,
     NIBP_SYS,
     PULSE_RATE,
     SPO2,
@@ -46,7 +47,11 @@ from ui.widgets.labels import note
 Submit = Callable[[Callable[[], Any], "StepPage"], None]
 """The panel's runner: do this recording call off the GUI thread, answer to this page."""
 
-BASELINE_METRICS = (NIBP_SYS, NIBP_DIA, PULSE_RATE, SPO2)
+BASELINE_METRICS = (NIBP_SYS, NIBP_DIA, NIBP_MEAN, PULSE_RATE, SPO2)
+
+OPTIONAL_BASELINE = frozenset({NIBP_MEAN.refid})
+"""Baseline values a manual cuff does not give: left empty, their limits against the
+baseline stay silent (the low-mean-pressure alarm's fall from baseline)."""
 
 
 def button_rows(buttons: list[QPushButton], columns: int = 2) -> QGridLayout:
@@ -146,7 +151,8 @@ class CheckInPage(StepPage):
         screen = fitting_combo()
         screen.addItems(("\u2014 choose \u2014", "negative", "positive"))
         f.add("psychosis_or_mania", "Psychosis / mania screen", screen)
-        f.add("fasting_hours", "Hours since last intake", QLineEdit())
+        f.add("solids_hours", "Solid food (hours ago)", QLineEdit())
+        f.add("clear_liquids_hours", "Clear liquids (hours ago)", QLineEdit())
         f.add("consent_signed", "Consent", QCheckBox("form signed"))
         f.add("escort_present", "Escort", QCheckBox("present, takes patient home"))
         for key in self.IDENTITY:
@@ -179,6 +185,19 @@ class CheckInPage(StepPage):
             self.picked = None
             self.search.unchoose()
 
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self.show_fasting_rule()
+
+    def show_fasting_rule(self) -> None:
+        """Each fasting answer says the clinic's hours it is checked against."""
+        rule = self._workflow.fasting
+        for key, hours in (("solids_hours", rule.solids_h),
+                           ("clear_liquids_hours", rule.clear_liquids_h)):
+            field = self.form.fields[key]
+            assert isinstance(field, QLineEdit)
+            field.setPlaceholderText(f"at least {hours:g} h")
+
     def hideEvent(self, event: Any) -> None:
         super().hideEvent(event)
         self.search.forget()
@@ -195,7 +214,8 @@ class CheckInPage(StepPage):
             weight_kg=f.number("weight_kg"), allergies=f.text("allergies"),
             current_medication=f.text("current_medication"),
             substance_use=f.text("substance_use"), psychosis_or_mania=answer,
-            bp_history=f.text("bp_history"), fasting_hours=f.number("fasting_hours"),
+            bp_history=f.text("bp_history"), solids_hours=f.number("solids_hours"),
+            clear_liquids_hours=f.number("clear_liquids_hours"),
             consent_signed=f.checked("consent_signed"),
             iv_site=f.text("iv_site"), escort_present=f.checked("escort_present"),
             mrn=f.text("mrn"), date_of_birth=f.text("date_of_birth"),
@@ -224,7 +244,9 @@ class BaselinePage(StepPage):
         self.column.insertWidget(1, note("Pre-filled from the devices: check each value, "
                                           "correct it if needed, then confirm."))
         for known in BASELINE_METRICS:
-            self.form.add(known.refid, f"{known.short} ({known.display_unit})", QLineEdit())
+            optional = ", if measured" if known.refid in OPTIONAL_BASELINE else ""
+            self.form.add(known.refid, f"{known.short} ({known.display_unit}{optional})",
+                          QLineEdit())
         fill = QPushButton("Fill from devices")
         fill.clicked.connect(self.fill_from_devices)
         self.confirm = QPushButton("Confirm baseline")
@@ -246,7 +268,8 @@ class BaselinePage(StepPage):
             self.fill_from_devices()
 
     def record(self) -> None:
-        values = {m.refid: self.form.number(m.refid) for m in BASELINE_METRICS}
+        values = {m.refid: self.form.number(m.refid) for m in BASELINE_METRICS
+                  if m.refid not in OPTIONAL_BASELINE or self.form.text(m.refid)}
         self._submit(lambda: self._workflow.confirm_baseline(values), self)
 
 

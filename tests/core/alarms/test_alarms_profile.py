@@ -48,6 +48,29 @@ def test_default_profile_holds_the_clinical_defaults() -> None:
     assert profile.audio_pause_s == 120
 
 
+def test_default_profile_holds_low_pressure_respiration_and_etco2_limits() -> None:
+    profile = default_profile()
+
+    def limits(alarm_id: str) -> list[tuple[str, str, float, Priority, float]]:
+        return [(lim.metrics[0], lim.comparison, lim.threshold, lim.priority, lim.sustain_s)
+                for lim in profile.rule(alarm_id).limits]
+
+    sys, mean = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_MEAN"
+    assert limits("bp-low") == [
+        (sys, "below", 90, Priority.MEDIUM, 0), (mean, "below", 65, Priority.MEDIUM, 0),
+        (sys, "fall", 40, Priority.MEDIUM, 0), (mean, "fall", 25, Priority.MEDIUM, 0),
+        (sys, "below", 80, Priority.HIGH, 0), (mean, "below", 55, Priority.HIGH, 0)]
+    assert limits("rr-low") == [("MDC_RESP_RATE", "below", 8, Priority.MEDIUM, 30)]
+    co2 = "MDC_AWAY_CO2_ET"
+    assert limits("etco2-high") == [(co2, "above", 50, Priority.MEDIUM, 30),
+                                    (co2, "above", 60, Priority.HIGH, 15)]
+    assert limits("etco2-low") == [(co2, "below", 25, Priority.LOW, 60)]
+    assert not any(profile.rule(a).latching for a in ("bp-low", "rr-low", "etco2-high",
+                                                      "etco2-low"))
+    # every limit says where its number comes from, or that it is our own reasoning
+    assert all(lim.note for rule in profile.alarms for lim in rule.limits)
+
+
 def test_profile_round_trips_through_json_unchanged() -> None:
     profile = default_profile()
     assert profile_from_json(profile_to_json(profile)) == profile

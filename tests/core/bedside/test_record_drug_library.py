@@ -4,6 +4,7 @@ clinician), the prescriber's approved ranges, and the dosing weight the clinic's
 
 from __future__ import annotations
 
+import json
 import subprocess
 import uuid
 from dataclasses import replace
@@ -171,3 +172,31 @@ def test_the_admins_change_to_the_library_holds_for_the_next_order(
                    "--limit-reason", "as last time") == 1
     assert "Infusion time 30 min is below the clinic's hard limit of 35 min" in \
         _one_line(capsys)
+
+
+def test_a_checklists_weight_and_height_are_the_ones_the_order_is_dosed_on(
+        clinic: str, oximeter: PtyDeviceHost,  # noqa: F811
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    checklist = tmp_path / "checklist.json"
+    checklist.write_text(json.dumps({
+        "age_years": 44, "weight_kg": 120, "height_cm": 170, "allergies": "none known",
+        "current_medication": "none", "substance_use": "none", "psychosis_or_mania": False,
+        "bp_history": "none", "solids_hours": 9, "clear_liquids_hours": 3,
+        "consent_signed": True, "iv_site": "left antecubital", "escort_present": True}),
+        encoding="utf-8")
+    assert _record(oximeter.path, clinic, "--patient", "Ann Example", "--checklist",
+                   str(checklist), "--dose", "0.5", "--over", "40", "--concentration",
+                   "1") == 0
+    session_id = int(capsys.readouterr().out.splitlines()[0])
+    database = open_database(clinic)
+    try:
+        state = session_state(database, session_id)
+    finally:
+        database.dispose()
+    assert state.check_in is not None and state.check_in["height_cm"] == 170
+    assert state.plan is not None and state.plan.weight_kg == 63.8
+    assert _record(oximeter.path, clinic, "--patient", "Ann Example", "--checklist",
+                   str(checklist), "--height", "180", "--dose", "0.5", "--over", "40",
+                   "--concentration", "1") == 2
+    assert "the checklist says height_cm 170 and --height says 180; give the height once" \
+        in _one_line(capsys)

@@ -139,7 +139,9 @@ def test_an_empty_session_says_so_in_every_section(tmp_path: Path) -> None:
     (pdf,) = export_session(database, session_id, ExportFormat.PDF, tmp_path).files
     text_of_pdf = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
                                  text=True, check=True).stdout
-    for empty in ("No pre-assessment recorded.", "No dose plan recorded",
+    assert "No pre-assessment recorded." not in text_of_pdf  # not checked in: it says so
+    assert "UNCHECKED SESSION: no check-in checklist was recorded" in text_of_pdf
+    for empty in ("No dose plan recorded",
                   "No vital signs recorded.", "No blood pressure checks recorded.",
                   "No scales recorded.", "No adverse events recorded.",
                   "No discharge assessment recorded.", "No signatures recorded."):
@@ -184,7 +186,7 @@ def test_an_export_during_live_recording_keeps_one_unbroken_chain(tmp_path: Path
                        pump=None) as bedside:
         flow = bedside.workflow
         flow.check_in(CheckIn("Pat Live", 39, 70.0, "none known", "none", "none", False,
-                              "none", 6.0, True, "left forearm", True, mrn="MRN-PATLIVE"))
+                              "none", 6.0, 3.0, True, "left forearm", True, mrn="MRN-PATLIVE"))
         session_id = flow.service_id()
         bedside.at(T0 + 60)
         flow.record_entry("annotation", {"text": "Anxiety"})

@@ -27,7 +27,7 @@ SPCO = "MDC_CONC_HB_CO_GEN"
 PVI = "MASIMO_PVI"
 
 
-ANN = CheckIn("Ann Example", 44, 70.0, "none known", "none", "none", False, "none", 6.0, True,
+ANN = CheckIn("Ann Example", 44, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0, True,
               "left forearm", True, mrn="MRN-ANNEXAMPLE")
 DIP = range(20, 32)
 """The seconds SpO2 reads 89%: past the 10 s the medium-priority limit (below 94%) waits."""

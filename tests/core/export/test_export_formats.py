@@ -66,7 +66,7 @@ def test_pdf_holds_every_section_of_the_discharge_record(
     text = pdf_text(path)
     for expected in ("Riverside Ketamine Clinic", "Alex Example", "70 kg", "2026-09-21",
                      "1 (console room-test-Alex Example)", "Kim Nurse (nurse)",
-                     "Pre-assessment", "Hours since last intake", "Escort present",
+                     "Pre-assessment", "Hours since solid food", "Escort present",
                      "Baseline blood pressure, systolic", "PHQ-9 17 (moderately severe)",
                      "Dose plan and dose delivered", "0.5 mg/kg over 20 min", "35.0 mg",
                      "Rate changes", "78.8 mL/h", "pump telemetry",
@@ -130,10 +130,11 @@ def test_csv_is_one_row_per_observation_with_invalid_values_left_empty(
     with events.open(newline="", encoding="utf-8") as stream:
         timeline_rows = list(csv.DictReader(stream))
     assert list(timeline_rows[0]) == ["seq", "time", "kind", "author", "payload", "hash",
-                                      "record"]
+                                      "record", "check_in"]
     rescue = next(r for r in timeline_rows if r["kind"] == "rescue_medication")
     assert json.loads(rescue["payload"])["drug"] == "Ondansetron"
     assert len(rescue["hash"]) == 64 and rescue["record"] == "final"
+    assert rescue["check_in"] == "checked"
 
 
 @pytest.mark.parametrize("text", ["plain", "monitor,bed 3", 'say "hi"', "two\nlines"])

@@ -18,7 +18,7 @@ from tests.core.export_support import record_session
 from tests.course_support import approved_patient
 
 T0 = 1_790_000_000.0
-ANN = CheckIn("Ann Example", 44, 70.0, "none known", "none", "none", False, "none", 6.0, True,
+ANN = CheckIn("Ann Example", 44, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0, True,
               "left forearm", True, mrn="MRN-ANNEXAMPLE")
 
 

@@ -40,7 +40,7 @@ def test_workflow_steps_reach_the_pdf_and_the_fhir_bundle(tmp_path: Path) -> Non
             bedside.at(START + minutes * 60)
 
         flow.check_in(CheckIn("Ada Lovelace", 36, 70.0, "none known", "sertraline 50 mg",
-                              "none", False, "none", 6.0, True, "left antecubital", True,
+                              "none", False, "none", 6.0, 3.0, True, "left antecubital", True,
                               mrn="MRN-1815"))
         session_id = flow.service_id()
         flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0})

@@ -26,7 +26,8 @@ def test_unchanged_settings_are_the_defaults(database: Database, staffed_audit: 
     assert [(s.rule.key, s.value, s.changed_by) for s in clinic_settings(database)] == [
         ("idle-lock-minutes", 5, None), ("wrong-pins-before-lockout", 5, None),
         ("lockout-minutes", 5, None), ("pin-min-length", 4, None),
-        ("admin-pin-min-length", 6, None), ("madrs", 1, None)]
+        ("admin-pin-min-length", 6, None), ("madrs", 1, None),
+        ("hr-high-sustain-seconds", 300, None)]
     assert security_settings(database) == DEFAULT_SETTINGS
 
 

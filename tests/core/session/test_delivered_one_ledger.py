@@ -14,7 +14,7 @@ from tests.course_support import approved_patient
 from tests.plan_support import ketamine_plan
 
 T0 = 1_800_000_000.0
-ANN = CheckIn("Ann Example", 44, 70.0, "none known", "none", "none", False, "none", 6.0, True,
+ANN = CheckIn("Ann Example", 44, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0, True,
               "left forearm", True, mrn="MRN-ANNEXAMPLE")
 
 

@@ -45,7 +45,7 @@ def _session(devices: list[dict[str, Any]] | None = None) -> Timeline:
 def test_an_empty_session_is_at_check_in_before_dosing() -> None:
     state = fold(_session().events)
     assert state.step is Step.CHECK_IN and state.phase is Phase.PRE_INFUSION
-    assert state.plan is None and not state.infused and not state.attended
+    assert state.plan is None and not state.infused and state.unchecked
     assert state.patient == "Grace Hopper" and state.station == "bay-1"
 
 
@@ -72,12 +72,25 @@ def test_the_nurses_steps_move_the_step_the_phase_and_the_clock() -> None:
     line.add("session_end", {}, at=4300)
     state = fold(line.events)
     assert state.step is Step.DONE and state.signed_by == "Kim Nurse"
-    assert state.attended and state.plan == PLAN and state.baseline == {
+    assert not state.unchecked and state.plan == PLAN and state.baseline == {
         "MDC_PRESS_BLD_NONINV_SYS": 124.0}
     assert state.phase is Phase.RECOVERY  # the last phase the nurse recorded
     assert state.infusion.started_at == T0 + 40 and state.infusion.stopped_at == T0 + 2500
     assert state.infusion.running_seconds(T0 + 5000) == pytest.approx(2400.0)
     assert state.ended and state.ended_at == T0 + 4300 and not state.interrupted
+
+
+def test_a_session_opened_without_the_checklist_folds_as_unchecked_and_says_why() -> None:
+    line = _session()
+    line.add("check_in_skipped", {"reason": "recorded without a checklist"})
+    line.add("dose_plan", PLAN.order_record())
+    state = fold(line.events)
+    assert state.unchecked and state.check_in_skipped == "recorded without a checklist"
+    assert state.plan == PLAN and state.step is Step.INFUSION
+    line.add("check_in", CHECK_IN)  # an earlier record's single fasting answer reads too
+    checked = fold(line.events)
+    assert not checked.unchecked and checked.check_in is not None
+    assert checked.check_in["fasting_hours"] == 6.0
 
 
 def test_the_last_confirmed_plan_is_the_plan_and_an_invalid_one_says_why() -> None:

@@ -32,7 +32,7 @@ from tests.room_support import acting_as
 
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
 GOOD = CheckIn("Ada Lovelace", 36, 70.0, "none known", "sertraline 50 mg", "none", False,
-               "none", 6.0, True, "left antecubital", True)
+               "none", 6.0, 3.0, True, "left antecubital", True)
 NURSE = "Nurse Test"
 
 
@@ -105,7 +105,8 @@ def test_discharge_suggestions_come_from_the_devices() -> None:
 
 RUN, ENTRY = Permission.RUN_SESSION, Permission.RECORD_CLINICAL_ENTRY
 CLINIC_RULES: dict[str, Permission] = {
-    "check_in": RUN, "baseline": RUN, "dose_plan": RUN, "infusion_start": RUN,
+    "check_in": RUN, "check_in_skipped": RUN, "baseline": RUN, "dose_plan": RUN,
+    "infusion_start": RUN,
     "infusion_pause": RUN, "infusion_resume": RUN, "infusion_stop": RUN,
     "discharge_assessment_started": RUN, "discharge_criteria": RUN, "session_end": RUN,
     "signature": Permission.SIGN_RECORD,
@@ -117,7 +118,8 @@ CLINIC_RULES: dict[str, Permission] = {
 it; a named clinician, nurse or prescriber, makes clinical entries), not read from the code."""
 
 STEP_KINDS: dict[str, tuple[str, ...]] = {
-    "check_in": ("check_in",), "confirm_baseline": ("baseline",),
+    "check_in": ("check_in",), "open_unchecked": ("check_in_skipped",),
+    "confirm_baseline": ("baseline",),
     "record_measure": ("measure",), "acknowledge_flag": ("clinical_flag_acknowledged",),
     "confirm_plan": ("dose_plan",),
     "infusion_action": ("infusion_start", "infusion_pause", "infusion_resume",

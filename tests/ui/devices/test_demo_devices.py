@@ -16,7 +16,7 @@ from ketaconsole.sim.virtual_patient import SCENARIOS
 from tests.ui.conftest import unlock
 from ui.main_window import MainWindow
 
-DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0,
+DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0,
                True, "left forearm", True, mrn=DEMO_MRN)
 
 

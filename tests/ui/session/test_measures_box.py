@@ -34,7 +34,7 @@ def test_a_positive_item_nine_is_acknowledged_by_name_before_the_plan(
     window.monitor.side.setCurrentWidget(panel)
     flow = window.room.workflow
     flow.check_in(CheckIn(DEMO_PATIENT[0], DEMO_PATIENT[1], 70.0, "none known", "none", "none",
-                          False, "none", 4.0, True, "left antecubital", True, mrn=DEMO_MRN,
+                          False, "none", 8.0, 3.0, True, "left antecubital", True, mrn=DEMO_MRN,
                           height_cm=172.0))
     flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0})
     panel.show_step()
@@ -97,7 +97,7 @@ def test_a_clinic_without_madrs_is_not_offered_it(
     assert "MADRS" in offered  # before check-in: every scale the console knows
     flow = window.room.workflow
     flow.check_in(CheckIn(DEMO_PATIENT[0], DEMO_PATIENT[1], 70.0, "none known", "none", "none",
-                          False, "none", 4.0, True, "left antecubital", True, mrn=DEMO_MRN,
+                          False, "none", 8.0, 3.0, True, "left antecubital", True, mrn=DEMO_MRN,
                           height_cm=172.0))
     flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0})
     panel.show_step()

@@ -25,7 +25,7 @@ from ui.main_window import MainWindow
 from ui.session.timeline_panel import RescueForm
 
 NURSE = "Demo Nurse"
-DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0,
+DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0,
                True, "left forearm", True, mrn=DEMO_MRN)
 
 
