@@ -27,7 +27,8 @@ def test_unchanged_settings_are_the_defaults(database: Database, staffed_audit: 
         ("idle-lock-minutes", 5, None), ("wrong-pins-before-lockout", 5, None),
         ("lockout-minutes", 5, None), ("pin-min-length", 4, None),
         ("admin-pin-min-length", 6, None), ("madrs", 1, None),
-        ("hr-high-sustain-seconds", 300, None)]
+        ("hr-high-sustain-seconds", 300, None), ("fasting-solids-hours", 6, None),
+        ("fasting-clear-liquids-hours", 2, None)]
     assert security_settings(database) == DEFAULT_SETTINGS
 
 
