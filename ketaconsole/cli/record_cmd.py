@@ -206,6 +206,8 @@ def _preflight(args: argparse.Namespace, url: str, body: tuple[float | None, flo
     if check.unaccepted(accepted):
         raise CliError(f"{check.soft_sentence().rstrip('.')}; a named clinician must accept "
                        "it: give --limit-clinician NAME and --limit-reason TEXT")
+    for caution in check.cautions:
+        print(f"ketaconsole record: caution: {caution}", file=sys.stderr, flush=True)
     return plan, (accepted if check.soft else None)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ketaconsole.catalogue import PUMP_RATE, VTBI
 from ketaconsole.dose import DosePlan
 from ketaconsole.medication.body import DosingWeightError, dosing_weight
 from ketaconsole.medication.library import (
@@ -118,6 +119,8 @@ class OrderCheck:
 
     refusals: Mapping[str, str] = field(default_factory=dict)
     soft: tuple[SoftLimit, ...] = ()
+    cautions: tuple[str, ...] = ()
+    """What the pump cannot give as ordered (a warning, not a refusal)."""
 
     @property
     def refusal(self) -> tuple[str, str] | None:
@@ -232,7 +235,7 @@ def check_order(plan: DosePlan, library: DrugLibrary,
     soft = tuple(limit for key, value in values.items()
                  if PAGE_FIELDS[key] not in refused
                  and (limit := _soft(QUANTITIES[key], library, value)) is not None)
-    return OrderCheck(refusals, soft)
+    return OrderCheck(refusals, soft, tuple(pump_cautions(plan, library)))
 
 
 def plan_order(library: DrugLibrary, *, weight_kg: float, height_cm: float | None,
@@ -248,3 +251,22 @@ def plan_order(library: DrugLibrary, *, weight_kg: float, height_cm: float | Non
     except DosingWeightError:
         return DosePlan(weight_kg, mg_per_kg, duration_min, concentration_mg_ml)
     return DosePlan(dosing.weight_kg, mg_per_kg, duration_min, concentration_mg_ml, dosing)
+
+
+LEAST_WHOLE_VOLUME_ML = 1.0
+"""A whole dose smaller than this is beyond a syringe pump's accuracy (ours)."""
+
+
+def pump_cautions(plan: DosePlan, library: DrugLibrary) -> list[str]:
+    """What the pump cannot give as ordered, one sentence each saying what to do: a whole
+    dose under 1 mL, or a rate below the pump's least step."""
+    cautions = []
+    if plan.volume_ml < LEAST_WHOLE_VOLUME_ML:
+        cautions.append(f"The whole dose is {VTBI.with_unit(plan.volume_ml)}: under "
+                        f"{LEAST_WHOLE_VOLUME_ML:g} mL a syringe pump cannot give it "
+                        "accurately; dilute it further.")
+    if plan.rate_ml_h < library.pump_rate_step_ml_h:
+        cautions.append(f"The rate {PUMP_RATE.with_unit(plan.rate_ml_h)} is below the pump's "
+                        f"least rate of {library.pump_rate_step_ml_h:g} mL/h; dilute less or "
+                        "change the order.")
+    return cautions

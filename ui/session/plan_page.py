@@ -197,6 +197,10 @@ class PlanPage(StepPage):
         else:
             self.limits.setStyleSheet(f"color: {theme.MUTED};")
             self.limits.setText(self._within())
+        cautions = [] if check is None or refused is not None else check.cautions
+        if cautions:
+            self.limits.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+            self.limits.setText(" ".join([*cautions, self.limits.text()]))
 
     def _within(self) -> str:
         library = self._workflow.drug_library

@@ -159,3 +159,17 @@ def test_one_weight_range_holds_at_check_in_in_the_plan_and_in_record() -> None:
         _plan(weight=29.0)
     assert "weight_kg" not in CheckIn("Ann Example", 40, 30.0, "none", "none", "none", False,
                                       "none", 8.0, 4.0, True, "left arm", True).problems()
+
+
+def test_a_dose_the_pump_cannot_give_as_ordered_is_a_caution_not_a_refusal() -> None:
+    from ketaconsole.medication.order_check import check_order, plan_order
+
+    tiny = plan_order(LIBRARY, weight_kg=30, height_cm=160, mg_per_kg=0.2, duration_min=40,
+                      concentration_mg_ml=10.0)  # 6 mg: 0.6 mL over 40 min, 0.9 mL/h
+    check = check_order(tiny, LIBRARY)
+    assert check.refusal is None
+    (caution,) = check.cautions
+    assert caution.startswith("The whole dose is 0.60 mL: under 1 mL")
+    usual = plan_order(LIBRARY, weight_kg=70, height_cm=175, mg_per_kg=0.5, duration_min=40,
+                       concentration_mg_ml=1.0)
+    assert check_order(usual, LIBRARY).cautions == ()
