@@ -22,6 +22,7 @@ from ui.launch import run_window, window_arguments_problem
 from ui.main_window import MainWindow
 from ui.room_opening import RoomOpening
 from ui.theme import apply_theme
+from ui.widgets.wheel_guard import guard_wheel
 
 if TYPE_CHECKING:
     from ketaconsole.bedside.room import Room
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("KetaConsole")
     apply_theme(app)
+    guard_wheel(app)
     start = room_start(args)
     room = start.room
     window = MainWindow(room, database_url=(demo_database_url(args.db) if args.demo

@@ -18,6 +18,7 @@ from ui.launch import run_window, window_arguments_problem
 from ui.monitor.tone_player import TonePlayer
 from ui.overview.overview_window import OverviewWindow
 from ui.theme import apply_theme
+from ui.widgets.wheel_guard import guard_wheel
 
 
 def run_overview(args: argparse.Namespace) -> int:
@@ -38,6 +39,7 @@ def run_overview(args: argparse.Namespace) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("KetaConsole overview")
     apply_theme(app)
+    guard_wheel(app)
     board = ClinicBoard()
     feed = StatusFeed(database, lambda status: board.receive(status, time.time())).start()
     window = OverviewWindow(board, database, security.lock, player=TonePlayer(),
