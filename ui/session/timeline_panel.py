@@ -187,9 +187,12 @@ class ScaleForm(QWidget):
         items_form = QFormLayout(self.items_box)
         items_form.setContentsMargins(0, 0, 0, 0)
         cadss = SCALES["CADSS-6"]
+        low, high = cadss.item_range
         for name in cadss.items:
             spin = QSpinBox()
-            spin.setRange(*cadss.item_range)
+            spin.setRange(low - 1, high)  # one below the scale: not answered yet
+            spin.setSpecialValueText("\u2014")
+            spin.setValue(low - 1)
             self.items.append(spin)
             items_form.addRow(name, spin)
         self.error = _error_label()
@@ -213,6 +216,14 @@ class ScaleForm(QWidget):
 
     def record(self) -> None:
         scale = SCALES[self.which.currentText()]
+        if not scale.levels:
+            low = scale.item_range[0]
+            unanswered = [n for n, spin in enumerate(self.items, start=1) if spin.value() < low]
+            unseen = [n for n, spin in enumerate(self.items, start=1)
+                      if spin.visibleRegion().isEmpty()]
+            if unanswered or unseen:
+                self.error.setText(_unscored(unanswered, unseen))
+                return
         scores = ([int(self.level.currentData())] if scale.levels
                   else [spin.value() for spin in self.items])
         problems = scale.check(scores)
@@ -221,6 +232,17 @@ class ScaleForm(QWidget):
             return
         self.error.setText("")
         self._submit(scale.payload(scores))
+
+
+def _unscored(unanswered: list[int], unseen: list[int]) -> str:
+    """Why a scale cannot be recorded yet, in one sentence saying what to do."""
+    if unanswered:
+        which = "item" + ("s" if len(unanswered) > 1 else "")
+        return (f"Answer every item before recording the score ({which} "
+                f"{', '.join(map(str, unanswered))} not answered).")
+    which = "Item" + ("s" if len(unseen) > 1 else "")
+    return (f"{which} {', '.join(map(str, unseen))} cannot be seen: scroll or make room, "
+            "check every answer, then record the score.")
 
 
 class TimelinePanel(QFrame):

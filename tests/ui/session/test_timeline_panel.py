@@ -106,6 +106,35 @@ def test_a_scale_is_recorded_with_its_score(qtbot: QtBot, service: SessionServic
     assert stored[0].payload["scale"] == "RASS" and stored[0].payload["score"] == -2
 
 
+def test_a_cadss_score_needs_every_item_answered_and_seen(qtbot: QtBot,
+                                                          service: SessionService) -> None:
+    panel = _panel(qtbot, service)
+    panel.resize(420, 900)
+    panel.show()
+    qtbot.waitExposed(panel)
+    qtbot.mouseClick(panel.scale_button, Qt.MouseButton.LeftButton)
+    panel.scale.which.setCurrentText("CADSS-6")
+    panel.scale.record()
+    assert "items 1, 2, 3, 4, 5, 6 not answered" in panel.scale.error.text()
+    for spin in panel.scale.items[:5]:
+        spin.setValue(1)
+    panel.scale.record()
+    assert "item 6 not answered" in panel.scale.error.text()
+    panel.scale.items[5].setValue(2)
+    panel.scale.items_box.setFixedHeight(0)  # squeezed out of sight, as by alarms above
+    panel.scale.record()
+    assert "cannot be seen" in panel.scale.error.text()
+    assert panel.entries.count() == 0
+    panel.scale.items_box.setMinimumHeight(0)
+    panel.scale.items_box.setMaximumHeight(16777215)
+    qtbot.waitUntil(lambda: not panel.scale.items[0].visibleRegion().isEmpty(), timeout=5000)
+    panel.scale.record()
+    qtbot.waitUntil(lambda: panel.entries.count() == 1 and
+                    "recorded #" in panel.entries.item(0).text(), timeout=10000)
+    stored = [e for e in timeline(service.database, service.session_id) if e.kind == "scale"]
+    assert stored[0].payload["scale"] == "CADSS-6" and stored[0].payload["score"] == 7
+
+
 def test_without_a_session_an_entry_says_it_is_not_recorded(qtbot: QtBot) -> None:
     panel = _panel(qtbot, None)
     qtbot.mouseClick(panel.quick["Headache"], Qt.MouseButton.LeftButton)
