@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from ketaconsole.live.engine import Engine
-from ketaconsole.session.checks import CheckIntervals, bp_check
+from ketaconsole.session.checks import CheckDue, CheckIntervals, bp_check
 from ketaconsole.session.entry_time import EntryTimeError, parse_entry_time
 from ketaconsole.session.phase import PhaseNow
 from ketaconsole.session.scales import SCALES
@@ -385,9 +385,10 @@ class TimelinePanel(QFrame):
     # -- each frame ------------------------------------------------------------------
 
     def refresh(self, now: float) -> None:
+        phase = self._phase()
         last = self.engine.latest("MDC_PRESS_BLD_NONINV_SYS")
-        due = bp_check(self._phase().phase, None if last is None else last.received_at, now,
-                       self._intervals)
+        due = (bp_check(phase.phase, None if last is None else last.received_at, now,
+                        self._intervals) if phase.session_open else CheckDue("", False))
         if self.due.text() != due.text:
             self.due.setText(due.text)
             restyle(self.due, f"color: {'#fb923c' if due.overdue else theme.MUTED};")

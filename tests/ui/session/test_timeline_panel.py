@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from ketaconsole.alarms import AlarmSystem, default_profile
 from ketaconsole.live.engine import Engine
+from ketaconsole.observations import Numeric
 from ketaconsole.session.model import SessionModel
 from ketaconsole.session.phase import Phase, PhaseNow
 from ketaconsole.session.workflow import SessionWorkflow
@@ -133,6 +134,26 @@ def test_a_cadss_score_needs_every_item_answered_and_seen(qtbot: QtBot,
                     "recorded #" in panel.entries.item(0).text(), timeout=10000)
     stored = [e for e in timeline(service.database, service.session_id) if e.kind == "scale"]
     assert stored[0].payload["scale"] == "CADSS-6" and stored[0].payload["score"] == 7
+
+
+def test_no_check_falls_due_before_check_in_and_a_reading_moves_the_next_one(
+        qtbot: QtBot) -> None:
+    engine = Engine()
+    open_now = {"open": False}
+    model = SessionModel(Engine(), AlarmSystem(default_profile()), [])
+    worker = RecordWorker(SessionWorkflow(model, clock=time.time, door=acting_as("nia")))
+    panel = TimelinePanel(engine, worker, lambda: PhaseNow(
+        Phase.INFUSION, None, session_open=open_now["open"]))
+    qtbot.addWidget(panel)
+    now = time.time()
+    panel.refresh(now)
+    assert panel.due.text() == "", "no patient, no blood pressure due"
+    open_now["open"] = True
+    panel.refresh(now)
+    assert panel.due.text() == "BP due now (no reading yet)"
+    engine.ingest([Numeric("monitor", "MDC_PRESS_BLD_NONINV_SYS", 124.0, "mm[Hg]", now)])
+    panel.refresh(now + 1)
+    assert panel.due.text() == "BP due in 9 min"
 
 
 def test_without_a_session_an_entry_says_it_is_not_recorded(qtbot: QtBot) -> None:
