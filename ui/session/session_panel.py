@@ -169,7 +169,10 @@ class SessionPanel(QFrame):
         self.ending.signed_off(current is Step.DONE)
 
     def refresh(self, now: float) -> None:
-        """Nothing runs per frame here; present for the frame clock's list."""
+        """The infusion page follows the pump between the nurse's steps."""
+        page = self.stack.currentWidget()
+        if isinstance(page, InfusionPage):
+            page.update_buttons()
 
 
 class EndSessionBox(QFrame):
