@@ -370,8 +370,7 @@ class TimelinePanel(QFrame):
         if item is None:
             return
         shown = item.data(Qt.ItemDataRole.UserRole)
-        item.setText(f"{datetime.fromtimestamp(stored.at):%H:%M:%S}  {shown}  "
-                     f"\u2014 recorded #{stored.seq}")
+        item.setText(f"{datetime.fromtimestamp(stored.at):%H:%M:%S}  {shown}  \u2014 recorded")
         item.setForeground(QColor(theme.TEXT))
 
     def _not_committed(self, reason: str, tag: object) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -54,11 +55,13 @@ def test_one_tap_annotation_shows_recorded_only_after_commit(
     assert "recording" in panel.entries.item(0).text()
     with qtbot.waitSignal(panel.worker.recorded, timeout=10000):
         pass
-    qtbot.waitUntil(lambda: "recorded #" in panel.entries.item(0).text(), timeout=5000)
+    qtbot.waitUntil(lambda: "\u2014 recorded" in panel.entries.item(0).text(), timeout=5000)
     stored = [e for e in timeline(service.database, service.session_id)
               if e.kind == "annotation"]
     assert [e.payload["text"] for e in stored] == ["Nausea"]
-    assert f"#{stored[0].seq}" in panel.entries.item(0).text()
+    shown = panel.entries.item(0).text()
+    assert shown.startswith(f"{datetime.fromtimestamp(stored[0].at):%H:%M:%S}  Nausea")
+    assert "#" not in shown, "a record's number is not a clinician's word"
 
 
 def test_rescue_medication_with_a_bad_dose_keeps_the_form_and_says_why(
@@ -74,7 +77,7 @@ def test_rescue_medication_with_a_bad_dose_keeps_the_form_and_says_why(
     panel.rescue.dose.setText("4")
     panel.rescue.record()
     qtbot.waitUntil(lambda: panel.entries.count() == 1 and
-                    "recorded #" in panel.entries.item(0).text(), timeout=10000)
+                    "\u2014 recorded" in panel.entries.item(0).text(), timeout=10000)
     stored = [e for e in timeline(service.database, service.session_id)
               if e.kind == "rescue_medication"]
     payload = dict(stored[0].payload)
@@ -102,7 +105,7 @@ def test_a_scale_is_recorded_with_its_score(qtbot: QtBot, service: SessionServic
     panel.scale.level.setCurrentIndex(panel.scale.level.findData(-2))
     panel.scale.record()
     qtbot.waitUntil(lambda: panel.entries.count() == 1 and
-                    "recorded #" in panel.entries.item(0).text(), timeout=10000)
+                    "\u2014 recorded" in panel.entries.item(0).text(), timeout=10000)
     stored = [e for e in timeline(service.database, service.session_id) if e.kind == "scale"]
     assert stored[0].payload["scale"] == "RASS" and stored[0].payload["score"] == -2
 
@@ -131,7 +134,7 @@ def test_a_cadss_score_needs_every_item_answered_and_seen(qtbot: QtBot,
     qtbot.waitUntil(lambda: not panel.scale.items[0].visibleRegion().isEmpty(), timeout=5000)
     panel.scale.record()
     qtbot.waitUntil(lambda: panel.entries.count() == 1 and
-                    "recorded #" in panel.entries.item(0).text(), timeout=10000)
+                    "\u2014 recorded" in panel.entries.item(0).text(), timeout=10000)
     stored = [e for e in timeline(service.database, service.session_id) if e.kind == "scale"]
     assert stored[0].payload["scale"] == "CADSS-6" and stored[0].payload["score"] == 7
 
@@ -174,7 +177,7 @@ def test_an_adverse_event_needs_its_intervention_and_is_recorded_with_its_outcom
     panel.adverse.outcome.setCurrentText("resolved")
     panel.adverse.record()
     qtbot.waitUntil(lambda: panel.entries.count() == 1 and
-                    "recorded #" in panel.entries.item(0).text(), timeout=10000)
+                    "\u2014 recorded" in panel.entries.item(0).text(), timeout=10000)
     stored = [e for e in timeline(service.database, service.session_id)
               if e.kind == "adverse_event"]
     assert stored[0].payload == {"event": "Hypertension",
