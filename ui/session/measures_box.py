@@ -83,6 +83,9 @@ class MeasuresBox(QGroupBox):
             label.setWordWrap(True)
             self.items_layout.addRow(label, answer)
             self.answers.append(answer)
+        chain = [self.instrument, *self.answers, self.record_button]
+        for before, after in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(before, after)  # Tab follows the items as they now stand
 
     def record(self) -> None:
         try:
