@@ -22,6 +22,8 @@ from ui.launch import run_window, window_arguments_problem
 from ui.main_window import MainWindow
 from ui.room_opening import RoomOpening
 from ui.theme import apply_theme
+from ui.widgets.screen_fit import keep_place, show_fitted
+from ui.widgets.wheel_guard import guard_wheel
 
 if TYPE_CHECKING:
     from ketaconsole.bedside.room import Room
@@ -53,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("KetaConsole")
     apply_theme(app)
+    guard_wheel(app)
     start = room_start(args)
     room = start.room
     window = MainWindow(room, database_url=(demo_database_url(args.db) if args.demo
@@ -74,13 +77,19 @@ def run(args: argparse.Namespace) -> int:
         from ui.screenshot import show_page
 
         window.opened.connect(lambda: show_page(window, page))
-    window.show()
+    fitted = size is None and not args.screenshot  # a screenshot keeps its stated size
+    if fitted:
+        show_fitted(window, "bedside")
+    else:
+        window.show()
 
     try:
         code = run_window(app, window, args, close=window.close_now,
                           refresh=lambda: window.monitor.refresh(room.engine.clock()),
                           ready=lambda: window.is_open)
     finally:
+        if fitted:
+            keep_place(window, "bedside")
         room.stop()
         opening.wait_idle()
         app.sendPostedEvents()  # a record that opened meanwhile is let go (the room stopped)

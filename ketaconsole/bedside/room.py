@@ -519,6 +519,9 @@ class Room:
         written = service.close(author=author, reason=reason)
         self._record_link.closed(self.waiting_sentence() if self.database else "")
         self.model.close()
+        # the screen shows the next patient, not this one: no trend, no delivered volume
+        self.engine.trends.start_afresh()
+        self.alarms.start_pump_ledgers()
         return written
 
     def stop(self) -> bool:

@@ -55,12 +55,14 @@ PHQ9 = Instrument(
      "Trouble falling or staying asleep, or sleeping too much",
      "Feeling tired or having little energy",
      "Poor appetite or overeating",
-     "Feeling bad about yourself, or that you are a failure or have let yourself or your "
-     "family down",
-     "Trouble concentrating on things",
-     "Moving or speaking so slowly that other people could have noticed, or the opposite: "
-     "being so fidgety or restless",
-     "Thoughts that you would be better off dead, or of hurting yourself"),
+     "Feeling bad about yourself \u2014 or that you are a failure or have let yourself or "
+     "your family down",
+     "Trouble concentrating on things, such as reading the newspaper or watching "
+     "television",
+     "Moving or speaking so slowly that other people could have noticed? Or the opposite "
+     "\u2014 being so fidgety or restless that you have been moving around a lot more than "
+     "usual",
+     "Thoughts that you would be better off dead or of hurting yourself in some way"),
     3, ((0, "minimal"), (5, "mild"), (10, "moderate"), (15, "moderately severe"),
         (20, "severe")),
     total_loinc="44261-6", panel_loinc="44249-1")

@@ -65,6 +65,16 @@ class TrendHistory:
         self._origin: float | None = None
         self.version = 0
         """Bumped on every append: a reader redraws only when it changed."""
+        self.session = 0
+        """Bumped when a session ends: a reader starts its drawing afresh."""
+
+    def start_afresh(self) -> None:
+        """A session ended: the next patient's trend does not carry the last one's."""
+        with self._lock:
+            self._series.clear()
+            self._origin = None
+            self.session += 1
+            self.version += 1
 
     def append(self, refid: str, device_id: str, at: float, value: float | None) -> None:
         with self._lock:

@@ -183,7 +183,8 @@ class SessionModel:
 
     def now(self) -> PhaseNow:
         """The nurse's phase, the infusion's start by the pump, the pump's own state."""
-        return PhaseNow(self.phase, self.infusion.clock.started_at, self.pump_state())
+        return PhaseNow(self.phase, self.infusion.clock.started_at, self.pump_state(),
+                        session_open=self.session_id is not None)
 
     def delivered(self, now: float, pump_id: str | None = None) -> DoseDelivered | None:
         """The pump ledger's delivered dose against the plan (``None`` without either).

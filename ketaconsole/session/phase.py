@@ -30,3 +30,5 @@ class PhaseNow:
     phase: Phase
     infusion_started_at: float | None
     pump_state: PumpState | None = None
+    session_open: bool = True
+    """Whether a patient is checked in (no checks fall due without one)."""

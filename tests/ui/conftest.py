@@ -47,9 +47,11 @@ def console_theme(qapp: object) -> Iterator[None]:
     from PySide6.QtWidgets import QApplication
 
     from ui.theme import apply_theme
+    from ui.widgets.wheel_guard import guard_wheel
 
     assert isinstance(qapp, QApplication)
     apply_theme(qapp)
+    guard_wheel(qapp)
     yield
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     qapp.processEvents()

@@ -71,6 +71,7 @@ class TrendView(QFrame):
         self.setObjectName("panel")
         self.engine = engine
         self._drawn_version = -1
+        self._drawn_session = engine.trends.session
         self._drawn_at = 0.0
         self._shown_range: tuple[float, float] | None = None
         self._start: float | None = None
@@ -155,6 +156,8 @@ class TrendView(QFrame):
         """
         if not self.built:
             return
+        if self.engine.trends.session != self._drawn_session:
+            self._start_afresh()
         if self._steps:
             self._steps.pop(0)()
             return
@@ -169,6 +172,22 @@ class TrendView(QFrame):
             self._steps.pop(0)()
             if not first_drawing:
                 break
+
+    def _start_afresh(self) -> None:
+        """The session ended: every line, bar and mark of the last patient goes."""
+        self._drawn_session = self.engine.trends.session
+        for line in self._lines.values():
+            for plot in self.plots.values():
+                plot.removeItem(line.curve)
+        self._lines.clear()
+        none = np.empty(0)
+        self.bp_bars.setData(x=none, y=none, top=none, bottom=none)
+        self._bars_drawn = -1
+        self._start = None
+        self._steps = []
+        self._drawn_version = -1
+        self._drawn_at = 0.0
+        self.caption.setText(self.sources_caption())
 
     def curve(self, key: str, device_id: str | None = None) -> pg.PlotDataItem:
         """The drawn line of curve ``key`` from ``device_id`` (the primary device's when

@@ -18,6 +18,8 @@ from ui.launch import run_window, window_arguments_problem
 from ui.monitor.tone_player import TonePlayer
 from ui.overview.overview_window import OverviewWindow
 from ui.theme import apply_theme
+from ui.widgets.screen_fit import keep_place, show_fitted
+from ui.widgets.wheel_guard import guard_wheel
 
 
 def run_overview(args: argparse.Namespace) -> int:
@@ -38,16 +40,22 @@ def run_overview(args: argparse.Namespace) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("KetaConsole overview")
     apply_theme(app)
+    guard_wheel(app)
     board = ClinicBoard()
     feed = StatusFeed(database, lambda status: board.receive(status, time.time())).start()
     window = OverviewWindow(board, database, security.lock, player=TonePlayer(),
                             feed_problem=lambda: feed.problem)
-    window.resize(1920, 1080)
-    window.show()
+    if args.screenshot:
+        window.resize(1920, 1080)  # a screenshot shows the wall screen it is made for
+        window.show()
+    else:
+        show_fitted(window, "overview")
     try:
         return run_window(app, window, args, close=window.close,
                           refresh=lambda: window.refresh(time.time()))
     finally:
+        if not args.screenshot:
+            keep_place(window, "overview")
         window.stop()
         feed.stop()
         database.dispose()

@@ -9,6 +9,7 @@ acknowledges it and says what was done; the plan and the start are refused until
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -83,6 +84,9 @@ class MeasuresBox(QGroupBox):
             label.setWordWrap(True)
             self.items_layout.addRow(label, answer)
             self.answers.append(answer)
+        chain = [self.instrument, *self.answers, self.record_button]
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)  # Tab follows the items as they now stand
 
     def record(self) -> None:
         try:

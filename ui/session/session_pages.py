@@ -34,15 +34,16 @@ from ketaconsole.catalogue import (
 from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.lookup import PatientMatch
 from ketaconsole.live.engine import Engine
+from ketaconsole.observations import PumpState
 from ketaconsole.session.checkin import CheckIn
 from ketaconsole.session.discharge import SCALES, suggest_aldrete, suggest_padss, total
 from ketaconsole.session.patient import Patient
-from ketaconsole.session.phase import Phase
+from ketaconsole.session.phase import Phase, PhaseNow
 from ketaconsole.session.workflow import SessionWorkflow, WorkflowError
 from ui import theme
 from ui.course.patient_search import PatientSearch
 from ui.widgets.form_fields import FormFields
-from ui.widgets.labels import note
+from ui.widgets.labels import note, set_text
 
 Submit = Callable[[Callable[[], Any], "StepPage"], None]
 """The panel's runner: do this recording call off the GUI thread, answer to this page."""
@@ -278,6 +279,18 @@ INFUSION_STATE_TEXT = {Phase.PRE_INFUSION: "Not started", Phase.INFUSION: "Runni
 """The infusion step's state, as the nurse has run it."""
 
 
+def infusion_state_text(now: PhaseNow) -> str:
+    """The infusion as the nurse ran it, unless the pump says otherwise (it ended, alarmed,
+    or infuses while the nurse paused): then what the pump says and what to do."""
+    pump = now.pump_state
+    if now.phase is Phase.INFUSION and pump is not None and pump is not PumpState.INFUSING:
+        return (f"Pump {pump.value}: the pump is not infusing. Check it, then record Pause "
+                "or Stop here.")
+    if now.phase is Phase.PAUSED and pump is PumpState.INFUSING:
+        return "Paused here, but the pump is infusing: check the pump."
+    return INFUSION_STATE_TEXT.get(now.phase, "Stopped")
+
+
 class InfusionPage(StepPage):
     def __init__(self, workflow: SessionWorkflow, submit: Submit) -> None:
         super().__init__("Infusion")
@@ -317,7 +330,7 @@ class InfusionPage(StepPage):
         workflow = self._workflow
         for action, button in self.buttons.items():
             button.setEnabled(workflow.infusion_allowed(action))
-        self.state.setText(INFUSION_STATE_TEXT.get(workflow.model.phase, "Stopped"))
+        set_text(self.state, infusion_state_text(workflow.model.now()))
 
 
 class RecoveryPage(StepPage):

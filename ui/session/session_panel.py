@@ -76,12 +76,12 @@ class SessionPanel(QFrame):
         self._build_pages()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
-        scroller = QScrollArea()
-        scroller.setWidgetResizable(True)
-        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroller.setWidget(self.stack)
+        self.scroller = QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller.setWidget(self.stack)
         layout.addWidget(self.steps)
-        layout.addWidget(scroller, 1)
+        layout.addWidget(self.scroller, 1)
         self.ending = EndSessionBox(self._end_session)
         layout.addWidget(self.ending)
         self._waiting: StepPage | EndSessionBox | None = None
@@ -162,12 +162,17 @@ class SessionPanel(QFrame):
                  (f"\u2713 {s.value}" if STEPS.index(s) < STEPS.index(current) else s.value)
                  for s in STEPS if s is not Step.DONE]
         self.steps.setText(" \u203a ".join(marks))
-        self.stack.setCurrentWidget(self.pages[current])
+        if self.stack.currentWidget() is not self.pages[current]:
+            self.stack.setCurrentWidget(self.pages[current])
+            self.scroller.verticalScrollBar().setValue(0)  # a new step opens at its top
         self.ending.setVisible(self.workflow.session_open)
         self.ending.signed_off(current is Step.DONE)
 
     def refresh(self, now: float) -> None:
-        """Nothing runs per frame here; present for the frame clock's list."""
+        """The infusion page follows the pump between the nurse's steps."""
+        page = self.stack.currentWidget()
+        if isinstance(page, InfusionPage):
+            page.update_buttons()
 
 
 class EndSessionBox(QFrame):

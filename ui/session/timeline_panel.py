@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from ketaconsole.live.engine import Engine
-from ketaconsole.session.checks import CheckIntervals, bp_check
+from ketaconsole.session.checks import CheckDue, CheckIntervals, bp_check
 from ketaconsole.session.entry_time import EntryTimeError, parse_entry_time
 from ketaconsole.session.phase import PhaseNow
 from ketaconsole.session.scales import SCALES
@@ -187,9 +187,12 @@ class ScaleForm(QWidget):
         items_form = QFormLayout(self.items_box)
         items_form.setContentsMargins(0, 0, 0, 0)
         cadss = SCALES["CADSS-6"]
+        low, high = cadss.item_range
         for name in cadss.items:
             spin = QSpinBox()
-            spin.setRange(*cadss.item_range)
+            spin.setRange(low - 1, high)  # one below the scale: not answered yet
+            spin.setSpecialValueText("\u2014")
+            spin.setValue(low - 1)
             self.items.append(spin)
             items_form.addRow(name, spin)
         self.error = _error_label()
@@ -213,6 +216,14 @@ class ScaleForm(QWidget):
 
     def record(self) -> None:
         scale = SCALES[self.which.currentText()]
+        if not scale.levels:
+            low = scale.item_range[0]
+            unanswered = [n for n, spin in enumerate(self.items, start=1) if spin.value() < low]
+            unseen = [n for n, spin in enumerate(self.items, start=1)
+                      if spin.visibleRegion().isEmpty()]
+            if unanswered or unseen:
+                self.error.setText(_unscored(unanswered, unseen))
+                return
         scores = ([int(self.level.currentData())] if scale.levels
                   else [spin.value() for spin in self.items])
         problems = scale.check(scores)
@@ -221,6 +232,17 @@ class ScaleForm(QWidget):
             return
         self.error.setText("")
         self._submit(scale.payload(scores))
+
+
+def _unscored(unanswered: list[int], unseen: list[int]) -> str:
+    """Why a scale cannot be recorded yet, in one sentence saying what to do."""
+    if unanswered:
+        which = "item" + ("s" if len(unanswered) > 1 else "")
+        return (f"Answer every item before recording the score ({which} "
+                f"{', '.join(map(str, unanswered))} not answered).")
+    which = "Item" + ("s" if len(unseen) > 1 else "")
+    return (f"{which} {', '.join(map(str, unseen))} cannot be seen: scroll or make room, "
+            "check every answer, then record the score.")
 
 
 class TimelinePanel(QFrame):
@@ -348,8 +370,7 @@ class TimelinePanel(QFrame):
         if item is None:
             return
         shown = item.data(Qt.ItemDataRole.UserRole)
-        item.setText(f"{datetime.fromtimestamp(stored.at):%H:%M:%S}  {shown}  "
-                     f"\u2014 recorded #{stored.seq}")
+        item.setText(f"{datetime.fromtimestamp(stored.at):%H:%M:%S}  {shown}  \u2014 recorded")
         item.setForeground(QColor(theme.TEXT))
 
     def _not_committed(self, reason: str, tag: object) -> None:
@@ -363,9 +384,10 @@ class TimelinePanel(QFrame):
     # -- each frame ------------------------------------------------------------------
 
     def refresh(self, now: float) -> None:
+        phase = self._phase()
         last = self.engine.latest("MDC_PRESS_BLD_NONINV_SYS")
-        due = bp_check(self._phase().phase, None if last is None else last.received_at, now,
-                       self._intervals)
+        due = (bp_check(phase.phase, None if last is None else last.received_at, now,
+                        self._intervals) if phase.session_open else CheckDue("", False))
         if self.due.text() != due.text:
             self.due.setText(due.text)
             restyle(self.due, f"color: {'#fb923c' if due.overdue else theme.MUTED};")

@@ -125,3 +125,14 @@ def test_a_flag_raised_after_the_plan_blocks_the_start(workflow: SessionWorkflow
         workflow.infusion_action("start")
     workflow.acknowledge_flag("suicidality", name="Nia Nurse", action="prescriber called")
     workflow.infusion_action("start")
+
+
+def test_the_phq9_items_are_worded_as_the_published_questionnaire() -> None:
+    from ketaconsole.course.measures import INSTRUMENTS
+
+    items = INSTRUMENTS["PHQ-9"].items
+    assert items[7] == ("Moving or speaking so slowly that other people could have noticed? "
+                        "Or the opposite \u2014 being so fidgety or restless that you have been "
+                        "moving around a lot more than usual")
+    assert items[8] == "Thoughts that you would be better off dead or of hurting yourself in " \
+                       "some way"

@@ -107,3 +107,17 @@ def test_two_devices_measuring_spo2_keep_a_line_each_and_are_named(qtbot: QtBot)
     assert oximeter.opts["pen"].style() == Qt.PenStyle.SolidLine  # the dedicated device
     assert monitor.opts["pen"].style() == Qt.PenStyle.DashLine
     assert view.caption.text() == "SpO\u2082: solid Pulse oximeter, dashed Patient monitor"
+
+
+def test_the_next_patients_trend_starts_empty_once_the_session_ends(qtbot: QtBot) -> None:
+    engine = _four_hour_engine()
+    view = _shown(qtbot, engine)
+    assert view.curve("spo2").xData is not None
+    engine.trends.start_afresh()
+    view.refresh(START + FOUR_HOURS + 5)
+    assert not view.plots["spo2"].listDataItems(), "the last patient's lines are gone"
+    assert len(view.bp_bars.opts["x"]) == 0
+    engine.trends.append(SPO2.refid, MONITOR, START + FOUR_HOURS + 10, 97.0)
+    view.refresh(START + FOUR_HOURS + 11)
+    _, y = view.curve("spo2").getData()
+    assert y is not None and list(y) == [97.0]

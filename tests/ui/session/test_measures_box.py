@@ -107,3 +107,31 @@ def test_a_clinic_without_madrs_is_not_offered_it(
                for i in range(plan.measures.instrument.count())]
     assert offered == ["PHQ-9", "GAD-7"]
     assert flow.advice is not None and not flow.advice.course.madrs_in_use
+
+
+def test_tab_goes_through_the_items_of_the_scale_now_shown(qtbot: QtBot) -> None:
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    from ketaconsole.alarms import AlarmSystem, default_profile
+    from ketaconsole.live.engine import Engine
+    from ketaconsole.session.model import SessionModel
+    from ketaconsole.session.workflow import SessionWorkflow
+    from tests.room_support import acting_as
+    from ui.session.measures_box import MeasuresBox
+
+    workflow = SessionWorkflow(SessionModel(Engine(), AlarmSystem(default_profile()), []),
+                               clock=time.time, door=acting_as("nia"))
+    box = MeasuresBox(workflow, lambda _call: None)
+    qtbot.addWidget(box)
+    with qtbot.waitActive(box):
+        box.show()
+        box.activateWindow()
+    box.instrument.setCurrentText("GAD-7")
+    assert len(box.answers) == 7
+    qtbot.waitUntil(lambda: box.answers[-1].isVisible(), timeout=5000)
+    box.instrument.setFocus(Qt.FocusReason.TabFocusReason)
+    for expected in [*box.answers, box.record_button]:
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        assert QApplication.focusWidget() is expected

@@ -143,7 +143,7 @@ def test_a_prescriber_charts_but_cannot_start_stop_sign_or_end_and_a_nurse_can(
     _at_console(qtbot, window, PRESCRIBER)
     timeline_panel = window.monitor.timeline
     click(qtbot, timeline_panel.quick["Anxiety"])  # a clinical entry: theirs to make
-    qtbot.waitUntil(lambda: "recorded #" in timeline_panel.entries.item(0).text(),
+    qtbot.waitUntil(lambda: "\u2014 recorded" in timeline_panel.entries.item(0).text(),
                     timeout=10000)
     _refused(qtbot, window, infusion.buttons["start"], infusion.message, prescriber,
              "RUN_SESSION", "infusion_start")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from ketaconsole.alarms import AlarmSystem, default_profile
 from ketaconsole.live.engine import Engine
+from ketaconsole.observations import Numeric
 from ketaconsole.session.model import SessionModel
 from ketaconsole.session.phase import Phase, PhaseNow
 from ketaconsole.session.workflow import SessionWorkflow
@@ -53,11 +55,13 @@ def test_one_tap_annotation_shows_recorded_only_after_commit(
     assert "recording" in panel.entries.item(0).text()
     with qtbot.waitSignal(panel.worker.recorded, timeout=10000):
         pass
-    qtbot.waitUntil(lambda: "recorded #" in panel.entries.item(0).text(), timeout=5000)
+    qtbot.waitUntil(lambda: "\u2014 recorded" in panel.entries.item(0).text(), timeout=5000)
     stored = [e for e in timeline(service.database, service.session_id)
               if e.kind == "annotation"]
     assert [e.payload["text"] for e in stored] == ["Nausea"]
-    assert f"#{stored[0].seq}" in panel.entries.item(0).text()
+    shown = panel.entries.item(0).text()
+    assert shown.startswith(f"{datetime.fromtimestamp(stored[0].at):%H:%M:%S}  Nausea")
+    assert "#" not in shown, "a record's number is not a clinician's word"
 
 
 def test_rescue_medication_with_a_bad_dose_keeps_the_form_and_says_why(
@@ -73,7 +77,7 @@ def test_rescue_medication_with_a_bad_dose_keeps_the_form_and_says_why(
     panel.rescue.dose.setText("4")
     panel.rescue.record()
     qtbot.waitUntil(lambda: panel.entries.count() == 1 and
-                    "recorded #" in panel.entries.item(0).text(), timeout=10000)
+                    "\u2014 recorded" in panel.entries.item(0).text(), timeout=10000)
     stored = [e for e in timeline(service.database, service.session_id)
               if e.kind == "rescue_medication"]
     payload = dict(stored[0].payload)
@@ -101,9 +105,58 @@ def test_a_scale_is_recorded_with_its_score(qtbot: QtBot, service: SessionServic
     panel.scale.level.setCurrentIndex(panel.scale.level.findData(-2))
     panel.scale.record()
     qtbot.waitUntil(lambda: panel.entries.count() == 1 and
-                    "recorded #" in panel.entries.item(0).text(), timeout=10000)
+                    "\u2014 recorded" in panel.entries.item(0).text(), timeout=10000)
     stored = [e for e in timeline(service.database, service.session_id) if e.kind == "scale"]
     assert stored[0].payload["scale"] == "RASS" and stored[0].payload["score"] == -2
+
+
+def test_a_cadss_score_needs_every_item_answered_and_seen(qtbot: QtBot,
+                                                          service: SessionService) -> None:
+    panel = _panel(qtbot, service)
+    panel.resize(420, 900)
+    panel.show()
+    qtbot.waitExposed(panel)
+    qtbot.mouseClick(panel.scale_button, Qt.MouseButton.LeftButton)
+    panel.scale.which.setCurrentText("CADSS-6")
+    panel.scale.record()
+    assert "items 1, 2, 3, 4, 5, 6 not answered" in panel.scale.error.text()
+    for spin in panel.scale.items[:5]:
+        spin.setValue(1)
+    panel.scale.record()
+    assert "item 6 not answered" in panel.scale.error.text()
+    panel.scale.items[5].setValue(2)
+    panel.scale.items_box.setFixedHeight(0)  # squeezed out of sight, as by alarms above
+    panel.scale.record()
+    assert "cannot be seen" in panel.scale.error.text()
+    assert panel.entries.count() == 0
+    panel.scale.items_box.setMinimumHeight(0)
+    panel.scale.items_box.setMaximumHeight(16777215)
+    qtbot.waitUntil(lambda: not panel.scale.items[0].visibleRegion().isEmpty(), timeout=5000)
+    panel.scale.record()
+    qtbot.waitUntil(lambda: panel.entries.count() == 1 and
+                    "\u2014 recorded" in panel.entries.item(0).text(), timeout=10000)
+    stored = [e for e in timeline(service.database, service.session_id) if e.kind == "scale"]
+    assert stored[0].payload["scale"] == "CADSS-6" and stored[0].payload["score"] == 7
+
+
+def test_no_check_falls_due_before_check_in_and_a_reading_moves_the_next_one(
+        qtbot: QtBot) -> None:
+    engine = Engine()
+    open_now = {"open": False}
+    model = SessionModel(Engine(), AlarmSystem(default_profile()), [])
+    worker = RecordWorker(SessionWorkflow(model, clock=time.time, door=acting_as("nia")))
+    panel = TimelinePanel(engine, worker, lambda: PhaseNow(
+        Phase.INFUSION, None, session_open=open_now["open"]))
+    qtbot.addWidget(panel)
+    now = time.time()
+    panel.refresh(now)
+    assert panel.due.text() == "", "no patient, no blood pressure due"
+    open_now["open"] = True
+    panel.refresh(now)
+    assert panel.due.text() == "BP due now (no reading yet)"
+    engine.ingest([Numeric("monitor", "MDC_PRESS_BLD_NONINV_SYS", 124.0, "mm[Hg]", now)])
+    panel.refresh(now + 1)
+    assert panel.due.text() == "BP due in 9 min"
 
 
 def test_without_a_session_an_entry_says_it_is_not_recorded(qtbot: QtBot) -> None:
@@ -124,7 +177,7 @@ def test_an_adverse_event_needs_its_intervention_and_is_recorded_with_its_outcom
     panel.adverse.outcome.setCurrentText("resolved")
     panel.adverse.record()
     qtbot.waitUntil(lambda: panel.entries.count() == 1 and
-                    "recorded #" in panel.entries.item(0).text(), timeout=10000)
+                    "\u2014 recorded" in panel.entries.item(0).text(), timeout=10000)
     stored = [e for e in timeline(service.database, service.session_id)
               if e.kind == "adverse_event"]
     assert stored[0].payload == {"event": "Hypertension",
