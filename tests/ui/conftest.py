@@ -58,6 +58,15 @@ def console_theme(qapp: object) -> Iterator[None]:
     gc.collect()
 
 
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
+    """The demo's window at 60x, on a record and a data folder of the test's own (a test
+    module that needs another window names its own ``window``)."""
+    monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
+    yield from open_demo_window(qtbot, tmp_path, speed=60.0)
+
+
 def open_demo_window(qtbot: QtBot, tmp_path: Path, *, speed: float) -> Iterator[MainWindow]:
     """The demo's main window on a throw-away record, closed and stopped afterwards."""
     room = build_demo_room(SCENARIOS["normal"], speed=speed,

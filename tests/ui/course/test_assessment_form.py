@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
@@ -15,19 +13,12 @@ from ketaconsole.security import Action, AuditLog
 from ketaconsole.session.workflow import Step
 from ketaconsole.store import open_database
 from tests.course_support import prescriber
-from tests.ui.conftest import open_demo_window, settle_deleted, type_into, unlock
+from tests.ui.conftest import settle_deleted, type_into, unlock
 from ui.course.assessment_form import AssessmentForm
 from ui.course.course_view import CourseView
 from ui.course.patient_search import PatientSearch
 from ui.main_window import MainWindow
 from ui.session.session_pages import CheckInPage
-
-
-@pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path,
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
-    monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
-    yield from open_demo_window(qtbot, tmp_path, speed=60.0)
 
 
 def _click(qtbot: QtBot, button: QPushButton) -> None:

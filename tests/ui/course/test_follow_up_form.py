@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QPushButton
 from pytestqt.qtbot import QtBot
@@ -15,18 +13,11 @@ from ketaconsole.course.follow_ups import follow_ups_of
 from ketaconsole.security import Action, AuditLog
 from ketaconsole.session.workflow import Step
 from ketaconsole.store import open_database
-from tests.ui.conftest import open_demo_window, settle_deleted, unlock
+from tests.ui.conftest import settle_deleted, unlock
 from ui.course.course_view import CourseView
 from ui.course.follow_up_form import FollowUpForm
 from ui.main_window import MainWindow
 from ui.session.session_pages import CheckInPage
-
-
-@pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path,
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
-    monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
-    yield from open_demo_window(qtbot, tmp_path, speed=60.0)
 
 
 def _click(qtbot: QtBot, button: QPushButton) -> None:

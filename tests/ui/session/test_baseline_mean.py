@@ -7,9 +7,6 @@ mean that the low-blood-pressure alarm judges falls against.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -18,20 +15,12 @@ from ketaconsole.session.workflow import Step
 from tests.ui.conftest import (
     check_in_at_page,
     click,
-    open_demo_window,
     type_into,
     unlock,
     wait_step,
 )
 from ui.main_window import MainWindow
 from ui.session.session_pages import BaselinePage
-
-
-@pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path,
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
-    monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
-    yield from open_demo_window(qtbot, tmp_path, speed=60.0)
 
 
 @pytest.mark.parametrize(("typed", "baseline"), [("", None), ("93", 93.0)])

@@ -26,13 +26,6 @@ from ui.main_window import MainWindow
 from ui.session.session_pages import CheckInPage
 
 
-@pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path,
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
-    monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
-    yield from open_demo_window(qtbot, tmp_path, speed=60.0)
-
-
 def _check_in_page(qtbot: QtBot, window: MainWindow) -> CheckInPage:
     unlock(qtbot, window)
     panel = window.monitor.session

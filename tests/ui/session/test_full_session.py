@@ -10,10 +10,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
@@ -22,16 +20,9 @@ from ketaconsole.catalogue import NIBP_SYS
 from ketaconsole.session.workflow import Step
 from ketaconsole.store import open_database
 from ketaconsole.store.review import timeline, verify
-from tests.ui.conftest import fill_check_in, open_demo_window, unlock, wait_step
+from tests.ui.conftest import fill_check_in, unlock, wait_step
 from ui.main_window import MainWindow
 from ui.session.session_pages import StepPage
-
-
-@pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path,
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
-    monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
-    yield from open_demo_window(qtbot, tmp_path, speed=60.0)
 
 
 def _click(qtbot: QtBot, button: QPushButton) -> None:

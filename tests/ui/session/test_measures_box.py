@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -15,16 +13,9 @@ from ketaconsole.session.checkin import CheckIn
 from ketaconsole.session.workflow import Step
 from ketaconsole.store import open_database
 from ketaconsole.store.review import timeline
-from tests.ui.conftest import open_demo_window, unlock
+from tests.ui.conftest import unlock
 from ui.main_window import MainWindow
 from ui.session.plan_page import PlanPage
-
-
-@pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path,
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
-    monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
-    yield from open_demo_window(qtbot, tmp_path, speed=60.0)
 
 
 def test_a_positive_item_nine_is_acknowledged_by_name_before_the_plan(

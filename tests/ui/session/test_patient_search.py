@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
@@ -16,16 +14,9 @@ from ketaconsole.security import Action, AuditLog
 from ketaconsole.session.workflow import Step
 from ketaconsole.store import open_database
 from ketaconsole.store.models import ClinicSession, Patient
-from tests.ui.conftest import fill_check_in, open_demo_window, type_into, unlock, wait_step
+from tests.ui.conftest import fill_check_in, type_into, unlock, wait_step
 from ui.main_window import MainWindow
 from ui.session.session_pages import CheckInPage
-
-
-@pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path,
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
-    monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
-    yield from open_demo_window(qtbot, tmp_path, speed=60.0)
 
 
 def _check_in_page(qtbot: QtBot, window: MainWindow) -> CheckInPage:
