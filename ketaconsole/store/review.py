@@ -26,7 +26,13 @@ from ketaconsole.store.models import (
 )
 from ketaconsole.store.outages import recorded_loss_notes
 from ketaconsole.store.record_fields import FIELDS_KIND, FieldsProblem, altered_fields
-from ketaconsole.store.seals import SEAL_KIND, MeasurementBreak, first_altered_measurement, seals_of
+from ketaconsole.store.seals import (
+    SEAL_KIND,
+    UNSEALED,
+    MeasurementBreak,
+    first_altered_measurement,
+    seals_of,
+)
 from ketaconsole.store.service import UnknownSessionError, session_exists
 from ketaconsole.store.timeline import ChainBreak, StoredEvent, first_break, format_time
 from ketaconsole.store.wave_codec import decode_samples
@@ -192,6 +198,14 @@ def verify(database: Database, session_id: int) -> tuple[int, RecordProblem | No
     if broken is not None:
         return len(events), broken
     altered = first_altered_measurement(database, session_id, seals_of(events))
+    if altered is not None and altered.sentence.endswith(UNSEALED):
+        # a session still recording commits each batch with its seal; one committed between
+        # reading the chain and the rows is read whole the second time
+        events = timeline(database, session_id)
+        broken = first_break(events)
+        if broken is not None:
+            return len(events), broken
+        altered = first_altered_measurement(database, session_id, seals_of(events))
     if altered is not None:
         return len(events), altered
     if database.anchors is not None:

@@ -192,10 +192,13 @@ def _canonical_rows(kind: _Kind, rows: list[tuple[Any, ...]]) -> list[bytes]:
     return [repr(row).encode("utf-8") for row in rows]
 
 
+UNSEALED = "was added to the record outside any sealed batch"
+"""How a measurement no seal covers is described (a recording session's newest batch,
+read between its chain and its rows, looks the same until read again)."""
+
+
 def _unsealed(seal: StoredEvent, kind: _Kind, row: Sequence[Any]) -> MeasurementBreak:
-    return MeasurementBreak(seal.seq, seal.at,
-                            f"{_what(kind, row)} was added to the record outside any "
-                            "sealed batch")
+    return MeasurementBreak(seal.seq, seal.at, f"{_what(kind, row)} {UNSEALED}")
 
 
 def _check_seal(seal: StoredEvent, stored: dict[str, list[tuple[Any, ...]]],
