@@ -39,7 +39,6 @@ from ketaconsole.observations import (
     Numeric,
     Observation,
     ProtocolError,
-    PumpState,
     PumpStatus,
     WaveChunk,
     reported_over,
@@ -334,10 +333,8 @@ class TechnicalMonitor:
             device.mismatch_since = None
             return Judgement.UNKNOWN, None  # no live telemetry: the no-data alarm speaks
         rate = ledger.rate_ml_h
-        infusing = (ledger.state is PumpState.INFUSING if ledger.state is not None
-                    else rate is not None and rate > 0)
         dose = reconcile(watch.plan, ledger.delivered_ml, rate, infusion=watch.infusion,
-                         now=now, pump_infusing=infusing,
+                         now=now, pump_infusing=ledger.infusing,
                          tolerance=self.settings.pump_tolerance,
                          pump_concentration_mg_ml=status.concentration_mg_ml)
         mismatch = dose.rate_mismatch or (ledger.counted and dose.delivered_mismatch)
@@ -390,9 +387,7 @@ class TechnicalMonitor:
         if status is None:
             return Judgement.UNKNOWN, None  # no live telemetry: the no-data alarm speaks
         rate = ledger.rate_ml_h
-        infusing = (ledger.state is PumpState.INFUSING if ledger.state is not None
-                    else rate is not None and rate > 0)
-        if not infusing:
+        if not ledger.infusing:
             device.unplanned_since = None
             return Judgement.CLEAR, None
         if device.unplanned_since is None:

@@ -47,6 +47,14 @@ class PumpLedger:
         return self._last_counter_ml is not None
 
     @property
+    def infusing(self) -> bool:
+        """Whether the pump infuses: its own state where it reports one, else a rate above 0."""
+        if self.state is not None:
+            return self.state is PumpState.INFUSING
+        rate = self.rate_ml_h
+        return rate is not None and rate > 0
+
+    @property
     def rate_ml_h(self) -> float | None:
         return self.rate_history[-1].rate_ml_h if self.rate_history else None
 
