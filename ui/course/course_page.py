@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.widgets.labels import label
+from ui.widgets.type_scale import take_window_scale
 
 
 class CoursePage(QWidget):
@@ -72,6 +73,7 @@ class CoursePage(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(screen)
         self.stack.addWidget(scroll)
+        take_window_scale(scroll)
         self.stack.setCurrentWidget(scroll)
         self._show_bar()
 

@@ -33,6 +33,7 @@ from ketaconsole.settings import exports_dir
 from ui import theme
 from ui.course.course_page import present
 from ui.widgets.background import BackgroundCalls
+from ui.widgets.chart_text import size_chart_text
 
 PHQ9_COLOUR = "#60a5fa"
 MADRS_COLOUR = "#c084fc"
@@ -48,7 +49,7 @@ def _date(at: float | None) -> str:
 
 def _plot(title: str, left: str) -> pg.PlotWidget:
     plot = pg.PlotWidget(background=theme.PANEL)
-    plot.setTitle(title, color=theme.TEXT, size="11pt")
+    plot.setTitle(title, color=theme.TEXT)
     plot.setLabel("left", left, color=theme.MUTED)
     plot.setLabel("bottom", "infusion / visit", color=theme.MUTED)
     plot.addLegend(offset=(-10, 10), labelTextColor=theme.TEXT)
@@ -115,11 +116,22 @@ class CourseView(QWidget):
         self.events.setTextFormat(Qt.TextFormat.RichText)
         self.events.setWordWrap(True)
         column.addWidget(self.events)
+        self._text_scale = 1.0
         self.series: dict[str, tuple[list[float], list[float]]] = {}
         self.lines: dict[str, float] = {}
         self._draw()
 
     # -- the actions (with the course's door) ---------------------------------------------
+
+    def scale_charts(self, scale: float) -> None:
+        """The plots' text at the window's text scale."""
+        if scale != self._text_scale:
+            self._text_scale = scale
+            self._size_charts()
+
+    def _size_charts(self) -> None:
+        for plot in (self.scores, self.dose, self.vitals, self.dissociation):
+            size_chart_text(plot.getPlotItem(), self._text_scale)
 
     def open_follow_up(self) -> None:
         """The follow-up form for this patient, on the Course page above the view."""
@@ -240,6 +252,7 @@ class CourseView(QWidget):
                  if line.peak_cadss6 is not None]
         self._curve(self.dissociation, "CADSS-6", [p[0] for p in cadss],
                     [float(p[1]) for p in cadss if p[1] is not None], CADSS_COLOUR)
+        self._size_charts()
 
     def _events_html(self) -> str:
         s = self.summary

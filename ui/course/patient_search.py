@@ -33,6 +33,7 @@ from ketaconsole.course.summary import CourseSummary
 from ui import theme
 from ui.course.course_page import present
 from ui.widgets.background import BackgroundCalls
+from ui.widgets.type_scale import take_window_scale
 
 
 def match_html(match: PatientMatch, note: str = "") -> str:
@@ -225,6 +226,7 @@ class PatientSearch(QGroupBox):
                      for match, note in zip(found, notes, strict=True)]
         for row in self.rows:
             self._rows.addWidget(row)
+            take_window_scale(row)
         self.matches.setVisible(bool(found))
 
     def choose(self, match: PatientMatch) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ketaconsole.alarms import Alarm, AlarmSystem, Category, Priority
 from ui import theme
 from ui.monitor.tone_player import TonePlayer
+from ui.widgets.type_scale import scaled_px
 
 SHOWN = 3
 CHIP_PX = 18
@@ -152,7 +153,7 @@ class AlarmBar(QFrame):
         self.none.setVisible(not active)
         for chip, alarm in zip(self.chips, active, strict=False):
             style = chip_style(alarm.signal.colour, flash_on(alarm, now),
-                               round(CHIP_PX * self.text_scale))
+                               scaled_px(CHIP_PX, self.text_scale))
             if chip.styleSheet() != style:
                 chip.setStyleSheet(style)
             text = alarm_text(alarm)

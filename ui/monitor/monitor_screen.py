@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -40,7 +41,7 @@ from ui.monitor.record_banner import RecordBanner
 from ui.monitor.status_strip import DeviceStatusStrip
 from ui.monitor.tone_player import TonePlayer
 from ui.monitor.trend_view import TrendView
-from ui.widgets.type_scale import scale_for, scale_text
+from ui.widgets.type_scale import WINDOW_SCALE, scale_for, scale_text
 
 if TYPE_CHECKING:
     from ui.records.session_review import Exporter
@@ -56,11 +57,12 @@ SIDE_SHARE = 0.27
 WIDE_SIDE_SHARE = 0.58
 
 
-def side_width(window_width: int, *, wide: bool) -> int:
-    """The side panel's width for a window this wide: a share of it, never below design."""
+def side_width(window_width: int, *, wide: bool, scale: float = 1.0) -> int:
+    """The side panel's width for a window this wide: a share of it, and never narrower
+    than its design width grown with the text (``scale``)."""
     if wide:
-        return max(WIDE_SIDE_PX, int(window_width * WIDE_SIDE_SHARE))
-    return max(SIDE_PX, int(window_width * SIDE_SHARE))
+        return max(round(WIDE_SIDE_PX * scale), int(window_width * WIDE_SIDE_SHARE))
+    return max(round(SIDE_PX * scale), int(window_width * SIDE_SHARE))
 
 
 class Refreshable(Protocol):
@@ -242,14 +244,19 @@ class MonitorScreen(QWidget):
         self.waves.setVisible(not wide)
         self._middle.setColumnStretch(0, 0 if wide else 5)
         self._fit_side()
-        self.scale_text()  # a page built on first view takes the window's text size
+        self.scale_text()
+        # a page built on its first view, and one whose style resets fonts as it is
+        # shown, take the window's text size once they are on screen
+        QTimer.singleShot(0, self.scale_text)
 
     def _wide_shown(self) -> bool:
         return (self.side_stack.currentWidget() is self.side
                 and self.side.currentWidget() in self._wide_pages)
 
     def _fit_side(self) -> None:
-        self.side_stack.setFixedWidth(side_width(self.width(), wide=self._wide_shown()))
+        self.side_stack.setFixedWidth(side_width(
+            self.width(), wide=self._wide_shown(),
+            scale=scale_for(self.width(), self.height())))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """The side panel and the monitor's text grow with the window."""
@@ -260,6 +267,7 @@ class MonitorScreen(QWidget):
     def scale_text(self) -> None:
         """Every label, button and field at the window's scale."""
         scale = scale_for(self.width(), self.height())
+        self.setProperty(WINDOW_SCALE, scale)
         self.alarm_bar.text_scale = scale
         scale_text(self, scale)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy
 
 from ketaconsole.alarms import Alarm
@@ -24,11 +25,14 @@ from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.labels import RIGHT, label, set_text
 from ui.widgets.type_scale import restyle
 
+VALUE_PX = 63
+"""A vital's digits at the design size: 64 px of ink at 1920x1080."""
+
 
 class NumericTile(QFrame):
     """One metric's live value."""
 
-    def __init__(self, engine: Engine, metric: Metric, *, value_px: int = 56) -> None:
+    def __init__(self, engine: Engine, metric: Metric, *, value_px: int = VALUE_PX) -> None:
         super().__init__()
         self.setObjectName("panel")
         self.engine = engine
@@ -36,11 +40,11 @@ class NumericTile(QFrame):
         self._colour = theme.metric_colour(metric.refid)
         self.title = label(metric.short, 18, bold=True)
         self.unit = label(metric.display_unit, 14, muted=True)
-        self.value = label(metric.format(None), value_px, bold=True, align=RIGHT)
+        self.value = digits_label(metric.format(None), value_px)
         self.note = label("no data", 13, muted=True, align=Qt.AlignmentFlag.AlignRight)
         self.source = source_label()
         layout = QGridLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setContentsMargins(12, 4, 12, 4)
         layout.addWidget(self.title, 0, 0)
         layout.addWidget(self.unit, 1, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.value, 0, 1, 2, 1)
@@ -59,7 +63,7 @@ class NumericTile(QFrame):
         self._live = shown.freshness is Freshness.LIVE
         set_text(self.value, shown.text)
         set_text(self.note, shown.note)
-        self.source.setText(source_text(self.engine, self.engine.source(self.vital.refid, now)))
+        show_source(self.source, self.engine, self.engine.source(self.vital.refid, now))
         paint_values(self, [self.value], self._colour, self._live)
 
     def show_alarm(self, alarm: Alarm | None, now: float) -> None:
@@ -67,10 +71,18 @@ class NumericTile(QFrame):
         paint_values(self, [self.value], self._colour, self._live)
 
 
+def digits_label(text: str, px: int) -> QLabel:
+    """A vital's big digits: as tall as their ink needs (digits have no descenders and the
+    line's spare room above them), so a short tile never squeezes them."""
+    shown = label(text, px, bold=True, align=RIGHT)
+    shown.setMinimumHeight(QFontMetrics(shown.font()).capHeight() + 12)
+    return shown
+
+
 def source_label() -> ElidedLabel:
     """The small muted line naming where a tile's value comes from."""
     shown = ElidedLabel("")
-    shown.setFont(theme.font(12))
+    shown.setFont(theme.font(13))
     shown.setStyleSheet(f"background: transparent; border: none; color: {theme.MUTED};")
     return shown
 
@@ -82,6 +94,14 @@ def footer(source: ElidedLabel, note: QLabel) -> QHBoxLayout:
     row.addWidget(source, 1)
     row.addWidget(note)
     return row
+
+
+def show_source(shown: ElidedLabel, engine: Engine, chosen: Chosen | None) -> None:
+    """The tile's source line; on a narrow tile the devices' kinds without their models
+    ("Patient monitor" for "Patient monitor \u00b7 IntelliVue MP20-MP90")."""
+    text = source_text(engine, chosen)
+    shown.setText(text, (" for ".join(part.split(" \u00b7 ")[0]
+                                      for part in text.split(" for ")),))
 
 
 def source_text(engine: Engine, chosen: Chosen | None) -> str:
@@ -141,14 +161,14 @@ class BloodPressureTile(QFrame):
         self.title = label("NIBP", 18, bold=True)
         self.title.setStyleSheet(f"color: {colour};")
         unit = label(NIBP_SYS.display_unit, 14, muted=True)
-        self.value = label("---/---", 52, bold=True, align=RIGHT)
+        self.value = digits_label("---/---", VALUE_PX)
         self.mean = label("(---)", 24, align=RIGHT)
         self.note = label("no reading yet", 13, muted=True, align=Qt.AlignmentFlag.AlignRight)
         self.overdue = label("", 13, bold=True)
         self.overdue.setStyleSheet(f"color: {theme.ALARM_LOW};")
         self.source = source_label()
         layout = QGridLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setContentsMargins(12, 4, 12, 4)
         layout.addWidget(self.title, 0, 0)
         layout.addWidget(unit, 1, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.value, 0, 1, 2, 1)
@@ -171,7 +191,7 @@ class BloodPressureTile(QFrame):
 
     def refresh(self, now: float) -> None:
         chosen = self.engine.source(NIBP_SYS.refid, now)
-        self.source.setText(source_text(self.engine, chosen))
+        show_source(self.source, self.engine, chosen)
         cuff = chosen.device_id if chosen is not None else ""
         sys_, dia = (self.engine.latest_from(NIBP_SYS.refid, cuff),
                      self.engine.latest_from(NIBP_DIA.refid, cuff))

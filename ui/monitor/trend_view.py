@@ -17,7 +17,6 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout
 
 from ketaconsole.catalogue import (
@@ -32,10 +31,11 @@ from ketaconsole.catalogue import (
 from ketaconsole.live.engine import Engine
 from ketaconsole.live.trend_decimation import DecimatedTrend, bucket_seconds
 from ui import theme
+from ui.widgets.chart_text import CHART_PX, chart_tick_width, size_chart_text
 from ui.widgets.elided_label import ElidedLabel
+from ui.widgets.type_scale import scaled_px
 
 REDRAW_EVERY_S = 1.0
-LABEL_MIN_PLOT_PX = 75
 """A plot shorter than this has no room for its rotated axis title."""
 RANGE_STEPS = 500
 UNSHOWN_WIDTH_PX = 1000
@@ -81,6 +81,9 @@ class TrendView(QFrame):
         self._steps: list[Callable[[], None]] = []
         self._marks: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._marked: list[tuple[float, str]] = []
+        self._names: list[pg.TextItem] = []
+        self._text_scale = 1.0
+        self._names_sized = False
         title = QLabel("Session trend")
         title.setFont(theme.font(16, bold=True))
         self.canvas = pg.GraphicsLayoutWidget()
@@ -91,7 +94,7 @@ class TrendView(QFrame):
         heading = QHBoxLayout()
         heading.addWidget(title)
         self.caption = ElidedLabel("")
-        self.caption.setFont(theme.font(12))
+        self.caption.setFont(theme.font(13))
         self.caption.setStyleSheet(f"background: transparent; color: {theme.MUTED};")
         heading.addWidget(self.caption, 1)
         layout.addLayout(heading)
@@ -116,12 +119,16 @@ class TrendView(QFrame):
             # no context menu: never built (it costs start-up time), never offered
             plot = self.canvas.addPlot(row=row, col=0, axisItems={"bottom": axis},
                                        enableMenu=False)
-            plot.setLabel("left", label, color=theme.MUTED, size="9pt")
+            # the row's name sits in its top-left corner, never dropped for want of height
+            name = pg.TextItem(label, color=theme.MUTED, anchor=(0, 0),
+                               fill=pg.mkBrush(theme.PANEL + "c0"))
+            name.setParentItem(plot.getViewBox())
+            name.setPos(4, 0)
+            self._names.append(name)
             plot.setYRange(low, high, padding=0)
             plot.setMouseEnabled(x=False, y=False)
             plot.hideButtons()
             plot.showGrid(x=True, y=True, alpha=0.15)
-            plot.getAxis("left").setWidth(70)
             if row < len(rows) - 1:
                 plot.getAxis("bottom").setStyle(showValues=False)
             if first is None:
@@ -134,19 +141,21 @@ class TrendView(QFrame):
                                        pen=pg.mkPen(theme.metric_colour(NIBP_SYS.refid),
                                                     width=3))
         self.plots["bp"].addItem(self.bp_bars)
-        self._show_labels()
+        self.scale_charts(self._text_scale)
         self.set_marks(self._marked)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        """A plot too short for its rotated axis title drops it (the ticks stay), so the
-        titles never run into each other on a small screen."""
-        super().resizeEvent(event)
-        self._show_labels()
-
-    def _show_labels(self) -> None:
-        tall_enough = self.canvas.height() / max(len(self.plots), 1) >= LABEL_MIN_PLOT_PX
+    def scale_charts(self, scale: float) -> None:
+        """The rows' ticks and names at the window's text scale."""
+        if scale == self._text_scale and self._names_sized:
+            return
+        self._text_scale = scale
         for plot in self.plots.values():
-            plot.getAxis("left").showLabel(tall_enough)
+            size_chart_text(plot, scale)
+            plot.getAxis("left").setWidth(chart_tick_width(scale))
+        font = theme.font(scaled_px(CHART_PX, scale))
+        for name in self._names:
+            name.setFont(font)
+        self._names_sized = bool(self._names)
 
     def refresh(self, now: float) -> None:
         """Once a second, take the new samples; then redraw one plot a frame.

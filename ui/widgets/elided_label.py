@@ -8,21 +8,35 @@ from PySide6.QtWidgets import QFrame, QSizePolicy
 
 
 class ElidedLabel(QFrame):
-    """Shows as much of ``text`` as fits, with "…" at the end; the full text is its tooltip."""
+    """Shows ``text``, or a shorter form of it, or as much as fits with "…" at the end; the
+    full text is its tooltip."""
 
     def __init__(self, text: str = "") -> None:
         super().__init__()
         self._text = text
+        self._shorter: tuple[str, ...] = ()
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def text(self) -> str:
         return self._text
 
-    def setText(self, text: str) -> None:
-        if text != self._text:
-            self._text = text
+    def setText(self, text: str, shorter: tuple[str, ...] = ()) -> None:
+        """Show ``text``; where it does not fit, the first of ``shorter`` (shorter ways to
+        say the same) that fits, and only then an ellipsis."""
+        if text != self._text or shorter != self._shorter:
+            self._text, self._shorter = text, shorter
             self.setToolTip(text)
             self.update()
+
+    def shown_text(self) -> str:
+        """What the label shows at its width now."""
+        width = self.contentsRect().width()
+        metrics = self.fontMetrics()
+        for form in (self._text, *self._shorter):
+            if metrics.horizontalAdvance(form) <= width:
+                return form
+        last = self._shorter[-1] if self._shorter else self._text
+        return metrics.elidedText(last, Qt.TextElideMode.ElideRight, width)
 
     def sizeHint(self) -> QSize:
         metrics = self.fontMetrics()
@@ -38,8 +52,7 @@ class ElidedLabel(QFrame):
         super().paintEvent(event)
         painter = QPainter(self)
         area = self.contentsRect()
-        shown = self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight,
-                                              area.width())
+        shown = self.shown_text()
         painter.setPen(self.palette().windowText().color())
         painter.drawText(area, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
                          shown)

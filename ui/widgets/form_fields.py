@@ -50,16 +50,20 @@ class FormFields:
         return widget
 
     def _fixed(self, key: str) -> None:
-        """The nurse changed the field: its old error no longer stands under it."""
+        """The nurse changed the field: its old error no longer stands under it. The line
+        keeps its room until the form is sent again, so nothing under it moves while she
+        goes on to the next field."""
         error = self.errors.get(key)
-        if error is not None and not error.isHidden():
-            error.hide()
+        if error is not None and not error.isHidden() and error.text():
+            error.setMinimumHeight(error.height())
+            error.setText("")
 
     def show_problems(self, problems: dict[str, str]) -> list[str]:
         """Put each problem beside its field; returns the ones that have no field."""
         unplaced: list[str] = []
         for key, error in self.errors.items():
             message = problems.get(key, "")
+            error.setMinimumHeight(0)
             error.setText(message)
             error.setVisible(bool(message))
         for key, message in problems.items():

@@ -7,11 +7,15 @@ below its design size.
 
 from __future__ import annotations
 
+import math
+from typing import Protocol, runtime_checkable
+
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QAbstractSpinBox,
     QComboBox,
+    QGroupBox,
     QLabel,
     QLineEdit,
     QTabBar,
@@ -22,11 +26,25 @@ from ui.widgets.elided_label import ElidedLabel
 
 DESIGN_SIZE = (1366, 768)
 TEXT_WIDGETS = (QLabel, QAbstractButton, ElidedLabel, QLineEdit, QComboBox, QAbstractSpinBox,
-                QTabBar, QAbstractItemView)
+                QTabBar, QAbstractItemView, QGroupBox)
 BASE_PX = "ketaconsoleBasePx"
 """Dynamic property holding a widget's pixel size at the design size."""
 SCALED_PX = "ketaconsoleScaledPx"
 """Dynamic property holding the pixel size the widget is shown at now."""
+WINDOW_SCALE = "ketaconsoleTextScale"
+"""Dynamic property of the widget whose text grows with the window: the scale it is at."""
+
+
+@runtime_checkable
+class ScalesItsCharts(Protocol):
+    """A widget whose plots draw their own text (ticks, axis titles): it sizes that text."""
+
+    def scale_charts(self, scale: float) -> None: ...
+
+
+def scaled_px(base: int, scale: float) -> int:
+    """A design size at ``scale``, rounded up (a text is never smaller than its share)."""
+    return max(base, math.ceil(base * scale - 0.01))
 
 
 def scale_for(width: int, height: int) -> float:
@@ -37,6 +55,8 @@ def scale_for(width: int, height: int) -> float:
 def scale_text(root: QWidget, scale: float) -> None:
     """Set every label's and button's font under ``root`` to its design size x ``scale``."""
     for widget in [root, *root.findChildren(QWidget)]:
+        if isinstance(widget, ScalesItsCharts):
+            widget.scale_charts(scale)
         if not isinstance(widget, TEXT_WIDGETS):
             continue
         base = widget.property(BASE_PX)
@@ -47,12 +67,23 @@ def scale_text(root: QWidget, scale: float) -> None:
             if base <= 0:
                 continue
             widget.setProperty(BASE_PX, base)
-        wanted = round(int(base) * scale)
+        wanted = scaled_px(int(base), scale)
         widget.setProperty(SCALED_PX, wanted)
         font = widget.font()
         if font.pixelSize() != wanted:
             font.setPixelSize(wanted)
             widget.setFont(font)
+
+
+def take_window_scale(widget: QWidget) -> None:
+    """Size ``widget``'s text, added after its window was sized, at the window's scale."""
+    holder: QWidget | None = widget
+    while holder is not None:
+        scale = holder.property(WINDOW_SCALE)
+        if scale is not None:
+            scale_text(widget, float(scale))
+            return
+        holder = holder.parentWidget()
 
 
 def restyle(widget: QWidget, css: str) -> None:

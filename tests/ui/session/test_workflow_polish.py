@@ -69,15 +69,24 @@ def test_after_stop_focus_stays_on_the_next_step(qtbot: QtBot, window: MainWindo
     assert focused is panel.pages[Step.RECOVERY].begin  # type: ignore[attr-defined]
 
 
-def test_a_field_error_goes_once_the_field_is_corrected(qtbot: QtBot,
-                                                        window: MainWindow) -> None:
+def test_a_field_error_goes_once_the_field_is_corrected_and_nothing_below_moves(
+        qtbot: QtBot, window: MainWindow) -> None:
+    unlock(qtbot, window)
+    window.monitor.side.setCurrentWidget(window.monitor.session)
     page = window.monitor.session.pages[Step.CHECK_IN]
     page.show_problems({"weight_kg": "Enter the weight in kg."})
-    assert not page.form.errors["weight_kg"].isHidden()
+    error = page.form.errors["weight_kg"]
+    qtbot.waitUntil(error.isVisible, timeout=2000)
+    below = page.form.fields["height_cm"]
+    where = below.mapTo(page, below.rect().topLeft())
     field = page.form.fields["weight_kg"]
     assert isinstance(field, QLineEdit)
     field.setText("71")
-    assert page.form.errors["weight_kg"].isHidden()
+    qtbot.wait(50)
+    assert error.text() == ""
+    assert below.mapTo(page, below.rect().topLeft()) == where, "the next field stayed put"
+    page.show_problems({})
+    assert error.isHidden()
 
 
 def test_the_signature_is_pre_filled_with_the_person_logged_in(
