@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 from ui import theme
+from ui.widgets.type_scale import restyle
 
 
 class CloseGuard(QFrame):
@@ -15,7 +16,7 @@ class CloseGuard(QFrame):
     def __init__(self, close_anyway: Callable[[], None]) -> None:
         super().__init__()
         self.setObjectName("panel")
-        self.setStyleSheet(f"QFrame#panel {{ border: 2px solid {theme.ALARM_MEDIUM}; }}")
+        restyle(self, f"QFrame#panel {{ border: 2px solid {theme.ALARM_MEDIUM}; }}")
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setFont(theme.font(15, bold=True))

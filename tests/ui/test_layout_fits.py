@@ -7,17 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRect
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractScrollArea,
-    QLabel,
-    QTabBar,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import SPO2
+from tests.ui.clipping import clipped as cut_off
 from tests.ui.conftest import open_demo_window, unlock
 from ui.main_window import MainWindow
 from ui.monitor.numeric_tile import VALUE_PX, paint_values
@@ -38,37 +34,9 @@ def _sized(qtbot: QtBot, window: MainWindow, size: tuple[int, int]) -> None:
     qtbot.wait(50)
 
 
-def _in_window(widget: QWidget, window: QWidget) -> QRect:
-    return QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
-
-
 def clipped(page: QWidget, window: MainWindow) -> list[str]:
-    """Every visible widget of ``page`` that sticks out sideways or cannot show its text."""
-    side = _in_window(window.monitor.side_stack, window)
-    found: list[str] = []
-    for widget in [page, *page.findChildren(QWidget)]:
-        if not widget.isVisibleTo(window) or widget.width() <= 0:
-            continue
-        name = f"{type(widget).__name__} {getattr(widget, 'text', lambda: '')()!r}"
-        if isinstance(widget, QAbstractScrollArea) and \
-                widget.horizontalScrollBar().maximum() > 0:
-            found.append(f"{name} scrolls sideways")
-        if widget.parent() is not None and isinstance(widget.parent(), QWidget) and \
-                widget.parent().objectName() == "qt_scrollarea_viewport":
-            continue  # a scroll area's content: its viewport's width is checked above
-        box = _in_window(widget, window)
-        if box.left() < side.left() - 1 or box.right() > side.right() + 1:
-            found.append(f"{name} at {box.left()}..{box.right()} outside the side panel "
-                         f"{side.left()}..{side.right()}")
-        if isinstance(widget, QTabBar) and widget.count() and \
-                widget.tabRect(widget.count() - 1).right() > widget.width():
-            found.append(f"{name}: its tabs need scroll arrows")
-        if isinstance(widget, QAbstractButton | QLabel) and not (
-                isinstance(widget, QLabel) and widget.wordWrap()) and widget.text() and \
-                widget.width() < widget.minimumSizeHint().width():
-            found.append(f"{name} is {widget.width()} px for its "
-                         f"{widget.minimumSizeHint().width()} px text")
-    return found
+    """What ``page`` cuts off, and what sticks out of the side panel."""
+    return cut_off(page, window, window.monitor.side_stack)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

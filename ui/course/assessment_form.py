@@ -43,6 +43,7 @@ from ketaconsole.medication.library import DrugLibrary, default_library
 from ui import theme
 from ui.widgets.background import BackgroundCalls
 from ui.widgets.form_fields import QuestionRows, headed_body
+from ui.widgets.type_scale import restyle
 
 PRIOR_ROWS = 4
 """Rows for prior treatments (antidepressant trials, ECT/TMS, esketamine...)."""
@@ -199,30 +200,30 @@ class AssessmentForm(QWidget):
         order = [findings.problems[k] for k in ("dose_range", "infusion_range", "max_total")
                  if k in findings.problems]
         if order:
-            self.support.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+            restyle(self.support, f"color: {theme.ALARM_MEDIUM};")
             self.support.setText(" ".join(order))
         elif findings.absolute:
-            self.support.setStyleSheet(f"color: {theme.ALARM_HIGH}; font-weight: bold;")
+            restyle(self.support, f"color: {theme.ALARM_HIGH}; font-weight: bold;")
             self.support.setText("Absolute contraindication: " + ", ".join(
                 ABSOLUTE[k] for k in findings.absolute) + f" ({threshold}). Signed, the "
                 "course is recorded as not approved.")
         elif findings.relative:
-            self.support.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+            restyle(self.support, f"color: {theme.ALARM_MEDIUM};")
             self.support.setText("Relative contraindication: " + ", ".join(
                 RELATIVE[k] for k in findings.relative) + ". The course may go ahead with "
                 "your reasoning.")
         else:
-            self.support.setStyleSheet(f"color: {theme.MUTED};")
+            restyle(self.support, f"color: {theme.MUTED};")
             self.support.setText(f"No contraindication ticked; {threshold}.")
 
     def record(self) -> None:
         form, desk, patient_id = self.form(), self._desk, self.patient.patient_id
-        self.message.setStyleSheet(f"color: {theme.MUTED};")
+        restyle(self.message, f"color: {theme.MUTED};")
         self.message.setText("signing\u2026")
         self.calls.run(lambda: desk.assess_eligibility(patient_id, form), "sign")
 
     def _failed(self, error: object, _tag: object) -> None:
-        self.message.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        restyle(self.message, f"color: {theme.ALARM_MEDIUM};")
         self.message.setText(str(error))
 
     def _answered(self, result: object, tag: object) -> None:
@@ -245,7 +246,7 @@ class AssessmentForm(QWidget):
                    if result.approved else "Not approved")
         flagged = ", ".join(result.flagged) or "nothing flagged"
         colour = theme.TEXT if result.approved else theme.ALARM_HIGH
-        self.message.setStyleSheet(f"color: {colour};")
+        restyle(self.message, f"color: {colour};")
         self.message.setText(f"Signed by {result.prescriber}. {verdict} ({flagged}).")
         self.sign.setEnabled(False)
         if self._on_signed is not None:

@@ -28,6 +28,7 @@ from ketaconsole.course.measures import PHQ9, SUICIDALITY_FLAG, MeasureError, sc
 from ui import theme
 from ui.widgets.background import BackgroundCalls
 from ui.widgets.form_fields import QuestionRows, headed_body
+from ui.widgets.type_scale import restyle
 
 
 def _choice(first: str, values: list[tuple[str, object]]) -> QComboBox:
@@ -92,11 +93,11 @@ class FollowUpForm(QWidget):
 
         self.flag = QLabel("")
         self.flag.setWordWrap(True)
-        self.flag.setStyleSheet(f"color: {theme.ALARM_HIGH}; font-weight: bold;")
+        restyle(self.flag, f"color: {theme.ALARM_HIGH}; font-weight: bold;")
         outer.addWidget(self.flag)
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        restyle(self.message, f"color: {theme.ALARM_MEDIUM};")
         outer.addWidget(self.message)
         self.record_button = QPushButton("Record the follow-up")
         self.record_button.clicked.connect(self.record)
@@ -104,7 +105,7 @@ class FollowUpForm(QWidget):
         self.resize(720, 760)
 
     def _say(self, text: str) -> None:
-        self.message.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        restyle(self.message, f"color: {theme.ALARM_MEDIUM};")
         self.message.setText(text)
 
     def entry(self) -> FollowUpEntry:
@@ -143,7 +144,7 @@ class FollowUpForm(QWidget):
     def _recorded(self, result: object, _tag: object) -> None:
         assert isinstance(result, tuple)
         number, entry = result
-        self.message.setStyleSheet(f"color: {theme.TEXT};")
+        restyle(self.message, f"color: {theme.TEXT};")
         self.message.setText(f"Recorded: {TITLES[entry.interval]}, PHQ-9 {entry.phq9.total} "
                              f"({entry.phq9.band}).")
         self.record_button.setEnabled(False)

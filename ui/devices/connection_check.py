@@ -49,6 +49,7 @@ from ketaconsole.observations import (
 from ketaconsole.sdk import Driver, LineSettings
 from ui import theme
 from ui.widgets.background import BackgroundCalls
+from ui.widgets.type_scale import restyle
 
 RAW_LINES_KEPT = 400
 """Raw-byte lines shown; older ones scroll away."""
@@ -210,7 +211,7 @@ class ConnectionCheck(QWidget):
         self.link = DeviceLink(driver, TEST_DEVICE_ID, url, settings, engine.ingest,
                                line=line, journal=self._journalled)
         self.state.setText(f"Opening {url} with {driver.info.slug}\u2026")
-        self.state.setStyleSheet(f"color: {theme.LINK_COLOURS['connecting']};")
+        restyle(self.state, f"color: {theme.LINK_COLOURS['connecting']};")
         self.stop_button.setEnabled(True)
         self.link.start()
         self._timer.start()
@@ -229,7 +230,7 @@ class ConnectionCheck(QWidget):
         self._timer.stop()
         self.link = None
         self.state.setText(f"Stopped ({self._last_words()})")
-        self.state.setStyleSheet(f"color: {theme.MUTED};")
+        restyle(self.state, f"color: {theme.MUTED};")
         self.stopped.emit()
 
     def _last_words(self) -> str:
@@ -315,7 +316,7 @@ class ConnectionCheck(QWidget):
         words = LINK_WORDS[status]
         detail = f" \u2014 {self._link_detail}" if self._link_detail else ""
         self.state.setText(f"Link {words}{detail}")
-        self.state.setStyleSheet(f"color: {theme.LINK_COLOURS[status.value]};")
+        restyle(self.state, f"color: {theme.LINK_COLOURS[status.value]};")
 
     def rows(self) -> list[tuple[str, str, str, str]]:
         """The decoded table as (kind, metric, value, unit), for a reader or a test."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel
 
 from ui import theme
+from ui.widgets.type_scale import restyle
 
 
 def heading(text: str) -> QLabel:
@@ -17,5 +18,5 @@ def message_line() -> QLabel:
     """An empty line for what a page has to say (a problem, what was saved)."""
     label = QLabel("")
     label.setWordWrap(True)
-    label.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+    restyle(label, f"color: {theme.ALARM_MEDIUM};")
     return label

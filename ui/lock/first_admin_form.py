@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QLineEdit, QPushButto
 from ketaconsole.bedside.security import BedsideSecurity
 from ketaconsole.security import UserError
 from ui import theme
+from ui.widgets.type_scale import restyle
 
 
 class FirstAdminForm(QFrame):
@@ -26,7 +27,7 @@ class FirstAdminForm(QFrame):
         self.pin_again.setEchoMode(QLineEdit.EchoMode.Password)
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        restyle(self.message, f"color: {theme.ALARM_MEDIUM};")
         self.create_button = QPushButton("Create the first admin")
         self.create_button.clicked.connect(self.create_admin)
         form = QFormLayout(self)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from ketaconsole.security import ConsoleLock, ConsoleUser, LoginRefused, Role
 from ui import theme
+from ui.widgets.type_scale import restyle
 
 LOCKED_TEXT = "Locked - the monitor and alarms stay live"
 NOBODY_CHOSEN = "\u2014 choose your name \u2014"
@@ -40,7 +41,7 @@ class LockOverlay(QFrame):
         super().__init__()
         self.lock = lock
         self.setObjectName("lockOverlay")
-        self.setStyleSheet(f"#lockOverlay {{ background: {theme.PANEL}; "
+        restyle(self, f"#lockOverlay {{ background: {theme.PANEL}; "
                            f"border: 1px solid {theme.PANEL_EDGE}; border-radius: 8px; }}")
         layout = QVBoxLayout(self)
         self.title = QLabel(LOCKED_TEXT)
@@ -55,16 +56,16 @@ class LockOverlay(QFrame):
         self.unlock_button = QPushButton("Unlock")
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        restyle(self.message, f"color: {theme.ALARM_MEDIUM};")
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("Reason for emergency access")
         self.reason.setAccessibleName("Emergency reason")
         self.emergency_button = QPushButton("Emergency access (break-glass)")
-        self.emergency_button.setStyleSheet(f"background: {theme.ALARM_HIGH}; color: white;")
+        restyle(self.emergency_button, f"background: {theme.ALARM_HIGH}; color: white;")
         emergency_note = QLabel("Opens the console without a PIN; recorded and reviewed "
                                 "by an admin.")
         emergency_note.setWordWrap(True)
-        emergency_note.setStyleSheet(f"color: {theme.MUTED};")
+        restyle(emergency_note, f"color: {theme.MUTED};")
         for widget in (self.title, QLabel("User"), self.user_choice, self.pin,
                        self.unlock_button, self.message):
             layout.addWidget(widget)

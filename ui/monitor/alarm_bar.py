@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from ketaconsole.alarms import Alarm, AlarmSystem, Category, Priority
 from ui import theme
 from ui.monitor.tone_player import TonePlayer
-from ui.widgets.type_scale import scaled_px
+from ui.widgets.type_scale import restyle, scaled_px
 
 SHOWN = 3
 CHIP_PX = 18
@@ -98,10 +98,10 @@ class AlarmBar(QFrame):
         self.more.setObjectName("muted")
         self.sound = QLabel("")
         self.sound.setFont(theme.font(13, bold=True))
-        self.sound.setStyleSheet("color: #fb923c;")
+        restyle(self.sound, "color: #fb923c;")
         self.paused = QLabel("")
         self.paused.setFont(theme.font(14, bold=True))
-        self.paused.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        restyle(self.paused, f"color: {theme.ALARM_MEDIUM};")
         self.acknowledge = QPushButton("Acknowledge (F2)")
         self.pause = QPushButton("Pause audio 2 min (F3)")
         self.acknowledge.clicked.connect(self.acknowledge_all)
@@ -155,7 +155,7 @@ class AlarmBar(QFrame):
             style = chip_style(alarm.signal.colour, flash_on(alarm, now),
                                scaled_px(CHIP_PX, self.text_scale))
             if chip.styleSheet() != style:
-                chip.setStyleSheet(style)
+                restyle(chip, style)
             text = alarm_text(alarm)
             if chip.text() != text:
                 chip.setText(text)

@@ -196,7 +196,7 @@ class MonitorScreen(QWidget):
             exporter=exporter, signer=signer, desk=room.security.course if room.security else None)
         self.side.insertTab(0, self.timeline, "Timeline")
         self.side.insertTab(1, self.session, "Session")
-        self._pages.append(self.timeline)
+        self._pages += [self.timeline, self.session]
         self.side.setCurrentIndex(0)
         self.scale_text()
 

@@ -52,7 +52,7 @@ class NumericTile(QFrame):
         layout.setColumnStretch(1, 1)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName(metric.label)
-        self.title.setStyleSheet(f"color: {self._colour};")
+        restyle(self.title, f"color: {self._colour};")
 
         self._live = False
         self.alarm_note = ""
@@ -83,7 +83,7 @@ def source_label() -> ElidedLabel:
     """The small muted line naming where a tile's value comes from."""
     shown = ElidedLabel("")
     shown.setFont(theme.font(13))
-    shown.setStyleSheet(f"background: transparent; border: none; color: {theme.MUTED};")
+    restyle(shown, f"background: transparent; border: none; color: {theme.MUTED};")
     return shown
 
 
@@ -159,13 +159,13 @@ class BloodPressureTile(QFrame):
         self.engine = engine
         colour = theme.metric_colour(NIBP_SYS.refid)
         self.title = label("NIBP", 18, bold=True)
-        self.title.setStyleSheet(f"color: {colour};")
+        restyle(self.title, f"color: {colour};")
         unit = label(NIBP_SYS.display_unit, 14, muted=True)
         self.value = digits_label("---/---", VALUE_PX)
         self.mean = label("(---)", 24, align=RIGHT)
         self.note = label("no reading yet", 13, muted=True, align=Qt.AlignmentFlag.AlignRight)
         self.overdue = label("", 13, bold=True)
-        self.overdue.setStyleSheet(f"color: {theme.ALARM_LOW};")
+        restyle(self.overdue, f"color: {theme.ALARM_LOW};")
         self.source = source_label()
         layout = QGridLayout(self)
         layout.setContentsMargins(12, 4, 12, 4)

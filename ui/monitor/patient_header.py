@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ketaconsole.observations import PumpState
 from ketaconsole.session.model import SessionModel
 from ui import theme
 from ui.widgets.elided_label import ElidedLabel
+from ui.widgets.type_scale import restyle
 
 NO_PATIENT = "No patient checked in"
 
@@ -35,9 +36,12 @@ class PatientHeader(QFrame):
         self.patient = QLabel(NO_PATIENT)
         self.patient.setFont(theme.font(22, bold=True))
         flags = (["SIMULATED DEVICES"] if simulated else []) + list(notes or [])
-        self.simulated = ElidedLabel(" \u00b7 ".join(flags))
-        self.simulated.setStyleSheet("background: transparent; color: #fb923c;")
+        self.simulated = ElidedLabel()
+        self.simulated.setText(" \u00b7 ".join(flags), tuple(flags[:1]))
+        restyle(self.simulated, "background: transparent; color: #fb923c;")
         self.simulated.setFont(theme.font(13, bold=True))
+        self._flag = flags[0] if flags else ""
+        """The one flag that is never cut: a room on simulated devices says so."""
         self.phase = QLabel("")
         self.phase.setFont(theme.font(20))
         self.phase.setAccessibleName("Session phase")
@@ -48,18 +52,22 @@ class PatientHeader(QFrame):
         self.elapsed = QLabel("")
         self.elapsed.setFont(theme.font(20, mono=True))
         self.clock = QLabel("")
-        self.clock.setFont(theme.font(20, mono=True))
+        self.clock.setFont(theme.font(18, mono=True))
         self.clock.setObjectName("muted")
+        who = QVBoxLayout()  # the simulated-devices flag under the name, never squeezed out
+        who.setSpacing(0)
+        who.addWidget(self.patient)
+        who.addWidget(self.simulated)
         layout = self._row = QHBoxLayout(self)
-        layout.setContentsMargins(14, 6, 14, 6)
-        layout.addWidget(self.patient)
-        layout.addWidget(self.simulated, 1)
+        layout.setContentsMargins(14, 4, 14, 4)
+        layout.addLayout(who)
+        layout.addStretch(1)
         layout.addWidget(self.phase)
         layout.addSpacing(10)
         layout.addWidget(self.pump_state)
-        layout.addSpacing(18)
+        layout.addSpacing(12)
         layout.addWidget(self.elapsed)
-        layout.addSpacing(18)
+        layout.addSpacing(12)
         layout.addWidget(self.clock)
 
     def add_control(self, widget: QWidget) -> None:
@@ -78,8 +86,12 @@ class PatientHeader(QFrame):
         if self.pump_state.text() != pump:
             self.pump_state.setText(pump)
         elapsed = ("" if current.infusion_started_at is None
-                   else f"since infusion start {_elapsed(now - current.infusion_started_at)}")
+                   else f"{_elapsed(now - current.infusion_started_at)} since start")
         clock = datetime.fromtimestamp(now).strftime("%H:%M:%S")
+        if self._flag:  # the simulated-devices flag keeps its words' room at any text size
+            room = self.simulated.fontMetrics().horizontalAdvance(self._flag) + 4
+            if self.simulated.minimumWidth() != room:
+                self.simulated.setMinimumWidth(room)
         for label, text in ((self.phase, phase), (self.elapsed, elapsed), (self.clock, clock)):
             if label.text() != text:
                 label.setText(text)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
 from ketaconsole.catalogue import PLETH
 from ketaconsole.live.engine import Engine
 from ui import theme
+from ui.widgets.type_scale import restyle
 
 WINDOW_S = 8.0
 
@@ -23,7 +24,7 @@ class PlethView(QFrame):
         self._drawn = -1
         title = QLabel("Pleth")
         title.setFont(theme.font(16, bold=True))
-        title.setStyleSheet(f"color: {theme.metric_colour(PLETH.refid)};")
+        restyle(title, f"color: {theme.metric_colour(PLETH.refid)};")
         self.status = QLabel("no pleth signal")
         self.status.setObjectName("muted")
         self.plot = pg.PlotWidget(background=theme.PANEL, enableMenu=False)  # never built

@@ -30,7 +30,7 @@ class PumpPanel(QFrame):
         self._model = model
         colour = theme.metric_colour(PUMP_RATE.refid)
         self.title = label(title, 18, bold=True)
-        self.title.setStyleSheet(f"color: {colour};")
+        restyle(self.title, f"color: {colour};")
         self.state = label("waiting for the pump", 15, muted=True)
         self.rate = label("--.-", 36, bold=True)
         self.rate.setAlignment(RIGHT)

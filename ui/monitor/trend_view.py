@@ -33,7 +33,7 @@ from ketaconsole.live.trend_decimation import DecimatedTrend, bucket_seconds
 from ui import theme
 from ui.widgets.chart_text import CHART_PX, chart_tick_width, size_chart_text
 from ui.widgets.elided_label import ElidedLabel
-from ui.widgets.type_scale import scaled_px
+from ui.widgets.type_scale import restyle, scaled_px
 
 REDRAW_EVERY_S = 1.0
 """A plot shorter than this has no room for its rotated axis title."""
@@ -95,7 +95,7 @@ class TrendView(QFrame):
         heading.addWidget(title)
         self.caption = ElidedLabel("")
         self.caption.setFont(theme.font(13))
-        self.caption.setStyleSheet(f"background: transparent; color: {theme.MUTED};")
+        restyle(self.caption, f"background: transparent; color: {theme.MUTED};")
         heading.addWidget(self.caption, 1)
         layout.addLayout(heading)
         layout.addWidget(self.canvas, 1)
@@ -338,6 +338,9 @@ class TrendView(QFrame):
                                        pen=pg.mkPen(theme.MUTED, width=1,
                                                     style=pg.QtCore.Qt.PenStyle.DashLine),
                                        label=label if key == "spo2" else None,
-                                       labelOpts={"color": theme.TEXT, "position": 0.9})
+                                       # low in the row: the row's name is at its top
+                                       labelOpts={"color": theme.TEXT, "position": 0.12})
+                if label and key == "spo2":
+                    line.label.setFont(theme.font(scaled_px(CHART_PX, self._text_scale)))
                 plot.addItem(line)
                 self._marks.append((plot, line))

@@ -40,6 +40,7 @@ from ui.overview.overview_detail import RoomDetail
 from ui.overview.room_card import RoomCardView
 from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.labels import label, set_text
+from ui.widgets.type_scale import restyle
 
 MOST_COLUMNS = 4
 MOST_ROWS = 4
@@ -93,9 +94,9 @@ class OverviewWindow(QMainWindow):
         self.acknowledge = QPushButton("Acknowledge (F2)")
         self.pause = QPushButton("Pause audio 2 min (F3)")
         self.paused = label("", 14, bold=True)
-        self.paused.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        restyle(self.paused, f"color: {theme.ALARM_MEDIUM};")
         self.message = label("", 13)
-        self.message.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        restyle(self.message, f"color: {theme.ALARM_MEDIUM};")
         self.acknowledge.clicked.connect(self.acknowledge_all)
         self.pause.clicked.connect(self.pause_audio)
         for key, action in (("F2", self.acknowledge_all), ("F3", self.pause_audio)):
@@ -124,7 +125,7 @@ class OverviewWindow(QMainWindow):
         self.lock_button = QPushButton("Lock")
         self.lock_button.clicked.connect(lambda: self.lock.lock())
         self.problem = label("", 14, bold=True)
-        self.problem.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        restyle(self.problem, f"color: {theme.ALARM_MEDIUM};")
         foot = QHBoxLayout()
         foot.addWidget(self.problem, 1)
         foot.addWidget(self.page_label)
@@ -226,7 +227,7 @@ class OverviewWindow(QMainWindow):
                      f"color: {TEXT_ON[colour] if bright else 'white'}; padding: 4px 10px; "
                      "border-radius: 5px;")
             if chip.styleSheet() != style:
-                chip.setStyleSheet(style)
+                restyle(chip, style)
             prefix = "" if found.message.startswith(station) else f"{station}: "
             chip.setText(prefix + alarm_text(alarm))
             chip.show()

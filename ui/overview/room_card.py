@@ -40,6 +40,7 @@ from ui import theme
 from ui.monitor.alarm_bar import COLOURS, DIMMED, TEXT_ON, alarm_text, flash_on
 from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.labels import label, set_text
+from ui.widgets.type_scale import restyle
 
 NUMBER_PX = 40
 """The big numbers' size on a card of 16 at 1920x1080; bigger cards have bigger numbers."""
@@ -66,7 +67,7 @@ class _Number(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         self.title = label(title, 13, bold=True)
-        self.title.setStyleSheet(f"color: {colour};")
+        restyle(self.title, f"color: {colour};")
         self.value = label("--", NUMBER_PX, bold=True)
         layout.addStretch(1)
         layout.addWidget(self.title)
@@ -81,7 +82,7 @@ class _Number(QWidget):
         set_text(self.value, text if text is not None else "--")
         style = f"color: {self.colour if text is not None else theme.STALE};"
         if self.value.styleSheet() != style:
-            self.value.setStyleSheet(style)
+            restyle(self.value, style)
 
 
 class RoomCardView(QFrame):
@@ -177,7 +178,7 @@ class RoomCardView(QFrame):
         set_text(self.checks, status.bp_due)
         checks = f"color: {'#fb923c' if status.bp_overdue else theme.MUTED};"
         if self.checks.styleSheet() != checks:
-            self.checks.setStyleSheet(checks)
+            restyle(self.checks, checks)
         links = sorted(status.links.items())
         if links != self._links:
             self._links = links
@@ -206,12 +207,12 @@ class RoomCardView(QFrame):
                      "border-radius: 4px;")
             edge = COLOURS[colour]
         if self.alarm.styleSheet() != style:
-            self.alarm.setStyleSheet(style)
+            restyle(self.alarm, style)
         frame = (f"#roomCard {{ background: {theme.PANEL}; border: 3px solid {edge}; "
                  "border-radius: 8px; }")
         if frame != self._style:
             self._style = frame
-            self.setStyleSheet(frame)
+            restyle(self, frame)
 
     def _show_infusion(self, status: RoomStatus) -> None:
         pump = status.pump

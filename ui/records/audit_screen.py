@@ -35,6 +35,7 @@ from ketaconsole.store import Database
 from ui import theme
 from ui.records.session_review import local_time
 from ui.widgets.background import BackgroundCalls
+from ui.widgets.type_scale import restyle
 
 COLUMNS = ("No.", "Time", "Action", "Who", "About", "Detail")
 
@@ -120,17 +121,21 @@ class AuditScreen(QWidget):
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)
         column.addWidget(self.status)
-        column.addWidget(QLabel("Emergency accesses waiting for an admin's review"))
+        self.pending_heading = QLabel("")
+        self.pending_heading.setWordWrap(True)
+        column.addWidget(self.pending_heading)
         self.pending_table = self._table(("No.", "Time", "Who", "Where", "Reason"), rows=3)
         column.addWidget(self.pending_table)
-        review = QHBoxLayout()
+        self.review_row = QWidget()
+        review = QHBoxLayout(self.review_row)
+        review.setContentsMargins(0, 0, 0, 0)
         self.note = QLineEdit()
         self.note.setPlaceholderText("Review note (what was checked, who was asked)")
         review.addWidget(self.note, 1)
         self.review_button = QPushButton("Mark reviewed")
         self.review_button.clicked.connect(self.review_selected)
         review.addWidget(self.review_button)
-        column.addLayout(review)
+        column.addWidget(self.review_row)
         tools = QHBoxLayout()
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search: person, action, session, detail")
@@ -184,7 +189,7 @@ class AuditScreen(QWidget):
     def check_chain(self) -> None:
         database = self.database
         self.verdict.setText("Checking\u2026")
-        self.verdict.setStyleSheet("")
+        restyle(self.verdict, "")
         self.calls.run(lambda: chain_words(database), tag="chain")
 
     def forget(self) -> None:
@@ -207,7 +212,7 @@ class AuditScreen(QWidget):
         elif tag == "chain":
             intact, words = result
             self.verdict.setText(words)
-            self.verdict.setStyleSheet(
+            restyle(self.verdict,
                 f"color: {theme.LINK_COLOURS['connected'] if intact else theme.ALARM_HIGH};"
                 + ("" if intact else " font-weight: bold;"))
 
@@ -247,6 +252,12 @@ class AuditScreen(QWidget):
         if self.pending:
             self.pending_table.selectRow(0)
         self.review_button.setEnabled(bool(self.pending))
+        # the review's table and note only while an emergency access waits for one
+        self.pending_heading.setText(
+            f"Emergency accesses waiting for an admin's review: {len(self.pending)}"
+            if self.pending else "No emergency access is waiting for review.")
+        self.pending_table.setVisible(bool(self.pending))
+        self.review_row.setVisible(bool(self.pending))
 
     def review_selected(self) -> None:
         row = self.pending_table.currentRow()
@@ -257,11 +268,11 @@ class AuditScreen(QWidget):
             self.gate.reviewing(seq, self.note.text())
         except (PermissionError, ValueError) as exc:
             self.verdict.setText(f"{exc}.")
-            self.verdict.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+            restyle(self.verdict, f"color: {theme.ALARM_MEDIUM};")
             return
         self.note.clear()
         self.verdict.setText(f"Emergency access {seq} marked reviewed.")
-        self.verdict.setStyleSheet(f"color: {theme.LINK_COLOURS['connected']};")
+        restyle(self.verdict, f"color: {theme.LINK_COLOURS['connected']};")
         self.refresh()
 
     def shutdown(self, timeout: float = 10.0) -> None:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSplitter,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -83,8 +83,9 @@ class RecordsScreen(QWidget):
     def _build(self) -> None:
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.setChildrenCollapsible(False)
+        # the list and an opened session each take the whole page: on a bedside screen
+        # both at once leave a row or two of each
+        self.pages = QStackedWidget()
         top = QWidget()
         column = QVBoxLayout(top)
         column.setContentsMargins(0, 0, 0, 0)
@@ -131,10 +132,23 @@ class RecordsScreen(QWidget):
         open_row.addWidget(QLabel("Opens read-only: nothing here changes the record."))
         open_row.addStretch(1)
         column.addLayout(open_row)
-        split.addWidget(top)
-        split.addWidget(self.review)
-        split.setSizes([300, 500])
-        outer.addWidget(split)
+        reviewing = QWidget()
+        review_column = QVBoxLayout(reviewing)
+        review_column.setContentsMargins(0, 0, 0, 0)
+        self.back_button = QPushButton("\u2039 All records")
+        self.back_button.clicked.connect(self.show_list)
+        back_row = QHBoxLayout()
+        back_row.addWidget(self.back_button)
+        back_row.addStretch(1)
+        review_column.addLayout(back_row)
+        review_column.addWidget(self.review, 1)
+        self.pages.addWidget(top)
+        self.pages.addWidget(reviewing)
+        outer.addWidget(self.pages)
+
+    def show_list(self) -> None:
+        """Back from an opened session to the list of sessions."""
+        self.pages.setCurrentIndex(0)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -233,6 +247,7 @@ class RecordsScreen(QWidget):
         self.apply_filter()
         self.search.clear()
         self.review.close_record()
+        self.show_list()
         self.status.setText("Log in to see the records.")
 
     def _open(self, summary: SessionSummary) -> bool:
@@ -243,6 +258,7 @@ class RecordsScreen(QWidget):
                 self.status.setText(f"{exc}.")
                 return False
         self.review.open(summary)
+        self.pages.setCurrentIndex(1)
         return True
 
     def shutdown(self, timeout: float = 10.0) -> None:

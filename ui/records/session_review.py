@@ -44,6 +44,7 @@ from ketaconsole.store.review import SessionSummary, Trend, timeline, trends, ve
 from ketaconsole.store.timeline import StoredEvent
 from ui import theme
 from ui.widgets.background import BackgroundCalls
+from ui.widgets.type_scale import restyle
 
 FORMAT_BUTTONS = ((ExportFormat.PDF, "PDF"), (ExportFormat.CSV, "CSV"),
                   (ExportFormat.FHIR, "FHIR"), (ExportFormat.HL7, "HL7"),
@@ -268,7 +269,7 @@ class SessionReview(QWidget):
             return
         session_id = self.opened.summary.id
         self.verdict.setText("Checking\u2026")
-        self.verdict.setStyleSheet("")
+        restyle(self.verdict, "")
         self.calls.run(lambda: verify_words(database, session_id), tag="verify")
 
     def export(self, fmt: ExportFormat) -> None:
@@ -280,7 +281,7 @@ class SessionReview(QWidget):
         exporter = self._exporter
         if exporter is not None:
             self.export_result.setText(f"Writing {fmt.value.upper()}\u2026")
-            self.export_result.setStyleSheet("")
+            restyle(self.export_result, "")
             self._enable(False)
             self.calls.run(lambda: exporter(session_id, fmt, folder), tag="export")
             return
@@ -288,10 +289,10 @@ class SessionReview(QWidget):
             options = ExportOptions(author=self.author())
         except PermissionError as exc:  # the guard's refusal, already audited
             self.export_result.setText(str(exc))
-            self.export_result.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+            restyle(self.export_result, f"color: {theme.ALARM_MEDIUM};")
             return
         self.export_result.setText(f"Writing {fmt.value.upper()}\u2026")
-        self.export_result.setStyleSheet("")
+        restyle(self.export_result, "")
         self._exporting = fmt
         self._enable(False)
         self.calls.run(lambda: export_session(database, session_id, fmt, folder, options),
@@ -305,7 +306,7 @@ class SessionReview(QWidget):
         elif tag == "verify":
             intact, words = result
             self.verdict.setText(words)
-            self.verdict.setStyleSheet(
+            restyle(self.verdict,
                 f"color: {theme.LINK_COLOURS['connected'] if intact else theme.ALARM_HIGH};"
                 + ("" if intact else " font-weight: bold;"))
         elif tag == "export":
@@ -316,7 +317,7 @@ class SessionReview(QWidget):
             names = ", ".join(str(p) for p in result.files)
             self.export_result.setText(f"{result.format.value.upper()} {kind} written to "
                                        f"{names}; the export is noted in the record.")
-            self.export_result.setStyleSheet(f"color: {theme.LINK_COLOURS['connected']};")
+            restyle(self.export_result, f"color: {theme.LINK_COLOURS['connected']};")
 
     def _refocus_export(self) -> None:
         """Focus goes back to the button that was pressed, not the folder field."""
@@ -329,10 +330,10 @@ class SessionReview(QWidget):
             self._enable(True)
             self._refocus_export()
             self.export_result.setText(f"Not exported: {export_words(exc)}.")
-            self.export_result.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+            restyle(self.export_result, f"color: {theme.ALARM_MEDIUM};")
         elif tag == "verify":
             self.verdict.setText(f"The record could not be checked ({exc}); try again.")
-            self.verdict.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+            restyle(self.verdict, f"color: {theme.ALARM_MEDIUM};")
         else:
             self.header.setText(f"The session could not be read ({exc}); refresh the list "
                                 "and try again.")

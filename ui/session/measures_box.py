@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 from ketaconsole.course.measures import INSTRUMENTS, MeasureError, score
 from ketaconsole.session.workflow import SessionWorkflow
 from ui import theme
+from ui.widgets.labels import WrappedText
+from ui.widgets.type_scale import restyle
 
 Record = Callable[[Callable[[], Any]], None]
 """Runs a workflow call off the GUI thread, as the page's other steps are."""
@@ -55,7 +57,7 @@ class MeasuresBox(QGroupBox):
         column.addWidget(self.message)
         self.flag = QLabel("")
         self.flag.setWordWrap(True)
-        self.flag.setStyleSheet(f"color: {theme.ALARM_HIGH}; font-weight: bold;")
+        restyle(self.flag, f"color: {theme.ALARM_HIGH}; font-weight: bold;")
         column.addWidget(self.flag)
         self.ack_name = QLineEdit()
         self.ack_name.setPlaceholderText("your name")
@@ -80,9 +82,7 @@ class MeasuresBox(QGroupBox):
             answer.addItem("\u2014", None)
             for value in range(scale.item_max + 1):
                 answer.addItem(str(value), value)
-            label = QLabel(f"{number}. {text}")
-            label.setWordWrap(True)
-            self.items_layout.addRow(label, answer)
+            self.items_layout.addRow(WrappedText(f"{number}. {text}"), answer)
             self.answers.append(answer)
         chain = [self.instrument, *self.answers, self.record_button]
         for before, after in pairwise(chain):

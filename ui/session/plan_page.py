@@ -36,6 +36,7 @@ from ui.session.measures_box import MeasuresBox
 from ui.session.session_pages import StepPage, Submit
 from ui.widgets.form_fields import FormFields
 from ui.widgets.labels import note
+from ui.widgets.type_scale import restyle
 
 DEFAULT_ORDER = {"mg_per_kg": 0.5, "duration_min": 40.0, "concentration_mg_ml": 1.0}
 """The usual order (CLINICAL.md section 1), pre-filled on the plan page."""
@@ -188,18 +189,18 @@ class PlanPage(StepPage):
         if check is None:
             self.limits.setText("")
         elif refused is not None:
-            self.limits.setStyleSheet(f"color: {theme.ALARM_HIGH}; font-weight: bold;")
+            restyle(self.limits, f"color: {theme.ALARM_HIGH}; font-weight: bold;")
             self.limits.setText(refused[1])
         elif soft:
-            self.limits.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+            restyle(self.limits, f"color: {theme.ALARM_MEDIUM};")
             self.limits.setText(f"{check.soft_sentence()} A named clinician must accept "
                                 "it, with the reason.")
         else:
-            self.limits.setStyleSheet(f"color: {theme.MUTED};")
+            restyle(self.limits, f"color: {theme.MUTED};")
             self.limits.setText(self._within())
         cautions = [] if check is None or refused is not None else check.cautions
         if cautions:
-            self.limits.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+            restyle(self.limits, f"color: {theme.ALARM_MEDIUM};")
             self.limits.setText(" ".join([*cautions, self.limits.text()]))
 
     def _within(self) -> str:

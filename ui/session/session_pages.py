@@ -42,8 +42,9 @@ from ketaconsole.session.phase import Phase, PhaseNow
 from ketaconsole.session.workflow import SessionWorkflow, WorkflowError
 from ui import theme
 from ui.course.patient_search import PatientSearch
-from ui.widgets.form_fields import FormFields
-from ui.widgets.labels import note, set_text
+from ui.widgets.form_fields import FormFields, fitting_combo
+from ui.widgets.labels import WrappedText, note, set_text
+from ui.widgets.type_scale import restyle
 
 Submit = Callable[[Callable[[], Any], "StepPage"], None]
 """The panel's runner: do this recording call off the GUI thread, answer to this page."""
@@ -64,14 +65,6 @@ def button_rows(buttons: list[QPushButton], columns: int = 2) -> QGridLayout:
     return grid
 
 
-def fitting_combo() -> QComboBox:
-    """A choice list as wide as the panel gives it, not as wide as its longest item."""
-    box = QComboBox()
-    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumContentsLength(8)
-    return box
-
-
 class StepPage(QWidget):
     """A workflow page: a form, a primary action and a line for what went wrong."""
 
@@ -89,7 +82,7 @@ class StepPage(QWidget):
         self.column.addLayout(self.form_layout)
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        restyle(self.message, f"color: {theme.ALARM_MEDIUM};")
         self.column.addWidget(self.message)
 
     def finish_layout(self) -> None:
@@ -298,7 +291,7 @@ class InfusionPage(StepPage):
         self.column.insertWidget(1, note("Start the pump, then press Start here; the "
                                           "console checks the pump against the plan."))
         self.form.add("reason", "Reason (pause / stop)", QLineEdit())
-        self.state = QLabel("Not started")
+        self.state = WrappedText("Not started")
         self.state.setFont(theme.font(16, bold=True))
         self.column.addWidget(self.state)
         self.buttons: dict[str, QPushButton] = {}

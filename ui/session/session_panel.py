@@ -42,6 +42,7 @@ from ui.session.session_pages import (
     SignOffPage,
     StepPage,
 )
+from ui.widgets.type_scale import restyle
 
 
 def default_export_folder() -> Path:
@@ -189,7 +190,7 @@ class EndSessionBox(QFrame):
         self.button.clicked.connect(lambda: self._end(self.reason.text()))
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        restyle(self.message, f"color: {theme.ALARM_MEDIUM};")
         row = QHBoxLayout()  # the long label comes only after sign-off, when the reason goes
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.reason, 1)

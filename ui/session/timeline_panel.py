@@ -16,7 +16,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -40,6 +40,7 @@ from ketaconsole.session.scales import SCALES
 from ketaconsole.store import StoredEvent
 from ui import theme
 from ui.session.record_worker import RecordWorker
+from ui.widgets.form_fields import fitting_combo
 from ui.widgets.type_scale import restyle
 
 ONE_TAP = ("Dissociation", "Dizziness", "Nausea", "Vomiting", "Anxiety", "Headache")
@@ -53,7 +54,7 @@ MAX_RESCUE_DOSE = 1000.0
 
 def _error_label() -> QLabel:
     label = QLabel("")
-    label.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+    restyle(label, f"color: {theme.ALARM_MEDIUM};")
     label.setWordWrap(True)
     return label
 
@@ -75,14 +76,14 @@ class RescueForm(QWidget):
     def __init__(self, submit: Callable[[dict[str, Any]], None], cancel: Callable[[], None]):
         super().__init__()
         self._submit = submit
-        self.drug = QComboBox()
+        self.drug = fitting_combo()
         self.drug.setEditable(True)
         self.drug.addItems(RESCUE_DRUGS)
         self.dose = QLineEdit()
         self.dose.setPlaceholderText("dose")
-        self.unit = QComboBox()
+        self.unit = fitting_combo()
         self.unit.addItems(("mg", "mcg"))
-        self.route = QComboBox()
+        self.route = fitting_combo()
         self.route.setEditable(True)
         self.route.addItems(RESCUE_ROUTES)
         self.given_at = QLineEdit()
@@ -92,6 +93,7 @@ class RescueForm(QWidget):
         dose_row.addWidget(self.dose, 1)
         dose_row.addWidget(self.unit)
         form = QFormLayout(self)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("Drug", self.drug)
         form.addRow("Dose", dose_row)
         form.addRow("Route", self.route)
@@ -141,15 +143,16 @@ class AdverseEventForm(QWidget):
     def __init__(self, submit: Callable[[dict[str, Any]], None], cancel: Callable[[], None]):
         super().__init__()
         self._submit = submit
-        self.kind_box = QComboBox()
+        self.kind_box = fitting_combo()
         self.kind_box.setEditable(True)
         self.kind_box.addItems(ADVERSE_EVENTS)
         self.intervention = QLineEdit()
         self.intervention.setPlaceholderText("what was done (or 'none')")
-        self.outcome = QComboBox()
+        self.outcome = fitting_combo()
         self.outcome.addItems(OUTCOMES)
         self.error = _error_label()
         form = QFormLayout(self)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("Event", self.kind_box)
         form.addRow("Intervention", self.intervention)
         form.addRow("Outcome", self.outcome)
@@ -179,12 +182,13 @@ class ScaleForm(QWidget):
     def __init__(self, submit: Callable[[dict[str, Any]], None], cancel: Callable[[], None]):
         super().__init__()
         self._submit = submit
-        self.which = QComboBox()
+        self.which = fitting_combo()
         self.which.addItems(list(SCALES))
-        self.level = QComboBox()
+        self.level = fitting_combo()
         self.items: list[QSpinBox] = []
         self.items_box = QWidget()
         items_form = QFormLayout(self.items_box)
+        items_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         items_form.setContentsMargins(0, 0, 0, 0)
         cadss = SCALES["CADSS-6"]
         low, high = cadss.item_range
@@ -263,7 +267,9 @@ class TimelinePanel(QFrame):
         title.setFont(theme.font(16, bold=True))
         self.due = QLabel("")
         self.due.setFont(theme.font(15, bold=True))
-        buttons = QGridLayout()
+        self.quick_box = QWidget()
+        buttons = QGridLayout(self.quick_box)
+        buttons.setContentsMargins(0, 0, 0, 0)
         buttons.setSpacing(6)
         self.quick: dict[str, QPushButton] = {}
         for index, name in enumerate(ONE_TAP):
@@ -300,15 +306,21 @@ class TimelinePanel(QFrame):
         self.scale_button.clicked.connect(lambda: self._open(2, self.scale.which))
         self.note_button.clicked.connect(lambda: self._open(3, self.note))
         self.adverse_button.clicked.connect(lambda: self._open(4, self.adverse.kind_box))
-        self.forms.hide()
+        # an open form takes the one-tap buttons' place and scrolls when the panel is
+        # short (alarms showing, a small screen): its items are never squeezed
+        self.form_scroller = QScrollArea()
+        self.form_scroller.setWidgetResizable(True)
+        self.form_scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.form_scroller.setWidget(self.forms)
+        self.form_scroller.hide()
         self.entries = QListWidget()
         self.entries.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.addWidget(title)
         layout.addWidget(self.due)
-        layout.addLayout(buttons)
-        layout.addWidget(self.forms)
+        layout.addWidget(self.quick_box)
+        layout.addWidget(self.form_scroller, 3)
         layout.addWidget(self.entries, 1)
         worker.recorded.connect(self._committed)
         worker.failed.connect(self._not_committed)
@@ -318,12 +330,15 @@ class TimelinePanel(QFrame):
 
     def _open(self, page: int, focus: QWidget) -> None:
         self.forms.setCurrentIndex(page)
-        self.forms.show()
+        self.quick_box.hide()
+        self.form_scroller.show()
+        self.form_scroller.verticalScrollBar().setValue(0)
         focus.setFocus()
 
     def close_form(self) -> None:
         self.forms.setCurrentIndex(0)
-        self.forms.hide()
+        self.form_scroller.hide()
+        self.quick_box.show()
 
     def annotate(self, what: str) -> None:
         self._submit("annotation", {"text": what}, what)

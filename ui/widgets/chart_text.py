@@ -38,8 +38,9 @@ def size_chart_text(plot: pg.PlotItem, scale: float) -> None:
         for _, entry in legend.items:
             entry.setText(entry.text, size=f"{px}px")
     for item in plot.items:
-        if isinstance(item, pg.InfiniteLine) and item.label is not None:
-            item.label.setFont(font)
+        text = getattr(item, "label", None) if isinstance(item, pg.InfiniteLine) else None
+        if isinstance(text, pg.TextItem):
+            text.setFont(font)
 
 
 def chart_tick_width(scale: float) -> int:

@@ -17,8 +17,18 @@ from PySide6.QtWidgets import (
 )
 
 from ui import theme
+from ui.widgets.labels import WrappedText
+from ui.widgets.type_scale import restyle
 
 FieldWidget = QLineEdit | QComboBox | QCheckBox
+
+
+def fitting_combo() -> QComboBox:
+    """A choice list as wide as the panel gives it, not as wide as its longest item."""
+    box = QComboBox()
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(8)
+    return box
 
 
 class FormFields:
@@ -37,7 +47,7 @@ class FormFields:
         column.addWidget(widget)
         error = QLabel("")
         error.setWordWrap(True)
-        error.setStyleSheet(f"color: {theme.ALARM_MEDIUM};")
+        restyle(error, f"color: {theme.ALARM_MEDIUM};")
         error.hide()
         column.addWidget(error)
         self.rows.addRow(label, box)
@@ -109,8 +119,7 @@ class QuestionRows:
 
     def add(self, question: str, answer: QWidget, *, wide: bool = False) -> None:
         row = self.grid.rowCount()
-        label = QLabel(question)
-        label.setWordWrap(True)
+        label = WrappedText(question)
         if wide:  # a free-text answer takes the row under its question
             self.grid.addWidget(label, row, 0, 1, 2)
             self.grid.addWidget(answer, row + 1, 0, 1, 2)

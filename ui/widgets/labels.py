@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel
 
 from ui import theme
@@ -33,3 +34,29 @@ def note(text: str = "") -> QLabel:
     made.setWordWrap(True)
     made.setObjectName("muted")
     return made
+
+
+class WrappedText(QLabel):
+    """A wrapping label that holds the height its lines need at its width.
+
+    Form and grid layouts give a wrapping label the height of its first guess; at another
+    width its last lines would be cut or run into the next row. This one asks for the
+    height its text needs each time its width changes.
+    """
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setWordWrap(True)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._hold_height()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._hold_height()
+
+    def _hold_height(self) -> None:
+        needed = self.heightForWidth(self.width()) if self.width() > 0 else -1
+        if needed > 0 and self.minimumHeight() != needed:
+            self.setMinimumHeight(needed)

@@ -142,11 +142,11 @@ def test_the_timeline_has_dizziness_a_route_and_a_note_cancel(
     form.record()
     assert given and given[0]["route"] == "PO"
     timeline.note_button.click()
-    assert not timeline.forms.isHidden()
+    assert not timeline.form_scroller.isHidden()
     cancel = next(b for b in timeline.forms.currentWidget().findChildren(QPushButton)
                   if b.text() == "Cancel")
     cancel.click()
-    assert timeline.forms.isHidden()
+    assert timeline.form_scroller.isHidden()
 
 
 def test_f2_visibly_acknowledges_a_technical_alarm(qtbot: QtBot, window: MainWindow) -> None:
