@@ -31,6 +31,12 @@ def _in_scroll_content(widget: QWidget) -> bool:
     return False
 
 
+def _needed_height(widget: QWidget) -> int:
+    """The height a widget needs: the minimum it was given on purpose (big digits need
+    only their ink's height), else its own minimum size hint."""
+    return widget.minimumHeight() or widget.minimumSizeHint().height()
+
+
 def clipped(page: QWidget, window: QWidget, panel: QWidget | None = None) -> list[str]:
     """Every visible widget of ``page`` that sticks out of ``panel`` sideways (when given),
     or cannot show its text in the room it has."""
@@ -55,9 +61,9 @@ def clipped(page: QWidget, window: QWidget, panel: QWidget | None = None) -> lis
                          f"{widget.heightForWidth(widget.width())} px of wrapped text")
         elif isinstance(widget, SQUEEZABLE) and not isinstance(
                 widget.parentWidget(), QComboBox | QAbstractSpinBox) and \
-                widget.height() < widget.minimumSizeHint().height() - 2:
+                widget.height() < _needed_height(widget) - 2:
             found.append(f"{name} is squeezed to {widget.height()} px of "
-                         f"{widget.minimumSizeHint().height()} px")
+                         f"{_needed_height(widget)} px")
         if isinstance(widget, QAbstractButton | QLabel) and not (
                 isinstance(widget, QLabel) and widget.wordWrap()) and widget.text() and \
                 widget.width() < widget.minimumSizeHint().width():

@@ -32,7 +32,8 @@ from ui.main_window import MainWindow
 from ui.records.audit_screen import AuditScreen
 from ui.records.records_screen import RecordsScreen
 
-SIZES = ((1280, 800), (1366, 768), (1920, 1080))
+SIZES = ((1280, 800), (1366, 768), (1920, 1080), (2560, 1440), (1280, 720))
+"""The bedside screens, and 1920x1080 at 150 % scaling (1280x720 of the window's units)."""
 
 
 @pytest.fixture
@@ -53,9 +54,11 @@ class Looker:
         window, monitor = self.window, self.window.monitor
         self.qtbot.wait(120)
         monitor.refresh(window.room.engine.clock())
+        self.qtbot.wait(60)  # the refreshed texts laid out
         self.count += 1
         window.grab().save(str(self.folder / f"{self.size}-{self.count:02d}-{what}.png"))
-        roots = [monitor.header, *monitor.tiles.values(), monitor.blood_pressure,
+        roots = [monitor.header, monitor.alarm_bar, monitor.record_banner, monitor.status,
+                 *monitor.tiles.values(), monitor.blood_pressure,
                  *monitor.pumps, monitor.side_stack.currentWidget(), *extra]
         for root in roots:
             self.found += [f"{what}: {problem}"

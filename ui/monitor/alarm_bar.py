@@ -120,8 +120,12 @@ class AlarmBar(QFrame):
         controls.setVerticalSpacing(2)
         controls.addWidget(self.acknowledge, 0, 0)
         controls.addWidget(self.pause, 0, 1)
-        controls.addWidget(self.paused, 1, 0)
-        controls.addWidget(self.sound, 1, 1)
+        states = QHBoxLayout()  # under both buttons: a long sound warning is never cut
+        states.setContentsMargins(0, 0, 0, 0)
+        states.addWidget(self.paused)
+        states.addStretch(1)
+        states.addWidget(self.sound)
+        controls.addLayout(states, 1, 0, 1, 2)
         layout.addLayout(controls)
         self.setAccessibleName("Alarms")
 
