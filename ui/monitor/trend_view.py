@@ -119,9 +119,9 @@ class TrendView(QFrame):
             # no context menu: never built (it costs start-up time), never offered
             plot = self.canvas.addPlot(row=row, col=0, axisItems={"bottom": axis},
                                        enableMenu=False)
-            # the row's name sits in its top-left corner, never dropped for want of height
-            name = pg.TextItem(label, color=theme.MUTED, anchor=(0, 0),
-                               fill=pg.mkBrush(theme.PANEL + "c0"))
+            # the row's name sits in its top-left corner, never dropped for want of height;
+            # it has no background, so no sample is ever hidden under it
+            name = pg.TextItem(label, color=theme.MUTED, anchor=(0, 0))
             name.setParentItem(plot.getViewBox())
             name.setPos(4, 0)
             self._names.append(name)
