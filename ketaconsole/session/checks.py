@@ -47,7 +47,7 @@ def bp_check(phase: Phase, last_reading_at: float | None, now: float,
     if last_reading_at is None:
         return CheckDue("BP due now (no reading yet)", True, late=True)
     left = last_reading_at + every - now
-    if left >= 60:
+    if left >= every / 10:  # "due now" in the last tenth (a minute of ten), at any pace
         return CheckDue(f"BP due in {describe_age(left)}", False)
     if left >= 0:
         return CheckDue("BP due now", True)
