@@ -82,6 +82,13 @@ def open_demo_window(qtbot: QtBot, tmp_path: Path, *, speed: float) -> Iterator[
         room.stop()
 
 
+def sized(qtbot: QtBot, window: MainWindow, size: tuple[int, int]) -> None:
+    """Make the window ``size`` (width, height) and wait until it is laid out so."""
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=3000)
+    qtbot.wait(50)
+
+
 def unlock(qtbot: QtBot, window: MainWindow, username: str = "demo-nurse",
            pin: str = "2468") -> None:
     """Log in at the lock panel by choosing the user and typing the PIN, as a nurse does."""

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import SPO2
 from tests.ui.clipping import clipped as cut_off
-from tests.ui.conftest import open_demo_window, unlock
+from tests.ui.conftest import open_demo_window, sized, unlock
 from ui.main_window import MainWindow
 from ui.monitor.numeric_tile import VALUE_PX, paint_values
 
@@ -28,12 +28,6 @@ def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
     yield from open_demo_window(qtbot, tmp_path, speed=1.0)
 
 
-def _sized(qtbot: QtBot, window: MainWindow, size: tuple[int, int]) -> None:
-    window.resize(*size)
-    qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=3000)
-    qtbot.wait(50)
-
-
 def clipped(page: QWidget, window: MainWindow) -> list[str]:
     """What ``page`` cuts off, and what sticks out of the side panel."""
     return cut_off(page, window, window.monitor.side_stack)
@@ -42,7 +36,7 @@ def clipped(page: QWidget, window: MainWindow) -> list[str]:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_every_side_page_fits_without_sideways_scrolling(
         qtbot: QtBot, window: MainWindow, size: tuple[int, int]) -> None:
-    _sized(qtbot, window, size)
+    sized(qtbot, window, size)
     assert window.lock_panel is not None
     assert clipped(window.lock_panel, window) == []
     unlock(qtbot, window, "demo-admin", "135790")
@@ -74,7 +68,7 @@ def test_every_side_page_fits_without_sideways_scrolling(
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_the_window_fits_the_screen(qtbot: QtBot, window: MainWindow,
                                     size: tuple[int, int]) -> None:
-    _sized(qtbot, window, size)
+    sized(qtbot, window, size)
     hint = window.minimumSizeHint()
     assert hint.width() <= size[0] and hint.height() <= size[1]
 
@@ -83,12 +77,12 @@ def test_text_grows_with_the_screen_and_keeps_its_size_through_a_new_style(
         qtbot: QtBot, window: MainWindow) -> None:
     """The 1920x1080 sizes themselves are measured in test_text_sizes; here: a restyled
     value keeps its grown size, and back at 1366x768 every text is at its design size."""
-    _sized(qtbot, window, (1920, 1080))
+    sized(qtbot, window, (1920, 1080))
     tile = window.monitor.tiles[SPO2.refid]
     grown = tile.value.font().pixelSize()
     assert grown > VALUE_PX
     paint_values(tile, [tile.value], "#123456", live=False)  # a new colour restyles it
     assert tile.value.font().pixelSize() == grown, "a new style keeps the scaled size"
     assert window.monitor.alarm_bar.text_scale >= 1.4
-    _sized(qtbot, window, (1366, 768))
+    sized(qtbot, window, (1366, 768))
     assert tile.value.font().pixelSize() == VALUE_PX

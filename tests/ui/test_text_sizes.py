@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from ketaconsole.catalogue import ETCO2, HEART_RATE, PULSE_RATE, RESP_RATE, SPO2
 from ketaconsole.demo.cast import DEMO_MRN
 from ketaconsole.session.scales import SCALES
-from tests.ui.conftest import open_demo_window, unlock
+from tests.ui.conftest import open_demo_window, sized, unlock
 from tests.ui.glyph_heights import digits_height, drawn_font, full_glyph_height, text_fonts
 from ui.course.course_view import CourseView
 from ui.main_window import MainWindow
@@ -31,12 +31,6 @@ BEDSIDE = (1920, 1080)
 @pytest.fixture
 def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
     yield from open_demo_window(qtbot, tmp_path, speed=1.0)
-
-
-def _sized(qtbot: QtBot, window: MainWindow, size: tuple[int, int]) -> None:
-    window.resize(*size)
-    qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=3000)
-    qtbot.wait(50)
 
 
 def too_small(root: QWidget, page: str) -> list[str]:
@@ -69,7 +63,7 @@ def chart_text_too_small(root: QWidget, page: str) -> list[str]:
 
 
 def test_vital_digits_are_64_px_at_1920x1080(qtbot: QtBot, window: MainWindow) -> None:
-    _sized(qtbot, window, BEDSIDE)
+    sized(qtbot, window, BEDSIDE)
     monitor = window.monitor
     tiles = [monitor.tiles[m.refid] for m in (HEART_RATE, PULSE_RATE, SPO2, RESP_RATE, ETCO2)]
     qtbot.waitUntil(lambda: all(t.value.text().isdigit() for t in tiles)
@@ -81,7 +75,7 @@ def test_vital_digits_are_64_px_at_1920x1080(qtbot: QtBot, window: MainWindow) -
 
 def test_every_text_is_18_px_at_1920x1080_on_every_page(
         qtbot: QtBot, window: MainWindow) -> None:
-    _sized(qtbot, window, BEDSIDE)
+    sized(qtbot, window, BEDSIDE)
     monitor = window.monitor
     assert window.lock_panel is not None
     found = too_small(window, "locked")
@@ -118,7 +112,7 @@ def test_every_text_is_18_px_at_1920x1080_on_every_page(
 
 def test_search_cards_and_the_course_chart_are_18_px_at_1920x1080(
         qtbot: QtBot, window: MainWindow) -> None:
-    _sized(qtbot, window, BEDSIDE)
+    sized(qtbot, window, BEDSIDE)
     unlock(qtbot, window)
     monitor = window.monitor
     monitor.side.setCurrentWidget(monitor.session)

@@ -25,6 +25,7 @@ from tests.ui.conftest import (
     confirm_baseline_at_page,
     confirm_plan_at_page,
     open_demo_window,
+    sized,
     unlock,
     wait_step,
 )
@@ -73,8 +74,7 @@ def test_a_whole_session_shows_nothing_cut_off(
         qtbot: QtBot, window: MainWindow, tmp_path: Path, size: tuple[int, int]) -> None:
     folder = Path(os.environ.get("KETACONSOLE_SCREENSHOTS", tmp_path / "screens"))
     folder.mkdir(parents=True, exist_ok=True)
-    window.resize(*size)
-    qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=3000)
+    sized(qtbot, window, size)
     looker = Looker(qtbot, window, folder, f"{size[0]}x{size[1]}")
     qtbot.waitUntil(lambda: window.monitor.tiles[SPO2.refid].value.text().isdigit(),
                     timeout=15000)
