@@ -176,7 +176,7 @@ def wait_step(qtbot: QtBot, window: MainWindow, step: object) -> None:
     panel = window.monitor.session
     qtbot.waitUntil(lambda: window.room.workflow.step is step, timeout=15000)
     qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.pages[step],  # type: ignore[index]
-                    timeout=5000)
+                    timeout=15000)
 
 
 def click(qtbot: QtBot, button: object) -> None:

@@ -170,9 +170,10 @@ class SessionPanel(QFrame):
         self.ending.signed_off(current is Step.DONE)
 
     def refresh(self, now: float) -> None:
-        """The infusion page follows the pump between the nurse's steps."""
+        """The infusion page follows the pump between the nurse's steps (while a step is
+        being recorded the page waits for its answer: the buttons change with it)."""
         page = self.stack.currentWidget()
-        if isinstance(page, InfusionPage):
+        if self._waiting is None and isinstance(page, InfusionPage):
             page.update_buttons()
 
 

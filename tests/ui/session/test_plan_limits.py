@@ -21,11 +21,12 @@ from tests.ui.conftest import (
     click,
     confirm_baseline_at_page,
     open_demo_window,
+    sized,
     type_into,
     unlock,
     wait_step,
 )
-from tests.ui.test_layout_fits import _sized, clipped
+from tests.ui.test_layout_fits import clipped
 from ui.main_window import MainWindow
 from ui.session.plan_page import PlanPage
 
@@ -113,7 +114,7 @@ def test_past_a_soft_limit_the_page_asks_for_the_clinician_and_the_reason_and_ne
         capture_output=True, text=True, timeout=120)
     assert lowered.returncode == 0, lowered.stderr
     plan = _at_plan(qtbot, window)
-    _sized(qtbot, window, (1366, 768))
+    sized(qtbot, window, (1366, 768))
     assert not plan.asks_acceptance()
     type_into(qtbot, plan, "mg_per_kg", "0.7")
     assert plan.asks_acceptance()
