@@ -31,6 +31,7 @@ from ketaconsole.alarms.technical import DoseWatch, TechnicalMonitor
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.dose import DosePlan, InfusionClock
 from ketaconsole.live.engine import Engine
+from ketaconsole.live.freshness import describe_age
 from ketaconsole.live.metric_sources import MetricSources
 from ketaconsole.observations import Numeric, Observation
 
@@ -299,7 +300,7 @@ class AlarmSystem:
             self._state.pause = pause
             return self._emit(AlarmEvent(
                 AlarmEventKind.AUDIO_PAUSED, now, priority=covers,
-                message=f"Audio paused for {self._profile.audio_pause_s:g} s",
+                message=f"Audio paused for {describe_age(self._profile.audio_pause_s)}",
                 values={"until": pause.until, "covers": covers.value if covers else None,
                         "alarms": sorted(self._state.active)}, by=by))
 

@@ -174,7 +174,7 @@ class OverviewWindow(QMainWindow):
         self._show_strip(cards, now)
         user = self.lock.current_user()
         self.login.setVisible(self.lock.state is LockState.LOCKED)
-        set_text(self.who, f"{user.display_name} ({user.role.value})" if user else "Locked")
+        set_text(self.who, user.shown if user else "Locked")
         self.lock_button.setEnabled(user is not None)
         set_text(self.problem, self._feed_problem() or self._send_failure or "")
         for station, detail in list(self.details.items()):
