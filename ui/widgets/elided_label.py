@@ -8,38 +8,60 @@ from PySide6.QtWidgets import QFrame, QSizePolicy
 
 
 class ElidedLabel(QFrame):
-    """Shows as much of ``text`` as fits, with "…" at the end; the full text is its tooltip."""
+    """Shows as much of ``text`` as fits, with "…" at the end; the full text is its tooltip.
+
+    A ``kept`` ending (``setText(text, kept)``: an alarm's "acknowledged") is never cut:
+    the text before it is shortened instead, down to nothing if it must.
+    """
 
     def __init__(self, text: str = "") -> None:
         super().__init__()
         self._text = text
+        self._kept = ""
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def text(self) -> str:
-        return self._text
+        return self._text + self._kept
 
-    def setText(self, text: str) -> None:
-        if text != self._text:
-            self._text = text
-            self.setToolTip(text)
+    def kept(self) -> str:
+        """The ending shown whole however narrow the label."""
+        return self._kept
+
+    def setText(self, text: str, kept: str = "") -> None:
+        if (text, kept) != (self._text, self._kept):
+            self._text, self._kept = text, kept
+            self.setToolTip(text + kept)
             self.update()
+
+    def shown_text(self) -> str:
+        """What is drawn at the label's width now: the text, cut short, then the ending."""
+        width = self.contentsRect().width()
+        metrics = self.fontMetrics()
+        room = width - metrics.horizontalAdvance(self._kept)
+        if not self._kept:
+            return metrics.elidedText(self._text, Qt.TextElideMode.ElideRight, width)
+        cut = metrics.elidedText(self._text, Qt.TextElideMode.ElideRight, room) \
+            if room > 0 else ""
+        return cut + self._kept
 
     def sizeHint(self) -> QSize:
         metrics = self.fontMetrics()
         margins = self.contentsMargins()
-        return QSize(metrics.horizontalAdvance(self._text) + margins.left() + margins.right(),
+        return QSize(metrics.horizontalAdvance(self.text()) + margins.left() + margins.right(),
                      metrics.height() + margins.top() + margins.bottom())
 
     def minimumSizeHint(self) -> QSize:
         hint = self.sizeHint()
-        return QSize(40, hint.height())
+        margins = self.contentsMargins()
+        kept = self.fontMetrics().horizontalAdvance(self._kept) + margins.left() + \
+            margins.right()
+        return QSize(max(40, kept), hint.height())
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         painter = QPainter(self)
         area = self.contentsRect()
-        shown = self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight,
-                                              area.width())
+        shown = self.shown_text()
         painter.setPen(self.palette().windowText().color())
         painter.drawText(area, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
                          shown)
