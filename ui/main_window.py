@@ -149,9 +149,10 @@ class MainWindow(QMainWindow):
             self.monitor.add_page(self.audit_page, "Audit", wide=True)
         self.monitor.add_page(self.course_page, "Course", wide=True)
         self.course_page.listeners.append(self._show_course_tab)
-        # the last patient's course leaves with them: opened again, it is read afresh
-        self.monitor.session.ended_listeners += [self.course_page.clear,
-                                                 self.monitor.timeline.start_afresh]
+        # the last patient's course and timeline leave with them (opened again, the course
+        # is read afresh, with the session just ended)
+        self.monitor.session_listeners += [self.course_page.clear,
+                                           self.monitor.timeline.start_afresh]
         self._show_course_tab()
         self.monitor.side.currentChanged.connect(self._refresh_records)
         self.opened.emit()

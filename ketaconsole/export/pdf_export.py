@@ -165,7 +165,8 @@ def _header(record: SessionRecord, clinic: str, width: float, styles: _Styles) -
     if record.unchecked:
         parts.append(Paragraph(_escape(UNCHECKED_WARNING), styles.unchecked))
     weight = f"{record.weight_kg:g} kg" if record.weight_kg is not None else "not recorded"
-    ended = clock(record.ended_at, True) if record.ended_at is not None else "in progress"
+    ended = clock(record.ended_at, True) if record.ended_at is not None else (
+        "signed off; the session is still open" if record.state.signed_by else "in progress")
     parts.append(_pairs([
         ("Patient", record.patient_name), ("MRN", record.patient_identifier or "-"),
         ("Date of birth", record.date_of_birth or "-"), ("Weight", weight),

@@ -83,8 +83,6 @@ class SessionPanel(QFrame):
         layout.addWidget(self.steps)
         layout.addWidget(self.scroller, 1)
         self.ending = EndSessionBox(self._end_session)
-        self.ended_listeners: list[Callable[[], None]] = []
-        """Told when a session has ended: every view then resets for the next patient."""
         layout.addWidget(self.ending)
         self._waiting: StepPage | EndSessionBox | None = None
         worker.recorded.connect(self._recorded)
@@ -132,8 +130,6 @@ class SessionPanel(QFrame):
             tag.ended(bool(result))
             self._build_pages()
             self.show_step()
-            for listener in self.ended_listeners:
-                listener()
             return
         assert isinstance(tag, StepPage)
         tag.message.setText("")

@@ -61,6 +61,7 @@ def test_the_pdf_exported_at_sign_off_is_the_final_record(qtbot: QtBot,
     assert "final record" in printed
     assert "INTERIM" not in printed and "UNSIGNED" not in printed
     assert "Demo Nurse" in printed and "discharge sign-off" in printed
+    assert "signed off; the session is still open" in printed and "in progress" not in printed
 
 
 def test_end_session_leaves_no_view_of_the_last_patient_and_her_course_shows_the_session(
@@ -75,12 +76,16 @@ def test_end_session_leaves_no_view_of_the_last_patient_and_her_course_shows_the
     assert isinstance(opened, CourseView)
     infusions_before = len(opened.series["PHQ-9"][0])
     assert window.monitor.timeline.entries.count() >= 1
+    (pump,) = window.monitor.pumps
+    assert "mg delivered" in pump.delivered.text() and "--" not in pump.delivered.text()
 
     ending = window.monitor.session.ending
     qtbot.mouseClick(ending.button, Qt.MouseButton.LeftButton)
     wait_step(qtbot, window, Step.CHECK_IN)
     qtbot.waitUntil(lambda: window.course_page.screens == [], timeout=5000)
     assert window.monitor.timeline.entries.count() == 0, "the timeline starts empty"
+    qtbot.waitUntil(lambda: pump.delivered.text() == "-- mg delivered", timeout=5000)
+    assert "planned" not in pump.against_plan.text() and pump.progress.value() == 0
     assert not window.room.workflow.session_open
 
     # opened again for the same patient, the course holds the session just finished
