@@ -154,9 +154,11 @@ class _Number(QWidget):
         if self.title.font().pixelSize() != text_px:
             self.title.setFont(theme.font(text_px, bold=True))
 
-    def show_value(self, text: str | None) -> None:
+    def show_value(self, text: str | None, *, live: bool = True) -> None:
+        """The value in its colour; greyed when ``live`` is false (a reading that stands
+        until the next, of a room that sends no news: its last, never a current one)."""
         self.value.setText(text if text is not None else "--")
-        self.value.set_colour(self.colour if text is not None else theme.STALE)
+        self.value.set_colour(self.colour if text is not None and live else theme.STALE)
 
 
 def card_sizes(width: int, height: int) -> tuple[int, int]:
@@ -289,7 +291,8 @@ class RoomCardView(QFrame):
         self.rate.show_value(heart if heart is not None
                              else shown_number(status, PULSE_RATE.refid, silent))
         sys_, dia = (shown_number(status, r, silent) for r in (NIBP_SYS.refid, NIBP_DIA.refid))
-        self.bp.show_value(f"{sys_}/{dia}" if sys_ is not None and dia is not None else None)
+        self.bp.show_value(f"{sys_}/{dia}" if sys_ is not None and dia is not None else None,
+                           live=not card.stale)
         resp = shown_number(status, RESP_RATE.refid, silent)
         etco2 = shown_number(status, ETCO2.refid, silent)
         set_text(self.resp.title, "RR" if resp is not None or etco2 is None else ETCO2.short)

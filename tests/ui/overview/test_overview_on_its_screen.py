@@ -29,6 +29,7 @@ from ketaconsole.overview.status import AlarmNow, PumpNow, RoomStatus, VitalNow
 from ketaconsole.security import AuditLog
 from ketaconsole.store import Database, open_database
 from tests.core.security_support import staff
+from ui import theme
 from ui.overview.overview_window import OverviewWindow
 from ui.overview.room_card import Digits, RoomCardView
 from ui.widgets.elided_label import ElidedLabel
@@ -170,4 +171,7 @@ def test_a_silent_room_shows_what_it_last_said_and_nothing_as_live(
     assert "last known: Infusion" in dead.who.text() and dead.checks.text() == ""
     assert "connected" not in dead.links.toolTip(), "a device link is a live state"
     assert dead.spo2.value.text() == "--" and dead.alarm.text().startswith("** TECH")
+    assert dead.bp.value.text() == "184/101" and dead.bp.value.colour == theme.STALE, \
+        "the last blood pressure stays, greyed: it is no current reading"
+    assert live.bp.value.colour != theme.STALE
     window.stop()
