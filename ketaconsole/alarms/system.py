@@ -237,8 +237,9 @@ class AlarmSystem:
                 AlarmEventKind.LIMIT_CHANGED, now, alarm_id=alarm_id,
                 label=profile.rule(alarm_id).label, priority=new.priority,
                 category=Category.PHYSIOLOGICAL,
-                message=f"Limit changed: {new.describe()} ({new.priority.value}, "
-                        f"{new.sustain_s:g} s)",
+                message=f"Limit changed: {new.describe()} ({new.priority.value}"
+                        + (f", for {describe_age(new.sustain_s)})" if new.sustain_s >= 1
+                           else ")"),
                 values={"limit_index": index, "old": old.as_record() if old else None,
                         "new": new.as_record()}, by=by))
 
