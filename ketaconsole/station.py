@@ -8,9 +8,11 @@ import socket
 STATION_ENV = "KETACONSOLE_STATION"
 
 
-def station_name() -> str:
-    """Which console this is: ``KETACONSOLE_STATION``, else the computer's name."""
-    return os.environ.get(STATION_ENV) or socket.gethostname()
+def station_name(room: str | None = None) -> str:
+    """Which console this is, in the clinic's words where it has them: the name the clinic
+    gave it (``KETACONSOLE_STATION``), else the room it runs (``--room NAME``, the demo's
+    room), else the computer's name."""
+    return os.environ.get(STATION_ENV) or room or socket.gethostname()
 
 
 class StationBusy(RuntimeError):

@@ -149,6 +149,10 @@ class MainWindow(QMainWindow):
             self.monitor.add_page(self.audit_page, "Audit", wide=True)
         self.monitor.add_page(self.course_page, "Course", wide=True)
         self.course_page.listeners.append(self._show_course_tab)
+        # the last patient's course and timeline leave with them (opened again, the course
+        # is read afresh, with the session just ended)
+        self.monitor.session_listeners += [self.course_page.clear,
+                                           self.monitor.timeline.start_afresh]
         self._show_course_tab()
         self.monitor.side.currentChanged.connect(self._refresh_records)
         self.opened.emit()
@@ -232,7 +236,7 @@ class MainWindow(QMainWindow):
             return
         user = security.lock.current_user()
         self.who.setText("" if user is None else
-                         f"{user.display_name} ({user.role.value})"
+                         user.shown
                          + (" \u00b7 EMERGENCY ACCESS" if user.break_glass else ""))
         self.monitor.show_locked(None)
         if self.audit_page is not None:  # only those who may review the audit trail see it

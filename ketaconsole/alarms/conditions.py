@@ -24,7 +24,7 @@ from ketaconsole.alarms.limits import AlarmRule, Limit, LimitProfile, Phase
 from ketaconsole.alarms.priority import Category, Priority
 from ketaconsole.catalogue import CATALOGUE, MetricKind
 from ketaconsole.live.engine import Engine
-from ketaconsole.live.freshness import LatestValue, is_live
+from ketaconsole.live.freshness import LatestValue, describe_age, is_live
 from ketaconsole.observations import Numeric
 
 
@@ -70,7 +70,8 @@ def _describe(limit: Limit, refid: str, value: float, baseline: float | None) ->
                 f"{'above' if change >= 0 else 'below'} the baseline of "
                 f"{known.format(baseline)} (limit: {limit.comparison} {limit.threshold:g})")
     words = "above" if limit.comparison == "above" else "below"
-    held = f" for {limit.sustain_s:g} s" if limit.sustain_s else ""
+    # a clinician's duration (whole seconds or minutes), never a fraction of a second
+    held = f" for {describe_age(limit.sustain_s)}" if limit.sustain_s >= 1 else ""
     return f"{shown}, {words} {limit.threshold:g} {known.display_unit}{held}"
 
 

@@ -31,6 +31,7 @@ from ketaconsole.alarms.technical import DoseWatch, TechnicalMonitor
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.dose import DosePlan, InfusionClock
 from ketaconsole.live.engine import Engine
+from ketaconsole.live.freshness import describe_age
 from ketaconsole.live.metric_sources import MetricSources
 from ketaconsole.observations import Numeric, Observation
 
@@ -236,8 +237,9 @@ class AlarmSystem:
                 AlarmEventKind.LIMIT_CHANGED, now, alarm_id=alarm_id,
                 label=profile.rule(alarm_id).label, priority=new.priority,
                 category=Category.PHYSIOLOGICAL,
-                message=f"Limit changed: {new.describe()} ({new.priority.value}, "
-                        f"{new.sustain_s:g} s)",
+                message=f"Limit changed: {new.describe()} ({new.priority.value}"
+                        + (f", for {describe_age(new.sustain_s)})" if new.sustain_s >= 1
+                           else ")"),
                 values={"limit_index": index, "old": old.as_record() if old else None,
                         "new": new.as_record()}, by=by))
 
@@ -299,7 +301,7 @@ class AlarmSystem:
             self._state.pause = pause
             return self._emit(AlarmEvent(
                 AlarmEventKind.AUDIO_PAUSED, now, priority=covers,
-                message=f"Audio paused for {self._profile.audio_pause_s:g} s",
+                message=f"Audio paused for {describe_age(self._profile.audio_pause_s)}",
                 values={"until": pause.until, "covers": covers.value if covers else None,
                         "alarms": sorted(self._state.active)}, by=by))
 

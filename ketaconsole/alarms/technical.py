@@ -102,6 +102,14 @@ def _device_of(alarm_id: str) -> str | None:
     return rest.split(":", 1)[0] if kind == "device" else rest
 
 
+def _named(device_id: str, sentence: str) -> str:
+    """``sentence`` about the device ``device_id``, naming it once: "The pump disagrees..."
+    for the room's pump, "pump-2: The pump disagrees..." where the room has another."""
+    if sentence.lower().startswith(f"the {device_id.lower()} "):
+        return sentence
+    return f"{device_id}: {sentence}"
+
+
 class TechnicalMonitor:
     """Judges technical alarm conditions from the observations of every device."""
 
@@ -351,7 +359,7 @@ class TechnicalMonitor:
             dose.fraction_of_plan > self.settings.pump_escalate_delivered
         return self._condition(
             f"pump-mismatch:{device_id}", "pump-mismatch", "Pump disagrees with dose plan",
-            f"{device_id}: {dose.describe(watch.plan, rate)} Check the pump against "
+            _named(device_id, dose.describe(watch.plan, rate)) + " Check the pump against "
             "the order.", {"device_id": device_id, "pump_rate_ml_h": rate,
                            "planned_rate_ml_h": watch.plan.rate_ml_h, **dose.as_record()},
             priority=Priority.HIGH if too_fast or too_much else None)
@@ -370,8 +378,8 @@ class TechnicalMonitor:
         return self._condition(
             f"pump-programme:{device_id}", "pump-programme",
             "Pump programme disagrees with dose plan",
-            f"{device_id}: {check.describe()}. Check the syringe and the pump's programme "
-            "against the order before the infusion goes on.",
+            _named(device_id, f"{check.describe()}.") + " Check the syringe and the pump's "
+            "programme against the order before the infusion goes on.",
             {"device_id": device_id, "drug": status.drug,
              "pump_concentration_mg_ml": status.concentration_mg_ml,
              "planned_concentration_mg_ml": watch.plan.concentration_mg_ml,

@@ -647,7 +647,7 @@ def room_start(specs: Sequence[DeviceSpec], *, database_url: str | None,
 
 def clinic_room_start(name: str, database_url: str) -> RoomStart:
     """A clinic room: its devices from the profiles saved for it in its record."""
-    options = RoomOptions(place=f"room {name}")
+    options = RoomOptions(place=f"room {name}", station=station_name(room=name))
     start = room_start([], database_url=database_url, options=options)
 
     def join_devices(registry: DriverRegistry) -> None:

@@ -42,6 +42,23 @@ class TitrationRule:
         return f"titration rule {self.name} v{self.version}"
 
 
+def rule_in_words(label: str, rule: TitrationRule | None = None) -> str:
+    """A recorded rule (``label``, "titration rule default v1") as a clinician reads it:
+    what the rule does, when it is the clinic's rule in force (``rule``, default: the
+    default profile), else its name and version in words."""
+    if rule is None:
+        try:
+            rule = load_rule()
+        except TitrationProfileError:
+            rule = None
+    if rule is not None and label == rule.label and rule.description:
+        return rule.description.replace(" (ours)", "")
+    name, _, version = label.removeprefix("titration rule ").rpartition(" v")
+    if not name or not version.isdigit():
+        return label or "not recorded"
+    return f"the clinic's titration rule \u201c{name}\u201d, version {version}"
+
+
 def load_rule(path: Path = DEFAULT_PROFILE) -> TitrationRule:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -112,9 +129,9 @@ def propose(rule: TitrationRule, history: Sequence[PastInfusion], current_phq9: 
     fall = (baseline - current_phq9) / baseline if baseline else 0.0
     if fall < rule.insufficient_below_fraction:
         return proposal(last.mg_per_kg + rule.step_up_mg_per_kg,
-                        f"PHQ-9 {baseline} -> {current_phq9} ({fall:.0%} fall) after "
+                        f"PHQ-9 from {baseline} to {current_phq9} ({fall:.0%} fall) after "
                         f"{len(history)} infusions, tolerated: step up")
-    return proposal(last.mg_per_kg, f"PHQ-9 {baseline} -> {current_phq9} ({fall:.0%} fall): "
+    return proposal(last.mg_per_kg, f"PHQ-9 from {baseline} to {current_phq9} ({fall:.0%} fall): "
                                     "responding, same dose")
 
 

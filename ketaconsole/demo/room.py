@@ -35,6 +35,7 @@ from ketaconsole.medication.library import default_library
 from ketaconsole.medication.order_check import plan_order
 from ketaconsole.session.patient import Patient
 from ketaconsole.sim.virtual_patient import Scenario, VirtualPatient
+from ketaconsole.station import station_name
 
 if TYPE_CHECKING:
     from ketaconsole.bedside.room_record import RoomRecord
@@ -88,6 +89,10 @@ def demo_plan(story: Scenario) -> DosePlan:
                       concentration_mg_ml=story.concentration_mg_ml)
 
 
+DEMO_ROOM = "Demo room"
+"""The demo console's station, as the screens and the record name it."""
+
+
 def demo_options(story: Scenario, speed: float) -> RoomOptions:
     """How the demo's room runs: simulated, at ``speed``, the story's patient and order."""
     notes: list[str] = []
@@ -96,7 +101,7 @@ def demo_options(story: Scenario, speed: float) -> RoomOptions:
     if speed != 1.0:
         notes.append(f"time runs {speed:g} times faster")
     return RoomOptions(
-        place="demo", pace=speed, simulated=True,
+        place="demo", station=station_name(room=DEMO_ROOM), pace=speed, simulated=True,
         notes=tuple(notes), expected_patient=Patient(*DEMO_PATIENT, weight_kg=story.weight_kg,
                                                      identifier=DEMO_MRN,
                                                      height_cm=DEMO_HEIGHT_CM),

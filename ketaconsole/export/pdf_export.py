@@ -34,6 +34,7 @@ from reportlab.platypus.flowables import HRFlowable
 
 from ketaconsole import __version__
 from ketaconsole.catalogue import CATALOGUE, PUMP_RATE
+from ketaconsole.course.titration import rule_in_words
 from ketaconsole.export.paper import Paper
 from ketaconsole.export.pdf_chart import trend_chart
 from ketaconsole.export.record import SessionRecord
@@ -46,6 +47,9 @@ from ketaconsole.export.summary import (
     dose_summary,
     rescue_dose_text,
 )
+from ketaconsole.medication.library import library_in_words
+from ketaconsole.security.roles import role_in_words
+from ketaconsole.security.users import SYSTEM_AUTHORS
 from ketaconsole.session.discharge import SCALES as DISCHARGE_SCALES
 from ketaconsole.session.events import EventPayloadError, Signature, sentence, title
 
@@ -138,18 +142,18 @@ def _pairs(pairs: list[tuple[str, str]], width: float, styles: _Styles) -> Table
 def _clinicians(record: SessionRecord) -> str:
     """Who signed (name and role), then anyone else who made an entry (by user name)."""
     names: list[str] = []
-    covered = {"console", ""}
+    covered = {"", *SYSTEM_AUTHORS}
     for event in record.events_of("signature"):
         signed = _signature(event.payload)
         name, role = (signed.signer, signed.role) if signed is not None else ("", "")
-        entry = f"{name} ({role})" if role else name
+        entry = f"{name} ({role_in_words(role)})" if role else name
         covered.add(event.author)
         if name and entry not in names:
             names.append(entry)
     for event in record.events:
         if event.author not in covered and event.kind != "export":
             covered.add(event.author)
-            names.append(event.author)
+            names.append(record.who(event.author))
     return ", ".join(names) if names else "none recorded"
 
 
@@ -161,12 +165,14 @@ def _header(record: SessionRecord, clinic: str, width: float, styles: _Styles) -
     if record.unchecked:
         parts.append(Paragraph(_escape(UNCHECKED_WARNING), styles.unchecked))
     weight = f"{record.weight_kg:g} kg" if record.weight_kg is not None else "not recorded"
-    ended = clock(record.ended_at, True) if record.ended_at is not None else "in progress"
+    ended = clock(record.ended_at, True) if record.ended_at is not None else (
+        "signed off; the session is still open" if record.state.signed_by else "in progress")
     parts.append(_pairs([
-        ("Patient", record.patient_name), ("Identifier", record.patient_identifier or "-"),
+        ("Patient", record.patient_name), ("MRN", record.patient_identifier or "-"),
         ("Date of birth", record.date_of_birth or "-"), ("Weight", weight),
         ("Date", datetime.fromtimestamp(record.started_at, UTC).strftime("%Y-%m-%d")),
-        ("Session", f"{record.session_id} (console {record.station})"),
+        ("Session", f"{record.session_id}, {record.station}" if record.station
+                    else str(record.session_id)),
         ("Started", clock(record.started_at, True)), ("Ended", ended),
         ("Clinicians", _clinicians(record)), ("Devices", ", ".join(record.device_ids()) or "-"),
     ], width, styles))
@@ -191,20 +197,20 @@ def _pre_assessment(record: SessionRecord, width: float, styles: _Styles) -> lis
                 if name in CHECK_IN_UNPRINTED or (name == "date_of_birth" and not value):
                     continue
                 rows.append([CHECK_IN_LABELS.get(name, name.replace("_", " ")),
-                             _yes_no(value), clock(event.at), event.author])
+                             _yes_no(value), clock(event.at), record.who(event.author)])
         elif event.kind == "baseline":
             values = event.payload.get("values") or {}
             for refid, value in values.items():
                 known = CATALOGUE.get(refid)
                 label = f"Baseline {known.label.lower()}" if known else f"Baseline {refid}"
                 shown = known.format(value) + f" {known.display_unit}" if known else str(value)
-                rows.append([label, shown, clock(event.at), event.author])
+                rows.append([label, shown, clock(event.at), record.who(event.author)])
         elif isinstance(items, dict):
             for name, value in items.items():
-                rows.append([name, value, clock(event.at), event.author])
+                rows.append([name, value, clock(event.at), record.who(event.author)])
         else:
             rows.append(["(entry)", describe_event(event.kind, event.payload),
-                         clock(event.at), event.author])
+                         clock(event.at), record.who(event.author)])
     return [*parts, _table(rows, [width * 0.3, width * 0.4, width * 0.12, width * 0.18],
                            styles)]
 
@@ -247,7 +253,8 @@ def _dose(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
         weight = f"{plan.weight_kg:g} kg" + ("" if plan.dosing is None
                                              else f": {plan.dosing.reason()}")
         state = record.state
-        checked = [("Drug library", state.drug_library)] if state.drug_library else []
+        checked = [("Drug library", library_in_words(state.drug_library))] \
+            if state.drug_library else []
         parts.append(_pairs([
             ("Order", f"{plan.mg_per_kg:g} mg/kg over {plan.duration_min:g} min"),
             ("Weight used", weight),
@@ -280,8 +287,8 @@ def _dose(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
         rows: list[list[Any]] = [["Time", "Pump rate", "Dose rate", "Set by / reason"]]
         notes = record.events_of("rate_change")
         for change in dose.rate_changes:
-            note = next((f"{e.author}: {e.payload.get('reason', '')}" for e in notes
-                         if abs(e.at - change.at) <= 60), "pump telemetry")
+            note = next((f"{record.who(e.author)}: {e.payload.get('reason', '')}"
+                         for e in notes if abs(e.at - change.at) <= 60), "the pump")
             rows.append([clock(change.at), PUMP_RATE.with_unit(change.rate_ml_h),
                          "-" if change.rate_mg_h is None else f"{change.rate_mg_h:.1f} mg/h",
                          note])
@@ -328,11 +335,11 @@ def _course(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
         inputs = p.get("inputs") or {}
         approved = inputs.get("approved_mg_per_kg") or ["?", "?"]
         parts.append(_pairs([
-            ("Rule", str(p.get("rule", "?"))),
+            ("Rule", rule_in_words(str(p.get("rule", "")))),
             ("Proposed", f"{p.get('proposed_mg_per_kg', '?')} mg/kg: {p.get('reason', '')}"),
             ("Chosen", f"{p.get('chosen_mg_per_kg', '?')} mg/kg ({p.get('decision', '?')}"
                        + (f": {p['override_reason']}" if p.get("override_reason") else "")
-                       + f", by {event.author})"),
+                       + f", by {record.who(event.author)})"),
             ("Inputs", f"PHQ-9 now {inputs.get('current_phq9', '-')}; approved range "
                        f"{approved[0]} to {approved[1]} mg/kg"),
         ], width, styles))
@@ -387,11 +394,11 @@ def _timeline(record: SessionRecord, width: float, styles: _Styles) -> list[Any]
     first_day = datetime.fromtimestamp(record.started_at, UTC).date()
     for event in events:
         other_day = datetime.fromtimestamp(event.at, UTC).date() != first_day
-        label = title(event.kind)
+        label = title(event.kind, event.payload)
         when = (datetime.fromtimestamp(event.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
                 if other_day else clock(event.at))
         rows.append([str(event.seq), when, label,
-                     describe_event(event.kind, event.payload), event.author])
+                     describe_event(event.kind, event.payload), record.who(event.author)])
     return [*parts, _table(rows, [width * 0.06, width * 0.11, width * 0.15, width * 0.52,
                                   width * 0.16], styles)]
 
@@ -409,7 +416,7 @@ def _scales(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
         if isinstance(items, dict):
             detail = "; ".join(f"{k}: {v}" for k, v in items.items())
         rows.append([clock(event.at), payload.get("scale", "?"), payload.get("score", "?"),
-                     detail, event.author])
+                     detail, record.who(event.author)])
     return [*parts, _table(rows, [width * 0.11, width * 0.12, width * 0.08, width * 0.53,
                                   width * 0.16], styles)]
 
@@ -424,11 +431,11 @@ def _adverse(record: SessionRecord, width: float, styles: _Styles) -> list[Any]:
         payload = event.payload
         if event.kind == "rescue_medication":
             rows.append([clock(event.at), "Rescue medication", rescue_dose_text(payload),
-                         payload.get("outcome", "-"), event.author])
+                         payload.get("outcome", "-"), record.who(event.author)])
         else:
             rows.append([clock(event.at), payload.get("event", "?"),
                          payload.get("intervention") or "none",
-                         payload.get("outcome") or "not recorded", event.author])
+                         payload.get("outcome") or "not recorded", record.who(event.author)])
     alarms = [e for e in record.events_of("alarm") if e.payload.get("kind") == "started"]
     table = _table(rows, [width * 0.11, width * 0.25, width * 0.25, width * 0.23,
                           width * 0.16], styles)
@@ -458,7 +465,7 @@ def _discharge(record: SessionRecord, width: float, styles: _Styles) -> list[Any
                                                   else "; NO escort present")
         parts.append(Paragraph(_escape(
             f"{criteria}: score {payload.get('score', '?')} at {clock(event.at)} by "
-            f"{event.author}{escort_text}"), styles.body))
+            f"{record.who(event.author)}{escort_text}"), styles.body))
         items = payload.get("items")
         if isinstance(items, dict) and items:
             rows: list[list[Any]] = [["Criterion", "Score"]]
@@ -489,9 +496,11 @@ def _signatures(record: SessionRecord, width: float, styles: _Styles) -> list[An
     for event in events:
         signed = _signature(event.payload)
         if signed is None:
-            rows.append([event.author, "-", clock(event.at, True), "(unreadable signature)"])
+            rows.append([record.who(event.author), "-", clock(event.at, True),
+                         "(unreadable signature)"])
             continue
-        rows.append([signed.signer, signed.role or "-", clock(event.at, True),
+        rows.append([signed.signer, role_in_words(signed.role) or "-",
+                     clock(event.at, True),
                      signed.statement or signed.meaning])
     return [*parts, _table(rows, [width * 0.2, width * 0.15, width * 0.22, width * 0.43],
                            styles)]

@@ -23,6 +23,7 @@ from ketaconsole.dose import DosePlan
 from ketaconsole.export.status import RecordStatus, record_status, status_words
 from ketaconsole.live.metric_sources import MetricSources, SourceDevice
 from ketaconsole.sdk import DeviceKind
+from ketaconsole.security.users import author_in_words, names_of_users
 from ketaconsole.session.state import SessionState, fold
 from ketaconsole.store import Database
 from ketaconsole.store.models import NumericValue, Patient, WaveChunkRecord
@@ -134,7 +135,13 @@ class SessionRecord:
     """The whole chain with every entry's content, read only when asked (``verify``)."""
     last_row: int = 0
     """Id of the last numeric row the record holds (0: none); the stamp names it."""
+    people: dict[str, str] = field(default_factory=dict)
+    """Each author's log-in name with their display name (what the exports print)."""
     _database: Database | None = field(default=None, repr=False, compare=False)
+
+    def who(self, author: str) -> str:
+        """The author of an entry in words: a display name, never a log-in name."""
+        return author_in_words(author, self.people)
 
     @cached_property
     def numerics(self) -> list[NumericRow]:
@@ -148,13 +155,13 @@ class SessionRecord:
 
     @property
     def interim(self) -> bool:
-        """True while the session is still open: the export is an interim record."""
-        return self.ended_at is None
+        """True while the session is open and not signed off: an interim record."""
+        return self.status is RecordStatus.INTERIM
 
     @property
     def status(self) -> RecordStatus:
-        """Interim, unsigned or final (final only after the sign-off and the end)."""
-        return record_status(self.state, ended=not self.interim)
+        """Interim, unsigned or final (final once signed off)."""
+        return record_status(self.state)
 
     @property
     def unchecked(self) -> bool:
@@ -335,4 +342,4 @@ def load_record(database: Database, session_id: int, *, through_seq: int | None 
         dose_plan=state.plan, dose_plan_problem=plan_problem, state=state,
         devices=[d for d in row.devices if isinstance(d, dict)],
         events=events, stored=stored, links=links, chain=chain, last_row=through_row,
-        _database=database)
+        people=names_of_users(database), _database=database)

@@ -1,7 +1,9 @@
 """What an export calls the record it writes: interim, unsigned or final; checked in or not.
 
-A record is *final* only when its session ended after the discharge sign-off; a session
-that ended without one is *unsigned*, and one still open is *interim*. A session with no
+A record is *final* once the nurse signed the discharge sign-off (the fold's signature):
+the record exported at sign-off is the discharge record, without waiting for the end of
+the session. A session that ended without the sign-off is *unsigned*, and one still open
+and not signed is *interim*. A session with no
 check-in checklist (headless ``record`` given none, or recorded before ``record`` took
 one) is *unchecked*, whatever its end. Both come from the session's fold, and every
 format takes its words from here, so the PDF, CSV, FHIR, HL7 and .vital files of a
@@ -22,14 +24,14 @@ class RecordStatus(Enum):
     UNSIGNED = "unsigned"
     """The session ended without the discharge sign-off."""
     FINAL = "final"
-    """The session ended after the discharge sign-off."""
+    """The discharge sign-off is signed (the session ended or not)."""
 
 
-def record_status(state: SessionState, *, ended: bool) -> RecordStatus:
-    """The record's status: final only with the sign-off and the end."""
-    if not ended:
-        return RecordStatus.INTERIM
-    return RecordStatus.FINAL if state.signed_by is not None else RecordStatus.UNSIGNED
+def record_status(state: SessionState) -> RecordStatus:
+    """The record's status, from the session's fold alone: final once signed off."""
+    if state.signed_by is not None:
+        return RecordStatus.FINAL
+    return RecordStatus.UNSIGNED if state.ended else RecordStatus.INTERIM
 
 
 STATUS_WORDS = {

@@ -128,6 +128,11 @@ class DrugLibrary:
         """The library in force, as the record names it: 'ketamine library default v1'."""
         return f"{self.drug} library {self.name} v{self.version}"
 
+    @property
+    def words(self) -> str:
+        """The library as a clinician reads it (:func:`library_in_words`)."""
+        return library_in_words(self.label)
+
     def band(self, quantity: Quantity) -> Band:
         band: Band = getattr(self, quantity.key)
         return band
@@ -327,3 +332,15 @@ def with_value(library: DrugLibrary, path: str, text: str) -> DrugLibrary:
     section, _, leaf = path.rpartition(".")
     (record[section] if section else record)[leaf] = value
     return library_from_record(record)
+
+
+def library_in_words(label: str) -> str:
+    """A recorded library (``label``, "ketamine library default v1") in a clinician's
+    words: "the default ketamine library, version 1"."""
+    head, _, version = label.rpartition(" v")
+    drug, _, name = head.partition(" library ")
+    if not drug or not name or not version.isdigit():
+        return label
+    if name == "default":
+        return f"the default {drug} library, version {version}"
+    return f"the clinic's {drug} library \u201c{name}\u201d, version {version}"

@@ -46,6 +46,12 @@ class RoomCard:
         return self.status.station
 
     @property
+    def stale(self) -> bool:
+        """Whether what the room last said is no longer news: it fell silent or its console
+        closed. Its pump state, phase, checks and links are then history, never live."""
+        return self.no_news is not None or self.status.closed
+
+    @property
     def alarms(self) -> tuple[AlarmNow, ...]:
         """Every alarm to show on the card, the most urgent first (none once it closed)."""
         if self.status.closed:

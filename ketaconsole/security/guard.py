@@ -37,7 +37,7 @@ class Guard:
         user = self._current(user)
         if user is not None and user.active and permits(user.role, permission):
             return user
-        who = "nobody logged in" if user is None else f"{user.username} ({user.role.value})"
+        who = "nobody logged in" if user is None else user.shown
         self.audit.record(Action.DENIED, actor=user.username if user else None,
                           user_id=user.record_id if user else None, target=target,
                           detail={"permission": permission.name,

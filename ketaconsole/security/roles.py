@@ -19,6 +19,11 @@ class Role(Enum):
     TECHNICIAN = "technician"
     ADMIN = "admin"
 
+    @property
+    def words(self) -> str:
+        """The role as a clinic names it ("administrator", not the stored "admin")."""
+        return ROLE_WORDS[self]
+
     @classmethod
     def parse(cls, text: str) -> Role:
         """The role named ``text``, or a ``ValueError`` that lists the roles there are."""
@@ -27,6 +32,18 @@ class Role(Enum):
         except ValueError:
             names = ", ".join(r.value for r in cls)
             raise ValueError(f"there is no role {text!r}; choose one of {names}") from None
+
+
+ROLE_WORDS = {Role.NURSE: "nurse", Role.PRESCRIBER: "prescriber",
+              Role.TECHNICIAN: "technician", Role.ADMIN: "administrator"}
+
+
+def role_in_words(stored: str) -> str:
+    """A stored role ("admin") as the clinic says it ("administrator"); other text as is."""
+    try:
+        return Role(stored).words
+    except ValueError:
+        return stored
 
 
 class Permission(Enum):

@@ -53,6 +53,12 @@ class ConsoleUser:
     """The audit entry of the emergency access this person acts under."""
 
     @property
+    def shown(self) -> str:
+        """Who this is on a screen: the name and the role in words ("Demo Admin
+        (administrator)"), never the log-in name."""
+        return f"{self.display_name} ({self.role.words})"
+
+    @property
     def record_id(self) -> int | None:
         """The users-table row to name on the audit trail (none for emergency access)."""
         return self.id if self.id > 0 else None
@@ -88,6 +94,30 @@ def find_user(database: Database, username: str) -> ConsoleUser | None:
     with database.sessions() as session:
         row = session.scalar(select(User).where(User.username == username))
         return _user(row) if row is not None else None
+
+
+SYSTEM_AUTHORS = {"console": "Console", "alarm system": "Alarm system",
+                  "pump telemetry": "Pump"}
+"""The record's authors that are no person, in words."""
+
+
+def names_of_users(database: Database) -> dict[str, str]:
+    """Each log-in name with the name a record shows for it (the user's display name)."""
+    with database.sessions() as session:
+        return {name: shown for name, shown in session.execute(
+            select(User.username, User.display_name))}
+
+
+def author_in_words(author: str, names: dict[str, str]) -> str:
+    """Who made an entry, as a clinician reads it: a person's display name (never the
+    log-in name), the console or the alarm system, or an operating-system account."""
+    if author in names:
+        return names[author]
+    if author in SYSTEM_AUTHORS:
+        return SYSTEM_AUTHORS[author]
+    if author.startswith("os:"):
+        return f"{author[3:]} (computer account)"
+    return author
 
 
 def list_users(database: Database) -> list[ConsoleUser]:

@@ -68,6 +68,10 @@ class Entry:
     def sentence(self) -> str:
         return self.title
 
+    def heading(self) -> str:
+        """What this entry is filed under (the kind's title unless the entry says more)."""
+        return self.title
+
 
 E = TypeVar("E", bound=Entry)
 _KINDS: dict[str, type[Entry]] = {}
@@ -92,7 +96,7 @@ class SessionStarted(Entry):
 
     def sentence(self) -> str:
         weight = f", {_number(self.weight_kg)} kg" if self.weight_kg else ""
-        where = f" at station {self.station}" if self.station else ""
+        where = f", {self.station}" if self.station else ""
         return f"Session started for {self.patient or 'an unnamed patient'}{weight}{where}"
 
 
@@ -568,7 +572,9 @@ class PumpStateChanged(Entry):
     state: str
 
     def sentence(self) -> str:
-        return f"The pump ({self.device}) reports: {self.state}"
+        named = f"The {self.device}" if "pump" in self.device.lower() \
+            else f"The pump ({self.device})"
+        return f"{named} reports: {self.state}"
 
 
 _ALARM_DONE = {
@@ -596,6 +602,14 @@ class AlarmRecorded(Entry):
         except (KeyError, ValueError, TypeError) as exc:
             raise EventPayloadError(f"an alarm entry is incomplete ({exc})") from None
 
+    def heading(self) -> str:
+        """A baseline or a limit set is no alarm: filed under the alarm limits."""
+        if self.alarm.kind in (AlarmEventKind.LIMIT_CHANGED, AlarmEventKind.BASELINE_SET):
+            return "Alarm limits"
+        if self.alarm.kind in (AlarmEventKind.AUDIO_PAUSED, AlarmEventKind.AUDIO_RESUMED):
+            return "Alarm sound"
+        return self.title
+
     def sentence(self) -> str:
         alarm = self.alarm
         by = f" by {alarm.by}" if alarm.by else ""
@@ -603,7 +617,10 @@ class AlarmRecorded(Entry):
             return f"Alarm sound paused for 2 minutes{by}"
         if alarm.kind is AlarmEventKind.AUDIO_RESUMED:
             return f"Alarm sound on again{by}"
-        if alarm.kind in (AlarmEventKind.LIMIT_CHANGED, AlarmEventKind.BASELINE_SET):
+        if alarm.kind is AlarmEventKind.BASELINE_SET:  # who set it is the entry's author
+            what = alarm.message.removeprefix("Baseline ")
+            return f"The alarms judge rises from the baseline {what}"
+        if alarm.kind is AlarmEventKind.LIMIT_CHANGED:
             return f"{alarm.message}{by}"
         priority = f"{alarm.priority.value}-priority " if alarm.priority else ""
         what = alarm.message if alarm.kind is AlarmEventKind.STARTED and alarm.message \
@@ -820,7 +837,7 @@ class DoseProposalDecided(Entry):
     def sentence(self) -> str:
         if self.decision == "accepted":
             return (f"Proposed dose {_number(self.proposed_mg_per_kg)} mg/kg accepted "
-                    f"({self.rule}: {self.reason})")
+                    f"(the clinic's titration rule: {self.reason})")
         return (f"Proposed dose {_number(self.proposed_mg_per_kg)} mg/kg overridden to "
                 f"{_number(self.chosen_mg_per_kg)} mg/kg{_because(self.override_reason)}")
 
@@ -852,10 +869,18 @@ def make(kind_name: str, payload: Mapping[str, Any]) -> Entry:
     return read(kind_name, payload)
 
 
-def title(kind_name: str) -> str:
-    """The kind in the clinic's words (``check_in`` -> ``Check-in``)."""
+def title(kind_name: str, payload: Mapping[str, Any] | None = None) -> str:
+    """The kind in the clinic's words (``check_in`` -> ``Check-in``); with the entry's
+    ``payload``, what this entry is filed under (a baseline for the alarms is no alarm)."""
     cls = _KINDS.get(kind_name)
-    return cls.title if cls is not None else kind_name.replace("_", " ").capitalize()
+    if cls is None:
+        return kind_name.replace("_", " ").capitalize()
+    if payload is not None:
+        try:
+            return read(kind_name, payload).heading()
+        except EventPayloadError:
+            return cls.title
+    return cls.title
 
 
 def sentence(kind_name: str, payload: Mapping[str, Any]) -> str:

@@ -8,6 +8,7 @@ that leaked before: event kinds, record keys, UCUM units, reverse-engineering no
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,24 +26,30 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS
 from ketaconsole.demo.course import DEMO_MRN
-from ketaconsole.demo.room import demo_plan
 from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.session.checkin import CheckIn
 from ketaconsole.session.discharge import SCALES
 from ketaconsole.session.events import known_kinds
 from ketaconsole.session.workflow import Step
-from ketaconsole.sim.virtual_patient import SCENARIOS
-from tests.ui.conftest import open_demo_window, unlock
+from tests.ui.conftest import open_demo_window, through_plan, unlock
 from ui.main_window import MainWindow
 from ui.widgets.elided_label import ElidedLabel
 
 INTERNAL = ("kind=", "mm[Hg]", "record head #", "reverse-engineer", "our reading of",
             "simulator output form", "pump-vs-plan check off", "permission=",
             "device_identity", "Pump pump", "to in progress", "{'", "None", "_id",
-            "payload")
-"""Words that once reached the screen or the PDF and must never again."""
+            "payload", "demo-nurse", "demo-admin", "(admin)", "titration rule default",
+            "library default", "->", "mrn / patient id", "(pump) reports", "pump: The pump",
+            "pump telemetry", "(console ", "at station")
+"""Words that once reached the screen or the PDF and must never again: internal words,
+log-in names where a display name belongs, rule and library ids, arrows of shorthand,
+a device's role doubled."""
+
+SHORTHAND = (re.compile(r"(?<!HL7 )\bv\d+\b"),  # a rule's or library's version id ("default v1")
+             re.compile(r"\b\d+\.\d+ s\b"),  # a duration only the program thinks in
+             re.compile(rf"\b{re.escape(socket.gethostname())}\b"))  # the computer's name
+"""Patterns of the program's own shorthand."""
 
 NURSE = "Demo Nurse"
 DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0,
@@ -52,6 +59,7 @@ DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "n
 def internal_words(text: str) -> list[str]:
     """The internal tokens in ``text``: listed words and event kinds (snake_case)."""
     found = [token for token in INTERNAL if token in text]
+    found += [m.group(0) for pattern in SHORTHAND if (m := pattern.search(text))]
     kinds = {kind for kind in known_kinds() if "_" in kind}
     found += [kind for kind in kinds if re.search(rf"\b{re.escape(kind)}\b", text)]
     return found
@@ -64,9 +72,8 @@ def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
 
 def _whole_session(qtbot: QtBot, window: MainWindow) -> int:
     flow = window.room.workflow
-    flow.check_in(DEMO)
-    flow.confirm_baseline({NIBP_SYS.refid: 124.0, NIBP_DIA.refid: 78.0})
-    flow.confirm_plan(demo_plan(SCENARIOS["normal"]))
+    window.monitor.side.setCurrentWidget(window.monitor.session)
+    through_plan(qtbot, window)  # at the pages: the plan with the titration rule's proposal
     flow.infusion_action("start")
     window.monitor.timeline.annotate("Dizziness")
     qtbot.wait(1500)
@@ -140,6 +147,15 @@ def test_no_internal_word_on_any_screen_or_in_the_pdf(qtbot: QtBot, window: Main
     assert "Dizziness" in printed
     assert {line.strip(): internal_words(line) for line in printed.splitlines()
             if internal_words(line)} == {}
+    assert "Demo Admin (administrator)" in window.who.text(), "name and role in words"
+    assert re.search(r"MRN\s+DEMO-0001", printed), "the header names the MRN"
+    assert "Demo room" in printed, "the station as the clinic named it"
+    assert "Rule" in printed and "step up by 0.1 mg/kg" in printed, "the rule in words"
+    assert re.search(r"Pre-assessment.*Demo Nurse", printed, re.S), "display names"
+    filed = [line for line in printed.splitlines()
+             if re.search(r"\sAlarm\s{2,}", line) and "aseline" in line]
+    assert filed == [], "baseline values are filed under the alarm limits, never as an alarm"
+    assert "The pump reports: infusing" in printed
 
 
 def test_no_internal_word_in_the_pdf_of_a_long_session(tmp_path: Path) -> None:

@@ -23,4 +23,4 @@ def course_table_html(advice: PlanAdvice) -> str:
     proposal = advice.proposal
     return (f"<b>Previous infusions</b>{history}"
             f"<p><b>Proposed: {proposal.mg_per_kg:g} mg/kg</b> \u2014 "
-            f"{escape(proposal.reason)} ({escape(proposal.rule)})</p>")
+            f"{escape(proposal.reason)} (the clinic's titration rule)</p>")

@@ -84,7 +84,7 @@ class LockOverlay(QFrame):
         bedside_first = {Role.NURSE: 0, Role.TECHNICIAN: 1, Role.ADMIN: 2}
         for user in sorted(users, key=lambda u: (bedside_first.get(u.role, 3), u.display_name)):
             if user.active:
-                self.user_choice.addItem(f"{user.display_name} ({user.role.value})",
+                self.user_choice.addItem(user.shown,
                                          user.username)
 
     def chosen_username(self) -> str | None:

@@ -62,10 +62,21 @@ def flash_on(alarm: Alarm, now: float) -> bool:
 
 
 def alarm_text(alarm: Alarm) -> str:
+    return f"{alarm_message(alarm)}{alarm_state(alarm)}".strip()
+
+
+def alarm_message(alarm: Alarm) -> str:
+    """The alarm's marks, kind and message: what may be cut short where room runs out."""
     kind = "" if alarm.category is Category.PHYSIOLOGICAL else "TECH  "
-    state = "  (latched: reset)" if alarm.latched else ""
-    seen = "  \u2713 acknowledged" if alarm.acknowledged and not alarm.latched else ""
-    return f"{alarm.marks} {kind}{alarm.message}{state}{seen}".strip()
+    return f"{alarm.marks} {kind}{alarm.message}".strip()
+
+
+def alarm_state(alarm: Alarm) -> str:
+    """Whether a person has seen to the alarm ("  \u2713 acknowledged", "  (latched:
+    reset)"), or nothing: never cut short, so an acknowledged alarm never looks new."""
+    if alarm.latched:
+        return "  (latched: reset)"
+    return "  \u2713 acknowledged" if alarm.acknowledged else ""
 
 
 class AlarmBar(QFrame):

@@ -113,6 +113,11 @@ class MonitorScreen(QWidget):
         self._room = room
         layout_of = self.room = RoomLayout.of(room)
         self._marked_start: float | None = None
+        self._session: int | None = None
+        self.session_listeners: list[Callable[[], None]] = []
+        """Told on the GUI thread when the session shown has ended or given way to another
+        (End session, or the next patient checked in over an interrupted one): every view
+        then starts afresh for the next patient."""
         self.header = PatientHeader(model, simulated=layout_of.simulated, notes=layout_of.notes)
         self.record_banner = RecordBanner(room.record)
         self.alarm_bar = AlarmBar(alarms, player, alarm_actor or (lambda: NO_LOGIN_AUTHOR),
@@ -277,6 +282,12 @@ class MonitorScreen(QWidget):
                 self.blood_pressure, *self.pumps, self.status]
 
     def refresh(self, now: float) -> None:
+        session = self.model.session_id
+        if session != self._session:
+            ended, self._session = self._session is not None, session
+            if ended:
+                for listener in self.session_listeners:
+                    listener()
         started = self.model.infusion_clock.started_at
         if started != self._marked_start:
             self._marked_start = started

@@ -100,7 +100,7 @@ def show_source(shown: ElidedLabel, engine: Engine, chosen: Chosen | None) -> No
     """The tile's source line; on a narrow tile the devices' kinds without their models
     ("Patient monitor" for "Patient monitor \u00b7 IntelliVue MP20-MP90")."""
     text = source_text(engine, chosen)
-    shown.setText(text, (" for ".join(part.split(" \u00b7 ")[0]
+    shown.setText(text, shorter=(" for ".join(part.split(" \u00b7 ")[0]
                                       for part in text.split(" for ")),))
 
 

@@ -37,7 +37,7 @@ class PatientHeader(QFrame):
         self.patient.setFont(theme.font(22, bold=True))
         flags = (["SIMULATED DEVICES"] if simulated else []) + list(notes or [])
         self.simulated = ElidedLabel()
-        self.simulated.setText(" \u00b7 ".join(flags), tuple(flags[:1]))
+        self.simulated.setText(" \u00b7 ".join(flags), shorter=tuple(flags[:1]))
         restyle(self.simulated, "background: transparent; color: #fb923c;")
         self.simulated.setFont(theme.font(13, bold=True))
         self._flag = flags[0] if flags else ""

@@ -60,6 +60,15 @@ class PumpPanel(QFrame):
         layout.setColumnStretch(5, 1)
         self.setAccessibleName(title)
 
+    def _no_dose(self, infused: str, against_plan: str) -> None:
+        """Nothing delivered to show (the last patient's dose never stays on the panel)."""
+        set_text(self.infused, infused)
+        set_text(self.delivered, "-- mg delivered")
+        set_text(self.rate_mg, "-- mg/h")
+        set_text(self.against_plan, against_plan)
+        if self.progress.value() != 0:
+            self.progress.setValue(0)
+
     def refresh(self, now: float) -> None:
         channel = self.engine.pump_channel(self.device_id)
         status = self.engine.pump_status(channel) if channel else None
@@ -71,8 +80,10 @@ class PumpPanel(QFrame):
         set_text(self.rate, rate.text)
         restyle(self.rate,
                 f"color: {theme.metric_colour(PUMP_RATE.refid) if live else theme.STALE};")
-        if status is None or ledger is None:
+        if status is None or ledger is None:  # no pump, or a new session's count not begun
             set_text(self.state, "waiting for the pump")
+            set_text(self.vtbi, "VTBI --")
+            self._no_dose("-- mL infused", "no dose plan" if plan is None else "")
             return
         state = status.state.value if status.state else "state not reported"
         set_text(self.state, state if live else f"{state} ({rate.note})")
@@ -81,8 +92,7 @@ class PumpPanel(QFrame):
         set_text(self.vtbi, f"VTBI {vtbi.text} mL")
         set_text(self.infused, f"{ledger.delivered_ml:.2f} mL infused")
         if plan is None:
-            set_text(self.delivered, "-- mg delivered")
-            set_text(self.against_plan, "no dose plan")
+            self._no_dose(self.infused.text(), "no dose plan")
             return
         dose = self._model.delivered(now, self.device_id)
         if dose is None:

@@ -34,10 +34,17 @@ from ketaconsole.security.lock import ConsoleLock
 from ketaconsole.store import Database
 from ui import theme
 from ui.lock.lock_overlay import LockOverlay
-from ui.monitor.alarm_bar import COLOURS, DIMMED, TEXT_ON, alarm_text, flash_on
+from ui.monitor.alarm_bar import (
+    COLOURS,
+    DIMMED,
+    TEXT_ON,
+    alarm_message,
+    alarm_state,
+    flash_on,
+)
 from ui.monitor.tone_player import TonePlayer
 from ui.overview.overview_detail import RoomDetail
-from ui.overview.room_card import RoomCardView
+from ui.overview.room_card import TEXT_PX, RoomCardView
 from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.labels import label, set_text
 from ui.widgets.type_scale import restyle
@@ -90,12 +97,16 @@ class OverviewWindow(QMainWindow):
         self.strip = [ElidedLabel("") for _ in range(STRIP_ALARMS)]
         for chip in self.strip:
             chip.setFont(theme.font(18, bold=True))
-        self.none = label("No active alarms in any room", 16, muted=True)
+        # every word at least 18 px, the buttons' and the lock panel's too (the console's
+        # style sheet would otherwise keep them at the application's size)
+        restyle(self, f"QPushButton, QLineEdit, QComboBox, QAbstractItemView, "
+                           f"#lockOverlay QLabel {{ font-size: {TEXT_PX}px; }}")
+        self.none = label("No active alarms in any room", TEXT_PX, muted=True)
         self.acknowledge = QPushButton("Acknowledge (F2)")
         self.pause = QPushButton("Pause audio 2 min (F3)")
-        self.paused = label("", 14, bold=True)
+        self.paused = label("", TEXT_PX, bold=True)
         restyle(self.paused, f"color: {theme.ALARM_MEDIUM};")
-        self.message = label("", 13)
+        self.message = label("", TEXT_PX)
         restyle(self.message, f"color: {theme.ALARM_MEDIUM};")
         self.acknowledge.clicked.connect(self.acknowledge_all)
         self.pause.clicked.connect(self.pause_audio)
@@ -116,15 +127,15 @@ class OverviewWindow(QMainWindow):
 
         self.grid = QGridLayout()
         self.grid.setSpacing(8)
-        self.page_label = label("", 14, muted=True)
+        self.page_label = label("", TEXT_PX, muted=True)
         self.previous = QPushButton("\u25c0 Previous page")
         self.next = QPushButton("Next page \u25b6")
         self.previous.clicked.connect(lambda: self.show_page(self.page - 1))
         self.next.clicked.connect(lambda: self.show_page(self.page + 1))
-        self.who = label("", 14)
+        self.who = label("", TEXT_PX)
         self.lock_button = QPushButton("Lock")
         self.lock_button.clicked.connect(lambda: self.lock.lock())
-        self.problem = label("", 14, bold=True)
+        self.problem = label("", TEXT_PX, bold=True)
         restyle(self.problem, f"color: {theme.ALARM_MEDIUM};")
         foot = QHBoxLayout()
         foot.addWidget(self.problem, 1)
@@ -175,7 +186,7 @@ class OverviewWindow(QMainWindow):
         self._show_strip(cards, now)
         user = self.lock.current_user()
         self.login.setVisible(self.lock.state is LockState.LOCKED)
-        set_text(self.who, f"{user.display_name} ({user.role.value})" if user else "Locked")
+        set_text(self.who, user.shown if user else "Locked")
         self.lock_button.setEnabled(user is not None)
         set_text(self.problem, self._feed_problem() or self._send_failure or "")
         for station, detail in list(self.details.items()):
@@ -207,7 +218,10 @@ class OverviewWindow(QMainWindow):
             self.grid.removeWidget(view)
             view.deleteLater()
         self.cards = []
-        columns, _ = grid_shape(count)
+        columns, rows = grid_shape(count)
+        for line in range(MOST_COLUMNS):  # every card of a page the same size
+            self.grid.setColumnStretch(line, 1 if line < columns else 0)
+            self.grid.setRowStretch(line, 1 if line < rows else 0)
         for index in range(count):
             view = RoomCardView()
             view.opened.connect(self.open_detail)
@@ -229,7 +243,7 @@ class OverviewWindow(QMainWindow):
             if chip.styleSheet() != style:
                 restyle(chip, style)
             prefix = "" if found.message.startswith(station) else f"{station}: "
-            chip.setText(prefix + alarm_text(alarm))
+            chip.setText(prefix + alarm_message(alarm), kept=alarm_state(alarm))
             chip.show()
         for chip in self.strip[len(alarms):]:
             chip.hide()
@@ -242,6 +256,8 @@ class OverviewWindow(QMainWindow):
             self.player.update(audio, now)
             if self.player.problem:
                 set_text(self.message, f"NO ALARM SOUND: {self.player.problem}")
+        for note in (self.paused, self.message):  # an empty line takes no height
+            note.setVisible(bool(note.text()))
 
     # -- the nurse's actions ---------------------------------------------------------------
 

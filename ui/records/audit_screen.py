@@ -10,7 +10,7 @@ button; the chain check says "intact" or names the first altered entry.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from ketaconsole.security import AuditLog, AuditRecord, pending_break_glass_reviews
 from ketaconsole.security.audit import describe_break
 from ketaconsole.security.roles import Permission
+from ketaconsole.security.users import author_in_words, names_of_users
 from ketaconsole.session.events import title
 from ketaconsole.store import Database
 from ui import theme
@@ -55,6 +56,8 @@ class AuditView:
 
     entries: list[AuditRecord]
     pending: list[AuditRecord]
+    people: dict[str, str] = field(default_factory=dict)
+    """Each log-in name with the display name the trail shows for it."""
 
 
 DETAIL_WORDS = {"kind": "entry", "seq": "record entry", "permission": "needs the right to",
@@ -84,7 +87,8 @@ def entry_matches(entry: AuditRecord, text: str) -> bool:
 
 def read_audit(database: Database) -> AuditView:
     audit = AuditLog(database)
-    return AuditView(audit.entries(), pending_break_glass_reviews(audit))
+    return AuditView(audit.entries(), pending_break_glass_reviews(audit),
+                     names_of_users(database))
 
 
 def chain_words(database: Database) -> tuple[bool, str]:
@@ -103,6 +107,7 @@ class AuditScreen(QWidget):
         self.database = database
         self.gate = gate
         self.entries: list[AuditRecord] = []
+        self.people: dict[str, str] = {}
         self.pending: list[AuditRecord] = []
         self.shown: list[AuditRecord] = []
         self.calls = BackgroundCalls(self)
@@ -207,6 +212,7 @@ class AuditScreen(QWidget):
         if tag == "read":
             self.refresh_button.setEnabled(True)
             self.entries, self.pending = result.entries, result.pending
+            self.people = result.people
             self.apply_filter()
             self._show_pending()
         elif tag == "chain":
@@ -228,8 +234,8 @@ class AuditScreen(QWidget):
         self.table.setRowCount(len(self.shown))
         for row, entry in enumerate(self.shown):
             texts = (str(entry.seq), local_time(entry.at, seconds=True),
-                     entry.action.replace("_", " "), entry.actor, entry.target or "",
-                     entry_detail(entry))
+                     entry.action.replace("_", " "), self.who(entry.actor),
+                     self.who(entry.target or ""), entry_detail(entry))
             for col, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 if col == 5:
@@ -242,11 +248,16 @@ class AuditScreen(QWidget):
             shown = "" if len(self.shown) == total else f"{len(self.shown)} of "
             self.status.setText(f"{shown}{total} entries, newest first.")
 
+    def who(self, actor: str) -> str:
+        """The person as the trail shows them: the display name, never the log-in name."""
+        return author_in_words(actor, self.people)
+
     def _show_pending(self) -> None:
         self.pending_table.setRowCount(len(self.pending))
         for row, entry in enumerate(self.pending):
-            texts = (str(entry.seq), local_time(entry.at, seconds=True), entry.actor,
-                     entry.target or "", str(entry.detail.get("reason", "")))
+            texts = (str(entry.seq), local_time(entry.at, seconds=True),
+                     self.who(entry.actor), self.who(entry.target or ""),
+                     str(entry.detail.get("reason", "")))
             for col, text in enumerate(texts):
                 self.pending_table.setItem(row, col, QTableWidgetItem(text))
         if self.pending:

@@ -7,7 +7,7 @@ signals and are shown as one line each (where the file went, or what went wrong)
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from ketaconsole.export.service import (
     export_session,
 )
 from ketaconsole.export.summary import describe_event
+from ketaconsole.security.users import author_in_words, names_of_users
 from ketaconsole.session.events import title
 from ketaconsole.store import Database, UnknownSessionError
 from ketaconsole.store.review import SessionSummary, Trend, timeline, trends, verify
@@ -67,11 +68,13 @@ class OpenedSession:
     summary: SessionSummary
     events: list[StoredEvent]
     trends: dict[str, Trend]
+    people: dict[str, str] = field(default_factory=dict)
+    """Each author's log-in name with the display name the timeline shows."""
 
 
 def read_session(database: Database, summary: SessionSummary) -> OpenedSession:
     return OpenedSession(summary, timeline(database, summary.id, seals=False),
-                         trends(database, summary.id))
+                         trends(database, summary.id), names_of_users(database))
 
 
 def _trend_rank(trend: Trend) -> tuple[int, str]:
@@ -219,7 +222,8 @@ class SessionReview(QWidget):
                             f" to {ended} \u00b7 {s.phase} \u00b7 {s.station}")
         self.events.setRowCount(len(opened.events))
         for row, event in enumerate(opened.events):
-            texts = (local_time(event.at, seconds=True), title(event.kind), event.author,
+            texts = (local_time(event.at, seconds=True), title(event.kind, event.payload),
+                     author_in_words(event.author, opened.people),
                      describe_event(event.kind, event.payload))
             for col, text in enumerate(texts):
                 item = QTableWidgetItem(text)

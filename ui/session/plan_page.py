@@ -208,7 +208,7 @@ class PlanPage(StepPage):
         course = self._workflow.model.course
         approval = "" if course is None else \
             " " + course.approved_order().describe(library)
-        return f"Within the clinic's limits ({library.label}).{approval}"
+        return f"Within the clinic's limits ({library.words}).{approval}"
 
     def _ask_acceptance(self, asking: bool) -> None:
         for row in range(self.accept_rows.rowCount()):

@@ -340,6 +340,16 @@ class TimelinePanel(QFrame):
         self.form_scroller.hide()
         self.quick_box.show()
 
+    def start_afresh(self) -> None:
+        """The session ended: the next patient's timeline starts empty, its forms closed
+        (an entry still being recorded stays until the record answers)."""
+        self.close_form()
+        waiting = set(map(id, self._pending.values()))
+        for row in reversed(range(self.entries.count())):
+            item = self.entries.item(row)
+            if item is not None and id(item) not in waiting:
+                self.entries.takeItem(row)
+
     def annotate(self, what: str) -> None:
         self._submit("annotation", {"text": what}, what)
 

@@ -26,7 +26,7 @@ def test_the_door_answers_only_for_whoever_is_logged_in_and_may_and_audits_refus
             security.door(Permission.RECORD_CLINICAL_ENTRY, "session 1: annotation")
         security.lock.unlock("tech", "482916")
         for kind in ("annotation", "infusion_start", "signature"):
-            with pytest.raises(NotAllowed, match=r"^tech \(technician\) may not"):
+            with pytest.raises(NotAllowed, match=r"^Tess Tech \(technician\) may not"):
                 security.door(step_permissions()[kind], f"session 1: {kind}")
         denied = [e for e in security.audit.entries() if e.action == Action.DENIED]
         assert [(e.actor, e.target, e.detail["permission"]) for e in denied] == [

@@ -131,7 +131,7 @@ def test_an_order_past_a_soft_limit_runs_with_the_clinicians_reason_on_the_recor
                      "accepted by Dr Pia Prescriber: nausea at 40 minutes last time; agreed "
                      "with the patient",
                      "Weight used", "70 kg: actual body weight: BMI 22.9 is not above the "
-                     "clinic's 30", "Drug library", "ketamine library default v1",
+                     "clinic's 30", "Drug library", "the default ketamine library, version 1",
                      "over 30 to 60 min, at most 60 mg"):
         assert expected in text, (expected, text)
 

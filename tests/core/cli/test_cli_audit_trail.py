@@ -99,7 +99,7 @@ def test_a_technician_may_not_list_patients_and_the_refusal_is_audited(
     code, out, err = run(capsys, monkeypatch, "sessions", "--db", url, "--as", technician,
                          "--pin-stdin", pin=PINS[Role.TECHNICIAN])
     assert code == 1 and out == ""
-    assert err.splitlines() == [f"ketaconsole: {technician} (technician) may not open a "
+    assert err.splitlines() == ["ketaconsole: Tom Technician (technician) may not open a "
                                 "patient's record; ask a nurse or a prescriber to do it"]
     login, denied = newest(database, 2)
     assert (login.action, login.actor) == ("login", technician)
@@ -128,7 +128,7 @@ def test_only_an_admin_reviews_the_audit_trail_when_logged_in(
     code, out, err = run(capsys, monkeypatch, "audit", "--db", url, "--as", NAMES[Role.NURSE],
                          "--pin-stdin", pin=PINS[Role.NURSE])
     assert code == 1 and out == ""
-    assert err.splitlines() == ["ketaconsole: nia (nurse) may not review the audit trail; "
+    assert err.splitlines() == ["ketaconsole: Nia Nurse (nurse) may not review the audit trail; "
                                 "ask an admin to do it"]
     code, out, err = run(capsys, monkeypatch, "audit", "--db", url, "--as", NAMES[Role.ADMIN],
                          "--pin-stdin", pin=PINS[Role.ADMIN])

@@ -116,7 +116,7 @@ def test_reset_gives_a_new_pin_and_the_old_one_stops_working(staffed: Console) -
 def test_a_nurse_cannot_manage_users_and_the_refusal_is_audited(staffed: Console) -> None:
     assert staffed.fails("users", "add", "--name", "max", "--role", "nurse", "--as", "nia",
                          "--pin-stdin", stdin=f"{NURSE[1]}\n5820\n") == (
-        "ketaconsole: nia (nurse) may not manage users; ask an admin to do it")
+        "ketaconsole: Nia Nurse (nurse) may not manage users; ask an admin to do it")
     denied = staffed.audit()[-1]
     assert (denied["action"], denied["actor"], denied["target"]) == ("denied", "nia", "max")
     assert denied["detail"] == {"permission": "MANAGE_USERS", "role": "nurse"}
@@ -167,7 +167,7 @@ def test_settings_are_listed_to_anyone_and_changed_only_by_an_admin(staffed: Con
     assert staffed.ok("settings").splitlines()[0].split()[:2] == ["idle-lock-minutes", "5"]
     assert staffed.fails("settings", "set", "idle-lock-minutes", "10", "--as", NURSE[0],
                          "--pin-stdin", stdin=f"{NURSE[1]}\n") == (
-        "ketaconsole: nia (nurse) may not change clinic settings; ask an admin to do it")
+        "ketaconsole: Nia Nurse (nurse) may not change clinic settings; ask an admin to do it")
     assert staffed.ok("settings", "set", "idle-lock-minutes", "10",
                       *as_admin(), stdin=f"{ADMIN[1]}\n") == (
         "idle-lock-minutes is now 10; consoles apply it when they next start\n")
@@ -209,7 +209,7 @@ def test_break_glass_is_listed_until_an_admin_reviews_it(staffed: Console) -> No
     seq = str(pending[0]["seq"])
     assert staffed.fails("audit", "--review", seq, "--as", "nia", "--pin-stdin",
                          stdin=f"{NURSE[1]}\n") == (
-        "ketaconsole: nia (nurse) may not review the audit trail; ask an admin to do it")
+        "ketaconsole: Nia Nurse (nurse) may not review the audit trail; ask an admin to do it")
     staffed.ok("audit", "--review", seq, "--note", "called the nurse",
                "--as", "ada", "--pin-stdin", stdin=f"{ADMIN[1]}\n")
     assert staffed.audit("--break-glass") == []

@@ -64,3 +64,14 @@ def test_a_bad_profile_is_one_sentence(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"name": "x"}))
     with pytest.raises(TitrationProfileError, match="malformed"):
         load_rule(bad)
+
+
+def test_a_recorded_rule_reads_in_words_never_as_its_id() -> None:
+    from ketaconsole.course.titration import load_rule, rule_in_words
+
+    rule = load_rule()
+    words = rule_in_words(rule.label, rule)
+    assert words.startswith("Default titration for IV ketamine courses: start at 0.5 mg/kg")
+    assert "titration rule default" not in words and " v1" not in words
+    assert rule_in_words("titration rule slow v3", rule) == \
+        "the clinic's titration rule \u201cslow\u201d, version 3"

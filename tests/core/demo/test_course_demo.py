@@ -62,8 +62,8 @@ def test_a_nurse_sees_the_course_and_the_proposed_dose_before_planning_the_sixth
                                 tmp_path).files
         text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
                                        text=True, check=True).stdout.split())
-        assert "titration rule default v1" in text
-        assert "0.5 mg/kg: PHQ-9 20 -> 10 (50% fall): responding, same dose" in text
+        assert "Default titration for IV ketamine courses" in text  # the rule in words
+        assert "0.5 mg/kg: PHQ-9 from 20 to 10 (50% fall): responding, same dose" in text
         assert "Course approved by Dr Demo Prescriber for 0.4 to 0.75 mg/kg" in text
     finally:
         end_and_stop(room)

@@ -65,11 +65,11 @@ def test_pdf_holds_every_section_of_the_discharge_record(
     (path,) = export(recorded, ExportFormat.PDF, tmp_path, clinic="Riverside Ketamine Clinic")
     text = pdf_text(path)
     for expected in ("Riverside Ketamine Clinic", "Alex Example", "70 kg", "2026-09-21",
-                     "1 (console room-test-Alex Example)", "Kim Nurse (nurse)",
+                     "1, room-test-Alex Example", "Kim Nurse (nurse)",
                      "Pre-assessment", "Hours since solid food", "Escort present",
                      "Baseline blood pressure, systolic", "PHQ-9 17 (moderately severe)",
                      "Dose plan and dose delivered", "0.5 mg/kg over 20 min", "35.0 mg",
-                     "Rate changes", "78.8 mL/h", "pump telemetry",
+                     "Rate changes", "78.8 mL/h", "the pump",
                      "Vitals trend", "Vitals at each check", "Timeline",
                      "Medium-priority alarm raised: NIBP sys 172 mmHg",
                      "Medium-priority alarm acknowledged: Blood pressure high by nurse.kim",

@@ -163,3 +163,12 @@ def test_an_it_person_shows_sets_loads_and_resets_the_library_from_the_command_l
     finally:
         database.dispose()
     assert DEFAULT_LIBRARY.name == "ketamine.json"
+
+
+def test_a_recorded_library_reads_in_words_never_as_its_id() -> None:
+    from ketaconsole.medication.library import library_in_words
+
+    assert library_in_words("ketamine library default v1") == \
+        "the default ketamine library, version 1"
+    assert library_in_words("ketamine library riverside v4") == \
+        "the clinic's ketamine library \u201criverside\u201d, version 4"

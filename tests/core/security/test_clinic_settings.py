@@ -68,7 +68,7 @@ def test_a_nurse_may_not_change_a_setting_and_the_refusal_is_audited(
     nurse = staff_user(database, staffed_audit, Role.NURSE)
     with pytest.raises(NotAllowed) as refused:
         change_setting(Guard(staffed_audit), nurse, "lockout-minutes", "30")
-    assert str(refused.value) == ("nia (nurse) may not change clinic settings; ask an admin "
+    assert str(refused.value) == ("Nia Nurse (nurse) may not change clinic settings; ask an admin "
                                   "to do it")
     assert security_settings(database) == DEFAULT_SETTINGS
     assert staffed_audit.entries(action=Action.DENIED)[-1].target == "lockout-minutes"

@@ -298,7 +298,9 @@ def test_each_role_may_make_exactly_its_calls(bench: Bench, name: str) -> None:
     with pytest.raises(NotAllowed) as refused:
         guarded.call(bench)
     message = str(refused.value)
-    assert message.startswith(f"{NAMES[role]} ({role.value}) may not ")
+    shown = {Role.NURSE: "Nia Nurse", Role.TECHNICIAN: "Tom Technician",
+             Role.PRESCRIBER: "Dr Pia Prescriber", Role.ADMIN: "Ada Admin"}[role]
+    assert message.startswith(f"{shown} ({role.words}) may not "), "named as a person"
     assert message.endswith(" to do it") and "\n" not in message
     assert (" ask an admin " in message) == (name in ALLOWED[Role.ADMIN])
     assert (" ask a nurse " in message) == (name in ALLOWED[Role.NURSE])
@@ -345,7 +347,7 @@ def test_a_user_disabled_while_logged_in_loses_their_rights_at_once(
         flow.record_entry("annotation", {"text": "before"})
         UserAdmin(database, Guard(audit), users[Role.ADMIN]).disable(NAMES[Role.NURSE])
         assert logged_in.active, "the lock still holds the user as they logged in"
-        with pytest.raises(NotAllowed, match=r"^nia \(nurse\) may not record"):
+        with pytest.raises(NotAllowed, match=r"^Nia Nurse \(nurse\) may not record"):
             flow.record_entry("annotation", {"text": "after"})
     finally:
         service.recorder.close()

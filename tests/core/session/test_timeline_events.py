@@ -100,3 +100,22 @@ def test_an_entry_is_checked_when_it_is_made_and_nothing_entered_is_dropped() ->
     given = make("rescue_medication", {"drug": "Ondansetron", "dose": 4, "unit": "mg",
                                        "route": "IV", "given_at": 1_790_000_000.0})
     assert given.payload()["given_at"] == 1_790_000_000.0
+
+
+def test_a_baseline_for_the_alarms_is_filed_under_the_alarm_limits_never_as_an_alarm() -> None:
+    baseline = AlarmEvent(AlarmEventKind.BASELINE_SET, 3.0, message="Baseline NIBP sys 124 mmHg",
+                          values={"metric": "MDC_PRESS_BLD_NONINV_SYS"}, by="demo-nurse")
+    raised = AlarmEvent(AlarmEventKind.STARTED, 1.0, "spo2-low", "SpO2 low", Priority.HIGH,
+                        message="SpO\u2082 84 %, below 90 % for 15 s")
+    assert title("alarm", baseline.as_record()) == "Alarm limits"
+    assert title("alarm", raised.as_record()) == "Alarm"
+    said = sentence("alarm", baseline.as_record())
+    assert said == "The alarms judge rises from the baseline NIBP sys 124 mmHg"
+    assert "demo-nurse" not in said, "who set it is the entry's author, named in words"
+
+
+def test_the_pump_is_named_once_in_what_it_reports() -> None:
+    assert sentence("pump_state", {"device": "pump", "state": "infusing"}) == \
+        "The pump reports: infusing"
+    assert sentence("pump_state", {"device": "alaris", "state": "paused"}) == \
+        "The pump (alaris) reports: paused"

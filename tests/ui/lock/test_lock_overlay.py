@@ -62,7 +62,8 @@ def test_the_panel_says_the_monitor_stays_live_and_masks_the_pin(panel: LockOver
     assert not isinstance(panel, QDialog) and not panel.isModal()
     assert panel.isWindow() is True and panel.windowModality() is Qt.WindowModality.NonModal
     choices = [panel.user_choice.itemText(i) for i in range(panel.user_choice.count())]
-    assert choices == [NOBODY_CHOSEN, "Nia Nurse (nurse)", "Ada Admin (admin)"]  # nurses first
+    # nurses first
+    assert choices == [NOBODY_CHOSEN, "Nia Nurse (nurse)", "Ada Admin (administrator)"]
     assert panel.unlock_button.text() == "Unlock"
     assert panel.emergency_button.text() == "Emergency access (break-glass)"
 

@@ -57,7 +57,7 @@ def test_a_technician_sees_no_patients_and_the_refusal_is_audited(
     screen = records(qtbot, window)
     deliver_answers(screen.calls, screen.review.calls)  # a read, had one been started
     assert screen.table.rowCount() == 0 and screen.sessions == []
-    assert screen.status.text() == (f"{technician} (technician) may not open a patient's "
+    assert screen.status.text() == ("Tom Technician (technician) may not open a patient's "
                                     "record; ask a nurse or a prescriber to do it.")
     assert (Action.DENIED, technician, "all sessions") in actions(window)
     assert not screen.open_session(1)

@@ -69,7 +69,7 @@ def test_the_plan_page_refuses_an_undiluted_vial_and_each_hard_limit_naming_it(
     assert plan.weight_basis.text() == ("Dosed on 70 kg: actual body weight: BMI 23.7 is not "
                                         "above the clinic's 30.")
     assert plan.limits.text() == (
-        "Within the clinic's limits (ketamine library default v1). Approved by Dr Demo "
+        "Within the clinic's limits (the default ketamine library, version 1). Approved by Dr Demo "
         "Prescriber: 0.4 to 0.75 mg/kg, over 40 to 60 min, at most 60 mg.")
     type_into(qtbot, plan, "concentration_mg_ml", "100")
     _refused_beside(qtbot, window, plan, "concentration_mg_ml",

@@ -51,6 +51,9 @@ NURSE = ("demo-nurse", "2468")
 ADMIN = ("demo-admin", "135790")
 PRESCRIBER = ("dr.lee", "6093")
 TECHNICIAN = ("tom", "5820")
+SHOWN = {"demo-nurse": "Demo Nurse", "demo-admin": "Demo Admin", "dr.lee": "Dr Lee",
+         "tom": "Tom Technician"}
+"""Who the page names in a refusal: the display name, never the log-in name."""
 
 
 @pytest.fixture
@@ -95,7 +98,8 @@ def _refused(qtbot: QtBot, window: MainWindow, button: QPushButton, said: QLabel
     click(qtbot, button)
     qtbot.waitUntil(lambda: len(_denied(window)) == before + 1, timeout=10000)
     qtbot.waitUntil(lambda: "may not" in said.text(), timeout=5000)
-    assert who in said.text() and "ask a nurse" in said.text()
+    assert SHOWN[who] in said.text() and "ask a nurse" in said.text()
+    assert f"{who} " not in said.text(), "the log-in name is for the audit trail"
     entry = _denied(window)[-1]
     assert (entry.actor, entry.detail["permission"]) == (who, permission)
     assert entry.target is not None and entry.target.endswith(f": {step}")
