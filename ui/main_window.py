@@ -7,6 +7,7 @@ paint is done (the start-up benchmark reads it).
 
 from __future__ import annotations
 
+import html
 import os
 import sys
 import time
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 from ketaconsole import __version__
 from ketaconsole.bedside.actors import LOCKED_ACTOR, NO_LOGIN_AUTHOR
 from ketaconsole.bedside.room import Room
+from ui import theme
 from ui.close_guard import CloseGuard
 from ui.course.course_page import CoursePage
 from ui.monitor.frame_clock import FrameClock
@@ -196,6 +198,8 @@ class MainWindow(QMainWindow):
             self.first_admin = FirstAdminForm(security, self._show_lock_state)
             panel_layout.insertWidget(2, self.first_admin)
         self.who = QLabel("")
+        self.who.setTextFormat(Qt.TextFormat.RichText)
+        self.who.setAccessibleName("Logged in")
         lock_button = QPushButton("Lock (Ctrl+L)")
         lock_button.clicked.connect(self.lock_now)
         self.monitor.header.add_control(self.who)
@@ -235,9 +239,14 @@ class MainWindow(QMainWindow):
                     lazy.page.forget()  # type: ignore[attr-defined]
             return
         user = security.lock.current_user()
-        self.who.setText("" if user is None else
-                         user.shown
-                         + (" \u00b7 EMERGENCY ACCESS" if user.break_glass else ""))
+        # the name, and under it the role in words: two short lines keep the header's
+        # room for the patient's weight and the timer
+        if user is None:
+            self.who.setText("")
+        else:
+            role = user.role.words + (" \u00b7 EMERGENCY ACCESS" if user.break_glass else "")
+            self.who.setText(f"{html.escape(user.display_name)}<br><span style='color: "
+                             f"{theme.MUTED}'>{html.escape(role)}</span>")
         self.monitor.show_locked(None)
         if self.audit_page is not None:  # only those who may review the audit trail see it
             from ketaconsole.security.roles import ROLE_PERMISSIONS, Permission

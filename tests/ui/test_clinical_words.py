@@ -147,7 +147,8 @@ def test_no_internal_word_on_any_screen_or_in_the_pdf(qtbot: QtBot, window: Main
     assert "Dizziness" in printed
     assert {line.strip(): internal_words(line) for line in printed.splitlines()
             if internal_words(line)} == {}
-    assert "Demo Admin (administrator)" in window.who.text(), "name and role in words"
+    assert "Demo Admin<br>" in window.who.text() and "administrator" in window.who.text(), \
+        "name and role in words"
     assert re.search(r"MRN\s+DEMO-0001", printed), "the header names the MRN"
     assert "Demo room" in printed, "the station as the clinic named it"
     assert "Rule" in printed and "step up by 0.1 mg/kg" in printed, "the rule in words"

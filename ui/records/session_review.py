@@ -45,6 +45,8 @@ from ketaconsole.store.review import SessionSummary, Trend, timeline, trends, ve
 from ketaconsole.store.timeline import StoredEvent
 from ui import theme
 from ui.widgets.background import BackgroundCalls
+from ui.widgets.chart_text import size_chart_text
+from ui.widgets.labels import StatusLine
 from ui.widgets.type_scale import restyle
 
 FORMAT_BUTTONS = ((ExportFormat.PDF, "PDF"), (ExportFormat.CSV, "CSV"),
@@ -126,6 +128,7 @@ class SessionReview(QWidget):
         self.calls = BackgroundCalls(self)
         self.calls.done.connect(self._answered)
         self.calls.failed.connect(self._call_failed)
+        self._text_scale = 0.0
         self._build(export_folder)
         self._enable(False)
 
@@ -156,11 +159,9 @@ class SessionReview(QWidget):
         self.folder = QLineEdit(str(export_folder))
         folder_row.addWidget(self.folder, 1)
         column.addLayout(folder_row)
-        self.verdict = QLabel("")
-        self.verdict.setWordWrap(True)
+        self.verdict = StatusLine()
         column.addWidget(self.verdict)
-        self.export_result = QLabel("")
-        self.export_result.setWordWrap(True)
+        self.export_result = StatusLine()
         self.export_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         column.addWidget(self.export_result)
         self.tabs = QTabWidget()
@@ -184,6 +185,12 @@ class SessionReview(QWidget):
         item.legend = self.legend
         self.tabs.addTab(self.plot, "Trends")
         column.addWidget(self.tabs, 1)
+
+    def scale_charts(self, scale: float) -> None:
+        """The trends plot's text at the window's text scale."""
+        if scale != self._text_scale:
+            self._text_scale = scale
+            size_chart_text(self.plot.getPlotItem(), scale)
 
     def _enable(self, on: bool) -> None:
         self.verify_button.setEnabled(on)

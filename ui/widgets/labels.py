@@ -60,3 +60,15 @@ class WrappedText(QLabel):
         needed = self.heightForWidth(self.width()) if self.width() > 0 else -1
         if needed > 0 and self.minimumHeight() != needed:
             self.setMinimumHeight(needed)
+
+
+class StatusLine(WrappedText):
+    """A wrapping line that says how something went, taking no room while it is empty."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setVisible(bool(text))
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setVisible(bool(text))
