@@ -53,9 +53,9 @@ from ketaconsole.cli.checklist_input import (
 from ketaconsole.cli.common import (
     CliError,
     load_driver,
-    name_option,
     number_option,
     parse_sets,
+    text_option,
 )
 from ketaconsole.cli.record_common import add_db_option
 from ketaconsole.course.eligibility import NotCleared
@@ -74,6 +74,7 @@ from ketaconsole.medication.body import HEIGHT_CM, WEIGHT_KG
 from ketaconsole.medication.clinic_library import clinic_library
 from ketaconsole.medication.library import LibraryError
 from ketaconsole.medication.order_check import LimitAcceptance, check_order, plan_order
+from ketaconsole.names import Field
 from ketaconsole.numbers import NumberRange, echo
 from ketaconsole.sdk import SettingError
 from ketaconsole.security.plugins import clinic_registry
@@ -127,7 +128,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                                       "record ('ketaconsole patients' lists them)")
     parser.add_argument("--patient", help="the patient's name (checked against the record; "
                                           "with --dob, finds it without an MRN)",
-                        type=name_option("the patient's name"))
+                        type=text_option(Field.PATIENT_NAME))
     parser.add_argument("--dob", metavar="YYYY-MM-DD",
                         help="the patient's date of birth (with --patient)")
     parser.add_argument("--weight", type=number_option(WEIGHT), metavar="KG",
@@ -144,9 +145,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                         metavar="MG_PER_ML",
                         help="the drug's concentration after dilution, mg/mL")
     parser.add_argument("--limit-clinician", metavar="NAME", default="",
+                        type=text_option(Field.CLINICIAN_NAME, "--limit-clinician"),
                         help="the clinician who accepts an order past the clinic's usual "
                              "(soft) limits (with --limit-reason)")
     parser.add_argument("--limit-reason", metavar="TEXT", default="",
+                        type=text_option(Field.REASON, "--limit-reason"),
                         help="why the order goes past the clinic's usual limits")
     parser.add_argument("--minutes", type=number_option(RECORD_MINUTES), metavar="N",
                         help="stop after N minutes (default: run until interrupted)")

@@ -9,16 +9,14 @@ UserAdmin` is the guarded way in, and :func:`add_first_admin` the one unguarded 
 
 from __future__ import annotations
 
-import functools
 import math
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ketaconsole.names import BadName, check_name, printable
+from ketaconsole.names import BadText, Field, check_text, printable
 from ketaconsole.numbers import echo, shown
 from ketaconsole.security.audit import Action, AuditLog
 from ketaconsole.security.clinic_settings import (
@@ -26,7 +24,7 @@ from ketaconsole.security.clinic_settings import (
     SecuritySettings,
     security_settings,
 )
-from ketaconsole.security.pins import hash_pin, pin_matches
+from ketaconsole.security.pins import hash_pin, hash_published_demo_pin, pin_matches
 from ketaconsole.security.roles import Role
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import User
@@ -107,12 +105,37 @@ def _check_username(username: str) -> str:
 def create_user(database: Database, audit: AuditLog, *, username: str, display_name: str,
                 role: Role, pin: str, by: ConsoleUser | None) -> ConsoleUser:
     """Add a user (unguarded: callers check the permission); audited."""
+    name, shown_name = _check_names(username, display_name)
+    pin_hash = hash_pin(pin, _pin_policy(database).pin_length_for(role))
+    return _insert_user(database, audit, (name, shown_name), role, pin_hash, by)
+
+
+def add_demo_user(database: Database, audit: AuditLog, *, username: str, display_name: str,
+                  role: Role, pin: str, by: ConsoleUser | None) -> ConsoleUser:
+    """One of the demo's users with its published PIN: for the demo's own database only.
+
+    The demo checks that a database is its own before it calls this
+    (:func:`ketaconsole.bedside.demo_record.demo_record_refusal`); anywhere else the
+    published PINs are refused by the PIN rule.
+    """
+    name, shown_name = _check_names(username, display_name)
+    return _insert_user(database, audit, (name, shown_name), role,
+                        hash_published_demo_pin(pin), by)
+
+
+def _check_names(username: str, display_name: str) -> tuple[str, str]:
     name = _check_username(username)
     try:
-        shown_name = check_name(display_name, "the user's name") if display_name.strip() else name
-    except BadName as exc:
+        shown_name = check_text(display_name, Field.USER_NAME) if display_name.strip() \
+            else name
+    except BadText as exc:
         raise UserError(str(exc)) from None
-    pin_hash = hash_pin(pin, _pin_policy(database).pin_length_for(role))
+    return name, shown_name
+
+
+def _insert_user(database: Database, audit: AuditLog, names: tuple[str, str], role: Role,
+                 pin_hash: str, by: ConsoleUser | None) -> ConsoleUser:
+    name, shown_name = names
     try:
         with database.sessions() as session, session.begin():
             row = User(username=name, display_name=shown_name,
@@ -248,7 +271,7 @@ def authenticate(database: Database, audit: AuditLog, username: str, pin: str,
     user_id: int | None = None
     claimed = _claim_attempt(database, username, now)
     if claimed is None:
-        pin_matches(_dummy_hash(), pin)  # the same work as for a real user
+        pin_matches(None, pin)  # the same hash work as for a real user (DUMMY_HASH)
         existing = find_user(database, username)
         user_id = existing.id if existing is not None else None
         outcome = "disabled" if existing is not None else "unknown user"
@@ -285,8 +308,3 @@ def authenticate(database: Database, audit: AuditLog, username: str, pin: str,
                            "an admin to reset the PIN")
     raise LoginRefused("the user name or PIN is not right; check both and try again")
 
-
-@functools.cache
-def _dummy_hash() -> str:
-    """A hash of no one's PIN, checked for names that have none, at the same cost."""
-    return hash_pin(secrets.token_hex(16))
