@@ -115,7 +115,7 @@ def add_demo_user(database: Database, audit: AuditLog, *, username: str, display
     """One of the demo's users with its published PIN: for the demo's own database only.
 
     The demo checks that a database is its own before it calls this
-    (:func:`ketaconsole.bedside.demo_record.demo_record_refusal`); anywhere else the
+    (:func:`ketaconsole.demo.own_record.demo_record_refusal`); anywhere else the
     published PINs are refused by the PIN rule.
     """
     name, shown_name = _check_names(username, display_name)
