@@ -21,7 +21,7 @@ from ketaconsole.cli.acting_person import os_account
 from ketaconsole.store import open_database
 
 ADMIN = ("ada", "318264")
-NURSE = ("nia", "4719")
+NURSE = ("nia", "471962")
 
 
 @dataclass

@@ -219,8 +219,8 @@ CALLS: dict[str, GuardedCall] = {
         lambda b: b.user_admin.disable(NAMES[Role.NURSE]),
         lambda b: not _can_log_in(b, Role.NURSE, PINS[Role.NURSE])),
     "reset a PIN": GuardedCall(
-        lambda b: b.user_admin.reset_pin(NAMES[Role.TECHNICIAN], "9861"),
-        lambda b: _can_log_in(b, Role.TECHNICIAN, "9861")),
+        lambda b: b.user_admin.reset_pin(NAMES[Role.TECHNICIAN], "986142"),
+        lambda b: _can_log_in(b, Role.TECHNICIAN, "986142")),
     "list the users": GuardedCall(
         lambda b: b.user_admin.users(),
         lambda b: True),

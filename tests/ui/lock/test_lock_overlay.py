@@ -38,7 +38,7 @@ def record(tmp_path: Path) -> Iterator[Database]:
     admin = add_first_admin(database, audit, username="ada", display_name="Ada Admin",
                             pin="318264")
     create_user(database, audit, username="nia", display_name="Nia Nurse", role=Role.NURSE,
-                pin="4719", by=admin)
+                pin="471962", by=admin)
     yield database
     database.dispose()
 
@@ -80,7 +80,7 @@ def test_a_wrong_pin_is_refused_on_the_panel(qtbot: QtBot, panel: LockOverlay) -
 
 def test_the_right_pin_unlocks_and_names_the_user(qtbot: QtBot, panel: LockOverlay) -> None:
     _choose(panel, "nia")
-    qtbot.keyClicks(panel.pin, "4719")
+    qtbot.keyClicks(panel.pin, "471962")
     with qtbot.waitSignal(panel.unlocked, timeout=5000) as unlocked:
         qtbot.keyClick(panel.pin, Qt.Key.Key_Return)
     user = unlocked.args[0]
@@ -91,7 +91,7 @@ def test_the_right_pin_unlocks_and_names_the_user(qtbot: QtBot, panel: LockOverl
 
 def test_unlock_without_a_chosen_user_asks_for_one(qtbot: QtBot, panel: LockOverlay) -> None:
     _choose(panel, None)
-    qtbot.keyClicks(panel.pin, "4719")
+    qtbot.keyClicks(panel.pin, "471962")
     qtbot.mouseClick(panel.unlock_button, Qt.MouseButton.LeftButton)
     assert panel.message.text() == "Choose your name, then type your PIN."
     assert panel.lock.state is LockState.LOCKED
