@@ -103,20 +103,22 @@ def test_emergency_access_opens_without_a_pin_and_is_recorded(qtbot: QtBot,
     qtbot.keyClicks(panel.reason, "patient not breathing")
     with qtbot.waitSignal(panel.break_glass, timeout=5000) as opened:
         qtbot.mouseClick(panel.emergency_button, Qt.MouseButton.LeftButton)
-    assert opened.args == [None, "patient not breathing"]
+    assert opened.args[0].username == "emergency" and opened.args[1] == "patient not breathing"
     assert panel.lock.state is LockState.EMERGENCY
     pending = pending_break_glass_reviews(panel.lock.audit)
     assert [(p.action, p.actor, p.detail["reason"]) for p in pending] == [
         (Action.BREAK_GLASS, "emergency", "patient not breathing")]
 
 
-def test_emergency_access_by_a_chosen_user_names_them(qtbot: QtBot,
-                                                      panel: LockOverlay) -> None:
+def test_emergency_access_with_a_name_chosen_never_acts_as_that_user(
+        qtbot: QtBot, panel: LockOverlay) -> None:
     _choose(panel, "nia")
     with qtbot.waitSignal(panel.break_glass, timeout=5000) as opened:
         qtbot.mouseClick(panel.emergency_button, Qt.MouseButton.LeftButton)
-    assert opened.args[0].username == "nia" and opened.args[1] == ""
-    assert pending_break_glass_reviews(panel.lock.audit)[0].actor == "nia"
+    assert opened.args[0].username == "emergency" and opened.args[1] == ""
+    assert panel.lock.current_user() == opened.args[0]
+    entry = pending_break_glass_reviews(panel.lock.audit)[0]
+    assert (entry.actor, entry.user_id) == ("emergency", None)
 
 
 def _move_mouse(widget: QWidget) -> None:
