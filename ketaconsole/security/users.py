@@ -27,7 +27,7 @@ from ketaconsole.security.clinic_settings import (
 from ketaconsole.security.pins import hash_pin, hash_published_demo_pin, pin_matches
 from ketaconsole.security.roles import Role
 from ketaconsole.store.database import Database
-from ketaconsole.store.models import User
+from ketaconsole.store.models import AuditEntry, User
 from ketaconsole.store.timeline import format_time
 
 USERNAME_MAX = 100
@@ -214,13 +214,25 @@ def _wait_text(seconds: float) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-def _claim_attempt(database: Database, username: str, now: float
-                   ) -> tuple[int, int, float | None, str | None] | None:
+@dataclass(frozen=True, slots=True)
+class _Unclaimed:
+    """An attempt under a name no active user has: the disabled user's row, if any, and
+    the wrong attempts under that name within the lock-out time."""
+
+    user_id: int | None
+    earlier_failures: int
+
+
+def _claim_attempt(database: Database, username: str, now: float, since: float
+                   ) -> tuple[int, int, float | None, str | None] | _Unclaimed:
     """Count one attempt for an active user, atomically, before any PIN is checked.
 
     One ``UPDATE ... RETURNING``: PostgreSQL holds the row lock for it and SQLite its one
     writer lock, so parallel attempts each see their own count and no two see the same.
-    A lock-out that has run out starts the count again. ``None`` for no such active user.
+    A lock-out that has run out starts the count again. For a name no active user has,
+    the same transaction writes one users row without changing it (so the attempt
+    commits as a counted one does, and takes as long) and reads what the refusal needs:
+    timing says nothing about whether a name exists.
     """
     expired = and_(User.locked_until.is_not(None), User.locked_until <= now)
     claim = (update(User)
@@ -230,9 +242,16 @@ def _claim_attempt(database: Database, username: str, now: float
              .returning(User.id, User.failed_pins, User.locked_until, User.password_hash))
     with database.sessions() as session, session.begin():
         row = session.execute(claim).first()
-    if row is None:
-        return None
-    return int(row[0]), int(row[1]), row[2], row[3]
+        if row is not None:
+            return int(row[0]), int(row[1]), row[2], row[3]
+        first = select(func.min(User.id)).scalar_subquery()
+        session.execute(update(User).where(User.id == first)
+                        .values(failed_pins=User.failed_pins))
+        existing = session.scalar(select(User.id).where(User.username == username))
+        failures = session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == Action.LOGIN_FAILED, AuditEntry.actor == username,
+            AuditEntry.at >= since)) or 0
+    return _Unclaimed(existing, int(failures))
 
 
 def _settle_attempt(database: Database, user_id: int, *, good: bool, lock_until: float | None
@@ -249,12 +268,6 @@ def _settle_attempt(database: Database, user_id: int, *, good: bool, lock_until:
         return _user(row)
 
 
-def _recent_failures(audit: AuditLog, username: str, since: float) -> int:
-    """Wrong attempts under a name no active user has, within the lock-out time."""
-    return sum(1 for entry in audit.entries(since=since)
-               if entry.action == Action.LOGIN_FAILED and entry.actor == username)
-
-
 def authenticate(database: Database, audit: AuditLog, username: str, pin: str,
                  settings: SecuritySettings = DEFAULT_SETTINGS, *,
                  place: str = "console") -> ConsoleUser:
@@ -262,21 +275,21 @@ def authenticate(database: Database, audit: AuditLog, username: str, pin: str,
 
     The attempt is counted (and a lock-out checked) in one atomic update before the PIN
     is hashed, so parallel guesses never get more PIN checks than the lock-out allows.
-    An unknown or disabled name costs the same hash, gets the same answer and is locked
-    out after as many tries as a real one: the answer never says whether a name exists.
+    An unknown or disabled name costs the same commit and the same hash (a fixed stored
+    one, so from the first attempt of a process), gets the same answer and is locked out
+    after as many tries as a real one: neither the answer nor its time says whether a
+    name exists.
     """
     now = audit.clock()
     locked_until: float | None = None
     user: ConsoleUser | None = None
     user_id: int | None = None
-    claimed = _claim_attempt(database, username, now)
-    if claimed is None:
+    claimed = _claim_attempt(database, username, now, now - settings.lockout_seconds)
+    if isinstance(claimed, _Unclaimed):
         pin_matches(None, pin)  # the same hash work as for a real user (DUMMY_HASH)
-        existing = find_user(database, username)
-        user_id = existing.id if existing is not None else None
-        outcome = "disabled" if existing is not None else "unknown user"
-        earlier = _recent_failures(audit, username, now - settings.lockout_seconds)
-        if earlier + 1 >= settings.max_wrong_pins:
+        user_id = claimed.user_id
+        outcome = "disabled" if user_id is not None else "unknown user"
+        if claimed.earlier_failures + 1 >= settings.max_wrong_pins:
             outcome += ", locked out"
             locked_until = now + settings.lockout_seconds
     else:
@@ -292,7 +305,8 @@ def authenticate(database: Database, audit: AuditLog, username: str, pin: str,
             if count >= settings.max_wrong_pins:
                 outcome = "wrong PIN, locked out"
                 locked_until = now + settings.lockout_seconds
-            _settle_attempt(database, user_id, good=False, lock_until=locked_until)
+                _settle_attempt(database, user_id, good=False, lock_until=locked_until)
+            # else the claim already counted it: no second write that an unknown name lacks
     if user is not None:
         audit.record(Action.LOGIN, actor=username, user_id=user_id, target=place)
         return user

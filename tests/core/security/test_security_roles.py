@@ -213,7 +213,7 @@ CALLS: dict[str, GuardedCall] = {
         lambda b: (b.folder / "limits.json").exists()
         and bool(b.audit.entries(action=Action.ALARM_PROFILE_EDITED))),
     "add a user": GuardedCall(
-        lambda b: b.user_admin.add("newbie", "New Nurse", Role.NURSE, "4391"),
+        lambda b: b.user_admin.add("newbie", "New Nurse", Role.NURSE, "439182"),
         lambda b: find_user(b.database, "newbie") is not None),
     "disable a user": GuardedCall(
         lambda b: b.user_admin.disable(NAMES[Role.NURSE]),
