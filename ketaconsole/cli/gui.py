@@ -9,8 +9,6 @@ from ketaconsole.settings import database_url, home_dir
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    from ui.app import run
-
     if not args.demo:
         from ketaconsole.security.protection import warn_if_unprotected
 
@@ -20,6 +18,8 @@ def run_gui(args: argparse.Namespace) -> int:
         if refused is not None:
             print(f"ketaconsole: {refused}", file=sys.stderr)
             return 1
+    from ui.app import run
+
     return run(args)
 
 
