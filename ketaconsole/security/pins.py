@@ -73,7 +73,7 @@ def _repeats_a_block(pin: str) -> bool:
 
 def pin_weakness(pin: str) -> str | None:
     """Why a PIN of digits is among the first an attacker tries, in a few words, or None."""
-    if not pin.isdigit():
+    if not pin.isdigit() or len(pin) < 3:  # too short to be a pattern: too short anyway
         return None
     if pin in PUBLISHED_DEMO_PINS:
         return "is one of the demo's published PINs"
