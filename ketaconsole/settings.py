@@ -55,13 +55,11 @@ def database_url(explicit: str | None = None) -> str:
 
 
 def demo_database_url(explicit: str | None = None) -> str:
-    """The demo's database: ``--db``, then ``KETACONSOLE_DB``, else its own file in home.
+    """The demo's database: ``--db`` if given, else its own file in home.
 
-    Demo sessions and the demo's users never go into the clinic's own record file.
+    ``KETACONSOLE_DB`` names the clinic's record, so the demo never reads it: demo
+    sessions and the demo's users never go into the clinic's record. A ``--db`` naming
+    another database is checked before the demo writes into it
+    (:mod:`ketaconsole.demo.own_record`).
     """
-    if explicit:
-        return database_url(explicit)
-    configured = os.environ.get(DB_ENV)
-    if configured:
-        return configured
-    return database_url(DEMO_DB_NAME)
+    return database_url(explicit or DEMO_DB_NAME)

@@ -37,7 +37,7 @@ def prescriber(database: Database) -> ConsoleUser:
     if found is not None:
         return found
     return create_user(database, audit, username="pia", display_name="Dr Pia Prescriber",
-                       role=Role.PRESCRIBER, pin="6093", by=None)
+                       role=Role.PRESCRIBER, pin="609318", by=None)
 
 
 def approve(database: Database, person: PatientRecord, *, form: EligibilityForm = CLEAR,

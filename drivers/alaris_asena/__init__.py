@@ -36,7 +36,7 @@ INFO = DriverInfo(
                           "remote control. On: the console enables it and keeps it alive; "
                           "if the console stops without releasing it, the pump raises its "
                           "communication time-out alarm. Enable only where the clinic "
-                          "needs it."),
+                          "needs it.", commands_device=True),
     ),
 )
 

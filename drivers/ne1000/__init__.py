@@ -44,7 +44,8 @@ INFO = DriverInfo(
                      minimum=0.1, maximum=10.0),
         SettingField("control_enabled", "Allow the console to control the pump", "bool",
                      False, help="Off: telemetry only. On: the console may set diameter, "
-                                 "rate and volume, start and stop the pump."),
+                                 "rate and volume, start and stop the pump.",
+                     commands_device=True),
     ),
 )
 

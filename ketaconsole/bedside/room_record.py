@@ -10,6 +10,7 @@ to the room, on the room's own thread.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ketaconsole.alarms import LimitProfile, default_profile
@@ -42,8 +43,12 @@ class RoomRecord:
 
 
 def open_record(database_url: str | None, *, station: str, place: str,
-                demo_users: bool = False) -> RoomRecord:
+                demo_users: bool = False,
+                refuse: Callable[[Database], str | None] | None = None) -> RoomRecord:
     """Open the record at ``database_url`` for this station (step 3 of making a room).
+
+    ``refuse`` may turn the database down before anything is written into it (the demo
+    writes only into a database of its own): its sentence becomes the ``problem``.
 
     A database that cannot be opened is a :class:`RoomRecord` with its ``problem``;
     another console running as ``station`` on it raises :class:`StationBusy`.
@@ -54,6 +59,10 @@ def open_record(database_url: str | None, *, station: str, place: str,
         database = open_database(database_url)
     except DatabaseUnavailable as exc:
         return RoomRecord(None, problem=f"not recording: {exc}")
+    refused = refuse(database) if refuse is not None else None
+    if refused is not None:
+        database.dispose()
+        return RoomRecord(None, problem=f"not recording: {refused}")
     try:
         station_lock = lock_station(database, station)
     except StationBusy:

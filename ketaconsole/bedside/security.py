@@ -26,8 +26,8 @@ from ketaconsole.security import (
 from ketaconsole.security.clinic_settings import security_settings
 from ketaconsole.security.services import AuthorisedConsole
 from ketaconsole.security.users import (
+    add_demo_user,
     add_first_admin,
-    create_user,
     list_users,
     needs_first_admin,
 )
@@ -137,10 +137,7 @@ class BedsideSecurity:
         if not self.needs_first_admin():
             return
         admin = None
-        for username, name, role, pin in reversed(DEMO_USERS):
-            if role is Role.ADMIN:
-                admin = add_first_admin(self.database, self.audit, username=username,
-                                        display_name=name, pin=pin)
-            else:
-                create_user(self.database, self.audit, username=username, display_name=name,
-                            role=role, pin=pin, by=admin)
+        for username, name, role, pin in sorted(DEMO_USERS, key=lambda u: u[2] is not Role.ADMIN):
+            added = add_demo_user(self.database, self.audit, username=username,
+                                  display_name=name, role=role, pin=pin, by=admin)
+            admin = admin or added

@@ -15,7 +15,12 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from ketaconsole import __version__
-from ketaconsole.cli.common import database_option, number_option, silence_stdout
+from ketaconsole.cli.common import (
+    database_option,
+    escape_terminal_output,
+    number_option,
+    silence_stdout,
+)
 from ketaconsole.cli.errors import CliError
 from ketaconsole.demo.cast import demo_slugs
 from ketaconsole.names import printable
@@ -104,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(words)
     args = parser.parse_args(words)
+    if args.command is not None:
+        escape_terminal_output()
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -121,11 +128,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of our output (head, less) stopped listening
         silence_stdout()
         return 0
-    except Exception as exc:  # the last word: one sentence, never a traceback
-        logging.getLogger("ketaconsole").debug("unexpected failure", exc_info=True)
-        print(f"ketaconsole: the command failed unexpectedly ({type(exc).__name__}); "
-              "nothing more was done; run it again with -v for details and report it",
-              file=sys.stderr)
+    except Exception as exc:  # the last word: one sentence (the traceback with -v)
+        from ketaconsole.store.lock_holder import record_locked
+
+        locked = record_locked(exc, getattr(args, "command_db", None) or args.db)
+        if locked is not None:
+            print(f"ketaconsole: {locked}", file=sys.stderr)
+            return 1
+        if args.verbose:
+            logging.getLogger("ketaconsole").error("unexpected failure", exc_info=True)
+            print(f"ketaconsole: the command failed unexpectedly ({type(exc).__name__}); "
+                  "nothing more was done; report it with the traceback above",
+                  file=sys.stderr)
+        else:
+            print(f"ketaconsole: the command failed unexpectedly ({type(exc).__name__}); "
+                  "nothing more was done; run it again with -v for details and report it",
+                  file=sys.stderr)
         return 1
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 
 from ketaconsole.cli.acting_person import acting_person, audit_as
-from ketaconsole.cli.common import CliError, number_option, print_json_line
+from ketaconsole.cli.common import CliError, number_option, print_json_line, text_option
 from ketaconsole.cli.record_common import add_db_option, open_record
 from ketaconsole.cli.security_common import PinReader, add_login_options, log_in, parse_time
+from ketaconsole.names import Field
 from ketaconsole.numbers import NumberRange
 from ketaconsole.security import (
     Action,
@@ -40,7 +41,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                       help="list emergency accesses no admin has reviewed yet")
     what.add_argument("--review", type=number_option(AUDIT_ENTRY), metavar="ENTRY",
                       help="mark emergency access ENTRY reviewed (needs --as ADMIN)")
-    parser.add_argument("--note", default="", help="the review's note (with --review)")
+    parser.add_argument("--note", default="",
+                        type=text_option(Field.NOTE, "--note", required=False),
+                        help="the review's note (with --review)")
     add_login_options(parser)
     add_db_option(parser)
     parser.set_defaults(handler=run)

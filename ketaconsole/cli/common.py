@@ -8,10 +8,10 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ketaconsole.cli.errors import CliError
-from ketaconsole.names import BadName, check_name
+from ketaconsole.names import BadText, Field, check_text, printable
 from ketaconsole.numbers import NumberError, NumberRange
 
 if TYPE_CHECKING:
@@ -40,14 +40,16 @@ def number_option(rule: NumberRange) -> Callable[[str], float]:
     return parse
 
 
-def name_option(what: str) -> Callable[[str], str]:
-    """An argparse ``type`` for a person's name: refused as a usage error if unusable."""
+def text_option(field: Field, what: str | None = None, *,
+                required: bool = True) -> Callable[[str], str]:
+    """An argparse ``type`` for free text or a name: the one text rule
+    (:func:`ketaconsole.names.check_text`), a refusal being a usage error (exit 2)."""
     def parse(text: str) -> str:
         try:
-            return check_name(text, what)
-        except BadName as exc:
+            return check_text(text, field, what=what, required=required)
+        except BadText as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
-    parse.__name__ = "name"
+    parse.__name__ = "text"
     return parse
 
 
@@ -91,6 +93,33 @@ def silence_stdout() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     with contextlib.suppress(BrokenPipeError):
         sys.stdout.flush()
+
+
+class EscapingStream:
+    """A text stream that shows control and text-direction characters as escapes.
+
+    Every command writes through one of these (stdout and stderr), so a name or note
+    holding an escape sequence, a carriage return or a right-to-left override never
+    reaches the terminal raw; line breaks between lines pass.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write("\n".join(printable(line) for line in text.split("\n")))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def escape_terminal_output() -> None:
+    """Route this process's stdout and stderr through :class:`EscapingStream`."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, EscapingStream):
+            setattr(sys, name, EscapingStream(stream))
 
 
 def print_json_line(record: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ketaconsole.cli.acting_person import acting_person, add_person_options, audit_as
-from ketaconsole.cli.common import CliError, number_option
+from ketaconsole.cli.common import CliError, number_option, text_option
 from ketaconsole.cli.record_common import add_db_option, open_record, session_number
 from ketaconsole.export.atomic import ExportFolderError
 from ketaconsole.export.mllp import MllpPolicy, MllpTarget
@@ -19,6 +19,7 @@ from ketaconsole.export.service import (
     ExportResult,
     export_session,
 )
+from ketaconsole.names import Field
 from ketaconsole.numbers import NumberRange
 from ketaconsole.security import Action, AuditLog
 from ketaconsole.session.workflow import step_permissions
@@ -44,8 +45,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--paper", default="a4", choices=[p.value for p in Paper],
                         help="PDF page size")
     parser.add_argument("--clinic", default="KetaConsole clinic",
+                        type=text_option(Field.LABEL, "--clinic"),
                         help="clinic name printed in the PDF header")
-    parser.add_argument("--author", help="the name printed as the exporter (default: the "
+    parser.add_argument("--author", type=text_option(Field.USER_NAME, "--author"),
+                        help="the name printed as the exporter (default: the "
                                          "person acting, see --as)")
     parser.add_argument("--mllp", metavar="HOST:PORT",
                         help="also send the HL7 messages to this MLLP receiver")

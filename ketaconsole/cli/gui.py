@@ -3,17 +3,47 @@
 from __future__ import annotations
 
 import argparse
+import sys
+
+from ketaconsole.settings import database_url, home_dir
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    from ketaconsole.settings import database_url, home_dir
-    from ui.app import run
-
     if not args.demo:
         from ketaconsole.security.protection import warn_if_unprotected
 
         warn_if_unprotected(home_dir(), database_url(args.db))
+    elif args.db:
+        refused = demo_database_refusal(args.db)
+        if refused is not None:
+            print(f"ketaconsole: {refused}", file=sys.stderr)
+            return 1
+    from ui.app import run
+
     return run(args)
+
+
+def demo_database_refusal(explicit: str) -> str | None:
+    """Before the window: why the demo may not record into ``--db`` (one sentence), or None.
+
+    Its own file is always its own; any other database is opened and looked at first
+    (:func:`ketaconsole.demo.own_record.demo_record_refusal`).
+    """
+    from ketaconsole.demo.own_record import demo_record_refusal
+    from ketaconsole.settings import demo_database_url
+    from ketaconsole.store import DatabaseUnavailable, open_database
+
+    url = demo_database_url(explicit)
+    if url == demo_database_url():
+        return None
+    try:
+        database = open_database(url)
+    except DatabaseUnavailable as exc:
+        return str(exc)
+    try:
+        return demo_record_refusal(database, database_url())
+    finally:
+        database.dispose()
 
 
 def run_overview_gui(args: argparse.Namespace) -> int:

@@ -38,12 +38,13 @@ import threading
 import time
 from dataclasses import replace
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import serial
 
 from ketaconsole.bedside.room import DeviceSpec, Room, RoomOptions, StationBusy, build_room
 from ketaconsole.catalogue import PUMP_RATE
-from ketaconsole.cli.acting_person import os_door
+from ketaconsole.cli.acting_person import acting_person, audit_as, os_door
 from ketaconsole.cli.checklist_input import (
     EXAMPLE,
     Checklist,
@@ -53,11 +54,12 @@ from ketaconsole.cli.checklist_input import (
 from ketaconsole.cli.common import (
     CliError,
     load_driver,
-    name_option,
     number_option,
     parse_sets,
+    text_option,
 )
 from ketaconsole.cli.record_common import add_db_option
+from ketaconsole.cli.security_common import add_login_options
 from ketaconsole.course.eligibility import NotCleared
 from ketaconsole.course.identity import PatientIdentityError
 from ketaconsole.course.lookup import cleared_patient
@@ -74,14 +76,19 @@ from ketaconsole.medication.body import HEIGHT_CM, WEIGHT_KG
 from ketaconsole.medication.clinic_library import clinic_library
 from ketaconsole.medication.library import LibraryError
 from ketaconsole.medication.order_check import LimitAcceptance, check_order, plan_order
+from ketaconsole.names import Field
 from ketaconsole.numbers import NumberRange, echo
-from ketaconsole.sdk import SettingError
+from ketaconsole.sdk import SettingError, SettingField
+from ketaconsole.security import Action, AuditLog, Permission
 from ketaconsole.security.plugins import clinic_registry
 from ketaconsole.session.checkin import PatientNamed
 from ketaconsole.session.workflow import WorkflowError
 from ketaconsole.settings import database_url
 from ketaconsole.store import DatabaseUnavailable, open_database
 from ketaconsole.store.recorder import RecordNotWritten
+
+if TYPE_CHECKING:
+    from ketaconsole.devices.registry import DriverRegistry
 
 RECORD_MINUTES = NumberRange("--minutes", 0, 24 * 60, above_low=True, unit="minutes")
 WEIGHT = NumberRange("--weight", *WEIGHT_KG, unit="kg")
@@ -127,7 +134,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                                       "record ('ketaconsole patients' lists them)")
     parser.add_argument("--patient", help="the patient's name (checked against the record; "
                                           "with --dob, finds it without an MRN)",
-                        type=name_option("the patient's name"))
+                        type=text_option(Field.PATIENT_NAME))
     parser.add_argument("--dob", metavar="YYYY-MM-DD",
                         help="the patient's date of birth (with --patient)")
     parser.add_argument("--weight", type=number_option(WEIGHT), metavar="KG",
@@ -144,13 +151,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                         metavar="MG_PER_ML",
                         help="the drug's concentration after dilution, mg/mL")
     parser.add_argument("--limit-clinician", metavar="NAME", default="",
+                        type=text_option(Field.CLINICIAN_NAME, "--limit-clinician", required=False),
                         help="the clinician who accepts an order past the clinic's usual "
                              "(soft) limits (with --limit-reason)")
     parser.add_argument("--limit-reason", metavar="TEXT", default="",
+                        type=text_option(Field.REASON, "--limit-reason", required=False),
                         help="why the order goes past the clinic's usual limits")
     parser.add_argument("--minutes", type=number_option(RECORD_MINUTES), metavar="N",
                         help="stop after N minutes (default: run until interrupted)")
     add_checklist_options(parser)
+    add_login_options(parser, login_help="a technician who allows a setting that lets the "
+                                         "console command a device (control_enabled, "
+                                         "remote_control); needed with such a --set")
     add_db_option(parser)
     parser.set_defaults(handler=run)
 
@@ -247,6 +259,46 @@ def _specs(pairs: list[str], sets: list[str] | None) -> list[DeviceSpec]:
     return specs
 
 
+def _device_control(args: argparse.Namespace, specs: list[DeviceSpec],
+                    registry: DriverRegistry) -> list[tuple[DeviceSpec, SettingField]]:
+    """The settings given that let the console command a device (``control_enabled``);
+    refused as a usage error, before any port is opened, without ``--as TECHNICIAN``."""
+    turned_on = [(spec, setting) for spec in specs
+                 for setting in registry.get(spec.slug).info.commanding(spec.settings)]
+    if turned_on and not getattr(args, "login", None):
+        spec, setting = turned_on[0]
+        raise CliError(f"--set {setting.key}={str(spec.settings[setting.key]).lower()} lets "
+                       f"the console command {spec.device_id}; a technician must allow it "
+                       "in this command: add --as TECHNICIAN (PIN asked, or --pin-stdin)", 2)
+    return turned_on
+
+
+def _allow_device_control(args: argparse.Namespace, url: str,
+                          turned_on: list[tuple[DeviceSpec, SettingField]]) -> None:
+    """A setting that lets the console command a device is a technician's: logged in with
+    ``--as`` in every command, role checked, and on the audit trail with its value before
+    (the driver's default) and after, before the room starts."""
+    try:
+        database = open_database(url)
+    except DatabaseUnavailable as exc:
+        raise CliError(str(exc)) from None
+    try:
+        audit = AuditLog(database)
+        targets = ", ".join(f"{s.device_id} on {echo(s.port)}" for s, _ in turned_on)
+        person = acting_person(database, audit, args, Permission.SAVE_DEVICE_PROFILE,
+                               f"device control: {targets}")
+        for spec, setting in turned_on:
+            audit_as(audit, person, Action.DEVICE_CONTROL_ALLOWED,
+                     target=f"{spec.device_id} on {spec.port}",
+                     detail={"driver": spec.slug, "setting": setting.key,
+                             "before": setting.default, "after": spec.settings[setting.key],
+                             "command": "record"})
+    finally:
+        database.dispose()
+    print(f"ketaconsole record: {targets}: the console may command the device, allowed by "
+          f"{person.name} (audited)", file=sys.stderr, flush=True)
+
+
 def _with_primaries(specs: list[DeviceSpec], pairs: list[str] | None) -> list[DeviceSpec]:
     """``--primary METRIC=DEVICE`` choices on the devices they name."""
     chosen: dict[str, set[str]] = {}
@@ -287,6 +339,8 @@ def run(args: argparse.Namespace) -> int:
     ordered = _ordered(args, body[0])
     specs = _with_primaries(_specs(args.device, args.set), args.primary)
     registry = clinic_registry()
+    url = database_url(getattr(args, "command_db", None) or getattr(args, "db", None))
+    commanding = _device_control(args, specs, registry)
     for spec in specs:
         driver = registry.get(spec.slug)
         try:
@@ -294,8 +348,9 @@ def run(args: argparse.Namespace) -> int:
         except serial.SerialException as exc:
             raise CliError(describe_port_error(spec.port, exc)) from None
     _check_patient(args)
-    url = database_url(getattr(args, "command_db", None) or getattr(args, "db", None))
     plan, accepted = _preflight(args, url, body, ordered)
+    if commanding:
+        _allow_device_control(args, url, commanding)
     try:
         room = build_room(specs, registry=registry, database_url=url,
                           options=RoomOptions(place="record", door=os_door,

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from ketaconsole.medication.library import DOSE, INFUSION, TOTAL, DrugLibrary, shown
 from ketaconsole.medication.order_check import ApprovedOrder
+from ketaconsole.names import Field, text_problem
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSetting, EligibilityAssessment
 
@@ -143,6 +144,22 @@ def _order_problems(form: EligibilityForm, library: DrugLibrary) -> dict[str, st
     return problems
 
 
+def _text_problems(form: EligibilityForm) -> dict[str, str]:
+    """The form's free text by the console's one text rule (:mod:`ketaconsole.names`)."""
+    problems: dict[str, str] = {}
+    for key, value, text_field in (
+            ("consent", form.consent_document, Field.CONSENT_DOCUMENT),
+            ("consent", form.consent_version, Field.CONSENT_VERSION),
+            ("relative_reasoning", form.relative_reasoning, Field.REASON),
+            ("diagnosis", form.diagnosis, Field.DIAGNOSIS),
+            *(("prior_treatments", t.detail, Field.PRIOR_TREATMENT)
+              for t in form.prior_treatments)):
+        problem = text_problem(str(value), text_field, required=False)
+        if problem is not None and key not in problems:
+            problems[key] = f"{problem[0].upper()}{problem[1:]}."
+    return problems
+
+
 def decision_support(form: EligibilityForm, policy: EligibilityPolicy,
                      library: DrugLibrary) -> Findings:
     problems: dict[str, str] = {}
@@ -160,6 +177,7 @@ def decision_support(form: EligibilityForm, policy: EligibilityPolicy,
             ", ".join(RELATIVE[k] for k in relative) + ".")
     if not form.consent_document.strip() or not form.consent_version.strip():
         problems["consent"] = "Record the consent document and its version."
+    problems.update(_text_problems(form))
     problems.update(_order_problems(form, library))
     for treatment in form.prior_treatments:
         if treatment.kind not in PRIOR_TREATMENT_KINDS:

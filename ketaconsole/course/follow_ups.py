@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ketaconsole.course.measures import MeasureResult
+from ketaconsole.names import Field, text_problem
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSession, FollowUp
 from ketaconsole.store.models import Patient as PatientRow
@@ -59,6 +60,11 @@ class FollowUpEntry:
             found["craving"] = "Rate craving for ketamine from 0 (none) to 10."
         if self.used_since_last_infusion and not self.use_detail.strip():
             found["use_detail"] = "Say what was used, when and how much."
+        for key, value, text_field in (("side_effects", self.side_effects, Field.SIDE_EFFECTS),
+                                       ("use_detail", self.use_detail, Field.USE_DETAIL)):
+            problem = text_problem(str(value), text_field, required=False)
+            if problem is not None:
+                found.setdefault(key, f"{problem[0].upper()}{problem[1:]}.")
         return found
 
     def as_record(self) -> dict[str, Any]:

@@ -14,11 +14,11 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ketaconsole.names import BadText, Field, check_birth_date, check_text, shown_text
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import (
     ClinicSession,
@@ -59,17 +59,14 @@ def normal_name(name: str) -> str:
 
 
 def check_date_of_birth(text: str | None) -> str | None:
-    """An ISO date (YYYY-MM-DD) or None; anything else is refused with what to enter."""
+    """An ISO date (YYYY-MM-DD) within a life's span, or None; anything else is refused
+    with what to enter (:func:`ketaconsole.names.check_birth_date`)."""
     if text is None or not text.strip():
         return None
     try:
-        born = date.fromisoformat(text.strip())
-    except ValueError:
-        raise PatientIdentityError(
-            f"{text!r} is not a date of birth; enter it as YYYY-MM-DD") from None
-    if born > date.today():
-        raise PatientIdentityError("The date of birth is in the future; check it.")
-    return born.isoformat()
+        return check_birth_date(text).isoformat()
+    except BadText as exc:
+        raise PatientIdentityError(str(exc)) from None
 
 
 def check_mrn(text: str | None) -> str | None:
@@ -78,7 +75,7 @@ def check_mrn(text: str | None) -> str | None:
     mrn = text.strip()
     if not MRN_PATTERN.match(mrn):
         raise PatientIdentityError(
-            f"{mrn!r} is not a clinic identifier; use letters, digits, '-', '/' or '.'")
+            f"{shown_text(mrn)} is not a clinic identifier; use letters, digits, '-', '/' or '.'")
     return mrn
 
 
@@ -124,8 +121,10 @@ def register_patient(database: Database, name: str, *, mrn: str | None = None,
                      date_of_birth: str | None = None, weight_kg: float | None = None,
                      clock: Callable[[], float] = time.time) -> PatientRecord:
     """A new patient record; refused when the MRN is already another patient's."""
-    if not name.strip():
-        raise PatientIdentityError("Enter the patient's full name.")
+    try:
+        name = check_text(name, Field.PATIENT_NAME)
+    except BadText as exc:
+        raise PatientIdentityError(str(exc)) from None
     mrn = check_mrn(mrn)
     born = check_date_of_birth(date_of_birth)
     with database.sessions() as session, session.begin():

@@ -142,8 +142,12 @@ def open_demo_record(database_url: str | None, story: Scenario, *,
     """Step 3 (any thread): the demo's own record, with its users and the patient's course."""
     from ketaconsole.bedside.room_record import open_record
     from ketaconsole.demo.course import seed_demo_course
+    from ketaconsole.demo.own_record import demo_record_refusal
+    from ketaconsole.settings import database_url as clinic_database_url
 
-    opened = open_record(database_url, station=station, place="demo", demo_users=True)
+    clinic = clinic_database_url()
+    opened = open_record(database_url, station=station, place="demo", demo_users=True,
+                         refuse=lambda database: demo_record_refusal(database, clinic))
     if opened.database is not None:
         seed_demo_course(opened.database, DEMO_PATIENT[0], story.weight_kg)
     return opened

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ketaconsole.catalogue import CATALOGUE, NIBP_DIA, NIBP_MEAN, NIBP_SYS
 from ketaconsole.devices.device_spec import DeviceSpec
+from ketaconsole.names import Field, text_problem
 from ketaconsole.sdk import LineSettings
 from ketaconsole.store import DatabaseUnavailable, open_database
 from ketaconsole.store.database import Database
@@ -124,12 +125,12 @@ def setup_problems(setup: DeviceSetup) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not setup.name.strip():
         problems["name"] = "give the profile a name, such as 'Monitor bed 2'"
-    elif len(setup.name.strip()) > 100:
-        problems["name"] = "the profile name is too long; keep it under 100 characters"
+    elif (problem := text_problem(setup.name, Field.LABEL, what="the profile name")):
+        problems["name"] = problem
     if not setup.room.strip():
         problems["room"] = "name the room this profile is for, such as 'Room 1'"
-    elif len(setup.room.strip()) > 100:
-        problems["room"] = "the room name is too long; keep it under 100 characters"
+    elif (problem := text_problem(setup.room, Field.LABEL, what="the room name")):
+        problems["room"] = problem
     if not setup.slug.strip():
         problems["slug"] = "choose the driver this device needs"
     if not setup.port.strip():

@@ -10,6 +10,7 @@ lets a driver's or port's failure escape the thread.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -96,7 +97,9 @@ def open_port(url: str, line: LineSettings, timeout: float) -> serial.SerialBase
     """Open a pyserial URL with a driver's line settings, or raise ``serial.SerialException``.
 
     A write timeout is set only where the port supports one: pyserial's ``rfc2217://``
-    client refuses to open with any write timeout at all.
+    client refuses to open with any write timeout at all. Any error of the port or its
+    line settings (``termios.error`` for a parity a pseudo-terminal refuses, ...) is a
+    ``SerialException``: the link reports it and tries again, it never dies of it.
     """
     check_port_address(url)
     try:
@@ -107,6 +110,8 @@ def open_port(url: str, line: LineSettings, timeout: float) -> serial.SerialBase
         port.open()
     except (OSError, ValueError, NotImplementedError) as exc:
         raise serial.SerialException(str(exc)) from exc
+    except Exception as exc:  # termios.error and the like: still the port's error
+        raise serial.SerialException(f"{type(exc).__name__}: {exc}") from exc
     return port
 
 
@@ -131,6 +136,15 @@ def describe_port_error(url: str, exc: Exception) -> str:
     if "timed out" in text:
         return f"{url} did not answer in time; check the network and the device server"
     return f"port {url} could not be opened ({text}); check the port name and settings"
+
+
+PORT_ERRORS: tuple[type[Exception], ...] = (serial.SerialException, OSError)
+"""What a port raises when its line fails; ``termios.error`` (not an ``OSError``) too on
+POSIX, e.g. flushing a pseudo-terminal whose device end has gone."""
+if sys.platform != "win32":
+    import termios
+
+    PORT_ERRORS += (termios.error,)
 
 
 class DeviceLink:
@@ -200,7 +214,8 @@ class DeviceLink:
             self._set_status(LinkStatus.CONNECTING, self.url)
             try:
                 port = open_port(self.url, self.line, self._timings.read_timeout_s)
-            except serial.SerialException as exc:
+            except Exception as exc:  # any failure to open is a port error: alarm, retry
+                log.info("opening %s failed", self.url, exc_info=True)
                 self._set_status(LinkStatus.DISCONNECTED, describe_port_error(self.url, exc))
             else:
                 if self._session(port):
@@ -213,10 +228,10 @@ class DeviceLink:
     def _session(self, port: serial.SerialBase) -> bool:
         """Run the driver on an open port until it fails or we stop; True if data came."""
         t = self._timings
-        protocol = self.driver.create_protocol(self.device_id, self.settings)
-        self._drop_unsent(self._clock())
         got_valid = False
         try:
+            protocol = self.driver.create_protocol(self.device_id, self.settings)
+            self._drop_unsent(self._clock())
             port.reset_input_buffer()  # bytes queued while nobody listened are stale
             now = self._clock()
             self._write(port, protocol.connect(now), now)
@@ -244,11 +259,13 @@ class DeviceLink:
                                      f"line silent for {now - last_rx:.0f} s; reopening")
                     return got_valid
             self._write(port, protocol.disconnect(self._clock()), self._clock())
-        except (serial.SerialException, OSError) as exc:
+        except PORT_ERRORS as exc:
+            log.info("port %s failed", self.url, exc_info=True)
             self._set_status(LinkStatus.DISCONNECTED, f"the port closed ({exc})")
-        except Exception as exc:  # a driver bug must not kill the reader thread
-            log.exception("driver %s failed", self.driver.info.slug)
-            self._set_status(LinkStatus.DISCONNECTED, f"driver failure: {exc}")
+        except Exception as exc:  # a driver bug or an odd port error must not kill the link
+            log.exception("driver %s on %s failed", self.driver.info.slug, self.url)
+            self._set_status(LinkStatus.DISCONNECTED,
+                             f"port or driver failure ({type(exc).__name__}: {exc}); retrying")
         finally:
             try:
                 port.close()

@@ -27,6 +27,7 @@ from ketaconsole.medication.library import (
     Quantity,
     shown,
 )
+from ketaconsole.names import Field, text_problem
 
 PAGE_FIELDS = {DOSE.key: "mg_per_kg", INFUSION.key: "duration_min", TOTAL.key: "total_mg"}
 """The plan's field each quantity's refusal belongs beside (the plan page's field keys)."""
@@ -110,6 +111,11 @@ class LimitAcceptance:
                                        "clinic's usual limits."
         if not self.reason.strip():
             found["limit_reason"] = "Say why the order goes past the clinic's usual limits."
+        for key, text, text_field in (("limit_clinician", self.clinician, Field.CLINICIAN_NAME),
+                                 ("limit_reason", self.reason, Field.REASON)):
+            problem = text_problem(text, text_field, required=False)
+            if problem is not None:
+                found.setdefault(key, f"{problem[0].upper()}{problem[1:]}.")
         return found
 
 

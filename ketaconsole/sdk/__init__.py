@@ -146,6 +146,9 @@ class SettingField:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    commands_device: bool = False
+    """Turned on, it lets the console command the device (a pump's rate, start, stop):
+    a technician's setting, audited whenever a command turns it on."""
 
     def __post_init__(self) -> None:
         if self.type not in _SETTING_TYPES:
@@ -183,7 +186,8 @@ class SettingField:
     def as_record(self) -> dict[str, Any]:
         return {"key": self.key, "label": self.label, "type": self.type,
                 "default": self.default, "help": self.help, "choices": list(self.choices),
-                "minimum": self.minimum, "maximum": self.maximum}
+                "minimum": self.minimum, "maximum": self.maximum,
+                "commands_device": self.commands_device}
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +218,11 @@ class DriverInfo:
                     f"driver {self.slug} has no setting {key!r} (its settings: {names})")
             resolved[key] = known[key].parse(text)
         return resolved
+
+    def commanding(self, settings: Mapping[str, Any]) -> list[SettingField]:
+        """The settings in ``settings`` that let the console command the device (turned on)."""
+        return [f for f in self.settings
+                if f.commands_device and settings.get(f.key, f.default) not in (False, None, 0, "")]
 
     def as_record(self) -> dict[str, Any]:
         return {"slug": self.slug, "title": self.title, "vendor": self.vendor,

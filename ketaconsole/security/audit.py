@@ -60,6 +60,7 @@ class Action:
     EXPORT = "export"
     DEVICE_PROFILE_SAVED = "device_profile_saved"
     DEVICE_PROFILE_DELETED = "device_profile_deleted"
+    DEVICE_CONTROL_ALLOWED = "device_control_allowed"
     ALARM_PROFILE_EDITED = "alarm_profile_edited"
     USER_ADDED = "user_added"
     USER_DISABLED = "user_disabled"

@@ -1,13 +1,16 @@
 """Emergency access ("break-glass"): in without a PIN, loudly recorded, reviewed by an admin.
 
 When the person at the bedside cannot log in and the patient needs the console now,
-emergency access opens it with the clinical permissions of a nurse. It is put on the
-audit trail with the reason given, and stays on the admins' list of pending reviews
-until an admin reviews it.
+emergency access opens it with the clinical permissions of a nurse. It needs no PIN, so
+it never acts as a named user: its actor is always :data:`EMERGENCY_USERNAME`, with no
+user's row, whoever was chosen in the list. It is put on the audit trail with the
+reason given (its own entry, which every entry made under it names), and stays on the
+admins' list of pending reviews until an admin reviews it.
 """
 
 from __future__ import annotations
 
+from ketaconsole.names import Field, printable
 from ketaconsole.security.audit import Action, AuditLog, AuditRecord
 from ketaconsole.security.guard import Guard
 from ketaconsole.security.roles import Permission, Role
@@ -18,24 +21,24 @@ EMERGENCY_USERNAME = "emergency"
 NO_REASON = "(no reason given)"
 
 
-def emergency_user(named: ConsoleUser | None) -> ConsoleUser:
-    """Who acts under emergency access: the person chosen, else "emergency", as a nurse."""
-    actor = named.username if named is not None else EMERGENCY_USERNAME
-    return ConsoleUser(named.id if named is not None else 0, actor,
-                       f"{named.display_name if named else 'Emergency access'} (break-glass)",
-                       Role.NURSE, True, None, break_glass=True)
+def emergency_user() -> ConsoleUser:
+    """Who acts under emergency access: "emergency", with a nurse's permissions, no user row."""
+    return ConsoleUser(0, EMERGENCY_USERNAME, "Emergency access (break-glass)", Role.NURSE,
+                       True, None, break_glass=True)
 
 
 def break_glass_detail(reason: str) -> dict[str, str]:
-    return {"reason": reason.strip() or NO_REASON, "review": "pending"}
+    """The entry's detail: the reason as given, held to the text rule without refusing it
+    (an emergency is never turned away): escaped and cut to the reason's length."""
+    text = printable(reason.strip())[:Field.REASON.limit]
+    return {"reason": text or NO_REASON, "review": "pending"}
 
 
-def break_glass(audit: AuditLog, reason: str, named: ConsoleUser | None = None, *,
+def break_glass(audit: AuditLog, reason: str, *,
                 place: str = "console") -> tuple[ConsoleUser, AuditRecord]:
-    """Open the console in an emergency; who acts (if anyone was chosen) and the audit entry."""
-    user = emergency_user(named)
-    entry = audit.record(Action.BREAK_GLASS, actor=user.username,
-                         user_id=named.record_id if named is not None else None,
+    """Open the console in an emergency; who acts and the audit entry."""
+    user = emergency_user()
+    entry = audit.record(Action.BREAK_GLASS, actor=user.username, user_id=None,
                          target=place, detail=break_glass_detail(reason))
     return user, entry
 

@@ -3,8 +3,8 @@ fasting hours), read.
 
 They live in the record database (``clinic_settings``, migration 0005), so every room of
 a clinic on one PostgreSQL server follows the same policy. A setting never changed has
-its default (five minutes, five wrong PINs, five minutes, PINs of at least four
-characters and six for admins; the MADRS asked and plotted; the heart-rate-high alarm's
+its default (five minutes, five wrong PINs, five minutes, PINs of at least six
+digits for every role; the MADRS asked and plotted; the heart-rate-high alarm's
 sustain time as the default alarm profile gives it; 6 h without solid food and 2 h
 without clear liquids before an infusion, CLINICAL.md section 1). This module only
 reads them (it needs no user and no guard); a change
@@ -34,7 +34,7 @@ class SecuritySettings:
     max_wrong_pins: int = 5
     lockout_seconds: float = 300.0
     idle_lock_seconds: float = 300.0
-    min_pin_length: int = 4
+    min_pin_length: int = 6
     admin_min_pin_length: int = 6
 
     def pin_length_for(self, role: Role) -> int:
@@ -99,7 +99,7 @@ RULES: dict[str, SettingRule] = {rule.key: rule for rule in (
     SettingRule("lockout-minutes", "minutes a locked-out user waits before trying again",
                 "lockout_seconds", 1, 60, 60),
     SettingRule("pin-min-length", "fewest characters in a new nurse's or technician's PIN",
-                "min_pin_length", 4, 12),
+                "min_pin_length", 6, 12),
     SettingRule("admin-pin-min-length", "fewest characters in a new admin's PIN",
                 "admin_min_pin_length", 6, 12),
     SettingRule(MADRS_SETTING, "1: the clinician-rated MADRS is asked before infusions and "

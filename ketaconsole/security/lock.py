@@ -29,7 +29,6 @@ from ketaconsole.security.users import (
     ConsoleUser,
     LoginRefused,
     authenticate,
-    find_user,
 )
 from ketaconsole.store.database import Database
 from ketaconsole.store.faults import write_failure_reason
@@ -161,23 +160,17 @@ class ConsoleLock:
         minutes = self.settings.idle_lock_seconds / 60
         return self.lock(f"no input for {minutes:g} minutes")
 
-    def emergency_access(self, reason: str, username: str | None = None) -> ConsoleUser:
-        """Break-glass: open the console without a PIN, loudly recorded."""
-        try:
-            named = find_user(self.database, username) if username else None
-        except AUDIT_FAILURES:
-            named = None
-        user = emergency_user(named)
+    def emergency_access(self, reason: str) -> ConsoleUser:
+        """Break-glass: open the console without a PIN, loudly recorded, as "emergency"
+        (never as a named user: no PIN says who it is)."""
+        user = emergency_user()
         detail = break_glass_detail(reason)
-        if username and named is None:
-            detail["chosen"] = username
         with self._guard:
             self._state = LockState.EMERGENCY
             self._user = user
             self._last_input = self.audit.clock()
-        entry = self._audit(Action.BREAK_GLASS, actor=user.username,
-                            user_id=named.record_id if named else None, target=self.place,
-                            detail=detail)
+        entry = self._audit(Action.BREAK_GLASS, actor=user.username, user_id=None,
+                            target=self.place, detail=detail)
         if entry is not None:
             user = dataclasses.replace(user, emergency_entry=entry.seq)
             with self._guard:

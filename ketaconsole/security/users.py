@@ -9,16 +9,14 @@ UserAdmin` is the guarded way in, and :func:`add_first_admin` the one unguarded 
 
 from __future__ import annotations
 
-import functools
 import math
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ketaconsole.names import BadName, check_name, printable
+from ketaconsole.names import BadText, Field, check_text, printable
 from ketaconsole.numbers import echo, shown
 from ketaconsole.security.audit import Action, AuditLog
 from ketaconsole.security.clinic_settings import (
@@ -26,10 +24,10 @@ from ketaconsole.security.clinic_settings import (
     SecuritySettings,
     security_settings,
 )
-from ketaconsole.security.pins import hash_pin, pin_matches
+from ketaconsole.security.pins import hash_pin, hash_published_demo_pin, pin_matches
 from ketaconsole.security.roles import Role
 from ketaconsole.store.database import Database
-from ketaconsole.store.models import User
+from ketaconsole.store.models import AuditEntry, User
 from ketaconsole.store.timeline import format_time
 
 USERNAME_MAX = 100
@@ -137,12 +135,37 @@ def _check_username(username: str) -> str:
 def create_user(database: Database, audit: AuditLog, *, username: str, display_name: str,
                 role: Role, pin: str, by: ConsoleUser | None) -> ConsoleUser:
     """Add a user (unguarded: callers check the permission); audited."""
+    name, shown_name = _check_names(username, display_name)
+    pin_hash = hash_pin(pin, _pin_policy(database).pin_length_for(role))
+    return _insert_user(database, audit, (name, shown_name), role, pin_hash, by)
+
+
+def add_demo_user(database: Database, audit: AuditLog, *, username: str, display_name: str,
+                  role: Role, pin: str, by: ConsoleUser | None) -> ConsoleUser:
+    """One of the demo's users with its published PIN: for the demo's own database only.
+
+    The demo checks that a database is its own before it calls this
+    (:func:`ketaconsole.demo.own_record.demo_record_refusal`); anywhere else the
+    published PINs are refused by the PIN rule.
+    """
+    name, shown_name = _check_names(username, display_name)
+    return _insert_user(database, audit, (name, shown_name), role,
+                        hash_published_demo_pin(pin), by)
+
+
+def _check_names(username: str, display_name: str) -> tuple[str, str]:
     name = _check_username(username)
     try:
-        shown_name = check_name(display_name, "the user's name") if display_name.strip() else name
-    except BadName as exc:
+        shown_name = check_text(display_name, Field.USER_NAME) if display_name.strip() \
+            else name
+    except BadText as exc:
         raise UserError(str(exc)) from None
-    pin_hash = hash_pin(pin, _pin_policy(database).pin_length_for(role))
+    return name, shown_name
+
+
+def _insert_user(database: Database, audit: AuditLog, names: tuple[str, str], role: Role,
+                 pin_hash: str, by: ConsoleUser | None) -> ConsoleUser:
+    name, shown_name = names
     try:
         with database.sessions() as session, session.begin():
             row = User(username=name, display_name=shown_name,
@@ -221,13 +244,25 @@ def _wait_text(seconds: float) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-def _claim_attempt(database: Database, username: str, now: float
-                   ) -> tuple[int, int, float | None, str | None] | None:
+@dataclass(frozen=True, slots=True)
+class _Unclaimed:
+    """An attempt under a name no active user has: the disabled user's row, if any, and
+    the wrong attempts under that name within the lock-out time."""
+
+    user_id: int | None
+    earlier_failures: int
+
+
+def _claim_attempt(database: Database, username: str, now: float, since: float
+                   ) -> tuple[int, int, float | None, str | None] | _Unclaimed:
     """Count one attempt for an active user, atomically, before any PIN is checked.
 
     One ``UPDATE ... RETURNING``: PostgreSQL holds the row lock for it and SQLite its one
     writer lock, so parallel attempts each see their own count and no two see the same.
-    A lock-out that has run out starts the count again. ``None`` for no such active user.
+    A lock-out that has run out starts the count again. For a name no active user has,
+    the same transaction writes one users row without changing it (so the attempt
+    commits as a counted one does, and takes as long) and reads what the refusal needs:
+    timing says nothing about whether a name exists.
     """
     expired = and_(User.locked_until.is_not(None), User.locked_until <= now)
     claim = (update(User)
@@ -237,9 +272,16 @@ def _claim_attempt(database: Database, username: str, now: float
              .returning(User.id, User.failed_pins, User.locked_until, User.password_hash))
     with database.sessions() as session, session.begin():
         row = session.execute(claim).first()
-    if row is None:
-        return None
-    return int(row[0]), int(row[1]), row[2], row[3]
+        if row is not None:
+            return int(row[0]), int(row[1]), row[2], row[3]
+        first = select(func.min(User.id)).scalar_subquery()
+        session.execute(update(User).where(User.id == first)
+                        .values(failed_pins=User.failed_pins))
+        existing = session.scalar(select(User.id).where(User.username == username))
+        failures = session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == Action.LOGIN_FAILED, AuditEntry.actor == username,
+            AuditEntry.at >= since)) or 0
+    return _Unclaimed(existing, int(failures))
 
 
 def _settle_attempt(database: Database, user_id: int, *, good: bool, lock_until: float | None
@@ -256,12 +298,6 @@ def _settle_attempt(database: Database, user_id: int, *, good: bool, lock_until:
         return _user(row)
 
 
-def _recent_failures(audit: AuditLog, username: str, since: float) -> int:
-    """Wrong attempts under a name no active user has, within the lock-out time."""
-    return sum(1 for entry in audit.entries(since=since)
-               if entry.action == Action.LOGIN_FAILED and entry.actor == username)
-
-
 def authenticate(database: Database, audit: AuditLog, username: str, pin: str,
                  settings: SecuritySettings = DEFAULT_SETTINGS, *,
                  place: str = "console") -> ConsoleUser:
@@ -269,21 +305,21 @@ def authenticate(database: Database, audit: AuditLog, username: str, pin: str,
 
     The attempt is counted (and a lock-out checked) in one atomic update before the PIN
     is hashed, so parallel guesses never get more PIN checks than the lock-out allows.
-    An unknown or disabled name costs the same hash, gets the same answer and is locked
-    out after as many tries as a real one: the answer never says whether a name exists.
+    An unknown or disabled name costs the same commit and the same hash (a fixed stored
+    one, so from the first attempt of a process), gets the same answer and is locked out
+    after as many tries as a real one: neither the answer nor its time says whether a
+    name exists.
     """
     now = audit.clock()
     locked_until: float | None = None
     user: ConsoleUser | None = None
     user_id: int | None = None
-    claimed = _claim_attempt(database, username, now)
-    if claimed is None:
-        pin_matches(_dummy_hash(), pin)  # the same work as for a real user
-        existing = find_user(database, username)
-        user_id = existing.id if existing is not None else None
-        outcome = "disabled" if existing is not None else "unknown user"
-        earlier = _recent_failures(audit, username, now - settings.lockout_seconds)
-        if earlier + 1 >= settings.max_wrong_pins:
+    claimed = _claim_attempt(database, username, now, now - settings.lockout_seconds)
+    if isinstance(claimed, _Unclaimed):
+        pin_matches(None, pin)  # the same hash work as for a real user (DUMMY_HASH)
+        user_id = claimed.user_id
+        outcome = "disabled" if user_id is not None else "unknown user"
+        if claimed.earlier_failures + 1 >= settings.max_wrong_pins:
             outcome += ", locked out"
             locked_until = now + settings.lockout_seconds
     else:
@@ -299,7 +335,8 @@ def authenticate(database: Database, audit: AuditLog, username: str, pin: str,
             if count >= settings.max_wrong_pins:
                 outcome = "wrong PIN, locked out"
                 locked_until = now + settings.lockout_seconds
-            _settle_attempt(database, user_id, good=False, lock_until=locked_until)
+                _settle_attempt(database, user_id, good=False, lock_until=locked_until)
+            # else the claim already counted it: no second write that an unknown name lacks
     if user is not None:
         audit.record(Action.LOGIN, actor=username, user_id=user_id, target=place)
         return user
@@ -315,8 +352,3 @@ def authenticate(database: Database, audit: AuditLog, username: str, pin: str,
                            "an admin to reset the PIN")
     raise LoginRefused("the user name or PIN is not right; check both and try again")
 
-
-@functools.cache
-def _dummy_hash() -> str:
-    """A hash of no one's PIN, checked for names that have none, at the same cost."""
-    return hash_pin(secrets.token_hex(16))

@@ -16,11 +16,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from datetime import date
 from typing import Any
 
 from ketaconsole.medication.body import HEIGHT_CM, WEIGHT_KG
-from ketaconsole.names import BadName, check_name
+from ketaconsole.names import BadText, Field, check_birth_date, text_problem
 
 FASTING_SOLIDS_H = 6.0
 """No solid food (a light meal) for 6 h before (CLINICAL.md section 1)."""
@@ -118,10 +117,9 @@ class CheckIn:
     def problems(self, fasting: FastingRule = FastingRule()) -> dict[str, str]:
         """Field name -> what to fix; empty when the checklist can be signed."""
         found: dict[str, str] = {}
-        try:
-            check_name(self.patient_name)
-        except BadName as exc:
-            found["patient_name"] = f"{str(exc)[0].upper()}{str(exc)[1:]}."
+        problem = text_problem(str(self.patient_name), Field.PATIENT_NAME)
+        if problem is not None:
+            found["patient_name"] = f"{problem[0].upper()}{problem[1:]}."
         if self.age_years is None or not 18 <= self.age_years <= 110:
             found["age_years"] = "Enter the patient's age in years (18 to 110)."
         low, high = WEIGHT_KG
@@ -141,6 +139,9 @@ class CheckIn:
                             ("iv_site", "the IV site")):
             if not str(getattr(self, name)).strip():
                 found[name] = f"Enter {label}."
+            elif (problem := text_problem(str(getattr(self, name)), Field.ANSWER,
+                                          what=label.split(" (")[0])) is not None:
+                found[name] = f"{problem[0].upper()}{problem[1:]}."
         if self.psychosis_or_mania is None:
             found["psychosis_or_mania"] = "Answer the psychosis / mania screen."
         elif self.psychosis_or_mania:
@@ -152,9 +153,9 @@ class CheckIn:
         born = (self.date_of_birth or "").strip()
         if born:
             try:
-                date.fromisoformat(born)
-            except ValueError:
-                found["date_of_birth"] = "Enter the date of birth as YYYY-MM-DD."
+                check_birth_date(born)
+            except BadText as exc:
+                found["date_of_birth"] = f"{str(exc)[0].upper()}{str(exc)[1:]}."
         if not self.escort_present:
             found["escort_present"] = "Confirm that an escort will take the patient home."
         return found

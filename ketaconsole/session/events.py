@@ -170,8 +170,11 @@ class StoreOutage(Span):
     seconds: float | None = None
     cause: str = ""
     held: int = 0
+    """Items held during the outage: ``written + lost`` (before this was so, the most
+    held at one time)."""
     written: int = 0
     lost: int = 0
+    most_held: int = 0
 
     def sentence(self) -> str:
         return (f"Record not written{self.extent()} ({self.cause or 'cause not known'}): "

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.course.measures import INSTRUMENTS
 from ketaconsole.dose import DosePlan
+from ketaconsole.names import Field, text_problem
 from ketaconsole.session.checkin import CheckIn, FastingRule, PatientNamed
 from ketaconsole.session.discharge import SCALES as DISCHARGE_SCALES
 from ketaconsole.session.discharge import fit_for_discharge, total
@@ -122,6 +123,14 @@ class WorkflowError(ValueError):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__(" ".join(problems.values()))
         self.problems = problems
+
+
+def _typed(key: str, text: object, field: Field = Field.REASON) -> str:
+    """Typed text by the console's one text rule, or :class:`WorkflowError` naming ``key``."""
+    problem = text_problem(str(text), field, required=False)
+    if problem is not None:
+        raise WorkflowError({key: f"{problem[0].upper()}{problem[1:]}."})
+    return str(text)
 
 
 def order_entries(plan: DosePlan, library: DrugLibrary, course: Assessment | None,
@@ -418,6 +427,7 @@ class SessionWorkflow:
             if action not in INFUSION_ACTIONS_FROM:
                 raise WorkflowError({"action": f"Unknown infusion action {action!r}."})
             author = self.acting(f"infusion_{action}")
+            _typed("reason", reason)
             self._expect(Step.INFUSION)
             if self.model.phase not in INFUSION_ACTIONS_FROM[action]:
                 raise WorkflowError({"action": INFUSION_REFUSALS[action]})
@@ -487,6 +497,7 @@ class SessionWorkflow:
             author = self.acting("session_end")
             if self.service is None:
                 raise WorkflowError({"record": "No session is open, so none can be ended."})
+            _typed("reason", reason)
             if self.step is not Step.DONE and not reason.strip():
                 raise WorkflowError({"reason": "Say why the session ends before sign-off "
                                                "(for example: infusion abandoned)."})
@@ -500,9 +511,13 @@ class SessionWorkflow:
     # -- the timeline's entries ------------------------------------------------------------
 
     def record_entry(self, kind: str, payload: dict[str, Any]) -> StoredEvent:
-        """A timeline entry (annotation, scale, rescue medication, adverse event)."""
+        """A timeline entry (annotation, scale, rescue medication, adverse event); its
+        text by the one text rule."""
         if kind not in TIMELINE_ENTRIES:
             raise WorkflowError({"kind": f"A {kind!r} entry is not made from the timeline."})
+        for key, value in payload.items():
+            if isinstance(value, str):
+                _typed(key, value, Field.NOTE)
         try:
             entry = _entries().make(kind, payload)  # checked as it is made
         except _entries().EventPayloadError as exc:
@@ -512,6 +527,7 @@ class SessionWorkflow:
     def correct(self, seq: int, payload: dict[str, Any], *, reason: str) -> StoredEvent:
         """Correct entry ``seq``: a new entry pointing at it, by whoever acts."""
         author = self.acting("correction")
+        _typed("reason", reason)
         if self.service is None:
             raise WorkflowError({"record": "Nothing is being recorded: no session is open."})
         return self.service.correct(seq, payload, author=author, reason=reason)
@@ -519,6 +535,7 @@ class SessionWorkflow:
     def retract(self, seq: int, *, reason: str) -> StoredEvent:
         """Withdraw entry ``seq`` (made in error): a new entry pointing at it."""
         author = self.acting("retraction")
+        _typed("reason", reason)
         if self.service is None:
             raise WorkflowError({"record": "Nothing is being recorded: no session is open."})
         return self.service.retract(seq, author=author, reason=reason)

@@ -49,7 +49,12 @@ class _Unsure:
 
 @dataclass(slots=True)
 class _Outage:
-    """A time the record could not be written: since when, why, how much was held."""
+    """A time the record could not be written: since when, why, how much was held.
+
+    Its counts add up: every item held during the outage was either written when the
+    record came back or lost (the oldest dropped beyond ``max_held``), so ``held`` is
+    ``written + lost``; ``most_held`` is the most held at one time.
+    """
 
     began_at: float
     cause: str
@@ -61,10 +66,11 @@ class _Outage:
         self.most_held = max(self.most_held, held)
 
     def as_record(self, now: float, written: int, lost: int) -> dict[str, Any]:
+        lost_now = lost - self.lost_before
         return {"from": self.began_at, "to": now, "from_time": format_time(self.began_at),
                 "to_time": format_time(now), "seconds": round(now - self.began_at, 3),
-                "cause": self.cause, "held": self.most_held, "written": written,
-                "lost": lost - self.lost_before}
+                "cause": self.cause, "held": written + lost_now, "written": written,
+                "lost": lost_now, "most_held": max(self.most_held, written)}
 
 
 class OutageHandler:
@@ -194,7 +200,11 @@ class OutageHandler:
                 log.exception("fault listener failed")
 
     def report_recovery(self, written: int) -> None:
-        """The record is written again: the outage goes on the timeline, the fault clears."""
+        """The record is written again: the outage goes on the timeline, the fault clears.
+
+        ``written``: the items (held measurements, raw bytes and events) of the batch
+        that reached the record, as taken from the queue: all that was held.
+        """
         message = f"The record is being written again; {written:,} held items were written."
         self.status.writing = True
         self.status.message = None

@@ -200,6 +200,7 @@ class Recorder:
                     return
                 continue
             held, events, updates, loss = batch.held, batch.events, batch.updates, batch.loss
+            taken = len(held) + len(events)  # written now, or already (settled below)
             try:
                 held, events, loss = outages.settle_unsure(held, events, loss)
                 stored = writer.write(held, events, updates, loss)
@@ -227,7 +228,7 @@ class Recorder:
             was_failing, failing, backoff = failing, False, self.first_retry_s
             self._committed(batch.target)
             if was_failing:
-                outages.report_recovery(len(held))
+                outages.report_recovery(taken)
 
     def _committed(self, target: int) -> None:
         """A batch is in the record: flushes waiting for it return, the status says so."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ketaconsole.names import check_name
+from ketaconsole.names import Field, check_text
 from ketaconsole.session.events import (
     Corrected,
     DevicesChanged,
@@ -102,7 +102,7 @@ class SessionService:
         before this returns.
         """
         station = station or station_name()
-        check_name(plan.patient_name)
+        check_text(plan.patient_name, Field.PATIENT_NAME)
         unfinished = unfinished_session(database, station)
         if unfinished is not None:
             session_id, patient_name = unfinished

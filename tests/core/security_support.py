@@ -16,8 +16,8 @@ from ketaconsole.session.model import SessionModel
 from ketaconsole.session.workflow import SessionWorkflow
 from ketaconsole.store import Database, SessionService
 
-PINS = {Role.NURSE: "4719", Role.TECHNICIAN: "5820", Role.ADMIN: "318264",
-        Role.PRESCRIBER: "6093"}
+PINS = {Role.NURSE: "471962", Role.TECHNICIAN: "582047", Role.ADMIN: "318264",
+        Role.PRESCRIBER: "609318"}
 NAMES = {Role.NURSE: "nia", Role.TECHNICIAN: "tom", Role.ADMIN: "ada", Role.PRESCRIBER: "pia"}
 
 

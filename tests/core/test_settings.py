@@ -24,9 +24,12 @@ def test_the_demo_never_shares_the_clinics_record_file(
     assert database_url("demo") == demo_database_url() != database_url()
 
 
-def test_explicit_and_environment_urls_win(
+def test_explicit_and_environment_urls_win_but_the_demo_keeps_its_own_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KETACONSOLE_HOME", str(tmp_path))
     monkeypatch.setenv("KETACONSOLE_DB", "postgresql+psycopg://clinic/record")
     assert database_url() == "postgresql+psycopg://clinic/record"
-    assert demo_database_url() == "postgresql+psycopg://clinic/record"
+    assert demo_database_url() == f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    assert demo_database_url("demo") == demo_database_url()
     assert database_url("sqlite:///x.sqlite3") == "sqlite:///x.sqlite3"
+    assert demo_database_url("sqlite:///x.sqlite3") == "sqlite:///x.sqlite3"

@@ -25,8 +25,8 @@ from ui.widgets.type_scale import restyle
 
 LOCKED_TEXT = "Locked - the monitor and alarms stay live"
 NOBODY_CHOSEN = "\u2014 choose your name \u2014"
-"""Shown first and chosen by default: emergency access with it is recorded as unidentified,
-never credited to whoever happens to be first in the list."""
+"""Shown first and chosen by default, so a log-in names the person on purpose (emergency
+access never names anyone: it acts as "emergency")."""
 
 
 class LockOverlay(QFrame):
@@ -35,7 +35,7 @@ class LockOverlay(QFrame):
     unlocked = Signal(object)
     """The :class:`ConsoleUser` who unlocked the console."""
     break_glass = Signal(object, str)
-    """The user chosen in the list (or ``None``) and the reason, after emergency access."""
+    """Who acts under emergency access ("emergency", never a named user) and the reason."""
 
     def __init__(self, lock: ConsoleLock, users: list[ConsoleUser]) -> None:
         super().__init__()
@@ -115,14 +115,12 @@ class LockOverlay(QFrame):
         self.unlocked.emit(user)
 
     def open_in_emergency(self) -> None:
-        username = self.chosen_username()
         reason = self.reason.text().strip()
-        acting = self.lock.emergency_access(reason, username)
-        chosen = acting if username is not None and acting.username == username else None
+        acting = self.lock.emergency_access(reason)  # never as the name chosen: no PIN
         self.pin.clear()
         self.reason.clear()
         self.message.clear()
-        self.break_glass.emit(chosen, reason)
+        self.break_glass.emit(acting, reason)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -58,3 +60,47 @@ def test_decode_prints_one_json_object_per_observation(tmp_path: Path) -> None:
     # Identity, then SpO2, pulse rate, PI, DESAT and PIDELTA (the last two dashed: no value).
     assert [line.split(',"')[0] for line in result.stdout.splitlines()] == [
         '{"kind":"identity"', *['{"kind":"numeric"'] * 5]
+
+
+def _in(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KETACONSOLE_HOME": str(home),
+           "KETACONSOLE_DB": f"sqlite:///{home / 'record.sqlite3'}"}
+    return subprocess.run([sys.executable, "-m", "ketaconsole", *args], capture_output=True,
+                          text=True, timeout=60, env=env)
+
+
+def test_an_unexpected_failure_is_one_line_and_with_v_its_traceback(tmp_path: Path) -> None:
+    assert _in(tmp_path, "sessions").returncode == 0
+    with sqlite3.connect(tmp_path / "record.sqlite3") as broken:  # a record missing a table
+        broken.execute("DROP TABLE sessions")
+    quiet = _in(tmp_path, "sessions")
+    assert quiet.returncode == 1
+    assert quiet.stderr.splitlines() == [
+        "ketaconsole: the command failed unexpectedly (OperationalError); nothing more was "
+        "done; run it again with -v for details and report it"]
+    loud = _in(tmp_path, "-v", "sessions")
+    assert loud.returncode == 1
+    assert "Traceback (most recent call last):" in loud.stderr
+    assert "no such table: sessions" in loud.stderr
+    assert loud.stderr.splitlines()[-1] == (
+        "ketaconsole: the command failed unexpectedly (OperationalError); nothing more was "
+        "done; report it with the traceback above")
+
+
+def test_a_locked_record_names_the_process_holding_it(tmp_path: Path) -> None:
+    assert _in(tmp_path, "sessions").returncode == 0
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys\n"
+         f"c = sqlite3.connect({str(tmp_path / 'record.sqlite3')!r}, isolation_level=None)\n"
+         "c.execute('BEGIN EXCLUSIVE'); print('held', flush=True); sys.stdin.readline()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        done = _in(tmp_path, "patients", "--add", "Ann Lee", "--mrn", "A1")
+    finally:
+        holder.communicate("\n", timeout=10)
+    assert done.returncode == 1
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"ketaconsole: the record is locked: process {holder.pid} (python")
+    assert line.endswith("holds it; wait for it to finish or close it, then run the "
+                         "command again")

@@ -144,8 +144,8 @@ def test_probe_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("name", "says"), [
     ("", "the patient's name is blank"),
     ("   ", "the patient's name is blank"),
-    ("Eve\r\nsession 99  Mallory", "contains a line break, control or text-direction"),
-    ("Eve \u202eevillaM", "contains a line break, control or text-direction"),
+    ("Eve\r\nsession 99  Mallory", "contains a line break, tab, control or text-direction"),
+    ("Eve \u202eevillaM", "contains a line break, tab, control or text-direction"),
     ("x" * 4000, "the patient's name has 4,000 characters; the record keeps at most 200"),
 ])
 def test_an_unusable_patient_name_is_refused_before_the_session_opens(

@@ -21,7 +21,7 @@ from ketaconsole.cli.acting_person import os_account
 from ketaconsole.store import open_database
 
 ADMIN = ("ada", "318264")
-NURSE = ("nia", "4719")
+NURSE = ("nia", "471962")
 
 
 @dataclass
@@ -128,10 +128,13 @@ def test_a_nurse_cannot_manage_users_and_the_refusal_is_audited(staffed: Console
     (("users", "add", "--name", "ada", "--role", "doctor", "--pin-stdin"), "1234\n",
      "there is no role 'doctor'; choose one of nurse, prescriber, technician, admin"),
     (("users", "add", "--name", "ada", "--role", "admin", "--pin-stdin"), "12\n",
-     "a PIN needs at least 6 characters; choose a longer one"),
+     "a PIN needs at least 6 digits; choose a longer one"),
     (("users", "add", "--name", "ada", "--role", "admin", "--pin-stdin"), "123456\n",
-     "this PIN is a run of consecutive digits, so it is guessed first; choose digits "
+     "this PIN is a sequence of digits, so it is guessed first; choose 6 or more digits "
      "without a pattern"),
+    (("users", "add", "--name", "ada", "--role", "admin", "--pin-stdin"), "258025\n",
+     "this PIN is a line or shape on the keypad, so it is guessed first; choose 6 or more "
+     "digits without a pattern"),
     (("users", "add", "--name", "ada", "--role", "admin", "--pin-stdin"), "",
      "standard input ended before the PIN (New PIN for ada); give one PIN a line"),
     (("audit", "--since", "yesterday"), "",

@@ -65,6 +65,22 @@ def test_incomplete_profile_is_refused_field_by_field_and_nothing_is_stored(
     assert list_profiles(database) == []
 
 
+def test_hostile_profile_and_room_names_are_refused_by_the_text_rule(
+        database: Database) -> None:
+    with pytest.raises(ProfileProblems) as refused:
+        save_profile(database, DeviceSetup("Mon\x1b[2Jitor", "Room\u202e1", "masimo-ascii",
+                                           "/dev/ttyUSB0"), by="tech.ana")
+    assert refused.value.problems == {
+        "name": "the profile name contains a line break, tab, control or text-direction "
+                "character; type it again as one line of plain text",
+        "room": "the room name contains a line break, tab, control or text-direction "
+                "character; type it again as one line of plain text"}
+    with pytest.raises(ProfileProblems, match="has 101 characters; the record keeps at most 100"):
+        save_profile(database, DeviceSetup("M" * 101, "Room 1", "masimo-ascii",
+                                           "/dev/ttyUSB0"), by="tech.ana")
+    assert list_profiles(database) == []
+
+
 def test_typed_line_settings_become_line_settings() -> None:
     line = read_line_settings({"baudrate": " 19200", "bytesize": "7", "parity": "E",
                                "stopbits": "2", "flow": "rtscts"})

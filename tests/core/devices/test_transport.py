@@ -6,6 +6,7 @@ for good once it closes."""
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -17,7 +18,7 @@ import pytest
 from drivers.masimo_ascii import DRIVER as MASIMO
 from drivers.masimo_ascii.simulator import format_line
 from ketaconsole.devices.sim_host import PtyDeviceHost
-from ketaconsole.devices.transport import DeviceLink, Direction, LinkTimings
+from ketaconsole.devices.transport import DeviceLink, Direction, LinkTimings, open_port
 from ketaconsole.observations import LinkState, LinkStatus, Numeric, Observation
 from ketaconsole.sdk import DeviceSimulator
 from ketaconsole.sim.virtual_patient import VirtualPatient
@@ -244,3 +245,23 @@ def test_the_link_reconnects_when_the_device_comes_back_at_the_same_url() -> Non
     refused = [s.detail for s in sink.states() if s.detail.startswith("nothing answers")]
     assert refused[0] == (f"nothing answers at {url}; "
                           "check the device server's address and port")
+
+
+
+def test_a_port_error_of_any_kind_is_a_disconnected_link_never_a_dead_one() -> None:
+    """Flushing a pseudo-terminal whose device end has gone raises ``termios.error`` (no
+    OSError): the session ends with the link disconnected and its reason, and returns
+    to the link's loop, which opens the port again."""
+    device_end, console_end = os.openpty()
+    sink = Recorder()
+    link = DeviceLink(MASIMO, "ox", os.ttyname(console_end), {}, sink, timings=QUICK)
+    port = open_port(link.url, link.line, 0.02)
+    os.close(device_end)
+    os.close(console_end)
+    try:
+        assert link._session(port) is False  # returned: nothing raised out of the link
+    finally:
+        port.close()
+    last = sink.states()[-1]
+    assert last.status is LinkStatus.DISCONNECTED
+    assert last.detail == "the port closed ((5, 'Input/output error'))"

@@ -25,7 +25,7 @@ from tests.core.security_support import NAMES, PINS, FakeClock
 def test_unchanged_settings_are_the_defaults(database: Database, staffed_audit: AuditLog) -> None:
     assert [(s.rule.key, s.value, s.changed_by) for s in clinic_settings(database)] == [
         ("idle-lock-minutes", 5, None), ("wrong-pins-before-lockout", 5, None),
-        ("lockout-minutes", 5, None), ("pin-min-length", 4, None),
+        ("lockout-minutes", 5, None), ("pin-min-length", 6, None),
         ("admin-pin-min-length", 6, None), ("madrs", 1, None),
         ("hr-high-sustain-seconds", 300, None), ("fasting-solids-hours", 6, None),
         ("fasting-clear-liquids-hours", 2, None)]

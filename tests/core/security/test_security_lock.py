@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import pytest
@@ -112,12 +113,23 @@ def test_break_glass_opens_without_a_pin_and_is_recorded_loudly(
     assert pending[0].target == "room-1"
 
 
-def test_break_glass_by_a_chosen_user_names_them(lock: ConsoleLock) -> None:
-    user = lock.emergency_access("", username=NAMES[Role.TECHNICIAN])
-    assert user.username == NAMES[Role.TECHNICIAN] and user.role is Role.NURSE
+def test_break_glass_never_acts_as_a_named_user(lock: ConsoleLock) -> None:
+    user = lock.emergency_access("")
+    assert user.username == "emergency" and user.record_id is None
+    assert user.role is Role.NURSE and user.break_glass
+    assert user.emergency_entry is not None
     entry = pending_break_glass_reviews(lock.audit)[0]
-    assert entry.actor == NAMES[Role.TECHNICIAN] and entry.user_id is not None
+    assert entry.seq == user.emergency_entry
+    assert entry.actor == "emergency" and entry.user_id is None
     assert entry.detail["reason"] == "(no reason given)"
+    assert "username" not in inspect.signature(lock.emergency_access).parameters
+
+
+def test_a_break_glass_reason_with_hidden_characters_is_kept_escaped(
+        lock: ConsoleLock) -> None:
+    lock.emergency_access("airway\x1b[2J\u202eblocked" + "x" * 900)
+    reason = pending_break_glass_reviews(lock.audit)[0].detail["reason"]
+    assert reason.startswith("airway\\x1b[2J\\u202eblocked") and len(reason) == 500
 
 
 def test_an_admin_review_clears_a_break_glass_from_the_pending_list(
@@ -163,7 +175,7 @@ def test_lock_emergency_access_and_alarm_actions_work_while_the_record_is_down(
         assert lock.record_alarm_action("acknowledge", "SpO2 low") is None
         with pytest.raises(LoginRefused, match="use emergency access if the patient"):
             lock.unlock(NAMES[Role.NURSE], PINS[Role.NURSE])
-        user = lock.emergency_access("record down, patient desaturating", NAMES[Role.NURSE])
+        user = lock.emergency_access("record down, patient desaturating")
         assert lock.state is LockState.EMERGENCY and user.username == "emergency"
         assert lock.unrecorded == 3
         (tmp_path / "unplugged").rename(folder)
@@ -174,7 +186,7 @@ def test_lock_emergency_access_and_alarm_actions_work_while_the_record_is_down(
             Action.CONSOLE_LOCKED, Action.ALARM_ACTION_WHILE_LOCKED, Action.BREAK_GLASS,
             Action.CONSOLE_LOCKED]
         assert [e.detail.get("recorded_late") for e in entries] == [True, True, True, None]
-        assert entries[2].detail["chosen"] == NAMES[Role.NURSE]
+        assert entries[2].actor == "emergency" and entries[2].user_id is None
         assert [e.seq for e in pending_break_glass_reviews(audit)] == [entries[2].seq]
         assert audit.verify() is None
     finally:

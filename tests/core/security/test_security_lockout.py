@@ -89,8 +89,8 @@ def test_a_new_pin_from_an_admin_lifts_the_lockout(database: Database,
 
     _fail(database, staffed_audit, 5)
     admin = authenticate(database, staffed_audit, NAMES[Role.ADMIN], PINS[Role.ADMIN])
-    UserAdmin(database, Guard(staffed_audit), admin).reset_pin(NURSE, "6047")
-    assert authenticate(database, staffed_audit, NURSE, "6047").username == NURSE
+    UserAdmin(database, Guard(staffed_audit), admin).reset_pin(NURSE, "604718")
+    assert authenticate(database, staffed_audit, NURSE, "604718").username == NURSE
     with pytest.raises(LoginRefused):
         authenticate(database, staffed_audit, NURSE, RIGHT)
 

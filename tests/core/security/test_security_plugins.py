@@ -145,10 +145,10 @@ def test_approval_is_of_the_installed_code_audited_and_revocable(home: Path) -> 
 def test_a_nurse_cannot_approve_a_plugin(home: Path) -> None:
     add_admin(home)
     nurse = ketaconsole(home, "users", "add", "--name", "nia", "--role", "nurse", "--as",
-                        "ada", "--pin-stdin", stdin=f"{ADMIN_PIN}\n4719\n")
+                        "ada", "--pin-stdin", stdin=f"{ADMIN_PIN}\n471962\n")
     assert nurse.returncode == 0, nurse.stderr
     refused = ketaconsole(home, "plugins", "allow", "ketaconsole-plugin-demo", "--as", "nia",
-                          "--pin-stdin", stdin="4719\n")
+                          "--pin-stdin", stdin="471962\n")
     assert refused.returncode == 1
     assert refused.stderr.splitlines() == [
         "ketaconsole: nia (nurse) may not approve driver plugins; ask an admin to do it"]

@@ -213,14 +213,14 @@ CALLS: dict[str, GuardedCall] = {
         lambda b: (b.folder / "limits.json").exists()
         and bool(b.audit.entries(action=Action.ALARM_PROFILE_EDITED))),
     "add a user": GuardedCall(
-        lambda b: b.user_admin.add("newbie", "New Nurse", Role.NURSE, "4391"),
+        lambda b: b.user_admin.add("newbie", "New Nurse", Role.NURSE, "439182"),
         lambda b: find_user(b.database, "newbie") is not None),
     "disable a user": GuardedCall(
         lambda b: b.user_admin.disable(NAMES[Role.NURSE]),
         lambda b: not _can_log_in(b, Role.NURSE, PINS[Role.NURSE])),
     "reset a PIN": GuardedCall(
-        lambda b: b.user_admin.reset_pin(NAMES[Role.TECHNICIAN], "9861"),
-        lambda b: _can_log_in(b, Role.TECHNICIAN, "9861")),
+        lambda b: b.user_admin.reset_pin(NAMES[Role.TECHNICIAN], "986142"),
+        lambda b: _can_log_in(b, Role.TECHNICIAN, "986142")),
     "list the users": GuardedCall(
         lambda b: b.user_admin.users(),
         lambda b: True),

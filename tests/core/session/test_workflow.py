@@ -236,3 +236,21 @@ def test_a_step_the_door_refuses_records_nothing_and_stays_where_it_was(
     with pytest.raises(WorkflowError, match="not made from the timeline"):
         flow.record_entry("infusion_start", {"action": "start"})
     assert "infusion_start" not in _kinds(flow)
+
+
+@pytest.mark.parametrize("text", ["x\x1b[31mred", "ab\u202ecba", "a\r\nb", "a\tb", "x" * 4000])
+def test_hostile_text_in_a_check_in_answer_a_note_or_a_reason_records_nothing(
+        workflow: SessionWorkflow, text: str) -> None:
+    with pytest.raises(WorkflowError) as refused:
+        workflow.check_in(replace(GOOD, allergies=text))
+    assert set(refused.value.problems) == {"allergies"}
+    assert "check_in" not in _kinds(workflow)
+    workflow.check_in(GOOD)
+    before = _kinds(workflow)
+    with pytest.raises(WorkflowError) as refused:
+        workflow.record_entry("annotation", {"text": text, "free_text": True})
+    assert set(refused.value.problems) == {"text"}
+    with pytest.raises(WorkflowError) as refused:
+        workflow.end_session(reason=text)
+    assert set(refused.value.problems) == {"reason"}
+    assert _kinds(workflow) == before

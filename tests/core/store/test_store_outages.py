@@ -236,3 +236,39 @@ def test_a_loss_note_goes_into_the_room_set_aside_and_a_cut_line_spoils_no_other
     assert [(n["noted"], n["count"]) for n in anchors.losses("session-2")] == [(second, 5)]
     anchors.reserve_loss_notes()  # still room enough: nothing added
     assert anchors.loss_notes.stat().st_size == size
+
+
+@pytest.mark.parametrize("max_held", [200_000, 20])
+def test_an_outages_counts_add_up_held_is_written_plus_lost(tmp_path: Path,
+                                                            max_held: int) -> None:
+    """Measurements keep coming after the fault is reported: every one held is counted,
+    written when the record returns or lost beyond ``max_held``."""
+    path = tmp_path / "record.sqlite3"
+    database = open_database(f"sqlite:///{path}")
+    service = SessionService.begin(database, SessionPlan("Ann Example"), [], station="r",
+                                   max_held=max_held, **FAST_RETRY)
+    engine = Engine()
+    service.recorder.attach(engine)
+    service.recorder.flush()
+    blocker = _locked(path)
+    try:
+        engine.ingest([Numeric("ox", SPO2, 97.0, "%", 1000.0 + i) for i in range(30)])
+        wait_until(lambda: not service.recorder.status.writing, what="the fault")
+        engine.ingest([Numeric("ox", SPO2, 96.0, "%", 2000.0 + i) for i in range(25)])
+    finally:
+        blocker.rollback()
+        blocker.close()
+    wait_until(lambda: any(e.kind == "store_outage"
+                           for e in timeline(database, service.session_id)),
+               what="the outage on the timeline")
+    (outage,) = [e for e in timeline(database, service.session_id, seals=False)
+                 if e.kind == "store_outage"]
+    payload = outage.payload
+    assert payload["held"] == payload["written"] + payload["lost"]
+    assert payload["held"] >= 55 and payload["most_held"] >= payload["written"]
+    if max_held == 20:
+        assert payload["lost"] >= 35
+    else:
+        assert payload["lost"] == 0 and payload["written"] >= 55
+    assert service.close()
+    database.dispose()

@@ -90,7 +90,7 @@ def test_a_prescriber_signs_the_assessment_at_the_console_and_a_nurse_cannot(
         database.dispose()
     window.lock_now()  # locking takes the patient's course off the screen
     assert window.course_page.screens == []
-    unlock(qtbot, window, "pia", "6093")
+    unlock(qtbot, window, "pia", "609318")
     window.monitor.side.setCurrentWidget(panel)
     view, form = _open_assessment(qtbot, search)
     _fill(qtbot, form)

@@ -38,7 +38,7 @@ def record(tmp_path: Path) -> Iterator[Database]:
     admin = add_first_admin(database, audit, username="ada", display_name="Ada Admin",
                             pin="318264")
     create_user(database, audit, username="nia", display_name="Nia Nurse", role=Role.NURSE,
-                pin="4719", by=admin)
+                pin="471962", by=admin)
     yield database
     database.dispose()
 
@@ -81,7 +81,7 @@ def test_a_wrong_pin_is_refused_on_the_panel(qtbot: QtBot, panel: LockOverlay) -
 
 def test_the_right_pin_unlocks_and_names_the_user(qtbot: QtBot, panel: LockOverlay) -> None:
     _choose(panel, "nia")
-    qtbot.keyClicks(panel.pin, "4719")
+    qtbot.keyClicks(panel.pin, "471962")
     with qtbot.waitSignal(panel.unlocked, timeout=5000) as unlocked:
         qtbot.keyClick(panel.pin, Qt.Key.Key_Return)
     user = unlocked.args[0]
@@ -92,7 +92,7 @@ def test_the_right_pin_unlocks_and_names_the_user(qtbot: QtBot, panel: LockOverl
 
 def test_unlock_without_a_chosen_user_asks_for_one(qtbot: QtBot, panel: LockOverlay) -> None:
     _choose(panel, None)
-    qtbot.keyClicks(panel.pin, "4719")
+    qtbot.keyClicks(panel.pin, "471962")
     qtbot.mouseClick(panel.unlock_button, Qt.MouseButton.LeftButton)
     assert panel.message.text() == "Choose your name, then type your PIN."
     assert panel.lock.state is LockState.LOCKED
@@ -104,20 +104,22 @@ def test_emergency_access_opens_without_a_pin_and_is_recorded(qtbot: QtBot,
     qtbot.keyClicks(panel.reason, "patient not breathing")
     with qtbot.waitSignal(panel.break_glass, timeout=5000) as opened:
         qtbot.mouseClick(panel.emergency_button, Qt.MouseButton.LeftButton)
-    assert opened.args == [None, "patient not breathing"]
+    assert opened.args[0].username == "emergency" and opened.args[1] == "patient not breathing"
     assert panel.lock.state is LockState.EMERGENCY
     pending = pending_break_glass_reviews(panel.lock.audit)
     assert [(p.action, p.actor, p.detail["reason"]) for p in pending] == [
         (Action.BREAK_GLASS, "emergency", "patient not breathing")]
 
 
-def test_emergency_access_by_a_chosen_user_names_them(qtbot: QtBot,
-                                                      panel: LockOverlay) -> None:
+def test_emergency_access_with_a_name_chosen_never_acts_as_that_user(
+        qtbot: QtBot, panel: LockOverlay) -> None:
     _choose(panel, "nia")
     with qtbot.waitSignal(panel.break_glass, timeout=5000) as opened:
         qtbot.mouseClick(panel.emergency_button, Qt.MouseButton.LeftButton)
-    assert opened.args[0].username == "nia" and opened.args[1] == ""
-    assert pending_break_glass_reviews(panel.lock.audit)[0].actor == "nia"
+    assert opened.args[0].username == "emergency" and opened.args[1] == ""
+    assert panel.lock.current_user() == opened.args[0]
+    entry = pending_break_glass_reviews(panel.lock.audit)[0]
+    assert (entry.actor, entry.user_id) == ("emergency", None)
 
 
 def _move_mouse(widget: QWidget) -> None:

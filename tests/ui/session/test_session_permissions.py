@@ -49,8 +49,8 @@ from ui.session.session_pages import (
 
 NURSE = ("demo-nurse", "2468")
 ADMIN = ("demo-admin", "135790")
-PRESCRIBER = ("dr.lee", "6093")
-TECHNICIAN = ("tom", "5820")
+PRESCRIBER = ("dr.lee", "609318")
+TECHNICIAN = ("tom", "582047")
 SHOWN = {"demo-nurse": "Demo Nurse", "demo-admin": "Demo Admin", "dr.lee": "Dr Lee",
          "tom": "Tom Technician"}
 """Who the page names in a refusal: the display name, never the log-in name."""
