@@ -88,7 +88,7 @@ def test_a_nurse_may_not_allow_pump_control(room: PumpRoom) -> None:
     done = room.record("--as", NAMES[Role.NURSE], "--pin-stdin",
                        stdin=f"{PINS[Role.NURSE]}\n")
     assert done.returncode == 1
-    assert done.stderr.strip() == (f"ketaconsole: {NAMES[Role.NURSE]} (nurse) may not save a "
+    assert done.stderr.strip() == ("ketaconsole: Nia Nurse (nurse) may not save a "
                                    "device profile; ask a technician to do it")
     assert room.sessions() == 0
     assert room.audit_actions()[-1][:2] == (Action.DENIED, NAMES[Role.NURSE])

@@ -96,7 +96,7 @@ def test_the_course_gives_each_infusions_delivered_dose_as_the_sessions_own_expo
                  "--db", url]) == 0
     pin = subprocess.run([sys.executable, "-m", "ketaconsole", "course", mrn, "--format",
                           "fhir", "--out", str(course_out), "--as", person.username,
-                          "--pin-stdin", "--db", url], input=b"6093\n",
+                          "--pin-stdin", "--db", url], input=b"609318\n",
                          capture_output=True, env=env, timeout=120)
     assert pin.returncode == 0, pin.stderr.decode()
     (session_given,) = _administrations(next(session_out.glob("*.json")))

@@ -175,7 +175,7 @@ def test_an_acknowledgement_from_the_overview_is_on_the_rooms_timeline_under_the
     qtbot.keyClick(overview, Qt.Key.Key_F2)
     qtbot.waitUntil(lambda: all(a.acknowledged for a in room.alarms.active_alarms(time.time())),
                     timeout=5_000)
-    qtbot.waitUntil(lambda: "ack'd" in _card(overview, "Room 4").alarm.text(), timeout=5_000)
+    qtbot.waitUntil(lambda: "acknowledged" in _card(overview, "Room 4").alarm.text(), timeout=5_000)
     session_id = room.model.session_id
     assert session_id is not None and room.database is not None
     database = room.database

@@ -25,9 +25,13 @@ from tests.ui.conftest import click, fill_check_in, open_demo_window, unlock, wa
 from ui.main_window import MainWindow
 from ui.session.session_pages import CheckInPage
 
+CLINIC_PINS = ("581392", "604817")
+"""The nurse's and the admin's PINs in the clinic's record."""
 
-def _check_in_page(qtbot: QtBot, window: MainWindow) -> CheckInPage:
-    unlock(qtbot, window)
+
+def _check_in_page(qtbot: QtBot, window: MainWindow,
+                   pin: str = DEMO_USERS[0][3]) -> CheckInPage:
+    unlock(qtbot, window, DEMO_USERS[0][0], pin)
     panel = window.monitor.session
     window.monitor.side.setCurrentWidget(panel)
     page = panel.pages[Step.CHECK_IN]
@@ -86,8 +90,10 @@ def _console(tmp_path: Path, *args: str, stdin: str) -> None:
 @pytest.fixture
 def eight_hour_clinic(qtbot: QtBot, tmp_path: Path,
                       monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
-    """The demo's staff, whose admin sets 8 h without solid food before the console starts."""
-    (nurse, nurse_name, _, nurse_pin), (admin, admin_name, _, admin_pin) = DEMO_USERS
+    """A clinic's staff (PINs of their own: the demo's published ones are refused in a
+    clinic's record), whose admin sets 8 h without solid food before the console starts."""
+    (nurse, nurse_name, _, _), (admin, admin_name, _, _) = DEMO_USERS
+    nurse_pin, admin_pin = CLINIC_PINS
     _console(tmp_path, "users", "add", "--name", admin, "--display", admin_name, "--role",
              "admin", "--pin-stdin", stdin=f"{admin_pin}\n")
     _console(tmp_path, "users", "add", "--name", nurse, "--display", nurse_name, "--role",
@@ -100,7 +106,7 @@ def eight_hour_clinic(qtbot: QtBot, tmp_path: Path,
 
 def test_the_clinics_own_hours_set_by_its_admin_are_the_ones_check_in_asks(
         qtbot: QtBot, eight_hour_clinic: MainWindow) -> None:
-    page = _check_in_page(qtbot, eight_hour_clinic)
+    page = _check_in_page(qtbot, eight_hour_clinic, CLINIC_PINS[0])
     solids = page.form.fields["solids_hours"]
     assert isinstance(solids, QLineEdit)
     assert solids.placeholderText() == "at least 8 h"

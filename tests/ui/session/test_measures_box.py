@@ -41,8 +41,8 @@ def test_a_positive_item_nine_is_acknowledged_by_name_before_the_plan(
     qtbot.mouseClick(box.record_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "self-harm" in box.flag.text(), timeout=10000)
     assert box.acknowledge.isVisibleTo(box)
-    # today's PHQ-9 is the rule's input now: 20 -> 9 is a response, same dose
-    qtbot.waitUntil(lambda: "PHQ-9 20 -&gt; 9" in plan.course.text(), timeout=5000)
+    # today's PHQ-9 is the rule's input now: from 20 to 9 is a response, same dose
+    qtbot.waitUntil(lambda: "PHQ-9 from 20 to 9" in plan.course.text(), timeout=5000)
     window.grab().save(str(tmp_path / "plan.png"))
 
     qtbot.mouseClick(plan.confirm, Qt.MouseButton.LeftButton)
