@@ -47,7 +47,7 @@ from ketaconsole.sdk.connection import Connection, ConnectionState
 from ketaconsole.sdk.errors import error_total, throttled_feed, throttled_tick
 from ketaconsole.sdk.faults import ErrorKind, Fault
 from ketaconsole.sdk.framing import DelimitedFrames
-from ketaconsole.sdk.values import plausible_or_none
+from ketaconsole.sdk.values import OximeterReading, plausible_or_none
 from ketaconsole.sim.virtual_patient import PlethGenerator, VirtualPatient, Vitals
 
 __all__ = [
@@ -72,6 +72,7 @@ __all__ = [
     "Metric",
     "Numeric",
     "Observation",
+    "OximeterReading",
     "PlethGenerator",
     "ProtocolError",
     "ProtocolOutput",
