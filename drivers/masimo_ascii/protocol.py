@@ -19,8 +19,9 @@ not be shown as a pulse of 4). Fixed widths do not catch a line cut on a field b
 and completed by the tail of a later line (``... SPO2=098% BPM=0`` + ``00``), so every
 line must also carry the configured model's full field set (``codes.MODEL_FIELDS``),
 each field once and in the order the oximeters print them, ending with ALARM and EXC;
-a line short of any is a framing error with no values. Bytes in front of a line's date (noise when the cable is
-plugged in) are reported once as a sync error and the line after them is decoded.
+a line short of any is a framing error with no values. Bytes in front of a line's date
+(noise when the cable is plugged in) are reported once as a sync error and the line
+after them is decoded.
 A line in the ASCII 2 printer format (mixed-case names, the Rad-8's factory setting)
 is a framing error that tells the technician to set the serial output to ASCII 1.
 

@@ -46,8 +46,8 @@ from ketaconsole.sdk.capture import bytes_per_second, decode_capture
 from ketaconsole.sdk.connection import Connection, ConnectionState
 from ketaconsole.sdk.errors import error_total, throttled_feed, throttled_tick
 from ketaconsole.sdk.faults import ErrorKind, Fault
-from ketaconsole.sdk.framing import DelimitedFrames
-from ketaconsole.sdk.values import OximeterReading, plausible_or_none
+from ketaconsole.sdk.framing import DelimitedFrames, Line, LineFrames
+from ketaconsole.sdk.values import OximeterReading, no_reading_zeros, plausible_or_none
 from ketaconsole.sim.virtual_patient import PlethGenerator, VirtualPatient, Vitals
 
 __all__ = [
@@ -66,6 +66,8 @@ __all__ = [
     "ErrorKind",
     "Fault",
     "Identity",
+    "Line",
+    "LineFrames",
     "LineSettings",
     "LinkState",
     "LinkStatus",
@@ -87,6 +89,7 @@ __all__ = [
     "decode_capture",
     "error_total",
     "metric",
+    "no_reading_zeros",
     "plausible_or_none",
 ]
 

@@ -6,12 +6,14 @@ and not yet framed, skips what comes before a start byte (reported once, as a sy
 fault, when a frame follows), hands over each frame's body whole, and reports a frame
 that is cut short (an abort byte, a new start byte before the end) or runs past its
 longest length. Any chunking of the input gives the same frames. Checking the body's
-checksum and reading it is the driver's part.
+checksum and reading it is the driver's part. :class:`LineFrames` does the same for
+text lines and knows when each line's bytes came.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ketaconsole.sdk.faults import ErrorKind, Fault
 
@@ -98,3 +100,99 @@ class DelimitedFrames:
 
     def _too_long(self) -> Fault:
         return Fault(ErrorKind.FRAMING, f"no frame end within {self.max_frame} bytes")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One text line, without its line end, and when its first and last bytes came."""
+
+    text: bytes
+    started: float
+    ended: float
+
+    @property
+    def span(self) -> float:
+        """Seconds between the line's first byte and its line end."""
+        return self.ended - self.started
+
+
+class LineFrames:
+    """Text lines ending LF (CR, NUL and spaces around them stripped), each with the time
+    span its bytes arrived over.
+
+    A device that prints one line per output period sends each line in a few tens of
+    milliseconds; a "line" whose bytes span a good part of a period was cut and joined
+    to the tail of a later one (bytes were lost between). Give ``period`` and such a
+    line is a :class:`Fault` (framing), never a line. A line longer than ``max_line``
+    is one fault and is skipped up to its line end. Empty lines are dropped.
+
+    ::
+
+        lines = LineFrames(max_line=256, period=1.0)
+        for item in lines.feed(data, now):
+            if isinstance(item, Fault):
+                found.append(item.report(device_id, now))
+            else:
+                found.extend(read(item.text))
+    """
+
+    def __init__(self, *, max_line: int, period: float | None = None,
+                 longest_span: float | None = None, too_long: str = "") -> None:
+        """``longest_span`` (default half of ``period``) is the longest time one line's
+        bytes may take; ``too_long`` replaces the over-long fault's sentence."""
+        self.max_line = max_line
+        self.longest_span = (longest_span if longest_span is not None
+                             else None if period is None else period / 2)
+        self._too_long = too_long or f"no line end within {max_line} bytes"
+        self._pending = bytearray()
+        self._started: float | None = None
+        self._discarding = False
+
+    def feed(self, data: bytes, now: float) -> list[Line | Fault]:
+        """The lines and faults ``data``, received at ``now``, completes."""
+        found: list[Line | Fault] = []
+        if data and self._started is None:
+            self._started = now
+        buf = self._pending
+        buf += data
+        pos = 0
+        while True:
+            end = buf.find(b"\n", pos)
+            if end < 0:
+                break
+            started = self._started if self._started is not None else now
+            text = bytes(buf[pos:end]).strip(b"\r\x00 ")
+            pos = end + 1
+            self._started = now if pos < len(buf) else None
+            if self._discarding:
+                self._discarding = False
+                continue
+            if len(text) > self.max_line:
+                found.append(Fault(ErrorKind.FRAMING, f"line longer than {self.max_line} bytes"))
+                continue
+            if not text:
+                continue
+            if self.longest_span is not None and now - started > self.longest_span:
+                found.append(Fault(ErrorKind.FRAMING, (
+                    f"a line's bytes came over {now - started:.1f} s, longer than one line "
+                    f"takes: parts of two lines joined where bytes were lost: {_shown(text)}")))
+                continue
+            found.append(Line(text, started, now))
+        del buf[:pos]
+        if len(buf) > self.max_line:
+            if not self._discarding:
+                found.append(Fault(ErrorKind.FRAMING, self._too_long))
+            self._discarding = True
+            buf.clear()
+            self._started = None
+        return found
+
+    def clear(self) -> None:
+        """Forget a line begun (the line was reset)."""
+        self._pending.clear()
+        self._started = None
+        self._discarding = False
+
+
+def _shown(text: bytes) -> str:
+    return repr(text[:60].decode("ascii", "replace"))

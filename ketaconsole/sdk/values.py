@@ -29,6 +29,18 @@ def plausible_or_none(value: float | None, what: Metric, device_id: str, now: fl
     return None
 
 
+def no_reading_zeros(spo2: float | None,
+                     pulse: float | None) -> tuple[float | None, float | None]:
+    """An oximeter's SpO2 and pulse rate with the zeros that mean "no reading" made
+    ``None``: SpO2 0 %, and a pulse of 0 without a valid SpO2 (stateless; see
+    :class:`OximeterReading` for the technical alarm as well)."""
+    if spo2 == 0:
+        spo2 = None
+    if pulse == 0 and spo2 is None:
+        pulse = None
+    return spo2, pulse
+
+
 class OximeterReading:
     """One rule for an oximeter's zeros: SpO2 0 % and a pulse of 0 without a valid SpO2
     are "no reading" (a technical condition), never values.
@@ -59,10 +71,7 @@ class OximeterReading:
         the condition as it was."""
         if spo2 is None and pulse is None:
             return None, None
-        if spo2 == 0:
-            spo2 = None
-        if pulse == 0 and spo2 is None:
-            pulse = None
+        spo2, pulse = no_reading_zeros(spo2, pulse)
         no_reading = spo2 is None and pulse is None
         if no_reading != self.active:
             self.active = no_reading

@@ -55,3 +55,36 @@ def test_a_cut_aborted_or_endless_frame_is_a_framing_fault_and_the_next_one_read
     assert found == [Fault(ErrorKind.FRAMING, "frame restarted before its end"), b"ok",
                      Fault(ErrorKind.FRAMING, "frame aborted by CAN"),
                      Fault(ErrorKind.FRAMING, "no frame end within 16 bytes"), b"fine"]
+
+
+def test_line_frames_time_each_line_and_refuse_one_spanning_two_periods() -> None:
+    from ketaconsole.sdk import Line, LineFrames
+
+    lines = LineFrames(max_line=64, period=1.0)
+    assert lines.feed(b"A=1\r\nB=", 0.0) == [Line(b"A=1", 0.0, 0.0)]
+    assert lines.feed(b"2\r\n", 0.1) == [Line(b"B=2", 0.0, 0.1)]
+    assert lines.feed(b"C=", 1.0) == []
+    stitched = lines.feed(b"3\r\nD=4\n", 2.0)
+    assert isinstance(stitched[0], Fault) and stitched[0].kind is ErrorKind.FRAMING
+    assert stitched[1:] == [Line(b"D=4", 2.0, 2.0)]
+
+
+def test_line_frames_report_an_over_long_line_once_and_read_the_next() -> None:
+    from ketaconsole.sdk import Line, LineFrames
+
+    lines = LineFrames(max_line=8)
+    found = lines.feed(b"X" * 20, 0.0) + lines.feed(b"X" * 20 + b"\nOK\n", 0.1)
+    assert [type(f) for f in found] == [Fault, Line]
+    assert isinstance(found[1], Line) and found[1].text == b"OK"
+
+
+def test_oximeter_reading_makes_zeros_no_reading_with_one_technical_alarm() -> None:
+    from ketaconsole.sdk import AlarmSource, DeviceAlarm, OximeterReading
+
+    reading = OximeterReading()
+    found: list[Observation] = []
+    assert reading.check(0.0, 0.0, "ox", 1.0, found) == (None, None)
+    assert reading.check(0.0, 60.0, "ox", 2.0, found) == (None, 60.0)
+    assert reading.check(97.0, 0.0, "ox", 3.0, found) == (97.0, 0.0)
+    assert [(a.code, a.source, a.active) for a in found if isinstance(a, DeviceAlarm)] == [
+        ("no-reading", AlarmSource.TECHNICAL, True), ("no-reading", AlarmSource.TECHNICAL, False)]
