@@ -108,7 +108,7 @@ def test_the_bbraun_connection_greets_polls_and_recovers_after_a_missed_poll() -
 
 
 def test_the_ne1000_connection_greets_polls_and_recovers_after_a_timeout() -> None:
-    protocol = Ne1000Protocol("pump", NE1000.resolve_settings({}))
+    protocol = Ne1000Protocol("pump", NE1000.resolve_settings({"mode": "basic"}))
     assert protocol.connection.state is ConnectionState.LISTENING
     assert protocol.tick(T0).send == b""  # a capture being decoded asks nothing
     assert protocol.connect(T0) == b"0VER\r"
