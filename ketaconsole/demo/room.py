@@ -1,6 +1,7 @@
 """The demo: a room whose devices are simulators on real ptys, read by their real drivers.
 
-Each simulator is served on its own pseudo-terminal (or TCP device server) and the room
+Each simulator is served on its own pseudo-terminal (or TCP device server; in-process at
+a ``sim://`` address where there are no pseudo-terminals, as on Windows) and the room
 is built from specs that point at them, by the same builder as a clinic room. All
 simulators follow one :class:`VirtualPatient`, so pump and monitors agree.
 """
@@ -56,12 +57,23 @@ class SimulatorHost(Protocol):
     def stop(self, timeout: float = 2.0) -> None: ...
 
 
+def has_ptys() -> bool:
+    """Whether this system has pseudo-terminals to serve simulators on (Windows has none)."""
+    return os.name == "posix"
+
+
 def serve(driver: Driver, patient: VirtualPatient, settings: dict[str, Any]) -> SimulatorHost:
-    """Serve a driver's simulator the way it asks: a pty, or a TCP device server."""
+    """Serve a driver's simulator the way it asks: a pty, or a TCP device server; where
+    there are no pseudo-terminals (Windows), in-process at a ``sim://`` address."""
+    assert driver.create_simulator is not None
+    simulator = driver.create_simulator(patient, settings)
+    if not has_ptys():
+        from ketaconsole.devices.protocol_sim import InProcessDeviceHost
+
+        return InProcessDeviceHost(simulator, driver.info.slug).start()
     from ketaconsole.devices.sim_host import host_for  # POSIX only: pseudo-terminals
 
-    assert driver.create_simulator is not None
-    return host_for(driver.create_simulator(patient, settings)).start()
+    return host_for(simulator).start()
 
 
 def chosen(registry: DriverRegistry,
@@ -91,8 +103,6 @@ def demo_plan(story: Scenario) -> DosePlan:
 def demo_options(story: Scenario, speed: float) -> RoomOptions:
     """How the demo's room runs: simulated, at ``speed``, the story's patient and order."""
     notes: list[str] = []
-    if os.name != "posix":
-        notes.append("simulated devices need pseudo-terminals, which this system lacks")
     if speed != 1.0:
         notes.append(f"time runs {speed:g} times faster")
     return RoomOptions(
@@ -114,21 +124,21 @@ def new_demo_room(story: Scenario, *, speed: float,
 
 
 def add_demo_devices(room: Room, registry: DriverRegistry, devices: Sequence[str] = ()) -> None:
-    """Step 2: each role's simulator served on its own pty, read by its real driver."""
+    """Step 2: each role's simulator served on its own pty (in-process at a ``sim://``
+    address where there are no ptys), read by its real driver."""
     patient = room.virtual_patient
     assert patient is not None, "a demo room is made by new_demo_room"
     hosts: list[SimulatorHost] = []
     specs: list[DeviceSpec] = []
-    if os.name == "posix":
-        for spec, driver in chosen(registry, prefer(DEMO_ROLES, devices)):
-            settings = driver.info.resolve_settings(spec.settings)
-            host = serve(driver, patient, settings)
-            hosts.append(host)
-            label = f"{spec.label} \u00b7 {driver.info.models[0]}" if driver.info.models \
-                else spec.label
-            specs.append(DeviceSpec(spec.device_id, spec.slug, host.address, label=label,
-                                    settings=dict(spec.settings)))
-            log.info("demo %s: %s on %s", spec.device_id, driver.info.slug, host.address)
+    for spec, driver in chosen(registry, prefer(DEMO_ROLES, devices)):
+        settings = driver.info.resolve_settings(spec.settings)
+        host = serve(driver, patient, settings)
+        hosts.append(host)
+        label = f"{spec.label} \u00b7 {driver.info.models[0]}" if driver.info.models \
+            else spec.label
+        specs.append(DeviceSpec(spec.device_id, spec.slug, host.address, label=label,
+                                settings=dict(spec.settings)))
+        log.info("demo %s: %s on %s", spec.device_id, driver.info.slug, host.address)
     room.add_devices(specs, registry, hosts)
 
 

@@ -35,6 +35,10 @@ from ketaconsole.sdk import DeviceProtocol, Driver, ErrorKind, LineSettings, Pro
 
 log = logging.getLogger(__name__)
 
+if "ketaconsole.devices" not in serial.protocol_handler_packages:
+    # sim://SLUG: a driver's simulator in-process (ketaconsole.devices.protocol_sim)
+    serial.protocol_handler_packages.append("ketaconsole.devices")
+
 ObservationSink = Callable[[list[Observation]], None]
 
 
@@ -71,6 +75,14 @@ NETWORK_PORT = NumberRange("the TCP port", 1, 65_535, integer=True)
 def check_port_address(url: str) -> None:
     """Refuse a ``socket://`` or ``rfc2217://`` URL without a host and a TCP port 1-65535."""
     scheme, sep, rest = url.partition("://")
+    if sep and scheme.lower() == "sim":
+        from ketaconsole.devices.protocol_sim import SimAddress
+
+        try:
+            SimAddress.parse(url)
+        except serial.SerialException as exc:
+            raise BadPortAddress(str(exc)) from None
+        return
     if not sep or scheme.lower() not in ("socket", "rfc2217"):
         return
     host, colon, port = rest.split("/", 1)[0].split("?", 1)[0].rpartition(":")
