@@ -88,3 +88,26 @@ def test_oximeter_reading_makes_zeros_no_reading_with_one_technical_alarm() -> N
     assert reading.check(97.0, 0.0, "ox", 3.0, found) == (97.0, 0.0)
     assert [(a.code, a.source, a.active) for a in found if isinstance(a, DeviceAlarm)] == [
         ("no-reading", AlarmSource.TECHNICAL, True), ("no-reading", AlarmSource.TECHNICAL, False)]
+
+
+def test_the_connection_table_refuses_impossible_moves_and_allows_the_possible_ones() -> None:
+    import pytest
+
+    from ketaconsole.sdk import Connection, ConnectionState
+    from ketaconsole.sdk.connection import IllegalMove
+
+    listening, greeting, polling, recovering = (
+        ConnectionState.LISTENING, ConnectionState.GREETING, ConnectionState.POLLING,
+        ConnectionState.RECOVERING)
+    refused = [(listening, polling), (listening, recovering), (polling, polling),
+               (polling, listening), (greeting, listening), (recovering, listening)]
+    for start, to in refused:
+        connection = Connection()
+        connection.state = start
+        with pytest.raises(IllegalMove, match=f"from {start.value} to {to.value}"):
+            connection.move(to)
+    connection = Connection()
+    for to in (greeting, greeting, recovering, polling, recovering, recovering, polling,
+               greeting):
+        connection.move(to)
+    assert connection.state is greeting
