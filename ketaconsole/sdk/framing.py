@@ -7,13 +7,18 @@ fault, when a frame follows), hands over each frame's body whole, and reports a 
 that is cut short (an abort byte, a new start byte before the end) or runs past its
 longest length. Any chunking of the input gives the same frames. Checking the body's
 checksum and reading it is the driver's part. :class:`LineFrames` does the same for
-text lines and knows when each line's bytes came.
+text lines and knows when each line's bytes came; :class:`BinaryFrames` finds binary
+frames of a fixed length or with a length field and resynchronises after damage;
+:class:`ByteStuffing` stuffs and unstuffs escaped bytes, and :class:`DelimitedFrames`
+takes one to unstuff each body.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from ketaconsole.sdk.faults import ErrorKind, Fault
 
@@ -22,9 +27,12 @@ class DelimitedFrames:
     """Frame bodies between ``start`` and ``end`` bytes in a stream of any chunking."""
 
     def __init__(self, start: int, end: int, *, max_frame: int, abort: int | None = None,
-                 abort_name: str = "", line_noise: bytes = b"\n\0") -> None:
+                 abort_name: str = "", line_noise: bytes = b"\n\0",
+                 stuffing: ByteStuffing | None = None) -> None:
         """``abort`` ends a frame without a body (``abort_name`` names it in the fault);
-        ``line_noise`` bytes between frames are not counted as junk."""
+        ``line_noise`` bytes between frames are not counted as junk; ``stuffing``
+        unstuffs each body (a body that does not unstuff is a fault)."""
+        self.stuffing = stuffing
         self.start = start
         self.end = end
         self.max_frame = max_frame
@@ -75,7 +83,8 @@ class DelimitedFrames:
                 continue
             byte = buf[stop]
             if byte == self.end:
-                found.append(bytes(buf[body_start:stop]))
+                body = bytes(buf[body_start:stop])
+                found.append(body if self.stuffing is None else self.stuffing.unstuff(body))
                 body_start = -1
             elif byte == self.abort:
                 found.append(Fault(ErrorKind.FRAMING, f"frame aborted by {self.abort_name}"))
@@ -91,6 +100,11 @@ class DelimitedFrames:
         else:
             buf.clear()
         return found
+
+    @property
+    def inside(self) -> bool:
+        """A frame has begun (its start byte came) and has not ended yet."""
+        return self._inside
 
     def clear(self) -> None:
         """Forget a frame begun (the line was reset)."""
@@ -196,3 +210,166 @@ class LineFrames:
 
 def _shown(text: bytes) -> str:
     return repr(text[:60].decode("ascii", "replace"))
+
+
+class ByteStuffing:
+    """Byte stuffing both ways: bytes that must not travel plain go as escape sequences.
+
+    ``escapes`` maps each such byte to the two bytes that carry it, the first being an
+    escape byte. B. Braun BCC sends ``d`` as ``ex`` and ``e`` as ``ee``; a PPP-style
+    framing (IntelliVue) sends 0xC0 as 0x7D 0xE0. :meth:`unstuff` gives back the plain
+    bytes, or a :class:`Fault` for an escape byte followed by something it does not
+    escape (or by nothing: the frame was cut).
+
+    ::
+
+        bcc = ByteStuffing({b"d": b"ex", b"D": b"EX", b"e": b"ee", b"E": b"EE"})
+        bcc.stuff(b"Dose") == b"EXoseee"
+        bcc.unstuff(b"EXoseee") == b"Dose"
+    """
+
+    def __init__(self, escapes: dict[bytes, bytes]) -> None:
+        for plain, sent in escapes.items():
+            if len(plain) != 1 or len(sent) != 2:
+                raise ValueError("each escape maps one byte to two")
+        self._out = {plain[0]: sent for plain, sent in escapes.items()}
+        self._in = {sent: plain[0] for plain, sent in escapes.items()}
+        self._prefixes = frozenset(sent[0] for sent in escapes.values())
+
+    def stuff(self, data: bytes) -> bytes:
+        out = bytearray()
+        for byte in data:
+            sent = self._out.get(byte)
+            if sent is None:
+                out.append(byte)
+            else:
+                out += sent
+        return bytes(out)
+
+    def unstuff(self, data: bytes) -> bytes | Fault:
+        out = bytearray()
+        escaped: int | None = None
+        for byte in data:
+            if escaped is not None:
+                plain = self._in.get(bytes((escaped, byte)))
+                if plain is None:
+                    return Fault(ErrorKind.FRAMING,
+                                 f"escape byte 0x{escaped:02X} before 0x{byte:02X}, which it "
+                                 "does not escape")
+                out.append(plain)
+                escaped = None
+            elif byte in self._prefixes:
+                escaped = byte
+            else:
+                out.append(byte)
+        if escaped is not None:
+            return Fault(ErrorKind.FRAMING, f"frame ends inside an escape (0x{escaped:02X})")
+        return bytes(out)
+
+
+class BinaryFrames:
+    """Binary frames of a fixed length or with a length field, found by a sync pattern and
+    resynchronised after damage, in a stream of any chunking.
+
+    A frame starts with ``sync`` (any bytes where empty). Its length is ``size``, or is
+    read from ``length_bytes`` bytes at ``length_at`` (``byteorder``) plus
+    ``length_adds`` (for a field that does not count the header or checksum). ``check``
+    (a checksum test of the whole frame) decides whether it is a frame at all: a frame
+    that fails it, or whose length is impossible, is one fault, and the search goes on
+    one byte after its start, so a false sync inside good data costs nothing. Bytes
+    skipped before the next good frame are one sync fault.
+
+    ::
+
+        frames = BinaryFrames(sync=b"\\xAA\\x55", length_at=2, length_adds=4,
+                              check=lambda f: sum(f[:-1]) % 256 == f[-1], max_frame=64)
+        for item in frames.feed(data):
+            ...   # bytes: a checked frame, sync and all; Fault: what went wrong
+    """
+
+    def __init__(self, *, sync: bytes = b"", size: int | None = None,
+                 length_at: int | None = None, length_bytes: int = 1,
+                 byteorder: Literal["big", "little"] = "big", length_adds: int = 0,
+                 check: Callable[[bytes], bool] | None = None, max_frame: int = 4096,
+                 min_frame: int = 1) -> None:
+        if (size is None) == (length_at is None):
+            raise ValueError("give a frame either a fixed size or a length field")
+        self.sync = sync
+        self.size = size
+        self.length_at = length_at
+        self.length_bytes = length_bytes
+        self.byteorder: Literal["big", "little"] = byteorder
+        self.length_adds = length_adds
+        self.check = check
+        self.max_frame = max_frame
+        self.min_frame = max(min_frame, len(sync), 1)
+        self._buffer = bytearray()
+        self._skipped = 0
+        self._lost = False
+
+    def feed(self, data: bytes) -> list[bytes | Fault]:
+        """The checked frames and faults ``data`` completes."""
+        found: list[bytes | Fault] = []
+        buf = self._buffer
+        buf += data
+        pos = 0
+        while True:
+            start = self._find_sync(buf, pos)
+            if start < 0:
+                keep = max(0, len(buf) - max(len(self.sync) - 1, 0))
+                self._skipped += keep - pos if keep > pos else 0
+                pos = max(pos, keep)
+                break
+            self._skipped += start - pos
+            pos = start
+            total = self._length(buf, pos)
+            if total is None:
+                break  # the header is not all here yet
+            if not self.min_frame <= total <= self.max_frame:
+                self._fault(found, Fault(ErrorKind.FRAMING, f"impossible frame length {total}"))
+                pos += 1
+                self._skipped += 1
+                continue
+            if len(buf) - pos < total:
+                break
+            frame = bytes(buf[pos:pos + total])
+            if self.check is not None and not self.check(frame):
+                self._fault(found, Fault(ErrorKind.CHECKSUM, "a frame failed its check"))
+                pos += 1
+                self._skipped += 1
+                continue
+            if self._skipped:
+                found.append(Fault(ErrorKind.SYNC, f"{self._skipped} bytes skipped before a "
+                                                   "frame"))
+                self._skipped = 0
+            self._lost = False
+            found.append(frame)
+            pos += total
+        del buf[:pos]
+        return found
+
+    def clear(self) -> None:
+        """Forget what was received and not framed (the line was reset)."""
+        self._buffer.clear()
+        self._skipped = 0
+        self._lost = False
+
+    def _find_sync(self, buf: bytearray, pos: int) -> int:
+        if not self.sync:
+            return pos if pos < len(buf) else -1
+        return buf.find(self.sync, pos)
+
+    def _length(self, buf: bytearray, pos: int) -> int | None:
+        if self.size is not None:
+            return self.size
+        assert self.length_at is not None
+        end = pos + self.length_at + self.length_bytes
+        if len(buf) < end:
+            return None
+        return int.from_bytes(buf[pos + self.length_at:end], self.byteorder) + self.length_adds
+
+    def _fault(self, found: list[bytes | Fault], fault: Fault) -> None:
+        """One fault per loss of sync: the bytes skipped after it are counted, not listed."""
+        if not self._lost:
+            found.append(fault)
+            self._lost = True
