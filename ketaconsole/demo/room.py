@@ -32,6 +32,7 @@ from ketaconsole.demo.cast import (
     prefer,
 )
 from ketaconsole.dose import DosePlan
+from ketaconsole.numbers import echo
 from ketaconsole.medication.library import default_library
 from ketaconsole.medication.order_check import plan_order
 from ketaconsole.session.patient import Patient
@@ -44,8 +45,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEMO_PATIENT", "DEMO_ROLES", "DemoDevice", "add_demo_devices", "demo_room",
-           "demo_slugs", "demo_start", "new_demo_room", "open_demo_record", "prefer"]
+__all__ = ["DEMO_PATIENT", "DEMO_ROLES", "DemoDevice", "UnknownDemoDevice", "add_demo_devices",
+           "demo_roles", "demo_room", "demo_slugs", "demo_start", "new_demo_room",
+           "open_demo_record", "prefer"]
 
 
 class SimulatorHost(Protocol):
@@ -74,6 +76,47 @@ def serve(driver: Driver, patient: VirtualPatient, settings: dict[str, Any]) -> 
     from ketaconsole.devices.sim_host import host_for  # POSIX only: pseudo-terminals
 
     return host_for(simulator).start()
+
+
+class UnknownDemoDevice(ValueError):
+    """A ``--demo-device`` that no installed, allowed driver with a simulator answers to."""
+
+
+_ROLE_OF_KIND = {"monitor": ("monitor", "Patient monitor"),
+                 "oximeter": ("oximeter", "Pulse oximeter"),
+                 "pump": ("pump", "Infusion pump"),
+                 "capnograph": ("capnograph", "Capnograph")}
+
+
+def demo_roles(registry: DriverRegistry,
+               devices: Sequence[str] = ()) -> tuple[tuple[DemoDevice, ...], ...]:
+    """The demo's roles with the chosen drivers first: a built-in's role, or an approved
+    plugin's role by its kind (a plugin of a kind the demo has no role for gets its own).
+    Raises :class:`UnknownDemoDevice`, in one sentence, for a slug it cannot serve."""
+    roles = [list(role) for role in DEMO_ROLES]
+    known = set(demo_slugs())
+    installed = set(registry.slugs)
+    for slug in devices:
+        if slug not in installed:
+            raise UnknownDemoDevice(
+                f"--demo-device {echo(slug)}: no such driver is installed and approved here; "
+                f"choose one of {', '.join(sorted(installed))} (approve a plugin with "
+                "'ketaconsole plugins allow')")
+        driver = registry.get(slug)
+        if driver.create_simulator is None:
+            raise UnknownDemoDevice(f"--demo-device {slug}: the driver has no simulator to "
+                                    "run in the demo")
+        if slug in known:
+            continue
+        device_id, label = _ROLE_OF_KIND[driver.info.kind.value]
+        spec = DemoDevice(slug, device_id, label)
+        for role in roles:
+            if role[0].device_id == device_id:
+                role.insert(0, spec)
+                break
+        else:
+            roles.append([spec])
+    return prefer(tuple(tuple(role) for role in roles), devices)
 
 
 def chosen(registry: DriverRegistry,
@@ -130,7 +173,7 @@ def add_demo_devices(room: Room, registry: DriverRegistry, devices: Sequence[str
     assert patient is not None, "a demo room is made by new_demo_room"
     hosts: list[SimulatorHost] = []
     specs: list[DeviceSpec] = []
-    for spec, driver in chosen(registry, prefer(DEMO_ROLES, devices)):
+    for spec, driver in chosen(registry, demo_roles(registry, devices)):
         settings = driver.info.resolve_settings(spec.settings)
         host = serve(driver, patient, settings)
         hosts.append(host)
