@@ -32,9 +32,9 @@ from ketaconsole.demo.cast import (
     prefer,
 )
 from ketaconsole.dose import DosePlan
-from ketaconsole.numbers import echo
 from ketaconsole.medication.library import default_library
 from ketaconsole.medication.order_check import plan_order
+from ketaconsole.numbers import echo
 from ketaconsole.session.patient import Patient
 from ketaconsole.sim.virtual_patient import Scenario, VirtualPatient
 

@@ -47,7 +47,7 @@ from ketaconsole.observations import (
     WaveChunk,
 )
 from ketaconsole.sdk.capture import bytes_per_second, decode_capture
-from ketaconsole.sdk.connection import Connection, ConnectionState
+from ketaconsole.sdk.connection import Connection, ConnectionState, IllegalMove
 from ketaconsole.sdk.errors import error_total, throttled_feed, throttled_tick
 from ketaconsole.sdk.faults import ErrorKind, Fault
 from ketaconsole.sdk.framing import (
@@ -78,6 +78,7 @@ __all__ = [
     "ErrorKind",
     "Fault",
     "Identity",
+    "IllegalMove",
     "Line",
     "LineFrames",
     "LineSettings",
