@@ -167,6 +167,7 @@ class DeviceLink:
         self._status: LinkStatus | None = None
         self._outbox: list[bytes] = []
         self._outbox_lock = threading.Lock()
+        self._greet_again = threading.Event()
 
     @property
     def status(self) -> LinkStatus | None:
@@ -182,6 +183,15 @@ class DeviceLink:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    def greet_again(self) -> None:
+        """Start the conversation over on the open port (at the next read): the driver's
+        disconnect, then a new protocol's connect, with a "connecting" link state first.
+
+        A session's record begins with it, so its journal holds the whole conversation
+        from a handshake on and replay decodes it as the live link did.
+        """
+        self._greet_again.set()
+
     def send(self, data: bytes) -> None:
         """Queue bytes for the device (commands from the console's control path).
 
@@ -193,11 +203,13 @@ class DeviceLink:
 
     # -- the thread ----------------------------------------------------------------
 
-    def _set_status(self, status: LinkStatus, detail: str = "") -> None:
+    def _set_status(self, status: LinkStatus, detail: str = "",
+                    at: float | None = None) -> None:
         if status is self._status:
             return
         self._status = status
-        self._deliver([LinkState(self.device_id, status, self._clock(), detail)])
+        self._deliver([LinkState(self.device_id, status,
+                                 self._clock() if at is None else at, detail)])
 
     def _deliver(self, observations: list[Observation]) -> None:
         if observations:
@@ -234,6 +246,10 @@ class DeviceLink:
             self._write(port, protocol.connect(now), now)
             last_rx = last_valid = last_tick = now
             while not self._stop.is_set():
+                if self._greet_again.is_set():
+                    self._greet_again.clear()
+                    protocol = self._greeted_again(port, protocol)
+                    last_tick = self._clock()
                 data = port.read(max(1, port.in_waiting))
                 now = self._clock()
                 if data:
@@ -267,6 +283,18 @@ class DeviceLink:
             except Exception:
                 log.debug("closing %s failed", self.url, exc_info=True)
         return got_valid
+
+    def _greeted_again(self, port: serial.SerialBase,
+                       protocol: DeviceProtocol) -> DeviceProtocol:
+        """The old conversation ended and a new one begun on the same port."""
+        ended = self._clock()
+        self._write(port, protocol.disconnect(ended), ended)
+        self._status = None  # "connecting" is reported even while connected
+        now = max(self._clock(), ended + 1e-6)  # after the old conversation's last bytes
+        self._set_status(LinkStatus.CONNECTING, "greeting the device again", now)
+        fresh = self.driver.create_protocol(self.device_id, self.settings)
+        self._write(port, fresh.connect(now), now)
+        return fresh
 
     def _handle(self, port: serial.SerialBase, out: ProtocolOutput, now: float) -> bool:
         self._deliver(out.observations)
