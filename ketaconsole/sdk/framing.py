@@ -237,6 +237,8 @@ class ByteStuffing:
         self._prefixes = frozenset(sent[0] for sent in escapes.values())
 
     def stuff(self, data: bytes) -> bytes:
+        if not any(byte in data for byte in self._out):
+            return bytes(data)
         out = bytearray()
         for byte in data:
             sent = self._out.get(byte)
@@ -247,24 +249,29 @@ class ByteStuffing:
         return bytes(out)
 
     def unstuff(self, data: bytes) -> bytes | Fault:
+        """The plain bytes, or a :class:`Fault` for an escape that escapes nothing known."""
+        finds = [prefix for prefix in self._prefixes if prefix in data]
+        if not finds:
+            return bytes(data)
         out = bytearray()
-        escaped: int | None = None
-        for byte in data:
-            if escaped is not None:
-                plain = self._in.get(bytes((escaped, byte)))
-                if plain is None:
-                    return Fault(ErrorKind.FRAMING,
-                                 f"escape byte 0x{escaped:02X} before 0x{byte:02X}, which it "
-                                 "does not escape")
-                out.append(plain)
-                escaped = None
-            elif byte in self._prefixes:
-                escaped = byte
-            else:
-                out.append(byte)
-        if escaped is not None:
-            return Fault(ErrorKind.FRAMING, f"frame ends inside an escape (0x{escaped:02X})")
-        return bytes(out)
+        pos, size = 0, len(data)
+        while True:
+            hits = [i for i in (data.find(prefix, pos) for prefix in finds) if i >= 0]
+            if not hits:
+                out += data[pos:]
+                return bytes(out)
+            at = min(hits)
+            out += data[pos:at]
+            if at + 1 >= size:
+                return Fault(ErrorKind.FRAMING,
+                             f"frame ends inside an escape (0x{data[at]:02X})")
+            plain = self._in.get(bytes(data[at:at + 2]))
+            if plain is None:
+                return Fault(ErrorKind.FRAMING,
+                             f"escape byte 0x{data[at]:02X} before 0x{data[at + 1]:02X}, which "
+                             "it does not escape")
+            out.append(plain)
+            pos = at + 2
 
 
 class BinaryFrames:
