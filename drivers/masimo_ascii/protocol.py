@@ -19,9 +19,10 @@ not be shown as a pulse of 4). Fixed widths do not catch a line cut on a field b
 and completed by the tail of a later line (``... SPO2=098% BPM=0`` + ``00``), so every
 line must also carry the configured model's full field set (``codes.MODEL_FIELDS``),
 each field once and in the order the oximeters print them, ending with ALARM and EXC;
-a line short of any is a framing error with no values. Bytes in front of a line's date
-(noise when the cable is plugged in) are reported once as a sync error and the line
-after them is decoded.
+a line short of any is a framing error with no values, and so is a line whose bytes
+came over more than half a second (the SDK's :class:`~ketaconsole.sdk.LineFrames`).
+Bytes in front of a line's date (noise when the cable is plugged in) are reported once
+as a sync error and the line after them is decoded.
 A line in the ASCII 2 printer format (mixed-case names, the Rad-8's factory setting)
 is a framing error that tells the technician to set the serial output to ASCII 1.
 
@@ -56,7 +57,9 @@ from ketaconsole.sdk import (
     DeviceAlarm,
     DeviceProtocol,
     ErrorKind,
+    Fault,
     Identity,
+    LineFrames,
     Numeric,
     Observation,
     OximeterReading,
@@ -67,6 +70,10 @@ from ketaconsole.sdk import (
 
 MAX_LINE = 512
 """A line longer than this (real ones are about 100-230 bytes) is a framing error."""
+OUTPUT_PERIOD_S = 1.0
+"""One line a second: a line whose bytes came over half of that is two lines joined."""
+LINE_BYTES_PER_S = 960.0
+"""9600 8N1, to time the bytes of a line read in two chunks."""
 
 _LINE = re.compile(
     rb"(\d\d)/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)((?: +[A-Z0-9]+=[\x21-\x3c\x3e-\x7e]*)+) *$")
@@ -114,8 +121,8 @@ class MasimoAsciiProtocol(DeviceProtocol):
 
     def __init__(self, device_id: str, settings: Mapping[str, Any]) -> None:
         super().__init__(device_id, settings)
-        self._pending = b""
-        self._discarding = False
+        self._lines = LineFrames(max_line=MAX_LINE, period=OUTPUT_PERIOD_S,
+                                 bytes_per_second=LINE_BYTES_PER_S)
         self._serial: str | None = None
         self._exceptions = 0
         self._alarms = 0
@@ -131,22 +138,11 @@ class MasimoAsciiProtocol(DeviceProtocol):
     def feed(self, data: bytes, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
         found = out.observations
-        parts = (self._pending + data).split(b"\n")
-        tail = parts.pop()
-        for part in parts:
-            if self._discarding:  # the rest of an over-long line
-                self._discarding = False
-                continue
-            line = part.strip(b"\r\x00 ")
-            if line:
-                found.extend(self._line(line, now))
-        if len(tail) > MAX_LINE:
-            if not self._discarding:
-                found.append(self.error(
-                    ErrorKind.FRAMING, f"no line end within {MAX_LINE} bytes", now))
-            self._discarding = True
-            tail = b""
-        self._pending = tail
+        for item in self._lines.feed(data, now):
+            if isinstance(item, Fault):
+                found.append(item.report(self.device_id, now))
+            else:
+                found.extend(self._line(item.text, now))
         return out
 
     def _line(self, line: bytes, now: float) -> list[Observation]:

@@ -28,6 +28,8 @@ from ketaconsole.sdk import ErrorKind, Fault, Identity, LineFrames, Observation
 MAX_LINE = 256
 OUTPUT_PERIOD_S = 1.0
 """The oximeter prints one line a second."""
+LINE_BYTES_PER_S = 960.0
+"""9600 8N1: the time each byte of a chunk took, to time a line read in two chunks."""
 REMEMBERED_LINES = 64
 """Distinct data lines whose readings are kept for reuse within one reading time."""
 _DATA = re.compile(
@@ -46,7 +48,7 @@ class AsciiLineDecoder(FormatDecoder):
     def __init__(self, device_id: str) -> None:
         super().__init__(device_id)
         self._lines = LineFrames(
-            max_line=MAX_LINE, period=OUTPUT_PERIOD_S,
+            max_line=MAX_LINE, period=OUTPUT_PERIOD_S, bytes_per_second=LINE_BYTES_PER_S,
             too_long=f"no line end within {MAX_LINE} bytes; check the format setting and "
                      "the baud rate")
         self._first_line = True

@@ -137,12 +137,15 @@ class LineFrames:
     A device that prints one line per output period sends each line in a few tens of
     milliseconds; a "line" whose bytes span a good part of a period was cut and joined
     to the tail of a later one (bytes were lost between). Give ``period`` and such a
-    line is a :class:`Fault` (framing), never a line. A line longer than ``max_line``
-    is one fault and is skipped up to its line end. Empty lines are dropped.
+    line is a :class:`Fault` (framing), never a line. With ``bytes_per_second`` (the
+    line's speed) each byte's time is worked out from its place in its chunk (the
+    chunk's last byte came at ``now``), so a line read in two chunks long apart, as a
+    capture is decoded, still spans only the time its bytes took. A line longer than
+    ``max_line`` is one fault and is skipped up to its line end. Empty lines are dropped.
 
     ::
 
-        lines = LineFrames(max_line=256, period=1.0)
+        lines = LineFrames(max_line=256, period=1.0, bytes_per_second=960.0)
         for item in lines.feed(data, now):
             if isinstance(item, Fault):
                 found.append(item.report(device_id, now))
@@ -151,33 +154,44 @@ class LineFrames:
     """
 
     def __init__(self, *, max_line: int, period: float | None = None,
-                 longest_span: float | None = None, too_long: str = "") -> None:
+                 longest_span: float | None = None, bytes_per_second: float | None = None,
+                 too_long: str = "") -> None:
         """``longest_span`` (default half of ``period``) is the longest time one line's
         bytes may take; ``too_long`` replaces the over-long fault's sentence."""
         self.max_line = max_line
         self.longest_span = (longest_span if longest_span is not None
                              else None if period is None else period / 2)
+        self.bytes_per_second = bytes_per_second
         self._too_long = too_long or f"no line end within {max_line} bytes"
         self._pending = bytearray()
         self._started: float | None = None
         self._discarding = False
 
+    def _time_of(self, index: int, size: int, now: float) -> float:
+        """When byte ``index`` of a chunk of ``size`` bytes that ended at ``now`` came."""
+        if not self.bytes_per_second:
+            return now
+        return now - (size - 1 - index) / self.bytes_per_second
+
     def feed(self, data: bytes, now: float) -> list[Line | Fault]:
         """The lines and faults ``data``, received at ``now``, completes."""
         found: list[Line | Fault] = []
-        if data and self._started is None:
-            self._started = now
         buf = self._pending
+        base = len(buf)  # where data begins in buf
+        size = len(data)
         buf += data
         pos = 0
         while True:
             end = buf.find(b"\n", pos)
             if end < 0:
                 break
-            started = self._started if self._started is not None else now
+            if pos < base and self._started is not None:
+                started = self._started
+            else:
+                started = self._time_of(max(pos - base, 0), size, now)
+            ended = self._time_of(end - base, size, now)
             text = bytes(buf[pos:end]).strip(b"\r\x00 ")
             pos = end + 1
-            self._started = now if pos < len(buf) else None
             if self._discarding:
                 self._discarding = False
                 continue
@@ -186,12 +200,16 @@ class LineFrames:
                 continue
             if not text:
                 continue
-            if self.longest_span is not None and now - started > self.longest_span:
+            if self.longest_span is not None and ended - started > self.longest_span:
                 found.append(Fault(ErrorKind.FRAMING, (
-                    f"a line's bytes came over {now - started:.1f} s, longer than one line "
+                    f"a line's bytes came over {ended - started:.1f} s, longer than one line "
                     f"takes: parts of two lines joined where bytes were lost: {_shown(text)}")))
                 continue
-            found.append(Line(text, started, now))
+            found.append(Line(text, started, ended))
+        if pos < len(buf) and (pos >= base or self._started is None):
+            self._started = self._time_of(max(pos - base, 0), size, now)
+        elif pos >= len(buf):
+            self._started = None
         del buf[:pos]
         if len(buf) > self.max_line:
             if not self._discarding:

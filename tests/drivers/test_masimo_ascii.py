@@ -457,3 +457,12 @@ def test_spo2_zero_is_no_reading_a_technical_alarm_not_a_value() -> None:
 def test_pulse_zero_without_a_valid_spo2_is_no_reading_but_beside_one_a_value() -> None:
     assert core(feed(line(spo2="---%", bpm="000")))[PULSE] is None
     assert core(feed(line(spo2="097%", bpm="000")))[PULSE] == 0.0
+
+
+def test_a_line_whose_bytes_came_over_two_seconds_is_two_lines_joined_and_no_value() -> None:
+    protocol = MasimoAsciiProtocol(DEVICE, {})
+    head = line()[:60]  # ... SPO2=098% BPM=0 ... cut; the rest of the line is lost
+    found = protocol.feed(line() + head, 10.0).observations
+    found += protocol.feed(line("05/12/13 14:51:34")[60:], 12.0).observations
+    assert [o.error for o in found if isinstance(o, ProtocolError)] == ["framing"]
+    assert len([o for o in found if isinstance(o, Numeric)]) == 5  # the first line only

@@ -267,3 +267,13 @@ def test_spo2_zero_and_pulse_zero_without_spo2_are_no_reading(data_format: str) 
     assert numerics(found) == [(SPO2_METRIC, None), (PULSE_METRIC, None),
                                (SPO2_METRIC, None), (PULSE_METRIC, None),
                                (SPO2_METRIC, 97.0), (PULSE_METRIC, 0.0)]
+
+
+def test_decoding_a_long_ascii_capture_keeps_the_lines_read_across_chunks() -> None:
+    from ketaconsole.sdk import decode_capture
+
+    capture = b"".join(b"SPO2=%03d HR=072\r\n" % (90 + i % 10) for i in range(400))
+    protocol = NoninProtocol(DEVICE, {"format": "ascii", "averaging": "display"})
+    found = list(decode_capture(protocol, capture, 960.0))
+    assert len(numerics(found)) == 800
+    assert errors(found) == []
