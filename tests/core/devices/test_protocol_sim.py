@@ -107,3 +107,28 @@ def _env(home: Path) -> dict[str, str]:
             "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
 
 
+
+
+def test_record_reads_pumps_on_sim_and_replay_gives_what_record_decoded(
+        tmp_path: Path) -> None:
+    from tests.course_support import cleared_mrn
+
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    mrn = cleared_mrn(url, "Ann Example")
+    env = {**_env(tmp_path), "KETACONSOLE_STATION": "bay-7"}
+    recorded = subprocess.run(
+        [sys.executable, "-m", "ketaconsole", "record", "--device",
+         "ne1000=sim://ne1000?speed=60", "--device", "masimo-ascii=sim://masimo-ascii",
+         "--mrn", mrn, "--minutes", "0.1", "--db", url],
+        capture_output=True, text=True, timeout=120, env=env)
+    assert recorded.returncode == 0, recorded.stderr
+    session = recorded.stdout.splitlines()[0]
+    replayed = subprocess.run([sys.executable, "-m", "ketaconsole", "replay", session,
+                               "--db", url], capture_output=True, text=True, timeout=120,
+                              env=env)
+    assert replayed.returncode == 0, replayed.stderr
+    records = [json.loads(line) for line in replayed.stdout.splitlines()]
+    pumps = [r for r in records if r["kind"] == "pump" and r["rate"] is not None]
+    spo2 = [r for r in records if r.get("metric") == "MDC_PULS_OXIM_SAT_O2"]
+    assert pumps and spo2
+    assert [r["detail"] for r in records if r["kind"] == "error"] == []
