@@ -301,8 +301,8 @@ class BinaryFrames:
     ``length_adds`` (for a field that does not count the header or checksum). ``check``
     (a checksum test of the whole frame) decides whether it is a frame at all: a frame
     that fails it, or whose length is impossible, is one fault, and the search goes on
-    one byte after its start, so a false sync inside good data costs nothing. Bytes
-    skipped before the next good frame are one sync fault.
+    one byte after its start, so a false sync inside good data costs nothing. Junk before
+    a frame is one sync fault; the bytes skipped after a bad frame belong to its fault.
 
     ::
 
@@ -363,10 +363,10 @@ class BinaryFrames:
                 pos += 1
                 self._skipped += 1
                 continue
-            if self._skipped:
+            if self._skipped and not self._lost:
                 found.append(Fault(ErrorKind.SYNC, f"{self._skipped} bytes skipped before a "
                                                    "frame"))
-                self._skipped = 0
+            self._skipped = 0
             self._lost = False
             found.append(frame)
             pos += total
@@ -394,7 +394,12 @@ class BinaryFrames:
         return int.from_bytes(buf[pos + self.length_at:end], self.byteorder) + self.length_adds
 
     def _fault(self, found: list[bytes | Fault], fault: Fault) -> None:
-        """One fault per loss of sync: the bytes skipped after it are counted, not listed."""
+        """One fault per loss of sync (after the junk before it, if any): the bytes
+        skipped until the next good frame belong to it and are not reported again."""
         if not self._lost:
+            if self._skipped:
+                found.append(Fault(ErrorKind.SYNC, f"{self._skipped} bytes skipped before a "
+                                                   "frame"))
             found.append(fault)
             self._lost = True
+        self._skipped = 0
