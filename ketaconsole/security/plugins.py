@@ -187,7 +187,7 @@ class AllowList:
         if code is None:
             return "its files cannot be read"
         if not mine:
-            return "never approved: an admin allows it with 'ketaconsole plugins allow'"
+            return "not approved: an admin allows it with 'ketaconsole plugins allow'"
         same = [a for a in mine if a.version == code.version]
         if not same:
             versions = ", ".join(sorted({a.version for a in mine}))
