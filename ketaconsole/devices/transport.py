@@ -243,6 +243,7 @@ class DeviceLink:
         try:
             port.reset_input_buffer()  # bytes queued while nobody listened are stale
             now = self._clock()
+            self._greet_again.clear()  # this connect is the greeting asked for
             self._write(port, protocol.connect(now), now)
             last_rx = last_valid = last_tick = now
             while not self._stop.is_set():
