@@ -21,10 +21,13 @@ SYRINGE = "SYRINGE_STATUS"
 ENABLED = "ENABLED"
 DISABLED = "DISABLED"
 
-# INF reply: INF^serial^alarm flag^mode^rate^rate unit^drug^volume infused^volume unit^
+# INF reply: INF^serial^status flag^mode^rate^rate unit^drug^volume infused^volume unit^
 #            pressure^pressure unit^time remaining^log type^latest log entry
 INF_SERIAL = 1
-INF_ALARM_FLAG = 2
+INF_STATUS_FLAG = 2
+"""``-`` or ``A``; its meaning is not published. The real capture has ``A`` on a pump on
+hold whose ALARM reply is AL_NOALM, so it does not mean "alarm active": alarms are read
+from the ALARM reply only."""
 INF_MODE = 3
 INF_RATE = 4
 INF_RATE_UNIT = 5
@@ -36,7 +39,6 @@ INF_PRESSURE_UNIT = 10
 INF_TIME_REMAINING = 11
 INF_FIELDS = 12  # fewer fields than this is a reply we cannot read
 
-ALARM_FLAG_ACTIVE = "A"
 MODE_HOLD = "HLD"
 
 RATE_UNITS = {"ml/h": 1.0, "mL/h": 1.0}

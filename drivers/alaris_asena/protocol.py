@@ -17,6 +17,11 @@ after three requests in a row go unanswered the handshake starts over (the pump 
 have been swapped or restarted). A keep-alive that falls due while a request waits
 past its first 0.5 s goes out first, so retries never let remote control lapse.
 
+The pump is in alarm when its own ``ALARM`` reply names an alarm code, and only then.
+INF's third field (``-`` or ``A``) is a status flag whose meaning no source publishes:
+the one real capture (OpenICE's simulators) shows ``A`` on a pump on hold whose ALARM
+reply says ``AL_NOALM``, so the flag is not read as "alarm active" (nor as anything).
+
 Sources: OpenICE Asena.java and the Alaris simulators beside it (mdpnp/mdpnp),
 jaj42/infupy (alaris backend). Reverse-engineered.
 """
@@ -338,9 +343,8 @@ class AlarisAsenaProtocol(DeviceProtocol):
                                 codes.VOLUME_UNITS, "MDC_VOL_FLUID_DELIV_TOTAL", now, errors)
         pressure_unit = codes.PRESSURE_UNITS.get(field[codes.INF_PRESSURE_UNIT].strip())
         pressure = _to_float(field[codes.INF_PRESSURE]) if pressure_unit else None
-        flag = field[codes.INF_ALARM_FLAG].strip()
         mode = field[codes.INF_MODE].strip()
-        if flag == codes.ALARM_FLAG_ACTIVE:
+        if self._alarm is not None:  # the pump's own ALARM reply, never INF's status flag
             state: PumpState | None = PumpState.ALARM
         elif mode == codes.MODE_HOLD:
             state = PumpState.PAUSED

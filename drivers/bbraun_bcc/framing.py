@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ketaconsole.sdk import ErrorKind, Fault
+from ketaconsole.sdk import ByteStuffing, DelimitedFrames, ErrorKind, Fault
 
 SOH = 0x01
 STX = 0x02
@@ -29,10 +29,9 @@ RS = 0x1E
 ADDRESS_TAIL = b"/1/1>"
 MAX_FRAME = 99999
 _MIN_FRAME = 1 + 5 + 1 + 1 + len(ADDRESS_TAIL) + 1 + 5 + 1
-_FRAME_STOP = re.compile(rb"[\x01\x04]")
 _BED = re.compile(rb"^([\x2F-\x39\x41-\x7A]{1,15})/1/1>")
-_STUFFED = {ord("d"): b"ex", ord("D"): b"EX", ord("e"): b"ee", ord("E"): b"EE"}
-_UNSTUFFED = {ord("x"): ord("d"), ord("X"): ord("D"), ord("e"): ord("e"), ord("E"): ord("E")}
+STUFFING = ByteStuffing({b"d": b"ex", b"D": b"EX", b"e": b"ee", b"E": b"EE"})
+"""BCC character stuffing (the SDK's :class:`~ketaconsole.sdk.ByteStuffing`)."""
 
 
 def checksum(data: bytes) -> int:
@@ -42,7 +41,7 @@ def checksum(data: bytes) -> int:
 
 def stuff(data: bytes) -> bytes:
     """Apply BCC character stuffing."""
-    return b"".join(_STUFFED.get(byte, bytes((byte,))) for byte in data)
+    return STUFFING.stuff(data)
 
 
 def encode_frame(bed_id: str, message: bytes, *, last: bool = True,
@@ -66,110 +65,28 @@ class BccFrame:
 
 
 class FrameReader:
-    """Splits a byte stream into BCC frames; any chunking, junk and broken frames are fine."""
+    """Splits a byte stream into BCC frames; any chunking, junk and broken frames are fine.
+
+    The SDK's :class:`~ketaconsole.sdk.DelimitedFrames` finds each SOH ... EOT (ACK and
+    NAK between frames are not junk) and, with stuffing on, unstuffs it with
+    :data:`STUFFING`; this reader checks the length, the end byte and the checksum.
+    """
 
     def __init__(self, *, stuffing: bool = False) -> None:
         self.stuffing = stuffing
-        self._frame = bytearray()
-        self._buffer = bytearray()
-        self._inside = False
-        self._escaped = False
-        self._junk = 0
+        self._frames = DelimitedFrames(SOH, EOT, max_frame=MAX_FRAME,
+                                       line_noise=bytes((ACK, NAK)),
+                                       stuffing=STUFFING if stuffing else None)
 
     @property
     def inside_frame(self) -> bool:
         """A frame has begun (its SOH came) and has not ended yet."""
-        return self._inside
+        return self._frames.inside
 
     def feed(self, data: bytes) -> list[BccFrame | Fault]:
-        if not self.stuffing:
-            return self._feed_plain(data)
-        found: list[BccFrame | Fault] = []
-        for byte in data:
-            if byte == SOH:
-                if self._junk:
-                    found.append(Fault(ErrorKind.SYNC, f"{self._junk} bytes before a frame start"))
-                    self._junk = 0
-                if self._inside:
-                    found.append(Fault(ErrorKind.FRAMING, "frame restarted before its end"))
-                self._start(byte)
-            elif not self._inside:
-                if byte not in (ACK, NAK):
-                    self._junk += 1
-            elif byte == EOT and not self._escaped:
-                self._frame.append(byte)
-                found.append(self._decode(bytes(self._frame)))
-                self._inside = False
-            elif self._escaped:
-                self._escaped = False
-                plain = _UNSTUFFED.get(byte)
-                if plain is None:
-                    found.append(Fault(ErrorKind.FRAMING, f"stuffed byte {byte:#04x} is not x, X, "
-                                                       "e or E"))
-                    self._inside = False
-                else:
-                    self._append(plain, found)
-            elif self.stuffing and byte in (ord("e"), ord("E")):
-                self._escaped = True
-            else:
-                self._append(byte, found)
-        return found
-
-    def _feed_plain(self, data: bytes) -> list[BccFrame | Fault]:
-        """The same reading without stuffing, a frame at a time rather than a byte."""
-        found: list[BccFrame | Fault] = []
-        buf = self._buffer
-        buf += data
-        size = len(buf)
-        start = 0 if self._inside else -1
-        pos = 1 if self._inside else 0  # a frame carried over keeps its SOH at 0
-        while pos < size:
-            if start < 0:
-                found_at = buf.find(b"\x01", pos)
-                end = size if found_at < 0 else found_at
-                if end > pos:
-                    noise = bytes(buf[pos:end])
-                    self._junk += len(noise) - noise.count(b"\x06") - noise.count(b"\x15")
-                if found_at < 0:
-                    pos = size
-                    break
-                if self._junk:
-                    found.append(Fault(ErrorKind.SYNC, f"{self._junk} bytes before a frame start"))
-                    self._junk = 0
-                start, pos = found_at, found_at + 1
-                continue
-            match = _FRAME_STOP.search(buf, pos)
-            if match is None:
-                if size - start > MAX_FRAME:
-                    found.append(Fault(ErrorKind.FRAMING, f"no frame end within {MAX_FRAME} bytes"))
-                    start = -1
-                pos = size
-                break
-            stop = match.start()
-            if buf[stop] == SOH:
-                found.append(Fault(ErrorKind.FRAMING, "frame restarted before its end"))
-                start, pos = stop, stop + 1
-                continue
-            found.append(self._decode(bytes(buf[start:stop + 1])))
-            start, pos = -1, stop + 1
-        self._inside = start >= 0
-        if self._inside:
-            del buf[:start]
-        else:
-            buf.clear()
-        return found
-
-    def _start(self, byte: int) -> None:
-        self._frame = bytearray((byte,))
-        self._inside = True
-        self._escaped = False
-
-    def _append(self, byte: int, found: list[BccFrame | Fault]) -> None:
-        if len(self._frame) >= MAX_FRAME:
-            found.append(Fault(ErrorKind.FRAMING, f"no frame end within {MAX_FRAME} bytes"))
-            self._inside = False
-            return
-        self._frame.append(byte)
+        return [item if isinstance(item, Fault)
+                else self._decode(bytes((SOH,)) + item + bytes((EOT,)))
+                for item in self._frames.feed(data)]
 
     @staticmethod
     def _decode(frame: bytes) -> BccFrame | Fault:

@@ -12,6 +12,11 @@ A poll is unanswered only once ``poll_s`` has passed with no byte from the stati
 and the next poll goes out only once the answer is complete. Source: mindleaving/
 patient-monitor-datalogger (BBraun), reverse-engineered; see ``codes`` for which
 parameter meanings are our reading.
+
+Every intact frame's values come out at once: a slot is released as soon as a later
+record (or frame) shows it is complete, and an answer cut short (a damaged frame, or
+1 s with no byte and no last frame) releases what arrived whole right then, live,
+in replay and in ``decode`` at the end of its input, with no "no answer" after it.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ GREETING_BED_ID = "1"
 GREETING_TIMEOUT_S = 5.0
 MAX_GREETING_WAIT_S = 30.0
 MISSED_POLLS_BEFORE_GREETING = 3
+ANSWER_QUIET_S = 1.0
+"""An answer with no byte for this long and no last frame has ended: use what came."""
 STATION_MODEL = "B. Braun SpaceStation (BCC)"
 
 
@@ -63,6 +70,9 @@ class BBraunBccProtocol(DeviceProtocol):
         """When the last byte came while a poll waits for its answer."""
         self._missed_polls = 0
         self._records: list[Record] = []
+        self._last_byte_at: float | None = None
+        self._answer_open = False
+        """Part of a poll's answer came (slots released before its last frame)."""
         self._identities: dict[SlotAddress, tuple[str | None, str | None]] = {}
         self._alarms: dict[SlotAddress, frozenset[str]] = {}
         self._removed: set[SlotAddress] = set()
@@ -83,9 +93,13 @@ class BBraunBccProtocol(DeviceProtocol):
 
     def feed(self, data: bytes, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
+        if data:
+            self._last_byte_at = now
         for item in self._reader.feed(data):
             if isinstance(item, Fault):
                 out.observations.append(self.error(item.kind, item.detail, now))
+                if self._records or self._answer_open:
+                    out.observations.extend(self._flush(now, said=True))
                 continue
             out.send += bytes((ACK,))
             out.observations.extend(self._on_frame(item, now))
@@ -98,6 +112,9 @@ class BBraunBccProtocol(DeviceProtocol):
 
     def tick(self, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
+        if ((self._records or self._answer_open) and self._last_byte_at is not None
+                and now - self._last_byte_at >= ANSWER_QUIET_S):
+            out.observations.extend(self._flush(now))
         if self.connection.listening:
             return out  # decoding a capture: no greeting, no poll, no time-out
         if self._bed_id is None:
@@ -155,6 +172,43 @@ class BBraunBccProtocol(DeviceProtocol):
                 found.append(self.error(ErrorKind.FRAMING, str(exc), now))
         if frame.last:
             found.extend(self._on_message(frame, now))
+        else:
+            found.extend(self._release_complete_slots(now))
+        return found
+
+    def _release_complete_slots(self, now: float) -> list[Observation]:
+        """The slots an intact frame completed (all but the slot its last record is of)."""
+        slots = [r for r in self._records if not r.address.is_station]
+        if not slots:
+            return []
+        last = slots[-1].address
+        done = [r for r in slots if r.address != last]
+        if not done:
+            return []
+        self._records = [r for r in self._records if r.address.is_station or r.address == last]
+        self._answered()
+        return self._slots(done, now)
+
+    def _answered(self) -> None:
+        """A poll's answer (or part of one) came: the poll is answered."""
+        if self._poll_sent_at is not None:  # a long answer: "no data" waits longer
+            self.quiet_for_s = max(2 * self.poll_s,
+                                   2 * ((self._last_byte_at or 0.0) - self._poll_sent_at))
+        self._answer_open = True
+        self._poll_sent_at = None
+        self._heard_at = None
+        self._missed_polls = 0
+        if self.connection.state is ConnectionState.RECOVERING:
+            self.connection.move(ConnectionState.POLLING)
+
+    def _slots(self, records: list[Record], now: float) -> list[Observation]:
+        by_slot: dict[SlotAddress, dict[str, str | None]] = {}
+        for record in records:
+            if not record.address.is_station:
+                by_slot.setdefault(record.address, {})[record.parameter] = record.value
+        found: list[Observation] = []
+        for address in sorted(by_slot):
+            found.extend(self._on_slot(address, by_slot[address], now))
         return found
 
     def _on_message(self, frame: BccFrame, now: float) -> list[Observation]:
@@ -172,20 +226,10 @@ class BBraunBccProtocol(DeviceProtocol):
         for record in versions:
             self._station_version = record.parameter
             found.extend(self._station_identity(now))
-        if len(versions) < len(records):  # anything but the version is the poll's answer
-            if self._poll_sent_at is not None:  # a long answer: "no data" waits longer
-                self.quiet_for_s = max(2 * self.poll_s, 2 * (now - self._poll_sent_at))
-            self._poll_sent_at = None
-            self._heard_at = None
-            self._missed_polls = 0
-            if self.connection.state is ConnectionState.RECOVERING:
-                self.connection.move(ConnectionState.POLLING)
-        by_slot: dict[SlotAddress, dict[str, str | None]] = {}
-        for record in records:
-            if not record.address.is_station:
-                by_slot.setdefault(record.address, {})[record.parameter] = record.value
-        for address in sorted(by_slot):
-            found.extend(self._on_slot(address, by_slot[address], now))
+        if len(versions) < len(records) or self._answer_open:
+            self._answered()  # anything but the version is the poll's answer
+        self._answer_open = False
+        found.extend(self._slots(records, now))
         return found
 
     def _station_identity(self, now: float) -> list[Observation]:
@@ -193,19 +237,18 @@ class BBraunBccProtocol(DeviceProtocol):
         return [Identity(self.device_id, now, model=STATION_MODEL,
                          firmware=self._station_version, details=details)]
 
-    def _flush(self, now: float) -> list[Observation]:
-        """Records of an answer whose last frame never came: use what arrived whole."""
-        if not self._records:
+    def _flush(self, now: float, *, said: bool = False) -> list[Observation]:
+        """Records of an answer whose last frame never came: use what arrived whole
+        (``said``: the damaged frame was reported already)."""
+        if not self._records and not self._answer_open:
             return []
         records, self._records = self._records, []
-        by_slot: dict[SlotAddress, dict[str, str | None]] = {}
-        for record in records:
-            if not record.address.is_station:
-                by_slot.setdefault(record.address, {})[record.parameter] = record.value
-        found: list[Observation] = [self.error(
+        if any(not r.address.is_station for r in records) or self._answer_open:
+            self._answered()
+        self._answer_open = False
+        found: list[Observation] = [] if said else [self.error(
             ErrorKind.FRAMING, "the station's answer ended without its last frame", now)]
-        for address in sorted(by_slot):
-            found.extend(self._on_slot(address, by_slot[address], now))
+        found.extend(self._slots(records, now))
         return found
 
     def _on_slot(self, address: SlotAddress, values: Mapping[str, str | None],

@@ -6,6 +6,7 @@ high byte first). The FCS is CRC-16/X-25 (the PPP FCS-16: reflected polynomial 0
 start 0xFFFF, final complement; check value 0x906E for ``b"123456789"``) over header and
 user data before escaping, sent low byte first. Inside the frame 0xC0, 0xC1 and 0x7D are
 sent as 0x7D followed by the byte XOR 0x20; 0x7D followed by a bare 0xC1 aborts the frame.
+The SDK's framers find the frames and undo the escaping (:class:`FrameReader`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import binascii
 
 from drivers.intellivue_mib.codes import BOF, EOF, ESC, ESC_XOR, MSG_TYPE, PROTOCOL_ID
-from ketaconsole.sdk import ErrorKind, Fault
+from ketaconsole.sdk import ByteStuffing, DelimitedFrames, ErrorKind, Fault
 
 MAX_USER_DATA = 8192
 """Far above the RS232 MTU (1000 bytes): anything longer is line noise, not a frame."""
@@ -57,58 +58,36 @@ def encode_frame(user_data: bytes) -> bytes:
     return bytes((BOF,)) + escape(body + fcs16(body).to_bytes(2, "little")) + bytes((EOF,))
 
 
+TRANSPARENCY = ByteStuffing({bytes((byte,)): bytes((ESC, byte ^ ESC_XOR))
+                             for byte in (BOF, EOF, ESC)})
+"""Byte transparency as the SDK's :class:`~ketaconsole.sdk.ByteStuffing`: an escape
+before anything but an escaped 0xC0, 0xC1 or 0x7D (or before EOF: the sender's abort)
+is a framing error."""
+
+
 class FrameReader:
-    """Turns any chunking of line bytes into frames' user data and frame errors."""
+    """Turns any chunking of line bytes into frames' user data and frame errors.
+
+    The SDK's :class:`~ketaconsole.sdk.DelimitedFrames` finds each BOF ... EOF and
+    undoes byte transparency with :data:`TRANSPARENCY`; this reader checks the FCS, the
+    header and the length.
+    """
 
     def __init__(self) -> None:
-        self._buffer = bytearray()
-        self._in_frame = False
-        self._junk = 0
+        self._frames = DelimitedFrames(BOF, EOF, max_frame=2 * (MAX_USER_DATA + 6),
+                                       line_noise=b"", stuffing=TRANSPARENCY)
         self.frames = 0
         self.errors = 0
 
     def feed(self, data: bytes) -> list[bytes | Fault]:
         """User data of each good frame completed by ``data``, and each error, in order."""
         found: list[bytes | Fault] = []
-        buffer = self._buffer
-        buffer += data
-        pos = 0
-        while pos < len(buffer):
-            if not self._in_frame:
-                start = buffer.find(BOF, pos)
-                if start < 0:
-                    self._junk += len(buffer) - pos
-                    pos = len(buffer)
-                    break
-                self._junk += start - pos
-                if self._junk:
-                    found.append(self._error(
-                        ErrorKind.SYNC, f"skipped {self._junk} bytes before a frame start"))
-                    self._junk = 0
-                self._in_frame = True
-                pos = start + 1
-            end = buffer.find(EOF, pos)
-            cut = buffer.find(BOF, pos, len(buffer) if end < 0 else end)
-            if cut >= 0:
-                found.append(self._error(ErrorKind.FRAMING, "a frame start arrived inside a frame"))
-                self._in_frame = False
-                pos = cut
-                continue
-            if end < 0:
-                if len(buffer) - pos > 2 * (MAX_USER_DATA + 6):
-                    found.append(self._error(
-                        ErrorKind.FRAMING, f"no frame end within {MAX_USER_DATA} bytes"))
-                    self._in_frame = False
-                    pos = len(buffer)
-                break
-            raw = bytes(buffer[pos:end])
-            pos = end + 1
-            self._in_frame = False
-            if (len(raw) - len(raw.rstrip(b"\x7d"))) % 2:  # an escape right before EOF
-                found.append(self._error(ErrorKind.FRAMING, "the sender aborted the frame"))
+        for item in self._frames.feed(data):
+            if isinstance(item, Fault):
+                self.errors += 1
+                found.append(item)
             else:
-                found.append(self._finish(unescape(raw)))
-        del buffer[:pos]
+                found.append(self._finish(item))
         return found
 
     def _error(self, kind: ErrorKind, detail: str) -> Fault:
@@ -134,23 +113,3 @@ class FrameReader:
                 f"header says {length} bytes of user data, frame has {len(content) - 4}")
         self.frames += 1
         return content[4:]
-
-
-def unescape(raw: bytes) -> bytes:
-    """Undo byte transparency: 0x7D followed by a byte stands for that byte ^ 0x20."""
-    if ESC not in raw:
-        return raw
-    parts = raw.split(b"\x7d")
-    if all(parts[1:]):  # the usual case: no escape is followed by another escape
-        return parts[0] + b"".join(bytes((p[0] ^ ESC_XOR,)) + p[1:] for p in parts[1:])
-    out = bytearray()
-    escaped = False
-    for byte in raw:
-        if escaped:
-            out.append(byte ^ ESC_XOR)
-            escaped = False
-        elif byte == ESC:
-            escaped = True
-        else:
-            out.append(byte)
-    return bytes(out)

@@ -44,3 +44,18 @@ ALARMS: dict[int, tuple[str, str, AlarmSource]] = {
 }
 ALARM_SOUNDING = 0x10
 ALARM_SILENCED = 0x20
+
+# The order fields are printed in, over every model (unknown names may sit between).
+FIELD_ORDER: tuple[str, ...] = ("SN", "SPO2", "BPM", "PI", "SPCO", "SPMET", "SPHB", "SPOC",
+                                "RESVD", "DESAT", "PIDELTA", "PVI", "ALARM", "EXC", "EXC1")
+
+# The fields each model prints on every line: a line without all of them was cut and
+# stitched to the tail of another (a cut on a field boundary leaves every field well
+# formed), so nothing on it is used.
+MODEL_FIELDS: dict[str, frozenset[str]] = {
+    "rad8": frozenset({"SN", "SPO2", "BPM", "PI", "DESAT", "PIDELTA", "ALARM", "EXC"}),
+    "radical7": frozenset({"SN", "SPO2", "BPM", "PI", "SPCO", "SPMET", "DESAT", "PIDELTA",
+                           "PVI", "ALARM", "EXC"}),
+    "rad7": frozenset({"SN", "SPO2", "BPM", "PI", "SPCO", "SPMET", "SPHB", "DESAT",
+                       "PIDELTA", "PVI", "ALARM", "EXC", "EXC1"}),
+}

@@ -15,14 +15,22 @@ rate three digits, PI ``dd.dd``, SpCO and SpMet ``dd.d``, SpHb ``dd.d``, PVI thr
 digits, DESAT two, PIDELTA a sign and two), the masks are hexadecimal, the serial
 number is letters and digits. A line that breaks any of these is a framing error and
 yields no values at all (a dropped byte turns ``BPM=064`` into ``BPM=04``, which must
-not be shown as a pulse of 4). Bytes in front of a line's date (noise when the cable is
-plugged in) are reported once as a sync error and the line after them is decoded.
+not be shown as a pulse of 4). Fixed widths do not catch a line cut on a field boundary
+and completed by the tail of a later line (``... SPO2=098% BPM=0`` + ``00``), so every
+line must also carry the configured model's full field set (``codes.MODEL_FIELDS``),
+each field once and in the order the oximeters print them, ending with ALARM and EXC;
+a line short of any is a framing error with no values, and so is a line whose bytes
+came over more than half a second (the SDK's :class:`~ketaconsole.sdk.LineFrames`).
+Bytes in front of a line's date (noise when the cable is plugged in) are reported once
+as a sync error and the line after them is decoded.
 A line in the ASCII 2 printer format (mixed-case names, the Rad-8's factory setting)
 is a framing error that tells the technician to set the serial output to ASCII 1.
 
 While EXC says there is no usable sensor (no sensor, defective, unrecognized, off the
 patient) every value on the line is reported as no value even if digits were printed:
-the Rad-8 manual's trend sample prints ``SpO2=000 PR=000`` in that state.
+the Rad-8 manual's trend sample prints ``SpO2=000 PR=000`` in that state. SpO2 000
+and a pulse of 000 without a valid SpO2 are "no reading" (the SDK's
+:class:`~ketaconsole.sdk.OximeterReading`), never values.
 
 SpCO, SpMet and SpHb carry their IEEE 11073 terms; PVI, DESAT and PIDELTA have none and
 are reported under Masimo's own names (``MASIMO_PVI`` ...), as the catalogue explains.
@@ -39,6 +47,8 @@ from drivers.masimo_ascii.codes import (
     ALARM_SOUNDING,
     ALARMS,
     EXCEPTIONS,
+    FIELD_ORDER,
+    MODEL_FIELDS,
     NO_READING_BITS,
     NUMERIC_FIELDS,
 )
@@ -47,9 +57,12 @@ from ketaconsole.sdk import (
     DeviceAlarm,
     DeviceProtocol,
     ErrorKind,
+    Fault,
     Identity,
+    LineFrames,
     Numeric,
     Observation,
+    OximeterReading,
     ProtocolOutput,
     metric,
     plausible_or_none,
@@ -57,6 +70,10 @@ from ketaconsole.sdk import (
 
 MAX_LINE = 512
 """A line longer than this (real ones are about 100-230 bytes) is a framing error."""
+OUTPUT_PERIOD_S = 1.0
+"""One line a second: a line whose bytes came over half of that is two lines joined."""
+LINE_BYTES_PER_S = 960.0
+"""9600 8N1, to time the bytes of a line read in two chunks."""
 
 _LINE = re.compile(
     rb"(\d\d)/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)((?: +[A-Z0-9]+=[\x21-\x3c\x3e-\x7e]*)+) *$")
@@ -88,6 +105,9 @@ _ALARM_TABLE = tuple(
     (bit, code, f"Oximeter: {text}", source)  # bit meanings: see codes.ALARMS
     for bit, (code, text, source) in ALARMS.items())
 _KNOWN_ALARM_BITS = sum(ALARMS)
+_ORDER = {name.encode("ascii"): place for place, name in enumerate(FIELD_ORDER)}
+_SPO2 = NUMERIC_FIELDS["SPO2"]
+_PULSE = NUMERIC_FIELDS["BPM"]
 _METRICS = tuple((name.encode("ascii"), metric(refid), *metric(refid).plausible)
                  for name, refid in NUMERIC_FIELDS.items())
 
@@ -101,35 +121,28 @@ class MasimoAsciiProtocol(DeviceProtocol):
 
     def __init__(self, device_id: str, settings: Mapping[str, Any]) -> None:
         super().__init__(device_id, settings)
-        self._pending = b""
-        self._discarding = False
+        self._lines = LineFrames(max_line=MAX_LINE, period=OUTPUT_PERIOD_S,
+                                 bytes_per_second=LINE_BYTES_PER_S)
         self._serial: str | None = None
         self._exceptions = 0
         self._alarms = 0
         self._sounding_unexplained = False
         self._stamp: bytes = b""
         self._stamp_time: datetime | None = None
+        self._reading = OximeterReading()
+        model = str(self.settings.get("model", "rad8"))
+        self._required = frozenset(
+            name.encode("ascii") for name in MODEL_FIELDS.get(model, MODEL_FIELDS["rad8"]))
         self.lines = 0
 
     def feed(self, data: bytes, now: float) -> ProtocolOutput:
         out = ProtocolOutput()
         found = out.observations
-        parts = (self._pending + data).split(b"\n")
-        tail = parts.pop()
-        for part in parts:
-            if self._discarding:  # the rest of an over-long line
-                self._discarding = False
-                continue
-            line = part.strip(b"\r\x00 ")
-            if line:
-                found.extend(self._line(line, now))
-        if len(tail) > MAX_LINE:
-            if not self._discarding:
-                found.append(self.error(
-                    ErrorKind.FRAMING, f"no line end within {MAX_LINE} bytes", now))
-            self._discarding = True
-            tail = b""
-        self._pending = tail
+        for item in self._lines.feed(data, now):
+            if isinstance(item, Fault):
+                found.append(item.report(self.device_id, now))
+            else:
+                found.extend(self._line(item.text, now))
         return out
 
     def _line(self, line: bytes, now: float) -> list[Observation]:
@@ -151,7 +164,9 @@ class MasimoAsciiProtocol(DeviceProtocol):
         return found
 
     def _parse(self, match: re.Match[bytes], now: float) -> list[Observation]:
-        fields = dict(_FIELD.findall(match[7]))
+        pairs = _FIELD.findall(match[7])
+        fields = dict(pairs)
+        self._check_field_set([name for name, _ in pairs])
         for name, form in _FORMS.items():
             text = fields.get(name)
             if text is not None and not form.fullmatch(text):
@@ -167,6 +182,7 @@ class MasimoAsciiProtocol(DeviceProtocol):
             found.append(Identity(self.device_id, now, model="Masimo (ASCII 1)",
                                   serial=self._serial))
         no_reading = exc is not None and bool(exc & NO_READING_BITS)
+        values: dict[str, float | None] = {}
         for name, known, low, high in _METRICS:
             text = fields.get(name)
             if text is None:
@@ -176,13 +192,33 @@ class MasimoAsciiProtocol(DeviceProtocol):
                 value = float(text.rstrip(b"%"))
                 if not low <= value <= high:  # the range check inline: most values pass
                     value = plausible_or_none(value, known, self.device_id, now, found)
-            found.append(Numeric(self.device_id, known.refid, value, known.unit, now,
-                                 device_time))
+            values[known.refid] = value
+        if _SPO2 in values or _PULSE in values:
+            values[_SPO2], values[_PULSE] = self._reading.check(
+                values.get(_SPO2), values.get(_PULSE), self.device_id, now, found)
+        for name, known, _low, _high in _METRICS:
+            if name in fields:
+                found.append(Numeric(self.device_id, known.refid, values[known.refid],
+                                     known.unit, now, device_time))
         if exc is not None and exc != self._exceptions:
             found.extend(self._exceptions_changed(exc, now, device_time))
         if alarm is not None and alarm != self._alarms:
             found.extend(self._alarms_changed(alarm, now, device_time))
         return found
+
+    def _check_field_set(self, names: list[bytes]) -> None:
+        """Each field once, in the printed order, the model's full set, ending in EXC."""
+        if len(set(names)) != len(names):
+            raise _CorruptLine("a field is printed twice (two lines run together)")
+        places = [_ORDER[name] for name in names if name in _ORDER]
+        if places != sorted(places):
+            raise _CorruptLine("fields are out of order (two lines run together)")
+        missing = self._required.difference(names)
+        if missing:
+            shown = ", ".join(sorted(n.decode() for n in missing))
+            raise _CorruptLine(f"the line lacks {shown} (cut and joined to another line)")
+        if names[-1] not in (b"EXC", b"EXC1"):
+            raise _CorruptLine("the line does not end with EXC (cut and joined to another line)")
 
     def _device_time(self, match: re.Match[bytes]) -> datetime | None:
         stamp = match.group(0)[:17]

@@ -4,6 +4,9 @@ For training rigs and bench tests: the maker labels these pumps not for clinical
 on humans. Telemetry (status, rate, volume infused, volume to be infused, syringe
 diameter, direction, alarms, model and firmware) works without control; control
 (diameter, rate, volume, run, stop, clear the counter) needs ``control_enabled``.
+Safe mode (CRC-16) is the default: basic mode has no check, so damage on the line
+reads as other numbers (rate 52.5 as 525); choosing it is a technician's decision for a
+pump that cannot be set to safe mode, made in the device's settings (``mode=basic``).
 The factory line speed is 19200 8N1; a pump set to 9600 is reached with the
 device's line settings (``DeviceLink(line=...)``, ``ketaconsole probe --baud 9600``).
 
@@ -34,9 +37,12 @@ INFO = DriverInfo(
         SettingField("address", "Pump network address", "int", 0,
                      help="Set on the pump's keypad (0-99); 0 for a single pump.",
                      minimum=0, maximum=99),
-        SettingField("mode", "Communication mode", "choice", "basic",
-                     help="Safe mode adds a CRC to every packet; use it if the pump is set "
-                          "to safe mode.", choices=("basic", "safe")),
+        SettingField("mode", "Communication mode", "choice", "safe",
+                     help="Safe mode (the default) checks every packet with a CRC, so damage "
+                          "on the line gives no value. Basic mode has no check: a lost "
+                          "digit reads as another number (52.5 as 525). Choose basic only "
+                          "as a technician, for a pump that cannot be set to safe mode.",
+                     choices=("safe", "basic")),
         SettingField("poll_interval_s", "Seconds between readings", "float", 1.0,
                      minimum=0.2, maximum=10.0),
         SettingField("reply_timeout_s", "Seconds to wait for a reply", "float", 1.0,

@@ -6,7 +6,9 @@ byte (the bytes that follow, counting itself), the data, the CRC-16/XMODEM of th
 data (polynomial 0x1021, initial 0, high byte first) and ETX.
 
 The readers take any chunking, skip junk before a start byte, and report every
-framing or checksum fault as an event; a faulty packet never yields its data.
+framing or checksum fault as an event; a faulty packet never yields its data. The
+console reads safe packets with the SDK's :class:`~ketaconsole.sdk.BinaryFrames`
+(length-prefixed, resynchronised one byte on after a bad packet).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import binascii
 import re
 from dataclasses import dataclass
 
-from ketaconsole.sdk import ErrorKind, Fault
+from ketaconsole.sdk import BinaryFrames, ErrorKind, Fault
 
 STX = 0x02
 ETX = 0x03
@@ -102,6 +104,19 @@ class _SafeSplitter:
         return Packet(data.decode("ascii"), True)
 
 
+def _safe_check(frame: bytes) -> bool:
+    """A safe packet's ETX and CRC (frame: STX, length, data, CRC high and low, ETX)."""
+    return (frame[-1] == ETX
+            and crc16_xmodem(frame[2:-3]) == int.from_bytes(frame[-3:-1], "big"))
+
+
+def _safe_text(frame: bytes) -> Event:
+    data = frame[2:-3]
+    if not _printable(data):
+        return Fault(ErrorKind.FRAMING, f"safe packet data is not text ({_shown(data)})")
+    return Packet(data.decode("ascii"), True)
+
+
 class ReplyReader:
     """Console side: splits what the pump sends into reply packets and faults."""
 
@@ -109,11 +124,17 @@ class ReplyReader:
         self.safe = safe
         self._buffer = bytearray()
         self._resyncing = False
+        self._packets = BinaryFrames(sync=bytes((STX,)), length_at=1, length_adds=1,
+                                     min_frame=5, max_frame=MAX_DATA + 5, check=_safe_check)
 
     def clear(self) -> None:
         self._buffer.clear()
+        self._packets.clear()
 
     def feed(self, data: bytes) -> list[Event]:
+        if self.safe:  # the SDK's length-prefixed framer, with resync after damage
+            return [item if isinstance(item, Fault) else _safe_text(item)
+                    for item in self._packets.feed(data)]
         self._buffer += data
         events: list[Event] = []
         while self._buffer:

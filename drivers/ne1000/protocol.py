@@ -143,7 +143,7 @@ class Ne1000Protocol(DeviceProtocol):
     def __init__(self, device_id: str, settings: Mapping[str, Any]) -> None:
         super().__init__(device_id, settings)
         self.address = int(self.settings.get("address", 0))
-        self.safe = str(self.settings.get("mode", "basic")) == "safe"
+        self.safe = str(self.settings.get("mode", "safe")) == "safe"
         self.control_enabled = bool(self.settings.get("control_enabled", False))
         self.poll_interval_s = float(self.settings.get("poll_interval_s", 1.0))
         self.reply_timeout_s = float(self.settings.get("reply_timeout_s", REPLY_TIMEOUT_S))

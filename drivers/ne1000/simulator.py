@@ -44,7 +44,7 @@ class Ne1000Simulator(DeviceSimulator):
                  safe_timeout_s: int = 0) -> None:
         super().__init__(patient, settings)
         self.address = int(self.settings.get("address", 0))
-        self.safe = str(self.settings.get("mode", "basic")) == "safe"
+        self.safe = str(self.settings.get("mode", "safe")) == "safe"
         self.safe_timeout_s = safe_timeout_s
         self._reader = CommandReader()
         plan = patient.scenario

@@ -11,7 +11,10 @@ From the operator's manuals' "Real-Time Patient Data Output" sections::
 
 Lines end CR LF. At power-up the oximeter prints a header naming the format and the
 time; a printable line without ``SPO2=`` is taken as that header. There is no
-checksum, so a data line that does not parse yields no values at all.
+checksum, so a data line that does not parse yields no values at all, and a line whose
+bytes came over more than half a second (a line takes about 20 ms; one line is printed a
+second) is parts of two lines joined where bytes were lost: it yields no values either
+(the SDK's :class:`~ketaconsole.sdk.LineFrames` times each line).
 """
 
 from __future__ import annotations
@@ -19,10 +22,14 @@ from __future__ import annotations
 import re
 
 from drivers.nonin.decoding import Decoded, FormatDecoder
-from drivers.nonin.values import PULSE_RATE, SPO2, reading
-from ketaconsole.sdk import ErrorKind, Identity, Observation
+from drivers.nonin.values import readings
+from ketaconsole.sdk import ErrorKind, Fault, Identity, LineFrames, Observation
 
 MAX_LINE = 256
+OUTPUT_PERIOD_S = 1.0
+"""The oximeter prints one line a second."""
+LINE_BYTES_PER_S = 960.0
+"""9600 8N1: the time each byte of a chunk took, to time a line read in two chunks."""
 REMEMBERED_LINES = 64
 """Distinct data lines whose readings are kept for reuse within one reading time."""
 _DATA = re.compile(
@@ -40,8 +47,10 @@ class AsciiLineDecoder(FormatDecoder):
 
     def __init__(self, device_id: str) -> None:
         super().__init__(device_id)
-        self._buffer = bytearray()
-        self._discarding = False
+        self._lines = LineFrames(
+            max_line=MAX_LINE, period=OUTPUT_PERIOD_S, bytes_per_second=LINE_BYTES_PER_S,
+            too_long=f"no line end within {MAX_LINE} bytes; check the format setting and "
+                     "the baud rate")
         self._first_line = True
         self._readings: dict[bytes, list[Observation]] = {}
         """The readings of data lines already read at ``_readings_at`` (the same line read
@@ -50,30 +59,18 @@ class AsciiLineDecoder(FormatDecoder):
 
     def feed(self, data: bytes, now: float) -> Decoded:
         out = Decoded()
-        self._buffer += data
-        while True:
-            end = self._buffer.find(b"\n")
-            if end < 0:
-                if len(self._buffer) > MAX_LINE:
-                    if not self._discarding:
-                        out.observations.append(self.error(
-                            ErrorKind.FRAMING, f"no line end within {MAX_LINE} bytes; check the "
-                                       "format setting and the baud rate", now))
-                    self._discarding = True
-                    del self._buffer[:]
-                return out
-            line = bytes(self._buffer[:end]).strip(b"\r\x00 ")
-            del self._buffer[:end + 1]
-            if self._discarding:
-                self._discarding = False
+        for item in self._lines.feed(data, now):
+            if isinstance(item, Fault):
+                self._first_line = False
+                out.observations.append(item.report(self.device_id, now))
                 continue
-            if not line:
-                continue
+            line = item.text
             if self._first_line and not _DATA.match(line):
                 self._first_line = False  # most likely the tail of a line sent before
                 continue  # the console listened
             self._first_line = False
             out.observations.extend(self._line(line, now))
+        return out
 
     def _line(self, line: bytes, now: float) -> list[Observation]:
         if now != self._readings_at or len(self._readings) >= REMEMBERED_LINES:
@@ -91,8 +88,6 @@ class AsciiLineDecoder(FormatDecoder):
             return [Identity(self.device_id, now, model="Nonin pulse oximeter",
                              details={"header": shown})]
         self.frames += 1
-        readings = [
-            *reading(self.device_id, SPO2, _number(match["spo2"]), now),
-            *reading(self.device_id, PULSE_RATE, _number(match["hr"]), now)]
-        self._readings[line] = readings
-        return readings
+        found = readings(self.device_id, _number(match["spo2"]), _number(match["hr"]), now)
+        self._readings[line] = found
+        return found

@@ -43,7 +43,8 @@ from drivers.nonin.codes import (
 from drivers.nonin.decoding import FramedDecoder
 from drivers.nonin.framing import FrameHunter
 from drivers.nonin.status import ConditionTracker
-from drivers.nonin.values import PULSE_RATE, SPO2, pulse_rate, reading, saturation
+from drivers.nonin.values import pulse_rate, saturation
+from drivers.nonin.values import readings as pair
 from ketaconsole.sdk import ErrorKind, Observation
 
 RUN_TO_LOCK = 5
@@ -83,10 +84,8 @@ class Format8Decoder(FramedDecoder):
         readings = self._readings.get(frame)
         if readings is None:
             unusable = bool(status & F8_SENSOR_DISCONNECTED or status2 & F8_SENSOR_ALARM)
-            readings = reading(self.device_id, SPO2, None if unusable else saturation(spo2),
-                               now)
-            readings += reading(self.device_id, PULSE_RATE,
-                                None if unusable else pulse_rate(status, hr_low), now)
+            readings = pair(self.device_id, None if unusable else saturation(spo2),
+                            None if unusable else pulse_rate(status, hr_low), now)
             self._readings[frame] = readings
         out.extend(self._held)  # this packet passed: the one before it ended where it should
         self._held = readings

@@ -50,7 +50,7 @@ from drivers.nonin.codes import (
 from drivers.nonin.decoding import FramedDecoder
 from drivers.nonin.framing import FrameHunter
 from drivers.nonin.status import PULSE_CONDITIONS, ConditionTracker, PulseQuality
-from drivers.nonin.values import PULSE_RATE, SPO2, pulse_rate, reading, saturation
+from drivers.nonin.values import pulse_rate, readings, saturation
 from ketaconsole.sdk import ErrorKind, Identity, Observation, WaveChunk
 
 PLETH = "MDC_PULS_OXIM_PLETH"
@@ -190,12 +190,12 @@ class WaveformFormatDecoder(FramedDecoder):
             return
         (slots, unusable), self._held = self._held, None
         hr_msb, hr_lsb = self.averaging.hr_slots
-        if self.averaging.spo2_slot in slots:
-            spo2 = None if unusable else saturation(slots[self.averaging.spo2_slot])
-            out.extend(reading(self.device_id, SPO2, spo2, now))
-        if hr_msb in slots and hr_lsb in slots:
-            rate = None if unusable else pulse_rate(slots[hr_msb], slots[hr_lsb])
-            out.extend(reading(self.device_id, PULSE_RATE, rate, now))
+        has_spo2 = self.averaging.spo2_slot in slots
+        has_pulse = hr_msb in slots and hr_lsb in slots
+        spo2 = None if unusable or not has_spo2 else saturation(slots[self.averaging.spo2_slot])
+        rate = None if unusable or not has_pulse else pulse_rate(slots[hr_msb], slots[hr_lsb])
+        out.extend(readings(self.device_id, spo2, rate, now, has_spo2=has_spo2,
+                            has_pulse=has_pulse))
         firmware = slots.get(SLOT_FIRMWARE)
         if firmware is not None and firmware != self._firmware:
             self._firmware = firmware

@@ -482,6 +482,8 @@ class Room:
             [d.use() for d in self.devices], station=self.station, clock=self.engine.clock,
             on_fault=self._record_link.fault, on_recovered=self._record_link.recovered)
         self.journal.target = service.recorder.journal
+        for device in self.devices:  # the record begins with each device's handshake,
+            device.link.greet_again()  # so replay has the whole conversation
         self.model.open(service.session_id, patient)
         if service.resumed:
             # Where the record stands, before the alarms are restored: the pump is checked

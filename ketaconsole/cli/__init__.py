@@ -82,9 +82,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--scenario", default="normal", choices=sorted(SCENARIOS),
                         help="demo patient's story")
     parser.add_argument("--demo-device", action="append", default=[], metavar="SLUG",
-                        choices=demo_slugs(),
                         help="use this driver's simulator for its role in the demo "
-                             "(repeatable), e.g. nonin, ne1000, bbraun-bcc")
+                             f"(repeatable): {', '.join(demo_slugs())} or an approved "
+                             "plugin's slug")
     parser.add_argument("--speed", type=number_option(SCENARIO_SPEED), default=1.0,
                         help="demo scenario time per real second")
     parser.add_argument("--screenshot", metavar="FILE",

@@ -64,9 +64,12 @@ def run(args: argparse.Namespace) -> int:
 def _list(allow_list: AllowList, as_json: bool) -> int:
     plugins = installed_plugins()
     approvals = allow_list.approvals()
-    rows = [{"driver": p.entry_point, "distribution": p.distribution, "version": p.version,
-             "status": "allowed" if allow_list.permits(p.distribution, p.version)
-             else "not allowed"} for p in plugins]
+    rows = []
+    for p in plugins:
+        why = allow_list.why_not(p.distribution, p.version)
+        rows.append({"driver": p.entry_point, "distribution": p.distribution,
+                     "version": p.version, "status": "not allowed" if why else "allowed",
+                     "why": why})
     if as_json:
         print(json.dumps({"installed": rows,
                           "approved": [a.as_record() for a in approvals]}, indent=2))
@@ -75,7 +78,8 @@ def _list(allow_list: AllowList, as_json: bool) -> int:
         print("no driver plugins installed (the console's own drivers need no approval)")
     for row in rows:
         print(f"{row['driver']:<20}  {row['distribution'] or '?':<32}  "
-              f"{row['version'] or '?':<10}  {row['status']}")
+              f"{row['version'] or '?':<10}  {row['status']}"
+              + (f" ({row['why']})" if row["why"] else ""))
     for approval in approvals:
         record = approval.as_record()
         print(f"approved: {approval.distribution} {approval.version} by "

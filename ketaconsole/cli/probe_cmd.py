@@ -33,7 +33,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Open a port (any pyserial URL), run the driver's handshake and polls, "
                     "and print the decoded observations as JSON lines.")
     parser.add_argument("driver", help="driver slug (see 'ketaconsole drivers')")
-    parser.add_argument("port", help="port or URL: /dev/ttyUSB0, COM3, socket://host:4001")
+    parser.add_argument("port", help="port or URL: /dev/ttyUSB0, COM3, socket://host:4001, "
+                                         "or sim://SLUG for the driver's simulator")
     parser.add_argument("--seconds", type=number_option(LISTEN), default=5.0,
                         help="how long to listen")
     parser.add_argument("--baud", type=number_option(BAUD), metavar="RATE",

@@ -122,7 +122,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                    "instead, and height_cm --height.", 78))
     parser.add_argument("--device", action="append", metavar="SLUG=PORT", required=True,
                         help="a device: driver slug and port, e.g. masimo-ascii=/dev/ttyUSB0 "
-                             "(repeatable)")
+                             "(sim://SLUG: the driver's simulator; repeatable)")
     parser.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="a driver setting, as in 'probe'; applies to every device whose "
                              "driver has that setting (repeatable)")

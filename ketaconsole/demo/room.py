@@ -1,6 +1,7 @@
 """The demo: a room whose devices are simulators on real ptys, read by their real drivers.
 
-Each simulator is served on its own pseudo-terminal (or TCP device server) and the room
+Each simulator is served on its own pseudo-terminal (or TCP device server; in-process at
+a ``sim://`` address where there are no pseudo-terminals, as on Windows) and the room
 is built from specs that point at them, by the same builder as a clinic room. All
 simulators follow one :class:`VirtualPatient`, so pump and monitors agree.
 """
@@ -33,6 +34,7 @@ from ketaconsole.demo.cast import (
 from ketaconsole.dose import DosePlan
 from ketaconsole.medication.library import default_library
 from ketaconsole.medication.order_check import plan_order
+from ketaconsole.numbers import echo
 from ketaconsole.session.patient import Patient
 from ketaconsole.sim.virtual_patient import Scenario, VirtualPatient
 from ketaconsole.station import station_name
@@ -44,8 +46,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEMO_PATIENT", "DEMO_ROLES", "DemoDevice", "add_demo_devices", "demo_room",
-           "demo_slugs", "demo_start", "new_demo_room", "open_demo_record", "prefer"]
+__all__ = ["DEMO_PATIENT", "DEMO_ROLES", "DemoDevice", "UnknownDemoDevice", "add_demo_devices",
+           "demo_roles", "demo_room", "demo_slugs", "demo_start", "new_demo_room",
+           "open_demo_record", "prefer"]
 
 
 class SimulatorHost(Protocol):
@@ -57,12 +60,64 @@ class SimulatorHost(Protocol):
     def stop(self, timeout: float = 2.0) -> None: ...
 
 
+def has_ptys() -> bool:
+    """Whether this system has pseudo-terminals to serve simulators on (Windows has none)."""
+    return os.name == "posix"
+
+
 def serve(driver: Driver, patient: VirtualPatient, settings: dict[str, Any]) -> SimulatorHost:
-    """Serve a driver's simulator the way it asks: a pty, or a TCP device server."""
+    """Serve a driver's simulator the way it asks: a pty, or a TCP device server; where
+    there are no pseudo-terminals (Windows), in-process at a ``sim://`` address."""
+    assert driver.create_simulator is not None
+    simulator = driver.create_simulator(patient, settings)
+    if not has_ptys():
+        from ketaconsole.devices.protocol_sim import InProcessDeviceHost
+
+        return InProcessDeviceHost(simulator, driver.info.slug).start()
     from ketaconsole.devices.sim_host import host_for  # POSIX only: pseudo-terminals
 
-    assert driver.create_simulator is not None
-    return host_for(driver.create_simulator(patient, settings)).start()
+    return host_for(simulator).start()
+
+
+class UnknownDemoDevice(ValueError):
+    """A ``--demo-device`` that no installed, allowed driver with a simulator answers to."""
+
+
+_ROLE_OF_KIND = {"monitor": ("monitor", "Patient monitor"),
+                 "oximeter": ("oximeter", "Pulse oximeter"),
+                 "pump": ("pump", "Infusion pump"),
+                 "capnograph": ("capnograph", "Capnograph")}
+
+
+def demo_roles(registry: DriverRegistry,
+               devices: Sequence[str] = ()) -> tuple[tuple[DemoDevice, ...], ...]:
+    """The demo's roles with the chosen drivers first: a built-in's role, or an approved
+    plugin's role by its kind (a plugin of a kind the demo has no role for gets its own).
+    Raises :class:`UnknownDemoDevice`, in one sentence, for a slug it cannot serve."""
+    roles = [list(role) for role in DEMO_ROLES]
+    known = set(demo_slugs())
+    installed = set(registry.slugs)
+    for slug in devices:
+        if slug not in installed:
+            raise UnknownDemoDevice(
+                f"--demo-device {echo(slug)}: no such driver is installed and approved here; "
+                f"choose one of {', '.join(sorted(installed))} (approve a plugin with "
+                "'ketaconsole plugins allow')")
+        driver = registry.get(slug)
+        if driver.create_simulator is None:
+            raise UnknownDemoDevice(f"--demo-device {slug}: the driver has no simulator to "
+                                    "run in the demo")
+        if slug in known:
+            continue
+        device_id, label = _ROLE_OF_KIND[driver.info.kind.value]
+        spec = DemoDevice(slug, device_id, label)
+        for role in roles:
+            if role[0].device_id == device_id:
+                role.insert(0, spec)
+                break
+        else:
+            roles.append([spec])
+    return prefer(tuple(tuple(role) for role in roles), devices)
 
 
 def chosen(registry: DriverRegistry,
@@ -96,8 +151,6 @@ DEMO_ROOM = "Demo room"
 def demo_options(story: Scenario, speed: float) -> RoomOptions:
     """How the demo's room runs: simulated, at ``speed``, the story's patient and order."""
     notes: list[str] = []
-    if os.name != "posix":
-        notes.append("simulated devices need pseudo-terminals, which this system lacks")
     if speed != 1.0:
         notes.append(f"time runs {speed:g} times faster")
     return RoomOptions(
@@ -119,21 +172,21 @@ def new_demo_room(story: Scenario, *, speed: float,
 
 
 def add_demo_devices(room: Room, registry: DriverRegistry, devices: Sequence[str] = ()) -> None:
-    """Step 2: each role's simulator served on its own pty, read by its real driver."""
+    """Step 2: each role's simulator served on its own pty (in-process at a ``sim://``
+    address where there are no ptys), read by its real driver."""
     patient = room.virtual_patient
     assert patient is not None, "a demo room is made by new_demo_room"
     hosts: list[SimulatorHost] = []
     specs: list[DeviceSpec] = []
-    if os.name == "posix":
-        for spec, driver in chosen(registry, prefer(DEMO_ROLES, devices)):
-            settings = driver.info.resolve_settings(spec.settings)
-            host = serve(driver, patient, settings)
-            hosts.append(host)
-            label = f"{spec.label} \u00b7 {driver.info.models[0]}" if driver.info.models \
-                else spec.label
-            specs.append(DeviceSpec(spec.device_id, spec.slug, host.address, label=label,
-                                    settings=dict(spec.settings)))
-            log.info("demo %s: %s on %s", spec.device_id, driver.info.slug, host.address)
+    for spec, driver in chosen(registry, demo_roles(registry, devices)):
+        settings = driver.info.resolve_settings(spec.settings)
+        host = serve(driver, patient, settings)
+        hosts.append(host)
+        label = f"{spec.label} \u00b7 {driver.info.models[0]}" if driver.info.models \
+            else spec.label
+        specs.append(DeviceSpec(spec.device_id, spec.slug, host.address, label=label,
+                                settings=dict(spec.settings)))
+        log.info("demo %s: %s on %s", spec.device_id, driver.info.slug, host.address)
     room.add_devices(specs, registry, hosts)
 
 

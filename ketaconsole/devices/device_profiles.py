@@ -134,8 +134,8 @@ def setup_problems(setup: DeviceSetup) -> dict[str, str]:
     if not setup.slug.strip():
         problems["slug"] = "choose the driver this device needs"
     if not setup.port.strip():
-        problems["port"] = ("enter the port the device is on, such as /dev/ttyUSB0, COM3 "
-                            "or socket://host:4001")
+        problems["port"] = ("enter the port the device is on, such as /dev/ttyUSB0, COM3, "
+                            "socket://host:4001 or sim://masimo-ascii (a simulator)")
     elif len(setup.port.strip()) > 300:
         problems["port"] = "the port is too long; keep it under 300 characters"
     unknown = [refid for refid in setup.primary_for if refid not in CATALOGUE]

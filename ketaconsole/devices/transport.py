@@ -36,6 +36,10 @@ from ketaconsole.sdk import DeviceProtocol, Driver, ErrorKind, LineSettings, Pro
 
 log = logging.getLogger(__name__)
 
+if "ketaconsole.devices" not in serial.protocol_handler_packages:
+    # sim://SLUG: a driver's simulator in-process (ketaconsole.devices.protocol_sim)
+    serial.protocol_handler_packages.append("ketaconsole.devices")
+
 ObservationSink = Callable[[list[Observation]], None]
 
 
@@ -72,6 +76,14 @@ NETWORK_PORT = NumberRange("the TCP port", 1, 65_535, integer=True)
 def check_port_address(url: str) -> None:
     """Refuse a ``socket://`` or ``rfc2217://`` URL without a host and a TCP port 1-65535."""
     scheme, sep, rest = url.partition("://")
+    if sep and scheme.lower() == "sim":
+        from ketaconsole.devices.protocol_sim import SimAddress
+
+        try:
+            SimAddress.parse(url)
+        except serial.SerialException as exc:
+            raise BadPortAddress(str(exc)) from None
+        return
     if not sep or scheme.lower() not in ("socket", "rfc2217"):
         return
     host, colon, port = rest.split("/", 1)[0].split("?", 1)[0].rpartition(":")
@@ -169,6 +181,7 @@ class DeviceLink:
         self._status: LinkStatus | None = None
         self._outbox: list[bytes] = []
         self._outbox_lock = threading.Lock()
+        self._greet_again = threading.Event()
 
     @property
     def status(self) -> LinkStatus | None:
@@ -184,6 +197,15 @@ class DeviceLink:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    def greet_again(self) -> None:
+        """Start the conversation over on the open port (at the next read): the driver's
+        disconnect, then a new protocol's connect, with a "connecting" link state first.
+
+        A session's record begins with it, so its journal holds the whole conversation
+        from a handshake on and replay decodes it as the live link did.
+        """
+        self._greet_again.set()
+
     def send(self, data: bytes) -> None:
         """Queue bytes for the device (commands from the console's control path).
 
@@ -195,11 +217,13 @@ class DeviceLink:
 
     # -- the thread ----------------------------------------------------------------
 
-    def _set_status(self, status: LinkStatus, detail: str = "") -> None:
+    def _set_status(self, status: LinkStatus, detail: str = "",
+                    at: float | None = None) -> None:
         if status is self._status:
             return
         self._status = status
-        self._deliver([LinkState(self.device_id, status, self._clock(), detail)])
+        self._deliver([LinkState(self.device_id, status,
+                                 self._clock() if at is None else at, detail)])
 
     def _deliver(self, observations: list[Observation]) -> None:
         if observations:
@@ -234,9 +258,14 @@ class DeviceLink:
             self._drop_unsent(self._clock())
             port.reset_input_buffer()  # bytes queued while nobody listened are stale
             now = self._clock()
+            self._greet_again.clear()  # this connect is the greeting asked for
             self._write(port, protocol.connect(now), now)
             last_rx = last_valid = last_tick = now
             while not self._stop.is_set():
+                if self._greet_again.is_set():
+                    self._greet_again.clear()
+                    protocol = self._greeted_again(port, protocol)
+                    last_tick = self._clock()
                 data = port.read(max(1, port.in_waiting))
                 now = self._clock()
                 if data:
@@ -272,6 +301,18 @@ class DeviceLink:
             except Exception:
                 log.debug("closing %s failed", self.url, exc_info=True)
         return got_valid
+
+    def _greeted_again(self, port: serial.SerialBase,
+                       protocol: DeviceProtocol) -> DeviceProtocol:
+        """The old conversation ended and a new one begun on the same port."""
+        ended = self._clock()
+        self._write(port, protocol.disconnect(ended), ended)
+        self._status = None  # "connecting" is reported even while connected
+        now = max(self._clock(), ended + 1e-6)  # after the old conversation's last bytes
+        self._set_status(LinkStatus.CONNECTING, "greeting the device again", now)
+        fresh = self.driver.create_protocol(self.device_id, self.settings)
+        self._write(port, fresh.connect(now), now)
+        return fresh
 
     def _handle(self, port: serial.SerialBase, out: ProtocolOutput, now: float) -> bool:
         self._deliver(out.observations)

@@ -11,10 +11,14 @@ its :class:`Vitals` and a :class:`PlethGenerator`) is exported here too.
 Beside the interfaces, the SDK gives every driver what the built-in ones share: a
 typed :class:`Fault` and :class:`ErrorKind` for bad input; a rate limit on protocol
 errors (:mod:`ketaconsole.sdk.errors`, applied to every ``feed`` and ``tick``);
-:func:`plausible_or_none` for "an implausible value is no value"; a receive buffer for
-delimited frames (:class:`DelimitedFrames`); an explicit :class:`Connection` state for
-polled devices; :func:`decode_capture` for captures; and, for tests,
-:func:`ketaconsole.sdk.testing.expected_protocol`. ``docs/drivers.md`` shows them in use.
+:func:`plausible_or_none` for "an implausible value is no value" and
+:class:`OximeterReading` for an oximeter's zeros; framers for delimited frames
+(:class:`DelimitedFrames`), text lines with their time span (:class:`LineFrames`) and
+fixed-length or length-prefixed binary frames (:class:`BinaryFrames`), with
+:class:`ByteStuffing`; an explicit :class:`Connection` state for polled devices;
+:func:`decode_capture` for captures; and, for tests,
+:func:`ketaconsole.sdk.testing.expected_protocol` and
+:func:`ketaconsole.sdk.testing.mutation_report`. ``docs/drivers.md`` shows them in use.
 """
 
 from __future__ import annotations
@@ -43,16 +47,24 @@ from ketaconsole.observations import (
     WaveChunk,
 )
 from ketaconsole.sdk.capture import bytes_per_second, decode_capture
-from ketaconsole.sdk.connection import Connection, ConnectionState
+from ketaconsole.sdk.connection import Connection, ConnectionState, IllegalMove
 from ketaconsole.sdk.errors import error_total, throttled_feed, throttled_tick
 from ketaconsole.sdk.faults import ErrorKind, Fault
-from ketaconsole.sdk.framing import DelimitedFrames
-from ketaconsole.sdk.values import plausible_or_none
+from ketaconsole.sdk.framing import (
+    BinaryFrames,
+    ByteStuffing,
+    DelimitedFrames,
+    Line,
+    LineFrames,
+)
+from ketaconsole.sdk.values import OximeterReading, no_reading_zeros, plausible_or_none
 from ketaconsole.sim.virtual_patient import PlethGenerator, VirtualPatient, Vitals
 
 __all__ = [
     "CATALOGUE",
     "AlarmSource",
+    "BinaryFrames",
+    "ByteStuffing",
     "Connection",
     "ConnectionState",
     "DelimitedFrames",
@@ -66,12 +78,16 @@ __all__ = [
     "ErrorKind",
     "Fault",
     "Identity",
+    "IllegalMove",
+    "Line",
+    "LineFrames",
     "LineSettings",
     "LinkState",
     "LinkStatus",
     "Metric",
     "Numeric",
     "Observation",
+    "OximeterReading",
     "PlethGenerator",
     "ProtocolError",
     "ProtocolOutput",
@@ -86,6 +102,7 @@ __all__ = [
     "decode_capture",
     "error_total",
     "metric",
+    "no_reading_zeros",
     "plausible_or_none",
 ]
 

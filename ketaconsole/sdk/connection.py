@@ -28,12 +28,30 @@ MOVES: dict[ConnectionState, frozenset[ConnectionState]] = {
     ConnectionState.LISTENING: frozenset({ConnectionState.GREETING}),
     ConnectionState.GREETING: frozenset({ConnectionState.GREETING, ConnectionState.POLLING,
                                          ConnectionState.RECOVERING}),
-    ConnectionState.POLLING: frozenset({ConnectionState.GREETING, ConnectionState.POLLING,
+    ConnectionState.POLLING: frozenset({ConnectionState.GREETING,
                                         ConnectionState.RECOVERING}),
     ConnectionState.RECOVERING: frozenset({ConnectionState.GREETING, ConnectionState.POLLING,
                                            ConnectionState.RECOVERING}),
 }
-"""Every allowed move: a (re)connect greets from anywhere but a capture being decoded."""
+"""Every allowed move, and only those:
+
+========== =============================================================
+from       to
+========== =============================================================
+listening  greeting (the port opened; a capture never leaves listening)
+greeting   greeting (greeted again after a time-out), polling (the device
+           answered the handshake), recovering (a handshake question went
+           unanswered)
+polling    recovering (an answer did not come), greeting (the device
+           changed or restarted)
+recovering recovering (another miss), polling (an answer came), greeting
+           (given up: greet again)
+========== =============================================================
+
+Refused, as bugs: anything back to listening, listening straight to polling or
+recovering, and polling to polling (a driver that "starts polling" while it polls has
+lost track of where it is).
+"""
 
 
 class IllegalMove(RuntimeError):

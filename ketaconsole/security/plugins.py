@@ -175,6 +175,29 @@ class AllowList:
                    and a.files_sha256 == code.files_sha256 and self._audited(a)
                    for a in self.approvals())
 
+    def why_not(self, name: str | None, version: str | None) -> str:
+        """Why the installed plugin is not permitted, in words for ``plugins list``
+        ("" when it is)."""
+        if self.permits(name, version):
+            return ""
+        if name is None:
+            return "its distribution is unknown"
+        code = installed_code(name)
+        mine = [a for a in self.approvals() if normalise(a.distribution) == normalise(name)]
+        if code is None:
+            return "its files cannot be read"
+        if not mine:
+            return "not approved: an admin allows it with 'ketaconsole plugins allow'"
+        same = [a for a in mine if a.version == code.version]
+        if not same:
+            versions = ", ".join(sorted({a.version for a in mine}))
+            return (f"approved at {versions}, but {code.version} is installed: approve the "
+                    "new version")
+        if all(a.files_sha256 != code.files_sha256 for a in same):
+            return (f"its installed files changed since {code.version} was approved: "
+                    "approve them again if the change is expected")
+        return "its approval is not in the audit trail"
+
     def _writable(self) -> Database:
         if self.database is None:
             raise AllowListError("plugin approvals are kept in the record database; open "

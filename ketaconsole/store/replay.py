@@ -11,6 +11,11 @@ ticked at the time of every other chunk the console sent that its ``feed`` did n
 produce (a poll, a retry, a keep-alive). While a device's line is silent for longer
 than :data:`QUIET_TICK_S`, it is ticked every :data:`QUIET_TICK_S` as the link would
 have, so time-outs come out too.
+
+A session that began while its devices were already talking (the bedside greets each
+device again as a session begins, so its record starts with a handshake) has a few of
+the old conversation's chunks before that greeting: they are skipped, since no protocol
+could know what was asked before the record began.
 """
 
 from __future__ import annotations
@@ -78,6 +83,10 @@ def replay(database: Database, session_id: int,
             f"replayed; run 'ketaconsole verify {session_id}' and keep the database as "
             "evidence") from None
     steps.sort()
+    first_connect: dict[str, float] = {}
+    for at, step, _, device_id, _data in steps:
+        if step == _CONNECT:
+            first_connect.setdefault(device_id, at)
     replayed: dict[str, _Replayed] = {}
 
     def start(device_id: str, at: float) -> _Replayed:
@@ -90,6 +99,8 @@ def replay(database: Database, session_id: int,
     for at, step, _, device_id, data in steps:
         if device_id not in drivers:
             continue
+        if at < first_connect.get(device_id, at):
+            continue  # the conversation before the record's first greeting
         state = replayed.get(device_id)
         if step == _CONNECT or state is None:
             state = start(device_id, at)

@@ -82,14 +82,18 @@ def test_the_poll_cycle_is_alarm_vtbi_then_inf_byte_exact() -> None:
     assert sent == [b"!ALARM|50B2\r", b"!INF_VTBI|8456\r", b"!INF|4961\r"]
 
 
-def test_a_real_inf_reply_becomes_one_pump_status() -> None:
+def test_the_real_capture_is_a_pump_on_hold_not_in_alarm_as_its_alarm_reply_says() -> None:
     protocol = AlarisAsenaProtocol("pump", REMOTE)
     handshake(protocol)
     found = poll_replies(protocol, REAL_ALARM_INF)
     statuses = [o for o in found if isinstance(o, PumpStatus)]
     assert len(statuses) == 1
     status = statuses[0]
-    assert status.state is PumpState.ALARM  # the pump's alarm flag is "A"
+    # INF's status flag is "A", but the pump's own ALARM reply is AL_NOALM and the mode is
+    # HLD: the pump is on hold, with no alarm (the flag's meaning is not published)
+    assert status.state is PumpState.PAUSED
+    assert status.alarms == ()
+    assert not [o for o in found if isinstance(o, DeviceAlarm)]
     assert status.rate_ml_h == 0.0
     assert status.volume_infused_ml == 0.969
     assert status.vtbi_ml == 11.0
@@ -135,6 +139,17 @@ def test_a_pump_alarm_is_raised_once_and_cleared_once() -> None:
     assert "OCCLUSION" in raised[0].text
     assert again == []
     assert [(a.code, a.active) for a in cleared] == [("AL_OCCLU", False)]
+
+
+def test_the_pump_is_in_alarm_when_its_alarm_reply_names_one_whatever_the_inf_flag() -> None:
+    protocol = AlarisAsenaProtocol("pump", REMOTE)
+    handshake(protocol)
+    protocol.feed(encode_frame(("ALARM", "AL_OCCLU", "OCCLUSION", "")), T0)
+    plain = REAL_ALARM_INF.split(b"|")[0][1:].decode().split("^")
+    plain[2] = "-"
+    status = [o for o in protocol.feed(encode_frame(tuple(plain)), T0).observations
+              if isinstance(o, PumpStatus)]
+    assert [(s.state, s.alarms) for s in status] == [(PumpState.ALARM, ("AL_OCCLU",))]
 
 
 def test_out_of_range_rate_is_no_value_not_a_number() -> None:

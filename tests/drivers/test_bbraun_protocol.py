@@ -78,20 +78,26 @@ def test_the_captured_answer_becomes_one_pump_per_slot() -> None:
     assert identities["station/1-3"].model == "688F030006"
 
 
-def test_an_answer_whose_last_frame_is_broken_keeps_the_whole_frames() -> None:
+def test_an_answer_whose_last_frame_is_broken_releases_the_whole_frames_at_once() -> None:
     protocol = greeted()
     out = protocol.feed(PART1 + PART2 + PART3_AS_PUBLISHED, T0 + 1)
     assert out.send == ACK + ACK  # the broken frame is not acknowledged
     assert [o.error for o in out.observations if isinstance(o, ProtocolError)] == ["framing"]
-    assert statuses(out.observations) == {}  # the answer is not finished yet
-    assert protocol.tick(T0 + 5.0).send == b""  # an answer was arriving at T0 + 1
-    later = protocol.tick(T0 + 6.0)
+    assert set(statuses(out.observations)) == {"station/1-1", "station/1-3"}
+    assert "station/1-4" not in {o.device_id for o in out.observations}
+    later = protocol.tick(T0 + 5.0)  # the poll was answered: no "no answer", the next poll
     assert later.send == encode_frame("ComSystem", b"MEM:GET")
-    # the answer stopped (no last frame) poll_s ago, and what did come whole is used
-    assert [o.error for o in later.observations if isinstance(o, ProtocolError)] == [
-        "timeout", "framing"]
-    assert set(statuses(later.observations)) == {"station/1-1", "station/1-3"}
-    assert "station/1-4" not in {o.device_id for o in later.observations}
+    assert [o for o in later.observations if isinstance(o, ProtocolError)] == []
+
+
+def test_an_intact_frame_releases_the_slots_it_completed_before_the_last_frame() -> None:
+    protocol = greeted()
+    out = protocol.feed(PART1 + PART2, T0 + 1)
+    assert set(statuses(out.observations)) == {"station/1-1"}  # 1-3 may go on
+    quiet = protocol.tick(T0 + 1 + 1.0)  # a second with no byte and no last frame
+    assert set(statuses(quiet.observations)) == {"station/1-3"}
+    assert [o.error for o in quiet.observations if isinstance(o, ProtocolError)] == [
+        "framing"]
 
 
 def test_a_checksum_failure_yields_no_value_for_that_pump() -> None:
@@ -307,3 +313,12 @@ def test_a_station_that_stops_in_the_middle_of_an_answer_still_times_out() -> No
     assert [o.error for o in timeout.observations if isinstance(o, ProtocolError)] == [
         "timeout"]
     assert timeout.send == encode_frame("ComSystem", b"MEM:GET")
+
+
+def test_decode_of_a_capture_cut_before_its_last_frame_gives_the_intact_frames_pumps() -> None:
+    from ketaconsole.sdk import decode_capture
+
+    for capture in (PART1 + PART2 + PART3_AS_PUBLISHED, PART1 + PART2):
+        found = list(decode_capture(BBraunBccProtocol("station", {}), capture, 960.0))
+        assert set(statuses(found)) == {"station/1-1", "station/1-3"}
+        assert statuses(found)["station/1-3"].rate_ml_h == 0.3

@@ -16,7 +16,7 @@ from ketaconsole.observations import Numeric, PumpStatus
 from ketaconsole.sdk import Connection, ConnectionState
 from ketaconsole.sdk.connection import IllegalMove
 from ketaconsole.sdk.testing import ConversationError, expected_protocol
-from tests.drivers.bbraun_capture import ALIVE, PART1, PART2
+from tests.drivers.bbraun_capture import ALIVE, PART1, PART2, PART3_AS_PUBLISHED
 from tests.drivers.nonin_bytes import confirm, packet
 
 T0 = 1_000.0
@@ -48,6 +48,20 @@ def test_bbraun_greeting_version_poll_and_acknowledged_answer() -> None:
     ])
     assert {o.device_id for o in seen if isinstance(o, PumpStatus)} == {
         "station/1-1", "station/1-3"}
+
+
+def test_bbraun_answer_with_a_broken_last_frame_gives_its_pumps_at_once_and_polls_on() -> None:
+    seen = expected_protocol(BBraunBccProtocol("station", {}), [
+        (ALIVE, encode_frame("ComSystem", b"0,50100,GNACK,0"), T0),
+        (b"\x06" + encode_frame("ComSystem", b"ADMIN:VERSION"), b""),
+        (encode_frame("ComSystem", b"MEM:GET"), PART1 + PART2 + PART3_AS_PUBLISHED, T0 + 0.1),
+        (b"\x06\x06", b""),  # the two whole frames acknowledged, the broken one not
+        (encode_frame("ComSystem", b"MEM:GET"), b"", T0 + 5.1),  # no "no answer": polled on
+    ])
+    pumps = [o for o in seen if isinstance(o, PumpStatus)]
+    assert {o.device_id for o in pumps} == {"station/1-1", "station/1-3"}
+    assert all(o.received_at == T0 + 0.1 for o in pumps)  # at once, not at the next poll
+    assert [o.error for o in seen if hasattr(o, "error")] == ["framing"]
 
 
 def test_nonin_format_select_then_a_streamed_packet() -> None:
@@ -108,7 +122,7 @@ def test_the_bbraun_connection_greets_polls_and_recovers_after_a_missed_poll() -
 
 
 def test_the_ne1000_connection_greets_polls_and_recovers_after_a_timeout() -> None:
-    protocol = Ne1000Protocol("pump", NE1000.resolve_settings({}))
+    protocol = Ne1000Protocol("pump", NE1000.resolve_settings({"mode": "basic"}))
     assert protocol.connection.state is ConnectionState.LISTENING
     assert protocol.tick(T0).send == b""  # a capture being decoded asks nothing
     assert protocol.connect(T0) == b"0VER\r"

@@ -87,7 +87,7 @@ def test_any_chunking_of_several_frames_gives_the_same_user_data(size: int) -> N
 
 def test_junk_before_the_first_frame_is_one_sync_error_then_the_frame() -> None:
     got = FrameReader().feed(b"\x00\x7d\x11\xc1garbage" + encode_frame(b"\xe1\x00"))
-    assert got == [Fault("sync", "skipped 11 bytes before a frame start"), b"\xe1\x00"]
+    assert got == [Fault("sync", "11 bytes before a frame start"), b"\xe1\x00"]
 
 
 def test_a_corrupted_byte_is_one_checksum_error_and_the_next_frame_decodes() -> None:
@@ -103,7 +103,7 @@ def test_a_corrupted_byte_is_one_checksum_error_and_the_next_frame_decodes() -> 
 def test_an_escape_before_eof_aborts_the_frame_without_data() -> None:
     aborted = encode_frame(b"\x01\x02\x03")[:-1] + b"\x7d\xc1"
     got = FrameReader().feed(aborted + encode_frame(b"\x04"))
-    assert got == [Fault("framing", "the sender aborted the frame"), b"\x04"]
+    assert got == [Fault("framing", "frame ends inside an escape (0x7D)"), b"\x04"]
 
 
 def test_a_length_that_disagrees_with_the_frame_is_a_framing_error() -> None:
@@ -116,7 +116,7 @@ def test_a_length_that_disagrees_with_the_frame_is_a_framing_error() -> None:
 def test_a_new_bof_inside_a_frame_drops_the_cut_frame_and_reads_the_next() -> None:
     cut = encode_frame(b"\x01\x02\x03\x04")[:5]
     got = FrameReader().feed(cut + encode_frame(b"\x05"))
-    assert got == [Fault("framing", "a frame start arrived inside a frame"), b"\x05"]
+    assert got == [Fault("framing", "frame restarted before its end"), b"\x05"]
 
 
 def test_a_bad_fcs_on_a_poll_result_yields_no_value_one_error_then_resyncs() -> None:

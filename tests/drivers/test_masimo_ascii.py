@@ -415,3 +415,54 @@ def test_ascii2_lines_give_no_value_and_tell_the_technician_to_choose_ascii_1() 
     faults = [o for o in found if isinstance(o, ProtocolError)]
     assert [o.error for o in faults] == ["framing", "framing"]
     assert all("set the oximeter's serial output to ASCII 1" in o.detail for o in faults)
+
+
+@pytest.mark.parametrize("tail", [b"00\r\n", b" DESAT=-- PIDELTA=+-- ALARM=0000 EXC=000000\r\n",
+                                  b"PIDELTA=+-- ALARM=0000 EXC=000000\r\n"])
+def test_a_line_cut_on_a_field_boundary_and_completed_by_another_gives_no_value(
+        tail: bytes) -> None:
+    cut = b"05/12/13 14:51:33 SN=0000071453 SPO2=098% BPM=0"
+    found = feed(line(), cut + tail)
+    after_first = found[found.index(next(o for o in found if isinstance(o, ProtocolError))):]
+    assert [o for o in after_first if isinstance(o, Numeric)] == []
+    assert [o.error for o in after_first] == ["framing"]
+
+
+def test_a_line_with_a_field_twice_or_out_of_order_gives_no_value() -> None:
+    twice = line().replace(b"DESAT=--", b"SPO2=097% DESAT=--")
+    swapped = line().replace(b"SPO2=098% BPM=064", b"BPM=064 SPO2=098%")
+    for bad in (twice, swapped):
+        found = feed(bad)
+        assert not any(isinstance(o, Numeric) for o in found)
+        assert [o.error for o in found if isinstance(o, ProtocolError)] == ["framing"]
+
+
+def test_a_rad7_needs_its_rainbow_fields_on_every_line() -> None:
+    protocol = MasimoAsciiProtocol(DEVICE, {"model": "rad7"})
+    assert core(feed(RAD7, protocol=protocol))[PULSE] == 123.0
+    found = feed(line(), protocol=protocol)  # a Rad-8 layout lacks SPCO, SPHB, PVI ...
+    assert not any(isinstance(o, Numeric) for o in found)
+
+
+def test_spo2_zero_is_no_reading_a_technical_alarm_not_a_value() -> None:
+    found = feed(line(spo2="000%", bpm="000"), line(spo2="097%"))
+    assert [core([o for o in found if isinstance(o, Numeric)][:3])] == [
+        {SPO2: None, PULSE: None, PI: 3.6}]
+    alarms = [(o.code, o.source, o.active) for o in found if isinstance(o, DeviceAlarm)]
+    assert alarms == [("no-reading", AlarmSource.TECHNICAL, True),
+                      ("no-reading", AlarmSource.TECHNICAL, False)]
+    assert core(found[-5:]) == {SPO2: 97.0, PULSE: 64.0, PI: 3.6}
+
+
+def test_pulse_zero_without_a_valid_spo2_is_no_reading_but_beside_one_a_value() -> None:
+    assert core(feed(line(spo2="---%", bpm="000")))[PULSE] is None
+    assert core(feed(line(spo2="097%", bpm="000")))[PULSE] == 0.0
+
+
+def test_a_line_whose_bytes_came_over_two_seconds_is_two_lines_joined_and_no_value() -> None:
+    protocol = MasimoAsciiProtocol(DEVICE, {})
+    head = line()[:60]  # ... SPO2=098% BPM=0 ... cut; the rest of the line is lost
+    found = protocol.feed(line() + head, 10.0).observations
+    found += protocol.feed(line("05/12/13 14:51:34")[60:], 12.0).observations
+    assert [o.error for o in found if isinstance(o, ProtocolError)] == ["framing"]
+    assert len([o for o in found if isinstance(o, Numeric)]) == 5  # the first line only

@@ -41,7 +41,7 @@ FORMATS: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
     "intellivue-mib": ("intellivue-mib", {}, ALL),          # CRC-16/X-25
     "alaris-asena": ("alaris-asena", {}, ALL),              # CRC-16/CCITT-FALSE
     "ne1000-safe": ("ne1000", {"mode": "safe"}, ALL),       # CRC-16/XMODEM
-    "ne1000-basic": ("ne1000", {}, ("truncate",)),
+    "ne1000-basic": ("ne1000", {"mode": "basic"}, ("truncate",)),
     "bbraun-bcc": ("bbraun-bcc", {}, SUM_CHECKSUM),         # sum mod 256
     "nonin-7": ("nonin", {"format": "7"}, SUM_CHECKSUM),    # sum mod 256
     "nonin-2": ("nonin", {"format": "2"}, SUM_CHECKSUM),

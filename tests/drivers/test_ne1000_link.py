@@ -97,7 +97,7 @@ class LedgerTrail:
 def infusing_pump() -> Ne1000Simulator:
     """A simulated pump whose patient is already two minutes into the session."""
     patient = VirtualPatient(start=time.time() - 120.0 / SPEED, speed=SPEED)
-    return Ne1000Simulator(patient, DRIVER.info.resolve_settings({}))
+    return Ne1000Simulator(patient, DRIVER.info.resolve_settings({"mode": "basic"}))
 
 
 @pytest.fixture
@@ -123,7 +123,8 @@ def serve(hosts: list[PtyDeviceHost], simulator: Ne1000Simulator) -> PtyDeviceHo
 
 
 def connect(links: list[DeviceLink], url: str, engine: Engine, **given: str) -> DeviceLink:
-    settings = DRIVER.info.resolve_settings({"poll_interval_s": "0.2", **given})
+    settings = DRIVER.info.resolve_settings({"mode": "basic", "poll_interval_s": "0.2",
+                                             **given})
     link = DeviceLink(DRIVER, "pump", url, settings, engine.ingest, timings=FAST)
     links.append(link)
     link.start()
@@ -198,7 +199,8 @@ def test_control_is_sent_and_reported_when_enabled(
     settings = {"control_enabled": "true"}
     link = connect(links, host.path, engine, **settings)
     seen.wait_for(lambda o: isinstance(o, PumpStatus))
-    builder = Ne1000Protocol("pump", DRIVER.info.resolve_settings(settings))
+    builder = Ne1000Protocol("pump", DRIVER.info.resolve_settings({"mode": "basic",
+                                                                   **settings}))
     link.send(builder.command_set_rate(30.0))
     sent = seen.wait_for(lambda o: isinstance(o, DeviceCommand))
     assert isinstance(sent, DeviceCommand) and sent.command == "0RAT30.00MH"
@@ -220,7 +222,8 @@ def test_a_counter_reset_never_moves_the_ledger_backwards(
     settings = {"control_enabled": "true"}
     link = connect(links, host.path, engine, **settings)
     seen.wait_for(volume_at_least(1.0))
-    builder = Ne1000Protocol("pump", DRIVER.info.resolve_settings(settings))
+    builder = Ne1000Protocol("pump", DRIVER.info.resolve_settings({"mode": "basic",
+                                                                   **settings}))
     mark = seen.mark()
     link.send(builder.command_clear_infused())
     seen.wait_for(lambda o: isinstance(o, DeviceCommand), after=mark)
@@ -288,7 +291,8 @@ def test_a_command_queued_while_unplugged_never_reaches_the_next_pump(
     seen.wait_for(lambda o: isinstance(o, PumpStatus))
     first.stop()
     seen.wait_for(lambda o: isinstance(o, LinkState) and o.status is LinkStatus.DISCONNECTED)
-    link.send(Ne1000Protocol("pump", DRIVER.info.resolve_settings(settings)).command_stop())
+    basic = {"mode": "basic", **settings}
+    link.send(Ne1000Protocol("pump", DRIVER.info.resolve_settings(basic)).command_stop())
 
     replacement = infusing_pump()
     second = serve(hosts, replacement)

@@ -31,7 +31,7 @@ NOW = 1000.0
 
 
 def make(**given: str) -> Ne1000Protocol:
-    return Ne1000Protocol("pump", INFO.resolve_settings(given))
+    return Ne1000Protocol("pump", INFO.resolve_settings({"mode": "basic", **given}))
 
 
 def run_script(protocol: Ne1000Protocol, pairs: Sequence[tuple[bytes, bytes]],
@@ -397,3 +397,12 @@ def test_bytes_that_are_not_commands_are_not_sent() -> None:
         out = protocol.outgoing(junk, NOW)
         assert out.send == b""
         assert only(ProtocolError, out.observations)[0].error == "command-refused"
+
+
+def test_safe_mode_is_the_default_and_basic_a_documented_technicians_choice() -> None:
+    assert INFO.resolve_settings({})["mode"] == "safe"
+    assert Ne1000Protocol("pump", INFO.resolve_settings({})).safe
+    assert Ne1000Protocol("pump", {}).safe
+    mode = next(f for f in INFO.settings if f.key == "mode")
+    assert "technician" in mode.help and "basic" in mode.help
+    assert not Ne1000Protocol("pump", INFO.resolve_settings({"mode": "basic"})).safe

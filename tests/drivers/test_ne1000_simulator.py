@@ -14,7 +14,8 @@ START = 0.0  # the session starts at time 0; the plan's infusion at 60 s, 52.5 m
 
 
 def pump(**given: str) -> Ne1000Simulator:
-    simulator = Ne1000Simulator(VirtualPatient(start=START), INFO.resolve_settings(given))
+    simulator = Ne1000Simulator(VirtualPatient(start=START),
+                                INFO.resolve_settings({"mode": "basic", **given}))
     assert simulator.feed(b"0\r", START) == basic_reply("00A?R")  # power-on reset, acked
     return simulator
 
@@ -31,7 +32,8 @@ def infused(simulator: Ne1000Simulator, now: float) -> float:
 
 
 def test_the_pump_powers_up_with_a_reset_alarm_answered_once() -> None:
-    simulator = Ne1000Simulator(VirtualPatient(start=START), INFO.resolve_settings({}))
+    simulator = Ne1000Simulator(VirtualPatient(start=START),
+                                INFO.resolve_settings({"mode": "basic"}))
     assert ask(simulator, "0VER") == b"\x0200A?R\x03"
     assert ask(simulator, "0VER") == b"\x0200SNE1000V3.928\x03"
 

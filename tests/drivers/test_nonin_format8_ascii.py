@@ -240,3 +240,40 @@ def test_format8_reading_repeated_with_the_sensor_alarm_is_no_value(status: int,
     found = feed("8", format8(72, 97) * 5 + held + format8(74, 96) * 2)
     assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)] * 5 + [
         (SPO2_METRIC, None), (PULSE_METRIC, None), (SPO2_METRIC, 96.0), (PULSE_METRIC, 74.0)]
+
+
+def test_an_ascii_line_whose_bytes_span_two_output_periods_gives_no_value() -> None:
+    # Line 1 sent 85; the rest of line 1 and line 2 (90) were lost; line 3's tail ends it.
+    protocol = NoninProtocol(DEVICE, {"format": "ascii", "averaging": "display"})
+    found = protocol.feed(b"SPO2=098 HR=070\r\nSPO2=08", 10.0).observations
+    found += protocol.feed(b"0 HR=072\r\n", 12.0).observations
+    found += protocol.feed(b"SPO2=090 HR=072\r\n", 13.0).observations
+    assert numerics(found) == [(SPO2_METRIC, 98.0), (PULSE_METRIC, 70.0),
+                               (SPO2_METRIC, 90.0), (PULSE_METRIC, 72.0)]
+    assert errors(found) == ["framing"]
+
+
+def test_an_ascii_line_read_in_pieces_within_its_own_period_decodes() -> None:
+    protocol = NoninProtocol(DEVICE, {"format": "ascii", "averaging": "display"})
+    found = protocol.feed(b"SPO2=0", 10.0).observations
+    found += protocol.feed(b"97 HR=072\r\n", 10.02).observations
+    assert numerics(found) == [(SPO2_METRIC, 97.0), (PULSE_METRIC, 72.0)]
+
+
+@pytest.mark.parametrize("data_format", ["ascii"])
+def test_spo2_zero_and_pulse_zero_without_spo2_are_no_reading(data_format: str) -> None:
+    found = feed(data_format, b"SPO2=000 HR=000\r\n", b"SPO2=--- HR=000\r\n",
+                 b"SPO2=097 HR=000\r\n")
+    assert numerics(found) == [(SPO2_METRIC, None), (PULSE_METRIC, None),
+                               (SPO2_METRIC, None), (PULSE_METRIC, None),
+                               (SPO2_METRIC, 97.0), (PULSE_METRIC, 0.0)]
+
+
+def test_decoding_a_long_ascii_capture_keeps_the_lines_read_across_chunks() -> None:
+    from ketaconsole.sdk import decode_capture
+
+    capture = b"".join(b"SPO2=%03d HR=072\r\n" % (90 + i % 10) for i in range(400))
+    protocol = NoninProtocol(DEVICE, {"format": "ascii", "averaging": "display"})
+    found = list(decode_capture(protocol, capture, 960.0))
+    assert len(numerics(found)) == 800
+    assert errors(found) == []

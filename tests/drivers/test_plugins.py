@@ -49,9 +49,11 @@ def plugins_approved(plugins_installed: None,
     CONSOLE_ENV.clear()
 
 
-def ketaconsole(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def ketaconsole(*args: str, stdin: str | None = None,
+                extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "KETACONSOLE_DB"}
     env.update({k: v for k, v in CONSOLE_ENV.items() if v})
+    env.update(extra_env or {})
     return subprocess.run([sys.executable, "-m", "ketaconsole", *args], capture_output=True,
                           text=True, timeout=60, env=with_plugins(env), input=stdin)
 
@@ -113,3 +115,25 @@ def test_decoding_with_the_broken_plugin_is_one_clear_line() -> None:
     assert result.returncode != 0
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert "no driver 'broken-demo'" in result.stderr
+
+
+def test_an_approved_plugins_simulator_runs_on_sim_and_probe_decodes_it() -> None:
+    result = ketaconsole("probe", "demo-thermometer", "sim://demo-thermometer", "--seconds",
+                         "2.5")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert any(r["kind"] == "numeric" and r["value"] is not None for r in records)
+
+
+def test_the_demo_accepts_an_approved_plugins_simulator_for_its_role() -> None:
+    result = ketaconsole("--demo", "--demo-device", "demo-thermometer", "--quit-after", "2",
+                         extra_env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    assert "--demo-device" not in result.stderr
+
+
+def test_the_demo_refuses_a_device_it_cannot_serve_in_one_sentence() -> None:
+    result = ketaconsole("--demo", "--demo-device", "no-such-thing", "--quit-after", "1")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "no such driver is installed and approved" in result.stderr

@@ -247,7 +247,6 @@ def test_the_link_reconnects_when_the_device_comes_back_at_the_same_url() -> Non
                           "check the device server's address and port")
 
 
-
 def test_a_port_error_of_any_kind_is_a_disconnected_link_never_a_dead_one() -> None:
     """Flushing a pseudo-terminal whose device end has gone raises ``termios.error`` (no
     OSError): the session ends with the link disconnected and its reason, and returns
@@ -265,3 +264,33 @@ def test_a_port_error_of_any_kind_is_a_disconnected_link_never_a_dead_one() -> N
     last = sink.states()[-1]
     assert last.status is LinkStatus.DISCONNECTED
     assert last.detail == "the port closed ((5, 'Input/output error'))"
+
+
+def test_greeting_again_ends_the_conversation_and_starts_a_new_one_on_the_open_port() -> None:
+    from drivers.ne1000 import DRIVER as NE1000
+
+    recorder = Recorder()
+    journal: list[tuple[Direction, float, bytes]] = []
+    settings = NE1000.info.resolve_settings({"poll_interval_s": "0.2"})
+    link = DeviceLink(NE1000, "pump", "sim://ne1000", settings, recorder, timings=QUICK,
+                      journal=lambda _d, direction, at, data: journal.append(
+                          (direction, at, data)))
+
+    def greetings(seen: list[Observation]) -> list[LinkState]:
+        return [o for o in seen if isinstance(o, LinkState)
+                and o.detail == "greeting the device again"]
+
+    def connected_after_greeting(seen: list[Observation]) -> bool:
+        again = greetings(seen)
+        return bool(again) and any(isinstance(o, LinkState) and o.status is LinkStatus.CONNECTED
+                                   and o.received_at > again[0].received_at for o in seen)
+
+    with running(link):
+        assert recorder.wait_for(lambda seen: any(
+            isinstance(o, LinkState) and o.status is LinkStatus.CONNECTED for o in seen), 10)
+        link.greet_again()
+        assert recorder.wait_for(connected_after_greeting, 10)
+    (greeting,) = greetings(recorder.seen)
+    sent_after = [data for direction, at, data in journal
+                  if direction is Direction.SENT and at >= greeting.received_at]
+    assert sent_after[0] == NE1000.create_protocol("x", settings).connect(0.0)  # VER first

@@ -107,3 +107,39 @@ def test_only_the_installed_version_can_be_approved(home: Path) -> None:
     assert other.stderr.splitlines() == [
         f"ketaconsole: {DEMO} 0.0.9 is not installed here (0.1.0 is); an approval covers "
         "the installed files only"]
+
+
+def _installed_copy(tmp_path: Path, *, version: str | None = None,
+                    change: bool = False) -> Path:
+    source = tmp_path / "plugin_demo"
+    shutil.copytree(FIXTURES / "plugin_demo", source)
+    if version is not None:
+        project = source / "pyproject.toml"
+        project.write_text(project.read_text().replace('version = "0.1.0"',
+                                                       f'version = "{version}"'))
+    if change:
+        module = source / "ketaconsole_plugin_demo" / "__init__.py"
+        module.write_text(module.read_text() + "\nCHANGED = True  # other code\n")
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                    "--disable-pip-version-check", "--target",
+                    str(site), str(source)], check=True, capture_output=True, timeout=300)
+    return site
+
+
+@pytest.mark.parametrize(("version", "change", "says"), [
+    ("0.2.0", False, "approved at 0.1.0, but 0.2.0 is installed: approve the new version"),
+    (None, True, "its installed files changed since 0.1.0 was approved"),
+])
+def test_the_plugin_list_says_why_an_approved_plugin_is_not_allowed_any_more(
+        home: Path, tmp_path: Path, version: str | None, change: bool, says: str) -> None:
+    approve(home)
+    site = _installed_copy(tmp_path, version=version, change=change)
+    paths = [str(site), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "KETACONSOLE_HOME": str(home), "PYTHONPATH": os.pathsep.join(paths)}
+    env.pop("KETACONSOLE_DB", None)
+    listed = subprocess.run([sys.executable, "-m", "ketaconsole", "plugins", "list"],
+                            capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    (row,) = [line for line in listed.stdout.splitlines() if line.startswith("demo-thermometer")]
+    assert "not allowed" in row and says in row

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -180,6 +181,72 @@ def test_replay_asks_when_the_live_link_asked_so_delayed_answers_decode_alike(
     replayed = [o.as_record() for o in replay(database, service.session_id)]
     expected = [o.as_record() for o in live]
     assert sum(r["kind"] == "pump" for r in expected) >= 5
+    assert [r for r in replayed if r["kind"] == "error"] == [
+        r for r in expected if r["kind"] == "error"]
+    assert replayed == expected
+
+
+class Relay:
+    """The links' journal hook, pointed at a session's record only once it begins (as the
+    bedside's relay is)."""
+
+    def __init__(self) -> None:
+        self.target: Any = None
+
+    def __call__(self, device_id: str, direction: Direction, at: float, data: bytes) -> None:
+        if self.target is not None:
+            self.target(device_id, direction, at, data)
+
+
+@pytest.mark.parametrize("slug", ["ne1000", "alaris-asena", "intellivue-mib"])
+def test_a_session_begun_mid_conversation_greets_again_and_replays_as_decoded_live(
+        database: Database, slug: str) -> None:
+    driver = DriverRegistry.discover(allowed=built_ins_only).get(slug)
+    settings = driver.info.resolve_settings({})
+    assert driver.create_simulator is not None
+    patient = VirtualPatient(scenario("normal"), start=time.time() - 120, speed=1.0)
+    live: list[Observation] = []
+    lock = threading.Lock()
+    greeted = threading.Event()
+
+    def keep(observation: Observation) -> None:
+        if isinstance(observation, LinkState):
+            if observation.detail == "greeting the device again":
+                greeted.set()
+            return
+        with lock:
+            if greeted.is_set():
+                live.append(observation)
+
+    def values() -> int:
+        with lock:
+            return sum(o.as_record()["kind"] in ("pump", "numeric") for o in live)
+
+    relay = Relay()
+    with PtyDeviceHost(driver.create_simulator(patient, settings)) as host:
+        engine = Engine()
+        engine.subscribe(keep)
+        link = DeviceLink(driver, "dev", host.path, settings, engine.ingest, journal=relay)
+        link.start()
+        try:
+            wait_until(lambda: link.status is LinkStatus.CONNECTED, timeout=20,
+                       what="the device talking before the session")
+            time.sleep(1.0)  # the conversation is well under way
+            use = DeviceUse("dev", slug, host.path, settings, driver.info.line.as_record())
+            service = SessionService.begin(database, SessionPlan("Ann Example"), [use],
+                                           station="room-1")
+            service.recorder.attach(engine)
+            relay.target = service.recorder.journal
+            link.greet_again()
+            wait_until(lambda: values() >= 6, timeout=30, what="values after the greeting")
+        finally:
+            link.stop()
+        assert service.close()
+
+    with lock:
+        expected = [o.as_record() for o in live]
+    replayed = [o.as_record() for o in replay(database, service.session_id)
+                if not isinstance(o, LinkState)]
     assert [r for r in replayed if r["kind"] == "error"] == [
         r for r in expected if r["kind"] == "error"]
     assert replayed == expected
