@@ -31,6 +31,7 @@ from ketaconsole.catalogue import (
     RESP_RATE,
     SPO2,
 )
+from ketaconsole.devices.protocol_sim import SCHEME as SIMULATOR_SCHEME
 from ketaconsole.session.checks import CheckIntervals
 from ui.monitor.alarm_bar import AlarmBar, alarms_by_metric
 from ui.monitor.numeric_tile import BloodPressureTile, NumericTile
@@ -83,9 +84,12 @@ class RoomLayout:
 
     @classmethod
     def of(cls, room: Room) -> RoomLayout:
+        # a device on a simulator's port (sim://) makes the room's numbers a simulator's
+        simulated = room.options.simulated or any(
+            d.spec.port.lower().startswith(f"{SIMULATOR_SCHEME}://") for d in room.devices)
         return cls(devices=[(d.spec.device_id, d.label) for d in room.devices],
                    pumps=[(d.spec.device_id, d.label) for d in room.pumps],
-                   simulated=room.options.simulated, notes=room.notes)
+                   simulated=simulated, notes=room.notes)
 
 
 class MonitorScreen(QWidget):
@@ -209,6 +213,7 @@ class MonitorScreen(QWidget):
         """Lay out the room's devices again: they joined after the screen was made."""
         layout_of = self.room = RoomLayout.of(self._room)
         self.status.set_devices(layout_of.devices)
+        self.header.set_flags(simulated=layout_of.simulated, notes=layout_of.notes)
         known = {panel.device_id for panel in self.pumps}
         self._add_pumps([pump for pump in layout_of.pumps if pump[0] not in known])
         self.scale_text()

@@ -35,13 +35,12 @@ class PatientHeader(QFrame):
         self._model = model
         self.patient = QLabel(NO_PATIENT)
         self.patient.setFont(theme.font(22, bold=True))
-        flags = (["SIMULATED DEVICES"] if simulated else []) + list(notes or [])
         self.simulated = ElidedLabel()
-        self.simulated.setText(" \u00b7 ".join(flags), shorter=tuple(flags[:1]))
         restyle(self.simulated, "background: transparent; color: #fb923c;")
         self.simulated.setFont(theme.font(13, bold=True))
-        self._flag = flags[0] if flags else ""
+        self._flag = ""
         """The one flag that is never cut: a room on simulated devices says so."""
+        self.set_flags(simulated=simulated, notes=notes or [])
         self.phase = QLabel("")
         self.phase.setFont(theme.font(20))
         self.phase.setAccessibleName("Session phase")
@@ -69,6 +68,13 @@ class PatientHeader(QFrame):
         layout.addWidget(self.elapsed)
         layout.addSpacing(12)
         layout.addWidget(self.clock)
+
+    def set_flags(self, *, simulated: bool, notes: list[str]) -> None:
+        """Under the name: SIMULATED DEVICES (when any device is a simulator) and the
+        room's notes."""
+        flags = (["SIMULATED DEVICES"] if simulated else []) + list(notes)
+        self.simulated.setText(" \u00b7 ".join(flags), shorter=tuple(flags[:1]))
+        self._flag = flags[0] if flags else ""
 
     def add_control(self, widget: QWidget) -> None:
         """A control at the header's right end (who is logged in, Lock)."""
