@@ -482,8 +482,12 @@ class Room:
             [d.use() for d in self.devices], station=self.station, clock=self.engine.clock,
             on_fault=self._record_link.fault, on_recovered=self._record_link.recovered)
         self.journal.target = service.recorder.journal
-        for device in self.devices:  # the record begins with each device's handshake,
-            device.link.greet_again()  # so replay has the whole conversation
+        # the record begins with each pump's handshake, so replay has its whole conversation
+        # (a question-and-answer device, greeted in one round trip); a monitor or oximeter
+        # keeps its association, so its values run on through the check-in (a monitor's
+        # association takes some 25 s)
+        for device in self.pumps:
+            device.link.greet_again()
         self.model.open(service.session_id, patient)
         if service.resumed:
             # Where the record stands, before the alarms are restored: the pump is checked

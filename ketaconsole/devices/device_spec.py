@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ketaconsole.sdk import LineSettings
 
+SIMULATOR_SCHEME = "sim"
+"""The port scheme of a driver's simulator run inside the console (``sim://SLUG``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class DeviceSpec:
@@ -24,3 +27,8 @@ class DeviceSpec:
     primary_for: frozenset[str] = frozenset()
     """Metrics (IEEE 11073 refids) this device is the room's primary source of, when
     another device measures them too (see ``ketaconsole.live.metric_sources``)."""
+
+    @property
+    def on_simulator(self) -> bool:
+        """Whether the port is a simulator's (``sim://``): its numbers are not a patient's."""
+        return self.port.lower().startswith(f"{SIMULATOR_SCHEME}://")

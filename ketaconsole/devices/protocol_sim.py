@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from serial import SerialBase, SerialException
 
+from ketaconsole.devices.device_spec import SIMULATOR_SCHEME
 from ketaconsole.numbers import NumberError
 from ketaconsole.sdk import DeviceSimulator, Driver, SettingError
 from ketaconsole.sim.virtual_patient import (
@@ -40,7 +41,7 @@ from ketaconsole.sim.virtual_patient import (
     scenario,
 )
 
-SCHEME = "sim"
+SCHEME = SIMULATOR_SCHEME
 SPEED = _replace(SCENARIO_SPEED, what="the sim:// speed")
 BUFFER_LIMIT = 1 << 20
 """Bytes the simulator may send that nobody reads before the oldest are dropped (a line)."""

@@ -31,7 +31,6 @@ from ketaconsole.catalogue import (
     RESP_RATE,
     SPO2,
 )
-from ketaconsole.devices.protocol_sim import SCHEME as SIMULATOR_SCHEME
 from ketaconsole.session.checks import CheckIntervals
 from ui.monitor.alarm_bar import AlarmBar, alarms_by_metric
 from ui.monitor.numeric_tile import BloodPressureTile, NumericTile
@@ -86,7 +85,7 @@ class RoomLayout:
     def of(cls, room: Room) -> RoomLayout:
         # a device on a simulator's port (sim://) makes the room's numbers a simulator's
         simulated = room.options.simulated or any(
-            d.spec.port.lower().startswith(f"{SIMULATOR_SCHEME}://") for d in room.devices)
+            d.spec.on_simulator for d in room.devices)
         return cls(devices=[(d.spec.device_id, d.label) for d in room.devices],
                    pumps=[(d.spec.device_id, d.label) for d in room.pumps],
                    simulated=simulated, notes=room.notes)
