@@ -20,12 +20,9 @@ printed its session number, ``MEASURE_S`` seconds of:
   not included); ``rooms.nNN.db_cpu_s_per_room_hour``: the same per room-hour;
 - ``rooms.nNN.db_MB_per_room_hour``: database growth over the measurement per room-hour;
 - ``rooms.nNN.connections``: server connections to the database at the end (all rooms);
-- ``rooms.overview16.frame.p99_ms``: the overview window (1920 x 1080, offscreen) with
-  16 cards, the last statuses of the 20-room run, each room's news arriving once a
-  second: one frame (10 a second) is the refresh from the board and the repaint of what
-  changed; ``rooms.overview16.full_repaint.p99_ms`` repaints the whole window (once a
-  second). Measured after the rooms and simulators stop, as the overview runs on a
-  computer of its own (``KETACONSOLE_BENCH_ROOMS_SCREENSHOT=FILE`` saves a PNG).
+- ``rooms.overview16.*`` and ``rooms.overview48.*``: the overview window's frames at 16
+  and 48 rooms against a bare window of the same cards (``benchmarks._overview_frames``);
+  they need no server and run in every ``python -m benchmarks``.
 
 Targets (issue 19): at 20 rooms status age p99 < 2 s and no record write slower than
 1 s; overview frame p99 < 16 ms.
@@ -44,13 +41,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
 
+from benchmarks._overview_frames import overview_frames
 from ketaconsole.course.eligibility import (
     EligibilityForm,
     EligibilityPolicy,
@@ -62,15 +59,13 @@ from ketaconsole.devices.registry import DriverRegistry, built_ins_only
 from ketaconsole.devices.sim_host import PtyDeviceHost
 from ketaconsole.medication.library import default_library
 from ketaconsole.overview.reader import read_statuses
-from ketaconsole.overview.status import RoomStatus
 from ketaconsole.sim.virtual_patient import SCENARIOS, VirtualPatient
-from ketaconsole.store import Database, open_database
+from ketaconsole.store import open_database
 
 ROOM_COUNTS = (5, 10, 20)
 MEASURE_S = float(os.environ.get("KETACONSOLE_BENCH_ROOMS_S", "60"))
 SAMPLE_EVERY_S = 0.25
 START_TIMEOUT_S = 180.0
-FRAMES = 300
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -251,56 +246,7 @@ def _measure(url: str, rooms: int) -> dict[str, float]:
     }
 
 
-def _overview_frames(database: Database, statuses: list[RoomStatus]) -> dict[str, float]:
-    """The overview's frame time with a full first page of cards, news every second."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
-    from ketaconsole.bedside.security import BedsideSecurity
-    from ketaconsole.overview.board import ClinicBoard
-    from ui.overview.overview_window import OverviewWindow
-    from ui.theme import apply_theme
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    apply_theme(app)
-    board = ClinicBoard()
-    window = OverviewWindow(board, database, BedsideSecurity(database, place="bench").lock)
-    window.timer.stop()  # frames are driven here, one every FRAME_MS as the timer would
-    window.resize(1920, 1080)
-    window.show()
-    frames: list[float] = []
-    full: list[float] = []
-    try:
-        for frame in range(FRAMES):
-            now = time.time()
-            if frame % 10 == 0:  # the rooms' news, once a second
-                for status in statuses:
-                    board.receive(replace(status, seq=status.seq + frame,
-                                          published_at=now), now)
-            started = time.perf_counter()
-            window.refresh(now)
-            app.processEvents()  # the repaint of what changed
-            frames.append(time.perf_counter() - started)
-            if frame % 10 == 5:
-                started = time.perf_counter()
-                window.repaint()
-                full.append(time.perf_counter() - started)
-            time.sleep(max(0.0, 0.1 - frames[-1]))
-        shot = os.environ.get("KETACONSOLE_BENCH_ROOMS_SCREENSHOT")
-        if shot:
-            window.grab().save(shot, "PNG")
-        cards = len(window.cards)
-    finally:
-        window.stop()
-        window.close()
-    return {"rooms.overview16.frame.p99_ms": _p99(frames) * 1000,
-            "rooms.overview16.frame.p50_ms": float(np.median(frames)) * 1000,
-            "rooms.overview16.full_repaint.p99_ms": _p99(full) * 1000,
-            "rooms.overview16.cards": float(cards)}
-
-
-def _one_size(server: str, rooms: int, with_overview: bool) -> dict[str, float]:
+def _one_size(server: str, rooms: int) -> dict[str, float]:
     with _fresh_database(server, rooms) as url, ExitStack() as stack, \
             tempfile.TemporaryDirectory(prefix="kc-bench-rooms-") as home:
         open_database(url).dispose()  # migrated once, before the rooms race to it
@@ -308,35 +254,30 @@ def _one_size(server: str, rooms: int, with_overview: bool) -> dict[str, float]:
         print(f"rooms: starting {rooms} headless rooms", file=sys.stderr, flush=True)
         processes = _start_rooms(url, ports, Path(home))
         try:
-            figures = _measure(url, rooms)
-            database = open_database(url)
-            statuses = read_statuses(database)
+            return _measure(url, rooms)
         finally:
             _stop(processes)
-            stack.close()  # the simulators too: the overview runs on a computer of its own
-        try:
-            if with_overview:
-                figures.update(_overview_frames(database, statuses[:16]))
-        finally:
-            database.dispose()
-        return figures
+            stack.close()
 
 
 def run(only: str | None = None) -> dict[str, float]:
-    """The room-scale figures; nothing unless asked for by ``--only rooms...``."""
-    if only is None or not only.startswith("rooms"):
-        print("rooms: skipped (long); run it with --only rooms", file=sys.stderr)
-        return {}
+    """The overview's frames always; the rooms on a server only when asked for by
+    ``--only rooms`` (or ``--only rooms.n20``)."""
+    figures: dict[str, float] = {}
+    if only is None or "rooms.overview".startswith(only) or only.startswith("rooms.overview"):
+        figures.update(overview_frames())
+    if only is None or not only.startswith("rooms") or only.startswith("rooms.overview"):
+        print("rooms: the rooms on a server skipped (long); run them with --only rooms",
+              file=sys.stderr)
+        return figures
     server = _server_url()
     if server is None:
         print("rooms: skipped; set KETACONSOLE_BENCH_PG to a PostgreSQL server URL",
               file=sys.stderr)
-        return {}
-    figures: dict[str, float] = {}
+        return figures
     for rooms in ROOM_COUNTS:
         key = f"rooms.n{rooms:02d}"
-        if "." in only and not (key.startswith(only) or only.startswith(key)) \
-                and not (only.startswith("rooms.overview") and rooms == max(ROOM_COUNTS)):
+        if "." in only and not (key.startswith(only) or only.startswith(key)):
             continue
-        figures.update(_one_size(server, rooms, with_overview=rooms == max(ROOM_COUNTS)))
+        figures.update(_one_size(server, rooms))
     return figures

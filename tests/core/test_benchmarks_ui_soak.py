@@ -55,3 +55,18 @@ def test_soak_benchmark_reports_memory_growth_on_a_small_workload() -> None:
     assert figures["soak.simulated_h"] == pytest.approx(1 / 3)
     assert figures["soak.trend_history.MB"] > 0
     assert figures["soak.alarm_events"] >= 1
+
+
+def test_overview_benchmark_reports_16_and_48_rooms_against_a_bare_window(
+        offscreen: None) -> None:
+    from benchmarks._overview_frames import overview_frames
+
+    figures = overview_frames(frames=12)
+    for rooms in (16, 48):
+        key = f"rooms.overview{rooms}"
+        assert figures[f"{key}.cards"] == 16  # 48 rooms are three pages of 16
+        for figure in ("frame.p99_ms", "full_repaint.p99_ms", "bare.frame.p99_ms",
+                       "bare.full_repaint.p99_ms"):
+            assert figures[f"{key}.{figure}"] > 0
+        assert figures[f"{key}.frame.vs_bare_ratio"] == pytest.approx(
+            figures[f"{key}.frame.p99_ms"] / figures[f"{key}.bare.frame.p99_ms"])

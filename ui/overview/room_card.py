@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QProgressBar,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -53,6 +52,7 @@ from ui.monitor.alarm_bar import (
     alarm_state,
     flash_on,
 )
+from ui.overview.dose_bar import FULL, DoseBar
 from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.labels import label, set_text
 from ui.widgets.type_scale import restyle
@@ -188,7 +188,6 @@ class RoomCardView(QFrame):
         self.station = ""
         self._style = ""
         self._links: list[tuple[str, str]] = []
-        self._progress: tuple[int, str] = (-1, "")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setMinimumSize(160, 100)  # its own minimum: the page decides the card's size
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
@@ -203,10 +202,7 @@ class RoomCardView(QFrame):
         self.checks = label("", TEXT_PX, muted=True)
         self.checks.setWordWrap(True)
         self.alarm = ElidedLabel("")
-        self.infusion = QProgressBar()
-        self.infusion.setRange(0, 1000)
-        self.infusion.setTextVisible(True)
-        self.infusion.setFormat("")
+        self.infusion = DoseBar()
         self.pump = self.infusion
         """The pump's state and rate are written on the infusion's bar."""
         head = QHBoxLayout()
@@ -345,27 +341,24 @@ class RoomCardView(QFrame):
         a room with no news shows what it last said as such, never a live pump state."""
         pump = status.pump
         if pump is None:
-            self._set_progress(0, "no pump")
+            self._show_dose(0, "no pump")
             return
         delivered, planned = pump.delivered_mg, pump.planned_mg
-        fraction = int(min(1.0, delivered / planned) * 1000) \
+        fraction = int(min(1.0, delivered / planned) * FULL) \
             if delivered is not None and planned else 0
         dose = f"{delivered:.1f} of {planned:g} mg" if delivered is not None and planned \
             else "no dose plan"
         if card.stale:
             gone = "console closed" if status.closed else \
                 f"no news for {describe_age(card.silent_s)}"
-            self._set_progress(fraction, f"{dose} \u00b7 pump not known",
+            self._show_dose(fraction, f"{dose} \u00b7 pump not known",
                                f"Pump state not known: {gone}.")
             return
         rate = PUMP_RATE.with_unit(pump.rate_ml_h)
-        self._set_progress(fraction, f"{dose} \u00b7 {pump.state or 'pump state unknown'}",
+        self._show_dose(fraction, f"{dose} \u00b7 {pump.state or 'pump state unknown'}",
                            f"Pump {pump.state or 'state unknown'} \u00b7 {rate}")
 
-    def _set_progress(self, value: int, text: str, detail: str = "") -> None:
-        if (value, text) != self._progress:
-            self._progress = (value, text)
-            self.infusion.setValue(value)
-            self.infusion.setFormat(text)
+    def _show_dose(self, value: int, text: str, detail: str = "") -> None:
+        self.infusion.show_dose(value, text)
         if self.infusion.toolTip() != detail:
             self.infusion.setToolTip(detail)

@@ -163,11 +163,11 @@ def test_a_silent_room_shows_what_it_last_said_and_nothing_as_live(
     window, _ = _overview(qtbot, database, (1920, 1080), rooms=2, silent=(2,))
     dead: RoomCardView = next(c for c in window.cards if c.station == "Room 2")
     live: RoomCardView = next(c for c in window.cards if c.station == "Room 1")
-    assert "infusing" in live.infusion.format() and live.age.text() == "live"
-    words = [dead.who.text(), dead.age.text(), dead.infusion.format(), dead.checks.text(),
+    assert "infusing" in live.infusion.text() and live.age.text() == "live"
+    words = [dead.who.text(), dead.age.text(), dead.infusion.text(), dead.checks.text(),
              dead.links.toolTip()]
     assert not any("infusing" in w or w == "live" for w in words), words
-    assert "pump not known" in dead.infusion.format()
+    assert "pump not known" in dead.infusion.text()
     assert "last known: Infusion" in dead.who.text() and dead.checks.text() == ""
     assert "connected" not in dead.links.toolTip(), "a device link is a live state"
     assert dead.spo2.value.text() == "--" and dead.alarm.text().startswith("** TECH")
