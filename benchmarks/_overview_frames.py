@@ -3,10 +3,10 @@
 Needs no server: the overview draws what its board holds, and the board is fed here as the
 feed's thread would feed it, each room's news once a second. The rooms are deterministic
 (fixed seed) and busy as a real clinic's: every room infusing on a pump with its numbers
-moving, every eighth with a high-priority SpO2 alarm (flashing at 2 Hz), every sixth with
-a medium one, one room that fell silent (the overview's own technical alarm) and one BP
-check overdue. 48 rooms are three pages of 16: the page shows 16 cards, and the board,
-the alarm strip and the desk's sound work on all 48.
+moving, every eighth desaturating with a high-priority SpO2 alarm (flashing at 2 Hz),
+every sixth with a medium one, one room that fell silent (the overview's own technical
+alarm) and one BP check overdue. 48 rooms are three pages of 16: the page shows 16
+cards, and the board, the alarm strip and the desk's sound work on all 48.
 
 For each size N (``SIZES``), ``FRAMES`` frames at the window's own 10 a second:
 
@@ -55,8 +55,14 @@ class _Room:
     def station(self) -> str:
         return f"Room {self.number:02d}"
 
+    @property
+    def desaturating(self) -> bool:
+        """Every eighth room has its SpO2 below the alarm limit."""
+        return self.number % 8 == 0
+
     def step(self, draw: random.Random) -> None:
-        self.spo2 = min(100.0, max(86.0, self.spo2 + draw.choice((-1, 0, 0, 1))))
+        low, high = (84.0, 89.0) if self.desaturating else (91.0, 100.0)
+        self.spo2 = min(high, max(low, self.spo2 + draw.choice((-1, 0, 0, 1))))
         self.heart = min(120.0, max(50.0, self.heart + draw.choice((-2, -1, 0, 1, 2))))
         self.resp = min(24.0, max(8.0, self.resp + draw.choice((-1, 0, 0, 1))))
         self.delivered_mg += 35.0 / 2400
@@ -64,8 +70,9 @@ class _Room:
 
 def _rooms(count: int) -> list[_Room]:
     draw = random.Random(SEED)
-    return [_Room(n, float(draw.randint(94, 99)), float(draw.randint(60, 90)),
-                  float(draw.randint(10, 18)), draw.uniform(2.0, 30.0))
+    return [_Room(n, float(draw.randint(86, 88) if n % 8 == 0 else draw.randint(94, 99)),
+                  float(draw.randint(60, 90)), float(draw.randint(10, 18)),
+                  draw.uniform(2.0, 30.0))
             for n in range(1, count + 1)]
 
 
@@ -83,7 +90,7 @@ def _status(room: _Room, seq: int, now: float, started: float) -> object:
     from ketaconsole.overview.status import AlarmNow, PumpNow, RoomStatus, VitalNow
 
     alarms: tuple[AlarmNow, ...] = ()
-    if room.number % 8 == 0:
+    if room.desaturating:
         alarms = (AlarmNow("spo2-low", Priority.HIGH, False,
                            f"SpO2 {room.spo2:.0f} % below 90 %", started, False, True),)
     elif room.number % 6 == 0:
@@ -205,6 +212,12 @@ def _one_size(rooms_count: int, home: str, frames: int) -> dict[str, float]:
     window.resize(*SCREEN)
     window.show()
     bare = _BareCards(min(rooms_count, 16))
+    for room in rooms:  # the rooms as the window opens on them: its cards are made once
+        status = _status(room, 0, started, started)
+        assert isinstance(status, RoomStatus)
+        board.receive(status, started)
+    window.refresh(started)
+    app.processEvents()
     ours: list[float] = []
     floor: list[float] = []
     full: list[float] = []
