@@ -45,13 +45,21 @@ class BackgroundCalls(QObject):
             try:
                 result = work()
             except Exception as exc:  # every failure goes back to the screen, in words
-                self._finished.emit(epoch, False, exc, tag)
+                self._answer(epoch, False, exc, tag)
             else:
-                self._finished.emit(epoch, True, result, tag)
+                self._answer(epoch, True, result, tag)
 
         thread = threading.Thread(target=call, name=f"ui-call-{tag}", daemon=True)
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
+
+    def _answer(self, epoch: int, returned: bool, outcome: object, tag: object) -> None:
+        """From the worker: the answer goes to the GUI thread, unless the screen that asked
+        was closed meanwhile (its calls then have nobody to answer)."""
+        try:
+            self._finished.emit(epoch, returned, outcome, tag)
+        except RuntimeError:  # "Signal source has been deleted": the screen is gone
+            pass
 
     def _deliver(self, epoch: int, returned: bool, outcome: object, tag: object) -> None:
         """On the GUI thread, where ``forget`` runs: so no answer slips past a lock."""
