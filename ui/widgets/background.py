@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -56,10 +57,8 @@ class BackgroundCalls(QObject):
     def _answer(self, epoch: int, returned: bool, outcome: object, tag: object) -> None:
         """From the worker: the answer goes to the GUI thread, unless the screen that asked
         was closed meanwhile (its calls then have nobody to answer)."""
-        try:
+        with contextlib.suppress(RuntimeError):  # "Signal source has been deleted"
             self._finished.emit(epoch, returned, outcome, tag)
-        except RuntimeError:  # "Signal source has been deleted": the screen is gone
-            pass
 
     def _deliver(self, epoch: int, returned: bool, outcome: object, tag: object) -> None:
         """On the GUI thread, where ``forget`` runs: so no answer slips past a lock."""
