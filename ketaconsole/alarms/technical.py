@@ -122,7 +122,9 @@ class TechnicalMonitor:
         self._forgotten: set[str] = set()
         self.dose: DoseWatch | None = None
         self.plan_expected = False
-        """A session is open, so a pump infusing before its plan is confirmed is an alarm."""
+        """A session is open (a pump infusing before its plan is confirmed is an alarm that
+        says so); with none open, a pump infusing is an alarm as well: no patient is
+        checked in, so nothing records what it gives."""
 
     def _device(self, device_id: str) -> _Device:
         return self._devices.setdefault(device_id, _Device())
@@ -388,7 +390,7 @@ class TechnicalMonitor:
 
     def _judge_unplanned(self, device_id: str, device: _Device, now: float) -> Judged:
         ledger = self.live.pump(device_id)
-        if not self.plan_expected or self.dose is not None or ledger is None:
+        if self.dose is not None or ledger is None:
             device.unplanned_since = None
             return Judgement.CLEAR, None
         status = self._live_status(device_id, now)
@@ -402,10 +404,13 @@ class TechnicalMonitor:
             device.unplanned_since = now
         lasted = now - device.unplanned_since
         shown = "" if rate is None else f" at {PUMP_RATE.with_unit(rate)}"
+        why = ("no dose plan is confirmed for this session; stop the pump, or confirm the "
+               "plan." if self.plan_expected else "no patient is checked in, so nothing "
+               "records this infusion; stop the pump, or check the patient in and confirm "
+               "the plan.")
         return self._condition(
             f"pump-unplanned:{device_id}", "pump-unplanned", "Pump infusing without a plan",
-            f"{device_id} is infusing{shown} but no dose plan is confirmed for this "
-            "session; stop the pump, or confirm the plan.",
+            f"{device_id} is infusing{shown} but {why}",
             {"device_id": device_id, "pump_rate_ml_h": rate, "since": device.unplanned_since},
             priority=Priority.HIGH if lasted >= self.settings.pump_unplanned_escalate_s
             else None)

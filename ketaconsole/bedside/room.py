@@ -651,9 +651,14 @@ def room_start(specs: Sequence[DeviceSpec], *, database_url: str | None,
     return RoomStart(room, join_devices, record, simulators=simulators)
 
 
+def room_place(name: str) -> str:
+    """Where the console is, in words: "room 3" for a room named "3", "Room 3" as it is."""
+    return name if name.strip().lower().startswith("room") else f"room {name}"
+
+
 def clinic_room_start(name: str, database_url: str) -> RoomStart:
     """A clinic room: its devices from the profiles saved for it in its record."""
-    options = RoomOptions(place=f"room {name}", station=station_name(room=name))
+    options = RoomOptions(place=room_place(name), station=station_name(room=name))
     start = room_start([], database_url=database_url, options=options)
 
     def join_devices(registry: DriverRegistry) -> None:

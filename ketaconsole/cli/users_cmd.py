@@ -24,13 +24,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "users", help="add, list, disable or reset the console's users",
         description="Manage who may use the console. Roles: nurse (sessions, entries, "
-                    "signatures, exports), technician (devices, drivers, alarm profiles), "
-                    "admin (users, plugins, clinic settings, the drug library).")
+                    "signatures, exports), prescriber (eligibility, the dose order, the "
+                    "nurse's steps at the bedside), technician (devices, drivers, alarm "
+                    "profiles), admin (users, plugins, clinic settings, the drug library).")
     actions = parser.add_subparsers(dest="users_action", metavar="ACTION", required=True)
     add = actions.add_parser("add", help="add a user (the first admin needs no log-in)")
     add.add_argument("--name", required=True, help="user name for log-in (one word)")
     add.add_argument("--display", default="", help="full name as shown and signed")
-    add.add_argument("--role", required=True, help="nurse, technician or admin")
+    add.add_argument("--role", required=True, help=", ".join(r.value for r in Role))
     listing = actions.add_parser("list", help="list the users")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
     disable = actions.add_parser("disable", help="stop a user from logging in")

@@ -348,11 +348,20 @@ def test_a_vtbi_past_the_planned_volume_is_medium(system: AlarmSystem) -> None:
     assert active(system, 1.0)["pump-programme:pump"] is Priority.MEDIUM
 
 
-def test_a_pump_infusing_with_no_plan_is_medium_then_high_after_a_minute(
+def test_a_pump_infusing_with_no_patient_checked_in_is_an_alarm_that_says_so(
         system: AlarmSystem) -> None:
     system.observe(_report(0.0, PumpState.INFUSING, 52.5, 0.0))
     system.evaluate(0.0)
-    assert "pump-unplanned:pump" not in active(system, 0.0), "no session is open"
+    assert active(system, 0.0)["pump-unplanned:pump"] is Priority.MEDIUM
+    alarm = next(a for a in system.active_alarms(0.0) if a.alarm_id == "pump-unplanned:pump")
+    assert "no patient is checked in" in alarm.message
+    system.observe(_report(2.0, PumpState.STOPPED, 0.0, 0.0))
+    system.evaluate(2.0)
+    assert "pump-unplanned:pump" not in active(system, 2.0), "the pump was stopped"
+
+
+def test_a_pump_infusing_with_no_plan_is_medium_then_high_after_a_minute(
+        system: AlarmSystem) -> None:
     system.expect_plan()
     for t in range(2, 64, 2):
         system.observe(_report(t, PumpState.INFUSING, 52.5, 52.5 * t / 3600))

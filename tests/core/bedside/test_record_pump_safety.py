@@ -78,7 +78,12 @@ def test_a_pump_at_ten_times_the_planned_rate_is_a_high_priority_alarm(
                          "--concentration", "10")
     alarms = _alarms(tmp_path, session_id)
     assert "high" in _raised(alarms, "pump-mismatch:"), alarms
-    assert not _raised(alarms, "pump-unplanned:"), "the plan was confirmed before the start"
+    # The pump was infusing before the session opened (an alarm of its own, the moment
+    # before its plan came with the check-in); it ends there, never rising to high.
+    unplanned = [a["kind"] for a in alarms if str(a.get("alarm_id")).startswith(
+        "pump-unplanned:")]
+    assert unplanned in ([], ["started", "ended"]), unplanned
+    assert "high" not in _raised(alarms, "pump-unplanned:")
 
 
 def test_a_syringe_of_another_strength_is_a_high_priority_alarm_before_the_start(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ketaconsole.bedside.room import Room, RoomOptions, StationBusy, build_room
+from ketaconsole.bedside.room import Room, RoomOptions, StationBusy, build_room, room_place
 from ketaconsole.devices.device_profiles import DeviceSetup, load_profile, room_specs, save_profile
 from ketaconsole.devices.registry import DriverRegistry, built_ins_only
 from ketaconsole.dose import DosePlan
@@ -271,3 +271,9 @@ def test_a_resumed_room_is_where_the_stopped_one_was_plan_phase_clock_and_pump_a
         assert room.workflow.step is Step.RECOVERY
     finally:
         room.stop()
+
+
+@pytest.mark.parametrize(("name", "place"), [("3", "room 3"), ("Room 3", "Room 3"),
+                                              ("room 12", "room 12"), ("Bay 2", "room Bay 2")])
+def test_a_room_named_room_is_not_called_room_twice(name: str, place: str) -> None:
+    assert room_place(name) == place
