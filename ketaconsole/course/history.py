@@ -59,6 +59,9 @@ class SessionLine:
     infusion_stopped: bool = False
     delivered_fraction: float | None = None
     """Delivered mg over the planned mg."""
+    flag_acknowledgements: tuple[dict[str, Any], ...] = ()
+    """The session's clinical flags acknowledged at the bedside (flag, acknowledged_by,
+    action), each with its time as ``at``."""
 
     @property
     def infused(self) -> bool:
@@ -100,6 +103,7 @@ def session_line(database: Database, row: ClinicSession, state: SessionState) ->
     bp_alarm = False
     rescue: list[str] = []
     adverse: list[str] = []
+    acknowledged: list[dict[str, Any]] = []
     for event in timeline(database, row.id, seals=False):
         payload = event.payload
         if event.kind == "scale" and payload.get("scale") == "CADSS-6":
@@ -115,6 +119,8 @@ def session_line(database: Database, row: ClinicSession, state: SessionState) ->
                                                     payload.get("unit")) if p))
         elif event.kind == "adverse_event":
             adverse.append(str(payload.get("event", "adverse event")))
+        elif event.kind == "clinical_flag_acknowledged":
+            acknowledged.append(dict(payload) | {"at": event.at})
     return SessionLine(
         row.id, row.started_at, state.ended or row.ended_at is not None, row.weight_kg,
         plan.mg_per_kg if plan is not None else None,
@@ -125,7 +131,8 @@ def session_line(database: Database, row: ClinicSession, state: SessionState) ->
         dict(state.dose_decision) if state.dose_decision is not None else None,
         tuple(dict(m) for m in state.measures), row.ended_at,
         infusion_ran=state.infused, infusion_stopped=state.infusion.stopped_at is not None,
-        delivered_fraction=delivered.fraction_of_plan if delivered is not None else None)
+        delivered_fraction=delivered.fraction_of_plan if delivered is not None else None,
+        flag_acknowledgements=tuple(acknowledged))
 
 
 def course_history(database: Database, patient_id: int) -> list[SessionLine]:

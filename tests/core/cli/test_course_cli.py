@@ -122,7 +122,8 @@ def test_follow_ups_due_are_listed_and_one_is_recorded_from_the_command_line(
     assert _main([*record, *nurse], PINS[Role.NURSE]) == 0
     said = capsys.readouterr().out
     assert "Grace Hopper, 24-hour follow-up, PHQ-9 8 (mild)" in said
-    assert "thoughts of self-harm reported" in said
+    assert "safety flag FU1-phq9-item9: thoughts of self-harm (PHQ-9 item 9), answered 1" \
+        in said
     assert _main(["follow-up", "--due", "--json", "--db", url]) == 0
     assert capsys.readouterr().out == ""  # the 24-hour one is done; the 1-week is not yet due
     database = open_database(url)
@@ -133,4 +134,4 @@ def test_follow_ups_due_are_listed_and_one_is_recorded_from_the_command_line(
     assert stored.author == NAMES[Role.NURSE]
     assert stored.answers["urinary"] == {"frequency": False, "urgency": True,
                                          "pain_passing_urine": False, "blood_in_urine": False}
-    assert stored.answers["flags"] == ["suicidality", "urinary symptoms"]
+    assert stored.answers["used_since_last_infusion"] is None  # --used left out: not asked
