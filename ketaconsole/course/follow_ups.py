@@ -12,7 +12,7 @@ every follow-up that is due and not yet done.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -82,9 +82,21 @@ class FollowUpEntry:
         return record
 
 
-def answered(value: bool | None) -> str:
+def answered(value: object) -> str:
     """A yes / no question's answer in words: "yes", "no" or "not asked"."""
-    return "not asked" if value is None else "yes" if value else "no"
+    return "not asked" if not isinstance(value, bool) else "yes" if value else "no"
+
+
+def answers_in_words(answers: Mapping[str, Any]) -> str:
+    """A stored follow-up's bladder and dependence answers in words ("not asked" where
+    a question was not asked), as the course view and the course PDF print them."""
+    urinary = answers.get("urinary")
+    bladder = "not asked" if not isinstance(urinary, dict) else ", ".join(
+        s.replace("_", " ") for s in URINARY_SYMPTOMS if urinary.get(s)) or "none"
+    return (f"urinary symptoms: {bladder}; craving {answers.get('craving_0_to_10')}; "
+            f"use outside the clinic: {answered(answers.get('used_since_last_infusion'))}; "
+            f"tolerance: {answered(answers.get('tolerance'))}; "
+            f"early or extra request: {answered(answers.get('early_request'))}")
 
 
 def record_follow_up(database: Database, patient_id: int, entry: FollowUpEntry, *,

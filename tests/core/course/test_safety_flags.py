@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from fhir.resources.R4B.bundle import Bundle
 
+from ketaconsole.course.course_fhir import course_bundle
 from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.follow_ups import DAY, FollowUpEntry
 from ketaconsole.course.identity import PatientRecord, register_patient
@@ -119,6 +121,18 @@ def test_madrs_item_10_in_a_session_holds_the_next_check_in_until_a_prescriber_a
     with pytest.raises(SafetyFlagError, match="already acknowledged"):
         prescriber.acknowledge_safety_flag(flag_id, "again")
     assert len(_infuse(database, grace, T0 + 3 * DAY)) == 1
+
+    bundle = course_bundle(course_summary(database, grace.patient_id))
+    Bundle.model_validate(bundle)
+    (resource,) = [e["resource"] for e in bundle["entry"]
+                   if e["resource"]["resourceType"] == "Flag"]
+    assert resource["status"] == "inactive" and resource["identifier"][0]["value"] == flag_id
+    assert resource["category"][0]["coding"][0]["code"] == "clinical"
+    assert resource["code"]["text"].startswith("suicidal thoughts (MADRS item 10), rated 4")
+    assert "end" in resource["period"]
+    assert resource["extension"][0]["valueString"] == (
+        "acknowledged by Dr Pia Prescriber: seen with the patient; no plan or intent; "
+        "safety plan updated")
 
 
 def test_item_9_acknowledged_at_the_bedside_is_the_sessions_flag_acknowledgement(
