@@ -192,8 +192,9 @@ class CourseView(QWidget):
         if not flags:
             self.flags.setText("<p><b>Safety flags:</b> none raised</p>")
         else:
-            lines = [f"<span style='color:{theme.ALARM_HIGH}'>{escape(f.sentence())}</span>"
-                     if f.open else escape(f.sentence()) for f in flags]
+            lines = [f"<span style='color:{theme.ALARM_HIGH}'>"
+                     f"{escape(f.sentence(), quote=False)}</span>"
+                     if f.open else escape(f.sentence(), quote=False) for f in flags]
             self.flags.setText("<p><b>Safety flags:</b><br>" + "<br>".join(lines) + "</p>")
         self.flag_choice.clear()
         for flag in self.summary.open_flags:
