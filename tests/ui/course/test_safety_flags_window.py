@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.course.desk import CourseDesk
@@ -18,54 +17,47 @@ from ketaconsole.security import AuditLog, Guard
 from ketaconsole.session.workflow import Step
 from ketaconsole.store import open_database
 from tests.course_support import prescriber
-from tests.ui.conftest import fill_check_in, settle_deleted, type_into, unlock
+from tests.ui.conftest import (
+    choose,
+    click,
+    fill_check_in,
+    nurse_at_check_in,
+    settle_deleted,
+    type_into,
+)
 from ui.course.course_view import CourseView
 from ui.course.follow_up_form import FollowUpForm
 from ui.main_window import MainWindow
-from ui.session.session_pages import CheckInPage
-
-
-def _click(qtbot: QtBot, button: QPushButton) -> None:
-    assert button.isEnabled(), f"{button.text()} is disabled"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
-def _answer(box: QComboBox, value: object) -> None:
-    box.setCurrentIndex(box.findData(value))
 
 
 def test_a_follow_up_flag_shows_in_the_course_view_and_holds_the_check_in(
         qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
-    unlock(qtbot, window)
-    panel = window.monitor.session
-    window.monitor.side.setCurrentWidget(panel)
-    page = panel.pages[Step.CHECK_IN]
-    assert isinstance(page, CheckInPage)
+    page = nurse_at_check_in(qtbot, window)
     search = page.search
-    _click(qtbot, search.due_button)
+    click(qtbot, search.due_button)
     qtbot.waitUntil(lambda: len(search.rows) == 1, timeout=10000)
-    _click(qtbot, search.rows[0].course)
+    click(qtbot, search.rows[0].course)
     qtbot.waitUntil(lambda: search.course_view is not None
                     and search.course_view.isVisible(), timeout=10000)
     view = search.course_view
     assert isinstance(view, CourseView)
     assert not view.flag_row.isVisibleTo(view)  # item 9 at infusion 1 was seen at the bedside
 
-    _click(qtbot, view.buttons["follow_up"])
+    click(qtbot, view.buttons["follow_up"])
     form = view.follow_up
     assert isinstance(form, FollowUpForm)
-    _answer(form.interval, "24h")
+    choose(form.interval, "24h")
     for box, value in zip(form.phq9, [1, 1, 1, 1, 0, 1, 1, 0, 2], strict=True):
-        _answer(box, value)
+        choose(box, value)
     qtbot.keyClicks(form.side_effects, "none")
-    _answer(form.urinary["blood_in_urine"], True)  # one answered, three not: said
-    _answer(form.craving, 1)
-    _answer(form.used, False)
-    _click(qtbot, form.record_button)
+    choose(form.urinary["blood_in_urine"], True)  # one answered, three not: said
+    choose(form.craving, 1)
+    choose(form.used, False)
+    click(qtbot, form.record_button)
     assert form.message.text() == "Answer each urinary question, or leave all four not asked."
     for symptom, box in form.urinary.items():
-        _answer(box, symptom == "blood_in_urine")
-    _click(qtbot, form.record_button)
+        choose(box, symptom == "blood_in_urine")
+    click(qtbot, form.record_button)
     qtbot.waitUntil(lambda: form.message.text().startswith("Recorded"), timeout=10000)
     assert "held until a prescriber acknowledges it" in form.flag.text()
     qtbot.waitUntil(lambda: "FU1-phq9-item9" in view.flags.text(), timeout=10000)
@@ -76,7 +68,7 @@ def test_a_follow_up_flag_shows_in_the_course_view_and_holds_the_check_in(
     assert view.flag_row.isVisibleTo(view) and view.flag_choice.count() == 2
 
     qtbot.keyClicks(view.flag_note, "seen")  # a nurse may not clear it: refused, said
-    _click(qtbot, view.buttons["acknowledge"])
+    click(qtbot, view.buttons["acknowledge"])
     qtbot.waitUntil(lambda: "acknowledge a patient's safety flag" in view.message.text(),
                     timeout=10000)
     assert view.flag_choice.count() == 2
@@ -89,7 +81,7 @@ def test_a_follow_up_flag_shows_in_the_course_view_and_holds_the_check_in(
     qtbot.keyClick(search.query, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: len(search.rows) == 1, timeout=10000)
     assert "has 2 open safety flags, FU1-phq9-item9" in search.rows[0].details.text()
-    _click(qtbot, search.rows[0].pick)
+    click(qtbot, search.rows[0].pick)
     qtbot.waitUntil(lambda: page.picked is not None, timeout=10000)
     fill_check_in(qtbot, page, weight_kg="70", age_years="52")
     qtbot.mouseClick(page.sign, Qt.MouseButton.LeftButton)
@@ -117,10 +109,10 @@ def test_a_prescriber_acknowledges_a_flag_in_the_course_view_with_a_note(
     assert "FU1-craving: craving for ketamine above the clinic's threshold, 8 of 10, above 5" \
         in view.flags.text()
     assert "urinary symptoms: not asked" in view.events.text()
-    _click(qtbot, view.buttons["acknowledge"])  # no note: refused in one sentence
+    click(qtbot, view.buttons["acknowledge"])  # no note: refused in one sentence
     qtbot.waitUntil(lambda: "what was done" in view.message.text(), timeout=10000)
     qtbot.keyClicks(view.flag_note, "discussed; craving plan agreed with the patient")
-    _click(qtbot, view.buttons["acknowledge"])
+    click(qtbot, view.buttons["acknowledge"])
     qtbot.waitUntil(lambda: "acknowledged by Dr Pia Prescriber" in view.flags.text(),
                     timeout=10000)
     assert "discussed; craving plan agreed with the patient" in view.flags.text()
