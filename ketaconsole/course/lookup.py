@@ -84,7 +84,8 @@ def match_of(database: Database, person: PatientRecord, now: float) -> PatientMa
     summary = course_summary(database, person.patient_id)
     try:
         course = clearance(database, person.patient_id, person.name, now)
-        hold_for_flags(database, person.patient_id, person.name)
+        hold_for_flags(database, person.patient_id, person.name, sessions=summary.sessions,
+                       flags=summary.safety_flags)
     except NotCleared as exc:
         flagged = tuple(summary.assessment.flagged) if summary.assessment else ()
         return PatientMatch(person, summary.state(), False, str(exc), flagged)

@@ -221,13 +221,16 @@ def patient_flags(database: Database, patient_id: int, *,
                       craving_above=setting_value(database, CRAVING_FLAG_SETTING))
 
 
-def holding_flags(database: Database, patient_id: int) -> list[SafetyFlag]:
+def holding_flags(database: Database, patient_id: int, *,
+                  sessions: Sequence[SessionLine] | None = None,
+                  flags: Sequence[SafetyFlag] | None = None) -> list[SafetyFlag]:
     """The open flags that hold the patient's next session: every open flag except those
-    raised in a session still open (which its own clinical flag holds)."""
-    lines = course_history(database, patient_id)
-    running = {f"S{line.session_id}-" for line in lines if not line.ended}
-    return [flag for flag in patient_flags(database, patient_id, sessions=lines)
-            if flag.open and not any(flag.flag_id.startswith(r) for r in running)]
+    raised in a session still open (which its own clinical flag holds). The course's
+    lines and flags a caller already read may be passed in."""
+    lines = course_history(database, patient_id) if sessions is None else sessions
+    found = patient_flags(database, patient_id, sessions=lines) if flags is None else flags
+    running = tuple(f"S{line.session_id}-" for line in lines if not line.ended)
+    return [flag for flag in found if flag.open and not flag.flag_id.startswith(running)]
 
 
 def held_sentence(name: str, flags: Sequence[SafetyFlag]) -> str:
@@ -244,19 +247,25 @@ def held_sentence(name: str, flags: Sequence[SafetyFlag]) -> str:
             "--as PRESCRIBER, or Acknowledge in the course view).")
 
 
-def hold_for_flags(database: Database, patient_id: int, name: str) -> None:
+def hold_for_flags(database: Database, patient_id: int, name: str, *,
+                   sessions: Sequence[SessionLine] | None = None,
+                   flags: Sequence[SafetyFlag] | None = None) -> None:
     """Raise :class:`SafetyFlagHeld` when an open safety flag holds the next session."""
-    flags = holding_flags(database, patient_id)
-    if flags:
-        raise SafetyFlagHeld(held_sentence(name, flags))
+    held = holding_flags(database, patient_id, sessions=sessions, flags=flags)
+    if held:
+        raise SafetyFlagHeld(held_sentence(name, held))
+
+
+def _no_such_flag(flag_id: str) -> SafetyFlagError:
+    return SafetyFlagError(f"There is no safety flag {flag_id!r}; 'ketaconsole follow-up "
+                           "--flags' lists them.")
 
 
 def _patient_of(database: Database, flag_id: str) -> int:
     """The patient whose follow-up or session raised ``flag_id``."""
     head, _, kind = flag_id.partition("-")
     number = head[2:] if head.startswith("FU") else head[1:] if head.startswith("S") else ""
-    unknown = SafetyFlagError(f"There is no safety flag {flag_id!r}; 'ketaconsole follow-up "
-                              "--flags' lists them.")
+    unknown = _no_such_flag(flag_id)
     if not number.isdigit() or kind not in KINDS:
         raise unknown
     with database.sessions() as session:
@@ -284,8 +293,7 @@ def acknowledge_flag(database: Database, flag_id: str, *, prescriber: str, note:
     flag = next((f for f in patient_flags(database, patient_id) if f.flag_id == flag_id),
                 None)
     if flag is None:
-        raise SafetyFlagError(f"There is no safety flag {flag_id!r}; 'ketaconsole follow-up "
-                              "--flags' lists them.")
+        raise _no_such_flag(flag_id)
     if flag.acknowledgement is not None:
         raise SafetyFlagError(f"{flag_id} was already acknowledged by "
                               f"{flag.acknowledgement.prescriber}.")
