@@ -32,7 +32,12 @@ from ketaconsole.course.follow_ups import (
 )
 from ketaconsole.course.identity import find_patients
 from ketaconsole.course.measures import MeasureError, score
-from ketaconsole.course.safety_flags import SafetyFlag, SafetyFlagError, clinic_flags
+from ketaconsole.course.safety_flags import (
+    SafetyFlag,
+    SafetyFlagError,
+    clinic_flags,
+    holding_flags,
+)
 from ketaconsole.security import Action, AuditLog, Guard, Permission
 
 
@@ -135,6 +140,8 @@ def _due(args: argparse.Namespace) -> int:
         person = acting_person(database, audit, args, Permission.OPEN_RECORD,
                                "follow-ups due")
         due = due_follow_ups(database, now)
+        held = {pid: [f.flag_id for f in holding_flags(database, pid)]
+                for pid in {d.patient_id for d in due}}
         audit_as(audit, person, Action.RECORDS_LISTED, target="follow-ups due",
                  detail={"patients": len({d.patient_id for d in due})})
     finally:
@@ -144,9 +151,12 @@ def _due(args: argparse.Namespace) -> int:
             print_json_line({"patient": item.patient_id, "name": item.patient, "mrn": item.mrn,
                              "follow_up": item.interval,
                              "due": datetime.fromtimestamp(item.due_at, UTC).isoformat()
-                             .replace("+00:00", "Z")})
+                             .replace("+00:00", "Z"),
+                             "open_safety_flags": held[item.patient_id]})
         else:
-            print(f"{item.patient_id:>7}  {item.sentence(now)}")
+            flags = held[item.patient_id]
+            print(f"{item.patient_id:>7}  {item.sentence(now)}"
+                  + (f"; open safety flags: {', '.join(flags)}" if flags else ""))
     if not due and not args.json:
         print("no follow-up is due")
     return 0

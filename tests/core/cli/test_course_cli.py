@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -135,3 +136,29 @@ def test_follow_ups_due_are_listed_and_one_is_recorded_from_the_command_line(
     assert stored.answers["urinary"] == {"frequency": False, "urgency": True,
                                          "pain_passing_urine": False, "blood_in_urine": False}
     assert stored.answers["used_since_last_infusion"] is None  # --used left out: not asked
+
+
+def test_follow_ups_due_name_the_open_safety_flags(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    database = open_database(url)
+    staff(database, AuditLog(database))
+    checked_in = time.time() - 8 * DAY  # both the 24-hour and the 1-week follow-ups are due
+    grace, _ = approved_patient(database, "Grace Hopper", "MRN-1001",
+                                assessed_at=checked_in - DAY)
+    give_infusions(url, grace, [StoryInfusion(checked_in, ketamine_plan(64.0, 0.5, 40.0, 1.0),
+                                              [2, 2, 2, 2, 2, 2, 1, 1, 0])],
+                   nurse=NAMES[Role.NURSE], station="cli-test", signer="Nia Nurse",
+                   age_years=52)
+    database.dispose()
+    assert _main(["follow-up", "MRN-1001", "--interval", "24h", "--phq9", "1,1,1,1,1,1,1,0,0",
+                  "--side-effects", "none", "--craving", "8", "--db", url, "--as",
+                  NAMES[Role.NURSE], "--pin-stdin"], PINS[Role.NURSE]) == 0
+    assert "safety flag FU1-craving: craving for ketamine above the clinic's threshold, 8 " \
+           "of 10, above 5" in capsys.readouterr().out
+    assert _main(["follow-up", "--due", "--db", url]) == 0
+    assert "Grace Hopper: 1-week follow-up due now; open safety flags: FU1-craving" in \
+        capsys.readouterr().out
+    assert _main(["follow-up", "--due", "--json", "--db", url]) == 0
+    (due,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (due["follow_up"], due["open_safety_flags"]) == ("1w", ["FU1-craving"])
