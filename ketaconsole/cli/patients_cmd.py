@@ -51,7 +51,8 @@ def listing(args: argparse.Namespace, now: float) -> list[dict[str, Any]]:
                 "course": summary.state(), "latest_phq9": summary.latest_phq9,
                 "next_infusion_due": format_time(next_due) if next_due else None,
                 "follow_ups_due": [d.interval for d in due
-                                   if d.patient_id == patient.patient_id]})
+                                   if d.patient_id == patient.patient_id],
+                "safety_flags": [f.as_record() for f in summary.safety_flags]})
         audit_as(audit, person, Action.RECORDS_LISTED, target="all patients",
                  detail={"patients": len(rows)})
         return rows

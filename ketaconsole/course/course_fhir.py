@@ -3,8 +3,9 @@
 Patient (MRN, birth date), Condition (the diagnosis the course treats), a
 QuestionnaireResponse for each measure taken (items as answered), an Observation per
 score (PHQ-9 total LOINC 44261-6, GAD-7 total 70274-6; MADRS by text, as it has no
-total code we confirmed) derived from its response, and a MedicationAdministration per
-infusion (mg/kg ordered, mg, route IV SNOMED 47625008).
+total code we confirmed) derived from its response, a MedicationAdministration per
+infusion (mg/kg ordered, mg, route IV SNOMED 47625008), and a Flag per safety flag
+(active while open, inactive once a prescriber acknowledged it, with the note).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from ketaconsole.course.follow_ups import TITLES
 from ketaconsole.course.measures import INSTRUMENTS
+from ketaconsole.course.safety_flags import SafetyFlag
 from ketaconsole.course.summary import CourseSummary
 
 LOINC = "http://loinc.org"
@@ -24,6 +26,8 @@ MRN_SYSTEM = "urn:ketaconsole:mrn"
 SURVEY = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
                       "code": "survey", "display": "Survey"}]}
 ROUTE_IV = {"coding": [{"system": SNOMED, "code": "47625008", "display": "Intravenous route"}]}
+FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
+FLAG_ACKNOWLEDGEMENT = "urn:ketaconsole:safety-flag-acknowledgement"
 _NAMESPACE = uuid.UUID("0b7d5a8e-33f1-4c55-9d0a-6c2f8e1b4a90")
 
 
@@ -73,6 +77,25 @@ def _measure(entries: _Entries, patient: str, record: dict[str, Any], key: str) 
                           "code": "{score}"},
         "interpretation": [{"text": str(record.get("band", ""))}] if record.get("band")
         else [], "derivedFrom": [{"reference": answered}]}, key, name, "total")
+
+
+def _flag(flag: SafetyFlag, patient: str) -> dict[str, Any]:
+    """A safety flag as a FHIR Flag: active while open, inactive once acknowledged."""
+    ack = flag.acknowledgement
+    period = {"start": _when(flag.raised_at)}
+    resource: dict[str, Any] = {
+        "resourceType": "Flag", "status": "active" if ack is None else "inactive",
+        "identifier": [{"system": "urn:ketaconsole:safety-flag", "value": flag.flag_id}],
+        "category": [{"coding": [{"system": FLAG_CATEGORY, "code": "clinical",
+                                  "display": "Clinical"}], "text": flag.kind}],
+        "code": {"text": f"{flag.what} ({flag.source})"},
+        "subject": {"reference": patient}, "period": period}
+    if ack is not None:
+        period["end"] = _when(ack.at)
+        resource["extension"] = [{"url": FLAG_ACKNOWLEDGEMENT,
+                                  "valueString": f"acknowledged by {ack.prescriber}: "
+                                                 f"{ack.note}"}]
+    return resource
 
 
 def course_bundle(summary: CourseSummary) -> dict[str, Any]:
@@ -128,6 +151,8 @@ def course_bundle(summary: CourseSummary) -> dict[str, Any]:
         record = dict(entry["phq9"]) | {"at": entry["at"]}
         _measure(entries, patient_url, record,
                  f"follow-up-{index}-{TITLES.get(entry['interval'])}")
+    for flag in summary.safety_flags:
+        entries.add(_flag(flag, patient_url), flag.flag_id)
     return {"resourceType": "Bundle", "type": "collection",
             "timestamp": _when(course_time(summary)),
             "entry": entries.entries}

@@ -16,7 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ketaconsole import __version__
-from ketaconsole.course.follow_ups import TITLES
+from ketaconsole.course.follow_ups import TITLES, answers_in_words
 from ketaconsole.course.summary import CourseSummary
 
 WIDTH = A4[0] - 30 * mm
@@ -158,7 +158,12 @@ def write_course_pdf(summary: CourseSummary, stream: BinaryIO, *,
             story.append(Paragraph(_text(
                 f"{_date(entry['at'])} {TITLES.get(entry['interval'], entry['interval'])}: "
                 f"PHQ-9 {entry['phq9']['total']}; side effects: {entry['side_effects']}; "
-                f"flags: {', '.join(entry.get('flags', [])) or 'none'}"), styles["Normal"]))
+                f"{answers_in_words(entry)}"), styles["Normal"]))
+    story.append(Paragraph("Safety flags", styles["Heading3"]))
+    for flag in summary.safety_flags or ():
+        story.append(Paragraph(_text(flag.sentence()), styles["Normal"]))
+    if not summary.safety_flags:
+        story.append(Paragraph("None raised.", styles["Normal"]))
     document.build(story)
 
 

@@ -1,5 +1,6 @@
 """The guarded doors of the course: finding and registering patients, a prescriber's
-assessment, follow-ups, an admin's merge of records.
+assessment, follow-ups, a prescriber's acknowledgement of a safety flag, an admin's
+merge of records.
 
 Each call checks the acting person's permission through the one :class:`Guard`
 (refusals are audited there) and puts what it did on the audit trail.
@@ -34,6 +35,7 @@ from ketaconsole.course.identity import (
     register_patient,
 )
 from ketaconsole.course.lookup import PatientMatch, match_of, search_patients
+from ketaconsole.course.safety_flags import SafetyFlag, acknowledge_flag
 from ketaconsole.course.summary import CourseSummary, course_summary
 from ketaconsole.medication.clinic_library import clinic_library
 from ketaconsole.security.audit import Action
@@ -131,6 +133,21 @@ class CourseDesk:
                                 detail={"kind": "follow_up", "follow_up": number,
                                         "interval": entry.interval})
         return number
+
+    def acknowledge_safety_flag(self, flag_id: str, note: str, *,
+                                via: str = "course view") -> SafetyFlag:
+        """A prescriber acknowledges an open safety flag with a note saying what was done
+        (:class:`~ketaconsole.course.safety_flags.SafetyFlagError` when it cannot). Audited."""
+        user = self.guard.require(self.current_user(), Permission.ACKNOWLEDGE_SAFETY_FLAG,
+                                  target=f"safety flag {flag_id}")
+        flag = acknowledge_flag(self.database, flag_id,
+                                prescriber=user.display_name or user.username, note=note,
+                                clock=self.clock)
+        self.guard.audit.record(Action.SAFETY_FLAG_ACKNOWLEDGED, actor=user.username,
+                                user_id=user.record_id, target=f"patient {flag.patient_id}",
+                                detail={"flag": flag.flag_id, "kind": flag.kind,
+                                        "note": note.strip(), "via": via})
+        return flag
 
     def course_of(self, patient_id: int, *, via: str = "course view") -> CourseSummary:
         """A patient's whole course, for the course view; opening it is on the audit trail."""

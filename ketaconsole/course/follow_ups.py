@@ -1,15 +1,18 @@
 """Follow-ups between infusions: 24 hours and 1 week after an infusion, monthly in maintenance.
 
 A follow-up records a PHQ-9 (item by item), side effects since the last infusion,
-urinary symptoms (ketamine's bladder risk) and craving / use questions (its
-dependence risk). :func:`due_follow_ups` lists, for the clinic, every follow-up that
-is due and not yet done.
+urinary symptoms (ketamine's bladder risk) and craving / use, tolerance and early or
+extra requests (its dependence risk). A question left unanswered is recorded as not
+asked (``None``), never as "no". What a follow-up raises (thoughts of self-harm,
+blood in urine, use outside the clinic...) is read from these answers by
+:mod:`ketaconsole.course.safety_flags`. :func:`due_follow_ups` lists, for the clinic,
+every follow-up that is due and not yet done.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -39,10 +42,16 @@ class FollowUpEntry:
     interval: str
     phq9: MeasureResult
     side_effects: str
-    urinary: dict[str, bool]
+    urinary: dict[str, bool] | None
+    """Each urinary symptom present or not; ``None``: the questions were not asked."""
     craving_0_to_10: int
-    used_since_last_infusion: bool
+    used_since_last_infusion: bool | None
+    """Ketamine or other drugs used outside the clinic; ``None``: not asked."""
     use_detail: str = ""
+    tolerance: bool | None = None
+    """The same dose does less than it did (a dependence sign); ``None``: not asked."""
+    early_request: bool | None = None
+    """Asked for an infusion earlier or an extra one; ``None``: not asked."""
 
     def problems(self) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -52,7 +61,7 @@ class FollowUpEntry:
             found["phq9"] = "A follow-up takes a PHQ-9."
         if not self.side_effects.strip():
             found["side_effects"] = "Enter the side effects since the last infusion (or 'none')."
-        if set(self.urinary) != set(URINARY_SYMPTOMS):
+        if self.urinary is not None and set(self.urinary) != set(URINARY_SYMPTOMS):
             found["urinary"] = ("Answer each urinary question: " +
                                 ", ".join(s.replace("_", " ") for s in URINARY_SYMPTOMS) + ".")
         if isinstance(self.craving_0_to_10, bool) or not isinstance(self.craving_0_to_10, int) \
@@ -70,10 +79,24 @@ class FollowUpEntry:
     def as_record(self) -> dict[str, Any]:
         record = asdict(self)
         record["phq9"] = self.phq9.as_record()
-        record["flags"] = list(self.phq9.flags) + (
-            ["urinary symptoms"] if any(self.urinary.values()) else []) + (
-            ["use since the last infusion"] if self.used_since_last_infusion else [])
         return record
+
+
+def answered(value: object) -> str:
+    """A yes / no question's answer in words: "yes", "no" or "not asked"."""
+    return "not asked" if not isinstance(value, bool) else "yes" if value else "no"
+
+
+def answers_in_words(answers: Mapping[str, Any]) -> str:
+    """A stored follow-up's bladder and dependence answers in words ("not asked" where
+    a question was not asked), as the course view and the course PDF print them."""
+    urinary = answers.get("urinary")
+    bladder = "not asked" if not isinstance(urinary, dict) else ", ".join(
+        s.replace("_", " ") for s in URINARY_SYMPTOMS if urinary.get(s)) or "none"
+    return (f"urinary symptoms: {bladder}; craving {answers.get('craving_0_to_10')}; "
+            f"use outside the clinic: {answered(answers.get('used_since_last_infusion'))}; "
+            f"tolerance: {answered(answers.get('tolerance'))}; "
+            f"early or extra request: {answered(answers.get('early_request'))}")
 
 
 def record_follow_up(database: Database, patient_id: int, entry: FollowUpEntry, *,

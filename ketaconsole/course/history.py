@@ -2,9 +2,10 @@
 
 Per session: the order (mg/kg, planned mg) and what the pump delivered (mg, by the same
 ledger over the recorded volumes as the session's own export), the measures answered
-before it (PHQ-9, GAD-7, MADRS), peak systolic BP and lowest SpO2 from the stored numerics, the peak
-CADSS-6, whether a blood-pressure alarm sounded, rescue medications and adverse
-events. The titration rule, the course view and the course exports all read this.
+before it (PHQ-9, GAD-7, MADRS), peak systolic BP and lowest SpO2 from the stored
+numerics, the peak CADSS-6 and lowest MOAA/S, whether a blood-pressure or an SpO2 /
+respiration alarm sounded, vomiting, rescue medications and adverse events. The
+titration rule, the course view and the course exports all read this.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ SBP = "MDC_PRESS_BLD_NONINV_SYS"
 DBP = "MDC_PRESS_BLD_NONINV_DIA"
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
 BP_METRICS = {SBP, DBP, "MDC_PRESS_BLD_NONINV_MEAN"}
+BREATHING_METRICS = {SPO2, "MDC_RESP_RATE"}
 ALARMING = {"medium", "high"}
 
 
@@ -59,6 +61,14 @@ class SessionLine:
     infusion_stopped: bool = False
     delivered_fraction: float | None = None
     """Delivered mg over the planned mg."""
+    breathing_alarm: bool = False
+    """An SpO2 or respiration alarm of medium or high priority sounded."""
+    vomiting: bool = False
+    """Vomiting noted on the timeline or recorded as an adverse event."""
+    lowest_moaas: int | None = None
+    flag_acknowledgements: tuple[dict[str, Any], ...] = ()
+    """The session's clinical flags acknowledged at the bedside (flag, acknowledged_by,
+    action), each with its time as ``at``."""
 
     @property
     def infused(self) -> bool:
@@ -76,7 +86,9 @@ class SessionLine:
         if not self.infused or self.mg_per_kg is None:
             return None
         return PastInfusion(self.mg_per_kg, self.measures.get("PHQ-9"), self.bp_alarm,
-                            self.peak_cadss6)
+                            self.peak_cadss6, self.breathing_alarm, self.lowest_spo2,
+                            self.vomiting, self.rescue_medications, self.lowest_moaas,
+                            self.adverse_events)
 
 
 def _extreme(database: Database, session_id: int, metric: str, highest: bool) -> float | None:
@@ -100,21 +112,30 @@ def session_line(database: Database, row: ClinicSession, state: SessionState) ->
     bp_alarm = False
     rescue: list[str] = []
     adverse: list[str] = []
+    acknowledged: list[dict[str, Any]] = []
+    moaas: list[int] = []
+    breathing_alarm = vomiting = False
     for event in timeline(database, row.id, seals=False):
         payload = event.payload
-        if event.kind == "scale" and payload.get("scale") == "CADSS-6":
+        if event.kind == "scale" and payload.get("scale") in ("CADSS-6", "MOAA/S"):
             score = payload.get("score")
             if isinstance(score, int | float) and not isinstance(score, bool):
-                cadss.append(int(score))
+                (cadss if payload.get("scale") == "CADSS-6" else moaas).append(int(score))
         elif event.kind == "alarm" and payload.get("kind") in ("started", "escalated") \
-                and payload.get("priority") in ALARMING \
-                and (payload.get("values") or {}).get("metric") in BP_METRICS:
-            bp_alarm = True
+                and payload.get("priority") in ALARMING:
+            metric = (payload.get("values") or {}).get("metric")
+            bp_alarm = bp_alarm or metric in BP_METRICS
+            breathing_alarm = breathing_alarm or metric in BREATHING_METRICS
+        elif event.kind == "annotation" and "vomit" in str(payload.get("text", "")).lower():
+            vomiting = True
         elif event.kind == "rescue_medication":
             rescue.append(" ".join(str(p) for p in (payload.get("drug"), payload.get("dose"),
                                                     payload.get("unit")) if p))
         elif event.kind == "adverse_event":
             adverse.append(str(payload.get("event", "adverse event")))
+            vomiting = vomiting or "vomit" in adverse[-1].lower()
+        elif event.kind == "clinical_flag_acknowledged":
+            acknowledged.append(dict(payload) | {"at": event.at})
     return SessionLine(
         row.id, row.started_at, state.ended or row.ended_at is not None, row.weight_kg,
         plan.mg_per_kg if plan is not None else None,
@@ -125,7 +146,9 @@ def session_line(database: Database, row: ClinicSession, state: SessionState) ->
         dict(state.dose_decision) if state.dose_decision is not None else None,
         tuple(dict(m) for m in state.measures), row.ended_at,
         infusion_ran=state.infused, infusion_stopped=state.infusion.stopped_at is not None,
-        delivered_fraction=delivered.fraction_of_plan if delivered is not None else None)
+        delivered_fraction=delivered.fraction_of_plan if delivered is not None else None,
+        breathing_alarm=breathing_alarm, vomiting=vomiting,
+        lowest_moaas=min(moaas) if moaas else None, flag_acknowledgements=tuple(acknowledged))
 
 
 def course_history(database: Database, patient_id: int) -> list[SessionLine]:

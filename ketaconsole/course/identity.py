@@ -24,6 +24,7 @@ from ketaconsole.store.models import (
     ClinicSession,
     EligibilityAssessment,
     FollowUp,
+    SafetyFlagAcknowledgement,
 )
 from ketaconsole.store.models import (
     Patient as PatientRow,
@@ -236,7 +237,7 @@ def merge_records(database: Database, keep_id: int, merge_id: int) -> MergeResul
                                .where(ClinicSession.patient_id == merge_id)) or 0
         session.execute(update(ClinicSession).where(ClinicSession.patient_id == merge_id)
                         .values(patient_id=keep_id))
-        for table in (EligibilityAssessment, FollowUp):
+        for table in (EligibilityAssessment, FollowUp, SafetyFlagAcknowledgement):
             session.execute(update(table).where(table.patient_id == merge_id)
                             .values(patient_id=keep_id))
         keep.external_id = keep.external_id or gone.external_id

@@ -2,8 +2,8 @@
 
 The nurse types what she has (part of the name, the MRN, or the date of birth as
 YYYY-MM-DD); each match comes with where the course stands and whether a session may
-be checked in under it (an approved, unexpired assessment), so she picks the right
-record and sees at once what the prescriber's assessment flagged.
+be checked in under it (an approved, unexpired assessment and no open safety flag), so
+she picks the right record and sees at once what the prescriber's assessment flagged.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ketaconsole.course.identity import (
     find_patients,
     get_patient,
 )
+from ketaconsole.course.safety_flags import hold_for_flags
 from ketaconsole.course.summary import course_summary
 from ketaconsole.store.database import Database
 
@@ -83,6 +84,8 @@ def match_of(database: Database, person: PatientRecord, now: float) -> PatientMa
     summary = course_summary(database, person.patient_id)
     try:
         course = clearance(database, person.patient_id, person.name, now)
+        hold_for_flags(database, person.patient_id, person.name, sessions=summary.sessions,
+                       flags=summary.safety_flags)
     except NotCleared as exc:
         flagged = tuple(summary.assessment.flagged) if summary.assessment else ()
         return PatientMatch(person, summary.state(), False, str(exc), flagged)
@@ -99,7 +102,10 @@ def cleared_patient(database: Database, name: str, *, now: float, mrn: str | Non
     """The record a session is for and the approved course it runs under: the one lookup
     check-in and headless ``record`` make (the record picked, else found by MRN or name and
     birth date; never made). :class:`PatientIdentityError` or :class:`NotCleared` with one
-    sentence when there is no such record or no approved, unexpired assessment."""
+    sentence when there is no such record, no approved, unexpired assessment, or an open
+    safety flag a prescriber has not acknowledged."""
     person = get_patient(database, patient_id) if patient_id is not None \
         else find_for_check_in(database, name, mrn=mrn, date_of_birth=date_of_birth)
-    return person, clearance(database, person.patient_id, person.name, now)
+    course = clearance(database, person.patient_id, person.name, now)
+    hold_for_flags(database, person.patient_id, person.name)
+    return person, course

@@ -9,6 +9,7 @@ from ketaconsole.course.history import SessionLine, course_history, past_infusio
 from ketaconsole.course.measures import MeasureResult
 from ketaconsole.course.summary import CourseSummary, course_summary
 from ketaconsole.course.titration import DoseProposal, TitrationRule, load_rule, propose
+from ketaconsole.security.clinic_settings import REVIEW_AFTER_SETTING, setting_value
 from ketaconsole.store.database import Database
 
 
@@ -18,6 +19,8 @@ class PlanAdvice:
     proposal: DoseProposal
     course: CourseSummary
     """The whole course, for the course view the nurse opens from the plan page."""
+    not_tolerated: list[list[str]]
+    """Per previous infusion, why the rule judged it not tolerated (empty: tolerated)."""
 
 
 def plan_advice(database: Database, course: Assessment, session_id: int,
@@ -29,6 +32,10 @@ def plan_advice(database: Database, course: Assessment, session_id: int,
     if phq9 is None:  # not answered yet today: the course's latest
         phq9 = next((line.measures["PHQ-9"] for line in reversed(lines)
                      if "PHQ-9" in line.measures), None)
-    proposal = propose(rule or load_rule(), past_infusions(lines), phq9,
-                       (course.dose_min_mg_per_kg, course.dose_max_mg_per_kg))
-    return PlanAdvice(lines, proposal, course_summary(database, course.patient_id))
+    rule = rule or load_rule()
+    history = past_infusions(lines)
+    proposal = propose(rule, history, phq9,
+                       (course.dose_min_mg_per_kg, course.dose_max_mg_per_kg),
+                       review_after=setting_value(database, REVIEW_AFTER_SETTING))
+    return PlanAdvice(lines, proposal, course_summary(database, course.patient_id),
+                      [infusion.not_tolerated(rule) for infusion in history])

@@ -2,8 +2,9 @@
 
 One :class:`CourseSummary` per patient: the eligibility assessment, each session's
 line (dose, measures, peak systolic BP, lowest SpO2, peak CADSS-6, rescue medication,
-adverse events), the follow-ups, the PHQ-9 per visit with the response (50 % of the
-baseline) and remission (below 5) lines, and when the next infusion is due.
+adverse events), the follow-ups, the safety flags and their acknowledgements, the
+PHQ-9 per visit with the response (50 % of the baseline) and remission (below 5) lines,
+and when the next infusion is due.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ketaconsole.course.follow_ups import DAY, MAINTENANCE_AFTER_INFUSIONS, foll
 from ketaconsole.course.history import SessionLine, course_history
 from ketaconsole.course.identity import PatientRecord, get_patient
 from ketaconsole.course.measures import PHQ9_REMISSION_BELOW, RESPONSE_FRACTION
+from ketaconsole.course.safety_flags import SafetyFlag, patient_flags
 from ketaconsole.security.clinic_settings import madrs_in_use
 from ketaconsole.store.database import Database
 
@@ -44,6 +46,12 @@ class CourseSummary:
     follow_ups: list[dict[str, Any]]
     madrs_in_use: bool = True
     """The clinic uses the MADRS (when not, no visit carries one and nothing plots it)."""
+    safety_flags: tuple[SafetyFlag, ...] = ()
+    """Every safety flag of the course, oldest first, open or acknowledged."""
+
+    @property
+    def open_flags(self) -> list[SafetyFlag]:
+        return [flag for flag in self.safety_flags if flag.open]
 
     @property
     def infusions(self) -> list[SessionLine]:
@@ -82,7 +90,9 @@ class CourseSummary:
             outcome = "no response yet"
         else:
             outcome = "not started"
-        return f"{phase}, {count} infusions, {outcome}"
+        flags = len(self.open_flags)
+        held = f"; {flags} safety flag{'s' if flags > 1 else ''} open" if flags else ""
+        return f"{phase}, {count} infusions, {outcome}{held}"
 
     def next_infusion_due(self) -> float | None:
         if not self.infusions or self.assessment is None or not self.assessment.approved:
@@ -95,8 +105,9 @@ class CourseSummary:
 def course_summary(database: Database, patient_id: int) -> CourseSummary:
     patient = get_patient(database, patient_id)
     sessions = course_history(database, patient.patient_id)
-    follow_ups = [{"at": f.at, "interval": f.interval, "author": f.author, **f.answers}
-                  for f in follow_ups_of(database, patient.patient_id)]
+    rows = follow_ups_of(database, patient.patient_id)
+    follow_ups = [{"at": f.at, "interval": f.interval, "author": f.author, "id": f.id,
+                   **f.answers} for f in rows]
     madrs = madrs_in_use(database)
     visits: list[Visit] = []
     number = 0
@@ -111,5 +122,6 @@ def course_summary(database: Database, patient_id: int) -> CourseSummary:
         visits.append(Visit(float(entry["at"]), f"follow-up {entry['interval']}",
                             int(entry["phq9"]["total"])))
     visits.sort(key=lambda v: v.at)
+    flags = patient_flags(database, patient.patient_id, sessions=sessions, follow_ups=rows)
     return CourseSummary(patient, latest_assessment(database, patient.patient_id), sessions,
-                         visits, follow_ups, madrs)
+                         visits, follow_ups, madrs, tuple(flags))

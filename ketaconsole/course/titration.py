@@ -2,9 +2,21 @@
 
 The rule is a profile file, like the alarm profiles (``resources/titration/default.json``
 is the default). :func:`propose` reads the history of the course and proposes a dose in
-mg/kg with its reason, never outside the range the prescriber approved. The nurse or
-prescriber accepts it or chooses another dose with a reason (:class:`DoseDecision`);
-both are recorded on the timeline with the rule and its inputs.
+mg/kg with its reason, never outside the range the prescriber approved:
+
+- tolerability is judged from every recorded signal of the last infusion (a
+  blood-pressure alarm, an SpO2 or respiration alarm or SpO2 below the rule's floor,
+  vomiting, rescue medication, MOAA/S at or below the rule's level, CADSS-6 at or
+  above its threshold, an adverse event); any of them steps the dose down;
+- a step up never reaches a dose that was not tolerated at any earlier infusion;
+- no step up when the PHQ-9 is worse than at the baseline, or the baseline is 0;
+- after the clinic's number of infusions without a response (the
+  ``review-after-infusions`` setting, default 6) it proposes a review by the
+  prescriber instead of a dose (the last dose is held until then, and giving any dose
+  needs the reviewer's reason).
+
+The nurse or prescriber accepts it or chooses another dose with a reason
+(:class:`DoseDecision`); both are recorded on the timeline with the rule and its inputs.
 """
 
 from __future__ import annotations
@@ -14,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from ketaconsole.course.measures import responded
 
 DEFAULT_PROFILE = Path(__file__).resolve().parents[2] / "resources" / "titration" / \
     "default.json"
@@ -36,6 +50,10 @@ class TitrationRule:
     cadss6_step_down_at: int
     step_down_after_bp_alarm: bool = True
     description: str = ""
+    moaas_step_down_at_or_below: int = 2
+    """MOAA/S at or below this (2: responds only to a shake or prod) is too deep sedation."""
+    spo2_step_down_below: float = 90.0
+    """An SpO2 below this at the infusion is a desaturation (CLINICAL.md: < 90 % high)."""
 
     @property
     def label(self) -> str:
@@ -84,14 +102,53 @@ class PastInfusion:
     phq9_before: int | None = None
     bp_alarm: bool = False
     peak_cadss6: int | None = None
+    breathing_alarm: bool = False
+    """An SpO2 or respiration (RR, apnea) alarm of medium or high priority."""
+    lowest_spo2: float | None = None
+    vomiting: bool = False
+    rescue_medications: tuple[str, ...] = ()
+    lowest_moaas: int | None = None
+    adverse_events: tuple[str, ...] = ()
+
+    def not_tolerated(self, rule: TitrationRule) -> list[str]:
+        """Why this infusion was not tolerated, in words (empty: tolerated)."""
+        why: list[str] = []
+        if rule.step_down_after_bp_alarm and self.bp_alarm:
+            why.append("blood-pressure alarm")
+        if self.breathing_alarm:
+            why.append("SpO2 or respiration alarm")
+        if self.lowest_spo2 is not None and self.lowest_spo2 < rule.spo2_step_down_below:
+            why.append(f"SpO2 down to {self.lowest_spo2:g} %")
+        if self.vomiting:
+            why.append("vomiting")
+        if self.rescue_medications:
+            why.append(f"rescue medication ({', '.join(self.rescue_medications)})")
+        if self.lowest_moaas is not None \
+                and self.lowest_moaas <= rule.moaas_step_down_at_or_below:
+            why.append(f"MOAA/S {self.lowest_moaas}")
+        if self.peak_cadss6 is not None and self.peak_cadss6 >= rule.cadss6_step_down_at:
+            why.append(f"CADSS-6 {self.peak_cadss6}")
+        if self.adverse_events:
+            why.append(f"adverse event ({', '.join(self.adverse_events)})")
+        return why
 
 
 @dataclass(frozen=True, slots=True)
 class DoseProposal:
     mg_per_kg: float
+    """The dose proposed; with ``review``, the last dose, held until the review."""
     reason: str
     rule: str
     inputs: dict[str, Any]
+    review: bool = False
+    """No response after the clinic's number of infusions: the prescriber reviews the
+    course instead of the rule proposing a dose."""
+
+    def headline(self) -> str:
+        """What the rule proposes, in a few words ("0.5 mg/kg", "review")."""
+        if self.review:
+            return f"review by the prescriber (last dose {self.mg_per_kg:g} mg/kg held)"
+        return f"{self.mg_per_kg:g} mg/kg"
 
 
 def _clamp(value: float, low: float, high: float) -> float:
@@ -99,40 +156,55 @@ def _clamp(value: float, low: float, high: float) -> float:
 
 
 def propose(rule: TitrationRule, history: Sequence[PastInfusion], current_phq9: int | None,
-            approved: tuple[float, float]) -> DoseProposal:
-    """The next dose: start, step down for tolerability, step up for response, or stay."""
+            approved: tuple[float, float], *, review_after: int = 6) -> DoseProposal:
+    """The next dose: start, step down for tolerability, review after ``review_after``
+    infusions without a response, step up for an insufficient response, or stay."""
     low, high = approved
     inputs: dict[str, Any] = {"history": [asdict(h) for h in history],
                               "current_phq9": current_phq9,
-                              "approved_mg_per_kg": [low, high]}
+                              "approved_mg_per_kg": [low, high],
+                              "review_after_infusions": review_after}
 
-    def proposal(dose: float, reason: str) -> DoseProposal:
+    def proposal(dose: float, reason: str, *, review: bool = False) -> DoseProposal:
         chosen = _clamp(dose, low, high)
         if chosen < round(dose, 3):
             reason += f"; held at the approved maximum {high:g} mg/kg"
         elif chosen > round(dose, 3):
             reason += f"; raised to the approved minimum {low:g} mg/kg"
-        return DoseProposal(chosen, reason, rule.label, inputs)
+        return DoseProposal(chosen, reason, rule.label, inputs, review)
 
     if not history:
         return proposal(rule.start_mg_per_kg, "first infusion of the course: starting dose")
     last = history[-1]
-    if rule.step_down_after_bp_alarm and last.bp_alarm:
+    why = last.not_tolerated(rule)
+    if why:
         return proposal(last.mg_per_kg - rule.step_down_mg_per_kg,
-                        "blood-pressure alarm at the last infusion: step down")
-    if last.peak_cadss6 is not None and last.peak_cadss6 >= rule.cadss6_step_down_at:
-        return proposal(last.mg_per_kg - rule.step_down_mg_per_kg,
-                        f"CADSS-6 {last.peak_cadss6} at the last infusion: step down")
+                        f"{', '.join(why)} at the last infusion: step down")
     baseline = next((h.phq9_before for h in history if h.phq9_before is not None), None)
     if baseline is None or current_phq9 is None or len(history) < rule.assess_after_infusions:
         return proposal(last.mg_per_kg, "too early to judge the response: same dose")
     fall = (baseline - current_phq9) / baseline if baseline else 0.0
+    change = f"PHQ-9 from {baseline} to {current_phq9}"
+    if len(history) >= review_after and not responded(baseline, current_phq9):
+        return proposal(last.mg_per_kg, f"{change} ({fall:.0%} fall), no response after "
+                                         f"{len(history)} infusions: review the course",
+                        review=True)
+    if baseline == 0:
+        return proposal(last.mg_per_kg, f"{change}: a baseline of 0 leaves no response to "
+                                         "judge, no step up: same dose")
+    if current_phq9 > baseline:
+        return proposal(last.mg_per_kg, f"{change}: worse than at the baseline, no step up: "
+                                         "same dose")
     if fall < rule.insufficient_below_fraction:
-        return proposal(last.mg_per_kg + rule.step_up_mg_per_kg,
-                        f"PHQ-9 from {baseline} to {current_phq9} ({fall:.0%} fall) after "
-                        f"{len(history)} infusions, tolerated: step up")
-    return proposal(last.mg_per_kg, f"PHQ-9 from {baseline} to {current_phq9} ({fall:.0%} fall): "
-                                    "responding, same dose")
+        up = round(last.mg_per_kg + rule.step_up_mg_per_kg, 3)
+        untolerated = [h.mg_per_kg for h in history if h.not_tolerated(rule)]
+        if untolerated and up >= min(untolerated) - 1e-9:
+            return proposal(last.mg_per_kg,
+                            f"{change} ({fall:.0%} fall) after {len(history)} infusions, but "
+                            f"{min(untolerated):g} mg/kg was not tolerated: same dose")
+        return proposal(up, f"{change} ({fall:.0%} fall) after {len(history)} infusions, "
+                            "tolerated: step up")
+    return proposal(last.mg_per_kg, f"{change} ({fall:.0%} fall): responding, same dose")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +215,9 @@ class DoseDecision:
     override_reason: str = ""
 
     def problem(self, chosen_mg_per_kg: float) -> str | None:
+        if self.proposal.review and not self.override_reason.strip():
+            return (f"The rule proposes a review of the course ({self.proposal.reason}); say "
+                    f"what the prescriber decided for {chosen_mg_per_kg:g} mg/kg.")
         if abs(chosen_mg_per_kg - self.proposal.mg_per_kg) > 1e-9 \
                 and not self.override_reason.strip():
             return (f"The rule proposes {self.proposal.mg_per_kg:g} mg/kg; say why you choose "
@@ -150,7 +225,8 @@ class DoseDecision:
         return None
 
     def as_record(self, chosen_mg_per_kg: float) -> dict[str, Any]:
-        accepted = abs(chosen_mg_per_kg - self.proposal.mg_per_kg) <= 1e-9
+        accepted = abs(chosen_mg_per_kg - self.proposal.mg_per_kg) <= 1e-9 \
+            and not self.proposal.review
         return {"proposed_mg_per_kg": self.proposal.mg_per_kg,
                 "chosen_mg_per_kg": chosen_mg_per_kg, "rule": self.proposal.rule,
                 "reason": self.proposal.reason, "inputs": self.proposal.inputs,

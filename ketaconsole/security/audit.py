@@ -76,6 +76,7 @@ class Action:
     PATIENTS_MERGED = "patients_merged"
     COURSE_ASSESSED = "course_assessed"
     PATIENT_REGISTERED = "patient_registered"
+    SAFETY_FLAG_ACKNOWLEDGED = "safety_flag_acknowledged"
 
 
 @dataclass(frozen=True, slots=True)

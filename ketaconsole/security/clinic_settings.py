@@ -51,6 +51,12 @@ FASTING_SOLIDS_SETTING = "fasting-solids-hours"
 FASTING_CLEAR_LIQUIDS_SETTING = "fasting-clear-liquids-hours"
 """Hours without clear liquids the clinic asks before an infusion (CLINICAL.md: 2)."""
 
+CRAVING_FLAG_SETTING = "craving-flag-above"
+"""Craving for ketamine (0-10) above this at a follow-up raises a safety flag (ours: 5)."""
+REVIEW_AFTER_SETTING = "review-after-infusions"
+"""Infusions without a response after which the titration rule proposes a prescriber's
+review instead of a dose (ours: 6, the induction series)."""
+
 HR_HIGH_SUSTAIN_SETTING = "hr-high-sustain-seconds"
 """How long the heart rate must stay above the ``hr-high`` limit before that alarm sounds."""
 
@@ -111,6 +117,11 @@ RULES: dict[str, SettingRule] = {rule.key: rule for rule in (
                 "checked at check-in", None, 4, 12, default_value=6),
     SettingRule(FASTING_CLEAR_LIQUIDS_SETTING, "hours without clear liquids before an "
                 "infusion, checked at check-in", None, 1, 4, default_value=2),
+    SettingRule(CRAVING_FLAG_SETTING, "craving for ketamine (0-10) above which a follow-up "
+                "raises a safety flag", None, 0, 9, default_value=5),
+    SettingRule(REVIEW_AFTER_SETTING, "infusions without a response after which the "
+                "titration rule proposes a review instead of a dose", None, 2, 20,
+                default_value=6),
 )}
 
 

@@ -60,6 +60,7 @@ class Permission(Enum):
     EDIT_DRUG_LIBRARY = "change the drug library"
     REVIEW_AUDIT = "review the audit trail"
     APPROVE_COURSE = "approve a course and its dose range"
+    ACKNOWLEDGE_SAFETY_FLAG = "acknowledge a patient's safety flag"
     MERGE_PATIENTS = "merge two patient records"
 
 
@@ -69,7 +70,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.OPEN_RECORD, Permission.EXPORT_RECORD}),
     Role.PRESCRIBER: frozenset({
         Permission.APPROVE_COURSE, Permission.RECORD_CLINICAL_ENTRY, Permission.OPEN_RECORD,
-        Permission.EXPORT_RECORD}),
+        Permission.EXPORT_RECORD, Permission.ACKNOWLEDGE_SAFETY_FLAG}),
     Role.TECHNICIAN: frozenset({
         Permission.SAVE_DEVICE_PROFILE, Permission.EDIT_ALARM_PROFILE}),
     Role.ADMIN: frozenset({

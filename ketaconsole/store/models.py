@@ -300,3 +300,20 @@ class FollowUp(Base):
     at: Mapped[float] = mapped_column(Float)
     author: Mapped[str] = mapped_column(String(200))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SafetyFlagAcknowledgement(Base):
+    """A prescriber's acknowledgement of a patient's safety flag, with a note (0011).
+
+    The flags themselves are not stored: they are read from the follow-ups and the
+    sessions' measures that raised them (:mod:`ketaconsole.course.safety_flags`); this
+    row only says who acknowledged which one, when and what they did about it."""
+
+    __tablename__ = "safety_flag_acknowledgements"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    flag: Mapped[str] = mapped_column(String(60), unique=True)
+    at: Mapped[float] = mapped_column(Float)
+    prescriber: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(String(2000))

@@ -20,6 +20,7 @@ from ketaconsole.devices.registry import DriverRegistry, built_ins_only
 from ketaconsole.sim.virtual_patient import SCENARIOS
 from tests.ui.staffed_console import staffed_window  # noqa: F401  (a fixture)
 from ui.main_window import MainWindow
+from ui.session.session_pages import CheckInPage
 
 
 @pytest.fixture
@@ -177,6 +178,27 @@ def wait_step(qtbot: QtBot, window: MainWindow, step: object) -> None:
     qtbot.waitUntil(lambda: window.room.workflow.step is step, timeout=15000)
     qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.pages[step],  # type: ignore[index]
                     timeout=15000)
+
+
+def nurse_at_check_in(qtbot: QtBot, window: MainWindow) -> CheckInPage:
+    """Log in as the demo nurse and open the Session panel at its check-in page."""
+    from ketaconsole.session.workflow import Step
+    from ui.session.session_pages import CheckInPage
+
+    unlock(qtbot, window)
+    panel = window.monitor.session
+    window.monitor.side.setCurrentWidget(panel)
+    page = panel.pages[Step.CHECK_IN]
+    assert isinstance(page, CheckInPage)
+    return page
+
+
+def choose(box: object, value: object) -> None:
+    """Pick the entry of a drop-down whose data is ``value``."""
+    from PySide6.QtWidgets import QComboBox
+
+    assert isinstance(box, QComboBox)
+    box.setCurrentIndex(box.findData(value))
 
 
 def click(qtbot: QtBot, button: object) -> None:

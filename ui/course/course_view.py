@@ -3,8 +3,10 @@
 Plots, per visit or per infusion: PHQ-9 (and MADRS) with the response (50 % of the
 baseline) and remission (PHQ-9 below 5) lines; the dose in mg/kg against the
 prescriber's approved range; peak systolic BP, lowest SpO2 and peak CADSS-6. Beside
-them: the course's state, the assessment, rescue medication and adverse events, and
-when the next infusion is due. It shows a :class:`CourseSummary` read off the GUI thread.
+them: the course's state, the safety flags (open ones in the alarm colour, each
+acknowledgement with its prescriber and note; a prescriber logged in acknowledges one
+here, with a note), the assessment, rescue medication and adverse events, and when the
+next infusion is due. It shows a :class:`CourseSummary` read off the GUI thread.
 """
 
 from __future__ import annotations
@@ -18,16 +20,18 @@ from pathlib import Path
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from ketaconsole.course.desk import CourseDesk
-from ketaconsole.course.follow_ups import TITLES
+from ketaconsole.course.follow_ups import TITLES, answers_in_words
 from ketaconsole.course.summary import CourseSummary
 from ketaconsole.settings import exports_dir
 from ui import theme
@@ -104,6 +108,23 @@ class CourseView(QWidget):
                 row.addWidget(button)
             row.addWidget(self.message, 1)
             column.addLayout(row)
+        self.flags = QLabel("")
+        self.flags.setTextFormat(Qt.TextFormat.RichText)
+        self.flags.setWordWrap(True)
+        column.addWidget(self.flags)
+        self.flag_choice = QComboBox()
+        self.flag_note = QLineEdit()
+        self.flag_note.setPlaceholderText("what was done (a prescriber's note)")
+        self.buttons["acknowledge"] = QPushButton("Acknowledge the flag")
+        self.buttons["acknowledge"].clicked.connect(self.acknowledge)
+        self.flag_row = QWidget()
+        row = QHBoxLayout(self.flag_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.flag_choice)
+        row.addWidget(self.flag_note, 1)
+        row.addWidget(self.buttons["acknowledge"])
+        column.addWidget(self.flag_row)
+        self._show_flags()
         grid = QGridLayout()
         column.addLayout(grid, 1)
         self.scores = _plot("PHQ-9 per visit", "score")
@@ -151,6 +172,36 @@ class CourseView(QWidget):
                                          on_signed=lambda _signed: self.reload())
         present(self.assessment, self)
 
+    def acknowledge(self) -> None:
+        """The prescriber logged in acknowledges the chosen open flag with the note typed
+        (through the guarded door: anyone else is refused there, in one sentence)."""
+        desk, flag_id = self._desk, self.flag_choice.currentData()
+        if desk is None or flag_id is None:
+            return
+        note = self.flag_note.text()
+        self.message.setText("acknowledging\u2026")
+
+        def work() -> CourseSummary:
+            desk.acknowledge_safety_flag(str(flag_id), note)
+            return desk.course_of(self.summary.patient.patient_id)
+
+        self.calls.run(work, "reload")
+
+    def _show_flags(self) -> None:
+        flags = self.summary.safety_flags
+        if not flags:
+            self.flags.setText("<p><b>Safety flags:</b> none raised</p>")
+        else:
+            lines = [f"<span style='color:{theme.ALARM_HIGH}'>"
+                     f"{escape(f.sentence(), quote=False)}</span>"
+                     if f.open else escape(f.sentence(), quote=False) for f in flags]
+            self.flags.setText("<p><b>Safety flags:</b><br>" + "<br>".join(lines) + "</p>")
+        self.flag_choice.clear()
+        for flag in self.summary.open_flags:
+            self.flag_choice.addItem(f"{flag.flag_id} ({flag.what})", flag.flag_id)
+        self.flag_note.clear()
+        self.flag_row.setVisible(self._desk is not None and bool(self.summary.open_flags))
+
     def reload(self) -> None:
         """Read the course again (after a follow-up), through the guarded door."""
         desk, patient_id = self._desk, self.summary.patient.patient_id
@@ -172,6 +223,8 @@ class CourseView(QWidget):
 
     def _answered(self, result: object, tag: object) -> None:
         if tag == "reload" and isinstance(result, CourseSummary):
+            if self.message.text() == "acknowledging\u2026":
+                self.message.setText("Acknowledged.")
             self.show_summary(result)
         elif tag == "export" and isinstance(result, list):
             self.message.setText("Exported " + ", ".join(p.name for p in result) +
@@ -181,6 +234,7 @@ class CourseView(QWidget):
         """Show ``summary`` instead (the plots are drawn again from it)."""
         self.summary = summary
         self.heading.setText(self._heading())
+        self._show_flags()
         self.events.setText(self._events_html())
         self.series.clear()
         self.lines.clear()
@@ -273,8 +327,7 @@ class CourseView(QWidget):
         events = "; ".join(items) or "none recorded"
         follow_ups = "; ".join(
             f"{escape(TITLES.get(str(f['interval']), str(f['interval'])))} {_date(f['at'])}: "
-            f"PHQ-9 {f['phq9']['total']}"
-            + (f" ({escape(', '.join(f.get('flags', [])))})" if f.get("flags") else "")
+            f"PHQ-9 {f['phq9']['total']}, {escape(answers_in_words(f))}"
             for f in s.follow_ups) or "none recorded"
         return (f"<p><b>Eligibility:</b> {assessed}</p>"
                 f"<p><b>Rescue medication and adverse events:</b> {events}</p>"

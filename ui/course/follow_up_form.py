@@ -1,9 +1,12 @@
-"""The follow-up between infusions: PHQ-9 item by item, side effects, bladder, craving and use.
+"""The follow-up between infusions: PHQ-9 item by item, side effects, bladder, craving, use,
+tolerance and early or extra requests.
 
 Opened from the course view for one patient. Recording goes through the course's
 guarded door (a nurse or prescriber; audited) off the GUI thread; a problem is said
-in one sentence and nothing typed is lost. A PHQ-9 with thoughts of self-harm is
-recorded with its flag and said here in the alarm colour.
+in one sentence and nothing typed is lost. The bladder questions, tolerance and early
+requests start as "not asked", and are recorded so when left so (never as "no"). A
+PHQ-9 with thoughts of self-harm is said here in the alarm colour; every safety flag
+the follow-up raises holds the next infusion until a prescriber acknowledges it.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -37,6 +39,20 @@ def _choice(first: str, values: list[tuple[str, object]]) -> QComboBox:
     for text, value in values:
         box.addItem(text, value)
     return box
+
+
+NOT_ASKED = "not asked"
+YES_NO: list[tuple[str, object]] = [("no", False), ("yes", True)]
+
+
+def _urinary_answers(boxes: dict[str, QComboBox]) -> dict[str, bool] | None:
+    """The bladder answers: ``None`` when none was asked; each one when all were."""
+    answers = {key: box.currentData() for key, box in boxes.items()}
+    if all(v is None for v in answers.values()):
+        return None
+    if any(v is None for v in answers.values()):
+        raise ValueError("Answer each urinary question, or leave all four not asked.")
+    return {key: bool(v) for key, v in answers.items()}
 
 
 class FollowUpForm(QWidget):
@@ -76,9 +92,9 @@ class FollowUpForm(QWidget):
         self.side_effects = QLineEdit()
         self.side_effects.setPlaceholderText("e.g. nausea the first evening, or 'none'")
         rows.add("Side effects", self.side_effects, wide=True)
-        self.urinary: dict[str, QCheckBox] = {}
+        self.urinary: dict[str, QComboBox] = {}
         for symptom in URINARY_SYMPTOMS:
-            box = QCheckBox("yes")
+            box = _choice(NOT_ASKED, YES_NO)
             self.urinary[symptom] = box
             rows.add(f"Urinary: {symptom.replace('_', ' ')}", box)
         self.craving = _choice("\u2014", [(str(v), v) for v in range(11)])
@@ -88,6 +104,10 @@ class FollowUpForm(QWidget):
         self.use_detail = QLineEdit()
         self.use_detail.setPlaceholderText("what, when and how much (if yes)")
         rows.add("Use", self.use_detail, wide=True)
+        self.tolerance = _choice(NOT_ASKED, YES_NO)
+        rows.add("Tolerance: the same dose does less than it did", self.tolerance)
+        self.early_request = _choice(NOT_ASKED, YES_NO)
+        rows.add("Asked for an infusion earlier, or an extra one", self.early_request)
         column.addWidget(tolerability)
         column.addStretch(1)
 
@@ -121,8 +141,9 @@ class FollowUpForm(QWidget):
             raise ValueError("Answer whether ketamine or other drugs were used outside the "
                              "clinic.")
         return FollowUpEntry(str(interval), phq9, self.side_effects.text(),
-                             {k: box.isChecked() for k, box in self.urinary.items()},
-                             int(craving), bool(used), self.use_detail.text())
+                             _urinary_answers(self.urinary), int(craving), bool(used),
+                             self.use_detail.text(), self.tolerance.currentData(),
+                             self.early_request.currentData())
 
     def record(self) -> None:
         try:
@@ -135,7 +156,8 @@ class FollowUpForm(QWidget):
             self._say(" ".join(problems.values()))
             return
         self.flag.setText("Thoughts of self-harm reported (PHQ-9 item 9): act on the "
-                          "clinic's safety plan now and tell the prescriber."
+                          "clinic's safety plan now and tell the prescriber; the next "
+                          "infusion is held until a prescriber acknowledges it."
                           if SUICIDALITY_FLAG in entry.phq9.flags else "")
         self._say("recording\u2026")
         desk, patient_id = self._desk, self.patient.patient_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -11,7 +12,7 @@ import pytest
 
 from ketaconsole.course.eligibility import clearance
 from ketaconsole.course.follow_ups import DAY, follow_ups_of
-from ketaconsole.course.identity import find_for_check_in
+from ketaconsole.course.identity import PatientRecord, find_for_check_in
 from ketaconsole.demo.story_infusions import StoryInfusion, give_infusions
 from ketaconsole.security import Action, AuditLog, Role
 from ketaconsole.store import open_database
@@ -91,19 +92,27 @@ def _main(args: list[str], pin: str = "") -> int:
         sys.stdin = saved
 
 
-def test_follow_ups_due_are_listed_and_one_is_recorded_from_the_command_line(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+def _infused_at(url: str, checked_in: float) -> PatientRecord:
+    """The clinic's staff, and Grace Hopper approved and given one infusion at a bedside,
+    checked in at ``checked_in``."""
     database = open_database(url)
-    staff(database, AuditLog(database))
-    checked_in = time.time() - 2 * DAY - 2 * 3600  # the session ended some 47 hours ago
-    grace, _ = approved_patient(database, "Grace Hopper", "MRN-1001",
-                                assessed_at=checked_in - DAY)
+    try:
+        staff(database, AuditLog(database))
+        grace, _ = approved_patient(database, "Grace Hopper", "MRN-1001",
+                                    assessed_at=checked_in - DAY)
+    finally:
+        database.dispose()
     give_infusions(url, grace, [StoryInfusion(checked_in, ketamine_plan(64.0, 0.5, 40.0, 1.0),
                                               [2, 2, 2, 2, 2, 2, 1, 1, 0])],
                    nurse=NAMES[Role.NURSE], station="cli-test", signer="Nia Nurse",
                    age_years=52)
-    database.dispose()
+    return grace
+
+
+def test_follow_ups_due_are_listed_and_one_is_recorded_from_the_command_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    grace = _infused_at(url, time.time() - 2 * DAY - 2 * 3600)  # ended some 47 hours ago
     nurse = ("--as", NAMES[Role.NURSE], "--pin-stdin")
     record = ["follow-up", "MRN-1001", "--interval", "24h", "--phq9", "1,1,1,1,1,1,1,0,1",
               "--side-effects", "none", "--urinary", "urgency", "--craving", "0", "--db", url]
@@ -122,7 +131,8 @@ def test_follow_ups_due_are_listed_and_one_is_recorded_from_the_command_line(
     assert _main([*record, *nurse], PINS[Role.NURSE]) == 0
     said = capsys.readouterr().out
     assert "Grace Hopper, 24-hour follow-up, PHQ-9 8 (mild)" in said
-    assert "thoughts of self-harm reported" in said
+    assert "safety flag FU1-phq9-item9: thoughts of self-harm (PHQ-9 item 9), answered 1" \
+        in said
     assert _main(["follow-up", "--due", "--json", "--db", url]) == 0
     assert capsys.readouterr().out == ""  # the 24-hour one is done; the 1-week is not yet due
     database = open_database(url)
@@ -133,4 +143,21 @@ def test_follow_ups_due_are_listed_and_one_is_recorded_from_the_command_line(
     assert stored.author == NAMES[Role.NURSE]
     assert stored.answers["urinary"] == {"frequency": False, "urgency": True,
                                          "pain_passing_urine": False, "blood_in_urine": False}
-    assert stored.answers["flags"] == ["suicidality", "urinary symptoms"]
+    assert stored.answers["used_since_last_infusion"] is None  # --used left out: not asked
+
+
+def test_follow_ups_due_name_the_open_safety_flags(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    _infused_at(url, time.time() - 8 * DAY)  # the 24-hour and the 1-week ones are due
+    assert _main(["follow-up", "MRN-1001", "--interval", "24h", "--phq9", "1,1,1,1,1,1,1,0,0",
+                  "--side-effects", "none", "--craving", "8", "--db", url, "--as",
+                  NAMES[Role.NURSE], "--pin-stdin"], PINS[Role.NURSE]) == 0
+    assert "safety flag FU1-craving: craving for ketamine above the clinic's threshold, 8 " \
+           "of 10, above 5" in capsys.readouterr().out
+    assert _main(["follow-up", "--due", "--db", url]) == 0
+    assert "Grace Hopper: 1-week follow-up due now; open safety flags: FU1-craving" in \
+        capsys.readouterr().out
+    assert _main(["follow-up", "--due", "--json", "--db", url]) == 0
+    (due,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (due["follow_up"], due["open_safety_flags"]) == ("1w", ["FU1-craving"])

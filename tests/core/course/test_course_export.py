@@ -58,8 +58,10 @@ def test_the_course_exports_as_pdf_and_a_fhir_bundle_that_validates(tmp_path: Pa
     bundle = Bundle.model_validate(data)
     kinds = Counter(e.resource.__resource_type__ for e in bundle.entry or [])
     assert kinds == {"Patient": 1, "Condition": 1, "QuestionnaireResponse": 6,
-                     "Observation": 6, "MedicationAdministration": 5}
+                     "Observation": 6, "MedicationAdministration": 5, "Flag": 1}
     resources = [e["resource"] for e in data["entry"]]
+    (flag,) = [r for r in resources if r["resourceType"] == "Flag"]
+    assert flag["status"] == "inactive"  # item 9 at the first infusion, seen at the bedside
     patient = next(r for r in resources if r["resourceType"] == "Patient")
     assert patient["identifier"][0]["value"] == "DEMO-0001"
     totals = [r for r in resources if r["resourceType"] == "Observation"]

@@ -21,6 +21,7 @@ from ketaconsole.course.follow_ups import (
 )
 from ketaconsole.course.identity import PatientRecord, register_patient
 from ketaconsole.course.measures import score
+from ketaconsole.course.safety_flags import patient_flags
 from ketaconsole.demo.story_infusions import StoryInfusion, give_infusions
 from ketaconsole.security import AuditLog, Guard, NotAllowed, Role
 from ketaconsole.store import Database
@@ -81,8 +82,13 @@ def test_due_follow_ups_after_an_infusion_and_in_maintenance(database: Database)
     assert due[0].sentence(ended + 8 * DAY) == "Grace Hopper: 1-week follow-up overdue by 1 d"
     (stored,) = follow_ups_of(database, grace.patient_id)
     assert stored.author == "nia"
-    assert stored.answers["flags"] == ["suicidality", "urinary symptoms"]
+    assert [f.flag_id for f in patient_flags(database, grace.patient_id)] == [
+        f"FU{stored.id}-phq9-item9"]  # urgency alone raises no flag
     assert stored.answers["phq9"]["items"][8] == 1
+
+    # item 9 holds the next infusion until the prescriber acknowledges it
+    CourseDesk(database, Guard(audit), lambda: users[Role.PRESCRIBER]).acknowledge_safety_flag(
+        f"FU{stored.id}-phq9-item9", "phoned the patient; safety plan reviewed")
 
     # the induction series is complete: monthly from now on
     last = _infusions(database, grace, *(T0 + n * 3 * DAY for n in range(1, 6)))

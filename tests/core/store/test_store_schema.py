@@ -27,7 +27,7 @@ TABLES = {"patients", "sessions", "device_profiles", "timeline_events", "numeric
 
 
 def test_migrations_from_empty_build_exactly_the_model_schema(database: Database) -> None:
-    assert current_revision(database.engine) == head_revision() == "0010_plan_on_the_timeline"
+    assert current_revision(database.engine) == head_revision() == "0011_safety_flags"
     assert set(inspect(database.engine).get_table_names()) >= TABLES
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})

@@ -6,18 +6,16 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QPushButton
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.course.follow_ups import follow_ups_of
 from ketaconsole.security import Action, AuditLog
-from ketaconsole.session.workflow import Step
 from ketaconsole.store import open_database
-from tests.ui.conftest import settle_deleted, unlock
+from tests.ui.conftest import choose, nurse_at_check_in, settle_deleted
 from ui.course.course_view import CourseView
 from ui.course.follow_up_form import FollowUpForm
 from ui.main_window import MainWindow
-from ui.session.session_pages import CheckInPage
 
 
 def _click(qtbot: QtBot, button: QPushButton) -> None:
@@ -25,17 +23,9 @@ def _click(qtbot: QtBot, button: QPushButton) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
-def _answer(box: QComboBox, value: object) -> None:
-    box.setCurrentIndex(box.findData(value))
-
-
 def test_a_due_follow_up_is_recorded_from_the_course_view_and_the_course_exported(
         qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
-    unlock(qtbot, window)
-    panel = window.monitor.session
-    window.monitor.side.setCurrentWidget(panel)
-    page = panel.pages[Step.CHECK_IN]
-    assert isinstance(page, CheckInPage)
+    page = nurse_at_check_in(qtbot, window)
     search = page.search
 
     _click(qtbot, search.due_button)  # the demo's last infusion was 4 days ago
@@ -53,23 +43,25 @@ def test_a_due_follow_up_is_recorded_from_the_course_view_and_the_course_exporte
     assert isinstance(form, FollowUpForm) and form.isVisible()
     _click(qtbot, form.record_button)  # nothing answered: said, nothing recorded
     assert "Choose which follow-up" in form.message.text()
-    _answer(form.interval, "24h")
+    choose(form.interval, "24h")
     _click(qtbot, form.record_button)
     assert "PHQ-9 item 1" in form.message.text()
     for box, value in zip(form.phq9, [1, 1, 1, 1, 0, 1, 1, 0, 0], strict=True):
-        _answer(box, value)
+        choose(box, value)
     qtbot.keyClicks(form.side_effects, "nausea the first evening")
-    form.urinary["urgency"].setChecked(True)
-    _answer(form.craving, 2)
-    _answer(form.used, False)
+    for symptom, box in form.urinary.items():
+        choose(box, symptom == "urgency")
+    choose(form.craving, 2)
+    choose(form.used, False)
     form.grab().save(str(tmp_path / "follow-up.png"))
     _click(qtbot, form.record_button)
     qtbot.waitUntil(lambda: form.message.text().startswith("Recorded"), timeout=10000)
     assert form.message.text() == "Recorded: 24-hour follow-up, PHQ-9 6 (mild)."
     qtbot.waitUntil(lambda: len(view.series["PHQ-9"][1]) == 6, timeout=10000)
     assert view.series["PHQ-9"][1][-1] == 6.0
-    assert "24-hour follow-up" in view.events.text() and "urinary symptoms" in \
-        view.events.text()
+    assert "24-hour follow-up" in view.events.text()
+    assert "urinary symptoms: urgency; craving 2; use outside the clinic: no; tolerance: " \
+           "not asked; early or extra request: not asked" in view.events.text()
 
     _click(qtbot, view.buttons["pdf"])
     qtbot.waitUntil(lambda: view.message.text().startswith("Exported"), timeout=30000)
