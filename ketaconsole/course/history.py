@@ -66,9 +66,6 @@ class SessionLine:
     vomiting: bool = False
     """Vomiting noted on the timeline or recorded as an adverse event."""
     lowest_moaas: int | None = None
-    flag_acknowledgements: tuple[dict[str, Any], ...] = ()
-    """The session's clinical flags acknowledged at the bedside (flag, acknowledged_by,
-    action), each with its time as ``at``."""
 
     @property
     def infused(self) -> bool:
@@ -112,7 +109,6 @@ def session_line(database: Database, row: ClinicSession, state: SessionState) ->
     bp_alarm = False
     rescue: list[str] = []
     adverse: list[str] = []
-    acknowledged: list[dict[str, Any]] = []
     moaas: list[int] = []
     breathing_alarm = vomiting = False
     for event in timeline(database, row.id, seals=False):
@@ -134,8 +130,6 @@ def session_line(database: Database, row: ClinicSession, state: SessionState) ->
         elif event.kind == "adverse_event":
             adverse.append(str(payload.get("event", "adverse event")))
             vomiting = vomiting or "vomit" in adverse[-1].lower()
-        elif event.kind == "clinical_flag_acknowledged":
-            acknowledged.append(dict(payload) | {"at": event.at})
     return SessionLine(
         row.id, row.started_at, state.ended or row.ended_at is not None, row.weight_kg,
         plan.mg_per_kg if plan is not None else None,
@@ -148,7 +142,7 @@ def session_line(database: Database, row: ClinicSession, state: SessionState) ->
         infusion_ran=state.infused, infusion_stopped=state.infusion.stopped_at is not None,
         delivered_fraction=delivered.fraction_of_plan if delivered is not None else None,
         breathing_alarm=breathing_alarm, vomiting=vomiting,
-        lowest_moaas=min(moaas) if moaas else None, flag_acknowledgements=tuple(acknowledged))
+        lowest_moaas=min(moaas) if moaas else None)
 
 
 def course_history(database: Database, patient_id: int) -> list[SessionLine]:

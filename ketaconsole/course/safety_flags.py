@@ -13,9 +13,9 @@ An open flag holds the patient's next check-in and ``record`` (:func:`hold_for_f
 called by the one lookup both make) with one sentence naming it and saying who clears
 it and how. A flag raised in a session still open does not hold that session (its own
 clinical flag does, :mod:`ketaconsole.session.workflow`); it holds the next one. A
-PHQ-9 item 9 answered in a session is that session's clinical flag: its acknowledgement
-at the bedside (a named clinician saying what was done, before dosing) is the flag's
-acknowledgement; MADRS item 10 has no bedside flag, so a prescriber acknowledges it here.
+PHQ-9 item 9 answered in a session is also that session's clinical flag, acknowledged at
+the bedside before dosing by the clinician there; that lets this infusion go on, and the
+next one is held until a prescriber has acknowledged the flag here.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from sqlalchemy import select
 from ketaconsole.course.eligibility import NotCleared
 from ketaconsole.course.follow_ups import TITLES, follow_ups_of
 from ketaconsole.course.history import SessionLine, course_history
-from ketaconsole.course.measures import SUICIDALITY_FLAG
 from ketaconsole.names import Field, text_problem
 from ketaconsole.security.clinic_settings import CRAVING_FLAG_SETTING, setting_value
 from ketaconsole.store.database import Database
@@ -182,10 +181,6 @@ def fold_flags(patient_id: int, follow_ups: Iterable[FollowUpFacts],
         if isinstance(urinary, dict):
             pain_before = bool(urinary.get("pain_passing_urine"))
     for line in sessions:
-        bedside = {str(a.get("flag")): Acknowledgement(str(a.get("acknowledged_by", "")),
-                                                       float(a["at"]),
-                                                       str(a.get("action", "")))
-                   for a in line.flag_acknowledgements}
         seen: set[str] = set()
         for record in line.measure_records:
             for kind, detail in _measure_flags(record):
@@ -194,8 +189,6 @@ def fold_flags(patient_id: int, follow_ups: Iterable[FollowUpFacts],
                     at = float(record.get("at") or line.started_at)
                     flag_id = f"S{line.session_id}-{kind}"
                     raw.append((flag_id, kind, detail, f"session {line.session_id}", at))
-                    if kind == "phq9-item9" and SUICIDALITY_FLAG in bedside:
-                        acknowledgements.setdefault(flag_id, bedside[SUICIDALITY_FLAG])
     raw.sort(key=lambda r: r[4])
     return [SafetyFlag(flag_id, patient_id, kind, detail, source, at,
                        acknowledgements.get(flag_id))

@@ -2,11 +2,14 @@
 
 Written only into the demo's own record database, once: the PHQ-9 falls from 20 to 10
 over five infusions, the dose steps up to 0.6 mg/kg after two, a blood-pressure alarm
-at the third brings it back to 0.5 mg/kg. The nurse then plans the sixth.
+at the third brings it back to 0.5 mg/kg. The first infusion's PHQ-9 item 9 (answered 1)
+was acknowledged at the bedside, and by the demo's prescriber the next day, before the
+second. The nurse then plans the sixth.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 
@@ -19,6 +22,7 @@ from ketaconsole.course.eligibility import (
     store_assessment,
 )
 from ketaconsole.course.identity import PatientRecord, resolve_patient
+from ketaconsole.course.safety_flags import acknowledge_flag, patient_flags
 from ketaconsole.demo.cast import DEMO_HEIGHT_CM, DEMO_MRN
 from ketaconsole.demo.story_infusions import StoryInfusion, give_infusions
 from ketaconsole.medication.clinic_library import clinic_library
@@ -77,6 +81,13 @@ def seed_demo_course(database: Database, name: str, weight_kg: float, *,
                                       concentration_mg_ml=1.0),
                            answers, peak_systolic=168.0 if bp_alarm else 138.0, cadss6=cadss)
              for number, (mg_per_kg, answers, bp_alarm, cadss) in enumerate(PAST)]
-    give_infusions(database.url, person, story, nurse=DEMO_NURSE, station=HISTORY_STATION,
-                   signer="Demo Nurse", age_years=DEMO_AGE)
+    for infusion in story:
+        give_infusions(database.url, person, [infusion], nurse=DEMO_NURSE,
+                       station=HISTORY_STATION, signer="Demo Nurse", age_years=DEMO_AGE)
+        for flag in patient_flags(database, person.patient_id):  # the first one's item 9
+            if flag.open:
+                acknowledge_flag(database, flag.flag_id, prescriber=DEMO_PRESCRIBER,
+                                 note="seen the next day: no plan or intent; safety plan "
+                                      "reviewed with the patient",
+                                 clock=functools.partial(float, flag.raised_at + DAY))
     return person

@@ -135,13 +135,15 @@ def test_madrs_item_10_in_a_session_holds_the_next_check_in_until_a_prescriber_a
         "safety plan updated")
 
 
-def test_item_9_acknowledged_at_the_bedside_is_the_sessions_flag_acknowledgement(
+def test_item_9_acknowledged_at_the_bedside_still_holds_the_next_infusion_for_a_prescriber(
         database: Database) -> None:
-    _, grace = _clinic(database)
+    users, grace = _clinic(database)
     (first,) = _infuse(database, grace, T0, phq9=[2, 2, 2, 2, 2, 2, 1, 1, 1])
     (flag,) = patient_flags(database, grace.patient_id)
     assert flag.flag_id == f"S{first}-phq9-item9"
-    assert flag.acknowledgement is not None
-    assert flag.acknowledgement.prescriber == "Nia Nurse"
-    assert "safe to proceed" in flag.acknowledgement.note
+    assert flag.acknowledgement is None, "the nurse's bedside step let that infusion go on"
+    with pytest.raises(WorkflowError, match=f"open safety flag S{first}-phq9-item9"):
+        _infuse(database, grace, T0 + 3 * DAY)
+    _desk(database, users[Role.PRESCRIBER], T0 + 3 * DAY).acknowledge_safety_flag(
+        flag.flag_id, "seen with the patient; no plan or intent")
     assert len(_infuse(database, grace, T0 + 3 * DAY)) == 1
