@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 
 from ketaconsole.alarms import LimitProfile, default_profile
+from ketaconsole.course.contraindications import CONTRAINDICATIONS
 from ketaconsole.numbers import NumberRange
 from ketaconsole.security.roles import Role
 from ketaconsole.store.database import Database
@@ -111,6 +112,9 @@ RULES: dict[str, SettingRule] = {rule.key: rule for rule in (
                 "checked at check-in", None, 4, 12, default_value=6),
     SettingRule(FASTING_CLEAR_LIQUIDS_SETTING, "hours without clear liquids before an "
                 "infusion, checked at check-in", None, 1, 4, default_value=2),
+    *(SettingRule(item.setting, f"1: {item.label} stops the course (absolute); 0: it needs "
+                  "the prescriber's reasoning (relative)", None, 0, 1,
+                  default_value=int(item.absolute)) for item in CONTRAINDICATIONS),
 )}
 
 

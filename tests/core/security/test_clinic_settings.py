@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ketaconsole.bedside.security import BedsideSecurity
+from ketaconsole.course.contraindications import CONTRAINDICATIONS
 from ketaconsole.security import Action, AuditLog, Guard, LoginRefused, NotAllowed, Role
 from ketaconsole.security.admin import change_setting
 from ketaconsole.security.clinic_settings import (
@@ -28,7 +29,8 @@ def test_unchanged_settings_are_the_defaults(database: Database, staffed_audit: 
         ("lockout-minutes", 5, None), ("pin-min-length", 6, None),
         ("admin-pin-min-length", 6, None), ("madrs", 1, None),
         ("hr-high-sustain-seconds", 300, None), ("fasting-solids-hours", 6, None),
-        ("fasting-clear-liquids-hours", 2, None)]
+        ("fasting-clear-liquids-hours", 2, None),
+        *((item.setting, int(item.absolute), None) for item in CONTRAINDICATIONS)]
     assert security_settings(database) == DEFAULT_SETTINGS
 
 
