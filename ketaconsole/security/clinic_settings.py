@@ -112,6 +112,10 @@ RULES: dict[str, SettingRule] = {rule.key: rule for rule in (
                 "checked at check-in", None, 4, 12, default_value=6),
     SettingRule(FASTING_CLEAR_LIQUIDS_SETTING, "hours without clear liquids before an "
                 "infusion, checked at check-in", None, 1, 4, default_value=2),
+    SettingRule("eligibility-max-systolic-mmhg", "mean screening systolic pressure (mmHg) "
+                "above which a course is not approved", None, 140, 200, default_value=160),
+    SettingRule("eligibility-max-diastolic-mmhg", "mean screening diastolic pressure (mmHg) "
+                "above which a course is not approved", None, 90, 130, default_value=100),
     *(SettingRule(item.setting, f"1: {item.label} stops the course (absolute); 0: it needs "
                   "the prescriber's reasoning (relative)", None, 0, 1,
                   default_value=int(item.absolute)) for item in CONTRAINDICATIONS),

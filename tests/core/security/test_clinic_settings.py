@@ -29,7 +29,8 @@ def test_unchanged_settings_are_the_defaults(database: Database, staffed_audit: 
         ("lockout-minutes", 5, None), ("pin-min-length", 6, None),
         ("admin-pin-min-length", 6, None), ("madrs", 1, None),
         ("hr-high-sustain-seconds", 300, None), ("fasting-solids-hours", 6, None),
-        ("fasting-clear-liquids-hours", 2, None),
+        ("fasting-clear-liquids-hours", 2, None), ("eligibility-max-systolic-mmhg", 160, None),
+        ("eligibility-max-diastolic-mmhg", 100, None),
         *((item.setting, int(item.absolute), None) for item in CONTRAINDICATIONS)]
     assert security_settings(database) == DEFAULT_SETTINGS
 
