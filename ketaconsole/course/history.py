@@ -59,6 +59,8 @@ class SessionLine:
     infusion_stopped: bool = False
     delivered_fraction: float | None = None
     """Delivered mg over the planned mg."""
+    alarms: int = 0
+    """Medium- and high-priority alarms that started during the session."""
 
     @property
     def infused(self) -> bool:
@@ -97,6 +99,7 @@ def session_line(database: Database, row: ClinicSession, state: SessionState) ->
     delivered = reconcile(plan, ledger.delivered_ml, None) \
         if plan is not None and ledger is not None else None
     cadss: list[int] = []
+    alarms = 0
     bp_alarm = False
     rescue: list[str] = []
     adverse: list[str] = []
@@ -107,9 +110,9 @@ def session_line(database: Database, row: ClinicSession, state: SessionState) ->
             if isinstance(score, int | float) and not isinstance(score, bool):
                 cadss.append(int(score))
         elif event.kind == "alarm" and payload.get("kind") in ("started", "escalated") \
-                and payload.get("priority") in ALARMING \
-                and (payload.get("values") or {}).get("metric") in BP_METRICS:
-            bp_alarm = True
+                and payload.get("priority") in ALARMING:
+            alarms += payload.get("kind") == "started"
+            bp_alarm |= (payload.get("values") or {}).get("metric") in BP_METRICS
         elif event.kind == "rescue_medication":
             rescue.append(" ".join(str(p) for p in (payload.get("drug"), payload.get("dose"),
                                                     payload.get("unit")) if p))
@@ -125,7 +128,8 @@ def session_line(database: Database, row: ClinicSession, state: SessionState) ->
         dict(state.dose_decision) if state.dose_decision is not None else None,
         tuple(dict(m) for m in state.measures), row.ended_at,
         infusion_ran=state.infused, infusion_stopped=state.infusion.stopped_at is not None,
-        delivered_fraction=delivered.fraction_of_plan if delivered is not None else None)
+        delivered_fraction=delivered.fraction_of_plan if delivered is not None else None,
+        alarms=alarms)
 
 
 def course_history(database: Database, patient_id: int) -> list[SessionLine]:

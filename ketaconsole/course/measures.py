@@ -103,7 +103,10 @@ PHQ9_REMISSION_BELOW = 5
 """PHQ-9 below 5 is remission (minimal symptoms)."""
 RESPONSE_FRACTION = 0.5
 """A 50 % drop from the baseline score is a response (PHQ-9 and MADRS alike)."""
-MADRS_REMISSION_BELOW = 10
+MADRS_REMISSION_AT_MOST = 10
+"""MADRS of 10 or less is remission, the cut-off of the IV ketamine trials the clinic's
+outcomes are compared with (CLINICAL.md's table says "< 10"; the one point between them
+is this constant)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,3 +171,7 @@ def responded(baseline: int, now: int) -> bool:
 
 def remitted_phq9(total: int) -> bool:
     return total < PHQ9_REMISSION_BELOW
+
+
+def remitted_madrs(total: int) -> bool:
+    return total <= MADRS_REMISSION_AT_MOST
