@@ -17,10 +17,10 @@ from pathlib import Path
 
 from ketaconsole.cli.acting_person import acting_person, add_person_options, audit_as
 from ketaconsole.cli.errors import CliError
-from ketaconsole.cli.record_common import add_db_option, open_record
+from ketaconsole.cli.record_common import add_db_option, check_out_folder, open_record
 from ketaconsole.course.outcomes import ClinicOutcomes, Window, clinic_outcomes
 from ketaconsole.course.outcomes_pdf import write_outcomes_pdf
-from ketaconsole.export.atomic import ExportFolderError, check_folder, write_atomically
+from ketaconsole.export.atomic import write_atomically
 from ketaconsole.security import Action, AuditLog, Permission
 
 TARGET = "clinic outcomes"
@@ -93,10 +93,7 @@ def run(args: argparse.Namespace) -> int:
     if (args.format is None) != (args.out is None):
         raise CliError("a PDF needs both --format pdf and --out DIR")
     if args.out is not None:
-        try:
-            check_folder(args.out)
-        except ExportFolderError as exc:
-            raise CliError(str(exc)) from None
+        check_out_folder(args.out)
     database = open_record(args)
     try:
         audit = AuditLog(database)

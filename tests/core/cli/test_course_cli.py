@@ -17,7 +17,7 @@ from ketaconsole.course.identity import find_for_check_in
 from ketaconsole.demo.story_infusions import StoryInfusion, give_infusions
 from ketaconsole.security import Action, AuditLog, Role
 from ketaconsole.store import open_database
-from tests.core.security_support import NAMES, PINS, staff
+from tests.core.security_support import NAMES, PINS, staff, staffed_record
 from tests.course_support import approved_patient
 from tests.plan_support import ketamine_plan
 
@@ -101,10 +101,7 @@ def test_assess_help_lists_every_contraindication_with_its_default_severity() ->
 
 def test_two_screening_readings_are_averaged_and_a_clinic_may_make_one_absolute(
         tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
-    database = open_database(url)
-    staff(database, AuditLog(database))
-    database.dispose()
+    url = staffed_record(tmp_path)
     assert _ketaconsole("patients", "--add", "Grace Hopper", "--mrn", "MRN-1001",
                         "--db", url).returncode == 0
     pin = f"{PINS[Role.PRESCRIBER]}\n"

@@ -20,7 +20,7 @@ from ketaconsole.demo.story_infusions import StoryInfusion, give_infusions
 from ketaconsole.security import Action, AuditLog, Guard, Role
 from ketaconsole.security.users import find_user
 from ketaconsole.store import Database, open_database
-from tests.core.security_support import NAMES, PINS, staff
+from tests.core.security_support import NAMES, PINS, staffed_record
 from tests.course_support import approved_patient
 from tests.plan_support import ketamine_plan
 
@@ -48,13 +48,13 @@ def _follow_up(database: Database, person: PatientRecord, interval: str, at: flo
         0, False))
 
 
-def _clinic(url: str) -> None:
+def _clinic(folder: Path) -> str:
     """Three courses: baseline PHQ-9 20, 16 and 10 before the first infusion, then
     week 4: 8 (response), 12 (none), 3 (response and remission);
     week 8: 4 (response and remission), not measured, 6 (neither: 6 > 10 / 2)."""
+    url = staffed_record(folder)
     database = open_database(url)
     try:
-        staff(database, AuditLog(database))
         courses = (("Ann Example", 20, 0.5, 138.0, (8, 4)),
                    ("Ben Example", 16, 0.6, 190.0, (12, None)),
                    ("Cat Example", 10, 0.5, 138.0, (3, 6)))
@@ -74,6 +74,7 @@ def _clinic(url: str) -> None:
         approved_patient(database, "Dee Example", "MRN-DEE")  # approved, never infused
     finally:
         database.dispose()
+    return url
 
 
 def _ketaconsole(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -83,8 +84,7 @@ def _ketaconsole(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str
 
 def test_outcomes_json_reports_the_response_and_remission_rates_the_inputs_give(
         tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
-    _clinic(url)
+    url = _clinic(tmp_path)
     prescriber = ("--as", NAMES[Role.PRESCRIBER], "--pin-stdin", "--db", url)
     done = _ketaconsole("outcomes", "--json", *prescriber, stdin=f"{PINS[Role.PRESCRIBER]}\n")
     assert done.returncode == 0, done.stderr
@@ -117,12 +117,7 @@ def test_outcomes_json_reports_the_response_and_remission_rates_the_inputs_give(
 
 def test_outcomes_are_for_prescribers_and_admins_and_bad_input_is_one_sentence(
         tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
-    database = open_database(url)
-    try:
-        staff(database, AuditLog(database))
-    finally:
-        database.dispose()
+    url = staffed_record(tmp_path)
     nurse = _ketaconsole("outcomes", "--as", NAMES[Role.NURSE], "--pin-stdin", "--db", url,
                          stdin=f"{PINS[Role.NURSE]}\n")
     assert nurse.returncode != 0 and "read the clinic's outcomes" in nurse.stderr
@@ -143,8 +138,7 @@ def test_outcomes_are_for_prescribers_and_admins_and_bad_input_is_one_sentence(
 
 
 def test_the_outcomes_pdf_holds_the_rates_and_no_patient(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
-    _clinic(url)
+    url = _clinic(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     done = _ketaconsole("outcomes", "--format", "pdf", "--out", str(out), "--as",
@@ -161,8 +155,7 @@ def test_the_outcomes_pdf_holds_the_rates_and_no_patient(tmp_path: Path) -> None
 
 
 def test_the_window_takes_courses_by_their_first_infusion(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
-    _clinic(url)
+    url = _clinic(tmp_path)
     database = open_database(url)
     try:
         first = datetime.fromtimestamp(T0, UTC).date()
