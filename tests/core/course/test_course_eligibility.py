@@ -28,7 +28,7 @@ from tests.course_support import CLEAR, approved_patient, prescriber
 from tests.room_support import bare_room, end_and_stop, log_in
 
 GRACE = CheckIn("Grace Hopper", 52, 64.0, "none known", "none", "none", False, "none", 8.0, 3.0,
-                True, "right forearm", True, mrn="MRN-1001")
+                True, "right forearm", True, mrn="MRN-1001", pregnancy="no")
 POLICY = EligibilityPolicy(max_systolic_mmhg=160, max_diastolic_mmhg=100, valid_days=90)
 LIBRARY = default_library()
 

@@ -25,7 +25,7 @@ from tests.plan_support import ketamine_plan
 
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
 ADA = CheckIn("Ada Lovelace", 36, 70.0, "none known", "sertraline 50 mg", "none", False,
-              "none", 6.0, 3.0, True, "left antecubital", True, mrn="MRN-1815")
+              "none", 6.0, 3.0, True, "left antecubital", True, mrn="MRN-1815", pregnancy="no")
 T0 = 1_800_000_000.0
 
 

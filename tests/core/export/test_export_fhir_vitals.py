@@ -32,7 +32,7 @@ MDC = "urn:iso:std:iso:11073:10101"
 
 
 ANN = CheckIn("Ann Example", 44, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0, True,
-              "left forearm", True, mrn="MRN-ANNEXAMPLE")
+              "left forearm", True, mrn="MRN-ANNEXAMPLE", pregnancy="no")
 DIP = range(20, 32)
 """The seconds SpO2 reads 89%: past the 10 s the medium-priority limit (below 94%) waits."""
 
