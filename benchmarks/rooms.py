@@ -109,9 +109,7 @@ def _devices(stack: ExitStack, rooms: int) -> list[tuple[str, str]]:
 
 
 BENCH_COURSE = EligibilityForm(
-    active_psychosis=False, pregnancy=False, screening_systolic_mmhg=128,
-    screening_diastolic_mmhg=82, substance_use_disorder=False, cardiovascular_disease=False,
-    prior_ketamine_misuse=False, interstitial_cystitis=False,
+    present=frozenset(), screening_bp=((128, 82), (126, 80)),
     consent_document="IV ketamine course consent", consent_version="bench-1",
     infusion_min_minutes=40.0, infusion_max_minutes=60.0, max_total_mg=60.0)
 """Each room's patient has an approved course, as ``record`` requires."""

@@ -4,8 +4,11 @@ Every label, unit, precision, plausible range and freshness window the program s
 stores or exports is read from here; nothing else hard-codes a metric.
 
 Codes marked as confirmed are the ones verified on hl7.org or in public IHE PCD-01
-samples (CLINICAL.md section 5). A metric whose numeric code has not been confirmed
-carries ``code=None`` and is exported by its reference id only.
+samples (CLINICAL.md section 5). The others are IEEE 11073-10101 terms as the Philips
+IntelliVue data-export nomenclature publishes them (code = partition * 65536 + term;
+partition 2, SCADA, for every metric here), and the pump's as IHE PCD-01 infusion-pump
+sample messages carry them. Every metric with an IEEE 11073 term has its code; only a
+maker's own quantity (below) has none.
 
 A few things devices print have no IEEE 11073 term at all (Masimo's pleth variability
 index, for one). They are ``vendor`` metrics: the reference id names the maker
@@ -92,11 +95,17 @@ _NUMERICS: tuple[Metric, ...] = (
            (0, 300), code=150023, loinc=("8478-0",), fresh_for_s=None),
     Metric("MDC_RESP_RATE", "Respiration rate", "RR", "/min", 0, (0, 150),
            code=151562, loinc=("9279-1",)),
-    # EtCO2: no MDC code or LOINC confirmed yet (CLINICAL.md section 5); refid only.
-    Metric("MDC_AWAY_CO2_ET", "End-tidal CO\u2082", "EtCO\u2082", "mm[Hg]", 0, (0, 150)),
+    # EtCO2 as a partial pressure: NOM_AWAY_CO2_ET 0x50B0 (20656); 20636 is the
+    # concentration in %, MDC_CONC_AWAY_CO2_ET, which this mmHg value is not. No LOINC
+    # confirmed (CLINICAL.md section 5).
+    Metric("MDC_AWAY_CO2_ET", "End-tidal CO\u2082", "EtCO\u2082", "mm[Hg]", 0, (0, 150),
+           code=151728),
+    # NOM_TEMP_BODY 0x4B5C (19292); 150364 is also the code HL7 IG examples give.
     Metric("MDC_TEMP_BODY", "Body temperature", "Temp", "Cel", 1, (25, 45),
-           loinc=("8310-5",), fresh_for_s=60.0),
-    Metric("MDC_PULS_OXIM_PERF_REL", "Perfusion index", "PI", "%", 2, (0, 20)),
+           code=150364, loinc=("8310-5",), fresh_for_s=60.0),
+    # NOM_PULS_OXIM_PERF_REL 0x4BB0 (19376), beside SpO2's 19384 (150456, confirmed).
+    Metric("MDC_PULS_OXIM_PERF_REL", "Perfusion index", "PI", "%", 2, (0, 20),
+           code=150448),
     # Masimo rainbow parameters. The codes are IEEE 11073-10101 partition 2 (SCADA) terms
     # as the Philips IntelliVue data-export nomenclature publishes them (NOM_CONC_HB_CO_GEN
     # 0x7180, NOM_CONC_HB_MET_GEN 0x717C, NOM_CONC_HB_ART 0x7014; code = 2 * 65536 + term)
@@ -115,19 +124,21 @@ _NUMERICS: tuple[Metric, ...] = (
            vendor=True),
     Metric("MASIMO_PIDELTA", "Perfusion index change (Masimo)", "PI\u0394", "%", 0,
            (-99, 99), vendor=True),
+    # The pump's terms as IHE PCD-01 infusion-pump messages carry them in OBX-3.
     Metric("MDC_FLOW_FLUID_PUMP", "Infusion rate", "Rate", "mL/h", 1, (0, 1200),
-           fresh_for_s=15.0, fine_below=10.0),
+           code=157784, fresh_for_s=15.0, fine_below=10.0),
     Metric("MDC_VOL_FLUID_DELIV_TOTAL", "Volume infused", "Infused", "mL", 2, (0, 10000),
-           fresh_for_s=15.0),
+           code=157993, fresh_for_s=15.0),
     Metric("MDC_VOL_FLUID_TBI", "Volume to be infused", "VTBI", "mL", 1, (0, 10000),
-           fresh_for_s=15.0, fine_below=10.0),
+           code=157884, fresh_for_s=15.0, fine_below=10.0),
     Metric("MDC_VOL_FLUID_TBI_REMAIN", "Volume remaining", "Remaining", "mL", 1, (0, 10000),
-           fresh_for_s=15.0, fine_below=10.0),
+           code=157872, fresh_for_s=15.0, fine_below=10.0),
 )
 
 _WAVES: tuple[Metric, ...] = (
+    # NOM_PULS_OXIM_PLETH 0x4BB4 (19380).
     Metric("MDC_PULS_OXIM_PLETH", "Plethysmogram", "Pleth", "1", 3, (-1e6, 1e6),
-           kind=MetricKind.WAVE, fresh_for_s=2.0),
+           code=150452, kind=MetricKind.WAVE, fresh_for_s=2.0),
 )
 
 CATALOGUE: dict[str, Metric] = {m.refid: m for m in (*_NUMERICS, *_WAVES)}

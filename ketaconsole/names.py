@@ -86,6 +86,17 @@ def check_name(text: str, what: str = "the patient's name") -> str:
     return check_text(text, Field.PATIENT_NAME, what=what)
 
 
+def family_and_given(name: str) -> tuple[str, tuple[str, ...]]:
+    """A name typed on one line as (family name, given names), as HL7 PID-5 and FHIR
+    HumanName hold it: "Family, Given Middle" where a comma says which is which, else the
+    last word is the family name and the words before it the given names."""
+    family, comma, given = name.partition(",")
+    if comma:
+        return family.strip(), tuple(given.split())
+    words = name.split()
+    return (words[-1], tuple(words[:-1])) if words else ("", ())
+
+
 OLDEST_AGE_YEARS = 120
 """No one alive was born longer ago than this."""
 

@@ -17,9 +17,7 @@ from ketaconsole.security.users import create_user, find_user
 from ketaconsole.store import Database, open_database
 
 CLEAR = EligibilityForm(
-    active_psychosis=False, pregnancy=False, screening_systolic_mmhg=128,
-    screening_diastolic_mmhg=82, substance_use_disorder=False, cardiovascular_disease=False,
-    prior_ketamine_misuse=False, interstitial_cystitis=False,
+    present=frozenset(), screening_bp=((128, 82), (124, 80)),
     consent_document="IV ketamine course consent", consent_version="2026-03",
     dose_min_mg_per_kg=0.4, dose_max_mg_per_kg=0.75, infusion_min_minutes=40.0,
     infusion_max_minutes=60.0, max_total_mg=60.0,

@@ -34,7 +34,7 @@ COMMANDS: dict[str, str] = {
     name: f"ketaconsole.cli.{name}_cmd"
     for name in ("drivers", "decode", "probe", "simulate", "record", "sessions", "verify",
                  "replay", "export", "users", "audit", "plugins", "settings", "doctor", "rooms",
-                 "overview", "patients", "course", "assess")
+                 "overview", "patients", "course", "assess", "outcomes")
 } | {"follow-up": "ketaconsole.cli.follow_up_cmd",
      "drug-library": "ketaconsole.cli.drug_library_cmd"}
 _WITH_VALUE = ("--db", "--room", "--scenario", "--speed", "--screenshot", "--quit-after",

@@ -25,12 +25,13 @@ from typing import Any
 from ketaconsole.cli.common import number_option
 from ketaconsole.cli.errors import CliError
 from ketaconsole.numbers import NumberRange, echo
-from ketaconsole.session.checkin import CheckIn, PatientNamed
+from ketaconsole.session.checkin import PREGNANCY_ANSWERS, CheckIn, PatientNamed
 
 TEXT_ANSWERS = ("allergies", "current_medication", "substance_use", "bp_history", "iv_site")
 YES_NO_ANSWERS = ("psychosis_or_mania", "consent_signed", "escort_present")
 NUMBER_ANSWERS = ("age_years", "weight_kg", "height_cm", "solids_hours", "clear_liquids_hours")
-ANSWERS = (*NUMBER_ANSWERS, *TEXT_ANSWERS, *YES_NO_ANSWERS)
+CHOICE_ANSWERS = {"pregnancy": PREGNANCY_ANSWERS}
+ANSWERS = (*NUMBER_ANSWERS, *TEXT_ANSWERS, *YES_NO_ANSWERS, *CHOICE_ANSWERS)
 """Every answer a checklist file may hold (the patient is named by the command)."""
 
 IDENTITY = {"patient_name": "--patient", "mrn": "--mrn", "date_of_birth": "--dob",
@@ -45,14 +46,15 @@ OPTIONS = {"age_years": "--age", **BODY, "allergies": "--allergies",
            "psychosis_or_mania": "--psychosis-screen", "bp_history": "--bp-history",
            "solids_hours": "--solids-hours", "clear_liquids_hours": "--clear-liquids-hours",
            "consent_signed": "--consent-signed", "iv_site": "--iv-site",
-           "escort_present": "--escort-present", **IDENTITY}
+           "escort_present": "--escort-present", "pregnancy": "--pregnancy", **IDENTITY}
 """Each answer's option, for the checklist given as options (and for its messages)."""
 
 EXAMPLE = """{"age_years": 44, "weight_kg": 70, "allergies": "none known",
  "current_medication": "sertraline 100 mg", "substance_use": "none",
  "psychosis_or_mania": false, "bp_history": "none",
  "solids_hours": 8, "clear_liquids_hours": 3,
- "consent_signed": true, "iv_site": "left antecubital", "escort_present": true}"""
+ "consent_signed": true, "iv_site": "left antecubital", "escort_present": true,
+ "pregnancy": "not applicable"}"""
 """A checklist file, as ``record --help`` shows it."""
 
 HOURS = NumberRange("hours", 0, 14 * 24, unit="hours")
@@ -89,6 +91,9 @@ def add_checklist_options(parser: argparse.ArgumentParser) -> None:
                        help="the consent form is signed")
     group.add_argument("--escort-present", action="store_true",
                        help="an escort will take the patient home")
+    group.add_argument("--pregnancy", choices=[a.replace(" ", "-") for a in PREGNANCY_ANSWERS],
+                       help="could the patient be pregnant now, asked at every session "
+                            "(yes stops the session for the prescriber)")
 
 
 def _hours(option: str) -> NumberRange:
@@ -164,6 +169,8 @@ def read_checklist(args: argparse.Namespace) -> Checklist | None:
             _check_answer(OPTIONS[key], key, given[key])
     if "psychosis_or_mania" in given:
         given["psychosis_or_mania"] = given["psychosis_or_mania"] == "positive"
+    if "pregnancy" in given:
+        given["pregnancy"] = given["pregnancy"].replace("-", " ")
     given.update({field: getattr(args, option.lstrip("-")) for field, option in BODY.items()
                   if getattr(args, option.lstrip("-")) is not None})
     return Checklist(given, from_options=frozenset(BODY))
@@ -211,6 +218,10 @@ def _from_file(name: str, args: argparse.Namespace) -> Checklist:
 
 def _check_answer(where: str, key: str, value: Any) -> None:
     """One answer has the type its question takes (exit 2 if not); ``where`` names it."""
+    if key in CHOICE_ANSWERS and value not in CHOICE_ANSWERS[key]:
+        raise CliError(f"{where} must be one of "
+                       f"{', '.join(json.dumps(a) for a in CHOICE_ANSWERS[key])}, not "
+                       f"{echo(json.dumps(value))}", 2)
     if key in YES_NO_ANSWERS and not isinstance(value, bool):
         raise CliError(f"{where} must be true or false, not {echo(json.dumps(value))}", 2)
     if key in TEXT_ANSWERS and (not isinstance(value, str) or not value.isprintable()

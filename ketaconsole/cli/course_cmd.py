@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ketaconsole.cli.acting_person import acting_person, add_person_options, audit_as
 from ketaconsole.cli.errors import CliError
-from ketaconsole.cli.record_common import add_db_option, open_record
+from ketaconsole.cli.record_common import add_db_option, check_out_folder, open_record
 from ketaconsole.course.course_export import COURSE_FORMATS, export_course
 from ketaconsole.course.identity import (
     PatientIdentityError,
@@ -17,7 +17,6 @@ from ketaconsole.course.identity import (
     get_patient,
 )
 from ketaconsole.course.summary import course_summary
-from ketaconsole.export.atomic import ExportFolderError, check_folder
 from ketaconsole.security import Action, AuditLog, Permission
 from ketaconsole.store.database import Database
 
@@ -63,10 +62,7 @@ def find_one(database: Database, text: str) -> PatientRecord:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        check_folder(args.out)
-    except ExportFolderError as exc:
-        raise CliError(str(exc)) from None
+    check_out_folder(args.out)
     database = open_record(args)
     try:
         audit = AuditLog(database)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ketaconsole.cli.common import CliError, database_option
+from ketaconsole.export.atomic import ExportFolderError, check_folder
 from ketaconsole.numbers import ROW_NUMBER, NumberError, shown
 from ketaconsole.settings import database_url
 from ketaconsole.store import Database, DatabaseUnavailable, open_database
@@ -14,6 +16,14 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", dest="command_db", metavar="URL", type=database_option,
                         help="SQLAlchemy database URL (default: KETACONSOLE_DB, else the "
                              "SQLite file in KETACONSOLE_HOME)")
+
+
+def check_out_folder(folder: Path) -> None:
+    """``--out DIR`` checked before the record opens: one sentence if it cannot take files."""
+    try:
+        check_folder(folder)
+    except ExportFolderError as exc:
+        raise CliError(str(exc)) from None
 
 
 def open_record(args: argparse.Namespace) -> Database:

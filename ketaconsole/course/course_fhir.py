@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ketaconsole.course.follow_ups import TITLES
-from ketaconsole.course.measures import INSTRUMENTS
+from ketaconsole.course.measures import INSTRUMENTS, Instrument
 from ketaconsole.course.safety_flags import SafetyFlag
 from ketaconsole.course.summary import CourseSummary
+from ketaconsole.names import family_and_given
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -28,6 +29,13 @@ SURVEY = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observati
 ROUTE_IV = {"coding": [{"system": SNOMED, "code": "47625008", "display": "Intravenous route"}]}
 FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
 FLAG_ACKNOWLEDGEMENT = "urn:ketaconsole:safety-flag-acknowledgement"
+TREATMENT_RESISTANT = "treatment-resistant depression"
+DEPRESSIVE_DISORDER = {"system": SNOMED, "code": "35489007",
+                       "display": "Depressive disorder (disorder)"}
+"""SNOMED CT 35489007 |Depressive disorder (disorder)|, as OHDSI's LEGEND depression
+concept set (OHDSI/Legend, inst/cohorts/Depression.json) names it. We could not confirm
+a concept id for treatment-resistant depression itself, so the Condition is coded with
+this parent concept and says "treatment-resistant" in its text."""
 _NAMESPACE = uuid.UUID("0b7d5a8e-33f1-4c55-9d0a-6c2f8e1b4a90")
 
 
@@ -39,6 +47,8 @@ class _Entries:
     def __init__(self, patient_id: int) -> None:
         self.patient_id = patient_id
         self.entries: list[dict[str, Any]] = []
+        self.questionnaires: set[str] = set()
+        """The instruments whose Questionnaire is in the bundle already."""
 
     def add(self, resource: dict[str, Any], *key: object) -> str:
         url = "urn:uuid:" + str(uuid.uuid5(_NAMESPACE, "/".join(
@@ -47,9 +57,38 @@ class _Entries:
         return url
 
 
+def questionnaire_url(scale: Instrument) -> str:
+    """The canonical a response names: LOINC's panel where it has one."""
+    if scale.panel_loinc:
+        return f"http://loinc.org/q/{scale.panel_loinc}"
+    return f"urn:ketaconsole:questionnaire:{scale.key}"
+
+
+def _questionnaire(scale: Instrument) -> dict[str, Any]:
+    """The instrument as a Questionnaire: each item's linkId, text and LOINC code."""
+    items = []
+    for number, text in enumerate(scale.items, start=1):
+        item: dict[str, Any] = {"linkId": str(number), "text": text, "type": "integer"}
+        if scale.item_loinc:
+            item["code"] = [{"system": LOINC, "code": scale.item_loinc[number - 1],
+                             "display": text}]
+        items.append(item)
+    questionnaire: dict[str, Any] = {
+        "resourceType": "Questionnaire", "url": questionnaire_url(scale),
+        "name": scale.key.replace("-", ""), "title": scale.title, "status": "active",
+        "subjectType": ["Patient"], "item": items}
+    if scale.panel_loinc:
+        questionnaire["code"] = [{"system": LOINC, "code": scale.panel_loinc,
+                                  "display": scale.title}]
+    return questionnaire
+
+
 def _measure(entries: _Entries, patient: str, record: dict[str, Any], key: str) -> None:
     name = str(record.get("instrument", "?"))
     scale = INSTRUMENTS.get(name)
+    if scale is not None and scale.key not in entries.questionnaires:
+        entries.questionnaires.add(scale.key)
+        entries.add(_questionnaire(scale), scale.key)
     at = _when(float(record["at"]))
     items = [{"linkId": str(number), "text": scale.items[number - 1] if scale else None,
               "answer": [{"valueInteger": int(value)}]}
@@ -63,8 +102,8 @@ def _measure(entries: _Entries, patient: str, record: dict[str, Any], key: str) 
         "meta": {"tag": [{"system": "urn:ketaconsole:instrument-version",
                           "code": str(record.get("version") or name)}]},
         "item": items}
-    if scale is not None and scale.panel_loinc:
-        response["questionnaire"] = f"http://loinc.org/q/{scale.panel_loinc}"
+    if scale is not None:
+        response["questionnaire"] = questionnaire_url(scale)
     answered = entries.add(response, key, name)
     code: dict[str, Any] = {"text": f"{name} total score"}
     if record.get("loinc"):
@@ -101,7 +140,9 @@ def _flag(flag: SafetyFlag, patient: str) -> dict[str, Any]:
 def course_bundle(summary: CourseSummary) -> dict[str, Any]:
     person = summary.patient
     entries = _Entries(person.patient_id)
-    patient: dict[str, Any] = {"resourceType": "Patient", "name": [{"text": person.name}]}
+    family, given_names = family_and_given(person.name)
+    patient: dict[str, Any] = {"resourceType": "Patient", "name": [
+        {"text": person.name, "family": family, "given": list(given_names)}]}
     if person.mrn:
         patient["identifier"] = [{"system": MRN_SYSTEM, "value": person.mrn}]
     if person.date_of_birth:
@@ -112,9 +153,14 @@ def course_bundle(summary: CourseSummary) -> dict[str, Any]:
     condition: dict[str, Any] = {
         "resourceType": "Condition", "subject": {"reference": patient_url},
         "code": {"text": diagnosis or "Depression treated with IV ketamine"},
+        "category": [{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/condition-category",
+            "code": "problem-list-item"}]}],
         "clinicalStatus": {"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
             "code": "active"}]}}
+    if diagnosis.strip().lower() == TREATMENT_RESISTANT:
+        condition["code"]["coding"] = [DEPRESSIVE_DISORDER]
     if assessment is not None:
         condition["recordedDate"] = _when(assessment.assessed_at)
         decided = "approved" if assessment.approved else "not approved"

@@ -26,7 +26,8 @@ def _date(at: float | None) -> str:
     return datetime.fromtimestamp(at).strftime("%d %b %Y") if at else "-"
 
 
-def _text(value: object) -> str:
+def text(value: object) -> str:
+    """Text as the PDF's paragraphs take it: escaped, in the standard fonts' Latin-1."""
     return escape(str(value)).encode("latin-1", "replace").decode("latin-1")
 
 
@@ -115,7 +116,7 @@ def _sessions(summary: CourseSummary, style: Any) -> Table:
                      f"{line.peak_systolic:.0f}" if line.peak_systolic is not None else "-",
                      f"{line.lowest_spo2:.0f}" if line.lowest_spo2 is not None else "-",
                      str(line.peak_cadss6) if line.peak_cadss6 is not None else "-",
-                     "yes" if line.bp_alarm else "no", Paragraph(_text(notes), style)])
+                     "yes" if line.bp_alarm else "no", Paragraph(text(notes), style)])
     table = Table(rows, repeatRows=1)
     table.setStyle(TableStyle([
         ("FONTSIZE", (0, 0), (-1, -1), 7.5), ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
@@ -133,8 +134,8 @@ def write_course_pdf(summary: CourseSummary, stream: BinaryIO, *,
                                  creator=f"KetaConsole {__version__}", invariant=True)
     due = summary.next_infusion_due()
     story: list[Any] = [
-        Paragraph(_text(f"{clinic}: ketamine course summary"), styles["Title"]),
-        Paragraph(_text(f"{person.name} \u00b7 MRN {person.mrn or '-'} \u00b7 born "
+        Paragraph(text(f"{clinic}: ketamine course summary"), styles["Title"]),
+        Paragraph(text(f"{person.name} \u00b7 MRN {person.mrn or '-'} \u00b7 born "
                         f"{person.date_of_birth or '-'} \u00b7 {summary.state()} \u00b7 "
                         f"next infusion due {_date(due) if due else '-'}"), styles["Normal"])]
     a = summary.assessment
@@ -143,7 +144,7 @@ def write_course_pdf(summary: CourseSummary, stream: BinaryIO, *,
         prior = "; ".join(f"{t['kind']} ({t['detail']})" if t.get("detail") else t["kind"]
                           for t in record.get("prior_treatments", [])) or "none recorded"
         story += [Spacer(1, 4), Paragraph("Eligibility assessment", styles["Heading3"]),
-                  Paragraph(_text(
+                  Paragraph(text(
                       f"{'Approved' if a.approved else 'Not approved'} by {a.prescriber} on "
                       f"{_date(a.assessed_at)}, valid until {a.expires()}; approved order "
                       f"{a.summary()}. Flagged: "
@@ -155,13 +156,13 @@ def write_course_pdf(summary: CourseSummary, stream: BinaryIO, *,
     if summary.follow_ups:
         story.append(Paragraph("Follow-ups", styles["Heading3"]))
         for entry in summary.follow_ups:
-            story.append(Paragraph(_text(
+            story.append(Paragraph(text(
                 f"{_date(entry['at'])} {TITLES.get(entry['interval'], entry['interval'])}: "
                 f"PHQ-9 {entry['phq9']['total']}; side effects: {entry['side_effects']}; "
                 f"{answers_in_words(entry)}"), styles["Normal"]))
     story.append(Paragraph("Safety flags", styles["Heading3"]))
     for flag in summary.safety_flags or ():
-        story.append(Paragraph(_text(flag.sentence()), styles["Normal"]))
+        story.append(Paragraph(text(flag.sentence()), styles["Normal"]))
     if not summary.safety_flags:
         story.append(Paragraph("None raised.", styles["Normal"]))
     document.build(story)

@@ -1,9 +1,11 @@
 """The eligibility assessment a prescriber signs once per course, and the check-in's gate.
 
-Contraindications are structured items with decision support: an absolute one
-(active psychosis, pregnancy, blood pressure above the clinic's threshold) stops the
-course; a relative one (substance use disorder, cardiovascular disease, prior ketamine
-misuse, interstitial cystitis) needs the prescriber's written reasoning to go ahead.
+Contraindications are structured items with decision support: the list, and which are
+absolute by default, is :mod:`ketaconsole.course.contraindications`; the clinic's settings
+make any of them absolute or relative. An absolute one stops the course; a relative one
+needs the prescriber's written reasoning to go ahead. Two screening blood-pressure
+readings are taken and their mean is judged: above 140/90 mmHg it needs the prescriber's
+note, above the clinic's hard threshold (default 160/100) it stops the course.
 The assessment also holds prior treatments, the consent document and its version, and
 the order the prescriber approves: the dose range, the infusion-time range and the
 maximum total dose, each within the hard limits of the clinic's drug library; a nurse
@@ -23,28 +25,35 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ketaconsole.course.contraindications import (
+    CONTRAINDICATIONS,
+    RAISED_SCREENING_BP,
+    UNCONTROLLED_HYPERTENSION,
+    label,
+)
 from ketaconsole.medication.library import DOSE, INFUSION, TOTAL, DrugLibrary, shown
 from ketaconsole.medication.order_check import ApprovedOrder
 from ketaconsole.names import Field, text_problem
+from ketaconsole.security.clinic_settings import setting_value
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSetting, EligibilityAssessment
 
-ABSOLUTE = {"active_psychosis": "active psychosis", "pregnancy": "pregnancy",
-            "uncontrolled_hypertension": "uncontrolled hypertension"}
-RELATIVE = {"substance_use_disorder": "substance use disorder",
-            "cardiovascular_disease": "cardiovascular disease",
-            "prior_ketamine_misuse": "prior ketamine misuse",
-            "interstitial_cystitis": "interstitial cystitis"}
+ADVISED_SYSTOLIC_MMHG, ADVISED_DIASTOLIC_MMHG = 140.0, 90.0
+"""Above this mean screening reading the prescriber writes why the course goes ahead
+(CLINICAL.md section 2: Spravato label 5.6; the consensus advises evaluation)."""
 PRIOR_TREATMENT_KINDS = ("antidepressant", "augmentation", "psychotherapy", "ECT", "TMS",
                          "esketamine", "ketamine")
 
 @dataclass(frozen=True, slots=True)
 class EligibilityPolicy:
-    """What the clinic set: the blood-pressure threshold and how long an approval lasts."""
+    """What the clinic set: the blood-pressure threshold, how long an approval lasts, and
+    which contraindications are absolute."""
 
     max_systolic_mmhg: float = 160.0
     max_diastolic_mmhg: float = 100.0
     valid_days: int = 180
+    absolute: frozenset[str] = frozenset(c.key for c in CONTRAINDICATIONS if c.absolute)
+    """The contraindications that stop the course (the others need reasoning)."""
 
     @classmethod
     def of_clinic(cls, database: Database) -> EligibilityPolicy:
@@ -55,12 +64,18 @@ class EligibilityPolicy:
         with database.sessions() as session:
             rows = session.scalars(select(ClinicSetting)
                                    .where(ClinicSetting.key.in_(list(keys)))).all()
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = {"absolute": absolute_in_clinic(database)}
         for row in rows:
             if isinstance(row.value, int | float) and not isinstance(row.value, bool):
                 values[keys[row.key]] = int(row.value) if keys[row.key] == "valid_days" \
                     else float(row.value)
         return cls(**values)
+
+
+def absolute_in_clinic(database: Database) -> frozenset[str]:
+    """The contraindications the clinic's ``absolute-*`` settings make absolute."""
+    return frozenset(c.key for c in CONTRAINDICATIONS
+                     if setting_value(database, c.setting) == 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,16 +86,13 @@ class PriorTreatment:
 
 @dataclass(frozen=True, slots=True)
 class EligibilityForm:
-    """What the prescriber enters; each contraindication is answered yes or no."""
+    """What the prescriber enters: the contraindications present (every other one of
+    :data:`CONTRAINDICATIONS` was asked and is absent) and the screening readings."""
 
-    active_psychosis: bool
-    pregnancy: bool
-    screening_systolic_mmhg: float
-    screening_diastolic_mmhg: float
-    substance_use_disorder: bool
-    cardiovascular_disease: bool
-    prior_ketamine_misuse: bool
-    interstitial_cystitis: bool
+    present: frozenset[str]
+    screening_bp: tuple[tuple[float, float], ...]
+    """The screening readings (systolic, diastolic) in mmHg: two, or one where only one
+    was taken; their mean is judged."""
     consent_document: str
     consent_version: str
     dose_min_mg_per_kg: float = 0.5
@@ -98,7 +110,22 @@ class EligibilityForm:
     def as_record(self) -> dict[str, Any]:
         record = asdict(self)
         record["prior_treatments"] = [asdict(t) for t in self.prior_treatments]
+        record["present"] = sorted(self.present)
+        record["screening_bp"] = [list(reading) for reading in self.screening_bp]
+        record["absent"] = [c.key for c in CONTRAINDICATIONS if c.key not in self.present]
+        mean = self.mean_bp()
+        record["screening_bp_mean"] = None if mean is None else list(mean)
         return record
+
+    def mean_bp(self) -> tuple[float, float] | None:
+        """The mean of the screening readings; ``None`` where a reading is not a pressure."""
+        readings = self.screening_bp
+        if not 1 <= len(readings) <= 2 or not all(
+                len(r) == 2 and _finite(*r) and all(40 <= v <= 300 for v in r)
+                for r in readings):
+            return None
+        return (sum(r[0] for r in readings) / len(readings),
+                sum(r[1] for r in readings) / len(readings))
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +138,8 @@ class Findings:
 
     @property
     def flagged(self) -> list[str]:
-        return [ABSOLUTE[k] + " (absolute)" for k in self.absolute] + \
-            [RELATIVE[k] + " (relative)" for k in self.relative]
+        return [label(k) + " (absolute)" for k in self.absolute] + \
+            [label(k) + " (relative)" for k in self.relative]
 
 
 def _finite(*values: object) -> bool:
@@ -163,18 +190,25 @@ def _text_problems(form: EligibilityForm) -> dict[str, str]:
 def decision_support(form: EligibilityForm, policy: EligibilityPolicy,
                      library: DrugLibrary) -> Findings:
     problems: dict[str, str] = {}
-    absolute = [k for k in ("active_psychosis", "pregnancy") if getattr(form, k)]
-    sbp, dbp = form.screening_systolic_mmhg, form.screening_diastolic_mmhg
-    if not all(isinstance(v, int | float) and math.isfinite(v) and 40 <= v <= 300
-               for v in (sbp, dbp)):
-        problems["screening_bp"] = "Enter the screening blood pressure in mmHg."
-    elif sbp > policy.max_systolic_mmhg or dbp > policy.max_diastolic_mmhg:
-        absolute.append("uncontrolled_hypertension")
-    relative = tuple(k for k in RELATIVE if getattr(form, k))
+    unknown = sorted(form.present - {c.key for c in CONTRAINDICATIONS})
+    if unknown:
+        problems["contraindications"] = (f"{unknown[0]!r} is not a contraindication this "
+                                         "assessment asks.")
+    ticked = [c.key for c in CONTRAINDICATIONS if c.key in form.present]
+    absolute = [k for k in ticked if k in policy.absolute]
+    relative = [k for k in ticked if k not in policy.absolute]
+    mean = form.mean_bp()
+    if mean is None:
+        problems["screening_bp"] = ("Enter the screening blood pressure in mmHg: two "
+                                    "readings, systolic over diastolic.")
+    elif mean[0] > policy.max_systolic_mmhg or mean[1] > policy.max_diastolic_mmhg:
+        absolute.append(UNCONTROLLED_HYPERTENSION)
+    elif mean[0] > ADVISED_SYSTOLIC_MMHG or mean[1] > ADVISED_DIASTOLIC_MMHG:
+        relative.append(RAISED_SCREENING_BP)
     if relative and not form.relative_reasoning.strip():
         problems["relative_reasoning"] = (
             "Say why the course goes ahead despite " +
-            ", ".join(RELATIVE[k] for k in relative) + ".")
+            ", ".join(label(k) for k in relative) + ".")
     if not form.consent_document.strip() or not form.consent_version.strip():
         problems["consent"] = "Record the consent document and its version."
     problems.update(_text_problems(form))
@@ -184,7 +218,7 @@ def decision_support(form: EligibilityForm, policy: EligibilityPolicy,
             problems["prior_treatments"] = (
                 f"Prior treatment {treatment.kind!r} is not one of "
                 f"{', '.join(PRIOR_TREATMENT_KINDS)}.")
-    return Findings(tuple(absolute), relative, problems)
+    return Findings(tuple(absolute), tuple(relative), problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +298,8 @@ def store_assessment(database: Database, patient_id: int, form: EligibilityForm,
     record = form.as_record() | {"flagged": findings.flagged,
                                  "absolute": list(findings.absolute),
                                  "relative": list(findings.relative),
-                                 "policy": asdict(policy)}
+                                 "policy": asdict(policy) | {
+                                     "absolute": sorted(policy.absolute)}}
     with database.sessions() as session, session.begin():
         row = EligibilityAssessment(
             patient_id=patient_id, assessed_at=now, expires_at=now + policy.valid_days * 86400,

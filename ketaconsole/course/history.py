@@ -66,6 +66,8 @@ class SessionLine:
     vomiting: bool = False
     """Vomiting noted on the timeline or recorded as an adverse event."""
     lowest_moaas: int | None = None
+    alarms: int = 0
+    """Medium- and high-priority alarms that started during the session."""
 
     @property
     def infused(self) -> bool:
@@ -106,6 +108,7 @@ def session_line(database: Database, row: ClinicSession, state: SessionState) ->
     delivered = reconcile(plan, ledger.delivered_ml, None) \
         if plan is not None and ledger is not None else None
     cadss: list[int] = []
+    alarms = 0
     bp_alarm = False
     rescue: list[str] = []
     adverse: list[str] = []
@@ -119,6 +122,7 @@ def session_line(database: Database, row: ClinicSession, state: SessionState) ->
                 (cadss if payload.get("scale") == "CADSS-6" else moaas).append(int(score))
         elif event.kind == "alarm" and payload.get("kind") in ("started", "escalated") \
                 and payload.get("priority") in ALARMING:
+            alarms += payload.get("kind") == "started"
             metric = (payload.get("values") or {}).get("metric")
             bp_alarm = bp_alarm or metric in BP_METRICS
             breathing_alarm = breathing_alarm or metric in BREATHING_METRICS
@@ -142,7 +146,7 @@ def session_line(database: Database, row: ClinicSession, state: SessionState) ->
         infusion_ran=state.infused, infusion_stopped=state.infusion.stopped_at is not None,
         delivered_fraction=delivered.fraction_of_plan if delivered is not None else None,
         breathing_alarm=breathing_alarm, vomiting=vomiting,
-        lowest_moaas=min(moaas) if moaas else None)
+        lowest_moaas=min(moaas) if moaas else None, alarms=alarms)
 
 
 def course_history(database: Database, patient_id: int) -> list[SessionLine]:

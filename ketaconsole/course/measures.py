@@ -1,11 +1,16 @@
 """Rating scales a patient answers item by item: PHQ-9, GAD-7 and the clinician-rated MADRS.
 
 Each instrument knows its items, their range, how it is scored and banded, its
-version and its LOINC codes. :func:`score` checks a set of answers and returns a
-:class:`MeasureResult`, which is what the timeline stores (``measure`` events), the
-course view plots and the FHIR export turns into a QuestionnaireResponse and an
-Observation. A PHQ-9 with item 9 (thoughts of self-harm) above 0 carries the clinical
-flag ``suicidality``, which a named person must acknowledge before dosing.
+version and its LOINC codes: the panel, the total and each item's. This is the one
+catalogue of those codes. PHQ-9 (panel 44249-1) and GAD-7 (panel 69737-5) item codes
+are LOINC's, in the order of LOINC's own panels (as public FHIR Questionnaires of those
+panels give them). The MADRS has no LOINC panel or item codes we could confirm: its
+items are named by text only, and a reader matches them by linkId. :func:`score`
+checks a set of answers and returns a :class:`MeasureResult`, which is what the
+timeline stores (``measure`` events), the course view plots and the FHIR export turns
+into a QuestionnaireResponse and an Observation. A PHQ-9 with item 9 (thoughts of
+self-harm) above 0 carries the clinical flag ``suicidality``, which a named person must
+acknowledge before dosing.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ class Instrument:
     total_loinc: str | None = None
     panel_loinc: str | None = None
     clinician_rated: bool = False
+    item_loinc: tuple[str, ...] = ()
+    """Each item's LOINC code, in item order; empty where LOINC has none."""
 
     @property
     def total_max(self) -> int:
@@ -65,7 +72,9 @@ PHQ9 = Instrument(
      "Thoughts that you would be better off dead or of hurting yourself in some way"),
     3, ((0, "minimal"), (5, "mild"), (10, "moderate"), (15, "moderately severe"),
         (20, "severe")),
-    total_loinc="44261-6", panel_loinc="44249-1")
+    total_loinc="44261-6", panel_loinc="44249-1",
+    item_loinc=("44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5",
+                "44253-3", "44260-8"))
 
 GAD7 = Instrument(
     "GAD-7", "Generalized Anxiety Disorder-7", "GAD-7 (Spitzer, Kroenke, Williams & Lowe 2006)",
@@ -77,7 +86,8 @@ GAD7 = Instrument(
      "Becoming easily annoyed or irritable",
      "Feeling afraid, as if something awful might happen"),
     3, ((0, "minimal"), (5, "mild"), (10, "moderate"), (15, "severe")),
-    total_loinc="70274-6", panel_loinc="69737-5")
+    total_loinc="70274-6", panel_loinc="69737-5",
+    item_loinc=("69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7"))
 
 MADRS = Instrument(
     "MADRS", "Montgomery-Asberg Depression Rating Scale", "MADRS (Montgomery & Asberg 1979)",
@@ -93,7 +103,10 @@ PHQ9_REMISSION_BELOW = 5
 """PHQ-9 below 5 is remission (minimal symptoms)."""
 RESPONSE_FRACTION = 0.5
 """A 50 % drop from the baseline score is a response (PHQ-9 and MADRS alike)."""
-MADRS_REMISSION_BELOW = 10
+MADRS_REMISSION_AT_MOST = 10
+"""MADRS of 10 or less is remission, the cut-off of the IV ketamine trials the clinic's
+outcomes are compared with (CLINICAL.md's table says "< 10"; the one point between them
+is this constant)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,3 +171,7 @@ def responded(baseline: int, now: int) -> bool:
 
 def remitted_phq9(total: int) -> bool:
     return total < PHQ9_REMISSION_BELOW
+
+
+def remitted_madrs(total: int) -> bool:
+    return total <= MADRS_REMISSION_AT_MOST

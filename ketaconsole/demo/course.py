@@ -47,9 +47,7 @@ PAST = (  # mg/kg, PHQ-9 answers before the infusion, BP alarm, CADSS-6
 )
 
 DEMO_ASSESSMENT = EligibilityForm(
-    active_psychosis=False, pregnancy=False, screening_systolic_mmhg=132,
-    screening_diastolic_mmhg=84, substance_use_disorder=False, cardiovascular_disease=False,
-    prior_ketamine_misuse=False, interstitial_cystitis=False,
+    present=frozenset(), screening_bp=((132, 84), (128, 82)),
     consent_document="IV ketamine course consent", consent_version="demo-1",
     dose_min_mg_per_kg=0.4, dose_max_mg_per_kg=0.75, infusion_min_minutes=40.0,
     infusion_max_minutes=60.0, max_total_mg=60.0,

@@ -132,7 +132,8 @@ def _give(bedside: StoryBedside, person: PatientRecord, age_years: int,
     flow.check_in(CheckIn(person.name, age_years, weighed, "none known", "none", "none",
                           False, "none", 12.0, 4.0, True, "left forearm", True,
                           mrn=person.mrn or "", patient_id=person.patient_id,
-                          height_cm=plan.dosing.height_cm if plan.dosing is not None else None))
+                          height_cm=plan.dosing.height_cm if plan.dosing is not None else None,
+                          pregnancy="no"))
     session_id = flow.service_id()
     _idle_until(bedside, bedside.now + 60)
     answered = score("PHQ-9", list(infusion.phq9))

@@ -36,6 +36,8 @@ from ketaconsole.export.fhir_vitals import (
     DEFAULT_CHART_INTERVAL_S,
     alarm_observations,
     interval_observations,
+    metric_code,
+    vital_profile,
 )
 from ketaconsole.export.record import SessionRecord
 from ketaconsole.export.status import (
@@ -44,6 +46,7 @@ from ketaconsole.export.status import (
     RecordStatus,
 )
 from ketaconsole.export.summary import NIBP_DIA, NIBP_SYS, Check, checks, dose_summary
+from ketaconsole.names import family_and_given
 from ketaconsole.store.timeline import format_time
 
 LOINC = "http://loinc.org"
@@ -87,14 +90,6 @@ def _quantity(value: float, unit: str) -> dict[str, Any]:
     return {"value": value, "unit": unit, "system": UCUM, "code": unit}
 
 
-def _vital_code(refid: str) -> dict[str, Any]:
-    known = CATALOGUE[refid]
-    coding = [{"system": LOINC, "code": code} for code in known.loinc]
-    if known.code is not None:
-        coding.append({"system": MDC, "code": str(known.code), "display": refid})
-    return {"coding": coding, "text": known.label}
-
-
 def _vital_category() -> list[dict[str, Any]]:
     return [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs",
                          "display": "Vital Signs"}]}]
@@ -115,8 +110,9 @@ def _check_observations(bundle: _Bundle, check: Check, index: int, patient: str,
         panel["code"] = {"coding": [{"system": LOINC, "code": LOINC_BLOOD_PRESSURE_PANEL,
                                      "display": "Blood pressure panel"}],
                          "text": "Blood pressure"}
+        panel["meta"] = vital_profile(panel["code"])
         panel["component"] = [
-            {"code": _vital_code(refid), "valueQuantity": _quantity(value, "mm[Hg]")}
+            {"code": metric_code(refid), "valueQuantity": _quantity(value, "mm[Hg]")}
             for refid, value in ((NIBP_SYS, check.systolic), (NIBP_DIA, check.diastolic))]
         device = record.series[NIBP_SYS].device_id
         panel["device"] = _ref(bundle.url("Device", device))
@@ -127,7 +123,8 @@ def _check_observations(bundle: _Bundle, check: Check, index: int, patient: str,
             continue
         known = CATALOGUE[refid]
         observation = _observation_base(record, patient, encounter, check.at, status)
-        observation["code"] = _vital_code(refid)
+        observation["code"] = metric_code(refid)
+        observation["meta"] = vital_profile(observation["code"])
         observation["valueQuantity"] = _quantity(value, known.unit)
         observation["device"] = _ref(bundle.url("Device", record.series[refid].device_id))
         bundle.add(observation, refid, index)
@@ -207,11 +204,13 @@ def build_bundle(record: SessionRecord, *, stamp_line: str = "",
     """The Bundle as a JSON-ready dict; vitals are charted every ``chart_interval_s``."""
     bundle = _Bundle(record)
     status = "final" if record.status is RecordStatus.FINAL else "preliminary"
+    family, given = family_and_given(record.patient_name)
     patient_resource: dict[str, Any] = {
         "resourceType": "Patient",
         "identifier": [{"system": f"{IDENTIFIER_SYSTEM}:patient",
                         "value": record.patient_identifier or f"session-{record.session_id}"}],
-        "name": [{"text": record.patient_name}]}
+        "name": [{"text": record.patient_name, "family": family,
+                  "given": list(given)}]}
     if record.date_of_birth:
         patient_resource["birthDate"] = record.date_of_birth
     patient = bundle.add(patient_resource)
@@ -240,6 +239,7 @@ def build_bundle(record: SessionRecord, *, stamp_line: str = "",
         weight = _observation_base(record, patient, encounter, record.started_at, status)
         weight["code"] = {"coding": [{"system": LOINC, "code": LOINC_BODY_WEIGHT}],
                           "text": "Body weight"}
+        weight["meta"] = vital_profile(weight["code"])
         weight["valueQuantity"] = _quantity(record.weight_kg, "kg")
         bundle.add(weight, "weight")
     for index, check in enumerate(checks(record)):

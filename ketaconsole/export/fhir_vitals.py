@@ -7,9 +7,11 @@ Observation over the interval (``effectivePeriod``) whose two components are the
 interval's minimum and maximum. Every value at an alarm's start is an Observation of
 its own. Blood-pressure readings are written by the caller, each as a panel.
 
-Codes: LOINC where the catalogue has one, the IEEE 11073 MDC code otherwise, and for a
-maker's own quantity with neither (SpCO, SpMet, SpHb, PVI from Masimo) the refid in
-the project's own code system.
+Codes: LOINC where the catalogue has one and the IEEE 11073 MDC code beside it, and for
+a maker's own quantity with neither (PVI from Masimo) the refid in the project's own
+code system. An Observation of one value whose LOINC code has an HL7 vital-signs
+profile (heart rate, oxygen saturation, respiratory rate, body temperature, body
+weight, the blood-pressure panel) names that profile in ``meta.profile``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,24 @@ Base = Callable[[float], Observation]
 """Makes an Observation's common part (status, category, subject, encounter) at a time."""
 
 
+VITAL_PROFILE = "http://hl7.org/fhir/StructureDefinition/"
+PROFILE_BY_LOINC = {"8867-4": "heartrate", "59408-5": "oxygensat", "2708-6": "oxygensat",
+                    "9279-1": "resprate", "8310-5": "bodytemp", "29463-7": "bodyweight",
+                    "85354-9": "bp"}
+"""The FHIR R4 vital-signs profiles (hl7.org/fhir/R4/observation-vitalsigns.html) by the
+LOINC code each requires."""
+
+
+def vital_profile(code: dict[str, Any]) -> dict[str, list[str]] | None:
+    """``meta`` naming the vital-signs profile an Observation of ``code`` follows."""
+    for coding in code.get("coding", ()):
+        name = PROFILE_BY_LOINC.get(coding.get("code", "")) \
+            if coding.get("system") == LOINC else None
+        if name is not None:
+            return {"profile": [VITAL_PROFILE + name]}
+    return None
+
+
 def metric_code(refid: str) -> dict[str, Any]:
     """LOINC where known, the MDC code where confirmed, else the project's own code."""
     known = CATALOGUE.get(refid)
@@ -50,6 +70,12 @@ def metric_code(refid: str) -> dict[str, Any]:
     if not coding:
         coding.append({"system": METRIC_SYSTEM, "code": refid, "display": known.label})
     return {"coding": coding, "text": known.label}
+
+
+def _profiled(observation: Observation) -> None:
+    meta = vital_profile(observation["code"])
+    if meta is not None:
+        observation["meta"] = meta
 
 
 def _quantity(value: float, unit: str) -> dict[str, Any]:
@@ -84,6 +110,7 @@ def interval_observations(record: SessionRecord, base: Base, device_ref: Callabl
             chunk = values[first:end]
             charted = base(float(times[first]))
             charted["code"] = metric_code(series.metric)
+            _profiled(charted)
             charted["valueQuantity"] = _quantity(float(chunk[0]), series.unit)
             charted["device"] = {"reference": device_ref(series.device_id)}
             yield charted, f"{series.metric}/chart/{slot}"
@@ -118,6 +145,7 @@ def alarm_observations(record: SessionRecord, base: Base
         unit = str(values.get("unit") or (known.unit if known else "1"))
         observation = base(float(payload.get("at", event.at)))
         observation["code"] = metric_code(metric)
+        _profiled(observation)
         observation["valueQuantity"] = _quantity(float(value), unit)
         observation["note"] = [{"text": f"Value at the start of the alarm "
                                         f"{payload.get('label') or payload.get('alarm_id')}"}]

@@ -1,14 +1,15 @@
 """HL7 v2.6 ORU^R01 messages as IHE PCD-01 (Device Enterprise Communication) shapes them.
 
-Each message: MSH (v2.6, PCD-01 profile id in MSH-21), PID, PV1, OBR ("monitoring of
+Each message: MSH (v2.6, PCD-01 profile id in MSH-21), PID (PID-5 the name as
+``family^given^further given names``), PV1, OBR ("monitoring of
 patient"), for a record that is not final or is unchecked an NTE saying so, and one OBX
 per valid numeric value: OBX-2 ``NM``, OBX-3 ``code^refid^MDC``, OBX-5 the value, OBX-6
 ``unit^^UCUM``, OBX-11 ``F`` (``R``, not verified, until the record is final), OBX-14
 the receive time, OBX-18 the device id. Values arrive one per second per metric, so
 the session is split into one message per minute of observations; the file is an HL7
 batch file (FHS, BHS, messages, BTS, FTS). An invalid value is left out: no OBX says a
-number the device did not give. Codes: the catalogue (CLINICAL.md section 5); a metric
-without a confirmed numeric code (EtCO2, pump metrics) carries its reference id only.
+number the device did not give. Codes: the catalogue, where every metric with an IEEE
+11073 term has its numeric code (EtCO2, PI, temperature and the pump's included).
 OBR-25 is ``F`` (final) only for a record signed off and ended, else ``P``; the NTE and
 the batch header's FHS-10 say the record's status in words (``export.status``). Segment
 constants read from public PCD-01 sample messages (MSH-15/16 ``AL``/``NE``,
@@ -26,6 +27,7 @@ from ketaconsole import __version__
 from ketaconsole.catalogue import CATALOGUE, LOCAL_CODING_SYSTEM
 from ketaconsole.export.record import SessionRecord
 from ketaconsole.export.status import RecordStatus
+from ketaconsole.names import family_and_given
 
 SEGMENT_END = "\r"
 PCD01_PROFILE = "IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO"
@@ -74,7 +76,10 @@ def _header(record: SessionRecord, control_id: str, at: float) -> list[str]:
         "UNICODE UTF-8", "", "", PCD01_PROFILE])
     identifier = escape(record.patient_identifier or f"KC-PATIENT-S{record.session_id}")
     dob = (record.date_of_birth or "").replace("-", "")
-    pid = f"PID|||{identifier}^^^KetaConsole^PI||{escape(record.patient_name)}||{dob}"
+    family, given = family_and_given(record.patient_name)
+    name = "^".join((escape(family), escape(given[0] if given else ""),
+                     escape(" ".join(given[1:])))).rstrip("^")
+    pid = f"PID|||{identifier}^^^KetaConsole^PI||{name}||{dob}"
     pv1 = f"PV1||O|{station}"
     return [msh, pid, pv1]
 

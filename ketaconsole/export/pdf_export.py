@@ -227,6 +227,7 @@ CHECK_IN_LABELS = {
     "fasting_hours": "Hours since last ate or drank",
     "consent_signed": "Consent signed", "phq9_total": "Baseline PHQ-9",
     "iv_site": "IV site", "escort_present": "Escort present", "mrn": "MRN",
+    "pregnancy": "Could be pregnant",
     "date_of_birth": "Date of birth"}
 """How the check-in form's fields read on paper."""
 CHECK_IN_UNPRINTED = frozenset({"patient_id"})

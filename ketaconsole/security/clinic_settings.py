@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 
 from ketaconsole.alarms import LimitProfile, default_profile
+from ketaconsole.course.contraindications import CONTRAINDICATIONS
 from ketaconsole.numbers import NumberRange
 from ketaconsole.security.roles import Role
 from ketaconsole.store.database import Database
@@ -122,6 +123,13 @@ RULES: dict[str, SettingRule] = {rule.key: rule for rule in (
     SettingRule(REVIEW_AFTER_SETTING, "infusions without a response after which the "
                 "titration rule proposes a review instead of a dose", None, 2, 20,
                 default_value=6),
+    SettingRule("eligibility-max-systolic-mmhg", "mean screening systolic pressure (mmHg) "
+                "above which a course is not approved", None, 140, 200, default_value=160),
+    SettingRule("eligibility-max-diastolic-mmhg", "mean screening diastolic pressure (mmHg) "
+                "above which a course is not approved", None, 90, 130, default_value=100),
+    *(SettingRule(item.setting, f"1: {item.label} stops the course (absolute); 0: it needs "
+                  "the prescriber's reasoning (relative)", None, 0, 1,
+                  default_value=int(item.absolute)) for item in CONTRAINDICATIONS),
 )}
 
 

@@ -62,6 +62,7 @@ class Permission(Enum):
     APPROVE_COURSE = "approve a course and its dose range"
     ACKNOWLEDGE_SAFETY_FLAG = "acknowledge a patient's safety flag"
     MERGE_PATIENTS = "merge two patient records"
+    VIEW_OUTCOMES = "read the clinic's outcomes"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -70,12 +71,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.OPEN_RECORD, Permission.EXPORT_RECORD}),
     Role.PRESCRIBER: frozenset({
         Permission.APPROVE_COURSE, Permission.RECORD_CLINICAL_ENTRY, Permission.OPEN_RECORD,
-        Permission.EXPORT_RECORD, Permission.ACKNOWLEDGE_SAFETY_FLAG}),
+        Permission.EXPORT_RECORD, Permission.ACKNOWLEDGE_SAFETY_FLAG,
+        Permission.VIEW_OUTCOMES}),
     Role.TECHNICIAN: frozenset({
         Permission.SAVE_DEVICE_PROFILE, Permission.EDIT_ALARM_PROFILE}),
     Role.ADMIN: frozenset({
         Permission.MANAGE_USERS, Permission.APPROVE_PLUGINS, Permission.CLINIC_SETTINGS,
-        Permission.EDIT_DRUG_LIBRARY, Permission.REVIEW_AUDIT, Permission.MERGE_PATIENTS}),
+        Permission.EDIT_DRUG_LIBRARY, Permission.REVIEW_AUDIT, Permission.MERGE_PATIENTS,
+        Permission.VIEW_OUTCOMES}),
 }
 """The one place that says which role holds which permission."""
 

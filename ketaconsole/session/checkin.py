@@ -1,7 +1,10 @@
 """Check-in and pre-assessment: the checklist that cannot be signed with a required item empty.
 
 Items follow CLINICAL.md section 1 (identity, weight, allergies, medication, substance
-use, psychiatric screen, BP history, fasting, consent, IV site, escort), and the height
+use, psychiatric screen, BP history, fasting, consent, IV site, escort), the pregnancy
+question asked at every session (the eligibility assessment asks it once per course; a
+pregnancy can begin between infusions; "not applicable" where it cannot apply), and the
+height
 the clinic's dosing-weight rule reads the BMI from. Weight and height are checked
 against the one range every screen and command uses (:mod:`ketaconsole.medication.body`).
 Fasting is asked as two answers, solid food and clear liquids, each against the clinic's
@@ -20,6 +23,9 @@ from typing import Any
 
 from ketaconsole.medication.body import HEIGHT_CM, WEIGHT_KG
 from ketaconsole.names import BadText, Field, check_birth_date, text_problem
+
+PREGNANCY_ANSWERS = ("no", "not applicable", "yes")
+"""Could the patient be pregnant now: "yes" (or not sure) stops the session."""
 
 FASTING_SOLIDS_H = 6.0
 """No solid food (a light meal) for 6 h before (CLINICAL.md section 1)."""
@@ -113,6 +119,8 @@ class CheckIn:
     height_cm: float | None = None
     """Measured at check-in, for the BMI the dosing-weight rule reads (the plan asks for
     it where the clinic's rule needs it and it was not entered here)."""
+    pregnancy: str | None = None
+    """One of :data:`PREGNANCY_ANSWERS`; ``None`` until asked."""
 
     def problems(self, fasting: FastingRule = FastingRule()) -> dict[str, str]:
         """Field name -> what to fix; empty when the checklist can be signed."""
@@ -147,6 +155,12 @@ class CheckIn:
         elif self.psychosis_or_mania:
             found["psychosis_or_mania"] = ("A positive psychosis or mania screen needs the "
                                            "prescriber's review before dosing.")
+        if self.pregnancy not in PREGNANCY_ANSWERS:
+            found["pregnancy"] = ("Ask whether the patient could be pregnant now: no, not "
+                                  "applicable, or yes.")
+        elif self.pregnancy == "yes":
+            found["pregnancy"] = ("A possible pregnancy stops the infusion: ketamine is not "
+                                  "given in pregnancy; the prescriber must review the course.")
         found.update(fasting.problems(self.solids_hours, self.clear_liquids_hours))
         if not self.consent_signed:
             found["consent_signed"] = "The consent form must be signed before the session."

@@ -239,6 +239,8 @@ class CheckedIn(Entry):
     clear_liquids_needed_h: float | None = None
     fasting_hours: float | None = None
     """Only in records of the earlier, single fasting question."""
+    pregnancy: str | None = None
+    """Could the patient be pregnant (``None`` in records from before it was asked)."""
 
     def check(self) -> None:
         if not isinstance(self.patient_name, str) or not self.patient_name.strip():
@@ -248,6 +250,8 @@ class CheckedIn(Entry):
         record = super().payload()
         if record["fasting_hours"] is None:  # the earlier question, not asked any more
             del record["fasting_hours"]
+        if record["pregnancy"] is None:  # a record from before the question was asked
+            del record["pregnancy"]
         return record
 
     def fasting(self) -> str:

@@ -82,7 +82,7 @@ def record_session(database: Database, *, close: bool = True, patient: str = "Al
         flow = bedside.workflow
         flow.check_in(CheckIn(patient, 41, 70.0, "none known", "sertraline 100 mg", "none",
                               False, "none", 7.0, 3.0, True, "left antecubital", True,
-                              mrn=person.mrn or "", patient_id=person.patient_id))
+                              mrn=person.mrn or "", patient_id=person.patient_id, pregnancy="no"))
         session_id = flow.service_id()
         bedside.at(T0 + 2)
         flow.record_measure(score("PHQ-9", [3, 2, 2, 2, 2, 2, 2, 2, 0]))

@@ -4,6 +4,7 @@ session workflow behind the bedside's door."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +15,7 @@ from ketaconsole.security import AuditLog, ConsoleUser, Role
 from ketaconsole.security.users import add_first_admin, create_user
 from ketaconsole.session.model import SessionModel
 from ketaconsole.session.workflow import SessionWorkflow
-from ketaconsole.store import Database, SessionService
+from ketaconsole.store import Database, SessionService, open_database
 
 PINS = {Role.NURSE: "471962", Role.TECHNICIAN: "582047", Role.ADMIN: "318264",
         Role.PRESCRIBER: "609318"}
@@ -44,6 +45,18 @@ def staff(database: Database, audit: AuditLog) -> dict[Role, ConsoleUser]:
         users[role] = create_user(database, audit, username=NAMES[role], display_name=display,
                                   role=role, pin=PINS[role], by=admin)
     return users
+
+
+def staffed_record(folder: Path) -> str:
+    """A new record database in ``folder`` with one user of each role (:func:`staff`);
+    its URL."""
+    url = f"sqlite:///{folder / 'record.sqlite3'}"
+    database = open_database(url)
+    try:
+        staff(database, AuditLog(database))
+    finally:
+        database.dispose()
+    return url
 
 
 def session_workflow(security: BedsideSecurity, service: SessionService) -> SessionWorkflow:

@@ -47,7 +47,12 @@ def test_verified_codes_loinc_and_units_are_as_published(refid: str) -> None:
 # Partition 2 (SCADA) terms as the Philips IntelliVue nomenclature publishes them
 # (code = 2 * 65536 + term); Mindray's HL7 interface lists MDC_CONC_HB_ART as 159764 too.
 SCADA_TERMS = {"MDC_CONC_HB_CO_GEN": 0x7180, "MDC_CONC_HB_MET_GEN": 0x717C,
-               "MDC_CONC_HB_ART": 0x7014}
+               "MDC_CONC_HB_ART": 0x7014, "MDC_AWAY_CO2_ET": 0x50B0,
+               "MDC_TEMP_BODY": 0x4B5C, "MDC_PULS_OXIM_PERF_REL": 0x4BB0,
+               "MDC_PULS_OXIM_PLETH": 0x4BB4}
+PUMP_CODES = {"MDC_FLOW_FLUID_PUMP": 157784, "MDC_VOL_FLUID_DELIV_TOTAL": 157993,
+              "MDC_VOL_FLUID_TBI": 157884, "MDC_VOL_FLUID_TBI_REMAIN": 157872}
+"""As IHE PCD-01 infusion-pump sample messages carry them in OBX-3."""
 
 
 @pytest.mark.parametrize("refid", sorted(SCADA_TERMS))
@@ -55,9 +60,21 @@ def test_co_oximetry_codes_are_their_scada_partition_terms(refid: str) -> None:
     assert metric(refid).code == 2 * 65536 + SCADA_TERMS[refid]
 
 
-def test_etco2_carries_no_unconfirmed_code() -> None:
+def test_etco2_is_the_partial_pressure_term_not_the_concentration() -> None:
     etco2 = metric("MDC_AWAY_CO2_ET")
-    assert etco2.code is None and etco2.loinc == ()
+    assert etco2.unit == "mm[Hg]" and etco2.code == 2 * 65536 + 20656 != 2 * 65536 + 20636
+    assert etco2.loinc == ()
+
+
+@pytest.mark.parametrize("refid", sorted(PUMP_CODES))
+def test_pump_codes_are_the_pcd01_ones(refid: str) -> None:
+    assert metric(refid).code == PUMP_CODES[refid]
+
+
+@pytest.mark.parametrize("refid", sorted(CATALOGUE))
+def test_every_metric_with_an_ieee_term_has_its_code(refid: str) -> None:
+    known = CATALOGUE[refid]
+    assert (known.code is None) == known.vendor
 
 
 @pytest.mark.parametrize("refid", sorted(CATALOGUE))

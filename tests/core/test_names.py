@@ -11,6 +11,7 @@ from ketaconsole.names import (
     Field,
     check_birth_date,
     check_text,
+    family_and_given,
     printable,
     text_problem,
 )
@@ -61,3 +62,14 @@ def test_a_date_of_birth_lies_within_a_life(born: str, says: str) -> None:
 def test_printable_shows_hidden_characters_as_escapes() -> None:
     assert printable("a\r\n\u202eb\x1b") == "a\\r\\n\\u202eb\\x1b"
     assert printable("Zoë") == "Zoë"
+
+
+@pytest.mark.parametrize(("name", "parts"), [
+    ("Grace Hopper", ("Hopper", ("Grace",))),
+    ("Ada Augusta King", ("King", ("Ada", "Augusta"))),
+    ("van der Berg, Anna Maria", ("van der Berg", ("Anna", "Maria"))),
+    ("Cher", ("Cher", ())),
+])
+def test_a_name_is_split_into_family_and_given_names(
+        name: str, parts: tuple[str, tuple[str, ...]]) -> None:
+    assert family_and_given(name) == parts

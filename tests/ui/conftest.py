@@ -164,6 +164,9 @@ def fill_check_in(qtbot: QtBot, page: object, **typed: str) -> None:
     screen = fields["psychosis_or_mania"]
     assert isinstance(screen, QComboBox)
     screen.setCurrentIndex(1)
+    pregnancy = fields["pregnancy"]
+    assert isinstance(pregnancy, QComboBox)
+    pregnancy.setCurrentIndex(pregnancy.findText("not applicable"))
     for key in ("consent_signed", "escort_present"):
         box = fields[key]
         assert isinstance(box, QCheckBox)

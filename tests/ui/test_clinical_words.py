@@ -53,7 +53,7 @@ SHORTHAND = (re.compile(r"(?<!HL7 )\bv\d+\b"),  # a rule's or library's version 
 
 NURSE = "Demo Nurse"
 DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0,
-               True, "left forearm", True, mrn=DEMO_MRN)
+               True, "left forearm", True, mrn=DEMO_MRN, pregnancy="no")
 
 
 def internal_words(text: str) -> list[str]:

@@ -20,7 +20,7 @@ from ui.main_window import OPENING_RECORD, MainWindow
 from ui.room_opening import RoomOpening
 
 DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0,
-               True, "left forearm", True, mrn=DEMO_MRN)
+               True, "left forearm", True, mrn=DEMO_MRN, pregnancy="no")
 
 
 def _demo_args(tmp_path: Path) -> argparse.Namespace:

@@ -1,8 +1,10 @@
 """The prescriber's eligibility assessment at the console, signed by the prescriber logged in.
 
-The same form as ``ketaconsole assess``: contraindications (absolute and relative) with
-the decision support shown as they are ticked, the screening blood pressure against the
-clinic's threshold, prior treatments, the consent document and its version, and the
+The same form as ``ketaconsole assess``: every contraindication of
+:mod:`ketaconsole.course.contraindications`, each question saying whether the clinic's
+settings make it absolute or relative, with the decision support shown as they are
+ticked; two screening blood-pressure readings whose mean is judged against 140/90 and
+the clinic's threshold; prior treatments, the consent document and its version, and the
 order approved: the dose range, the infusion-time range and the most mg one infusion
 may give, within the hard limits of the clinic's drug library (its usual limits
 pre-filled, read with the threshold when the form opens). Signing goes through the
@@ -26,11 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketaconsole.course.contraindications import CONTRAINDICATIONS, label
 from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.eligibility import (
-    ABSOLUTE,
     PRIOR_TREATMENT_KINDS,
-    RELATIVE,
     Assessment,
     EligibilityForm,
     EligibilityPolicy,
@@ -74,33 +75,44 @@ class AssessmentForm(QWidget):
         self.calls.failed.connect(self._failed)
         outer, column = headed_body(self, f"Eligibility assessment \u00b7 {patient.label()}")
 
-        absolute = QGroupBox("Absolute contraindications (any one stops the course)")
-        rows = QuestionRows(absolute)
-        self.contraindications: dict[str, QCheckBox] = {}
-        for key in ("active_psychosis", "pregnancy"):
-            self.contraindications[key] = self._tick(rows, ABSOLUTE[key].capitalize())
-        self.systolic, self.diastolic = QLineEdit(), QLineEdit()
-        self.systolic.setPlaceholderText("systolic")
-        self.diastolic.setPlaceholderText("diastolic")
-        bp = QWidget()
-        bp_row = QHBoxLayout(bp)
-        bp_row.setContentsMargins(0, 0, 0, 0)
-        bp_row.addWidget(self.systolic)
-        bp_row.addWidget(QLabel("/"))
-        bp_row.addWidget(self.diastolic)
-        rows.add("Screening blood pressure (mmHg)", bp, wide=True)
-        for line in (self.systolic, self.diastolic):
-            line.textChanged.connect(self.update_support)
-        column.addWidget(absolute)
+        screening = QGroupBox("Screening blood pressure (two readings; their mean is judged)")
+        rows = QuestionRows(screening)
+        self.readings: list[tuple[QLineEdit, QLineEdit]] = []
+        for number in ("First", "Second"):
+            systolic, diastolic = QLineEdit(), QLineEdit()
+            systolic.setPlaceholderText("systolic")
+            diastolic.setPlaceholderText("diastolic")
+            bp = QWidget()
+            bp_row = QHBoxLayout(bp)
+            bp_row.setContentsMargins(0, 0, 0, 0)
+            bp_row.addWidget(systolic)
+            bp_row.addWidget(QLabel("/"))
+            bp_row.addWidget(diastolic)
+            rows.add(f"{number} reading (mmHg)", bp, wide=True)
+            for line in (systolic, diastolic):
+                line.textChanged.connect(self.update_support)
+            self.readings.append((systolic, diastolic))
+        column.addWidget(screening)
 
-        relative = QGroupBox("Relative contraindications (need your reasoning)")
-        rows = QuestionRows(relative)
-        for key, label in RELATIVE.items():
-            self.contraindications[key] = self._tick(rows, label.capitalize())
+        contraindications = QGroupBox("Contraindications")
+        rows = QuestionRows(contraindications, "An absolute one stops the course; a relative "
+                            "one, or a mean screening reading above 140/90 mmHg, needs your "
+                            "reasoning (which is which is the clinic's setting).")
+        self.contraindications: dict[str, QCheckBox] = {}
+        self._questions: dict[str, QLabel] = {}
+        for item in CONTRAINDICATIONS:
+            box = QCheckBox("present")
+            box.toggled.connect(self.update_support)
+            rows.add(item.label, box)
+            cell = rows.grid.itemAtPosition(rows.grid.rowCount() - 1, 0)
+            question = None if cell is None else cell.widget()
+            assert isinstance(question, QLabel)
+            self.contraindications[item.key], self._questions[item.key] = box, question
+        self._show_severity()
         self.reasoning = QLineEdit()
         self.reasoning.setPlaceholderText("why the course goes ahead despite them")
         rows.add("Reasoning", self.reasoning, wide=True)
-        column.addWidget(relative)
+        column.addWidget(contraindications)
 
         prior = QGroupBox("Prior treatments")
         prior_column = QVBoxLayout(prior)
@@ -165,25 +177,23 @@ class AssessmentForm(QWidget):
             if value is not None:
                 line.setText(f"{value:g}")
 
-    def _tick(self, rows: QuestionRows, label: str) -> QCheckBox:
-        box = QCheckBox("present")
-        box.toggled.connect(self.update_support)
-        rows.add(label, box)
-        return box
+    def _show_severity(self) -> None:
+        """Each question says whether the clinic makes its contraindication absolute."""
+        for item in CONTRAINDICATIONS:
+            severity = "absolute" if item.key in self.policy.absolute else "relative"
+            self._questions[item.key].setText(
+                f"{item.label[0].upper()}{item.label[1:]} ({severity})")
 
     def form(self) -> EligibilityForm:
-        ticked = {key: box.isChecked() for key, box in self.contraindications.items()}
         prior = tuple(PriorTreatment(str(kind.currentData()), detail.text().strip())
                       for kind, detail in self.prior if kind.currentData() is not None)
+        readings = tuple((_number(systolic.text()), _number(diastolic.text()))
+                         for systolic, diastolic in self.readings
+                         if systolic.text().strip() or diastolic.text().strip())
         return EligibilityForm(
-            active_psychosis=ticked["active_psychosis"], pregnancy=ticked["pregnancy"],
-            screening_systolic_mmhg=_number(self.systolic.text()),
-            screening_diastolic_mmhg=_number(self.diastolic.text()),
-            substance_use_disorder=ticked["substance_use_disorder"],
-            cardiovascular_disease=ticked["cardiovascular_disease"],
-            prior_ketamine_misuse=ticked["prior_ketamine_misuse"],
-            interstitial_cystitis=ticked["interstitial_cystitis"],
-            consent_document=self.consent_document.text(),
+            present=frozenset(key for key, box in self.contraindications.items()
+                              if box.isChecked()),
+            screening_bp=readings, consent_document=self.consent_document.text(),
             consent_version=self.consent_version.text(),
             dose_min_mg_per_kg=_number(self.dose_min.text()),
             dose_max_mg_per_kg=_number(self.dose_max.text()), prior_treatments=prior,
@@ -205,12 +215,12 @@ class AssessmentForm(QWidget):
         elif findings.absolute:
             restyle(self.support, f"color: {theme.ALARM_HIGH}; font-weight: bold;")
             self.support.setText("Absolute contraindication: " + ", ".join(
-                ABSOLUTE[k] for k in findings.absolute) + f" ({threshold}). Signed, the "
+                label(k) for k in findings.absolute) + f" ({threshold}). Signed, the "
                 "course is recorded as not approved.")
         elif findings.relative:
             restyle(self.support, f"color: {theme.ALARM_MEDIUM};")
             self.support.setText("Relative contraindication: " + ", ".join(
-                RELATIVE[k] for k in findings.relative) + ". The course may go ahead with "
+                label(k) for k in findings.relative) + ". The course may go ahead with "
                 "your reasoning.")
         else:
             restyle(self.support, f"color: {theme.MUTED};")
@@ -229,6 +239,7 @@ class AssessmentForm(QWidget):
     def _answered(self, result: object, tag: object) -> None:
         if tag == "policy" and isinstance(result, EligibilityPolicy):
             self.policy = result
+            self._show_severity()
             self.update_support()
             return
         if tag == "library" and isinstance(result, DrugLibrary):

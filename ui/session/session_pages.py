@@ -35,7 +35,7 @@ from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.lookup import PatientMatch
 from ketaconsole.live.engine import Engine
 from ketaconsole.observations import PumpState
-from ketaconsole.session.checkin import CheckIn
+from ketaconsole.session.checkin import PREGNANCY_ANSWERS, CheckIn
 from ketaconsole.session.discharge import SCALES, suggest_aldrete, suggest_padss, total
 from ketaconsole.session.patient import Patient
 from ketaconsole.session.phase import Phase, PhaseNow
@@ -145,6 +145,9 @@ class CheckInPage(StepPage):
         screen = fitting_combo()
         screen.addItems(("\u2014 choose \u2014", "negative", "positive"))
         f.add("psychosis_or_mania", "Psychosis / mania screen", screen)
+        pregnancy = fitting_combo()
+        pregnancy.addItems(("\u2014 choose \u2014", *PREGNANCY_ANSWERS))
+        f.add("pregnancy", "Could she be pregnant now?", pregnancy)
         f.add("solids_hours", "Solid food (hours ago)", QLineEdit())
         f.add("clear_liquids_hours", "Clear liquids (hours ago)", QLineEdit())
         f.add("consent_signed", "Consent", QCheckBox("form signed"))
@@ -201,6 +204,9 @@ class CheckInPage(StepPage):
         screen = f.fields["psychosis_or_mania"]
         assert isinstance(screen, QComboBox)
         answer = {1: False, 2: True}.get(screen.currentIndex())
+        pregnancy = f.fields["pregnancy"]
+        assert isinstance(pregnancy, QComboBox)
+        asked = pregnancy.currentText() if pregnancy.currentIndex() > 0 else None
         age = f.number("age_years")
         return CheckIn(
             patient_name=f.text("patient_name"),
@@ -214,7 +220,7 @@ class CheckInPage(StepPage):
             iv_site=f.text("iv_site"), escort_present=f.checked("escort_present"),
             mrn=f.text("mrn"), date_of_birth=f.text("date_of_birth"),
             patient_id=self.picked.patient.patient_id if self.picked is not None else None,
-            height_cm=self._height())
+            height_cm=self._height(), pregnancy=asked)
 
     def _height(self) -> float | None:
         """The height typed (NaN when it is not a number, so the checklist says so)."""

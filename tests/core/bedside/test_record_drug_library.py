@@ -182,7 +182,8 @@ def test_a_checklists_weight_and_height_are_the_ones_the_order_is_dosed_on(
         "age_years": 44, "weight_kg": 120, "height_cm": 170, "allergies": "none known",
         "current_medication": "none", "substance_use": "none", "psychosis_or_mania": False,
         "bp_history": "none", "solids_hours": 9, "clear_liquids_hours": 3,
-        "consent_signed": True, "iv_site": "left antecubital", "escort_present": True}),
+        "consent_signed": True, "iv_site": "left antecubital", "escort_present": True,
+        "pregnancy": "no"}),
         encoding="utf-8")
     assert _record(oximeter.path, clinic, "--patient", "Ann Example", "--checklist",
                    str(checklist), "--dose", "0.5", "--over", "40", "--concentration",

@@ -29,7 +29,7 @@ from tests.room_support import log_in, serve_room
 SPO2 = "MDC_PULS_OXIM_SAT_O2"
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
 GRACE = CheckIn("Grace Hopper", 52, 64.0, "none known", "none", "none", False, "none", 8.0, 3.0,
-                True, "right forearm", True, mrn="MRN-1001")
+                True, "right forearm", True, mrn="MRN-1001", pregnancy="no")
 ALAN = dataclasses.replace(GRACE, patient_name="Alan Turing", weight_kg=70.0, mrn="MRN-1002")
 PUMP_NOW = dataclasses.replace(SCENARIOS["normal"], infusion_start_s=0.0)
 """A story whose pump infuses from the start: 0.5 mg/kg of 1 mg/mL over 40 min, 52.5 mL/h."""

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from ketaconsole.course.eligibility import clearance
+from ketaconsole.cli.assess_cmd import SUBSTANCE_USE
+from ketaconsole.course.contraindications import CONTRAINDICATIONS
+from ketaconsole.course.eligibility import NotCleared, clearance
 from ketaconsole.course.follow_ups import DAY, follow_ups_of
 from ketaconsole.course.identity import PatientRecord, find_for_check_in
 from ketaconsole.demo.story_infusions import StoryInfusion, give_infusions
 from ketaconsole.security import Action, AuditLog, Role
 from ketaconsole.store import open_database
-from tests.core.security_support import NAMES, PINS, staff
+from tests.core.security_support import NAMES, PINS, staff, staffed_record
 from tests.course_support import approved_patient
 from tests.plan_support import ketamine_plan
 
@@ -58,12 +60,12 @@ def test_register_assess_and_the_check_in_finds_the_approved_patient(tmp_path: P
                                 "--pin-stdin", "--db", url, stdin=f"{PINS[Role.PRESCRIBER]}\n")
     assert hypertensive.returncode == 3
     assert "not approved (uncontrolled hypertension (absolute))" in hypertensive.stdout
-    signed = _ketaconsole(*ASSESS, "--substance-use-disorder", "--reasoning",
+    signed = _ketaconsole(*ASSESS, "--substance-use-disorder", "in-remission", "--reasoning",
                           "alcohol, in remission 4 years", "--as", "pia", "--pin-stdin",
                           "--db", url, stdin=f"{PINS[Role.PRESCRIBER]}\n")
     assert signed.returncode == 0, signed.stderr
     assert "course approved for 0.4-0.75 mg/kg over 40-60 min, at most 60 mg" in signed.stdout
-    assert "substance use disorder (relative)" in signed.stdout
+    assert "substance use disorder in sustained remission (relative)" in signed.stdout
 
     database = open_database(url)
     try:
@@ -75,6 +77,64 @@ def test_register_assess_and_the_check_in_finds_the_approved_patient(tmp_path: P
         assert [e.actor for e in audit.entries(action=Action.COURSE_ASSESSED)] == ["pia",
                                                                                  "pia"]
         assert len(audit.entries(action=Action.PATIENT_REGISTERED)) == 1
+    finally:
+        database.dispose()
+
+
+def test_assess_help_lists_every_contraindication_with_its_default_severity() -> None:
+    shown = " ".join(_ketaconsole("assess", "--help").stdout.split())
+    for item in CONTRAINDICATIONS:
+        if item.key in SUBSTANCE_USE:
+            continue
+        assert f"{item.option} " in shown or f"{item.option}," in shown
+        assert f"{item.label} ({'absolute' if item.absolute else 'relative'})" in shown
+    assert "active (absolute) or in sustained remission (relative)" in shown
+    for label in ("raised intracranial pressure or intracranial mass",
+                  "aneurysm or arterial dissection",
+                  "recent myocardial infarction, stroke or unstable angina",
+                  "severe hepatic impairment", "uncontrolled hyperthyroidism",
+                  "angle-closure glaucoma", "known hypersensitivity to ketamine",
+                  "dementia or neurocognitive disorder", "symptomatic brain injury",
+                  "pregnancy", "breastfeeding", "active psychosis", "taking an MAOI",
+                  "taking a high-dose benzodiazepine", "taking lamotrigine"):
+        assert label in shown
+
+
+def test_two_screening_readings_are_averaged_and_a_clinic_may_make_one_absolute(
+        tmp_path: Path) -> None:
+    url = staffed_record(tmp_path)
+    assert _ketaconsole("patients", "--add", "Grace Hopper", "--mrn", "MRN-1001",
+                        "--db", url).returncode == 0
+    pin = f"{PINS[Role.PRESCRIBER]}\n"
+    signer = ("--as", "pia", "--pin-stdin", "--db", url)
+    # 158/99 alone passes the hard threshold; with 150/95 the mean 154/97 needs a note
+    noted = _ketaconsole(*ASSESS[:3], "158/99", "--bp", "150/95", *ASSESS[4:], *signer,
+                         stdin=pin)
+    assert noted.returncode != 0
+    assert "Say why the course goes ahead despite screening blood pressure above 140/90 " \
+        "mmHg." in noted.stderr
+    three = _ketaconsole(*ASSESS[:3], "158/99", "--bp", "150/95", "--bp", "150/95",
+                         *ASSESS[4:], *signer, stdin=pin)
+    assert three.returncode != 0 and "give it once or twice" in three.stderr
+    # 170/104 and 152/94: the mean 161/99 is above the clinic's 160/100
+    refused = _ketaconsole(*ASSESS[:3], "170/104", "--bp", "152/94", *ASSESS[4:], *signer,
+                           stdin=pin)
+    assert refused.returncode == 3 and "uncontrolled hypertension (absolute)" in refused.stdout
+    relative = _ketaconsole(*ASSESS, "--lamotrigine", "--reasoning", "dose to be reduced",
+                            *signer, stdin=pin)
+    assert relative.returncode == 0 and "taking lamotrigine (relative)" in relative.stdout
+    made_absolute = _ketaconsole("settings", "set", "absolute-lamotrigine", "1", "--as",
+                                 NAMES[Role.ADMIN], "--pin-stdin", "--db", url,
+                                 stdin=f"{PINS[Role.ADMIN]}\n")
+    assert made_absolute.returncode == 0, made_absolute.stderr
+    stopped = _ketaconsole(*ASSESS, "--lamotrigine", *signer, stdin=pin)
+    assert stopped.returncode == 3
+    assert "course not approved (taking lamotrigine (absolute))" in stopped.stdout
+    database = open_database(url)
+    try:
+        grace = find_for_check_in(database, "Grace Hopper", mrn="MRN-1001")
+        with pytest.raises(NotCleared, match="taking lamotrigine \\(absolute\\)"):
+            clearance(database, grace.patient_id, grace.name, time.time())
     finally:
         database.dispose()
 

@@ -186,7 +186,8 @@ def test_an_export_during_live_recording_keeps_one_unbroken_chain(tmp_path: Path
                        pump=None) as bedside:
         flow = bedside.workflow
         flow.check_in(CheckIn("Pat Live", 39, 70.0, "none known", "none", "none", False,
-                              "none", 6.0, 3.0, True, "left forearm", True, mrn="MRN-PATLIVE"))
+                              "none", 6.0, 3.0, True, "left forearm", True, mrn="MRN-PATLIVE",
+                              pregnancy="no"))
         session_id = flow.service_id()
         bedside.at(T0 + 60)
         flow.record_entry("annotation", {"text": "Anxiety"})

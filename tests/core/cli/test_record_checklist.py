@@ -35,7 +35,7 @@ CHECKLIST = {"age_years": 44, "weight_kg": 70, "allergies": "none known",
              "current_medication": "sertraline 100 mg", "substance_use": "none",
              "psychosis_or_mania": False, "bp_history": "none", "solids_hours": 8,
              "clear_liquids_hours": 3, "consent_signed": True, "iv_site": "left antecubital",
-             "escort_present": True}
+             "escort_present": True, "pregnancy": "no"}
 """A checklist that can be signed: solid food 8 h ago, clear liquids 3 h ago."""
 ADMIN, ADMIN_PIN = "ada", "318264"
 
@@ -202,6 +202,11 @@ def test_a_meal_three_hours_ago_stops_record_in_one_sentence_and_starts_nothing(
      'session. (also check checklist answer "iv_site")'),
     ({"escort_present": "yes"}, (), 2,
      'the checklist\'s "escort_present" must be true or false, not "yes"'),
+    ({"pregnancy": "yes"}, (), 1,
+     'checklist answer "pregnancy": A possible pregnancy stops the infusion: ketamine is not '
+     "given in pregnancy; the prescriber must review the course."),
+    ({"pregnancy": "maybe"}, (), 2, 'the checklist\'s "pregnancy" must be one of "no", '
+     '"not applicable", "yes", not "maybe"'),
     ({"solids_hours": "eight"}, (), 2, 'the checklist\'s "solids_hours" must be a number'),
     ({"fasting_hours": 8}, (), 2, 'has no answer "fasting_hours"; its answers are'),
     ({"mrn": "MRN-OTHER"}, (), 2,
@@ -257,8 +262,10 @@ def test_the_clinics_solid_food_hours_changed_with_settings_are_the_rule_record_
     answers = ("--age", "44", "--weight", "70", "--allergies", "none known", "--medication",
                "none", "--substance-use", "none", "--psychosis-screen", "negative",
                "--bp-history", "none", "--solids-hours", "9", "--clear-liquids-hours", "3",
-               "--consent-signed", "--iv-site", "right forearm", "--escort-present")
+               "--consent-signed", "--iv-site", "right forearm", "--escort-present",
+               "--pregnancy", "not-applicable")
     second = clinic.recorded("--patient", PATIENT, *answers)
     (checked,) = clinic.events(second, "check_in")
     assert (checked["solids_hours"], checked["solids_needed_h"], checked["iv_site"],
-            checked["psychosis_or_mania"]) == (9, 8, "right forearm", False)
+            checked["psychosis_or_mania"], checked["pregnancy"]) == (
+        9, 8, "right forearm", False, "not applicable")

@@ -22,7 +22,7 @@ from ketaconsole.security import Action, AuditLog, Role
 from ketaconsole.sim.virtual_patient import SCENARIOS
 from ketaconsole.store import open_database
 from ketaconsole.store.review import list_sessions
-from tests.core.security_support import NAMES, PINS, staff
+from tests.core.security_support import NAMES, PINS, staffed_record
 from tests.course_support import cleared_mrn
 from tests.room_support import serve_simulators
 
@@ -60,12 +60,7 @@ class PumpRoom:
 
 @pytest.fixture
 def room(tmp_path: Path) -> Iterator[PumpRoom]:
-    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
-    database = open_database(url)
-    try:
-        staff(database, AuditLog(database))
-    finally:
-        database.dispose()
+    url = staffed_record(tmp_path)
     with ExitStack() as stack:
         (port,) = serve_simulators(stack, SCENARIOS["normal"], ["ne1000"])
         yield PumpRoom(tmp_path, url, cleared_mrn(url, "Ann Example"), port)

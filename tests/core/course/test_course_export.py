@@ -57,13 +57,30 @@ def test_the_course_exports_as_pdf_and_a_fhir_bundle_that_validates(tmp_path: Pa
     data = json.loads(bundle_file.read_text())
     bundle = Bundle.model_validate(data)
     kinds = Counter(e.resource.__resource_type__ for e in bundle.entry or [])
-    assert kinds == {"Patient": 1, "Condition": 1, "QuestionnaireResponse": 6,
-                     "Observation": 6, "MedicationAdministration": 5, "Flag": 1}
+    assert kinds == {"Patient": 1, "Condition": 1, "Questionnaire": 1,
+                     "QuestionnaireResponse": 6, "Observation": 6,
+                     "MedicationAdministration": 5, "Flag": 1}
     resources = [e["resource"] for e in data["entry"]]
     (flag,) = [r for r in resources if r["resourceType"] == "Flag"]
     assert flag["status"] == "inactive"  # item 9 at the first infusion, seen at the bedside
     patient = next(r for r in resources if r["resourceType"] == "Patient")
     assert patient["identifier"][0]["value"] == "DEMO-0001"
+    assert (patient["name"][0]["family"], patient["name"][0]["given"]) == ("Patient", ["Demo"])
+    condition = next(r for r in resources if r["resourceType"] == "Condition")
+    assert condition["code"]["coding"] == [{"system": "http://snomed.info/sct",
+                                            "code": "35489007",
+                                            "display": "Depressive disorder (disorder)"}]
+    assert condition["code"]["text"] == "Treatment-resistant depression"
+    # each answer's linkId names a Questionnaire item that carries its LOINC item code
+    phq9 = next(r for r in resources if r["resourceType"] == "Questionnaire")
+    assert phq9["url"] == "http://loinc.org/q/44249-1"
+    assert [i["code"][0]["code"] for i in phq9["item"]] == [
+        "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5",
+        "44253-3", "44260-8"]
+    coded = {i["linkId"]: i["code"][0]["code"] for i in phq9["item"]}
+    for response in (r for r in resources if r["resourceType"] == "QuestionnaireResponse"):
+        assert response["questionnaire"] == phq9["url"]
+        assert [coded[i["linkId"]] for i in response["item"]][8] == "44260-8"
     totals = [r for r in resources if r["resourceType"] == "Observation"]
     assert {o["code"]["coding"][0]["code"] for o in totals} == {"44261-6"}
     assert sorted(o["valueQuantity"]["value"] for o in totals) == [8, 10, 12, 14, 17, 20]

@@ -23,7 +23,7 @@ def _desk(database: Database, audit: AuditLog, role: Role, clock: FakeClock) -> 
 
 def test_a_match_says_where_the_course_stands_and_what_the_assessment_flagged(
         database: Database) -> None:
-    flagged = replace(CLEAR, substance_use_disorder=True,
+    flagged = replace(CLEAR, present=frozenset({"substance_use_disorder_in_remission"}),
                       relative_reasoning="alcohol, in remission for 3 years")
     grace, _ = approved_patient(database, "Grace Hopper", "MRN-1001",
                                 date_of_birth="1906-12-09", form=flagged)
@@ -35,7 +35,7 @@ def test_a_match_says_where_the_course_stands_and_what_the_assessment_flagged(
     hopper, kelly = by_name
     assert hopper.cleared and hopper.course == "induction, 0 infusions, not started"
     assert "approved by Dr Pia Prescriber for 0.4-0.75 mg/kg" in hopper.clearance
-    assert hopper.flagged == ("substance use disorder (relative)",)
+    assert hopper.flagged == ("substance use disorder in sustained remission (relative)",)
     assert not kelly.cleared and kelly.course == "not assessed"
     assert "a prescriber must assess" in kelly.clearance
 

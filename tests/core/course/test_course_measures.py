@@ -25,7 +25,7 @@ from tests.plan_support import ketamine_plan
 
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
 ADA = CheckIn("Ada Lovelace", 36, 70.0, "none known", "sertraline 50 mg", "none", False,
-              "none", 6.0, 3.0, True, "left antecubital", True, mrn="MRN-1815")
+              "none", 6.0, 3.0, True, "left antecubital", True, mrn="MRN-1815", pregnancy="no")
 T0 = 1_800_000_000.0
 
 
@@ -136,3 +136,15 @@ def test_the_phq9_items_are_worded_as_the_published_questionnaire() -> None:
                         "moving around a lot more than usual")
     assert items[8] == "Thoughts that you would be better off dead or of hurting yourself in " \
                        "some way"
+
+
+def test_every_phq9_and_gad7_item_has_a_loinc_code_with_a_valid_check_digit() -> None:
+    from ketaconsole.course.measures import GAD7, MADRS, PHQ9
+    from tests.core.test_catalogue import loinc_check_digit_is_right
+
+    for scale in (PHQ9, GAD7):
+        assert len(scale.item_loinc) == len(scale.items)
+        assert len(set(scale.item_loinc)) == len(scale.items)
+        assert all(loinc_check_digit_is_right(code) for code in scale.item_loinc)
+    assert PHQ9.item_loinc[8] == "44260-8" and GAD7.item_loinc[0] == "69725-0"
+    assert MADRS.item_loinc == ()  # no LOINC item codes confirmed for the MADRS

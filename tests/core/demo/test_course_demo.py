@@ -29,7 +29,7 @@ def test_a_nurse_sees_the_course_and_the_proposed_dose_before_planning_the_sixth
         assert expected is not None and expected.identifier == DEMO_MRN
         room.workflow.check_in(CheckIn(
             DEMO_PATIENT[0], DEMO_PATIENT[1], story.weight_kg, "none known", "none", "none",
-            False, "none", 8.0, 3.0, True, "left antecubital", True, mrn=DEMO_MRN))
+            False, "none", 8.0, 3.0, True, "left antecubital", True, mrn=DEMO_MRN, pregnancy="no"))
         room.workflow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 126.0})
         assert room.workflow.step is Step.PLAN and room.model.course is not None
         advice = room.plan_advice()

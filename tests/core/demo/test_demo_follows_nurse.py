@@ -27,7 +27,7 @@ from tests.room_support import log_in_demo_nurse
 
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
 DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0,
-               True, "left forearm", True, mrn=DEMO_MRN)
+               True, "left forearm", True, mrn=DEMO_MRN, pregnancy="no")
 """The demo's patient, whose course the demo's record holds (approved)."""
 
 

@@ -25,10 +25,14 @@ SPO2 = "MDC_PULS_OXIM_SAT_O2"
 PULSE = "MDC_PULS_OXIM_PULS_RATE"
 SPCO = "MDC_CONC_HB_CO_GEN"
 PVI = "MASIMO_PVI"
+PI = "MDC_PULS_OXIM_PERF_REL"
+ETCO2 = "MDC_AWAY_CO2_ET"
+TEMP = "MDC_TEMP_BODY"
+MDC = "urn:iso:std:iso:11073:10101"
 
 
 ANN = CheckIn("Ann Example", 44, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0, True,
-              "left forearm", True, mrn="MRN-ANNEXAMPLE")
+              "left forearm", True, mrn="MRN-ANNEXAMPLE", pregnancy="no")
 DIP = range(20, 32)
 """The seconds SpO2 reads 89%: past the 10 s the medium-priority limit (below 94%) waits."""
 
@@ -46,7 +50,10 @@ def _record_a_minute(database: Database, minutes: int = 1) -> int:
             bedside.at(at, [Numeric("oximeter", SPO2, spo2, "%", at),
                             Numeric("oximeter", PULSE, 70.0 + second % 9, "/min", at),
                             Numeric("oximeter", SPCO, 1.5, "%", at),
-                            Numeric("oximeter", PVI, 12.0, "%", at)])
+                            Numeric("oximeter", PVI, 12.0, "%", at),
+                            Numeric("oximeter", PI, 2.5, "%", at),
+                            Numeric("monitor", ETCO2, 38.0, "mm[Hg]", at),
+                            Numeric("monitor", TEMP, 36.8, "Cel", at)])
         assert flow.end_session(reason="monitoring only")
     return session_id
 
@@ -92,3 +99,31 @@ def test_every_metric_reaches_fhir_with_a_code(database: Database, tmp_path: Pat
         # 11 minutes at a 5-minute chart interval: 3 intervals, a value and a range each
         assert len([o for o in found if "note" not in o]) == 6, metric
     assert (METRIC_SYSTEM, PVI) in _codes(by_metric[PVI][0])
+
+
+def test_every_standard_metric_carries_its_mdc_code_and_vital_signs_their_profile(
+        database: Database, tmp_path: Path) -> None:
+    session_id = _record_a_minute(database)
+    (path,) = export_session(database, session_id, ExportFormat.FHIR, tmp_path).files
+    data = json.loads(path.read_bytes())
+    Bundle.model_validate(data)
+    observations = _observations(data)
+    for label, code in (("End-tidal CO\u2082", "151728"), ("Perfusion index", "150448"),
+                        ("Body temperature", "150364"), ("Oxygen saturation", "150456"),
+                        ("Pulse rate", "149530")):
+        found = [o for o in observations if o["code"]["text"] == label]
+        assert found and all((MDC, code) in _codes(o) for o in found), label
+    charted = [o for o in observations if "valueQuantity" in o]
+    profiles = {o["code"]["text"]: o.get("meta", {}).get("profile") for o in charted}
+    base = "http://hl7.org/fhir/StructureDefinition/"
+    assert profiles["Oxygen saturation"] == [base + "oxygensat"]
+    assert profiles["Pulse rate"] == [base + "heartrate"]
+    assert profiles["Body temperature"] == [base + "bodytemp"]
+    assert profiles["End-tidal CO\u2082"] is None  # no vital-signs profile for EtCO2
+    assert profiles["Perfusion index"] is None
+    weight = next(o for o in charted if o["code"]["text"] == "Body weight")
+    assert weight["meta"]["profile"] == [base + "bodyweight"]
+    patient = next(e["resource"] for e in data["entry"]
+                   if e["resource"]["resourceType"] == "Patient")
+    assert patient["name"][0] == {"text": "Ann Example", "family": "Example",
+                                       "given": ["Ann"]}

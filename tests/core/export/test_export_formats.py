@@ -201,7 +201,7 @@ def test_hl7_parses_as_pcd01_oru_with_one_obx_per_valid_value(
     assert str(msh[9]) == "ORU^R01^ORU_R01"
     assert str(msh[12]) == "2.6"
     assert str(msh[21]) == "IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO"
-    assert str(first.segment("PID")[5]) == "Alex Example"
+    assert str(first.segment("PID")[5]) == "Example^Alex"
     assert str(first.segment("OBR")[4]) == "182777000^monitoring of patient^SCT"
     obx = [segment for message in messages for segment in message.segments("OBX")]
     assert len(obx) == session.numerics - session.invalid_numerics
@@ -212,14 +212,17 @@ def test_hl7_parses_as_pcd01_oru_with_one_obx_per_valid_value(
     assert str(spo2[11]) == "F"
     assert str(spo2[14]) == "20260921141330.000+0000"
     assert str(spo2[18]) == "monitor-1"
-    pump = next(s for s in obx if str(s[3]) == "^MDC_FLOW_FLUID_PUMP^MDC")
+    assert all(str(s[3]).split("^")[0] for s in obx)  # every OBX-3 has its MDC code
+    pump = next(s for s in obx if str(s[3]) == "157784^MDC_FLOW_FLUID_PUMP^MDC")
     assert str(pump[6]) == "mL/h^^UCUM" and str(pump[18]) == "pump-1"
 
 
 @pytest.mark.parametrize(("refid", "obx3"), [
     ("MDC_PULS_OXIM_SAT_O2", "150456^MDC_PULS_OXIM_SAT_O2^MDC"),
     ("MDC_CONC_HB_CO_GEN", "160128^MDC_CONC_HB_CO_GEN^MDC"),
-    ("MDC_PULS_OXIM_PERF_REL", "^MDC_PULS_OXIM_PERF_REL^MDC"),
+    ("MDC_PULS_OXIM_PERF_REL", "150448^MDC_PULS_OXIM_PERF_REL^MDC"),
+    ("MDC_AWAY_CO2_ET", "151728^MDC_AWAY_CO2_ET^MDC"),
+    ("MDC_TEMP_BODY", "150364^MDC_TEMP_BODY^MDC"),
     ("MASIMO_PVI", "^MASIMO_PVI^99KC"),
 ])
 def test_hl7_observation_ids_never_label_a_makers_own_quantity_as_mdc(

@@ -19,7 +19,7 @@ from tests.course_support import approved_patient
 
 T0 = 1_790_000_000.0
 ANN = CheckIn("Ann Example", 44, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0, True,
-              "left forearm", True, mrn="MRN-ANNEXAMPLE")
+              "left forearm", True, mrn="MRN-ANNEXAMPLE", pregnancy="no")
 
 
 def _edit(path: Path, fmt: ExportFormat) -> None:

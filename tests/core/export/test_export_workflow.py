@@ -41,7 +41,7 @@ def test_workflow_steps_reach_the_pdf_and_the_fhir_bundle(tmp_path: Path) -> Non
 
         flow.check_in(CheckIn("Ada Lovelace", 36, 70.0, "none known", "sertraline 50 mg",
                               "none", False, "none", 6.0, 3.0, True, "left antecubital", True,
-                              mrn="MRN-1815"))
+                              mrn="MRN-1815", pregnancy="no"))
         session_id = flow.service_id()
         flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0})
         flow.confirm_plan(ketamine_plan(70.0, 0.5, 40.0, 1.0))

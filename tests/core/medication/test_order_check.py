@@ -152,13 +152,14 @@ def test_one_weight_range_holds_at_check_in_in_the_plan_and_in_record() -> None:
     low, high = WEIGHT_KG
     assert (low, high) == (30.0, 350.0) and (WEIGHT.low, WEIGHT.high) == WEIGHT_KG
     form = CheckIn("Ann Example", 40, 29.0, "none", "none", "none", False, "none", 8.0, 4.0,
-                   True, "left arm", True)
+                   True, "left arm", True, pregnancy="no")
     assert form.problems()["weight_kg"] == ("Weigh the patient and enter the weight in kg "
                                             "(30 to 350).")
     with pytest.raises(DosePlanError, match="Weight of 29 kg is outside 30-350 kg"):
         _plan(weight=29.0)
     assert "weight_kg" not in CheckIn("Ann Example", 40, 30.0, "none", "none", "none", False,
-                                      "none", 8.0, 4.0, True, "left arm", True).problems()
+                                      "none", 8.0, 4.0, True, "left arm", True,
+                                      pregnancy="no").problems()
 
 
 def test_a_dose_the_pump_cannot_give_as_ordered_is_a_caution_not_a_refusal() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ketaconsole.bedside.security import BedsideSecurity
+from ketaconsole.course.contraindications import CONTRAINDICATIONS
 from ketaconsole.security import Action, AuditLog, Guard, LoginRefused, NotAllowed, Role
 from ketaconsole.security.admin import change_setting
 from ketaconsole.security.clinic_settings import (
@@ -29,7 +30,9 @@ def test_unchanged_settings_are_the_defaults(database: Database, staffed_audit: 
         ("admin-pin-min-length", 6, None), ("madrs", 1, None),
         ("hr-high-sustain-seconds", 300, None), ("fasting-solids-hours", 6, None),
         ("fasting-clear-liquids-hours", 2, None), ("craving-flag-above", 5, None),
-        ("review-after-infusions", 6, None)]
+        ("review-after-infusions", 6, None), ("eligibility-max-systolic-mmhg", 160, None),
+        ("eligibility-max-diastolic-mmhg", 100, None),
+        *((item.setting, int(item.absolute), None) for item in CONTRAINDICATIONS)]
     assert security_settings(database) == DEFAULT_SETTINGS
 
 

@@ -15,7 +15,7 @@ from tests.plan_support import ketamine_plan
 
 T0 = 1_800_000_000.0
 ANN = CheckIn("Ann Example", 44, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0, True,
-              "left forearm", True, mrn="MRN-ANNEXAMPLE")
+              "left forearm", True, mrn="MRN-ANNEXAMPLE", pregnancy="no")
 
 
 def _pump(at: float, volume: float, state: PumpState = PumpState.INFUSING) -> PumpStatus:

@@ -32,7 +32,7 @@ from tests.room_support import acting_as
 
 SBP, DBP = "MDC_PRESS_BLD_NONINV_SYS", "MDC_PRESS_BLD_NONINV_DIA"
 GOOD = CheckIn("Ada Lovelace", 36, 70.0, "none known", "sertraline 50 mg", "none", False,
-               "none", 6.0, 3.0, True, "left antecubital", True)
+               "none", 6.0, 3.0, True, "left antecubital", True, pregnancy="no")
 NURSE = "Nurse Test"
 
 
@@ -63,6 +63,19 @@ def test_a_checklist_with_an_empty_required_item_cannot_be_signed(
     assert set(refused.value.problems) == {"iv_site", "consent_signed"}
     assert "check_in" not in _kinds(workflow)
     assert workflow.step is Step.CHECK_IN
+
+
+def test_pregnancy_is_asked_at_every_check_in_and_yes_stops_the_session(
+        workflow: SessionWorkflow) -> None:
+    for answer, says in ((None, "Ask whether the patient could be pregnant now"),
+                         ("yes", "A possible pregnancy stops the infusion")):
+        with pytest.raises(WorkflowError) as refused:
+            workflow.check_in(replace(GOOD, pregnancy=answer))
+        assert set(refused.value.problems) == {"pregnancy"}
+        assert says in refused.value.problems["pregnancy"]
+    assert replace(GOOD, pregnancy="not applicable").problems() == {}
+    workflow.check_in(GOOD)
+    assert workflow.step is not Step.CHECK_IN
 
 
 def test_a_whole_session_is_recorded_step_by_step(workflow: SessionWorkflow) -> None:

@@ -45,13 +45,26 @@ def _open_assessment(qtbot: QtBot, search: PatientSearch) -> tuple[CourseView, A
 
 
 def _fill(qtbot: QtBot, form: AssessmentForm) -> None:
-    qtbot.keyClicks(form.systolic, "172")
-    qtbot.keyClicks(form.diastolic, "96")
+    (first_sys, first_dia), (second_sys, second_dia) = form.readings
+    qtbot.keyClicks(first_sys, "172")
+    qtbot.keyClicks(first_dia, "96")
+    qtbot.keyClicks(second_sys, "168")
+    qtbot.keyClicks(second_dia, "98")
     assert "Absolute contraindication: uncontrolled hypertension" in form.support.text()
-    form.systolic.clear()
-    qtbot.keyClicks(form.systolic, "128")
-    form.contraindications["substance_use_disorder"].setChecked(True)
-    assert "Relative contraindication: substance use disorder" in form.support.text()
+    for line, value in ((first_sys, "150"), (first_dia, "86"), (second_sys, "140"),
+                        (second_dia, "84")):
+        line.clear()
+        qtbot.keyClicks(line, value)
+    # mean 145/85: above 140/90 advises, it does not refuse
+    assert ("Relative contraindication: screening blood pressure above 140/90 mmHg"
+            in form.support.text())
+    for line, value in ((first_sys, "128"), (second_sys, "124")):
+        line.clear()
+        qtbot.keyClicks(line, value)
+    assert "No contraindication ticked" in form.support.text()
+    form.contraindications["substance_use_disorder_in_remission"].setChecked(True)
+    assert ("Relative contraindication: substance use disorder in sustained remission"
+            in form.support.text())
     form.prior[0][0].setCurrentIndex(form.prior[0][0].findData("antidepressant"))
     qtbot.keyClicks(form.prior[0][1], "sertraline 200 mg, 12 weeks")
     form.prior[1][0].setCurrentIndex(form.prior[1][0].findData("TMS"))
@@ -111,7 +124,7 @@ def test_a_prescriber_signs_the_assessment_at_the_console_and_a_nurse_cannot(
     _click(qtbot, form.sign)
     qtbot.waitUntil(lambda: form.message.text().startswith("Signed by"), timeout=10000)
     assert "Approved for 0.4-0.75 mg/kg over 40-60 min, at most 60 mg" in form.message.text()
-    assert "substance use disorder (relative)" in form.message.text()
+    assert "substance use disorder in sustained remission (relative)" in form.message.text()
     assert not form.sign.isEnabled()
     qtbot.waitUntil(lambda: "not started" in view.heading.text(), timeout=10000)
     assert "approved by Dr Pia Prescriber" in view.events.text()

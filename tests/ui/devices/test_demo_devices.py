@@ -17,7 +17,7 @@ from tests.ui.conftest import unlock
 from ui.main_window import MainWindow
 
 DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0,
-               True, "left forearm", True, mrn=DEMO_MRN)
+               True, "left forearm", True, mrn=DEMO_MRN, pregnancy="no")
 
 
 @pytest.mark.parametrize("devices", [("nonin", "bbraun-bcc"), ("ne1000",)])

@@ -31,7 +31,8 @@ def _short_session(database: Database, patient: str, at: float) -> int:
                        start=at, pump=None) as bedside:
         flow = bedside.workflow
         flow.check_in(CheckIn(patient, 30, 60.0, "none known", "none", "none", False, "none",
-                              6.0, 3.0, True, "left forearm", True, mrn=mrn_of(patient)))
+                              6.0, 3.0, True, "left forearm", True, mrn=mrn_of(patient),
+                              pregnancy="no"))
         session_id = flow.service_id()
         bedside.at(at + 60)
         flow.record_entry("annotation", {"text": "Calm, talking"})

@@ -26,7 +26,7 @@ def test_a_positive_item_nine_is_acknowledged_by_name_before_the_plan(
     flow = window.room.workflow
     flow.check_in(CheckIn(DEMO_PATIENT[0], DEMO_PATIENT[1], 70.0, "none known", "none", "none",
                           False, "none", 8.0, 3.0, True, "left antecubital", True, mrn=DEMO_MRN,
-                          height_cm=172.0))
+                          height_cm=172.0, pregnancy="no"))
     flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0})
     panel.show_step()
     plan = panel.pages[Step.PLAN]
@@ -89,7 +89,7 @@ def test_a_clinic_without_madrs_is_not_offered_it(
     flow = window.room.workflow
     flow.check_in(CheckIn(DEMO_PATIENT[0], DEMO_PATIENT[1], 70.0, "none known", "none", "none",
                           False, "none", 8.0, 3.0, True, "left antecubital", True, mrn=DEMO_MRN,
-                          height_cm=172.0))
+                          height_cm=172.0, pregnancy="no"))
     flow.confirm_baseline({"MDC_PRESS_BLD_NONINV_SYS": 124.0})
     panel.show_step()
     qtbot.waitUntil(lambda: panel.stack.currentWidget() is plan, timeout=5000)

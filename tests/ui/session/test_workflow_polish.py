@@ -26,7 +26,7 @@ from ui.session.timeline_panel import RescueForm
 
 NURSE = "Demo Nurse"
 DEMO = CheckIn("Demo Patient", 42, 70.0, "none known", "none", "none", False, "none", 6.0, 3.0,
-               True, "left forearm", True, mrn=DEMO_MRN)
+               True, "left forearm", True, mrn=DEMO_MRN, pregnancy="no")
 
 
 @pytest.fixture
