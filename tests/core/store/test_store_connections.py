@@ -21,7 +21,7 @@ from ketaconsole.store import Database, open_database
 from ketaconsole.store.database import application_name
 from ketaconsole.store.station_lock import lock_station
 from tests.core.store.test_store_crash import Recording, numeric_keys
-from tests.core.store.test_store_crash import oximeter as oximeter  # noqa: PLC0414 (fixture)
+from tests.core.store.test_store_crash import oximeter as oximeter
 from tests.core.store_support import fresh_postgres_database, wait_until
 
 
