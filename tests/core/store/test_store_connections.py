@@ -7,6 +7,7 @@ import signal
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -75,50 +76,58 @@ def test_a_recording_room_holds_one_server_connection_for_all_its_work(
     assert connections(server, name, station) == []
 
 
-def _terminate(server: Engine, pids: list[int]) -> None:
+@dataclass(frozen=True)
+class LockedStation:
+    database: Database
+    station: str
+    name: str
+    """The database's name on the server."""
+
+
+@pytest.fixture
+def locked(pg_url: str) -> Iterator[LockedStation]:
+    """A console's record with its station's lock taken."""
+    station = f"bay-{uuid.uuid4().hex[:6]}"
+    database = open_database(pg_url, station=station)
+    lock = lock_station(database, station)
+    try:
+        yield LockedStation(database, station, str(make_url(pg_url).database))
+    finally:
+        lock.release()
+        database.dispose()
+
+
+def _server_drops_the_connection(server: Engine, locked: LockedStation) -> None:
+    """As in an outage: the server ends the console's connection (and drops its locks)."""
     with server.connect() as connection:
-        for pid in pids:
+        for pid in connections(server, locked.name, locked.station):
             connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    wait_until(lambda: connections(server, locked.name, locked.station) == [], 5,
+               "the connection gone")
 
 
 def test_the_station_lock_is_taken_again_by_a_connection_remade_after_an_outage(
-        pg_url: str, server: Engine) -> None:
-    station = f"bay-{uuid.uuid4().hex[:6]}"
-    name = str(make_url(pg_url).database)
-    first = open_database(pg_url, station=station)
-    lock = lock_station(first, station)
-    other: Database | None = None
+        pg_url: str, server: Engine, locked: LockedStation) -> None:
+    _server_drops_the_connection(server, locked)
+    with locked.database.engine.connect() as connection:  # remade, taking the lock as it is
+        connection.execute(text("SELECT 1"))
+    assert len(connections(server, locked.name, locked.station)) == 1
+    other = open_database(pg_url, station=locked.station)
     try:
-        _terminate(server, connections(server, name, station))
-        wait_until(lambda: connections(server, name, station) == [], 5, "the connection gone")
-        with first.engine.connect() as connection:  # remade, and takes the lock as it is
-            connection.execute(text("SELECT 1"))
-        assert len(connections(server, name, station)) == 1
-        other = open_database(pg_url, station=station)
         with pytest.raises(StationBusy):
-            lock_station(other, station)
+            lock_station(other, locked.station)
     finally:
-        lock.release()
-        first.dispose()
-        if other is not None:
-            other.dispose()
+        other.dispose()
 
 
 def test_a_connection_remade_after_another_console_took_the_station_is_refused(
-        pg_url: str, server: Engine) -> None:
-    station = f"bay-{uuid.uuid4().hex[:6]}"
-    name = str(make_url(pg_url).database)
-    first = open_database(pg_url, station=station)
-    lock = lock_station(first, station)
-    second = open_database(pg_url, station=station)
+        pg_url: str, server: Engine, locked: LockedStation) -> None:
+    second = open_database(pg_url, station=locked.station)
     try:
-        _terminate(server, connections(server, name, station))
-        wait_until(lambda: connections(server, name, station) == [], 5, "the connection gone")
-        taken = lock_station(second, station)  # the station was free for a moment
-        with pytest.raises(StationBusy), first.engine.connect():
+        _server_drops_the_connection(server, locked)
+        taken = lock_station(second, locked.station)  # the station was free for a moment
+        with pytest.raises(StationBusy), locked.database.engine.connect():
             pass
         taken.release()
     finally:
-        lock.release()
-        first.dispose()
         second.dispose()
