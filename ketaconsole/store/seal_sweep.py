@@ -31,7 +31,7 @@ def every_seal_holds(database: Database, session_id: int,
     """``True`` if every seal's rows hash as sealed and every row of the session is sealed."""
     try:
         spans = _spans(seals)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, KeyError):
         return False
     stored: dict[str, list[tuple[Any, ...]]] = {}
     with database.engine.connect() as connection:
@@ -48,16 +48,18 @@ def every_seal_holds(database: Database, session_id: int,
 
 
 def _spans(seals: Sequence[StoredEvent]) -> dict[str, tuple[int, int]]:
-    """Per table, the lowest first id and the highest last id the seals name."""
+    """Per table, the first id of its first seal and the last id of its last one.
+
+    Seals name their rows in id order; one that does not (its rows outside this span, or
+    out of turn) fails the walk, and the seal-by-seal check names it.
+    """
     spans: dict[str, tuple[int, int]] = {}
-    for seal in seals:
-        for kind in KINDS:
-            extent = seal.payload.get(kind.key)
-            if extent is None:
-                continue
-            first, last = int(extent[0]), int(extent[1])
-            low, high = spans.get(kind.key, (first, last))
-            spans[kind.key] = (min(low, first), max(high, last))
+    for kind in KINDS:
+        first = next((s.payload[kind.key] for s in seals if kind.key in s.payload), None)
+        last = next((s.payload[kind.key] for s in reversed(seals) if kind.key in s.payload),
+                    None)
+        if first is not None and last is not None:
+            spans[kind.key] = (int(first[0]), int(last[1]))
     return spans
 
 
