@@ -4,8 +4,10 @@ Usage: ``python -m benchmarks [--only PREFIX] [--compare FILE]``. A module is an
 of this package that defines ``run``; ``--only decode`` runs the modules whose name starts with
 ``decode``, and ``--only decode.masimo`` also keeps only the keys that start with it.
 A module that fails to import or run is reported as ``<module>.error`` = 1 (its
-traceback goes to stderr) and the others still run. ``--compare FILE`` first prints each
-figure beside the one in FILE, a saved earlier run (see ``benchmarks._compare``).
+traceback goes to stderr) and the others still run; a run that reports any
+``<name>.error`` (a module's own included) exits 1 after printing every figure.
+``--compare FILE`` first prints each figure beside the one in FILE, a saved earlier run
+(see ``benchmarks._compare``).
 """
 
 from __future__ import annotations
@@ -72,6 +74,11 @@ def run_module(module: str, only: str | None) -> Figures | None:
     return figures
 
 
+def failed_benchmarks(results: Figures) -> list[str]:
+    """The benchmarks that reported ``<name>.error``, in name order."""
+    return sorted(key.removesuffix(".error") for key in results if key.endswith(".error"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks",
                                      description="Run the benchmarks; print figures as JSON.")
@@ -114,6 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in comparison(earlier, results, args.only):
             print(line)
     print(json.dumps(results, sort_keys=True), flush=True)
+    failed = failed_benchmarks(results)
+    if failed:
+        print(f"python -m benchmarks: {', '.join(failed)} failed; see the tracebacks above "
+              "and fix them before reading the figures.", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -24,8 +24,21 @@ printed its session number, ``MEASURE_S`` seconds of:
   and 48 rooms against a bare window of the same cards (``benchmarks._overview_frames``);
   they need no server and run in every ``python -m benchmarks``.
 
+``rooms.n100`` (``--only rooms.n100``) is 100 rooms from five ward processes of 20
+(``benchmarks._ward``): each room made by the one room builder on in-process simulators
+(``sim://``) of the same two devices, with its real record writer, alarm system and
+status publisher, each on a server connection of its own; its pump is connected but
+not infusing (no dose plan), so it reports at the same rate at rate 0. The same
+figures as above, and ``rooms.n100.commands_done``: of one acknowledgement asked of
+every room from the overview's side, how many the rooms did within 10 s. The server
+needs ``max_connections`` of at least 110 (``.ci/start-postgres`` starts it with 200).
+
+``connections`` counts the rooms' own (``application_name`` ``ketaconsole Room ...``),
+not the benchmark's reader.
+
 Targets (issue 19): at 20 rooms status age p99 < 2 s and no record write slower than
-1 s; overview frame p99 < 16 ms.
+1 s; overview frame p99 < 16 ms. Issue 31, at 100 rooms: status age p99 <= 1.5 s,
+write latency p99 <= 1 s, at most 100 connections.
 """
 
 from __future__ import annotations
@@ -63,6 +76,10 @@ from ketaconsole.sim.virtual_patient import SCENARIOS, VirtualPatient
 from ketaconsole.store import open_database
 
 ROOM_COUNTS = (5, 10, 20)
+WARD_ROOMS = 100
+ROOMS_PER_WARD = 20
+ROOM_APPLICATION = "ketaconsole Room %"
+"""The rooms' connections (``application_name``: ``ketaconsole`` and the station)."""
 MEASURE_S = float(os.environ.get("KETACONSOLE_BENCH_ROOMS_S", "60"))
 SAMPLE_EVERY_S = 0.25
 START_TIMEOUT_S = 180.0
@@ -172,8 +189,8 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
 
 def _backend_ticks(connection: Connection, name: str) -> dict[int, int]:
     pids = connection.execute(text(
-        "SELECT pid FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"),
-        {"name": name}).scalars().all()
+        "SELECT pid FROM pg_stat_activity WHERE datname = :name AND application_name LIKE :r"),
+        {"name": name, "r": ROOM_APPLICATION}).scalars().all()
     ticks = {}
     for pid in pids:
         try:
@@ -190,8 +207,8 @@ def _p99(values: list[float]) -> float:
 
 def _measure(url: str, rooms: int) -> dict[str, float]:
     name = make_url(url).database or ""
-    database = open_database(url)
-    engine = database.engine
+    database = open_database(url)  # the overview's reader, on its own connection
+    engine = create_engine(make_url(url), connect_args={"application_name": "benchmark"})
     latencies: list[float] = []
     ages: list[float] = []
     newest: dict[int, float] = {}
@@ -225,10 +242,12 @@ def _measure(url: str, rooms: int) -> dict[str, float]:
                                             {"n": name}).scalar_one()
             connections = connection.execute(text(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = :n "
-                "AND pid <> pg_backend_pid()"), {"n": name}).scalar_one()
+                "AND application_name LIKE :rooms"),
+                {"n": name, "rooms": ROOM_APPLICATION}).scalar_one()
             connection.commit()
     finally:
         database.dispose()
+        engine.dispose()
     cpu_s = sum(last_ticks[p] - first_ticks[p] for p in last_ticks) / CLOCK_TICKS
     room_hours = rooms * elapsed / 3600
     key = f"rooms.n{rooms:02d}"
@@ -258,6 +277,59 @@ def _one_size(server: str, rooms: int) -> dict[str, float]:
             stack.close()
 
 
+def _start_wards(url: str, rooms: int, home: Path) -> list[subprocess.Popen[bytes]]:
+    env = {**os.environ, "KETACONSOLE_HOME": str(home)}
+    wards = [subprocess.Popen([sys.executable, "-m", "benchmarks._ward", url, str(first),
+                               str(min(ROOMS_PER_WARD, rooms - first + 1))],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+             for first in range(1, rooms + 1, ROOMS_PER_WARD)]
+    deadline = time.monotonic() + START_TIMEOUT_S
+    for ward in wards:
+        assert ward.stdout is not None
+        ready, _, _ = select.select([ward.stdout], [], [],
+                                    max(0.0, deadline - time.monotonic()))
+        if not ready or ward.stdout.readline().strip() != b"ready":
+            _stop(wards)
+            raise RuntimeError("a ward's rooms did not start recording in time")
+    return wards
+
+
+def _commands_done(url: str, rooms: int) -> float:
+    """Ask every room for an acknowledgement, as the overview's F2 does; how many were done."""
+    from benchmarks._ward import station
+    from ketaconsole.overview.commands import ask_acknowledge, command_outcome
+
+    database = open_database(url)
+    try:
+        asked = [ask_acknowledge(database, station(n), by="bench.nurse")
+                 for n in range(1, rooms + 1)]
+        deadline = time.monotonic() + 10
+        done = 0
+        while time.monotonic() < deadline:
+            done = sum(command_outcome(database, command).done for command in asked)
+            if done == rooms:
+                break
+            time.sleep(0.5)
+    finally:
+        database.dispose()
+    return float(done)
+
+
+def _ward_size(server: str, rooms: int) -> dict[str, float]:
+    with _fresh_database(server, rooms) as url, \
+            tempfile.TemporaryDirectory(prefix="kc-bench-wards-") as home:
+        open_database(url).dispose()  # migrated once, before the rooms race to it
+        print(f"rooms: starting {rooms} simulated rooms in wards of {ROOMS_PER_WARD}",
+              file=sys.stderr, flush=True)
+        wards = _start_wards(url, rooms, Path(home))
+        try:
+            figures = _measure(url, rooms)
+            figures[f"rooms.n{rooms:02d}.commands_done"] = _commands_done(url, rooms)
+        finally:
+            _stop(wards)
+        return figures
+
+
 def run(only: str | None = None) -> dict[str, float]:
     """The overview's frames always; the rooms on a server only when asked for by
     ``--only rooms`` (or ``--only rooms.n20``)."""
@@ -272,6 +344,9 @@ def run(only: str | None = None) -> dict[str, float]:
     if server is None:
         print("rooms: skipped; set KETACONSOLE_BENCH_PG to a PostgreSQL server URL",
               file=sys.stderr)
+        return figures
+    if only.startswith(f"rooms.n{WARD_ROOMS}"):
+        figures.update(_ward_size(server, WARD_ROOMS))
         return figures
     for rooms in ROOM_COUNTS:
         key = f"rooms.n{rooms:02d}"

@@ -376,7 +376,7 @@ class Room:
             elif record.problem is None or left_open:
                 record.wait(self.waiting_sentence())
             if self.options.publish_status:
-                self.status_publisher = RoomPublisher(self, database.url).start()
+                self.status_publisher = RoomPublisher(self, database).start()
         self.record_opened = True
 
     # -- the session life cycle ------------------------------------------------------------

@@ -56,7 +56,7 @@ def open_record(database_url: str | None, *, station: str, place: str,
     if database_url is None:
         return RoomRecord(None, problem=NO_DATABASE)
     try:
-        database = open_database(database_url)
+        database = open_database(database_url, station=station)
     except DatabaseUnavailable as exc:
         return RoomRecord(None, problem=f"not recording: {exc}")
     refused = refuse(database) if refuse is not None else None

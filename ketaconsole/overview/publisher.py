@@ -1,7 +1,8 @@
 """The room's status publisher: about once a second, the room's status into the clinic's database.
 
-A thread of its own with a connection of its own, so publishing never waits for the
-screen or the record's writer, and they never wait for it. Each round is one short
+A thread of its own on the room's record database, whose one server connection it shares
+with the record's writer: a round waits at most for the writer's current batch, and
+the screen and the alarms never wait for it. Each round is one short
 transaction: the station's row in ``room_status`` is overwritten, on PostgreSQL a
 ``NOTIFY`` carries the status to every listening overview, and the alarm actions the
 overview asked of this station (``room_commands``) are picked up and done here, by the
@@ -20,13 +21,13 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from ketaconsole.alarms import AlarmActionError
 from ketaconsole.overview.status import PublishedRoom, RoomStatus, room_status
-from ketaconsole.store.database import create_record_engine
+from ketaconsole.store.database import Database
 from ketaconsole.store.models import RoomCommand, RoomStatusRow
 
 log = logging.getLogger(__name__)
@@ -66,12 +67,13 @@ def upsert_status(connection: Connection, status: RoomStatus) -> None:
 class RoomPublisher:
     """Publishes ``room``'s status every ``interval`` seconds and does the overview's asks."""
 
-    def __init__(self, room: PublishedRoom, url: str, *, interval: float = PUBLISH_EVERY_S,
+    def __init__(self, room: PublishedRoom, database: Database, *,
+                 interval: float = PUBLISH_EVERY_S,
                  clock: Callable[[], float] = time.time) -> None:
         self.room = room
         self.interval = interval
         self.clock = clock
-        self._engine: Engine = create_record_engine(url)
+        self._engine = database.engine
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.seq = 0
@@ -91,7 +93,6 @@ class RoomPublisher:
             self._thread.join(timeout)
         if self.problem is None:
             self.publish_once(closed=True)
-        self._engine.dispose()
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -2,8 +2,11 @@
 
 SQLite (the default, one file) runs in WAL mode with ``synchronous=FULL`` and foreign
 keys on, set on every new connection. PostgreSQL is used through psycopg 3
-(``postgresql+psycopg://``). Migrations ship inside the package and run before the
-console writes anything.
+(``postgresql+psycopg://``), through exactly one server connection per open database:
+a room's record writer, its status publisher and its station lock share it, one
+transaction at a time (a clinic's server then holds one connection per room, not
+three). Each names itself to the server (``application_name``: ``ketaconsole`` and the
+station). Migrations ship inside the package and run before the console writes anything.
 """
 
 from __future__ import annotations
@@ -35,6 +38,13 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 VERSION_TABLE = "alembic_version"
 SQLITE_BUSY_TIMEOUT_MS = 2000
 PG_CONNECT_TIMEOUT_S = 3
+PG_CONNECTIONS = 1
+"""Server connections an open database keeps on PostgreSQL: one, shared by its threads."""
+PG_WAIT_FOR_CONNECTION_S = 30.0
+"""How long a thread waits for the shared connection before it reports a database fault."""
+APPLICATION_NAME = "ketaconsole"
+PG_NAME_BYTES = 63
+"""PostgreSQL keeps this many bytes of an ``application_name``."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -77,9 +87,18 @@ def record_url(url: str) -> URL:
     return parsed
 
 
-def create_record_engine(url: str) -> Engine:
+def application_name(station: str | None = None) -> str:
+    """How a console names its connection to the server: ``ketaconsole`` and its station."""
+    name = APPLICATION_NAME if not station else f"{APPLICATION_NAME} {station}"
+    kept = "".join(c if " " <= c <= "~" else "?" for c in name)  # the server keeps ASCII
+    return kept[:PG_NAME_BYTES]
+
+
+def create_record_engine(url: str, *, station: str | None = None) -> Engine:
     """An engine for ``url`` with the console's connection settings (does not connect).
 
+    On PostgreSQL it keeps one connection, which its threads take in turn; its
+    ``application_name`` names the station (see :func:`application_name`).
     Statements' parameters are never put into errors or logs (``hide_parameters``): they
     hold patients' names, weights and vital signs.
     """
@@ -94,9 +113,10 @@ def create_record_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True, pool_size=2, max_overflow=2,
-                         hide_parameters=True,
-                         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S})
+    return create_engine(parsed, pool_pre_ping=True, pool_size=PG_CONNECTIONS, max_overflow=0,
+                         pool_timeout=PG_WAIT_FOR_CONNECTION_S, hide_parameters=True,
+                         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S,
+                                       "application_name": application_name(station)})
 
 
 def alembic_config() -> Config:
@@ -186,11 +206,14 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str, *, upgrade: bool = True) -> Database:
-    """Open (and migrate) the database at ``url``, or raise :class:`DatabaseUnavailable`."""
+def open_database(url: str, *, upgrade: bool = True, station: str | None = None) -> Database:
+    """Open (and migrate) the database at ``url``, or raise :class:`DatabaseUnavailable`.
+
+    ``station`` names the console's server connection (a room's record gives it).
+    """
     record_url(url)
     try:
-        engine = create_record_engine(url)
+        engine = create_record_engine(url, station=station)
         if upgrade:
             if current_revision(engine) != head_revision():
                 migrate(engine)

@@ -32,7 +32,7 @@ LOCATOR_DIGITS = 4
 
 
 @dataclass(frozen=True, slots=True)
-class _Kind:
+class SealedTable:
     """One sealed table: its key in the seal, its columns in canonical order, its blobs."""
 
     key: str
@@ -42,21 +42,21 @@ class _Kind:
     blobs: tuple[str, ...]
 
 
-NUMERICS = _Kind("n", NumericValue.__table__,  # type: ignore[arg-type]
+NUMERICS = SealedTable("n", NumericValue.__table__,  # type: ignore[arg-type]
                  ("id", "device_id", "metric", "value", "unit", "received_at", "device_time"),
                  frozenset({"value", "received_at", "device_time"}), ())
-WAVES = _Kind("w", WaveChunkRecord.__table__,  # type: ignore[arg-type]
+WAVES = SealedTable("w", WaveChunkRecord.__table__,  # type: ignore[arg-type]
               ("id", "device_id", "metric", "unit", "sample_rate_hz", "first_received_at",
                "received_at", "sample_count", "encoding", "data"),
               frozenset({"sample_rate_hz", "first_received_at", "received_at"}), ("data",))
-JOURNAL = _Kind("j", JournalChunk.__table__,  # type: ignore[arg-type]
+JOURNAL = SealedTable("j", JournalChunk.__table__,  # type: ignore[arg-type]
                 ("id", "device_id", "direction", "first_at", "last_at", "byte_count",
                  "pieces", "data"),
                 frozenset({"first_at", "last_at"}), ("pieces", "data"))
 KINDS = (NUMERICS, WAVES, JOURNAL)
 
 
-def _stored_form(kind: _Kind, row: dict[str, Any]) -> None:
+def _stored_form(kind: SealedTable, row: dict[str, Any]) -> None:
     """Floats as every database reads them back, set in the row before it is inserted.
 
     An int time reads back as a float, and SQLite gives -0.0 back as 0.0 (adding 0.0
@@ -68,7 +68,7 @@ def _stored_form(kind: _Kind, row: dict[str, Any]) -> None:
             row[name] = float(value) + 0.0
 
 
-def canonical_row(kind: _Kind, values: Sequence[Any]) -> bytes:
+def canonical_row(kind: SealedTable, values: Sequence[Any]) -> bytes:
     """One stored row, unambiguously: ``repr`` of its plain columns, then each blob.
 
     ``values`` are in ``kind.columns`` order, the blobs last; a ``repr`` of a tuple is
@@ -132,7 +132,7 @@ class MeasurementBreak:
         return self.sentence
 
 
-def _what(kind: _Kind, values: Sequence[Any]) -> str:
+def _what(kind: SealedTable, values: Sequence[Any]) -> str:
     """A row in the clinic's words: "SpO2 from monitor at 14:32:05.250"."""
     row = dict(zip(kind.columns, values, strict=True))
     if kind is JOURNAL:
@@ -145,7 +145,7 @@ def _what(kind: _Kind, values: Sequence[Any]) -> str:
     return f"{what} from {row['device_id']} at {format_time(float(at))}"
 
 
-def _fetch(database: Database, kind: _Kind, session_id: int) -> list[tuple[Any, ...]]:
+def _fetch(database: Database, kind: SealedTable, session_id: int) -> list[tuple[Any, ...]]:
     """Every row of the session in id order, as plain tuples (fast for a 4-hour session)."""
     # Through the (session, ...) index, so a record of many sessions is not scanned whole.
     query = (select(*(kind.table.c[c] for c in kind.columns))
@@ -186,7 +186,7 @@ def first_altered_measurement(database: Database, session_id: int,
     return None
 
 
-def _canonical_rows(kind: _Kind, rows: list[tuple[Any, ...]]) -> list[bytes]:
+def _canonical_rows(kind: SealedTable, rows: list[tuple[Any, ...]]) -> list[bytes]:
     if kind.blobs:
         return [canonical_row(kind, row) for row in rows]
     return [repr(row).encode("utf-8") for row in rows]
@@ -197,7 +197,7 @@ UNSEALED = "was added to the record outside any sealed batch"
 read between its chain and its rows, looks the same until read again)."""
 
 
-def _unsealed(seal: StoredEvent, kind: _Kind, row: Sequence[Any]) -> MeasurementBreak:
+def _unsealed(seal: StoredEvent, kind: SealedTable, row: Sequence[Any]) -> MeasurementBreak:
     return MeasurementBreak(seal.seq, seal.at, f"{_what(kind, row)} {UNSEALED}")
 
 
@@ -206,7 +206,7 @@ def _check_seal(seal: StoredEvent, stored: dict[str, list[tuple[Any, ...]]],
                 covered: dict[str, int]) -> str | None:
     payload = seal.payload
     parts: list[bytes] = []
-    spans: list[tuple[_Kind, int, int]] = []
+    spans: list[tuple[SealedTable, int, int]] = []
     expected = 0
     for kind in KINDS:
         extent = payload.get(kind.key)
@@ -229,7 +229,7 @@ def _check_seal(seal: StoredEvent, stored: dict[str, list[tuple[Any, ...]]],
     return _locate(seal, batch, parts, str(payload.get("rows", "")), expected)
 
 
-def _locate(seal: StoredEvent, batch: list[tuple[_Kind, tuple[Any, ...]]],
+def _locate(seal: StoredEvent, batch: list[tuple[SealedTable, tuple[Any, ...]]],
             canonical: list[bytes], locators: str, expected: int) -> str:
     """Which row of a batch whose seal no longer matches changed, was removed or added."""
     width = LOCATOR_DIGITS

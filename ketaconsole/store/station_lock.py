@@ -2,9 +2,14 @@
 
 A station's sessions are resumed and closed by the station's name, so two consoles
 with one name would write into one session. On SQLite the lock is an exclusive lock on
-a small file beside the database; on PostgreSQL an advisory lock on a connection of
-its own. Both are released by the operating system or the server when the process
-dies, so a crashed console never leaves its station locked.
+a small file beside the database. On PostgreSQL it is an advisory lock held by the
+console's one server connection (the record's engine keeps exactly one, shared by the
+record's writer and the status publisher): every connection the engine makes takes the
+lock as it is made, so the lock lives as long as the connection, a connection remade
+after an outage takes it again, and one that finds the station taken by another console
+in the meantime is refused (the record's writer then reports the fault). Both locks are
+released by the operating system or the server when the process dies, so a crashed
+console never leaves its station locked.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from ketaconsole.station import StationBusy
@@ -40,20 +46,59 @@ class StationLock:
     """Held from :func:`lock_station` until :meth:`release` (or the process ends)."""
 
     def __init__(self, station: str, handle: IO[bytes] | None = None,
-                 connection: Any = None) -> None:
+                 held_by: _ServerLock | None = None) -> None:
         self.station = station
         self._handle = handle
-        self._connection = connection
+        self._held_by = held_by
 
     def release(self) -> None:
         if self._handle is not None:
             self._handle.close()  # closing the file drops its lock
             self._handle = None
-        if self._connection is not None:
-            # the server drops a session's advisory locks; a dead one has dropped them
-            with contextlib.suppress(Exception):
-                self._connection.close()
-            self._connection = None
+        if self._held_by is not None:
+            self._held_by.release()
+            self._held_by = None
+
+
+class _ServerLock:
+    """The station's advisory lock, taken by every connection the record's engine makes."""
+
+    def __init__(self, database: Database, station: str) -> None:
+        self.database = database
+        self.station = station
+        self.key = _key(station)
+
+    def take(self, dbapi_connection: Any, _record: Any) -> None:
+        """``connect`` listener: the new connection takes the lock, or is refused."""
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        dbapi_connection.commit()
+        if not row or not row[0]:
+            raise _busy(self.station)  # the engine closes the connection it was making
+
+    def hold(self) -> None:
+        """Take the lock now: connections made before this held none, so they go first."""
+        engine = self.database.engine
+        event.listen(engine, "connect", self.take)
+        engine.dispose()
+        try:
+            with engine.connect():
+                pass
+        except BaseException:
+            self.release()
+            raise
+
+    def release(self) -> None:
+        """Stop taking the lock and close the engine's connection (the server drops it)."""
+        engine = self.database.engine
+        if event.contains(engine, "connect", self.take):
+            event.remove(engine, "connect", self.take)
+        with contextlib.suppress(Exception):
+            engine.dispose()
 
 
 def _lock_file(database: Database, station: str) -> Path | None:
@@ -93,18 +138,6 @@ def lock_station(database: Database, station: str) -> StationLock:
             handle.close()
             raise _busy(station)
         return StationLock(station, handle=handle)
-    connection = database.engine.raw_connection()
-    connection.detach()  # its own connection, closed (and the lock dropped) on release
-    try:
-        cursor = connection.cursor()
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", (_key(station),))
-        row = cursor.fetchone()
-        cursor.close()
-        connection.commit()
-    except Exception:
-        connection.close()
-        raise
-    if not row or not row[0]:
-        connection.close()
-        raise _busy(station)
-    return StationLock(station, connection=connection)
+    held_by = _ServerLock(database, station)
+    held_by.hold()
+    return StationLock(station, held_by=held_by)

@@ -22,6 +22,7 @@ MODULES = {
                      "    return {'zz_prefix.a.s': 1.0, 'zz_prefix.b.s': 2.0,"
                      " 'zz_prefix.only.text': 0.0 if only is None else len(only)}\n"),
     "zz_nan.py": "def run():\n    return {'zz_nan.value.s': float('nan')}\n",
+    "zz_own.py": "def run():\n    return {'zz_own.setup.error': 1.0, 'zz_own.kept.s': 4.0}\n",
 }
 
 
@@ -44,15 +45,33 @@ def last_json(out: str) -> dict[str, float]:
 
 def test_every_module_runs_and_a_failing_one_is_reported_without_stopping_the_rest(
         fake_benchmarks: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert harness.main(["--only", "zz"]) == 0
+    assert harness.main(["--only", "zz"]) == 1
     captured = capsys.readouterr()
     assert last_json(captured.out) == {
         "zz_alpha.work.s": 0.5, "zz_alpha.count.n": 3.0,
         "zz_broken.error": 1.0, "zz_import.error": 1.0, "zz_nan.error": 1.0,
+        "zz_own.setup.error": 1.0, "zz_own.kept.s": 4.0,
         "zz_prefix.a.s": 1.0, "zz_prefix.b.s": 2.0, "zz_prefix.only.text": 2.0}
     assert "RuntimeError: benchmark bug" in captured.err
     assert "ImportError: missing dependency" in captured.err
     assert "not a finite number" in captured.err
+
+
+def test_a_run_with_any_error_exits_non_zero_and_names_the_failed_benchmarks(
+        fake_benchmarks: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert harness.main(["--only", "zz_own"]) == 1
+    captured = capsys.readouterr()
+    assert last_json(captured.out) == {"zz_own.setup.error": 1.0, "zz_own.kept.s": 4.0}
+    assert captured.err.strip().splitlines()[-1].startswith(
+        "python -m benchmarks: zz_own.setup failed")
+    assert harness.main(["--only", "zz_broken"]) == 1
+    assert "zz_broken failed; see the tracebacks" in capsys.readouterr().err
+
+
+def test_a_run_without_errors_exits_zero(
+        fake_benchmarks: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert harness.main(["--only", "zz_alpha"]) == 0
+    assert "failed" not in capsys.readouterr().err
 
 
 def test_a_dotted_prefix_keeps_only_the_matching_keys(
@@ -177,3 +196,18 @@ def test_export_reports_each_format_against_reading_the_same_rows(
                         else "export.read_plain.s"]
         assert figures[f"export.{fmt.value}.vs_read_ratio"] == pytest.approx(
             figures[f"export.{fmt.value}.s"] / floor)
+
+
+def test_security_benchmark_sets_up_with_a_pin_the_rule_accepts_and_reports_every_figure(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import security
+
+    monkeypatch.setattr(security, "REPEATS", 1)
+    monkeypatch.setattr(security, "AUDIT_ENTRIES", 20)
+    figures = security.run()
+    assert set(figures) == {"security.login.ms", "security.pin_verify.ms",
+                            "security.pin_verify_default_cost.ms",
+                            "security.pin_verify.vs_default_ratio",
+                            "security.audit_append.per_s", "security.audit_verify_1000.ms"}
+    assert figures["security.pin_verify.vs_default_ratio"] == pytest.approx(
+        figures["security.pin_verify.ms"] / figures["security.pin_verify_default_cost.ms"])

@@ -21,7 +21,8 @@ from ketaconsole.store import Database, DatabaseUnavailable, SessionPlan, Sessio
 from ketaconsole.store import open_database as open_record
 from ketaconsole.store.anchors import session_chain
 from ketaconsole.store.review import timeline, verify
-from ketaconsole.store.seals import SEAL_KIND
+from ketaconsole.store.seal_sweep import every_seal_holds
+from ketaconsole.store.seals import SEAL_KIND, seals_of
 from ketaconsole.store.timeline import chain_event, format_time
 
 T0 = 1_790_000_000.0
@@ -140,6 +141,37 @@ def test_zeroed_raw_bytes_are_named(recorded: Recorded) -> None:
          d=bytes(15), id=row)
     problem = _problem(recorded)
     assert problem.startswith("raw bytes from oximeter at") and problem.endswith("was altered")
+
+
+TAMPERING = {
+    "changed value": "UPDATE numerics SET value = value + 1 WHERE id = "
+                     "(SELECT max(id) FROM numerics WHERE session_id = :s)",
+    "deleted value": "DELETE FROM numerics WHERE id = "
+                     "(SELECT min(id) FROM numerics WHERE session_id = :s)",
+    "value renumbered past the last seal": "UPDATE numerics SET id = id + 100000 WHERE id = "
+                                           "(SELECT min(id) FROM numerics WHERE session_id = :s)",
+    "value added after the last seal": "INSERT INTO numerics (session_id, device_id, metric, "
+                                       "value, unit, received_at) VALUES "
+                                       "(:s, 'oximeter', 'MDC_PULS_OXIM_SAT_O2', 99, '%', 1)",
+    "zeroed wave": "UPDATE wave_chunks SET data = zeroblob(length(data)) WHERE id = "
+                   "(SELECT min(id) FROM wave_chunks WHERE session_id = :s)",
+    "raw bytes of another device": "UPDATE journal_chunks SET device_id = 'pump' WHERE id = "
+                                   "(SELECT max(id) FROM journal_chunks WHERE session_id = :s)",
+}
+
+
+@pytest.mark.parametrize("what", TAMPERING)
+def test_the_one_sweep_proves_a_whole_record_and_refuses_any_edit(recorded: Recorded,
+                                                                  what: str) -> None:
+    seals = seals_of(timeline(recorded.database, recorded.session_id))
+    assert every_seal_holds(recorded.database, recorded.session_id, seals)
+    statement = TAMPERING[what]
+    if not recorded.database.is_sqlite:
+        statement = statement.replace("zeroblob(length(data))",
+                                      "decode(repeat('00', length(data)), 'hex')")
+    _sql(recorded.database, statement, s=recorded.session_id)
+    assert not every_seal_holds(recorded.database, recorded.session_id, seals)
+    assert _problem(recorded)  # and the seal-by-seal check names it
 
 
 def test_a_session_without_seals_still_verifies_its_chain(database: Database) -> None:
