@@ -51,6 +51,9 @@ FASTING_SOLIDS_SETTING = "fasting-solids-hours"
 FASTING_CLEAR_LIQUIDS_SETTING = "fasting-clear-liquids-hours"
 """Hours without clear liquids the clinic asks before an infusion (CLINICAL.md: 2)."""
 
+ESKETAMINE_DOSE_SETTINGS = {56: "esketamine-56-mg", 84: "esketamine-84-mg"}
+"""Whether the clinic gives each esketamine dose the label allows (1: yes, 0: no)."""
+
 HR_HIGH_SUSTAIN_SETTING = "hr-high-sustain-seconds"
 """How long the heart rate must stay above the ``hr-high`` limit before that alarm sounds."""
 
@@ -111,6 +114,8 @@ RULES: dict[str, SettingRule] = {rule.key: rule for rule in (
                 "checked at check-in", None, 4, 12, default_value=6),
     SettingRule(FASTING_CLEAR_LIQUIDS_SETTING, "hours without clear liquids before an "
                 "infusion, checked at check-in", None, 1, 4, default_value=2),
+    *(SettingRule(key, f"1: esketamine nasal {mg} mg is an allowed dose here; 0: it is not",
+                  None, 0, 1, default_value=1) for mg, key in ESKETAMINE_DOSE_SETTINGS.items()),
 )}
 
 
@@ -156,6 +161,12 @@ def setting_value(database: Database, key: str) -> int:
 def madrs_in_use(database: Database) -> bool:
     """Whether this clinic asks and plots the MADRS (the ``madrs`` setting, default on)."""
     return setting_value(database, MADRS_SETTING) == 1
+
+
+def esketamine_doses(database: Database) -> tuple[int, ...]:
+    """The esketamine doses (mg) the clinic allows (its settings; by default 56 and 84)."""
+    return tuple(mg for mg, key in ESKETAMINE_DOSE_SETTINGS.items()
+                 if setting_value(database, key) == 1)
 
 
 def clinic_alarm_profile(database: Database, profile: LimitProfile) -> LimitProfile:

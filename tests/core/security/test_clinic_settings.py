@@ -15,6 +15,7 @@ from ketaconsole.security.admin import change_setting
 from ketaconsole.security.clinic_settings import (
     DEFAULT_SETTINGS,
     clinic_settings,
+    esketamine_doses,
     security_settings,
 )
 from ketaconsole.security.users import ConsoleUser, authenticate, find_user
@@ -28,7 +29,9 @@ def test_unchanged_settings_are_the_defaults(database: Database, staffed_audit: 
         ("lockout-minutes", 5, None), ("pin-min-length", 6, None),
         ("admin-pin-min-length", 6, None), ("madrs", 1, None),
         ("hr-high-sustain-seconds", 300, None), ("fasting-solids-hours", 6, None),
-        ("fasting-clear-liquids-hours", 2, None)]
+        ("fasting-clear-liquids-hours", 2, None), ("esketamine-56-mg", 1, None),
+        ("esketamine-84-mg", 1, None)]
+    assert esketamine_doses(database) == (56, 84)
     assert security_settings(database) == DEFAULT_SETTINGS
 
 

@@ -113,18 +113,22 @@ CLINIC_RULES: dict[str, Permission] = {
     "measure": ENTRY, "clinical_flag_acknowledged": ENTRY, "annotation": ENTRY,
     "scale": ENTRY, "rescue_medication": ENTRY, "adverse_event": ENTRY,
     "correction": ENTRY, "retraction": ENTRY,
+    "treatment": RUN, "esketamine_plan": RUN, "nasal_device": RUN, "ready_to_leave": RUN,
+    "early_transfer": RUN,
     "export": Permission.EXPORT_RECORD}
 """Who may do what, written out from the clinic's roles (nurses run the session and sign
 it; a named clinician, nurse or prescriber, makes clinical entries), not read from the code."""
 
 STEP_KINDS: dict[str, tuple[str, ...]] = {
-    "check_in": ("check_in",), "open_unchecked": ("check_in_skipped",),
+    "check_in": ("check_in", "treatment"), "open_unchecked": ("check_in_skipped",),
     "confirm_baseline": ("baseline",),
     "record_measure": ("measure",), "acknowledge_flag": ("clinical_flag_acknowledged",),
     "confirm_plan": ("dose_plan",),
     "infusion_action": ("infusion_start", "infusion_pause", "infusion_resume",
                         "infusion_stop"),
-    "begin_discharge": ("discharge_assessment_started",),
+    "begin_discharge": ("discharge_assessment_started", "early_transfer"),
+    "confirm_esketamine": ("esketamine_plan",), "administer_device": ("nasal_device",),
+    "ready_to_leave": ("ready_to_leave",),
     "record_discharge": ("discharge_criteria",), "sign_off": ("signature",),
     "end_session": ("session_end",), "record_entry": TIMELINE_ENTRIES,
     "correct": ("correction",), "retract": ("retraction",)}
