@@ -320,7 +320,7 @@ class SessionWorkflow:
         problem = order_problem(nasal.dose_mg, self.esketamine_doses)
         if problem is not None:
             raise WorkflowError({"dose_mg": problem})
-        _typed("lot", nasal.lot, Field.NOTE)
+        _typed("lot", nasal.lot, Field.LOT)
 
     def _treatment_given(self, treatment: Treatment, nasal: NasalOrder | None,
                          author: str) -> None:
