@@ -80,6 +80,8 @@ class MonitoringRules:
     """The blood pressure about 40 minutes after the first device."""
     bp_after_earliest_s: float = 30 * 60
     """The earliest reading that counts as the 40-minute one."""
+    bp_after_latest_s: float = 60 * 60
+    """The latest reading that counts as the 40-minute one (ours)."""
     bp_late_s: float = 10 * 60
     """How long past its time a check is before it is an alarm."""
     bp_before_end_s: float = 15 * 60
@@ -89,7 +91,8 @@ class MonitoringRules:
 
     def at_pace(self, pace: float) -> MonitoringRules:
         return MonitoringRules(self.minimum_s / pace, self.bp_after_s / pace,
-                               self.bp_after_earliest_s / pace, self.bp_late_s / pace,
+                               self.bp_after_earliest_s / pace, self.bp_after_latest_s / pace,
+                               self.bp_late_s / pace,
                                self.bp_before_end_s / pace,
                                tuple(t / pace for t in self.scale_times_s))
 
@@ -208,8 +211,8 @@ def bp_checks(record: NasalRecord, readings: Sequence[float], opened_at: float |
     """The three blood pressures the REMS asks, met by the readings' times (any order).
 
     Before: the last reading after the session opened and before the first device (due
-    at once, overdue 10 min later). About 40 min: the first reading from 30 min after the
-    first device (due at 40, overdue at 50). Before the end: the last reading after the
+    at once, overdue 10 min later). About 40 min: the first reading from 30 to 60 min after
+    the first device (due at 40, overdue at 50). Before the end: the last reading after the
     40-minute one and from 15 min before the two-hour minimum (due then, overdue once the
     minimum is reached).
     """
@@ -222,7 +225,8 @@ def bp_checks(record: NasalRecord, readings: Sequence[float], opened_at: float |
                            missed=not before and first is not None)
     if first is None:
         return (check_before, BpCheck(BP_AT_40, None), BpCheck(BP_AT_END, None))
-    after = [t for t in times if t >= first + rules.bp_after_earliest_s]
+    after = [t for t in times
+             if first + rules.bp_after_earliest_s <= t <= first + rules.bp_after_latest_s]
     at_40 = after[0] if after else None
     end_from = first + rules.minimum_s - rules.bp_before_end_s
     ending = [t for t in times if t >= end_from and (at_40 is None or t > at_40)]

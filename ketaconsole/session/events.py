@@ -822,7 +822,7 @@ class Exported(Entry):
 
     def sentence(self) -> str:
         names = {"pdf": "PDF", "csv": "CSV", "fhir": "FHIR R4", "hl7": "HL7 v2",
-                 "vital": "VitalDB .vital"}
+                 "vital": "VitalDB .vital", "rems": "the REMS patient monitoring record"}
         sent = {"delivered": "; sent to the record system",
                 "failed": "; sending to the record system failed"}.get(
             str(self.mllp_result), "")

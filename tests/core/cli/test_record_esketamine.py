@@ -5,7 +5,13 @@ timeline. Each command runs as its own process against a simulated oximeter on a
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+import sys
+
+import pytest
 
 from ketaconsole.session.state import fold
 from ketaconsole.store import open_database
@@ -75,3 +81,36 @@ def test_esketamine_options_that_do_not_fit_are_usage_errors(clinic: Clinic) -> 
         assert refused.returncode == 2, options
         assert one_line(refused.stderr) == f"ketaconsole: {sentence}", options
     assert clinic.sessions() == 0
+
+
+def _due(clinic: Clinic, shift: str) -> list[dict[str, object]]:
+    env = {**os.environ, "KETACONSOLE_HOME": str(clinic.home)}
+    done = subprocess.run(["faketime", "-f", shift, sys.executable, "-m", "ketaconsole",
+                           "sessions", "--rems-due", "--json", "--db", clinic.url],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+@pytest.mark.skipif(shutil.which("faketime") is None,
+                    reason="faketime is not installed ('./run test' installs it)")
+def test_a_recorded_esketamine_session_waits_for_its_rems_form_and_is_overdue_after_a_week(
+        clinic: Clinic) -> None:
+    session_id = clinic.recorded("--treatment", "esketamine", "--dose-mg", "84")
+    (waiting,) = _due(clinic, "+2h")
+    assert (waiting["session"], waiting["overdue"]) == (session_id, False)
+    (late,) = _due(clinic, "+8d")
+    assert late["overdue"] is True
+    listed = clinic.run("sessions", "--rems-due")
+    assert listed.returncode == 0 and f"{session_id:>7}" in listed.stdout
+
+    js, pdf = clinic.export(session_id, "rems")  # sorted by name
+    form = json.loads(js.read_text(encoding="utf-8"))
+    assert form["dose_mg"] == 84 and form["lot"] is None
+    # headless, no nurse recorded the devices: what the form cannot say is named
+    assert {"lot number", "first device", "ready-to-leave time"} <= set(form["missing"])
+    assert "BP before the first device (not taken)" in form["missing"]
+    assert pdf.name.endswith("-rems.pdf")
+    verified = clinic.run("verify", str(session_id), "--export", str(js))
+    assert verified.returncode == 0, verified.stderr
+    assert _due(clinic, "+8d") == []

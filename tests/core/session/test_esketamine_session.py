@@ -251,11 +251,14 @@ def test_which_bp_is_missing_is_named() -> None:
     from ketaconsole.session.esketamine import NasalRecord
 
     record = NasalRecord(Treatment.ESKETAMINE, 56, "", (T0,))
-    readings = [T0 - 5 * MINUTE, T0 + 119 * MINUTE]
+    readings = [T0 - 5 * MINUTE, T0 + 45 * MINUTE]
     before, at_40, at_end = bp_checks(record, readings, T0 - 20 * MINUTE)
     assert before.name == BP_BEFORE and before.taken_at == T0 - 5 * MINUTE
-    assert at_40.name == BP_AT_40 and at_40.taken_at == T0 + 119 * MINUTE
-    assert at_end.taken_at is None  # one reading cannot be both
+    assert at_40.name == BP_AT_40 and at_40.taken_at == T0 + 45 * MINUTE
+    assert at_end.taken_at is None
+    late = bp_checks(record, [T0 - 5 * MINUTE, T0 + 119 * MINUTE], T0 - 20 * MINUTE)
+    assert late[1].taken_at is None  # a reading at the end is no 40-minute one
+    assert late[2].taken_at == T0 + 119 * MINUTE
 
 
 def test_no_reading_before_the_first_device_is_named_missed_not_an_alarm_for_ever() -> None:
