@@ -37,6 +37,7 @@ from ketaconsole.live.engine import Engine
 from ketaconsole.observations import PumpState
 from ketaconsole.session.checkin import CheckIn
 from ketaconsole.session.discharge import SCALES, suggest_aldrete, suggest_padss, total
+from ketaconsole.session.esketamine import Treatment
 from ketaconsole.session.patient import Patient
 from ketaconsole.session.phase import Phase, PhaseNow
 from ketaconsole.session.workflow import SessionWorkflow, WorkflowError
@@ -128,6 +129,10 @@ class CheckInPage(StepPage):
         self.search.picked.connect(self.pick)
         self.column.insertWidget(1, self.search)
         f = self.form
+        self.treatment = fitting_combo()
+        for treatment in Treatment:
+            self.treatment.addItem(treatment.words.capitalize(), treatment.value)
+        f.add("treatment", "Treatment", self.treatment)
         f.add("patient_name", "Patient", QLineEdit(patient.name if patient else ""))
         f.add("mrn", "MRN", QLineEdit(patient.identifier if patient else ""))
         f.add("date_of_birth", "Date of birth (YYYY-MM-DD)", QLineEdit())
@@ -228,7 +233,8 @@ class CheckInPage(StepPage):
 
     def record(self) -> None:
         form = self.collect()
-        self._submit(lambda: self._workflow.check_in(form), self)
+        treatment = Treatment(self.treatment.currentData())
+        self._submit(lambda: self._workflow.check_in(form, treatment=treatment), self)
 
 
 class BaselinePage(StepPage):
