@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from ketaconsole.session.esketamine import BpCheck, NasalOrder, devices_for
 from ketaconsole.session.workflow import SessionWorkflow, WorkflowError
@@ -87,24 +87,28 @@ class DosingPage(StepPage):
                                           "Monitor for at least two hours from the first "
                                           "device; SpO2 throughout."))
         self.devices = WrappedText("No device administered yet")
-        self.column.addWidget(self.devices)
         self.administer = QPushButton("Device 1 administered")
         self.administer.clicked.connect(
             lambda: self._submit(self._workflow.administer_device, self))
-        self.column.addWidget(self.administer)
         self.countdown = WrappedText("")
         self.countdown.setFont(theme.font(16, bold=True))
-        self.column.addWidget(self.countdown)
         self.checks = WrappedText("")
-        self.column.addWidget(self.checks)
-        self.form.add("ready_at", "Ready to leave at (HH:MM, blank: now)", QLineEdit())
-        self.form.add("early_reason", "Reason to hand over care before two hours",
-                      QLineEdit())
+        for place, widget in enumerate((self.devices, self.administer, self.countdown,
+                                        self.checks), start=2):
+            self.column.insertWidget(place, widget)  # above the form: what comes first
+        # each label above its field, so a field is as wide as the side panel
+        self.form_layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        ready_at = QLineEdit()
+        ready_at.setPlaceholderText("HH:MM, or blank for now")
+        self.form.add("ready_at", "Ready to leave at", ready_at)
+        early = QLineEdit()
+        early.setPlaceholderText("only to hand over care before two hours")
+        self.form.add("early_reason", "Reason for an earlier discharge", early)
         self.ready = QPushButton("Ready to leave")
         self.ready.clicked.connect(self.record_ready)
         self.begin = QPushButton("Begin discharge assessment")
         self.begin.clicked.connect(self.begin_discharge)
-        self.column.addLayout(button_rows([self.ready, self.begin]))
+        self.column.addLayout(button_rows([self.ready, self.begin], columns=1))
         self.ready_note = QLabel("")
         self.ready_note.setWordWrap(True)
         self.column.addWidget(self.ready_note)

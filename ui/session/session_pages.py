@@ -130,8 +130,9 @@ class CheckInPage(StepPage):
         self.column.insertWidget(1, self.search)
         f = self.form
         self.treatment = fitting_combo()
-        for treatment in Treatment:
-            self.treatment.addItem(treatment.words.capitalize(), treatment.value)
+        for treatment, words in ((Treatment.IV_KETAMINE, "IV ketamine"),
+                                 (Treatment.ESKETAMINE, "Esketamine (nasal)")):
+            self.treatment.addItem(words, treatment.value)
         f.add("treatment", "Treatment", self.treatment)
         f.add("patient_name", "Patient", QLineEdit(patient.name if patient else ""))
         f.add("mrn", "MRN", QLineEdit(patient.identifier if patient else ""))
