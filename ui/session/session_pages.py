@@ -465,12 +465,13 @@ class DonePage(StepPage):
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         signed = self._workflow.signed_by
+        self.export_buttons["rems"].setVisible(self._workflow.model.nasal.esketamine)
         self.summary.setText(("Signed off" + (f" by {signed}" if signed else "")) +
                              f". Export the record for the clinic's file (into "
                              f"{self._folder()}):")
 
     def export(self, fmt: str) -> None:
-        """Export in format ``fmt`` (pdf, csv, fhir, hl7, vital) off the GUI thread."""
+        """Export in format ``fmt`` (pdf, csv, fhir, hl7, vital, rems) off the GUI thread."""
         from ketaconsole.export.service import ExportFailed, ExportFormat
 
         service, exporter = self._workflow.service, self._exporter
@@ -497,5 +498,6 @@ class DonePage(StepPage):
 
 
 EXPORT_LABELS = {"pdf": "PDF chart", "csv": "CSV", "fhir": "FHIR R4", "hl7": "HL7 v2",
-                 "vital": "VitalDB .vital"}
-"""Export formats by their ``ExportFormat`` value (imported only when an export runs)."""
+                 "vital": "VitalDB .vital", "rems": "REMS form"}
+"""Export formats by their ``ExportFormat`` value (imported only when an export runs);
+the REMS form is offered only for an esketamine session."""

@@ -6,11 +6,13 @@ faster (the two-hour minimum is 30 s of the test): the nurse picks esketamine at
 confirms the baseline, chooses 56 mg and types the lot, presses a button as each device is
 administered, tries to begin the discharge at once (refused, the page says how long is
 left), records when the patient would have been ready to leave, and begins the discharge
-once the countdown says the minimum is reached; then the criteria and the sign-off.
+once the countdown says the minimum is reached; then the criteria, the sign-off and the
+REMS form's export.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,6 +118,17 @@ def test_a_nurse_runs_a_whole_esketamine_session_with_the_two_hour_rule(
     type_into(qtbot, sign_off, "name", "Nurse Ratched")
     click(qtbot, sign_off.sign)  # type: ignore[attr-defined]
     _at(qtbot, window, Step.DONE)
+    done = panel.pages[Step.DONE]
+    rems = done.export_buttons["rems"]  # type: ignore[attr-defined]
+    assert rems.isVisible()
+    click(qtbot, rems)
+    qtbot.waitUntil(lambda: "rems.json" in done.exported.text(),  # type: ignore[attr-defined]
+                    timeout=30000)
+    (form_file,) = (tmp_path / "exports").glob("*-rems.json")
+    form = json.loads(form_file.read_text(encoding="utf-8"))
+    assert form["dose_mg"] == 56 and form["lot"] == "L2291A"
+    assert form["concomitant_medications"]["benzodiazepines"] == ["lorazepam"]
+    assert form["monitoring"]["ready_to_leave_at"] is not None
 
     service = window.room.service
     assert service is not None
