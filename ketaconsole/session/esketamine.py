@@ -97,6 +97,9 @@ class MonitoringRules:
                                tuple(t / pace for t in self.scale_times_s))
 
 
+SEDATION_SCALES = ("MOAA/S", "CADSS-6")
+"""The scales the clinic scores at its times after the first device."""
+
 REMS_RULES = MonitoringRules()
 """The REMS times as the label gives them."""
 
@@ -113,6 +116,8 @@ class NasalRecord:
     ready_to_leave_at: float | None = None
     early_transfer: str | None = None
     """The reason recorded for a transfer of care before the two-hour minimum."""
+    scored_at: tuple[float, ...] = ()
+    """When MOAA/S or CADSS-6 was scored."""
 
     @property
     def esketamine(self) -> bool:
@@ -145,6 +150,8 @@ class NasalRecord:
             return replace(self, ready_to_leave_at=entry.ready_at)
         if isinstance(entry, te.EarlyTransferOfCare):
             return replace(self, early_transfer=entry.reason)
+        if isinstance(entry, te.ScaleScored) and entry.scale in SEDATION_SCALES:
+            return replace(self, scored_at=(*self.scored_at, at))
         return self
 
     def minimum_left(self, now: float, rules: MonitoringRules = REMS_RULES) -> float:
@@ -237,15 +244,15 @@ def bp_checks(record: NasalRecord, readings: Sequence[float], opened_at: float |
                     ending[-1] if ending else None))
 
 
-def scale_checks(record: NasalRecord, scored_at: Sequence[float], now: float,
-                 rules: MonitoringRules = REMS_RULES) -> str | None:
-    """'MOAA/S and CADSS due now (40 min)' when the clinic's time has come and no score was
-    taken since; ``None`` when nothing is due."""
+def scale_check(record: NasalRecord, now: float,
+                rules: MonitoringRules = REMS_RULES) -> str | None:
+    """'MOAA/S and CADSS due now' when one of the clinic's times has come and neither was
+    scored from 10 minutes before it; ``None`` when nothing is due."""
     first = record.first_device_at
     if first is None:
         return None
     for offset in rules.scale_times_s:
         due = first + offset
-        if now >= due and not any(t >= due - rules.bp_late_s for t in scored_at):
+        if now >= due and not any(t >= due - rules.bp_late_s for t in record.scored_at):
             return "MOAA/S and CADSS due now"
     return None

@@ -72,7 +72,7 @@ FOLD_KINDS = frozenset({
     "dose_limits_accepted", "dose_plan", *INFUSION_KINDS, "phase", "pump_state", "devices",
     "discharge_assessment_started", "discharge_criteria", "signature", "correction",
     "retraction", "treatment", "esketamine_plan", "nasal_device", "ready_to_leave",
-    "early_transfer"})
+    "early_transfer", "scale"})
 """The kinds the fold reads: a reader may fetch only these (alarms and seals aside)."""
 
 

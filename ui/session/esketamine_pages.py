@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from ketaconsole.session.esketamine import BpCheck, NasalOrder, devices_for
+from ketaconsole.session.esketamine import BpCheck, NasalOrder, devices_for, scale_check
 from ketaconsole.session.workflow import SessionWorkflow, WorkflowError
 from ui import theme
 from ui.session.session_pages import StepPage, Submit, button_rows
@@ -137,8 +137,9 @@ class DosingPage(StepPage):
         self.administer.setText(f"Device {len(given) + 1} administered" if left
                                 else "All devices administered")
         set_text(self.countdown, nasal.countdown(now, self._workflow.monitoring))
-        if self._bp_checks is not None:
-            set_text(self.checks, "\n".join(check.text(now) for check in self._bp_checks()))
+        due = [check.text(now) for check in self._bp_checks()] if self._bp_checks else []
+        scales = scale_check(nasal, now, self._workflow.monitoring)
+        set_text(self.checks, "\n".join([*due, *([scales] if scales else [])]))
         self.ready.setEnabled(bool(given))
         self.begin.setEnabled(nasal.all_devices_given)
         if nasal.ready_to_leave_at is not None:

@@ -268,3 +268,18 @@ def test_no_reading_before_the_first_device_is_named_missed_not_an_alarm_for_eve
     before, _, _ = bp_checks(record, [T0 + 41 * MINUTE], T0 - 20 * MINUTE)
     assert before.missed and not before.late(T0 + 60 * MINUTE)
     assert before.text(T0 + 60 * MINUTE) == f"{BP_BEFORE}: not taken"
+
+
+def test_moaas_and_cadss_fall_due_at_the_clinics_times_until_scored(bedside: Bedside) -> None:
+    from ketaconsole.session.esketamine import scale_check
+
+    _dosed(bedside)  # first device at T0
+    flow = bedside.workflow
+    assert scale_check(flow.model.nasal, T0 + 39 * MINUTE) is None
+    assert scale_check(flow.model.nasal, T0 + 41 * MINUTE) == "MOAA/S and CADSS due now"
+    bedside.clock.now = T0 + 41 * MINUTE
+    flow.record_entry("scale", {"scale": "MOAA/S", "score": 5,
+                                "meaning": "responds readily to name spoken in normal tone"})
+    assert scale_check(flow.model.nasal, T0 + 42 * MINUTE) is None
+    assert scale_check(flow.model.nasal, T0 + 101 * MINUTE) == "MOAA/S and CADSS due now"
+    assert _state(bedside).nasal.scored_at == (T0 + 41 * MINUTE,)
