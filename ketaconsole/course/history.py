@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from ketaconsole.course.titration import PastInfusion
 from ketaconsole.dose import infusion_outcome, reconcile
 from ketaconsole.live.pump_ledger import recorded_ledger
+from ketaconsole.session.esketamine import Treatment
 from ketaconsole.session.state import SessionState
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSession, NumericValue
@@ -59,6 +60,10 @@ class SessionLine:
     infusion_stopped: bool = False
     delivered_fraction: float | None = None
     """Delivered mg over the planned mg."""
+    treatment: Treatment = Treatment.IV_KETAMINE
+    """What the session gave; an esketamine session is no infusion of the course."""
+    esketamine_mg: int | None = None
+    """An esketamine session's dose, once its devices were all administered."""
 
     @property
     def infused(self) -> bool:
@@ -125,7 +130,9 @@ def session_line(database: Database, row: ClinicSession, state: SessionState) ->
         dict(state.dose_decision) if state.dose_decision is not None else None,
         tuple(dict(m) for m in state.measures), row.ended_at,
         infusion_ran=state.infused, infusion_stopped=state.infusion.stopped_at is not None,
-        delivered_fraction=delivered.fraction_of_plan if delivered is not None else None)
+        delivered_fraction=delivered.fraction_of_plan if delivered is not None else None,
+        treatment=state.nasal.treatment,
+        esketamine_mg=state.nasal.dose_mg if state.nasal.all_devices_given else None)
 
 
 def course_history(database: Database, patient_id: int) -> list[SessionLine]:
