@@ -39,6 +39,7 @@ class Clinic:
     url: str
     mrn: str
     port: str
+    admin_added: bool = False
 
     def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "KETACONSOLE_HOME": str(self.home),
@@ -46,6 +47,17 @@ class Clinic:
         return subprocess.run([sys.executable, "-m", "ketaconsole", *args, "--db", self.url],
                               input=stdin, capture_output=True, text=True, env=env,
                               timeout=120)
+
+    def set_setting(self, key: str, value: str) -> None:
+        """The clinic's admin (added the first time) changes a setting, as at the desk."""
+        if not self.admin_added:
+            added = self.run("users", "add", "--name", ADMIN, "--display", "Ada Admin",
+                             "--role", "admin", "--pin-stdin", stdin=f"{ADMIN_PIN}\n")
+            assert added.returncode == 0, added.stderr
+            self.admin_added = True
+        changed = self.run("settings", "set", key, value, "--as", ADMIN, "--pin-stdin",
+                           stdin=f"{ADMIN_PIN}\n")
+        assert changed.returncode == 0, changed.stderr
 
     def record(self, *extra: str) -> subprocess.CompletedProcess[str]:
         return self.run("record", "--device", f"masimo-ascii={self.port}", "--mrn", self.mrn,

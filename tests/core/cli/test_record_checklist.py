@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from ketaconsole.cli import main
-from tests.core.cli.record_support import ADMIN, ADMIN_PIN, PATIENT, Clinic, one_line, pdf_text
+from tests.core.cli.record_support import PATIENT, Clinic, one_line, pdf_text
 
 
 def test_a_session_recorded_with_a_checklist_file_exports_the_checklist_but_is_not_final(
@@ -147,12 +147,7 @@ def test_the_clinics_solid_food_hours_changed_with_settings_are_the_rule_record_
     first = clinic.recorded("--patient", PATIENT, "--checklist", seven_hours)
     assert clinic.events(first, "check_in")[0]["solids_needed_h"] == 6
 
-    added = clinic.run("users", "add", "--name", ADMIN, "--display", "Ada Admin", "--role",
-                       "admin", "--pin-stdin", stdin=f"{ADMIN_PIN}\n")
-    assert added.returncode == 0, added.stderr
-    changed = clinic.run("settings", "set", "fasting-solids-hours", "8", "--as", ADMIN,
-                         "--pin-stdin", stdin=f"{ADMIN_PIN}\n")
-    assert changed.returncode == 0, changed.stderr
+    clinic.set_setting("fasting-solids-hours", "8")
 
     refused = clinic.record("--patient", PATIENT, "--checklist", seven_hours)
     assert refused.returncode == 1

@@ -16,7 +16,7 @@ import pytest
 from ketaconsole.session.state import fold
 from ketaconsole.store import open_database
 from ketaconsole.store.review import timeline
-from tests.core.cli.record_support import ADMIN, ADMIN_PIN, Clinic, one_line
+from tests.core.cli.record_support import Clinic, one_line
 
 
 def test_an_esketamine_session_is_recorded_with_its_dose_and_lot_and_no_pump_plan(
@@ -39,12 +39,7 @@ def test_an_esketamine_session_is_recorded_with_its_dose_and_lot_and_no_pump_pla
 
 def test_a_dose_the_clinic_does_not_allow_is_refused_before_any_port_is_opened(
         clinic: Clinic) -> None:
-    added = clinic.run("users", "add", "--name", ADMIN, "--display", "Ada Admin", "--role",
-                       "admin", "--pin-stdin", stdin=f"{ADMIN_PIN}\n")
-    assert added.returncode == 0, added.stderr
-    changed = clinic.run("settings", "set", "esketamine-84-mg", "0", "--as", ADMIN,
-                         "--pin-stdin", stdin=f"{ADMIN_PIN}\n")
-    assert changed.returncode == 0, changed.stderr
+    clinic.set_setting("esketamine-84-mg", "0")
     missing = str(clinic.home / "no-such-port")
     refused = clinic.run("record", "--device", f"masimo-ascii={missing}", "--mrn", clinic.mrn,
                          "--treatment", "esketamine", "--dose-mg", "84", "--minutes", "0.05")
