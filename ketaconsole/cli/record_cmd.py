@@ -89,7 +89,8 @@ from ketaconsole.sdk import DeviceKind, SettingError, SettingField
 from ketaconsole.security import Action, AuditLog, Permission
 from ketaconsole.security.plugins import clinic_registry
 from ketaconsole.session.checkin import PatientNamed
-from ketaconsole.session.esketamine import NasalOrder, Treatment, order_problem
+from ketaconsole.session.esketamine import NasalOrder
+from ketaconsole.session.treatment import Treatment, order_problem
 from ketaconsole.session.workflow import WorkflowError
 from ketaconsole.settings import database_url
 from ketaconsole.store import DatabaseUnavailable, open_database

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from ketaconsole.course.titration import PastInfusion
 from ketaconsole.dose import infusion_outcome, reconcile
 from ketaconsole.live.pump_ledger import recorded_ledger
-from ketaconsole.session.esketamine import Treatment
 from ketaconsole.session.state import SessionState
+from ketaconsole.session.treatment import Treatment
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSession, NumericValue
 from ketaconsole.store.review import pump_volumes, session_states, timeline

@@ -16,45 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
 from typing import TYPE_CHECKING
 
 from ketaconsole.live.freshness import describe_age
+from ketaconsole.session.treatment import (
+    Treatment,
+    devices_for,
+)
 
 if TYPE_CHECKING:
     from ketaconsole.session.events import Entry
-
-
-class Treatment(Enum):
-    """What the session gives."""
-
-    IV_KETAMINE = "iv-ketamine"
-    ESKETAMINE = "esketamine"
-
-    @property
-    def words(self) -> str:
-        return {Treatment.IV_KETAMINE: "IV ketamine infusion",
-                Treatment.ESKETAMINE: "esketamine nasal spray"}[self]
-
-
-MG_PER_DEVICE = 28
-"""Esketamine per nasal spray device (Spravato label)."""
-LABEL_DOSES_MG = (56, 84)
-"""The doses the label allows per session."""
-
-
-def order_problem(dose_mg: object, allowed_mg: Sequence[int]) -> str | None:
-    """Why ``dose_mg`` cannot be ordered in this clinic, in one sentence (``None``: it can)."""
-    if not allowed_mg:
-        return ("This clinic allows no esketamine dose; an admin sets esketamine-56-mg or "
-                "esketamine-84-mg to 1 ('ketaconsole settings').")
-    doses = " or ".join(f"{mg} mg" for mg in allowed_mg)
-    if isinstance(dose_mg, bool) or not isinstance(dose_mg, int | float) \
-            or dose_mg not in allowed_mg:
-        shown = f"{dose_mg:g} mg" if isinstance(dose_mg, int | float) \
-            and not isinstance(dose_mg, bool) else "that dose"
-        return f"An esketamine dose of {shown} is not allowed here; give {doses}."
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +34,6 @@ class NasalOrder:
 
     dose_mg: int
     lot: str = ""
-
-
-def devices_for(dose_mg: int) -> int:
-    """How many 28 mg devices a dose takes (56 mg: 2, 84 mg: 3)."""
-    return dose_mg // MG_PER_DEVICE
 
 
 @dataclass(frozen=True, slots=True)

@@ -358,13 +358,13 @@ class TreatmentChosen(Entry):
     treatment: str
 
     def check(self) -> None:
-        from ketaconsole.session.esketamine import Treatment
+        from ketaconsole.session.treatment import Treatment
 
         if self.treatment not in {t.value for t in Treatment}:
             raise EventPayloadError(f"there is no treatment {self.treatment!r}")
 
     def sentence(self) -> str:
-        from ketaconsole.session.esketamine import Treatment
+        from ketaconsole.session.treatment import Treatment
 
         return f"Treatment: {Treatment(self.treatment).words}"
 
@@ -380,14 +380,14 @@ class EsketaminePlanned(Entry):
     """The doses the clinic allowed when the order was given."""
 
     def check(self) -> None:
-        from ketaconsole.session.esketamine import LABEL_DOSES_MG, order_problem
+        from ketaconsole.session.treatment import LABEL_DOSES_MG, order_problem
 
         problem = order_problem(self.dose_mg, LABEL_DOSES_MG)
         if problem is not None:
             raise EventPayloadError(problem[0].lower() + problem[1:].rstrip("."))
 
     def sentence(self) -> str:
-        from ketaconsole.session.esketamine import devices_for
+        from ketaconsole.session.treatment import devices_for
 
         lot = f", lot {self.lot}" if self.lot else ", lot not recorded"
         return (f"Esketamine nasal spray {self.dose_mg} mg ({devices_for(self.dose_mg)} "

@@ -15,27 +15,24 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from functools import cache
-from types import MappingProxyType, ModuleType
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.course.measures import INSTRUMENTS
 from ketaconsole.dose import DosePlan
-from ketaconsole.names import Field, text_problem
+from ketaconsole.names import Field
 from ketaconsole.session.checkin import CheckIn, FastingRule, PatientNamed
 from ketaconsole.session.discharge import SCALES as DISCHARGE_SCALES
 from ketaconsole.session.discharge import fit_for_discharge, total
-from ketaconsole.session.esketamine import (
-    LABEL_DOSES_MG,
-    MonitoringRules,
-    NasalOrder,
-    Treatment,
-    order_problem,
-)
+from ketaconsole.session.esketamine import NasalOrder
 from ketaconsole.session.model import SessionModel
+from ketaconsole.session.nasal_steps import NasalSteps
 from ketaconsole.session.patient import Patient
 from ketaconsole.session.phase import PHASE_AFTER, Phase
 from ketaconsole.session.state import Step
+from ketaconsole.session.step_entry import WorkflowError, _entries, _typed
+from ketaconsole.session.treatment import Treatment
 
 if TYPE_CHECKING:
     from ketaconsole.course.eligibility import Assessment
@@ -122,29 +119,6 @@ def step_permissions() -> Mapping[str, Permission]:
     })
 
 
-def _entries() -> ModuleType:
-    """The typed timeline events (loaded with the first step recorded, not the first paint)."""
-    from ketaconsole.session import events as timeline_events
-
-    return timeline_events
-
-
-class WorkflowError(ValueError):
-    """What the nurse entered cannot be recorded; ``problems`` maps field -> sentence."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__(" ".join(problems.values()))
-        self.problems = problems
-
-
-def _typed(key: str, text: object, field: Field = Field.REASON) -> str:
-    """Typed text by the console's one text rule, or :class:`WorkflowError` naming ``key``."""
-    problem = text_problem(str(text), field, required=False)
-    if problem is not None:
-        raise WorkflowError({key: f"{problem[0].upper()}{problem[1:]}."})
-    return str(text)
-
-
 def order_entries(plan: DosePlan, library: DrugLibrary, course: Assessment | None,
                   accepted: LimitAcceptance | None = None) -> list[Entry]:
     """The entries that put an order on the record, once it passes the one check.
@@ -173,7 +147,7 @@ def order_entries(plan: DosePlan, library: DrugLibrary, course: Assessment | Non
     return entries
 
 
-class SessionWorkflow:
+class SessionWorkflow(NasalSteps):
     """One session's clinical steps, recorded as they are taken, written into the model."""
 
     def __init__(self, model: SessionModel, *, clock: Callable[[], float], door: Door,
@@ -200,11 +174,6 @@ class SessionWorkflow:
         """The clinic's drug library (the room reads it when the session opens)."""
         self.fasting = FastingRule()
         """The clinic's fasting hours (the room sets them when its record opens)."""
-        self.esketamine_doses: tuple[int, ...] = LABEL_DOSES_MG
-        """The esketamine doses the clinic allows (the room sets them when its record
-        opens)."""
-        self.monitoring = MonitoringRules()
-        """The REMS monitoring times (the room sets them at its pace)."""
         self._fresh()
 
     def _fresh(self) -> None:
@@ -302,39 +271,6 @@ class SessionWorkflow:
             if plan is not None:
                 self._order_given(plan, ordered_by, accepted)
             return stored
-
-    def _check_treatment(self, treatment: Treatment, plan: DosePlan | None,
-                         nasal: NasalOrder | None) -> None:
-        """Before anything opens: an esketamine session has no pump plan, and its dose is
-        one the clinic allows."""
-        if treatment is Treatment.ESKETAMINE and plan is not None:
-            raise WorkflowError({"treatment": "An esketamine session has no pump plan; give "
-                                              "the dose in mg and the lot instead."})
-        if treatment is Treatment.IV_KETAMINE and nasal is not None:
-            raise WorkflowError({"treatment": "An esketamine dose belongs to an esketamine "
-                                              "session."})
-        if nasal is not None:
-            self._check_nasal(nasal)
-
-    def _check_nasal(self, nasal: NasalOrder) -> None:
-        problem = order_problem(nasal.dose_mg, self.esketamine_doses)
-        if problem is not None:
-            raise WorkflowError({"dose_mg": problem})
-        _typed("lot", nasal.lot, Field.LOT)
-
-    def _treatment_given(self, treatment: Treatment, nasal: NasalOrder | None,
-                         author: str) -> None:
-        """An esketamine session's kind (and order, if given) recorded once: a resumed
-        session whose record holds them keeps them. An IV session records nothing new (a
-        session without a treatment entry is IV ketamine, as every earlier record)."""
-        if treatment is Treatment.ESKETAMINE and not self.model.nasal.esketamine:
-            self._record(_entries().TreatmentChosen(treatment.value), author)
-        if nasal is not None and self.model.nasal.dose_mg is None:
-            self._record(_entries().EsketaminePlanned(
-                nasal.dose_mg, nasal.lot.strip(), list(self.esketamine_doses)),
-                self.acting("esketamine_plan"))
-            if self.step in (Step.CHECK_IN, Step.BASELINE, Step.PLAN):
-                self.step = Step.INFUSION
 
     def open_unchecked(self, patient: PatientNamed, *, reason: str,
                        plan: DosePlan | None = None,
@@ -463,10 +399,8 @@ class SessionWorkflow:
         with self._lock:
             author = self.acting("dose_plan")
             self._expect(Step.PLAN)
-            if self.model.nasal.esketamine:
-                raise WorkflowError({"treatment": "This is an esketamine session: its order "
-                                                  "is the dose in mg and the lot, not a pump "
-                                                  "plan."})
+            self._refuse_if_esketamine("treatment", "its order is the dose in mg and the "
+                                                    "lot, not a pump plan")
             self._refuse_while_flagged()
             entries = order_entries(plan, self.drug_library, self.model.course, accepted)
             if decision is not None:
@@ -481,58 +415,6 @@ class SessionWorkflow:
             self.step = Step.INFUSION
             return stored
 
-    def confirm_esketamine(self, nasal: NasalOrder) -> StoredEvent:
-        """The esketamine order: a dose the clinic allows (56 or 84 mg) and the lot."""
-        with self._lock:
-            author = self.acting("esketamine_plan")
-            self._expect(Step.PLAN)
-            if not self.model.nasal.esketamine:
-                raise WorkflowError({"treatment": "This is an IV ketamine session; an "
-                                                  "esketamine dose needs an esketamine "
-                                                  "session."})
-            self._refuse_while_flagged()
-            self._check_nasal(nasal)
-            stored = self._record(_entries().EsketaminePlanned(
-                nasal.dose_mg, nasal.lot.strip(), list(self.esketamine_doses)), author)
-            self.step = Step.INFUSION
-            return stored
-
-    def administer_device(self) -> StoredEvent:
-        """The next nasal device self-administered now, under supervision (device 1 starts
-        the two-hour monitoring; the last one ends dosing)."""
-        with self._lock:
-            author = self.acting("nasal_device")
-            nasal = self.model.nasal
-            if not nasal.esketamine or nasal.dose_mg is None:
-                raise WorkflowError({"device": "Devices are recorded in an esketamine "
-                                               "session once its dose is confirmed."})
-            if nasal.all_devices_given:
-                raise WorkflowError({"device": f"All {nasal.devices_due} devices of the "
-                                               f"{nasal.dose_mg} mg dose are recorded."})
-            self._expect(Step.INFUSION)
-            if not nasal.devices_at:
-                self._refuse_while_flagged()
-            stored = self._record(_entries().NasalDeviceGiven(len(nasal.devices_at) + 1),
-                                  author)
-            if len(nasal.devices_at) == 0:
-                self._set_phase(Phase.MONITORING, author)
-            if self.model.nasal.all_devices_given:
-                self.step = Step.RECOVERY
-            return stored
-
-    def ready_to_leave(self, at: float) -> StoredEvent:
-        """When the patient would have been ready to leave without the two-hour minimum."""
-        with self._lock:
-            author = self.acting("ready_to_leave")
-            first = self.model.nasal.first_device_at
-            if not self.model.nasal.esketamine or first is None:
-                raise WorkflowError({"ready_at": "'Ready to leave at' is recorded in an "
-                                                 "esketamine session after the first device."})
-            if not first <= at <= self.clock():
-                raise WorkflowError({"ready_at": "Give a time between the first device and "
-                                                 "now."})
-            return self._record(_entries().ReadyToLeave(at), author)
-
     def infusion_allowed(self, action: str) -> bool:
         """Whether the nurse's infusion step ``action`` fits the phase the session is in."""
         return self.step is Step.INFUSION and self.model.phase in INFUSION_ACTIONS_FROM.get(
@@ -546,9 +428,7 @@ class SessionWorkflow:
             author = self.acting(f"infusion_{action}")
             _typed("reason", reason)
             self._expect(Step.INFUSION)
-            if self.model.nasal.esketamine:
-                raise WorkflowError({"action": "This is an esketamine session: record each "
-                                               "device administered instead."})
+            self._refuse_if_esketamine("action", "record each device administered instead")
             if self.model.phase not in INFUSION_ACTIONS_FROM[action]:
                 raise WorkflowError({"action": INFUSION_REFUSALS[action]})
             if action == "start":
@@ -567,9 +447,7 @@ class SessionWorkflow:
         self.model.set_phase(phase)
 
     def begin_discharge(self, *, early_reason: str = "") -> StoredEvent:
-        """The discharge assessment begins; in an esketamine session not before the
-        two-hour minimum from the first device, unless a reason for an earlier transfer of
-        care is given (recorded first)."""
+        """The discharge assessment begins (esketamine: see :meth:`_early_transfer`)."""
         with self._lock:
             author = self.acting("discharge_assessment_started")
             self._expect(Step.RECOVERY)
@@ -578,26 +456,6 @@ class SessionWorkflow:
             self._set_phase(Phase.DISCHARGE, author)
             self.step = Step.DISCHARGE
             return stored
-
-    def _early_transfer(self, reason: str, author: str) -> None:
-        nasal = self.model.nasal
-        first = nasal.first_device_at
-        if not nasal.esketamine or first is None:
-            return
-        now = self.clock()
-        left = nasal.minimum_left(now, self.monitoring)
-        if left <= 0:
-            return
-        _typed("early_reason", reason)
-        monitored = round((now - first) / 60 * self.model.pace)
-        if not reason.strip():
-            waited = round(left / 60 * self.model.pace + 0.49)
-            raise WorkflowError({"early_reason": (
-                f"The patient has been monitored {monitored} min since the first device; "
-                f"the REMS asks two hours: wait {waited} min more, or give the reason for "
-                "an earlier transfer of care.")})
-        self._record(_entries().EarlyTransferOfCare(reason.strip(), float(monitored)),
-                     self.acting("early_transfer"))
 
     def record_discharge(self, scale: str, scores: dict[str, int]) -> StoredEvent:
         with self._lock:

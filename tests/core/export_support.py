@@ -198,7 +198,8 @@ def record_esketamine_session(database: Database, *, patient: str = "Esme Exampl
     ``bp_at_40`` is false, and at 117 minutes; SpO2 dipping below 90% at 20 minutes for
     20 s), MOAA/S and CADSS-6, ready to leave at 95 minutes, the discharge after the
     two-hour minimum, the sign-off and the end."""
-    from ketaconsole.session.esketamine import NasalOrder, Treatment
+    from ketaconsole.session.esketamine import NasalOrder
+    from ketaconsole.session.treatment import Treatment
 
     person = _approved(database, patient)
     start = ESKETAMINE_T0

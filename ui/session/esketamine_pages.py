@@ -16,7 +16,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from ketaconsole.session.esketamine import BpCheck, NasalOrder, devices_for, scale_check
+from ketaconsole.session.esketamine import BpCheck, NasalOrder, scale_check
+from ketaconsole.session.treatment import devices_for
 from ketaconsole.session.workflow import SessionWorkflow, WorkflowError
 from ui import theme
 from ui.session.session_pages import StepPage, Submit, button_rows

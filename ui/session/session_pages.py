@@ -37,9 +37,9 @@ from ketaconsole.live.engine import Engine
 from ketaconsole.observations import PumpState
 from ketaconsole.session.checkin import CheckIn
 from ketaconsole.session.discharge import SCALES, suggest_aldrete, suggest_padss, total
-from ketaconsole.session.esketamine import Treatment
 from ketaconsole.session.patient import Patient
 from ketaconsole.session.phase import Phase, PhaseNow
+from ketaconsole.session.treatment import Treatment
 from ketaconsole.session.workflow import SessionWorkflow, WorkflowError
 from ui import theme
 from ui.course.patient_search import PatientSearch

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ketaconsole.course.history import course_history
 from ketaconsole.course.identity import resolve_patient
-from ketaconsole.session.esketamine import Treatment
+from ketaconsole.session.treatment import Treatment
 from ketaconsole.store import open_database
 from tests.core.export_support import record_esketamine_session, record_session
 from tests.course_support import mrn_of

@@ -20,13 +20,13 @@ from ketaconsole.session.esketamine import (
     BP_AT_END,
     BP_BEFORE,
     NasalOrder,
-    Treatment,
     bp_checks,
 )
 from ketaconsole.session.events import sentence
 from ketaconsole.session.model import SessionModel
 from ketaconsole.session.phase import Phase
 from ketaconsole.session.state import SessionState, fold
+from ketaconsole.session.treatment import Treatment
 from ketaconsole.session.workflow import SessionWorkflow, Step, WorkflowError
 from ketaconsole.store import Database, SessionPlan, SessionService
 from ketaconsole.store.review import timeline

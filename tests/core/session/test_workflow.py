@@ -139,7 +139,7 @@ READERS = {"infusion_allowed", "service_id", "acting", "restore"}
 
 
 def test_every_step_and_timeline_entry_has_its_row_in_the_one_table() -> None:
-    steps = {name for name, member in vars(SessionWorkflow).items()
+    steps = {name for cls in SessionWorkflow.__mro__ for name, member in vars(cls).items()
              if callable(member) and not name.startswith("_")} - READERS
     assert steps == set(STEP_KINDS), "a workflow step without its row in the table"
     rows = {kind for kinds in STEP_KINDS.values() for kind in kinds} | {"export"}

@@ -20,7 +20,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from ketaconsole.catalogue import NIBP_DIA, NIBP_SYS, PULSE_RATE, SPO2
-from ketaconsole.session.esketamine import Treatment
+from ketaconsole.session.treatment import Treatment
 from ketaconsole.session.workflow import Step
 from ketaconsole.store import open_database
 from ketaconsole.store.review import timeline
