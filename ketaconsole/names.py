@@ -40,6 +40,8 @@ class Field(Enum):
     USE_DETAIL = ("what was used", 500)
     ANSWER = ("the answer", 500)
     """A check-in answer (allergies, medication, substance use, BP history, IV site)."""
+    LOT = ("the lot number", 50)
+    """The lot of a medicine's packs (esketamine devices)."""
     LABEL = ("the label", 100)
     """A device's, room's or profile's name as shown on screen."""
 

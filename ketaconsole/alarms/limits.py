@@ -146,6 +146,7 @@ TECHNICAL_PRIORITIES: dict[str, Priority] = {
     "store-fault": Priority.MEDIUM,
     "audio-fault": Priority.MEDIUM,
     "bp-overdue": Priority.LOW,
+    "spo2-unmonitored": Priority.MEDIUM,
 }
 """Kinds of technical alarm and their default priorities (ours)."""
 

@@ -199,6 +199,15 @@ class AlarmSystem:
         with self._lock:
             self._technical.clear_bp_overdue()
 
+    def report_spo2_unmonitored(self, message: str, now: float) -> None:
+        """An esketamine session without a live SpO2: a technical alarm until one comes."""
+        with self._lock:
+            self._technical.report_spo2_unmonitored(message, now)
+
+    def clear_spo2_unmonitored(self) -> None:
+        with self._lock:
+            self._technical.clear_spo2_unmonitored()
+
     def forget_device(self, device_id: str) -> None:
         """A device removed on purpose; its technical alarms end at the next evaluation."""
         with self._lock:

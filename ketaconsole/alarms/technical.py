@@ -47,12 +47,14 @@ from ketaconsole.observations import (
 STORE_FAULT = "store-fault"
 AUDIO_FAULT = "audio-fault"
 BP_OVERDUE = "bp-overdue"
+SPO2_UNMONITORED = "spo2-unmonitored"
 _CONSOLE_FAULTS = {STORE_FAULT: ("Record not being saved",
                                  "The session record cannot be written: {}"),
                    AUDIO_FAULT: ("Alarm sound not working",
                                  "Alarm tones cannot be played: {}; watch the screen and "
                                  "check the speaker."),
-                   BP_OVERDUE: ("Blood pressure check overdue", "{}")}
+                   BP_OVERDUE: ("Blood pressure check overdue", "{}"),
+                   SPO2_UNMONITORED: ("SpO2 not monitored", "{}")}
 _PATIENT_CARE = {BP_OVERDUE}
 """Console conditions about the patient's care (a check overdue), not the equipment."""
 ERROR_WINDOW_S = 60.0
@@ -151,6 +153,12 @@ class TechnicalMonitor:
 
     def clear_bp_overdue(self) -> None:
         self._faults.pop(BP_OVERDUE, None)
+
+    def report_spo2_unmonitored(self, message: str, now: float) -> None:
+        self._faults.setdefault(SPO2_UNMONITORED, (message, now))
+
+    def clear_spo2_unmonitored(self) -> None:
+        self._faults.pop(SPO2_UNMONITORED, None)
 
     # -- observations -----------------------------------------------------------------
 

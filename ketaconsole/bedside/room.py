@@ -43,6 +43,7 @@ from ketaconsole.live.alarm_loop import AlarmLoop
 from ketaconsole.live.engine import Engine
 from ketaconsole.live.metric_sources import MetricSources, SourceDevice
 from ketaconsole.session.checks import BpReminder, CheckIntervals
+from ketaconsole.session.esketamine import MonitoringRules
 from ketaconsole.session.model import SessionModel
 from ketaconsole.session.patient import Patient
 from ketaconsole.session.phase import PHASE_AFTER
@@ -262,6 +263,8 @@ class Room:
         if options.phase_follows_pump:
             self.model.pump_listeners.append(self._phase_from_pump)
         self.alarm_loop: AlarmLoop | None = None
+        self.reminder: BpReminder | None = None
+        """The checks that fall due (its REMS blood pressures for the session panel)."""
         self.security: BedsideSecurity | None = None
         """The lock and guard; ``None`` when no record database is open."""
         self.devices_joined = False
@@ -365,9 +368,11 @@ class Room:
         database = opened.database
         if database is not None:
             from ketaconsole.overview.publisher import RoomPublisher
+            from ketaconsole.security.clinic_settings import esketamine_doses
             from ketaconsole.store.recovery import unfinished_session
 
             self.workflow.fasting = clinic_fasting(database)
+            self.workflow.esketamine_doses = esketamine_doses(database)
 
             left_open = unfinished_session(database, self.station) is not None
             if not self.specs and not left_open:
@@ -567,7 +572,10 @@ def new_room(options: RoomOptions, *, on_record_fault: FaultListener | None = No
                                             pace=options.pace))
     room.alarms.attach(engine)
     reminder = BpReminder(room.alarms, engine, room.model,
-                          CheckIntervals().at_pace(options.pace))
+                          CheckIntervals().at_pace(options.pace),
+                          MonitoringRules().at_pace(options.pace))
+    room.workflow.monitoring = reminder.rules
+    room.reminder = reminder
     room.alarm_loop = AlarmLoop(room.alarms, clock=engine.clock, before=reminder).start()
     return room
 

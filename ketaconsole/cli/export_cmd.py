@@ -31,7 +31,7 @@ MLLP_TRIES = NumberRange("--mllp-attempts", 1, 20, integer=True)
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
-        "export", help="write a session's record as PDF, CSV, FHIR, HL7 or .vital",
+        "export", help="write a session's record as PDF, CSV, FHIR, HL7, .vital or REMS",
         description="Export one session's record. Every export is recorded on the "
                     "session's timeline. A session still in progress is exported as an "
                     "interim record.")
@@ -39,7 +39,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--format", required=True, choices=[f.value for f in ExportFormat],
                         help="pdf (discharge record), csv (observations and timeline), "
                              "fhir (R4 Bundle), hl7 (v2.6 ORU^R01, IHE PCD-01), "
-                             "vital (VitalDB)")
+                             "vital (VitalDB), rems (an esketamine session's REMS "
+                             "patient monitoring record: PDF and JSON)")
     parser.add_argument("--out", default=".", metavar="DIR",
                         help="folder to write into (default: the current folder)")
     parser.add_argument("--paper", default="a4", choices=[p.value for p in Paper],

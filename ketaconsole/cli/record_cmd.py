@@ -13,6 +13,13 @@ reads the BMI): outside a hard limit it is refused in one sentence before a port
 opened or a session started; past a soft limit it needs ``--limit-clinician`` and
 ``--limit-reason``, recorded with the plan.
 
+``--treatment esketamine --dose-mg 56|84 [--lot LOT]`` records an esketamine nasal
+session instead: no pump and no mg/kg plan (a pump device given with it is refused in one
+sentence), a dose the clinic allows (its settings; any other refused in one sentence
+before a port is opened), and the REMS monitoring rules of
+:mod:`ketaconsole.session.esketamine` (the devices administered are the nurse's entries at
+the window; headless, none is recorded).
+
 The check-in checklist (``--checklist FILE`` or its answers as options, see
 :mod:`ketaconsole.cli.checklist_input`) is the window's check-in step, checked the same
 way against the clinic's fasting hours: a checklist that cannot be signed stops the
@@ -78,10 +85,12 @@ from ketaconsole.medication.library import LibraryError
 from ketaconsole.medication.order_check import LimitAcceptance, check_order, plan_order
 from ketaconsole.names import Field
 from ketaconsole.numbers import NumberRange, echo
-from ketaconsole.sdk import SettingError, SettingField
+from ketaconsole.sdk import DeviceKind, SettingError, SettingField
 from ketaconsole.security import Action, AuditLog, Permission
 from ketaconsole.security.plugins import clinic_registry
 from ketaconsole.session.checkin import PatientNamed
+from ketaconsole.session.esketamine import NasalOrder
+from ketaconsole.session.treatment import Treatment, order_problem
 from ketaconsole.session.workflow import WorkflowError
 from ketaconsole.settings import database_url
 from ketaconsole.store import DatabaseUnavailable, open_database
@@ -157,6 +166,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--limit-reason", metavar="TEXT", default="",
                         type=text_option(Field.REASON, "--limit-reason", required=False),
                         help="why the order goes past the clinic's usual limits")
+    parser.add_argument("--treatment", choices=[t.value for t in Treatment],
+                        default=Treatment.IV_KETAMINE.value,
+                        help="what the session gives (default iv-ketamine; esketamine: "
+                             "nasal spray, with --dose-mg and no pump)")
+    parser.add_argument("--dose-mg", type=int, metavar="MG",
+                        help="the esketamine dose in mg (56 or 84, as the clinic allows)")
+    parser.add_argument("--lot", metavar="LOT", default="",
+                        type=text_option(Field.LOT, "--lot", required=False),
+                        help="the lot number of the esketamine devices")
     parser.add_argument("--minutes", type=number_option(RECORD_MINUTES), metavar="N",
                         help="stop after N minutes (default: run until interrupted)")
     add_checklist_options(parser)
@@ -221,6 +239,44 @@ def _preflight(args: argparse.Namespace, url: str, body: tuple[float | None, flo
     for caution in check.cautions:
         print(f"ketaconsole record: caution: {caution}", file=sys.stderr, flush=True)
     return plan, (accepted if check.soft else None)
+
+
+def _nasal_order(args: argparse.Namespace, ordered: bool) -> NasalOrder | None:
+    """The esketamine order the options give (``None`` for an IV session), or a usage
+    error: esketamine has no pump plan and needs its dose in mg."""
+    if args.treatment != Treatment.ESKETAMINE.value:
+        if args.dose_mg is not None or args.lot:
+            raise CliError("--dose-mg and --lot go with --treatment esketamine", 2)
+        return None
+    if ordered or args.limit_clinician or args.limit_reason:
+        raise CliError("an esketamine session has no pump plan: leave out --dose, --over "
+                       "and --concentration, and give --dose-mg 56 or 84", 2)
+    if args.dose_mg is None:
+        raise CliError("an esketamine session needs its dose: add --dose-mg 56 or 84", 2)
+    return NasalOrder(args.dose_mg, args.lot)
+
+
+def _nasal_preflight(order: NasalOrder, url: str, specs: list[DeviceSpec],
+                     registry: DriverRegistry) -> None:
+    """Before a port is opened: no pump in an esketamine session, and a dose the clinic
+    allows (its settings)."""
+    from ketaconsole.security.clinic_settings import esketamine_doses
+
+    pumps = [spec.device_id for spec in specs
+             if registry.get(spec.slug).info.kind is DeviceKind.PUMP]
+    if pumps:
+        raise CliError(f"an esketamine session has no pump: leave out the --device "
+                       f"{pumps[0]}", 2)
+    try:
+        database = open_database(url)
+    except DatabaseUnavailable as exc:
+        raise CliError(str(exc)) from None
+    try:
+        problem = order_problem(order.dose_mg, esketamine_doses(database))
+    finally:
+        database.dispose()
+    if problem is not None:
+        raise CliError(problem.rstrip("."))
 
 
 def _specs(pairs: list[str], sets: list[str] | None) -> list[DeviceSpec]:
@@ -337,10 +393,13 @@ def run(args: argparse.Namespace) -> int:
     body = (checklist.weight_kg, checklist.height_cm) if checklist is not None \
         else (args.weight, args.height)
     ordered = _ordered(args, body[0])
+    nasal = _nasal_order(args, ordered)
     specs = _with_primaries(_specs(args.device, args.set), args.primary)
     registry = clinic_registry()
     url = database_url(getattr(args, "command_db", None) or getattr(args, "db", None))
     commanding = _device_control(args, specs, registry)
+    if nasal is not None:
+        _nasal_preflight(nasal, url, specs, registry)
     for spec in specs:
         driver = registry.get(spec.slug)
         try:
@@ -370,7 +429,7 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, finish) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return _record(args, room, (plan, accepted), checklist, stop)
+        return _record(args, room, (plan, accepted, nasal), checklist, stop)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -380,17 +439,19 @@ UNCHECKED_REASON = "opened by 'ketaconsole record' without a checklist"
 
 
 def _record(args: argparse.Namespace, room: Room,
-            order: tuple[DosePlan | None, LimitAcceptance | None],
+            order: tuple[DosePlan | None, LimitAcceptance | None, NasalOrder | None],
             checklist: Checklist | None, stop: threading.Event) -> int:
     who = PatientNamed(_patient_name(args), args.mrn, args.dob,
                        weight_kg=checklist.weight_kg if checklist is not None else args.weight)
-    plan, accepted = order
+    plan, accepted, nasal = order
+    treatment = Treatment(args.treatment)
     try:
         if checklist is None:
             room.workflow.open_unchecked(who, reason=UNCHECKED_REASON, plan=plan,
-                                         accepted=accepted)
+                                         accepted=accepted, treatment=treatment, nasal=nasal)
         else:
-            room.workflow.check_in(checklist.form(who), plan=plan, accepted=accepted)
+            room.workflow.check_in(checklist.form(who), plan=plan, accepted=accepted,
+                                   treatment=treatment, nasal=nasal)
         service = room.service
         assert service is not None
         # The number is announced only once the session's start (or resume) is committed.
@@ -409,8 +470,11 @@ def _record(args: argparse.Namespace, room: Room,
     checked = "" if recorded is None else (
         f"; the pump is checked against the plan of {recorded.mg_per_kg:g} mg/kg over "
         f"{recorded.duration_min:g} min ({PUMP_RATE.with_unit(recorded.rate_ml_h)})")
+    if nasal is not None:
+        checked = (f"; esketamine nasal {nasal.dose_mg} mg, monitored by the REMS rules "
+                   "(two hours from the first device)")
     course = room.model.course
-    if course is not None:
+    if course is not None and nasal is None:
         approval = course.approved_order().describe(room.workflow.drug_library).rstrip(".")
         checked += f"; {approval[0].lower()}{approval[1:]}"
     print(f"session {service.session_id} {how}; recording {len(room.devices)} device(s)"

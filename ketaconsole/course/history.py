@@ -19,6 +19,7 @@ from ketaconsole.course.titration import PastInfusion
 from ketaconsole.dose import infusion_outcome, reconcile
 from ketaconsole.live.pump_ledger import recorded_ledger
 from ketaconsole.session.state import SessionState
+from ketaconsole.session.treatment import Treatment
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSession, NumericValue
 from ketaconsole.store.review import pump_volumes, session_states, timeline
@@ -68,6 +69,10 @@ class SessionLine:
     lowest_moaas: int | None = None
     alarms: int = 0
     """Medium- and high-priority alarms that started during the session."""
+    treatment: Treatment = Treatment.IV_KETAMINE
+    """What the session gave; an esketamine session is no infusion of the course."""
+    esketamine_mg: int | None = None
+    """An esketamine session's dose, once its devices were all administered."""
 
     @property
     def infused(self) -> bool:
@@ -146,7 +151,9 @@ def session_line(database: Database, row: ClinicSession, state: SessionState) ->
         infusion_ran=state.infused, infusion_stopped=state.infusion.stopped_at is not None,
         delivered_fraction=delivered.fraction_of_plan if delivered is not None else None,
         breathing_alarm=breathing_alarm, vomiting=vomiting,
-        lowest_moaas=min(moaas) if moaas else None, alarms=alarms)
+        lowest_moaas=min(moaas) if moaas else None, alarms=alarms,
+        treatment=state.nasal.treatment,
+        esketamine_mg=state.nasal.dose_mg if state.nasal.all_devices_given else None)
 
 
 def course_history(database: Database, patient_id: int) -> list[SessionLine]:

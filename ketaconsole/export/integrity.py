@@ -128,7 +128,8 @@ def check_head(database: Database, session_id: int, head_hash: str) -> str | Non
     return None
 
 
-FORMAT_NAMES = {"pdf": "PDF", "fhir": "FHIR", "hl7": "HL7", "csv": "CSV", "vital": ".vital"}
+FORMAT_NAMES = {"pdf": "PDF", "fhir": "FHIR", "hl7": "HL7", "csv": "CSV", "vital": ".vital",
+                "rems": "REMS"}
 
 
 def file_sha256(path: Path) -> str:
@@ -141,7 +142,8 @@ def file_sha256(path: Path) -> str:
 
 def _format_of(path: Path) -> str:
     name = path.name.lower()
-    for suffix, label in ((".pdf", "PDF"), (".fhir.json", "FHIR"), (".json", "FHIR"),
+    for suffix, label in (("-rems.pdf", "REMS"), ("-rems.json", "REMS"), (".pdf", "PDF"),
+                          (".fhir.json", "FHIR"), (".json", "FHIR"),
                           (".hl7", "HL7"), (".csv", "CSV"), (".vital", ".vital")):
         if name.endswith(suffix):
             return label

@@ -22,6 +22,7 @@ from ketaconsole.export.integrity import IntegrityStamp, file_sha256, stamp
 from ketaconsole.export.mllp import MllpError, MllpPolicy, MllpTarget, send
 from ketaconsole.export.paper import Paper
 from ketaconsole.export.record import SessionRecord, load_record
+from ketaconsole.export.rems import NotEsketamine
 from ketaconsole.export.status import RecordStatus, status_words
 from ketaconsole.session.events import Exported
 from ketaconsole.store import Database, append_event
@@ -34,6 +35,7 @@ class ExportFormat(Enum):
     FHIR = "fhir"
     HL7 = "hl7"
     VITAL = "vital"
+    REMS = "rems"
 
 
 class ExportFailed(RuntimeError):
@@ -95,6 +97,16 @@ def _files(record: SessionRecord, fmt: ExportFormat, folder: Path, options: Expo
     if fmt is ExportFormat.FHIR:
         return [(folder / f"{base}.fhir.json",
                  lambda s: fhir_export.write(record, s, stamp_line=stamp_line))]
+    if fmt is ExportFormat.REMS:
+        from ketaconsole.export import rems_pdf
+        from ketaconsole.export.rems import rems_form
+
+        form = rems_form(record)
+        return [(folder / f"{base}-rems.pdf",
+                 lambda s: rems_pdf.write_pdf(form, s, paper=options.paper,
+                                              clinic=options.clinic, stamp_line=stamp_line)),
+                (folder / f"{base}-rems.json",
+                 lambda s: rems_pdf.write_json(form, s, stamp_line=stamp_line))]
     if fmt is ExportFormat.HL7:
         return [(folder / f"{base}.hl7",
                  lambda s: _discard(hl7_export.write(record, s, stamp_line=stamp_line)))]
@@ -113,7 +125,10 @@ def export_session(database: Database, session_id: int, fmt: ExportFormat, folde
     record = load_record(database, session_id)
     seal = stamp(record)
     version = 1
-    files = _files(record, fmt, folder, options, seal.line())
+    try:
+        files = _files(record, fmt, folder, options, seal.line())
+    except NotEsketamine as exc:
+        raise ExportFailed(str(exc)) from None
     while any(path.exists() for path, _ in files):  # an earlier export is never overwritten
         version += 1
         files = _files(record, fmt, folder, options, seal.line(), version)

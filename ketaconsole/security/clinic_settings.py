@@ -57,6 +57,8 @@ CRAVING_FLAG_SETTING = "craving-flag-above"
 REVIEW_AFTER_SETTING = "review-after-infusions"
 """Infusions without a response after which the titration rule proposes a prescriber's
 review instead of a dose (ours: 6, the induction series)."""
+ESKETAMINE_DOSE_SETTINGS = {56: "esketamine-56-mg", 84: "esketamine-84-mg"}
+"""Whether the clinic gives each esketamine dose the label allows (1: yes, 0: no)."""
 
 HR_HIGH_SUSTAIN_SETTING = "hr-high-sustain-seconds"
 """How long the heart rate must stay above the ``hr-high`` limit before that alarm sounds."""
@@ -130,6 +132,8 @@ RULES: dict[str, SettingRule] = {rule.key: rule for rule in (
     *(SettingRule(item.setting, f"1: {item.label} stops the course (absolute); 0: it needs "
                   "the prescriber's reasoning (relative)", None, 0, 1,
                   default_value=int(item.absolute)) for item in CONTRAINDICATIONS),
+    *(SettingRule(key, f"1: esketamine nasal {mg} mg is an allowed dose here; 0: it is not",
+                  None, 0, 1, default_value=1) for mg, key in ESKETAMINE_DOSE_SETTINGS.items()),
 )}
 
 
@@ -175,6 +179,12 @@ def setting_value(database: Database, key: str) -> int:
 def madrs_in_use(database: Database) -> bool:
     """Whether this clinic asks and plots the MADRS (the ``madrs`` setting, default on)."""
     return setting_value(database, MADRS_SETTING) == 1
+
+
+def esketamine_doses(database: Database) -> tuple[int, ...]:
+    """The esketamine doses (mg) the clinic allows (its settings; by default 56 and 84)."""
+    return tuple(mg for mg, key in ESKETAMINE_DOSE_SETTINGS.items()
+                 if setting_value(database, key) == 1)
 
 
 def clinic_alarm_profile(database: Database, profile: LimitProfile) -> LimitProfile:

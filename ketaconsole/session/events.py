@@ -354,6 +354,101 @@ class DosePlanned(Entry):
                 f"mg/mL for {_number(self.weight_kg)} kg{basis}{rate}")
 
 
+@kind("treatment", "Treatment")
+@dataclass(frozen=True)
+class TreatmentChosen(Entry):
+    """What the session gives: ``iv-ketamine`` or ``esketamine`` (nasal)."""
+
+    treatment: str
+
+    def check(self) -> None:
+        from ketaconsole.session.treatment import Treatment
+
+        if self.treatment not in {t.value for t in Treatment}:
+            raise EventPayloadError(f"there is no treatment {self.treatment!r}")
+
+    def sentence(self) -> str:
+        from ketaconsole.session.treatment import Treatment
+
+        return f"Treatment: {Treatment(self.treatment).words}"
+
+
+@kind("esketamine_plan", "Esketamine dose")
+@dataclass(frozen=True)
+class EsketaminePlanned(Entry):
+    """The esketamine order: the dose (one the clinic allows) and the lot."""
+
+    dose_mg: int
+    lot: str = ""
+    allowed_mg: list[int] = field(default_factory=lambda: [56, 84])
+    """The doses the clinic allowed when the order was given."""
+
+    def check(self) -> None:
+        from ketaconsole.session.treatment import LABEL_DOSES_MG, order_problem
+
+        problem = order_problem(self.dose_mg, LABEL_DOSES_MG)
+        if problem is not None:
+            raise EventPayloadError(problem[0].lower() + problem[1:].rstrip("."))
+
+    def sentence(self) -> str:
+        from ketaconsole.session.treatment import devices_for
+
+        lot = f", lot {self.lot}" if self.lot else ", lot not recorded"
+        return (f"Esketamine nasal spray {self.dose_mg} mg ({devices_for(self.dose_mg)} "
+                f"devices){lot}")
+
+
+@kind("nasal_device", "Nasal device administered")
+@dataclass(frozen=True)
+class NasalDeviceGiven(Entry):
+    """One 28 mg device self-administered under supervision (the entry's time is when)."""
+
+    number: int
+
+    def check(self) -> None:
+        if isinstance(self.number, bool) or not isinstance(self.number, int) \
+                or not 1 <= self.number <= 3:
+            raise EventPayloadError("a nasal device entry needs its number, 1 to 3")
+
+    def sentence(self) -> str:
+        return f"Device {self.number} administered"
+
+
+@kind("ready_to_leave", "Ready to leave")
+@dataclass(frozen=True)
+class ReadyToLeave(Entry):
+    """When the patient would have been ready to leave without the two-hour minimum."""
+
+    ready_at: float
+
+    def check(self) -> None:
+        if isinstance(self.ready_at, bool) or not isinstance(self.ready_at, int | float) \
+                or not math.isfinite(self.ready_at):
+            raise EventPayloadError("a ready-to-leave entry needs the time")
+
+    def sentence(self) -> str:
+        return (f"Ready to leave at {format_time(self.ready_at)} (without the two-hour "
+                "minimum)")
+
+
+@kind("early_transfer", "Transfer of care before two hours")
+@dataclass(frozen=True)
+class EarlyTransferOfCare(Entry):
+    """Discharge before the two-hour minimum: care handed over, with the reason."""
+
+    reason: str
+    monitored_min: float | None = None
+
+    def check(self) -> None:
+        if not isinstance(self.reason, str) or not self.reason.strip():
+            raise EventPayloadError("a transfer of care before two hours needs the reason")
+
+    def sentence(self) -> str:
+        after = f" after {_number(self.monitored_min)} min of monitoring" \
+            if self.monitored_min is not None else ""
+        return f"Care transferred before the two-hour minimum{after}: {self.reason}"
+
+
 @kind("dose_limits_accepted", "Order past the clinic's usual limits")
 @dataclass(frozen=True)
 class DoseLimitsAccepted(Entry):
@@ -731,7 +826,7 @@ class Exported(Entry):
 
     def sentence(self) -> str:
         names = {"pdf": "PDF", "csv": "CSV", "fhir": "FHIR R4", "hl7": "HL7 v2",
-                 "vital": "VitalDB .vital"}
+                 "vital": "VitalDB .vital", "rems": "the REMS patient monitoring record"}
         sent = {"delivered": "; sent to the record system",
                 "failed": "; sending to the record system failed"}.get(
             str(self.mllp_result), "")

@@ -19,6 +19,7 @@ from ketaconsole.alarms import AlarmSystem
 from ketaconsole.dose import DoseDelivered, DosePlan, InfusionClock, reconcile
 from ketaconsole.live.engine import Engine
 from ketaconsole.observations import Observation, PumpState
+from ketaconsole.session.esketamine import NasalRecord
 from ketaconsole.session.patient import Patient
 from ketaconsole.session.phase import Phase, PhaseNow
 from ketaconsole.session.pump_infusion import (
@@ -30,6 +31,7 @@ from ketaconsole.session.pump_infusion import (
 
 if TYPE_CHECKING:
     from ketaconsole.course.eligibility import Assessment
+    from ketaconsole.session.events import Entry
     from ketaconsole.session.state import SessionState
 
 
@@ -57,6 +59,9 @@ class SessionModel:
         self.session_id: int | None = None
         self.course: Assessment | None = None
         """The approved eligibility assessment (dose range) this session runs under."""
+        self.nasal = NasalRecord()
+        """The treatment kind and the esketamine order, devices and times: the fold
+        (:meth:`NasalRecord.apply`) of the events this session recorded."""
         self.infusion = self._follow()
         # Subscribed now, before the alarms are attached, so that the infusion has seen a
         # pump's start before the alarms check the pump against the plan.
@@ -130,8 +135,14 @@ class SessionModel:
                 self.alarms.mark_dosing_started(clock.started_at)
         with self._lock:
             self.phase = state.phase
+            self.nasal = state.nasal
         if state.plan is not None:
             self.set_plan(state.plan)
+
+    def recorded(self, at: float, entry: Entry) -> None:
+        """An entry the workflow recorded at ``at``: folded into the esketamine facts."""
+        with self._lock:
+            self.nasal = self.nasal.apply(at, entry)
 
     def set_phase(self, phase: Phase) -> None:
         with self._lock:
@@ -159,6 +170,7 @@ class SessionModel:
             self.plan = None
             self.course = None
             self.phase = Phase.PRE_INFUSION
+            self.nasal = NasalRecord()
         self.alarms.next_patient()
         self.infusion = self._follow()
         self._tell("end", self.engine.clock())

@@ -13,6 +13,8 @@ class Phase(Enum):
     INFUSION = "Infusion"
     PAUSED = "Infusion paused"
     RECOVERY = "Recovery"
+    MONITORING = "Monitoring"
+    """An esketamine session from its first device (the REMS monitoring)."""
     DISCHARGE = "Discharge"
     SIGNED_OFF = "Signed off"
 

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from ketaconsole.dose import DosePlan, InfusionClock
 from ketaconsole.observations import PumpState
+from ketaconsole.session.esketamine import NasalRecord
 from ketaconsole.session.phase import Phase
 from ketaconsole.session.pump_infusion import (
     NURSE_ACTION_STATES,
@@ -70,7 +71,8 @@ FOLD_KINDS = frozenset({
     "baseline", "measure", "clinical_flag_acknowledged", "dose_proposal",
     "dose_limits_accepted", "dose_plan", *INFUSION_KINDS, "phase", "pump_state", "devices",
     "discharge_assessment_started", "discharge_criteria", "signature", "correction",
-    "retraction"})
+    "retraction", "treatment", "esketamine_plan", "nasal_device", "ready_to_leave",
+    "early_transfer", "scale"})
 """The kinds the fold reads: a reader may fetch only these (alarms and seals aside)."""
 
 
@@ -118,6 +120,8 @@ class SessionState:
     ended_at: float | None = None
     interrupted: bool = False
     devices: tuple[Mapping[str, Any], ...] = ()
+    nasal: NasalRecord = field(default_factory=NasalRecord)
+    """The treatment kind and, for esketamine, its order, devices and times."""
 
     @property
     def infused(self) -> bool:
@@ -174,6 +178,7 @@ def fold(events: Iterable[RecordedEvent]) -> SessionState:
     devices: dict[str, Mapping[str, Any]] = {}
     scores: dict[str, Mapping[str, int]] = {}
     accepting: Mapping[str, Any] | None = None
+    nasal = NasalRecord()
     for event, payload in _effective(events):
         kind = event.kind
         if kind not in FOLD_KINDS:
@@ -185,6 +190,7 @@ def fold(events: Iterable[RecordedEvent]) -> SessionState:
                 s["plan"] = None
                 s["plan_problem"] = f"The recorded dose plan cannot be used: {exc}."
             continue
+        nasal = nasal.apply(event.at, entry)
         if isinstance(entry, te.SessionStarted):
             s.update(patient=entry.patient or None, weight_kg=entry.weight_kg,
                      station=entry.station or None, started_at=event.at)
@@ -227,6 +233,12 @@ def fold(events: Iterable[RecordedEvent]) -> SessionState:
             s["drug_library"] = entry.drug_library or None
             if step in (Step.CHECK_IN, Step.BASELINE, Step.PLAN):
                 step = Step.INFUSION
+        elif isinstance(entry, te.EsketaminePlanned):
+            if step in (Step.CHECK_IN, Step.BASELINE, Step.PLAN):
+                step = Step.INFUSION
+        elif isinstance(entry, te.NasalDeviceGiven):
+            if nasal.all_devices_given and step is Step.INFUSION:
+                step = Step.RECOVERY
         elif isinstance(entry, te.InfusionStep):
             action = kind.removeprefix("infusion_")
             actions.append((action, event.at))
@@ -259,7 +271,7 @@ def fold(events: Iterable[RecordedEvent]) -> SessionState:
         plans_confirmed=plans, step=step, phase=phase, nurse_actions=tuple(actions),
         infusion=follower.clock, pump=follower.pump_id if pump_events else None,
         pump_channel=follower.channel if pump_events else None,
-        discharge_scores=scores, devices=tuple(devices.values()))
+        discharge_scores=scores, devices=tuple(devices.values()), nasal=nasal)
 
 
 _PHASES = {p.value for p in Phase}

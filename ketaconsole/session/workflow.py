@@ -15,20 +15,24 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from functools import cache
-from types import MappingProxyType, ModuleType
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ketaconsole.catalogue import CATALOGUE
 from ketaconsole.course.measures import INSTRUMENTS
 from ketaconsole.dose import DosePlan
-from ketaconsole.names import Field, text_problem
+from ketaconsole.names import Field
 from ketaconsole.session.checkin import CheckIn, FastingRule, PatientNamed
 from ketaconsole.session.discharge import SCALES as DISCHARGE_SCALES
 from ketaconsole.session.discharge import fit_for_discharge, total
+from ketaconsole.session.esketamine import NasalOrder
 from ketaconsole.session.model import SessionModel
+from ketaconsole.session.nasal_steps import NasalSteps
 from ketaconsole.session.patient import Patient
 from ketaconsole.session.phase import PHASE_AFTER, Phase
 from ketaconsole.session.state import Step
+from ketaconsole.session.step_entry import WorkflowError, _entries, _typed
+from ketaconsole.session.treatment import Treatment
 
 if TYPE_CHECKING:
     from ketaconsole.course.eligibility import Assessment
@@ -88,6 +92,11 @@ def step_permissions() -> Mapping[str, Permission]:
         "check_in_skipped": run,
         "baseline": run,
         "dose_plan": run,
+        "treatment": run,
+        "esketamine_plan": run,
+        "nasal_device": run,
+        "ready_to_leave": run,
+        "early_transfer": run,
         "infusion_start": run,
         "infusion_pause": run,
         "infusion_resume": run,
@@ -108,29 +117,6 @@ def step_permissions() -> Mapping[str, Permission]:
         # the record leaving the console
         "export": Permission.EXPORT_RECORD,
     })
-
-
-def _entries() -> ModuleType:
-    """The typed timeline events (loaded with the first step recorded, not the first paint)."""
-    from ketaconsole.session import events as timeline_events
-
-    return timeline_events
-
-
-class WorkflowError(ValueError):
-    """What the nurse entered cannot be recorded; ``problems`` maps field -> sentence."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__(" ".join(problems.values()))
-        self.problems = problems
-
-
-def _typed(key: str, text: object, field: Field = Field.REASON) -> str:
-    """Typed text by the console's one text rule, or :class:`WorkflowError` naming ``key``."""
-    problem = text_problem(str(text), field, required=False)
-    if problem is not None:
-        raise WorkflowError({key: f"{problem[0].upper()}{problem[1:]}."})
-    return str(text)
 
 
 def order_entries(plan: DosePlan, library: DrugLibrary, course: Assessment | None,
@@ -161,7 +147,7 @@ def order_entries(plan: DosePlan, library: DrugLibrary, course: Assessment | Non
     return entries
 
 
-class SessionWorkflow:
+class SessionWorkflow(NasalSteps):
     """One session's clinical steps, recorded as they are taken, written into the model."""
 
     def __init__(self, model: SessionModel, *, clock: Callable[[], float], door: Door,
@@ -230,7 +216,9 @@ class SessionWorkflow:
     def _record(self, entry: Entry, author: str) -> StoredEvent:
         if self.service is None:
             raise WorkflowError({"record": "Nothing is being recorded: no session is open."})
-        return self.service.record(entry, author=author)
+        stored = self.service.record(entry, author=author)
+        self.model.recorded(stored.at, entry)
+        return stored
 
     def acting(self, kind: str) -> str:
         """Who takes the step recording ``kind`` now: the door's answer for the table's
@@ -249,13 +237,16 @@ class SessionWorkflow:
     # -- the steps -------------------------------------------------------------------
 
     def check_in(self, form: CheckIn, *, plan: DosePlan | None = None,
-                 accepted: LimitAcceptance | None = None) -> StoredEvent:
+                 accepted: LimitAcceptance | None = None,
+                 treatment: Treatment = Treatment.IV_KETAMINE,
+                 nasal: NasalOrder | None = None) -> StoredEvent:
         """The signed checklist opens the session (against the clinic's fasting hours).
 
         ``plan``: the order given with the check-in where no nurse confirms one on the plan
         page (headless ``record``): checked against the clinic's drug library and the course
         before anything opens (past a soft limit, ``accepted`` by a named clinician),
-        recorded after the check-in.
+        recorded after the check-in. ``treatment``: what the session gives (an esketamine
+        session is recorded as such, with its ``nasal`` order where one is given now).
         """
         with self._lock:
             author = self.acting("check_in")
@@ -263,6 +254,7 @@ class SessionWorkflow:
             problems = form.problems(self.fasting)
             if problems:
                 raise WorkflowError(problems)
+            self._check_treatment(treatment, plan, nasal)
             ordered_by = self.acting("dose_plan") if plan is not None else ""
             if self.service is None and self._opener is not None:
                 self.service = self._opener(form.patient(), plan, accepted)
@@ -275,23 +267,27 @@ class SessionWorkflow:
             self.check_in_record = form
             if self.step is Step.CHECK_IN:  # a resumed session carries on where it stood
                 self.step = Step.BASELINE
+            self._treatment_given(treatment, nasal, author)
             if plan is not None:
                 self._order_given(plan, ordered_by, accepted)
             return stored
 
     def open_unchecked(self, patient: PatientNamed, *, reason: str,
                        plan: DosePlan | None = None,
-                       accepted: LimitAcceptance | None = None) -> StoredEvent | None:
+                       accepted: LimitAcceptance | None = None,
+                       treatment: Treatment = Treatment.IV_KETAMINE,
+                       nasal: NasalOrder | None = None) -> StoredEvent | None:
         """Open the session without the check-in checklist, recorded as unchecked.
 
         Only headless ``record`` given no checklist does this; every export of the session
         then says it is unchecked. A resumed session whose record already says whether it
         was checked in is not told again (``None``). ``plan`` and ``accepted`` as for
-        :meth:`check_in`.
+        :meth:`check_in`, and ``treatment`` and ``nasal``.
         """
         with self._lock:
             author = self.acting("check_in_skipped")
             self._expect(Step.CHECK_IN)
+            self._check_treatment(treatment, plan, nasal)
             ordered_by = self.acting("dose_plan") if plan is not None else ""
             if self.service is None and self._opener is not None:
                 self.service = self._opener(patient, plan, accepted)
@@ -299,6 +295,7 @@ class SessionWorkflow:
             if self.check_in_record is None and not self.opened_unchecked:
                 stored = self._record(_entries().CheckInSkipped(reason.strip()), author)
                 self.opened_unchecked = True
+            self._treatment_given(treatment, nasal, author)
             if plan is not None:
                 self._order_given(plan, ordered_by, accepted)
             return stored
@@ -402,6 +399,8 @@ class SessionWorkflow:
         with self._lock:
             author = self.acting("dose_plan")
             self._expect(Step.PLAN)
+            self._refuse_if_esketamine("treatment", "its order is the dose in mg and the "
+                                                    "lot, not a pump plan")
             self._refuse_while_flagged()
             entries = order_entries(plan, self.drug_library, self.model.course, accepted)
             if decision is not None:
@@ -429,6 +428,7 @@ class SessionWorkflow:
             author = self.acting(f"infusion_{action}")
             _typed("reason", reason)
             self._expect(Step.INFUSION)
+            self._refuse_if_esketamine("action", "record each device administered instead")
             if self.model.phase not in INFUSION_ACTIONS_FROM[action]:
                 raise WorkflowError({"action": INFUSION_REFUSALS[action]})
             if action == "start":
@@ -446,10 +446,12 @@ class SessionWorkflow:
             self.service.set_phase(phase.value, author=author)
         self.model.set_phase(phase)
 
-    def begin_discharge(self) -> StoredEvent:
+    def begin_discharge(self, *, early_reason: str = "") -> StoredEvent:
+        """The discharge assessment begins (esketamine: see :meth:`_early_transfer`)."""
         with self._lock:
             author = self.acting("discharge_assessment_started")
             self._expect(Step.RECOVERY)
+            self._early_transfer(early_reason, author)
             stored = self._record(_entries().DischargeAssessmentStarted(), author)
             self._set_phase(Phase.DISCHARGE, author)
             self.step = Step.DISCHARGE

@@ -175,3 +175,82 @@ def _nurse(bedside: StoryBedside, second: int, stop_at: int, *, close: bool,
                                           "consciousness": 2, "spo2": 2})
     elif close and second == 1780:
         flow.sign_off("Kim Nurse")
+
+
+ESKETAMINE_T0 = T0 + 7 * 86400.0
+"""An esketamine session a week after the infusion above."""
+ESKETAMINE_LOT = "L2291A"
+
+
+@dataclass(frozen=True)
+class EsketamineRecorded:
+    session_id: int
+    first_device_at: float
+    signed_at: float
+
+
+def record_esketamine_session(database: Database, *, patient: str = "Esme Example",
+                              bp_at_40: bool = True, medication: str = "lorazepam 1 mg, "
+                              "sertraline 100 mg") -> EsketamineRecorded:
+    """An esketamine 56 mg session the clinic's way at a story bedside: check-in with the
+    patient's medicines, baseline, the order, two devices, the monitor's readings every two
+    seconds for 125 minutes (NIBP before the first device, at 41 minutes unless
+    ``bp_at_40`` is false, and at 117 minutes; SpO2 dipping below 90% at 20 minutes for
+    20 s), MOAA/S and CADSS-6, ready to leave at 95 minutes, the discharge after the
+    two-hour minimum, the sign-off and the end."""
+    from ketaconsole.session.esketamine import NasalOrder
+    from ketaconsole.session.treatment import Treatment
+
+    person = _approved(database, patient)
+    start = ESKETAMINE_T0
+    with story_bedside(database.url, nurse=NURSE, station=f"room-esk-{patient}", start=start,
+                       pump=None, place="export test room") as bedside:
+        flow = bedside.workflow
+        flow.check_in(CheckIn(patient, 38, 64.0, "none known", medication, "none", False,
+                              "none", 7.0, 3.0, True, "none (nasal)", True,
+                              mrn=person.mrn or "", patient_id=person.patient_id),
+                      treatment=Treatment.ESKETAMINE)
+        session_id = flow.service_id()
+        bedside.at(start + 30, [Numeric(MONITOR, SBP, 126.0, "mm[Hg]", start + 30),
+                                Numeric(MONITOR, DBP, 80.0, "mm[Hg]", start + 30)])
+        flow.confirm_baseline({SBP: 126.0, DBP: 80.0})
+        bedside.at(start + 60)
+        flow.confirm_esketamine(NasalOrder(56, ESKETAMINE_LOT))
+        first = start + 120
+        bedside.at(first)
+        flow.administer_device()
+        bedside.at(first + 300)
+        flow.administer_device()
+        bp_seconds = {117 * 60: (138.0, 86.0)} | ({41 * 60: (148.0, 92.0)} if bp_at_40 else {})
+        for second in range(302, 125 * 60, 2):
+            at = first + second
+            dip = 20 * 60 <= second < 20 * 60 + 20
+            readings: list[Observation] = [
+                Numeric(MONITOR, "MDC_PULS_OXIM_SAT_O2", 87.0 if dip else 97.0, "%", at),
+                Numeric(MONITOR, "MDC_RESP_RATE", 14.0, "/min", at)]
+            if second in bp_seconds:
+                systolic, diastolic = bp_seconds[second]
+                readings += [Numeric(MONITOR, SBP, systolic, "mm[Hg]", at),
+                             Numeric(MONITOR, DBP, diastolic, "mm[Hg]", at)]
+            bedside.at(at, readings)
+            if second == 40 * 60:
+                flow.record_entry("scale", {"scale": "MOAA/S", "score": 4, "meaning":
+                                            "lethargic response to name spoken in normal tone"})
+                flow.record_entry("scale", {"scale": "CADSS-6", "items": {
+                    "1 things moving in slow motion": 1, "2 things seem unreal": 2,
+                    "6 sense of time changed": 0, "7 body feels changed": 1,
+                    "15 separated from what is happening": 0,
+                    "22 feel disconnected from own body": 0}, "score": 4})
+            elif second == 100 * 60:
+                flow.ready_to_leave(first + 95 * 60)
+            elif second == 121 * 60:
+                flow.begin_discharge()
+                flow.record_discharge("Aldrete", {"activity": 2, "respiration": 2,
+                                                  "circulation": 2, "consciousness": 2,
+                                                  "spo2": 2})
+            elif second == 122 * 60:
+                flow.sign_off("Kim Nurse")
+                signed = bedside.now
+        bedside.at(first + 125 * 60)
+        assert flow.end_session()
+    return EsketamineRecorded(session_id, first, signed)

@@ -201,7 +201,8 @@ class MonitorScreen(QWidget):
             engine, self.worker, self.model.now, CheckIntervals().at_pace(room.options.pace))
         self.session: SessionPanel = SessionPanel(
             self.workflow, engine, self.worker.sharing(self), room.options,
-            exporter=exporter, signer=signer, desk=room.security.course if room.security else None)
+            exporter=exporter, signer=signer, desk=room.security.course if room.security else None,
+            bp_checks=room.reminder.esketamine_checks if room.reminder is not None else None)
         self.side.insertTab(0, self.timeline, "Timeline")
         self.side.insertTab(1, self.session, "Session")
         self._pages += [self.timeline, self.session]

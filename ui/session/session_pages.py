@@ -39,6 +39,7 @@ from ketaconsole.session.checkin import PREGNANCY_ANSWERS, CheckIn
 from ketaconsole.session.discharge import SCALES, suggest_aldrete, suggest_padss, total
 from ketaconsole.session.patient import Patient
 from ketaconsole.session.phase import Phase, PhaseNow
+from ketaconsole.session.treatment import Treatment
 from ketaconsole.session.workflow import SessionWorkflow, WorkflowError
 from ui import theme
 from ui.course.patient_search import PatientSearch
@@ -128,6 +129,11 @@ class CheckInPage(StepPage):
         self.search.picked.connect(self.pick)
         self.column.insertWidget(1, self.search)
         f = self.form
+        self.treatment = fitting_combo()
+        for treatment, words in ((Treatment.IV_KETAMINE, "IV ketamine"),
+                                 (Treatment.ESKETAMINE, "Esketamine (nasal)")):
+            self.treatment.addItem(words, treatment.value)
+        f.add("treatment", "Treatment", self.treatment)
         f.add("patient_name", "Patient", QLineEdit(patient.name if patient else ""))
         f.add("mrn", "MRN", QLineEdit(patient.identifier if patient else ""))
         f.add("date_of_birth", "Date of birth (YYYY-MM-DD)", QLineEdit())
@@ -234,7 +240,8 @@ class CheckInPage(StepPage):
 
     def record(self) -> None:
         form = self.collect()
-        self._submit(lambda: self._workflow.check_in(form), self)
+        treatment = Treatment(self.treatment.currentData())
+        self._submit(lambda: self._workflow.check_in(form, treatment=treatment), self)
 
 
 class BaselinePage(StepPage):
@@ -464,12 +471,13 @@ class DonePage(StepPage):
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         signed = self._workflow.signed_by
+        self.export_buttons["rems"].setVisible(self._workflow.model.nasal.esketamine)
         self.summary.setText(("Signed off" + (f" by {signed}" if signed else "")) +
                              f". Export the record for the clinic's file (into "
                              f"{self._folder()}):")
 
     def export(self, fmt: str) -> None:
-        """Export in format ``fmt`` (pdf, csv, fhir, hl7, vital) off the GUI thread."""
+        """Export in format ``fmt`` (pdf, csv, fhir, hl7, vital, rems) off the GUI thread."""
         from ketaconsole.export.service import ExportFailed, ExportFormat
 
         service, exporter = self._workflow.service, self._exporter
@@ -496,5 +504,6 @@ class DonePage(StepPage):
 
 
 EXPORT_LABELS = {"pdf": "PDF chart", "csv": "CSV", "fhir": "FHIR R4", "hl7": "HL7 v2",
-                 "vital": "VitalDB .vital"}
-"""Export formats by their ``ExportFormat`` value (imported only when an export runs)."""
+                 "vital": "VitalDB .vital", "rems": "REMS form"}
+"""Export formats by their ``ExportFormat`` value (imported only when an export runs);
+the REMS form is offered only for an esketamine session."""

@@ -30,6 +30,7 @@ from ketaconsole.session.workflow import STEPS, SessionWorkflow, Step
 from ketaconsole.settings import exports_dir
 from ui import theme
 from ui.records.session_review import Exporter
+from ui.session.esketamine_pages import BpChecks, DosingPage, EsketaminePlanPage
 from ui.session.plan_page import PlanPage
 from ui.session.record_worker import RecordWorker
 from ui.session.session_pages import (
@@ -58,7 +59,7 @@ class SessionPanel(QFrame):
                  export_folder: Callable[[], Path] = default_export_folder,
                  exporter: Exporter | None = None,
                  signer: Callable[[], str | None] = lambda: None,
-                 desk: CourseDesk | None = None) -> None:
+                 desk: CourseDesk | None = None, bp_checks: BpChecks | None = None) -> None:
         super().__init__()
         self.setObjectName("panel")
         self.workflow = workflow
@@ -69,11 +70,15 @@ class SessionPanel(QFrame):
         self._signer = signer
         self._desk = desk
         """The course's guarded door: patient search and registration at check-in."""
+        self._bp_checks = bp_checks
+        """The room's REMS blood pressures (an esketamine session's monitoring page)."""
         self.steps = QLabel("")
         self.steps.setWordWrap(True)
         self.steps.setFont(theme.font(13))
         self.stack = QStackedWidget()
         self.pages: dict[Step, StepPage] = {}
+        self.nasal_pages: dict[Step, StepPage] = {}
+        """An esketamine session's pages in place of the dose plan, infusion and recovery."""
         self._build_pages()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
@@ -94,10 +99,13 @@ class SessionPanel(QFrame):
 
     def _build_pages(self) -> None:
         """A fresh page per step (at start, and for the next patient)."""
-        for page in self.pages.values():
+        for page in {*self.pages.values(), *self.nasal_pages.values()}:
             self.stack.removeWidget(page)
             page.deleteLater()
         workflow, engine = self.workflow, self._engine
+        dosing = DosingPage(workflow, self.submit, self._bp_checks)
+        self.nasal_pages = {Step.PLAN: EsketaminePlanPage(workflow, self.submit),
+                            Step.INFUSION: dosing, Step.RECOVERY: dosing}
         self.pages = {
             Step.CHECK_IN: CheckInPage(workflow, self.submit, self._options.expected_patient,
                                        self._desk),
@@ -109,8 +117,14 @@ class SessionPanel(QFrame):
             Step.SIGN_OFF: SignOffPage(workflow, self.submit, self._signer),
             Step.DONE: DonePage(workflow, self.submit, self._export_folder, self._exporter),
         }
-        for page in self.pages.values():
+        for page in (*self.pages.values(), self.nasal_pages[Step.PLAN], dosing):
             self.stack.addWidget(page)
+
+    def page_for(self, step: Step) -> StepPage:
+        """The page of ``step`` for this session's treatment."""
+        if self.workflow.model.nasal.esketamine and step in self.nasal_pages:
+            return self.nasal_pages[step]
+        return self.pages[step]
 
     def _end_session(self, reason: str) -> None:
         self.ending.message.setText("recording\u2026")
@@ -142,8 +156,11 @@ class SessionPanel(QFrame):
         plan = self.pages[Step.PLAN]
         if isinstance(plan, PlanPage):
             plan.show_advice()
+        dosing = self.nasal_pages[Step.INFUSION]
+        assert isinstance(dosing, DosingPage)
+        dosing.update_state(self.workflow.clock())
         self.show_step()
-        current = self.pages[self.workflow.step]
+        current = self.page_for(self.workflow.step)
         if current.isVisible():
             current.take_focus()  # focus stays in the panel, on the next thing to do
 
@@ -159,12 +176,15 @@ class SessionPanel(QFrame):
 
     def show_step(self) -> None:
         current = self.workflow.step
-        marks = [f"<b>{s.value}</b>" if s is current else
-                 (f"\u2713 {s.value}" if STEPS.index(s) < STEPS.index(current) else s.value)
+        names = NASAL_STEP_NAMES if self.workflow.model.nasal.esketamine else {}
+        marks = [f"<b>{names.get(s, s.value)}</b>" if s is current else
+                 (f"\u2713 {names.get(s, s.value)}" if STEPS.index(s) < STEPS.index(current)
+                  else names.get(s, s.value))
                  for s in STEPS if s is not Step.DONE]
         self.steps.setText(" \u203a ".join(marks))
-        if self.stack.currentWidget() is not self.pages[current]:
-            self.stack.setCurrentWidget(self.pages[current])
+        page = self.page_for(current)
+        if self.stack.currentWidget() is not page:
+            self.stack.setCurrentWidget(page)
             self.scroller.verticalScrollBar().setValue(0)  # a new step opens at its top
         self.ending.setVisible(self.workflow.session_open)
         self.ending.signed_off(current is Step.DONE)
@@ -175,6 +195,13 @@ class SessionPanel(QFrame):
         page = self.stack.currentWidget()
         if self._waiting is None and isinstance(page, InfusionPage):
             page.update_buttons()
+        if self._waiting is None and isinstance(page, DosingPage):
+            page.update_state(now)
+
+
+NASAL_STEP_NAMES = {Step.PLAN: "Esketamine dose", Step.INFUSION: "Dosing and monitoring",
+                    Step.RECOVERY: "Monitoring"}
+"""The steps' names in an esketamine session."""
 
 
 class EndSessionBox(QFrame):

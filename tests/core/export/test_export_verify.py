@@ -14,7 +14,7 @@ from ketaconsole.export.service import ExportFormat, export_session
 from ketaconsole.observations import Numeric
 from ketaconsole.session.checkin import CheckIn
 from ketaconsole.store import Database, open_database
-from tests.core.export_support import record_session
+from tests.core.export_support import record_esketamine_session, record_session
 from tests.course_support import approved_patient
 
 T0 = 1_790_000_000.0
@@ -51,7 +51,8 @@ def test_an_edited_export_of_every_format_fails_naming_its_format(
         capsys: pytest.CaptureFixture[str]) -> None:
     database = open_database(record_url)
     try:
-        session = record_session(database)
+        session = record_esketamine_session(database) if fmt is ExportFormat.REMS \
+            else record_session(database)
         result = export_session(database, session.session_id, fmt, tmp_path)
     finally:
         database.dispose()
@@ -65,7 +66,7 @@ def test_an_edited_export_of_every_format_fails_naming_its_format(
                  str(exported)]) == 1
     err = capsys.readouterr().err
     label = {"pdf": "PDF", "fhir": "FHIR", "hl7": "HL7", "csv": "CSV",
-             "vital": ".vital"}[fmt.value]
+             "vital": ".vital", "rems": "REMS"}[fmt.value]
     assert err.count("\n") == 1
     assert f"the {label} file {exported.name} is not the one exported at" in err
     assert "it was edited after export" in err

@@ -16,6 +16,7 @@ from ketaconsole.security.admin import change_setting
 from ketaconsole.security.clinic_settings import (
     DEFAULT_SETTINGS,
     clinic_settings,
+    esketamine_doses,
     security_settings,
 )
 from ketaconsole.security.users import ConsoleUser, authenticate, find_user
@@ -32,7 +33,9 @@ def test_unchanged_settings_are_the_defaults(database: Database, staffed_audit: 
         ("fasting-clear-liquids-hours", 2, None), ("craving-flag-above", 5, None),
         ("review-after-infusions", 6, None), ("eligibility-max-systolic-mmhg", 160, None),
         ("eligibility-max-diastolic-mmhg", 100, None),
-        *((item.setting, int(item.absolute), None) for item in CONTRAINDICATIONS)]
+        *((item.setting, int(item.absolute), None) for item in CONTRAINDICATIONS),
+        ("esketamine-56-mg", 1, None), ("esketamine-84-mg", 1, None)]
+    assert esketamine_doses(database) == (56, 84)
     assert security_settings(database) == DEFAULT_SETTINGS
 
 

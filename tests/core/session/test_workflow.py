@@ -126,18 +126,22 @@ CLINIC_RULES: dict[str, Permission] = {
     "measure": ENTRY, "clinical_flag_acknowledged": ENTRY, "annotation": ENTRY,
     "scale": ENTRY, "rescue_medication": ENTRY, "adverse_event": ENTRY,
     "correction": ENTRY, "retraction": ENTRY,
+    "treatment": RUN, "esketamine_plan": RUN, "nasal_device": RUN, "ready_to_leave": RUN,
+    "early_transfer": RUN,
     "export": Permission.EXPORT_RECORD}
 """Who may do what, written out from the clinic's roles (nurses run the session and sign
 it; a named clinician, nurse or prescriber, makes clinical entries), not read from the code."""
 
 STEP_KINDS: dict[str, tuple[str, ...]] = {
-    "check_in": ("check_in",), "open_unchecked": ("check_in_skipped",),
+    "check_in": ("check_in", "treatment"), "open_unchecked": ("check_in_skipped",),
     "confirm_baseline": ("baseline",),
     "record_measure": ("measure",), "acknowledge_flag": ("clinical_flag_acknowledged",),
     "confirm_plan": ("dose_plan",),
     "infusion_action": ("infusion_start", "infusion_pause", "infusion_resume",
                         "infusion_stop"),
-    "begin_discharge": ("discharge_assessment_started",),
+    "begin_discharge": ("discharge_assessment_started", "early_transfer"),
+    "confirm_esketamine": ("esketamine_plan",), "administer_device": ("nasal_device",),
+    "ready_to_leave": ("ready_to_leave",),
     "record_discharge": ("discharge_criteria",), "sign_off": ("signature",),
     "end_session": ("session_end",), "record_entry": TIMELINE_ENTRIES,
     "correct": ("correction",), "retract": ("retraction",)}
@@ -148,7 +152,7 @@ READERS = {"infusion_allowed", "service_id", "acting", "restore"}
 
 
 def test_every_step_and_timeline_entry_has_its_row_in_the_one_table() -> None:
-    steps = {name for name, member in vars(SessionWorkflow).items()
+    steps = {name for cls in SessionWorkflow.__mro__ for name, member in vars(cls).items()
              if callable(member) and not name.startswith("_")} - READERS
     assert steps == set(STEP_KINDS), "a workflow step without its row in the table"
     rows = {kind for kinds in STEP_KINDS.values() for kind in kinds} | {"export"}
