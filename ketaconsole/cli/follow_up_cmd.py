@@ -1,13 +1,13 @@
 """``ketaconsole follow-up``: record a follow-up between infusions, or list those due.
 
 ``ketaconsole follow-up PATIENT --as USER --interval 1w --phq9 1,1,0,... --side-effects
-TEXT --craving N [--urinary frequency,urgency|none] [--used DETAIL|none] [--tolerance
-yes|no] [--early-request yes|no]`` records one (a nurse or prescriber, PIN asked;
-audited), through the same guarded door as the course view's form; a question left out
-is recorded as not asked. ``ketaconsole follow-up --due [--json]`` lists the clinic's
-follow-ups due now, ``--flags [--json]`` the open safety flags (with ``--json`` the
-acknowledged ones too), and ``--acknowledge FLAG --note TEXT --as PRESCRIBER`` records
-a prescriber's acknowledgement of one.
+TEXT --craving N [--urinary frequency,urgency|none] [--bladder-score A,B,C,D] [--used
+DETAIL|none] [--tolerance yes|no] [--early-request yes|no]`` records one (a nurse or
+prescriber, PIN asked; audited), through the same guarded door as the course view's
+form; a question left out is recorded as not asked. ``ketaconsole follow-up --due
+[--json]`` lists the clinic's follow-ups due now, ``--flags [--json]`` the open safety
+flags (with ``--json`` the acknowledged ones too), and ``--acknowledge FLAG --note TEXT
+--as PRESCRIBER`` records a prescriber's acknowledgement of one.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ketaconsole.cli.common import print_json_line
 from ketaconsole.cli.course_cmd import find_one
 from ketaconsole.cli.errors import CliError
 from ketaconsole.cli.record_common import add_db_option, open_record
+from ketaconsole.course.bladder_score import INDEX, INDEX_NAME, QUESTIONS
 from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.follow_ups import (
     INTERVALS,
@@ -70,6 +71,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--urinary", metavar="SYMPTOM,...|none",
                         help=f"urinary symptoms present ({', '.join(URINARY_SYMPTOMS)}), or "
                              "none; left out: recorded as not asked")
+    parser.add_argument("--bladder-score", metavar="A,B,C,D",
+                        help=f"the bladder score's four answers ({INDEX_NAME}: urgency, "
+                             "frequency and night-time 0-5, bladder pain 0 or 2-5); monthly "
+                             "follow-ups ask it; left out: recorded as not asked")
     parser.add_argument("--craving", type=int, metavar="N",
                         help="craving for ketamine, 0 (none) to 10")
     parser.add_argument("--used", metavar="DETAIL|none",
@@ -109,6 +114,17 @@ def _urinary(text: str | None) -> dict[str, bool] | None:
     return {s: s in present for s in URINARY_SYMPTOMS}
 
 
+def _bladder(text: str | None) -> tuple[int, ...] | None:
+    """The bladder score's answers as given (checked with the entry), ``None``: not asked."""
+    if text is None:
+        return None
+    words = [w.strip() for w in text.split(",")]
+    if not all(w.isdigit() for w in words):
+        raise CliError(f"give the bladder score's {len(QUESTIONS)} answers as numbers, e.g. "
+                       "--bladder-score 1,2,1,0")
+    return tuple(int(w) for w in words)
+
+
 def _yes_no(text: str | None) -> bool | None:
     return None if text is None else text == "yes"
 
@@ -125,7 +141,8 @@ def _entry(args: argparse.Namespace) -> FollowUpEntry:
     used = None if args.used is None else args.used.strip().lower() != "none"
     entry = FollowUpEntry(args.interval, phq9, args.side_effects, _urinary(args.urinary),
                           args.craving, used, args.used if used else "",
-                          _yes_no(args.tolerance), _yes_no(args.early_request))
+                          _yes_no(args.tolerance), _yes_no(args.early_request),
+                          _bladder(args.bladder_score))
     problems = entry.problems()
     if problems:
         raise CliError(" ".join(problems.values()))
@@ -236,6 +253,9 @@ def run(args: argparse.Namespace) -> int:
         database.dispose()
     print(f"follow-up {number}: {patient.name}, {TITLES[entry.interval]}, PHQ-9 "
           f"{entry.phq9.total} ({entry.phq9.band})")
+    if entry.interval == "monthly" and entry.bladder_score is None:
+        print(f"the bladder score ({INDEX}) was not asked: monthly follow-ups ask it "
+              "(--bladder-score)")
     for flag in raised:
         print(f"safety flag {flag.sentence()}: holds the next infusion until a prescriber "
               "acknowledges it")

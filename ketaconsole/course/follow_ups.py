@@ -1,7 +1,8 @@
 """Follow-ups between infusions: 24 hours and 1 week after an infusion, monthly in maintenance.
 
 A follow-up records a PHQ-9 (item by item), side effects since the last infusion,
-urinary symptoms (ketamine's bladder risk) and craving / use, tolerance and early or
+urinary symptoms and the bladder score (ketamine's bladder risk; monthly follow-ups ask
+the score) and craving / use, tolerance and early or
 extra requests (its dependence risk). A question left unanswered is recorded as not
 asked (``None``), never as "no". What a follow-up raises (thoughts of self-harm,
 blood in urine, use outside the clinic...) is read from these answers by
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ketaconsole.course.bladder_score import INDEX, MOST, BladderScoreError, bladder_score
 from ketaconsole.course.measures import MeasureResult
 from ketaconsole.names import Field, text_problem
 from ketaconsole.store.database import Database
@@ -52,6 +54,9 @@ class FollowUpEntry:
     """The same dose does less than it did (a dependence sign); ``None``: not asked."""
     early_request: bool | None = None
     """Asked for an infusion earlier or an extra one; ``None``: not asked."""
+    bladder_score: tuple[int, ...] | None = None
+    """The bladder score's four answers (:mod:`ketaconsole.course.bladder_score`);
+    ``None``: not asked (monthly follow-ups ask it)."""
 
     def problems(self) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -64,6 +69,11 @@ class FollowUpEntry:
         if self.urinary is not None and set(self.urinary) != set(URINARY_SYMPTOMS):
             found["urinary"] = ("Answer each urinary question: " +
                                 ", ".join(s.replace("_", " ") for s in URINARY_SYMPTOMS) + ".")
+        if self.bladder_score is not None:
+            try:
+                bladder_score(self.bladder_score)
+            except BladderScoreError as exc:
+                found["bladder_score"] = str(exc)
         if isinstance(self.craving_0_to_10, bool) or not isinstance(self.craving_0_to_10, int) \
                 or not 0 <= self.craving_0_to_10 <= 10:
             found["craving"] = "Rate craving for ketamine from 0 (none) to 10."
@@ -93,7 +103,11 @@ def answers_in_words(answers: Mapping[str, Any]) -> str:
     urinary = answers.get("urinary")
     bladder = "not asked" if not isinstance(urinary, dict) else ", ".join(
         s.replace("_", " ") for s in URINARY_SYMPTOMS if urinary.get(s)) or "none"
-    return (f"urinary symptoms: {bladder}; craving {answers.get('craving_0_to_10')}; "
+    score = answers.get("bladder_score")
+    index = f"{bladder_score(score)} of {MOST}" if isinstance(score, list | tuple) \
+        else "not asked"
+    return (f"urinary symptoms: {bladder}; bladder score ({INDEX}): {index}; "
+            f"craving {answers.get('craving_0_to_10')}; "
             f"use outside the clinic: {answered(answers.get('used_since_last_infusion'))}; "
             f"tolerance: {answered(answers.get('tolerance'))}; "
             f"early or extra request: {answered(answers.get('early_request'))}")

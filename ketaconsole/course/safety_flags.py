@@ -6,8 +6,10 @@ that raise it, the follow-ups (``follow_ups``) and the measures answered in sess
 (``measure`` events): PHQ-9 item 9 above 0, MADRS item 10 (suicidal thoughts) 4 or
 more, blood in urine, urinary pain not reported at the follow-up before, ketamine or
 other drugs used outside the clinic, craving above the clinic's threshold (the
-``craving-flag-above`` setting, default 5). Only its acknowledgement is stored
-(``safety_flag_acknowledgements``): the prescriber, when, and a note saying what was done.
+``craving-flag-above`` setting, default 5), a bladder score at the clinic's referral score
+(``bladder-score-refer-at``, default 8: urinalysis and urology referral). Only its
+acknowledgement is stored (``safety_flag_acknowledgements``): the prescriber, when, and a
+note saying what was done.
 
 An open flag holds the patient's next check-in and ``record`` (:func:`hold_for_flags`,
 called by the one lookup both make) with one sentence naming it and saying who clears
@@ -28,11 +30,16 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ketaconsole.course.bladder_score import bladder_score, referral_advice
 from ketaconsole.course.eligibility import NotCleared
 from ketaconsole.course.follow_ups import TITLES, follow_ups_of
 from ketaconsole.course.history import SessionLine, course_history
 from ketaconsole.names import Field, text_problem
-from ketaconsole.security.clinic_settings import CRAVING_FLAG_SETTING, setting_value
+from ketaconsole.security.clinic_settings import (
+    BLADDER_REFER_AT_SETTING,
+    CRAVING_FLAG_SETTING,
+    setting_value,
+)
 from ketaconsole.store.database import Database
 from ketaconsole.store.models import ClinicSession, FollowUp, SafetyFlagAcknowledgement
 
@@ -46,6 +53,7 @@ KINDS: dict[str, str] = {
     "urinary-pain": "new pain passing urine",
     "use-outside-clinic": "ketamine or other drugs used outside the clinic",
     "craving": "craving for ketamine above the clinic's threshold",
+    "bladder-score": "bladder symptoms at the clinic's referral score (ICSI)",
 }
 """Each kind of flag and what it means, in the clinic's words."""
 
@@ -133,7 +141,7 @@ def _measure_flags(record: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _follow_up_flags(answers: dict[str, Any], pain_before: bool | None,
-                     craving_above: int) -> list[tuple[str, str]]:
+                     craving_above: int, refer_at: int) -> list[tuple[str, str]]:
     """The (kind, detail) flags one follow-up's answers raise. ``pain_before``: whether the
     last follow-up that asked reported pain passing urine (``None``: none asked)."""
     found = _measure_flags(answers.get("phq9") or {})
@@ -148,6 +156,11 @@ def _follow_up_flags(answers: dict[str, Any], pain_before: bool | None,
     craving = answers.get("craving_0_to_10")
     if isinstance(craving, int) and craving > craving_above:
         found.append(("craving", f"{craving} of 10, above {craving_above}"))
+    score = answers.get("bladder_score")
+    advice = referral_advice(bladder_score(score), refer_at) \
+        if isinstance(score, list | tuple) else None
+    if advice is not None:
+        found.append(("bladder-score", advice))
     return found
 
 
@@ -168,14 +181,15 @@ class FollowUpFacts:
 def fold_flags(patient_id: int, follow_ups: Iterable[FollowUpFacts],
                sessions: Iterable[SessionLine],
                acknowledgements: dict[str, Acknowledgement], *,
-               craving_above: int) -> list[SafetyFlag]:
+               craving_above: int, refer_at: int) -> list[SafetyFlag]:
     """Every safety flag of a patient, oldest first: the one reading of the facts."""
     acknowledgements = dict(acknowledgements)
     raw: list[tuple[str, str, str, str, float]] = []
     pain_before: bool | None = None
     for entry in sorted(follow_ups, key=lambda f: (f.at, f.follow_up_id)):
         source = TITLES.get(entry.interval, entry.interval)
-        for kind, detail in _follow_up_flags(entry.answers, pain_before, craving_above):
+        for kind, detail in _follow_up_flags(entry.answers, pain_before, craving_above,
+                                             refer_at):
             raw.append((f"FU{entry.follow_up_id}-{kind}", kind, detail, source, entry.at))
         urinary = entry.answers.get("urinary")
         if isinstance(urinary, dict):
@@ -211,7 +225,8 @@ def patient_flags(database: Database, patient_id: int, *,
     rows = follow_ups_of(database, patient_id) if follow_ups is None else follow_ups
     return fold_flags(patient_id, [FollowUpFacts.of(r) for r in rows], lines,
                       acknowledgements_of(database, patient_id),
-                      craving_above=setting_value(database, CRAVING_FLAG_SETTING))
+                      craving_above=setting_value(database, CRAVING_FLAG_SETTING),
+                      refer_at=setting_value(database, BLADDER_REFER_AT_SETTING))
 
 
 def holding_flags(database: Database, patient_id: int, *,

@@ -54,6 +54,9 @@ FASTING_CLEAR_LIQUIDS_SETTING = "fasting-clear-liquids-hours"
 
 CRAVING_FLAG_SETTING = "craving-flag-above"
 """Craving for ketamine (0-10) above this at a follow-up raises a safety flag (ours: 5)."""
+BLADDER_REFER_AT_SETTING = "bladder-score-refer-at"
+"""The bladder score (ICSI, 0-20) at or above which a follow-up raises a safety flag
+advising urinalysis and urology referral (ours: 8; see ketaconsole.course.bladder_score)."""
 REVIEW_AFTER_SETTING = "review-after-infusions"
 """Infusions without a response after which the titration rule proposes a prescriber's
 review instead of a dose (ours: 6, the induction series)."""
@@ -122,6 +125,9 @@ RULES: dict[str, SettingRule] = {rule.key: rule for rule in (
                 "infusion, checked at check-in", None, 1, 4, default_value=2),
     SettingRule(CRAVING_FLAG_SETTING, "craving for ketamine (0-10) above which a follow-up "
                 "raises a safety flag", None, 0, 9, default_value=5),
+    SettingRule(BLADDER_REFER_AT_SETTING, "bladder score (ICSI, 0-20) at or above which a "
+                "follow-up raises a safety flag: urinalysis and urology referral", None, 1, 20,
+                default_value=8),
     SettingRule(REVIEW_AFTER_SETTING, "infusions without a response after which the "
                 "titration rule proposes a review instead of a dose", None, 2, 20,
                 default_value=6),

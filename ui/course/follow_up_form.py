@@ -1,10 +1,11 @@
-"""The follow-up between infusions: PHQ-9 item by item, side effects, bladder, craving, use,
-tolerance and early or extra requests.
+"""The follow-up between infusions: PHQ-9 item by item, side effects, bladder (symptoms and
+the ICSI bladder score), craving, use, tolerance and early or extra requests.
 
 Opened from the course view for one patient. Recording goes through the course's
 guarded door (a nurse or prescriber; audited) off the GUI thread; a problem is said
-in one sentence and nothing typed is lost. The bladder questions, tolerance and early
-requests start as "not asked", and are recorded so when left so (never as "no"). A
+in one sentence and nothing typed is lost. The bladder questions and score, tolerance
+and early requests start as "not asked", and are recorded so when left so (never as
+"no"). A
 PHQ-9 with thoughts of self-harm is said here in the alarm colour; every safety flag
 the follow-up raises holds the next infusion until a prescriber acknowledges it.
 """
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketaconsole.course.bladder_score import INDEX, MOST, QUESTIONS
 from ketaconsole.course.desk import CourseDesk
 from ketaconsole.course.follow_ups import TITLES, URINARY_SYMPTOMS, FollowUpEntry
 from ketaconsole.course.identity import PatientRecord
@@ -43,6 +45,17 @@ def _choice(first: str, values: list[tuple[str, object]]) -> QComboBox:
 
 NOT_ASKED = "not asked"
 YES_NO: list[tuple[str, object]] = [("no", False), ("yes", True)]
+
+
+def _bladder_answers(boxes: list[QComboBox]) -> tuple[int, ...] | None:
+    """The bladder score: ``None`` when not asked; its four answers when all were."""
+    answers = [box.currentData() for box in boxes]
+    if all(v is None for v in answers):
+        return None
+    if any(v is None for v in answers):
+        raise ValueError(f"Answer each bladder score ({INDEX}) question, or leave all four "
+                         "not asked.")
+    return tuple(int(v) for v in answers)
 
 
 def _urinary_answers(boxes: dict[str, QComboBox]) -> dict[str, bool] | None:
@@ -109,6 +122,19 @@ class FollowUpForm(QWidget):
         self.early_request = _choice(NOT_ASKED, YES_NO)
         rows.add("Asked for an infusion earlier, or an extra one", self.early_request)
         column.addWidget(tolerability)
+
+        bladder = QGroupBox(f"Bladder score ({INDEX}, 0-{MOST}): monthly follow-ups ask it")
+        scale = QuestionRows(bladder, " \u00b7 ".join(
+            f"{value} {words}" for value, words in QUESTIONS[0].answers) +
+            "; at night: the number of times (5: five or more); pain: 0 not at all \u00b7 "
+            "2 a few times \u00b7 3 fairly often \u00b7 4 usually \u00b7 5 almost always")
+        self.bladder: list[QComboBox] = []
+        for number, question in enumerate(QUESTIONS, start=1):
+            box = _choice(NOT_ASKED, [(str(value), value) for value, _ in question.answers])
+            box.setToolTip("\n".join(f"{value}: {words}" for value, words in question.answers))
+            scale.add(f"{number}. {question.text}", box)
+            self.bladder.append(box)
+        column.addWidget(bladder)
         column.addStretch(1)
 
         self.flag = QLabel("")
@@ -143,7 +169,8 @@ class FollowUpForm(QWidget):
         return FollowUpEntry(str(interval), phq9, self.side_effects.text(),
                              _urinary_answers(self.urinary), int(craving), bool(used),
                              self.use_detail.text(), self.tolerance.currentData(),
-                             self.early_request.currentData())
+                             self.early_request.currentData(),
+                             _bladder_answers(self.bladder))
 
     def record(self) -> None:
         try:

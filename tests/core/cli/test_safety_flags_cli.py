@@ -107,3 +107,32 @@ def test_a_follow_up_with_item_9_holds_record_until_a_prescriber_acknowledges_it
     assert stored.answers["used_since_last_infusion"] is None
     assert entry.actor == NAMES[Role.PRESCRIBER]
     assert entry.detail["flag"] == "FU1-phq9-item9"
+
+
+def test_a_monthly_follow_up_asks_the_bladder_score_and_one_at_the_referral_score_flags(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    database = open_database(url)
+    staff(database, AuditLog(database))
+    database.dispose()
+    mrn = cleared_mrn(url, PATIENT)
+    nurse = ("--as", NAMES[Role.NURSE], "--pin-stdin")
+    monthly = ("follow-up", mrn, "--interval", "monthly", "--phq9", "1,1,1,1,1,1,1,0,0",
+               "--side-effects", "none", "--craving", "0", *nurse)
+
+    not_asked = _run(tmp_path, url, *monthly, stdin=f"{PINS[Role.NURSE]}\n")
+    assert not_asked.returncode == 0, not_asked.stderr
+    assert "the bladder score (ICSI) was not asked: monthly follow-ups ask it " \
+           "(--bladder-score)" in not_asked.stdout
+    wrong = _run(tmp_path, url, *monthly, "--bladder-score", "1,1,1,x",
+                 stdin=f"{PINS[Role.NURSE]}\n")
+    assert wrong.returncode == 1
+    assert wrong.stderr.strip().splitlines() == [
+        "ketaconsole: give the bladder score's 4 answers as numbers, e.g. "
+        "--bladder-score 1,2,1,0"]
+    high = _run(tmp_path, url, *monthly, "--bladder-score", "4,3,2,3",
+                stdin=f"{PINS[Role.NURSE]}\n")
+    assert high.returncode == 0, high.stderr
+    assert "safety flag FU2-bladder-score: bladder symptoms at the clinic's referral score " \
+           "(ICSI), ICSI 12 of 20 (refer at 8): test the urine (urinalysis) and consider " \
+           "referral to urology" in high.stdout

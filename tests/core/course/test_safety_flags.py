@@ -14,7 +14,13 @@ from fhir.resources.R4B.bundle import Bundle
 
 from ketaconsole.course.course_fhir import course_bundle
 from ketaconsole.course.desk import CourseDesk
-from ketaconsole.course.follow_ups import DAY, FollowUpEntry
+from ketaconsole.course.follow_ups import (
+    DAY,
+    FollowUpEntry,
+    FollowUpError,
+    answers_in_words,
+    follow_ups_of,
+)
 from ketaconsole.course.identity import PatientRecord, register_patient
 from ketaconsole.course.measures import score
 from ketaconsole.course.safety_flags import SafetyFlagError, patient_flags
@@ -22,7 +28,7 @@ from ketaconsole.course.summary import course_summary
 from ketaconsole.demo.story_infusions import StoryInfusion, give_infusions
 from ketaconsole.security import AuditLog, ConsoleUser, Guard, NotAllowed, Role
 from ketaconsole.security.admin import change_setting
-from ketaconsole.security.clinic_settings import CRAVING_FLAG_SETTING
+from ketaconsole.security.clinic_settings import BLADDER_REFER_AT_SETTING, CRAVING_FLAG_SETTING
 from ketaconsole.session.workflow import WorkflowError
 from ketaconsole.store import Database
 from tests.core.security_support import NAMES, staff
@@ -147,3 +153,34 @@ def test_item_9_acknowledged_at_the_bedside_still_holds_the_next_infusion_for_a_
     _desk(database, users[Role.PRESCRIBER], T0 + 3 * DAY).acknowledge_safety_flag(
         flag.flag_id, "seen with the patient; no plan or intent")
     assert len(_infuse(database, grace, T0 + 3 * DAY)) == 1
+
+
+def test_a_monthly_bladder_score_at_the_clinics_referral_score_advises_urinalysis(
+        database: Database) -> None:
+    users, grace = _clinic(database)
+    nurse = users[Role.NURSE]
+    below = _desk(database, nurse, T0).record_follow_up(
+        grace.patient_id, replace(QUIET, interval="monthly", bladder_score=(2, 2, 1, 2)))
+    at = _desk(database, nurse, T0 + 30 * DAY).record_follow_up(
+        grace.patient_id, replace(QUIET, interval="monthly", bladder_score=(3, 2, 1, 2)))
+    (flag,) = patient_flags(database, grace.patient_id)
+    assert flag.flag_id == f"FU{at}-bladder-score" and below < at
+    assert flag.detail == ("ICSI 8 of 20 (refer at 8): test the urine (urinalysis) and "
+                           "consider referral to urology")
+    change_setting(Guard(AuditLog(database)), users[Role.ADMIN], BLADDER_REFER_AT_SETTING,
+                   "9")
+    assert patient_flags(database, grace.patient_id) == []
+
+
+def test_a_bladder_score_the_index_does_not_have_is_refused_and_not_asked_stays_not_asked(
+        database: Database) -> None:
+    users, grace = _clinic(database)
+    desk = _desk(database, users[Role.NURSE], T0)
+    with pytest.raises(FollowUpError, match="question 4 is answered 0, 2, 3, 4, 5, not 1"):
+        desk.record_follow_up(grace.patient_id, replace(QUIET, bladder_score=(0, 0, 0, 1)))
+    with pytest.raises(FollowUpError, match="takes 4 answers, not 3"):
+        desk.record_follow_up(grace.patient_id, replace(QUIET, bladder_score=(0, 0, 0)))
+    desk.record_follow_up(grace.patient_id, QUIET)
+    (row,) = follow_ups_of(database, grace.patient_id)
+    assert row.answers["bladder_score"] is None
+    assert "bladder score (ICSI): not asked" in answers_in_words(row.answers)

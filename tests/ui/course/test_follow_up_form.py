@@ -51,6 +51,8 @@ def test_a_due_follow_up_is_recorded_from_the_course_view_and_the_course_exporte
     qtbot.keyClicks(form.side_effects, "nausea the first evening")
     for symptom, box in form.urinary.items():
         choose(box, symptom == "urgency")
+    for box, value in zip(form.bladder, [1, 1, 0, 0], strict=True):
+        choose(box, value)
     choose(form.craving, 2)
     choose(form.used, False)
     form.grab().save(str(tmp_path / "follow-up.png"))
@@ -60,8 +62,9 @@ def test_a_due_follow_up_is_recorded_from_the_course_view_and_the_course_exporte
     qtbot.waitUntil(lambda: len(view.series["PHQ-9"][1]) == 6, timeout=10000)
     assert view.series["PHQ-9"][1][-1] == 6.0
     assert "24-hour follow-up" in view.events.text()
-    assert "urinary symptoms: urgency; craving 2; use outside the clinic: no; tolerance: " \
-           "not asked; early or extra request: not asked" in view.events.text()
+    assert "urinary symptoms: urgency; bladder score (ICSI): 2 of 20; craving 2; use outside " \
+           "the clinic: no; tolerance: not asked; early or extra request: not asked" \
+        in view.events.text()
 
     _click(qtbot, view.buttons["pdf"])
     qtbot.waitUntil(lambda: view.message.text().startswith("Exported"), timeout=30000)
