@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.idle: IdleWatcher | None = None
         self.records_page: LazyPage | None = None
         self.audit_page: LazyPage | None = None
+        self.outcomes_page: LazyPage | None = None
         self.devices_page: LazyPage | None = None
         self.course_page = CoursePage()
         self.registry = registry
@@ -123,7 +124,7 @@ class MainWindow(QMainWindow):
         """The room's record is attached (or known not to open): add what writes to it.
 
         The Timeline and Session pages, the lock (the console then shows it, locked),
-        and the Devices, Records and Audit pages, built on first visit.
+        and the Devices, Records, Audit and Outcomes pages, built on first visit.
         """
         from ui.session.record_worker import RecordWorker
 
@@ -149,6 +150,8 @@ class MainWindow(QMainWindow):
         if security is not None and room.database is not None:
             self.audit_page = LazyPage(self._build_audit)
             self.monitor.add_page(self.audit_page, "Audit", wide=True)
+            self.outcomes_page = LazyPage(self._build_outcomes)
+            self.monitor.add_page(self.outcomes_page, "Outcomes", wide=True)
         self.monitor.add_page(self.course_page, "Course", wide=True)
         self.course_page.listeners.append(self._show_course_tab)
         # the last patient's course and timeline leave with them (opened again, the course
@@ -234,7 +237,7 @@ class MainWindow(QMainWindow):
             self.lock_panel.reset()
             self.monitor.show_locked(self.lock_panel)
             self.course_page.clear()
-            for lazy in (self.records_page, self.audit_page):
+            for lazy in (self.records_page, self.audit_page, self.outcomes_page):
                 if lazy is not None and lazy.page is not None:
                     lazy.page.forget()  # type: ignore[attr-defined]
             return
@@ -248,15 +251,19 @@ class MainWindow(QMainWindow):
             self.who.setText(f"{html.escape(user.display_name)}<br><span style='color: "
                              f"{theme.MUTED}'>{html.escape(role)}</span>")
         self.monitor.show_locked(None)
-        if self.audit_page is not None:  # only those who may review the audit trail see it
-            from ketaconsole.security.roles import ROLE_PERMISSIONS, Permission
+        from ketaconsole.security.roles import ROLE_PERMISSIONS, Permission
 
-            side = self.monitor.side
-            may_audit = Permission.REVIEW_AUDIT in ROLE_PERMISSIONS.get(user.role, frozenset()) \
-                if user is not None else False
-            if not may_audit and side.currentWidget() is self.audit_page:
+        side = self.monitor.side
+        for page, permission in ((self.audit_page, Permission.REVIEW_AUDIT),
+                                 (self.outcomes_page, Permission.VIEW_OUTCOMES)):
+            if page is None:
+                continue
+            # only those who may use a page see its tab
+            may = user is not None and permission in ROLE_PERMISSIONS.get(user.role,
+                                                                           frozenset())
+            if not may and side.currentWidget() is page:
                 side.setCurrentIndex(0)
-            side.setTabVisible(side.indexOf(self.audit_page), may_audit)
+            side.setTabVisible(side.indexOf(page), may)
         self._refresh_records(0)  # checked again for the person now at the console
         if self.devices_page is not None and self.devices_page.page is not None:
             self.devices_page.page.show_rights()  # type: ignore[attr-defined]
@@ -300,6 +307,13 @@ class MainWindow(QMainWindow):
         return AuditScreen(database, AuditGate(viewing=security.audit_viewing,
                                                reviewing=security.emergency_review))
 
+    def _build_outcomes(self) -> QWidget:
+        from ui.records.outcomes_screen import OutcomesScreen
+
+        security, database = self.security, self.room.database
+        assert security is not None and database is not None
+        return OutcomesScreen(database, security.outcomes_viewing)
+
     def _exporter(self) -> Exporter | None:
         """Exports through the guarded services (role checked, audited), when there are any."""
         security = self.security
@@ -326,8 +340,9 @@ class MainWindow(QMainWindow):
             self._held_alarm_actions.append((action, alarm))
 
     def _refresh_records(self, _index: int) -> None:
-        """Read the Records or Audit page again when it comes into view (roles checked)."""
-        for page in (self.records_page, self.audit_page):
+        """Read the Records, Audit or Outcomes page again when it comes into view (roles
+        checked)."""
+        for page in (self.records_page, self.audit_page, self.outcomes_page):
             if page is not None and page.page is not None and \
                     self.monitor.side.currentWidget() is page:
                 page.page.refresh()  # type: ignore[attr-defined]
@@ -350,7 +365,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.frames.stop()
-        for lazy in (self.devices_page, self.records_page, self.audit_page):
+        for lazy in (self.devices_page, self.records_page, self.audit_page,
+                     self.outcomes_page):
             if lazy is not None and lazy.page is not None:
                 lazy.page.shutdown()  # type: ignore[attr-defined]
         event.accept()

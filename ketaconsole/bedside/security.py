@@ -93,6 +93,12 @@ class BedsideSecurity:
         self._allowed_and_audited(Permission.REVIEW_AUDIT, Action.AUDIT_REVIEWED,
                                   "audit trail", "audit screen")
 
+    def outcomes_viewing(self) -> None:
+        """Allow reading the clinic's outcomes (prescribers, admins) and put it on the audit
+        trail, or refuse (audited)."""
+        self._allowed_and_audited(Permission.VIEW_OUTCOMES, Action.RECORDS_LISTED,
+                                  "clinic outcomes", "outcomes screen")
+
     def _allowed_and_audited(self, permission: Permission, action: str, target: str,
                              via: str) -> None:
         user = self.guard.require(self.lock.current_user(), permission, target=target)

@@ -18,7 +18,7 @@ from pathlib import Path
 from ketaconsole.cli.acting_person import acting_person, add_person_options, audit_as
 from ketaconsole.cli.errors import CliError
 from ketaconsole.cli.record_common import add_db_option, check_out_folder, open_record
-from ketaconsole.course.outcomes import ClinicOutcomes, Window, clinic_outcomes
+from ketaconsole.course.outcomes import Window, clinic_outcomes, outcome_lines
 from ketaconsole.course.outcomes_pdf import write_outcomes_pdf
 from ketaconsole.export.atomic import write_atomically
 from ketaconsole.security import Action, AuditLog, Permission
@@ -65,29 +65,6 @@ def window_of(args: argparse.Namespace) -> Window:
     return window
 
 
-def lines(outcomes: ClinicOutcomes) -> list[str]:
-    """The outcomes as a reader scans them."""
-    def rate(value: float | None) -> str:
-        return "-" if value is None else f"{value:.0%}"
-
-    found = [f"patients treated: {outcomes.patients_treated}; infusions: {outcomes.infusions}"]
-    for scale, weeks in (("PHQ-9", outcomes.phq9), ("MADRS", outcomes.madrs or ())):
-        for week in weeks:
-            found.append(f"{scale} week {week.week}: response {rate(week.rate(week.responded))}"
-                         f", remission {rate(week.rate(week.remitted))} "
-                         f"({week.measured} of {week.patients} measured)")
-    found.append(f"adverse events per infusion: "
-                 f"{outcomes.per_infusion(outcomes.adverse_events) or 0:.2f}; alarms per "
-                 f"infusion: {outcomes.per_infusion(outcomes.alarms) or 0:.2f}")
-    for dose in outcomes.doses:
-        found.append(f"{dose.mg_per_kg:g} mg/kg: {dose.infusions} infusions, "
-                     f"{dose.bp_alarm} with a BP alarm, {dose.adverse_event} with an adverse "
-                     f"event, {dose.rescue_medication} with rescue medication")
-    found.append(f"follow-ups: {outcomes.follow_ups_done} of {outcomes.follow_ups_due} "
-                 f"done ({rate(outcomes.follow_up_completion)})")
-    return found
-
-
 def run(args: argparse.Namespace) -> int:
     window = window_of(args)
     if (args.format is None) != (args.out is None):
@@ -113,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(outcomes.as_record(), sort_keys=True))
     elif written is None:
-        print("\n".join(lines(outcomes)))
+        print("\n".join(outcome_lines(outcomes)))
     if written is not None:
         print(written)
     return 0

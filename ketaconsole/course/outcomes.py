@@ -219,3 +219,26 @@ def clinic_outcomes(database: Database, window: Window, now: float) -> ClinicOut
         sum(len(line.adverse_events) for line in infusions),
         sum(line.alarms for line in infusions), _doses(infusions),
         sum(d for d, _ in follow_ups), sum(d for _, d in follow_ups), made_at=now)
+
+
+def outcome_lines(outcomes: ClinicOutcomes) -> list[str]:
+    """The outcomes as a reader scans them, a line each (the command's and the page's)."""
+    def rate(value: float | None) -> str:
+        return "-" if value is None else f"{value:.0%}"
+
+    found = [f"patients treated: {outcomes.patients_treated}; infusions: {outcomes.infusions}"]
+    for scale, weeks in (("PHQ-9", outcomes.phq9), ("MADRS", outcomes.madrs or ())):
+        for week in weeks:
+            found.append(f"{scale} week {week.week}: response {rate(week.rate(week.responded))}"
+                         f", remission {rate(week.rate(week.remitted))} "
+                         f"({week.measured} of {week.patients} measured)")
+    found.append(f"adverse events per infusion: "
+                 f"{outcomes.per_infusion(outcomes.adverse_events) or 0:.2f}; alarms per "
+                 f"infusion: {outcomes.per_infusion(outcomes.alarms) or 0:.2f}")
+    for dose in outcomes.doses:
+        found.append(f"{dose.mg_per_kg:g} mg/kg: {dose.infusions} infusions, "
+                     f"{dose.bp_alarm} with a BP alarm, {dose.adverse_event} with an adverse "
+                     f"event, {dose.rescue_medication} with rescue medication")
+    found.append(f"follow-ups: {outcomes.follow_ups_done} of {outcomes.follow_ups_due} "
+                 f"done ({rate(outcomes.follow_up_completion)})")
+    return found
