@@ -208,7 +208,8 @@ def record_esketamine_session(database: Database, *, patient: str = "Esme Exampl
         flow = bedside.workflow
         flow.check_in(CheckIn(patient, 38, 64.0, "none known", medication, "none", False,
                               "none", 7.0, 3.0, True, "none (nasal)", True,
-                              mrn=person.mrn or "", patient_id=person.patient_id),
+                              mrn=person.mrn or "", patient_id=person.patient_id,
+                              pregnancy="no"),
                       treatment=Treatment.ESKETAMINE)
         session_id = flow.service_id()
         bedside.at(start + 30, [Numeric(MONITOR, SBP, 126.0, "mm[Hg]", start + 30),

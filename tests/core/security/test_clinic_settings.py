@@ -31,7 +31,8 @@ def test_unchanged_settings_are_the_defaults(database: Database, staffed_audit: 
         ("admin-pin-min-length", 6, None), ("madrs", 1, None),
         ("hr-high-sustain-seconds", 300, None), ("fasting-solids-hours", 6, None),
         ("fasting-clear-liquids-hours", 2, None), ("craving-flag-above", 5, None),
-        ("review-after-infusions", 6, None), ("eligibility-max-systolic-mmhg", 160, None),
+        ("bladder-score-refer-at", 8, None), ("review-after-infusions", 6, None),
+        ("eligibility-max-systolic-mmhg", 160, None),
         ("eligibility-max-diastolic-mmhg", 100, None),
         *((item.setting, int(item.absolute), None) for item in CONTRAINDICATIONS),
         ("esketamine-56-mg", 1, None), ("esketamine-84-mg", 1, None)]
