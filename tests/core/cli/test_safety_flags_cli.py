@@ -28,13 +28,18 @@ def _run(home: Path, url: str, *args: str, stdin: str = "") -> subprocess.Comple
                           input=stdin, capture_output=True, text=True, env=env, timeout=120)
 
 
-def test_a_follow_up_with_item_9_holds_record_until_a_prescriber_acknowledges_it(
-        tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+def _staffed_clinic(home: Path) -> tuple[str, str]:
+    """A clinic's record with its staff and an approved patient: its URL and the MRN."""
+    url = f"sqlite:///{home / 'record.sqlite3'}"
     database = open_database(url)
     staff(database, AuditLog(database))
     database.dispose()
-    mrn = cleared_mrn(url, PATIENT)
+    return url, cleared_mrn(url, PATIENT)
+
+
+def test_a_follow_up_with_item_9_holds_record_until_a_prescriber_acknowledges_it(
+        tmp_path: Path) -> None:
+    url, mrn = _staffed_clinic(tmp_path)
     with ExitStack() as stack:
         (port,) = serve_simulators(stack, SCENARIOS["normal"], ["masimo-ascii"])
         record = ("record", "--device", f"masimo-ascii={port}", "--mrn", mrn, "--minutes",
@@ -111,11 +116,7 @@ def test_a_follow_up_with_item_9_holds_record_until_a_prescriber_acknowledges_it
 
 def test_a_monthly_follow_up_asks_the_bladder_score_and_one_at_the_referral_score_flags(
         tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
-    database = open_database(url)
-    staff(database, AuditLog(database))
-    database.dispose()
-    mrn = cleared_mrn(url, PATIENT)
+    url, mrn = _staffed_clinic(tmp_path)
     nurse = ("--as", NAMES[Role.NURSE], "--pin-stdin")
     monthly = ("follow-up", mrn, "--interval", "monthly", "--phq9", "1,1,1,1,1,1,1,0,0",
                "--side-effects", "none", "--craving", "0", *nurse)
