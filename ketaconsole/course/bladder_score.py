@@ -70,5 +70,5 @@ def referral_advice(total: int, refer_at: int) -> str | None:
     """What to do about a total at or above the clinic's referral score, else ``None``."""
     if total < refer_at:
         return None
-    return (f"{INDEX} {total} of {MOST} (refer at {refer_at}): test the urine (urinalysis) "
-            "and consider referral to urology")
+    return (f"{total} of {MOST}, at or above {refer_at}: test the urine (urinalysis) and "
+            "consider referral to urology")

@@ -53,7 +53,7 @@ KINDS: dict[str, str] = {
     "urinary-pain": "new pain passing urine",
     "use-outside-clinic": "ketamine or other drugs used outside the clinic",
     "craving": "craving for ketamine above the clinic's threshold",
-    "bladder-score": "bladder symptoms at the clinic's referral score (ICSI)",
+    "bladder-score": "bladder score (ICSI)",
 }
 """Each kind of flag and what it means, in the clinic's words."""
 
@@ -250,7 +250,8 @@ def held_sentence(name: str, flags: Sequence[SafetyFlag]) -> str:
         others = ", ".join(f.flag_id for f in flags[1:])
         named = f"{len(flags)} open safety flags, {first.flag_id} ({first.what}, " \
                 f"{first.source} on {first.when()}) and {others}"
-    return (f"{name} has {named}; a prescriber must acknowledge it with a note before the "
+    which = "it" if len(flags) == 1 else "each"
+    return (f"{name} has {named}; a prescriber must acknowledge {which} with a note before the "
             f"next infusion (ketaconsole follow-up --acknowledge {first.flag_id} --note TEXT "
             "--as PRESCRIBER, or Acknowledge in the course view).")
 

@@ -134,6 +134,5 @@ def test_a_monthly_follow_up_asks_the_bladder_score_and_one_at_the_referral_scor
     high = _run(tmp_path, url, *monthly, "--bladder-score", "4,3,2,3",
                 stdin=f"{PINS[Role.NURSE]}\n")
     assert high.returncode == 0, high.stderr
-    assert "safety flag FU2-bladder-score: bladder symptoms at the clinic's referral score " \
-           "(ICSI), ICSI 12 of 20 (refer at 8): test the urine (urinalysis) and consider " \
-           "referral to urology" in high.stdout
+    assert "safety flag FU2-bladder-score: bladder score (ICSI), 12 of 20, at or above 8: " \
+           "test the urine (urinalysis) and consider referral to urology" in high.stdout

@@ -165,7 +165,7 @@ def test_a_monthly_bladder_score_at_the_clinics_referral_score_advises_urinalysi
         grace.patient_id, replace(QUIET, interval="monthly", bladder_score=(3, 2, 1, 2)))
     (flag,) = patient_flags(database, grace.patient_id)
     assert flag.flag_id == f"FU{at}-bladder-score" and below < at
-    assert flag.detail == ("ICSI 8 of 20 (refer at 8): test the urine (urinalysis) and "
+    assert flag.detail == ("8 of 20, at or above 8: test the urine (urinalysis) and "
                            "consider referral to urology")
     change_setting(Guard(AuditLog(database)), users[Role.ADMIN], BLADDER_REFER_AT_SETTING,
                    "9")

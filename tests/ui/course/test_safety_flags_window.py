@@ -87,7 +87,7 @@ def test_a_follow_up_flag_shows_in_the_course_view_and_holds_the_check_in(
     qtbot.mouseClick(page.sign, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "safety flag" in page.message.text(), timeout=10000)
     assert "open safety flags" in page.message.text(), page.message.text()
-    assert "a prescriber must acknowledge it with a note before the next infusion" in \
+    assert "a prescriber must acknowledge each with a note before the next infusion" in \
         page.message.text()
     assert window.room.workflow.step is Step.CHECK_IN and window.room.service is None
     window.grab().save(str(tmp_path / "held.png"))
