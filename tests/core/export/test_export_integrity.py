@@ -13,7 +13,7 @@ from ketaconsole.cli import main
 from ketaconsole.export.integrity import check_stamp, read_stamp
 from ketaconsole.export.service import ExportFormat, ExportOptions, export_session
 from ketaconsole.store import Database, open_database
-from tests.core.export_support import Recorded, record_session
+from tests.core.export_support import Recorded, record_esketamine_session, record_session
 
 
 @pytest.fixture
@@ -130,14 +130,18 @@ def test_a_vital_file_verifies_and_a_foreign_file_is_refused_with_one_line(
 
 def test_every_format_exports_and_its_stamp_verifies_on_sqlite_and_postgresql(
         database: Database, tmp_path: Path) -> None:
+    nasal = record_esketamine_session(database)  # the REMS form is an esketamine session's
     session = record_session(database)
     for fmt in ExportFormat:
         folder = tmp_path / fmt.value
         folder.mkdir()
-        result = export_session(database, session.session_id, fmt, folder)
+        recorded = nasal if fmt is ExportFormat.REMS else session
+        result = export_session(database, recorded.session_id, fmt, folder)
         assert result.files and all(p.stat().st_size > 0 for p in result.files)
         assert check_stamp(database, result.stamp) is None
-    with database.engine.begin() as connection:
+        if recorded is session:
+            last = result
+    with database.engine.begin() as connection:  # the newest value: the IV session's
         connection.execute(text("UPDATE numerics SET value = NULL WHERE id = (SELECT max(id) "
                                 "FROM numerics)"))
-    assert check_stamp(database, result.stamp) is not None
+    assert check_stamp(database, last.stamp) is not None
