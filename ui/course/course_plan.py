@@ -9,15 +9,16 @@ from ketaconsole.course.planning import PlanAdvice
 
 def course_table_html(advice: PlanAdvice) -> str:
     """A small table a nurse reads before confirming the dose, then the rule's proposal."""
+    # a BP alarm is one of the reasons an infusion was not tolerated: no column of its own,
+    # so the table keeps within the side panel
     rows = ["<tr><th>#</th><th>mg/kg</th><th>PHQ-9</th><th>SBP max</th>"
-            "<th>BP alarm</th><th>CADSS</th><th>Not tolerated</th></tr>"]
+            "<th>CADSS</th><th>Not tolerated</th></tr>"]
     for number, (line, why) in enumerate(zip(advice.previous, advice.not_tolerated,
                                               strict=True), start=1):
         sbp = f"{line.peak_systolic:.0f}" if line.peak_systolic is not None else "-"
         rows.append(
             f"<tr><td>{number}</td><td>{line.mg_per_kg:g}</td>"
             f"<td>{line.measures.get('PHQ-9', '-')}</td><td>{sbp}</td>"
-            f"<td>{'yes' if line.bp_alarm else 'no'}</td>"
             f"<td>{line.peak_cadss6 if line.peak_cadss6 is not None else '-'}</td>"
             f"<td>{escape(', '.join(why)) or '-'}</td></tr>")
     history = ("<table cellspacing=0 cellpadding=3 border=1>" + "".join(rows) + "</table>"
